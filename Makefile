@@ -1,0 +1,121 @@
+# OptiOS - one non-recursive Makefile. Objects go under $(BUILD).
+#
+#   make all     kernel ELF + hybrid BIOS/UEFI ISO
+#   make run     boot the ISO in QEMU (window if there is a display, else serial)
+#   make test    host unit tests, in-kernel self-tests, QEMU system tests
+#   make clean
+#
+# Cross builds: make TOOLPREFIX=x86_64-elf-   (or CC=..., LD=...)
+
+BUILD ?= build
+TOOLPREFIX ?=
+CC := $(if $(filter default,$(origin CC)),$(TOOLPREFIX)gcc,$(CC))
+LD := $(if $(filter default,$(origin LD)),$(TOOLPREFIX)ld,$(LD))
+NM ?= $(TOOLPREFIX)nm
+OBJCOPY ?= $(TOOLPREFIX)objcopy
+HOSTCC ?= cc
+PYTHON ?= python3
+GRUB_MKRESCUE ?= $(shell command -v grub-mkrescue || command -v grub2-mkrescue || command -v i686-elf-grub-mkrescue || echo grub-mkrescue)
+QEMU ?= qemu-system-x86_64
+KDEBUG ?= 1
+
+# The freestanding flag set, written once.
+KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-omit-frame-pointer \
+	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-O2 -g -Wall -Wextra -Werror -MMD -MP \
+	-I. -Iinclude -Iarch/x86_64 -DKERNEL $(if $(filter 1,$(KDEBUG)),-DKDEBUG)
+KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/x86_64/kernel.ld
+
+KSRCS := $(sort $(shell find arch/x86_64 kernel drivers lib -name '*.c' -o -name '*.S'))
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
+
+HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
+# Kernel code that needs no hardware, also built for the host unit tests.
+HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c
+HOST_TESTS := $(sort $(wildcard tests/host/*.c))
+HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
+
+.PHONY: all kernel iso run run-serial test test-host deps clean
+all: $(BUILD)/kernel.elf $(BUILD)/optios.iso
+
+kernel: $(BUILD)/kernel.elf
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Two link passes: the first without symbols, the second with the symbol
+# table generated from the first. .ksyms lives after .text, so no function
+# moves between the passes (checked below).
+$(BUILD)/tools/mksyms: tools/mksyms.c
+	@mkdir -p $(@D)
+	$(HOSTCC) -O2 -Wall -o $@ $<
+
+$(BUILD)/ksyms0.c: $(BUILD)/tools/mksyms
+	$(BUILD)/tools/mksyms < /dev/null > $@
+
+$(BUILD)/kernel.pass1.elf: $(KOBJS) $(BUILD)/ksyms0.c.o arch/x86_64/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.c.o
+
+$(BUILD)/ksyms.c: $(BUILD)/kernel.pass1.elf $(BUILD)/tools/mksyms
+	$(NM) -n $< | $(BUILD)/tools/mksyms > $@
+
+$(BUILD)/%.c.o: $(BUILD)/%.c
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.c.o arch/x86_64/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.c.o
+	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/text1.syms
+	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/text2.syms
+	@cmp -s $(BUILD)/text1.syms $(BUILD)/text2.syms || { echo "symbol pass moved .text"; rm -f $@; exit 1; }
+
+$(BUILD)/optios.iso: $(BUILD)/kernel.elf tools/iso/grub.cfg
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
+	cp tools/iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# ---- host unit tests ----
+$(BUILD)/host/%.c.o: %.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
+
+$(BUILD)/host/unit: $(HOST_OBJS)
+	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+
+test-host: $(BUILD)/host/unit
+	$(BUILD)/host/unit
+
+# ---- running and testing ----
+deps:
+	@tools/check-deps.sh
+
+QEMU_DEVICES := -m 256M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic
+
+run: deps all
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits)"; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -serial mon:stdio; \
+	else \
+		echo "OptiOS: serial console (no display found; Ctrl+A X quits)"; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
+	fi
+
+test: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit
+	@$(PYTHON) tests/run.py --build $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,155 @@
+/*
+ * arch.h - what arch/x86_64 provides to the rest of the kernel.
+ *
+ * Every instruction the portable code needs (port I/O, control registers,
+ * MSRs, TLB shootdown, halting) is a named inline wrapper here; portable code
+ * never says asm. Dependency rule: arch includes lib only, never drivers.
+ */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asm.h"
+#include "trap.h"
+
+/* Linker-script symbols (virtual addresses). */
+extern char _kernel_start[], _kernel_end[];
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _data_end[], _bss_start[], _bss_end[];
+extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];
+
+static inline uint64_t kernel_virt_to_phys(const void *p)
+{
+	return (uint64_t)p - KERNEL_VMA;
+}
+
+/* Port I/O */
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void io_wait(void) { outb(0x80, 0); }
+
+/* Control registers */
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+/* MSRs */
+#define MSR_EFER 0xC0000080
+#define MSR_APIC_BASE 0x1B
+#define MSR_TSC_DEADLINE 0x6E0
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(sub));
+	return r;
+}
+
+/* Interrupt flag and halting */
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline bool irq_enabled(void)
+{
+	uint64_t f;
+	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	return f & (1 << 9);
+}
+/* Save the interrupt flag and disable; restore with irq_restore. */
+static inline uint64_t irq_save(void)
+{
+	uint64_t f;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
+	return f;
+}
+static inline void irq_restore(uint64_t f)
+{
+	if (f & (1 << 9))
+		irq_enable();
+}
+/* Atomically enable interrupts and halt until the next one (sti shadow). */
+static inline void arch_idle(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+__attribute__((noreturn)) static inline void arch_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+static inline uintptr_t read_rbp(void)
+{
+	uintptr_t v;
+	__asm__ volatile("mov %%rbp, %0" : "=r"(v));
+	return v;
+}
+
+/* ---- CPU setup (gdt.c, trap.c) ---- */
+void arch_gdt_init(void);
+void arch_idt_init(void);
+/* Stack the CPU switches to when an interrupt arrives from ring 3. */
+void arch_set_kernel_stack(uint64_t top);
+/* Guard pages below the kernel's static stacks (boot, IST); the paging code
+ * leaves them unmapped. Returns how many were written to out. */
+size_t arch_stack_guards(uintptr_t *out, size_t max);
+/* Switches to a new stack and calls fn there; never returns. */
+__attribute__((noreturn)) void arch_call_on_stack(void *top, void (*fn)(void));
+
+/* ---- backtraces (trap.c) and the mapped-address check (mmu_walk.c) ---- */
+void arch_backtrace_print(uintptr_t rbp);
+void arch_backtrace_from(uintptr_t rip, uintptr_t rbp);
+bool arch_kernel_mapped(uintptr_t va);
+
+/* ---- interrupt controllers (apic.c) ---- */
+/* Finds the local APIC and I/O APICs (from ACPI), masks the legacy PIC. */
+int arch_irq_init(void);
+/* Routes an ISA IRQ line to vector on the boot CPU; 0 or -ENODEV/-EINVAL. */
+int arch_irq_route_isa(unsigned isa_irq, unsigned vector);
+/* Signals end of interrupt to the local APIC. */
+void arch_irq_eoi(void);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * klog.c - kernel log lines and panic.
+ *
+ * Formatting happens into a bounded stack buffer, so klog works before the
+ * heap and in fault context. Each line is appended to a byte ring (the oldest
+ * text is overwritten) and written to the console if its level is high enough.
+ */
+#include "klog.h"
+
+#include <stdarg.h>
+
+#include "arch.h"
+#include "drivers/driver.h"
+#include "kernel/console/console.h"
+
+#define RING_SIZE (64 * 1024)
+static char ring[RING_SIZE];
+static uint64_t ring_pos; /* total bytes ever written */
+
+static enum klog_level console_level = KLOG_INFO;
+static uint64_t (*clock_now)(void);
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+static void ring_append(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ring[ring_pos++ % RING_SIZE] = s[i];
+}
+
+void klog_set_level(enum klog_level level)
+{
+	console_level = level;
+}
+
+int klog_level_parse(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void klog_set_clock(uint64_t (*now_ns)(void))
+{
+	clock_now = now_ns;
+}
+
+static void vklog(enum klog_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	uint64_t ns = clock_now ? clock_now() : 0;
+	int n = ksnprintf(line, sizeof line, "[%5lu.%06lu] %s: ", (unsigned long)(ns / 1000000000),
+			  (unsigned long)(ns / 1000 % 1000000), level_names[level]);
+	n += kvsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	if (n > (int)sizeof line - 2)
+		n = (int)sizeof line - 2;
+	line[n++] = '\n';
+	line[n] = '\0';
+	uint64_t f = irq_save();
+	ring_append(line, (size_t)n);
+	if (level >= console_level)
+		con_write(line, (size_t)n);
+	irq_restore(f);
+}
+
+void klog(enum klog_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vklog(level, fmt, ap);
+	va_end(ap);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	con_write(buf, MIN((size_t)n, sizeof buf - 1));
+}
+
+size_t klog_read(char *out, size_t size)
+{
+	uint64_t f = irq_save();
+	uint64_t avail = MIN(ring_pos, (uint64_t)RING_SIZE);
+	size_t n = (size_t)MIN(avail, (uint64_t)size);
+	uint64_t start = ring_pos - n;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ring[(start + i) % RING_SIZE];
+	irq_restore(f);
+	return n;
+}
+
+void panic(const char *fmt, ...)
+{
+	static int panicking;
+	irq_disable();
+	if (panicking++) /* a panic while panicking: stop at once */
+		arch_halt_forever();
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	kprintf("\n*** KERNEL PANIC: %s\n", buf);
+	arch_backtrace_print(read_rbp());
+	kprintf("*** system halted\n");
+	qemu_signal_panic();
+	arch_halt_forever();
+}

@@ -1,0 +1,91 @@
+/*
+ * main.c - the boot, in order. Each line brings up one subsystem on top of
+ * those before it; read top to bottom, this is the table of contents of
+ * OptiOS's start-up.
+ */
+#include "arch.h"
+#include "drivers/driver.h"
+#include "kernel/boot/bootinfo.h"
+#include "kernel/console/console.h"
+#include "kernel/irq/irq.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/test/selftest.h"
+#include "kernel/time/time.h"
+
+static struct bootinfo bootinfo;
+
+/* Until the real page tables exist, the boot tables map the first 4 GiB at
+ * DIRECT_MAP_BASE; the loader's structures live there. */
+static const void *early_phys(uint64_t pa, size_t len)
+{
+	if (pa + len < pa || pa + len > (4ull << 30))
+		return NULL;
+	return (const void *)(DIRECT_MAP_BASE + pa);
+}
+
+static void apply_log_level(void)
+{
+	char val[16];
+	if (!bootinfo_arg(&bootinfo, "optios.log", val, sizeof val))
+		return;
+	int level = klog_level_parse(val);
+	if (level >= 0)
+		klog_set_level((enum klog_level)level);
+	else
+		klog(KLOG_WARN, "optios.log=%s: unknown level (debug, info, warn, error)", val);
+}
+
+static void print_banner(void)
+{
+	kprintf("\nOptiOS 0.1 (x86_64) - event-driven, snapshot-based\n");
+	klog(KLOG_INFO, "boot: %s via multiboot%d, cmdline \"%s\"",
+	     bootinfo.loader[0] ? bootinfo.loader : "unknown loader", bootinfo.protocol, bootinfo.cmdline);
+}
+
+/* Until there is a shell: echo what is typed, so keyboard and serial input
+ * can be seen working. */
+static void console_echo_loop(void)
+{
+	kprintf("ready: type and the console echoes\n");
+	for (;;) {
+		int c;
+		while ((c = con_getc()) >= 0) {
+			char ch = (char)c;
+			con_write(&ch, 1);
+		}
+		arch_idle();
+	}
+}
+
+/* Second half of the boot, on a kernel stack with a guard page below it. */
+static void kmain_late(void)
+{
+	heap_init();
+	arch_irq_init();
+	clock_init();
+	klog_set_clock(clock_now_ns);
+	drivers_init(&bootinfo);
+	mm_report();
+	klog(KLOG_INFO, "boot complete");
+
+	char tests[128];
+	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
+		selftest_run(tests);
+	console_echo_loop();
+}
+
+void kmain(uint32_t magic, uint32_t info_phys)
+{
+	uart_early_init();
+	arch_gdt_init();
+	arch_idt_init();
+	int err = bootinfo_parse(magic, info_phys, early_phys, &bootinfo);
+	if (err)
+		panic("kmain: boot information unreadable (magic %#x, error %d)", magic, err);
+	apply_log_level();
+	print_banner();
+	pmm_init(&bootinfo);
+	vm_init(&bootinfo);
+	arch_call_on_stack(vm_kernel_stack_top(), kmain_late);
+}

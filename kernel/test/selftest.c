@@ -1,0 +1,67 @@
+/*
+ * selftest.c - the self-test runner: walk the .selftests table, run the
+ * chosen tests one by one, check each gives back every page and heap byte it
+ * took, report, and end QEMU with the verdict.
+ */
+#include "selftest.h"
+
+#include "arch.h"
+#include "drivers/driver.h"
+#include "kernel/mm/mm.h"
+
+extern const struct selftest __start_selftests[], __stop_selftests[];
+
+static bool chosen(const char *spec, const char *name)
+{
+	if (strcmp(spec, "all") == 0)
+		return true;
+	size_t n = strlen(name);
+	for (const char *p = spec; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+static bool run_one(const struct selftest *t)
+{
+	size_t pages = pmm_free_count();
+	size_t heap = kmalloc_bytes_in_use();
+	kprintf("selftest: %s ...\n", t->name);
+	int r = t->fn();
+	size_t pages_after = pmm_free_count(), heap_after = kmalloc_bytes_in_use();
+	if (r == 0 && pages_after != pages) {
+		kprintf("selftest:   leaked %ld pages\n", (long)(pages - pages_after));
+		r = -1;
+	}
+	if (r == 0 && heap_after != heap) {
+		kprintf("selftest:   leaked %ld heap bytes\n", (long)(heap_after - heap));
+		r = -1;
+	}
+	if (r == 0)
+		kprintf("selftest: %s ... ok\n", t->name);
+	else
+		kprintf("selftest: %s ... FAIL: %d\n", t->name, r);
+	return r == 0;
+}
+
+void selftest_run(const char *spec)
+{
+	int passed = 0, failed = 0;
+	for (const struct selftest *t = __start_selftests; t < __stop_selftests; t++) {
+		if (!chosen(spec, t->name))
+			continue;
+		if (run_one(t))
+			passed++;
+		else
+			failed++;
+	}
+	if (passed + failed == 0)
+		kprintf("selftest: no test matches \"%s\"\n", spec);
+	kprintf("selftest summary: %d passed, %d failed\n", passed, failed);
+	qemu_exit(failed || passed == 0 ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+	arch_halt_forever();
+}

@@ -1,0 +1,42 @@
+/*
+ * selftest.h - in-kernel self-tests, chosen on the command line.
+ *
+ * A test is a named function returning 0 (pass) or a negative code, defined
+ * with SELFTEST(name) anywhere in the kernel; the linker gathers them into
+ * one table (section .selftests). `optios.test=all` runs every test,
+ * `optios.test=a,b` runs those named. The runner checks that free pages and
+ * heap bytes come back to their starting counts after each test, prints
+ *   selftest: NAME ... ok | FAIL: reason
+ *   selftest summary: N passed, M failed
+ * and ends QEMU through isa-debug-exit (pass 33, fail 35).
+ */
+#ifndef KERNEL_TEST_SELFTEST_H
+#define KERNEL_TEST_SELFTEST_H
+
+#include "kernel/log/klog.h"
+
+struct selftest {
+	const char *name;
+	int (*fn)(void);
+};
+
+#define SELFTEST(tname)                                                                          \
+	static int selftest_fn_##tname(void);                                                    \
+	static const struct selftest selftest_##tname __attribute__((used, section(".selftests"), \
+								     aligned(8))) = {            \
+		#tname, selftest_fn_##tname};                                                    \
+	static int selftest_fn_##tname(void)
+
+/* Inside a test: fail with a message (file:line added) unless cond holds. */
+#define ST_CHECK(cond)                                                                     \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			kprintf("selftest:   check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			return -1;                                                         \
+		}                                                                          \
+	} while (0)
+
+/* Runs the tests named by spec ("all" or a comma list) and exits QEMU. */
+NORETURN void selftest_run(const char *spec);
+
+#endif
