@@ -91,7 +91,8 @@ $(BUILD)/host/%.c.o: %.c
 	@$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
 
 $(BUILD)/host/unit: $(HOST_OBJS)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+	@echo "  LINK    $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
 
 test-host: $(BUILD)/host/unit
 	$(BUILD)/host/unit
