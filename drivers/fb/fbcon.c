@@ -9,7 +9,12 @@
  * there, in memory) and ends with a flush: the grid compares its cells with
  * shown[], our record of what each screen cell shows, and we draw only the
  * cells that differ. We never read the framebuffer: on real hardware it is
- * uncached and reads are very slow.
+ * uncached and reads are very slow. Measured under QEMU TCG at 1024x768x32
+ * (selftest fbcon_scroll_cost), one scrolling line per write costs about
+ * 2.9M TSC cycles when every cell changes (127-column lines) and 1.7M for
+ * 64-column lines; moving the pixels up with 64-bit copies instead costs
+ * 2.1M, reads the framebuffer, and was dropped. A burst of output written
+ * at once is drawn once, however often it scrolled.
  *
  * Data: fb (geometry and the 16 colours as pixel values; set once at init),
  * grid + cells (the text), shown (what is on screen). All three are changed

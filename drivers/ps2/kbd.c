@@ -227,17 +227,24 @@ static int controller_init(uint8_t *cfg)
 	return ctl_command(CTL_ENABLE_PORT1, false);
 }
 
-/* Scancode set 2 (translated to 1), LEDs off, scanning on. */
+/* Scancode set 2 (translated to 1), LEDs off, scanning on. A keyboard that
+ * refuses the first two is still usable; one that never answers is absent. */
 static int keyboard_init(void)
 {
-	if (kbd_command(KBD_SCANCODE_SET) == 0 && kbd_command(2) != 0)
+	int err = kbd_command(KBD_SCANCODE_SET);
+	if (err == -ETIMEDOUT)
+		goto absent;
+	if (err || kbd_command(2) != 0)
 		klog(KLOG_DEBUG, "ps2: keyboard kept its scancode set");
 	if (kbd_command(KBD_SET_LEDS) == 0)
 		(void)kbd_command(0);
-	int err = kbd_command(KBD_ENABLE_SCAN);
+	err = kbd_command(KBD_ENABLE_SCAN);
 	if (err)
-		klog(KLOG_WARN, "ps2: no keyboard answers on port 1 (%d)", err);
-	return err ? -ENODEV : 0;
+		goto absent;
+	return 0;
+absent:
+	klog(KLOG_INFO, "ps2: no keyboard answers on port 1 (%d)", err);
+	return -ENODEV;
 }
 
 static int kbd_init(const struct bootinfo *bi)
