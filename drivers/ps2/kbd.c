@@ -47,6 +47,7 @@
 #define CTL_TEST_PORT1 0xAB
 #define CTL_DISABLE_PORT1 0xAD
 #define CTL_ENABLE_PORT1 0xAE
+#define CTL_FAKE_PORT1_BYTE 0xD2 /* the next data byte comes back as if the keyboard sent it */
 #define SELF_TEST_PASSED 0x55
 
 /* keyboard commands and replies */
@@ -61,6 +62,7 @@
 static struct kbd_xlate xlate;
 static enum { LEDS_IDLE, LEDS_SENT_COMMAND, LEDS_SENT_MASK } leds;
 static kbd_listener_fn listener;
+static bool up; /* init finished: the interrupt is attached and on */
 
 /* ---- talking to the controller (polling) ---- */
 
@@ -264,7 +266,21 @@ static int kbd_init(const struct bootinfo *bi)
 		klog(KLOG_WARN, "ps2: IRQ %d not routed (%d): keys will not arrive", KBD_ISA_IRQ, err);
 		return err;
 	}
-	return write_config(cfg | CFG_IRQ1);
+	err = write_config(cfg | CFG_IRQ1);
+	up = err == 0;
+	return err;
+}
+
+int kbd_inject(uint8_t code)
+{
+	if (!up)
+		return -ENODEV;
+	uint64_t f = irq_save(); /* the command and its byte must not be split */
+	int err = ctl_command(CTL_FAKE_PORT1_BYTE, false);
+	if (err == 0)
+		err = write_port(PS2_DATA, code);
+	irq_restore(f);
+	return err;
 }
 
 const struct driver ps2kbd_driver = {.name = "ps2-keyboard", .init = kbd_init};

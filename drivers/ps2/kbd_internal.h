@@ -28,4 +28,10 @@ void kbd_xlate_init(struct kbd_xlate *x);
  */
 bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct kbd_event *ev);
 
+#ifdef KERNEL
+/* Makes the controller hand us code as if the keyboard had sent it (for the
+ * self-tests). 0, -ENODEV if the driver is not up, or -ETIMEDOUT. */
+int kbd_inject(uint8_t code);
+#endif
+
 #endif
