@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "drivers/driver.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/console/console.h"
 #include "kernel/irq/irq.h"
@@ -62,6 +63,7 @@ static void console_echo_loop(void)
 static void kmain_late(void)
 {
 	heap_init();
+	acpi_init(&bootinfo);
 	arch_irq_init();
 	clock_init();
 	klog_set_clock(clock_now_ns);
