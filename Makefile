@@ -112,8 +112,13 @@ run: deps all
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
 	fi
 
+# The build's output goes to a log (shown only if the build fails), so the
+# test results - and their "N passed, M failed" last line - stand alone.
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit
+	@mkdir -p $(BUILD)
+	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 clean:
