@@ -114,12 +114,13 @@ run: deps all
 
 # The build's output goes to a log (shown only if the build fails), so the
 # test results - and their "N passed, M failed" last line - stand alone.
+# Options for tests/run.py: make test TEST_ARGS="-k boot --only system"
 test: deps
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
 	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

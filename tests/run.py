@@ -315,7 +315,7 @@ def run_one_system(name, fn, timeout, args, rep, log_dir):
 	if ctx.aborted == "interrupted":
 		ok, reason = False, "interrupted"
 	elif ctx.aborted:
-		ok, reason = False, "timeout: test exceeded its %d s limit (%s)" % (timeout, reason)
+		ok, reason = False, "timeout: test exceeded its %g s limit (%s)" % (timeout, reason)
 	rep.report(name, ok, reason, ctx.last_log() or _traceback_path(ctx), time.monotonic() - t0)
 
 

@@ -111,3 +111,11 @@ def keyboard_echo():
 	forward = b"\xe4\x60" + mov_dx(0x3F8) + OUT_DX_AL  # in al, 0x60; out to COM1
 	loop = poll + forward
 	return image(print_serial("fixture: keyboard\n") + loop + jmp_back(len(loop)))
+
+
+def serial_echo():
+	"""Prints a ready line, then polls COM1 and sends back every byte received."""
+	poll = mov_dx(0x3FD) + b"\xec" + b"\xa8\x01"  # 1: in al, dx (LSR); test al, 1 (data ready)
+	poll += b"\x74" + bytes([256 - (len(poll) + 2)])  # jz 1b
+	loop = poll + mov_dx(0x3F8) + b"\xec" + OUT_DX_AL  # in al, dx; out dx, al
+	return image(print_serial("fixture: serial\n") + loop + jmp_back(len(loop)))

@@ -300,6 +300,7 @@ class Machine:
 		self._asked_to_stop = False
 		self._aborted = False
 		self._qmp = None
+		self._qmp_sock = None
 		self._qmp_replies = {}
 		self._qmp_id = 0
 		self._qmp_lock = threading.Lock()
@@ -393,12 +394,13 @@ class Machine:
 			except subprocess.TimeoutExpired:
 				_signal(p, signal.SIGKILL)
 				p.wait()
-		if self._qmp is not None:
+		if self._qmp_sock is not None:  # wakes the QMP reader if QEMU lingers
 			try:
-				self._qmp.shutdown(socket.SHUT_RDWR)
-				self._qmp.close()
+				self._qmp_sock.shutdown(socket.SHUT_RDWR)
 			except OSError:
 				pass
+			self._qmp_file.close()
+			self._qmp_sock.close()
 		for t in self._threads:
 			if t is not threading.current_thread():
 				t.join(timeout=5)
@@ -462,30 +464,39 @@ class Machine:
 			self._cond.notify_all()
 
 	def _connect_qmp(self):
+		"""Connect to QMP and negotiate capabilities. QEMU may accept the
+		connection and then die (a bad kernel file): then there is no QMP
+		and the exit status, not this, is the verdict."""
+		s = self._qmp_socket()
+		if s is None:
+			return  # QEMU died at start; the exit watcher has the verdict
+		self._qmp = self._qmp_sock = s  # _qmp is None once QMP is unusable
+		self._qmp_file = s.makefile("rb")
+		try:
+			greeting = self._qmp_file.readline()
+			self._log("qmp< " + greeting.decode(errors="replace").rstrip())
+			if not greeting:
+				raise OSError("QMP closed before its greeting")
+			self._spawn(self._read_qmp)
+			self.qmp("qmp_capabilities")
+		except (OSError, MachineError) as e:
+			self._log("qmp: %s" % e)
+			self._qmp = None
+			self._proc.wait(timeout=5)
+
+	def _qmp_socket(self):
 		path = self._qmp_path()
 		deadline = time.monotonic() + 15
 		while time.monotonic() < deadline:
 			if self._proc.poll() is not None:
-				return  # QEMU died at start; the exit watcher has the verdict
+				return None
 			s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 			try:
 				s.connect(path)
+				return s
 			except OSError:
 				s.close()
 				time.sleep(0.02)
-				continue
-			self._qmp = s
-			self._qmp_file = s.makefile("rb")
-			greeting = self._qmp_file.readline()
-			self._log("qmp< " + greeting.decode(errors="replace").rstrip())
-			self._spawn(self._read_qmp)
-			try:
-				self.qmp("qmp_capabilities")
-			except MachineError:
-				# QEMU may take the connection and then die (a bad kernel
-				# file): then the exit status, not QMP, is the verdict.
-				self._proc.wait(timeout=5)
-			return
 		raise MachineError(Verdict(QEMU_ERROR, "QMP socket never appeared"), "QMP")
 
 	def _read_qmp(self):

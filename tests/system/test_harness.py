@@ -128,6 +128,15 @@ def test_keys_arrive_as_scancodes(ctx):
 		m.wait_for(re.escape(want.decode("latin-1")), timeout=10, start=start)
 
 
+def test_serial_input_reaches_guest(ctx):
+	"""Bytes written with send_serial arrive unchanged (an echoing guest)."""
+	with ctx.machine("kernel", kernel=ctx.fixture("echo", fixtures.serial_echo())) as m:
+		m.wait_for(r"fixture: serial\n", timeout=20)
+		data = "hello\n\r\x00\xff" + "".join(map(chr, range(0x20, 0x7F)))
+		m.send_serial(data)
+		m.wait_for(re.escape(data), timeout=10)
+
+
 def test_ovmf_vars_are_a_private_copy(ctx):
 	"""UEFI runs get their own writable OVMF_VARS copy, never the system file."""
 	fw = qemu.find_ovmf()
