@@ -8,6 +8,7 @@ import re
 import time
 
 import fixtures
+import optios
 import qemu
 
 TIMEOUT = 60
@@ -177,6 +178,22 @@ def test_screen_geometry(ctx):
 	assert a.count_ink(0, 0, 64, 14) == 28 * 10
 	assert a.diff(b) == (16 * 8, (24, 19, 40, 27)), a.diff(b)
 	assert a.diff(a) == (0, None)
+
+
+def test_memory_summary_matcher(ctx):
+	"""The loose memory-line check takes the likely wordings and refuses
+	lines that do not show the machine's RAM."""
+	good = ["[    0.000100] info: mm: 254 MiB usable, 250 MiB free, kernel 1.2 MiB",
+		"mem: 260096 KiB total", "memory 0.25 GiB", "pmm: 240.5MiB free of 255MiB"]
+	for line in good:
+		optios.check_memory_summary(line)
+	bad = ["mm: 65000 pages free", "mm: 12 MiB heap", "heap 512 MiB", "boot complete", "1 MiB"]
+	for line in bad:
+		try:
+			optios.check_memory_summary(line)
+		except AssertionError:
+			continue
+		raise AssertionError("accepted %r" % line)
 
 
 def test_keymap_covers_printable_ascii(ctx):
