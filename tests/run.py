@@ -146,9 +146,10 @@ def selftest_names():
 def selftest_spec(args):
 	if not args.k:
 		return "all"
-	names = [n.split("/", 1)[1] for n in selftest_names() if selected(n, args)]
+	every = selftest_names()
+	names = [n.split("/", 1)[1] for n in every if selected(n, args)]
 	spec = ",".join(names)
-	return spec if len(spec) <= KERNEL_CMDLINE_MAX else "all"
+	return spec if len(names) < len(every) and len(spec) <= KERNEL_CMDLINE_MAX else "all"
 
 
 def run_selftests(args, rep, log_dir, kernel=None, name="selftest"):

@@ -326,7 +326,7 @@ class Machine:
 			"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic"]
 		args += ["-action", "panic=exit-failure" if qemu_has_panic_exit() else "panic=pause"]
 		if self.mode == "kernel":
-			args += ["-kernel", self.kernel, "-append", self.append]
+			args += ["-kernel", self._kernel_link(), "-append", self.append]
 		else:
 			args += self._firmware_args() + ["-cdrom", self.iso]
 		if self.paused:
@@ -335,6 +335,15 @@ class Machine:
 
 	def _qmp_path(self):
 		return os.path.join(self._tmp, "qmp.sock")
+
+	def _kernel_link(self):
+		"""QEMU puts the -kernel path in front of the command line, and the
+		kernel keeps only so many bytes of it: hand it a short path (a link in
+		the temp dir) so a deep checkout cannot push the arguments out."""
+		link = os.path.join(self._tmp, "kernel")
+		if not os.path.lexists(link):
+			os.symlink(os.path.abspath(self.kernel), link)
+		return link
 
 	def _firmware_args(self):
 		if self.mode != "ovmf":
