@@ -92,7 +92,8 @@ $(BUILD)/host/%.c.o: %.c
 	@$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
 
 $(BUILD)/host/unit: $(HOST_OBJS)
-	$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
+	@echo "  LINK    $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
 
 test-host: $(BUILD)/host/unit
 	$(BUILD)/host/unit
@@ -112,9 +113,15 @@ run: deps all
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
 	fi
 
+# The build's output goes to a log (shown only if the build fails), so the
+# test results - and their "N passed, M failed" last line - stand alone.
+# Options for tests/run.py: make test TEST_ARGS="-k boot --only system"
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@mkdir -p $(BUILD)
+	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
+	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -7,10 +7,10 @@
 #include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
-#include "kernel/console/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/monitor/monitor.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 
@@ -44,21 +44,6 @@ static void print_banner(void)
 	     bootinfo.loader[0] ? bootinfo.loader : "unknown loader", bootinfo.protocol, bootinfo.cmdline);
 }
 
-/* Until there is a shell: echo what is typed, so keyboard and serial input
- * can be seen working. */
-static void console_echo_loop(void)
-{
-	kprintf("ready: type and the console echoes\n");
-	for (;;) {
-		int c;
-		while ((c = con_getc()) >= 0) {
-			char ch = (char)c;
-			con_write(&ch, 1);
-		}
-		arch_idle();
-	}
-}
-
 /* Second half of the boot, on a kernel stack with a guard page below it. */
 static void kmain_late(void)
 {
@@ -74,7 +59,7 @@ static void kmain_late(void)
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
 		selftest_run(tests);
-	console_echo_loop();
+	monitor_run();
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)

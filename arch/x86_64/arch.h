@@ -120,6 +120,8 @@ __attribute__((noreturn)) static inline void arch_halt_forever(void)
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+/* ud2: raises #UD on purpose (tests). */
+static inline void arch_invalid_opcode(void) { __asm__ volatile("ud2"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 static inline uintptr_t read_rbp(void)
 {
