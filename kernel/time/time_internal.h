@@ -56,6 +56,11 @@ void timer_hw_init(void);
 /* Timer: switch hardware mode (tests run both); false = one-shot only.
  * Only while no timer is armed; returns 0 or -EBUSY / -ENODEV. */
 int timer_select_mode(bool allow_tsc_deadline);
+/* One-shot mode: caps a single count at max_count ticks (0: the hardware's
+ * 32 bits) so tests can exercise re-arming for far deadlines; returns the
+ * previous cap. And the calibrated count rate (0 before calibration). */
+uint32_t timer_oneshot_limit(uint32_t max_count);
+uint64_t timer_oneshot_hz(void);
 #endif
 
 #endif

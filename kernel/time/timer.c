@@ -39,6 +39,7 @@ static enum arch_timer_mode mode = ARCH_TIMER_NONE;
 static int vector = -1;
 static struct scale ns_to_lapic; /* one-shot mode */
 static uint64_t lapic_hz;
+static uint32_t oneshot_max = UINT32_MAX; /* the counter's reach (tests lower it) */
 static uint64_t hw_deadline = TIMER_NEVER; /* what the hardware is armed for */
 static struct timer_stats stats;
 
@@ -56,7 +57,7 @@ static void arm_oneshot(uint64_t deadline)
 	uint64_t now = clock_now_ns();
 	uint64_t ticks = deadline > now ? scale_apply(ns_to_lapic, deadline - now) : 0;
 	ticks += (ticks >> ONESHOT_BIAS_SHIFT) + 1;
-	arch_timer_arm_count(ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks);
+	arch_timer_arm_count(ticks > oneshot_max ? oneshot_max : (uint32_t)ticks);
 }
 
 /* Makes the hardware match the queue's first deadline. Interrupts off. */
@@ -177,6 +178,20 @@ int timer_select_mode(bool allow_tsc_deadline)
 		mode = ARCH_TIMER_NONE;
 	irq_restore(f);
 	return mode == ARCH_TIMER_NONE ? -ENODEV : 0;
+}
+
+uint32_t timer_oneshot_limit(uint32_t max_count)
+{
+	uint64_t f = irq_save();
+	uint32_t old = oneshot_max;
+	oneshot_max = max_count ? max_count : UINT32_MAX;
+	irq_restore(f);
+	return old;
+}
+
+uint64_t timer_oneshot_hz(void)
+{
+	return lapic_hz;
 }
 
 void timer_hw_init(void)
