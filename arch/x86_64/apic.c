@@ -108,7 +108,10 @@ static void lapic_write(unsigned reg, uint32_t v)
 		lapic_mmio[reg / 4] = v;
 }
 
-static inline void mfence(void) { __asm__ volatile("mfence" ::: "memory"); }
+static inline void mfence(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
 
 /* ---- legacy 8259 ---- */
 
@@ -285,10 +288,11 @@ static void ioapics_init(const struct acpi_info *a)
 	if (a->has_madt)
 		for (size_t i = 0; i < a->madt.ioapic_count; i++)
 			if (!ioapic_add(a->madt.ioapics[i].addr, a->madt.ioapics[i].gsi_base))
-				klog(KLOG_ERROR, "apic: I/O APIC %u at %#x does not answer", a->madt.ioapics[i].id,
-				     a->madt.ioapics[i].addr);
+				klog(KLOG_ERROR, "apic: I/O APIC %u at %#x does not answer",
+				     a->madt.ioapics[i].id, a->madt.ioapics[i].addr);
 	if (ioapic_count == 0) {
-		klog(KLOG_ERROR, "apic: no I/O APIC in the MADT: probing the default address %#x", DEFAULT_IOAPIC);
+		klog(KLOG_ERROR, "apic: no I/O APIC in the MADT: probing the default address %#x",
+		     DEFAULT_IOAPIC);
 		if (!ioapic_add(DEFAULT_IOAPIC, 0))
 			klog(KLOG_ERROR, "apic: no I/O APIC: ISA interrupts unavailable");
 	}

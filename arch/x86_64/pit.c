@@ -54,7 +54,7 @@ uint64_t arch_pit_tsc_ticks(uint16_t pit_ticks)
 	if (pit_ticks == 0 || pit_ticks > MAX_TICKS)
 		return 0;
 	uint8_t saved = inb(PORT_B);
-	uint8_t off = saved & (uint8_t)~(PORT_B_GATE2 | PORT_B_SPEAKER);
+	uint8_t off = saved & (uint8_t) ~(PORT_B_GATE2 | PORT_B_SPEAKER);
 	outb(PORT_B, off);
 	outb(PIT_COMMAND, PIT_CH2_LOHI_MODE0);
 	outb(PIT_CH2_DATA, 0xFF);

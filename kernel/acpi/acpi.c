@@ -68,7 +68,8 @@ static int parse_from(const struct bootinfo *bi)
 		int err = acpi_parse(&kernel_mem, bi->rsdp, sizeof bi->rsdp, &info);
 		if (err == 0)
 			return 0;
-		klog(KLOG_WARN, "acpi: the loader's RSDP copy is unusable (%d); scanning the BIOS areas", err);
+		klog(KLOG_WARN, "acpi: the loader's RSDP copy is unusable (%d); scanning the BIOS areas",
+		     err);
 	}
 	uint64_t pa;
 	if (acpi_rsdp_find(&kernel_mem, &pa) != 0)
@@ -83,9 +84,10 @@ static void report(void)
 	klog(KLOG_INFO, "acpi: revision %u, %s with %zu tables (%zu invalid)", info.revision,
 	     info.xsdt ? "XSDT" : "RSDT", info.table_count, info.bad_tables);
 	if (info.has_madt)
-		klog(KLOG_INFO, "acpi: MADT: %zu CPUs, local APIC %#lx, %zu I/O APICs, %zu overrides, %zu NMIs%s",
-		     m->cpu_count, (unsigned long)m->lapic_addr, m->ioapic_count, m->override_count, m->nmi_count,
-		     m->pcat_compat ? ", 8259 PICs" : "");
+		klog(KLOG_INFO,
+		     "acpi: MADT: %zu CPUs, local APIC %#lx, %zu I/O APICs, %zu overrides, %zu NMIs%s",
+		     m->cpu_count, (unsigned long)m->lapic_addr, m->ioapic_count, m->override_count,
+		     m->nmi_count, m->pcat_compat ? ", 8259 PICs" : "");
 	else
 		klog(KLOG_ERROR, "acpi: no valid MADT: interrupt controllers at default addresses");
 	if (info.has_fadt)

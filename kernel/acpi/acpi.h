@@ -57,8 +57,8 @@ struct acpi_override {
 struct acpi_nmi {
 	bool lapic;
 	uint32_t cpu_uid; /* lapic only; 0xFF / 0xFFFFFFFF = all CPUs */
-	uint8_t lint;	  /* lapic only: 0 or 1 */
-	uint32_t gsi;	  /* I/O APIC only */
+	uint8_t lint; /* lapic only: 0 or 1 */
+	uint32_t gsi; /* I/O APIC only */
 	uint16_t flags;
 };
 
@@ -88,7 +88,7 @@ struct acpi_fadt {
 	uint8_t acpi_enable, acpi_disable;
 	struct acpi_gas pm1a_cnt, pm1b_cnt;
 	struct acpi_gas sleep_control; /* hardware-reduced platforms */
-	struct acpi_gas reset_reg;     /* addr 0 unless RESET_REG_SUP */
+	struct acpi_gas reset_reg; /* addr 0 unless RESET_REG_SUP */
 	uint8_t reset_value;
 	uint64_t dsdt; /* physical */
 	uint8_t century; /* CMOS index of the century, 0 if none */
@@ -101,16 +101,16 @@ struct acpi_hpet {
 };
 
 struct acpi_info {
-	bool present;	   /* a valid RSDP and root table were found */
-	uint8_t revision;  /* RSDP revision: 0 = ACPI 1.0, 2 = ACPI 2.0+ */
-	bool xsdt;	   /* the root table used was the XSDT */
+	bool present; /* a valid RSDP and root table were found */
+	uint8_t revision; /* RSDP revision: 0 = ACPI 1.0, 2 = ACPI 2.0+ */
+	bool xsdt; /* the root table used was the XSDT */
 	bool has_madt, has_fadt, has_hpet, has_s5;
 	struct acpi_madt madt;
 	struct acpi_fadt fadt;
 	struct acpi_hpet hpet;
 	uint8_t slp_typa, slp_typb; /* \_S5 values, if has_s5 */
-	size_t table_count;	    /* tables listed in the root table */
-	size_t bad_tables;	    /* listed tables that failed validation */
+	size_t table_count; /* tables listed in the root table */
+	size_t bad_tables; /* listed tables that failed validation */
 };
 
 /*

@@ -88,7 +88,8 @@ int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t 
 	for (size_t i = 1; i + 5 <= len; i++) {
 		if (memcmp(aml + i, "_S5_", 4) != 0)
 			continue;
-		bool named = aml[i - 1] == AML_NAME || (i >= 2 && aml[i - 1] == '\\' && aml[i - 2] == AML_NAME);
+		bool named =
+			aml[i - 1] == AML_NAME || (i >= 2 && aml[i - 1] == '\\' && aml[i - 2] == AML_NAME);
 		if (!named || aml[i + 4] != AML_PACKAGE)
 			continue;
 		if (s5_package(aml, i + 4, len, slp_typa, slp_typb) == 0)

@@ -119,13 +119,13 @@ int acpi_table_get(const struct acpi_mem *m, uint64_t pa, const char *sig, const
 static uint8_t madt_min_len(uint8_t type)
 {
 	switch (type) {
-	case 0: return 8;   /* processor local APIC */
-	case 1: return 12;  /* I/O APIC */
-	case 2: return 10;  /* interrupt source override */
-	case 3: return 8;   /* NMI source */
-	case 4: return 6;   /* local APIC NMI */
-	case 5: return 12;  /* local APIC address override */
-	case 9: return 16;  /* processor local x2APIC */
+	case 0: return 8; /* processor local APIC */
+	case 1: return 12; /* I/O APIC */
+	case 2: return 10; /* interrupt source override */
+	case 3: return 8; /* NMI source */
+	case 4: return 6; /* local APIC NMI */
+	case 5: return 12; /* local APIC address override */
+	case 9: return 16; /* processor local x2APIC */
 	case 10: return 12; /* local x2APIC NMI */
 	default: return 2;
 	}
@@ -147,38 +147,55 @@ static void madt_add_nmi(struct acpi_madt *out, struct acpi_nmi nmi)
 		out->nmis[out->nmi_count++] = nmi;
 }
 
+static void madt_add_ioapic(struct acpi_madt *out, const uint8_t *e)
+{
+	if (out->ioapic_count == ACPI_MAX_IOAPICS)
+		return;
+	struct acpi_ioapic *io = &out->ioapics[out->ioapic_count++];
+	io->id = e[2];
+	io->addr = rd32(e + 4);
+	io->gsi_base = rd32(e + 8);
+}
+
+static void madt_add_override(struct acpi_madt *out, const uint8_t *e)
+{
+	if (out->override_count == ACPI_MAX_OVERRIDES)
+		return;
+	struct acpi_override *o = &out->overrides[out->override_count++];
+	o->bus = e[2];
+	o->source = e[3];
+	o->gsi = rd32(e + 4);
+	o->flags = rd16(e + 8);
+}
+
+/* One entry, already checked to be at least madt_min_len(type) long. */
 static void madt_entry(const uint8_t *e, struct acpi_madt *out)
 {
+	struct acpi_nmi nmi = {0};
 	switch (e[0]) {
-	case 0:
-		madt_add_cpu(out, e[3], rd32(e + 4));
-		break;
-	case 1:
-		if (out->ioapic_count < ACPI_MAX_IOAPICS)
-			out->ioapics[out->ioapic_count++] =
-				(struct acpi_ioapic){.id = e[2], .addr = rd32(e + 4), .gsi_base = rd32(e + 8)};
-		break;
-	case 2:
-		if (out->override_count < ACPI_MAX_OVERRIDES)
-			out->overrides[out->override_count++] = (struct acpi_override){
-				.bus = e[2], .source = e[3], .gsi = rd32(e + 4), .flags = rd16(e + 8)};
-		break;
+	case 0: madt_add_cpu(out, e[3], rd32(e + 4)); break;
+	case 1: madt_add_ioapic(out, e); break;
+	case 2: madt_add_override(out, e); break;
 	case 3:
-		madt_add_nmi(out, (struct acpi_nmi){.lapic = false, .flags = rd16(e + 2), .gsi = rd32(e + 4)});
+		nmi.flags = rd16(e + 2);
+		nmi.gsi = rd32(e + 4);
+		madt_add_nmi(out, nmi);
 		break;
 	case 4:
-		madt_add_nmi(out, (struct acpi_nmi){.lapic = true, .cpu_uid = e[2], .flags = rd16(e + 3),
-						    .lint = e[5]});
+		nmi.lapic = true;
+		nmi.cpu_uid = e[2];
+		nmi.flags = rd16(e + 3);
+		nmi.lint = e[5];
+		madt_add_nmi(out, nmi);
 		break;
-	case 5:
-		out->lapic_addr = rd64(e + 4);
-		break;
-	case 9:
-		madt_add_cpu(out, rd32(e + 4), rd32(e + 8));
-		break;
+	case 5: out->lapic_addr = rd64(e + 4); break;
+	case 9: madt_add_cpu(out, rd32(e + 4), rd32(e + 8)); break;
 	case 10:
-		madt_add_nmi(out, (struct acpi_nmi){.lapic = true, .flags = rd16(e + 2), .cpu_uid = rd32(e + 4),
-						    .lint = e[8]});
+		nmi.lapic = true;
+		nmi.flags = rd16(e + 2);
+		nmi.cpu_uid = rd32(e + 4);
+		nmi.lint = e[8];
+		madt_add_nmi(out, nmi);
 		break;
 	}
 }
@@ -206,7 +223,10 @@ int acpi_madt_parse(const uint8_t *t, size_t len, struct acpi_madt *out)
 
 static struct acpi_gas gas_read(const uint8_t *p)
 {
-	return (struct acpi_gas){.space = p[0], .bit_width = p[1], .bit_offset = p[2], .access_size = p[3],
+	return (struct acpi_gas){.space = p[0],
+				 .bit_width = p[1],
+				 .bit_offset = p[2],
+				 .access_size = p[3],
 				 .addr = rd64(p + 4)};
 }
 
@@ -337,7 +357,8 @@ static int s5_in_table(const struct acpi_mem *m, uint64_t pa, const char *sig, s
 	uint32_t len;
 	if (acpi_table_get(m, pa, sig, &t, &len) != 0)
 		return -EINVAL;
-	int err = acpi_aml_find_s5(t + ACPI_HEADER_LEN, len - ACPI_HEADER_LEN, &out->slp_typa, &out->slp_typb);
+	int err =
+		acpi_aml_find_s5(t + ACPI_HEADER_LEN, len - ACPI_HEADER_LEN, &out->slp_typa, &out->slp_typb);
 	out->has_s5 = err == 0;
 	return err;
 }

@@ -28,9 +28,9 @@
 #include "kernel/mm/mm.h"
 #include "time_internal.h"
 
-#define HPET_CAP_LO 0	   /* 32-bit register indexes */
-#define HPET_PERIOD 1	   /* capabilities bits 63:32: femtoseconds per tick */
-#define HPET_CONFIG 4	   /* offset 0x10 */
+/* HPET registers, as 32-bit word indexes */
+#define HPET_PERIOD 1 /* capabilities bits 63:32: femtoseconds per tick */
+#define HPET_CONFIG 4 /* offset 0x10 */
 #define HPET_COUNTER_LO 60 /* offset 0xF0 */
 #define HPET_ENABLE 1u
 #define HPET_MAX_PERIOD_FS 100000000u /* the specification's slowest: 10 MHz */
@@ -60,8 +60,8 @@ static void hpet_init(void)
 	volatile uint32_t *regs = vm_map_mmio(a->hpet.addr, PAGE_SIZE);
 	uint32_t period = regs[HPET_PERIOD];
 	if (period == 0 || period > HPET_MAX_PERIOD_FS) {
-		klog(KLOG_WARN, "clock: HPET at %#lx reports period %u fs: not used", (unsigned long)a->hpet.addr,
-		     period);
+		klog(KLOG_WARN, "clock: HPET at %#lx reports period %u fs: not used",
+		     (unsigned long)a->hpet.addr, period);
 		return;
 	}
 	regs[HPET_CONFIG] |= HPET_ENABLE; /* main counter runs; legacy routing untouched */
@@ -174,8 +174,9 @@ void clock_init(void)
 	calibrate();
 	tsc_to_ns = scale_make(tsc_hz, NS_PER_SEC);
 	bool invariant = cpuid(0x80000000, 0).eax >= 0x80000007 && (cpuid(0x80000007, 0).edx & (1u << 8));
-	klog(KLOG_INFO, "clock: TSC %lu.%06lu MHz, measured against the %s%s", (unsigned long)(tsc_hz / 1000000),
-	     (unsigned long)(tsc_hz % 1000000), reference, invariant ? ", invariant" : " (not marked invariant)");
+	klog(KLOG_INFO, "clock: TSC %lu.%06lu MHz, measured against the %s%s",
+	     (unsigned long)(tsc_hz / 1000000), (unsigned long)(tsc_hz % 1000000), reference,
+	     invariant ? ", invariant" : " (not marked invariant)");
 	timer_hw_init();
 }
 

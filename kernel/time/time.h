@@ -54,17 +54,20 @@ void timer_init(struct timer *t, timer_fn fn, void *arg);
 int timer_arm(struct timer *t, uint64_t deadline_ns);
 /* Disarms t; true if it was armed (so its callback will now never run). */
 bool timer_cancel(struct timer *t);
-static inline bool timer_armed(const struct timer *t) { return t->armed; }
+static inline bool timer_armed(const struct timer *t)
+{
+	return t->armed;
+}
 /* The earliest armed deadline, or TIMER_NEVER when nothing is armed. */
 uint64_t timer_next_deadline(void);
 
 /* Counters for tests and the monitor. */
 struct timer_stats {
-	const char *mode;    /* "tsc-deadline", "lapic-oneshot" or "none" */
+	const char *mode; /* "tsc-deadline", "lapic-oneshot" or "none" */
 	uint64_t interrupts; /* timer interrupts taken */
-	uint64_t early;	     /* interrupts that found nothing due (range re-arms) */
-	uint64_t fired;	     /* callbacks run */
-	uint64_t programs;   /* hardware (re)programmings */
+	uint64_t early; /* interrupts that found nothing due (range re-arms) */
+	uint64_t fired; /* callbacks run */
+	uint64_t programs; /* hardware (re)programmings */
 };
 void timer_stats_get(struct timer_stats *out);
 

@@ -38,7 +38,10 @@ struct timerq {
 void timerq_insert(struct timerq *q, struct timer *t);
 /* t must be queued in q; clears t->armed. */
 void timerq_remove(struct timerq *q, struct timer *t);
-static inline struct timer *timerq_first(const struct timerq *q) { return q->head; }
+static inline struct timer *timerq_first(const struct timerq *q)
+{
+	return q->head;
+}
 /* Removes and returns the first timer if its deadline <= now, else NULL. */
 struct timer *timerq_pop_due(struct timerq *q, uint64_t now);
 

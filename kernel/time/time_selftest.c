@@ -28,7 +28,8 @@ SELFTEST(clock_monotonic)
 		prev = now;
 	}
 	ST_CHECK(prev > start);
-	kprintf("selftest:   200000 reads, %lu ns apart on average\n", (unsigned long)((prev - start) / 200000));
+	kprintf("selftest:   200000 reads, %lu ns apart on average\n",
+		(unsigned long)((prev - start) / 200000));
 	return 0;
 }
 
@@ -218,7 +219,8 @@ static int idle_check(uint64_t span)
 	}
 	irq_restore(f);
 	timer_stats_get(&s1);
-	uint64_t timer_irqs = irq_count_by_name("timer") - timer0, other = all_interrupts() - all0 - timer_irqs;
+	uint64_t timer_irqs = irq_count_by_name("timer") - timer0,
+		 other = all_interrupts() - all0 - timer_irqs;
 	kprintf("selftest:   %lu ms idle (%s): %lu timer interrupt(s), %lu other, %lu halt(s), late %lu us\n",
 		(unsigned long)(span / NS_PER_MS), s1.mode, (unsigned long)timer_irqs, (unsigned long)other,
 		(unsigned long)halts, (unsigned long)((end.fired_at - end.deadline) / NS_PER_US));
@@ -257,7 +259,8 @@ static int check_far_deadline(void)
 	timer_oneshot_limit(old);
 	timer_stats_get(&s1);
 	kprintf("selftest:   55 ms deadline with a 10 ms reach: %lu re-arm(s), late %lu us\n",
-		(unsigned long)(s1.early - s0.early), (unsigned long)((far.fired_at - far.deadline) / NS_PER_US));
+		(unsigned long)(s1.early - s0.early),
+		(unsigned long)((far.fired_at - far.deadline) / NS_PER_US));
 	ST_CHECK(far.fires == 1);
 	ST_CHECK(far.fired_at >= far.deadline);
 	ST_CHECK(far.fired_at - far.deadline <= TIMER_LATE_MAX_NS);

@@ -45,7 +45,9 @@ static struct timer_stats stats;
 
 static const char *mode_name(enum arch_timer_mode m)
 {
-	return m == ARCH_TIMER_TSC_DEADLINE ? "tsc-deadline" : m == ARCH_TIMER_ONESHOT ? "lapic-oneshot" : "none";
+	return m == ARCH_TIMER_TSC_DEADLINE ? "tsc-deadline"
+	       : m == ARCH_TIMER_ONESHOT    ? "lapic-oneshot"
+					    : "none";
 }
 
 /* One-shot counts are stretched by 1/4096 (244 ppm, 2.4 ms on a 10 s
@@ -203,8 +205,8 @@ void timer_hw_init(void)
 		return;
 	}
 	if (mode == ARCH_TIMER_ONESHOT)
-		klog(KLOG_INFO, "timer: local APIC one-shot, %lu.%03lu MHz, vector %d", (unsigned long)(lapic_hz / 1000000),
-		     (unsigned long)(lapic_hz / 1000 % 1000), vector);
+		klog(KLOG_INFO, "timer: local APIC one-shot, %lu.%03lu MHz, vector %d",
+		     (unsigned long)(lapic_hz / 1000000), (unsigned long)(lapic_hz / 1000 % 1000), vector);
 	else
 		klog(KLOG_INFO, "timer: local APIC TSC-deadline, vector %d", vector);
 }

@@ -31,9 +31,18 @@ static const struct acpi_mem fake = {.map = fake_map};
 #define DSDT_PA 0x14000
 #define SSDT_PA 0x15000
 
-static void w16(uint64_t pa, uint16_t v) { memcpy(mem + pa, &v, 2); }
-static void w32(uint64_t pa, uint32_t v) { memcpy(mem + pa, &v, 4); }
-static void w64(uint64_t pa, uint64_t v) { memcpy(mem + pa, &v, 8); }
+static void w16(uint64_t pa, uint16_t v)
+{
+	memcpy(mem + pa, &v, 2);
+}
+static void w32(uint64_t pa, uint32_t v)
+{
+	memcpy(mem + pa, &v, 4);
+}
+static void w64(uint64_t pa, uint64_t v)
+{
+	memcpy(mem + pa, &v, 8);
+}
 
 static void fix_checksum(uint64_t pa, size_t len, size_t sum_off)
 {
@@ -76,9 +85,9 @@ static void build_rsdp(uint64_t pa, uint8_t rev, uint32_t rsdt, uint64_t xsdt)
 }
 
 static const uint8_t s5_aml[] = {
-	0x10, 0x05, '\\', 0x00,			       /* some unrelated Scope bytes */
-	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, /* Name(_S5_, Package(4) { */
-	0x0A, 0x05, 0x0A, 0x07, 0x00, 0x00,	       /*   5, 7, 0, 0 }) */
+	0x10, 0x05, '\\', 0x00, /* some unrelated Scope bytes */
+	0x08, '_',  'S',  '5',	'_',  0x12, 0x08, 0x04, /* Name(_S5_, Package(4) { */
+	0x0A, 0x05, 0x0A, 0x07, 0x00, 0x00, /*   5, 7, 0, 0 }) */
 };
 
 static void build_madt(void)
@@ -415,7 +424,8 @@ TEST(acpi_aml_s5_encodings)
 	CHECK_EQ(a, 1);
 	CHECK_EQ(b, 3);
 	/* Word and dword prefixes, two-byte PkgLength. */
-	const uint8_t wide[] = {0x08, '_', 'S', '5', '_', 0x12, 0x4B, 0x00, 0x02, 0x0B, 0x07, 0x00, 0x0C, 0x06, 0, 0, 0};
+	const uint8_t wide[] = {0x08, '_',  'S',  '5',	'_',  0x12, 0x4B, 0x00, 0x02,
+				0x0B, 0x07, 0x00, 0x0C, 0x06, 0,    0,	  0};
 	CHECK_EQ(s5(wide, sizeof wide, &a, &b), 0);
 	CHECK_EQ(a, 7);
 	CHECK_EQ(b, 6);
@@ -443,14 +453,15 @@ TEST(acpi_aml_s5_absent_or_malformed)
 	const uint8_t lead[] = {0x08, '_', 'S', '5', '_', 0x12, 0xC0};
 	CHECK_EQ(s5(lead, sizeof lead, &a, &b), -EINVAL);
 	/* Elements that are not constants (a name reference). */
-	const uint8_t named[] = {0x08, '_', 'S', '5', '_', 0x12, 0x0A, 0x02, 'S', '5', 'A', '_', 'S', '5', 'B', '_'};
+	const uint8_t named[] = {0x08, '_', 'S', '5', '_', 0x12, 0x0A, 0x02,
+				 'S',  '5', 'A', '_', 'S', '5',	 'B',  '_'};
 	CHECK_EQ(s5(named, sizeof named, &a, &b), -EINVAL);
 	/* Zero elements. */
 	const uint8_t empty[] = {0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00};
 	CHECK_EQ(s5(empty, sizeof empty, &a, &b), -EINVAL);
 	/* A bad candidate followed by a good one: the good one is used. */
-	const uint8_t both[] = {0x08, '_', 'S', '5', '_', 0x12, 0x3F, 0x02,
-				0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0A, 0x05, 0x0A, 0x05};
+	const uint8_t both[] = {0x08, '_', 'S', '5',  '_',  0x12, 0x3F, 0x02, 0x08, '_',
+				'S',  '5', '_', 0x12, 0x06, 0x02, 0x0A, 0x05, 0x0A, 0x05};
 	CHECK_EQ(s5(both, sizeof both, &a, &b), 0);
 	CHECK_EQ(a, 5);
 }

@@ -22,7 +22,8 @@ TEST(scale_exact_ratios)
 
 TEST(scale_matches_wide_arithmetic)
 {
-	static const uint64_t rates[] = {1193182, 14318180, 62500000, 999999937, 2096024154ull, 3000000000ull,
+	static const uint64_t rates[] = {1193182,	14318180,      62500000,
+					 999999937,	2096024154ull, 3000000000ull,
 					 4294967296ull, 5200000000ull, 99999999999ull};
 	srand(7);
 	for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
@@ -166,8 +167,9 @@ TEST(timerq_random_against_model)
 		} else if (op == 3) {
 			int best = -1;
 			for (int k = 0; k < N; k++)
-				if (t[k].armed && (best < 0 || t[k].deadline_ns < t[best].deadline_ns ||
-						   (t[k].deadline_ns == t[best].deadline_ns && seq[k] < seq[best])))
+				if (t[k].armed &&
+				    (best < 0 || t[k].deadline_ns < t[best].deadline_ns ||
+				     (t[k].deadline_ns == t[best].deadline_ns && seq[k] < seq[best])))
 					best = k;
 			struct timer *got = timerq_pop_due(&q, UINT64_MAX);
 			CHECK(best < 0 ? got == NULL : got == &t[best]);
