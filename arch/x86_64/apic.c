@@ -314,12 +314,14 @@ int arch_irq_init(void)
 	return 0;
 }
 
-/* Where ISA IRQ isa_irq arrives: its GSI and MADT flags (overrides applied). */
+/* Where ISA IRQ isa_irq arrives: its GSI and MADT flags (overrides applied).
+ * Without a MADT, the MP specification's default PC wiring: identity, except
+ * the 8254's IRQ 0 on I/O APIC input 2 (input 0 carries the 8259's INTR). */
 static uint32_t isa_gsi(unsigned isa_irq, uint16_t *flags)
 {
-	uint32_t gsi = isa_irq;
-	*flags = 0; /* ISA default: edge, active high */
 	const struct acpi_info *a = acpi_get();
+	uint32_t gsi = isa_irq == 0 && !a->has_madt ? 2 : isa_irq;
+	*flags = 0; /* ISA default: edge, active high */
 	for (size_t i = 0; a->has_madt && i < a->madt.override_count; i++) {
 		const struct acpi_override *o = &a->madt.overrides[i];
 		if (o->bus == 0 && o->source == isa_irq) {

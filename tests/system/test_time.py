@@ -58,3 +58,19 @@ def test_acpi_reboot_q35_reset_register(ctx):
 
 def test_acpi_reboot_pc_8042(ctx):
 	power(ctx, "acpi_reboot", "pc", "guest-reset")
+
+
+def test_no_acpi_falls_back_and_passes(ctx):
+	"""No ACPI tables at all: a clear error, default APIC addresses, the PIT;
+	every self-test still passes (the ACPI ones say they were skipped)."""
+	text, verdict = selftests(ctx, "all", extra_args=["-machine", "pc,acpi=off"], timeout=120)
+	assert "acpi: no usable ACPI tables" in text, "no clear error for the missing ACPI tables"
+	assert "measured against the PIT" in text, "the clock did not fall back to the PIT"
+	assert verdict.kind == qemu.PASS, "self-tests without ACPI: %s" % verdict
+
+
+def test_poweroff_without_acpi_halts_with_reason(ctx):
+	with ctx.machine("kernel", append="optios.test=acpi_poweroff", extra_args=["-machine", "pc,acpi=off"]) as m:
+		m.wait_for(r"power off impossible \(no FADT\): halting", timeout=60)
+		m.sleep(1)
+		assert m.verdict() is None, "the machine did not stay halted: %s" % m.verdict()
