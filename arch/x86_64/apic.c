@@ -189,11 +189,13 @@ static int lapic_init(const struct acpi_info *a)
 	if (a->has_madt && a->madt.lapic_addr != phys)
 		klog(KLOG_WARN, "apic: MADT says local APIC %#lx, the CPU says %#lx; using the CPU's",
 		     (unsigned long)a->madt.lapic_addr, (unsigned long)phys);
+	lapic_x2 = base & APIC_BASE_X2APIC;
+	if (!lapic_x2 && !(lapic_mmio = vm_map_mmio(phys, PAGE_SIZE))) {
+		klog(KLOG_ERROR, "apic: cannot map the local APIC at %#lx", (unsigned long)phys);
+		return -ENOMEM;
+	}
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-	lapic_x2 = base & APIC_BASE_X2APIC;
-	if (!lapic_x2)
-		lapic_mmio = vm_map_mmio(phys, PAGE_SIZE);
 	lapic_mask_local_vectors();
 	lapic_setup_lint(a);
 	lapic_write(LAPIC_TPR, 0);
@@ -236,6 +238,8 @@ static bool ioapic_add(uint64_t phys, uint32_t gsi_base)
 	if (ioapic_count == ACPI_MAX_IOAPICS)
 		return false;
 	struct ioapic io = {.regs = vm_map_mmio(phys, PAGE_SIZE), .gsi_base = gsi_base};
+	if (!io.regs)
+		return false;
 	uint32_t version = ioapic_read(&io, IOAPIC_REG_VERSION);
 	if (version == 0xFFFFFFFF || version == 0)
 		return false;

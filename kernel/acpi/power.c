@@ -36,8 +36,8 @@ static uint32_t gas_read(const struct acpi_gas *g)
 		uint16_t port = (uint16_t)g->addr;
 		return g->bit_width == 8 ? inb(port) : g->bit_width == 32 ? inl(port) : inw(port);
 	}
-	if (g->space == ACPI_SPACE_MEMORY) {
-		volatile void *p = vm_map_mmio(g->addr, 4);
+	volatile void *p = g->space == ACPI_SPACE_MEMORY ? vm_map_mmio(g->addr, 4) : NULL;
+	if (p) {
 		if (g->bit_width == 8)
 			return *(volatile uint8_t *)p;
 		return g->bit_width == 32 ? *(volatile uint32_t *)p : *(volatile uint16_t *)p;
@@ -65,6 +65,8 @@ static void gas_write(const struct acpi_gas *g, uint32_t v)
 			outw(port, (uint16_t)v);
 	} else if (g->space == ACPI_SPACE_MEMORY) {
 		volatile void *p = vm_map_mmio(g->addr, 4);
+		if (!p)
+			return;
 		if (g->bit_width == 8)
 			*(volatile uint8_t *)p = (uint8_t)v;
 		else if (g->bit_width == 32)

@@ -58,6 +58,8 @@ static void hpet_init(void)
 	if (!a->has_hpet)
 		return;
 	volatile uint32_t *regs = vm_map_mmio(a->hpet.addr, PAGE_SIZE);
+	if (!regs)
+		return;
 	uint32_t period = regs[HPET_PERIOD];
 	if (period == 0 || period > HPET_MAX_PERIOD_FS) {
 		klog(KLOG_WARN, "clock: HPET at %#lx reports period %u fs: not used",
