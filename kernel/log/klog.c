@@ -78,7 +78,11 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = kvsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	con_write(buf, MIN((size_t)n, sizeof buf - 1));
+	size_t len = MIN((size_t)n, sizeof buf - 1);
+	uint64_t f = irq_save();
+	ring_append(buf, len);
+	con_write(buf, len);
+	irq_restore(f);
 }
 
 size_t klog_read(char *out, size_t size)

@@ -21,7 +21,7 @@ int klog_level_parse(const char *name);
 /* Where timestamps come from (the clock, once it is calibrated). */
 void klog_set_clock(uint64_t (*now_ns)(void));
 
-/* Raw console output, no prefix. */
+/* Kernel output without a prefix (banners, reports): console and ring. */
 void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Copies up to size bytes of the most recent log text; returns bytes copied. */

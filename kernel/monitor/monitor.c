@@ -82,9 +82,25 @@ static void prompt(void)
 	con_puts("kmon> ");
 }
 
-/* Feeds one input byte; returns true when a full line is ready in line[]. */
+/* Feeds one input byte; returns true when a full line is ready in line[].
+ * Escape sequences (arrow keys: ESC [ A) are swallowed whole: the monitor
+ * has no cursor movement. */
 static bool feed(char *line, size_t *len, char c)
 {
+	static enum { PLAIN, ESC, CSI } state;
+	if (state == ESC) {
+		state = c == '[' ? CSI : PLAIN;
+		return false;
+	}
+	if (state == CSI) {
+		if (c >= 0x40 && c <= 0x7e)
+			state = PLAIN; /* the final byte ends the sequence */
+		return false;
+	}
+	if (c == 0x1b) {
+		state = ESC;
+		return false;
+	}
 	if (c == '\n' || c == '\r') {
 		con_puts("\n");
 		line[*len] = '\0';
