@@ -9,6 +9,7 @@
 #include "monitor.h"
 
 #include "arch.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/console/console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
@@ -48,12 +49,24 @@ static void cmd_log(void)
 	con_write(buf, n);
 }
 
+static void cmd_poweroff(void)
+{
+	acpi_poweroff();
+}
+
+static void cmd_reboot(void)
+{
+	acpi_reboot();
+}
+
 static const struct command commands[] = {
 	{"help", "list commands", cmd_help},
 	{"irqs", "interrupts taken, by source", cmd_irqs},
 	{"uptime", "time since boot", cmd_uptime},
 	{"mem", "memory summary", cmd_mem},
 	{"log", "the most recent kernel log", cmd_log},
+	{"poweroff", "switch the machine off (ACPI S5)", cmd_poweroff},
+	{"reboot", "restart the machine", cmd_reboot},
 };
 
 static void cmd_help(void)
