@@ -61,6 +61,21 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
+/* Whole 4 KiB pages (page-aligned pointers): zeroing and copying, rep stosq/movsq. */
+static inline void arch_page_zero(void *page)
+{
+	void *d = page;
+	uint64_t n = 512;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0ull) : "memory");
+}
+static inline void arch_page_copy(void *dst, const void *src)
+{
+	void *d = dst;
+	const void *s = src;
+	uint64_t n = 512;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+}
+
 /* MSRs */
 #define MSR_EFER 0xC0000080
 #define EFER_NXE (1ull << 11)

@@ -15,7 +15,11 @@
 #define HEAP_DEBUG false
 #endif
 
-static struct heap heap;
+static void *pages_alloc(size_t n);
+static void pages_free(void *p, size_t n);
+
+/* Usable as soon as pmm and the direct map are (heap_init only re-states it). */
+static struct heap heap = {.page_alloc = pages_alloc, .page_free = pages_free, .debug = HEAP_DEBUG};
 
 static void *pages_alloc(size_t n)
 {
@@ -30,7 +34,9 @@ static void pages_free(void *p, size_t n)
 
 void heap_init(void)
 {
-	heap_core_init(&heap, pages_alloc, pages_free, HEAP_DEBUG);
+	/* The state is initialised statically (kmalloc works once vm_init is
+	 * done); this marks the heap's place in the boot. */
+	klog(KLOG_DEBUG, "heap: slabs up to 2000 bytes, pages beyond; red zones %s", HEAP_DEBUG ? "on" : "off");
 }
 
 void *kmalloc(size_t size)

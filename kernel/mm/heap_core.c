@@ -58,7 +58,9 @@ _Static_assert(sizeof(struct heap_slab) <= SLAB_HDR, "slab header size");
 
 /* Block sizes (header included), multiples of 16; the big ones divide a
  * page's 4032 usable bytes evenly. */
-static const uint16_t class_size[HEAP_CLASSES] = {32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2016};
+static const uint16_t class_size[HEAP_CLASSES] = {
+	32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2016,
+};
 
 static struct block *header(const void *p)
 {
@@ -67,7 +69,9 @@ static struct block *header(const void *p)
 
 static size_t capacity(const struct block *b)
 {
-	return b->cls == CLASS_LARGE ? (size_t)b->used.pages * HEAP_PAGE - HDR : (size_t)class_size[b->cls] - HDR;
+	if (b->cls == CLASS_LARGE)
+		return (size_t)b->used.pages * HEAP_PAGE - HDR;
+	return (size_t)class_size[b->cls] - HDR;
 }
 
 static int class_for(size_t need)
@@ -78,7 +82,8 @@ static int class_for(size_t need)
 	return -1;
 }
 
-void heap_core_init(struct heap *h, void *(*page_alloc)(size_t), void (*page_free)(void *, size_t), bool debug)
+void heap_core_init(struct heap *h, void *(*page_alloc)(size_t), void (*page_free)(void *, size_t),
+		    bool debug)
 {
 	memset(h, 0, sizeof *h);
 	h->page_alloc = page_alloc;
@@ -214,8 +219,8 @@ static int check_small(const struct block *b)
 	const struct heap_slab *s = (const struct heap_slab *)ALIGN_DOWN((uintptr_t)b, HEAP_PAGE);
 	if (s->magic != SLAB_MAGIC || s->cls >= HEAP_CLASSES)
 		return HEAP_ERR_NOT_BLOCK;
-	uintptr_t off = (uintptr_t)b - (uintptr_t)s;
-	if (off < SLAB_HDR || (off - SLAB_HDR) % class_size[s->cls] || (off - SLAB_HDR) / class_size[s->cls] >= s->total)
+	uintptr_t off = (uintptr_t)b - (uintptr_t)s, size = class_size[s->cls];
+	if (off < SLAB_HDR || (off - SLAB_HDR) % size || (off - SLAB_HDR) / size >= s->total)
 		return HEAP_ERR_NOT_BLOCK;
 	if (b->magic == MAGIC_FREE)
 		return HEAP_ERR_FREED;

@@ -34,7 +34,8 @@ struct heap {
 	size_t blocks;       /* live blocks */
 };
 
-void heap_core_init(struct heap *h, void *(*page_alloc)(size_t), void (*page_free)(void *, size_t), bool debug);
+void heap_core_init(struct heap *h, void *(*page_alloc)(size_t), void (*page_free)(void *, size_t),
+		    bool debug);
 /* A 16-byte aligned block of at least size bytes, or NULL. */
 void *heap_core_alloc(struct heap *h, size_t size);
 /* Frees p (not NULL). 0, or HEAP_ERR_* and then nothing was changed. */

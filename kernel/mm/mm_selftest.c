@@ -301,6 +301,23 @@ SELFTEST(mm_guard_pages_and_no_identity_map)
 	return 0;
 }
 
+SELFTEST(mm_vm_mmio_window)
+{
+	ST_CHECK(vm_map_mmio(0xFEE00000, 0x1000) == phys_to_virt(0xFEE00000)); /* below 4 GiB */
+	uint64_t phys = 0x4000000123ull; /* 256 GiB: above 4 GiB, nothing there */
+	uint8_t *a = vm_map_mmio(phys, 0x2000);
+	ST_CHECK(a != NULL && ((uintptr_t)a & 0xFFF) == 0x123);
+	ST_CHECK((uintptr_t)a >= 0xFFFFFE8000000000ull && (uintptr_t)a < 0xFFFFFF0000000000ull);
+	uint64_t pa;
+	unsigned f;
+	ST_CHECK(vm_translate(NULL, (uintptr_t)a + 0x1F00, &pa, &f) == 0 && pa == phys + 0x1F00);
+	ST_CHECK((f & VM_WRITE) && (!(f & VM_EXEC) || !vm_nx_enabled()));
+	ST_CHECK(vm_translate(NULL, (uintptr_t)a + 0x2000 - 0x123 + 0x1000, NULL, NULL) == -EFAULT);
+	uint8_t *b = vm_map_mmio(phys, 1);
+	ST_CHECK(b != NULL && b != a); /* a fresh mapping each time */
+	return 0;
+}
+
 static __attribute__((noipa)) unsigned long recurse(volatile unsigned long *depth)
 {
 	volatile char frame[200];

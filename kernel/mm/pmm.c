@@ -27,7 +27,8 @@ void pmm_init(const struct bootinfo *bi)
 	klog(KLOG_DEBUG, "pmm: %lu pages in %lu ranges, bookkeeping %lu KiB at %#lx", (unsigned long)pmm.total,
 	     (unsigned long)pmm.nranges, (unsigned long)(pmm.meta_bytes >> 10), (unsigned long)pmm.meta_pa);
 	if (pmm.lost_bytes)
-		klog(KLOG_WARN, "pmm: memory map too fragmented, %lu KiB unused", (unsigned long)(pmm.lost_bytes >> 10));
+		klog(KLOG_WARN, "pmm: memory map too fragmented, %lu KiB unused",
+		     (unsigned long)(pmm.lost_bytes >> 10));
 }
 
 void pmm_set_limit(uint64_t limit)
@@ -49,7 +50,7 @@ uint64_t pmm_alloc_zeroed(void)
 {
 	uint64_t pa = pmm_alloc();
 	if (pa)
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+		arch_page_zero(phys_to_virt(pa));
 	return pa;
 }
 
@@ -136,6 +137,8 @@ void mm_report(void)
 	     size_str(c, sizeof c, pmm.kernel_bytes), size_str(d, sizeof d, pmm.module_bytes),
 	     size_str(e, sizeof e, reserved));
 	klog(KLOG_INFO, "mem: page bookkeeping %s, page tables %s, heap %s in use (%s in pages)",
-	     size_str(a, sizeof a, pmm.meta_bytes), size_str(g, sizeof g, (uint64_t)vm_table_pages * PAGE_SIZE),
-	     size_str(h, sizeof h, kmalloc_bytes_in_use()), size_str(b, sizeof b, (uint64_t)heap_pages() * PAGE_SIZE));
+	     size_str(a, sizeof a, pmm.meta_bytes),
+	     size_str(g, sizeof g, (uint64_t)vm_table_pages * PAGE_SIZE),
+	     size_str(h, sizeof h, kmalloc_bytes_in_use()),
+	     size_str(b, sizeof b, (uint64_t)heap_pages() * PAGE_SIZE));
 }

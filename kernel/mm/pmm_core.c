@@ -173,7 +173,8 @@ static void build_ranges(struct pmm *p, const struct bootinfo *bi, uint64_t ksta
 	p->kernel_bytes = kend - kstart;
 	for (size_t i = 0; i < bi->module_count; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		set_remove(p, ALIGN_DOWN(m->start, PMM_PAGE), ALIGN_UP(clip_end(m->start, m->end - m->start), PMM_PAGE));
+		set_remove(p, ALIGN_DOWN(m->start, PMM_PAGE),
+			   ALIGN_UP(clip_end(m->start, m->end - m->start), PMM_PAGE));
 		p->module_bytes += m->end - m->start;
 	}
 	set_remove(p, ALIGN_DOWN(bi->info_phys, PMM_PAGE),

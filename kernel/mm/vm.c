@@ -235,7 +235,8 @@ static void map_direct(const struct bootinfo *bi)
 		if (end <= 4 * GiB)
 			continue;
 		if (r->base >= DMAP_MAX) {
-			klog(KLOG_WARN, "vm: memory at %#lx is beyond the direct map; ignored", (unsigned long)r->base);
+			klog(KLOG_WARN, "vm: memory at %#lx is beyond the direct map; ignored",
+			     (unsigned long)r->base);
 			continue;
 		}
 		dmap_range(bi, MAX(r->base, 4 * GiB), end);
@@ -244,17 +245,14 @@ static void map_direct(const struct bootinfo *bi)
 
 /* ---- set-up ---- */
 
-/* Creates the PML4 entries of the stack and MMIO areas now (invariant 1). */
+/* Creates the PML4 entries of the stack and MMIO areas now (invariant 1),
+ * and the tables for their first 2 MiB, where most mappings will go. */
 static void reserve_kernel_slots(void)
 {
-	pte_t *pml4 = table_ptr(vm_kernel_root);
-	unsigned slots[] = {509, 510};
-	for (size_t i = 0; i < ARRAY_SIZE(slots); i++) {
-		uint64_t pdpt = table_alloc(NULL);
-		if (!pdpt)
+	uint64_t areas[] = {MMIO_BASE, STACK_BASE};
+	for (size_t i = 0; i < ARRAY_SIZE(areas); i++)
+		if (!mmu_entry(&vm_mmu, vm_kernel_root, areas[i], MMU_LEVEL_4K, PTE_W))
 			panic("vm_init: out of memory");
-		pml4[slots[i]] = pdpt | PTE_P | PTE_W;
-	}
 }
 
 void vm_init(const struct bootinfo *bi)
@@ -273,9 +271,10 @@ void vm_init(const struct bootinfo *bi)
 	kstack_top = vm_stack_alloc(KSTACK_PAGES);
 	if (!kstack_top)
 		panic("vm_init: no memory for the kernel stack");
-	klog(KLOG_INFO, "vm: kernel W^X; direct map %lu MiB below %#lx (%u x 2 MiB, %u x 4 KiB, %u uncached); NX %s",
-	     (unsigned long)(dmap_bytes >> 20), (unsigned long)dmap_end, dmap_large, dmap_small, dmap_uncached,
-	     vm_nx ? "on" : "absent");
+	klog(KLOG_INFO, "vm: kernel W^X; direct map %lu MiB below %#lx (%u x 2 MiB, %u x 4 KiB, %u uncached)",
+	     (unsigned long)(dmap_bytes >> 20), (unsigned long)dmap_end, dmap_large, dmap_small, dmap_uncached);
+	if (!vm_nx)
+		klog(KLOG_WARN, "vm: this CPU has no NX: data and stacks stay executable");
 }
 
 void *vm_kernel_stack_top(void)

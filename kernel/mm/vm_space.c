@@ -86,7 +86,8 @@ struct vm_space *vm_space_create(void)
 		return NULL;
 	}
 	pte_t *mine = phys_to_virt(s->root), *kernel = phys_to_virt(vm_kernel_root);
-	memcpy(&mine[MMU_USER_SLOTS], &kernel[MMU_USER_SLOTS], MMU_USER_SLOTS * sizeof(pte_t));
+	for (unsigned i = MMU_USER_SLOTS; i < MMU_ENTRIES; i++)
+		mine[i] = kernel[i];
 	return s;
 }
 
@@ -276,7 +277,7 @@ int vm_cow_break(struct vm_space *s, uintptr_t va)
 		uint64_t pa = pmm_alloc();
 		if (!pa)
 			return -ENOMEM;
-		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+		arch_page_copy(phys_to_virt(pa), phys_to_virt(old));
 		*e = (*e & ~(PTE_ADDR | PTE_COW)) | pa | PTE_W;
 		pmm_free(old);
 	}

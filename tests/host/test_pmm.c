@@ -210,7 +210,8 @@ TEST(pmm_ram_above_4g_and_the_limit)
 	CHECK_EQ(pmm_core_alloc_contig(&P, 2, 1), 0);
 	pmm_core_set_limit(&P, ~0ull);
 	while ((pa = pmm_core_alloc(&P)) != 0 && n < 20000) {
-		CHECK((pa >= 4 * GiB && pa < 4 * GiB + 64 * MiB) || (pa >= 0x7FFFFFFF000ull && pa < 0x80000002000ull));
+		bool above_4g = pa >= 4 * GiB && pa < 4 * GiB + 64 * MiB;
+		CHECK(above_4g || (pa >= 0x7FFFFFFF000ull && pa < 0x80000002000ull));
 		pages[n++] = pa;
 	}
 	CHECK_EQ(n, P.total);
