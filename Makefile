@@ -36,6 +36,7 @@ HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefin
 HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
 	kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
+HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 
 .PHONY: all kernel iso run run-serial test test-host deps clean
@@ -113,9 +114,15 @@ run: deps all
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
 	fi
 
+# The build's output goes to a log (shown only if the build fails), so the
+# test results - and their "N passed, M failed" last line - stand alone.
+# Options for tests/run.py: make test TEST_ARGS="-k boot --only system"
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@mkdir -p $(BUILD)
+	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
+	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)
