@@ -14,19 +14,19 @@
 
 typedef uint64_t pte_t;
 
-#define PTE_P (1ull << 0)   /* present */
-#define PTE_W (1ull << 1)   /* writable */
-#define PTE_U (1ull << 2)   /* user accessible */
+#define PTE_P (1ull << 0) /* present */
+#define PTE_W (1ull << 1) /* writable */
+#define PTE_U (1ull << 2) /* user accessible */
 #define PTE_PWT (1ull << 3) /* write-through */
 #define PTE_PCD (1ull << 4) /* cache disable */
-#define PTE_A (1ull << 5)   /* accessed (set by the CPU) */
-#define PTE_D (1ull << 6)   /* dirty (set by the CPU, leaves only) */
-#define PTE_PS (1ull << 7)  /* large page (in a PDPT or PD entry) */
-#define PTE_G (1ull << 8)   /* global: survives CR3 switches (CR4.PGE) */
+#define PTE_A (1ull << 5) /* accessed (set by the CPU) */
+#define PTE_D (1ull << 6) /* dirty (set by the CPU, leaves only) */
+#define PTE_PS (1ull << 7) /* large page (in a PDPT or PD entry) */
+#define PTE_G (1ull << 8) /* global: survives CR3 switches (CR4.PGE) */
 /* Bits 9-11 are free for software. */
-#define PTE_COW (1ull << 9)    /* shared copy-on-write: never PTE_W while set */
+#define PTE_COW (1ull << 9) /* shared copy-on-write: never PTE_W while set */
 #define PTE_NOREF (1ull << 10) /* not a pmm page (device memory): holds no reference */
-#define PTE_NX (1ull << 63)    /* no execute (only with EFER.NXE) */
+#define PTE_NX (1ull << 63) /* no execute (only with EFER.NXE) */
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 #define PTE_UNCACHED (PTE_PCD | PTE_PWT)
 
@@ -37,12 +37,18 @@ typedef uint64_t pte_t;
 #define MMU_USER_SLOTS 256 /* PML4 slots 0-255: the user half */
 
 /* Bytes one entry at level maps (level 3: a PML4 entry, 512 GiB). */
-static inline uint64_t mmu_level_size(int level) { return 1ull << (12 + 9 * level); }
-static inline unsigned mmu_index(uint64_t va, int level) { return (unsigned)(va >> (12 + 9 * level)) & 511; }
+static inline uint64_t mmu_level_size(int level)
+{
+	return 1ull << (12 + 9 * level);
+}
+static inline unsigned mmu_index(uint64_t va, int level)
+{
+	return (unsigned)(va >> (12 + 9 * level)) & 511;
+}
 
 /* How the walker reaches memory. */
 struct mmu {
-	pte_t *(*table)(uint64_t pa);      /* the table at pa */
+	pte_t *(*table)(uint64_t pa); /* the table at pa */
 	uint64_t (*table_alloc)(void *ctx); /* a zeroed page for a table, or 0 */
 	void (*table_free)(void *ctx, uint64_t pa);
 	void *ctx;

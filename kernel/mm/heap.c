@@ -36,7 +36,8 @@ void heap_init(void)
 {
 	/* The state is initialised statically (kmalloc works once vm_init is
 	 * done); this marks the heap's place in the boot. */
-	klog(KLOG_DEBUG, "heap: slabs up to 2000 bytes, pages beyond; red zones %s", HEAP_DEBUG ? "on" : "off");
+	klog(KLOG_DEBUG, "heap: slabs up to 2000 bytes, pages beyond; red zones %s",
+	     HEAP_DEBUG ? "on" : "off");
 }
 
 void *kmalloc(size_t size)

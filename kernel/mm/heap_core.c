@@ -40,7 +40,7 @@ struct block {
 	uint8_t pad[3];
 	union {
 		struct {
-			uint32_t size;  /* bytes asked for */
+			uint32_t size; /* bytes asked for */
 			uint32_t pages; /* large blocks: pages in the run */
 		} used;
 		struct block *next; /* free slab blocks: the slab's free list */

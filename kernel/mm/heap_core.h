@@ -17,8 +17,8 @@
 #define HEAP_MAX_SIZE 0x40000000u /* larger requests fail */
 
 /* What heap_core_check and heap_core_free report. */
-#define HEAP_ERR_NOT_BLOCK (-EFAULT)   /* not a heap block, or its header is damaged */
-#define HEAP_ERR_FREED (-EINVAL)       /* the block is already free (double free) */
+#define HEAP_ERR_NOT_BLOCK (-EFAULT) /* not a heap block, or its header is damaged */
+#define HEAP_ERR_FREED (-EINVAL) /* the block is already free (double free) */
 #define HEAP_ERR_OVERRUN (-EOVERFLOW) /* bytes after the block were written */
 
 struct heap_slab;
@@ -30,8 +30,8 @@ struct heap {
 	/* slabs of each class that have a free block */
 	struct heap_slab *partial[HEAP_CLASSES];
 	size_t bytes_in_use; /* sum of the sizes asked for */
-	size_t pages;        /* pages held from the source */
-	size_t blocks;       /* live blocks */
+	size_t pages; /* pages held from the source */
+	size_t blocks; /* live blocks */
 };
 
 void heap_core_init(struct heap *h, void *(*page_alloc)(size_t), void (*page_free)(void *, size_t),

@@ -31,9 +31,15 @@ struct bootinfo;
 
 /* Every physical address the kernel may touch (all of [0, 4 GiB) and every
  * memory-map region above) is mapped at DIRECT_MAP_BASE + pa. */
-static inline void *phys_to_virt(uint64_t pa) { return (void *)(DIRECT_MAP_BASE + pa); }
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(DIRECT_MAP_BASE + pa);
+}
 /* Inverse of phys_to_virt; only for pointers into the direct map. */
-static inline uint64_t virt_to_phys(const void *p) { return (uint64_t)p - DIRECT_MAP_BASE; }
+static inline uint64_t virt_to_phys(const void *p)
+{
+	return (uint64_t)p - DIRECT_MAP_BASE;
+}
 
 /* ---- physical pages (pmm.c) ---- */
 
@@ -83,8 +89,8 @@ bool vm_nx_enabled(void);
 /* Mapping flags. */
 #define VM_WRITE 0x01
 #define VM_EXEC 0x02
-#define VM_USER 0x04   /* ring 3 may access */
-#define VM_COW 0x08    /* shared copy-on-write: read-only until vm_cow_break */
+#define VM_USER 0x04 /* ring 3 may access */
+#define VM_COW 0x08 /* shared copy-on-write: read-only until vm_cow_break */
 #define VM_DEVICE 0x10 /* not a pmm page: mapped uncached, holds no reference */
 /* Reported by vm_translate and vm_space_visit only (set by the CPU). */
 #define VM_ACCESSED 0x20

@@ -12,9 +12,9 @@ void pmm_set_limit(uint64_t limit);
 const struct bootinfo *mm_boot_info(void);
 
 /* vm.c */
-extern const struct mmu vm_mmu;   /* the walker on the direct map, tables from pmm */
-extern uint64_t vm_kernel_root;   /* physical address of the kernel's PML4 */
-extern pte_t vm_nx;               /* PTE_NX, or 0 if the CPU has no NX */
+extern const struct mmu vm_mmu; /* the walker on the direct map, tables from pmm */
+extern uint64_t vm_kernel_root; /* physical address of the kernel's PML4 */
+extern pte_t vm_nx; /* PTE_NX, or 0 if the CPU has no NX */
 extern unsigned long vm_table_pages; /* page-table pages in use, all spaces */
 /* Invalidates the TLB entry for va on this CPU. */
 void vm_flush_page(uintptr_t va);

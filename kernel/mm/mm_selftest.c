@@ -21,16 +21,16 @@ static __attribute__((noipa)) void write_u8(volatile uint8_t *p, uint8_t v)
 }
 
 /* Faults expected: returns the caught vector (and fills *c), or -1 if none. */
-#define EXPECT_FAULT(c, stmt)                     \
-	({                                        \
-		volatile long r_ = -1;            \
-		if (trap_catch_try(c)) {          \
-			stmt;                     \
-			trap_catch_end();         \
-		} else {                          \
-			r_ = (long)(c)->vector;   \
-		}                                 \
-		r_;                               \
+#define EXPECT_FAULT(c, stmt)                   \
+	({                                      \
+		volatile long r_ = -1;          \
+		if (trap_catch_try(c)) {        \
+			stmt;                   \
+			trap_catch_end();       \
+		} else {                        \
+			r_ = (long)(c)->vector; \
+		}                               \
+		r_;                             \
 	})
 
 /* ---- physical pages ---- */
@@ -286,7 +286,8 @@ SELFTEST(mm_guard_pages_and_no_identity_map)
 	}
 	uint8_t *top = vm_stack_alloc(2);
 	ST_CHECK(top != NULL);
-	ST_CHECK(arch_kernel_mapped((uintptr_t)top - 1) && arch_kernel_mapped((uintptr_t)top - 2 * PAGE_SIZE));
+	ST_CHECK(arch_kernel_mapped((uintptr_t)top - 1) &&
+		 arch_kernel_mapped((uintptr_t)top - 2 * PAGE_SIZE));
 	ST_CHECK(!arch_kernel_mapped((uintptr_t)top - 2 * PAGE_SIZE - 1));
 	top[-1] = 1;
 	long v = EXPECT_FAULT(&c, write_u8(top - 2 * PAGE_SIZE - 8, 1));

@@ -20,12 +20,13 @@ void pmm_init(const struct bootinfo *bi)
 {
 	boot_info = bi;
 	/* Before vm_init only [0, 4 GiB) is reachable (the boot tables' direct map). */
-	int err = pmm_core_init(&pmm, bi, kernel_virt_to_phys(_kernel_start), kernel_virt_to_phys(_kernel_end),
-				4ull << 30, direct);
+	int err = pmm_core_init(&pmm, bi, kernel_virt_to_phys(_kernel_start),
+				kernel_virt_to_phys(_kernel_end), 4ull << 30, direct);
 	if (err)
 		panic("pmm_init: no room below 4 GiB for the page bookkeeping (%d)", err);
-	klog(KLOG_DEBUG, "pmm: %lu pages in %lu ranges, bookkeeping %lu KiB at %#lx", (unsigned long)pmm.total,
-	     (unsigned long)pmm.nranges, (unsigned long)(pmm.meta_bytes >> 10), (unsigned long)pmm.meta_pa);
+	klog(KLOG_DEBUG, "pmm: %lu pages in %lu ranges, bookkeeping %lu KiB at %#lx",
+	     (unsigned long)pmm.total, (unsigned long)pmm.nranges, (unsigned long)(pmm.meta_bytes >> 10),
+	     (unsigned long)pmm.meta_pa);
 	if (pmm.lost_bytes)
 		klog(KLOG_WARN, "pmm: memory map too fragmented, %lu KiB unused",
 		     (unsigned long)(pmm.lost_bytes >> 10));
@@ -130,7 +131,8 @@ void mm_report(void)
 {
 	char a[24], b[24], c[24], d[24], e[24], g[24], h[24];
 	uint64_t managed = (uint64_t)pmm.total * PAGE_SIZE, free = (uint64_t)pmm.free * PAGE_SIZE;
-	uint64_t accounted = managed + ALIGN_UP(pmm.kernel_bytes, PAGE_SIZE) + pmm.module_bytes + pmm.meta_bytes;
+	uint64_t accounted =
+		managed + ALIGN_UP(pmm.kernel_bytes, PAGE_SIZE) + pmm.module_bytes + pmm.meta_bytes;
 	uint64_t reserved = pmm.ram_bytes > accounted ? pmm.ram_bytes - accounted : 0;
 	klog(KLOG_INFO, "mem: %s usable RAM, %s free; kernel image %s, modules %s, reserved %s",
 	     size_str(a, sizeof a, pmm.ram_bytes), size_str(b, sizeof b, free),

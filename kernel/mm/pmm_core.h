@@ -17,12 +17,12 @@
 #define PMM_PAGE 4096ull
 #define PMM_MAX_RANGES 256
 #define PMM_LOW_RESERVED (1ull << 20) /* never hand out the first 1 MiB */
-#define PMM_PHYS_MAX (1ull << 52)     /* architectural physical address limit */
+#define PMM_PHYS_MAX (1ull << 52) /* architectural physical address limit */
 #define PMM_REF_MAX 0xFFFF
 
 /* Errors of free/get/refcount. */
 #define PMM_ERR_UNMANAGED (-ENOENT) /* not a page this allocator hands out */
-#define PMM_ERR_FREE (-EINVAL)      /* the page is free (double free, or get of a free page) */
+#define PMM_ERR_FREE (-EINVAL) /* the page is free (double free, or get of a free page) */
 
 /* A run of managed pages [start, end); its pages are numbered from first. */
 struct pmm_range {
@@ -38,15 +38,15 @@ struct pmm {
 	struct pmm_range range[PMM_MAX_RANGES];
 	size_t nranges;
 	uint64_t *freemap; /* bit i set: page i is free */
-	uint16_t *refs;    /* references to page i; 0 exactly when free */
+	uint16_t *refs; /* references to page i; 0 exactly when free */
 	size_t total, free;
 	size_t limit_pages; /* pages numbered below this lie below the allocation limit */
-	size_t hint;        /* freemap word where the next search starts */
+	size_t hint; /* freemap word where the next search starts */
 	/* what pmm_core_init found, for the memory report */
-	uint64_t ram_bytes;    /* usable RAM in the memory map, overlaps merged */
+	uint64_t ram_bytes; /* usable RAM in the memory map, overlaps merged */
 	uint64_t kernel_bytes; /* the kernel image */
 	uint64_t module_bytes; /* boot modules */
-	uint64_t meta_bytes;   /* this bookkeeping (freemap and refs) */
+	uint64_t meta_bytes; /* this bookkeeping (freemap and refs) */
 	uint64_t meta_pa;
 	uint64_t lost_bytes; /* usable RAM dropped because the range table was full */
 };

@@ -61,7 +61,10 @@
 #define STACK_SLOTS 1024
 #define KSTACK_PAGES 8
 
-static pte_t *table_ptr(uint64_t pa) { return phys_to_virt(pa); }
+static pte_t *table_ptr(uint64_t pa)
+{
+	return phys_to_virt(pa);
+}
 
 static uint64_t table_alloc(void *ctx)
 {
@@ -84,8 +87,8 @@ uint64_t vm_kernel_root;
 pte_t vm_nx;
 unsigned long vm_table_pages;
 
-static pte_t pte_global;   /* PTE_G when the CPU has PGE */
-static uint64_t dmap_end;  /* the direct map covers [0, dmap_end) where regions are */
+static pte_t pte_global; /* PTE_G when the CPU has PGE */
+static uint64_t dmap_end; /* the direct map covers [0, dmap_end) where regions are */
 static uint64_t dmap_bytes;
 static unsigned dmap_large, dmap_small, dmap_uncached;
 static uint64_t mmio_next = MMIO_BASE;
@@ -272,7 +275,8 @@ void vm_init(const struct bootinfo *bi)
 	if (!kstack_top)
 		panic("vm_init: no memory for the kernel stack");
 	klog(KLOG_INFO, "vm: kernel W^X; direct map %lu MiB below %#lx (%u x 2 MiB, %u x 4 KiB, %u uncached)",
-	     (unsigned long)(dmap_bytes >> 20), (unsigned long)dmap_end, dmap_large, dmap_small, dmap_uncached);
+	     (unsigned long)(dmap_bytes >> 20), (unsigned long)dmap_end, dmap_large, dmap_small,
+	     dmap_uncached);
 	if (!vm_nx)
 		klog(KLOG_WARN, "vm: this CPU has no NX: data and stacks stay executable");
 }

@@ -18,8 +18,8 @@
 #define MAP_FLAGS (VM_WRITE | VM_EXEC | VM_USER | VM_COW | VM_DEVICE)
 
 struct vm_space {
-	uint64_t root;    /* physical address of the PML4 */
-	size_t mappings;  /* user leaves */
+	uint64_t root; /* physical address of the PML4 */
+	size_t mappings; /* user leaves */
 };
 
 static struct vm_space *current; /* the space in CR3; NULL: the kernel's tables */

@@ -171,7 +171,7 @@ TEST(heap_double_free_and_foreign_pointers)
 	CHECK_EQ(heap_core_free(&H, big), HEAP_ERR_FREED);
 
 	CHECK_EQ(heap_core_check(&H, keep + 16), HEAP_ERR_NOT_BLOCK); /* inside a block */
-	CHECK_EQ(heap_core_check(&H, keep + 1), HEAP_ERR_NOT_BLOCK);  /* unaligned */
+	CHECK_EQ(heap_core_check(&H, keep + 1), HEAP_ERR_NOT_BLOCK); /* unaligned */
 	CHECK_EQ(heap_core_check(&H, NULL), HEAP_ERR_NOT_BLOCK);
 	uint8_t *page = aligned_alloc(HEAP_PAGE, HEAP_PAGE);
 	memset(page, 0, HEAP_PAGE);

@@ -123,13 +123,13 @@ TEST(pmm_misuse_is_reported_not_obeyed)
 	CHECK(pa != 0);
 	CHECK_EQ(pmm_core_free(&P, pa), 0);
 	size_t before = P.free;
-	CHECK_EQ(pmm_core_free(&P, pa), PMM_ERR_FREE);            /* double free */
-	CHECK_EQ(pmm_core_free(&P, 2 * MiB), PMM_ERR_UNMANAGED);  /* kernel image */
-	CHECK_EQ(pmm_core_free(&P, 0), PMM_ERR_UNMANAGED);        /* page 0 */
-	CHECK_EQ(pmm_core_free(&P, 0x9F000), PMM_ERR_UNMANAGED);  /* low 1 MiB */
+	CHECK_EQ(pmm_core_free(&P, pa), PMM_ERR_FREE); /* double free */
+	CHECK_EQ(pmm_core_free(&P, 2 * MiB), PMM_ERR_UNMANAGED); /* kernel image */
+	CHECK_EQ(pmm_core_free(&P, 0), PMM_ERR_UNMANAGED); /* page 0 */
+	CHECK_EQ(pmm_core_free(&P, 0x9F000), PMM_ERR_UNMANAGED); /* low 1 MiB */
 	CHECK_EQ(pmm_core_free(&P, P.meta_pa), PMM_ERR_UNMANAGED); /* bookkeeping */
 	CHECK_EQ(pmm_core_free(&P, 200 * MiB), PMM_ERR_UNMANAGED); /* no RAM there */
-	CHECK_EQ(pmm_core_free(&P, pa + 8), PMM_ERR_UNMANAGED);   /* unaligned */
+	CHECK_EQ(pmm_core_free(&P, pa + 8), PMM_ERR_UNMANAGED); /* unaligned */
 	CHECK_EQ(pmm_core_get(&P, pa), PMM_ERR_FREE);
 	CHECK_EQ(pmm_core_refcount(&P, pa), 0);
 	CHECK_EQ(pmm_core_refcount(&P, 2 * MiB), PMM_ERR_UNMANAGED);
@@ -162,13 +162,13 @@ TEST(pmm_overlapping_and_unaligned_regions)
 {
 	struct bootinfo bi;
 	sim_reset(&bi);
-	region(&bi, 0x100123, 4 * MiB, BOOT_MEM_USABLE);           /* unaligned both ends */
-	region(&bi, 3 * MiB, 10 * MiB, BOOT_MEM_USABLE);           /* overlaps the first */
-	region(&bi, 8 * MiB + 100, 5000, BOOT_MEM_RESERVED);      /* inside: reserved wins */
-	region(&bi, 12 * MiB + 0x800, 0x1000, BOOT_MEM_ACPI);     /* straddles two pages */
-	region(&bi, 2 * MiB, 4 * MiB, BOOT_MEM_USABLE);            /* fully inside */
-	region(&bi, 20 * MiB, 0, BOOT_MEM_USABLE);                 /* empty */
-	region(&bi, 30 * MiB, 4 * MiB, BOOT_MEM_BAD);              /* bad, no RAM around */
+	region(&bi, 0x100123, 4 * MiB, BOOT_MEM_USABLE); /* unaligned both ends */
+	region(&bi, 3 * MiB, 10 * MiB, BOOT_MEM_USABLE); /* overlaps the first */
+	region(&bi, 8 * MiB + 100, 5000, BOOT_MEM_RESERVED); /* inside: reserved wins */
+	region(&bi, 12 * MiB + 0x800, 0x1000, BOOT_MEM_ACPI); /* straddles two pages */
+	region(&bi, 2 * MiB, 4 * MiB, BOOT_MEM_USABLE); /* fully inside */
+	region(&bi, 20 * MiB, 0, BOOT_MEM_USABLE); /* empty */
+	region(&bi, 30 * MiB, 4 * MiB, BOOT_MEM_BAD); /* bad, no RAM around */
 	CHECK_EQ(pmm_core_init(&P, &bi, 0, 0, 4 * GiB, virt), 0);
 	CHECK_EQ(P.ram_bytes, 13 * MiB - 0x101000);
 	CHECK_EQ(pmm_core_refcount(&P, 0x100000), PMM_ERR_UNMANAGED); /* partial first page */
@@ -260,7 +260,7 @@ TEST(pmm_contiguous_runs)
 		CHECK_EQ(pmm_core_refcount(&P, run + i * PG), 1);
 	uint64_t big = pmm_core_alloc_contig(&P, 512, 512); /* a 2 MiB page */
 	CHECK(big != 0 && big % (2 * MiB) == 0);
-	CHECK_EQ(pmm_core_alloc_contig(&P, 3, 3), 0);  /* alignment not a power of two */
+	CHECK_EQ(pmm_core_alloc_contig(&P, 3, 3), 0); /* alignment not a power of two */
 	CHECK_EQ(pmm_core_alloc_contig(&P, 0, 1), 0);
 	CHECK_EQ(pmm_core_alloc_contig(&P, 1u << 20, 1), 0); /* more than exists */
 	for (int i = 0; i < 16; i++)
