@@ -37,6 +37,7 @@ HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
 	drivers/fb/grid.c drivers/ps2/keymap.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
+HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 
 .PHONY: all kernel iso run run-serial test test-host deps clean

@@ -51,6 +51,7 @@ static inline uint32_t inl(uint16_t port)
 static inline void io_wait(void) { outb(0x80, 0); }
 
 /* Control registers */
+#define CR4_PGE (1ull << 7) /* global pages */
 static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
@@ -60,8 +61,24 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
+/* Whole 4 KiB pages (page-aligned pointers): zeroing and copying, rep stosq/movsq. */
+static inline void arch_page_zero(void *page)
+{
+	void *d = page;
+	uint64_t n = 512;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(0ull) : "memory");
+}
+static inline void arch_page_copy(void *dst, const void *src)
+{
+	void *d = dst;
+	const void *s = src;
+	uint64_t n = 512;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+}
+
 /* MSRs */
 #define MSR_EFER 0xC0000080
+#define EFER_NXE (1ull << 11)
 #define MSR_APIC_BASE 0x1B
 #define MSR_TSC_DEADLINE 0x6E0
 static inline uint64_t rdmsr(uint32_t msr)
@@ -140,6 +157,8 @@ void arch_set_kernel_stack(uint64_t top);
 size_t arch_stack_guards(uintptr_t *out, size_t max);
 /* Switches to a new stack and calls fn there; never returns. */
 __attribute__((noreturn)) void arch_call_on_stack(void *top, void (*fn)(void));
+/* Calls fn(arg) on the stack ending at top, then returns (stack.S). */
+void arch_run_on_stack(void *top, void (*fn)(void *), void *arg);
 
 /* ---- backtraces (trap.c) and the mapped-address check (mmu_walk.c) ---- */
 void arch_backtrace_print(uintptr_t rbp);

@@ -123,6 +123,7 @@ static struct trap_catch *catch_armed;
 
 void trap_catch_arm(struct trap_catch *c)
 {
+	c->double_fault = 0;
 	catch_armed = c;
 }
 
@@ -154,7 +155,7 @@ static void report(const struct trapframe *tf, const char *what)
 static void exception(struct trapframe *tf)
 {
 	struct trap_catch *c = catch_armed;
-	if (c && !(tf->cs & 3) && tf->vector != 8) {
+	if (c && !(tf->cs & 3) && (tf->vector != 8 || c->double_fault)) {
 		catch_armed = NULL;
 		c->vector = tf->vector;
 		c->error = tf->error;

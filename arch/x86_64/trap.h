@@ -39,10 +39,15 @@ __attribute__((noreturn)) void arch_longjmp(struct arch_jmpbuf *jb, int value);
 struct trap_catch {
 	struct arch_jmpbuf jb;
 	uint64_t vector, error, addr, rip;
+	int double_fault; /* also catch a double fault (trap_catch_try_double_fault) */
 };
 void trap_catch_arm(struct trap_catch *c);
 void trap_catch_end(void);
 #define trap_catch_try(c) (trap_catch_arm(c), arch_setjmp(&(c)->jb) == 0)
+/* The same, but a double fault is caught too: a kernel stack overflow into a
+ * guard page ends as one, because the page fault cannot push its frame on the
+ * full stack (the double fault runs on its IST stack). For tests. */
+#define trap_catch_try_double_fault(c) (trap_catch_arm(c), (c)->double_fault = 1, arch_setjmp(&(c)->jb) == 0)
 
 /* Human name of an exception vector ("page fault"). */
 const char *trap_name(unsigned vector);

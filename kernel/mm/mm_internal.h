@@ -1,0 +1,25 @@
+/* mm_internal.h - what the files of kernel/mm share among themselves only. */
+#ifndef KERNEL_MM_MM_INTERNAL_H
+#define KERNEL_MM_MM_INTERNAL_H
+
+#include "arch/x86_64/mmu.h"
+#include "mm.h"
+
+/* pmm.c */
+/* Pages at or above limit are not handed out (until the direct map covers them). */
+void pmm_set_limit(uint64_t limit);
+/* The boot information pmm_init was given (for the self-tests). */
+const struct bootinfo *mm_boot_info(void);
+
+/* vm.c */
+extern const struct mmu vm_mmu; /* the walker on the direct map, tables from pmm */
+extern uint64_t vm_kernel_root; /* physical address of the kernel's PML4 */
+extern pte_t vm_nx; /* PTE_NX, or 0 if the CPU has no NX */
+extern unsigned long vm_table_pages; /* page-table pages in use, all spaces */
+/* Invalidates the TLB entry for va on this CPU. */
+void vm_flush_page(uintptr_t va);
+
+/* heap.c */
+size_t heap_pages(void);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * vm_space.c - address spaces: a PML4 whose user half is private and whose
+ * kernel half is the kernel's (invariant 1 in vm.c), 4 KiB user mappings that
+ * each hold a page reference, and copy-on-write sharing for snapshots.
+ *
+ * Copy-on-write: vm_space_clone_cow shares every user page of a space with a
+ * new one, taking a reference per mapping and turning writable entries into
+ * read-only PTE_COW ones in both. A write then faults; the fault handler
+ * calls vm_cow_break, which gives the writer a private copy, or just makes
+ * the page writable again when the writer holds its last reference. Dirty
+ * (VM_DIRTY) and accessed bits come back through vm_translate and
+ * vm_space_visit, so a commit can find the pages a run wrote.
+ */
+#include "kernel/log/klog.h"
+#include "mm_internal.h"
+
+#define USER_INTER (PTE_W | PTE_U) /* tables: leaves decide the rights */
+#define MAP_FLAGS (VM_WRITE | VM_EXEC | VM_USER | VM_COW | VM_DEVICE)
+
+struct vm_space {
+	uint64_t root; /* physical address of the PML4 */
+	size_t mappings; /* user leaves */
+};
+
+static struct vm_space *current; /* the space in CR3; NULL: the kernel's tables */
+
+static pte_t to_pte(unsigned flags)
+{
+	pte_t e = PTE_P;
+	if (flags & VM_WRITE)
+		e |= PTE_W;
+	if (!(flags & VM_EXEC))
+		e |= vm_nx;
+	if (flags & VM_USER)
+		e |= PTE_U;
+	if (flags & VM_COW)
+		e |= PTE_COW;
+	if (flags & VM_DEVICE)
+		e |= PTE_NOREF | PTE_UNCACHED;
+	return e;
+}
+
+static unsigned from_pte(pte_t e)
+{
+	unsigned f = 0;
+	f |= (e & PTE_W) ? VM_WRITE : 0;
+	f |= (e & vm_nx) ? 0 : VM_EXEC; /* without NX everything executes */
+	f |= (e & PTE_U) ? VM_USER : 0;
+	f |= (e & PTE_COW) ? VM_COW : 0;
+	f |= (e & PTE_NOREF) ? VM_DEVICE : 0;
+	f |= (e & PTE_A) ? VM_ACCESSED : 0;
+	f |= (e & PTE_D) ? VM_DIRTY : 0;
+	return f;
+}
+
+static bool bad_flags(unsigned flags)
+{
+	return (flags & ~MAP_FLAGS) || ((flags & VM_WRITE) && (flags & VM_COW));
+}
+
+static bool user_page(uintptr_t va)
+{
+	return va < VM_USER_END && (va & (PAGE_SIZE - 1)) == 0;
+}
+
+static bool is_active(const struct vm_space *s)
+{
+	return (read_cr3() & PTE_ADDR) == s->root;
+}
+
+static pte_t *user_pte(const struct vm_space *s, uintptr_t va)
+{
+	return mmu_lookup(&vm_mmu, s->root, va, NULL);
+}
+
+/* ---- lifetime ---- */
+
+struct vm_space *vm_space_create(void)
+{
+	struct vm_space *s = kzalloc(sizeof *s);
+	if (!s)
+		return NULL;
+	s->root = vm_mmu.table_alloc(NULL);
+	if (!s->root) {
+		kfree(s);
+		return NULL;
+	}
+	pte_t *mine = phys_to_virt(s->root), *kernel = phys_to_virt(vm_kernel_root);
+	for (unsigned i = MMU_USER_SLOTS; i < MMU_ENTRIES; i++)
+		mine[i] = kernel[i];
+	return s;
+}
+
+static void drop_leaf(void *arg, uint64_t va, pte_t *e, int level)
+{
+	(void)arg, (void)va, (void)level;
+	if (!(*e & PTE_NOREF))
+		pmm_free(*e & PTE_ADDR);
+	*e = 0;
+}
+
+void vm_space_destroy(struct vm_space *s)
+{
+	if (!s)
+		return;
+	if (is_active(s))
+		vm_space_activate(NULL);
+	mmu_visit(&vm_mmu, s->root, 0, VM_USER_END, drop_leaf, NULL);
+	mmu_free_tables(&vm_mmu, s->root, 0, MMU_USER_SLOTS);
+	vm_mmu.table_free(NULL, s->root);
+	kfree(s);
+}
+
+void vm_space_activate(struct vm_space *s)
+{
+	uint64_t root = s ? s->root : vm_kernel_root;
+	if ((read_cr3() & PTE_ADDR) != root)
+		write_cr3(root);
+	current = s;
+}
+
+struct vm_space *vm_space_current(void)
+{
+	return current;
+}
+
+/* ---- mappings ---- */
+
+int vm_map(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned flags)
+{
+	if (!user_page(va) || (pa & (PAGE_SIZE - 1)) || bad_flags(flags))
+		return -EINVAL;
+	pte_t *e = mmu_entry(&vm_mmu, s->root, va, MMU_LEVEL_4K, USER_INTER);
+	if (!e)
+		return -ENOMEM;
+	if (*e & PTE_P)
+		return -EEXIST;
+	*e = pa | to_pte(flags);
+	s->mappings++;
+	return 0;
+}
+
+int vm_unmap(struct vm_space *s, uintptr_t va)
+{
+	if (!user_page(va))
+		return -EINVAL;
+	pte_t *e = user_pte(s, va);
+	if (!e)
+		return -EFAULT;
+	pte_t old = *e;
+	*e = 0;
+	s->mappings--;
+	if (is_active(s))
+		vm_flush_page(va);
+	if (!(old & PTE_NOREF))
+		pmm_free(old & PTE_ADDR);
+	return 0;
+}
+
+int vm_protect(struct vm_space *s, uintptr_t va, unsigned flags)
+{
+	if (!user_page(va) || bad_flags(flags) || (flags & VM_DEVICE))
+		return -EINVAL;
+	pte_t *e = user_pte(s, va);
+	if (!e)
+		return -EFAULT;
+	*e = (*e & (PTE_ADDR | PTE_NOREF | PTE_UNCACHED)) | to_pte(flags);
+	if (is_active(s))
+		vm_flush_page(va);
+	return 0;
+}
+
+int vm_translate(const struct vm_space *s, uintptr_t va, uint64_t *pa, unsigned *flags)
+{
+	if (va >= VM_USER_END && va < DIRECT_MAP_BASE)
+		return -EFAULT; /* not canonical */
+	int level;
+	pte_t *e = mmu_lookup(&vm_mmu, s ? s->root : vm_kernel_root, va, &level);
+	if (!e)
+		return -EFAULT;
+	uint64_t size = mmu_level_size(level);
+	if (pa)
+		*pa = (*e & PTE_ADDR & ~(size - 1)) + (va & (size - 1));
+	if (flags)
+		*flags = from_pte(*e);
+	return 0;
+}
+
+struct visit {
+	vm_visit_fn fn;
+	void *arg;
+};
+
+static void visit_leaf(void *arg, uint64_t va, pte_t *e, int level)
+{
+	(void)level;
+	struct visit *v = arg;
+	v->fn(v->arg, va, *e & PTE_ADDR, from_pte(*e));
+}
+
+void vm_space_visit(const struct vm_space *s, vm_visit_fn fn, void *arg)
+{
+	struct visit v = {fn, arg};
+	mmu_visit(&vm_mmu, s->root, 0, VM_USER_END, visit_leaf, &v);
+}
+
+/* ---- copy-on-write ---- */
+
+struct clone {
+	struct vm_space *dst;
+	int err;
+};
+
+/* Device pages are shared as they are; pmm pages as COW if writable. */
+static pte_t shared_entry(pte_t e)
+{
+	if (!(e & PTE_NOREF) && (e & PTE_W))
+		e = (e & ~PTE_W) | PTE_COW;
+	return e & ~(PTE_A | PTE_D);
+}
+
+static void clone_leaf(void *arg, uint64_t va, pte_t *e, int level)
+{
+	(void)level;
+	struct clone *c = arg;
+	if (c->err)
+		return;
+	pte_t *d = mmu_entry(&vm_mmu, c->dst->root, va, MMU_LEVEL_4K, USER_INTER);
+	if (!d) {
+		c->err = -ENOMEM;
+		return;
+	}
+	if (!(*e & PTE_NOREF) && (c->err = pmm_get(*e & PTE_ADDR)) != 0)
+		return;
+	*d = shared_entry(*e);
+	c->dst->mappings++;
+}
+
+static void mark_cow(void *arg, uint64_t va, pte_t *e, int level)
+{
+	(void)arg, (void)va, (void)level;
+	*e = shared_entry(*e) | (*e & (PTE_A | PTE_D));
+}
+
+struct vm_space *vm_space_clone_cow(struct vm_space *src)
+{
+	struct vm_space *dst = vm_space_create();
+	if (!dst)
+		return NULL;
+	/* fill dst first: if that fails, src has not been touched */
+	struct clone c = {dst, 0};
+	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, clone_leaf, &c);
+	if (c.err) {
+		vm_space_destroy(dst);
+		return NULL;
+	}
+	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, mark_cow, NULL);
+	if (is_active(src))
+		write_cr3(src->root); /* drop the now read-only pages' TLB entries */
+	return dst;
+}
+
+int vm_cow_break(struct vm_space *s, uintptr_t va)
+{
+	va = ALIGN_DOWN(va, PAGE_SIZE);
+	if (va >= VM_USER_END)
+		return -EINVAL;
+	pte_t *e = user_pte(s, va);
+	if (!e)
+		return -EFAULT;
+	if (!(*e & PTE_COW))
+		return -EINVAL;
+	uint64_t old = *e & PTE_ADDR;
+	if (pmm_refcount(old) == 1) {
+		*e = (*e & ~PTE_COW) | PTE_W;
+	} else {
+		uint64_t pa = pmm_alloc();
+		if (!pa)
+			return -ENOMEM;
+		arch_page_copy(phys_to_virt(pa), phys_to_virt(old));
+		*e = (*e & ~(PTE_ADDR | PTE_COW)) | pa | PTE_W;
+		pmm_free(old);
+	}
+	if (is_active(s))
+		vm_flush_page(va);
+	return 0;
+}
