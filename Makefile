@@ -40,7 +40,8 @@ HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/t
 HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 
-.PHONY: all kernel iso run run-serial test test-host deps clean
+FORCE:
+.PHONY: FORCE all kernel iso run run-serial test test-host deps clean
 all: $(BUILD)/kernel.elf $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -65,7 +66,12 @@ $(BUILD)/tools/mksyms: tools/mksyms.c
 $(BUILD)/ksyms0.c: $(BUILD)/tools/mksyms
 	$(BUILD)/tools/mksyms < /dev/null > $@
 
-$(BUILD)/kernel.pass1.elf: $(KOBJS) $(BUILD)/ksyms0.c.o arch/x86_64/kernel.ld
+# The object list itself is a prerequisite: deleting a source relinks.
+$(BUILD)/kobjs.list: FORCE
+	@mkdir -p $(@D)
+	@echo $(KOBJS) | cmp -s - $@ || echo $(KOBJS) > $@
+
+$(BUILD)/kernel.pass1.elf: $(KOBJS) $(BUILD)/ksyms0.c.o arch/x86_64/kernel.ld $(BUILD)/kobjs.list
 	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.c.o
 
 $(BUILD)/ksyms.c: $(BUILD)/kernel.pass1.elf $(BUILD)/tools/mksyms
@@ -75,7 +81,7 @@ $(BUILD)/%.c.o: $(BUILD)/%.c
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.c.o arch/x86_64/kernel.ld
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.c.o arch/x86_64/kernel.ld $(BUILD)/kobjs.list
 	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.c.o
 	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/text1.syms
 	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/text2.syms

@@ -17,9 +17,14 @@ enum { DATA = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 
 static bool present;
 
+/* Waits for room in the transmitter. A host that reads slowly (a busy test
+ * harness) keeps it full for a while, so the bound is generous: it exists
+ * only so a wedged UART cannot hang the kernel forever. */
+#define TX_SPINS 20000000
+
 static void put_raw(char c)
 {
-	for (int i = 0; i < 100000 && !(inb(COM1 + LSR) & 0x20); i++)
+	for (int i = 0; i < TX_SPINS && !(inb(COM1 + LSR) & 0x20); i++)
 		cpu_relax();
 	outb(COM1 + DATA, (uint8_t)c);
 }
