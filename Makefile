@@ -34,8 +34,10 @@ HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefin
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests.
 HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
-	kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
+	drivers/fb/grid.c drivers/ps2/keymap.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
+HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
+HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -155,9 +157,15 @@ run: deps all
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
 	fi
 
+# The build's output goes to a log (shown only if the build fails), so the
+# test results - and their "N passed, M failed" last line - stand alone.
+# Options for tests/run.py: make test TEST_ARGS="-k boot --only system"
 test: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@mkdir -p $(BUILD)
+	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
+	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

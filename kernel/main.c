@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "drivers/driver.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
@@ -47,6 +48,7 @@ static void print_banner(void)
 static void kmain_late(void)
 {
 	heap_init();
+	acpi_init(&bootinfo);
 	arch_irq_init();
 	clock_init();
 	klog_set_clock(clock_now_ns);

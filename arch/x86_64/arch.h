@@ -151,7 +151,36 @@ bool arch_kernel_mapped(uintptr_t va);
 int arch_irq_init(void);
 /* Routes an ISA IRQ line to vector on the boot CPU; 0 or -ENODEV/-EINVAL. */
 int arch_irq_route_isa(unsigned isa_irq, unsigned vector);
+/* Masks the I/O APIC entry an ISA IRQ line was routed to; 0 or -ENODEV/-EINVAL. */
+int arch_irq_unroute_isa(unsigned isa_irq);
 /* Signals end of interrupt to the local APIC. */
 void arch_irq_eoi(void);
+/* The boot CPU's local APIC id (0 before arch_irq_init). */
+uint32_t arch_lapic_id(void);
+
+/* ---- local APIC timer (apic.c): one deadline, never periodic ---- */
+enum arch_timer_mode { ARCH_TIMER_NONE, ARCH_TIMER_TSC_DEADLINE, ARCH_TIMER_ONESHOT };
+/* Points the timer at vector (masked, disarmed) and picks TSC-deadline mode
+ * when CPUID offers it and allow_tsc_deadline, else one-shot. */
+enum arch_timer_mode arch_timer_init(unsigned vector, bool allow_tsc_deadline);
+/* TSC-deadline mode: interrupt once the TSC reaches tsc (at once if past). */
+void arch_timer_arm_tsc(uint64_t tsc);
+/* One-shot mode: interrupt after count (>= 1) ticks of arch_timer_hz. */
+void arch_timer_arm_count(uint32_t count);
+void arch_timer_disarm(void);
+/* One-shot mode: timer ticks elapsed while the TSC advanced by tsc_ticks
+ * (the timer runs masked meanwhile); for calibrating its frequency. */
+uint64_t arch_timer_measure(uint64_t tsc_ticks);
+
+/* ---- legacy 8254 PIT (pit.c): a reference clock for calibration ---- */
+#define ARCH_PIT_HZ 1193182u
+/* Measures pit_ticks (1..60000) of PIT channel 2 (gated through port 0x61,
+ * polled, no interrupt) against the TSC: returns the TSC ticks in that span,
+ * or 0 if no PIT counts. Interrupts should be off. */
+uint64_t arch_pit_tsc_ticks(uint16_t pit_ticks);
+
+/* ---- reset (reset.c) ---- */
+/* Pulses the 8042 reset line, then triple-faults. */
+__attribute__((noreturn)) void arch_reset(void);
 
 #endif

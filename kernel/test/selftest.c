@@ -11,10 +11,11 @@
 
 extern const struct selftest __start_selftests[], __stop_selftests[];
 
-static bool chosen(const char *spec, const char *name)
+static bool chosen(const char *spec, const struct selftest *t)
 {
+	const char *name = t->name;
 	if (strcmp(spec, "all") == 0)
-		return true;
+		return !(t->flags & SELFTEST_SLOW);
 	size_t n = strlen(name);
 	for (const char *p = spec; *p;) {
 		const char *end = strchr(p, ',');
@@ -52,7 +53,7 @@ void selftest_run(const char *spec)
 {
 	int passed = 0, failed = 0;
 	for (const struct selftest *t = __start_selftests; t < __stop_selftests; t++) {
-		if (!chosen(spec, t->name))
+		if (!chosen(spec, t))
 			continue;
 		if (run_one(t))
 			passed++;

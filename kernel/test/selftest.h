@@ -4,8 +4,10 @@
  * A test is a named function returning 0 (pass) or a negative code, defined
  * with SELFTEST(name) anywhere in the kernel; the linker gathers them into
  * one table (section .selftests). `optios.test=all` runs every test,
- * `optios.test=a,b` runs those named. The runner checks that free pages and
- * heap bytes come back to their starting counts after each test, prints
+ * `optios.test=a,b` runs those named; tests marked SELFTEST_SLOW (e.g.
+ * the 10-second idle check) are left out of `all` and run only when named.
+ * The runner checks that free pages and heap bytes come back to their
+ * starting counts after each test, prints
  *   selftest: NAME ... ok | FAIL: reason
  *   selftest summary: N passed, M failed
  * and ends QEMU through isa-debug-exit (pass 33, fail 35).
@@ -18,13 +20,18 @@
 struct selftest {
 	const char *name;
 	int (*fn)(void);
+	unsigned flags;
 };
 
-#define SELFTEST(tname)                                                                          \
+/* A test too slow for `optios.test=all`: it runs only when named. */
+#define SELFTEST_SLOW 1u
+
+#define SELFTEST(tname) SELFTEST_FLAGS(tname, 0)
+#define SELFTEST_FLAGS(tname, tflags)                                                            \
 	static int selftest_fn_##tname(void);                                                    \
 	static const struct selftest selftest_##tname __attribute__((used, section(".selftests"), \
 								     aligned(8))) = {            \
-		#tname, selftest_fn_##tname};                                                    \
+		#tname, selftest_fn_##tname, (tflags)};                                          \
 	static int selftest_fn_##tname(void)
 
 /* Inside a test: fail with a message (file:line added) unless cond holds. */

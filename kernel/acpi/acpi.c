@@ -1,0 +1,120 @@
+/*
+ * acpi.c - finding the tables on this machine and keeping what they say.
+ *
+ * Theory of operation. ACPI is read once, early (before the interrupt
+ * controllers come up), and reduced to one struct acpi_info that the rest of
+ * the kernel reads through acpi_get(). The parsing itself is tables.c and
+ * aml.c, plain C that never trusts a length or checksum; this file only
+ * supplies physical memory to it and reports the result.
+ *
+ * The RSDP comes from the loader's copy (multiboot2 tags 14/15) when there
+ * is one, else from the BIOS areas (EBDA, 0xE0000-0xFFFFF), which is how a
+ * multiboot1 boot by QEMU -kernel finds it. UEFI machines with no RSDP tag
+ * have no BIOS areas to scan: they come up without ACPI, and the interrupt
+ * and timer code fall back to the architectural defaults.
+ *
+ * Physical memory is reached through vm_map_mmio. Tables cluster in one or
+ * two firmware regions, so mappings are made in 2 MiB windows and reused:
+ * a whole walk costs a handful of mappings, which are never unmapped (the
+ * power-off path reads the parsed copy, not the tables).
+ *
+ * Data: `info` is written only by acpi_init, read-only afterwards.
+ */
+#include "acpi.h"
+
+#include <optios/abi/errno.h>
+
+#include "acpi_internal.h"
+#include "kernel/boot/bootinfo.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+
+#define WINDOW (2ull << 20)
+#define MAX_WINDOWS 8
+
+static struct acpi_info info;
+
+static struct window {
+	uint64_t base, size;
+	const uint8_t *virt;
+} windows[MAX_WINDOWS];
+static size_t window_count;
+
+/* acpi_mem.map for the kernel: the smallest set of 2 MiB-aligned windows. */
+static const void *map_phys(void *ctx, uint64_t pa, size_t len)
+{
+	(void)ctx;
+	if (len == 0 || pa + len < pa)
+		return NULL;
+	for (size_t i = 0; i < window_count; i++)
+		if (pa >= windows[i].base && pa + len <= windows[i].base + windows[i].size)
+			return windows[i].virt + (pa - windows[i].base);
+	if (window_count == MAX_WINDOWS)
+		return NULL;
+	uint64_t base = ALIGN_DOWN(pa, WINDOW);
+	uint64_t size = ALIGN_UP(pa + len, WINDOW) - base;
+	const uint8_t *virt = vm_map_mmio(base, size);
+	if (!virt)
+		return NULL;
+	windows[window_count++] = (struct window){base, size, virt};
+	return virt + (pa - base);
+}
+
+static const struct acpi_mem kernel_mem = {.map = map_phys};
+
+static int parse_from(const struct bootinfo *bi)
+{
+	if (bi && bi->rsdp_present) {
+		int err = acpi_parse(&kernel_mem, bi->rsdp, sizeof bi->rsdp, &info);
+		if (err == 0)
+			return 0;
+		klog(KLOG_WARN, "acpi: the loader's RSDP copy is unusable (%d); scanning the BIOS areas",
+		     err);
+	}
+	uint64_t pa;
+	if (acpi_rsdp_find(&kernel_mem, &pa) != 0)
+		return -ENODEV;
+	const void *rsdp = map_phys(NULL, pa, 36);
+	return rsdp ? acpi_parse(&kernel_mem, rsdp, 36, &info) : -ENODEV;
+}
+
+static void report(void)
+{
+	const struct acpi_madt *m = &info.madt;
+	klog(KLOG_INFO, "acpi: revision %u, %s with %zu tables (%zu invalid)", info.revision,
+	     info.xsdt ? "XSDT" : "RSDT", info.table_count, info.bad_tables);
+	if (info.has_madt)
+		klog(KLOG_INFO,
+		     "acpi: MADT: %zu CPUs, local APIC %#lx, %zu I/O APICs, %zu overrides, %zu NMIs%s",
+		     m->cpu_count, (unsigned long)m->lapic_addr, m->ioapic_count, m->override_count,
+		     m->nmi_count, m->pcat_compat ? ", 8259 PICs" : "");
+	else
+		klog(KLOG_ERROR, "acpi: no valid MADT: interrupt controllers at default addresses");
+	if (info.has_fadt)
+		klog(KLOG_INFO, "acpi: FADT: PM1a_CNT %#lx, reset reg %#lx (space %u, value %#x)",
+		     (unsigned long)info.fadt.pm1a_cnt.addr, (unsigned long)info.fadt.reset_reg.addr,
+		     info.fadt.reset_reg.space, info.fadt.reset_value);
+	if (info.has_s5)
+		klog(KLOG_INFO, "acpi: \\_S5 sleep type a=%u b=%u", info.slp_typa, info.slp_typb);
+	else
+		klog(KLOG_WARN, "acpi: no \\_S5 package found: power off will halt instead");
+	if (info.has_hpet)
+		klog(KLOG_INFO, "acpi: HPET at %#lx", (unsigned long)info.hpet.addr);
+}
+
+int acpi_init(const struct bootinfo *bi)
+{
+	int err = parse_from(bi);
+	if (err) {
+		memset(&info, 0, sizeof info);
+		klog(KLOG_ERROR, "acpi: no usable ACPI tables (%d): using legacy defaults", err);
+		return -ENODEV;
+	}
+	report();
+	return 0;
+}
+
+const struct acpi_info *acpi_get(void)
+{
+	return &info;
+}
