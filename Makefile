@@ -38,10 +38,20 @@ HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
 HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
+HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
+# Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
+# archive), made when the tools exist; the tests fail if a tool exists but its file does not.
+HOST_DATA := $(BUILD)/host/data
+HOST_HAVE_MUSL := $(if $(shell command -v musl-gcc),1,0)
+HOST_HAVE_CPIO := $(if $(shell command -v cpio),1,0)
+HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
+	-DHOST_HAVE_CPIO=$(HOST_HAVE_CPIO)
+HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.elf) \
+	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host deps clean
+.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build
 all: $(BUILD)/kernel.elf $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -103,8 +113,41 @@ $(BUILD)/host/unit: $(HOST_OBJS)
 	@echo "  LINK    $@"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $^
 
+$(BUILD)/host/unit: | $(HOST_DATA_FILES)
+
+$(HOST_DATA)/musl_static.elf: tests/host/data/musl_hello.c
+	@mkdir -p $(@D)
+	musl-gcc -static -O2 -o $@ $<
+
+$(HOST_DATA)/tree.cpio: tests/host/data/mktree.sh $(shell find tests/host/data/tree -type f)
+	@mkdir -p $(@D)
+	tests/host/data/mktree.sh tests/host/data/tree $(HOST_DATA)/tree $@
+
 test-host: $(BUILD)/host/unit
 	$(BUILD)/host/unit
+
+# ---- fuzzing: libFuzzer targets for the parsers of hostile input (clang) ----
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
+FUZZ_TARGETS := elf cpio path conf
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 # ---- running and testing ----
 deps:

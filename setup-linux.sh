@@ -8,6 +8,7 @@ packages=(
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
 	qemu-system-x86 ovmf
 	musl-tools
+	cpio clang libclang-rt-dev
 )
 
 missing=()
