@@ -1,0 +1,69 @@
+/*
+ * file.h - open files and descriptor tables: what every kind of file (a VFS
+ * file or directory, a console) offers the system calls.
+ *
+ * A struct file is reference counted: one reference per descriptor slot that
+ * holds it (dup shares it) plus any the kernel takes while using it. Its
+ * release op runs when the last reference goes. Ops receive kernel buffers
+ * only; the sys_ functions copy to and from user memory.
+ */
+#ifndef KERNEL_FS_FILE_H
+#define KERNEL_FS_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct file;
+struct kstat;
+
+struct file_ops {
+	/* Sequential access at f->off (advanced by the op). May sleep (consoles). */
+	long (*read)(struct file *f, void *buf, size_t len);
+	long (*write)(struct file *f, const void *buf, size_t len);
+	/* Positioned access; NULL means the file is not seekable (-ESPIPE). */
+	long (*pread)(struct file *f, void *buf, size_t len, uint64_t off);
+	long (*pwrite)(struct file *f, const void *buf, size_t len, uint64_t off);
+	/* New offset or -EINVAL; NULL: -ESPIPE. */
+	long (*lseek)(struct file *f, int64_t off, int whence);
+	/* arg is a kernel copy of the argument (sys_ioctl knows each command's
+	 * size and direction); NULL op: -ENOTTY. */
+	int (*ioctl)(struct file *f, unsigned long cmd, void *arg);
+	int (*stat)(struct file *f, struct kstat *st);
+	/* Directories: fills buf with linux_dirent64 records from f->off; returns bytes. */
+	long (*getdents)(struct file *f, void *buf, size_t len);
+	/* Last reference gone: free what priv holds. */
+	void (*release)(struct file *f);
+};
+
+struct file {
+	const struct file_ops *ops;
+	void *priv; /* the owner's state (vnode, tty, ...) */
+	uint64_t off;
+	int flags; /* O_ACCMODE bits, O_APPEND, O_NONBLOCK, O_DIRECTORY (Linux values) */
+	int refs;
+};
+
+/* A new file with one reference; NULL if out of memory. */
+struct file *file_create(const struct file_ops *ops, void *priv, int flags);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+/* Descriptor tables (FD_MAX slots); cloned at spawn, destroyed at exit. */
+#define FD_MAX 64
+struct fdtable;
+struct fdtable *fdtable_create(void);
+/* A new table sharing the files of slots 0..n-1 of src (spawn: n = 3). */
+struct fdtable *fdtable_clone(const struct fdtable *src, int n);
+void fdtable_destroy(struct fdtable *t);
+/* Puts f (taking over the caller's reference) in the lowest free slot >= min:
+ * the descriptor, or -EMFILE. */
+int fd_install(struct fdtable *t, struct file *f, int min);
+/* Puts f at exactly fd, closing what was there (dup2): fd or -EBADF. */
+int fd_install_at(struct fdtable *t, struct file *f, int fd);
+/* The file at fd with a new reference (file_put when done), or NULL. */
+struct file *fd_get(struct fdtable *t, int fd);
+/* 0 or -EBADF. */
+int fd_close(struct fdtable *t, int fd);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * proc.h - processes and the scheduler.
+ *
+ * A process is one user address space running one thread, with a kernel stack
+ * (guard page below), descriptors, a working directory and a console. It is
+ * created by proc_spawn() from a static ELF file and ends by exit, by a fault
+ * (the kernel reports it and carries on) or by being killed (Ctrl+C).
+ *
+ * Scheduling: one CPU; a FIFO run queue of runnable processes. The CPU halts
+ * when nothing is runnable. Preemption (a time slice armed on the timer) is
+ * used only while more than one process is runnable; otherwise no tick.
+ *
+ * Sleeping: a process waits on a channel (any address) with sched_sleep(), and
+ * is made runnable by sched_wakeup(channel). To avoid a lost wake-up, disable
+ * interrupts, test the condition, and call sched_sleep while still disabled;
+ * re-test after waking (wake-ups may be spurious). A sleep returns -EINTR if
+ * the process was killed meanwhile.
+ */
+#ifndef KERNEL_PROC_PROC_H
+#define KERNEL_PROC_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch.h"
+
+#define PROC_NAME_MAX 32
+#define PROC_MAX 64
+
+enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
+
+struct vm_space;
+struct fdtable;
+struct tty;
+
+struct proc {
+	/* identity: set at creation, then read-only */
+	int pid;
+	char name[PROC_NAME_MAX];
+	struct proc *parent;
+	uint64_t start_ns;
+
+	/* scheduler: changed with interrupts disabled */
+	enum proc_state state;
+	const void *wait_chan;
+	struct arch_context *context; /* saved kernel stack pointer (switch.S) */
+	struct proc *run_next;
+	uint64_t cpu_ns;
+	bool killed; /* ends at the next return to user mode or sleep */
+
+	/* memory: owned by the process's own system calls */
+	struct vm_space *space;
+	void *kstack_top;
+	uintptr_t brk_base, brk_end; /* heap: [brk_base, brk_end) */
+	uintptr_t mmap_hint; /* next address tried for an anonymous mmap */
+	uint64_t fs_base; /* TLS pointer (arch_prctl) */
+
+	/* files and console: owned by the fs and tty subsystems */
+	struct fdtable *fds;
+	char *cwd; /* normalised absolute path, kmalloc'd */
+	struct tty *tty;
+
+	/* exit: written once by the exiting process, read by the parent */
+	int exit_status; /* wait4 encoding: (code << 8) or a signal number */
+
+	/* -ENOSYS calls already logged for this process (one bit per number < 512) */
+	uint64_t enosys_logged[8];
+};
+
+/* The process running on this CPU, or NULL in kernel context (boot, idle). */
+struct proc *proc_current(void);
+
+/*
+ * Creates a process running the static ELF at path (absolute; already
+ * normalised) with argv/envp (kernel copies, NULL-terminated). The new process
+ * has parent, inherits parent's cwd and fds 0-2 (or tty's when parent is
+ * NULL) and runs on tty. Returns the pid or -ENOENT/-ENOEXEC/-ENOMEM/-E2BIG.
+ */
+int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty);
+
+/* Waits for a child to end: pid > 0 that child, -1 any. Stores its exit status
+ * and frees it. Returns the pid, -ECHILD, -EINTR, or 0 with nohang and none ended. */
+int proc_wait(int pid, int *status, bool nohang);
+
+/* Ends the current process with a wait4-encoded status. Never returns. */
+NORETURN void proc_exit(int status);
+
+/* Marks p killed with signal sig (Ctrl+C: 2); it ends at its next return to user
+ * mode or wake-up. 0 or -ESRCH. */
+int proc_kill(int pid, int sig);
+
+/* Calls fn for every live process (for ps); interrupts are disabled meanwhile. */
+void proc_foreach(void (*fn)(struct proc *p, void *arg), void *arg);
+
+/* Scheduler */
+void sched_init(void);
+/* Runs processes forever, halting when none is runnable. Never returns. */
+NORETURN void sched_run(void);
+int sched_sleep(const void *chan); /* 0, or -EINTR if killed */
+void sched_wakeup(const void *chan);
+void sched_yield(void);
+
+#endif
