@@ -52,7 +52,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 
 FORCE:
 .PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build
-all: $(BUILD)/kernel.elf $(BUILD)/optios.iso
+all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
 
@@ -97,11 +97,38 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.c.o arch/x86_64/kernel.ld $(BUILD)/
 	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/text2.syms
 	@cmp -s $(BUILD)/text1.syms $(BUILD)/text2.syms || { echo "symbol pass moved .text"; rm -f $@; exit 1; }
 
-$(BUILD)/optios.iso: $(BUILD)/kernel.elf tools/iso/grub.cfg
+$(BUILD)/optios.iso: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio tools/iso/grub.cfg
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
+	cp $(BUILD)/rootfs.cpio $(BUILD)/iso/boot/rootfs.cpio
 	cp tools/iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# ---- user programs and the root file system image ----
+# user/bin/NAME.c becomes /bin/NAME, user/test/NAME.c becomes /test/NAME
+# (programs the system tests run); rootfs/ is copied as is; EXTRA=dir adds a
+# directory's contents on top, keeping paths (dir/bin/x becomes /bin/x).
+MUSL_GCC ?= musl-gcc
+UCFLAGS := -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -Isdk/include -Iinclude
+USER_SRCS := $(sort $(wildcard user/bin/*.c user/test/*.c))
+USER_BINS := $(patsubst user/%.c,$(BUILD)/rootfs/%,$(USER_SRCS))
+ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
+EXTRA ?=
+
+$(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
+	@mkdir -p $(@D)
+	@echo "  MUSL    $<"
+	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
+
+# The image is rebuilt when any input changes (EXTRA's contents included).
+$(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
+	@rm -rf $(BUILD)/rootfs.tree && mkdir -p $(BUILD)/rootfs.tree
+	@cp -R rootfs/. $(BUILD)/rootfs.tree/
+	@cp -R $(BUILD)/rootfs/. $(BUILD)/rootfs.tree/
+	@$(if $(EXTRA),cp -R $(EXTRA)/. $(BUILD)/rootfs.tree/)
+	@find $(BUILD)/rootfs.tree -name .keep -delete
+	@(cd $(BUILD)/rootfs.tree && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || { mv $@.tmp $@; echo "  CPIO    $@"; }
 
 # ---- host unit tests ----
 $(BUILD)/host/%.c.o: %.c

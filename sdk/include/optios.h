@@ -1,0 +1,54 @@
+/*
+ * optios.h - the OptiOS SDK for user programs (built with musl-gcc -static).
+ *
+ * Ordinary POSIX calls come from musl; this header adds OptiOS's own calls
+ * (numbers from include/optios/abi/syscalls.def, structures from
+ * include/optios/abi/optios.h). Each wrapper returns what the kernel returns,
+ * as musl's syscall() does: -1 with errno set on failure.
+ */
+#ifndef OPTIOS_SDK_H
+#define OPTIOS_SDK_H
+
+#include <optios/abi/optios.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+enum {
+#define SYSCALL(nr, name) OPTIOS_SYS_##name = nr,
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+};
+
+/* Starts path (absolute, or a name in /bin) with argv and envp; returns the pid.
+ * Wait for it with waitpid(). */
+static inline int optios_spawn(const char *path, char *const argv[], char *const envp[], unsigned flags)
+{
+	return (int)syscall(OPTIOS_SYS_optios_spawn, path, argv, envp, flags);
+}
+
+static inline long optios_proc_list(struct optios_proc_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_proc_list, out, max);
+}
+
+static inline int optios_mem_info(struct optios_mem_info *out)
+{
+	return (int)syscall(OPTIOS_SYS_optios_mem_info, out);
+}
+
+static inline int optios_fb_map(struct optios_fb_info *out)
+{
+	return (int)syscall(OPTIOS_SYS_optios_fb_map, out);
+}
+
+static inline int optios_console_info(struct optios_console_info *out)
+{
+	return (int)syscall(OPTIOS_SYS_optios_console_info, out);
+}
+
+static inline int optios_console_switch(unsigned index)
+{
+	return (int)syscall(OPTIOS_SYS_optios_console_switch, index);
+}
+
+#endif
