@@ -3,7 +3,8 @@
  *
  * Sinks form a singly linked list, appended at registration and never removed.
  * The input ring is a power-of-two byte ring written from interrupt context
- * and read with interrupts disabled around the index update.
+ * and read with interrupts disabled around the index update. While a
+ * consumer is set (the consoles, after tty_init) input bypasses the ring.
  */
 #include "console.h"
 
@@ -16,6 +17,7 @@ static struct con_sink *sinks;
 static char input[INPUT_SIZE];
 static uint32_t in_head, in_tail; /* head: next to read; tail: next to write */
 static uint64_t in_dropped;
+static con_input_fn consumer; /* written with interrupts off */
 
 void con_sink_register(struct con_sink *sink)
 {
@@ -40,6 +42,11 @@ void con_puts(const char *s)
 void con_input_push(const char *s, size_t n)
 {
 	uint64_t f = irq_save();
+	if (consumer) {
+		consumer(s, n);
+		irq_restore(f);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (in_tail - in_head == INPUT_SIZE) {
 			in_dropped += n - i;
@@ -63,4 +70,18 @@ int con_getc(void)
 uint64_t con_input_dropped(void)
 {
 	return in_dropped;
+}
+
+con_input_fn con_input_set_consumer(con_input_fn fn)
+{
+	uint64_t f = irq_save();
+	con_input_fn old = consumer;
+	consumer = fn;
+	irq_restore(f);
+	return old;
+}
+
+con_input_fn con_input_consumer(void)
+{
+	return consumer;
 }

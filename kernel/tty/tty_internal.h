@@ -57,4 +57,27 @@ unsigned ldisc_set_termios(struct tty_ldisc *ld, const struct optios_termios *ti
 /* Discards all pending input (typed and queued). */
 void ldisc_flush(struct tty_ldisc *ld);
 
+/*
+ * One console. index is fixed at tty_init. The rest changes with interrupts
+ * disabled (typing happens in interrupt handlers). Processes are named by
+ * pid: one that ended unannounced leaves nothing dangling.
+ */
+struct tty {
+	unsigned index;
+	struct tty_ldisc ld;
+	int fg_pid;	     /* tty_set_foreground's choice (0: none) */
+	int fb_pid;	     /* the program drawing on this screen (0: none) */
+	int mode_pid;	     /* the last program to change the settings (0: none) */
+	uint64_t interrupts; /* Ctrl+C typed */
+};
+
+struct proc;
+/* tty.c, for the other files of the folder */
+void tty_output(struct tty *t, const char *s, size_t n);
+void tty_input(struct tty *t, const char *s, size_t n);
+bool tty_live_on(const struct tty *t, int pid);
+void tty_screen_check(struct tty *t);
+/* tty_file.c */
+extern const struct file_ops tty_file_ops;
+
 #endif
