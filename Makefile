@@ -197,7 +197,7 @@ run: deps all
 test: deps
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
