@@ -97,6 +97,46 @@ size_t klog_read(char *out, size_t size)
 	return n;
 }
 
+/* The level of a line klog wrote ("[  1.000000] warn: ..."), or -1 for
+ * other text (kprintf output). */
+static int line_level(const char *line, size_t len)
+{
+	const char *close = memchr(line, ']', len);
+	if (line[0] != '[' || !close)
+		return -1;
+	const char *name = close + 2, *end = line + len;
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
+		size_t n = strlen(level_names[i]);
+		if (name + n + 1 <= end && strncmp(name, level_names[i], n) == 0 && name[n] == ':')
+			return (int)i;
+	}
+	return -1;
+}
+
+size_t klog_read_console(char *out, size_t size)
+{
+	size_t n = klog_read(out, size), kept = 0;
+	size_t start = 0;
+	if (n == size) { /* the oldest line is probably cut: skip to the next */
+		while (start < n && out[start++] != '\n')
+			;
+	}
+	while (start < n) {
+		size_t end = start;
+		while (end < n && out[end] != '\n')
+			end++;
+		if (end < n)
+			end++; /* keep the newline */
+		int level = line_level(out + start, end - start);
+		if (level < 0 || level >= (int)console_level) {
+			memmove(out + kept, out + start, end - start);
+			kept += end - start;
+		}
+		start = end;
+	}
+	return kept;
+}
+
 void panic(const char *fmt, ...)
 {
 	static int panicking;
