@@ -12,20 +12,14 @@
 #include "arch.h"
 #include "drivers/driver.h"
 #include "kernel/console/console.h"
+#include "lib/ring.h"
 
-#define RING_SIZE (64 * 1024)
-static char ring[RING_SIZE];
-static uint64_t ring_pos; /* total bytes ever written */
+static char ring_store[64 * 1024];
+static struct ring ring = RING_INIT(ring_store);
 
 static enum klog_level console_level = KLOG_INFO;
 static uint64_t (*clock_now)(void);
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
-
-static void ring_append(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		ring[ring_pos++ % RING_SIZE] = s[i];
-}
 
 void klog_set_level(enum klog_level level)
 {
@@ -57,7 +51,7 @@ static void vklog(enum klog_level level, const char *fmt, va_list ap)
 	line[n++] = '\n';
 	line[n] = '\0';
 	uint64_t f = irq_save();
-	ring_append(line, (size_t)n);
+	ring_put_overwrite(&ring, line, (size_t)n);
 	if (level >= console_level)
 		con_write(line, (size_t)n);
 	irq_restore(f);
@@ -80,7 +74,7 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 	size_t len = MIN((size_t)n, sizeof buf - 1);
 	uint64_t f = irq_save();
-	ring_append(buf, len);
+	ring_put_overwrite(&ring, buf, len);
 	con_write(buf, len);
 	irq_restore(f);
 }
@@ -88,11 +82,7 @@ void kprintf(const char *fmt, ...)
 size_t klog_read(char *out, size_t size)
 {
 	uint64_t f = irq_save();
-	uint64_t avail = MIN(ring_pos, (uint64_t)RING_SIZE);
-	size_t n = (size_t)MIN(avail, (uint64_t)size);
-	uint64_t start = ring_pos - n;
-	for (size_t i = 0; i < n; i++)
-		out[i] = ring[(start + i) % RING_SIZE];
+	size_t n = ring_copy_newest(&ring, out, size);
 	irq_restore(f);
 	return n;
 }
