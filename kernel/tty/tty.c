@@ -90,10 +90,36 @@ bool tty_busy(const struct tty *t)
 	return t && scan(t, 0).count > 0;
 }
 
+/* Back to the settings a console starts with. Interrupts off. */
+static void reset_mode(struct tty *t, bool flush)
+{
+	struct optios_termios tio;
+	ldisc_default_termios(&tio);
+	ldisc_set_termios(&t->ld, &tio, flush);
+	t->mode_pid = 0;
+}
+
+/*
+ * A new foreground program starts cooked; the settings of the one it
+ * replaces (a shell's raw line editor) are set aside and come back when the
+ * foreground returns to it.
+ */
 void tty_set_foreground(struct tty *t, struct proc *p)
 {
 	uint64_t f = irq_save();
-	t->fg_pid = p ? p->pid : 0;
+	int pid = p ? p->pid : 0;
+	if (pid && pid == t->saved_pid) {
+		ldisc_set_termios(&t->ld, &t->saved_tio, false);
+		t->mode_pid = pid;
+		t->saved_pid = 0;
+	} else if (pid && t->mode_pid && t->mode_pid != pid) {
+		if (t->mode_pid == t->fg_pid) {
+			t->saved_tio = t->ld.tio;
+			t->saved_pid = t->mode_pid;
+		}
+		reset_mode(t, false);
+	}
+	t->fg_pid = pid;
 	irq_restore(f);
 }
 
@@ -173,7 +199,8 @@ static bool key_event(const struct kbd_event *ev)
 
 /* ---- the screen ---- */
 
-/* Gives t's screen back to the text console if its drawing program is gone. */
+/* Undoes what a program that ended left on t: its screen, its settings.
+ * tty_proc_exit does it at once; this catches an exit it did not see. */
 void tty_screen_check(struct tty *t)
 {
 	uint64_t f = irq_save();
@@ -181,6 +208,8 @@ void tty_screen_check(struct tty *t)
 		t->fb_pid = 0;
 		fbcon_console_resume(t->index);
 	}
+	if (t->mode_pid && !tty_live_on(t, t->mode_pid))
+		reset_mode(t, false);
 	irq_restore(f);
 }
 
@@ -210,12 +239,10 @@ void tty_proc_exit(struct proc *p)
 			t->fb_pid = 0;
 			fbcon_console_resume(i);
 		}
-		if (t->mode_pid == p->pid) {
-			struct optios_termios tio;
-			ldisc_default_termios(&tio);
-			ldisc_set_termios(&t->ld, &tio, true);
-			t->mode_pid = 0;
-		}
+		if (t->mode_pid == p->pid)
+			reset_mode(t, false);
+		if (t->saved_pid == p->pid)
+			t->saved_pid = 0;
 	}
 	irq_restore(f);
 }

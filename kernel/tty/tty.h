@@ -19,6 +19,13 @@
  * while any live process runs on it; a free one can take a program started
  * with OPTIOS_SPAWN_NEW_CONSOLE.
  *
+ * Terminal settings (TCSETS) belong to the program that set them: when the
+ * foreground passes to a new program (tty_set_foreground) the console goes
+ * back to cooked mode with echo and Ctrl+C, and the previous program's
+ * settings come back when the foreground returns to it. So a program started
+ * from a shell whose line editor uses raw mode starts cooked, and a raw-mode
+ * program ended by Ctrl+C leaves no raw console behind.
+ *
  * A program that maps the framebuffer (optios_fb_map) owns its console's
  * screen: text for that console is kept but not drawn until it exits. The
  * framebuffer is one piece of memory: while another console is shown, the
@@ -52,7 +59,8 @@ struct tty *tty_get(unsigned index);
 unsigned tty_index(const struct tty *t);
 /* A new open file on t (for descriptors 0-2), or NULL. */
 struct file *tty_open(struct tty *t);
-/* The process Ctrl+C ends on t (the newest foreground program), or NULL. */
+/* The process Ctrl+C ends on t (the newest foreground program), or NULL.
+ * PROC calls it when a program starts on t and, as it ends, with its parent. */
 void tty_set_foreground(struct tty *t, struct proc *p);
 /* Shows console index on the screen. 0 or -EINVAL. */
 int tty_switch(unsigned index);

@@ -68,6 +68,8 @@ struct tty {
 	int fg_pid;	     /* tty_set_foreground's choice (0: none) */
 	int fb_pid;	     /* the program drawing on this screen (0: none) */
 	int mode_pid;	     /* the last program to change the settings (0: none) */
+	int saved_pid;	     /* whose settings saved_tio holds (0: none) */
+	struct optios_termios saved_tio; /* set aside while its program waits */
 	uint64_t interrupts; /* Ctrl+C typed */
 };
 

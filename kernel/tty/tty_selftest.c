@@ -11,6 +11,9 @@
 #include "drivers/fb/fbcon.h"
 #include "kernel/console/console.h"
 #include "kernel/fs/file.h"
+#include "kernel/mm/mm.h"
+#include "lib/lib.h" /* proc.h needs NORETURN */
+#include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "tty.h"
 #include "tty_internal.h"
@@ -121,5 +124,36 @@ SELFTEST(tty_switch_and_write_to_other_console)
 	ST_CHECK(tty_switch(0) == 0);
 	ST_CHECK(shown && on_screen);
 	ST_CHECK(tty_active() == 0);
+	return 0;
+}
+
+SELFTEST(tty_foreground_program_starts_cooked_and_shell_mode_returns)
+{
+	struct tty *t = tty_get(0);
+	if (!t)
+		return 0;
+	struct tty keep = *t;
+	struct proc *shell = kzalloc(sizeof *shell), *child = kzalloc(sizeof *child);
+	ST_CHECK(shell && child);
+	shell->pid = 9001, child->pid = 9002;
+	struct optios_termios raw = t->ld.tio;
+	raw.c_lflag &= ~(uint32_t)(OPTIOS_ICANON | OPTIOS_ECHO | OPTIOS_ISIG);
+	tty_set_foreground(t, shell);
+	ldisc_set_termios(&t->ld, &raw, false); /* the shell's line editor */
+	t->mode_pid = shell->pid;
+	tty_set_foreground(t, child);
+	bool child_cooked = (t->ld.tio.c_lflag & (OPTIOS_ICANON | OPTIOS_ISIG)) == (OPTIOS_ICANON | OPTIOS_ISIG);
+	int saved = t->saved_pid;
+	tty_set_foreground(t, shell);
+	bool shell_raw = !(t->ld.tio.c_lflag & OPTIOS_ICANON);
+	int mode_pid = t->mode_pid;
+	tty_proc_exit(shell);
+	bool reset = (t->ld.tio.c_lflag & OPTIOS_ICANON) && t->mode_pid == 0 && t->fg_pid == 0;
+	*t = keep;
+	kfree(shell);
+	kfree(child);
+	ST_CHECK(child_cooked && saved == 9001);
+	ST_CHECK(shell_raw && mode_pid == 9001);
+	ST_CHECK(reset);
 	return 0;
 }

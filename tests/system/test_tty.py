@@ -14,7 +14,7 @@ TIMEOUT = 150
 
 def iso_with_args(ctx, name, args):
 	"""A copy of the ISO whose GRUB entry adds args to the kernel command line."""
-	tree = os.path.join(ctx.fixture_dir, name + ".iso.d")
+	tree = os.path.join(ctx.fixture_dir, name + ".iso-tree")
 	iso = os.path.join(ctx.fixture_dir, name + ".iso")
 	shutil.rmtree(tree, ignore_errors=True)
 	shutil.copytree(os.path.join(ctx.build, "iso"), tree)
