@@ -99,6 +99,20 @@ static void reset_mode(struct tty *t, bool flush)
 	t->mode_pid = 0;
 }
 
+/* Program pid no longer uses t: its screen goes back to text, its settings
+ * to the defaults. Interrupts off. */
+static void leave(struct tty *t, int pid)
+{
+	if (t->fb_pid == pid) {
+		t->fb_pid = 0;
+		fbcon_console_resume(t->index);
+	}
+	if (t->mode_pid == pid)
+		reset_mode(t, false);
+	if (t->saved_pid == pid)
+		t->saved_pid = 0;
+}
+
 /*
  * A new foreground program starts cooked; the settings of the one it
  * replaces (a shell's raw line editor) are set aside and come back when the
@@ -107,7 +121,10 @@ static void reset_mode(struct tty *t, bool flush)
 void tty_set_foreground(struct tty *t, struct proc *p)
 {
 	uint64_t f = irq_save();
-	int pid = p ? p->pid : 0;
+	int pid = p ? p->pid : 0, old = t->fg_pid;
+	bool started_by_old = p && p->parent && p->parent->pid == old;
+	if (old && old != pid && !started_by_old)
+		leave(t, old); /* the old foreground program is ending */
 	if (pid && pid == t->saved_pid) {
 		ldisc_set_termios(&t->ld, &t->saved_tio, false);
 		t->mode_pid = pid;
@@ -235,14 +252,7 @@ void tty_proc_exit(struct proc *p)
 		struct tty *t = &ttys[i];
 		if (t->fg_pid == p->pid)
 			t->fg_pid = 0;
-		if (t->fb_pid == p->pid) {
-			t->fb_pid = 0;
-			fbcon_console_resume(i);
-		}
-		if (t->mode_pid == p->pid)
-			reset_mode(t, false);
-		if (t->saved_pid == p->pid)
-			t->saved_pid = 0;
+		leave(t, p->pid);
 	}
 	irq_restore(f);
 }

@@ -60,7 +60,9 @@ unsigned tty_index(const struct tty *t);
 /* A new open file on t (for descriptors 0-2), or NULL. */
 struct file *tty_open(struct tty *t);
 /* The process Ctrl+C ends on t (the newest foreground program), or NULL.
- * PROC calls it when a program starts on t and, as it ends, with its parent. */
+ * PROC calls it when a program starts on t and, as it ends, with its parent
+ * (or NULL). A foreground program replaced by one it did not start is ending:
+ * its screen and terminal settings are given back at once. */
 void tty_set_foreground(struct tty *t, struct proc *p);
 /* Shows console index on the screen. 0 or -EINVAL. */
 int tty_switch(unsigned index);

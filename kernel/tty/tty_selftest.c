@@ -136,6 +136,7 @@ SELFTEST(tty_foreground_program_starts_cooked_and_shell_mode_returns)
 	struct proc *shell = kzalloc(sizeof *shell), *child = kzalloc(sizeof *child);
 	ST_CHECK(shell && child);
 	shell->pid = 9001, child->pid = 9002;
+	child->parent = shell;
 	struct optios_termios raw = t->ld.tio;
 	raw.c_lflag &= ~(uint32_t)(OPTIOS_ICANON | OPTIOS_ECHO | OPTIOS_ISIG);
 	tty_set_foreground(t, shell);
