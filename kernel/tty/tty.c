@@ -103,10 +103,8 @@ static void reset_mode(struct tty *t, bool flush)
  * to the defaults. Interrupts off. */
 static void leave(struct tty *t, int pid)
 {
-	if (t->fb_pid == pid) {
-		t->fb_pid = 0;
-		fbcon_console_resume(t->index);
-	}
+	if (t->fb_pid == pid)
+		tty_fb_release(t);
 	if (t->mode_pid == pid)
 		reset_mode(t, false);
 	if (t->saved_pid == pid)
@@ -221,10 +219,8 @@ static bool key_event(const struct kbd_event *ev)
 void tty_screen_check(struct tty *t)
 {
 	uint64_t f = irq_save();
-	if (t->fb_pid && !tty_live_on(t, t->fb_pid)) {
-		t->fb_pid = 0;
-		fbcon_console_resume(t->index);
-	}
+	if (t->fb_pid && !tty_live_on(t, t->fb_pid))
+		tty_fb_release(t);
 	if (t->mode_pid && !tty_live_on(t, t->mode_pid))
 		reset_mode(t, false);
 	irq_restore(f);
@@ -234,9 +230,15 @@ int tty_switch(unsigned index)
 {
 	if (index >= ntty)
 		return -EINVAL;
+	tty_screen_check(&ttys[active]);
+	tty_screen_check(&ttys[index]);
+	uint64_t f = irq_save();
+	if (index != active)
+		tty_fb_park(&ttys[active]); /* its program goes on drawing, off screen */
 	active = index;
 	(void)fbcon_console_show(index); /* -EINVAL without a framebuffer: nothing to show */
-	tty_screen_check(&ttys[index]);
+	tty_fb_unpark(&ttys[index]);
+	irq_restore(f);
 	return 0;
 }
 

@@ -67,6 +67,9 @@ struct tty {
 	struct tty_ldisc ld;
 	int fg_pid;	     /* tty_set_foreground's choice (0: none) */
 	int fb_pid;	     /* the program drawing on this screen (0: none) */
+	bool parked;	     /* fb_pid draws into shadow[], not the screen (tty_fb.c) */
+	uint64_t *shadow;    /* physical pages, shadow_pages of them, or NULL */
+	size_t shadow_pages;
 	int mode_pid;	     /* the last program to change the settings (0: none) */
 	int saved_pid;	     /* whose settings saved_tio holds (0: none) */
 	struct optios_termios saved_tio; /* set aside while its program waits */
@@ -79,6 +82,11 @@ void tty_output(struct tty *t, const char *s, size_t n);
 void tty_input(struct tty *t, const char *s, size_t n);
 bool tty_live_on(const struct tty *t, int pid);
 void tty_screen_check(struct tty *t);
+/* tty_fb.c; interrupts off */
+int tty_fb_claim(struct tty *t, int pid);
+void tty_fb_release(struct tty *t);
+void tty_fb_park(struct tty *t);
+void tty_fb_unpark(struct tty *t);
 /* tty_file.c */
 extern const struct file_ops tty_file_ops;
 

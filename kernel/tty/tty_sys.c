@@ -6,7 +6,8 @@
  * the caller (VM_DEVICE: uncached, no page references; writable, never
  * executable) and suspends text drawing on the caller's console until the
  * caller exits (tty_proc_exit, or noticed lazily by tty_screen_check). A
- * second call by the same program returns the same mapping.
+ * second call by the same program returns the same mapping. While the
+ * caller's console is not on screen it draws into memory (tty_fb.c).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/optios.h>
@@ -49,19 +50,12 @@ static void unmap_fb(struct vm_space *s, uint64_t n)
 		(void)vm_unmap(s, TTY_FB_USER_BASE + off);
 }
 
-/* Maps [first, end) of physical memory at TTY_FB_USER_BASE in s. A page
- * already mapped there to the same address (an earlier call) is kept.
- * 0, -EEXIST (something else is there), -ENOMEM. */
+/* Maps [first, end) of physical memory at TTY_FB_USER_BASE in s; on failure
+ * nothing stays mapped. 0, -EEXIST (the program has memory there), -ENOMEM. */
 static int map_fb(struct vm_space *s, uint64_t first, uint64_t end)
 {
 	for (uint64_t pa = first; pa < end; pa += PAGE_SIZE) {
-		uintptr_t va = TTY_FB_USER_BASE + (pa - first);
-		int err = vm_map(s, va, pa, VM_DEVICE | VM_WRITE | VM_USER);
-		uint64_t have;
-		unsigned flags;
-		if (err == -EEXIST && vm_translate(s, va, &have, &flags) == 0 && have == pa &&
-		    (flags & VM_DEVICE))
-			continue;
+		int err = vm_map(s, TTY_FB_USER_BASE + (pa - first), pa, VM_DEVICE | VM_WRITE | VM_USER);
 		if (err) {
 			unmap_fb(s, pa - first);
 			return err;
@@ -86,15 +80,18 @@ static int claim_screen(struct tty *t, struct proc *p)
 {
 	tty_screen_check(t);
 	uint64_t f = irq_save();
-	int err = 0;
-	if (t->fb_pid == 0) {
-		t->fb_pid = p->pid;
-		fbcon_console_suspend(t->index);
-	} else if (t->fb_pid != p->pid) {
-		err = -EBUSY;
-	}
+	int err = tty_fb_claim(t, p->pid);
 	irq_restore(f);
 	return err;
+}
+
+/* A console not on screen gets its picture in memory until it is shown. */
+static void park_if_hidden(struct tty *t)
+{
+	uint64_t f = irq_save();
+	if (tty_index(t) != tty_active())
+		tty_fb_park(t);
+	irq_restore(f);
 }
 
 long sys_optios_fb_map(SYS_ARGS)
@@ -109,14 +106,20 @@ long sys_optios_fb_map(SYS_ARGS)
 	int err = copy_to_user((uptr)a0, &out, sizeof out); /* validate before acting */
 	if (err)
 		return err;
+	bool again = p->tty->fb_pid == p->pid; /* mapped by an earlier call */
 	err = claim_screen(p->tty, p);
 	if (err)
 		return err;
+	if (again) {
+		fill_info(&out, &fi);
+		return copy_to_user((uptr)a0, &out, sizeof out);
+	}
 	uint64_t first = ALIGN_DOWN(fi.phys, PAGE_SIZE);
 	uint64_t end = ALIGN_UP(fi.phys + (uint64_t)fi.pitch * fi.height, PAGE_SIZE);
 	err = map_fb(p->space, first, end);
 	if (err)
 		return err; /* the screen stays claimed until p exits: harmless */
+	park_if_hidden(p->tty);
 	fill_info(&out, &fi);
 	return copy_to_user((uptr)a0, &out, sizeof out);
 }
