@@ -233,3 +233,28 @@ def test_program_draws_on_its_screen_until_it_exits(ctx):
 		ask(m, "info\n", r"console 0 active 1 count 2 busy 0x1")  # console 1 is free again
 	finally:
 		m.close()
+
+
+def test_program_on_hidden_console_draws_off_screen(ctx):
+	"""A program drawing on a console that is not shown must not paint over the
+	one that is; its picture appears when its console is shown, and goes
+	away again when another console is."""
+	m = probe(ctx, "seabios", "optios.conf.foreground.max=2")
+	try:
+		optios.settle(m)
+		before = m.screendump()
+		ask(m, "start draw\n", r"started pid (\d+)")  # draws on console 1 at once
+		m.sleep(2)
+		hidden = m.screendump()
+		assert not is_red(hidden.pixel(100, 50)), "the hidden console's program painted over console 0"
+		m.send_chord("alt-f2")
+		m.sleep(1.5)
+		shown = m.screendump()
+		assert is_red(shown.pixel(100, 50)), "console 1's picture did not appear: %s" % (shown.pixel(100, 50),)
+		m.send_chord("alt-f1")
+		m.sleep(1.5)
+		back = m.screendump()
+		assert not is_red(back.pixel(100, 50)), "console 1's picture stayed on console 0"
+		assert back.diff(before)[0] < before.width * before.height // 20, "console 0's text did not come back"
+	finally:
+		m.close()

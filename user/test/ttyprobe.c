@@ -10,7 +10,7 @@
  *   draw       maps the framebuffer and fills its top-left 256x128 pixels red
  *   spin       loops forever (for Ctrl+C)
  *   exit N     ends with status N
- * Any other line is printed back as "line: [TEXT]"; an end of file (Ctrl+D on
+ * With the argument "draw" it draws first. Any other line is printed back as "line: [TEXT]"; an end of file (Ctrl+D on
  * an empty line) prints "eof" and goes on.
  */
 #include <errno.h>
@@ -119,6 +119,8 @@ static void command(char *line)
 int main(int argc, char **argv)
 {
 	char buf[256];
+	if (argc > 1 && strcmp(argv[1], "draw") == 0)
+		draw(); /* at once, whether or not this console is on screen */
 	printf("ttyprobe ready%s%s\n", argc > 1 ? ": " : "", argc > 1 ? argv[1] : "");
 	for (;;) {
 		printf("> ");
