@@ -27,10 +27,10 @@
  * program ended by Ctrl+C leaves no raw console behind.
  *
  * A program that maps the framebuffer (optios_fb_map) owns its console's
- * screen: text for that console is kept but not drawn until it exits. The
- * framebuffer is one piece of memory: while another console is shown, the
- * owner's drawing still lands on the screen (the text console redraws over
- * it when shown again).
+ * screen: text for that console is kept but not drawn until it exits. While
+ * another console is shown the program draws into memory (shadow pages put
+ * in place of the framebuffer in its address space); showing its console
+ * again puts its picture back on screen.
  *
  * Until tty_init runs, and again once the kernel monitor starts, input goes
  * to the kernel console ring instead (kernel/console).

@@ -1,5 +1,6 @@
 /*
- * tty_internal.h - inside the consoles: the line discipline.
+ * tty_internal.h - inside the consoles: the line discipline, struct tty and
+ * what the folder's files share.
  *
  * The line discipline (ldisc.c) is the terminal's input half without any
  * hardware: bytes typed go in (ldisc_input), bytes a program reads come out
