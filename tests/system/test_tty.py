@@ -84,7 +84,11 @@ def probe(ctx, mode="kernel", extra=""):
 		m = ctx.machine(mode, iso=iso_with_args(ctx, "probe-" + mode, (PROBE + " " + extra).strip()))
 	m.start()
 	optios.boot(m)
-	m.wait_for(r"ttyprobe ready\r?\n> ", timeout=30)
+	got = m.wait_for(r"ttyprobe ready\r?\n> |kernel monitor ready", timeout=30)
+	if "monitor" in got.group(0):
+		m.close()
+		raise AssertionError("/test/ttyprobe did not start (the kernel monitor runs instead): "
+				     "this build has no user programs or no root image")
 	return m
 
 
