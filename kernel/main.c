@@ -7,6 +7,7 @@
 #include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -53,6 +54,7 @@ static void kmain_late(void)
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
+	vfs_init(&bootinfo);
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 

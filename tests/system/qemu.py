@@ -327,6 +327,10 @@ class Machine:
 		args += ["-action", "panic=exit-failure" if qemu_has_panic_exit() else "panic=pause"]
 		if self.mode == "kernel":
 			args += ["-kernel", self._kernel_link(), "-append", self.append]
+			# The root image beside the kernel, as a module (the ISO's GRUB loads it too).
+			rootfs = os.path.join(os.path.dirname(os.path.abspath(self.kernel)), "rootfs.cpio")
+			if os.path.exists(rootfs):
+				args += ["-initrd", rootfs]
 		else:
 			args += self._firmware_args() + ["-cdrom", self.iso]
 		if self.paused:
