@@ -99,8 +99,10 @@ static void load_conf(const struct bootinfo *bi)
 	size_t len = 0;
 	char val[16];
 	int err = vfs_read_file("/etc/kernel.conf", &text, &len);
-	if (err)
-		klog(KLOG_WARN, "vfs: /etc/kernel.conf: error %d: defaults kept", err);
+	if (err == -ENOENT)
+		klog(KLOG_WARN, "vfs: no /etc/kernel.conf: default settings");
+	else if (err)
+		klog(KLOG_WARN, "vfs: /etc/kernel.conf unreadable (error %d): default settings", err);
 	conf_load(text, len, report_conf, NULL);
 	kfree(text);
 	if (!bootinfo_arg(bi, "optios.log", val, sizeof val)) {

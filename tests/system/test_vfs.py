@@ -1,6 +1,13 @@
 """The file system at boot: the root image arrives as a module on every boot
 path and is reported; /etc/kernel.conf problems are reported with their line
-and the boot goes on; a missing or damaged image is a warning, not a failure."""
+and the boot goes on; a missing or damaged image is a warning, not a failure.
+And the file system calls: the same static musl program (user/test/fsprobe.c)
+prints the same lines on OptiOS (in /data) as on the host Linux (in a
+temporary directory)."""
+
+import os
+import subprocess
+import tempfile
 
 import optios
 
@@ -77,3 +84,32 @@ def test_damaged_image_keeps_what_came_before(ctx):
 	warns = [msg for lv, msg in optios.log_lines(log, "warn")]
 	assert any("root image damaged" in w for w in warns), "no warning for a damaged image: %s" % warns
 	assert any(l.startswith("vfs: root image 1 files") for l in vfs_lines(log)), vfs_lines(log)
+
+
+def probe_lines(text):
+	"""The lines from "fsprobe: begin" to "fsprobe: end", or None."""
+	text = text.replace("\r\n", "\n")
+	start, end = text.find("fsprobe: begin\n"), text.find("fsprobe: end\n")
+	if start < 0 or end < 0:
+		return None
+	return text[start:end].split("\n")
+
+
+def test_fsprobe_same_as_linux(ctx):
+	probe = os.path.join(os.path.dirname(os.path.abspath(ctx.kernel)), "rootfs", "test", "fsprobe")
+	assert os.path.exists(probe), "%s was not built" % probe
+	with tempfile.TemporaryDirectory() as d:
+		host = subprocess.run([probe, d], capture_output=True, text=True, timeout=60)
+	assert host.returncode == 0, "fsprobe on the host: status %d\n%s" % (host.returncode, host.stdout[-2000:])
+	want = probe_lines(host.stdout)
+	with ctx.machine("kernel", append="optios.init=/test/fsprobe") as m:
+		try:
+			m.wait_for(r"fsprobe: end\r?\n", timeout=90)
+		except AssertionError as e:
+			if "init: started" not in m.text():
+				raise AssertionError("no user program started (optios.init needs the process subsystem): %s" % e)
+			raise
+		got = probe_lines(m.text())
+	for i, (w, g) in enumerate(zip(want, got)):
+		assert w == g, "line %d differs: Linux %r, OptiOS %r" % (i + 1, w, g)
+	assert len(want) == len(got), "Linux printed %d lines, OptiOS %d" % (len(want), len(got))
