@@ -341,12 +341,12 @@ static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t ad
 {
 	char line[192];
 	if (tf->vector == 14)
-		ksnprintf(line, sizeof line, "%s[%d]: page fault at %#lx (%s, %s) rip %#lx", p->name, p->pid,
+		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name, p->pid,
 			  (unsigned long)addr,
 			  (tf->error & 16) ? "execute" : (tf->error & 2) ? "write" : "read",
 			  (tf->error & 1) ? "protection" : "not present", (unsigned long)tf->rip);
 	else
-		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip %#lx", p->name, p->pid,
+		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
 			  trap_name((unsigned)tf->vector), (unsigned long)tf->error, (unsigned long)tf->rip);
 	klog(KLOG_WARN, "%s", line);
 	struct file *err = p->fds && fd_get ? fd_get(p->fds, 2) : NULL;

@@ -188,7 +188,9 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 	if (bare)
 		cwd = "/bin";
 	int err = path_normalize(cwd, strlen(cwd), raw, (size_t)n, out, outsz);
-	return err == -ERANGE ? -ENAMETOOLONG : err;
+	if (err < 0)
+		return err == -ERANGE ? -ENAMETOOLONG : err;
+	return 0;
 }
 
 static struct tty *free_console(void)
