@@ -246,6 +246,7 @@ static int run_case(const char *self, const struct expect *c, const char *only)
 
 int main(int argc, char **argv)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines: kernel log lines cannot split them */
 	if (argc >= 3 && !strcmp(argv[1], "child"))
 		return child(argv[2]);
 	const char *only = argc >= 2 ? argv[1] : NULL;

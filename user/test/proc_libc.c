@@ -79,6 +79,7 @@ static void check_system(void)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines: kernel log lines cannot split them */
 	check_malloc();
 	check_time();
 	check_system();
