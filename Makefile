@@ -33,7 +33,7 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests.
-HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
+HOST_SRCS := lib/fmt.c lib/ring.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
 	drivers/fb/grid.c drivers/ps2/keymap.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
@@ -197,7 +197,7 @@ run: deps all
 test: deps
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
