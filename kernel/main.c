@@ -12,6 +12,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/monitor/monitor.h"
+#include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 
@@ -61,7 +62,7 @@ static void kmain_late(void)
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
 		selftest_run(tests);
-	monitor_run();
+	proc_init_run(&bootinfo);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
