@@ -8,10 +8,12 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/monitor/monitor.h"
+#include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
@@ -61,6 +63,7 @@ static void kmain_late(void)
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
+	vfs_init(&bootinfo);
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */
 	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
 	mm_report();
@@ -69,7 +72,7 @@ static void kmain_late(void)
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
 		selftest_run(tests);
-	monitor_run();
+	proc_init_run(&bootinfo);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)

@@ -8,6 +8,7 @@
  * commands (termios.h); the buffers are kernel copies made by sys_ioctl.
  */
 #include <optios/abi/errno.h>
+#include <optios/abi/fcntl.h>
 #include <optios/abi/termios.h>
 
 #include "arch.h"
@@ -17,10 +18,6 @@
 #include "kernel/proc/proc.h"
 #include "tty.h"
 #include "tty_internal.h"
-
-/* Linux open flags, as struct file keeps them. */
-#define TTY_O_RDWR 02
-#define TTY_O_NONBLOCK 04000
 
 /* Without a screen (serial only) the size a terminal program assumes. */
 #define SERIAL_ROWS 24
@@ -34,7 +31,7 @@ static long tty_read(struct file *f, void *buf, size_t len)
 	for (;;) {
 		uint64_t fl = irq_save();
 		long n = ldisc_read(&t->ld, buf, len);
-		if (n != -EAGAIN || (f->flags & TTY_O_NONBLOCK)) {
+		if (n != -EAGAIN || (f->flags & O_NONBLOCK)) {
 			irq_restore(fl);
 			return n;
 		}
@@ -117,5 +114,5 @@ const struct file_ops tty_file_ops = {
 
 struct file *tty_open(struct tty *t)
 {
-	return t ? file_create(&tty_file_ops, t, TTY_O_RDWR) : NULL;
+	return t ? file_create(&tty_file_ops, t, O_RDWR) : NULL;
 }

@@ -6,6 +6,7 @@
  * reads are non-blocking, as no process runs during self-tests.
  */
 #include <optios/abi/errno.h>
+#include <optios/abi/fcntl.h>
 #include <optios/abi/termios.h>
 
 #include "drivers/fb/fbcon.h"
@@ -18,8 +19,6 @@
 #include "tty.h"
 #include "tty_internal.h"
 
-#define O_NONBLOCK_LINUX 04000
-
 /* An open, non-blocking console 0 with no input pending; NULL to skip. */
 static struct file *open_console0(void)
 {
@@ -30,7 +29,7 @@ static struct file *open_console0(void)
 	}
 	struct file *f = tty_open(t);
 	if (f) {
-		f->flags |= O_NONBLOCK_LINUX;
+		f->flags |= O_NONBLOCK;
 		struct optios_termios tio;
 		ldisc_default_termios(&tio);
 		f->ops->ioctl(f, OPTIOS_TCSETSF, &tio);
