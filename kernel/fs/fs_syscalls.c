@@ -149,6 +149,11 @@ static long xfer(struct file *f, uptr ubuf, size_t count, bool wr, bool position
 			if (r == 0)
 				r = write_chunk(f, buf, n, positioned, pos + done);
 		} else {
+			/* a console read may sleep: a bad buffer fails before it, not after */
+			if (!f->ops->pread && (memset(buf, 0, n), copy_to_user(ubuf + done, buf, n)) != 0) {
+				r = -EFAULT;
+				break;
+			}
 			r = read_chunk(f, buf, n, positioned, pos + done);
 			if (r > 0 && copy_to_user(ubuf + done, buf, (size_t)r) != 0)
 				r = -EFAULT;
