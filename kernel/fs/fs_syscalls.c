@@ -127,6 +127,15 @@ static long write_chunk(struct file *f, const void *buf, size_t n, bool position
 	return f->ops->write ? f->ops->write(f, buf, n) : -EINVAL;
 }
 
+/* A read that may sleep (a console: not seekable) checks its user buffer
+ * first, so a bad one fails at once instead of after the input comes.
+ * Zeroes the n bytes at ubuf (scratch: buf). 0 or -EFAULT. */
+static int check_dest(uptr ubuf, char *buf, size_t n)
+{
+	memset(buf, 0, n);
+	return copy_to_user(ubuf, buf, n);
+}
+
 /*
  * Moves up to count bytes between the user buffer at ubuf and f, IO_CHUNK
  * bytes at a time, at f's offset or (positioned) at pos. Stops at the first
@@ -149,11 +158,8 @@ static long xfer(struct file *f, uptr ubuf, size_t count, bool wr, bool position
 			if (r == 0)
 				r = write_chunk(f, buf, n, positioned, pos + done);
 		} else {
-			/* a console read may sleep: a bad buffer fails before it, not after */
-			if (!f->ops->pread && (memset(buf, 0, n), copy_to_user(ubuf + done, buf, n)) != 0) {
-				r = -EFAULT;
+			if (!f->ops->pread && (r = check_dest(ubuf + done, buf, n)) != 0)
 				break;
-			}
 			r = read_chunk(f, buf, n, positioned, pos + done);
 			if (r > 0 && copy_to_user(ubuf + done, buf, (size_t)r) != 0)
 				r = -EFAULT;
