@@ -37,8 +37,16 @@ def ink(screen):
 
 
 def test_alt_f2_shows_second_console_and_alt_f1_brings_back_the_first(ctx):
-	iso = iso_with_args(ctx, "fgmax2", "optios.conf.foreground.max=2")
-	with ctx.machine("seabios", iso=iso) as m:
+	check_switch(ctx, "seabios")
+
+
+def test_alt_f2_under_uefi(ctx):
+	check_switch(ctx, "ovmf")
+
+
+def check_switch(ctx, mode):
+	iso = iso_with_args(ctx, "fgmax2-" + mode, "optios.conf.foreground.max=2")
+	with ctx.machine(mode, iso=iso) as m:
 		optios.boot(m)
 		m.wait_for(r"tty: 2 consoles", timeout=30, start=0)
 		optios.settle(m)
