@@ -41,6 +41,9 @@
 #pragma weak fd_get
 #pragma weak tty_open
 #pragma weak tty_set_foreground
+/* TTY's hook as a program ends (screen and terminal settings back). */
+void tty_proc_exit(struct proc *p);
+#pragma weak tty_proc_exit
 
 static struct proc procs[PROC_MAX];
 static struct timer sleep_timers[PROC_MAX];
@@ -122,10 +125,11 @@ static const char *basename(const char *path)
 	return b;
 }
 
-/* Descriptors 0-2: the parent's, else three references to a new console file. */
+/* Descriptors 0-2: the parent's when the child runs on the parent's console,
+ * else three references to a new file on its own console. */
 static int setup_files(struct proc *p, struct proc *parent, struct tty *tty)
 {
-	if (parent && parent->fds && fdtable_clone) {
+	if (parent && parent->fds && fdtable_clone && parent->tty == tty) {
 		p->fds = fdtable_clone(parent->fds, 3);
 		return p->fds ? 0 : -ENOMEM;
 	}
@@ -235,6 +239,8 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
+	if (tty_proc_exit)
+		tty_proc_exit(p);
 	release_resources(p);
 	if (p->tty && tty_set_foreground) {
 		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;
