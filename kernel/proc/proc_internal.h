@@ -10,7 +10,7 @@
 struct bootinfo;
 struct timer;
 
-#define PROC_KSTACK_PAGES 4
+#define PROC_KSTACK_PAGES 8
 #define PROC_SLICE_NS (10 * 1000 * 1000ull)
 #define SIGINT 2
 #define SIGILL 4
