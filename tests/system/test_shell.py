@@ -1,0 +1,216 @@
+"""The shell (user/bin/sh.c) and the programs in /bin, driven over the serial
+console and the PS/2 keyboard (QMP send-key). Each test boots with the root
+image; the shell is the first program and prints a prompt "CWD$ ". A command's
+output is what the serial console shows between the command's echo and the
+next prompt."""
+
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+
+import optios
+
+TIMEOUT = 150
+PROMPT = re.compile(r"\r?\n(/[^\r\n$]*)\$ ")
+FIRST_PROMPT = re.compile(r"(?:^|\n)(/[^\r\n$]*)\$ ")
+BUILTINS = ["cd", "pwd", "echo", "exit", "help", "history", "start", "console"]
+# What the issue asks for, builtin or program.
+REQUIRED = ["cd", "pwd", "ls", "cat", "echo", "mkdir", "rm", "mv", "ps", "mem", "uptime", "help",
+	    "poweroff", "reboot"]
+
+
+@contextlib.contextmanager
+def shell(ctx, mode="kernel"):
+	"""A booted machine with the shell's first prompt up."""
+	with ctx.machine(mode) as m:
+		optios.boot(m)
+		m.wait_for(FIRST_PROMPT, timeout=60)
+		optios.settle(m)
+		yield m
+
+
+def run(m, cmd, timeout=20):
+	"""Types cmd on the serial console; returns (output, cwd shown by the next prompt)."""
+	start = m.mark()
+	m.send_serial(cmd + "\r")
+	p = m.wait_for(PROMPT, timeout=timeout)
+	text = m.text()[start:p.start()].replace("\r\n", "\n")
+	echo, _, out = text.partition("\n")
+	assert cmd in echo, "the shell did not echo %r: %r" % (cmd, echo)
+	return out, p.group(1)
+
+
+def check(m, cmd, want, timeout=20):
+	out, _ = run(m, cmd, timeout)
+	assert out == want, "%s: wanted %r, got %r" % (cmd, want, out)
+
+
+def bin_programs(ctx):
+	return sorted(os.listdir(os.path.join(ctx.build, "rootfs", "bin")))
+
+
+def test_files_in_data(ctx):
+	"""ls /bin, > and >> redirection, cat, < redirection, mkdir, mv, rm -r, cd, pwd, the prompt's cwd."""
+	with shell(ctx) as m:
+		out, _ = run(m, "ls /bin")
+		assert out.split() == bin_programs(ctx), "ls /bin: %r" % out
+		check(m, "echo hi > /data/x", "")
+		check(m, "cat /data/x", "hi\n")
+		check(m, "echo there >> /data/x", "")
+		check(m, "cat /data/x", "hi\nthere\n")
+		check(m, "cat < /data/x", "hi\nthere\n")
+		check(m, "mkdir -p /data/d/e", "")
+		check(m, "mv /data/x /data/d/y", "")
+		check(m, "ls /data/d", "e\ny\n")
+		out, _ = run(m, "ls -l /data/d")
+		assert re.search(r"^d\s+\d+ e$", out, re.M) and re.search(r"^-\s+9 y$", out, re.M), out
+		check(m, "rm -r /data/d", "")
+		check(m, "ls /data", "")
+		out, cwd = run(m, "cd /data")
+		assert out == "" and cwd == "/data", "after cd /data: output %r, prompt %r" % (out, cwd)
+		check(m, "pwd", "/data\n")
+		check(m, "echo rel > rel.txt", "")
+		check(m, "cat /data/rel.txt", "rel\n")
+		out, cwd = run(m, "cd ..")
+		assert cwd == "/", cwd
+
+
+def test_arguments_and_exit_statuses(ctx):
+	"""Quotes and escapes reach the program; $? and the failure messages; unknown
+	commands; a redirection to the read-only image fails with a message."""
+	with shell(ctx) as m:
+		check(m, "hello one \"two  three\" 'four $?' five\\ six", "hello from OptiOS one two  three four $? five six\n")
+		check(m, "echo $?", "0\n")
+		check(m, "/test/status 3", "status: exited with status 3\n")
+		check(m, "echo \"was $?\"", "was 3\n")
+		check(m, "/test/status crash", "status: killed by signal 11\n")
+		check(m, "echo $?", "139\n")
+		check(m, "nosuchcommand", "sh: nosuchcommand: command not found (try help)\n")
+		check(m, "echo $?", "127\n")
+		check(m, "cat /data/none", "cat: /data/none: No such file or directory\ncat: exited with status 1\n")
+		check(m, "echo hi > /bin/x", "sh: /bin/x: Read-only file system\n")
+		check(m, "echo $?", "1\n")
+		check(m, "mkdir", "usage: mkdir [-p] DIR...\nmkdir: exited with status 2\n")
+		check(m, "echo 'unfinished", "sh: unfinished quote\n")
+
+
+def test_help_lists_every_command(ctx):
+	with shell(ctx) as m:
+		out, _ = run(m, "help")
+		lines = out.split("\n")
+		for name in BUILTINS + bin_programs(ctx) + REQUIRED:
+			mine = [l for l in lines if re.match(r"\s+%s\b.*: \S" % re.escape(name), l)]
+			assert mine, "help has no line for %s:\n%s" % (name, out)
+
+
+def test_ps_mem_uptime(ctx):
+	with shell(ctx) as m:
+		out, _ = run(m, "ps")
+		assert re.search(r"^\s+1\s+\d+\s+\w+\s+\S+\s+\d+\s+\d+ sh$", out, re.M), out
+		assert re.search(r"^\s+\d+\s+1\s+run\s+.* ps$", out, re.M), out
+		out, _ = run(m, "mem")
+		total = re.search(r"^total\s+(\d+) KiB", out, re.M)
+		assert total and 128 * 1024 < int(total.group(1)) <= 256 * 1024, out
+		out, _ = run(m, "uptime")
+		assert re.match(r"up 0:00:\d\d\.\d{3} \(\d+ s\)\n$", out), out
+
+
+def test_start_without_a_free_console(ctx):
+	"""With foreground.max = 1 the shell holds the only console."""
+	with shell(ctx) as m:
+		check(m, "start hello", "no free console: foreground.max is 1 (set in /etc/kernel.conf)\n")
+
+
+def wait_prompt_after(m, start, timeout=20):
+	p = m.wait_for(PROMPT, timeout=timeout, start=start)
+	return m.text()[start:p.start()].replace("\r\n", "\n")
+
+
+def test_keyboard_typing_editing_and_history(ctx):
+	"""Keys typed on the PS/2 keyboard: a command runs; left arrow then a typed
+	letter inserts it; up arrow brings the line back; Ctrl+U clears it."""
+	with shell(ctx) as m:
+		start = m.mark()
+		m.type_keys("hello typed\n")
+		assert "hello from OptiOS typed\n" in wait_prompt_after(m, start)
+		start = m.mark()
+		m.type_keys("echo abd")
+		m.send_chord("left")
+		m.type_keys("c")
+		m.send_chord("ret")
+		out = wait_prompt_after(m, start)
+		assert out.endswith("\nabcd\n"), "left arrow + c: %r" % out
+		start = m.mark()
+		m.send_chord("up")
+		m.send_chord("ret")
+		out = wait_prompt_after(m, start)
+		assert out.endswith("\nabcd\n"), "up arrow: %r" % out
+		start = m.mark()
+		m.type_keys("echo wrong")
+		m.send_chord("ctrl-u")
+		m.type_keys("echo right\n")
+		out = wait_prompt_after(m, start)
+		assert out.endswith("\nright\n") and "\nwrong" not in out, "Ctrl+U: %r" % out
+
+
+def test_ctrl_c_ends_a_running_program(ctx):
+	with shell(ctx) as m:
+		start = m.mark()
+		m.type_keys("/test/spin\n")
+		m.wait_for(r"spinning\r?\n", timeout=20)
+		m.sleep(1)
+		m.send_chord("ctrl-c")
+		out = wait_prompt_after(m, start, timeout=10)
+		assert "spin: killed by signal" in out, "after Ctrl+C: %r" % out
+		check(m, "echo alive", "alive\n")
+
+
+def colour_count(screen, rgb, tol=8):
+	p, n = screen.pixels, 0
+	for i in range(0, len(p) - 2, 3):
+		if abs(p[i] - rgb[0]) <= tol and abs(p[i + 1] - rgb[1]) <= tol and abs(p[i + 2] - rgb[2]) <= tol:
+			n += 1
+	return n
+
+
+def test_clock_draws_on_the_screen(ctx):
+	"""clock maps the framebuffer and draws its dial (dark blue screen, light
+	face, red second hand); its picture changes as the seconds go; a key ends
+	it and the shell is back."""
+	with shell(ctx, "seabios") as m:
+		before = m.screendump()
+		start = m.mark()
+		m.send_serial("clock\r")
+		m.wait_for(r"clock: \d+x\d+, \d+ bpp", timeout=20)
+		m.sleep(3)
+		first = m.screendump()
+		area = first.width * first.height
+		blue = colour_count(first, (0x10, 0x18, 0x40))
+		face = colour_count(first, (0xf0, 0xf0, 0xe0))
+		red = colour_count(first, (0xff, 0x30, 0x30))
+		assert blue > area // 5 and face > area // 10 and red > 50, (
+			"clock colours: background %d, face %d, red %d of %d pixels" % (blue, face, red, area))
+		changed, _ = before.diff(first)
+		assert changed > area // 3, "clock changed only %d pixels" % changed
+		m.sleep(2)
+		changed, box = first.diff(m.screendump())
+		assert 0 < changed < area // 10, "after 2 s the clock changed %d pixels in %s" % (changed, box)
+		m.send_serial("q")
+		wait_prompt_after(m, start, timeout=15)
+		check(m, "echo back", "back\n")
+
+
+def test_compat_output_same_as_linux(ctx):
+	host = os.path.join(ctx.build, "host-compat")
+	assert os.path.exists(host), "%s was not built (make all)" % host
+	with tempfile.TemporaryDirectory() as d:
+		r = subprocess.run([host, os.path.join(d, "compat")], capture_output=True, text=True, timeout=60)
+	assert r.returncode == 0, "compat on the host: status %d" % r.returncode
+	with shell(ctx) as m:
+		out, _ = run(m, "/test/compat /tmp/compat", timeout=60)
+	want, got = r.stdout.split("\n"), out.split("\n")
+	for i, (w, g) in enumerate(zip(want, got)):
+		assert w == g, "line %d differs: Linux %r, OptiOS %r" % (i + 1, w, g)
+	assert len(want) == len(got), "Linux printed %d lines, OptiOS %d" % (len(want), len(got))
