@@ -520,13 +520,14 @@ static void run_program(struct cmd *c)
 			last_status = 1;
 			return;
 		}
+	const char *slash = strrchr(c->argv[0], '/'), *name = slash ? slash + 1 : c->argv[0];
 	if (WIFSIGNALED(st)) {
 		last_status = 128 + WTERMSIG(st);
-		fprintf(stderr, "%s: killed by signal %d\n", c->argv[0], WTERMSIG(st));
+		fprintf(stderr, "%s: killed by signal %d\n", name, WTERMSIG(st));
 	} else {
 		last_status = WEXITSTATUS(st);
 		if (last_status)
-			fprintf(stderr, "%s: exited with status %d\n", c->argv[0], last_status);
+			fprintf(stderr, "%s: exited with status %d\n", name, last_status);
 	}
 }
 
