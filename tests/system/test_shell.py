@@ -22,9 +22,9 @@ REQUIRED = ["cd", "pwd", "ls", "cat", "echo", "mkdir", "rm", "mv", "ps", "mem", 
 
 
 @contextlib.contextmanager
-def shell(ctx, mode="kernel"):
+def shell(ctx, mode="kernel", **kw):
 	"""A booted machine with the shell's first prompt up."""
-	with ctx.machine(mode) as m:
+	with ctx.machine(mode, **kw) as m:
 		optios.boot(m)
 		m.wait_for(FIRST_PROMPT, timeout=60)
 		optios.settle(m)
@@ -123,6 +123,24 @@ def test_start_without_a_free_console(ctx):
 	"""With foreground.max = 1 the shell holds the only console."""
 	with shell(ctx) as m:
 		check(m, "start hello", "no free console: foreground.max is 1 (set in /etc/kernel.conf)\n")
+
+
+def test_start_and_console_with_two_consoles(ctx):
+	"""foreground.max = 2: start runs a program on the second console, a third
+	program is refused naming the limit, console N switches the screen."""
+	with shell(ctx, append="optios.conf.foreground.max=2") as m:
+		check(m, "console", "console 1 of 2 (showing 1)\n")
+		out, _ = run(m, "start /test/spin")
+		assert re.match(r"started /test/spin \(pid \d+\) on console 2;", out), out
+		m.sleep(1.5)  # without a framebuffer console 2's "spinning" may show on serial too
+		out, _ = run(m, "start hello")
+		assert out.endswith("no free console: foreground.max is 2 (set in /etc/kernel.conf)\n"), out
+		out, _ = run(m, "ps")
+		assert re.search(r"^\s+\d+\s+1\s+\w+\s+2\s+\d+\s+\d+ spin$", out, re.M), out
+		check(m, "console 2", "")
+		check(m, "console", "console 1 of 2 (showing 2)\n")
+		check(m, "console 1", "")
+		check(m, "console 3", "usage: console N (1..2)\n")
 
 
 def wait_prompt_after(m, start, timeout=20):

@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +599,29 @@ static int bi_history(int argc, char **argv)
 	return 0;
 }
 
+/* The console (1-based) pid runs on, or 0 when unknown. */
+static unsigned console_of(int pid)
+{
+	static struct optios_proc_info procs[64];
+	long n = optios_proc_list(procs, 64);
+	for (long i = 0; i < n && i < 64; i++)
+		if (procs[i].pid == pid && procs[i].console != UINT32_MAX)
+			return procs[i].console + 1;
+	return 0;
+}
+
+/* Collects programs begun with start that have ended, so none stays a zombie. */
+static void reap_started(void)
+{
+	int st, pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (WIFSIGNALED(st))
+			printf("[pid %d ended by signal %d]\n", pid, WTERMSIG(st));
+		else
+			printf("[pid %d exited with status %d]\n", pid, WEXITSTATUS(st));
+	}
+}
+
 static int bi_start(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -615,7 +639,8 @@ static int bi_start(int argc, char **argv)
 		report_spawn_error(argv[1], pid);
 		return last_status;
 	}
-	printf("started %s (pid %d); Alt+F1.. switches consoles\n", argv[1], pid);
+	printf("started %s (pid %d) on console %u; Alt+F%u or \"console %u\" shows it\n", argv[1], pid,
+	       console_of(pid), console_of(pid), console_of(pid));
 	return 0;
 }
 
@@ -752,7 +777,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, SIG_IGN); /* Ctrl+C is for the program we wait for */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	interactive = isatty(0) && tcgetattr(0, &cooked) == 0;
-	while (read_line(line, sizeof line)) {
+	while (reap_started(), read_line(line, sizeof line)) {
 		if (interactive)
 			hist_add(line);
 		run_line(line);
