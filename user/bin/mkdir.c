@@ -13,7 +13,8 @@ static int make_parents(char *path)
 		char saved = *p;
 		*p = 0;
 		struct stat st;
-		if (mkdir(path, 0755) < 0 && !(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		if (mkdir(path, 0755) < 0 &&
+		    !(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
 			return -1;
 		*p = saved;
 		if (!saved || !p[1])

@@ -37,9 +37,9 @@ int main(int argc, char **argv)
 		char con[12] = "-";
 		if (p[i].console != UINT32_MAX)
 			snprintf(con, sizeof con, "%u", p[i].console + 1);
-		printf("%5d %5d %-6s %3s %10llu %8llu %.32s\n", p[i].pid, p[i].ppid, state_name(p[i].state), con,
-		       (unsigned long long)p[i].mem_pages * 4, (unsigned long long)(p[i].cpu_ns / 1000000),
-		       p[i].name);
+		printf("%5d %5d %-6s %3s %10llu %8llu %.32s\n", p[i].pid, p[i].ppid, state_name(p[i].state),
+		       con, (unsigned long long)p[i].mem_pages * 4,
+		       (unsigned long long)(p[i].cpu_ns / 1000000), p[i].name);
 	}
 	return 0;
 }

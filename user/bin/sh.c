@@ -23,18 +23,18 @@
  * The terminal is back in its normal (cooked) mode while a program runs, so
  * the program gets the console's line editing and Ctrl+C ends it, not us.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <optios.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -109,7 +109,15 @@ static void hist_add(const char *line)
 /* ---- the line editor ---- */
 
 enum key {
-	K_NONE = 256, K_LEFT, K_RIGHT, K_UP, K_DOWN, K_HOME, K_END, K_DELETE, K_EOF,
+	K_NONE = 256,
+	K_LEFT,
+	K_RIGHT,
+	K_UP,
+	K_DOWN,
+	K_HOME,
+	K_END,
+	K_DELETE,
+	K_EOF,
 };
 
 struct editor {
@@ -131,6 +139,19 @@ static int read_byte(void)
 			fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
 	}
 	return n == 1 ? c : -1;
+}
+
+/* ESC [ n ~: Home (1, 7), Delete (3), End (4, 8). */
+static int tilde_key(int num)
+{
+	switch (num) {
+	case 1:
+	case 7: return K_HOME;
+	case 3: return K_DELETE;
+	case 4:
+	case 8: return K_END;
+	}
+	return K_NONE;
 }
 
 /* Reads one key: a byte, or an escape sequence (ESC [ x, ESC [ n ~, ESC O x) as
@@ -157,8 +178,7 @@ static int read_key(void)
 	case 'D': return K_LEFT;
 	case 'H': return K_HOME;
 	case 'F': return K_END;
-	case '~':
-		return num == 1 || num == 7 ? K_HOME : num == 4 || num == 8 ? K_END : num == 3 ? K_DELETE : K_NONE;
+	case '~': return tilde_key(num);
 	}
 	return K_NONE;
 }
@@ -241,7 +261,8 @@ static void browse_history(struct editor *e, int dir)
 static int edit_key(struct editor *e, int k)
 {
 	switch (k) {
-	case '\r': case '\n': outs("\r\n"); return 1;
+	case '\r':
+	case '\n': outs("\r\n"); return 1;
 	case K_EOF: return -1;
 	case 4: /* Ctrl+D: end of input on an empty line, else delete */
 		if (e->len == 0)
@@ -253,12 +274,21 @@ static int edit_key(struct editor *e, int k)
 		e->len = e->pos = 0;
 		e->buf[0] = 0;
 		return 1;
-	case 127: case '\b': delete_at(e, e->pos - 1); break;
+	case 127:
+	case '\b': delete_at(e, e->pos - 1); break;
 	case K_DELETE: delete_at(e, e->pos); break;
-	case K_LEFT: if (e->pos > 0) move_to(e, e->pos - 1); break;
-	case K_RIGHT: if (e->pos < e->len) move_to(e, e->pos + 1); break;
-	case K_HOME: case 1: move_to(e, 0); break;
-	case K_END: case 5: move_to(e, e->len); break;
+	case K_LEFT:
+		if (e->pos > 0)
+			move_to(e, e->pos - 1);
+		break;
+	case K_RIGHT:
+		if (e->pos < e->len)
+			move_to(e, e->pos + 1);
+		break;
+	case K_HOME:
+	case 1: move_to(e, 0); break;
+	case K_END:
+	case 5: move_to(e, e->len); break;
 	case 21: set_line(e, ""); break; /* Ctrl+U */
 	case K_UP: browse_history(e, -1); break;
 	case K_DOWN: browse_history(e, 1); break;

@@ -17,6 +17,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	long long s = ts.tv_sec;
-	printf("up %lld:%02lld:%02lld.%03ld (%lld s)\n", s / 3600, s / 60 % 60, s % 60, ts.tv_nsec / 1000000, s);
+	printf("up %lld:%02lld:%02lld.%03ld (%lld s)\n", s / 3600, s / 60 % 60, s % 60, ts.tv_nsec / 1000000,
+	       s);
 	return 0;
 }

@@ -91,16 +91,20 @@ static int cmp_int(const void *a, const void *b)
 
 static void formatting_and_strings(void)
 {
-	printf("ints: %d %5d|%-5d| %05d %x %X %o %llu\n", -42, 7, 7, 42, 255, 255, 8, 18446744073709551615ULL);
+	printf("ints: %d %5d|%-5d| %05d %x %X %o %llu\n", -42, 7, 7, 42, 255, 255, 8,
+	       18446744073709551615ULL);
 	printf("floats: %.3f %e %g %10.2f\n", 3.14159, 12345.678, 0.0001, -2.5);
 	printf("strings: [%s] [%10s] [%-10s] [%.3s] %c %%\n", "abc", "right", "left", "truncate", 'Z');
 	char buf[64];
 	volatile size_t cap = 8; /* truncation on purpose */
 	int n = snprintf(buf, cap, "%s", "0123456789");
 	printf("snprintf: %d '%s'\n", n, buf);
-	printf("strtol: %ld %ld %lu\n", strtol("-123", NULL, 10), strtol("ff", NULL, 16), strtoul("0777", NULL, 0));
-	printf("strlen %zu strcmp %d strncmp %d\n", strlen("optios"), strcmp("a", "b") < 0, strncmp("abc", "abd", 2));
-	printf("strchr %s strrchr %s strstr %s\n", strchr("a/b/c", '/'), strrchr("a/b/c", '/'), strstr("kernel", "rn"));
+	printf("strtol: %ld %ld %lu\n", strtol("-123", NULL, 10), strtol("ff", NULL, 16),
+	       strtoul("0777", NULL, 0));
+	printf("strlen %zu strcmp %d strncmp %d\n", strlen("optios"), strcmp("a", "b") < 0,
+	       strncmp("abc", "abd", 2));
+	printf("strchr %s strrchr %s strstr %s\n", strchr("a/b/c", '/'), strrchr("a/b/c", '/'),
+	       strstr("kernel", "rn"));
 	char tok[] = "one two  three";
 	for (char *save, *t = strtok_r(tok, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		printf("token: %s\n", t);
