@@ -235,3 +235,71 @@ def test_compat_output_same_as_linux(ctx):
 	for i, (w, g) in enumerate(zip(want, got)):
 		assert w == g, "line %d differs: Linux %r, OptiOS %r" % (i + 1, w, g)
 	assert len(want) == len(got), "Linux printed %d lines, OptiOS %d" % (len(want), len(got))
+
+
+class HostShell:
+	"""The same sh binary run on the host Linux in a pseudo-terminal (musl's
+	posix_spawn stands in for optios_spawn); OPTIOS_BIN points it at build/rootfs/bin."""
+
+	def __init__(self, ctx, cwd):
+		import pty
+		sh = os.path.join(ctx.build, "rootfs", "bin", "sh")
+		env = {"OPTIOS_BIN": os.path.join(ctx.build, "rootfs", "bin"), "PATH": "/usr/bin:/bin"}
+		self.pid, self.fd = pty.fork()
+		if self.pid == 0:
+			os.chdir(cwd)
+			os.execve(sh, ["sh"], env)
+		self.text = ""
+		self.until(r"\$ $")
+
+	def until(self, pattern, timeout=10, start=0):
+		import select
+		import time
+		end = time.monotonic() + timeout
+		while not re.search(pattern, self.text[start:]):
+			assert time.monotonic() < end, "host shell: %r not seen in %r" % (pattern, self.text[-500:])
+			if select.select([self.fd], [], [], 0.1)[0]:
+				try:
+					self.text += os.read(self.fd, 4096).decode("latin-1")
+				except OSError:
+					break
+
+	def run(self, keys):
+		"""Sends keys (ending with Enter); returns the output lines before the next prompt."""
+		start = len(self.text)
+		os.write(self.fd, keys.encode("latin-1"))
+		self.until(r"\n[^\n]*\$ $", start=start)
+		out = self.text[start:].replace("\r\n", "\n")
+		return out[out.index("\n") + 1:out.rindex("\n") + 1]
+
+	def close(self):
+		os.write(self.fd, b"exit 0\r")
+		_, status = os.waitpid(self.pid, 0)
+		os.close(self.fd)
+		return status
+
+
+def test_host_shell_in_a_pty(ctx):
+	"""The shell's editing and parsing on the host (independent of the kernel):
+	arrows, Home/End, Delete, Ctrl+U, history, quotes, redirection, statuses."""
+	with tempfile.TemporaryDirectory() as d:
+		sh = HostShell(ctx, d)
+		try:
+			assert sh.run("echo abd\x1b[Dc\r") == "abcd\n"
+			assert sh.run("\x1b[A\r") == "abcd\n", "up arrow"
+			assert sh.run("xcho X\x1b[H\x1b[3~e\x1b[Fe\x1b[D\x1b[Dq\r") == "qXe\n", "Home, Delete, End"
+			assert sh.run("echo wrong\x15echo right\r") == "right\n", "Ctrl+U"
+			assert sh.run("echo '$? a'  \"b  \\\"c\\\"\" d\\ e > f\r") == ""
+			assert sh.run("cat f\r") == "$? a b  \"c\" d e\n"
+			assert sh.run("echo more >> f\r") == ""
+			assert sh.run("cat < f\r") == "$? a b  \"c\" d e\nmore\n"
+			assert sh.run("cat nothing\r") == ("cat: nothing: No such file or directory\n"
+							   "cat: exited with status 1\n")
+			assert sh.run("echo $?\r") == "1\n"
+			assert sh.run("nosuch\r") == "sh: nosuch: command not found (try help)\n"
+			assert sh.run("hello \"x y\"\r") == "hello from OptiOS x y\n"
+			hist = sh.run("history\r")
+			assert hist.startswith("  1  echo abcd\n  2  echo qXe\n") and hist.endswith("  history\n"), hist
+		finally:
+			status = sh.close()
+		assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
