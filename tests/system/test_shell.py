@@ -26,7 +26,12 @@ def shell(ctx, mode="kernel", **kw):
 	"""A booted machine with the shell's first prompt up."""
 	with ctx.machine(mode, **kw) as m:
 		optios.boot(m)
-		m.wait_for(FIRST_PROMPT, timeout=60)
+		try:
+			m.wait_for(FIRST_PROMPT, timeout=60)
+		except AssertionError as e:
+			if "init: started" not in m.text():
+				raise AssertionError("no shell started (it needs processes, files and consoles): %s" % e)
+			raise
 		optios.settle(m)
 		yield m
 
