@@ -33,12 +33,13 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests.
-HOST_SRCS := lib/fmt.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
+HOST_SRCS := lib/fmt.c lib/ring.c kernel/boot/bootinfo.c kernel/debug/ksym.c \
 	drivers/fb/grid.c drivers/ps2/keymap.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
 HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
+HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -205,7 +206,7 @@ run: deps all
 test: deps
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit > $(BUILD)/build.log 2>&1 || \
+	@$(MAKE) --no-print-directory all $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential binutils make python3
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
-	qemu-system-x86 ovmf
+	qemu-system-x86 qemu-system-gui ovmf
 	musl-tools
 	cpio clang libclang-rt-dev
 )

@@ -7,10 +7,12 @@
 #include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/monitor/monitor.h"
+#include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 
@@ -53,13 +55,14 @@ static void kmain_late(void)
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
+	vfs_init(&bootinfo);
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
 		selftest_run(tests);
-	monitor_run();
+	proc_init_run(&bootinfo);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)

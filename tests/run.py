@@ -133,6 +133,40 @@ def run_host(args, rep, log_dir):
 			rep.report(name, ok, reason, log, time.monotonic() - t0)
 
 
+# ---- fuzz smoke runs ----
+FUZZ_TARGETS = ("elf", "cpio", "path", "conf")
+FUZZ_SMOKE_SECONDS = 4
+
+
+def fuzz_names():
+	return ["fuzz/" + t for t in FUZZ_TARGETS]
+
+
+def run_fuzz(args, rep, log_dir):
+	"""A short libFuzzer run of each parser target (make fuzz runs longer)."""
+	targets = [t for t in FUZZ_TARGETS if selected("fuzz/" + t, args)]
+	missing = [t for t in targets if not os.access(os.path.join(args.build, "fuzz", "fuzz_" + t), os.X_OK)]
+	for t in missing:
+		rep.report("fuzz/" + t, False, "not built (make fuzz-build)")
+	targets = [t for t in targets if t not in missing]
+	if not targets:
+		return
+	log = os.path.join(log_dir, "fuzz.log")
+	t0 = time.monotonic()
+	proc = subprocess.run([os.path.join(ROOT, "tests", "fuzz", "run.sh"), args.build, str(FUZZ_SMOKE_SECONDS)]
+			      + targets, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+	out = proc.stdout.decode(errors="replace")
+	with open(log, "w") as f:
+		f.write(out)
+	seen = set()
+	for m in re.finditer(r"^fuzz: (\w+) \.\.\. (ok|FAIL)(.*)$", out, re.M):
+		seen.add(m.group(1))
+		rep.report("fuzz/" + m.group(1), m.group(2) == "ok", m.group(3).strip(), log, time.monotonic() - t0)
+	for t in targets:
+		if t not in seen:
+			rep.report("fuzz/" + t, False, "no result from tests/fuzz/run.sh", log)
+
+
 # ---- in-kernel self-tests ----
 def selftest_names():
 	names = []
@@ -369,7 +403,7 @@ def parse_args(argv):
 	p.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default build)")
 	p.add_argument("-k", action="append", metavar="SUBSTRING",
 		       help="only tests whose name contains SUBSTRING (repeatable: any)")
-	p.add_argument("--only", choices=("host", "selftest", "system"), action="append",
+	p.add_argument("--only", choices=("host", "fuzz", "selftest", "system"), action="append",
 		       help="run only this kind (repeatable)")
 	p.add_argument("--list", action="store_true", help="list test names and exit")
 	p.add_argument("-j", "--jobs", type=int, default=2, help="system tests at a time (default 2)")
@@ -381,6 +415,8 @@ def list_tests(args, kinds):
 	names = []
 	if "host" in kinds:
 		names += host_names()
+	if "fuzz" in kinds:
+		names += fuzz_names()
 	if "selftest" in kinds:
 		names += selftest_names() + ["selftest/boot"]
 	if "system" in kinds:
@@ -397,7 +433,7 @@ def wants(kind, kinds, args, names):
 def main(argv):
 	args = parse_args(argv)
 	args.build = os.path.abspath(args.build)
-	kinds = args.only or ["host", "selftest", "system"]
+	kinds = args.only or ["host", "fuzz", "selftest", "system"]
 	if args.list:
 		list_tests(args, kinds)
 		return 0
@@ -414,6 +450,8 @@ def main(argv):
 	try:
 		if wants("host", kinds, args, host_names()):
 			run_host(args, rep, log_dir)
+		if wants("fuzz", kinds, args, fuzz_names()):
+			run_fuzz(args, rep, log_dir)
 		if wants("selftest", kinds, args, selftest_names() + ["selftest/boot"]):
 			run_selftests(args, rep, log_dir)
 		if "system" in kinds:

@@ -17,6 +17,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "system"))
+from qemu import Screen  # noqa: E402  (the one PPM parser)
+
 
 class Qmp:
     def __init__(self, path):
@@ -47,23 +50,10 @@ class Qmp:
 
 
 def read_ppm(path):
-    data = open(path, "rb").read()
-    fields, pos = [], 0
-    while len(fields) < 4:  # magic, width, height, maxval; '#' comments allowed
-        while data[pos:pos + 1].isspace():
-            pos += 1
-        if data[pos:pos + 1] == b"#":
-            pos = data.index(b"\n", pos) + 1
-            continue
-        end = pos
-        while not data[end:end + 1].isspace():
-            end += 1
-        fields.append(data[pos:end])
-        pos = end
-    if fields[0] != b"P6" or fields[3] != b"255":
-        raise ValueError("not an 8-bit P6 PPM")
-    w, h = int(fields[1]), int(fields[2])
-    return w, h, data[pos + 1:pos + 1 + w * h * 3]
+    """(width, height, RGB bytes) of a P6 PPM, parsed by the test harness's Screen."""
+    with open(path, "rb") as f:
+        screen = Screen.from_ppm(f.read())
+    return screen.width, screen.height, screen.pixels
 
 
 def png_chunk(kind, body):

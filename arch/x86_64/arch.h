@@ -198,6 +198,43 @@ uint64_t arch_timer_measure(uint64_t tsc_ticks);
  * or 0 if no PIT counts. Interrupts should be off. */
 uint64_t arch_pit_tsc_ticks(uint16_t pit_ticks);
 
+/* ---- user mode: context switch, syscall entry, CPU protections (switch.S, syscall_arch.c) ---- */
+#define MSR_FS_BASE 0xC0000100
+/* Callee-saved registers a switched-out kernel context left on its stack. */
+struct arch_context {
+	uint64_t r15, r14, r13, r12, rbx, rbp, rip;
+};
+/* Saves the current context in *from and resumes to. */
+void arch_switch(struct arch_context **from, struct arch_context *to);
+/* Restores the trapframe at the stack pointer and iretq's (entry.S). A new
+ * process's first context returns here. */
+void trap_exit(void);
+/* Programs STAR/LSTAR/FMASK and EFER.SCE; entry is arch_syscall_entry, which
+ * calls syscall_entry_c(tf) and returns with sysretq unless that returns 1. */
+void arch_syscall_init(void);
+/* The kernel stack the next syscall or ring-3 interrupt runs on. */
+void arch_set_user_kstack(uint64_t top);
+/* Turns on SMEP and SMAP when the CPU has them; reports which. */
+void arch_cpu_protect_init(bool *smep, bool *smap);
+static inline void arch_set_fs_base(uint64_t v) { wrmsr(MSR_FS_BASE, v); }
+/* Whether va is canonical (bits 63..47 all equal). */
+static inline bool arch_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+	return top == 0 || top == 0x1FFFF;
+}
+/* x87/SSE state for user programs (the kernel itself never uses it):
+ * arch_fpu_init enables SSE (CR0.MP, CR4.OSFXSR/OSXMMEXCPT) and fills
+ * a clean image; save/restore move one 512-byte, 16-aligned FXSAVE area. */
+#define ARCH_FPU_AREA 512
+void arch_fpu_init(void *clean_area);
+static inline void arch_fpu_save(void *area) { __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
+static inline void arch_fpu_restore(const void *area) { __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+/* A 64-bit hardware random number (RDRAND); false if the CPU has none or it failed. */
+bool arch_rdrand(uint64_t *out);
+/* The CMOS real-time clock as seconds since 1970-01-01 UTC; 0 if unreadable. */
+uint64_t arch_rtc_read_unix(void);
+
 /* ---- reset (reset.c) ---- */
 /* Pulses the 8042 reset line, then triple-faults. */
 __attribute__((noreturn)) void arch_reset(void);

@@ -16,4 +16,7 @@
 #define IST_NMI 2
 #define IST_MACHINE_CHECK 3
 
+/* trapframe.vector of a frame built by the syscall entry (not a real vector). */
+#define ARCH_SYSCALL_VECTOR 0x100
+
 #endif

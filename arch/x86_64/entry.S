@@ -54,6 +54,10 @@ trap_common:
 	movq	%rsp, %rbp
 	call	trap_dispatch
 	addq	$16, %rsp
+/* Restores a struct trapframe at rsp and returns with iretq (also the first
+ * entry of a new process into ring 3, and the syscall path's slow return). */
+	.globl trap_exit
+trap_exit:
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -13,6 +13,7 @@
 #include "kernel/debug/ksym.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
+#include "kernel/proc/proc.h"
 
 _Static_assert(offsetof(struct trapframe, vector) == TF_VECTOR, "trapframe vector offset");
 _Static_assert(offsetof(struct trapframe, rip) == TF_RIP, "trapframe rip offset");
@@ -168,11 +169,20 @@ static void exception(struct trapframe *tf)
 	panic("unhandled %s at %016lx", trap_name((unsigned)tf->vector), (unsigned long)tf->rip);
 }
 
+/* A trap from ring 3: exceptions go to the process code (which resolves the
+ * fault or ends the process); on the way back the process may be preempted
+ * or, if killed, end. Nothing a user program does reaches exception(). */
 void trap_dispatch(struct trapframe *tf)
 {
+	bool user = tf->cs & 3;
 	if (tf->vector < 32) {
-		exception(tf);
-		return;
+		if (user)
+			proc_fault(tf);
+		else
+			exception(tf);
+	} else {
+		irq_dispatch((unsigned)tf->vector);
 	}
-	irq_dispatch((unsigned)tf->vector);
+	if (user)
+		proc_return_to_user(tf);
 }

@@ -172,26 +172,11 @@ void fbcon_sink_write(const char *s, size_t n)
 
 static struct con_sink fbcon_sink = {.name = "framebuffer", .write = fbcon_sink_write};
 
-static const char *after_first_line(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\n')
-			return s + i + 1;
-	return s;
-}
-
 /* Shows the log written before the screen existed, so it holds the whole boot. */
 static void replay_log(void)
 {
 	static char buf[16384];
-	size_t n = klog_read(buf, sizeof buf);
-	const char *s = buf;
-	if (n == sizeof buf) { /* the oldest line is probably cut: start at the next */
-		const char *nl = after_first_line(buf, n);
-		n -= (size_t)(nl - buf);
-		s = nl;
-	}
-	fbcon_sink_write(s, n);
+	fbcon_sink_write(buf, klog_read_console(buf, sizeof buf));
 }
 
 /* ---- bring-up ---- */

@@ -2,19 +2,19 @@
  * console.c - fan-out of kernel output, fan-in of console input.
  *
  * Sinks form a singly linked list, appended at registration and never removed.
- * The input ring is a power-of-two byte ring written from interrupt context
- * and read with interrupts disabled around the index update.
+ * The input ring (lib/ring.h) is written from interrupt context and read with
+ * interrupts disabled.
  */
 #include "console.h"
 
 #include "arch.h"
 #include "lib/lib.h"
+#include "lib/ring.h"
 
 static struct con_sink *sinks;
 
-#define INPUT_SIZE 1024
-static char input[INPUT_SIZE];
-static uint32_t in_head, in_tail; /* head: next to read; tail: next to write */
+static char input_store[1024];
+static struct ring input = RING_INIT(input_store);
 static uint64_t in_dropped;
 
 void con_sink_register(struct con_sink *sink)
@@ -40,23 +40,17 @@ void con_puts(const char *s)
 void con_input_push(const char *s, size_t n)
 {
 	uint64_t f = irq_save();
-	for (size_t i = 0; i < n; i++) {
-		if (in_tail - in_head == INPUT_SIZE) {
-			in_dropped += n - i;
-			break;
-		}
-		input[in_tail++ % INPUT_SIZE] = s[i];
-	}
+	in_dropped += n - ring_put(&input, s, n);
 	irq_restore(f);
 }
 
 int con_getc(void)
 {
 	uint64_t f = irq_save();
-	int c = -1;
-	if (in_head != in_tail)
-		c = (unsigned char)input[in_head++ % INPUT_SIZE];
+	char c;
+	size_t got = ring_get(&input, &c, 1);
 	irq_restore(f);
+	return got ? (unsigned char)c : -1;
 	return c;
 }
 

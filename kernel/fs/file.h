@@ -65,5 +65,10 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd);
 struct file *fd_get(struct fdtable *t, int fd);
 /* 0 or -EBADF. */
 int fd_close(struct fdtable *t, int fd);
+/* The slot's descriptor flags (FD_CLOEXEC) or -EBADF; set: 0 or -EBADF. */
+int fd_flags_get(struct fdtable *t, int fd);
+int fd_flags_set(struct fdtable *t, int fd, int flags);
+/* Open descriptors in t (tests, reports). */
+int fd_count(const struct fdtable *t);
 
 #endif

@@ -1,11 +1,15 @@
 /*
  * fs_selftest.c - the cpio reader and path handling as built into the kernel
- * (freestanding flags, kernel string functions).
+ * (freestanding flags, kernel string functions), and the VFS on the tree
+ * mounted at boot: files and directories in /tmp (removed again, so the
+ * runner sees every page and heap byte come back), the read-only root image,
+ * a small ramfs filled to -ENOSPC, descriptor tables.
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/stat.h>
 
 #include "cpio.h"
+#include "fs_internal.h"
 #include "kernel/test/selftest.h"
 #include "lib/lib.h"
 #include "path.h"
@@ -48,5 +52,127 @@ SELFTEST(path_in_kernel)
 	ST_CHECK(path_has_prefix("/data/x", 7, "/data/", 6));
 	ST_CHECK(!path_has_prefix("/database", 9, "/data", 5));
 	ST_CHECK(!path_has_prefix("/data/../etc", 12, "/data", 5));
+	return 0;
+}
+
+/* Writes text to path (created or truncated): bytes written or an error. */
+static long put(const char *path, const void *text, size_t len)
+{
+	struct file *f;
+	int err = vfs_open("/", path, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f);
+	if (err)
+		return err;
+	long n = f->ops->write(f, text, len);
+	file_put(f);
+	return n;
+}
+
+SELFTEST(vfs_files_in_tmp)
+{
+	static char buf[3 * PAGE_SIZE + 100], back[sizeof buf];
+	struct kstat st;
+	struct file *f;
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (char)(i * 7 + 1);
+	ST_CHECK(vfs_mkdir("/", "/tmp/st", 0755) == 0);
+	ST_CHECK(put("/tmp/st/a", buf, sizeof buf) == (long)sizeof buf);
+	ST_CHECK(vfs_rename("/tmp", "st/a", "/tmp/st", "./b") == 0);
+	ST_CHECK(vfs_stat("/", "/tmp/st/a", &st) == -ENOENT);
+	ST_CHECK(vfs_stat("/tmp/st", "b", &st) == 0 && st.st_size == (int64_t)sizeof buf);
+	ST_CHECK(vfs_open("/", "//tmp/../tmp/st/./b", O_RDONLY, 0, &f) == 0);
+	ST_CHECK(f->ops->read(f, back, sizeof back) == (long)sizeof back);
+	ST_CHECK(memcmp(buf, back, sizeof buf) == 0 && f->ops->read(f, back, 1) == 0);
+	file_put(f);
+	ST_CHECK(vfs_rmdir("/", "/tmp/st") == -ENOTEMPTY);
+	ST_CHECK(vfs_unlink("/", "/tmp/st/b") == 0);
+	ST_CHECK(vfs_rmdir("/", "/tmp/st") == 0);
+	ST_CHECK(vfs_stat("/", "/tmp/st", &st) == -ENOENT);
+	return 0;
+}
+
+SELFTEST(vfs_root_image_is_read_only)
+{
+	struct kstat st;
+	struct file *f;
+	ST_CHECK(vfs_mkdir("/", "/newdir", 0755) == -EROFS);
+	ST_CHECK(vfs_open("/", "/newfile", O_WRONLY | O_CREAT, 0644, &f) == -EROFS);
+	ST_CHECK(vfs_stat("/", "/data", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR);
+	ST_CHECK(vfs_rmdir("/", "/tmp") == -EROFS);
+	ST_CHECK(vfs_rename("/", "/data", "/", "/data2") == -EROFS);
+	if (vfs_stat("/", "/etc/kernel.conf", &st) == 0) { /* booted with the image */
+		ST_CHECK(vfs_open("/", "/etc/kernel.conf", O_RDWR, 0, &f) == -EROFS);
+		ST_CHECK(vfs_unlink("/", "/etc/kernel.conf") == -EROFS);
+		ST_CHECK(vfs_open("/etc", "kernel.conf", O_RDONLY, 0, &f) == 0);
+		file_put(f);
+	}
+	ST_CHECK(put("/data/../tmp/x", "1", 1) == 1);
+	ST_CHECK(vfs_rename("/", "/tmp/x", "/", "/data/x") == -EXDEV);
+	ST_CHECK(vfs_unlink("/", "/tmp/x") == 0);
+	return 0;
+}
+
+SELFTEST(vfs_enospc_at_the_limit)
+{
+	static char page[PAGE_SIZE];
+	struct vnode *dir;
+	struct fs *fs = NULL;
+	long n, total = 0;
+	ST_CHECK(vfs_mkdir("/", "/tmp/small", 0755) == 0);
+	uint64_t lk = fs_lock();
+	if (vn_lookup("/tmp/small", &dir) == 0 && (fs = fs_create("small", false, 4 * PAGE_SIZE)) != NULL)
+		fs_mount(dir, fs);
+	fs_unlock(lk);
+	ST_CHECK(fs != NULL);
+	struct file *f;
+	ST_CHECK(vfs_open("/", "/tmp/small/f", O_WRONLY | O_CREAT, 0644, &f) == 0);
+	while ((n = f->ops->write(f, page, sizeof page)) > 0)
+		total += n;
+	file_put(f);
+	ST_CHECK(n == -ENOSPC && total > 0 && total < 4 * PAGE_SIZE);
+	ST_CHECK(fs->used <= fs->limit);
+	ST_CHECK(vfs_unlink("/", "/tmp/small/f") == 0);
+	lk = fs_lock();
+	fs_unmount(dir);
+	fs_destroy(fs);
+	fs_unlock(lk);
+	ST_CHECK(vfs_rmdir("/", "/tmp/small") == 0);
+	return 0;
+}
+
+SELFTEST(vfs_fd_table)
+{
+	struct fdtable *t = fdtable_create();
+	struct file *f;
+	struct kstat st;
+	ST_CHECK(t != NULL);
+	ST_CHECK(vfs_open("/", "/tmp/fdt", O_RDWR | O_CREAT, 0644, &f) == 0);
+	ST_CHECK(fd_install(t, f, 0) == 0);
+	ST_CHECK(fd_install(t, file_get(f), 0) == 1); /* dup */
+	ST_CHECK(fd_install_at(t, file_get(f), 9) == 9); /* dup2 */
+	ST_CHECK(f->ops->write(f, "abc", 3) == 3);
+	struct file *g = fd_get(t, 9);
+	ST_CHECK(g == f && g->off == 3); /* shared offset */
+	file_put(g);
+	ST_CHECK(fd_close(t, 0) == 0 && fd_close(t, 0) == -EBADF && fd_get(t, 0) == NULL);
+	ST_CHECK(vfs_unlink("/", "/tmp/fdt") == 0); /* still open: data kept */
+	g = fd_get(t, 1);
+	char b[4];
+	ST_CHECK(g && g->ops->pread(g, b, sizeof b, 0) == 3 && memcmp(b, "abc", 3) == 0);
+	file_put(g);
+	fdtable_destroy(t); /* last references: the file's pages go */
+	ST_CHECK(vfs_stat("/", "/tmp/fdt", &st) == -ENOENT);
+	return 0;
+}
+
+SELFTEST(vfs_read_file_whole)
+{
+	void *data;
+	size_t len;
+	ST_CHECK(put("/tmp/rf", "whole file", 10) == 10);
+	ST_CHECK(vfs_read_file("/tmp/../tmp/rf", &data, &len) == 0);
+	ST_CHECK(len == 10 && memcmp(data, "whole file", 10) == 0);
+	kfree(data);
+	ST_CHECK(vfs_read_file("/tmp", &data, &len) == -EISDIR);
+	ST_CHECK(vfs_unlink("/", "/tmp/rf") == 0);
 	return 0;
 }

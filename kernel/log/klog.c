@@ -12,20 +12,14 @@
 #include "arch.h"
 #include "drivers/driver.h"
 #include "kernel/console/console.h"
+#include "lib/ring.h"
 
-#define RING_SIZE (64 * 1024)
-static char ring[RING_SIZE];
-static uint64_t ring_pos; /* total bytes ever written */
+static char ring_store[64 * 1024];
+static struct ring ring = RING_INIT(ring_store);
 
 static enum klog_level console_level = KLOG_INFO;
 static uint64_t (*clock_now)(void);
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
-
-static void ring_append(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		ring[ring_pos++ % RING_SIZE] = s[i];
-}
 
 void klog_set_level(enum klog_level level)
 {
@@ -57,7 +51,7 @@ static void vklog(enum klog_level level, const char *fmt, va_list ap)
 	line[n++] = '\n';
 	line[n] = '\0';
 	uint64_t f = irq_save();
-	ring_append(line, (size_t)n);
+	ring_put_overwrite(&ring, line, (size_t)n);
 	if (level >= console_level)
 		con_write(line, (size_t)n);
 	irq_restore(f);
@@ -80,7 +74,7 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 	size_t len = MIN((size_t)n, sizeof buf - 1);
 	uint64_t f = irq_save();
-	ring_append(buf, len);
+	ring_put_overwrite(&ring, buf, len);
 	con_write(buf, len);
 	irq_restore(f);
 }
@@ -88,13 +82,49 @@ void kprintf(const char *fmt, ...)
 size_t klog_read(char *out, size_t size)
 {
 	uint64_t f = irq_save();
-	uint64_t avail = MIN(ring_pos, (uint64_t)RING_SIZE);
-	size_t n = (size_t)MIN(avail, (uint64_t)size);
-	uint64_t start = ring_pos - n;
-	for (size_t i = 0; i < n; i++)
-		out[i] = ring[(start + i) % RING_SIZE];
+	size_t n = ring_copy_newest(&ring, out, size);
 	irq_restore(f);
 	return n;
+}
+
+/* The level of a line klog wrote ("[  1.000000] warn: ..."), or -1 for
+ * other text (kprintf output). */
+static int line_level(const char *line, size_t len)
+{
+	const char *close = memchr(line, ']', len);
+	if (line[0] != '[' || !close)
+		return -1;
+	const char *name = close + 2, *end = line + len;
+	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
+		size_t n = strlen(level_names[i]);
+		if (name + n + 1 <= end && strncmp(name, level_names[i], n) == 0 && name[n] == ':')
+			return (int)i;
+	}
+	return -1;
+}
+
+size_t klog_read_console(char *out, size_t size)
+{
+	size_t n = klog_read(out, size), kept = 0;
+	size_t start = 0;
+	if (n == size) { /* the oldest line is probably cut: skip to the next */
+		while (start < n && out[start++] != '\n')
+			;
+	}
+	while (start < n) {
+		size_t end = start;
+		while (end < n && out[end] != '\n')
+			end++;
+		if (end < n)
+			end++; /* keep the newline */
+		int level = line_level(out + start, end - start);
+		if (level < 0 || level >= (int)console_level) {
+			memmove(out + kept, out + start, end - start);
+			kept += end - start;
+		}
+		start = end;
+	}
+	return kept;
 }
 
 void panic(const char *fmt, ...)

@@ -26,6 +26,9 @@ void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Copies up to size bytes of the most recent log text; returns bytes copied. */
 size_t klog_read(char *out, size_t size);
+/* The same, but only what the console showed (lines at or above the console
+ * level, and unprefixed output): for a console that starts late to replay. */
+size_t klog_read_console(char *out, size_t size);
 
 /* A broken kernel invariant: report, backtrace, tell the host, stop. */
 NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "lib/lib.h"
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX 64
@@ -92,6 +93,20 @@ int proc_kill(int pid, int sig);
 
 /* Calls fn for every live process (for ps); interrupts are disabled meanwhile. */
 void proc_foreach(void (*fn)(struct proc *p, void *arg), void *arg);
+
+/* Called by the trap code (arch/x86_64/trap.c) for an exception in ring 3:
+ * resolves a copy-on-write or stack-growth page fault, else reports the
+ * fault and ends the process (128 + signal in the shell's terms). */
+void proc_fault(struct trapframe *tf);
+/* Called on every way back to ring 3 (trap and syscall): ends a killed
+ * process, gives up the CPU when its time slice ran out. */
+void proc_return_to_user(struct trapframe *tf);
+
+/* After the boot: starts the first program (/bin/sh on console 0, or
+ * optios.init=PATH) and runs the scheduler; falls back to the kernel monitor
+ * when it cannot start. Never returns. */
+struct bootinfo;
+NORETURN void proc_init_run(const struct bootinfo *bi);
 
 /* Scheduler */
 void sched_init(void);

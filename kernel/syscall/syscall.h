@@ -24,6 +24,8 @@ enum {
 };
 
 #define SYS_ARGS UNUSED long a0, UNUSED long a1, UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
+/* The unused tail after two named arguments: long sys_x(long fd, long buf, SYS_ARGS_FROM2) */
+#define SYS_ARGS_FROM2 UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
 
 #define SYSCALL(nr, name) long sys_##name(SYS_ARGS);
 #include <optios/abi/syscalls.def>

@@ -13,7 +13,10 @@
 #include "kernel/test/selftest.h"
 #include "time_internal.h"
 
-#define TIMER_LATE_MAX_NS (20 * NS_PER_MS)
+/* How late a timer may fire. Under TCG the guest runs only when the host
+ * schedules QEMU: typically 0.1-2 ms late, but 21 ms was seen with several
+ * QEMUs competing for two cores. Early is never allowed. */
+#define TIMER_LATE_MAX_NS (50 * NS_PER_MS)
 #define RATE_MAX_PPM 500
 
 /* ---- clock ---- */

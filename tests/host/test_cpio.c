@@ -269,20 +269,6 @@ TEST(cpio_find_ignores_leading_dot_slash)
 	CHECK_EQ(cpio_find(NULL, 0, "x", &e), -EINVAL);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-	*len = fread(buf, 1, (size_t)n, f);
-	fclose(f);
-	return buf;
-}
-
 /* Compares one member with the file GNU cpio read it from. */
 static void same_as_disk(const struct cpio_entry *e)
 {
@@ -295,7 +281,7 @@ static void same_as_disk(const struct cpio_entry *e)
 	CHECK_EQ(e->uid, st.st_uid);
 	if (S_ISREG(st.st_mode)) {
 		size_t n = 0;
-		uint8_t *want = slurp(path, &n);
+		uint8_t *want = unit_read_file(path, &n);
 		CHECK(want && n == e->size && memcmp(want, e->data, n) == 0);
 		free(want);
 	} else if (S_ISLNK(st.st_mode)) {
@@ -310,7 +296,7 @@ static void same_as_disk(const struct cpio_entry *e)
 TEST(cpio_reads_gnu_cpio_archive)
 {
 	size_t len = 0;
-	uint8_t *buf = slurp(HOST_DATA_DIR "/tree.cpio", &len);
+	uint8_t *buf = unit_read_file(HOST_DATA_DIR "/tree.cpio", &len);
 	if (!buf) {
 		CHECK(!HOST_HAVE_CPIO); /* the build made one if it could */
 		printf("host:   (no GNU cpio: %s/tree.cpio not built, skipped)\n", HOST_DATA_DIR);

@@ -423,24 +423,10 @@ TEST(elf_section_lookup_is_bounded)
 	CHECK_EQ(find(&m, ".optios.manifest", &s), 0);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
-	uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-	*len = fread(buf, 1, (size_t)n, f);
-	fclose(f);
-	return buf;
-}
-
 TEST(elf_accepts_real_musl_static_binary)
 {
 	size_t len = 0;
-	uint8_t *buf = slurp(HOST_DATA_DIR "/musl_static.elf", &len);
+	uint8_t *buf = unit_read_file(HOST_DATA_DIR "/musl_static.elf", &len);
 	if (!buf) {
 		CHECK(!HOST_HAVE_MUSL); /* the build made one if it could */
 		printf("host:   (no musl-gcc: %s/musl_static.elf not built, skipped)\n", HOST_DATA_DIR);
@@ -479,7 +465,7 @@ TEST(elf_accepts_real_musl_static_binary)
 TEST(elf_refuses_this_dynamic_test_program)
 {
 	size_t len = 0;
-	uint8_t *buf = slurp("/proc/self/exe", &len);
+	uint8_t *buf = unit_read_file("/proc/self/exe", &len);
 	CHECK(buf != NULL);
 	if (!buf)
 		return;

@@ -30,6 +30,20 @@ void unit_fail(const char *file, int line, const char *what)
 	current_failures++;
 }
 
+unsigned char *unit_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+	*len = buf ? fread(buf, 1, (size_t)(n > 0 ? n : 0), f) : 0;
+	fclose(f);
+	return buf;
+}
+
 static int selected(int argc, char **argv, const char *name)
 {
 	if (argc < 2)

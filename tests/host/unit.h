@@ -11,6 +11,8 @@
 
 void unit_register(const char *name, void (*fn)(void));
 void unit_fail(const char *file, int line, const char *what);
+/* The whole file at path in a malloc'd buffer (free it), or NULL. */
+unsigned char *unit_read_file(const char *path, size_t *len);
 
 #define TEST(name)                                                                     \
 	static void name(void);                                                        \

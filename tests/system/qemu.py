@@ -281,11 +281,12 @@ class Machine:
 	"""One QEMU run. Use as a context manager: `with Machine(...) as m:`."""
 
 	def __init__(self, mode, log_dir, name, kernel=None, iso=None, append="", paused=False,
-		     memory="256M", extra_args=(), silence=None):
+		     memory="256M", extra_args=(), silence=None, initrd=None):
 		if mode not in BOOT_MODES:
 			raise ValueError("mode must be one of %s" % (BOOT_MODES,))
 		self.mode, self.name, self.log_dir = mode, name, log_dir
 		self.kernel, self.iso, self.append = kernel, iso, append
+		self.initrd = initrd  # -kernel mode: None = rootfs.cpio beside the kernel, "" = no module
 		self.paused, self.memory, self.extra_args = paused, memory, list(extra_args)
 		self.silence = DEFAULT_SILENCE[mode] if silence is None else silence
 		self.serial_log_path = os.path.join(log_dir, name + ".serial.log")
@@ -327,6 +328,14 @@ class Machine:
 		args += ["-action", "panic=exit-failure" if qemu_has_panic_exit() else "panic=pause"]
 		if self.mode == "kernel":
 			args += ["-kernel", self._kernel_link(), "-append", self.append]
+			# The root image as a module (the ISO's GRUB loads it too): by
+			# default the one built beside the kernel.
+			rootfs = self.initrd
+			if rootfs is None:
+				rootfs = os.path.join(os.path.dirname(os.path.abspath(self.kernel)), "rootfs.cpio")
+				rootfs = rootfs if os.path.exists(rootfs) else ""
+			if rootfs:
+				args += ["-initrd", rootfs]
 		else:
 			args += self._firmware_args() + ["-cdrom", self.iso]
 		if self.paused:

@@ -21,4 +21,27 @@
 #define S_ISVTX 01000
 #endif
 
+#include <stdint.h>
+
+/* struct stat of the Linux x86_64 ABI (what stat, fstat, lstat and
+ * newfstatat fill in; musl's struct stat has this layout). */
+struct kstat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint64_t st_nlink;
+	uint32_t st_mode;
+	uint32_t st_uid;
+	uint32_t st_gid;
+	int32_t pad0;
+	uint64_t st_rdev;
+	int64_t st_size;
+	int64_t st_blksize;
+	int64_t st_blocks; /* 512-byte units */
+	int64_t st_atime_sec, st_atime_nsec;
+	int64_t st_mtime_sec, st_mtime_nsec;
+	int64_t st_ctime_sec, st_ctime_nsec;
+	int64_t unused[3];
+};
+_Static_assert(sizeof(struct kstat) == 144, "struct kstat is the Linux x86_64 struct stat");
+
 #endif

@@ -1,0 +1,55 @@
+/*
+ * exec.h - loading a static ELF program into a new user address space, and
+ * the layout of that space.
+ *
+ *   [0x1000 ...)                 the ELF's PT_LOAD segments (W^X, NX data)
+ *   [brk_base, brk_end)          the heap (brk), growing up after them
+ *   [EXEC_MMAP_BASE, ...)        anonymous mmap, growing up
+ *   ... at least 1 GiB unmapped ...
+ *   [EXEC_STACK_LIMIT, EXEC_STACK_TOP)  the stack: mapped on demand up to 8 MiB
+ *   [EXEC_STACK_TOP, VM_USER_END) one unmapped page
+ *
+ * Programs only ever get zeroed pages; user memory is refused (-ENOMEM) once
+ * fewer than EXEC_RESERVE_PAGES physical pages would stay free, so a greedy
+ * program cannot starve the kernel.
+ */
+#ifndef KERNEL_EXEC_EXEC_H
+#define KERNEL_EXEC_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXEC_STACK_TOP 0x00007FFFFFFFF000ull
+#define EXEC_STACK_MAX (8ull << 20)
+#define EXEC_STACK_LIMIT (EXEC_STACK_TOP - EXEC_STACK_MAX)
+#define EXEC_MMAP_BASE 0x0000100000000000ull
+#define EXEC_MMAP_END (EXEC_STACK_LIMIT - (1ull << 30))
+#define EXEC_BRK_MAX (1ull << 36) /* the heap never grows past brk_base + 64 GiB */
+#define EXEC_RESERVE_PAGES 1024
+#define EXEC_ARGS_MAX (64 * 1024) /* argv + envp strings and pointers */
+#define EXEC_ARGC_MAX 1024
+
+struct vm_space;
+
+/* A loaded program, ready to enter. */
+struct exec_image {
+	struct vm_space *space;
+	uint64_t entry, rsp; /* initial rip and rsp (rsp points at argc) */
+	uint64_t brk_base; /* first page after the highest segment */
+};
+
+/*
+ * Reads the program at path (through vfs_read_file), validates it, and builds
+ * a new address space with its segments, a stack holding argv, envp and the
+ * auxiliary vector musl expects. Returns 0, -ENOENT (no such file), -ENOEXEC
+ * (logged with the reason), -ENOMEM, -E2BIG (arguments over EXEC_ARGS_MAX).
+ */
+int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out);
+
+/* A zeroed page for user memory, or 0 when memory is short (see above). */
+uint64_t exec_page_alloc(void);
+
+/* Supplied by the file system: a kmalloc'd copy of the whole file. 0 or -E. */
+int vfs_read_file(const char *path, void **data, size_t *len);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * fs_internal.h - the VFS's vnode tree, shared by the files of kernel/fs only.
+ *
+ * vfs.c has the theory of operation. The tree code (vfs.c, vnode_file.c,
+ * initramfs.c, file.c) needs no hardware and is also built for the host unit
+ * tests; what it needs from the kernel (pages, the lock, the clock) is below,
+ * with host versions under HOST_TEST.
+ */
+#ifndef KERNEL_FS_FS_INTERNAL_H
+#define KERNEL_FS_FS_INTERNAL_H
+
+#include <optios/abi/stat.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "file.h"
+#include "vfs.h"
+
+#define FS_PAGE 4096
+
+/* A mounted file system. */
+struct fs {
+	const char *name;
+	bool readonly;
+	uint64_t dev;          /* st_dev */
+	uint64_t used, limit;  /* bytes charged (pages, vnodes) and the most allowed */
+	struct vnode *root;
+	struct vnode *covered; /* the directory it is mounted on; NULL for "/" */
+};
+
+/* A file or directory. All fields are protected by the fs lock. */
+struct vnode {
+	/* place in the tree */
+	struct fs *fs;
+	struct vnode *parent;   /* NULL for a file system's root */
+	struct vnode *next;     /* next sibling in parent->children */
+	struct vnode *children; /* directories: in creation order */
+	struct fs *mounted;     /* directories: the file system mounted here */
+	char *name;             /* kmalloc'd; "" for a root */
+	size_t namelen;
+
+	/* attributes */
+	uint32_t mode; /* S_IFDIR or S_IFREG | permissions */
+	uint64_t ino;
+	uint64_t mtime_ns, ctime_ns;
+
+	/* lifetime: freed when unlinked and refs reaches 0 */
+	int refs; /* open files and kernel users */
+	bool unlinked;
+
+	/* regular files: contents */
+	uint64_t size;
+	const uint8_t *rodata; /* read-only image: size bytes inside the boot module */
+	uint8_t **pages;       /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); NULL reads as 0 */
+	size_t npages;         /* entries in pages */
+};
+
+static inline bool vn_is_dir(const struct vnode *v)
+{
+	return (v->mode & S_IFMT) == S_IFDIR;
+}
+
+/* ---- what the tree needs from the kernel ---- */
+#ifdef HOST_TEST
+#include <stdlib.h>
+static inline void *fs_page_alloc(void) { return calloc(1, FS_PAGE); }
+static inline void fs_page_free(void *p) { free(p); }
+static inline uint64_t fs_lock(void) { return 0; }
+static inline void fs_unlock(uint64_t f) { (void)f; }
+static inline uint64_t fs_now_ns(void) { return 1700000000ull * 1000000000ull; }
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void *krealloc(void *p, size_t size);
+void kfree(void *p);
+#else
+#include "arch.h"
+#include "kernel/mm/mm.h"
+/* A zeroed page reached through the direct map, or NULL. */
+void *fs_page_alloc(void);
+void fs_page_free(void *p);
+/* The fs lock: one CPU, so interrupts off. Held only around tree and
+ * memory work on kernel buffers, never across a sleep or a user copy. */
+static inline uint64_t fs_lock(void) { return irq_save(); }
+static inline void fs_unlock(uint64_t f) { irq_restore(f); }
+/* Wall-clock estimate for timestamps: the image's newest mtime plus uptime. */
+uint64_t fs_now_ns(void);
+#endif
+
+/* ---- the tree (vfs.c); call with the fs lock held ---- */
+
+extern struct fs *vfs_root_fs;
+
+/* A file system whose root is a new directory; NULL if out of memory. */
+struct fs *fs_create(const char *name, bool readonly, uint64_t limit);
+/* Frees a file system with no open files (tests). */
+void fs_destroy(struct fs *fs);
+/* Mounts fs on directory dir. 0, -ENOTDIR, -EBUSY. */
+int fs_mount(struct vnode *dir, struct fs *fs);
+void fs_unmount(struct vnode *dir);
+
+/* Resolves a normalised absolute path. 0, -ENOENT, -ENOTDIR. */
+int vn_lookup(const char *path, struct vnode **out);
+/* Resolves all but the last component: the parent directory and the last
+ * name (pointing into path). -EEXIST for "/" itself. */
+int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, size_t *namelen);
+/* The child of dir called name (following a mount), or NULL. */
+struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen);
+/* A new directory entry; checks read-only, existence, space. */
+int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode, struct vnode **out);
+/* Removes an entry: dir_wanted true is rmdir, false unlink. */
+int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted);
+int vn_rename(const char *oldpath, const char *newpath);
+/* Contents of a regular file. */
+long vn_read(struct vnode *v, void *buf, size_t len, uint64_t off);
+long vn_write(struct vnode *v, const void *buf, size_t len, uint64_t off);
+int vn_truncate(struct vnode *v, uint64_t size);
+void vn_stat(struct vnode *v, struct kstat *st);
+void vn_get(struct vnode *v);
+void vn_put(struct vnode *v);
+/* The absolute path of v into out (PATH_MAX bytes): its length, or -ENOENT
+ * if v was removed, -ENAMETOOLONG. */
+int vn_path(struct vnode *v, char *out, size_t outsz);
+
+/* ---- open files on vnodes (vnode_file.c) ---- */
+extern const struct file_ops vnode_file_ops;
+/* The vnode behind f, or NULL if f is not a VFS file. */
+struct vnode *vfs_file_vnode(struct file *f);
+
+/* ---- the root image (initramfs.c) ---- */
+struct initramfs_stats {
+	size_t files, dirs, skipped;
+	uint64_t bytes;
+	uint64_t newest_mtime; /* seconds */
+	const char *why;       /* the archive's error, or NULL */
+};
+/* Adds the archive's members under fs's root (data not copied). Returns 0,
+ * or the archive's -EINVAL after adding what preceded the fault, or -ENOMEM. */
+int initramfs_load(struct fs *fs, const void *archive, size_t len, struct initramfs_stats *st);
+
+#endif

@@ -1,0 +1,605 @@
+/*
+ * fs_syscalls.c - the file system calls (Linux x86_64 semantics).
+ *
+ * Each call copies its user arguments in (kernel/proc/uaccess.h) and checks
+ * them, then acts through vfs.h / file.h on kernel copies only. Data moves
+ * through a kernel buffer of at most IO_CHUNK bytes at a time, so a large
+ * read or write never needs a large allocation and never holds the fs lock
+ * across a user copy. A read from a seekable file copies to the user before
+ * the offset moves, so a bad buffer leaves the offset where it was.
+ */
+#include <optios/abi/errno.h>
+#include <optios/abi/fcntl.h>
+
+#include "kernel/mm/mm.h"
+#include "lib/lib.h" /* before proc.h, which uses NORETURN */
+#include "kernel/proc/proc.h"
+#include "kernel/proc/uaccess.h"
+#include "kernel/syscall/syscall.h"
+#include "path.h"
+#include "vfs.h"
+
+#define IO_CHUNK 16384
+#define IO_MAX 0x7ffff000ul /* Linux's MAX_RW_COUNT: the most one call moves */
+#define IOV_MAX 1024
+#define DIRENT_CHUNK 32768
+
+static struct fdtable *cur_fds(void)
+{
+	struct proc *p = proc_current();
+	return p ? p->fds : NULL;
+}
+
+static const char *cur_cwd(void)
+{
+	struct proc *p = proc_current();
+	return p && p->cwd ? p->cwd : "/";
+}
+
+/* ---- arguments ---- */
+
+/* A path argument, copied into a kmalloc'd PATH_MAX buffer. */
+static long path_in(uptr up, char **out)
+{
+	char *p = kmalloc(PATH_MAX);
+	if (!p)
+		return -ENOMEM;
+	long n = strncpy_from_user(p, up, PATH_MAX);
+	if (n < 0) {
+		kfree(p);
+		return n;
+	}
+	*out = p;
+	return 0;
+}
+
+/* A path relative to a directory descriptor (the *at calls): the path and
+ * the directory it starts from. */
+struct at_path {
+	char *path;
+	char *base; /* kmalloc'd when it comes from a descriptor */
+	const char *dir;
+};
+
+static long at_get(int dirfd, uptr upath, struct at_path *at)
+{
+	memset(at, 0, sizeof *at);
+	long err = path_in(upath, &at->path);
+	if (err)
+		return err;
+	at->dir = cur_cwd();
+	if (at->path[0] == '/' || dirfd == AT_FDCWD)
+		return 0;
+	struct file *f = fd_get(cur_fds(), dirfd);
+	if (!f) {
+		err = -EBADF;
+	} else if (!(at->base = kmalloc(PATH_MAX))) {
+		err = -ENOMEM;
+	} else {
+		int n = vfs_file_dir_path(f, at->base, PATH_MAX);
+		err = n < 0 ? n : 0;
+		at->dir = at->base;
+	}
+	if (f)
+		file_put(f);
+	if (err) {
+		kfree(at->path);
+		kfree(at->base);
+	}
+	return err;
+}
+
+static void at_put(struct at_path *at)
+{
+	kfree(at->path);
+	kfree(at->base);
+}
+
+/* The file at fd if it was opened for reading (want_write false) or writing. */
+static struct file *file_for(int fd, bool want_write)
+{
+	struct file *f = fd_get(cur_fds(), fd);
+	if (!f)
+		return NULL;
+	int acc = f->flags & O_ACCMODE;
+	if ((want_write && acc == O_RDONLY) || (!want_write && acc == O_WRONLY)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* ---- moving data ---- */
+
+static long read_chunk(struct file *f, void *buf, size_t n, bool positioned, uint64_t pos)
+{
+	if (positioned)
+		return f->ops->pread ? f->ops->pread(f, buf, n, pos) : -ESPIPE;
+	if (f->ops->pread) /* seekable: the offset moves after the copy out */
+		return f->ops->pread(f, buf, n, f->off);
+	return f->ops->read ? f->ops->read(f, buf, n) : -EINVAL;
+}
+
+static long write_chunk(struct file *f, const void *buf, size_t n, bool positioned, uint64_t pos)
+{
+	if (positioned)
+		return f->ops->pwrite ? f->ops->pwrite(f, buf, n, pos) : -ESPIPE;
+	return f->ops->write ? f->ops->write(f, buf, n) : -EINVAL;
+}
+
+/*
+ * Moves up to count bytes between the user buffer at ubuf and f, IO_CHUNK
+ * bytes at a time, at f's offset or (positioned) at pos. Stops at the first
+ * short transfer. Returns the bytes moved, or the error if none were.
+ */
+static long xfer(struct file *f, uptr ubuf, size_t count, bool wr, bool positioned, uint64_t pos)
+{
+	count = MIN(count, IO_MAX);
+	if (count == 0)
+		return 0;
+	size_t chunk = MIN(count, (size_t)IO_CHUNK), done = 0;
+	char *buf = kmalloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	long r = 0;
+	while (done < count) {
+		size_t n = MIN(count - done, chunk);
+		if (wr) {
+			r = copy_from_user(buf, ubuf + done, n);
+			if (r == 0)
+				r = write_chunk(f, buf, n, positioned, pos + done);
+		} else {
+			r = read_chunk(f, buf, n, positioned, pos + done);
+			if (r > 0 && copy_to_user(ubuf + done, buf, (size_t)r) != 0)
+				r = -EFAULT;
+			if (r > 0 && !positioned && f->ops->pread)
+				f->off += (uint64_t)r;
+		}
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < n)
+			break;
+	}
+	kfree(buf);
+	return done ? (long)done : r;
+}
+
+static long rw(int fd, uptr ubuf, size_t count, bool wr, bool positioned, int64_t pos)
+{
+	if (positioned && pos < 0)
+		return -EINVAL;
+	struct file *f = file_for(fd, wr);
+	if (!f)
+		return -EBADF;
+	long r = xfer(f, ubuf, count, wr, positioned, (uint64_t)pos);
+	file_put(f);
+	return r;
+}
+
+long sys_read(SYS_ARGS)
+{
+	return rw((int)a0, (uptr)a1, (size_t)a2, false, false, 0);
+}
+
+long sys_write(SYS_ARGS)
+{
+	return rw((int)a0, (uptr)a1, (size_t)a2, true, false, 0);
+}
+
+long sys_pread64(SYS_ARGS)
+{
+	return rw((int)a0, (uptr)a1, (size_t)a2, false, true, (int64_t)a3);
+}
+
+long sys_pwrite64(SYS_ARGS)
+{
+	return rw((int)a0, (uptr)a1, (size_t)a2, true, true, (int64_t)a3);
+}
+
+struct uiovec {
+	uptr base;
+	size_t len;
+};
+
+/* readv / writev: the vector is copied in and checked whole before any data moves. */
+static long rwv(int fd, uptr uiov, long cnt, bool wr)
+{
+	if (cnt < 0 || cnt > IOV_MAX)
+		return -EINVAL;
+	struct file *f = file_for(fd, wr);
+	if (!f)
+		return -EBADF;
+	struct uiovec *iov = kmalloc((size_t)cnt * sizeof *iov + 1);
+	long r = iov ? copy_from_user(iov, uiov, (size_t)cnt * sizeof *iov) : -ENOMEM;
+	size_t total = 0;
+	for (long i = 0; r == 0 && i < cnt; i++) {
+		if (iov[i].len > IO_MAX || total + iov[i].len > IO_MAX)
+			r = -EINVAL;
+		total += iov[i].len;
+	}
+	long done = 0;
+	for (long i = 0; r == 0 && i < cnt; i++) {
+		long n = xfer(f, iov[i].base, iov[i].len, wr, false, 0);
+		if (n < 0) {
+			r = done ? 0 : n;
+			break;
+		}
+		done += n;
+		if ((size_t)n < iov[i].len)
+			break;
+	}
+	kfree(iov);
+	file_put(f);
+	return r ? r : done;
+}
+
+long sys_readv(SYS_ARGS)
+{
+	return rwv((int)a0, (uptr)a1, a2, false);
+}
+
+long sys_writev(SYS_ARGS)
+{
+	return rwv((int)a0, (uptr)a1, a2, true);
+}
+
+long sys_lseek(SYS_ARGS)
+{
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	long r = f->ops->lseek ? f->ops->lseek(f, (int64_t)a1, (int)a2) : -ESPIPE;
+	file_put(f);
+	return r;
+}
+
+/* ---- opening and closing ---- */
+
+long sys_openat(SYS_ARGS)
+{
+	struct at_path at;
+	struct file *f;
+	int flags = (int)a2;
+	long err = at_get((int)a0, (uptr)a1, &at);
+	if (err)
+		return err;
+	err = vfs_open(at.dir, at.path, flags, (uint32_t)a3, &f);
+	at_put(&at);
+	if (err)
+		return err;
+	int fd = fd_install(cur_fds(), f, 0);
+	if (fd < 0)
+		file_put(f);
+	else if (flags & O_CLOEXEC)
+		fd_flags_set(cur_fds(), fd, FD_CLOEXEC);
+	return fd;
+}
+
+long sys_open(SYS_ARGS)
+{
+	return sys_openat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
+long sys_close(SYS_ARGS)
+{
+	struct fdtable *t = cur_fds();
+	return t ? fd_close(t, (int)a0) : -EBADF;
+}
+
+/* dup3 semantics; dup2 (flags -1) allows oldfd == newfd. */
+static long dup_to(int oldfd, int newfd, int flags)
+{
+	struct fdtable *t = cur_fds();
+	if (flags != -1 && (flags & ~O_CLOEXEC))
+		return -EINVAL;
+	struct file *f = fd_get(t, oldfd);
+	if (!f)
+		return -EBADF;
+	if (oldfd == newfd) {
+		file_put(f);
+		return flags == -1 ? newfd : -EINVAL;
+	}
+	long r = fd_install_at(t, f, newfd);
+	if (r < 0)
+		file_put(f);
+	else if (flags > 0)
+		fd_flags_set(t, newfd, FD_CLOEXEC);
+	return r;
+}
+
+long sys_dup(SYS_ARGS)
+{
+	struct fdtable *t = cur_fds();
+	struct file *f = fd_get(t, (int)a0);
+	if (!f)
+		return -EBADF;
+	int fd = fd_install(t, f, 0);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+long sys_dup2(SYS_ARGS)
+{
+	return dup_to((int)a0, (int)a1, -1);
+}
+
+long sys_dup3(SYS_ARGS)
+{
+	return dup_to((int)a0, (int)a1, (int)a2);
+}
+
+long sys_fcntl(SYS_ARGS)
+{
+	struct fdtable *t = cur_fds();
+	int fd = (int)a0, cmd = (int)a1;
+	struct file *f = fd_get(t, fd);
+	long r;
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (a2 < 0 || a2 >= FD_MAX) {
+			r = -EINVAL;
+			break;
+		}
+		r = fd_install(t, file_get(f), (int)a2);
+		if (r < 0)
+			file_put(f);
+		else if (cmd == F_DUPFD_CLOEXEC)
+			fd_flags_set(t, (int)r, FD_CLOEXEC);
+		break;
+	case F_GETFD: r = fd_flags_get(t, fd); break;
+	case F_SETFD: r = fd_flags_set(t, fd, (int)a2); break;
+	case F_GETFL: r = f->flags; break;
+	case F_SETFL:
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)a2 & (O_APPEND | O_NONBLOCK));
+		r = 0;
+		break;
+	default: r = -EINVAL; break;
+	}
+	file_put(f);
+	return r;
+}
+
+/* ---- status ---- */
+
+/* What fstat reports for a file without a stat op (a console). */
+static int file_stat(struct file *f, struct kstat *st)
+{
+	if (f->ops->stat)
+		return f->ops->stat(f, st);
+	memset(st, 0, sizeof *st);
+	st->st_mode = S_IFCHR | 0620;
+	st->st_nlink = 1;
+	st->st_blksize = 1024;
+	st->st_rdev = (4ull << 8) | 1; /* like /dev/tty1 */
+	return 0;
+}
+
+static long fstat_fd(int fd, uptr ust)
+{
+	struct kstat st;
+	struct file *f = fd_get(cur_fds(), fd);
+	if (!f)
+		return -EBADF;
+	long r = file_stat(f, &st);
+	file_put(f);
+	return r ? r : copy_to_user(ust, &st, sizeof st);
+}
+
+long sys_fstat(SYS_ARGS)
+{
+	return fstat_fd((int)a0, (uptr)a1);
+}
+
+long sys_newfstatat(SYS_ARGS)
+{
+	struct at_path at;
+	struct kstat st;
+	int flags = (int)a3;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */))
+		return -EINVAL;
+	long err = path_in((uptr)a1, &at.path);
+	if (err)
+		return err;
+	bool empty = at.path[0] == '\0' && (flags & AT_EMPTY_PATH);
+	kfree(at.path);
+	if (empty && (int)a0 != AT_FDCWD)
+		return fstat_fd((int)a0, (uptr)a2);
+	if ((err = at_get((int)a0, (uptr)a1, &at)) != 0)
+		return err;
+	err = vfs_stat(at.dir, empty ? "." : at.path, &st);
+	at_put(&at);
+	return err ? err : copy_to_user((uptr)a2, &st, sizeof st);
+}
+
+long sys_stat(SYS_ARGS)
+{
+	return sys_newfstatat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
+long sys_lstat(SYS_ARGS)
+{
+	return sys_newfstatat(AT_FDCWD, a0, a1, AT_SYMLINK_NOFOLLOW, 0, 0);
+}
+
+long sys_faccessat(SYS_ARGS)
+{
+	struct at_path at;
+	long err = at_get((int)a0, (uptr)a1, &at);
+	if (err)
+		return err;
+	err = vfs_access(at.dir, at.path, (int)a2);
+	at_put(&at);
+	return err;
+}
+
+long sys_access(SYS_ARGS)
+{
+	return sys_faccessat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
+/* No symlinks exist: an existing path is not one (-EINVAL). */
+long sys_readlink(SYS_ARGS)
+{
+	struct kstat st;
+	char *path;
+	if (a2 <= 0)
+		return -EINVAL;
+	long err = path_in((uptr)a0, &path);
+	if (err)
+		return err;
+	err = vfs_stat(cur_cwd(), path, &st);
+	kfree(path);
+	return err ? err : -EINVAL;
+}
+
+long sys_getdents64(SYS_ARGS)
+{
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	size_t len = MIN((size_t)a2, (size_t)DIRENT_CHUNK);
+	char *buf = f->ops->getdents ? kmalloc(len + 1) : NULL;
+	long r = !f->ops->getdents ? -ENOTDIR : !buf ? -ENOMEM : f->ops->getdents(f, buf, len);
+	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0)
+		r = -EFAULT;
+	kfree(buf);
+	file_put(f);
+	return r;
+}
+
+/* ---- the name space ---- */
+
+long sys_mkdirat(SYS_ARGS)
+{
+	struct at_path at;
+	long err = at_get((int)a0, (uptr)a1, &at);
+	if (err)
+		return err;
+	err = vfs_mkdir(at.dir, at.path, (uint32_t)a2);
+	at_put(&at);
+	return err;
+}
+
+long sys_mkdir(SYS_ARGS)
+{
+	return sys_mkdirat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
+long sys_unlinkat(SYS_ARGS)
+{
+	struct at_path at;
+	if (a2 & ~(long)AT_REMOVEDIR)
+		return -EINVAL;
+	long err = at_get((int)a0, (uptr)a1, &at);
+	if (err)
+		return err;
+	err = (a2 & AT_REMOVEDIR) ? vfs_rmdir(at.dir, at.path) : vfs_unlink(at.dir, at.path);
+	at_put(&at);
+	return err;
+}
+
+long sys_unlink(SYS_ARGS)
+{
+	return sys_unlinkat(AT_FDCWD, a0, 0, 0, 0, 0);
+}
+
+long sys_rmdir(SYS_ARGS)
+{
+	return sys_unlinkat(AT_FDCWD, a0, AT_REMOVEDIR, 0, 0, 0);
+}
+
+long sys_renameat(SYS_ARGS)
+{
+	struct at_path o, n;
+	long err = at_get((int)a0, (uptr)a1, &o);
+	if (err)
+		return err;
+	if ((err = at_get((int)a2, (uptr)a3, &n)) == 0) {
+		err = vfs_rename(o.dir, o.path, n.dir, n.path);
+		at_put(&n);
+	}
+	at_put(&o);
+	return err;
+}
+
+long sys_rename(SYS_ARGS)
+{
+	return sys_renameat(AT_FDCWD, a0, AT_FDCWD, a1, 0, 0);
+}
+
+long sys_chdir(SYS_ARGS)
+{
+	struct proc *p = proc_current();
+	char *path, *cwd;
+	if (!p)
+		return -ESRCH;
+	long err = path_in((uptr)a0, &path);
+	if (err)
+		return err;
+	err = vfs_chdir(cur_cwd(), path, &cwd);
+	kfree(path);
+	if (err)
+		return err;
+	kfree(p->cwd);
+	p->cwd = cwd;
+	return 0;
+}
+
+/* Linux's getcwd returns the length including the NUL. */
+long sys_getcwd(SYS_ARGS)
+{
+	const char *cwd = cur_cwd();
+	size_t len = strlen(cwd) + 1;
+	if ((size_t)a1 < len)
+		return -ERANGE;
+	long err = copy_to_user((uptr)a0, cwd, len);
+	return err ? err : (long)len;
+}
+
+/* ---- ioctl: each known command's argument size and direction ---- */
+
+struct ioctl_cmd {
+	unsigned long cmd;
+	uint16_t size;
+	bool out; /* the kernel fills it (else: the user supplies it) */
+};
+
+static const struct ioctl_cmd ioctl_cmds[] = {
+	{0x5401, 60, true},  /* TCGETS: struct termios */
+	{0x5402, 60, false}, /* TCSETS */
+	{0x5403, 60, false}, /* TCSETSW */
+	{0x5404, 60, false}, /* TCSETSF */
+	{0x540F, 4, true},   /* TIOCGPGRP */
+	{0x5410, 4, false},  /* TIOCSPGRP */
+	{0x5413, 8, true},   /* TIOCGWINSZ: struct winsize */
+	{0x5414, 8, false},  /* TIOCSWINSZ */
+};
+
+long sys_ioctl(SYS_ARGS)
+{
+	const struct ioctl_cmd *c = NULL;
+	uint8_t arg[64];
+	for (size_t i = 0; i < ARRAY_SIZE(ioctl_cmds); i++)
+		if (ioctl_cmds[i].cmd == (unsigned long)(unsigned)a1)
+			c = &ioctl_cmds[i];
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	long r = 0;
+	if (!c || !f->ops->ioctl)
+		r = -ENOTTY;
+	memset(arg, 0, sizeof arg);
+	if (r == 0 && !c->out)
+		r = copy_from_user(arg, (uptr)a2, c->size);
+	if (r == 0)
+		r = f->ops->ioctl(f, c->cmd, arg);
+	if (r >= 0 && c && c->out && copy_to_user((uptr)a2, arg, c->size) != 0)
+		r = -EFAULT;
+	file_put(f);
+	return r;
+}

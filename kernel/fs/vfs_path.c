@@ -1,0 +1,332 @@
+/*
+ * vfs_path.c - the path-level operations of vfs.h: normalise the path against
+ * the working directory, take the fs lock, act on the tree (vfs.c).
+ *
+ * A path written with a trailing slash ("x/") must name a directory, as on
+ * Linux. ".." is lexical ("file/.." is the directory holding file).
+ */
+#include <optios/abi/errno.h>
+
+#include "fs_internal.h"
+#include "lib/lib.h"
+#include "path.h"
+
+/* A path made absolute and normal, in a kmalloc'd PATH_MAX buffer. */
+struct npath {
+	char *p;
+	bool dir_only; /* written with a trailing slash */
+	int last_dots; /* last component written "." (1) or ".." (2) */
+};
+
+static int npath_make(struct npath *np, const char *cwd, const char *path)
+{
+	size_t len = strnlen(path, PATH_MAX);
+	memset(np, 0, sizeof *np);
+	if (len == PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!cwd)
+		cwd = "/";
+	np->p = kmalloc(PATH_MAX);
+	if (!np->p)
+		return -ENOMEM;
+	int n = path_normalize(cwd, strlen(cwd), path, len, np->p, PATH_MAX);
+	if (n < 0) {
+		kfree(np->p);
+		np->p = NULL;
+		return n == -ERANGE ? -ENAMETOOLONG : n;
+	}
+	np->dir_only = len > 0 && path[len - 1] == '/';
+	size_t s = len;
+	while (s > 0 && path[s - 1] != '/')
+		s--;
+	if (len - s == 1 && path[s] == '.')
+		np->last_dots = 1;
+	else if (len - s == 2 && path[s] == '.' && path[s + 1] == '.')
+		np->last_dots = 2;
+	return 0;
+}
+
+static void npath_free(struct npath *np)
+{
+	kfree(np->p);
+}
+
+/* Looks up an existing path; fails with -ENOTDIR if it was written "x/" and is not a directory. */
+static int lookup(const struct npath *np, struct vnode **v)
+{
+	int err = vn_lookup(np->p, v);
+	if (!err && np->dir_only && !vn_is_dir(*v))
+		return -ENOTDIR;
+	return err;
+}
+
+/* Finds or creates (O_CREAT) the vnode to open. */
+static int open_target(const struct npath *np, int flags, uint32_t mode, struct vnode **out)
+{
+	if (!(flags & O_CREAT))
+		return lookup(np, out);
+	struct vnode *dir;
+	const char *name;
+	size_t nlen;
+	int err = vn_lookup_parent(np->p, &dir, &name, &nlen);
+	if (err == -EEXIST) { /* "/" */
+		err = vn_lookup("/", out);
+		return err ? err : (flags & O_EXCL) ? -EEXIST : 0;
+	}
+	if (err)
+		return err;
+	struct vnode *v = vn_child(dir, name, nlen);
+	if (v) {
+		*out = v;
+		return (flags & O_EXCL) ? -EEXIST : 0;
+	}
+	if (np->dir_only)
+		return -EISDIR;
+	return vn_create(dir, name, nlen, S_IFREG | (mode & 07777 & ~022u), out);
+}
+
+/* What the open flags allow on v (after it was found or created). */
+static int open_check(struct vnode *v, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	bool writes = acc == O_WRONLY || acc == O_RDWR;
+	if (acc == O_ACCMODE)
+		return -EINVAL;
+	if (vn_is_dir(v)) {
+		if (writes || (flags & O_CREAT))
+			return -EISDIR;
+		return 0;
+	}
+	if (flags & O_DIRECTORY)
+		return -ENOTDIR;
+	if ((writes || (flags & O_TRUNC)) && (v->fs->readonly || v->rodata))
+		return -EROFS;
+	if (flags & O_TRUNC)
+		return vn_truncate(v, 0);
+	return 0;
+}
+
+int vfs_open(const char *cwd, const char *path, int flags, uint32_t mode, struct file **out)
+{
+	struct npath np;
+	struct vnode *v = NULL;
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EINVAL;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = open_target(&np, flags, mode, &v)) == 0 && (err = open_check(v, flags)) == 0) {
+		int keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY);
+		struct file *f = file_create(&vnode_file_ops, v, keep);
+		if (f) {
+			vn_get(v);
+			*out = f;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_stat(const char *cwd, const char *path, struct kstat *st)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0)
+		vn_stat(v, st);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_access(const char *cwd, const char *path, int amode)
+{
+	struct npath np;
+	struct vnode *v;
+	if (amode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0) {
+		if ((amode & W_OK) && v->fs->readonly)
+			err = -EROFS;
+		else if ((amode & X_OK) && !vn_is_dir(v) && !(v->mode & 0111))
+			err = -EACCES;
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
+{
+	struct npath np;
+	struct vnode *dir;
+	const char *name;
+	size_t nlen;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = vn_lookup_parent(np.p, &dir, &name, &nlen)) == 0)
+		err = vn_create(dir, name, nlen, S_IFDIR | (mode & 07777 & ~022u), NULL);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+/* rmdir (dir true) and unlink. */
+static int remove(const char *cwd, const char *path, bool dir)
+{
+	struct npath np;
+	struct vnode *parent, *v;
+	const char *name;
+	size_t nlen;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = vn_lookup_parent(np.p, &parent, &name, &nlen);
+	if (err == -EEXIST) /* "/" */
+		err = dir ? -EBUSY : -EISDIR;
+	else if (!err && dir && np.last_dots)
+		err = np.last_dots == 1 ? -EINVAL : -ENOTEMPTY;
+	else if (!err && !dir && np.dir_only && lookup(&np, &v) == -ENOTDIR)
+		err = -ENOTDIR;
+	else if (!err)
+		err = vn_remove(parent, name, nlen, dir);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_rmdir(const char *cwd, const char *path)
+{
+	return remove(cwd, path, true);
+}
+
+int vfs_unlink(const char *cwd, const char *path)
+{
+	return remove(cwd, path, false);
+}
+
+int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
+{
+	struct npath o, n;
+	struct vnode *v;
+	int err = npath_make(&o, oldcwd, oldpath);
+	if (err)
+		return err;
+	if ((err = npath_make(&n, newcwd, newpath)) != 0) {
+		npath_free(&o);
+		return err;
+	}
+	uint64_t lk = fs_lock();
+	if ((o.dir_only || n.dir_only) && lookup(&o, &v) == 0 && !vn_is_dir(v))
+		err = -ENOTDIR;
+	else if (o.last_dots || n.last_dots)
+		err = -EBUSY;
+	else
+		err = vn_rename(o.p, n.p);
+	fs_unlock(lk);
+	npath_free(&o);
+	npath_free(&n);
+	return err;
+}
+
+int vfs_chdir(const char *cwd, const char *path, char **newcwd)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = lookup(&np, &v);
+	if (!err && !vn_is_dir(v))
+		err = -ENOTDIR;
+	fs_unlock(lk);
+	if (!err) {
+		*newcwd = vfs_cwd_copy(np.p);
+		if (!*newcwd)
+			err = -ENOMEM;
+	}
+	npath_free(&np);
+	return err;
+}
+
+char *vfs_cwd_copy(const char *cwd)
+{
+	if (!cwd)
+		cwd = "/";
+	size_t n = strlen(cwd) + 1;
+	char *c = kmalloc(n);
+	if (c)
+		memcpy(c, cwd, n);
+	return c;
+}
+
+int vfs_file_dir_path(struct file *f, char *out, size_t outsz)
+{
+	struct vnode *v = vfs_file_vnode(f);
+	if (!v)
+		return -ENOTDIR;
+	uint64_t lk = fs_lock();
+	int n = vn_is_dir(v) ? vn_path(v, out, outsz) : -ENOTDIR;
+	fs_unlock(lk);
+	return n;
+}
+
+int vfs_read_file(const char *path, void **data, size_t *len)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, NULL, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = lookup(&np, &v);
+	if (!err && vn_is_dir(v))
+		err = -EISDIR;
+	if (!err) {
+		void *buf = kmalloc((size_t)v->size);
+		if (buf) {
+			*len = (size_t)vn_read(v, buf, (size_t)v->size, 0);
+			*data = buf;
+		} else {
+			err = -ENOMEM;
+		}
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_usage(const char *path, struct vfs_usage *u)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, NULL, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = lookup(&np, &v);
+	if (!err && v->fs->readonly)
+		err = -EROFS;
+	if (!err) {
+		u->used = v->fs->used;
+		u->limit = v->fs->limit;
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}

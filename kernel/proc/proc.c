@@ -1,0 +1,379 @@
+/*
+ * proc.c - the process table: creating, ending, waiting for and killing
+ * processes, and what happens when a program faults.
+ *
+ * Theory of operation. A process is a slot in procs[] (PROC_MAX). Its life:
+ *   UNUSED -> EMBRYO (proc_spawn builds it) -> RUNNABLE <-> RUNNING <-> BLOCKED
+ *          -> ZOMBIE (proc_exit: memory, descriptors and cwd released; only
+ *             the kernel stack it still runs on and the slot remain)
+ *          -> UNUSED (its parent's wait4 reaps it, or, for a process without
+ *             a parent, the scheduler loop via proc_reap_orphan).
+ * A new process's kernel stack holds a trapframe for its first entry into
+ * ring 3 (rip = ELF entry, rsp = the stack exec_load built, rflags = IF) and
+ * under it an arch_context whose rip is trap_exit: the first switch to it
+ * "returns" into the iretq path.
+ *
+ * Invariants: the table and every state field change with interrupts
+ * disabled (one CPU; interrupt handlers may call proc_kill and
+ * sched_wakeup). A parent pointer is either NULL or points at a live
+ * (not UNUSED) process; when a parent ends its children get NULL. Nothing a
+ * program does leads to panic: a fault ends it with a report.
+ */
+#include "kernel/proc/proc.h"
+
+#include "kernel/exec/exec.h"
+#include "kernel/fs/file.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc_internal.h"
+#include "kernel/proc/uaccess_internal.h"
+#include "kernel/time/time.h"
+#include "kernel/tty/tty.h"
+#include "lib/lib.h"
+
+/* VFS and TTY may be absent from a build: then programs get no descriptors. */
+#pragma weak fdtable_create
+#pragma weak fdtable_clone
+#pragma weak fdtable_destroy
+#pragma weak fd_install
+#pragma weak file_get
+#pragma weak file_put
+#pragma weak fd_get
+#pragma weak tty_open
+#pragma weak tty_set_foreground
+
+static struct proc procs[PROC_MAX];
+static struct timer sleep_timers[PROC_MAX];
+static int kill_signal[PROC_MAX];
+static int next_pid = 1;
+
+struct proc *proc_find(int pid)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state != PROC_UNUSED && procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+size_t proc_slot(const struct proc *p)
+{
+	return (size_t)(p - procs);
+}
+
+struct timer *proc_sleep_timer(struct proc *p)
+{
+	return &sleep_timers[p - procs];
+}
+
+int proc_status_code(int status)
+{
+	return (status & 0x7F) ? 128 + (status & 0x7F) : (status >> 8) & 0xFF;
+}
+
+void proc_foreach(void (*fn)(struct proc *p, void *arg), void *arg)
+{
+	uint64_t f = irq_save();
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state != PROC_UNUSED)
+			fn(&procs[i], arg);
+	irq_restore(f);
+}
+
+static void sleep_timer_fire(struct timer *t, void *arg)
+{
+	(void)t;
+	sched_wakeup(arg);
+}
+
+/* ---- creation ---- */
+
+static struct proc *slot_alloc(void)
+{
+	uint64_t f = irq_save();
+	struct proc *p = NULL;
+	for (int i = 0; i < PROC_MAX && !p; i++)
+		if (procs[i].state == PROC_UNUSED)
+			p = &procs[i];
+	if (p) {
+		memset(p, 0, sizeof *p);
+		p->state = PROC_EMBRYO;
+		p->pid = next_pid++;
+		kill_signal[p - procs] = 0;
+		timer_init(proc_sleep_timer(p), sleep_timer_fire, proc_sleep_timer(p));
+	}
+	irq_restore(f);
+	return p;
+}
+
+static const char *basename(const char *path)
+{
+	const char *b = path;
+	for (const char *s = path; *s; s++)
+		if (*s == '/' && s[1])
+			b = s + 1;
+	return b;
+}
+
+/* Descriptors 0-2: the parent's, else three references to a new console file. */
+static int setup_files(struct proc *p, struct proc *parent, struct tty *tty)
+{
+	if (parent && parent->fds && fdtable_clone) {
+		p->fds = fdtable_clone(parent->fds, 3);
+		return p->fds ? 0 : -ENOMEM;
+	}
+	if (!tty || !fdtable_create || !tty_open || !fd_install || !file_get)
+		return 0;
+	p->fds = fdtable_create();
+	struct file *f = p->fds ? tty_open(tty) : NULL;
+	if (!f)
+		return -ENOMEM;
+	fd_install(p->fds, f, 0);
+	fd_install(p->fds, file_get(f), 1);
+	fd_install(p->fds, file_get(f), 2);
+	return 0;
+}
+
+/* The first entry to ring 3: a trapframe at the stack top, a context below. */
+static void setup_entry(struct proc *p, const struct exec_image *img)
+{
+	struct trapframe *tf = (struct trapframe *)((uint8_t *)p->kstack_top - sizeof *tf);
+	memset(tf, 0, sizeof *tf);
+	tf->rip = img->entry;
+	tf->cs = GDT_UCODE | 3;
+	tf->rflags = 0x202; /* IF */
+	tf->rsp = img->rsp;
+	tf->ss = GDT_UDATA | 3;
+	struct arch_context *c = (struct arch_context *)tf - 1;
+	memset(c, 0, sizeof *c);
+	c->rip = (uint64_t)trap_exit;
+	p->context = c;
+}
+
+static void release_resources(struct proc *p)
+{
+	if (p->fds && fdtable_destroy)
+		fdtable_destroy(p->fds);
+	p->fds = NULL;
+	kfree(p->cwd);
+	p->cwd = NULL;
+	if (p->space)
+		vm_space_destroy(p->space);
+	p->space = NULL;
+}
+
+static void slot_free(struct proc *p)
+{
+	if (p->kstack_top)
+		vm_stack_free(p->kstack_top);
+	uint64_t f = irq_save();
+	p->state = PROC_UNUSED;
+	irq_restore(f);
+}
+
+int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
+{
+	struct proc *p = slot_alloc();
+	if (!p)
+		return -EAGAIN;
+	struct exec_image img;
+	int err = exec_load(path, argv, envp, &img);
+	if (err) {
+		slot_free(p);
+		return err;
+	}
+	p->space = img.space;
+	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
+	p->cwd = kmalloc(parent && parent->cwd ? strlen(parent->cwd) + 1 : 2);
+	if (!p->kstack_top || !p->cwd || (err = setup_files(p, parent, tty)) != 0) {
+		release_resources(p);
+		slot_free(p);
+		return err ? err : -ENOMEM;
+	}
+	const char *cwd = parent && parent->cwd ? parent->cwd : "/";
+	memcpy(p->cwd, cwd, strlen(cwd) + 1);
+	const char *name = basename(path);
+	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
+	p->parent = parent;
+	p->tty = tty;
+	p->start_ns = clock_now_ns();
+	p->brk_base = p->brk_end = img.brk_base;
+	p->mmap_hint = EXEC_MMAP_BASE;
+	setup_entry(p, &img);
+	sched_fpu_reset(p, proc_slot(p));
+	if (tty && tty_set_foreground)
+		tty_set_foreground(tty, p);
+	uint64_t f = irq_save();
+	sched_make_runnable(p);
+	irq_restore(f);
+	klog(KLOG_DEBUG, "proc: %s[%d] started", p->name, p->pid);
+	return p->pid;
+}
+
+/* ---- ending ---- */
+
+NORETURN void proc_exit(int status)
+{
+	struct proc *p = proc_current();
+	if (!p)
+		panic("proc_exit: no current process");
+	timer_cancel(proc_sleep_timer(p));
+	release_resources(p);
+	if (p->tty && tty_set_foreground) {
+		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;
+		tty_set_foreground(p->tty, back);
+	}
+	irq_disable();
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state != PROC_UNUSED && procs[i].parent == p)
+			procs[i].parent = NULL;
+	p->exit_status = status;
+	p->state = PROC_ZOMBIE;
+	klog(KLOG_DEBUG, "proc: %s[%d] ended, status %d", p->name, p->pid, proc_status_code(status));
+	if (p->parent)
+		sched_wakeup(p->parent);
+	sched_leave();
+	panic("proc_exit: a zombie ran again");
+}
+
+static bool wait_match(const struct proc *c, const struct proc *self, int pid)
+{
+	return c->state != PROC_UNUSED && c->parent == self && (pid == -1 || c->pid == pid);
+}
+
+int proc_wait(int pid, int *status, bool nohang)
+{
+	struct proc *self = proc_current();
+	if (!self)
+		return -ECHILD;
+	uint64_t f = irq_save();
+	int ret;
+	for (;;) {
+		struct proc *zombie = NULL;
+		bool any = false;
+		for (int i = 0; i < PROC_MAX; i++) {
+			if (!wait_match(&procs[i], self, pid))
+				continue;
+			any = true;
+			if (procs[i].state == PROC_ZOMBIE && !zombie)
+				zombie = &procs[i];
+		}
+		if (zombie) {
+			ret = zombie->pid;
+			if (status)
+				*status = zombie->exit_status;
+			slot_free(zombie);
+			break;
+		}
+		if (!any || nohang) {
+			ret = any ? 0 : -ECHILD;
+			break;
+		}
+		if ((ret = sched_sleep(self)) != 0)
+			break;
+	}
+	irq_restore(f);
+	return ret;
+}
+
+int proc_reap_orphan(int *status)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &procs[i];
+		if (p->state == PROC_ZOMBIE && !p->parent) {
+			int pid = p->pid;
+			*status = p->exit_status;
+			slot_free(p);
+			return pid;
+		}
+	}
+	return 0;
+}
+
+int proc_kill(int pid, int sig)
+{
+	uint64_t f = irq_save();
+	struct proc *p = proc_find(pid);
+	int ret = p ? 0 : -ESRCH;
+	if (p && p->state != PROC_ZOMBIE && p->state != PROC_EMBRYO && !p->killed) {
+		p->killed = true;
+		kill_signal[p - procs] = sig;
+		if (p->state == PROC_BLOCKED)
+			sched_make_runnable(p);
+	}
+	irq_restore(f);
+	return ret;
+}
+
+void proc_return_to_user(struct trapframe *tf)
+{
+	(void)tf;
+	struct proc *p = proc_current();
+	if (!p)
+		return;
+	if (p->killed)
+		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+	if (sched_need_resched())
+		sched_yield();
+	if (p->killed)
+		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+}
+
+/* ---- faults ---- */
+
+static int fault_signal(unsigned vector)
+{
+	switch (vector) {
+	case 0: /* divide error */
+	case 16: /* x87 */
+	case 19: /* SIMD */
+		return SIGFPE;
+	case 6:
+		return SIGILL;
+	case 1:
+	case 3:
+		return SIGTRAP;
+	default:
+		return SIGSEGV;
+	}
+}
+
+static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t addr)
+{
+	char line[192];
+	if (tf->vector == 14)
+		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name, p->pid,
+			  (unsigned long)addr,
+			  (tf->error & 16) ? "execute" : (tf->error & 2) ? "write" : "read",
+			  (tf->error & 1) ? "protection" : "not present", (unsigned long)tf->rip);
+	else
+		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
+			  trap_name((unsigned)tf->vector), (unsigned long)tf->error, (unsigned long)tf->rip);
+	klog(KLOG_WARN, "%s", line);
+	struct file *err = p->fds && fd_get ? fd_get(p->fds, 2) : NULL;
+	if (err && file_put) {
+		size_t n = strlen(line);
+		line[n] = '\n';
+		if (err->ops && err->ops->write)
+			err->ops->write(err, line, n + 1);
+		file_put(err);
+	}
+}
+
+void proc_fault(struct trapframe *tf)
+{
+	struct proc *p = proc_current();
+	if (!p)
+		panic("proc_fault: user-mode trap without a process");
+	uint64_t addr = read_cr2();
+	if (tf->vector == 14 && !(tf->error & 16)) {
+		bool present = tf->error & 1, write = tf->error & 2;
+		uint64_t pa;
+		unsigned fl = 0;
+		bool cow = present && write && vm_translate(p->space, addr, &pa, &fl) == 0 && (fl & VM_COW);
+		if ((cow || (!present && uaccess_in_stack(addr))) && uaccess_fault_in(p->space, addr, write) == 0)
+			return;
+	}
+	irq_enable();
+	report_fault(p, tf, addr);
+	proc_exit(PROC_SIGNALED(fault_signal((unsigned)tf->vector)));
+}

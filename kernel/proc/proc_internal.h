@@ -1,0 +1,52 @@
+/*
+ * proc_internal.h - what the process table (proc.c), the scheduler
+ * (sched.c), the first process (init.c) and the process system calls share.
+ */
+#ifndef KERNEL_PROC_PROC_INTERNAL_H
+#define KERNEL_PROC_PROC_INTERNAL_H
+
+#include "kernel/proc/proc.h"
+
+struct bootinfo;
+struct timer;
+
+#define PROC_KSTACK_PAGES 4
+#define PROC_SLICE_NS (10 * 1000 * 1000ull)
+#define SIGINT 2
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGKILL 9
+#define SIGFPE 8
+#define SIGSEGV 11
+#define SIGTERM 15
+
+/* wait4 status encodings */
+#define PROC_EXITED(code) (((code) & 0xFF) << 8)
+#define PROC_SIGNALED(sig) ((sig) & 0x7F)
+/* The status as a shell shows it: the exit code, or 128 + signal. */
+int proc_status_code(int status);
+
+/* proc.c */
+struct proc *proc_find(int pid);
+/* The per-process sleep timer (nanosleep). */
+struct timer *proc_sleep_timer(struct proc *p);
+/* Reaps one zombie without a parent; returns its pid (status in *status) or 0. */
+int proc_reap_orphan(int *status);
+
+/* The index of p in the process table. */
+size_t proc_slot(const struct proc *p);
+
+/* sched.c: call with interrupts disabled */
+/* Gives slot's process clean x87/SSE registers (at spawn). */
+void sched_fpu_reset(struct proc *p, size_t slot);
+void sched_make_runnable(struct proc *p);
+bool sched_need_resched(void);
+/* Gives the CPU back to the scheduler loop without queueing the current
+ * process (it blocked or ended). Returns when it runs again. */
+void sched_leave(void);
+
+/* init.c */
+void proc_init_exited(int pid, int status);
+const struct bootinfo *proc_bootinfo(void);
+
+#endif

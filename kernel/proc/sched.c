@@ -1,0 +1,185 @@
+/*
+ * sched.c - the scheduler: one CPU, a FIFO run queue, a loop on the boot
+ * kernel stack that runs processes one after another.
+ *
+ * Theory of operation. sched_run() is the scheduler's own context (xv6
+ * style): it takes the head of the run queue, installs that process (kernel
+ * stack for syscalls and ring-3 interrupts, address space, FS base) and
+ * switches to it. The process comes back here only through sched_leave()
+ * (it blocked, yielded or ended). With the queue empty the loop halts with
+ * interrupts on until the next interrupt.
+ *
+ * Preemption is tickless: the slice timer is armed only while another
+ * process is waiting in the queue (at switch-in, or when one becomes
+ * runnable while a process runs). When it fires it only sets need_resched;
+ * the switch happens on the next way back to ring 3 (proc_return_to_user),
+ * so kernel code is never preempted.
+ *
+ * Invariants: the queue, current and the slice change only with interrupts
+ * disabled; a process is in the queue iff its state is PROC_RUNNABLE; at
+ * most one process is PROC_RUNNING and it is current.
+ */
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/proc_internal.h"
+#include "kernel/time/time.h"
+#include "lib/lib.h"
+
+static struct proc *current;
+static struct arch_context *scheduler_context;
+static struct proc *queue_head, *queue_tail;
+static struct timer slice;
+static bool need_resched;
+static uint64_t switched_in_ns;
+/* Each process's x87/SSE registers while it is switched out (slot order). */
+static uint8_t fpu_areas[PROC_MAX][ARCH_FPU_AREA] __attribute__((aligned(16)));
+static uint8_t fpu_clean[ARCH_FPU_AREA] __attribute__((aligned(16)));
+
+void sched_fpu_reset(struct proc *p, size_t slot)
+{
+	(void)p;
+	memcpy(fpu_areas[slot], fpu_clean, ARCH_FPU_AREA);
+}
+
+struct proc *proc_current(void)
+{
+	return current;
+}
+
+bool sched_need_resched(void)
+{
+	return need_resched;
+}
+
+static void slice_fire(struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	need_resched = true;
+}
+
+void sched_init(void)
+{
+	timer_init(&slice, slice_fire, NULL);
+	arch_fpu_init(fpu_clean);
+}
+
+static void slice_arm(void)
+{
+	if (current && queue_head && !timer_armed(&slice))
+		timer_arm(&slice, clock_now_ns() + PROC_SLICE_NS);
+}
+
+void sched_make_runnable(struct proc *p)
+{
+	p->state = PROC_RUNNABLE;
+	p->run_next = NULL;
+	if (queue_tail)
+		queue_tail->run_next = p;
+	else
+		queue_head = p;
+	queue_tail = p;
+	slice_arm();
+}
+
+static struct proc *dequeue(void)
+{
+	struct proc *p = queue_head;
+	if (p) {
+		queue_head = p->run_next;
+		if (!queue_head)
+			queue_tail = NULL;
+		p->run_next = NULL;
+	}
+	return p;
+}
+
+/* Runs p until it gives the CPU back. Interrupts disabled. */
+static void run(struct proc *p)
+{
+	p->state = PROC_RUNNING;
+	current = p;
+	need_resched = false;
+	arch_set_user_kstack((uint64_t)p->kstack_top);
+	vm_space_activate(p->space);
+	arch_set_fs_base(p->fs_base);
+	slice_arm();
+	switched_in_ns = clock_now_ns();
+	uint8_t *fpu = fpu_areas[proc_slot(p)];
+	arch_fpu_restore(fpu);
+	arch_switch(&scheduler_context, p->context);
+	arch_fpu_save(fpu);
+	timer_cancel(&slice);
+	p->cpu_ns += clock_now_ns() - switched_in_ns;
+	current = NULL;
+}
+
+static void reap_orphans(void)
+{
+	int status, pid;
+	while ((pid = proc_reap_orphan(&status)) > 0) {
+		irq_enable();
+		proc_init_exited(pid, status);
+		irq_disable();
+	}
+}
+
+NORETURN void sched_run(void)
+{
+	for (;;) {
+		irq_disable();
+		reap_orphans();
+		struct proc *p = dequeue();
+		if (p)
+			run(p);
+		else
+			arch_idle(); /* sti; hlt: wakes with interrupts on */
+	}
+}
+
+void sched_leave(void)
+{
+	uint64_t f = irq_save();
+	arch_switch(&current->context, scheduler_context);
+	irq_restore(f);
+}
+
+int sched_sleep(const void *chan)
+{
+	struct proc *p = current;
+	if (!p) { /* kernel context: wait for any interrupt (a spurious wake-up) */
+		arch_idle();
+		irq_disable();
+		return 0;
+	}
+	if (p->killed)
+		return -EINTR;
+	p->wait_chan = chan;
+	p->state = PROC_BLOCKED;
+	sched_leave();
+	p->wait_chan = NULL;
+	return p->killed ? -EINTR : 0;
+}
+
+static void wake_one(struct proc *p, void *chan)
+{
+	if (p->state == PROC_BLOCKED && p->wait_chan == chan)
+		sched_make_runnable(p);
+}
+
+void sched_wakeup(const void *chan)
+{
+	proc_foreach(wake_one, (void *)chan);
+}
+
+void sched_yield(void)
+{
+	uint64_t f = irq_save();
+	struct proc *p = current;
+	if (p) {
+		sched_make_runnable(p);
+		sched_leave();
+	}
+	irq_restore(f);
+}

@@ -1,0 +1,280 @@
+/*
+ * sys_proc.c - process system calls: identity, exit and wait, kill, spawn,
+ * the process list, TLS (arch_prctl), and the signal calls musl makes at
+ * start-up.
+ *
+ * Signals: OptiOS delivers none. rt_sigaction and rt_sigprocmask accept and
+ * report an empty state, so programs that install handlers run; kill with
+ * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
+ * signals are accepted and ignored.
+ */
+#include <optios/abi/optios.h>
+
+#include "kernel/exec/exec.h"
+#include "kernel/fs/path.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc_internal.h"
+#include "kernel/proc/uaccess.h"
+#include "kernel/syscall/syscall.h"
+#include "kernel/tty/tty.h"
+#include "lib/lib.h"
+
+#pragma weak tty_count
+#pragma weak tty_get
+#pragma weak tty_busy
+#pragma weak tty_index
+
+#define WNOHANG 1
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define NSIG 64
+#define RLIMIT_STACK 3
+#define RUSAGE_BYTES 144
+#define SPAWN_PATH_MAX 256
+
+long sys_exit(long code, long a1, long a2, long a3, long a4, long a5)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	proc_exit(PROC_EXITED((int)code));
+}
+
+long sys_exit_group(long code, long a1, long a2, long a3, long a4, long a5)
+{
+	return sys_exit(code, a1, a2, a3, a4, a5);
+}
+
+long sys_getpid(SYS_ARGS)
+{
+	return proc_current()->pid;
+}
+
+long sys_gettid(SYS_ARGS)
+{
+	return proc_current()->pid;
+}
+
+long sys_getppid(SYS_ARGS)
+{
+	struct proc *p = proc_current();
+	return p->parent ? p->parent->pid : 0;
+}
+
+long sys_set_tid_address(SYS_ARGS)
+{
+	return proc_current()->pid;
+}
+
+long sys_set_robust_list(SYS_ARGS)
+{
+	return 0;
+}
+
+long sys_getuid(SYS_ARGS) { return 0; }
+long sys_geteuid(SYS_ARGS) { return 0; }
+long sys_getgid(SYS_ARGS) { return 0; }
+long sys_getegid(SYS_ARGS) { return 0; }
+
+long sys_sched_yield(SYS_ARGS)
+{
+	sched_yield();
+	return 0;
+}
+
+long sys_arch_prctl(long code, long addr, SYS_ARGS_FROM2)
+{
+	struct proc *p = proc_current();
+	switch (code) {
+	case ARCH_SET_FS:
+		if ((uint64_t)addr >= VM_USER_END)
+			return -EPERM;
+		p->fs_base = (uint64_t)addr;
+		arch_set_fs_base(p->fs_base);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user((uptr)addr, &p->fs_base, sizeof p->fs_base);
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_rt_sigaction(long sig, long act, long oact, long size, long a4, long a5)
+{
+	(void)a4, (void)a5;
+	uint64_t k[4] = {0}; /* handler, flags, restorer, mask: SIG_DFL */
+	if (sig < 1 || sig > NSIG || size != 8)
+		return -EINVAL;
+	if (act && ((sig == 9 || sig == 19) || copy_from_user(k, (uptr)act, sizeof k)))
+		return (sig == 9 || sig == 19) ? -EINVAL : -EFAULT;
+	memset(k, 0, sizeof k);
+	return oact ? copy_to_user((uptr)oact, k, sizeof k) : 0;
+}
+
+long sys_rt_sigprocmask(long how, long set, long oset, long size, long a4, long a5)
+{
+	(void)a4, (void)a5;
+	uint64_t mask = 0;
+	if (size != 8 || how < 0 || how > 2)
+		return -EINVAL;
+	if (set && copy_from_user(&mask, (uptr)set, sizeof mask))
+		return -EFAULT;
+	mask = 0;
+	return oset ? copy_to_user((uptr)oset, &mask, sizeof mask) : 0;
+}
+
+long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long a5)
+{
+	(void)a4, (void)a5;
+	int status = 0;
+	if (options & ~(long)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000 /* __WCLONE */))
+		return -EINVAL;
+	/* check where results go before reaping, so a bad pointer loses nothing */
+	if ((ustatus && copy_to_user((uptr)ustatus, &status, sizeof status)))
+		return -EFAULT;
+	if (rusage) {
+		uint8_t zero[RUSAGE_BYTES] = {0};
+		if (copy_to_user((uptr)rusage, zero, sizeof zero))
+			return -EFAULT;
+	}
+	int ret = proc_wait(pid > 0 ? (int)pid : -1, &status, options & WNOHANG);
+	if (ret > 0 && ustatus && copy_to_user((uptr)ustatus, &status, sizeof status))
+		return -EFAULT;
+	return ret;
+}
+
+long sys_kill(long pid, long sig, SYS_ARGS_FROM2)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (pid <= 0 || pid > INT32_MAX)
+		return pid == -1 ? -EPERM : -ESRCH;
+	uint64_t f = irq_save();
+	struct proc *p = proc_find((int)pid);
+	irq_restore(f);
+	if (!p)
+		return -ESRCH;
+	if (sig == SIGKILL || sig == SIGINT || sig == SIGTERM)
+		return proc_kill((int)pid, (int)sig);
+	return 0;
+}
+
+long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long a4, long a5)
+{
+	(void)a4, (void)a5, (void)new_limit;
+	if (pid != 0 && pid != proc_current()->pid)
+		return -ESRCH;
+	if (resource < 0 || resource > 15)
+		return -EINVAL;
+	uint64_t lim[2] = {UINT64_MAX, UINT64_MAX};
+	if (resource == RLIMIT_STACK)
+		lim[0] = lim[1] = EXEC_STACK_MAX;
+	return old_limit ? copy_to_user((uptr)old_limit, lim, sizeof lim) : 0;
+}
+
+/* ---- optios_spawn ---- */
+
+/* "name" -> "/bin/name"; a relative path is taken from the working directory. */
+static int spawn_path(uptr upath, char *out, size_t outsz)
+{
+	char raw[SPAWN_PATH_MAX];
+	long n = strncpy_from_user(raw, upath, sizeof raw);
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
+		return -ENOENT;
+	const char *cwd = proc_current()->cwd ? proc_current()->cwd : "/";
+	bool bare = !strchr(raw, '/');
+	if (bare)
+		cwd = "/bin";
+	int err = path_normalize(cwd, strlen(cwd), raw, (size_t)n, out, outsz);
+	if (err < 0)
+		return err == -ERANGE ? -ENAMETOOLONG : err;
+	return 0;
+}
+
+static struct tty *free_console(void)
+{
+	if (!tty_count || !tty_get || !tty_busy)
+		return NULL;
+	for (unsigned i = 0; i < tty_count(); i++)
+		if (tty_get(i) && !tty_busy(tty_get(i)))
+			return tty_get(i);
+	return NULL;
+}
+
+long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, long a5)
+{
+	(void)a4, (void)a5;
+	char path[SPAWN_PATH_MAX];
+	char **argv = NULL, **envp = NULL;
+	struct proc *self = proc_current();
+	struct tty *tty = self->tty;
+	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
+		return -EINVAL;
+	long err = spawn_path((uptr)upath, path, sizeof path);
+	if (err)
+		return err;
+	if (flags & OPTIOS_SPAWN_NEW_CONSOLE) {
+		if (!(tty = free_console()))
+			return -EBUSY;
+	}
+	err = copy_strv_from_user(&argv, (uptr)uargv, EXEC_ARGC_MAX, EXEC_ARGS_MAX / 2);
+	if (err >= 0 && uenvp)
+		err = copy_strv_from_user(&envp, (uptr)uenvp, EXEC_ARGC_MAX, EXEC_ARGS_MAX / 2);
+	if (err >= 0)
+		err = proc_spawn(path, argv, envp, self, tty);
+	kfree(argv);
+	kfree(envp);
+	return err;
+}
+
+/* ---- optios_proc_list ---- */
+
+struct list_state {
+	struct optios_proc_info *out;
+	size_t max, count;
+};
+
+static void count_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
+{
+	(void)va, (void)pa, (void)flags;
+	(*(uint64_t *)arg)++;
+}
+
+static void list_one(struct proc *p, void *arg)
+{
+	struct list_state *st = arg;
+	if (st->count < st->max) {
+		struct optios_proc_info *o = &st->out[st->count];
+		static const uint32_t states[] = {
+			[PROC_EMBRYO] = OPTIOS_PROC_RUNNABLE, [PROC_RUNNABLE] = OPTIOS_PROC_RUNNABLE,
+			[PROC_RUNNING] = OPTIOS_PROC_RUNNING, [PROC_BLOCKED] = OPTIOS_PROC_BLOCKED,
+			[PROC_ZOMBIE] = OPTIOS_PROC_ZOMBIE};
+		memset(o, 0, sizeof *o);
+		o->pid = p->pid;
+		o->ppid = p->parent ? p->parent->pid : 0;
+		o->state = states[p->state];
+		o->console = p->tty && tty_index ? tty_index(p->tty) : UINT32_MAX;
+		if (p->space)
+			vm_space_visit(p->space, count_page, &o->mem_pages);
+		o->cpu_ns = p->cpu_ns;
+		o->start_ns = p->start_ns;
+		memcpy(o->name, p->name, sizeof o->name - 1);
+	}
+	st->count++;
+}
+
+long sys_optios_proc_list(long uout, long max, SYS_ARGS_FROM2)
+{
+	struct list_state st = {.max = (size_t)MIN((unsigned long)max, (unsigned long)PROC_MAX)};
+	st.out = kzalloc(PROC_MAX * sizeof *st.out);
+	if (!st.out)
+		return -ENOMEM;
+	proc_foreach(list_one, &st);
+	long ret = (long)st.count;
+	if (copy_to_user((uptr)uout, st.out, MIN(st.count, st.max) * sizeof *st.out))
+		ret = -EFAULT;
+	kfree(st.out);
+	return ret;
+}

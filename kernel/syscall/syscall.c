@@ -1,0 +1,124 @@
+/*
+ * syscall.c - system call dispatch (contract in syscall.h).
+ *
+ * The table is generated from include/optios/abi/syscalls.def: Linux numbers
+ * index slots [0, 512), OptiOS's own (from 1000) slots 512 and up. Every
+ * listed call without an implementation is a weak alias of syscall_enosys,
+ * which dispatch recognises by address to log the call once per process.
+ *
+ * Entry (arch/x86_64/switch.S) builds a trapframe and calls syscall_entry_c
+ * with interrupts off; calls run with interrupts on, and the way back to
+ * ring 3 passes proc_return_to_user (kill, preemption).
+ */
+#include "kernel/syscall/syscall.h"
+
+#include "arch.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+
+#define LINUX_SLOTS 512
+#define OPTIOS_SLOTS 64
+#define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr) - OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
+
+#include <optios/abi/optios.h>
+
+typedef long (*syscall_fn)(long, long, long, long, long, long);
+
+long syscall_enosys(SYS_ARGS);
+long syscall_enosys(SYS_ARGS)
+{
+	return -ENOSYS;
+}
+
+#define SYSCALL(nr, name) long sys_##name(SYS_ARGS) __attribute__((weak, alias("syscall_enosys")));
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+
+#define SYSCALL(nr, name) _Static_assert((nr) < LINUX_SLOTS || ((nr) >= OPTIOS_SYSCALL_BASE && \
+	(nr) < OPTIOS_SYSCALL_BASE + OPTIOS_SLOTS), "syscall number out of the table: " #name);
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+
+static const syscall_fn table[LINUX_SLOTS + OPTIOS_SLOTS] = {
+#define SYSCALL(nr, name) [SLOT(nr)] = sys_##name,
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+};
+
+static const char *const names[LINUX_SLOTS + OPTIOS_SLOTS] = {
+#define SYSCALL(nr, name) [SLOT(nr)] = #name,
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+};
+
+static long slot_of(long nr)
+{
+	if (nr >= 0 && nr < LINUX_SLOTS)
+		return nr;
+	if (nr >= OPTIOS_SYSCALL_BASE && nr < OPTIOS_SYSCALL_BASE + OPTIOS_SLOTS)
+		return SLOT(nr);
+	return -1;
+}
+
+void syscall_init(void)
+{
+	arch_syscall_init();
+	bool smep, smap;
+	arch_cpu_protect_init(&smep, &smap);
+	klog(KLOG_INFO, "syscall: entry ready; SMEP %s, SMAP %s, NX %s", smep ? "on" : "absent",
+	     smap ? "on" : "absent", vm_nx_enabled() ? "on" : "absent");
+}
+
+const char *syscall_name(long nr)
+{
+	long s = slot_of(nr);
+	return s < 0 ? NULL : names[s];
+}
+
+/* Logs an unimplemented call once per process (one bit per slot, wrapped). */
+static void log_enosys(long nr)
+{
+	struct proc *p = proc_current();
+	long s = slot_of(nr);
+	unsigned bit = s < 0 ? 511 : (unsigned)s % 512;
+	if (p) {
+		if (p->enosys_logged[bit / 64] & (1ull << (bit % 64)))
+			return;
+		p->enosys_logged[bit / 64] |= 1ull << (bit % 64);
+	}
+	const char *name = syscall_name(nr);
+	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", p ? p->name : "kernel",
+	     p ? p->pid : 0, name ? name : "unknown call", nr);
+}
+
+long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	long s = slot_of(nr);
+	syscall_fn fn = s < 0 ? NULL : table[s];
+	if (!fn || fn == syscall_enosys) {
+		log_enosys(nr);
+		return -ENOSYS;
+	}
+	return fn(a0, a1, a2, a3, a4, a5);
+}
+
+int syscall_entry_c(struct trapframe *tf);
+int syscall_entry_c(struct trapframe *tf)
+{
+	irq_enable();
+	tf->rax = (uint64_t)syscall_dispatch((long)tf->rax, (long)tf->rdi, (long)tf->rsi, (long)tf->rdx,
+					     (long)tf->r10, (long)tf->r8, (long)tf->r9);
+	irq_disable();
+	proc_return_to_user(tf);
+	/* sysret (and iretq) to a non-canonical rip would fault in ring 0: a
+	 * syscall at the very top of the user half cannot return at all. */
+	if (tf->rip >= VM_USER_END) {
+		struct proc *p = proc_current();
+		klog(KLOG_WARN, "%s[%d]: syscall returns to non-canonical %#lx", p->name, p->pid,
+		     (unsigned long)tf->rip);
+		irq_enable();
+		proc_exit(11); /* SIGSEGV */
+	}
+	return 0; /* sysretq; 1 would take the iretq path (a rewritten frame) */
+}

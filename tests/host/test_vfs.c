@@ -1,0 +1,407 @@
+/*
+ * test_vfs.c - the vnode tree, path operations, open files and descriptor
+ * tables on the host: a root image built from an in-memory cpio archive (and
+ * GNU cpio's, when the build has it), a ramfs mounted at /data with a small
+ * limit, and the Linux error for each misuse. LeakSanitizer checks that
+ * everything is freed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <optios/abi/errno.h>
+#include <optios/abi/fcntl.h>
+#include <optios/abi/stat.h>
+
+#include "kernel/fs/fs_internal.h"
+#include "kernel/fs/path.h"
+#include "unit.h"
+
+#ifndef HOST_DATA_DIR
+#define HOST_DATA_DIR "build/host/data"
+#endif
+#ifndef HOST_HAVE_CPIO
+#define HOST_HAVE_CPIO 0
+#endif
+
+/* The kernel heap, as the tree code sees it. */
+void *kmalloc(size_t size) { return malloc(size ? size : 1); }
+void *kzalloc(size_t size) { return calloc(1, size ? size : 1); }
+void *krealloc(void *p, size_t size) { return realloc(p, size); }
+void kfree(void *p) { free(p); }
+
+#define DATA_LIMIT (64 * 1024)
+
+static char image[4096];
+static size_t image_len;
+
+static void add(const char *name, uint32_t mode, const char *data)
+{
+	size_t nlen = strlen(name) + 1, dlen = strlen(data);
+	char h[111];
+	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1u, mode, 0u, 0u,
+		 1u, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
+	memcpy(image + image_len, h, 110);
+	memcpy(image + image_len + 110, name, nlen);
+	image_len = (image_len + 110 + nlen + 3) & ~(size_t)3;
+	memcpy(image + image_len, data, dlen);
+	image_len = (image_len + dlen + 3) & ~(size_t)3;
+}
+
+static struct fs *data_fs;
+static uint64_t data_base; /* what an empty /data holds */
+
+/* Root image: /etc/kernel.conf, /bin/hello, /data (mount point); ramfs at /data. */
+static void setup(void)
+{
+	struct initramfs_stats st;
+	struct vnode *dir;
+	memset(image, 0, sizeof image);
+	image_len = 0;
+	add(".", S_IFDIR | 0755, "");
+	add("./etc", S_IFDIR | 0755, "");
+	add("./etc/kernel.conf", S_IFREG | 0644, "foreground.max = 2\n");
+	add("bin/hello", S_IFREG | 0755, "\177ELF...");
+	add("data", S_IFDIR | 0755, "");
+	add("TRAILER!!!", 0, "");
+	vfs_root_fs = fs_create("/", true, UINT64_MAX);
+	CHECK_EQ(initramfs_load(vfs_root_fs, image, image_len, &st), 0);
+	CHECK_EQ(st.files, 2);
+	CHECK_EQ(st.dirs, 2); /* bin is made, not a member */
+	data_fs = fs_create("/data", false, DATA_LIMIT);
+	CHECK_EQ(vn_lookup("/data", &dir), 0);
+	CHECK_EQ(fs_mount(dir, data_fs), 0);
+	data_base = data_fs->used;
+}
+
+static void teardown(void)
+{
+	fs_unmount(data_fs->covered);
+	fs_destroy(data_fs);
+	fs_destroy(vfs_root_fs);
+	vfs_root_fs = NULL;
+}
+
+static long put(const char *path, const char *text)
+{
+	struct file *f;
+	int err = vfs_open("/", path, O_WRONLY | O_CREAT | O_TRUNC, 0666, &f);
+	if (err)
+		return err;
+	long n = f->ops->write(f, text, strlen(text));
+	file_put(f);
+	return n;
+}
+
+/* The file's contents as a string (static buffer), or "" on error. */
+static const char *get(const char *path)
+{
+	static char buf[512];
+	struct file *f;
+	buf[0] = '\0';
+	if (vfs_open("/", path, O_RDONLY, 0, &f))
+		return buf;
+	long n = f->ops->read(f, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	file_put(f);
+	return buf;
+}
+
+TEST(vfs_image_reads_and_is_read_only)
+{
+	struct kstat st;
+	struct file *f;
+	setup();
+	CHECK_STR(get("/etc/kernel.conf"), "foreground.max = 2\n");
+	CHECK_STR(get("/etc/../bin//./hello"), "\177ELF...");
+	CHECK_EQ(vfs_stat("/etc", "kernel.conf", &st), 0);
+	CHECK_EQ(st.st_size, 19);
+	CHECK_EQ(st.st_mode, S_IFREG | 0644);
+	CHECK_EQ(st.st_mtime_sec, 1600000000);
+	CHECK_EQ(vfs_stat("/", "etc", &st), 0);
+	CHECK(S_IFDIR == (st.st_mode & S_IFMT));
+	CHECK_EQ(put("/etc/new", "x"), -EROFS);
+	CHECK_EQ(vfs_open("/", "/etc/kernel.conf", O_RDWR, 0, &f), -EROFS);
+	CHECK_EQ(vfs_open("/", "/etc/kernel.conf", O_RDONLY | O_TRUNC, 0, &f), -EROFS);
+	CHECK_EQ(vfs_mkdir("/", "/etc/d", 0755), -EROFS);
+	CHECK_EQ(vfs_mkdir("/", "/etc", 0755), -EEXIST);
+	CHECK_EQ(vfs_unlink("/", "/etc/kernel.conf"), -EROFS);
+	CHECK_EQ(vfs_rmdir("/", "/data"), -EROFS);
+	CHECK_EQ(vfs_rename("/", "/etc/kernel.conf", "/", "/etc/k"), -EROFS);
+	CHECK_EQ(vfs_access("/", "/etc/kernel.conf", W_OK), -EROFS);
+	CHECK_EQ(vfs_access("/", "/etc/kernel.conf", X_OK), -EACCES);
+	CHECK_EQ(vfs_access("/", "/bin/hello", X_OK | R_OK), 0);
+	CHECK_EQ(vfs_stat("/", "/etc/kernel.conf/", &st), -ENOTDIR);
+	CHECK_EQ(vfs_stat("/", "/etc/kernel.conf/x", &st), -ENOTDIR);
+	CHECK_EQ(vfs_stat("/", "/nope", &st), -ENOENT);
+	CHECK_EQ(vfs_stat("/", "", &st), -ENOENT);
+	teardown();
+}
+
+TEST(vfs_ramfs_create_write_read_rename_unlink)
+{
+	struct kstat st;
+	setup();
+	CHECK_EQ(put("/data/a", "hello"), 5);
+	CHECK_STR(get("/data/a"), "hello");
+	CHECK_EQ(put("/data/a", "hi"), 2); /* O_TRUNC */
+	CHECK_STR(get("/data/a"), "hi");
+	CHECK_EQ(vfs_rename("/data", "a", "/data", "b"), 0);
+	CHECK_EQ(vfs_stat("/", "/data/a", &st), -ENOENT);
+	CHECK_STR(get("/data/b"), "hi");
+	CHECK_EQ(put("/data/c", "other"), 5);
+	CHECK_EQ(vfs_rename("/", "/data/c", "/", "/data/b"), 0); /* replaces */
+	CHECK_STR(get("/data/b"), "other");
+	CHECK_EQ(vfs_rename("/", "/data/b", "/", "/etc/b"), -EXDEV);
+	CHECK_EQ(vfs_unlink("/", "/data/b"), 0);
+	CHECK_EQ(vfs_unlink("/", "/data/b"), -ENOENT);
+	CHECK_EQ(data_fs->used, data_base);
+	teardown();
+}
+
+TEST(vfs_directories)
+{
+	struct kstat st;
+	char *cwd = NULL;
+	setup();
+	CHECK_EQ(vfs_mkdir("/", "/data/d", 0755), 0);
+	CHECK_EQ(vfs_mkdir("/data", "d/e/", 0755), 0);
+	CHECK_EQ(vfs_mkdir("/", "/data/d", 0755), -EEXIST);
+	CHECK_EQ(vfs_mkdir("/", "/data/x/y", 0755), -ENOENT);
+	CHECK_EQ(put("/data/d/e/f", "1"), 1);
+	CHECK_EQ(vfs_mkdir("/", "/data/d/e/f/g", 0755), -ENOTDIR);
+	CHECK_EQ(vfs_rmdir("/", "/data/d"), -ENOTEMPTY);
+	CHECK_EQ(vfs_rmdir("/", "/data/d/e/f"), -ENOTDIR);
+	CHECK_EQ(vfs_unlink("/", "/data/d/e"), -EISDIR);
+	CHECK_EQ(vfs_unlink("/", "/data/d/e/f/"), -ENOTDIR);
+	CHECK_EQ(vfs_rename("/", "/data/d", "/", "/data/d/e/z"), -EINVAL);
+	CHECK_EQ(vfs_rename("/", "/data/d/e", "/", "/data/d"), -ENOTEMPTY);
+	CHECK_EQ(vfs_rename("/", "/data/d/e/f", "/", "/data/d/e"), -ENOTEMPTY); /* an ancestor */
+	CHECK_EQ(vfs_rename("/", "/data/d/e", "/", "/data/d/e/f"), -EINVAL);
+	CHECK_EQ(vfs_rename("/", "/data/d", "/", "/data/m"), 0);
+	CHECK_STR(get("/data/m/e/f"), "1");
+	CHECK_EQ(vfs_stat("/", "/data/m", &st), 0);
+	CHECK_EQ(st.st_nlink, 3);
+	CHECK_EQ(vfs_chdir("/data/m", "e/../e/.", &cwd), 0);
+	CHECK_STR(cwd, "/data/m/e");
+	free(cwd);
+	CHECK_EQ(vfs_chdir("/", "/data/m/e/f", &cwd), -ENOTDIR);
+	CHECK_EQ(vfs_rmdir("/data/m", "e/."), -EINVAL);
+	CHECK_EQ(vfs_rmdir("/data/m/e", ".."), -ENOTEMPTY);
+	CHECK_EQ(vfs_rmdir("/", "/"), -EBUSY);
+	CHECK_EQ(vfs_rename("/", "/data", "/", "/data2"), -EROFS);
+	CHECK_EQ(vfs_unlink("/", "/data/m/e/f"), 0);
+	CHECK_EQ(vfs_rmdir("/", "/data/m/e"), 0);
+	CHECK_EQ(vfs_rmdir("/", "/data/m"), 0);
+	teardown();
+}
+
+/* Names listed by getdents on an open directory, space-separated. */
+static void list(struct file *d, char *out, size_t outsz, size_t bufsz)
+{
+	char buf[256];
+	out[0] = '\0';
+	long n;
+	while ((n = d->ops->getdents(d, buf, bufsz)) > 0) {
+		for (long at = 0; at < n;) {
+			struct kdirent64 *e = (struct kdirent64 *)(buf + at);
+			snprintf(out + strlen(out), outsz - strlen(out), "%s%s%s", out[0] ? " " : "", e->d_name,
+				 e->d_type == DT_DIR ? "/" : "");
+			CHECK_EQ(e->d_reclen % 8, 0);
+			at += e->d_reclen;
+		}
+	}
+	CHECK_EQ(n, 0);
+}
+
+TEST(vfs_getdents_and_dir_paths)
+{
+	struct file *d;
+	char names[256], path[128];
+	setup();
+	CHECK_EQ(vfs_mkdir("/", "/data/sub", 0755), 0);
+	CHECK_EQ(put("/data/file", "x"), 1);
+	CHECK_EQ(vfs_open("/", "/data", O_RDONLY | O_DIRECTORY, 0, &d), 0);
+	list(d, names, sizeof names, sizeof names);
+	CHECK_STR(names, "./ ../ sub/ file");
+	CHECK_EQ(d->ops->lseek(d, 0, SEEK_SET), 0);
+	list(d, names, sizeof names, 32); /* one record per call */
+	CHECK_STR(names, "./ ../ sub/ file");
+	CHECK_EQ(d->ops->lseek(d, 0, SEEK_SET), 0);
+	CHECK_EQ(d->ops->getdents(d, names, 8), -EINVAL); /* too small for one record */
+	CHECK_EQ(vfs_file_dir_path(d, path, sizeof path), 5);
+	CHECK_STR(path, "/data");
+	file_put(d);
+	CHECK_EQ(vfs_open("/", "/data/sub", O_RDONLY, 0, &d), 0);
+	CHECK_EQ(vfs_file_dir_path(d, path, sizeof path), 9);
+	CHECK_STR(path, "/data/sub");
+	CHECK_EQ(vfs_rmdir("/", "/data/sub"), 0); /* open: freed at the last put */
+	CHECK_EQ(vfs_file_dir_path(d, path, sizeof path), -ENOENT);
+	file_put(d);
+	CHECK_EQ(vfs_open("/", "/", O_RDONLY, 0, &d), 0);
+	list(d, names, sizeof names, sizeof names);
+	CHECK_STR(names, "./ ../ etc/ bin/ data/");
+	CHECK_EQ(vfs_file_dir_path(d, path, sizeof path), 1);
+	file_put(d);
+	CHECK_EQ(vfs_open("/", "/data/file", O_RDONLY, 0, &d), 0);
+	CHECK_EQ(vfs_file_dir_path(d, path, sizeof path), -ENOTDIR);
+	file_put(d);
+	CHECK_EQ(vfs_open("/", "/data/sub2", O_RDWR | O_CREAT | O_DIRECTORY, 0, &d), -ENOTDIR);
+	CHECK_EQ(vfs_open("/", "/data", O_WRONLY, 0, &d), -EISDIR);
+	CHECK_EQ(vfs_open("/", "/data/file", O_RDONLY | O_DIRECTORY, 0, &d), -ENOTDIR);
+	CHECK_EQ(vfs_open("/", "/data/file", O_RDONLY | O_CREAT | O_EXCL, 0, &d), -EEXIST);
+	CHECK_EQ(vfs_open("/", "/data/new/", O_RDWR | O_CREAT, 0, &d), -EISDIR);
+	teardown();
+}
+
+TEST(vfs_open_file_outlives_unlink)
+{
+	struct file *f;
+	char buf[8];
+	setup();
+	CHECK_EQ(put("/data/t", "keep"), 4);
+	CHECK_EQ(vfs_open("/", "/data/t", O_RDWR, 0, &f), 0);
+	CHECK_EQ(vfs_unlink("/", "/data/t"), 0);
+	CHECK_EQ(f->ops->pread(f, buf, sizeof buf, 0), 4);
+	CHECK(memcmp(buf, "keep", 4) == 0);
+	CHECK_EQ(f->ops->pwrite(f, "K", 1, 0), 1);
+	CHECK_EQ(f->ops->pread(f, buf, 1, 0), 1);
+	CHECK_EQ(buf[0], 'K');
+	file_put(f);
+	CHECK_EQ(data_fs->used, data_base);
+	teardown();
+}
+
+TEST(vfs_sparse_append_seek_and_enospc)
+{
+	struct file *f;
+	char buf[FS_PAGE];
+	static char big[DATA_LIMIT];
+	setup();
+	CHECK_EQ(vfs_open("/", "/data/s", O_RDWR | O_CREAT, 0644, &f), 0);
+	CHECK_EQ(f->ops->pwrite(f, "end", 3, 3 * FS_PAGE), 3);
+	CHECK_EQ(f->ops->lseek(f, 0, SEEK_END), 3 * FS_PAGE + 3);
+	CHECK_EQ(f->ops->pread(f, buf, sizeof buf, FS_PAGE), FS_PAGE);
+	CHECK(buf[0] == 0 && buf[FS_PAGE - 1] == 0);
+	CHECK_EQ(f->ops->lseek(f, -1, SEEK_SET), -EINVAL);
+	CHECK_EQ(f->ops->lseek(f, 0, 7), -EINVAL);
+	CHECK_EQ(f->ops->pwrite(f, "x", 1, (uint64_t)DATA_LIMIT * 4), -EFBIG);
+	f->flags |= O_APPEND;
+	CHECK_EQ(f->ops->lseek(f, 0, SEEK_SET), 0);
+	CHECK_EQ(f->ops->write(f, "!", 1), 1);
+	CHECK_EQ(f->off, 3 * FS_PAGE + 4);
+	file_put(f);
+	/* fill up: a short write, then -ENOSPC, never more than the limit */
+	CHECK_EQ(vfs_open("/", "/data/big", O_WRONLY | O_CREAT, 0644, &f), 0);
+	long n = f->ops->write(f, big, sizeof big);
+	CHECK(n > 0 && n < (long)sizeof big);
+	CHECK_EQ(f->ops->write(f, big, FS_PAGE), -ENOSPC);
+	CHECK(data_fs->used <= data_fs->limit);
+	CHECK_EQ(put("/data/more", ""), 0); /* a vnode still fits */
+	file_put(f);
+	CHECK_EQ(vfs_unlink("/", "/data/big"), 0);
+	CHECK_EQ(put("/data/more", "now it fits"), 11);
+	CHECK_EQ(vfs_unlink("/", "/data/more"), 0);
+	CHECK_EQ(vfs_unlink("/", "/data/s"), 0);
+	CHECK_EQ(data_fs->used, data_base);
+	teardown();
+}
+
+static long nop_release_count;
+static void nop_release(struct file *f) { (void)f; nop_release_count++; }
+static const struct file_ops nop_ops = {.release = nop_release};
+
+TEST(vfs_fdtable_dup_close)
+{
+	struct fdtable *t = fdtable_create();
+	struct file *f = file_create(&nop_ops, NULL, O_RDWR);
+	nop_release_count = 0;
+	CHECK_EQ(fd_install(t, f, 0), 0);
+	CHECK_EQ(fd_install(t, file_get(f), 0), 1);
+	CHECK_EQ(fd_install(t, file_get(f), 5), 5);
+	CHECK_EQ(fd_install_at(t, file_get(f), 1), 1); /* replaces itself: still one ref per slot */
+	CHECK_EQ(f->refs, 3);
+	CHECK_EQ(fd_install_at(t, file_get(f), FD_MAX), -EBADF);
+	file_put(f);
+	CHECK_EQ(fd_flags_set(t, 5, FD_CLOEXEC), 0);
+	CHECK_EQ(fd_flags_get(t, 5), FD_CLOEXEC);
+	CHECK_EQ(fd_flags_get(t, 4), -EBADF);
+	struct fdtable *c = fdtable_clone(t, 3);
+	CHECK_EQ(fd_count(c), 2);
+	CHECK_EQ(f->refs, 5);
+	CHECK_EQ(fd_close(t, 0), 0);
+	CHECK_EQ(fd_close(t, 0), -EBADF);
+	CHECK_EQ(fd_close(t, -1), -EBADF);
+	CHECK(fd_get(t, 0) == NULL);
+	struct file *g = fd_get(t, 1);
+	CHECK(g == f);
+	file_put(g);
+	fdtable_destroy(t);
+	CHECK_EQ(nop_release_count, 0);
+	fdtable_destroy(c);
+	CHECK_EQ(nop_release_count, 1);
+	t = fdtable_create();
+	for (int i = 0; i < FD_MAX; i++)
+		CHECK_EQ(fd_install(t, file_create(&nop_ops, NULL, 0), 0), i);
+	f = file_create(&nop_ops, NULL, 0);
+	CHECK_EQ(fd_install(t, f, 0), -EMFILE);
+	file_put(f);
+	fdtable_destroy(t);
+	CHECK_EQ(nop_release_count, 2 + FD_MAX);
+}
+
+TEST(vfs_read_file_copies)
+{
+	void *data;
+	size_t len;
+	setup();
+	CHECK_EQ(vfs_read_file("/bin/hello", &data, &len), 0);
+	CHECK_EQ(len, 7);
+	CHECK(memcmp(data, "\177ELF...", 7) == 0);
+	free(data);
+	CHECK_EQ(vfs_read_file("/bin", &data, &len), -EISDIR);
+	CHECK_EQ(vfs_read_file("/bin/none", &data, &len), -ENOENT);
+	teardown();
+}
+
+TEST(vfs_damaged_image_keeps_what_came_before)
+{
+	struct initramfs_stats st;
+	struct vnode *v;
+	image_len = 0;
+	add("a", S_IFREG | 0644, "A");
+	add("b", S_IFREG | 0644, "B");
+	vfs_root_fs = fs_create("/", true, UINT64_MAX);
+	CHECK_EQ(initramfs_load(vfs_root_fs, image, image_len - 4, &st), -EINVAL);
+	CHECK(st.why != NULL);
+	CHECK_EQ(st.files, 1);
+	CHECK_EQ(vn_lookup("/a", &v), 0);
+	CHECK_EQ(vn_lookup("/b", &v), -ENOENT);
+	fs_destroy(vfs_root_fs);
+	vfs_root_fs = NULL;
+}
+
+TEST(vfs_gnu_cpio_image)
+{
+	if (!HOST_HAVE_CPIO)
+		return;
+	FILE *fp = fopen(HOST_DATA_DIR "/tree.cpio", "rb");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	static char arc[1 << 16];
+	size_t len = fread(arc, 1, sizeof arc, fp);
+	fclose(fp);
+	struct initramfs_stats st;
+	struct kstat ks;
+	vfs_root_fs = fs_create("/", true, UINT64_MAX);
+	CHECK_EQ(initramfs_load(vfs_root_fs, arc, len, &st), 0);
+	CHECK_EQ(st.skipped, 1); /* the symlink */
+	CHECK_EQ(vfs_stat("/", "/empty", &ks), 0);
+	CHECK_EQ(ks.st_mode, S_IFDIR | 0700);
+	CHECK_EQ(vfs_stat("/", "/etc/zero", &ks), 0);
+	CHECK_EQ(ks.st_size, 0);
+	CHECK_EQ(vfs_stat("/", "/conf-link", &ks), -ENOENT);
+	fs_destroy(vfs_root_fs);
+	vfs_root_fs = NULL;
+}
