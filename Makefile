@@ -122,6 +122,14 @@ $(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optio
 	@echo "  MUSL    $<"
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
 
+# The compat test program built for the host Linux: tests/system/test_shell.py
+# compares its output with the same program's on OptiOS.
+all: $(BUILD)/host-compat
+$(BUILD)/host-compat: user/test/compat.c
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
+
 # The image is rebuilt when any input changes (EXTRA's contents included).
 $(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
 	@rm -rf $(BUILD)/rootfs.tree && mkdir -p $(BUILD)/rootfs.tree
