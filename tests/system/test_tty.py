@@ -6,14 +6,26 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 
 import optios
 
 TIMEOUT = 150
 
 
-def iso_with_args(ctx, name, args):
+_isos = {}  # args -> ISO path, built once per run (tests run two at a time)
+_isos_lock = threading.Lock()
+
+
+def iso_with_args(ctx, args):
 	"""A copy of the ISO whose GRUB entry adds args to the kernel command line."""
+	with _isos_lock:
+		if args not in _isos:
+			_isos[args] = build_iso(ctx, "args%d" % len(_isos), args)
+		return _isos[args]
+
+
+def build_iso(ctx, name, args):
 	tree = os.path.join(ctx.fixture_dir, name + ".iso-tree")
 	iso = os.path.join(ctx.fixture_dir, name + ".iso")
 	shutil.rmtree(tree, ignore_errors=True)
@@ -29,6 +41,7 @@ def iso_with_args(ctx, name, args):
 	assert mkrescue, "grub-mkrescue not found"
 	r = subprocess.run([mkrescue, "-o", iso, tree], capture_output=True, text=True)
 	assert r.returncode == 0, "grub-mkrescue failed: %s" % r.stderr[-500:]
+	shutil.rmtree(tree, ignore_errors=True)
 	return iso
 
 
@@ -45,7 +58,7 @@ def test_alt_f2_under_uefi(ctx):
 
 
 def check_switch(ctx, mode):
-	iso = iso_with_args(ctx, "fgmax2-" + mode, "optios.conf.foreground.max=2")
+	iso = iso_with_args(ctx, "optios.conf.foreground.max=2")
 	with ctx.machine(mode, iso=iso) as m:
 		optios.boot(m)
 		m.wait_for(r"tty: 2 consoles", timeout=30, start=0)
@@ -89,7 +102,7 @@ def probe(ctx, mode="kernel", extra=""):
 	if mode == "kernel":
 		m = ctx.machine("kernel", append=(PROBE + " " + extra).strip())
 	else:
-		m = ctx.machine(mode, iso=iso_with_args(ctx, "probe-" + mode, (PROBE + " " + extra).strip()))
+		m = ctx.machine(mode, iso=iso_with_args(ctx, (PROBE + " " + extra).strip()))
 	m.start()
 	optios.boot(m)
 	got = m.wait_for(r"ttyprobe ready\r?\n> |kernel monitor ready", timeout=30)
