@@ -283,3 +283,53 @@ def test_program_on_hidden_console_draws_off_screen(ctx):
 		assert back.diff(before)[0] < before.width * before.height // 20, "console 0's text did not come back"
 	finally:
 		m.close()
+
+
+# ---- the shell and the clock demo on two consoles ----
+
+CLOCK_BLUE = (0x10, 0x18, 0x40)  # the clock's background (user/bin/clock.c)
+
+
+def blue_share(screen):
+	"""Fraction of pixels (every 7th sampled) in the clock's background colour."""
+	p, n, total = screen.pixels, 0, 0
+	for i in range(0, len(p) - 2, 21):
+		total += 1
+		if all(abs(p[i + k] - CLOCK_BLUE[k]) <= 8 for k in range(3)):
+			n += 1
+	return n / max(total, 1)
+
+
+def test_shell_starts_clock_on_second_console_alt_fn_and_ctrl_c(ctx):
+	"""foreground.max = 2: the shell starts the clock on console 2, which stays
+	off screen until Alt+F2; Alt+F1 shows the shell again; Ctrl+C typed on
+	console 2 ends the clock and console 2's text comes back."""
+	iso = iso_with_args(ctx, "optios.conf.foreground.max=2")
+	with ctx.machine("seabios", iso=iso) as m:
+		optios.boot(m)
+		got = m.wait_for(r"\n/[^\r\n$]*\$ |kernel monitor ready", timeout=60)
+		assert "monitor" not in got.group(0), "no shell started"
+		optios.settle(m)
+		m.mark()
+		m.send_serial("start clock\r")
+		m.wait_for(r"started [^\r\n]*clock[^\r\n]* on console 2", timeout=20)
+		m.sleep(3)
+		shell_screen = m.screendump()
+		assert blue_share(shell_screen) < 0.05, "the clock on console 2 drew over console 1"
+		m.send_chord("alt-f2")
+		m.sleep(2)
+		clock_screen = m.screendump()
+		assert blue_share(clock_screen) > 0.2, "Alt+F2 does not show the clock (%.2f blue)" % blue_share(clock_screen)
+		m.send_chord("alt-f1")
+		m.sleep(1.5)
+		back = m.screendump()
+		assert blue_share(back) < 0.05, "Alt+F1 left the clock on screen"
+		m.send_chord("alt-f2")
+		m.sleep(1.5)
+		m.send_chord("ctrl-c")  # to console 2, where the clock runs
+		m.sleep(2)
+		ended = m.screendump()
+		assert blue_share(ended) < 0.05, "the clock did not end on Ctrl+C (%.2f blue)" % blue_share(ended)
+		m.mark()
+		m.send_serial("console\r")
+		m.wait_for(r"console 1 of 2 \(showing 2\)", timeout=10)
