@@ -36,7 +36,7 @@ SELFTEST(sched_context_switch)
 	side_ctx = c;
 	pingpong = 0;
 	uint64_t keep = 0xfeedface;
-	__asm__ volatile("" : "+r"(keep)); /* a live register across the switches */
+	arch_opaque(keep); /* a live register across the switches */
 	for (int i = 0; i < 1000; i++)
 		arch_switch(&main_ctx, side_ctx);
 	ST_CHECK(pingpong == 1000);
