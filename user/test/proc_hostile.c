@@ -42,7 +42,9 @@ static void expect_fail(const char *what, long ret)
 	}
 }
 
-static void text_marker(void) {}
+static void text_marker(void)
+{
+}
 
 static int mode_badptr(void)
 {
@@ -72,14 +74,17 @@ static int mode_badptr(void)
 		expect_err("spawn path", optios_spawn(p, NULL, NULL, 0), EFAULT, EFAULT);
 		char *argv[] = {"x", p, NULL};
 		if (p)
-			expect_err("spawn argv", optios_spawn("/test/proc_hello", (char **)p, NULL, 0), EFAULT,
-				   EFAULT);
+			expect_err("spawn argv", optios_spawn("/test/proc_hello", (char **)p, NULL, 0),
+				   EFAULT, EFAULT);
 		if (p)
-			expect_err("spawn argv[1]", optios_spawn("/test/proc_hello", argv, NULL, 0), EFAULT, EFAULT);
+			expect_err("spawn argv[1]", optios_spawn("/test/proc_hello", argv, NULL, 0), EFAULT,
+				   EFAULT);
 		expect_err("arch_prctl get", syscall(SYS_arch_prctl, 0x1003, p), EFAULT, EFAULT);
 		expect_err("munmap", syscall(SYS_munmap, p, (size_t)-1 / 2), EINVAL, EINVAL);
-		expect_err("mmap fixed", syscall(SYS_mmap, KERNEL_TEXT, 4096, PROT_READ,
-						 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), EINVAL, EINVAL);
+		expect_err("mmap fixed",
+			   syscall(SYS_mmap, KERNEL_TEXT, 4096, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+			   EINVAL, EINVAL);
 	}
 	/* lengths: huge, wrapping, negative */
 	char buf[16];
@@ -98,14 +103,18 @@ static int mode_badptr(void)
 		printf("badptr: munmap of a mapping failed\n");
 		bad++;
 	}
-	expect_err("nanosleep bad nsec", syscall(SYS_nanosleep, &(struct timespec){0, 2000000000L}, NULL), EINVAL,
-		   EINVAL);
-	expect_err("mmap huge", syscall(SYS_mmap, NULL, (size_t)1 << 46, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), ENOMEM, ENOMEM);
-	expect_err("mmap wx", syscall(SYS_mmap, NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+	expect_err("nanosleep bad nsec", syscall(SYS_nanosleep, &(struct timespec){0, 2000000000L}, NULL),
+		   EINVAL, EINVAL);
+	expect_err("mmap huge",
+		   syscall(SYS_mmap, NULL, (size_t)1 << 46, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+		   ENOMEM, ENOMEM);
+	expect_err("mmap wx",
+		   syscall(SYS_mmap, NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
 		   EACCES, EACCES);
-	expect_err("mprotect text wx", syscall(SYS_mprotect, (uintptr_t)text_marker & ~4095ul, 4096,
-					       PROT_WRITE | PROT_EXEC), EACCES, EACCES);
+	expect_err("mprotect text wx",
+		   syscall(SYS_mprotect, (uintptr_t)text_marker & ~4095ul, 4096, PROT_WRITE | PROT_EXEC),
+		   EACCES, EACCES);
 	expect_err("unknown call", syscall(777), ENOSYS, ENOSYS);
 	expect_err("unknown call 2", syscall(100000), ENOSYS, ENOSYS);
 	expect_err("kill bad", syscall(SYS_kill, 99999, SIGKILL), ESRCH, ESRCH);
@@ -220,11 +229,24 @@ struct expect {
 };
 
 static const struct expect cases[] = {
-	{"badptr", 0, false},	     {"readkernel", SIGSEGV, false}, {"writekernel", SIGSEGV, false}, {"null", SIGSEGV, false},
-	{"noncanon", SIGSEGV, false}, {"nx", SIGSEGV, false},	     {"nxstack", SIGSEGV, false},     {"writetext", SIGSEGV, false},
-	{"cli", SIGSEGV, false},	     {"hlt", SIGSEGV, false},	     {"inout", SIGSEGV, false},       {"cr3", SIGSEGV, false},
-	{"ud2", SIGILL, false},	     {"div0", SIGFPE, false},	     {"stack", SIGSEGV, false},       {"malloc", 0, false},
-	{"storm", 0, true}, {"storm", 0, false},
+	{"badptr", 0, false},
+	{"readkernel", SIGSEGV, false},
+	{"writekernel", SIGSEGV, false},
+	{"null", SIGSEGV, false},
+	{"noncanon", SIGSEGV, false},
+	{"nx", SIGSEGV, false},
+	{"nxstack", SIGSEGV, false},
+	{"writetext", SIGSEGV, false},
+	{"cli", SIGSEGV, false},
+	{"hlt", SIGSEGV, false},
+	{"inout", SIGSEGV, false},
+	{"cr3", SIGSEGV, false},
+	{"ud2", SIGILL, false},
+	{"div0", SIGFPE, false},
+	{"stack", SIGSEGV, false},
+	{"malloc", 0, false},
+	{"storm", 0, true},
+	{"storm", 0, false},
 };
 
 static int run_case(const char *self, const struct expect *c, const char *only)
