@@ -5,6 +5,7 @@
  * at once (5 times within 5 s): then, as when it cannot start at all, the
  * kernel says why and falls back to the kernel monitor.
  *
+ * optios.init=monitor starts the kernel monitor instead of any program.
  * With optios.init (system tests), the program's end is reported as
  *   init: PATH exited with status N
  * (N: the exit code, or 128 + signal) and QEMU is ended through

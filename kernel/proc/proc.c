@@ -349,15 +349,11 @@ static int fault_signal(unsigned vector)
 	switch (vector) {
 	case 0: /* divide error */
 	case 16: /* x87 */
-	case 19: /* SIMD */
-		return SIGFPE;
-	case 6:
-		return SIGILL;
+	case 19: /* SIMD */ return SIGFPE;
+	case 6: return SIGILL;
 	case 1:
-	case 3:
-		return SIGTRAP;
-	default:
-		return SIGSEGV;
+	case 3: return SIGTRAP;
+	default: return SIGSEGV;
 	}
 }
 
@@ -365,9 +361,11 @@ static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t ad
 {
 	char line[192];
 	if (tf->vector == 14)
-		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name, p->pid,
-			  (unsigned long)addr,
-			  (tf->error & 16) ? "execute" : (tf->error & 2) ? "write" : "read",
+		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name,
+			  p->pid, (unsigned long)addr,
+			  (tf->error & 16)  ? "execute"
+			  : (tf->error & 2) ? "write"
+					    : "read",
 			  (tf->error & 1) ? "protection" : "not present", (unsigned long)tf->rip);
 	else
 		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
@@ -394,7 +392,8 @@ void proc_fault(struct trapframe *tf)
 		uint64_t pa;
 		unsigned fl = 0;
 		bool cow = present && write && vm_translate(p->space, addr, &pa, &fl) == 0 && (fl & VM_COW);
-		if ((cow || (!present && uaccess_in_stack(addr))) && uaccess_fault_in(p->space, addr, write) == 0)
+		if ((cow || (!present && uaccess_in_stack(addr))) &&
+		    uaccess_fault_in(p->space, addr, write) == 0)
 			return;
 	}
 	irq_enable();

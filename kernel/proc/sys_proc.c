@@ -71,10 +71,22 @@ long sys_set_robust_list(SYS_ARGS)
 	return 0;
 }
 
-long sys_getuid(SYS_ARGS) { return 0; }
-long sys_geteuid(SYS_ARGS) { return 0; }
-long sys_getgid(SYS_ARGS) { return 0; }
-long sys_getegid(SYS_ARGS) { return 0; }
+long sys_getuid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_geteuid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_getgid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_getegid(SYS_ARGS)
+{
+	return 0;
+}
 
 long sys_sched_yield(SYS_ARGS)
 {
@@ -92,10 +104,8 @@ long sys_arch_prctl(long code, long addr, SYS_ARGS_FROM2)
 		p->fs_base = (uint64_t)addr;
 		arch_set_fs_base(p->fs_base);
 		return 0;
-	case ARCH_GET_FS:
-		return copy_to_user((uptr)addr, &p->fs_base, sizeof p->fs_base);
-	default:
-		return -EINVAL;
+	case ARCH_GET_FS: return copy_to_user((uptr)addr, &p->fs_base, sizeof p->fs_base);
+	default: return -EINVAL;
 	}
 }
 
@@ -247,10 +257,11 @@ static void list_one(struct proc *p, void *arg)
 	struct list_state *st = arg;
 	if (st->count < st->max) {
 		struct optios_proc_info *o = &st->out[st->count];
-		static const uint32_t states[] = {
-			[PROC_EMBRYO] = OPTIOS_PROC_RUNNABLE, [PROC_RUNNABLE] = OPTIOS_PROC_RUNNABLE,
-			[PROC_RUNNING] = OPTIOS_PROC_RUNNING, [PROC_BLOCKED] = OPTIOS_PROC_BLOCKED,
-			[PROC_ZOMBIE] = OPTIOS_PROC_ZOMBIE};
+		static const uint32_t states[] = {[PROC_EMBRYO] = OPTIOS_PROC_RUNNABLE,
+						  [PROC_RUNNABLE] = OPTIOS_PROC_RUNNABLE,
+						  [PROC_RUNNING] = OPTIOS_PROC_RUNNING,
+						  [PROC_BLOCKED] = OPTIOS_PROC_BLOCKED,
+						  [PROC_ZOMBIE] = OPTIOS_PROC_ZOMBIE};
 		memset(o, 0, sizeof *o);
 		o->pid = p->pid;
 		o->ppid = p->parent ? p->parent->pid : 0;
