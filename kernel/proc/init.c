@@ -21,7 +21,6 @@
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
 
-#pragma weak tty_get
 
 #define INIT_PATH_MAX 128
 #define RESPAWN_BURST 5
@@ -43,7 +42,7 @@ static int start_init(void)
 {
 	char *argv[] = {init_path, NULL};
 	char *envp[] = {"PATH=/bin", "HOME=/", "TERM=linux", NULL};
-	struct tty *tty = tty_get ? tty_get(0) : NULL;
+	struct tty *tty = tty_get(0);
 	int pid = proc_spawn(init_path, argv, envp, NULL, tty);
 	if (pid > 0)
 		init_pid = pid;

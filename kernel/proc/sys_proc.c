@@ -19,10 +19,6 @@
 #include "kernel/tty/tty.h"
 #include "lib/lib.h"
 
-#pragma weak tty_count
-#pragma weak tty_get
-#pragma weak tty_busy
-#pragma weak tty_index
 
 #define WNOHANG 1
 #define ARCH_SET_GS 0x1001
@@ -205,8 +201,6 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 
 static struct tty *free_console(void)
 {
-	if (!tty_count || !tty_get || !tty_busy)
-		return NULL;
 	for (unsigned i = 0; i < tty_count(); i++)
 		if (tty_get(i) && !tty_busy(tty_get(i)))
 			return tty_get(i);
@@ -266,7 +260,7 @@ static void list_one(struct proc *p, void *arg)
 		o->pid = p->pid;
 		o->ppid = p->parent ? p->parent->pid : 0;
 		o->state = states[p->state];
-		o->console = p->tty && tty_index ? tty_index(p->tty) : UINT32_MAX;
+		o->console = p->tty ? tty_index(p->tty) : UINT32_MAX;
 		if (p->space)
 			vm_space_visit(p->space, count_page, &o->mem_pages);
 		o->cpu_ns = p->cpu_ns;
