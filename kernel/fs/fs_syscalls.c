@@ -39,6 +39,12 @@ static const char *cur_cwd(void)
 
 /* ---- arguments ---- */
 
+/* Linux's access_ok: the range lies in the user half (mapping is checked by the copy). */
+static bool user_range_ok(uptr p, size_t n)
+{
+	return p + n >= p && p + n <= VM_USER_END;
+}
+
 /* A path argument, copied into a kmalloc'd PATH_MAX buffer. */
 static long path_in(uptr up, char **out)
 {
@@ -188,7 +194,7 @@ static long rw(int fd, uptr ubuf, size_t count, bool wr, bool positioned, int64_
 	struct file *f = file_for(fd, wr);
 	if (!f)
 		return -EBADF;
-	long r = xfer(f, ubuf, count, wr, positioned, (uint64_t)pos);
+	long r = user_range_ok(ubuf, count) ? xfer(f, ubuf, count, wr, positioned, (uint64_t)pos) : -EFAULT;
 	file_put(f);
 	return r;
 }
@@ -473,16 +479,22 @@ long sys_readlink(SYS_ARGS)
 	return err ? err : -EINVAL;
 }
 
+/* The directory offset moves only if the records reach the user. */
 long sys_getdents64(SYS_ARGS)
 {
+	if (!user_range_ok((uptr)a1, (size_t)a2))
+		return -EFAULT;
 	struct file *f = fd_get(cur_fds(), (int)a0);
 	if (!f)
 		return -EBADF;
+	uint64_t off = f->off;
 	size_t len = MIN((size_t)a2, (size_t)DIRENT_CHUNK);
 	char *buf = f->ops->getdents ? kmalloc(len + 1) : NULL;
 	long r = !f->ops->getdents ? -ENOTDIR : !buf ? -ENOMEM : f->ops->getdents(f, buf, len);
-	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0)
+	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0) {
+		f->off = off;
 		r = -EFAULT;
+	}
 	kfree(buf);
 	file_put(f);
 	return r;

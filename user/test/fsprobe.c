@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
@@ -239,6 +240,10 @@ static void at_calls(void)
 	show("unlinkat n as file", unlinkat(dfd, "n", 0));
 	show("unlinkat n dir", unlinkat(dfd, "n", AT_REMOVEDIR));
 	show("renameat e/t -> t2", renameat(dfd, "e/t", dfd, "t2"));
+	/* regression: a getdents into a bad buffer moved the directory offset */
+	show("getdents bad buffer", syscall(SYS_getdents64, dfd, (void *)8, 4096));
+	char dents[512];
+	show("getdents after it", syscall(SYS_getdents64, dfd, dents, sizeof dents) > 0);
 	show("openat bad dirfd", openat(99, "x", O_RDONLY));
 	int ffd = open("g", O_RDONLY);
 	show("openat file dirfd", openat(ffd, "x", O_RDONLY));
