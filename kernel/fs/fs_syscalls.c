@@ -598,10 +598,12 @@ struct ioctl_cmd {
 };
 
 static const struct ioctl_cmd ioctl_cmds[] = {
-	{0x5401, 60, true}, /* TCGETS: struct termios */
-	{0x5402, 60, false}, /* TCSETS */
-	{0x5403, 60, false}, /* TCSETSW */
-	{0x5404, 60, false}, /* TCSETSF */
+	/* TCGETS/TCSETS*: the kernel's struct termios, 36 bytes (4 flag words,
+	 * c_line, 19 c_cc) as on Linux; musl's 60-byte struct starts with it. */
+	{0x5401, 36, true}, /* TCGETS */
+	{0x5402, 36, false}, /* TCSETS */
+	{0x5403, 36, false}, /* TCSETSW */
+	{0x5404, 36, false}, /* TCSETSF */
 	{0x540F, 4, true}, /* TIOCGPGRP */
 	{0x5410, 4, false}, /* TIOCSPGRP */
 	{0x5413, 8, true}, /* TIOCGWINSZ: struct winsize */
