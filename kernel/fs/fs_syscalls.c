@@ -180,8 +180,8 @@ static long xfer(struct file *f, uptr ubuf, size_t count, bool wr, bool position
 		if (r <= 0)
 			break;
 		done += (size_t)r;
-		if ((size_t)r < n)
-			break;
+		if ((size_t)r < n || (!wr && !positioned && !f->ops->pread))
+			break; /* short, or a console: one read returns what there is */
 	}
 	kfree(buf);
 	return done ? (long)done : r;

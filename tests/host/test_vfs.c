@@ -201,6 +201,12 @@ TEST(vfs_directories)
 	CHECK_EQ(vfs_rmdir("/data/m", "e/."), -EINVAL);
 	CHECK_EQ(vfs_rmdir("/data/m/e", ".."), -ENOTEMPTY);
 	CHECK_EQ(vfs_rmdir("/", "/"), -EBUSY);
+	/* regression: "f/." normalised to "f" and unlink removed the file */
+	CHECK_EQ(vfs_unlink("/data/m/e", "f/."), -ENOTDIR);
+	CHECK_EQ(vfs_rmdir("/data/m/e", "f/.."), -ENOTDIR);
+	CHECK_EQ(vfs_stat("/data/m/e", "f/.", &st), -ENOTDIR);
+	CHECK_EQ(vfs_unlink("/data/m", "e/."), -EISDIR);
+	CHECK_STR(get("/data/m/e/f"), "1");
 	CHECK_EQ(vfs_rename("/", "/data", "/", "/data2"), -EROFS);
 	CHECK_EQ(vfs_unlink("/", "/data/m/e/f"), 0);
 	CHECK_EQ(vfs_rmdir("/", "/data/m/e"), 0);

@@ -198,6 +198,14 @@ static void names(void)
 	show_stat("d/../d/./e//");
 	show_stat("./f");
 	show_stat("d/e/../../f");
+	/* ".." and "." after a file or a missing name (regression: lexical ".." hid these) */
+	show_stat("f/..");
+	show_stat("f/.");
+	show_stat("missing/../f");
+	show("unlink f/.", unlink("f/."));
+	show("rmdir f/..", rmdir("f/.."));
+	show("open missing/../f", open("missing/../f", O_RDONLY));
+	show("mkdir f/../x", mkdir("f/../x", 0755));
 	show("access f F_OK", access("f", F_OK));
 	show("access f R_OK|W_OK", access("f", R_OK | W_OK));
 	show("access missing", access("missing", F_OK));
