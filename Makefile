@@ -39,6 +39,7 @@ HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
 HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
+HOST_SRCS += kernel/tty/ldisc.c
 HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
@@ -119,6 +120,14 @@ EXTRA ?=
 $(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
 	@mkdir -p $(@D)
 	@echo "  MUSL    $<"
+	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
+
+# The compat test program built for the host Linux: tests/system/test_shell.py
+# compares its output with the same program's on OptiOS.
+all: $(BUILD)/host-compat
+$(BUILD)/host-compat: user/test/compat.c
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
 
 # The image is rebuilt when any input changes (EXTRA's contents included).

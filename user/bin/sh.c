@@ -1,0 +1,817 @@
+/*
+ * sh - the OptiOS shell: the first foreground program.
+ *
+ * Theory of operation. The shell is one loop: read a line, split it into
+ * words, run it, remember its status in $?. Three layers:
+ *
+ *   line editor   On a terminal, input is read in raw mode (no echo, no line
+ *                 discipline, no signals) and the shell edits the line itself:
+ *                 struct editor holds the text and the cursor, history holds
+ *                 the last HIST_MAX lines (oldest first). Invariant: 0 <= pos
+ *                 <= len < LINE_MAX and buf[len] == 0; what is on the screen
+ *                 after the prompt is buf, with the terminal cursor at pos.
+ *                 When input is not a terminal, lines are read as they come.
+ *   words         parse_line() turns the line into argv (quotes, backslashes,
+ *                 $? expanded) and up to one redirection per direction. Words
+ *                 are copied into struct cmd's own storage, never into the line.
+ *   execution     Builtins run in the shell; anything else is a program started
+ *                 with optios_spawn() (posix_spawn() on a host without it) and
+ *                 waited for. Redirections are applied to the shell's own
+ *                 descriptors 0/1 around the command (the child inherits 0-2)
+ *                 and always put back, so the shell never loses its terminal.
+ *
+ * The terminal is back in its normal (cooked) mode while a program runs, so
+ * the program gets the console's line editing and Ctrl+C ends it, not us.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <optios.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define LINE_MAX_ 1024
+#define HIST_MAX 50
+#define ARGS_MAX 64
+
+extern char **environ;
+
+static int last_status; /* $? */
+static bool interactive; /* stdin is a terminal: prompt, raw-mode editing if it can */
+static struct termios cooked; /* the terminal's mode when we started */
+
+/* ---- output helpers ---- */
+
+static void out(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void outs(const char *s)
+{
+	out(s, strlen(s));
+}
+
+/* ---- terminal modes ---- */
+
+/* Returns false when the terminal cannot do raw mode (then lines come cooked). */
+static bool term_raw(void)
+{
+	struct termios t = cooked;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
+	t.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	return tcsetattr(0, TCSANOW, &t) == 0;
+}
+
+static void term_cooked(void)
+{
+	tcsetattr(0, TCSANOW, &cooked);
+}
+
+/* ---- history ---- */
+
+static char *history[HIST_MAX];
+static int hist_count;
+
+static void hist_add(const char *line)
+{
+	if (line[0] == 0 || (hist_count > 0 && strcmp(history[hist_count - 1], line) == 0))
+		return;
+	char *copy = strdup(line);
+	if (!copy)
+		return;
+	if (hist_count == HIST_MAX) {
+		free(history[0]);
+		memmove(history, history + 1, (HIST_MAX - 1) * sizeof history[0]);
+		hist_count--;
+	}
+	history[hist_count++] = copy;
+}
+
+/* ---- the line editor ---- */
+
+enum key {
+	K_NONE = 256,
+	K_LEFT,
+	K_RIGHT,
+	K_UP,
+	K_DOWN,
+	K_HOME,
+	K_END,
+	K_DELETE,
+	K_EOF,
+};
+
+struct editor {
+	char buf[LINE_MAX_];
+	int len, pos;
+	int hist_pos; /* hist_count: the line being typed */
+	char saved[LINE_MAX_]; /* the line being typed while browsing history */
+};
+
+static int read_byte(void)
+{
+	unsigned char c;
+	ssize_t n;
+	for (;;) {
+		n = read(0, &c, 1);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			break;
+		if (errno == EAGAIN) /* a program ended leaving stdin non-blocking */
+			fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
+	}
+	return n == 1 ? c : -1;
+}
+
+/* ESC [ n ~: Home (1, 7), Delete (3), End (4, 8). */
+static int tilde_key(int num)
+{
+	switch (num) {
+	case 1:
+	case 7: return K_HOME;
+	case 3: return K_DELETE;
+	case 4:
+	case 8: return K_END;
+	}
+	return K_NONE;
+}
+
+/* Reads one key: a byte, or an escape sequence (ESC [ x, ESC [ n ~, ESC O x) as
+ * a K_ code. Unknown sequences become K_NONE. */
+static int read_key(void)
+{
+	int c = read_byte();
+	if (c < 0)
+		return K_EOF;
+	if (c != 0x1b)
+		return c;
+	int c1 = read_byte();
+	if (c1 != '[' && c1 != 'O')
+		return K_NONE;
+	int c2 = read_byte(), num = 0;
+	while (c2 >= '0' && c2 <= '9') {
+		num = num * 10 + (c2 - '0');
+		c2 = read_byte();
+	}
+	switch (c2) {
+	case 'A': return K_UP;
+	case 'B': return K_DOWN;
+	case 'C': return K_RIGHT;
+	case 'D': return K_LEFT;
+	case 'H': return K_HOME;
+	case 'F': return K_END;
+	case '~': return tilde_key(num);
+	}
+	return K_NONE;
+}
+
+/* Redraws from column `from` of the line to its end, clears what was left
+ * over, and puts the terminal cursor back at e->pos. */
+static void redraw_from(struct editor *e, int from)
+{
+	char seq[16];
+	out(e->buf + from, (size_t)(e->len - from));
+	outs("\x1b[K");
+	if (e->len > e->pos) {
+		snprintf(seq, sizeof seq, "\x1b[%dD", e->len - e->pos);
+		outs(seq);
+	}
+}
+
+static void move_to(struct editor *e, int pos)
+{
+	char seq[16];
+	if (pos < e->pos)
+		snprintf(seq, sizeof seq, "\x1b[%dD", e->pos - pos);
+	else if (pos > e->pos)
+		snprintf(seq, sizeof seq, "\x1b[%dC", pos - e->pos);
+	else
+		return;
+	outs(seq);
+	e->pos = pos;
+}
+
+/* Replaces the whole line with text (history browsing, Ctrl+U). */
+static void set_line(struct editor *e, const char *text)
+{
+	move_to(e, 0);
+	snprintf(e->buf, sizeof e->buf, "%s", text);
+	e->len = e->pos = (int)strlen(e->buf);
+	redraw_from(e, 0);
+}
+
+static void insert_char(struct editor *e, char c)
+{
+	if (e->len >= LINE_MAX_ - 1)
+		return;
+	memmove(e->buf + e->pos + 1, e->buf + e->pos, (size_t)(e->len - e->pos + 1));
+	e->buf[e->pos] = c;
+	e->len++;
+	e->pos++;
+	if (e->pos == e->len)
+		out(&c, 1);
+	else
+		redraw_from(e, e->pos - 1);
+}
+
+static void delete_at(struct editor *e, int at)
+{
+	if (at < 0 || at >= e->len)
+		return;
+	memmove(e->buf + at, e->buf + at + 1, (size_t)(e->len - at));
+	e->len--;
+	if (at < e->pos) {
+		outs("\b");
+		e->pos--;
+	}
+	redraw_from(e, e->pos);
+}
+
+static void browse_history(struct editor *e, int dir)
+{
+	int to = e->hist_pos + dir;
+	if (to < 0 || to > hist_count)
+		return;
+	if (e->hist_pos == hist_count)
+		snprintf(e->saved, sizeof e->saved, "%s", e->buf);
+	e->hist_pos = to;
+	set_line(e, to == hist_count ? e->saved : history[to]);
+}
+
+/* Applies one key. Returns 1 when the line is complete, -1 at end of input,
+ * 0 to go on. */
+static int edit_key(struct editor *e, int k)
+{
+	switch (k) {
+	case '\r':
+	case '\n': outs("\r\n"); return 1;
+	case K_EOF: return -1;
+	case 4: /* Ctrl+D: end of input on an empty line, else delete */
+		if (e->len == 0)
+			return -1;
+		delete_at(e, e->pos);
+		break;
+	case 3: /* Ctrl+C: drop the line */
+		outs("^C\r\n");
+		e->len = e->pos = 0;
+		e->buf[0] = 0;
+		return 1;
+	case 127:
+	case '\b': delete_at(e, e->pos - 1); break;
+	case K_DELETE: delete_at(e, e->pos); break;
+	case K_LEFT:
+		if (e->pos > 0)
+			move_to(e, e->pos - 1);
+		break;
+	case K_RIGHT:
+		if (e->pos < e->len)
+			move_to(e, e->pos + 1);
+		break;
+	case K_HOME:
+	case 1: move_to(e, 0); break;
+	case K_END:
+	case 5: move_to(e, e->len); break;
+	case 21: set_line(e, ""); break; /* Ctrl+U */
+	case K_UP: browse_history(e, -1); break;
+	case K_DOWN: browse_history(e, 1); break;
+	default:
+		if (k >= 32 && k < 127)
+			insert_char(e, (char)k);
+	}
+	return 0;
+}
+
+/* Reads a line without a terminal: bytes up to a newline. NULL at the end. */
+static char *read_plain_line(char *buf, size_t size)
+{
+	size_t n = 0;
+	int c;
+	while ((c = read_byte()) >= 0 && c != '\n')
+		if (n + 1 < size)
+			buf[n++] = (char)c;
+	if (c < 0 && n == 0)
+		return NULL;
+	buf[n] = 0;
+	return buf;
+}
+
+/* Shows the prompt and reads one line into buf. Returns NULL at end of input. */
+static char *read_line(char *buf, size_t size)
+{
+	char cwd[256], prompt[300];
+	if (!getcwd(cwd, sizeof cwd))
+		strcpy(cwd, "?");
+	snprintf(prompt, sizeof prompt, "%s$ ", cwd);
+	if (!interactive)
+		return read_plain_line(buf, size);
+	bool raw = term_raw(); /* before the prompt: nothing typed after it gets echoed */
+	outs(prompt);
+	if (!raw)
+		return read_plain_line(buf, size);
+	static struct editor e;
+	e.len = e.pos = 0;
+	e.buf[0] = 0;
+	e.hist_pos = hist_count;
+	int r;
+	while ((r = edit_key(&e, read_key())) == 0)
+		;
+	term_cooked();
+	if (r < 0) {
+		outs("\r\n");
+		return NULL;
+	}
+	snprintf(buf, size, "%s", e.buf);
+	return buf;
+}
+
+/* ---- words and redirections ---- */
+
+struct cmd {
+	char *argv[ARGS_MAX + 1];
+	int argc;
+	char *out_path, *in_path; /* NULL: none */
+	bool append;
+	char store[LINE_MAX_ * 2]; /* the words, NUL-separated */
+	size_t used;
+};
+
+static bool put_char(struct cmd *c, char ch)
+{
+	if (c->used + 1 >= sizeof c->store)
+		return false;
+	c->store[c->used++] = ch;
+	return true;
+}
+
+static bool put_status(struct cmd *c)
+{
+	char num[16];
+	snprintf(num, sizeof num, "%d", last_status);
+	for (char *p = num; *p; p++)
+		if (!put_char(c, *p))
+			return false;
+	return true;
+}
+
+/* Reads one word starting at *sp into c->store; advances *sp. Returns the
+ * word, or NULL with *err set on an unfinished quote. */
+static char *read_word(struct cmd *c, const char **sp, const char **err)
+{
+	const char *s = *sp;
+	char *word = c->store + c->used;
+	char quote = 0;
+	for (; *s && (quote || (*s != ' ' && *s != '\t' && *s != '>' && *s != '<')); s++) {
+		bool ok = true;
+		if (quote == '\'' && *s != '\'')
+			ok = put_char(c, *s);
+		else if (*s == quote)
+			quote = 0;
+		else if (!quote && (*s == '\'' || *s == '"'))
+			quote = *s;
+		else if (*s == '$' && s[1] == '?') {
+			ok = put_status(c);
+			s++;
+		} else if (*s == '\\' && s[1] && (!quote || strchr("\"\\$", s[1])))
+			ok = put_char(c, *++s);
+		else
+			ok = put_char(c, *s);
+		if (!ok) {
+			*err = "line too long";
+			return NULL;
+		}
+	}
+	if (quote) {
+		*err = "unfinished quote";
+		return NULL;
+	}
+	put_char(c, 0);
+	*sp = s;
+	return word;
+}
+
+/* Splits line into c. Returns NULL, or an error message. */
+static const char *parse_line(const char *s, struct cmd *c)
+{
+	const char *err = NULL;
+	memset(c, 0, offsetof(struct cmd, store));
+	c->used = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			return NULL;
+		char **target = NULL;
+		if (*s == '>') {
+			c->append = s[1] == '>';
+			s += c->append ? 2 : 1;
+			target = &c->out_path;
+		} else if (*s == '<') {
+			s++;
+			target = &c->in_path;
+		}
+		while (target && (*s == ' ' || *s == '\t'))
+			s++;
+		if (target && (!*s || *s == '>' || *s == '<'))
+			return "redirection without a file name";
+		char *w = read_word(c, &s, &err);
+		if (!w)
+			return err;
+		if (target)
+			*target = w;
+		else if (c->argc == ARGS_MAX)
+			return "too many arguments";
+		else
+			c->argv[c->argc++] = w;
+	}
+}
+
+/* ---- redirection ---- */
+
+struct saved_fds {
+	int fd[2]; /* copies of 0 and 1, or -1 */
+};
+
+/* Opens path onto descriptor target, keeping the old one in *sv. */
+static int redirect(int target, const char *path, int flags, struct saved_fds *sv)
+{
+	int fd = open(path, flags, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "sh: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	sv->fd[target] = dup(target);
+	dup2(fd, target);
+	close(fd);
+	return 0;
+}
+
+static void restore_fds(struct saved_fds *sv)
+{
+	fflush(stdout);
+	for (int i = 0; i < 2; i++)
+		if (sv->fd[i] >= 0) {
+			dup2(sv->fd[i], i);
+			close(sv->fd[i]);
+			sv->fd[i] = -1;
+		}
+}
+
+static int apply_redirections(struct cmd *c, struct saved_fds *sv)
+{
+	sv->fd[0] = sv->fd[1] = -1;
+	if (c->in_path && redirect(0, c->in_path, O_RDONLY, sv) < 0)
+		return -1;
+	int flags = O_WRONLY | O_CREAT | (c->append ? O_APPEND : O_TRUNC);
+	if (c->out_path && redirect(1, c->out_path, flags, sv) < 0) {
+		restore_fds(sv);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- running programs ---- */
+
+static const char *bin_dir(void)
+{
+	const char *d = getenv("OPTIOS_BIN"); /* for testing on a host */
+	return d ? d : "/bin";
+}
+
+/* Starts argv[0] (a path, or a name in the bin directory). Returns the pid or
+ * a negative errno. */
+static int spawn(char **argv, unsigned flags)
+{
+	char path[512];
+	if (strchr(argv[0], '/'))
+		snprintf(path, sizeof path, "%s", argv[0]);
+	else
+		snprintf(path, sizeof path, "%s/%s", bin_dir(), argv[0]);
+	int pid = optios_spawn(path, argv, environ, flags);
+	if (pid >= 0)
+		return pid;
+	if (errno != ENOSYS)
+		return -errno;
+	if (flags)
+		return -ENOSYS;
+	if (access(path, X_OK) < 0) /* posix_spawn reports this late, in the child */
+		return -errno;
+	posix_spawnattr_t attr; /* the child gets Ctrl+C back */
+	sigset_t def;
+	sigemptyset(&def);
+	sigaddset(&def, SIGINT);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+	int err = posix_spawn(&pid, path, NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	return err ? -err : pid;
+}
+
+static void report_spawn_error(const char *name, int err)
+{
+	if (err == -ENOENT) {
+		fprintf(stderr, "sh: %s: command not found (try help)\n", name);
+		last_status = 127;
+	} else {
+		fprintf(stderr, "sh: %s: %s\n", name, strerror(-err));
+		last_status = 126;
+	}
+}
+
+static void run_program(struct cmd *c)
+{
+	fflush(stdout);
+	int pid = spawn(c->argv, 0);
+	if (pid < 0) {
+		report_spawn_error(c->argv[0], pid);
+		return;
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "sh: waitpid: %s\n", strerror(errno));
+			last_status = 1;
+			return;
+		}
+	const char *slash = strrchr(c->argv[0], '/'), *name = slash ? slash + 1 : c->argv[0];
+	if (WIFSIGNALED(st)) {
+		last_status = 128 + WTERMSIG(st);
+		fprintf(stderr, "%s: killed by signal %d\n", name, WTERMSIG(st));
+	} else {
+		last_status = WEXITSTATUS(st);
+		if (last_status)
+			fprintf(stderr, "%s: exited with status %d\n", name, last_status);
+	}
+}
+
+/* ---- builtins ---- */
+
+struct builtin {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static int bi_help(int argc, char **argv);
+
+static int bi_cd(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "/";
+	if (argc > 2) {
+		fprintf(stderr, "usage: cd [DIR]\n");
+		return 2;
+	}
+	if (chdir(dir) < 0) {
+		fprintf(stderr, "cd: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int bi_pwd(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	char cwd[512];
+	if (!getcwd(cwd, sizeof cwd)) {
+		fprintf(stderr, "pwd: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%s\n", cwd);
+	return 0;
+}
+
+static int bi_exit(int argc, char **argv)
+{
+	fflush(stdout);
+	exit(argc > 1 ? atoi(argv[1]) : last_status);
+}
+
+static int bi_echo(int argc, char **argv)
+{
+	int i = 1;
+	bool newline = true;
+	if (argc > 1 && strcmp(argv[1], "-n") == 0) {
+		newline = false;
+		i++;
+	}
+	for (; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	if (newline)
+		printf("\n");
+	return 0;
+}
+
+static int bi_history(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (int i = 0; i < hist_count; i++)
+		printf("%3d  %s\n", i + 1, history[i]);
+	return 0;
+}
+
+/* The console (1-based) pid runs on, or 0 when unknown. */
+static unsigned console_of(int pid)
+{
+	static struct optios_proc_info procs[64];
+	long n = optios_proc_list(procs, 64);
+	for (long i = 0; i < n && i < 64; i++)
+		if (procs[i].pid == pid && procs[i].console != UINT32_MAX)
+			return procs[i].console + 1;
+	return 0;
+}
+
+/* Collects programs begun with start that have ended, so none stays a zombie. */
+static void reap_started(void)
+{
+	int st, pid;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (WIFSIGNALED(st))
+			printf("[pid %d ended by signal %d]\n", pid, WTERMSIG(st));
+		else
+			printf("[pid %d exited with status %d]\n", pid, WEXITSTATUS(st));
+	}
+}
+
+static int bi_start(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: start PROGRAM [ARGS...]\n");
+		return 2;
+	}
+	int pid = spawn(argv + 1, OPTIOS_SPAWN_NEW_CONSOLE);
+	if (pid == -EBUSY) {
+		struct optios_console_info ci;
+		unsigned max = optios_console_info(&ci) == 0 ? ci.count : 1;
+		fprintf(stderr, "no free console: foreground.max is %u (set in /etc/kernel.conf)\n", max);
+		return 1;
+	}
+	if (pid < 0) {
+		report_spawn_error(argv[1], pid);
+		return last_status;
+	}
+	printf("started %s (pid %d) on console %u; Alt+F%u or \"console %u\" shows it\n", argv[1], pid,
+	       console_of(pid), console_of(pid), console_of(pid));
+	return 0;
+}
+
+static int bi_console(int argc, char **argv)
+{
+	struct optios_console_info ci;
+	if (optios_console_info(&ci) < 0) {
+		fprintf(stderr, "console: %s\n", strerror(errno));
+		return 1;
+	}
+	if (argc < 2) {
+		printf("console %u of %u (showing %u)\n", ci.current + 1, ci.count, ci.active + 1);
+		return 0;
+	}
+	char *end;
+	long n = strtol(argv[1], &end, 10);
+	if (*end || n < 1 || n > (long)ci.count) {
+		fprintf(stderr, "usage: console N (1..%u)\n", ci.count);
+		return 2;
+	}
+	if (optios_console_switch((unsigned)(n - 1)) < 0) {
+		fprintf(stderr, "console: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static const struct builtin builtins[] = {
+	{"cd", bi_cd, "cd [DIR]: change the working directory (default /)"},
+	{"pwd", bi_pwd, "pwd: print the working directory"},
+	{"echo", bi_echo, "echo [-n] WORDS: print the words"},
+	{"exit", bi_exit, "exit [STATUS]: leave the shell"},
+	{"help", bi_help, "help: list every command"},
+	{"history", bi_history, "history: the last 50 lines typed (up/down arrows recall them)"},
+	{"start", bi_start, "start PROGRAM [ARGS]: run a program on a free console"},
+	{"console", bi_console, "console [N]: show console N (as Alt+FN), or which one this is"},
+};
+
+/* One line for each program in /bin; programs missing here still show up. */
+static const struct {
+	const char *name, *help;
+} program_help[] = {
+	{"cat", "cat FILE...: print files"},
+	{"clock", "clock: an analog clock on the screen (any key or Ctrl+C ends it)"},
+	{"echo", "echo WORDS: print the words"},
+	{"hello", "hello [WORDS]: greet (the SDK example)"},
+	{"ls", "ls [-l] [PATH...]: list directories"},
+	{"mem", "mem: memory in use and free"},
+	{"mkdir", "mkdir [-p] DIR...: make directories"},
+	{"mv", "mv FROM TO: rename or move a file or directory"},
+	{"poweroff", "poweroff: turn the machine off"},
+	{"ps", "ps: list processes"},
+	{"reboot", "reboot: restart the machine"},
+	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
+	{"sh", "sh: this shell"},
+	{"uptime", "uptime: time since boot"},
+};
+
+static const char *describe_program(const char *name)
+{
+	for (size_t i = 0; i < sizeof program_help / sizeof program_help[0]; i++)
+		if (strcmp(program_help[i].name, name) == 0)
+			return program_help[i].help;
+	return NULL;
+}
+
+static int bi_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("Builtins:\n");
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		printf("  %s\n", builtins[i].help);
+	printf("Programs in %s:\n", bin_dir());
+	struct dirent **names;
+	int n = scandir(bin_dir(), &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		const char *h = describe_program(name);
+		if (name[0] != '.')
+			printf(h ? "  %s\n" : "  %s: (no description)\n", h ? h : name);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	printf("Keys: left/right, Home/End, Ctrl+A/E/U, up/down history; Ctrl+C ends a program.\n"
+	       "Quotes '...' \"...\", \\ escapes, > file, >> file, < file; $? is the last status.\n");
+	return 0;
+}
+
+static const struct builtin *find_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			return &builtins[i];
+	return NULL;
+}
+
+/* ---- the loop ---- */
+
+static void run_line(const char *line)
+{
+	static struct cmd c;
+	const char *err = parse_line(line, &c);
+	if (err) {
+		fprintf(stderr, "sh: %s\n", err);
+		last_status = 2;
+		return;
+	}
+	if (c.argc == 0 && !c.out_path && !c.in_path)
+		return;
+	struct saved_fds sv;
+	if (apply_redirections(&c, &sv) < 0) {
+		last_status = 1;
+		return;
+	}
+	const struct builtin *b = c.argc ? find_builtin(c.argv[0]) : NULL;
+	if (b)
+		last_status = b->run(c.argc, c.argv);
+	else if (c.argc)
+		run_program(&c);
+	else
+		last_status = 0; /* "> file" alone creates it */
+	restore_fds(&sv);
+}
+
+int main(int argc, char **argv)
+{
+	static char line[LINE_MAX_];
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		run_line(argv[2]);
+		return last_status;
+	}
+	signal(SIGINT, SIG_IGN); /* Ctrl+C is for the program we wait for */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	interactive = isatty(0) && tcgetattr(0, &cooked) == 0;
+	while (reap_started(), read_line(line, sizeof line)) {
+		if (interactive)
+			hist_add(line);
+		run_line(line);
+		fflush(stdout);
+	}
+	return last_status;
+}
