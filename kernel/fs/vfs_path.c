@@ -208,7 +208,7 @@ static int dotted_check(const struct npath *np, bool dir)
 }
 
 /* rmdir (dir true) and unlink. */
-static int remove(const char *cwd, const char *path, bool dir)
+static int remove_entry(const char *cwd, const char *path, bool dir)
 {
 	struct npath np;
 	struct vnode *parent;
@@ -232,12 +232,12 @@ static int remove(const char *cwd, const char *path, bool dir)
 
 int vfs_rmdir(const char *cwd, const char *path)
 {
-	return remove(cwd, path, true);
+	return remove_entry(cwd, path, true);
 }
 
 int vfs_unlink(const char *cwd, const char *path)
 {
-	return remove(cwd, path, false);
+	return remove_entry(cwd, path, false);
 }
 
 int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
