@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "arch.h"
+#include "lib/date.h"
 #include "lib/lib.h"
 
 #define MSR_STAR 0xC0000081
@@ -102,16 +103,6 @@ static uint8_t cmos_read(uint8_t reg)
 	return inb(CMOS_DATA);
 }
 
-static uint64_t days_from_civil(uint64_t y, unsigned m, unsigned d)
-{
-	/* days since 1970-01-01 for a Gregorian date, y >= 1970 */
-	y -= m <= 2;
-	uint64_t era = y / 400, yoe = y - era * 400;
-	uint64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	uint64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static unsigned bcd(uint8_t v, bool binary)
 {
 	return binary ? v : (v & 0x0F) + (v >> 4) * 10;
@@ -132,12 +123,15 @@ uint64_t arch_rtc_read_unix(void)
 	} while (memcmp(r, again, sizeof r) != 0 && ++tries < 5);
 	uint8_t status_b = cmos_read(0x0B);
 	bool binary = status_b & 0x04, h24 = status_b & 0x02;
-	unsigned sec = bcd(r[0], binary), min = bcd(r[1], binary);
-	unsigned hour = bcd(r[2] & 0x7F, binary), day = bcd(r[3], binary);
-	unsigned mon = bcd(r[4], binary), year = bcd(r[5], binary) + 2000;
+	struct date d = {
+		.year = bcd(r[5], binary) + 2000,
+		.month = bcd(r[4], binary),
+		.day = bcd(r[3], binary),
+		.hour = bcd(r[2] & 0x7F, binary),
+		.min = bcd(r[1], binary),
+		.sec = bcd(r[0], binary),
+	};
 	if (!h24 && (r[2] & 0x80))
-		hour = (hour % 12) + 12;
-	if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
-		return 0;
-	return days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+		d.hour = (d.hour % 12) + 12;
+	return date_valid(&d) ? date_to_unix(&d) : 0;
 }

@@ -69,8 +69,8 @@ static int map_segment(struct vm_space *s, const uint8_t *image, const struct el
 			return -ENOMEM;
 		uint64_t lo = MAX(va, seg->vaddr), hi = MIN(va + PAGE_SIZE, file_end);
 		if (lo < hi)
-			memcpy((uint8_t *)phys_to_virt(pa) + (lo - va), image + seg->offset + (lo - seg->vaddr),
-			       hi - lo);
+			memcpy((uint8_t *)phys_to_virt(pa) + (lo - va),
+			       image + seg->offset + (lo - seg->vaddr), hi - lo);
 		int err = vm_map(s, va, pa, seg_rights(seg->flags));
 		if (err) {
 			pmm_free(pa);
@@ -140,11 +140,21 @@ static int build_stack(struct vm_space *s, const struct elf_image *img, const ch
 	err = err ?: push_strings(s, &sp, argv, argc, vec + 1);
 	vec[0] = argc;
 	uint64_t *aux = vec + 1 + argc + 1 + envc + 1;
-	uint64_t pairs[][2] = {
-		{AT_PHDR, img->phdr_vaddr}, {AT_PHENT, ELF_PHENT_SIZE}, {AT_PHNUM, img->phnum},
-		{AT_PAGESZ, PAGE_SIZE}, {AT_ENTRY, img->entry}, {AT_UID, 0}, {AT_EUID, 0}, {AT_GID, 0},
-		{AT_EGID, 0}, {AT_HWCAP, 0}, {AT_CLKTCK, 100}, {AT_SECURE, 0}, {AT_RANDOM, random_at},
-		{AT_EXECFN, execfn}, {AT_NULL, 0}};
+	uint64_t pairs[][2] = {{AT_PHDR, img->phdr_vaddr},
+			       {AT_PHENT, ELF_PHENT_SIZE},
+			       {AT_PHNUM, img->phnum},
+			       {AT_PAGESZ, PAGE_SIZE},
+			       {AT_ENTRY, img->entry},
+			       {AT_UID, 0},
+			       {AT_EUID, 0},
+			       {AT_GID, 0},
+			       {AT_EGID, 0},
+			       {AT_HWCAP, 0},
+			       {AT_CLKTCK, 100},
+			       {AT_SECURE, 0},
+			       {AT_RANDOM, random_at},
+			       {AT_EXECFN, execfn},
+			       {AT_NULL, 0}};
 	_Static_assert(ARRAY_SIZE(pairs) <= AUXV_PAIRS, "auxv room");
 	memcpy(aux, pairs, sizeof pairs);
 	sp = ALIGN_DOWN(sp - words * sizeof(uint64_t), 16);

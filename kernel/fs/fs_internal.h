@@ -125,6 +125,9 @@ int vn_lookup(const char *path, struct vnode **out);
 /* Resolves all but the last component: the parent directory and the last
  * name (pointing into path). -EEXIST for "/" itself. */
 int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, size_t *namelen);
+/* Checks that the components of path before its last are directories (cwd:
+ * where a relative path starts). 0, -ENOENT, -ENOTDIR. */
+int vn_prefix_check(const char *cwd, const char *path, size_t len);
 /* The child of dir called name (following a mount), or NULL. */
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen);
 /* A new directory entry; checks read-only, existence, space. */

@@ -39,6 +39,12 @@ static const char *cur_cwd(void)
 
 /* ---- arguments ---- */
 
+/* Linux's access_ok: the range lies in the user half (mapping is checked by the copy). */
+static bool user_range_ok(uptr p, size_t n)
+{
+	return p + n >= p && p + n <= VM_USER_END;
+}
+
 /* A path argument, copied into a kmalloc'd PATH_MAX buffer. */
 static long path_in(uptr up, char **out)
 {
@@ -185,8 +191,8 @@ static long xfer(struct file *f, uptr ubuf, size_t count, bool wr, bool position
 		if (r <= 0)
 			break;
 		done += (size_t)r;
-		if ((size_t)r < n)
-			break;
+		if ((size_t)r < n || (!wr && !positioned && !f->ops->pread))
+			break; /* short, or a console: one read returns what there is */
 	}
 	kfree(buf);
 	return done ? (long)done : r;
@@ -199,7 +205,7 @@ static long rw(int fd, uptr ubuf, size_t count, bool wr, bool positioned, int64_
 	struct file *f = file_for(fd, wr);
 	if (!f)
 		return -EBADF;
-	long r = xfer(f, ubuf, count, wr, positioned, (uint64_t)pos);
+	long r = user_range_ok(ubuf, count) ? xfer(f, ubuf, count, wr, positioned, (uint64_t)pos) : -EFAULT;
 	file_put(f);
 	return r;
 }
@@ -484,16 +490,22 @@ long sys_readlink(SYS_ARGS)
 	return err ? err : -EINVAL;
 }
 
+/* The directory offset moves only if the records reach the user. */
 long sys_getdents64(SYS_ARGS)
 {
+	if (!user_range_ok((uptr)a1, (size_t)a2))
+		return -EFAULT;
 	struct file *f = fd_get(cur_fds(), (int)a0);
 	if (!f)
 		return -EBADF;
+	uint64_t off = f->off;
 	size_t len = MIN((size_t)a2, (size_t)DIRENT_CHUNK);
 	char *buf = f->ops->getdents ? kmalloc(len + 1) : NULL;
 	long r = !f->ops->getdents ? -ENOTDIR : !buf ? -ENOMEM : f->ops->getdents(f, buf, len);
-	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0)
+	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0) {
+		f->off = off;
 		r = -EFAULT;
+	}
 	kfree(buf);
 	file_put(f);
 	return r;
@@ -597,10 +609,12 @@ struct ioctl_cmd {
 };
 
 static const struct ioctl_cmd ioctl_cmds[] = {
-	{0x5401, 60, true}, /* TCGETS: struct termios */
-	{0x5402, 60, false}, /* TCSETS */
-	{0x5403, 60, false}, /* TCSETSW */
-	{0x5404, 60, false}, /* TCSETSF */
+	/* TCGETS/TCSETS*: the kernel's struct termios, 36 bytes (4 flag words,
+	 * c_line, 19 c_cc) as on Linux; musl's 60-byte struct starts with it. */
+	{0x5401, 36, true}, /* TCGETS */
+	{0x5402, 36, false}, /* TCSETS */
+	{0x5403, 36, false}, /* TCSETSW */
+	{0x5404, 36, false}, /* TCSETSF */
 	{0x540F, 4, true}, /* TIOCGPGRP */
 	{0x5410, 4, false}, /* TIOCSPGRP */
 	{0x5413, 8, true}, /* TIOCGWINSZ: struct winsize */

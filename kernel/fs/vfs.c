@@ -522,3 +522,39 @@ int vn_path(struct vnode *v, char *out, size_t outsz)
 	memmove(out, out + pos, len + 1);
 	return (int)len;
 }
+
+/*
+ * What the lexical normalisation cannot see: walks path (as written, from
+ * cwd or the root) and checks that every component but the last names an
+ * existing directory, so "file/..", "file/." and "missing/../x" fail as on
+ * Linux (-ENOTDIR, -ENOENT) instead of naming the directory around them.
+ */
+int vn_prefix_check(const char *cwd, const char *path, size_t len)
+{
+	struct vnode *v, *named;
+	const char *name, *next;
+	size_t nlen, nextlen;
+	struct path_iter it;
+	int err = vn_lookup(len && path[0] == '/' ? "/" : cwd, &v);
+	if (err)
+		return err;
+	path_iter_init(&it, path, len);
+	if (!path_iter_next(&it, &name, &nlen))
+		return 0;
+	for (;;) {
+		if (!vn_is_dir(v))
+			return -ENOTDIR;
+		if (!path_iter_next(&it, &next, &nextlen))
+			return 0; /* the last component is the operation's business */
+		if (nlen == 2 && name[0] == '.' && name[1] == '.') {
+			struct vnode *p = path_parent(v, &named);
+			v = p ? p : v;
+		} else if (!(nlen == 1 && name[0] == '.')) {
+			v = vn_child(v, name, nlen);
+			if (!v)
+				return -ENOENT;
+		}
+		name = next;
+		nlen = nextlen;
+	}
+}

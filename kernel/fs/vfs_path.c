@@ -14,7 +14,7 @@
 /* A path made absolute and normal, in a kmalloc'd PATH_MAX buffer. */
 struct npath {
 	char *p;
-	bool dir_only; /* written with a trailing slash */
+	bool dir_only; /* written "x/", "x/." or "x/..": must be a directory */
 	int last_dots; /* last component written "." (1) or ".." (2) */
 };
 
@@ -35,6 +35,14 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 		np->p = NULL;
 		return n == -ERANGE ? -ENAMETOOLONG : n;
 	}
+	uint64_t lk = fs_lock();
+	int err = vn_prefix_check(cwd, path, len);
+	fs_unlock(lk);
+	if (err) {
+		kfree(np->p);
+		np->p = NULL;
+		return err;
+	}
 	np->dir_only = len > 0 && path[len - 1] == '/';
 	size_t s = len;
 	while (s > 0 && path[s - 1] != '/')
@@ -43,6 +51,8 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 		np->last_dots = 1;
 	else if (len - s == 2 && path[s] == '.' && path[s + 1] == '.')
 		np->last_dots = 2;
+	if (np->last_dots) /* "f/." names no file: f must be a directory */
+		np->dir_only = true;
 	return 0;
 }
 
@@ -184,11 +194,24 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
 	return err;
 }
 
+/* rmdir and unlink of a path written "x/", "x/." or "x/..": x must be a
+ * directory, and only "x/" may be removed (by rmdir), as on Linux. */
+static int dotted_check(const struct npath *np, bool dir)
+{
+	struct vnode *v;
+	int err = lookup(np, &v);
+	if (err)
+		return err;
+	if (np->last_dots)
+		return !dir ? -EISDIR : np->last_dots == 1 ? -EINVAL : -ENOTEMPTY;
+	return dir ? 0 : -EISDIR;
+}
+
 /* rmdir (dir true) and unlink. */
-static int remove(const char *cwd, const char *path, bool dir)
+static int remove_entry(const char *cwd, const char *path, bool dir)
 {
 	struct npath np;
-	struct vnode *parent, *v;
+	struct vnode *parent;
 	const char *name;
 	size_t nlen;
 	int err = npath_make(&np, cwd, path);
@@ -198,11 +221,9 @@ static int remove(const char *cwd, const char *path, bool dir)
 	err = vn_lookup_parent(np.p, &parent, &name, &nlen);
 	if (err == -EEXIST) /* "/" */
 		err = dir ? -EBUSY : -EISDIR;
-	else if (!err && dir && np.last_dots)
-		err = np.last_dots == 1 ? -EINVAL : -ENOTEMPTY;
-	else if (!err && !dir && np.dir_only && lookup(&np, &v) == -ENOTDIR)
-		err = -ENOTDIR;
-	else if (!err)
+	else if (!err && np.dir_only)
+		err = dotted_check(&np, dir);
+	if (!err)
 		err = vn_remove(parent, name, nlen, dir);
 	fs_unlock(lk);
 	npath_free(&np);
@@ -211,12 +232,12 @@ static int remove(const char *cwd, const char *path, bool dir)
 
 int vfs_rmdir(const char *cwd, const char *path)
 {
-	return remove(cwd, path, true);
+	return remove_entry(cwd, path, true);
 }
 
 int vfs_unlink(const char *cwd, const char *path)
 {
-	return remove(cwd, path, false);
+	return remove_entry(cwd, path, false);
 }
 
 int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)

@@ -5,6 +5,7 @@
  * at once (5 times within 5 s): then, as when it cannot start at all, the
  * kernel says why and falls back to the kernel monitor.
  *
+ * optios.init=monitor starts the kernel monitor instead of any program.
  * With optios.init (system tests), the program's end is reported as
  *   init: PATH exited with status N
  * (N: the exit code, or 128 + signal) and QEMU is ended through
@@ -20,7 +21,6 @@
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
 
-#pragma weak tty_get
 
 #define INIT_PATH_MAX 128
 #define RESPAWN_BURST 5
@@ -42,7 +42,7 @@ static int start_init(void)
 {
 	char *argv[] = {init_path, NULL};
 	char *envp[] = {"PATH=/bin", "HOME=/", "TERM=linux", NULL};
-	struct tty *tty = tty_get ? tty_get(0) : NULL;
+	struct tty *tty = tty_get(0);
 	int pid = proc_spawn(init_path, argv, envp, NULL, tty);
 	if (pid > 0)
 		init_pid = pid;
@@ -86,6 +86,10 @@ NORETURN void proc_init_run(const struct bootinfo *bi)
 	syscall_init();
 	sched_init();
 	char path[INIT_PATH_MAX];
+	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && strcmp(path, "monitor") == 0) {
+		klog(KLOG_INFO, "init: the kernel monitor, as optios.init asks");
+		monitor_run();
+	}
 	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && path[0]) {
 		memcpy(init_path, path, sizeof path);
 		init_from_cmdline = true;

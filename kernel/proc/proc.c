@@ -32,18 +32,8 @@
 #include "lib/lib.h"
 
 /* VFS and TTY may be absent from a build: then programs get no descriptors. */
-#pragma weak fdtable_create
-#pragma weak fdtable_clone
-#pragma weak fdtable_destroy
-#pragma weak fd_install
-#pragma weak file_get
-#pragma weak file_put
-#pragma weak fd_get
-#pragma weak tty_open
-#pragma weak tty_set_foreground
 /* TTY's hook as a program ends (screen and terminal settings back). */
 void tty_proc_exit(struct proc *p);
-#pragma weak tty_proc_exit
 
 static struct proc procs[PROC_MAX];
 static struct timer sleep_timers[PROC_MAX];
@@ -129,12 +119,12 @@ static const char *basename(const char *path)
  * else three references to a new file on its own console. */
 static int setup_files(struct proc *p, struct proc *parent, struct tty *tty)
 {
-	if (parent && parent->fds && fdtable_clone && parent->tty == tty) {
+	if (parent && parent->fds && parent->tty == tty) {
 		p->fds = fdtable_clone(parent->fds, 3);
 		return p->fds ? 0 : -ENOMEM;
 	}
-	if (!tty || !fdtable_create || !tty_open || !fd_install || !file_get)
-		return 0;
+	if (!tty)
+		return 0; /* no console: the process has no descriptors */
 	p->fds = fdtable_create();
 	struct file *f = p->fds ? tty_open(tty) : NULL;
 	if (!f)
@@ -163,7 +153,7 @@ static void setup_entry(struct proc *p, const struct exec_image *img)
 
 static void release_resources(struct proc *p)
 {
-	if (p->fds && fdtable_destroy)
+	if (p->fds)
 		fdtable_destroy(p->fds);
 	p->fds = NULL;
 	kfree(p->cwd);
@@ -206,7 +196,7 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	p->mmap_hint = EXEC_MMAP_BASE;
 	setup_entry(p, img);
 	sched_fpu_reset(p, proc_slot(p));
-	if (tty && tty_set_foreground)
+	if (tty)
 		tty_set_foreground(tty, p);
 	uint64_t f = irq_save();
 	sched_make_runnable(p);
@@ -239,10 +229,9 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
-	if (tty_proc_exit)
-		tty_proc_exit(p);
+	tty_proc_exit(p);
 	release_resources(p);
-	if (p->tty && tty_set_foreground) {
+	if (p->tty) {
 		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;
 		tty_set_foreground(p->tty, back);
 	}
@@ -349,15 +338,11 @@ static int fault_signal(unsigned vector)
 	switch (vector) {
 	case 0: /* divide error */
 	case 16: /* x87 */
-	case 19: /* SIMD */
-		return SIGFPE;
-	case 6:
-		return SIGILL;
+	case 19: /* SIMD */ return SIGFPE;
+	case 6: return SIGILL;
 	case 1:
-	case 3:
-		return SIGTRAP;
-	default:
-		return SIGSEGV;
+	case 3: return SIGTRAP;
+	default: return SIGSEGV;
 	}
 }
 
@@ -365,16 +350,18 @@ static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t ad
 {
 	char line[192];
 	if (tf->vector == 14)
-		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name, p->pid,
-			  (unsigned long)addr,
-			  (tf->error & 16) ? "execute" : (tf->error & 2) ? "write" : "read",
+		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name,
+			  p->pid, (unsigned long)addr,
+			  (tf->error & 16)  ? "execute"
+			  : (tf->error & 2) ? "write"
+					    : "read",
 			  (tf->error & 1) ? "protection" : "not present", (unsigned long)tf->rip);
 	else
 		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
 			  trap_name((unsigned)tf->vector), (unsigned long)tf->error, (unsigned long)tf->rip);
 	klog(KLOG_WARN, "%s", line);
-	struct file *err = p->fds && fd_get ? fd_get(p->fds, 2) : NULL;
-	if (err && file_put) {
+	struct file *err = p->fds ? fd_get(p->fds, 2) : NULL;
+	if (err) {
 		size_t n = strlen(line);
 		line[n] = '\n';
 		if (err->ops && err->ops->write)
@@ -394,7 +381,8 @@ void proc_fault(struct trapframe *tf)
 		uint64_t pa;
 		unsigned fl = 0;
 		bool cow = present && write && vm_translate(p->space, addr, &pa, &fl) == 0 && (fl & VM_COW);
-		if ((cow || (!present && uaccess_in_stack(addr))) && uaccess_fault_in(p->space, addr, write) == 0)
+		if ((cow || (!present && uaccess_in_stack(addr))) &&
+		    uaccess_fault_in(p->space, addr, write) == 0)
 			return;
 	}
 	irq_enable();

@@ -21,8 +21,8 @@ struct timer;
 #define SIGTERM 15
 
 /* wait4 status encodings */
-#define PROC_EXITED(code) (((code) & 0xFF) << 8)
-#define PROC_SIGNALED(sig) ((sig) & 0x7F)
+#define PROC_EXITED(code) (((code)&0xFF) << 8)
+#define PROC_SIGNALED(sig) ((sig)&0x7F)
 /* The status as a shell shows it: the exit code, or 128 + signal. */
 int proc_status_code(int status);
 
@@ -30,7 +30,8 @@ int proc_status_code(int status);
 struct exec_image;
 /* A runnable process entering img (which it takes over on success; on
  * failure, NULL: no free slot or out of memory, img untouched). */
-struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty);
+struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent,
+			 struct tty *tty);
 struct proc *proc_find(int pid);
 /* The per-process sleep timer (nanosleep). */
 struct timer *proc_sleep_timer(struct proc *p);

@@ -36,7 +36,7 @@ SELFTEST(sched_context_switch)
 	side_ctx = c;
 	pingpong = 0;
 	uint64_t keep = 0xfeedface;
-	__asm__ volatile("" : "+r"(keep)); /* a live register across the switches */
+	arch_opaque(keep); /* a live register across the switches */
 	for (int i = 0; i < 1000; i++)
 		arch_switch(&main_ctx, side_ctx);
 	ST_CHECK(pingpong == 1000);
@@ -48,7 +48,8 @@ SELFTEST(sched_context_switch)
 /* ---- hand-made user programs ---- */
 
 static const uint8_t prog_exit42[] = {0xb8, 0xe7, 0, 0, 0, 0xbf, 42, 0, 0, 0, 0x0f, 0x05};
-static const uint8_t prog_exit_pid[] = {0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0x89, 0xc7, 0xb8, 0xe7, 0, 0, 0, 0x0f, 0x05};
+static const uint8_t prog_exit_pid[] = {0xb8, 39,   0,	  0, 0, 0x0f, 0x05, 0x89,
+					0xc7, 0xb8, 0xe7, 0, 0, 0,    0x0f, 0x05};
 static const uint8_t prog_null[] = {0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0};
 static const uint8_t prog_cli[] = {0xfa};
 static const uint8_t prog_spin[] = {0xeb, 0xfe};
@@ -57,7 +58,8 @@ static struct proc *start(const uint8_t *code, size_t len)
 {
 	syscall_init();
 	sched_init();
-	struct exec_image img = {.entry = CODE_VA, .rsp = EXEC_STACK_TOP - 64, .brk_base = CODE_VA + PAGE_SIZE};
+	struct exec_image img = {
+		.entry = CODE_VA, .rsp = EXEC_STACK_TOP - 64, .brk_base = CODE_VA + PAGE_SIZE};
 	img.space = vm_space_create();
 	uint64_t text = pmm_alloc_zeroed(), stack = pmm_alloc_zeroed();
 	if (!img.space || !text || !stack)

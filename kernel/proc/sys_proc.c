@@ -19,10 +19,6 @@
 #include "kernel/tty/tty.h"
 #include "lib/lib.h"
 
-#pragma weak tty_count
-#pragma weak tty_get
-#pragma weak tty_busy
-#pragma weak tty_index
 
 #define WNOHANG 1
 #define ARCH_SET_GS 0x1001
@@ -71,10 +67,22 @@ long sys_set_robust_list(SYS_ARGS)
 	return 0;
 }
 
-long sys_getuid(SYS_ARGS) { return 0; }
-long sys_geteuid(SYS_ARGS) { return 0; }
-long sys_getgid(SYS_ARGS) { return 0; }
-long sys_getegid(SYS_ARGS) { return 0; }
+long sys_getuid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_geteuid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_getgid(SYS_ARGS)
+{
+	return 0;
+}
+long sys_getegid(SYS_ARGS)
+{
+	return 0;
+}
 
 long sys_sched_yield(SYS_ARGS)
 {
@@ -92,10 +100,8 @@ long sys_arch_prctl(long code, long addr, SYS_ARGS_FROM2)
 		p->fs_base = (uint64_t)addr;
 		arch_set_fs_base(p->fs_base);
 		return 0;
-	case ARCH_GET_FS:
-		return copy_to_user((uptr)addr, &p->fs_base, sizeof p->fs_base);
-	default:
-		return -EINVAL;
+	case ARCH_GET_FS: return copy_to_user((uptr)addr, &p->fs_base, sizeof p->fs_base);
+	default: return -EINVAL;
 	}
 }
 
@@ -195,8 +201,6 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 
 static struct tty *free_console(void)
 {
-	if (!tty_count || !tty_get || !tty_busy)
-		return NULL;
 	for (unsigned i = 0; i < tty_count(); i++)
 		if (tty_get(i) && !tty_busy(tty_get(i)))
 			return tty_get(i);
@@ -247,15 +251,16 @@ static void list_one(struct proc *p, void *arg)
 	struct list_state *st = arg;
 	if (st->count < st->max) {
 		struct optios_proc_info *o = &st->out[st->count];
-		static const uint32_t states[] = {
-			[PROC_EMBRYO] = OPTIOS_PROC_RUNNABLE, [PROC_RUNNABLE] = OPTIOS_PROC_RUNNABLE,
-			[PROC_RUNNING] = OPTIOS_PROC_RUNNING, [PROC_BLOCKED] = OPTIOS_PROC_BLOCKED,
-			[PROC_ZOMBIE] = OPTIOS_PROC_ZOMBIE};
+		static const uint32_t states[] = {[PROC_EMBRYO] = OPTIOS_PROC_RUNNABLE,
+						  [PROC_RUNNABLE] = OPTIOS_PROC_RUNNABLE,
+						  [PROC_RUNNING] = OPTIOS_PROC_RUNNING,
+						  [PROC_BLOCKED] = OPTIOS_PROC_BLOCKED,
+						  [PROC_ZOMBIE] = OPTIOS_PROC_ZOMBIE};
 		memset(o, 0, sizeof *o);
 		o->pid = p->pid;
 		o->ppid = p->parent ? p->parent->pid : 0;
 		o->state = states[p->state];
-		o->console = p->tty && tty_index ? tty_index(p->tty) : UINT32_MAX;
+		o->console = p->tty ? tty_index(p->tty) : UINT32_MAX;
 		if (p->space)
 			vm_space_visit(p->space, count_page, &o->mem_pages);
 		o->cpu_ns = p->cpu_ns;

@@ -47,21 +47,14 @@ static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
 	case CLOCK_REALTIME:
-	case CLOCK_REALTIME_COARSE:
-		*ns = realtime_ns();
-		return 0;
+	case CLOCK_REALTIME_COARSE: *ns = realtime_ns(); return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME:
-		*ns = clock_now_ns();
-		return 0;
+	case CLOCK_BOOTTIME: *ns = clock_now_ns(); return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = proc_current()->cpu_ns;
-		return 0;
-	default:
-		return -EINVAL;
+	case CLOCK_THREAD_CPUTIME_ID: *ns = proc_current()->cpu_ns; return 0;
+	default: return -EINVAL;
 	}
 }
 
@@ -165,7 +158,8 @@ long sys_clock_nanosleep(long clk, long flags, long ureq, long urem, long a4, lo
 
 long sys_uname(long ubuf, UNUSED long a1, SYS_ARGS_FROM2)
 {
-	static const char fields[6][65] = {"OptiOS", "optios", "0.1", "OptiOS 0.1 (issue 3)", "x86_64", "(none)"};
+	static const char fields[6][65] = {"OptiOS", "optios", "0.1", "OptiOS 0.1 (issue 3)",
+					   "x86_64", "(none)"};
 	return copy_to_user((uptr)ubuf, fields, sizeof fields);
 }
 
@@ -231,12 +225,9 @@ long sys_reboot(long magic1, long magic2, long cmd, long a3, long a4, long a5)
 	    (m2 != 672274793 && m2 != 85072278 && m2 != 369367448 && m2 != 537993216))
 		return -EINVAL;
 	switch ((uint32_t)cmd) {
-	case (uint32_t)REBOOT_CMD_RESTART:
-		acpi_reboot();
+	case (uint32_t)REBOOT_CMD_RESTART: acpi_reboot();
 	case (uint32_t)REBOOT_CMD_HALT:
-	case (uint32_t)REBOOT_CMD_POWER_OFF:
-		acpi_poweroff();
-	default:
-		return -EINVAL;
+	case (uint32_t)REBOOT_CMD_POWER_OFF: acpi_poweroff();
+	default: return -EINVAL;
 	}
 }

@@ -19,7 +19,7 @@
 
 #define LINUX_SLOTS 512
 #define OPTIOS_SLOTS 64
-#define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr) - OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
+#define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr)-OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
 
 #include <optios/abi/optios.h>
 
@@ -35,8 +35,10 @@ long syscall_enosys(SYS_ARGS)
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 
-#define SYSCALL(nr, name) _Static_assert((nr) < LINUX_SLOTS || ((nr) >= OPTIOS_SYSCALL_BASE && \
-	(nr) < OPTIOS_SYSCALL_BASE + OPTIOS_SLOTS), "syscall number out of the table: " #name);
+#define SYSCALL(nr, name)                                                                                  \
+	_Static_assert((nr) < LINUX_SLOTS ||                                                               \
+			       ((nr) >= OPTIOS_SYSCALL_BASE && (nr) < OPTIOS_SYSCALL_BASE + OPTIOS_SLOTS), \
+		       "syscall number out of the table: " #name);
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 

@@ -201,6 +201,12 @@ TEST(vfs_directories)
 	CHECK_EQ(vfs_rmdir("/data/m", "e/."), -EINVAL);
 	CHECK_EQ(vfs_rmdir("/data/m/e", ".."), -ENOTEMPTY);
 	CHECK_EQ(vfs_rmdir("/", "/"), -EBUSY);
+	/* regression: "f/." normalised to "f" and unlink removed the file */
+	CHECK_EQ(vfs_unlink("/data/m/e", "f/."), -ENOTDIR);
+	CHECK_EQ(vfs_rmdir("/data/m/e", "f/.."), -ENOTDIR);
+	CHECK_EQ(vfs_stat("/data/m/e", "f/.", &st), -ENOTDIR);
+	CHECK_EQ(vfs_unlink("/data/m", "e/."), -EISDIR);
+	CHECK_STR(get("/data/m/e/f"), "1");
 	CHECK_EQ(vfs_rename("/", "/data", "/", "/data2"), -EROFS);
 	CHECK_EQ(vfs_unlink("/", "/data/m/e/f"), 0);
 	CHECK_EQ(vfs_rmdir("/", "/data/m/e"), 0);
@@ -420,4 +426,86 @@ TEST(vfs_gnu_cpio_image)
 	CHECK_EQ(vfs_stat("/", "/conf-link", &ks), -ENOENT);
 	fs_destroy(vfs_root_fs);
 	vfs_root_fs = NULL;
+}
+
+/* ---- random operations: the books always balance ---- */
+
+static uint64_t rng = 88172645463325252ull;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* What v and everything below it hold, recomputed (vfs.c's charging rule). */
+static uint64_t held(const struct vnode *v, int depth)
+{
+	uint64_t sum = sizeof(struct vnode) + v->namelen + 1;
+	for (size_t i = 0; i < v->npages; i++)
+		sum += v->pages[i] ? FS_PAGE : 0;
+	CHECK(depth < 200); /* renames can nest deeper than paths reach; a cycle would not end */
+	if (depth >= 200)
+		return 0;
+	for (const struct vnode *c = v->children; c; c = c->next) {
+		CHECK(c->parent == v && !c->unlinked && c->fs == v->fs);
+		sum += held(c, depth + 1);
+	}
+	return sum;
+}
+
+/* A random path of up to three components from a small alphabet, under /data. */
+static void rand_path(char *out, size_t outsz)
+{
+	static const char *names[] = {"a", "b", "c", "..", ".", "dd"};
+	int n = snprintf(out, outsz, "/data");
+	for (unsigned i = 0, k = 1 + rnd(3); i < k; i++)
+		n += snprintf(out + n, outsz - (size_t)n, "/%s", names[rnd(6)]);
+	if (rnd(8) == 0)
+		snprintf(out + n, outsz - (size_t)n, "/");
+}
+
+TEST(vfs_random_operations_keep_the_books)
+{
+	static char buf[3 * FS_PAGE];
+	struct file *open_files[8] = {0};
+	char p[64], q[64];
+	setup();
+	for (int step = 0; step < 20000; step++) {
+		rand_path(p, sizeof p);
+		rand_path(q, sizeof q);
+		struct file **slot = &open_files[rnd(8)];
+		switch (rnd(8)) {
+		case 0: vfs_mkdir("/", p, 0755); break;
+		case 1: vfs_rmdir("/", p); break;
+		case 2: vfs_unlink("/", p); break;
+		case 3: vfs_rename("/", p, "/", q); break;
+		case 4:
+			if (*slot)
+				file_put(*slot);
+			*slot = NULL;
+			vfs_open("/", p, O_RDWR | (rnd(2) ? O_CREAT : 0) | (rnd(4) ? 0 : O_TRUNC), 0644,
+				 slot);
+			break;
+		case 5:
+			if (*slot && vfs_file_vnode(*slot) && !vn_is_dir(vfs_file_vnode(*slot)))
+				(*slot)->ops->pwrite(*slot, buf, rnd(sizeof buf), rnd(8 * FS_PAGE));
+			break;
+		case 6:
+			if (*slot && vfs_file_vnode(*slot) && !vn_is_dir(vfs_file_vnode(*slot)))
+				(*slot)->ops->pread(*slot, buf, sizeof buf, rnd(8 * FS_PAGE));
+			break;
+		default:
+			if (*slot)
+				file_put(*slot);
+			*slot = NULL;
+		}
+		CHECK(data_fs->used <= data_fs->limit);
+	}
+	for (int i = 0; i < 8; i++)
+		if (open_files[i])
+			file_put(open_files[i]);
+	CHECK_EQ(held(data_fs->root, 0), data_fs->used);
+	teardown();
 }

@@ -11,7 +11,7 @@ def boots_cleanly(ctx, mode, protocol):
 		log = optios.boot(m, protocol)
 		optios.check_clean_boot_log(log)
 		if mode != "kernel":  # tools/iso/grub.cfg passes this command line
-			assert 'cmdline "optios.log=info"' in log, "GRUB's command line did not arrive"
+			assert 'cmdline "optios.boot=iso"' in log, "GRUB's command line did not arrive"
 		m.sleep(0.5)  # still alive (no fault, reset or panic) just after boot
 
 

@@ -10,7 +10,8 @@ import qemu
 
 
 def booted(ctx, mode="kernel"):
-	m = ctx.machine(mode)
+	# with a root image the kernel starts the shell: ask for the monitor
+	m = ctx.machine(mode, append="optios.init=monitor") if mode == "kernel" else ctx.machine(mode)
 	m.start()
 	log = optios.boot(m)
 	optios.settle(m)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <termios.h>
 #include <unistd.h>
@@ -197,6 +198,14 @@ static void names(void)
 	show_stat("d/../d/./e//");
 	show_stat("./f");
 	show_stat("d/e/../../f");
+	/* ".." and "." after a file or a missing name (regression: lexical ".." hid these) */
+	show_stat("f/..");
+	show_stat("f/.");
+	show_stat("missing/../f");
+	show("unlink f/.", unlink("f/."));
+	show("rmdir f/..", rmdir("f/.."));
+	show("open missing/../f", open("missing/../f", O_RDONLY));
+	show("mkdir f/../x", mkdir("f/../x", 0755));
 	show("access f F_OK", access("f", F_OK));
 	show("access f R_OK|W_OK", access("f", R_OK | W_OK));
 	show("access missing", access("missing", F_OK));
@@ -239,6 +248,10 @@ static void at_calls(void)
 	show("unlinkat n as file", unlinkat(dfd, "n", 0));
 	show("unlinkat n dir", unlinkat(dfd, "n", AT_REMOVEDIR));
 	show("renameat e/t -> t2", renameat(dfd, "e/t", dfd, "t2"));
+	/* regression: a getdents into a bad buffer moved the directory offset */
+	show("getdents bad buffer", syscall(SYS_getdents64, dfd, (void *)8, 4096));
+	char dents[512];
+	show("getdents after it", syscall(SYS_getdents64, dfd, dents, sizeof dents) > 0);
 	show("openat bad dirfd", openat(99, "x", O_RDONLY));
 	int ffd = open("g", O_RDONLY);
 	show("openat file dirfd", openat(ffd, "x", O_RDONLY));

@@ -15,12 +15,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                     \
-		}                                                       \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 static void check_malloc(void)
