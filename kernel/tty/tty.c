@@ -140,31 +140,14 @@ void tty_set_foreground(struct tty *t, struct proc *p)
 
 /* ---- output ---- */
 
-/*
- * Output post-processing. Both devices start a new line at "\n" themselves
- * (the serial sink sends "\r\n", the grid returns to column 0), as ONLCR
- * does. A program that writes "\r\n" (a raw-mode line editor) would then
- * put "\r\r\n" on serial: we send its "\r\n" as "\n", which looks the same
- * on every terminal. Otherwise bytes pass unchanged, whatever OPOST says.
- */
-static void write_raw_output(struct tty *t, const char *s, size_t n)
+/* Both devices start a new line at "\n" themselves (ONLCR): the serial
+ * sink adds the "\r", the grid returns to column 0. */
+void tty_output(struct tty *t, const char *s, size_t n)
 {
 	if (t->index == 0)
 		con_write(s, n); /* serial and console 0's screen */
 	else
 		fbcon_console_write(t->index, s, n);
-}
-
-void tty_output(struct tty *t, const char *s, size_t n)
-{
-	size_t from = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (s[i] == '\r' && s[i + 1] == '\n') {
-			write_raw_output(t, s + from, i - from);
-			from = i + 1; /* the "\n" goes with the next piece */
-		}
-	}
-	write_raw_output(t, s + from, n - from);
 }
 
 static void echo_out(void *ctx, const char *s, size_t n)
