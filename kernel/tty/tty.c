@@ -32,7 +32,6 @@
 #include "kernel/console/console.h"
 #include "kernel/fs/file.h"
 #include "kernel/log/klog.h"
-#include "lib/lib.h" /* proc.h needs NORETURN */
 #include "kernel/proc/proc.h"
 #include "tty_internal.h"
 
@@ -44,9 +43,9 @@ static unsigned active;
 
 struct scan {
 	const struct tty *t;
-	int want;	 /* a pid to look for (0: none) */
-	bool found;	 /* want is alive on t */
-	int newest;	 /* the newest live process on t (0: none) */
+	int want; /* a pid to look for (0: none) */
+	bool found; /* want is alive on t */
+	int newest; /* the newest live process on t (0: none) */
 	uint64_t newest_start;
 	unsigned count; /* live processes on t */
 };
@@ -279,7 +278,8 @@ void tty_init(unsigned count)
 	kbd_listener_set(key_event);
 	con_input_set_consumer(serial_input);
 	klog(KLOG_INFO, "tty: %u console%s (foreground.max)%s%s", count, count == 1 ? "" : "s",
-	     count > 1 ? ", Alt+F1..Fn switches" : "", err == -ENODEV ? ", serial only (no framebuffer)" : "");
+	     count > 1 ? ", Alt+F1..Fn switches" : "",
+	     err == -ENODEV ? ", serial only (no framebuffer)" : "");
 }
 
 unsigned tty_count(void)

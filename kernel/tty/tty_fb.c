@@ -21,15 +21,14 @@
 #include "arch.h"
 #include "drivers/fb/fbcon.h"
 #include "kernel/mm/mm.h"
-#include "lib/lib.h" /* proc.h needs NORETURN */
 #include "kernel/proc/proc.h"
 #include "tty.h"
 #include "tty_internal.h"
 
 struct geometry {
-	uint64_t first;	      /* physical address of the first page */
+	uint64_t first; /* physical address of the first page */
 	size_t pages;
-	uint8_t *virt;	      /* the kernel's address of that first page */
+	uint8_t *virt; /* the kernel's address of that first page */
 };
 
 static bool geometry(struct geometry *g)

@@ -14,7 +14,6 @@
 #include "arch.h"
 #include "drivers/fb/fbcon.h"
 #include "kernel/fs/file.h"
-#include "lib/lib.h" /* proc.h needs NORETURN */
 #include "kernel/proc/proc.h"
 #include "tty.h"
 #include "tty_internal.h"
@@ -76,27 +75,19 @@ static int tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 {
 	struct tty *t = f->priv;
 	switch (cmd) {
-	case OPTIOS_TCGETS:
-		*(struct optios_termios *)arg = t->ld.tio;
-		return 0;
+	case OPTIOS_TCGETS: *(struct optios_termios *)arg = t->ld.tio; return 0;
 	case OPTIOS_TCSETS:
-	case OPTIOS_TCSETSW:
-		return set_termios(t, arg, false);
-	case OPTIOS_TCSETSF:
-		return set_termios(t, arg, true);
-	case OPTIOS_TIOCGWINSZ:
-		winsize(arg);
-		return 0;
+	case OPTIOS_TCSETSW: return set_termios(t, arg, false);
+	case OPTIOS_TCSETSF: return set_termios(t, arg, true);
+	case OPTIOS_TIOCGWINSZ: winsize(arg); return 0;
 	case OPTIOS_TIOCSWINSZ:
-	case OPTIOS_TIOCSPGRP:
-		return 0; /* the size is the screen's; process groups are not kept */
+	case OPTIOS_TIOCSPGRP: return 0; /* the size is the screen's; process groups are not kept */
 	case OPTIOS_TIOCGPGRP: {
 		struct proc *p = proc_current();
 		*(int *)arg = t->fg_pid ? t->fg_pid : (p ? p->pid : 0);
 		return 0;
 	}
-	default:
-		return -ENOTTY;
+	default: return -ENOTTY;
 	}
 }
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LDISC_LINE 256	/* longest line being edited, newline included */
+#define LDISC_LINE 256 /* longest line being edited, newline included */
 #define LDISC_QUEUE 1024 /* entries waiting for a read */
 
 /* What ldisc_input asks the caller to do (bit mask). */
@@ -66,13 +66,13 @@ void ldisc_flush(struct tty_ldisc *ld);
 struct tty {
 	unsigned index;
 	struct tty_ldisc ld;
-	int fg_pid;	     /* tty_set_foreground's choice (0: none) */
-	int fb_pid;	     /* the program drawing on this screen (0: none) */
-	bool parked;	     /* fb_pid draws into shadow[], not the screen (tty_fb.c) */
-	uint64_t *shadow;    /* physical pages, shadow_pages of them, or NULL */
+	int fg_pid; /* tty_set_foreground's choice (0: none) */
+	int fb_pid; /* the program drawing on this screen (0: none) */
+	bool parked; /* fb_pid draws into shadow[], not the screen (tty_fb.c) */
+	uint64_t *shadow; /* physical pages, shadow_pages of them, or NULL */
 	size_t shadow_pages;
-	int mode_pid;	     /* the last program to change the settings (0: none) */
-	int saved_pid;	     /* whose settings saved_tio holds (0: none) */
+	int mode_pid; /* the last program to change the settings (0: none) */
+	int saved_pid; /* whose settings saved_tio holds (0: none) */
 	struct optios_termios saved_tio; /* set aside while its program waits */
 	uint64_t interrupts; /* Ctrl+C typed */
 };

@@ -13,7 +13,6 @@
 #include "kernel/console/console.h"
 #include "kernel/fs/file.h"
 #include "kernel/mm/mm.h"
-#include "lib/lib.h" /* proc.h needs NORETURN */
 #include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "tty.h"
@@ -52,7 +51,9 @@ SELFTEST(tty_serial_line_reaches_console0)
 	char buf[64];
 	con_input_push("ab", 2);
 	long early = read_str(f, buf, sizeof buf); /* no Enter yet: nothing */
-	con_input_push("c\x7f" "d\n", 4);
+	con_input_push("c\x7f"
+		       "d\n",
+		       4);
 	long n = read_str(f, buf, sizeof buf);
 	long after = read_str(f, buf + 32, 32);
 	file_put(f);
@@ -142,7 +143,8 @@ SELFTEST(tty_foreground_program_starts_cooked_and_shell_mode_returns)
 	ldisc_set_termios(&t->ld, &raw, false); /* the shell's line editor */
 	t->mode_pid = shell->pid;
 	tty_set_foreground(t, child);
-	bool child_cooked = (t->ld.tio.c_lflag & (OPTIOS_ICANON | OPTIOS_ISIG)) == (OPTIOS_ICANON | OPTIOS_ISIG);
+	bool child_cooked =
+		(t->ld.tio.c_lflag & (OPTIOS_ICANON | OPTIOS_ISIG)) == (OPTIOS_ICANON | OPTIOS_ISIG);
 	int saved = t->saved_pid;
 	tty_set_foreground(t, shell);
 	bool shell_raw = !(t->ld.tio.c_lflag & OPTIOS_ICANON);

@@ -15,7 +15,6 @@
 #include "arch.h"
 #include "drivers/fb/fbcon.h"
 #include "kernel/mm/mm.h"
-#include "lib/lib.h" /* proc.h needs NORETURN */
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -68,10 +67,16 @@ static void fill_info(struct optios_fb_info *out, const struct fbcon_info *fi)
 {
 	*out = (struct optios_fb_info){
 		.addr = TTY_FB_USER_BASE + (fi->phys & (PAGE_SIZE - 1)),
-		.width = fi->width, .height = fi->height, .pitch = fi->pitch, .bpp = fi->bpp,
-		.red_pos = fi->red_pos, .red_size = fi->red_size,
-		.green_pos = fi->green_pos, .green_size = fi->green_size,
-		.blue_pos = fi->blue_pos, .blue_size = fi->blue_size,
+		.width = fi->width,
+		.height = fi->height,
+		.pitch = fi->pitch,
+		.bpp = fi->bpp,
+		.red_pos = fi->red_pos,
+		.red_size = fi->red_size,
+		.green_pos = fi->green_pos,
+		.green_size = fi->green_size,
+		.blue_pos = fi->blue_pos,
+		.blue_size = fi->blue_size,
 	};
 }
 

@@ -73,7 +73,8 @@ TEST(tty_cooked_read_takes_one_line_at_a_time)
 TEST(tty_cooked_backspace_and_kill)
 {
 	start();
-	type("abx\x7f" "c\b\bd");
+	type("abx\x7f"
+	     "c\b\bd");
 	type("\n");
 	CHECK_STR(read_str(100), "ad\n");
 	CHECK_STR(echoed, "abx\b \bc\b \b\b \bd\n");

@@ -14,8 +14,8 @@
  * an empty line) prints "eof" and goes on.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <optios.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

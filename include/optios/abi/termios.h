@@ -24,12 +24,12 @@ struct optios_winsize {
 };
 
 /* ioctl commands (the argument's size is that of the struct named). */
-#define OPTIOS_TCGETS 0x5401     /* out: struct optios_termios */
-#define OPTIOS_TCSETS 0x5402     /* in: struct optios_termios, now */
-#define OPTIOS_TCSETSW 0x5403    /* in: after output drains (at once here) */
-#define OPTIOS_TCSETSF 0x5404    /* in: and discard pending input */
-#define OPTIOS_TIOCGPGRP 0x540F  /* out: int, the foreground process */
-#define OPTIOS_TIOCSPGRP 0x5410  /* in: int (accepted, ignored) */
+#define OPTIOS_TCGETS 0x5401 /* out: struct optios_termios */
+#define OPTIOS_TCSETS 0x5402 /* in: struct optios_termios, now */
+#define OPTIOS_TCSETSW 0x5403 /* in: after output drains (at once here) */
+#define OPTIOS_TCSETSF 0x5404 /* in: and discard pending input */
+#define OPTIOS_TIOCGPGRP 0x540F /* out: int, the foreground process */
+#define OPTIOS_TIOCSPGRP 0x5410 /* in: int (accepted, ignored) */
 #define OPTIOS_TIOCGWINSZ 0x5413 /* out: struct optios_winsize */
 #define OPTIOS_TIOCSWINSZ 0x5414 /* in: struct optios_winsize (ignored: the size is the screen's) */
 
