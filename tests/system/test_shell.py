@@ -148,6 +148,19 @@ def test_start_and_console_with_two_consoles(ctx):
 		check(m, "console 3", "usage: console N (1..2)\n")
 
 
+def test_poweroff_and_reboot(ctx):
+	"""poweroff ends the machine through ACPI; reboot resets it (QEMU runs with -no-reboot)."""
+	with shell(ctx) as m:
+		m.send_serial("poweroff\r")
+		v = m.wait_exit(timeout=15)
+		assert "guest-shutdown" in v.detail, "poweroff: %s" % v
+	with shell(ctx) as m:
+		m.send_serial("reboot\r")
+		m.wait_for(r"rebooting", timeout=10)
+		v = m.wait_exit(timeout=15)
+		assert "reset" in str(v), "reboot: %s" % v
+
+
 def wait_prompt_after(m, start, timeout=20):
 	p = m.wait_for(PROMPT, timeout=timeout, start=start)
 	return m.text()[start:p.start()].replace("\r\n", "\n") + "\n"
