@@ -158,7 +158,7 @@ def test_poweroff_and_reboot(ctx):
 		m.send_serial("reboot\r")
 		m.wait_for(r"rebooting", timeout=10)
 		v = m.wait_exit(timeout=15)
-		assert "reset" in str(v), "reboot: %s" % v
+		assert "guest-reset" in v.detail, "reboot: %s" % v
 
 
 def wait_prompt_after(m, start, timeout=20):
