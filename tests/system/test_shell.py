@@ -29,8 +29,9 @@ def shell(ctx, mode="kernel", **kw):
 		try:
 			m.wait_for(FIRST_PROMPT, timeout=60)
 		except AssertionError as e:
-			if "init: started" not in m.text():
-				raise AssertionError("no shell started (it needs processes, files and consoles): %s" % e)
+			if "init: started" not in m.text() or "kmon> " in m.text():
+				raise AssertionError("no shell prompt (the shell needs processes, files and consoles "
+						     "to read from): %s" % e)
 			raise
 		optios.settle(m)
 		yield m
