@@ -39,6 +39,7 @@ HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_SRCS += kernel/acpi/tables.c kernel/acpi/aml.c kernel/time/scale.c kernel/time/timerq.c
 HOST_SRCS += kernel/mm/pmm_core.c kernel/mm/heap_core.c arch/x86_64/mmu.c
 HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/conf.c
+HOST_SRCS += kernel/tty/ldisc.c
 HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio

@@ -7,6 +7,7 @@
 #include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
+#include "kernel/conf/conf.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
@@ -15,6 +16,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
+#include "kernel/tty/tty.h"
 
 static struct bootinfo bootinfo;
 
@@ -39,6 +41,12 @@ static void apply_log_level(void)
 		klog(KLOG_WARN, "optios.log=%s: unknown level (debug, info, warn, error)", val);
 }
 
+static void report_cmdline_conf(void *ctx, const char *msg)
+{
+	(void)ctx;
+	klog(KLOG_WARN, "%s", msg);
+}
+
 static void print_banner(void)
 {
 	kprintf("\nOptiOS 0.1 (x86_64) - event-driven, snapshot-based\n");
@@ -56,6 +64,8 @@ static void kmain_late(void)
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
 	vfs_init(&bootinfo);
+	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */
+	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 

@@ -137,6 +137,10 @@ __attribute__((noreturn)) static inline void arch_halt_forever(void)
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
+/* Makes the compiler keep v in a register it believes was changed here:
+ * tests use it to hold a live value across a context switch. */
+#define arch_opaque(v) __asm__ volatile("" : "+r"(v))
+
 /* ud2: raises #UD on purpose (tests). */
 static inline void arch_invalid_opcode(void) { __asm__ volatile("ud2"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }

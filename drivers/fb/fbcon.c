@@ -58,12 +58,16 @@ static struct {
 	struct fbcon_info info;
 } fb;
 
-/* Changed only with interrupts off and busy set. */
-static struct fbcon_grid grid;
-static struct fbcon_cell cells[MAX_COLS * MAX_ROWS];
+/* Changed only with interrupts off and busy set. Grid 0 (the kernel's console,
+ * cells0) exists from init; grids 1..nconsoles-1 are made by
+ * fbcon_consoles_create with kmalloc'd cells. The screen shows grid on_screen. */
+static struct fbcon_grid grids[FBCON_CONSOLES_MAX];
+static struct fbcon_cell cells0[MAX_COLS * MAX_ROWS];
 static struct fbcon_cell shown[MAX_COLS * MAX_ROWS];
+static unsigned nconsoles = 1, on_screen;
 static bool busy;
 static unsigned suspended; /* nesting depth of fbcon_suspend */
+static unsigned owned[FBCON_CONSOLES_MAX]; /* nesting of fbcon_console_suspend */
 static uint64_t dropped_writes;
 
 /* ---- pixels ---- */
@@ -148,14 +152,28 @@ static void clear_screen(void)
 
 /* ---- the console sink ---- */
 
-static void flush(void)
+static bool drawing(void)
 {
-	if (suspended)
-		return;
-	fbcon_grid_flush(&grid, shown, draw_cell, NULL);
+	return !suspended && !owned[on_screen];
 }
 
-void fbcon_sink_write(const char *s, size_t n)
+static void flush(void)
+{
+	if (drawing())
+		fbcon_grid_flush(&grids[on_screen], shown, draw_cell, NULL);
+}
+
+/* Repaints the whole screen from the grid on it. Interrupts off, busy set. */
+static void redraw(void)
+{
+	if (!drawing())
+		return;
+	clear_screen();
+	fbcon_grid_invalidate(&grids[on_screen], shown);
+	flush();
+}
+
+static void console_write(unsigned idx, const char *s, size_t n)
 {
 	uint64_t f = irq_save();
 	if (busy) {
@@ -164,10 +182,16 @@ void fbcon_sink_write(const char *s, size_t n)
 		return;
 	}
 	busy = true;
-	fbcon_grid_write(&grid, s, n);
-	flush();
+	fbcon_grid_write(&grids[idx], s, n);
+	if (idx == on_screen)
+		flush();
 	busy = false;
 	irq_restore(f);
+}
+
+void fbcon_sink_write(const char *s, size_t n)
+{
+	console_write(0, s, n);
 }
 
 static struct con_sink fbcon_sink = {.name = "framebuffer", .write = fbcon_sink_write};
@@ -231,8 +255,8 @@ static int fbcon_init(const struct bootinfo *bi)
 		return -ENOMEM;
 	set_geometry(bf, virt);
 	clear_screen();
-	fbcon_grid_init(&grid, cells, fb.info.cols, fb.info.rows);
-	fbcon_grid_invalidate(&grid, shown);
+	fbcon_grid_init(&grids[0], cells0, fb.info.cols, fb.info.rows);
+	fbcon_grid_invalidate(&grids[0], shown);
 
 	uint64_t f = irq_save(); /* no log line may fall between the replay and the sink */
 	replay_log();
@@ -268,9 +292,77 @@ void fbcon_resume(void)
 	uint64_t f = irq_save();
 	if (suspended && --suspended == 0 && fb.present && !busy) {
 		busy = true;
-		clear_screen();
-		fbcon_grid_invalidate(&grid, shown);
-		flush();
+		redraw();
+		busy = false;
+	}
+	irq_restore(f);
+}
+
+/* ---- several text consoles, one on screen ---- */
+
+int fbcon_consoles_create(unsigned count)
+{
+	if (!fb.present)
+		return -ENODEV;
+	if (count == 0 || count > FBCON_CONSOLES_MAX)
+		return -EINVAL;
+	size_t ncells = (size_t)fb.info.cols * fb.info.rows;
+	for (unsigned i = nconsoles; i < count; i++) {
+		struct fbcon_cell *c = kmalloc(ncells * sizeof *c);
+		if (!c)
+			return -ENOMEM; /* the consoles made so far stay */
+		uint64_t f = irq_save();
+		fbcon_grid_init(&grids[i], c, fb.info.cols, fb.info.rows);
+		nconsoles = i + 1;
+		irq_restore(f);
+	}
+	return 0;
+}
+
+void fbcon_console_write(unsigned idx, const char *s, size_t n)
+{
+	if (fb.present && idx < nconsoles)
+		console_write(idx, s, n);
+}
+
+int fbcon_console_show(unsigned idx)
+{
+	if (!fb.present || idx >= nconsoles)
+		return -EINVAL;
+	uint64_t f = irq_save();
+	on_screen = idx;
+	if (!busy) {
+		busy = true;
+		redraw();
+		busy = false;
+	}
+	irq_restore(f);
+	return 0;
+}
+
+unsigned fbcon_console_shown(void)
+{
+	return on_screen;
+}
+
+/* The count changes even inside a nested write; only the redraw waits. */
+void fbcon_console_suspend(unsigned idx)
+{
+	if (idx >= FBCON_CONSOLES_MAX)
+		return;
+	uint64_t f = irq_save();
+	owned[idx]++;
+	irq_restore(f);
+}
+
+void fbcon_console_resume(unsigned idx)
+{
+	if (idx >= FBCON_CONSOLES_MAX)
+		return;
+	uint64_t f = irq_save();
+	if (owned[idx] && --owned[idx] == 0 && idx == on_screen && fb.present && !busy) {
+		busy = true;
+		redraw();
 		busy = false;
 	}
 	irq_restore(f);

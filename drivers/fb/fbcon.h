@@ -6,11 +6,18 @@
  * prints also appears on screen. A program that wants the screen for itself
  * takes it with fbcon_suspend() and hands it back with fbcon_resume(); in
  * between, console text is still kept (in the text grid) but not drawn.
+ *
+ * Several text consoles: console 0 is the kernel's (every sink write lands
+ * there); fbcon_consoles_create adds more, each with its own text grid, and
+ * fbcon_console_show chooses the one on screen. Writes to a console not on
+ * screen are kept and appear when it is shown. A console can be suspended on
+ * its own (a program drew on it): while it is on screen nothing is drawn.
  */
 #ifndef DRIVERS_FB_FBCON_H
 #define DRIVERS_FB_FBCON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct fbcon_info {
@@ -29,5 +36,18 @@ int fbcon_info(struct fbcon_info *out);
 void fbcon_suspend(void);
 /* Undoes one fbcon_suspend; the last one redraws the whole text screen. */
 void fbcon_resume(void);
+
+#define FBCON_CONSOLES_MAX 8
+/* Makes consoles 1..count-1 (0 exists). 0, -ENODEV (no framebuffer),
+ * -EINVAL (count 0 or > FBCON_CONSOLES_MAX), -ENOMEM. */
+int fbcon_consoles_create(unsigned count);
+/* Text for console idx (ignored without a framebuffer or such a console). */
+void fbcon_console_write(unsigned idx, const char *s, size_t n);
+/* Puts console idx on screen (a full redraw). 0 or -EINVAL. */
+int fbcon_console_show(unsigned idx);
+unsigned fbcon_console_shown(void);
+/* Stop and restart drawing console idx; nest like fbcon_suspend. */
+void fbcon_console_suspend(unsigned idx);
+void fbcon_console_resume(unsigned idx);
 
 #endif

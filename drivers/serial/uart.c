@@ -2,8 +2,8 @@
  * uart.c - the 16550 UART on COM1: 115200 8N1, polled output, interrupt input.
  *
  * It is the first console: uart_early_init() runs before anything else in
- * kmain so every later message (and any fault) can be seen. Output converts
- * "\n" to "\r\n". Received bytes go to the console input ring from the IRQ.
+ * kmain so every later message (and any fault) can be seen. Output turns a
+ * bare "\n" into "\r\n". Received bytes go to the console input ring from the IRQ.
  */
 #include "drivers/driver.h"
 #include "kernel/console/console.h"
@@ -29,14 +29,18 @@ static void put_raw(char c)
 	outb(COM1 + DATA, (uint8_t)c);
 }
 
+/* A bare "\n" goes out as "\r\n"; one that already follows "\r" (the
+ * console's own newline translation) does not get a second "\r". */
 static void uart_write(const char *s, size_t n)
 {
+	static char last;
 	if (!present)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
+		if (s[i] == '\n' && last != '\r')
 			put_raw('\r');
 		put_raw(s[i]);
+		last = s[i];
 	}
 }
 

@@ -338,3 +338,53 @@ int conf_load(const char *text, size_t len, conf_report_fn report, void *ctx)
 int64_t conf_int(enum conf_id id) { return value(id)->num; }
 bool conf_bool(enum conf_id id) { return value(id)->num != 0; }
 const char *conf_str(enum conf_id id) { return value(id)->str; }
+
+#define CMDLINE_PREFIX "optios.conf."
+
+/* Words of a command line are separated by spaces; returns the next word's
+ * start (or the end) and its length in *len. */
+static const char *next_word(const char *s, size_t *len)
+{
+	while (*s == ' ')
+		s++;
+	size_t n = 0;
+	while (s[n] && s[n] != ' ')
+		n++;
+	*len = n;
+	return s;
+}
+
+/* Parses one "key=value" over the current settings: a key the file set is
+ * overridden, not reported as set twice. */
+static int apply_line(const char *line, size_t len, conf_report_fn report, void *ctx)
+{
+	struct conf_value fresh[CONF_COUNT];
+	memcpy(fresh, conf_values, sizeof fresh);
+	for (size_t i = 0; i < CONF_COUNT; i++)
+		fresh[i].line = 0;
+	int problems = conf_parse(conf_keys, CONF_COUNT, fresh, "cmdline", line, len, report, ctx);
+	for (size_t i = 0; i < CONF_COUNT; i++)
+		if (fresh[i].line)
+			conf_values[i] = fresh[i];
+	return problems;
+}
+
+int conf_apply_cmdline(const char *cmdline, conf_report_fn report, void *ctx)
+{
+	const size_t plen = sizeof CMDLINE_PREFIX - 1;
+	int problems = 0;
+	(void)value(0); /* make sure the defaults are in place */
+	size_t n;
+	for (const char *w = next_word(cmdline, &n); n; w = next_word(w + n, &n)) {
+		if (n <= plen || strncmp(w, CMDLINE_PREFIX, plen) != 0)
+			continue;
+		char line[128];
+		int len = ksnprintf(line, sizeof line, "%.*s", (int)(n - plen), w + plen);
+		char *eq = strchr(line, '=');
+		if (eq && len < (int)sizeof line)
+			problems += apply_line(line, (size_t)len, report, ctx);
+		else
+			problems++;
+	}
+	return problems;
+}

@@ -74,6 +74,10 @@ extern const struct conf_key conf_keys[CONF_COUNT];
 /* Resets the kernel's settings to their defaults, then parses text as
  * "kernel.conf". Returns what conf_parse() returns. */
 int conf_load(const char *text, size_t len, conf_report_fn report, void *ctx);
+/* Applies the words "optios.conf.KEY=VALUE" of a kernel command line on top
+ * of the current settings (call it after conf_load), reported as
+ * "cmdline:1: ...". Returns the number of problems. */
+int conf_apply_cmdline(const char *cmdline, conf_report_fn report, void *ctx);
 int64_t conf_int(enum conf_id id);
 bool conf_bool(enum conf_id id);
 const char *conf_str(enum conf_id id);

@@ -3,7 +3,8 @@
  *
  * Sinks form a singly linked list, appended at registration and never removed.
  * The input ring (lib/ring.h) is written from interrupt context and read with
- * interrupts disabled.
+ * interrupts disabled. While a consumer is set (the consoles, after tty_init)
+ * input bypasses the ring.
  */
 #include "console.h"
 
@@ -16,6 +17,7 @@ static struct con_sink *sinks;
 static char input_store[1024];
 static struct ring input = RING_INIT(input_store);
 static uint64_t in_dropped;
+static con_input_fn consumer; /* written with interrupts off */
 
 void con_sink_register(struct con_sink *sink)
 {
@@ -40,7 +42,10 @@ void con_puts(const char *s)
 void con_input_push(const char *s, size_t n)
 {
 	uint64_t f = irq_save();
-	in_dropped += n - ring_put(&input, s, n);
+	if (consumer)
+		consumer(s, n);
+	else
+		in_dropped += n - ring_put(&input, s, n);
 	irq_restore(f);
 }
 
@@ -57,4 +62,18 @@ int con_getc(void)
 uint64_t con_input_dropped(void)
 {
 	return in_dropped;
+}
+
+con_input_fn con_input_set_consumer(con_input_fn fn)
+{
+	uint64_t f = irq_save();
+	con_input_fn old = consumer;
+	consumer = fn;
+	irq_restore(f);
+	return old;
+}
+
+con_input_fn con_input_consumer(void)
+{
+	return consumer;
 }

@@ -30,4 +30,12 @@ void con_input_push(const char *s, size_t n);
 int con_getc(void);
 uint64_t con_input_dropped(void);
 
+/* Input consumer: once set, pushed bytes go to fn (in interrupt context)
+ * instead of the ring - the consoles (kernel/tty) take serial input this way.
+ * NULL gives input back to the ring and con_getc (the kernel monitor).
+ * Returns the previous consumer. */
+typedef void (*con_input_fn)(const char *s, size_t n);
+con_input_fn con_input_set_consumer(con_input_fn fn);
+con_input_fn con_input_consumer(void);
+
 #endif

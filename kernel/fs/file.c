@@ -4,6 +4,7 @@
  * A table is FD_MAX slots, each a file reference or NULL, plus the slot's
  * close-on-exec flag. A table belongs to one process; files may be shared
  * by several tables (dup, spawn), so their counts change under the fs lock.
+ * A NULL table (a process without descriptors) has every slot closed.
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
@@ -78,6 +79,8 @@ void fdtable_destroy(struct fdtable *t)
 
 int fd_install(struct fdtable *t, struct file *f, int min)
 {
+	if (!t)
+		return -EMFILE;
 	for (int i = MAX(min, 0); i < FD_MAX; i++) {
 		if (!t->slot[i]) {
 			t->slot[i] = f;
@@ -90,7 +93,7 @@ int fd_install(struct fdtable *t, struct file *f, int min)
 
 int fd_install_at(struct fdtable *t, struct file *f, int fd)
 {
-	if (fd < 0 || fd >= FD_MAX)
+	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	struct file *old = t->slot[fd];
 	t->slot[fd] = f;
@@ -109,7 +112,7 @@ struct file *fd_get(struct fdtable *t, int fd)
 
 int fd_close(struct fdtable *t, int fd)
 {
-	if (fd < 0 || fd >= FD_MAX || !t->slot[fd])
+	if (!t || fd < 0 || fd >= FD_MAX || !t->slot[fd])
 		return -EBADF;
 	struct file *f = t->slot[fd];
 	t->slot[fd] = NULL;
@@ -120,14 +123,14 @@ int fd_close(struct fdtable *t, int fd)
 
 int fd_flags_get(struct fdtable *t, int fd)
 {
-	if (fd < 0 || fd >= FD_MAX || !t->slot[fd])
+	if (!t || fd < 0 || fd >= FD_MAX || !t->slot[fd])
 		return -EBADF;
 	return t->fdflags[fd];
 }
 
 int fd_flags_set(struct fdtable *t, int fd, int flags)
 {
-	if (fd < 0 || fd >= FD_MAX || !t->slot[fd])
+	if (!t || fd < 0 || fd >= FD_MAX || !t->slot[fd])
 		return -EBADF;
 	t->fdflags[fd] = (uint8_t)(flags & FD_CLOEXEC);
 	return 0;

@@ -23,8 +23,8 @@
 struct fs {
 	const char *name;
 	bool readonly;
-	uint64_t dev;          /* st_dev */
-	uint64_t used, limit;  /* bytes charged (pages, vnodes) and the most allowed */
+	uint64_t dev; /* st_dev */
+	uint64_t used, limit; /* bytes charged (pages, vnodes) and the most allowed */
 	struct vnode *root;
 	struct vnode *covered; /* the directory it is mounted on; NULL for "/" */
 };
@@ -33,11 +33,11 @@ struct fs {
 struct vnode {
 	/* place in the tree */
 	struct fs *fs;
-	struct vnode *parent;   /* NULL for a file system's root */
-	struct vnode *next;     /* next sibling in parent->children */
+	struct vnode *parent; /* NULL for a file system's root */
+	struct vnode *next; /* next sibling in parent->children */
 	struct vnode *children; /* directories: in creation order */
-	struct fs *mounted;     /* directories: the file system mounted here */
-	char *name;             /* kmalloc'd; "" for a root */
+	struct fs *mounted; /* directories: the file system mounted here */
+	char *name; /* kmalloc'd; "" for a root */
 	size_t namelen;
 
 	/* attributes */
@@ -52,8 +52,8 @@ struct vnode {
 	/* regular files: contents */
 	uint64_t size;
 	const uint8_t *rodata; /* read-only image: size bytes inside the boot module */
-	uint8_t **pages;       /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); NULL reads as 0 */
-	size_t npages;         /* entries in pages */
+	uint8_t **pages; /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); NULL reads as 0 */
+	size_t npages; /* entries in pages */
 };
 
 static inline bool vn_is_dir(const struct vnode *v)
@@ -64,11 +64,26 @@ static inline bool vn_is_dir(const struct vnode *v)
 /* ---- what the tree needs from the kernel ---- */
 #ifdef HOST_TEST
 #include <stdlib.h>
-static inline void *fs_page_alloc(void) { return calloc(1, FS_PAGE); }
-static inline void fs_page_free(void *p) { free(p); }
-static inline uint64_t fs_lock(void) { return 0; }
-static inline void fs_unlock(uint64_t f) { (void)f; }
-static inline uint64_t fs_now_ns(void) { return 1700000000ull * 1000000000ull; }
+static inline void *fs_page_alloc(void)
+{
+	return calloc(1, FS_PAGE);
+}
+static inline void fs_page_free(void *p)
+{
+	free(p);
+}
+static inline uint64_t fs_lock(void)
+{
+	return 0;
+}
+static inline void fs_unlock(uint64_t f)
+{
+	(void)f;
+}
+static inline uint64_t fs_now_ns(void)
+{
+	return 1700000000ull * 1000000000ull;
+}
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void *krealloc(void *p, size_t size);
@@ -81,8 +96,14 @@ void *fs_page_alloc(void);
 void fs_page_free(void *p);
 /* The fs lock: one CPU, so interrupts off. Held only around tree and
  * memory work on kernel buffers, never across a sleep or a user copy. */
-static inline uint64_t fs_lock(void) { return irq_save(); }
-static inline void fs_unlock(uint64_t f) { irq_restore(f); }
+static inline uint64_t fs_lock(void)
+{
+	return irq_save();
+}
+static inline void fs_unlock(uint64_t f)
+{
+	irq_restore(f);
+}
 /* Wall-clock estimate for timestamps: the image's newest mtime plus uptime. */
 uint64_t fs_now_ns(void);
 #endif
@@ -132,7 +153,7 @@ struct initramfs_stats {
 	size_t files, dirs, skipped;
 	uint64_t bytes;
 	uint64_t newest_mtime; /* seconds */
-	const char *why;       /* the archive's error, or NULL */
+	const char *why; /* the archive's error, or NULL */
 };
 /* Adds the archive's members under fs's root (data not copied). Returns 0,
  * or the archive's -EINVAL after adding what preceded the fault, or -ENOMEM. */

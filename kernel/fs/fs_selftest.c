@@ -19,8 +19,8 @@ static void add(char *buf, size_t *len, const char *name, uint32_t mode, const c
 {
 	size_t nlen = strlen(name) + 1, dlen = strlen(data);
 	/* ino mode uid gid nlink mtime filesize devmajor devminor rdevmajor rdevminor namesize check */
-	*len += ksnprintf(buf + *len, 111, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-			  1u, mode, 0u, 0u, 1u, 0u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
+	*len += ksnprintf(buf + *len, 111, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1u,
+			  mode, 0u, 0u, 1u, 0u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
 	memcpy(buf + *len, name, nlen);
 	*len = ALIGN_UP(*len + nlen, 4);
 	memcpy(buf + *len, data, dlen);

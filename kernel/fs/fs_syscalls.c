@@ -11,11 +11,12 @@
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
+#include "kernel/console/console.h"
 #include "kernel/mm/mm.h"
-#include "lib/lib.h" /* before proc.h, which uses NORETURN */
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
+#include "lib/lib.h"
 #include "path.h"
 #include "vfs.h"
 
@@ -95,9 +96,24 @@ static void at_put(struct at_path *at)
 	kfree(at->base);
 }
 
+static long console_file_write(struct file *f, const void *buf, size_t len)
+{
+	(void)f;
+	con_write(buf, len);
+	return (long)len;
+}
+
+/* A process without a descriptor table (a build without the console
+ * subsystem) still writes descriptors 1 and 2 to the kernel console. The
+ * static reference keeps it from ever being freed. */
+static const struct file_ops console_file_ops = {.write = console_file_write};
+static struct file console_file = {.ops = &console_file_ops, .flags = O_WRONLY, .refs = 1};
+
 /* The file at fd if it was opened for reading (want_write false) or writing. */
 static struct file *file_for(int fd, bool want_write)
 {
+	if (!cur_fds() && want_write && (fd == 1 || fd == 2))
+		return file_get(&console_file);
 	struct file *f = fd_get(cur_fds(), fd);
 	if (!f)
 		return NULL;
@@ -570,14 +586,14 @@ struct ioctl_cmd {
 };
 
 static const struct ioctl_cmd ioctl_cmds[] = {
-	{0x5401, 60, true},  /* TCGETS: struct termios */
+	{0x5401, 60, true}, /* TCGETS: struct termios */
 	{0x5402, 60, false}, /* TCSETS */
 	{0x5403, 60, false}, /* TCSETSW */
 	{0x5404, 60, false}, /* TCSETSF */
-	{0x540F, 4, true},   /* TIOCGPGRP */
-	{0x5410, 4, false},  /* TIOCSPGRP */
-	{0x5413, 8, true},   /* TIOCGWINSZ: struct winsize */
-	{0x5414, 8, false},  /* TIOCSWINSZ */
+	{0x540F, 4, true}, /* TIOCGPGRP */
+	{0x5410, 4, false}, /* TIOCSPGRP */
+	{0x5413, 8, true}, /* TIOCGWINSZ: struct winsize */
+	{0x5414, 8, false}, /* TIOCSWINSZ */
 };
 
 long sys_ioctl(SYS_ARGS)

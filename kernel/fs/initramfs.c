@@ -40,7 +40,8 @@ static int make_dirs(struct fs *fs, const char *path, size_t len, struct vnode *
 }
 
 /* Adds one member under its normal path p. */
-static int add_member(struct fs *fs, const struct cpio_entry *e, const char *p, size_t plen, struct initramfs_stats *st)
+static int add_member(struct fs *fs, const struct cpio_entry *e, const char *p, size_t plen,
+		      struct initramfs_stats *st)
 {
 	size_t slash = plen;
 	while (slash > 0 && p[slash - 1] != '/')

@@ -55,10 +55,11 @@ static void load_root_image(const struct bootinfo *bi)
 	fs_unlock(lk);
 	epoch_ns = st.newest_mtime * 1000000000ull;
 	if (err)
-		klog(KLOG_WARN, "vfs: root image damaged (%s, error %d): kept what came before", st.why ? st.why : "?",
-		     err);
+		klog(KLOG_WARN, "vfs: root image damaged (%s, error %d): kept what came before",
+		     st.why ? st.why : "?", err);
 	if (st.skipped)
-		klog(KLOG_WARN, "vfs: root image: %zu members skipped (links, devices, bad names)", st.skipped);
+		klog(KLOG_WARN, "vfs: root image: %zu members skipped (links, devices, bad names)",
+		     st.skipped);
 	klog(KLOG_INFO, "vfs: root image %zu files, %llu KiB", st.files,
 	     (unsigned long long)((st.bytes + 1023) / 1024));
 }
@@ -83,7 +84,8 @@ static void mount_ramfs(const char *path, uint64_t limit)
 	if (err)
 		klog(KLOG_ERROR, "vfs: cannot mount %s (error %d)", path, err);
 	else
-		klog(KLOG_INFO, "vfs: %s: in-memory, up to %llu KiB", path, (unsigned long long)(limit / 1024));
+		klog(KLOG_INFO, "vfs: %s: in-memory, up to %llu KiB", path,
+		     (unsigned long long)(limit / 1024));
 }
 
 static void report_conf(void *ctx, const char *msg)

@@ -137,6 +137,7 @@ void monitor_run(void)
 {
 	char line[LINE_MAX];
 	size_t len = 0;
+	con_input_set_consumer(NULL); /* take input back from the consoles, if they had it */
 	kprintf("kernel monitor ready: type help\n");
 	prompt();
 	for (;;) {

@@ -86,6 +86,10 @@ NORETURN void proc_init_run(const struct bootinfo *bi)
 	syscall_init();
 	sched_init();
 	char path[INIT_PATH_MAX];
+	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && strcmp(path, "monitor") == 0) {
+		klog(KLOG_INFO, "init: the kernel monitor, as optios.init asks");
+		monitor_run();
+	}
 	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && path[0]) {
 		memcpy(init_path, path, sizeof path);
 		init_from_cmdline = true;

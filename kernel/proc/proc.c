@@ -41,6 +41,9 @@
 #pragma weak fd_get
 #pragma weak tty_open
 #pragma weak tty_set_foreground
+/* TTY's hook as a program ends (screen and terminal settings back). */
+void tty_proc_exit(struct proc *p);
+#pragma weak tty_proc_exit
 
 static struct proc procs[PROC_MAX];
 static struct timer sleep_timers[PROC_MAX];
@@ -105,6 +108,14 @@ static struct proc *slot_alloc(void)
 	return p;
 }
 
+static bool proc_slot_free(void)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (procs[i].state == PROC_UNUSED)
+			return true;
+	return false;
+}
+
 static const char *basename(const char *path)
 {
 	const char *b = path;
@@ -114,10 +125,11 @@ static const char *basename(const char *path)
 	return b;
 }
 
-/* Descriptors 0-2: the parent's, else three references to a new console file. */
+/* Descriptors 0-2: the parent's when the child runs on the parent's console,
+ * else three references to a new file on its own console. */
 static int setup_files(struct proc *p, struct proc *parent, struct tty *tty)
 {
-	if (parent && parent->fds && fdtable_clone) {
+	if (parent && parent->fds && fdtable_clone && parent->tty == tty) {
 		p->fds = fdtable_clone(parent->fds, 3);
 		return p->fds ? 0 : -ENOMEM;
 	}
@@ -170,35 +182,29 @@ static void slot_free(struct proc *p)
 	irq_restore(f);
 }
 
-int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
+struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty)
 {
 	struct proc *p = slot_alloc();
 	if (!p)
-		return -EAGAIN;
-	struct exec_image img;
-	int err = exec_load(path, argv, envp, &img);
-	if (err) {
-		slot_free(p);
-		return err;
-	}
-	p->space = img.space;
+		return NULL;
+	p->space = img->space;
 	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
 	p->cwd = kmalloc(parent && parent->cwd ? strlen(parent->cwd) + 1 : 2);
-	if (!p->kstack_top || !p->cwd || (err = setup_files(p, parent, tty)) != 0) {
+	if (!p->kstack_top || !p->cwd || setup_files(p, parent, tty) != 0) {
+		p->space = NULL; /* the caller's to free */
 		release_resources(p);
 		slot_free(p);
-		return err ? err : -ENOMEM;
+		return NULL;
 	}
 	const char *cwd = parent && parent->cwd ? parent->cwd : "/";
 	memcpy(p->cwd, cwd, strlen(cwd) + 1);
-	const char *name = basename(path);
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->parent = parent;
 	p->tty = tty;
 	p->start_ns = clock_now_ns();
-	p->brk_base = p->brk_end = img.brk_base;
+	p->brk_base = p->brk_end = img->brk_base;
 	p->mmap_hint = EXEC_MMAP_BASE;
-	setup_entry(p, &img);
+	setup_entry(p, img);
 	sched_fpu_reset(p, proc_slot(p));
 	if (tty && tty_set_foreground)
 		tty_set_foreground(tty, p);
@@ -206,6 +212,22 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 	sched_make_runnable(p);
 	irq_restore(f);
 	klog(KLOG_DEBUG, "proc: %s[%d] started", p->name, p->pid);
+	return p;
+}
+
+int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
+{
+	if (!proc_slot_free())
+		return -EAGAIN;
+	struct exec_image img;
+	int err = exec_load(path, argv, envp, &img);
+	if (err)
+		return err;
+	struct proc *p = proc_create(&img, basename(path), parent, tty);
+	if (!p) {
+		vm_space_destroy(img.space);
+		return -ENOMEM;
+	}
 	return p->pid;
 }
 
@@ -217,6 +239,8 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
+	if (tty_proc_exit)
+		tty_proc_exit(p);
 	release_resources(p);
 	if (p->tty && tty_set_foreground) {
 		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;

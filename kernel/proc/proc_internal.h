@@ -10,7 +10,7 @@
 struct bootinfo;
 struct timer;
 
-#define PROC_KSTACK_PAGES 4
+#define PROC_KSTACK_PAGES 8
 #define PROC_SLICE_NS (10 * 1000 * 1000ull)
 #define SIGINT 2
 #define SIGILL 4
@@ -27,6 +27,10 @@ struct timer;
 int proc_status_code(int status);
 
 /* proc.c */
+struct exec_image;
+/* A runnable process entering img (which it takes over on success; on
+ * failure, NULL: no free slot or out of memory, img untouched). */
+struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty);
 struct proc *proc_find(int pid);
 /* The per-process sleep timer (nanosleep). */
 struct timer *proc_sleep_timer(struct proc *p);
@@ -41,6 +45,9 @@ size_t proc_slot(const struct proc *p);
 void sched_fpu_reset(struct proc *p, size_t slot);
 void sched_make_runnable(struct proc *p);
 bool sched_need_resched(void);
+/* Runs processes until none is runnable, then returns (self-tests). The
+ * callback, if any, runs between two processes' turns. */
+void sched_run_until_idle(void (*between)(void *arg), void *arg);
 /* Gives the CPU back to the scheduler loop without queueing the current
  * process (it blocked or ended). Returns when it runs again. */
 void sched_leave(void);

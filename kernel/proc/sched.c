@@ -138,6 +138,21 @@ NORETURN void sched_run(void)
 	}
 }
 
+void sched_run_until_idle(void (*between)(void *arg), void *arg)
+{
+	for (;;) {
+		irq_disable();
+		struct proc *p = dequeue();
+		if (p)
+			run(p);
+		irq_enable();
+		if (!p)
+			return;
+		if (between)
+			between(arg);
+	}
+}
+
 void sched_leave(void)
 {
 	uint64_t f = irq_save();

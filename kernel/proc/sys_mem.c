@@ -1,6 +1,6 @@
 /*
  * sys_mem.c - memory system calls: brk, anonymous mmap, munmap, mprotect,
- * madvise, and optios_mem_info.
+ * mremap, madvise, and optios_mem_info.
  *
  * User memory is allocated eagerly (every page of a mapping exists once the
  * call returns) from exec_page_alloc, which refuses when the kernel's reserve
@@ -209,6 +209,69 @@ long sys_mprotect(long addr, long len, long prot, long a3, long a4, long a5)
 		lo = r.found[r.n - 1] + PAGE_SIZE;
 	}
 	return 0;
+}
+
+/* ---- mremap: shrink, grow in place, or move the pages (no copying) ---- */
+
+#define MREMAP_MAYMOVE 1
+
+/* Moves every mapped page of [from, from + size) to the same offset at to. */
+static int move_pages(struct vm_space *s, uint64_t from, uint64_t size, uint64_t to)
+{
+	struct range_scan r;
+	uint64_t lo = from;
+	while (mapped_in(s, lo, from + size, &r) > 0) {
+		for (size_t i = 0; i < r.n; i++) {
+			uint64_t pa;
+			unsigned fl;
+			vm_translate(s, r.found[i], &pa, &fl);
+			if ((fl & VM_DEVICE) || pmm_get(ALIGN_DOWN(pa, PAGE_SIZE)))
+				return -EINVAL;
+			int err = vm_map(s, to + (r.found[i] - from), ALIGN_DOWN(pa, PAGE_SIZE),
+					 fl & (VM_WRITE | VM_EXEC | VM_USER | VM_COW));
+			if (err) {
+				pmm_free(ALIGN_DOWN(pa, PAGE_SIZE));
+				return err;
+			}
+		}
+		lo = r.found[r.n - 1] + PAGE_SIZE;
+	}
+	unmap_range(s, from, from + size);
+	return 0;
+}
+
+long sys_mremap(long addr, long old_len, long new_len, long flags, long a4, long a5)
+{
+	(void)a4, (void)a5;
+	struct proc *p = proc_current();
+	uint64_t old = (uint64_t)addr, osz = ALIGN_UP((uint64_t)old_len, PAGE_SIZE);
+	uint64_t nsz = ALIGN_UP((uint64_t)new_len, PAGE_SIZE);
+	struct range_scan r;
+	if ((old & (PAGE_SIZE - 1)) || old_len <= 0 || new_len <= 0 || osz < (uint64_t)old_len ||
+	    nsz < (uint64_t)new_len || (flags & ~(long)MREMAP_MAYMOVE) || !user_range(old, MAX(osz, nsz)))
+		return -EINVAL;
+	uint64_t pa;
+	unsigned fl;
+	if (vm_translate(p->space, old, &pa, &fl) || (fl & VM_DEVICE))
+		return -EFAULT;
+	fl &= VM_WRITE | VM_EXEC | VM_USER;
+	if (nsz <= osz) {
+		unmap_range(p->space, old + nsz, old + osz);
+		return (long)old;
+	}
+	if (mapped_in(p->space, old + osz, old + nsz, &r) == 0 && old + nsz <= EXEC_MMAP_END &&
+	    map_range(p->space, old + osz, old + nsz, fl) == 0)
+		return (long)old;
+	uint64_t to = (flags & MREMAP_MAYMOVE) ? find_free(p, nsz) : 0;
+	if (!to || (nsz - osz) / PAGE_SIZE + EXEC_RESERVE_PAGES > pmm_free_count())
+		return -ENOMEM;
+	int err = map_range(p->space, to + osz, to + nsz, fl);
+	if (!err && (err = move_pages(p->space, old, osz, to)) != 0)
+		unmap_range(p->space, to, to + nsz);
+	if (err)
+		return err;
+	p->mmap_hint = to + nsz;
+	return (long)to;
 }
 
 long sys_madvise(SYS_ARGS)

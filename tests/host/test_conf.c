@@ -279,6 +279,22 @@ TEST(conf_kernel_keys)
 	}
 }
 
+TEST(conf_cmdline_overrides_the_file)
+{
+	const char *t = "foreground.max = 3\n";
+	CHECK_EQ(conf_load(t, strlen(t), kernel_collect, NULL), 0);
+	CHECK_EQ(conf_apply_cmdline("optios.log=info optios.conf.foreground.max=2 quiet", kernel_collect, NULL), 0);
+	CHECK_EQ(conf_int(CONF_FOREGROUND_MAX), 2);
+	CHECK_STR(conf_str(CONF_LOG_LEVEL), "info");
+	CHECK_EQ(conf_apply_cmdline("optios.conf.foreground.max=99", kernel_collect, NULL), 1);
+	CHECK_EQ(conf_int(CONF_FOREGROUND_MAX), 2); /* a bad value keeps the last good one */
+	CHECK(strstr(kernel_last, "cmdline:1: foreground.max") != NULL);
+	CHECK_EQ(conf_apply_cmdline("optios.conf.nokey=1 optios.conf.log.level", kernel_collect, NULL), 2);
+	CHECK_EQ(conf_apply_cmdline("", kernel_collect, NULL), 0);
+	CHECK_EQ(conf_load(NULL, 0, NULL, NULL), 0);
+	CHECK_EQ(conf_int(CONF_FOREGROUND_MAX), 1);
+}
+
 /* The sample file shipped in the test tree parses cleanly. */
 TEST(conf_sample_file)
 {

@@ -25,10 +25,22 @@
 #endif
 
 /* The kernel heap, as the tree code sees it. */
-void *kmalloc(size_t size) { return malloc(size ? size : 1); }
-void *kzalloc(size_t size) { return calloc(1, size ? size : 1); }
-void *krealloc(void *p, size_t size) { return realloc(p, size); }
-void kfree(void *p) { free(p); }
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+void *kzalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size);
+}
+void kfree(void *p)
+{
+	free(p);
+}
 
 #define DATA_LIMIT (64 * 1024)
 
@@ -205,8 +217,8 @@ static void list(struct file *d, char *out, size_t outsz, size_t bufsz)
 	while ((n = d->ops->getdents(d, buf, bufsz)) > 0) {
 		for (long at = 0; at < n;) {
 			struct kdirent64 *e = (struct kdirent64 *)(buf + at);
-			snprintf(out + strlen(out), outsz - strlen(out), "%s%s%s", out[0] ? " " : "", e->d_name,
-				 e->d_type == DT_DIR ? "/" : "");
+			snprintf(out + strlen(out), outsz - strlen(out), "%s%s%s", out[0] ? " " : "",
+				 e->d_name, e->d_type == DT_DIR ? "/" : "");
 			CHECK_EQ(e->d_reclen % 8, 0);
 			at += e->d_reclen;
 		}
@@ -308,7 +320,11 @@ TEST(vfs_sparse_append_seek_and_enospc)
 }
 
 static long nop_release_count;
-static void nop_release(struct file *f) { (void)f; nop_release_count++; }
+static void nop_release(struct file *f)
+{
+	(void)f;
+	nop_release_count++;
+}
 static const struct file_ops nop_ops = {.release = nop_release};
 
 TEST(vfs_fdtable_dup_close)

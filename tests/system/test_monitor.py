@@ -1,4 +1,5 @@
-"""The kernel monitor answers on the console: the person at the machine can ask
+"""The kernel monitor (optios.init=monitor, or when no shell can start) answers
+on the console: the person at the machine can ask
 the kernel for its interrupt counts, uptime and memory. The idle test is the
 issue's acceptance check: ten seconds of idle with no deadline armed take zero
 timer interrupts, as the kernel itself reports."""
@@ -11,7 +12,7 @@ TIMEOUT = 60
 
 
 def booted(ctx, mode="kernel"):
-	m = ctx.machine(mode)
+	m = ctx.machine(mode, append="optios.init=monitor")
 	m.start()
 	log = optios.boot(m)
 	m.wait_for(r"kmon> ", timeout=10)

@@ -29,10 +29,12 @@ static const char *ename(int e)
 		int e;
 		const char *n;
 	} names[] = {
-		{ENOENT, "ENOENT"}, {EEXIST, "EEXIST"}, {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
-		{EROFS, "EROFS"}, {ENOTEMPTY, "ENOTEMPTY"}, {EINVAL, "EINVAL"}, {EXDEV, "EXDEV"},
-		{ENAMETOOLONG, "ENAMETOOLONG"}, {EBADF, "EBADF"}, {EACCES, "EACCES"}, {ENOTTY, "ENOTTY"},
-		{ESPIPE, "ESPIPE"}, {EFAULT, "EFAULT"}, {EBUSY, "EBUSY"}, {ERANGE, "ERANGE"}, {EMFILE, "EMFILE"},
+		{ENOENT, "ENOENT"}, {EEXIST, "EEXIST"}, {ENOTDIR, "ENOTDIR"},
+		{EISDIR, "EISDIR"}, {EROFS, "EROFS"},	{ENOTEMPTY, "ENOTEMPTY"},
+		{EINVAL, "EINVAL"}, {EXDEV, "EXDEV"},	{ENAMETOOLONG, "ENAMETOOLONG"},
+		{EBADF, "EBADF"},   {EACCES, "EACCES"}, {ENOTTY, "ENOTTY"},
+		{ESPIPE, "ESPIPE"}, {EFAULT, "EFAULT"}, {EBUSY, "EBUSY"},
+		{ERANGE, "ERANGE"}, {EMFILE, "EMFILE"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].e == e)
@@ -65,7 +67,10 @@ static void show_stat(const char *path)
 		printf("stat %s = -1 %s\n", path, ename(errno));
 		return;
 	}
-	printf("stat %s = %s size %lld\n", path, S_ISDIR(st.st_mode) ? "dir" : S_ISREG(st.st_mode) ? "file" : "other",
+	printf("stat %s = %s size %lld\n", path,
+	       S_ISDIR(st.st_mode)   ? "dir"
+	       : S_ISREG(st.st_mode) ? "file"
+				     : "other",
 	       S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size);
 }
 
@@ -241,7 +246,8 @@ static void at_calls(void)
 	show("fchdir-less chdir m", chdir("m"));
 	char cwd[512];
 	char *c = getcwd(cwd, sizeof cwd);
-	printf("getcwd ends with /probe/m = %d\n", c && strlen(c) >= 8 && strcmp(c + strlen(c) - 8, "/probe/m") == 0);
+	printf("getcwd ends with /probe/m = %d\n",
+	       c && strlen(c) >= 8 && strcmp(c + strlen(c) - 8, "/probe/m") == 0);
 	show("getcwd too small", getcwd(cwd, 2) ? 0 : -1);
 	show("chdir ..", chdir(".."));
 	show("chdir g", chdir("g"));

@@ -47,15 +47,18 @@ static void text_marker(void) {}
 static int mode_badptr(void)
 {
 	void *ptrs[] = {NULL, KERNEL_TEXT, KERNEL_DIRECT, NONCANON, (void *)-1L, (void *)0x1000};
+	/* a file and a directory (not the console: a read there waits for typing) */
+	int file = open("/test/proc_hostile", O_RDONLY), dir = open("/", O_RDONLY | O_DIRECTORY);
 	for (unsigned i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) {
 		void *p = ptrs[i];
 		errno = 0;
 		/* files: VFS may not exist in this build, then -ENOSYS is the answer */
 		expect_fail("write", syscall(SYS_write, 1, p, 16));
-		expect_fail("read", syscall(SYS_read, 0, p, 16));
+		expect_fail("read", syscall(SYS_read, file, p, 16));
 		expect_fail("open", syscall(SYS_open, p, O_RDONLY));
 		expect_fail("stat", syscall(SYS_stat, p, p));
-		expect_fail("getdents", syscall(SYS_getdents64, 0, p, 4096));
+		lseek(dir, 0, SEEK_SET); /* entries to return, so only the pointer can fail */
+		expect_fail("getdents", syscall(SYS_getdents64, dir, p, 4096));
 		expect_fail("getcwd", syscall(SYS_getcwd, p, 4096));
 		/* memory, time, system, OptiOS: all PROC's, exact answers */
 		expect_err("clock_gettime", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, p), EFAULT, EFAULT);
@@ -106,6 +109,10 @@ static int mode_badptr(void)
 	expect_err("unknown call", syscall(777), ENOSYS, ENOSYS);
 	expect_err("unknown call 2", syscall(100000), ENOSYS, ENOSYS);
 	expect_err("kill bad", syscall(SYS_kill, 99999, SIGKILL), ESRCH, ESRCH);
+	if (file >= 0)
+		close(file);
+	if (dir >= 0)
+		close(dir);
 	printf("badptr: %d unexpected results\n", bad);
 	return bad ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* proc_libc - a real musl program: malloc of small and large blocks, stdio,
  * string functions, clocks, sleeping, identity calls. Prints what it checked;
  * exits 0 when every check held, 1 otherwise. */
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -47,6 +49,21 @@ static void check_malloc(void)
 	printf("malloc: small and large blocks ok\n");
 }
 
+static void check_mremap(void)
+{
+	char *a = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(a != MAP_FAILED);
+	a[0] = 'x', a[2 * 4096 + 5] = 'y';
+	char *guard = mmap(a + 3 * 4096, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	CHECK(guard == a + 3 * 4096); /* growing in place is impossible: it must move */
+	char *b = mremap(a, 3 * 4096, 10 * 4096, MREMAP_MAYMOVE);
+	CHECK(b != MAP_FAILED && b != a);
+	CHECK(b[0] == 'x' && b[2 * 4096 + 5] == 'y' && b[9 * 4096] == 0);
+	CHECK(mremap(b, 10 * 4096, 4096, 0) == b);
+	CHECK(munmap(b, 4096) == 0 && munmap(guard, 4096) == 0);
+	printf("mremap: moved and kept contents\n");
+}
+
 static void check_time(void)
 {
 	struct timespec a, b, r;
@@ -81,6 +98,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines: kernel log lines cannot split them */
 	check_malloc();
+	check_mremap();
 	check_time();
 	check_system();
 	printf("proc_libc: %s\n", failures ? "FAILED" : "all checks passed");
