@@ -29,8 +29,9 @@ def shell(ctx, mode="kernel", **kw):
 		try:
 			m.wait_for(FIRST_PROMPT, timeout=60)
 		except AssertionError as e:
-			if "init: started" not in m.text():
-				raise AssertionError("no shell started (it needs processes, files and consoles): %s" % e)
+			if "init: started" not in m.text() or "kmon> " in m.text():
+				raise AssertionError("no shell prompt (the shell needs processes, files and consoles "
+						     "to read from): %s" % e)
 			raise
 		optios.settle(m)
 		yield m
@@ -146,6 +147,19 @@ def test_start_and_console_with_two_consoles(ctx):
 		check(m, "console", "console 1 of 2 (showing 2)\n")
 		check(m, "console 1", "")
 		check(m, "console 3", "usage: console N (1..2)\n")
+
+
+def test_poweroff_and_reboot(ctx):
+	"""poweroff ends the machine through ACPI; reboot resets it (QEMU runs with -no-reboot)."""
+	with shell(ctx) as m:
+		m.send_serial("poweroff\r")
+		v = m.wait_exit(timeout=15)
+		assert "guest-shutdown" in v.detail, "poweroff: %s" % v
+	with shell(ctx) as m:
+		m.send_serial("reboot\r")
+		m.wait_for(r"rebooting", timeout=10)
+		v = m.wait_exit(timeout=15)
+		assert "guest-reset" in v.detail, "reboot: %s" % v
 
 
 def wait_prompt_after(m, start, timeout=20):

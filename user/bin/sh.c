@@ -73,6 +73,7 @@ static void outs(const char *s)
 /* Returns false when the terminal cannot do raw mode (then lines come cooked). */
 static bool term_raw(void)
 {
+	/* Output processing stays on: "\n" goes out as "\r\n". */
 	struct termios t = cooked;
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG | IEXTEN);
 	t.c_iflag &= ~(tcflag_t)(ICRNL | IXON);
@@ -262,7 +263,7 @@ static int edit_key(struct editor *e, int k)
 {
 	switch (k) {
 	case '\r':
-	case '\n': outs("\r\n"); return 1;
+	case '\n': outs("\n"); return 1;
 	case K_EOF: return -1;
 	case 4: /* Ctrl+D: end of input on an empty line, else delete */
 		if (e->len == 0)
@@ -270,7 +271,7 @@ static int edit_key(struct editor *e, int k)
 		delete_at(e, e->pos);
 		break;
 	case 3: /* Ctrl+C: drop the line */
-		outs("^C\r\n");
+		outs("^C\n");
 		e->len = e->pos = 0;
 		e->buf[0] = 0;
 		return 1;
@@ -335,7 +336,7 @@ static char *read_line(char *buf, size_t size)
 		;
 	term_cooked();
 	if (r < 0) {
-		outs("\r\n");
+		outs("\n");
 		return NULL;
 	}
 	snprintf(buf, size, "%s", e.buf);
