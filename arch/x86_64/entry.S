@@ -31,21 +31,7 @@ trap_vectors_start:
 .endr
 
 trap_common:
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TRAPFRAME_PUSH_GPRS
 	cld
 	movq	%rsp, %rdi
 	/* a frame-pointer link so backtraces walk through the trap */
@@ -58,21 +44,7 @@ trap_common:
  * entry of a new process into ring 3, and the syscall path's slow return). */
 	.globl trap_exit
 trap_exit:
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	TRAPFRAME_POP_GPRS
 	addq	$16, %rsp		/* vector and error code */
 	iretq
 

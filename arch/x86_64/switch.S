@@ -53,21 +53,7 @@ arch_syscall_entry:
 	pushq	%rcx				/* rip */
 	pushq	$0				/* error code */
 	pushq	$ARCH_SYSCALL_VECTOR
-	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	TRAPFRAME_PUSH_GPRS
 	cld
 	movq	%rsp, %rdi
 	pushq	136(%rsp)			/* TF_RIP: frame link for backtraces */
@@ -77,21 +63,7 @@ arch_syscall_entry:
 	addq	$16, %rsp
 	testl	%eax, %eax
 	jnz	trap_exit
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%r11
-	popq	%r10
-	popq	%r9
-	popq	%r8
-	popq	%rbp
-	popq	%rdi
-	popq	%rsi
-	popq	%rdx
-	popq	%rcx
-	popq	%rbx
-	popq	%rax
+	TRAPFRAME_POP_GPRS
 	addq	$16, %rsp			/* vector and error code */
 	movq	0(%rsp), %rcx			/* rip */
 	movq	16(%rsp), %r11			/* rflags */
