@@ -30,22 +30,22 @@ int evq_init(struct evq *q, struct optios_event *slots, size_t cap, enum evq_pol
 	return 0;
 }
 
-static struct optios_event *evq_slot(const struct evq *q, size_t i)
+static struct optios_event *slot_at(const struct evq *q, size_t i)
 {
 	return &q->slots[(q->head + i) % q->cap];
 }
 
 /* Replaces a pending event's contents with ev, keeping its position. */
-static void evq_replace(struct evq *q, struct optios_event *old, const struct optios_event *ev)
+static void replace_pending(struct evq *q, struct optios_event *old, const struct optios_event *ev)
 {
 	*old = *ev;
 	q->coalesced++;
 }
 
-static struct optios_event *evq_find_topic(const struct evq *q, const char *topic)
+static struct optios_event *find_topic(const struct evq *q, const char *topic)
 {
 	for (size_t i = 0; i < q->count; i++) {
-		struct optios_event *e = evq_slot(q, i);
+		struct optios_event *e = slot_at(q, i);
 		if (strncmp(e->topic, topic, OPTIOS_EVENT_TOPIC_MAX) == 0)
 			return e;
 	}
@@ -56,13 +56,13 @@ int evq_post(struct evq *q, const struct optios_event *ev)
 {
 	q->posted++;
 	if (q->policy == EVQ_LATEST && q->count) {
-		evq_replace(q, evq_slot(q, 0), ev);
+		replace_pending(q, slot_at(q, 0), ev);
 		return 1;
 	}
 	if (q->policy == EVQ_COALESCE) {
-		struct optios_event *old = evq_find_topic(q, ev->topic);
+		struct optios_event *old = find_topic(q, ev->topic);
 		if (old) {
-			evq_replace(q, old, ev);
+			replace_pending(q, old, ev);
 			return 1;
 		}
 	}
@@ -70,21 +70,21 @@ int evq_post(struct evq *q, const struct optios_event *ev)
 		q->dropped++;
 		return -ENOSPC;
 	}
-	*evq_slot(q, q->count) = *ev;
+	*slot_at(q, q->count) = *ev;
 	q->count++;
 	return 0;
 }
 
 const struct optios_event *evq_peek(const struct evq *q)
 {
-	return q->count ? evq_slot(q, 0) : NULL;
+	return q->count ? slot_at(q, 0) : NULL;
 }
 
 int evq_take(struct evq *q, struct optios_event *out)
 {
 	if (!q->count)
 		return -EAGAIN;
-	*out = *evq_slot(q, 0);
+	*out = *slot_at(q, 0);
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
 	q->delivered++;
@@ -96,7 +96,7 @@ bool evq_check(const struct evq *q)
 	return q->count <= q->cap && q->posted == q->delivered + q->coalesced + q->dropped + q->count;
 }
 
-static bool evq_before(const struct optios_event *a, const struct optios_event *b)
+static bool comes_before(const struct optios_event *a, const struct optios_event *b)
 {
 	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
 }
@@ -106,7 +106,7 @@ int evq_take_next(struct evq *const *qs, size_t n, struct optios_event *out)
 	int best = -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct optios_event *e = evq_peek(qs[i]);
-		if (e && (best < 0 || evq_before(e, evq_peek(qs[best]))))
+		if (e && (best < 0 || comes_before(e, evq_peek(qs[best]))))
 			best = (int)i;
 	}
 	if (best < 0)
