@@ -142,6 +142,14 @@ $(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(
 	@(cd $(BUILD)/rootfs.tree && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || { mv $@.tmp $@; echo "  CPIO    $@"; }
 
+# The same kernel and image with optios.test=all on GRUB's command line: the
+# self-tests under real firmware (SeaBIOS, OVMF) with a framebuffer.
+$(BUILD)/optios-selftest.iso: $(BUILD)/optios.iso
+	@rm -rf $(BUILD)/iso-selftest && cp -R $(BUILD)/iso $(BUILD)/iso-selftest
+	@sed -i 's|optios.boot=iso|optios.boot=iso optios.test=all|' $(BUILD)/iso-selftest/boot/grub/grub.cfg
+	@grep -q 'optios.test=all' $(BUILD)/iso-selftest/boot/grub/grub.cfg
+	@$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso-selftest 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
 # ---- host unit tests ----
 $(BUILD)/host/%.c.o: %.c
 	@mkdir -p $(@D)
@@ -209,7 +217,7 @@ run: deps all
 test: deps
 	@mkdir -p $(BUILD)
 	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
-	@$(MAKE) --no-print-directory all $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
+	@$(MAKE) --no-print-directory all $(BUILD)/optios-selftest.iso $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
