@@ -26,17 +26,11 @@
 #define RESPAWN_BURST 5
 #define RESPAWN_WINDOW_NS (5 * NS_PER_SEC)
 
-static const struct bootinfo *boot;
 static char init_path[INIT_PATH_MAX] = "/bin/sh";
 static bool init_from_cmdline;
 static int init_pid;
 static uint64_t burst_start_ns;
 static int burst_count;
-
-const struct bootinfo *proc_bootinfo(void)
-{
-	return boot;
-}
 
 static int start_init(void)
 {
@@ -82,15 +76,14 @@ void proc_init_exited(int pid, int status)
 
 NORETURN void proc_init_run(const struct bootinfo *bi)
 {
-	boot = bi;
 	syscall_init();
 	sched_init();
 	char path[INIT_PATH_MAX];
-	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && strcmp(path, "monitor") == 0) {
-		klog(KLOG_INFO, "init: the kernel monitor, as optios.init asks");
-		monitor_run();
-	}
 	if (bootinfo_arg(bi, "optios.init", path, sizeof path) && path[0]) {
+		if (strcmp(path, "monitor") == 0) {
+			klog(KLOG_INFO, "init: the kernel monitor, as optios.init asks");
+			monitor_run();
+		}
 		memcpy(init_path, path, sizeof path);
 		init_from_cmdline = true;
 	}

@@ -55,6 +55,5 @@ void sched_leave(void);
 
 /* init.c */
 void proc_init_exited(int pid, int status);
-const struct bootinfo *proc_bootinfo(void);
 
 #endif

@@ -207,11 +207,6 @@ uint64_t clock_ns_to_tsc(uint64_t ns)
 	return ticks > UINT64_MAX - tsc_base ? UINT64_MAX : tsc_base + ticks;
 }
 
-const char *clock_reference(void)
-{
-	return reference;
-}
-
 int clock_measure_hpet(uint64_t window_ns, uint64_t *ref_ns, uint64_t *clock_ns)
 {
 	uint64_t ticks;

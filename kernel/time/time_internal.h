@@ -46,10 +46,9 @@ static inline struct timer *timerq_first(const struct timerq *q)
 struct timer *timerq_pop_due(struct timerq *q, uint64_t now);
 
 #ifndef HOST_TEST
-/* Clock: which reference calibrated it, and checks against the references.
+/* Clock: checks against the references.
  * Each measures window_ns of the reference and the clock over the same span;
  * 0 or -ENODEV if that reference is absent / did not answer. */
-const char *clock_reference(void);
 int clock_measure_hpet(uint64_t window_ns, uint64_t *ref_ns, uint64_t *clock_ns);
 int clock_measure_pit(uint64_t *ref_ns, uint64_t *clock_ns);
 uint64_t clock_ns_to_tsc(uint64_t ns);
