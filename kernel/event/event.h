@@ -45,4 +45,72 @@ bool evq_check(const struct evq *q);
  * Returns the index of the queue it came from, or -EAGAIN if all are empty. */
 int evq_take_next(struct evq *const *qs, size_t n, struct optios_event *out);
 
+/* ---- raising events and subscribing (raise.c) ----
+ *
+ * A subscription is a topic pattern and a bounded queue, owned (storage
+ * included) by its subscriber - a handler (kernel/handler). While linked in,
+ * every raised event whose topic the pattern matches is posted to its queue
+ * and notify runs. Lists and queues change with interrupts disabled.
+ */
+struct event_sub {
+	char pattern[OPTIOS_EVENT_TOPIC_MAX];
+	struct evq q;
+	/* Called with interrupts disabled after an event was queued (or coalesced) in s. */
+	void (*notify)(struct event_sub *s);
+	void *owner;
+	const char *owner_name; /* named in DROP log records */
+	/* private to raise.c */
+	uint64_t logged_dropped, logged_coalesced;
+	struct event_sub *next;
+};
+
+/* Links s in (its queue set up with evq_init) / out (pending events stay
+ * counted in its queue; the owner decides what happens to them). */
+void event_subscribe(struct event_sub *s);
+void event_unsubscribe(struct event_sub *s);
+
+/*
+ * Raises an event: the next seq, time_ns (0: now), a record in the event log,
+ * then a post to every matching subscription. payload may be NULL when len is
+ * 0. Safe in interrupt context. Returns the seq (> 0), or -EINVAL (topic not
+ * valid, source too long, len over OPTIOS_EVENT_PAYLOAD_MAX).
+ */
+int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len,
+		    uint64_t time_ns);
+/* Does any subscription match topic? (So a source can skip building events
+ * nobody waits for.) */
+bool event_watched(const char *topic);
+/* The file watch source: raises "file:<path>" with the payload what
+ * ("created", "written", "renamed", "removed"; for renamed, what is
+ * "renamed <from-path>") when some subscription matches; else nothing. path
+ * is absolute and normal. source: the program that made the change. */
+void event_raise_file(const char *path, const char *what, const char *source);
+
+/* Takes the next event across subs[0..n) in (time_ns, seq) order, like
+ * evq_take_next, and writes a DROP log record for a subscription that lost
+ * events since its last record. Index or -EAGAIN. */
+int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event *out);
+
+/* ---- the event log (evlog.c) ----
+ *
+ * A ring of EVLOG_RECORDS struct optios_log_record (ABI: optios/abi/handler.h),
+ * oldest overwritten first. Every record gets the next seq and its time
+ * (monotonic ns and TSC). Safe in interrupt context; never allocates after
+ * evlog_init. Formatting is left to the reader (cheap to write).
+ */
+#define EVLOG_RECORDS 1024
+struct optios_log_record;
+/* Allocates the ring (after heap_init). Before it, writes are counted and dropped. */
+void evlog_init(void);
+/* Appends r after filling r->seq, r->time_ns and r->tsc; returns the seq. */
+uint64_t evlog_write(struct optios_log_record *r);
+/* A record of kind with the given names and numbers; text printf-style (may be NULL). */
+uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64_t event_seq,
+		   int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
+/* Copies up to max records with seq >= from, oldest first; returns how many. */
+size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max);
+/* Records written since boot (the next seq is this + 1). */
+uint64_t evlog_count(void);
+
 #endif

@@ -60,4 +60,39 @@ struct vfs_usage {
 /* The usage of the writable file system holding path. 0, -ENOENT, -EROFS. */
 int vfs_usage(const char *path, struct vfs_usage *u);
 
+/* ---- transactions: the file changes of a handler run (vfs_txn.c) ----
+ *
+ * While the calling process has a transaction (proc->txn, set by
+ * kernel/handler for the length of a run), the calls that change files do
+ * not act at once; they are checked against the tree as it is (same errors
+ * as without a transaction) and staged:
+ *   - open for writing (O_WRONLY/O_RDWR, O_CREAT, O_TRUNC) of a file on a
+ *     writable file system returns a staged file: a private copy (the
+ *     current contents; empty with O_TRUNC or when new; with O_APPEND only
+ *     the bytes appended) that read, write, lseek, fstat work on;
+ *   - unlink, rename, mkdir, rmdir are recorded.
+ * Opening for reading, stat, readdir see the tree as it is: a run sees its
+ * own changes only through the descriptor it writes. Staged bytes per
+ * transaction are bounded (VFS_TXN_BYTES_MAX): over it, -ENOSPC.
+ * vfs_txn_commit applies the changes in the order they were made (a staged
+ * file counts from its open), raises their file: events ("created" for a
+ * new file, else "written"; "removed", "renamed <from>"), and reports each
+ * through fn; vfs_txn_destroy drops whatever was not committed (roll back).
+ */
+#define VFS_TXN_BYTES_MAX (1u << 20)
+struct vfs_txn;
+struct vfs_txn *vfs_txn_create(void);
+/* Called per effect applied: what is "write", "append", "create", "unlink",
+ * "rename", "mkdir", "rmdir"; bytes for writes; err 0 or why it failed. */
+typedef void (*vfs_effect_fn)(void *arg, const char *what, const char *path, uint64_t bytes, int err);
+/* Applies every change (source names the program in file: events). A change
+ * that fails now (the disk filled, a directory vanished) is reported with
+ * its error and the rest still apply. Returns the number of changes. */
+int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg);
+/* Frees t and all it staged. Staged files still open keep working as
+ * private scratch files but can no longer reach the tree. */
+void vfs_txn_destroy(struct vfs_txn *t);
+/* Changes staged so far. */
+size_t vfs_txn_changes(const struct vfs_txn *t);
+
 #endif

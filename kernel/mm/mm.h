@@ -131,6 +131,32 @@ struct vm_space *vm_space_clone_cow(struct vm_space *src);
  * -EFAULT (not mapped), -ENOMEM. */
 int vm_cow_break(struct vm_space *s, uintptr_t va);
 
+/* ---- snapshots: freezing a space and journaling a run (vm_journal.c) ----
+ *
+ * A handler's snapshot is its address space between runs (kernel/handler).
+ * vm_space_freeze makes every writable page of s read-only copy-on-write.
+ * Between vm_journal_begin and vm_journal_commit/rollback, every change to a
+ * user mapping of s (vm_map, vm_unmap, vm_protect, vm_cow_break) first
+ * records the mapping's previous entry, once per page: a write to a frozen
+ * page always copies it (the journal keeps the original), even when no one
+ * else shares it. Commit frees the originals and re-freezes the changed
+ * pages; rollback puts every original entry back and frees the copies. Both
+ * cost O(pages changed), never O(pages mapped).
+ */
+/* Freezes s; returns the user pages mapped (the snapshot's size). */
+size_t vm_space_freeze(struct vm_space *s);
+/* Starts recording changes to s. 0, -EBUSY (already recording), -ENOMEM. */
+int vm_journal_begin(struct vm_space *s);
+/* Keeps the changes; returns how many pages changed. Recording stops. */
+size_t vm_journal_commit(struct vm_space *s);
+/* Undoes the changes: s maps exactly what it mapped at vm_journal_begin,
+ * with the same contents. Returns how many pages changed. Recording stops. */
+size_t vm_journal_rollback(struct vm_space *s);
+/* Pages changed since vm_journal_begin (0 when not recording). */
+size_t vm_journal_pages(const struct vm_space *s);
+/* User pages mapped in s. */
+size_t vm_space_pages(const struct vm_space *s);
+
 /* ---- kernel heap (heap.c) ---- */
 
 void heap_init(void);

@@ -34,6 +34,8 @@ enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_BL
 struct vm_space;
 struct fdtable;
 struct tty;
+struct handler;
+struct vfs_txn;
 
 struct proc {
 	/* identity: set at creation, then read-only */
@@ -64,6 +66,12 @@ struct proc {
 
 	/* exit: written once by the exiting process, read by the parent */
 	int exit_status; /* wait4 encoding: (code << 8) or a signal number */
+
+	/* handler runs (kernel/handler): set only on the handler runner process */
+	struct handler *handler; /* the handler attached (its snapshot is space), or NULL */
+	struct vfs_txn *txn; /* file changes staged by the current run, or NULL: act at once */
+	uint64_t cpu_limit_ns; /* 0, or proc_return_to_user calls handler_over_budget once cpu_ns reaches it */
+	bool frame_rewritten; /* the trapframe was replaced: leave the syscall by iretq */
 
 	/* -ENOSYS calls already logged for this process (one bit per number < 512) */
 	uint64_t enosys_logged[8];

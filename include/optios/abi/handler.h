@@ -1,0 +1,127 @@
+/*
+ * handler.h (ABI) - the calls that run handlers and read the event log:
+ * structures and constants shared by the kernel, the SDK and host tools.
+ * Numbers are in syscalls.def (1006-1011); the event record is event.h.
+ */
+#ifndef OPTIOS_ABI_HANDLER_H
+#define OPTIOS_ABI_HANDLER_H
+
+#include <stdint.h>
+
+#include <optios/abi/event.h>
+
+#define OPTIOS_NAME_MAX 32 /* handler and program names, NUL included */
+
+/*
+ * long optios_event_next(struct optios_event *out)
+ * Handlers only (the SDK's loop calls it; authors do not). Ends the current
+ * run successfully (its memory and effects are committed), then returns when
+ * the next event for this handler is due, with the event in *out: 0. The first
+ * call ends the start-up and freezes the base snapshot. -EPERM when the caller
+ * is not a handler.
+ *
+ * long optios_emit(const char *topic, const void *payload, unsigned long len)
+ * Raises an event (topic must be valid, see event.h; payload <= 256 bytes).
+ * From a handler the event is raised when its run commits (dropped if it
+ * rolls back). 0, -EINVAL (bad topic or length), -EFAULT.
+ *
+ * long optios_handler_add(const char *path, char *msg, unsigned long msglen)
+ * Registers the program at path (absolute) as a handler: reads its manifest,
+ * runs its start-up to the base snapshot, then returns 0. A handler of the
+ * same name and version is refused (-EEXIST); a different version replaces
+ * the old one (its snapshot is reset). On failure msg (if not NULL) receives a
+ * one-line reason ("counter.manifest line 3: unknown policy 'sometimes'").
+ * -ENOENT, -ENOEXEC (not a program, or no manifest), -EINVAL (bad manifest),
+ * -EEXIST, -ENOSPC (no free handler slot), -ENOMEM, -ECANCELED (start-up
+ * failed: fault, budget, exit; msg says which).
+ *
+ * long optios_handler_remove(const char *name)
+ * Unregisters the handler (after its current run, if any) and frees its
+ * snapshot and queues. 0 or -ENOENT.
+ *
+ * long optios_handler_list(struct optios_handler_info *out, unsigned long max)
+ * Fills up to max entries (registration order); returns how many exist.
+ *
+ * long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
+ * Copies up to max records of the event log whose seq >= from, oldest first;
+ * returns how many it copied. Records older than the log keeps are gone: the
+ * first record returned then has a seq > from.
+ */
+
+/* Handler states */
+#define OPTIOS_HANDLER_INITIALISING 1 /* start-up running toward the base snapshot */
+#define OPTIOS_HANDLER_READY 2        /* snapshot frozen, waiting for events */
+#define OPTIOS_HANDLER_RUNNING 3      /* a run is in progress */
+#define OPTIOS_HANDLER_QUARANTINED 4  /* 3 consecutive failures; gets no events */
+
+#define OPTIOS_HANDLER_SUBS_MAX 8
+
+/* One subscription's queue: posted = delivered + coalesced + dropped + pending. */
+struct optios_sub_info {
+	char pattern[OPTIOS_EVENT_TOPIC_MAX];
+	uint32_t policy; /* OPTIOS_POLICY_* */
+	uint32_t capacity;
+	uint64_t posted, delivered, coalesced, dropped, pending;
+};
+
+#define OPTIOS_POLICY_QUEUE 0
+#define OPTIOS_POLICY_COALESCE 1
+#define OPTIOS_POLICY_LATEST 2
+
+struct optios_handler_info {
+	char name[OPTIOS_NAME_MAX];
+	char path[128];
+	uint32_t version;    /* declared in the manifest */
+	uint32_t state;      /* OPTIOS_HANDLER_* */
+	uint8_t code_hash[8]; /* first bytes of the SHA-256 of the ELF file */
+	uint64_t runs, failures; /* failures: rolled-back runs, all time */
+	uint32_t consecutive_failures;
+	int32_t last_result; /* OPTIOS_RUN_* of the last run */
+	uint64_t last_event_seq;
+	char last_topic[OPTIOS_EVENT_TOPIC_MAX];
+	uint64_t snapshot_pages; /* user pages in the snapshot */
+	uint64_t last_dirty_pages; /* pages the last run changed */
+	uint64_t last_run_ns;
+	uint64_t budget_ns;
+	uint32_t nsubs, reserved;
+	struct optios_sub_info subs[OPTIOS_HANDLER_SUBS_MAX];
+};
+
+/* How a run ended (log records and last_result). */
+#define OPTIOS_RUN_NONE 0     /* no run yet */
+#define OPTIOS_RUN_COMMIT 1   /* the event function returned */
+#define OPTIOS_RUN_FAULT 2    /* a CPU exception (page fault, divide ...) */
+#define OPTIOS_RUN_BUDGET 3   /* CPU budget exceeded */
+#define OPTIOS_RUN_EXIT 4     /* the program called exit during a run */
+#define OPTIOS_RUN_NOMEM 5    /* memory ran out during the run */
+#define OPTIOS_RUN_REMOVED 6  /* handler removed while its run waited */
+
+/*
+ * The event log: a bounded ring of fixed-size records, oldest overwritten
+ * first. seq numbers every record ever written, so a reader sees gaps.
+ */
+#define OPTIOS_LOG_EVENT 1     /* an event was raised: topic, source in text, a = subscribers */
+#define OPTIOS_LOG_RUN 2       /* a run started: handler, topic, event_seq */
+#define OPTIOS_LOG_COMMIT 3    /* run committed: a = dirty pages, b = duration ns, c = TSC ticks */
+#define OPTIOS_LOG_ROLLBACK 4  /* run rolled back: result = OPTIOS_RUN_*, text = reason; a, b, c as COMMIT */
+#define OPTIOS_LOG_EFFECT 5    /* an effect applied at commit: text ("write /data/summary +24") */
+#define OPTIOS_LOG_OUTPUT 6    /* a line the handler wrote to stdout/stderr (committed runs) */
+#define OPTIOS_LOG_HANDLER 7   /* lifecycle: text ("added version 1 code 3fa2c1d0", "ready", ...) */
+#define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
+
+struct optios_log_record {
+	uint64_t seq;
+	uint64_t time_ns;  /* monotonic */
+	uint64_t tsc;      /* time-stamp counter (= instructions under -icount) */
+	uint32_t kind;     /* OPTIOS_LOG_* */
+	int32_t result;    /* OPTIOS_RUN_* for COMMIT/ROLLBACK, else 0 */
+	uint64_t event_seq; /* the event the record is about; 0: none */
+	uint64_t a, b, c;  /* kind-specific numbers, see above */
+	char handler[OPTIOS_NAME_MAX]; /* "" when the kernel itself */
+	char topic[OPTIOS_EVENT_TOPIC_MAX];
+	char text[128];
+};
+
+_Static_assert(sizeof(struct optios_log_record) == 320, "log record size is ABI");
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * manifest.h (ABI) - a program's manifest: what it declares about itself.
+ *
+ * The source is a text file beside the program's code (NAME.manifest), one
+ * directive per line; the build copies it verbatim into the ELF section
+ * ".optios.manifest", so the manifest and the code travel as one file. The
+ * kernel and the host tools parse it with manifest_parse (lib/manifest.c).
+ *
+ *   # a comment; blank lines are ignored; tokens are separated by blanks
+ *   name     counter                  required; [a-z0-9_-], 1-31 chars
+ *   version  1                        required; 1 .. 2^31-1
+ *   context  background               foreground | background | both
+ *   event    timer:counter.tick latest [16]
+ *                                     a topic pattern (see event.h), a policy
+ *                                     (queue | coalesce | latest) and an
+ *                                     optional queue length 1..64 (default 16;
+ *                                     latest always holds 1)
+ *   timer    tick every 1s            timer:<name>.<tick>, periodic ...
+ *   timer    wake after 500ms         ... or once, that long after start-up
+ *                                     durations: N followed by ns|us|ms|s
+ *   budget   10ms                     CPU per run (the kernel clamps it)
+ *   memory   256                      pages the program may map at most
+ *   output   file.write:/data/        a capability requested (issue 5)
+ *
+ * Limits below; a manifest breaking one is an error, never truncated.
+ */
+#ifndef OPTIOS_ABI_MANIFEST_H
+#define OPTIOS_ABI_MANIFEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <optios/abi/event.h>
+
+#define MANIFEST_SECTION ".optios.manifest"
+#define MANIFEST_TEXT_MAX 8192
+#define MANIFEST_NAME_MAX 32
+#define MANIFEST_EVENTS_MAX 8
+#define MANIFEST_TIMERS_MAX 4
+#define MANIFEST_TIMER_NAME_MAX 24
+#define MANIFEST_OUTPUTS_MAX 16
+#define MANIFEST_OUTPUT_MAX 128
+#define MANIFEST_QUEUE_DEFAULT 16
+#define MANIFEST_QUEUE_MAX 64
+
+#define MANIFEST_CTX_FOREGROUND 0x1
+#define MANIFEST_CTX_BACKGROUND 0x2
+
+struct manifest_event {
+	char pattern[OPTIOS_EVENT_TOPIC_MAX];
+	uint32_t policy;    /* OPTIOS_POLICY_* (handler.h) */
+	uint32_t queue_len; /* 1 for latest */
+};
+
+struct manifest_timer {
+	char name[MANIFEST_TIMER_NAME_MAX]; /* raises timer:<manifest name>.<name> */
+	uint64_t period_ns;                 /* 0: one-shot */
+	uint64_t first_ns;                  /* delay after start-up of the first expiry */
+};
+
+struct manifest {
+	char name[MANIFEST_NAME_MAX];
+	uint32_t version;
+	uint32_t contexts;      /* MANIFEST_CTX_* bits; default background when absent */
+	uint64_t budget_ns;     /* 0: not declared (kernel default) */
+	uint64_t memory_pages;  /* 0: not declared */
+	uint32_t nevents, ntimers, noutputs;
+	struct manifest_event events[MANIFEST_EVENTS_MAX];
+	struct manifest_timer timers[MANIFEST_TIMERS_MAX];
+	char outputs[MANIFEST_OUTPUTS_MAX][MANIFEST_OUTPUT_MAX];
+};
+
+/*
+ * Parses text[0..len) (not necessarily NUL-terminated) into *m. Returns 0, or
+ * -EINVAL with a one-line reason in err ("line 3: unknown policy 'often'")
+ * when err is not NULL. Never reads outside text, never allocates.
+ */
+int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
+
+#endif
