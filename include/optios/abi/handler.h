@@ -102,11 +102,17 @@ struct optios_handler_info {
  */
 #define OPTIOS_LOG_EVENT 1     /* an event was raised: topic, source in text, a = subscribers */
 #define OPTIOS_LOG_RUN 2       /* a run started: handler, topic, event_seq */
-#define OPTIOS_LOG_COMMIT 3    /* run committed: a = dirty pages, b = duration ns, c = TSC ticks */
+/* run committed: a = dirty pages, b = run time ns (CPU), c = run TSC ticks
+ * (from the RUN record to the end of on_event); the record's own tsc is taken
+ * after the commit, so commit cost = tsc - (RUN record tsc + c). */
+#define OPTIOS_LOG_COMMIT 3
 #define OPTIOS_LOG_ROLLBACK 4  /* run rolled back: result = OPTIOS_RUN_*, text = reason; a, b, c as COMMIT */
 #define OPTIOS_LOG_EFFECT 5    /* an effect applied at commit: text ("write /data/summary +24") */
 #define OPTIOS_LOG_OUTPUT 6    /* a line the handler wrote to stdout/stderr (committed runs) */
-#define OPTIOS_LOG_HANDLER 7   /* lifecycle: text ("added version 1 code 3fa2c1d0", "ready", ...) */
+/* lifecycle, text says which: "added version 1 code 3fa2c1d0", "ready" (a =
+ * snapshot pages, b = start-up ns, c = TSC ticks to freeze the snapshot),
+ * "reset: version 1 -> 2", "quarantined", "removed", "start-up failed: ..." */
+#define OPTIOS_LOG_HANDLER 7
 #define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
 
 struct optios_log_record {
