@@ -213,6 +213,11 @@ void arch_switch(struct arch_context **from, struct arch_context *to);
 /* Restores the trapframe at the stack pointer and iretq's (entry.S). A new
  * process's first context returns here. */
 void trap_exit(void);
+/* Leaves the kernel through tf with iretq, abandoning the current kernel stack. */
+__attribute__((noreturn)) void arch_enter_user(struct trapframe *tf);
+/* A context's rip for a process that starts in the kernel: calls the
+ * function whose address is the context's rbx. */
+void arch_thread_start(void);
 /* Programs STAR/LSTAR/FMASK and EFER.SCE; entry is arch_syscall_entry, which
  * calls syscall_entry_c(tf) and returns with sysretq unless that returns 1. */
 void arch_syscall_init(void);

@@ -48,6 +48,21 @@ trap_exit:
 	addq	$16, %rsp		/* vector and error code */
 	iretq
 
+/* void arch_enter_user(struct trapframe *tf): leaves the kernel through tf
+ * (iretq); the kernel stack below tf is abandoned. Never returns. */
+	.globl arch_enter_user
+arch_enter_user:
+	movq	%rdi, %rsp
+	jmp	trap_exit
+
+/* The first context of a kernel-started process: calls the function in rbx
+ * on an aligned stack (arch_switch restored rbx). The function never returns. */
+	.globl arch_thread_start
+arch_thread_start:
+	andq	$-16, %rsp
+	call	*%rbx
+	ud2
+
 /* int arch_setjmp(struct arch_jmpbuf *jb) */
 	.globl arch_setjmp
 arch_setjmp:

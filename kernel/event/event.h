@@ -38,6 +38,8 @@ const struct optios_event *evq_peek(const struct evq *q);
 /* Removes the oldest into *out; 0 or -EAGAIN when empty. */
 int evq_take(struct evq *q, struct optios_event *out);
 static inline size_t evq_pending(const struct evq *q) { return q->count; }
+/* Discards every pending event, counting each as dropped. */
+void evq_drain(struct evq *q);
 /* posted == delivered + coalesced + dropped + pending, and count <= cap. */
 bool evq_check(const struct evq *q);
 

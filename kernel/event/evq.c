@@ -91,6 +91,13 @@ int evq_take(struct evq *q, struct optios_event *out)
 	return 0;
 }
 
+void evq_drain(struct evq *q)
+{
+	q->dropped += q->count;
+	q->count = 0;
+	q->head = 0;
+}
+
 bool evq_check(const struct evq *q)
 {
 	return q->count <= q->cap && q->posted == q->delivered + q->coalesced + q->dropped + q->count;

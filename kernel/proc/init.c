@@ -14,6 +14,7 @@
 #include "drivers/driver.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/log/klog.h"
+#include "kernel/handler/handler.h"
 #include "kernel/monitor/monitor.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/proc_internal.h"
@@ -87,6 +88,7 @@ NORETURN void proc_init_run(const struct bootinfo *bi)
 		memcpy(init_path, path, sizeof path);
 		init_from_cmdline = true;
 	}
+	handler_boot();
 	int err = start_init();
 	if (err < 0)
 		give_up("cannot start", err);

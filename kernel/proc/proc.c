@@ -23,6 +23,8 @@
 
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/handler/handler.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc_internal.h"
@@ -205,6 +207,33 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	return p;
 }
 
+struct proc *proc_create_kernel(const char *name, void (*fn)(void))
+{
+	struct proc *p = slot_alloc();
+	if (!p)
+		return NULL;
+	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
+	p->cwd = vfs_cwd_copy(NULL);
+	if (!p->kstack_top || !p->cwd) {
+		release_resources(p);
+		slot_free(p);
+		return NULL;
+	}
+	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
+	p->kernel_owned = true;
+	p->start_ns = clock_now_ns();
+	struct arch_context *c = (struct arch_context *)((uint8_t *)p->kstack_top - sizeof(struct trapframe)) - 1;
+	memset(c, 0, sizeof *c);
+	c->rip = (uint64_t)arch_thread_start;
+	c->rbx = (uint64_t)fn;
+	p->context = c;
+	sched_fpu_reset(p, proc_slot(p));
+	uint64_t f = irq_save();
+	sched_make_runnable(p);
+	irq_restore(f);
+	return p;
+}
+
 int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
 {
 	if (!proc_slot_free())
@@ -306,8 +335,8 @@ int proc_kill(int pid, int sig)
 {
 	uint64_t f = irq_save();
 	struct proc *p = proc_find(pid);
-	int ret = p ? 0 : -ESRCH;
-	if (p && p->state != PROC_ZOMBIE && p->state != PROC_EMBRYO && !p->killed) {
+	int ret = p ? (p->kernel_owned ? -EPERM : 0) : -ESRCH;
+	if (ret == 0 && p->state != PROC_ZOMBIE && p->state != PROC_EMBRYO && !p->killed) {
 		p->killed = true;
 		kill_signal[p - procs] = sig;
 		if (p->state == PROC_BLOCKED)
@@ -319,12 +348,13 @@ int proc_kill(int pid, int sig)
 
 void proc_return_to_user(struct trapframe *tf)
 {
-	(void)tf;
 	struct proc *p = proc_current();
 	if (!p)
 		return;
 	if (p->killed)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+	if (p->cpu_limit_ns && p->handler && sched_cpu_ns(p) >= p->cpu_limit_ns)
+		handler_over_budget(tf);
 	if (sched_need_resched())
 		sched_yield();
 	if (p->killed)
@@ -346,19 +376,26 @@ static int fault_signal(unsigned vector)
 	}
 }
 
-static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t addr)
+/* "page fault at 0x0 (write, not present) rip 0x401000" and the like. */
+static void describe_fault(char *line, size_t size, const struct proc *p, const struct trapframe *tf,
+			   uint64_t addr)
 {
-	char line[192];
 	if (tf->vector == 14)
-		ksnprintf(line, sizeof line, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name,
+		ksnprintf(line, size, "%s[%d]: page fault at 0x%lx (%s, %s) rip 0x%lx", p->name,
 			  p->pid, (unsigned long)addr,
 			  (tf->error & 16)  ? "execute"
 			  : (tf->error & 2) ? "write"
 					    : "read",
 			  (tf->error & 1) ? "protection" : "not present", (unsigned long)tf->rip);
 	else
-		ksnprintf(line, sizeof line, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
+		ksnprintf(line, size, "%s[%d]: %s (error %#lx) rip 0x%lx", p->name, p->pid,
 			  trap_name((unsigned)tf->vector), (unsigned long)tf->error, (unsigned long)tf->rip);
+}
+
+static void report_fault(struct proc *p, const struct trapframe *tf, uint64_t addr)
+{
+	char line[192];
+	describe_fault(line, sizeof line, p, tf, addr);
 	klog(KLOG_WARN, "%s", line);
 	struct file *err = p->fds ? fd_get(p->fds, 2) : NULL;
 	if (err) {
@@ -386,6 +423,12 @@ void proc_fault(struct trapframe *tf)
 			return;
 	}
 	irq_enable();
+	if (p->handler) { /* a handler's run: rolled back, the runner goes on */
+		char line[192];
+		describe_fault(line, sizeof line, p, tf, addr);
+		handler_fault(tf, line);
+		return;
+	}
 	report_fault(p, tf, addr);
 	proc_exit(PROC_SIGNALED(fault_signal((unsigned)tf->vector)));
 }

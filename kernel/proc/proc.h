@@ -14,7 +14,8 @@
  * is made runnable by sched_wakeup(channel). To avoid a lost wake-up, disable
  * interrupts, test the condition, and call sched_sleep while still disabled;
  * re-test after waking (wake-ups may be spurious). A sleep returns -EINTR if
- * the process was killed meanwhile.
+ * the process was killed meanwhile, and -EAGAIN at once for a process
+ * running a handler (runs never block).
  */
 #ifndef KERNEL_PROC_PROC_H
 #define KERNEL_PROC_PROC_H
@@ -51,6 +52,7 @@ struct proc {
 	struct proc *run_next;
 	uint64_t cpu_ns;
 	bool killed; /* ends at the next return to user mode or sleep */
+	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
 
 	/* memory: owned by the process's own system calls */
 	struct vm_space *space;
@@ -87,6 +89,18 @@ struct proc *proc_current(void);
  * NULL) and runs on tty. Returns the pid or -ENOENT/-ENOEXEC/-ENOMEM/-E2BIG.
  */
 int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty);
+
+/* Creates a process that starts in the kernel in fn (which never returns) on
+ * its own kernel stack, with no address space, descriptors or console; it
+ * cannot be killed. NULL if no slot or memory. (The handler runner.) */
+struct proc *proc_create_kernel(const char *name, void (*fn)(void));
+/* Copies the clean x87/SSE register image (ARCH_FPU_AREA bytes) to area. */
+void proc_fpu_clean(void *area);
+/* CPU time p has used, the current slice included. */
+uint64_t sched_cpu_ns(const struct proc *p);
+/* Sets p's CPU limit (an absolute sched_cpu_ns value; 0: none): once
+ * reached, its next return to user mode calls handler_over_budget. */
+void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns);
 
 /* Waits for a child to end: pid > 0 that child, -1 any. Stores its exit status
  * and frees it. Returns the pid, -ECHILD, -EINTR, or 0 with nohang and none ended. */

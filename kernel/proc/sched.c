@@ -30,11 +30,35 @@ static struct proc *current;
 static struct arch_context *scheduler_context;
 static struct proc *queue_head, *queue_tail;
 static struct timer slice;
+static struct timer cpu_limit; /* fires when current reaches its cpu_limit_ns */
 static bool need_resched;
 static uint64_t switched_in_ns;
 /* Each process's x87/SSE registers while it is switched out (slot order). */
 static uint8_t fpu_areas[PROC_MAX][ARCH_FPU_AREA] __attribute__((aligned(16)));
 static uint8_t fpu_clean[ARCH_FPU_AREA] __attribute__((aligned(16)));
+
+void proc_fpu_clean(void *area)
+{
+	memcpy(area, fpu_clean, ARCH_FPU_AREA);
+}
+
+uint64_t sched_cpu_ns(const struct proc *p)
+{
+	return p->cpu_ns + (p == current ? clock_now_ns() - switched_in_ns : 0);
+}
+
+void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns)
+{
+	uint64_t f = irq_save();
+	p->cpu_limit_ns = limit_ns;
+	if (p == current && limit_ns) {
+		uint64_t used = sched_cpu_ns(p);
+		timer_arm(&cpu_limit, clock_now_ns() + (limit_ns > used ? limit_ns - used : 0));
+	} else if (p == current) {
+		timer_cancel(&cpu_limit);
+	}
+	irq_restore(f);
+}
 
 void sched_fpu_reset(struct proc *p, size_t slot)
 {
@@ -59,9 +83,16 @@ static void slice_fire(struct timer *t, void *arg)
 	need_resched = true;
 }
 
+/* Only wakes the CPU: the way back to ring 3 checks the limit. */
+static void cpu_limit_fire(struct timer *t, void *arg)
+{
+	(void)t, (void)arg;
+}
+
 void sched_init(void)
 {
 	timer_init(&slice, slice_fire, NULL);
+	timer_init(&cpu_limit, cpu_limit_fire, NULL);
 	arch_fpu_init(fpu_clean);
 }
 
@@ -106,11 +137,14 @@ static void run(struct proc *p)
 	arch_set_fs_base(p->fs_base);
 	slice_arm();
 	switched_in_ns = clock_now_ns();
+	if (p->cpu_limit_ns)
+		timer_arm(&cpu_limit, switched_in_ns + (p->cpu_limit_ns > p->cpu_ns ? p->cpu_limit_ns - p->cpu_ns : 0));
 	uint8_t *fpu = fpu_areas[proc_slot(p)];
 	arch_fpu_restore(fpu);
 	arch_switch(&scheduler_context, p->context);
 	arch_fpu_save(fpu);
 	timer_cancel(&slice);
+	timer_cancel(&cpu_limit);
 	p->cpu_ns += clock_now_ns() - switched_in_ns;
 	current = NULL;
 }
@@ -170,6 +204,8 @@ int sched_sleep(const void *chan)
 	}
 	if (p->killed)
 		return -EINTR;
+	if (p->handler)
+		return -EAGAIN;
 	p->wait_chan = chan;
 	p->state = PROC_BLOCKED;
 	sched_leave();

@@ -12,6 +12,7 @@
 
 #include "kernel/exec/exec.h"
 #include "kernel/fs/path.h"
+#include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
@@ -33,6 +34,10 @@
 long sys_exit(long code, long a1, long a2, long a3, long a4, long a5)
 {
 	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	if (proc_current()->handler) { /* exit during a run: rolled back */
+		handler_exit((int)code);
+		return 0;
+	}
 	proc_exit(PROC_EXITED((int)code));
 }
 
@@ -86,6 +91,8 @@ long sys_getegid(SYS_ARGS)
 
 long sys_sched_yield(SYS_ARGS)
 {
+	if (proc_current()->handler)
+		return -EAGAIN; /* runs never yield */
 	sched_yield();
 	return 0;
 }

@@ -7,6 +7,7 @@
  * CPU-time clocks report the process's accounted CPU time.
  */
 #include "kernel/acpi/acpi.h"
+#include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
@@ -33,6 +34,14 @@ struct k_timespec {
 static uint64_t realtime_base_ns; /* CMOS time at clock_now_ns() == 0 */
 static bool realtime_read;
 
+/* The monotonic clock, or inside a handler's run its event's time. */
+static uint64_t now_ns(void)
+{
+	uint64_t ns;
+	struct proc *p = proc_current();
+	return p && handler_clock(p, &ns) ? ns : clock_now_ns();
+}
+
 static uint64_t realtime_ns(void)
 {
 	if (!realtime_read) {
@@ -40,7 +49,7 @@ static uint64_t realtime_ns(void)
 		realtime_base_ns = rtc > now ? rtc - now : 0;
 		realtime_read = true;
 	}
-	return realtime_base_ns + clock_now_ns();
+	return realtime_base_ns + now_ns();
 }
 
 static int clock_read(long clk, uint64_t *ns)
@@ -51,7 +60,7 @@ static int clock_read(long clk, uint64_t *ns)
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME: *ns = clock_now_ns(); return 0;
+	case CLOCK_BOOTTIME: *ns = now_ns(); return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID: *ns = proc_current()->cpu_ns; return 0;
 	default: return -EINVAL;
@@ -224,7 +233,11 @@ long sys_reboot(long magic1, long magic2, long cmd, long a3, long a4, long a5)
 	if ((uint32_t)magic1 != REBOOT_MAGIC1 ||
 	    (m2 != 672274793 && m2 != 85072278 && m2 != 369367448 && m2 != 537993216))
 		return -EINVAL;
-	switch ((uint32_t)cmd) {
+	uint32_t c = (uint32_t)cmd;
+	if (c != (uint32_t)REBOOT_CMD_RESTART && c != (uint32_t)REBOOT_CMD_HALT && c != (uint32_t)REBOOT_CMD_POWER_OFF)
+		return -EINVAL;
+	handler_shutdown(); /* sys:shutdown, and handlers finish their events */
+	switch (c) {
 	case (uint32_t)REBOOT_CMD_RESTART: acpi_reboot();
 	case (uint32_t)REBOOT_CMD_HALT:
 	case (uint32_t)REBOOT_CMD_POWER_OFF: acpi_poweroff();

@@ -122,5 +122,10 @@ int syscall_entry_c(struct trapframe *tf)
 		irq_enable();
 		proc_exit(11); /* SIGSEGV */
 	}
-	return 0; /* sysretq; 1 would take the iretq path (a rewritten frame) */
+	struct proc *p = proc_current();
+	if (p && p->frame_rewritten) { /* a handler run was replaced: iretq */
+		p->frame_rewritten = false;
+		return 1;
+	}
+	return 0; /* sysretq */
 }

@@ -38,5 +38,6 @@
 #define ELOOP 40
 #define EOVERFLOW 75
 #define ETIMEDOUT 110
+#define ECANCELED 125
 
 #endif

@@ -1,0 +1,467 @@
+/*
+ * handler.c - the handler registry: registering, replacing, quarantining and
+ * removing handlers, their subscriptions and timers.
+ *
+ * Theory of operation. A handler is a program plus its snapshot: an address
+ * space (kernel/mm freezes it between runs) and the registers it had when it
+ * last asked for an event. It has no process of its own. One kernel-owned
+ * process, the runner (runner.c), executes every run: it picks the handler
+ * whose next event is oldest in (time, seq) order, switches to its snapshot's
+ * page tables, puts the saved registers and the event in place and returns
+ * to user mode. The run ends when the program asks for the next event
+ * (commit), faults, overruns its CPU budget or exits (roll back).
+ *
+ * Lifecycle (state):
+ *   handler_create   loads the ELF, reads the manifest      INITIALISING
+ *   start-up run     libc init, on_init, first event_next   -> READY (base
+ *                    snapshot frozen, timers armed)            snapshot)
+ *   each event       READY -> RUNNING -> READY (commit or roll back)
+ *   3 failed runs in a row                                   QUARANTINED
+ *   handler_destroy  unsubscribes, frees the snapshot and the slot
+ * A new version of a registered name (declared version or code hash differs)
+ * replaces the old handler: its snapshot is dropped and the new one starts
+ * afresh; the log says so.
+ *
+ * Invariants: handler_table[i] is NULL or a handler whose index is i; a
+ * handler's subscriptions are linked in exactly while it is INITIALISING,
+ * READY or RUNNING; the runner is the only code that changes a handler's
+ * snapshot, and only the runner destroys a handler that has started.
+ */
+#include "kernel/handler/handler_internal.h"
+
+#include <optios/abi/errno.h>
+
+#include "kernel/conf/conf.h"
+#include "kernel/exec/exec.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "lib/lib.h"
+
+struct handler *handler_table[HANDLER_MAX];
+static int boot_pending; /* boot handlers whose start-up has not ended */
+static bool boot_raised;
+
+struct handler *handler_find(const char *name)
+{
+	for (int i = 0; i < HANDLER_MAX; i++)
+		if (handler_table[i] && !handler_table[i]->removing && strcmp(handler_table[i]->name, name) == 0)
+			return handler_table[i];
+	return NULL;
+}
+
+void handler_counts(uint64_t *handlers, uint64_t *snapshot_pages)
+{
+	uint64_t n = 0, pages = 0;
+	for (int i = 0; i < HANDLER_MAX; i++)
+		if (handler_table[i]) {
+			n++;
+			pages += handler_table[i]->space ? vm_space_pages(handler_table[i]->space) : 0;
+		}
+	*handlers = n;
+	*snapshot_pages = pages;
+}
+
+static void hex8(const uint8_t *hash, char out[9])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 4; i++) {
+		out[2 * i] = digits[hash[i] >> 4];
+		out[2 * i + 1] = digits[hash[i] & 15];
+	}
+	out[8] = 0;
+}
+
+/* ---- subscriptions and timers ---- */
+
+static void sub_notify(struct event_sub *s)
+{
+	(void)s;
+	runner_kick();
+}
+
+static int subs_create(struct handler *h, const struct manifest *m)
+{
+	static const enum evq_policy policies[] = {EVQ_QUEUE, EVQ_COALESCE, EVQ_LATEST};
+	for (size_t i = 0; i < m->nevents; i++) {
+		const struct manifest_event *e = &m->events[i];
+		struct event_sub *s = &h->subs[i];
+		size_t cap = e->queue_len ? e->queue_len : 1;
+		struct optios_event *slots = kmalloc(cap * sizeof *slots);
+		if (!slots || e->policy > OPTIOS_POLICY_LATEST ||
+		    evq_init(&s->q, slots, cap, policies[e->policy]) != 0) {
+			kfree(slots);
+			return -ENOMEM;
+		}
+		memcpy(s->pattern, e->pattern, sizeof s->pattern);
+		s->notify = sub_notify;
+		s->owner = h;
+		s->owner_name = h->name;
+		h->nsubs++;
+	}
+	return 0;
+}
+
+static void timer_fire(struct timer *t, void *arg)
+{
+	(void)t;
+	struct handler_timer *ht = arg;
+	event_raise(ht->topic, "kernel", NULL, 0, ht->deadline_ns);
+	if (!ht->period_ns)
+		return;
+	uint64_t now = clock_now_ns();
+	ht->deadline_ns += ht->period_ns;
+	if (ht->deadline_ns <= now) /* missed periods are skipped, not raised in a burst */
+		ht->deadline_ns += (now - ht->deadline_ns) / ht->period_ns * ht->period_ns + ht->period_ns;
+	timer_arm(&ht->t, ht->deadline_ns);
+}
+
+static void timers_create(struct handler *h, const struct manifest *m)
+{
+	for (size_t i = 0; i < m->ntimers; i++) {
+		struct handler_timer *ht = &h->timers[i];
+		ht->h = h;
+		ht->period_ns = m->timers[i].period_ns;
+		ht->deadline_ns = m->timers[i].first_ns;
+		ksnprintf(ht->topic, sizeof ht->topic, "timer:%s.%s", m->name, m->timers[i].name);
+		timer_init(&ht->t, timer_fire, ht);
+		h->ntimers++;
+	}
+}
+
+void handler_timers_start(struct handler *h)
+{
+	uint64_t now = clock_now_ns();
+	for (size_t i = 0; i < h->ntimers; i++) {
+		h->timers[i].deadline_ns += now; /* first_ns was relative */
+		timer_arm(&h->timers[i].t, h->timers[i].deadline_ns);
+	}
+}
+
+void handler_quiesce(struct handler *h)
+{
+	uint64_t f = irq_save();
+	for (size_t i = 0; i < h->ntimers; i++)
+		timer_cancel(&h->timers[i].t);
+	for (size_t i = 0; i < h->nsubs; i++) {
+		event_unsubscribe(&h->subs[i]);
+		evq_drain(&h->subs[i].q);
+	}
+	irq_restore(f);
+}
+
+/* ---- creating and destroying ---- */
+
+static uint64_t budget_of(const struct manifest *m)
+{
+	uint64_t def = (uint64_t)conf_int(CONF_HANDLER_BUDGET_MS) * NS_PER_MS;
+	uint64_t max = (uint64_t)conf_int(CONF_HANDLER_BUDGET_MAX_MS) * NS_PER_MS;
+	uint64_t b = m->budget_ns ? m->budget_ns : def;
+	return MIN(b, max);
+}
+
+static int install(struct handler *h);
+
+static int slot_free(void)
+{
+	for (int i = 0; i < HANDLER_MAX; i++)
+		if (!handler_table[i])
+			return i;
+	return -1;
+}
+
+/* The registers a fresh program starts with. */
+static void entry_frame(struct handler *h, const struct exec_image *img)
+{
+	memset(&h->tf, 0, sizeof h->tf);
+	h->tf.rip = img->entry;
+	h->tf.cs = GDT_UCODE | 3;
+	h->tf.rflags = 0x202;
+	h->tf.rsp = img->rsp;
+	h->tf.ss = GDT_UDATA | 3;
+	h->brk_base = h->brk_end = img->brk_base;
+	h->mmap_hint = EXEC_MMAP_BASE;
+	proc_fpu_clean(h->fpu);
+}
+
+static struct handler *alloc_handler(const struct manifest *m, const char *path, const uint8_t hash[32])
+{
+	struct handler *h = kzalloc(sizeof *h);
+	uint8_t *fpu = kmalloc(ARCH_FPU_AREA + 16);
+	if (!h || !fpu) {
+		kfree(h);
+		kfree(fpu);
+		return NULL;
+	}
+	h->fpu = (uint8_t *)ALIGN_UP((uintptr_t)fpu, 16);
+	h->fpu_block = fpu;
+	memcpy(h->name, m->name, sizeof h->name);
+	memcpy(h->path, path, MIN(strlen(path), sizeof h->path - 1));
+	h->version = m->version;
+	memcpy(h->hash, hash, 32);
+	h->budget_ns = budget_of(m);
+	h->state = OPTIOS_HANDLER_INITIALISING;
+	return h;
+}
+
+/* Same name registered: refuse the same program, replace another version. */
+static int replace_old(const struct handler *old, const struct manifest *m, const uint8_t hash[32], char *msg,
+		       size_t msglen)
+{
+	char a[9], b[9];
+	hex8(old->hash, a);
+	hex8(hash, b);
+	if (old->version == m->version && memcmp(old->hash, hash, 32) == 0) {
+		ksnprintf(msg, msglen, "%s is already registered (version %u, code %s)", old->name, old->version, a);
+		return -EEXIST;
+	}
+	evlog_add(OPTIOS_LOG_HANDLER, old->name, "", 0, 0, old->version, m->version, 0,
+		  "reset: version %u (code %s) -> %u (code %s); snapshot dropped", old->version, a, m->version,
+		  b);
+	return 0;
+}
+
+static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *msg, size_t msglen)
+{
+	int err = exec_manifest(path, m, hash, msg, msglen);
+	if (err)
+		return err;
+	if (!(m->contexts & MANIFEST_CTX_BACKGROUND)) {
+		ksnprintf(msg, msglen, "%s runs in the foreground only (manifest context)", m->name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int handler_create(const char *path, char *msg, size_t msglen, struct handler **out)
+{
+	static struct manifest m; /* large; handler_create runs on one process at a time (see sys_handler.c) */
+	uint8_t hash[32];
+	int err = load_manifest(path, &m, hash, msg, msglen);
+	if (err)
+		return err;
+	struct handler *old = handler_find(m.name);
+	if (old && (err = replace_old(old, &m, hash, msg, msglen)) != 0)
+		return err;
+	int slot = slot_free();
+	if (slot < 0 && !old) {
+		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
+		return -ENOSPC;
+	}
+	struct handler *h = alloc_handler(&m, path, hash);
+	if (!h)
+		return -ENOMEM;
+	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
+	struct exec_image img;
+	if ((err = subs_create(h, &m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
+		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
+		handler_destroy(h);
+		return err;
+	}
+	timers_create(h, &m);
+	h->space = img.space;
+	entry_frame(h, &img);
+	if (old)
+		handler_remove(old, false); /* its slot frees now unless it is running */
+	if ((err = install(h)) != 0) {
+		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
+		handler_destroy(h);
+		return err;
+	}
+	char code[9];
+	hex8(h->hash, code);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->version, 0, 0, "added %s version %u code %s",
+		  h->path, h->version, code);
+	*out = h;
+	return 0;
+}
+
+/* Puts h in a free slot and links its subscriptions (events queue from now
+ * on, delivered once it is ready), then queues its start-up. */
+static int install(struct handler *h)
+{
+	uint64_t f = irq_save();
+	int slot = slot_free();
+	if (slot >= 0) {
+		h->index = slot;
+		handler_table[slot] = h;
+		for (size_t i = 0; i < h->nsubs; i++)
+			event_subscribe(&h->subs[i]);
+		runner_kick();
+	}
+	irq_restore(f);
+	return slot < 0 ? -ENOSPC : 0;
+}
+
+void handler_notify(struct handler *h, int result, const char *msg)
+{
+	uint64_t f = irq_save();
+	struct handler_waiter *w = h->waiter;
+	h->waiter = NULL;
+	if (w) {
+		w->result = result;
+		memcpy(w->msg, msg, MIN(strlen(msg) + 1, sizeof w->msg));
+		w->msg[sizeof w->msg - 1] = 0;
+		w->done = true;
+		sched_wakeup(w);
+	}
+	irq_restore(f);
+}
+
+void handler_destroy(struct handler *h)
+{
+	handler_notify(h, -ECANCELED, "removed before its start-up ended");
+	handler_quiesce(h);
+	for (size_t i = 0; i < h->nsubs; i++)
+		kfree(h->subs[i].q.slots);
+	if (h->space)
+		vm_space_destroy(h->space);
+	uint64_t f = irq_save();
+	if (handler_table[h->index] == h)
+		handler_table[h->index] = NULL;
+	irq_restore(f);
+	kfree(h->fpu_block);
+	kfree(h);
+	sched_wakeup(handler_table);
+}
+
+int handler_remove(struct handler *h, bool wait)
+{
+	uint64_t f = irq_save();
+	h->removing = true;
+	bool busy = runner_current() == h;
+	irq_restore(f);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->version, 0, 0, "removed");
+	if (!busy) {
+		handler_destroy(h);
+		return 0;
+	}
+	handler_quiesce(h); /* the runner frees it when the run ends */
+	f = irq_save();
+	int err = 0;
+	while (wait && err == 0 && handler_table[h->index] == h)
+		err = sched_sleep(handler_table);
+	irq_restore(f);
+	return err;
+}
+
+void handler_info(const struct handler *h, struct optios_handler_info *out)
+{
+	memset(out, 0, sizeof *out);
+	memcpy(out->name, h->name, sizeof out->name);
+	memcpy(out->path, h->path, sizeof out->path);
+	out->version = h->version;
+	out->state = h->state;
+	memcpy(out->code_hash, h->hash, sizeof out->code_hash);
+	out->runs = h->runs;
+	out->failures = h->failures;
+	out->consecutive_failures = h->consecutive;
+	out->last_result = h->last_result;
+	out->last_event_seq = h->last_event_seq;
+	memcpy(out->last_topic, h->last_topic, sizeof out->last_topic);
+	out->snapshot_pages = h->snapshot_pages;
+	out->last_dirty_pages = h->last_dirty;
+	out->last_run_ns = h->last_run_ns;
+	out->budget_ns = h->budget_ns;
+	out->nsubs = (uint32_t)h->nsubs;
+	for (size_t i = 0; i < h->nsubs; i++) {
+		const struct event_sub *s = &h->subs[i];
+		struct optios_sub_info *o = &out->subs[i];
+		memcpy(o->pattern, s->pattern, sizeof o->pattern);
+		o->policy = s->q.policy == EVQ_QUEUE ? OPTIOS_POLICY_QUEUE
+			    : s->q.policy == EVQ_COALESCE ? OPTIOS_POLICY_COALESCE
+							  : OPTIOS_POLICY_LATEST;
+		o->capacity = (uint32_t)s->q.cap;
+		o->posted = s->q.posted;
+		o->delivered = s->q.delivered;
+		o->coalesced = s->q.coalesced;
+		o->dropped = s->q.dropped;
+		o->pending = s->q.count;
+	}
+}
+
+/* ---- boot and shutdown ---- */
+
+static void raise_boot(void)
+{
+	if (!boot_raised) {
+		boot_raised = true;
+		event_raise("sys:boot", "kernel", NULL, 0, 0);
+	}
+}
+
+void handler_boot_done(struct handler *h)
+{
+	if (h->boot) {
+		h->boot = false;
+		if (--boot_pending == 0)
+			raise_boot();
+	}
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = 0;
+	return s;
+}
+
+/* One path per line; '#' starts a comment. */
+static void boot_register(char *text, size_t len)
+{
+	char msg[HANDLER_MSG_MAX];
+	for (size_t i = 0; i < len;) {
+		size_t end = i;
+		while (end < len && text[end] != '\n')
+			end++;
+		text[end] = 0;
+		char *line = text + i;
+		i = end + 1;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		line = trim(line);
+		if (!*line)
+			continue;
+		struct handler *h;
+		msg[0] = 0;
+		int err = handler_create(line, msg, sizeof msg, &h);
+		if (err) {
+			klog(KLOG_WARN, "handler: /etc/handlers: %s: error %d: %s", line, err, msg);
+			continue;
+		}
+		h->boot = true;
+		boot_pending++;
+	}
+}
+
+void handler_boot(void)
+{
+	if (runner_create() != 0) {
+		klog(KLOG_ERROR, "handler: cannot create the runner process; no handlers will run");
+		return;
+	}
+	void *data;
+	size_t len;
+	if (vfs_read_file("/etc/handlers", &data, &len) == 0) {
+		char *text = krealloc(data, len + 1);
+		if (text) {
+			text[len] = 0;
+			boot_register(text, len);
+			data = text;
+		}
+		kfree(data);
+	}
+	if (boot_pending == 0)
+		raise_boot();
+}
+
+void handler_shutdown(void)
+{
+	event_raise("sys:shutdown", "kernel", NULL, 0, 0);
+	runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
+}

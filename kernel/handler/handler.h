@@ -1,0 +1,45 @@
+/*
+ * handler.h - handlers: programs that run only when an event arrives, one
+ * run to completion at a time, inside a memory snapshot that persists from
+ * run to run (theory of operation in handler.c).
+ *
+ * The rest of the kernel meets handlers at a few hooks, all called on the
+ * handler runner process (proc->handler != NULL) with its user trapframe:
+ * each ends the current run by rolling it back, then installs the next run
+ * in *tf (or waits for one), so the caller simply returns to user mode.
+ */
+#ifndef KERNEL_HANDLER_HANDLER_H
+#define KERNEL_HANDLER_HANDLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+
+struct proc;
+struct bootinfo;
+
+#define HANDLER_MAX 32
+
+/* After the scheduler is set up, before the first process: registers the
+ * handlers listed in /etc/handlers (one absolute path per line, '#'
+ * comments); sys:boot is raised once they are all ready (or failed). */
+void handler_boot(void);
+/* Raises sys:shutdown and waits (up to 2 s) for handlers to finish their
+ * events. Called by the power-off and reboot paths from a process. */
+void handler_shutdown(void);
+
+/* Hooks (the runner only). Each rolls the current run back with the reason
+ * and puts the next run (or the wait for one) in place of the run. */
+void handler_fault(struct trapframe *tf, const char *what);
+void handler_over_budget(struct trapframe *tf);
+void handler_exit(int status);
+
+/* The time a handler sees: the current event's timestamp. true and *ns set
+ * when p is running a handler, else false. */
+bool handler_clock(const struct proc *p, uint64_t *ns);
+
+/* Counts for reports and tests: handlers registered, user pages in their snapshots. */
+void handler_counts(uint64_t *handlers, uint64_t *snapshot_pages);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * handler_internal.h - what the registry (handler.c), the runner (runner.c)
+ * and the system calls (sys_handler.c) share.
+ */
+#ifndef KERNEL_HANDLER_HANDLER_INTERNAL_H
+#define KERNEL_HANDLER_HANDLER_INTERNAL_H
+
+#include <optios/abi/handler.h>
+#include <optios/abi/manifest.h>
+
+#include "kernel/event/event.h"
+#include "kernel/handler/handler.h"
+#include "kernel/time/time.h"
+
+#define HANDLER_PATH_MAX 128
+#define HANDLER_FAILURES_MAX 3 /* consecutive failed runs before quarantine */
+#define HANDLER_MSG_MAX 128
+
+struct vm_space;
+struct handler;
+
+/* The caller of optios_handler_add, waiting for the start-up's outcome. */
+struct handler_waiter {
+	bool done;
+	int result; /* 0 ready, or -ECANCELED (start-up failed, removed) */
+	char msg[HANDLER_MSG_MAX];
+};
+
+struct handler_timer {
+	struct timer t;
+	struct handler *h;
+	uint64_t period_ns; /* 0: one-shot */
+	uint64_t deadline_ns;
+	char topic[OPTIOS_EVENT_TOPIC_MAX];
+};
+
+struct handler {
+	/* identity: set at registration, then read-only */
+	char name[MANIFEST_NAME_MAX];
+	char path[HANDLER_PATH_MAX];
+	uint32_t version;
+	uint8_t hash[32]; /* SHA-256 of the program file */
+	uint64_t budget_ns;
+	int index; /* slot in the registry */
+
+	/* lifecycle: changed with interrupts disabled (the runner picks work) */
+	uint32_t state; /* OPTIOS_HANDLER_* */
+	bool started; /* start-up entered user mode */
+	bool removing; /* destroy after the current run */
+	bool boot; /* from /etc/handlers: counts toward sys:boot */
+	char startup_msg[HANDLER_MSG_MAX];
+	struct handler_waiter *waiter; /* the optios_handler_add waiting for the start-up, or NULL */
+
+	/* the snapshot between runs: memory, and the registers at optios_event_next */
+	struct vm_space *space;
+	struct trapframe tf;
+	uint8_t *fpu; /* ARCH_FPU_AREA bytes, 16-aligned, inside fpu_block */
+	void *fpu_block;
+	uint64_t fs_base, brk_base, brk_end, mmap_hint;
+
+	/* subscriptions and timers (from the manifest) */
+	struct event_sub subs[MANIFEST_EVENTS_MAX];
+	size_t nsubs;
+	struct handler_timer timers[MANIFEST_TIMERS_MAX];
+	size_t ntimers;
+
+	/* statistics (handler_list) */
+	uint64_t runs, failures;
+	uint32_t consecutive;
+	int32_t last_result;
+	uint64_t last_event_seq;
+	char last_topic[OPTIOS_EVENT_TOPIC_MAX];
+	uint64_t snapshot_pages, last_dirty, last_run_ns;
+
+	/* the current run (the runner's) */
+	struct optios_event ev;
+	uint64_t run_tsc, run_cpu_ns;
+};
+
+/* handler.c: the registry. Interrupts disabled for lookups that race the runner. */
+extern struct handler *handler_table[HANDLER_MAX];
+struct handler *handler_find(const char *name);
+/* Creates and queues the start-up of the program at path; msg gets the
+ * reason on failure. 0 and *out, or -E (see optios_handler_add). */
+int handler_create(const char *path, char *msg, size_t msglen, struct handler **out);
+/* Frees everything h holds (it is not running) and its registry slot. */
+void handler_destroy(struct handler *h);
+/* Unregisters h: at once, or (running) when its run ends - then, with wait,
+ * returns after that. 0 or -EINTR. */
+int handler_remove(struct handler *h, bool wait);
+/* Stops h getting events: unsubscribes, disarms its timers, counts pending events dropped. */
+void handler_quiesce(struct handler *h);
+/* Arms h's timers from now (when it becomes ready). */
+void handler_timers_start(struct handler *h);
+/* Writes the user-visible description of h. */
+void handler_info(const struct handler *h, struct optios_handler_info *out);
+
+/* Tells h's waiter (if any) the start-up's outcome. Interrupts any. */
+void handler_notify(struct handler *h, int result, const char *msg);
+
+/* runner.c */
+/* Creates the runner process (at boot). 0 or -ENOMEM. */
+int runner_create(void);
+/* Wakes the runner (an event was queued, a start-up is waiting). Interrupts disabled. */
+void runner_kick(void);
+/* The handler running now (on the runner), or NULL. */
+struct handler *runner_current(void);
+/* optios_event_next: commits the run (or the start-up), then installs the next. */
+long runner_event_next(struct trapframe *tf);
+/* Stages an emitted event for commit. 0, -ENOSPC. */
+int runner_emit(const char *topic, const void *payload, size_t len);
+/* Waits until the runner has nothing to do, or deadline. */
+void runner_drain(uint64_t deadline_ns);
+/* Notes that start-up of a boot handler ended (ready or failed). */
+void handler_boot_done(struct handler *h);
+
+#endif

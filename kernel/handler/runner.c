@@ -1,0 +1,487 @@
+/*
+ * runner.c - the handler runner: the one kernel-owned process that executes
+ * every handler run, one at a time, each to completion.
+ *
+ * Theory of operation. The runner has a kernel stack and nothing else of its
+ * own. To run a handler it attaches it: takes its snapshot's address space,
+ * registers (the trapframe saved when the handler last called
+ * optios_event_next), x87/SSE state and TLS pointer, writes the event into the
+ * handler's buffer and leaves the kernel through that trapframe. Every way a
+ * run ends passes here with the runner's user trapframe:
+ *   optios_event_next  commit: keep the journaled pages (re-frozen), apply
+ *                      staged files, raise staged events, log output lines;
+ *                      save the registers as the new snapshot's;
+ *   fault, CPU budget, exit
+ *                      roll back: the journal restores every page, staged
+ *                      effects and output are dropped, the trapframe is the
+ *                      snapshot's again;
+ * then next_run() installs the next run in the same trapframe (or sleeps
+ * until there is one), and the caller returns to user mode through it.
+ *
+ * Order: next_run takes start-ups first (a user waits for them), then the
+ * event that is oldest in (time, seq) order across all ready handlers.
+ *
+ * Invariants: at most one handler is attached (current), and only while the
+ * runner has a run in progress; a run's journal and transaction exist exactly
+ * while it is in progress; a handler's snapshot (space, tf, fpu, fs_base, brk)
+ * only changes at a commit.
+ */
+#include "kernel/handler/handler_internal.h"
+
+#include "kernel/fs/file.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/uaccess.h"
+#include "lib/lib.h"
+
+#define OUTPUT_MAX 2048 /* bytes of stdout/stderr kept per run */
+#define EMITS_MAX 16    /* events one run may emit */
+#define STARTUP_BUDGET_NS (1000 * NS_PER_MS)
+
+static struct proc *runner;
+static struct handler *current;
+static bool idle; /* the runner waits for work */
+static int idle_chan, work_chan;
+
+/* what the current run produced, applied at commit */
+static char output[OUTPUT_MAX];
+static size_t output_len, output_lost;
+static struct optios_event emits[EMITS_MAX];
+static size_t nemits;
+
+struct handler *runner_current(void)
+{
+	return current;
+}
+
+void runner_kick(void)
+{
+	if (idle)
+		sched_wakeup(&work_chan);
+}
+
+/* ---- stdout and stderr of a handler: the output buffer ---- */
+
+static long output_write(struct file *f, const void *buf, size_t len)
+{
+	(void)f;
+	size_t n = MIN(len, OUTPUT_MAX - output_len);
+	memcpy(output + output_len, buf, n);
+	output_len += n;
+	output_lost += len - n;
+	return (long)len;
+}
+
+static long output_read(struct file *f, void *buf, size_t len)
+{
+	(void)f, (void)buf, (void)len;
+	return -EAGAIN; /* nothing to read, and runs never wait */
+}
+
+static const struct file_ops output_ops = {.read = output_read, .write = output_write};
+
+/* The committed output as OUTPUT records, one per line (long lines split). */
+static void output_flush(struct handler *h)
+{
+	size_t start = 0;
+	for (size_t i = 0; i <= output_len; i++) {
+		bool end = i == output_len || output[i] == '\n';
+		if (!end && i - start < 120)
+			continue;
+		if (i > start)
+			evlog_add(OPTIOS_LOG_OUTPUT, h->name, h->ev.topic, h->ev.seq, 0, 0, 0, 0, "%.*s",
+				  (int)(i - start), output + start);
+		start = i + (i < output_len && output[i] == '\n');
+	}
+	if (output_lost)
+		evlog_add(OPTIOS_LOG_OUTPUT, h->name, h->ev.topic, h->ev.seq, 0, output_lost, 0, 0,
+			  "[%lu more bytes of output dropped]", (unsigned long)output_lost);
+}
+
+/* ---- attaching a handler to the runner ---- */
+
+static void attach(struct handler *h)
+{
+	struct proc *p = runner;
+	current = h;
+	p->handler = h;
+	p->space = h->space;
+	vm_space_activate(h->space);
+	p->brk_base = h->brk_base;
+	p->brk_end = h->brk_end;
+	p->mmap_hint = h->mmap_hint;
+	p->fs_base = h->fs_base;
+	arch_set_fs_base(h->fs_base);
+	arch_fpu_restore(h->fpu);
+	memset(p->name, 0, sizeof p->name);
+	memcpy(p->name, h->name, MIN(sizeof p->name, sizeof h->name) - 1);
+}
+
+static void detach(void)
+{
+	struct proc *p = runner;
+	sched_set_cpu_limit(p, 0);
+	p->handler = NULL;
+	p->space = NULL;
+	vm_space_activate(NULL);
+	current = NULL;
+	memset(p->name, 0, sizeof p->name);
+	memcpy(p->name, "runner", 7);
+}
+
+/* The snapshot's registers and process state: those of this moment. */
+static void save_state(struct handler *h, const struct trapframe *tf)
+{
+	h->tf = *tf;
+	arch_fpu_save(h->fpu);
+	h->fs_base = runner->fs_base;
+	h->brk_end = runner->brk_end;
+	h->mmap_hint = runner->mmap_hint;
+}
+
+/* Closes what the run opened (descriptors 3 and up) and clears its effects. */
+static void run_cleanup(void)
+{
+	struct proc *p = runner;
+	if (p->txn)
+		vfs_txn_destroy(p->txn);
+	p->txn = NULL;
+	for (int fd = 3; fd < FD_MAX && fd_count(p->fds) > 3; fd++)
+		fd_close(p->fds, fd);
+	output_len = output_lost = 0;
+	nemits = 0;
+}
+
+/* ---- picking the next run ---- */
+
+static bool older(const struct optios_event *a, const struct optios_event *b)
+{
+	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
+}
+
+static const struct optios_event *oldest_pending(const struct handler *h)
+{
+	const struct optios_event *best = NULL;
+	for (size_t i = 0; i < h->nsubs; i++) {
+		const struct optios_event *e = evq_peek(&h->subs[i].q);
+		if (e && (!best || older(e, best)))
+			best = e;
+	}
+	return best;
+}
+
+/* Interrupts disabled. A start-up to begin (*ev untouched), or the handler
+ * owning the oldest pending event (taken into *ev), or NULL. */
+static struct handler *pick(struct optios_event *ev, bool *startup)
+{
+	struct handler *best = NULL;
+	const struct optios_event *best_ev = NULL;
+	for (int i = 0; i < HANDLER_MAX; i++) {
+		struct handler *h = handler_table[i];
+		if (!h || h->removing)
+			continue;
+		if (h->state == OPTIOS_HANDLER_INITIALISING && !h->started) {
+			*startup = true;
+			return h;
+		}
+		const struct optios_event *e = h->state == OPTIOS_HANDLER_READY ? oldest_pending(h) : NULL;
+		if (e && (!best_ev || older(e, best_ev))) {
+			best = h;
+			best_ev = e;
+		}
+	}
+	if (best) {
+		struct event_sub *subs[MANIFEST_EVENTS_MAX];
+		for (size_t i = 0; i < best->nsubs; i++)
+			subs[i] = &best->subs[i];
+		event_take_next(subs, best->nsubs, ev);
+	}
+	*startup = false;
+	return best;
+}
+
+/* Waits for work; returns it attached, its state set. */
+static struct handler *wait_work(struct optios_event *ev, bool *startup)
+{
+	uint64_t f = irq_save();
+	struct handler *h;
+	while (!(h = pick(ev, startup))) {
+		idle = true;
+		sched_wakeup(&idle_chan);
+		sched_sleep(&work_chan);
+		idle = false;
+	}
+	h->state = *startup ? OPTIOS_HANDLER_INITIALISING : OPTIOS_HANDLER_RUNNING;
+	h->started = true;
+	irq_restore(f);
+	attach(h);
+	return h;
+}
+
+static void run_limits(struct handler *h, uint64_t budget)
+{
+	h->run_cpu_ns = sched_cpu_ns(runner);
+	sched_set_cpu_limit(runner, h->run_cpu_ns + budget);
+	runner->txn = vfs_txn_create();
+	h->run_tsc = rdtsc();
+}
+
+/* Installs a run of h with ev in tf: 0, or -EFAULT when the handler's event
+ * buffer is not writable (the run then counts as failed). */
+static int begin_run(struct handler *h, struct trapframe *tf, const struct optios_event *ev)
+{
+	h->ev = *ev;
+	h->last_event_seq = ev->seq;
+	memcpy(h->last_topic, ev->topic, sizeof h->last_topic);
+	*tf = h->tf;
+	tf->rax = 0;
+	if (vm_journal_begin(h->space) != 0)
+		return -ENOMEM;
+	struct optios_log_record r = {.kind = OPTIOS_LOG_RUN, .event_seq = ev->seq};
+	memcpy(r.handler, h->name, sizeof r.handler);
+	memcpy(r.topic, ev->topic, sizeof r.topic);
+	evlog_write(&r);
+	run_limits(h, h->budget_ns);
+	return copy_to_user(tf->rdi, ev, sizeof *ev);
+}
+
+static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
+
+/* Installs the next run in tf (waiting for one); the caller returns to
+ * user mode through tf. */
+static void next_run(struct trapframe *tf)
+{
+	for (;;) {
+		struct optios_event ev;
+		bool startup;
+		struct handler *h = wait_work(&ev, &startup);
+		if (startup) {
+			*tf = h->tf;
+			memset(&h->ev, 0, sizeof h->ev);
+			run_limits(h, STARTUP_BUDGET_NS);
+			return;
+		}
+		int err = begin_run(h, tf, &ev);
+		if (err == 0)
+			return;
+		fail_run(h, tf, err == -ENOMEM ? OPTIOS_RUN_NOMEM : OPTIOS_RUN_FAULT,
+			 err == -ENOMEM ? "out of memory for the journal" : "event buffer not writable");
+	}
+}
+
+/* ---- ending a run ---- */
+
+static void effect_logged(void *arg, const char *what, const char *path, uint64_t bytes, int err)
+{
+	struct handler *h = arg;
+	evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, err, bytes, 0, 0, "%s %s%s", what, path,
+		  err ? " failed" : "");
+}
+
+static void apply_effects(struct handler *h)
+{
+	if (runner->txn)
+		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+	for (size_t i = 0; i < nemits; i++) {
+		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
+			  "emit %s", emits[i].topic);
+		event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+	}
+	output_flush(h);
+	run_cleanup();
+}
+
+/* After a run: a removed handler goes now; the runner lets go of it. */
+static void release(struct handler *h)
+{
+	detach();
+	if (h->removing)
+		handler_destroy(h);
+}
+
+/* The start-up reached its first optios_event_next: the base snapshot. */
+static void startup_done(struct handler *h, const struct trapframe *tf)
+{
+	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns, t0 = rdtsc();
+	h->snapshot_pages = vm_space_freeze(h->space);
+	uint64_t freeze = rdtsc() - t0;
+	save_state(h, tf);
+	apply_effects(h);
+	uint64_t f = irq_save();
+	h->state = OPTIOS_HANDLER_READY;
+	irq_restore(f);
+	handler_timers_start(h);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->snapshot_pages, ns, freeze,
+		  "ready: snapshot %lu pages", (unsigned long)h->snapshot_pages);
+	handler_boot_done(h);
+	handler_notify(h, 0, "");
+}
+
+static void commit(struct handler *h, const struct trapframe *tf)
+{
+	uint64_t run_tsc = rdtsc() - h->run_tsc;
+	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	size_t dirty = vm_journal_commit(h->space);
+	save_state(h, tf);
+	apply_effects(h);
+	h->runs++;
+	h->consecutive = 0;
+	h->last_result = OPTIOS_RUN_COMMIT;
+	h->last_dirty = dirty;
+	h->last_run_ns = ns;
+	h->snapshot_pages = vm_space_pages(h->space);
+	h->state = OPTIOS_HANDLER_READY;
+	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
+				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
+	memcpy(r.handler, h->name, sizeof r.handler);
+	memcpy(r.topic, h->ev.topic, sizeof r.topic);
+	evlog_write(&r);
+}
+
+long runner_event_next(struct trapframe *tf)
+{
+	struct handler *h = current;
+	if (h->state == OPTIOS_HANDLER_INITIALISING)
+		startup_done(h, tf);
+	else
+		commit(h, tf);
+	release(h);
+	next_run(tf);
+	runner->frame_rewritten = true;
+	return 0;
+}
+
+static void quarantine(struct handler *h)
+{
+	h->state = OPTIOS_HANDLER_QUARANTINED;
+	handler_quiesce(h);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->failures, 0, 0,
+		  "quarantined after %d failed runs in a row", HANDLER_FAILURES_MAX);
+	event_raise("sys:handler.failed", "kernel", h->name, strlen(h->name), 0);
+}
+
+static void startup_failed(struct handler *h, const char *why)
+{
+	run_cleanup();
+	ksnprintf(h->startup_msg, sizeof h->startup_msg, "start-up failed: %s", why);
+	h->removing = true;
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0, "%s", h->startup_msg);
+	handler_boot_done(h);
+	handler_notify(h, -ECANCELED, h->startup_msg);
+}
+
+/* Rolls the current run back; the handler is as it was before the run. */
+static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why)
+{
+	if (h->state == OPTIOS_HANDLER_INITIALISING) {
+		startup_failed(h, why);
+		release(h);
+		return;
+	}
+	uint64_t run_tsc = rdtsc() - h->run_tsc;
+	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	size_t dirty = vm_journal_rollback(h->space);
+	run_cleanup();
+	*tf = h->tf;
+	h->failures++;
+	h->consecutive++;
+	h->last_result = result;
+	h->last_dirty = dirty;
+	h->last_run_ns = ns;
+	evlog_add(OPTIOS_LOG_ROLLBACK, h->name, h->ev.topic, h->ev.seq, result, dirty, ns, run_tsc, "%s", why);
+	if (h->consecutive >= HANDLER_FAILURES_MAX)
+		quarantine(h);
+	else
+		h->state = OPTIOS_HANDLER_READY;
+	release(h);
+}
+
+static void fail_and_go_on(struct trapframe *tf, int result, const char *why)
+{
+	fail_run(current, tf, result, why);
+	next_run(tf);
+	runner->frame_rewritten = true;
+}
+
+void handler_fault(struct trapframe *tf, const char *what)
+{
+	fail_and_go_on(tf, OPTIOS_RUN_FAULT, what);
+}
+
+void handler_over_budget(struct trapframe *tf)
+{
+	char why[64];
+	ksnprintf(why, sizeof why, "CPU budget of %lu us exceeded",
+		  (unsigned long)((current->state == OPTIOS_HANDLER_INITIALISING ? STARTUP_BUDGET_NS
+										: current->budget_ns) /
+				  NS_PER_US));
+	fail_and_go_on(tf, OPTIOS_RUN_BUDGET, why);
+}
+
+void handler_exit(int status)
+{
+	char why[48];
+	ksnprintf(why, sizeof why, "exit(%d) during a run", status);
+	struct trapframe *tf = (struct trapframe *)((uint8_t *)runner->kstack_top - sizeof *tf);
+	fail_and_go_on(tf, OPTIOS_RUN_EXIT, why);
+}
+
+bool handler_clock(const struct proc *p, uint64_t *ns)
+{
+	if (!p->handler || p->handler->state != OPTIOS_HANDLER_RUNNING)
+		return false;
+	*ns = p->handler->ev.time_ns;
+	return true;
+}
+
+int runner_emit(const char *topic, const void *payload, size_t len)
+{
+	if (nemits == EMITS_MAX)
+		return -ENOSPC;
+	struct optios_event *e = &emits[nemits++];
+	memset(e->topic, 0, sizeof e->topic);
+	memcpy(e->topic, topic, strlen(topic));
+	memcpy(e->payload, payload, len);
+	e->payload_len = (uint32_t)len;
+	return 0;
+}
+
+/* ---- the runner process ---- */
+
+static NORETURN void runner_main(void)
+{
+	struct trapframe *tf = (struct trapframe *)((uint8_t *)runner->kstack_top - sizeof *tf);
+	next_run(tf);
+	arch_enter_user(tf);
+}
+
+int runner_create(void)
+{
+	struct file *out = file_create(&output_ops, NULL, O_RDWR);
+	struct fdtable *fds = out ? fdtable_create() : NULL;
+	struct proc *p = fds ? proc_create_kernel("runner", runner_main) : NULL;
+	if (!p) {
+		if (fds)
+			fdtable_destroy(fds);
+		if (out)
+			file_put(out);
+		return -ENOMEM;
+	}
+	fd_install(fds, out, 0);
+	fd_install(fds, file_get(out), 1);
+	fd_install(fds, file_get(out), 2);
+	p->fds = fds;
+	runner = p;
+	return 0;
+}
+
+void runner_drain(uint64_t deadline_ns)
+{
+	struct proc *self = proc_current();
+	if (!runner || self == runner)
+		return;
+	while (clock_now_ns() < deadline_ns && !(idle && runner->state == PROC_BLOCKED))
+		sched_yield();
+}
