@@ -43,7 +43,7 @@
 static struct proc *runner;
 static struct handler *current;
 static bool idle; /* the runner waits for work */
-static int idle_chan, work_chan;
+static int work_chan;
 
 /* what the current run produced, applied at commit */
 static char output[OUTPUT_MAX];
@@ -209,7 +209,6 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 	struct handler *h;
 	while (!(h = pick(ev, startup))) {
 		idle = true;
-		sched_wakeup(&idle_chan);
 		sched_sleep(&work_chan);
 		idle = false;
 	}
@@ -220,12 +219,17 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 	return h;
 }
 
-static void run_limits(struct handler *h, uint64_t budget)
+/* Starts the run's CPU budget and file transaction: 0 or -ENOMEM (without a
+ * transaction file changes would escape a roll back, so there is no run). */
+static int run_limits(struct handler *h, uint64_t budget)
 {
+	runner->txn = vfs_txn_create();
+	if (!runner->txn)
+		return -ENOMEM;
 	h->run_cpu_ns = sched_cpu_ns(runner);
 	sched_set_cpu_limit(runner, h->run_cpu_ns + budget);
-	runner->txn = vfs_txn_create();
 	h->run_tsc = rdtsc();
+	return 0;
 }
 
 /* Installs a run of h with ev in tf: 0, or -EFAULT when the handler's event
@@ -243,7 +247,8 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 	memcpy(r.handler, h->name, sizeof r.handler);
 	memcpy(r.topic, ev->topic, sizeof r.topic);
 	evlog_write(&r);
-	run_limits(h, h->budget_ns);
+	if (run_limits(h, h->budget_ns) != 0)
+		return -ENOMEM;
 	return copy_to_user(tf->rdi, ev, sizeof *ev);
 }
 
@@ -257,13 +262,16 @@ static void next_run(struct trapframe *tf)
 		struct optios_event ev;
 		bool startup;
 		struct handler *h = wait_work(&ev, &startup);
+		int err;
 		if (startup) {
 			*tf = h->tf;
 			memset(&h->ev, 0, sizeof h->ev);
-			run_limits(h, STARTUP_BUDGET_NS);
-			return;
+			if ((err = run_limits(h, STARTUP_BUDGET_NS)) == 0)
+				return;
+			fail_run(h, tf, OPTIOS_RUN_NOMEM, "out of memory");
+			continue;
 		}
-		int err = begin_run(h, tf, &ev);
+		err = begin_run(h, tf, &ev);
 		if (err == 0)
 			return;
 		fail_run(h, tf, err == -ENOMEM ? OPTIOS_RUN_NOMEM : OPTIOS_RUN_FAULT,
@@ -453,7 +461,9 @@ int runner_emit(const char *topic, const void *payload, size_t len)
 static NORETURN void runner_main(void)
 {
 	struct trapframe *tf = (struct trapframe *)((uint8_t *)runner->kstack_top - sizeof *tf);
+	irq_enable();
 	next_run(tf);
+	irq_disable();
 	arch_enter_user(tf);
 }
 
