@@ -49,13 +49,26 @@ static void log_losses(struct event_sub *s)
 	s->logged_coalesced = s->q.coalesced;
 }
 
+/* The link that points at s, or the list's last (NULL) link if s is not on it. */
+static struct event_sub **link_of(struct event_sub *s)
+{
+	struct event_sub **p = &sub_list;
+	while (*p && *p != s)
+		p = &(*p)->next;
+	return p;
+}
+
+/* Subscribing a linked subscription again changes nothing. */
 void event_subscribe(struct event_sub *s)
 {
 	uint64_t f = event_lock();
-	s->logged_dropped = s->q.dropped;
-	s->logged_coalesced = s->q.coalesced;
-	s->next = sub_list;
-	sub_list = s;
+	struct event_sub **p = link_of(s);
+	if (!*p) {
+		s->logged_dropped = s->q.dropped;
+		s->logged_coalesced = s->q.coalesced;
+		s->next = sub_list;
+		sub_list = s;
+	}
 	event_unlock(f);
 }
 
@@ -63,13 +76,11 @@ void event_subscribe(struct event_sub *s)
 void event_unsubscribe(struct event_sub *s)
 {
 	uint64_t f = event_lock();
-	for (struct event_sub **p = &sub_list; *p; p = &(*p)->next) {
-		if (*p == s) {
-			*p = s->next;
-			s->next = NULL;
-			log_losses(s);
-			break;
-		}
+	struct event_sub **p = link_of(s);
+	if (*p) {
+		*p = s->next;
+		s->next = NULL;
+		log_losses(s);
 	}
 	event_unlock(f);
 }

@@ -218,3 +218,17 @@ TEST(event_raise_file_only_when_watched)
 	CHECK_EQ(evlog_count(), base + 2);
 	event_unsubscribe(&w.s);
 }
+
+TEST(event_subscribe_twice_links_once)
+{
+	struct tsub t;
+	tsub_add(&t, "app:twice", EVQ_QUEUE, 4, "twice");
+	event_subscribe(&t.s);
+	raise_str("app:twice", "x", 0);
+	CHECK_EQ(t.s.q.posted, 1);
+	event_unsubscribe(&t.s);
+	CHECK(!event_watched("app:twice"));
+	event_unsubscribe(&t.s); /* not linked: nothing */
+	raise_str("app:twice", "x", 0);
+	CHECK_EQ(t.s.q.posted, 1);
+}
