@@ -148,8 +148,8 @@ SELFTEST(event_raise_cost)
 		best_take = MIN(best_take, t2 - t1);
 	}
 	event_unsubscribe(&apps.s);
-	kprintf("selftest:   event_raise %lu ticks, event_take_next %lu ticks\n",
-		(unsigned long)best_raise, (unsigned long)best_take);
+	kprintf("selftest:   event_raise %lu ticks, event_take_next %lu ticks\n", (unsigned long)best_raise,
+		(unsigned long)best_take);
 	ST_CHECK(apps.s.q.delivered == 8 && apps.s.q.dropped == 0);
 	return 0;
 }

@@ -77,8 +77,8 @@ uint64_t evlog_write(struct optios_log_record *r)
 	return r->seq;
 }
 
-uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64_t event_seq,
-		   int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *fmt, ...)
+uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64_t event_seq, int32_t result,
+		   uint64_t a, uint64_t b, uint64_t c, const char *fmt, ...)
 {
 	struct optios_log_record r = {
 		.kind = kind, .result = result, .event_seq = event_seq, .a = a, .b = b, .c = c};

@@ -88,8 +88,8 @@ void event_unsubscribe(struct event_sub *s)
 /* The event without seq and time; arguments already checked. Every byte is
  * set, so no kernel stack contents reach user space. (Struct assignments,
  * not memset: the compiler makes them word-wide; this is the hot path.) */
-static void build(struct optios_event *ev, const char *topic, const char *source,
-		  const void *payload, size_t len)
+static void build(struct optios_event *ev, const char *topic, const char *source, const void *payload,
+		  size_t len)
 {
 	*ev = (struct optios_event){.payload_len = (uint32_t)len};
 	copy_name(ev->topic, sizeof ev->topic, topic);
@@ -114,8 +114,7 @@ static uint64_t post_matching(const struct optios_event *ev)
 }
 
 /* source NULL: "kernel". */
-int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len,
-		    uint64_t time_ns)
+int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len, uint64_t time_ns)
 {
 	struct optios_event ev;
 	if (!source)

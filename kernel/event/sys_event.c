@@ -13,8 +13,7 @@
 /* Copies up to max records (at most EVLOG_RECORDS per call) with seq >= from
  * to uout; returns how many, or -EFAULT. Records written while it copies may
  * be included; records overwritten while it copies are skipped (a gap in seq). */
-long sys_optios_log_read(long from, long uout, long max, UNUSED long a3, UNUSED long a4,
-			 UNUSED long a5)
+long sys_optios_log_read(long from, long uout, long max, UNUSED long a3, UNUSED long a4, UNUSED long a5)
 {
 	struct optios_log_record buf[LOG_READ_STEP];
 	size_t want = MIN((unsigned long)max, (unsigned long)EVLOG_RECORDS), done = 0;

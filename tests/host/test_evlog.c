@@ -28,8 +28,8 @@ TEST(evlog_add_fills_every_field)
 	evlog_init();
 	event_host_clock_ns = 5000;
 	uint64_t before = evlog_count();
-	uint64_t seq = evlog_add(OPTIOS_LOG_ROLLBACK, "counter", "timer:tick", 42, OPTIOS_RUN_FAULT, 1,
-				 2, 3, "page fault at %#x", 0x10);
+	uint64_t seq = evlog_add(OPTIOS_LOG_ROLLBACK, "counter", "timer:tick", 42, OPTIOS_RUN_FAULT, 1, 2, 3,
+				 "page fault at %#x", 0x10);
 	CHECK_EQ(seq, before + 1);
 	CHECK_EQ(evlog_count(), seq);
 	CHECK_EQ(evlog_read(0, all, 10), 1);

@@ -201,13 +201,13 @@ TEST(event_raise_file_only_when_watched)
 
 	tsub_add(&w, "file:/data/", EVQ_QUEUE, 4, "w");
 	event_raise_file("/data/in/a.txt", "renamed /data/in/b.txt", "a-program-name-longer-than-31-bytes");
-	event_raise_file("/tmp/x", "written", "prog");           /* not watched */
+	event_raise_file("/tmp/x", "written", "prog"); /* not watched */
 	event_raise_file("/data/has space", "created", "prog"); /* no valid topic */
 	memset(path, 'p', sizeof path);
 	memcpy(path, "/data/", 6);
 	path[sizeof path - 1] = 0;
 	event_raise_file(path, "created", "prog"); /* too long for a topic */
-	path[OPTIOS_EVENT_TOPIC_MAX - 6] = 0;      /* "file:" + path + NUL = 96: fits */
+	path[OPTIOS_EVENT_TOPIC_MAX - 6] = 0; /* "file:" + path + NUL = 96: fits */
 	event_raise_file(path, "created", "prog");
 	CHECK_EQ(evq_pending(&w.s.q), 2);
 	const struct optios_event *e = evq_peek(&w.s.q);
