@@ -8,6 +8,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
+#include "kernel/event/event.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
@@ -58,6 +59,7 @@ static void print_banner(void)
 static void kmain_late(void)
 {
 	heap_init();
+	evlog_init();
 	acpi_init(&bootinfo);
 	arch_irq_init();
 	clock_init();

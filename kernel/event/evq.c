@@ -13,7 +13,7 @@
  * after every operation: each post ends up counted exactly once - pending,
  * then delivered; or coalesced (it, or the event it replaced); or dropped.
  */
-#include "event.h"
+#include "event_internal.h"
 
 #include <optios/abi/errno.h>
 
@@ -103,17 +103,12 @@ bool evq_check(const struct evq *q)
 	return q->count <= q->cap && q->posted == q->delivered + q->coalesced + q->dropped + q->count;
 }
 
-static bool comes_before(const struct optios_event *a, const struct optios_event *b)
-{
-	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
-}
-
 int evq_take_next(struct evq *const *qs, size_t n, struct optios_event *out)
 {
 	int best = -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct optios_event *e = evq_peek(qs[i]);
-		if (e && (best < 0 || comes_before(e, evq_peek(qs[best]))))
+		if (e && (best < 0 || event_before(e, evq_peek(qs[best]))))
 			best = (int)i;
 	}
 	if (best < 0)

@@ -3,12 +3,13 @@
  *
  * Ordinary POSIX calls come from musl; this header adds OptiOS's own calls
  * (numbers from include/optios/abi/syscalls.def, structures from
- * include/optios/abi/optios.h). Each wrapper returns what the kernel returns,
+ * include/optios/abi/optios.h and handler.h). Each wrapper returns what the kernel returns,
  * as musl's syscall() does: -1 with errno set on failure.
  */
 #ifndef OPTIOS_SDK_H
 #define OPTIOS_SDK_H
 
+#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +50,38 @@ static inline int optios_console_info(struct optios_console_info *out)
 static inline int optios_console_switch(unsigned index)
 {
 	return (int)syscall(OPTIOS_SYS_optios_console_switch, index);
+}
+
+/* Events, handlers and the event log: the calls are described in
+ * include/optios/abi/handler.h. */
+static inline long optios_event_next(struct optios_event *out)
+{
+	return syscall(OPTIOS_SYS_optios_event_next, out);
+}
+
+static inline long optios_emit(const char *topic, const void *payload, unsigned long len)
+{
+	return syscall(OPTIOS_SYS_optios_emit, topic, payload, len);
+}
+
+static inline long optios_handler_add(const char *path, char *msg, unsigned long msglen)
+{
+	return syscall(OPTIOS_SYS_optios_handler_add, path, msg, msglen);
+}
+
+static inline long optios_handler_remove(const char *name)
+{
+	return syscall(OPTIOS_SYS_optios_handler_remove, name);
+}
+
+static inline long optios_handler_list(struct optios_handler_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_handler_list, out, max);
+}
+
+static inline long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);
 }
 
 #endif
