@@ -242,9 +242,12 @@ static void dump(struct state *st)
 	st->mappings = S.mappings;
 }
 
-static bool same_state(const struct state *a, const struct state *b)
+/* Whether the space is now exactly as dumped in start. */
+static bool same_as(const struct state *start)
 {
-	return memcmp(a, b, sizeof *a) == 0;
+	static struct state now;
+	dump(&now);
+	return memcmp(start, &now, sizeof now) == 0;
 }
 
 /* After a commit: nothing listed, nothing writable, references add up. */
@@ -317,14 +320,13 @@ TEST(journal_commit_keeps_writes_and_refreezes)
 TEST(journal_rollback_restores_entries_references_contents)
 {
 	frozen_space(4);
-	struct state start, now;
+	struct state start;
 	dump(&start);
 	CHECK_EQ(begin(), 0);
 	CHECK_EQ(write_page(va_of(0), 1), 0);
 	CHECK_EQ(write_page(va_of(3), 3), 0);
 	CHECK_EQ(rollback(), 2);
-	dump(&now);
-	CHECK(same_state(&start, &now));
+	CHECK(same_as(&start));
 	CHECK_EQ(read_page(va_of(0)), 100);
 	CHECK_EQ(read_page(va_of(3)), 103);
 	CHECK_EQ(rollback(), 0); /* not recording */
@@ -335,7 +337,7 @@ TEST(journal_map_unmap_protect_inside_a_run)
 {
 	frozen_space(3);
 	CHECK_EQ(protect(va_of(2), PTE_U), 0); /* a read-only page in the snapshot */
-	struct state start, now;
+	struct state start;
 	dump(&start);
 	for (int keep = 0; keep < 2; keep++) {
 		CHECK_EQ(begin(), 0);
@@ -350,8 +352,7 @@ TEST(journal_map_unmap_protect_inside_a_run)
 		CHECK_EQ(S.j.count, 3);
 		if (!keep) {
 			CHECK_EQ(rollback(), 3);
-			dump(&now);
-			CHECK(same_state(&start, &now));
+			CHECK(same_as(&start));
 			continue;
 		}
 		CHECK_EQ(journal_core_commit(&S.j), 3);
@@ -391,14 +392,13 @@ TEST(journal_lists_a_page_once)
 TEST(journal_failures_change_nothing)
 {
 	frozen_space(2);
-	struct state start, now;
+	struct state start;
 	dump(&start);
 	CHECK_EQ(begin(), 0);
 	get_fail = 1; /* the page's reference count is full */
 	CHECK_EQ(write_page(va_of(0), 5), -EOVERFLOW);
 	get_fail = 0;
-	dump(&now);
-	CHECK(same_state(&start, &now));
+	CHECK(same_as(&start));
 	/* fill the list to its capacity, then let it fail to grow */
 	size_t cap = S.j.cap;
 	for (unsigned i = 0; S.j.count < cap; i++)
@@ -414,8 +414,7 @@ TEST(journal_failures_change_nothing)
 	resize_fail = 0;
 	sim_put(pa);
 	CHECK_EQ(rollback(), cap);
-	dump(&now);
-	CHECK(same_state(&start, &now));
+	CHECK(same_as(&start));
 	journal_core_destroy(&S.j);
 	/* no list at all: begin fails */
 	resize_fail = 1;
@@ -468,9 +467,7 @@ static void random_op(uint64_t *model)
 		if (unmap(va) == 0)
 			model[i] = ~0ull;
 		break;
-	case 2:
-		protect(va, pick(2) ? UF : PTE_U);
-		break;
+	case 2: protect(va, pick(2) ? UF : PTE_U); break;
 	case 3:
 		if (e && !(*e & (PTE_W | PTE_COW)))
 			protect(va, UF); /* the program's mprotect before writing */
@@ -496,7 +493,7 @@ TEST(journal_random_runs_rollback_to_start_and_commit)
 	for (unsigned i = 0; i < VAS; i++)
 		model[i] = read_page(va_of(i));
 	for (int run = 0; run < 400; run++) {
-		struct state start, now;
+		struct state start;
 		if (pick(2))
 			share_one(others);
 		dump(&start);
@@ -509,8 +506,7 @@ TEST(journal_random_runs_rollback_to_start_and_commit)
 		if (run % 2 == 0) {
 			size_t listed = S.j.count;
 			CHECK_EQ(rollback(), listed);
-			dump(&now);
-			CHECK(same_state(&start, &now));
+			CHECK(same_as(&start));
 			memcpy(model, saved, sizeof model);
 		} else {
 			journal_core_commit(&S.j);
