@@ -44,6 +44,7 @@ HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/
 HOST_SRCS += lib/date.c
 HOST_SRCS += kernel/event/evq.c kernel/event/topic.c
 HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
+HOST_SRCS += kernel/mm/journal_core.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.

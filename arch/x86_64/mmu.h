@@ -26,6 +26,9 @@ typedef uint64_t pte_t;
 /* Bits 9-11 are free for software. */
 #define PTE_COW (1ull << 9) /* shared copy-on-write: never PTE_W while set */
 #define PTE_NOREF (1ull << 10) /* not a pmm page (device memory): holds no reference */
+/* Recorded in the space's running journal (kernel/mm/journal_core.c); kept on
+ * a cleared entry too, where the CPU ignores it (P = 0). */
+#define PTE_JOURNALED (1ull << 11)
 #define PTE_NX (1ull << 63) /* no execute (only with EFER.NXE) */
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
 #define PTE_UNCACHED (PTE_PCD | PTE_PWT)

@@ -112,9 +112,12 @@ struct vm_space *vm_space_current(void);
  * reference to pa (unless VM_DEVICE). 0, -EINVAL (va not a page in the user
  * half, pa unaligned, VM_WRITE with VM_COW), -EEXIST, -ENOMEM. */
 int vm_map(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned flags);
-/* Removes the mapping at va and drops its page reference. 0, -EINVAL, -EFAULT (not mapped). */
+/* Removes the mapping at va and drops its page reference. 0, -EINVAL, -EFAULT
+ * (not mapped), -ENOMEM (only while a journal records: nothing changed). */
 int vm_unmap(struct vm_space *s, uintptr_t va);
-/* Changes VM_WRITE/VM_EXEC/VM_USER/VM_COW of the mapping at va; clears dirty. 0, -EINVAL, -EFAULT. */
+/* Changes VM_WRITE/VM_EXEC/VM_USER/VM_COW of the mapping at va; clears dirty.
+ * VM_WRITE on a page someone else holds too becomes VM_COW. 0, -EINVAL,
+ * -EFAULT, -ENOMEM (only while a journal records: nothing changed). */
 int vm_protect(struct vm_space *s, uintptr_t va, unsigned flags);
 /* The physical address va maps to and its VM_* flags; s NULL: the kernel's
  * tables. 0 or -EFAULT (not mapped). Works for kernel addresses too. */

@@ -3,6 +3,7 @@
 #define KERNEL_MM_MM_INTERNAL_H
 
 #include "arch/x86_64/mmu.h"
+#include "journal_core.h"
 #include "mm.h"
 
 /* pmm.c */
@@ -18,6 +19,18 @@ extern pte_t vm_nx; /* PTE_NX, or 0 if the CPU has no NX */
 extern unsigned long vm_table_pages; /* page-table pages in use, all spaces */
 /* Invalidates the TLB entry for va on this CPU. */
 void vm_flush_page(uintptr_t va);
+
+/* vm_space.c, vm_journal.c */
+struct vm_space {
+	uint64_t root; /* physical address of the PML4 */
+	size_t mappings; /* user leaves */
+	/* the snapshot journal (vm_journal.c) */
+	struct journal journal;
+	size_t mappings_at_begin; /* mappings when recording began */
+};
+extern const struct journal_ops vm_journal_ops;
+/* Drops s's stale TLB entries if s is active (after many leaves changed). */
+void vm_space_flush(const struct vm_space *s);
 
 /* heap.c */
 size_t heap_pages(void);

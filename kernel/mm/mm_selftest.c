@@ -1,8 +1,9 @@
 /*
  * mm_selftest.c - memory self-tests on the real machine: page allocation and
  * what must never be handed out, address spaces (map, write, read back,
- * unmap, fault), copy-on-write, W^X of the kernel image, guard pages and a
- * kernel stack overflow, heap stress and corruption detection.
+ * unmap, fault), copy-on-write, the snapshot journal, W^X of the kernel
+ * image, guard pages and a kernel stack overflow, heap stress and corruption
+ * detection.
  */
 #include "kernel/boot/bootinfo.h"
 #include "kernel/test/selftest.h"
@@ -228,6 +229,148 @@ SELFTEST(mm_vm_copy_on_write)
 	vm_space_activate(NULL);
 	vm_space_destroy(a);
 	vm_space_destroy(b);
+	return 0;
+}
+
+/* ---- snapshot journal ---- */
+
+#define JPAGES 4
+#define JVA(i) (TEST_VA + PAGE_SIZE * (uint64_t)(i))
+
+static bool page_is(uint64_t pa, char c)
+{
+	const char *p = phys_to_virt(pa);
+	for (int i = 0; i < PAGE_SIZE; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/* A snapshot of JPAGES pages at TEST_VA holding 'a', 'b', ...: their
+ * addresses and their flags once frozen. */
+struct snap {
+	struct vm_space *s;
+	uint64_t pa[JPAGES];
+	unsigned fl[JPAGES];
+};
+
+/* Builds n, freezes it and begins a run. */
+static int snap_run(struct snap *n)
+{
+	struct vm_space *s = n->s = vm_space_create();
+	ST_CHECK(s != NULL);
+	for (int i = 0; i < JPAGES; i++) {
+		n->pa[i] = pmm_alloc();
+		ST_CHECK(n->pa[i] != 0);
+		memset(phys_to_virt(n->pa[i]), 'a' + i, PAGE_SIZE);
+		ST_CHECK(vm_map(s, JVA(i), n->pa[i], VM_WRITE | VM_USER) == 0);
+	}
+	ST_CHECK(vm_space_freeze(s) == JPAGES && vm_space_pages(s) == JPAGES);
+	for (int i = 0; i < JPAGES; i++)
+		ST_CHECK(vm_translate(s, JVA(i), NULL, &n->fl[i]) == 0);
+	ST_CHECK((n->fl[0] & (VM_COW | VM_WRITE)) == VM_COW);
+	ST_CHECK(vm_journal_pages(s) == 0);
+	ST_CHECK(vm_journal_begin(s) == 0);
+	ST_CHECK(vm_journal_begin(s) == -EBUSY);
+	return 0;
+}
+
+SELFTEST(mm_journal_rollback_restores_the_snapshot)
+{
+	struct snap n;
+	ST_CHECK(snap_run(&n) == 0);
+	struct vm_space *s = n.s;
+	uint64_t *pa = n.pa, got;
+	unsigned f;
+	size_t free0 = pmm_free_count(); /* the journal's list is allocated by now */
+	/* as the fault path does: break copy-on-write, then write the page */
+	ST_CHECK(vm_cow_break(s, JVA(0) + 0x123) == 0);
+	ST_CHECK(vm_translate(s, JVA(0), &got, &f) == 0 && got != pa[0] && (f & VM_WRITE));
+	ST_CHECK(pmm_refcount(pa[0]) == 1); /* copied though nobody else shared it */
+	memset(phys_to_virt(got), 'X', PAGE_SIZE);
+	uint64_t fresh = pmm_alloc_zeroed();
+	ST_CHECK(vm_map(s, JVA(10), fresh, VM_WRITE | VM_USER) == 0);
+	ST_CHECK(vm_unmap(s, JVA(2)) == 0 && pmm_refcount(pa[2]) == 1);
+	ST_CHECK(vm_protect(s, JVA(3), VM_USER) == 0);
+	ST_CHECK(vm_journal_pages(s) == 4 && vm_space_pages(s) == JPAGES);
+	ST_CHECK(vm_journal_rollback(s) == 4);
+	ST_CHECK(vm_journal_pages(s) == 0 && vm_space_pages(s) == JPAGES);
+	for (int i = 0; i < JPAGES; i++) {
+		ST_CHECK(vm_translate(s, JVA(i), &got, &f) == 0 && got == pa[i] && f == n.fl[i]);
+		ST_CHECK(page_is(pa[i], 'a' + i) && pmm_refcount(pa[i]) == 1);
+	}
+	ST_CHECK(vm_translate(s, JVA(10), NULL, NULL) == -EFAULT);
+	ST_CHECK(pmm_free_count() == free0);
+	ST_CHECK(vm_journal_rollback(s) == 0 && vm_journal_commit(s) == 0);
+	vm_space_destroy(s);
+	return 0;
+}
+
+SELFTEST(mm_journal_commit_keeps_the_run_and_refreezes)
+{
+	struct snap n;
+	ST_CHECK(snap_run(&n) == 0);
+	struct vm_space *s = n.s;
+	size_t free0 = pmm_free_count();
+	vm_space_activate(s);
+	volatile uint8_t *p = (volatile uint8_t *)TEST_VA;
+	struct trap_catch c;
+	ST_CHECK(EXPECT_FAULT(&c, write_u8(p, 'X')) == 14);
+	ST_CHECK(vm_cow_break(s, c.addr) == 0);
+	write_u8(p, 'X');
+	ST_CHECK(p[1] == 'a' && pmm_free_count() == free0 - 1);
+	ST_CHECK(vm_journal_commit(s) == 1);
+	ST_CHECK(pmm_free_count() == free0 && pmm_refcount(n.pa[0]) == 0); /* the original is gone */
+	uint64_t got;
+	unsigned f;
+	ST_CHECK(vm_translate(s, TEST_VA, &got, &f) == 0 && got != n.pa[0]);
+	ST_CHECK((f & (VM_COW | VM_WRITE)) == VM_COW && p[0] == 'X' && p[1] == 'a');
+	/* frozen again, TLB included: the next run's first write faults, and
+	 * its rollback is seen through the user address at once */
+	ST_CHECK(vm_journal_begin(s) == 0);
+	ST_CHECK(EXPECT_FAULT(&c, write_u8(p + 1, 'Y')) == 14);
+	ST_CHECK(vm_cow_break(s, c.addr) == 0);
+	write_u8(p + 1, 'Y');
+	ST_CHECK(vm_journal_rollback(s) == 1);
+	ST_CHECK(p[0] == 'X' && p[1] == 'a' && pmm_free_count() == free0);
+	ST_CHECK(EXPECT_FAULT(&c, write_u8(p, 'Z')) == 14);
+	vm_space_activate(NULL);
+	vm_space_destroy(s);
+	return 0;
+}
+
+SELFTEST(mm_journal_destroy_while_recording)
+{
+	size_t free0 = pmm_free_count();
+	struct snap n;
+	ST_CHECK(snap_run(&n) == 0);
+	struct vm_space *s = n.s;
+	ST_CHECK(vm_cow_break(s, JVA(0)) == 0);
+	ST_CHECK(vm_unmap(s, JVA(1)) == 0);
+	ST_CHECK(vm_map(s, JVA(9), pmm_alloc_zeroed(), VM_WRITE | VM_USER) == 0);
+	vm_space_destroy(s);
+	ST_CHECK(pmm_free_count() == free0);
+	return 0;
+}
+
+SELFTEST(mm_journal_clone_while_recording)
+{
+	struct snap n;
+	ST_CHECK(snap_run(&n) == 0);
+	struct vm_space *s = n.s;
+	uint64_t *pa = n.pa, copy, got;
+	ST_CHECK(vm_cow_break(s, JVA(0)) == 0 && vm_translate(s, JVA(0), &copy, NULL) == 0);
+	memset(phys_to_virt(copy), 'X', PAGE_SIZE);
+	struct vm_space *b = vm_space_clone_cow(s);
+	ST_CHECK(b != NULL && vm_journal_pages(b) == 0);
+	ST_CHECK(pmm_refcount(copy) == 2 && pmm_refcount(pa[1]) == 2);
+	ST_CHECK(vm_cow_break(s, JVA(1)) == 0 && pmm_refcount(pa[1]) == 2); /* b and the journal */
+	ST_CHECK(vm_journal_rollback(s) == 2);
+	ST_CHECK(pmm_refcount(pa[1]) == 2 && pmm_refcount(copy) == 1);
+	ST_CHECK(vm_translate(s, JVA(0), &got, NULL) == 0 && got == pa[0] && page_is(got, 'a'));
+	ST_CHECK(vm_translate(b, JVA(0), &got, NULL) == 0 && got == copy && page_is(got, 'X'));
+	vm_space_destroy(b);
+	vm_space_destroy(s);
 	return 0;
 }
 

@@ -10,17 +10,16 @@
  * the page writable again when the writer holds its last reference. Dirty
  * (VM_DIRTY) and accessed bits come back through vm_translate and
  * vm_space_visit, so a commit can find the pages a run wrote.
+ *
+ * Snapshots (vm_journal.c): while a space's journal records, every change
+ * below goes through journal_core_record first (the change fails with
+ * -ENOMEM, leaving the leaf as it was, if the journal cannot grow).
  */
 #include "kernel/log/klog.h"
 #include "mm_internal.h"
 
 #define USER_INTER (PTE_W | PTE_U) /* tables: leaves decide the rights */
 #define MAP_FLAGS (VM_WRITE | VM_EXEC | VM_USER | VM_COW | VM_DEVICE)
-
-struct vm_space {
-	uint64_t root; /* physical address of the PML4 */
-	size_t mappings; /* user leaves */
-};
 
 static struct vm_space *current; /* the space in CR3; NULL: the kernel's tables */
 
@@ -105,6 +104,7 @@ void vm_space_destroy(struct vm_space *s)
 		return;
 	if (is_active(s))
 		vm_space_activate(NULL);
+	journal_core_destroy(&s->journal);
 	mmu_visit(&vm_mmu, s->root, 0, VM_USER_END, drop_leaf, NULL);
 	mmu_free_tables(&vm_mmu, s->root, 0, MMU_USER_SLOTS);
 	vm_mmu.table_free(NULL, s->root);
@@ -124,6 +124,12 @@ struct vm_space *vm_space_current(void)
 	return current;
 }
 
+void vm_space_flush(const struct vm_space *s)
+{
+	if (is_active(s))
+		write_cr3(s->root);
+}
+
 /* ---- mappings ---- */
 
 int vm_map(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned flags)
@@ -135,7 +141,9 @@ int vm_map(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned flags)
 		return -ENOMEM;
 	if (*e & PTE_P)
 		return -EEXIST;
-	*e = pa | to_pte(flags);
+	int err = journal_core_set(&s->journal, va, e, pa | to_pte(flags));
+	if (err)
+		return err;
 	s->mappings++;
 	return 0;
 }
@@ -148,13 +156,24 @@ int vm_unmap(struct vm_space *s, uintptr_t va)
 	if (!e)
 		return -EFAULT;
 	pte_t old = *e;
-	*e = 0;
+	int err = journal_core_set(&s->journal, va, e, 0);
+	if (err)
+		return err;
 	s->mappings--;
 	if (is_active(s))
 		vm_flush_page(va);
 	if (!(old & PTE_NOREF))
 		pmm_free(old & PTE_ADDR);
 	return 0;
+}
+
+/* A page someone else holds too (another space, or the journal its original)
+ * is written only through a private copy: VM_WRITE becomes VM_COW. */
+static unsigned private_write(pte_t e, unsigned flags)
+{
+	if ((flags & VM_WRITE) && !(e & PTE_NOREF) && pmm_refcount(e & PTE_ADDR) > 1)
+		flags = (flags & ~VM_WRITE) | VM_COW;
+	return flags;
 }
 
 int vm_protect(struct vm_space *s, uintptr_t va, unsigned flags)
@@ -164,7 +183,11 @@ int vm_protect(struct vm_space *s, uintptr_t va, unsigned flags)
 	pte_t *e = user_pte(s, va);
 	if (!e)
 		return -EFAULT;
-	*e = (*e & (PTE_ADDR | PTE_NOREF | PTE_UNCACHED)) | to_pte(flags);
+	int err = journal_core_record(&s->journal, va, e);
+	if (err)
+		return err;
+	pte_t keep = *e & (PTE_ADDR | PTE_NOREF | PTE_UNCACHED | PTE_JOURNALED);
+	*e = keep | to_pte(private_write(keep, flags));
 	if (is_active(s))
 		vm_flush_page(va);
 	return 0;
@@ -211,14 +234,6 @@ struct clone {
 	int err;
 };
 
-/* Device pages are shared as they are; pmm pages as COW if writable. */
-static pte_t shared_entry(pte_t e)
-{
-	if (!(e & PTE_NOREF) && (e & PTE_W))
-		e = (e & ~PTE_W) | PTE_COW;
-	return e & ~(PTE_A | PTE_D);
-}
-
 static void clone_leaf(void *arg, uint64_t va, pte_t *e, int level)
 {
 	(void)level;
@@ -232,14 +247,14 @@ static void clone_leaf(void *arg, uint64_t va, pte_t *e, int level)
 	}
 	if (!(*e & PTE_NOREF) && (c->err = pmm_get(*e & PTE_ADDR)) != 0)
 		return;
-	*d = shared_entry(*e);
+	*d = journal_core_frozen(*e); /* device pages as they are; pmm pages COW if writable */
 	c->dst->mappings++;
 }
 
 static void mark_cow(void *arg, uint64_t va, pte_t *e, int level)
 {
 	(void)arg, (void)va, (void)level;
-	*e = shared_entry(*e) | (*e & (PTE_A | PTE_D));
+	*e = journal_core_frozen(*e) | (*e & (PTE_A | PTE_D | PTE_JOURNALED));
 }
 
 struct vm_space *vm_space_clone_cow(struct vm_space *src)
@@ -255,8 +270,7 @@ struct vm_space *vm_space_clone_cow(struct vm_space *src)
 		return NULL;
 	}
 	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, mark_cow, NULL);
-	if (is_active(src))
-		write_cr3(src->root); /* drop the now read-only pages' TLB entries */
+	vm_space_flush(src); /* drop the now read-only pages' TLB entries */
 	return dst;
 }
 
@@ -270,6 +284,10 @@ int vm_cow_break(struct vm_space *s, uintptr_t va)
 		return -EFAULT;
 	if (!(*e & PTE_COW))
 		return -EINVAL;
+	/* recorded, the original has a second holder (the journal) and is copied */
+	int err = journal_core_record(&s->journal, va, e);
+	if (err)
+		return err;
 	uint64_t old = *e & PTE_ADDR;
 	if (pmm_refcount(old) == 1) {
 		*e = (*e & ~PTE_COW) | PTE_W;
