@@ -45,6 +45,7 @@ HOST_SRCS += lib/date.c
 HOST_SRCS += kernel/event/evq.c kernel/event/topic.c
 HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
 HOST_SRCS += kernel/mm/journal_core.c
+HOST_SRCS += lib/sha256.c lib/manifest.c kernel/exec/identity.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -53,7 +54,8 @@ HOST_HAVE_MUSL := $(if $(shell command -v musl-gcc),1,0)
 HOST_HAVE_CPIO := $(if $(shell command -v cpio),1,0)
 HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
 	-DHOST_HAVE_CPIO=$(HOST_HAVE_CPIO)
-HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.elf) \
+HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.elf \
+		$(HOST_DATA)/musl_manifest.elf $(HOST_DATA)/musl_nomanifest.elf) \
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
@@ -126,6 +128,29 @@ $(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optio
 	@echo "  MUSL    $<"
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
 
+# Handlers: apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
+# /test/handlers/NAME. Each is linked with the SDK's main (sdk/lib/handler_main.c)
+# and carries NAME.manifest, if there is one, in its manifest section (not
+# loaded: the kernel reads it from the file). A .c may #include a sibling's.
+HANDLER_SRCS := $(sort $(wildcard apps/*.c user/test/handlers/*.c))
+HANDLER_DEPS := sdk/lib/handler_main.c $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/*)
+# $(call EMBED_MANIFEST,text,elf): puts text in the ELF's manifest section, not loaded.
+EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $(2)
+handler_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
+HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call handler_bin,$(s)))
+
+define HANDLER_RULE
+$(call handler_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(HANDLER_DEPS)
+	@mkdir -p $$(@D)
+	@echo "  HANDLER $$<"
+	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< sdk/lib/handler_main.c
+	@$(if $(wildcard $(1:.c=.manifest)),$$(call EMBED_MANIFEST,$(1:.c=.manifest),$$@.tmp))
+	@mv $$@.tmp $$@
+endef
+$(foreach s,$(HANDLER_SRCS),$(eval $(call HANDLER_RULE,$(s))))
+$(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
+$(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
+
 # The compat test program built for the host Linux: tests/system/test_shell.py
 # compares its output with the same program's on OptiOS.
 all: $(BUILD)/host-compat
@@ -135,7 +160,7 @@ $(BUILD)/host-compat: user/test/compat.c
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
 
 # The image is rebuilt when any input changes (EXTRA's contents included).
-$(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
+$(BUILD)/rootfs.cpio: $(USER_BINS) $(HANDLER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
 	@rm -rf $(BUILD)/rootfs.tree && mkdir -p $(BUILD)/rootfs.tree
 	@cp -R rootfs/. $(BUILD)/rootfs.tree/
 	@cp -R $(BUILD)/rootfs/. $(BUILD)/rootfs.tree/
@@ -168,6 +193,14 @@ $(HOST_DATA)/musl_static.elf: tests/host/data/musl_hello.c
 	@mkdir -p $(@D)
 	musl-gcc -static -O2 -o $@ $<
 
+# The same program with its section renamed (no manifest), or renamed and a
+# real manifest added the way the handlers get theirs.
+$(HOST_DATA)/musl_nomanifest.elf: $(HOST_DATA)/musl_static.elf
+	$(OBJCOPY) --rename-section .optios.manifest=.old.manifest $< $@
+
+$(HOST_DATA)/musl_manifest.elf: $(HOST_DATA)/musl_nomanifest.elf tests/host/data/hello.manifest
+	cp $< $@.tmp && $(call EMBED_MANIFEST,tests/host/data/hello.manifest,$@.tmp) && mv $@.tmp $@
+
 $(HOST_DATA)/tree.cpio: tests/host/data/mktree.sh $(shell find tests/host/data/tree -type f)
 	@mkdir -p $(@D)
 	tests/host/data/mktree.sh tests/host/data/tree $(HOST_DATA)/tree $@
@@ -179,8 +212,8 @@ test-host: $(BUILD)/host/unit
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c
+FUZZ_TARGETS := elf cpio path conf manifest
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))

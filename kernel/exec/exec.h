@@ -16,6 +16,7 @@
 #ifndef KERNEL_EXEC_EXEC_H
 #define KERNEL_EXEC_EXEC_H
 
+#include <optios/abi/manifest.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,21 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
 
 /* A zeroed page for user memory, or 0 when memory is short (see above). */
 uint64_t exec_page_alloc(void);
+
+/*
+ * A program's identity, read without loading it (identity.c): its manifest
+ * (the ELF section MANIFEST_SECTION) into *m and the SHA-256 of the whole file
+ * into hash. Returns 0, -ENOENT (no such file), -ENOMEM, -ENOEXEC (not a
+ * program, or no manifest section: err says which, "counter: no manifest
+ * section (.optios.manifest)"), -EINVAL (the manifest is wrong: err gets
+ * manifest_parse's reason after the program's name and ".manifest",
+ * "counter.manifest line 3: unknown policy 'often' ..."). err (if not NULL)
+ * always receives a NUL-terminated line, "" on success; *m is zeroed on failure.
+ */
+int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *err, size_t errlen);
+/* The same for a file already in memory; name is the program's name for messages. */
+int exec_manifest_image(const char *name, const void *image, size_t len, struct manifest *m,
+			uint8_t hash[32], char *err, size_t errlen);
 
 /* Supplied by the file system: a kmalloc'd copy of the whole file. 0 or -E. */
 int vfs_read_file(const char *path, void **data, size_t *len);

@@ -7,6 +7,7 @@
  * kernel and the host tools parse it with manifest_parse (lib/manifest.c).
  *
  *   # a comment; blank lines are ignored; tokens are separated by blanks
+ *   (space, tab, CR); a token starting with '#' starts a comment
  *   name     counter                  required; [a-z0-9_-], 1-31 chars
  *   version  1                        required; 1 .. 2^31-1
  *   context  background               foreground | background | both
@@ -34,6 +35,7 @@
 
 #define MANIFEST_SECTION ".optios.manifest"
 #define MANIFEST_TEXT_MAX 8192
+#define MANIFEST_LINE_MAX 256 /* bytes in a line, its newline not counted */
 #define MANIFEST_NAME_MAX 32
 #define MANIFEST_EVENTS_MAX 8
 #define MANIFEST_TIMERS_MAX 4

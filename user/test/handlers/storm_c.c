@@ -1,0 +1,2 @@
+/* storm_c - storm.c under storm_c.manifest. */
+#include "storm.c"
