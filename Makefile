@@ -43,6 +43,7 @@ HOST_SRCS += kernel/tty/ldisc.c
 HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_SRCS += lib/date.c
 HOST_SRCS += kernel/event/evq.c kernel/event/topic.c
+HOST_SRCS += kernel/fs/vfs_txn.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
