@@ -49,6 +49,43 @@ void file_put(struct file *f)
 	kfree(f);
 }
 
+long file_seek(struct file *f, int64_t off, int whence, uint64_t size)
+{
+	int64_t base;
+	switch (whence) {
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = (int64_t)f->off; break;
+	case SEEK_END: base = (int64_t)size; break;
+	default: return -EINVAL;
+	}
+	if (base < 0 || (off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	f->off = (uint64_t)(base + off);
+	return (long)f->off;
+}
+
+long file_read_seq(struct file *f, void *buf, size_t len)
+{
+	uint64_t lk = fs_lock();
+	long n = f->ops->pread(f, buf, len, f->off);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	fs_unlock(lk);
+	return n;
+}
+
+long file_write_seq(struct file *f, const void *buf, size_t len)
+{
+	uint64_t lk = fs_lock();
+	if (f->flags & O_APPEND)
+		f->ops->lseek(f, 0, SEEK_END);
+	long n = f->ops->pwrite(f, buf, len, f->off);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	fs_unlock(lk);
+	return n;
+}
+
 struct fdtable *fdtable_create(void)
 {
 	return kzalloc(sizeof(struct fdtable));

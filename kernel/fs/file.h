@@ -30,6 +30,8 @@ struct file_ops {
 	 * size and direction); NULL op: -ENOTTY. */
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg);
 	int (*stat)(struct file *f, struct kstat *st);
+	/* Regular files open for writing: sets the size. NULL: -EINVAL. */
+	int (*truncate)(struct file *f, uint64_t size);
 	/* Directories: fills buf with linux_dirent64 records from f->off; returns bytes. */
 	long (*getdents)(struct file *f, void *buf, size_t len);
 	/* Last reference gone: free what priv holds. */

@@ -9,6 +9,7 @@
 #ifndef KERNEL_FS_FS_INTERNAL_H
 #define KERNEL_FS_FS_INTERNAL_H
 
+#include <optios/abi/fcntl.h>
 #include <optios/abi/stat.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -135,6 +136,11 @@ int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode
 /* Removes an entry: dir_wanted true is rmdir, false unlink. */
 int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted);
 int vn_rename(const char *oldpath, const char *newpath);
+/* The errors the three above would return, without acting (transactions
+ * stage a change once its check passes). vn_create_check cannot see -ENOSPC. */
+int vn_create_check(struct vnode *dir, const char *name, size_t namelen);
+int vn_remove_check(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted);
+int vn_rename_check(const char *oldpath, const char *newpath);
 /* Contents of a regular file. */
 long vn_read(struct vnode *v, void *buf, size_t len, uint64_t off);
 long vn_write(struct vnode *v, const void *buf, size_t len, uint64_t off);
@@ -148,8 +154,42 @@ int vn_path(struct vnode *v, char *out, size_t outsz);
 
 /* ---- open files on vnodes (vnode_file.c) ---- */
 extern const struct file_ops vnode_file_ops;
+/* The open flags a struct file keeps. */
+#define FILE_KEPT_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY)
+/* A new open file on v (taking a reference to v) for an open with flags;
+ * created: this open made v, so its last close raises "created" rather than
+ * "written". Call with the fs lock held. NULL if out of memory. */
+struct file *vnode_file_create(struct vnode *v, int flags, bool created);
 /* The vnode behind f, or NULL if f is not a VFS file. */
 struct vnode *vfs_file_vnode(struct file *f);
+/* For files with pread, pwrite and lseek ops (file.c): lseek for a file of
+ * size bytes (sets and returns f->off, or -EINVAL); read and write at f->off
+ * (the end with O_APPEND), moving it, under the fs lock (taken again by the
+ * ops: it nests). */
+long file_seek(struct file *f, int64_t off, int whence, uint64_t size);
+long file_read_seq(struct file *f, void *buf, size_t len);
+long file_write_seq(struct file *f, const void *buf, size_t len);
+
+/* ---- file: events ----
+ * Only the writable file systems change, so only they raise events. The
+ * kernel's versions are in fs_events.c; the host tests record the calls. */
+/* Raises file:<path> (absolute, normal) with what ("created", "written",
+ * "removed", "renamed <from>") on behalf of source. */
+void fs_file_event(const char *path, const char *what, const char *source);
+/* Who makes a change at once: the current process's name, or "kernel". */
+const char *fs_event_source(void);
+/* The two events of a rename: "renamed <from>" for to, "removed" for from (vfs_path.c). */
+void fs_rename_events(const char *from, const char *to, const char *source);
+
+/* ---- transactions (vfs_txn.c); call with the fs lock held ---- */
+enum txn_kind { TXN_FILE, TXN_UNLINK, TXN_RENAME, TXN_MKDIR, TXN_RMDIR };
+/* Records a checked change: path (and from, for a rename) absolute and
+ * normal, copied; mode for mkdir. 0, -ENOSPC (over VFS_TXN_BYTES_MAX), -ENOMEM. */
+int vfs_txn_record(struct vfs_txn *t, enum txn_kind kind, const char *path, const char *from, uint32_t mode);
+/* A staged file for a checked open of path for writing: v is the file as
+ * it is (NULL: to be created, O_CREAT); its contents are copied unless
+ * flags has O_TRUNC or O_APPEND. 0, -ENOSPC, -ENOMEM. */
+int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode, struct file **out);
 
 /* ---- the root image (initramfs.c) ---- */
 struct initramfs_stats {

@@ -37,6 +37,13 @@ static const char *cur_cwd(void)
 	return p && p->cwd ? p->cwd : "/";
 }
 
+/* The transaction file changes go through (a handler run), or NULL: at once. */
+static struct vfs_txn *cur_txn(void)
+{
+	struct proc *p = proc_current();
+	return p ? p->txn : NULL;
+}
+
 /* ---- arguments ---- */
 
 /* Linux's access_ok: the range lies in the user half (mapping is checked by the copy). */
@@ -297,7 +304,7 @@ long sys_openat(SYS_ARGS)
 	long err = at_get((int)a0, (uptr)a1, &at);
 	if (err)
 		return err;
-	err = vfs_open(at.dir, at.path, flags, (uint32_t)a3, &f);
+	err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3, &f);
 	at_put(&at);
 	if (err)
 		return err;
@@ -312,6 +319,11 @@ long sys_openat(SYS_ARGS)
 long sys_open(SYS_ARGS)
 {
 	return sys_openat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
+long sys_creat(SYS_ARGS)
+{
+	return sys_openat(AT_FDCWD, a0, O_CREAT | O_WRONLY | O_TRUNC, a1, 0, 0);
 }
 
 long sys_close(SYS_ARGS)
@@ -519,7 +531,7 @@ long sys_mkdirat(SYS_ARGS)
 	long err = at_get((int)a0, (uptr)a1, &at);
 	if (err)
 		return err;
-	err = vfs_mkdir(at.dir, at.path, (uint32_t)a2);
+	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2);
 	at_put(&at);
 	return err;
 }
@@ -537,7 +549,10 @@ long sys_unlinkat(SYS_ARGS)
 	long err = at_get((int)a0, (uptr)a1, &at);
 	if (err)
 		return err;
-	err = (a2 & AT_REMOVEDIR) ? vfs_rmdir(at.dir, at.path) : vfs_unlink(at.dir, at.path);
+	if (a2 & AT_REMOVEDIR)
+		err = vfs_txn_rmdir(cur_txn(), at.dir, at.path);
+	else
+		err = vfs_txn_unlink(cur_txn(), at.dir, at.path);
 	at_put(&at);
 	return err;
 }
@@ -559,7 +574,7 @@ long sys_renameat(SYS_ARGS)
 	if (err)
 		return err;
 	if ((err = at_get((int)a2, (uptr)a3, &n)) == 0) {
-		err = vfs_rename(o.dir, o.path, n.dir, n.path);
+		err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
 		at_put(&n);
 	}
 	at_put(&o);
@@ -569,6 +584,39 @@ long sys_renameat(SYS_ARGS)
 long sys_rename(SYS_ARGS)
 {
 	return sys_renameat(AT_FDCWD, a0, AT_FDCWD, a1, 0, 0);
+}
+
+/* Linux checks the length first, then the path (opened for writing). */
+long sys_truncate(SYS_ARGS)
+{
+	struct file *f;
+	char *path;
+	if (a1 < 0)
+		return -EINVAL;
+	long err = path_in((uptr)a0, &path);
+	if (err)
+		return err;
+	err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
+	kfree(path);
+	if (err)
+		return err;
+	err = f->ops->truncate ? f->ops->truncate(f, (uint64_t)a1) : -EINVAL;
+	file_put(f);
+	return err;
+}
+
+/* Only a regular file open for writing can be truncated: else -EINVAL. */
+long sys_ftruncate(SYS_ARGS)
+{
+	if (a1 < 0)
+		return -EINVAL;
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	bool writable = (f->flags & O_ACCMODE) != O_RDONLY;
+	long err = writable && f->ops->truncate ? f->ops->truncate(f, (uint64_t)a1) : -EINVAL;
+	file_put(f);
+	return err;
 }
 
 long sys_chdir(SYS_ARGS)

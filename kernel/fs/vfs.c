@@ -197,7 +197,7 @@ static void append_child(struct vnode *dir, struct vnode *v)
 	v->parent = dir;
 }
 
-int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode, struct vnode **out)
+int vn_create_check(struct vnode *dir, const char *name, size_t namelen)
 {
 	if (!vn_is_dir(dir))
 		return -ENOTDIR;
@@ -207,6 +207,14 @@ int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode
 		return -EROFS;
 	if (dir->unlinked)
 		return -ENOENT;
+	return 0;
+}
+
+int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode, struct vnode **out)
+{
+	int err = vn_create_check(dir, name, namelen);
+	if (err)
+		return err;
 	struct vnode *v = vnode_alloc(dir->fs, name, namelen, mode);
 	if (!v)
 		return -ENOSPC;
@@ -239,7 +247,7 @@ static struct vnode *raw_child(struct vnode *dir, const char *name, size_t namel
 	return NULL;
 }
 
-int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted)
+int vn_remove_check(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted)
 {
 	if (dir->fs->readonly)
 		return -EROFS;
@@ -252,6 +260,15 @@ int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_want
 		return -EBUSY;
 	if (v->children)
 		return -ENOTEMPTY;
+	return 0;
+}
+
+int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted)
+{
+	int err = vn_remove_check(dir, name, namelen, dir_wanted);
+	if (err)
+		return err;
+	struct vnode *v = raw_child(dir, name, namelen);
 	unlink_from(dir, v);
 	v->unlinked = true;
 	if (v->refs == 0)
@@ -291,43 +308,67 @@ static int move(struct vnode *v, struct vnode *newdir, const char *newname, size
 	return 0;
 }
 
+/* What a rename acts on, found by rename_plan. */
+struct rename_plan {
+	struct vnode *src, *ndir, *dst; /* dst: the target replaced, or NULL */
+	const char *nname;
+	size_t nlen;
+	bool same; /* oldpath is newpath: nothing to do */
+};
+
 /*
- * Renames oldpath to newpath (both normal and absolute), replacing a target
- * of the same kind (a directory only if empty). Checks in the order Linux
- * reports them: the parents, file systems (EXDEV), read-only, the source,
- * a directory into itself (EINVAL), a target above the source (ENOTEMPTY),
- * then the target's kind.
+ * Checks a rename of oldpath to newpath (both normal and absolute) in the
+ * order Linux reports errors: the parents, file systems (EXDEV), read-only,
+ * the source, a directory into itself (EINVAL), a target above the source
+ * (ENOTEMPTY), then the target's kind. Changes nothing.
  */
-int vn_rename(const char *oldpath, const char *newpath)
+static int rename_plan(const char *oldpath, const char *newpath, struct rename_plan *rp)
 {
-	struct vnode *odir, *ndir, *src, *dst;
-	const char *oname, *nname;
-	size_t olen, nlen, oplen = strlen(oldpath), nplen = strlen(newpath);
+	struct vnode *odir;
+	const char *oname;
+	size_t olen, oplen = strlen(oldpath), nplen = strlen(newpath);
+	rp->dst = NULL;
 	int err = vn_lookup_parent(oldpath, &odir, &oname, &olen);
 	if (err)
 		return err == -EEXIST ? -EBUSY : err;
-	if ((err = vn_lookup_parent(newpath, &ndir, &nname, &nlen)) != 0)
+	if ((err = vn_lookup_parent(newpath, &rp->ndir, &rp->nname, &rp->nlen)) != 0)
 		return err == -EEXIST ? -EBUSY : err;
-	if (odir->fs != ndir->fs)
+	if (odir->fs != rp->ndir->fs)
 		return -EXDEV;
 	if (odir->fs->readonly)
 		return -EROFS;
-	if (!(src = raw_child(odir, oname, olen)))
+	if (!(rp->src = raw_child(odir, oname, olen)))
 		return -ENOENT;
-	if (oplen == nplen && memcmp(oldpath, newpath, oplen) == 0)
+	rp->same = oplen == nplen && memcmp(oldpath, newpath, oplen) == 0;
+	if (rp->same)
 		return 0;
 	if (path_has_prefix(newpath, nplen, oldpath, oplen))
 		return -EINVAL;
-	dst = raw_child(ndir, nname, nlen);
-	if (dst && path_has_prefix(oldpath, oplen, newpath, nplen))
+	rp->dst = raw_child(rp->ndir, rp->nname, rp->nlen);
+	if (rp->dst && path_has_prefix(oldpath, oplen, newpath, nplen))
 		return -ENOTEMPTY;
-	if (src->mounted)
+	if (rp->src->mounted)
 		return -EBUSY;
-	if (dst && (err = replace_check(src, dst)) != 0)
+	return rp->dst ? replace_check(rp->src, rp->dst) : 0;
+}
+
+int vn_rename_check(const char *oldpath, const char *newpath)
+{
+	struct rename_plan rp;
+	return rename_plan(oldpath, newpath, &rp);
+}
+
+/* Renames oldpath to newpath, replacing a target of the same kind (a
+ * directory only if empty); errors as vn_rename_check. */
+int vn_rename(const char *oldpath, const char *newpath)
+{
+	struct rename_plan rp;
+	int err = rename_plan(oldpath, newpath, &rp);
+	if (err || rp.same)
 		return err;
-	if (dst)
-		vn_remove(ndir, nname, nlen, vn_is_dir(dst));
-	return move(src, ndir, nname, nlen);
+	if (rp.dst)
+		vn_remove(rp.ndir, rp.nname, rp.nlen, vn_is_dir(rp.dst));
+	return move(rp.src, rp.ndir, rp.nname, rp.nlen);
 }
 
 /* ---- contents ---- */

@@ -94,5 +94,14 @@ int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void
 void vfs_txn_destroy(struct vfs_txn *t);
 /* Changes staged so far. */
 size_t vfs_txn_changes(const struct vfs_txn *t);
+/* The calls above that change files, within transaction t (NULL: at once,
+ * exactly as vfs_open, vfs_mkdir, ...). The system calls pass proc->txn. */
+int vfs_txn_open(struct vfs_txn *t, const char *cwd, const char *path, int flags, uint32_t mode,
+		 struct file **out);
+int vfs_txn_mkdir(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode);
+int vfs_txn_rmdir(struct vfs_txn *t, const char *cwd, const char *path);
+int vfs_txn_unlink(struct vfs_txn *t, const char *cwd, const char *path);
+int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+		   const char *newpath);
 
 #endif

@@ -70,75 +70,110 @@ static int lookup(const struct npath *np, struct vnode **v)
 	return err;
 }
 
-/* Finds or creates (O_CREAT) the vnode to open. */
-static int open_target(const struct npath *np, int flags, uint32_t mode, struct vnode **out)
+/* The mode of a new file or directory (no umask yet: 022). */
+static uint32_t new_mode(uint32_t type, uint32_t mode)
 {
-	if (!(flags & O_CREAT))
-		return lookup(np, out);
+	return type | (mode & 07777 & ~022u);
+}
+
+/* What an open acts on: an existing vnode, or (v NULL) the place where
+ * O_CREAT makes a file, its creation checked. */
+struct open_target {
+	struct vnode *v;
 	struct vnode *dir;
 	const char *name;
 	size_t nlen;
-	int err = vn_lookup_parent(np->p, &dir, &name, &nlen);
+};
+
+/* Finds the vnode to open, or checks that O_CREAT may create it. */
+static int open_find(const struct npath *np, int flags, struct open_target *ot)
+{
+	memset(ot, 0, sizeof *ot);
+	if (!(flags & O_CREAT))
+		return lookup(np, &ot->v);
+	int err = vn_lookup_parent(np->p, &ot->dir, &ot->name, &ot->nlen);
 	if (err == -EEXIST) { /* "/" */
-		err = vn_lookup("/", out);
+		err = vn_lookup("/", &ot->v);
 		return err ? err : (flags & O_EXCL) ? -EEXIST : 0;
 	}
 	if (err)
 		return err;
-	struct vnode *v = vn_child(dir, name, nlen);
-	if (v) {
-		*out = v;
+	ot->v = vn_child(ot->dir, ot->name, ot->nlen);
+	if (ot->v)
 		return (flags & O_EXCL) ? -EEXIST : 0;
-	}
 	if (np->dir_only)
 		return -EISDIR;
-	return vn_create(dir, name, nlen, S_IFREG | (mode & 07777 & ~022u), out);
+	return vn_create_check(ot->dir, ot->name, ot->nlen);
 }
 
-/* What the open flags allow on v (after it was found or created). */
-static int open_check(struct vnode *v, int flags)
+/* What the open flags allow on v (NULL: a new regular file). */
+static int open_check(const struct vnode *v, int flags)
 {
 	int acc = flags & O_ACCMODE;
 	bool writes = acc == O_WRONLY || acc == O_RDWR;
 	if (acc == O_ACCMODE)
 		return -EINVAL;
-	if (vn_is_dir(v)) {
+	if (v && vn_is_dir(v)) {
 		if (writes || (flags & O_CREAT))
 			return -EISDIR;
 		return 0;
 	}
 	if (flags & O_DIRECTORY)
 		return -ENOTDIR;
-	if ((writes || (flags & O_TRUNC)) && (v->fs->readonly || v->rodata))
+	if (v && (writes || (flags & O_TRUNC)) && (v->fs->readonly || v->rodata))
 		return -EROFS;
-	if (flags & O_TRUNC)
-		return vn_truncate(v, 0);
 	return 0;
 }
 
-int vfs_open(const char *cwd, const char *path, int flags, uint32_t mode, struct file **out)
+/* Does a checked open change the file (so a transaction stages it)? */
+static bool open_changes(const struct vnode *v, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	if (!v)
+		return true;
+	return !vn_is_dir(v) && (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC));
+}
+
+/* Opens a checked target at once: creates or truncates it as flags say. */
+static int open_now(struct open_target *ot, int flags, uint32_t mode, struct file **out)
+{
+	bool created = !ot->v;
+	int err = 0;
+	if (created)
+		err = vn_create(ot->dir, ot->name, ot->nlen, new_mode(S_IFREG, mode), &ot->v);
+	if (!err && (flags & O_TRUNC) && !vn_is_dir(ot->v))
+		err = vn_truncate(ot->v, 0);
+	if (err)
+		return err;
+	*out = vnode_file_create(ot->v, flags, created);
+	return *out ? 0 : -ENOMEM;
+}
+
+int vfs_txn_open(struct vfs_txn *t, const char *cwd, const char *path, int flags, uint32_t mode,
+		 struct file **out)
 {
 	struct npath np;
-	struct vnode *v = NULL;
+	struct open_target ot;
 	if ((flags & O_TMPFILE) == O_TMPFILE)
 		return -EINVAL;
 	int err = npath_make(&np, cwd, path);
 	if (err)
 		return err;
 	uint64_t lk = fs_lock();
-	if ((err = open_target(&np, flags, mode, &v)) == 0 && (err = open_check(v, flags)) == 0) {
-		int keep = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY);
-		struct file *f = file_create(&vnode_file_ops, v, keep);
-		if (f) {
-			vn_get(v);
-			*out = f;
-		} else {
-			err = -ENOMEM;
-		}
+	if ((err = open_find(&np, flags, &ot)) == 0 && (err = open_check(ot.v, flags)) == 0) {
+		if (t && open_changes(ot.v, flags))
+			err = vfs_txn_stage(t, np.p, ot.v, flags, new_mode(S_IFREG, mode), out);
+		else
+			err = open_now(&ot, flags, mode, out);
 	}
 	fs_unlock(lk);
 	npath_free(&np);
 	return err;
+}
+
+int vfs_open(const char *cwd, const char *path, int flags, uint32_t mode, struct file **out)
+{
+	return vfs_txn_open(NULL, cwd, path, flags, mode, out);
 }
 
 int vfs_stat(const char *cwd, const char *path, struct kstat *st)
@@ -177,7 +212,7 @@ int vfs_access(const char *cwd, const char *path, int amode)
 	return err;
 }
 
-int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
+int vfs_txn_mkdir(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode)
 {
 	struct npath np;
 	struct vnode *dir;
@@ -187,11 +222,22 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
 	if (err)
 		return err;
 	uint64_t lk = fs_lock();
-	if ((err = vn_lookup_parent(np.p, &dir, &name, &nlen)) == 0)
-		err = vn_create(dir, name, nlen, S_IFDIR | (mode & 07777 & ~022u), NULL);
+	if ((err = vn_lookup_parent(np.p, &dir, &name, &nlen)) == 0) {
+		if (!t)
+			err = vn_create(dir, name, nlen, new_mode(S_IFDIR, mode), NULL);
+		else if ((err = vn_create_check(dir, name, nlen)) == 0)
+			err = vfs_txn_record(t, TXN_MKDIR, np.p, NULL, new_mode(S_IFDIR, mode));
+	}
 	fs_unlock(lk);
+	if (!err && !t)
+		fs_file_event(np.p, "created", fs_event_source());
 	npath_free(&np);
 	return err;
+}
+
+int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
+{
+	return vfs_txn_mkdir(NULL, cwd, path, mode);
 }
 
 /* rmdir and unlink of a path written "x/", "x/." or "x/..": x must be a
@@ -208,7 +254,7 @@ static int dotted_check(const struct npath *np, bool dir)
 }
 
 /* rmdir (dir true) and unlink. */
-static int remove_entry(const char *cwd, const char *path, bool dir)
+static int remove_entry(struct vfs_txn *t, const char *cwd, const char *path, bool dir)
 {
 	struct npath np;
 	struct vnode *parent;
@@ -223,24 +269,51 @@ static int remove_entry(const char *cwd, const char *path, bool dir)
 		err = dir ? -EBUSY : -EISDIR;
 	else if (!err && np.dir_only)
 		err = dotted_check(&np, dir);
-	if (!err)
+	if (!err && !t)
 		err = vn_remove(parent, name, nlen, dir);
+	else if (!err && (err = vn_remove_check(parent, name, nlen, dir)) == 0)
+		err = vfs_txn_record(t, dir ? TXN_RMDIR : TXN_UNLINK, np.p, NULL, 0);
 	fs_unlock(lk);
+	if (!err && !t)
+		fs_file_event(np.p, "removed", fs_event_source());
 	npath_free(&np);
 	return err;
 }
 
+int vfs_txn_rmdir(struct vfs_txn *t, const char *cwd, const char *path)
+{
+	return remove_entry(t, cwd, path, true);
+}
+
+int vfs_txn_unlink(struct vfs_txn *t, const char *cwd, const char *path)
+{
+	return remove_entry(t, cwd, path, false);
+}
+
 int vfs_rmdir(const char *cwd, const char *path)
 {
-	return remove_entry(cwd, path, true);
+	return remove_entry(NULL, cwd, path, true);
 }
 
 int vfs_unlink(const char *cwd, const char *path)
 {
-	return remove_entry(cwd, path, false);
+	return remove_entry(NULL, cwd, path, false);
 }
 
-int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
+void fs_rename_events(const char *from, const char *to, const char *source)
+{
+	size_t n = strlen(from) + sizeof "renamed ";
+	char *what = kmalloc(n);
+	if (what) {
+		ksnprintf(what, n, "renamed %s", from);
+		fs_file_event(to, what, source);
+		kfree(what);
+	}
+	fs_file_event(from, "removed", source);
+}
+
+int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+		   const char *newpath)
 {
 	struct npath o, n;
 	struct vnode *v;
@@ -257,11 +330,21 @@ int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, cons
 	else if (o.last_dots || n.last_dots)
 		err = -EBUSY;
 	else
-		err = vn_rename(o.p, n.p);
+		err = t ? vn_rename_check(o.p, n.p) : vn_rename(o.p, n.p);
+	bool same = strcmp(o.p, n.p) == 0;
+	if (!err && t && !same)
+		err = vfs_txn_record(t, TXN_RENAME, n.p, o.p, 0);
 	fs_unlock(lk);
+	if (!err && !t && !same)
+		fs_rename_events(o.p, n.p, fs_event_source());
 	npath_free(&o);
 	npath_free(&n);
 	return err;
+}
+
+int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
+{
+	return vfs_txn_rename(NULL, oldcwd, oldpath, newcwd, newpath);
 }
 
 int vfs_chdir(const char *cwd, const char *path, char **newcwd)

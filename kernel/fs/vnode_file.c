@@ -1,29 +1,50 @@
 /*
  * vnode_file.c - open files on vnodes: the file_ops of regular files and
- * directories. f->priv is the vnode (one reference); f->off is the byte
- * offset of a regular file, or for a directory the index of the next entry
- * (0 ".", 1 "..", 2 + i the i-th child).
+ * directories. f->priv is a struct vfile: the vnode (one reference) and what
+ * this open did to it; f->off is the byte offset of a regular file, or for a
+ * directory the index of the next entry (0 ".", 1 "..", 2 + i the i-th child).
+ *
+ * File events: the last close of an open that created its file raises
+ * "created", else of one that wrote or truncated it "written" (for the path
+ * the file has then; none if it was removed meanwhile).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
 #include "fs_internal.h"
 #include "lib/lib.h"
+#include "path.h"
+
+struct vfile {
+	struct vnode *v;
+	bool created; /* this open made the file */
+	bool written; /* written or truncated through this open */
+};
+
+static struct vnode *vnode_of(struct file *f)
+{
+	return ((struct vfile *)f->priv)->v;
+}
+
+struct file *vnode_file_create(struct vnode *v, int flags, bool created)
+{
+	struct vfile *vf = kzalloc(sizeof *vf);
+	struct file *f = vf ? file_create(&vnode_file_ops, vf, flags & FILE_KEPT_FLAGS) : NULL;
+	if (!f) {
+		kfree(vf);
+		return NULL;
+	}
+	vf->v = v;
+	vf->created = created;
+	vf->written = (flags & O_TRUNC) && !vn_is_dir(v);
+	vn_get(v);
+	return f;
+}
 
 static long vf_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
 	uint64_t lk = fs_lock();
-	long n = vn_read(f->priv, buf, len, off);
-	fs_unlock(lk);
-	return n;
-}
-
-static long vf_read(struct file *f, void *buf, size_t len)
-{
-	uint64_t lk = fs_lock();
-	long n = vn_read(f->priv, buf, len, f->off);
-	if (n > 0)
-		f->off += (uint64_t)n;
+	long n = vn_read(vnode_of(f), buf, len, off);
 	fs_unlock(lk);
 	return n;
 }
@@ -31,44 +52,31 @@ static long vf_read(struct file *f, void *buf, size_t len)
 /* Linux writes at the end with O_APPEND, pwrite included. */
 static long vf_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 {
+	struct vfile *vf = f->priv;
 	uint64_t lk = fs_lock();
-	struct vnode *v = f->priv;
-	long n = vn_write(v, buf, len, (f->flags & O_APPEND) ? v->size : off);
+	long n = vn_write(vf->v, buf, len, (f->flags & O_APPEND) ? vf->v->size : off);
+	if (n > 0)
+		vf->written = true;
 	fs_unlock(lk);
 	return n;
 }
 
-static long vf_write(struct file *f, const void *buf, size_t len)
+static int vf_truncate(struct file *f, uint64_t size)
 {
+	struct vfile *vf = f->priv;
 	uint64_t lk = fs_lock();
-	struct vnode *v = f->priv;
-	if (f->flags & O_APPEND)
-		f->off = v->size;
-	long n = vn_write(v, buf, len, f->off);
-	if (n > 0)
-		f->off += (uint64_t)n;
+	int err = vn_is_dir(vf->v) ? -EINVAL : vn_truncate(vf->v, size);
+	if (!err)
+		vf->written = true;
 	fs_unlock(lk);
-	return n;
+	return err;
 }
 
 static long vf_lseek(struct file *f, int64_t off, int whence)
 {
 	uint64_t lk = fs_lock();
-	struct vnode *v = f->priv;
-	int64_t base;
-	long r;
-	switch (whence) {
-	case SEEK_SET: base = 0; break;
-	case SEEK_CUR: base = (int64_t)f->off; break;
-	case SEEK_END: base = vn_is_dir(v) ? 0 : (int64_t)v->size; break;
-	default: base = -1; break;
-	}
-	if (base < 0 || (off > 0 && base > INT64_MAX - off) || base + off < 0) {
-		r = -EINVAL;
-	} else {
-		f->off = (uint64_t)(base + off);
-		r = (long)f->off;
-	}
+	struct vnode *v = vnode_of(f);
+	long r = file_seek(f, off, whence, vn_is_dir(v) ? 0 : v->size);
 	fs_unlock(lk);
 	return r;
 }
@@ -76,7 +84,7 @@ static long vf_lseek(struct file *f, int64_t off, int whence)
 static int vf_stat(struct file *f, struct kstat *st)
 {
 	uint64_t lk = fs_lock();
-	vn_stat(f->priv, st);
+	vn_stat(vnode_of(f), st);
 	fs_unlock(lk);
 	return 0;
 }
@@ -109,7 +117,7 @@ static struct vnode *dotdot(struct vnode *v)
 static long vf_getdents(struct file *f, void *buf, size_t len)
 {
 	uint64_t lk = fs_lock();
-	struct vnode *v = f->priv, *c = v->children;
+	struct vnode *v = vnode_of(f), *c = v->children;
 	size_t done = 0, n = 1;
 	long r;
 	if (!vn_is_dir(v)) {
@@ -141,25 +149,46 @@ static long vf_getdents(struct file *f, void *buf, size_t len)
 	return r;
 }
 
+/* The path of the event the last close raises, kmalloc'd, or NULL for none.
+ * Call with the fs lock held. */
+static char *close_event_path(const struct vfile *vf)
+{
+	if (!vf->created && !vf->written)
+		return NULL;
+	char *path = kmalloc(PATH_MAX);
+	if (path && vn_path(vf->v, path, PATH_MAX) < 0) {
+		kfree(path);
+		path = NULL;
+	}
+	return path;
+}
+
 static void vf_release(struct file *f)
 {
+	struct vfile *vf = f->priv;
 	uint64_t lk = fs_lock();
-	vn_put(f->priv);
+	char *path = close_event_path(vf);
+	vn_put(vf->v);
 	fs_unlock(lk);
+	if (path)
+		fs_file_event(path, vf->created ? "created" : "written", fs_event_source());
+	kfree(path);
+	kfree(vf);
 }
 
 const struct file_ops vnode_file_ops = {
-	.read = vf_read,
-	.write = vf_write,
+	.read = file_read_seq,
+	.write = file_write_seq,
 	.pread = vf_pread,
 	.pwrite = vf_pwrite,
 	.lseek = vf_lseek,
 	.stat = vf_stat,
+	.truncate = vf_truncate,
 	.getdents = vf_getdents,
 	.release = vf_release,
 };
 
 struct vnode *vfs_file_vnode(struct file *f)
 {
-	return f && f->ops == &vnode_file_ops ? f->priv : NULL;
+	return f && f->ops == &vnode_file_ops ? vnode_of(f) : NULL;
 }

@@ -299,6 +299,33 @@ static void stdio_files(void)
 	show("unlink s.txt", unlink("s.txt"));
 }
 
+static void truncation(void)
+{
+	char buf[8];
+	int fd = (int)show("creat t", creat("t", 0644));
+	show("write", write(fd, "0123456789", 10));
+	show("ftruncate 4", ftruncate(fd, 4));
+	show_stat("t");
+	show("ftruncate 8192", ftruncate(fd, 8192));
+	show_stat("t");
+	show("ftruncate -1", ftruncate(fd, -1));
+	close(fd);
+	fd = (int)show("open t rdonly", open("t", O_RDONLY));
+	show("ftruncate on O_RDONLY", ftruncate(fd, 0));
+	show_data("pread 6", buf, pread(fd, buf, 6, 0));
+	close(fd);
+	show("ftruncate bad fd", ftruncate(99, 0));
+	show("truncate 2", truncate("t", 2));
+	show_stat("t");
+	show("truncate missing", truncate("none", 0));
+	show("truncate dir", truncate(".", 0));
+	show("truncate -1", truncate("t", -1));
+	fd = (int)show("open . dir", open(".", O_RDONLY | O_DIRECTORY));
+	show("ftruncate dir", ftruncate(fd, 0));
+	close(fd);
+	show("unlink t", unlink("t"));
+}
+
 static void cleanup(void)
 {
 	show("unlink g", unlink("g"));
@@ -322,6 +349,7 @@ int main(int argc, char **argv)
 	names();
 	at_calls();
 	stdio_files();
+	truncation();
 	cleanup();
 	show("chdir ..", chdir(".."));
 	show("rmdir probe", rmdir("probe"));
