@@ -17,12 +17,3 @@ const char *fs_event_source(void)
 	struct proc *p = proc_current();
 	return p ? p->name : "kernel";
 }
-
-/* TEMPORARY: removed at merge. Stands in for kernel/event's event_raise_file
- * until that lands; the real definition overrides this weak one. */
-__attribute__((weak)) void event_raise_file(const char *path, const char *what, const char *source)
-{
-	(void)path;
-	(void)what;
-	(void)source;
-}

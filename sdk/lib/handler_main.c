@@ -17,8 +17,11 @@ int main(int argc, char **argv)
 	if (on_init)
 		on_init();
 	for (;;) {
-		/* the raw call until <optios.h> wraps it (optios_event_next) */
-		if (syscall(OPTIOS_SYS_optios_event_next, &ev) != 0) {
+		/* stdout is not a terminal, so stdio buffers it: what a run printed
+		 * must leave with that run (or be dropped with it) */
+		fflush(stdout);
+		fflush(stderr);
+		if (optios_event_next(&ev) != 0) {
 			fprintf(stderr, "%s: not running as a handler (%s)\n", argc > 0 ? argv[0] : "handler",
 				strerror(errno));
 			return 1;
