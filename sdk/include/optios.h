@@ -9,6 +9,7 @@
 #ifndef OPTIOS_SDK_H
 #define OPTIOS_SDK_H
 
+#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +50,36 @@ static inline int optios_console_info(struct optios_console_info *out)
 static inline int optios_console_switch(unsigned index)
 {
 	return (int)syscall(OPTIOS_SYS_optios_console_switch, index);
+}
+
+static inline long optios_event_next(struct optios_event *out)
+{
+	return syscall(OPTIOS_SYS_optios_event_next, out);
+}
+
+static inline long optios_emit(const char *topic, const void *payload, unsigned long len)
+{
+	return syscall(OPTIOS_SYS_optios_emit, topic, payload, len);
+}
+
+static inline long optios_handler_add(const char *path, char *msg, unsigned long msglen)
+{
+	return syscall(OPTIOS_SYS_optios_handler_add, path, msg, msglen);
+}
+
+static inline long optios_handler_remove(const char *name)
+{
+	return syscall(OPTIOS_SYS_optios_handler_remove, name);
+}
+
+static inline long optios_handler_list(struct optios_handler_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_handler_list, out, max);
+}
+
+static inline long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);
 }
 
 #endif
