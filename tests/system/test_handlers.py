@@ -139,7 +139,7 @@ def test_state_advances_by_exactly_one_per_event_over_100_events(ctx):
 		h = until_runs(m, "tally", 100)
 		assert h["runs"] == 100 and h["fails"] == 0 and h["result"] == "commit", h
 		recs = log(m)
-		events = [r["seq"] for r in recs if r["kind"] == "event" and r["topic"] == "app:tally"]
+		events = [r["event"] for r in recs if r["kind"] == "event" and r["topic"] == "app:tally"]
 		lines = [re.match(r"tally: count=(\d+) seq=(\d+)$", t) for t in texts(recs, "tally")]
 		assert all(lines) and len(lines) == 100, "tally's output: %r" % texts(recs, "tally")
 		assert [int(l.group(1)) for l in lines] == list(range(1, 101)), [l.group(0) for l in lines]
@@ -249,7 +249,7 @@ def test_events_run_in_time_order_across_subscriptions(ctx):
 		run(m, "/test/emitmix 40 app:order.a app:order.b")
 		until_runs(m, "order", 40)
 		recs = log(m)
-		raised = [(r["seq"], r["topic"]) for r in recs if r["kind"] == "event" and r["topic"].startswith("app:order.")]
+		raised = [(r["event"], r["topic"]) for r in recs if r["kind"] == "event" and r["topic"].startswith("app:order.")]
 		seen = [re.match(r"order: seq=(\d+) time=(\d+) topic=(\S+)$", t) for t in texts(recs, "order")]
 		assert all(seen) and len(seen) == 40, texts(recs, "order")
 		got = [(int(s.group(1)), s.group(3)) for s in seen]
