@@ -268,19 +268,19 @@ def check_counters(subs):
 
 
 def test_overflow_counters_add_up_under_a_storm(ctx):
-	"""200 events at three handlers with 4-deep queue, coalesce and latest
+	"""100 events at three handlers with 4-deep queue, coalesce and latest
 	subscriptions: at every look posted = delivered + coalesced + dropped +
 	pending, and events lost are in the log as drop records."""
 	with shell(ctx) as m:
 		names = [add(m, "/test/handlers/" + n) for n in ("storm", "storm_c", "storm_l")]
-		run(m, "emit -n 200 app:storm")
+		run(m, "emit -n 100 app:storm")
 		check_counters(sub for n in names for sub in handlers(m)[n]["subs"])
 		rows = until(m, "storm queues empty", handlers,
 			     lambda h: all(s["pending"] == 0 for n in names for s in h[n]["subs"]))
 		recs = log(m)
 		for n, policy in zip(names, ("queue", "coalesce", "latest")):
 			s = rows[n]["subs"][0]
-			assert s["policy"] == policy and s["posted"] == 200, s
+			assert s["policy"] == policy and s["posted"] == 100, s
 			check_counters([s])
 			assert s["delivered"] == rows[n]["runs"], (s, rows[n])
 			lost = s["dropped"] + s["coalesced"]
