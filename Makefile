@@ -3,6 +3,7 @@
 #   make all     kernel ELF + hybrid BIOS/UEFI ISO
 #   make run     boot the ISO in QEMU (window if there is a display, else serial)
 #   make test    host unit tests, in-kernel self-tests, QEMU system tests
+#   make bench   the handler benchmark (figures under -icount, build/bench.json)
 #   make clean
 #
 # Cross builds: make TOOLPREFIX=x86_64-elf-   (or CC=..., LD=...)
@@ -60,7 +61,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build
+.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -256,6 +257,11 @@ test: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/optios-selftest.iso $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
+
+# The handler benchmark (tools/bench.py): deterministic figures under -icount,
+# a table and $(BUILD)/bench.json. Not part of make test.
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio
+	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

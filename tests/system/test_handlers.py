@@ -1,0 +1,395 @@
+"""Events and handlers (issue 4), judged from the shell: `handler add/remove`,
+`handlers -v`, `log`, `emit` (user/bin) drive the example handlers in /apps and
+the test handlers in /test/handlers, and each test checks one promise of the
+issue by what the tools (and, for interrupts, QEMU itself) report.
+
+Handlers print into the event log, not onto the console, so a test that waits
+for a handler polls `handlers` or `log` until what it waits for shows up
+(until() below); it never sleeps for a guessed time, except where idle time is
+the thing measured."""
+
+import os
+import re
+import time
+
+import test_shell
+
+TIMEOUT = 120
+
+ROW = re.compile(r"^(\S+)\s+(\d+) ([0-9a-f]{8}) (\w+)\s+(\d+)\s+(\d+) (\S+)\s+(\S+)\s+(\d+)\s+(\d+)$")
+SUB = re.compile(r"^    (\S+) (\w+) (\d+): posted (\d+) delivered (\d+) coalesced (\d+) dropped (\d+) "
+		 r"pending (\d+)$")
+RECORD = re.compile(r"^\s*(\d+)\.(\d{6}) #(\d+) (\w+) (\S+) (\S+) ?(.*)$")
+ADDED = re.compile(r"^handler: added (\S+) version (\d+) \(code ([0-9a-f]{8})\), snapshot (\d+) pages$", re.M)
+
+
+# ---- talking to the tools ----
+def run(m, cmd, timeout=20):
+	return test_shell.run(m, cmd, timeout)[0]
+
+
+def handlers(m):
+	"""{name: row} from `handlers -v`; a row is a dict with the columns and
+	"subs", a list of dicts (pattern, policy, capacity and the counters)."""
+	out = run(m, "handlers -v")
+	rows, last = {}, None
+	for line in out.splitlines()[1:]:
+		r, s = ROW.match(line), SUB.match(line)
+		if r:
+			keys = ("name", "version", "code", "state", "runs", "fails", "last", "result", "snap", "dirty")
+			last = dict(zip(keys, r.groups()), subs=[])
+			for k in ("version", "runs", "fails", "snap", "dirty"):
+				last[k] = int(last[k])
+			rows[last["name"]] = last
+		elif s:
+			keys = ("pattern", "policy", "capacity", "posted", "delivered", "coalesced", "dropped", "pending")
+			sub = dict(zip(keys, s.groups()))
+			for k in keys[2:]:
+				sub[k] = int(sub[k])
+			last["subs"].append(sub)
+	return rows
+
+
+def log(m, args=""):
+	"""The records `log -a ARGS` prints: dicts with time_ns, seq, kind, handler,
+	topic, rest (the kind's details) and the raw fields of -a."""
+	recs = []
+	for line in run(m, ("log -a " + args).strip()).splitlines():
+		r = RECORD.match(line)
+		if not r:
+			continue
+		sec, us, seq, kind, handler, topic, rest = r.groups()
+		raw = re.search(r" \[tsc=(\d+) event=#(\d+) result=(-?\d+) a=(\d+) b=(\d+) c=(\d+)\]$", rest)
+		rec = dict(time_ns=int(sec) * 10**9 + int(us) * 1000, seq=int(seq), kind=kind, handler=handler,
+			   topic=topic, rest=rest[:raw.start()] if raw else rest)
+		if raw:
+			rec.update(zip(("tsc", "event", "result", "a", "b", "c"), map(int, raw.groups())))
+		recs.append(rec)
+	return recs
+
+
+def outputs(recs, handler):
+	return [r for r in recs if r["kind"] == "output" and r["handler"] == handler]
+
+
+def add(m, path):
+	"""`handler add PATH`; returns the name the kernel registered."""
+	out = run(m, "handler add " + path, timeout=30)
+	a = ADDED.search(out)
+	assert a, "handler add %s: %r" % (path, out)
+	return a.group(1)
+
+
+def until(m, what, probe, check, timeout=30):
+	"""Calls probe(m) until check(result) is true; returns that result."""
+	deadline = time.monotonic() + timeout
+	while True:
+		got = probe(m)
+		if check(got):
+			return got
+		if time.monotonic() > deadline:
+			raise AssertionError("%s: not seen in %g s; last: %r" % (what, timeout, got))
+		m.sleep(0.1)
+
+
+def until_runs(m, name, runs, timeout=30):
+	return until(m, "%s runs >= %d" % (name, runs), handlers,
+		     lambda h: name in h and h[name]["runs"] >= runs, timeout)[name]
+
+
+def shell(ctx, **kw):
+	return test_shell.shell(ctx, **kw)
+
+
+def texts(recs, handler, kind="output"):
+	return [r["rest"] for r in recs if r["kind"] == kind and r["handler"] == handler]
+
+
+# ---- the tools themselves ----
+def test_tools_name_errors_and_usage(ctx):
+	"""Refusals carry the error and the kernel's reason; bad arguments print usage."""
+	with shell(ctx) as m:
+		out = run(m, "handler add /data/none")
+		assert out.startswith("handler: /data/none: No such file or directory"), out
+		assert out.endswith("handler: exited with status 1\n"), out
+		out = run(m, "handler add /bin/echo")  # a program, but no manifest
+		assert out.startswith("handler: /bin/echo: Exec format error: "), out
+		out = run(m, "handler remove nosuch")
+		assert out.startswith("handler: nosuch: No such file or directory\n"), out
+		for cmd in ("handler", "handler frob x", "handlers -x", "log -n 0", "log extra", "emit"):
+			out = run(m, cmd)
+			assert out.startswith("usage: "), "%s: %r" % (cmd, out)
+		out = run(m, "emit bad-topic")
+		assert out.startswith("emit: bad-topic: Invalid argument"), out
+		assert run(m, "handlers").splitlines()[0].split() == ["NAME", "VERSION", "CODE", "STATE", "RUNS",
+									"FAILS", "LAST-EVENT", "RESULT", "SNAP",
+									"DIRTY"]
+
+
+# ---- the issue's tests ----
+def test_state_advances_by_exactly_one_per_event_over_100_events(ctx):
+	"""Persistence: tally keeps a count in a global; over 100 events (two
+	bursts of 50 from `emit -n`) its log lines say 1, 2, ... 100, one per
+	event, each naming the event it ran for."""
+	with shell(ctx) as m:
+		assert add(m, "/test/handlers/tally") == "tally"
+		run(m, "emit -n 50 app:tally")
+		until_runs(m, "tally", 50)
+		run(m, "emit -n 50 app:tally")
+		h = until_runs(m, "tally", 100)
+		assert h["runs"] == 100 and h["fails"] == 0 and h["result"] == "commit", h
+		recs = log(m)
+		events = [r["event"] for r in recs if r["kind"] == "event" and r["topic"] == "app:tally"]
+		lines = [re.match(r"tally: count=(\d+) seq=(\d+)$", t) for t in texts(recs, "tally")]
+		assert all(lines) and len(lines) == 100, "tally's output: %r" % texts(recs, "tally")
+		assert [int(l.group(1)) for l in lines] == list(range(1, 101)), [l.group(0) for l in lines]
+		assert [int(l.group(2)) for l in lines] == events, "runs do not follow the events: %r" % events
+		commits = [r for r in recs if r["kind"] == "commit" and r["handler"] == "tally"]
+		assert len(commits) == 100 and all(1 <= r["a"] <= h["snap"] for r in commits), commits[:3]
+
+
+def crasher_log(m):
+	return run(m, "cat /data/crasher.log")
+
+
+def test_rolled_back_runs_leave_no_trace(ctx):
+	"""crasher counts runs in a global and appends to /data/crasher.log, then
+	faults when the count reaches 3. Rolled back, the count is 2 again, so the
+	next event faults again; the file, the outputs and the effects show only
+	the two committed runs."""
+	with shell(ctx) as m:
+		add(m, "/apps/crasher")
+		run(m, "emit -n 2 app:crash")
+		until_runs(m, "crasher", 2)
+		before = crasher_log(m)
+		assert len(before.splitlines()) == 2, "two committed runs, file: %r" % before
+		run(m, "emit app:crash")
+		h = until_runs(m, "crasher", 3)
+		assert h["fails"] == 1 and h["result"] == "fault" and h["state"] == "ready", h
+		run(m, "emit app:crash")
+		h = until_runs(m, "crasher", 4)
+		assert h["fails"] == 2 and h["result"] == "fault", "the 4th run did not fault again: %r" % h
+		assert crasher_log(m) == before, "a rolled-back run changed /data/crasher.log"
+		recs = log(m, "-h crasher")
+		assert texts(recs, "crasher") == ["crasher: runs=1", "crasher: runs=2"], texts(recs, "crasher")
+		rollbacks = [r for r in recs if r["kind"] == "rollback"]
+		assert len(rollbacks) == 2 and all(r["result"] == 2 for r in rollbacks), rollbacks
+		failed = {r["event"] for r in rollbacks}
+		effects = [r for r in recs if r["kind"] == "effect"]
+		assert effects and not failed & {r["event"] for r in effects}, "effects of failed runs: %r" % effects
+
+
+def test_three_consecutive_failures_quarantine(ctx):
+	"""The 3rd, 4th and 5th crasher runs fault: quarantined, logged, and
+	sys:handler.failed raised; a 6th event does not run it."""
+	with shell(ctx) as m:
+		add(m, "/apps/crasher")
+		run(m, "emit -n 5 app:crash")
+		h = until(m, "crasher quarantined", handlers,
+			  lambda h: h.get("crasher", {}).get("state") == "quarantined")["crasher"]
+		assert h["runs"] == 5 and h["fails"] == 3, h
+		recs = log(m)
+		assert any(r["kind"] == "handler" and r["handler"] == "crasher" and "quarantined" in r["rest"]
+			   for r in recs), "no quarantine record: %r" % [r for r in recs if r["handler"] == "crasher"]
+		assert any(r["kind"] == "event" and r["topic"] == "sys:handler.failed" for r in recs), \
+			"no sys:handler.failed event in the log"
+		run(m, "emit app:crash")
+		assert handlers(m)["crasher"]["runs"] == 5, "a quarantined handler ran"
+
+
+def test_budget_stops_a_runaway_run_and_the_system_goes_on(ctx):
+	"""spinner loops forever on app:spin: its budget (50 ms) ends the run, the
+	shell answers at once, and counter keeps ticking."""
+	with shell(ctx) as m:
+		add(m, "/apps/counter")
+		add(m, "/apps/spinner")
+		run(m, "emit app:spin")
+		t = time.monotonic()
+		assert run(m, "echo still here") == "still here\n"
+		answered = time.monotonic() - t
+		h = until(m, "spinner stopped", handlers, lambda h: h["spinner"]["fails"] == 1)
+		assert h["spinner"]["result"] == "budget" and h["spinner"]["state"] == "ready", h["spinner"]
+		recs = log(m, "-h spinner")
+		rb = [r for r in recs if r["kind"] == "rollback"]
+		assert len(rb) == 1 and rb[0]["result"] == 3, "rollback record: %r" % rb
+		ticks = h["counter"]["runs"]
+		until_runs(m, "counter", ticks + 2, timeout=10)
+		assert answered < 5, "the shell took %.1f s to answer during the spin" % answered
+
+
+def counts_since(recs, seq):
+	return [int(re.search(r"count=(\d+)", r["rest"]).group(1)) for r in outputs(recs, "counter")
+		if r["seq"] > seq]
+
+
+def test_version_change_resets_state(ctx):
+	"""counter (version 1) counts a few ticks; counter2 is the same program
+	named counter, version 2: adding it replaces counter, the log says
+	"reset: version 1 -> 2" and the count starts again from 1."""
+	with shell(ctx) as m:
+		add(m, "/apps/counter")
+		until(m, "counter count=2", log, lambda recs: 2 in counts_since(recs, 0))
+		out = run(m, "handler add /test/handlers/counter2")
+		a = ADDED.search(out)
+		assert a and a.group(1) == "counter" and a.group(2) == "2", out
+		recs = log(m, "-h counter")
+		reset = [r for r in recs if r["kind"] == "handler" and "reset: version 1 -> 2" in r["rest"]]
+		assert reset, "no reset record: %r" % [r["rest"] for r in recs if r["kind"] == "handler"]
+		after = until(m, "a count after the reset", log, lambda recs: counts_since(recs, reset[0]["seq"]))
+		assert counts_since(after, reset[0]["seq"])[0] == 1, counts_since(after, reset[0]["seq"])
+		rows = handlers(m)
+		assert list(rows) == ["counter"] and rows["counter"]["version"] == 2, rows
+
+
+def test_events_run_in_time_order_across_subscriptions(ctx):
+	"""order subscribes app:order.a and app:order.b; 40 events raised back to
+	back by one program, alternating topics, run in (time, seq) order."""
+	with shell(ctx) as m:
+		add(m, "/test/handlers/order")
+		run(m, "/test/emitmix 40 app:order.a app:order.b")
+		until_runs(m, "order", 40)
+		recs = log(m)
+		raised = [(r["event"], r["topic"]) for r in recs if r["kind"] == "event" and r["topic"].startswith("app:order.")]
+		seen = [re.match(r"order: seq=(\d+) time=(\d+) topic=(\S+)$", t) for t in texts(recs, "order")]
+		assert all(seen) and len(seen) == 40, texts(recs, "order")
+		got = [(int(s.group(1)), s.group(3)) for s in seen]
+		assert got == raised, "delivered %r, raised %r" % (got, raised)
+		times = [int(s.group(2)) for s in seen]
+		assert times == sorted(times), "times out of order: %r" % times
+		subs = handlers(m)["order"]["subs"]
+		assert [s["delivered"] for s in subs] == [20, 20], subs
+
+
+def check_counters(subs):
+	for s in subs:
+		total = s["delivered"] + s["coalesced"] + s["dropped"] + s["pending"]
+		assert s["posted"] == total, "posted %d != %d delivered+coalesced+dropped+pending: %r" % (
+			s["posted"], total, s)
+
+
+def test_overflow_counters_add_up_under_a_storm(ctx):
+	"""100 events at three handlers with 4-deep queue, coalesce and latest
+	subscriptions: at every look posted = delivered + coalesced + dropped +
+	pending, and events lost are in the log as drop records."""
+	with shell(ctx) as m:
+		names = [add(m, "/test/handlers/" + n) for n in ("storm", "storm_c", "storm_l")]
+		run(m, "emit -n 100 app:storm")
+		check_counters(sub for n in names for sub in handlers(m)[n]["subs"])
+		rows = until(m, "storm queues empty", handlers,
+			     lambda h: all(s["pending"] == 0 for n in names for s in h[n]["subs"]))
+		recs = log(m)
+		for n, policy in zip(names, ("queue", "coalesce", "latest")):
+			s = rows[n]["subs"][0]
+			assert s["policy"] == policy and s["posted"] == 100, s
+			check_counters([s])
+			assert s["delivered"] == rows[n]["runs"], (s, rows[n])
+			lost = s["dropped"] + s["coalesced"]
+			drops = [r for r in recs if r["kind"] == "drop" and r["handler"] == n]
+			assert (lost > 0) == bool(drops), "%s lost %d events; drop records %r" % (n, lost, drops)
+			assert sum(r["a"] + r["b"] for r in drops) <= lost, drops
+		assert rows["storm_l"]["subs"][0]["capacity"] == 1, rows["storm_l"]
+
+
+# ---- no ambient computation ----
+def timer_irqs(path):
+	"""LAPIC timer interrupts QEMU delivered (LVT entry 0), from its trace."""
+	with open(path, errors="replace") as f:
+		return sum(1 for line in f if line.startswith("apic_local_deliver vector 0 "))
+
+
+def uptime_s(m):
+	h, mi, s = re.search(r"up (\d+):(\d+):(\d+\.\d+)", run(m, "uptime")).groups()
+	return int(h) * 3600 + int(mi) * 60 + float(s)
+
+
+def idle_rate(m, trace, seconds):
+	"""(timer interrupts, guest seconds) over `seconds` of idle at the prompt."""
+	t0, n0 = uptime_s(m), timer_irqs(trace)
+	m.sleep(seconds)
+	n1, t1 = timer_irqs(trace), uptime_s(m)
+	return n1 - n0, t1 - t0
+
+
+def test_idle_interrupts_none_without_handlers_one_per_period_with_counter(ctx):
+	"""Counted by QEMU, outside the guest: idle at the prompt takes no timer
+	interrupt; with counter (1 s period) about one per second; none again
+	after `handler remove counter`."""
+	trace = os.path.join(ctx.log_dir, ctx.name.split("/", 1)[-1] + ".trace.log")
+	with shell(ctx, extra_args=["-D", trace, "-trace", "apic_local_deliver"]) as m:
+		n, secs = idle_rate(m, trace, 3)
+		assert n == 0, "%d timer interrupts in %.1f s idle with no handler" % (n, secs)
+		add(m, "/apps/counter")
+		until_runs(m, "counter", 1)
+		n, secs = idle_rate(m, trace, 5)
+		assert abs(n - secs) <= 1.5, "%d timer interrupts in %.2f s with one 1 s timer" % (n, secs)
+		run(m, "handler remove counter")
+		n, secs = idle_rate(m, trace, 3)
+		assert n == 0, "%d timer interrupts in %.1f s idle after the handler left" % (n, secs)
+
+
+def free_kib(m):
+	return int(re.search(r"^free\s+(\d+) KiB", run(m, "mem"), re.M).group(1))
+
+
+def test_free_pages_return_after_handler_remove(ctx):
+	"""Memory comes back: free pages after adding, running and removing
+	three handlers (one rolled back) equal the count before."""
+	with shell(ctx) as m:
+		free_kib(m)
+		before = free_kib(m)
+		for path in ("/apps/counter", "/test/handlers/tally", "/apps/spinner"):
+			add(m, path)
+		run(m, "emit -n 20 app:tally")
+		run(m, "emit app:spin")
+		until(m, "runs done", handlers, lambda h: h["tally"]["runs"] == 20 and h["spinner"]["runs"] == 1
+		      and h["counter"]["runs"] >= 1)
+		assert free_kib(m) < before, "handlers took no memory?"
+		for name in ("counter", "tally", "spinner"):
+			assert run(m, "handler remove " + name) == "handler: removed %s\n" % name
+		assert handlers(m) == {}, "handlers left after remove"
+		after = free_kib(m)
+		assert after == before, "free memory %d KiB before, %d KiB after remove" % (before, after)
+
+
+# ---- the example handlers ----
+def summary(m):
+	return run(m, "cat /data/summary")
+
+
+def test_watcher_summarises_files_dropped_in_inbox(ctx):
+	with shell(ctx) as m:
+		run(m, "mkdir -p /data/inbox")
+		add(m, "/apps/watcher")
+		run(m, "echo one > /data/inbox/a.txt")
+		first = until(m, "a line in /data/summary", summary, lambda s: "/data/inbox/a.txt" in s)
+		run(m, "echo two > /data/inbox/b.txt")
+		second = until(m, "two lines in /data/summary", summary, lambda s: "/data/inbox/b.txt" in s)
+		lines = second.splitlines()
+		assert len(lines) == 2 and second.startswith(first), "summary: %r then %r" % (first, second)
+		assert all(re.match(r"\d+ /data/inbox/[ab]\.txt$", l) for l in lines), lines
+		effects = texts(log(m, "-h watcher"), "watcher", "effect")
+		assert sum("/data/summary" in e for e in effects) == 2, effects
+
+
+def test_newcomer_adds_counter_watcher_and_crasher_from_the_shell(ctx):
+	"""The issue's "Done when", as typed: counter's count grows in `log`, a
+	file in /data/inbox grows /data/summary, crasher rolls back and is
+	quarantined, and `help` names the tools."""
+	with shell(ctx) as m:
+		helped = run(m, "help")
+		for tool in ("handler", "handlers", "log", "emit"):
+			assert re.search(r"^\s+%s\b.*: \S" % tool, helped, re.M), "help: no %s" % tool
+		add(m, "/apps/counter")
+		until(m, "counter count=3 in log", lambda m: run(m, "log -h counter -n 5"),
+		      lambda out: "count=3" in out)
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		run(m, "echo hello > /data/inbox/note")
+		until(m, "/data/summary", summary, lambda s: s.endswith(" /data/inbox/note\n"))
+		add(m, "/apps/crasher")
+		run(m, "emit -n 5 app:crash")
+		until(m, "crasher quarantined", lambda m: run(m, "handlers"), lambda out: "quarantined" in out)
+		out = run(m, "log -h crasher")
+		assert out.count(" rollback crasher ") == 3 and "quarantined" in out, out
+		rows = handlers(m)
+		assert rows["counter"]["state"] in ("ready", "running") and rows["counter"]["fails"] == 0, rows

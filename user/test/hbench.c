@@ -1,0 +1,270 @@
+/*
+ * hbench - the handler benchmark's driver (tools/bench.py boots it as
+ * optios.init under -icount shift=0, where the TSC counts instructions).
+ *
+ * It registers /test/handlers/bench (payload: how many pages a run dirties),
+ * raises app:bench events, lets the handler run (sched_yield), and computes
+ * every figure from the event log's record TSCs (see handler.h):
+ *
+ *   warm_start        EVENT record -> RUN record of that event
+ *   cycle_1page       EVENT record -> COMMIT record, run dirtying 1 page
+ *   commit_Npages     COMMIT tsc - (RUN tsc + COMMIT c), N = 1, 16, 256
+ *   snapshot_create   c of the "ready" record, over fresh registrations
+ *   events_per_guest_second   BATCH events raised back to back, ROUNDS times:
+ *                     events / (last COMMIT time - first EVENT time)
+ *
+ * Each figure is the median of REPS measurements. Output: "BENCH key value"
+ * lines; exit status 0 when every figure was measured.
+ */
+#include <errno.h>
+#include <optios.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HANDLER "/test/handlers/bench"
+#define TOPIC "app:bench"
+#define REPS 9
+#define BATCH 48 /* below the handler's queue length (64): nothing dropped */
+#define ROUNDS 8
+#define LOG_MAX 4096
+#define CHUNK 64
+
+/* One event's way through the handler, from its log records. */
+struct cycle {
+	uint64_t event_seq;
+	const struct optios_log_record *event, *run, *end;
+};
+
+static struct optios_log_record logbuf[LOG_MAX];
+static size_t nlog;
+static uint64_t next_seq = 1;
+
+/* Appends the records written since the last call to logbuf. */
+static void log_pull(void)
+{
+	while (nlog < LOG_MAX) {
+		size_t room = LOG_MAX - nlog < CHUNK ? LOG_MAX - nlog : CHUNK;
+		long got = optios_log_read(next_seq, logbuf + nlog, room);
+		if (got <= 0)
+			return;
+		next_seq = logbuf[nlog + got - 1].seq + 1;
+		nlog += (size_t)got;
+		if ((size_t)got < room)
+			return;
+	}
+}
+
+/* Starts a measurement: forgets every record written so far. */
+static void log_mark(void)
+{
+	log_pull();
+	nlog = 0;
+}
+
+static struct cycle *cycle_of(struct cycle *c, size_t n, uint64_t event_seq)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].event_seq == event_seq)
+			return &c[i];
+	return NULL;
+}
+
+/* Fills c[] with the app:bench events since log_mark, in raise order; returns
+ * how many have ended (committed or rolled back). */
+static size_t match_cycles(struct cycle *c, size_t max, size_t *nevents)
+{
+	size_t n = 0, ended = 0;
+	for (size_t i = 0; i < nlog; i++) {
+		const struct optios_log_record *r = &logbuf[i];
+		struct cycle *cy = cycle_of(c, n, r->event_seq);
+		if (r->kind == OPTIOS_LOG_EVENT && strcmp(r->topic, TOPIC) == 0 && n < max)
+			c[n++] = (struct cycle){.event_seq = r->event_seq, .event = r};
+		else if (cy && r->kind == OPTIOS_LOG_RUN)
+			cy->run = r;
+		else if (cy && (r->kind == OPTIOS_LOG_COMMIT || r->kind == OPTIOS_LOG_ROLLBACK) && !cy->end) {
+			cy->end = r;
+			ended++;
+		}
+	}
+	*nevents = n;
+	return ended;
+}
+
+/* Lets the handler run until n events since log_mark have ended. */
+static int wait_cycles(struct cycle *c, size_t n)
+{
+	size_t nevents;
+	for (long tries = 0; tries < 200000; tries++) {
+		log_pull();
+		if (match_cycles(c, n, &nevents) >= n && nevents >= n)
+			return 0;
+		if (tries % 1000 == 999) { /* something else is slow: let time pass */
+			struct timespec ms = {0, 1000000};
+			nanosleep(&ms, NULL);
+		} else {
+			sched_yield();
+		}
+	}
+	fprintf(stderr, "hbench: %zu of %zu events seen, runs did not end\n", nevents, n);
+	return -1;
+}
+
+static int emit(const char *payload)
+{
+	if (optios_emit(TOPIC, payload, strlen(payload)) < 0) {
+		fprintf(stderr, "hbench: emit: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof *v, cmp_u64);
+	return v[n / 2];
+}
+
+static uint64_t commit_cost(const struct cycle *c)
+{
+	return c->end->tsc - (c->run->tsc + c->end->c);
+}
+
+/* n single events with this payload, one at a time; figures per cycle. */
+static int measure(const char *payload, int n, uint64_t *warm, uint64_t *whole, uint64_t *commit,
+		   uint64_t *dirty)
+{
+	struct cycle c;
+	for (int i = 0; i < n; i++) {
+		log_mark();
+		if (emit(payload) < 0)
+			return -1;
+		sched_yield();
+		if (wait_cycles(&c, 1) < 0)
+			return -1;
+		if (!c.run || c.end->kind != OPTIOS_LOG_COMMIT) {
+			fprintf(stderr, "hbench: payload %s: run %s\n", payload, c.run ? c.end->text : "not logged");
+			return -1;
+		}
+		warm[i] = c.run->tsc - c.event->tsc;
+		whole[i] = c.end->tsc - c.event->tsc;
+		commit[i] = commit_cost(&c);
+		dirty[i] = c.end->a;
+	}
+	return 0;
+}
+
+static void report(const char *key, uint64_t value)
+{
+	printf("BENCH %s %llu\n", key, (unsigned long long)value);
+}
+
+/* Runs the payload REPS times and reports the medians under the keys given. */
+static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key, const char *warm_key)
+{
+	uint64_t warm[REPS], whole[REPS], commit[REPS], dirty[REPS];
+	if (measure(payload, REPS, warm, whole, commit, dirty) < 0)
+		return -1;
+	if (warm_key)
+		report(warm_key, median(warm, REPS));
+	if (cycle_key)
+		report(cycle_key, median(whole, REPS));
+	report(commit_key, median(commit, REPS));
+	char key[64];
+	snprintf(key, sizeof key, "dirty_pages_payload_%s", payload);
+	report(key, median(dirty, REPS));
+	return 0;
+}
+
+static int add_handler(void)
+{
+	char msg[160] = "";
+	if (optios_handler_add(HANDLER, msg, sizeof msg) < 0) {
+		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno), msg[0] ? ": " : "", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The "ready" record of the registration since log_mark: its c. */
+static int snapshot_cost(uint64_t *out)
+{
+	log_pull();
+	for (size_t i = 0; i < nlog; i++) {
+		const struct optios_log_record *r = &logbuf[i];
+		if (r->kind == OPTIOS_LOG_HANDLER && strncmp(r->text, "ready", 5) == 0) {
+			*out = r->c;
+			return 0;
+		}
+	}
+	fprintf(stderr, "hbench: no \"ready\" record after handler add\n");
+	return -1;
+}
+
+/* REPS fresh registrations (remove, add); leaves the handler registered. */
+static int bench_snapshot(void)
+{
+	uint64_t cost[REPS];
+	for (int i = 0; i < REPS; i++) {
+		if (i > 0 && optios_handler_remove("bench") < 0) {
+			fprintf(stderr, "hbench: handler remove: %s\n", strerror(errno));
+			return -1;
+		}
+		log_mark();
+		if (add_handler() < 0 || snapshot_cost(&cost[i]) < 0)
+			return -1;
+	}
+	report("snapshot_create_instructions", median(cost, REPS));
+	return 0;
+}
+
+static int bench_throughput(void)
+{
+	static struct cycle c[BATCH];
+	uint64_t first_ns = 0, last_ns = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		log_mark();
+		for (int i = 0; i < BATCH; i++)
+			if (emit("0") < 0)
+				return -1;
+		if (wait_cycles(c, BATCH) < 0)
+			return -1;
+		if (round == 0)
+			first_ns = c[0].event->time_ns;
+		last_ns = c[BATCH - 1].end->time_ns;
+	}
+	if (last_ns <= first_ns)
+		return -1;
+	report("events_per_guest_second", (uint64_t)BATCH * ROUNDS * 1000000000ull / (last_ns - first_ns));
+	return 0;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (bench_snapshot() < 0)
+		return 1;
+	/* One run first: the first write to each page after the base snapshot
+	 * is not what a warm handler pays. */
+	uint64_t w, x, y, z;
+	if (measure("256", 1, &w, &x, &y, &z) < 0)
+		return 1;
+	if (bench_pages("0", "commit_0pages_instructions", NULL, "warm_start_instructions") < 0 ||
+	    bench_pages("1", "commit_1page_instructions", "cycle_1page_instructions", NULL) < 0 ||
+	    bench_pages("16", "commit_16pages_instructions", NULL, NULL) < 0 ||
+	    bench_pages("256", "commit_256pages_instructions", NULL, NULL) < 0 || bench_throughput() < 0)
+		return 1;
+	if (optios_handler_remove("bench") < 0)
+		fprintf(stderr, "hbench: handler remove: %s\n", strerror(errno));
+	printf("BENCH done\n");
+	return 0;
+}
