@@ -28,7 +28,9 @@ void on_event(const struct optios_event *ev)
 		close(fd);
 	}
 	if (runs % 3 == 0) {
-		int *volatile nowhere = NULL; /* volatile: the compiler cannot see it is NULL */
+		/* both volatile: the compiler may neither see the pointer is NULL nor
+		 * drop the store (it did, with only the pointer volatile) */
+		volatile int *volatile nowhere = NULL;
 		*nowhere = 1;
 	}
 }

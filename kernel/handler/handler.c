@@ -217,8 +217,7 @@ static int replace_old(const struct handler *old, const struct manifest *m, cons
 		return -EEXIST;
 	}
 	evlog_add(OPTIOS_LOG_HANDLER, old->name, "", 0, 0, old->version, m->version, 0,
-		  "reset: version %u (code %s) -> %u (code %s); snapshot dropped", old->version, a, m->version,
-		  b);
+		  "reset: version %u -> %u (code %s -> %s); snapshot dropped", old->version, m->version, a, b);
 	return 0;
 }
 
@@ -332,7 +331,6 @@ int handler_remove(struct handler *h, bool wait)
 	h->removing = true;
 	bool busy = runner_current() == h;
 	irq_restore(f);
-	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->version, 0, 0, "removed");
 	if (!busy) {
 		handler_destroy(h);
 		return 0;

@@ -393,6 +393,7 @@ static void fail_run(struct handler *h, struct trapframe *tf, int result, const 
 	size_t dirty = vm_journal_rollback(h->space);
 	run_cleanup();
 	*tf = h->tf;
+	h->runs++;
 	h->failures++;
 	h->consecutive++;
 	h->last_result = result;

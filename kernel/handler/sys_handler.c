@@ -117,7 +117,10 @@ long sys_optios_handler_remove(long uname, UNUSED long a1, SYS_ARGS_FROM2)
 	uint64_t f = irq_save();
 	struct handler *h = handler_find(name);
 	irq_restore(f);
-	return h ? handler_remove(h, true) : -ENOENT;
+	if (!h)
+		return -ENOENT;
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->version, 0, 0, "removed");
+	return handler_remove(h, true);
 }
 
 long sys_optios_handler_list(long uout, long max, SYS_ARGS_FROM2)

@@ -74,7 +74,7 @@ struct optios_handler_info {
 	uint32_t version;    /* declared in the manifest */
 	uint32_t state;      /* OPTIOS_HANDLER_* */
 	uint8_t code_hash[8]; /* first bytes of the SHA-256 of the ELF file */
-	uint64_t runs, failures; /* failures: rolled-back runs, all time */
+	uint64_t runs, failures; /* runs: every run, committed or rolled back; failures: those rolled back */
 	uint32_t consecutive_failures;
 	int32_t last_result; /* OPTIOS_RUN_* of the last run */
 	uint64_t last_event_seq;
