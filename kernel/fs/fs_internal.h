@@ -189,7 +189,8 @@ int vfs_txn_record(struct vfs_txn *t, enum txn_kind kind, const char *path, cons
 /* A staged file for a checked open of path for writing: v is the file as
  * it is (NULL: to be created, O_CREAT); its contents are copied unless
  * flags has O_TRUNC or O_APPEND. 0, -ENOSPC, -ENOMEM. */
-int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode, struct file **out);
+int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode,
+		  struct file **out);
 
 /* ---- the root image (initramfs.c) ---- */
 struct initramfs_stats {

@@ -8,7 +8,9 @@
  * symlinks exist). Errors are the Linux ones: ENOENT, EEXIST, ENOTDIR,
  * EISDIR, EROFS, ENOTEMPTY, EINVAL, EXDEV, EBUSY, ENAMETOOLONG, ENOSPC.
  * The system calls (fs_syscalls.c) copy user arguments in and call these.
- * Open files and descriptor tables are in file.h.
+ * Open files and descriptor tables are in file.h. Changes on the writable
+ * file systems raise file: events (docs/VFS.md): "created"/"written" at the
+ * last close of an open that created/wrote the file, "removed", "renamed".
  */
 #ifndef KERNEL_FS_VFS_H
 #define KERNEL_FS_VFS_H

@@ -36,6 +36,7 @@ struct staged {
 	size_t len, cap;
 	bool append; /* opened O_APPEND: buf holds only the appended bytes */
 	bool create; /* opened O_CREAT: commit makes the file if it is missing */
+	bool excl; /* opened O_CREAT | O_EXCL: commit fails if the file exists */
 	bool changed; /* new at open, truncated or written: commit applies it */
 	uint32_t mode; /* S_IFREG | permissions, for fstat and creation */
 	uint64_t dev, ino; /* the file's at open (fstat); 0 for a new file */
@@ -63,8 +64,8 @@ struct vfs_txn {
 static const struct {
 	const char *effect, *event;
 } kinds[] = {
-	[TXN_FILE] = {"write", "written"}, [TXN_UNLINK] = {"unlink", "removed"},
-	[TXN_RENAME] = {"rename", NULL},   [TXN_MKDIR] = {"mkdir", "created"},
+	[TXN_FILE] = {"write", "written"},  [TXN_UNLINK] = {"unlink", "removed"},
+	[TXN_RENAME] = {"rename", NULL},    [TXN_MKDIR] = {"mkdir", "created"},
 	[TXN_RMDIR] = {"rmdir", "removed"},
 };
 
@@ -105,7 +106,8 @@ static int staged_resize(struct staged *sf, uint64_t newlen)
 	if (newlen > staged_room(sf))
 		return -ENOSPC;
 	if (newlen > sf->cap) {
-		size_t cap = MIN(MAX(MAX(sf->cap * 2, (size_t)256), (size_t)newlen), (size_t)VFS_TXN_BYTES_MAX);
+		size_t cap =
+			MIN(MAX(MAX(sf->cap * 2, (size_t)256), (size_t)newlen), (size_t)VFS_TXN_BYTES_MAX);
 		uint8_t *b = krealloc(sf->buf, cap);
 		if (!b)
 			return -ENOMEM;
@@ -215,8 +217,8 @@ static const struct file_ops staged_file_ops = {
 /* ---- records ---- */
 
 /* Appends a record (sf: a staged file's, taking its reference). */
-static int record_add(struct vfs_txn *t, enum txn_kind kind, const char *path, const char *from, uint32_t mode,
-		      struct staged *sf)
+static int record_add(struct vfs_txn *t, enum txn_kind kind, const char *path, const char *from,
+		      uint32_t mode, struct staged *sf)
 {
 	size_t plen = strlen(path) + 1, flen = from ? strlen(from) + 1 : 0;
 	size_t charge = sizeof(struct change) + plen + flen + (sf ? sizeof *sf + sizeof(struct file) : 0);
@@ -246,7 +248,8 @@ int vfs_txn_record(struct vfs_txn *t, enum txn_kind kind, const char *path, cons
 	return record_add(t, kind, path, from, mode, NULL);
 }
 
-int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode, struct file **out)
+int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode,
+		  struct file **out)
 {
 	bool copy = v && !(flags & (O_TRUNC | O_APPEND));
 	struct staged *sf = kzalloc(sizeof *sf);
@@ -259,6 +262,7 @@ int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flag
 	sf->refs = 2;
 	sf->append = flags & O_APPEND;
 	sf->create = flags & O_CREAT;
+	sf->excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	sf->changed = !v || (flags & O_TRUNC);
 	sf->mode = v ? v->mode : mode;
 	sf->dev = v ? v->fs->dev : 0;
@@ -327,7 +331,8 @@ void vfs_txn_destroy(struct vfs_txn *t)
 
 /* Replaces the contents of the file at path with sf's bytes (or, for an
  * O_APPEND open, adds them at its end), creating it if it is missing and
- * sf->create. *created says whether it was made. */
+ * sf->create (-EEXIST if it appeared meanwhile and sf->excl). *created says
+ * whether it was made. */
 static int apply_file(const char *path, const struct staged *sf, bool *created)
 {
 	struct vnode *v, *dir;
@@ -335,6 +340,8 @@ static int apply_file(const char *path, const struct staged *sf, bool *created)
 	size_t nlen;
 	int err = vn_lookup(path, &v);
 	*created = false;
+	if (err == 0 && sf->excl)
+		return -EEXIST;
 	if (err == -ENOENT && sf->create && (err = vn_lookup_parent(path, &dir, &name, &nlen)) == 0) {
 		err = vn_create(dir, name, nlen, sf->mode, &v);
 		*created = err == 0;

@@ -183,10 +183,12 @@ TEST(txn_commit_applies_in_order)
 	CHECK_EQ(vfs_txn_changes(t), 6);
 	CHECK_STR(contents("/data/x"), "1");
 	CHECK_EQ(vfs_txn_commit(t, "p", effect, NULL), 6);
-	CHECK_STR(effects(), "unlink /data/x 0 0; create /data/x 1 0; rename /data/b 0 0; append /data/b 1 0; "
-			     "rmdir /data/d 0 0; mkdir /data/e 0 0");
-	CHECK_STR(events(), "removed /data/x by p; created /data/x by p; renamed /data/a /data/b by p; "
-			    "removed /data/a by p; written /data/b by p; removed /data/d by p; created /data/e by p");
+	CHECK_STR(effects(),
+		  "unlink /data/x 0 0; create /data/x 1 0; rename /data/b 0 0; append /data/b 1 0; "
+		  "rmdir /data/d 0 0; mkdir /data/e 0 0");
+	CHECK_STR(events(),
+		  "removed /data/x by p; created /data/x by p; renamed /data/a /data/b by p; "
+		  "removed /data/a by p; written /data/b by p; removed /data/d by p; created /data/e by p");
 	CHECK_STR(contents("/data/x"), "2");
 	CHECK_STR(contents("/data/b"), "A+");
 	CHECK_STR(contents("/data/a"), "<-2>");
@@ -352,8 +354,8 @@ TEST(txn_errors_are_those_of_the_direct_path)
 		size_t changes = vfs_txn_changes(t);
 		vfs_txn_destroy(t);
 		int direct = run_case(NULL, c);
-		snprintf(what, sizeof what, "case %zu (%s): staged %d, direct %d, want %d", i, c->a, staged, direct,
-			 c->want);
+		snprintf(what, sizeof what, "case %zu (%s): staged %d, direct %d, want %d", i, c->a, staged,
+			 direct, c->want);
 		if (staged != c->want || direct != c->want)
 			unit_fail(__FILE__, __LINE__, what);
 		if (staged != 0 && changes != 0)
@@ -410,6 +412,8 @@ TEST(txn_commit_reports_what_fails_now_and_applies_the_rest)
 	CHECK_EQ(f->ops->write(f, chunk, sizeof chunk), (long)sizeof chunk);
 	file_put(f);
 	CHECK_EQ(write_file(t, "/data/small", NEW, ""), 0);
+	CHECK_EQ(write_file(t, "/data/excl", NEW | O_EXCL, "mine"), 4);
+	CHECK_EQ(write_file(NULL, "/data/excl", NEW | O_EXCL, "theirs"), 6); /* made meanwhile */
 	CHECK_EQ(vfs_rmdir("/", "/data/d"), 0); /* the directory vanishes */
 	CHECK_EQ(vfs_open("/", "/data/pad", NEW, 0644, &f), 0); /* so big is not over the limit alone */
 	CHECK_EQ(f->ops->write(f, chunk, sizeof chunk), (long)sizeof chunk);
@@ -417,10 +421,12 @@ TEST(txn_commit_reports_what_fails_now_and_applies_the_rest)
 	/* and the disk fills: room for two vnodes and one page */
 	data_fs->limit = data_fs->used + 2 * (sizeof(struct vnode) + 8) + FS_PAGE + 100;
 	events();
-	CHECK_EQ(vfs_txn_commit(t, "p", effect, NULL), 3);
-	CHECK_STR(effects(), "write /data/d/f 1 -2; create /data/big 8192 -28; create /data/small 0 0");
+	CHECK_EQ(vfs_txn_commit(t, "p", effect, NULL), 4);
+	CHECK_STR(effects(), "write /data/d/f 1 -2; create /data/big 8192 -28; create /data/small 0 0; "
+			     "write /data/excl 4 -17");
 	CHECK_STR(events(), "created /data/small by p");
 	CHECK_STR(contents("/data/small"), "");
+	CHECK_STR(contents("/data/excl"), "theirs");
 	CHECK_EQ(data_fs->used <= data_fs->limit, 1);
 	vfs_txn_destroy(t);
 	teardown();
