@@ -75,11 +75,8 @@ int journal_core_record(struct journal *j, uint64_t va, pte_t *e)
 	if (j->count == j->cap && grow(j))
 		return -ENOMEM;
 	pte_t old = (*e & PTE_P) ? *e : 0;
-	if (holds_page(old)) {
-		int err = j->ops->page_get(old & PTE_ADDR);
-		if (err)
-			return err;
-	}
+	if (holds_page(old) && j->ops->page_get(old & PTE_ADDR) != 0)
+		return -ENOMEM; /* the page has all the references it can take */
 	j->entry[j->count++] = (struct journal_entry){va, old};
 	*e |= PTE_JOURNALED;
 	return 0;

@@ -59,7 +59,8 @@ int journal_core_begin(struct journal *j, const struct journal_ops *ops, uint64_
 /*
  * Call before changing the 4 KiB leaf e (present or not) that maps va: lists
  * its entry unless it already is listed or nothing is recording, and marks
- * it PTE_JOURNALED. 0, or -ENOMEM / the page_get error; then nothing changed.
+ * it PTE_JOURNALED. 0, or -ENOMEM (the list cannot grow, or page_get
+ * failed); then nothing changed.
  */
 int journal_core_record(struct journal *j, uint64_t va, pte_t *e);
 

@@ -44,6 +44,9 @@
  *      CPU does not cache non-present ones.
  *   5. PTE_NX is used only when the CPU has NX, and then EFER.NXE is on
  *      (vm_nx is PTE_NX or 0).
+ *   6. PTE_JOURNALED (software bit 11) marks the user leaves a space's running
+ *      journal lists (journal_core.c); an unmapped listed leaf keeps the bit
+ *      with P = 0 until the run is committed or rolled back.
  */
 #include "kernel/boot/bootinfo.h"
 #include "kernel/log/klog.h"

@@ -167,8 +167,8 @@ int vm_unmap(struct vm_space *s, uintptr_t va)
 	return 0;
 }
 
-/* A page someone else holds too (another space, or the journal its original)
- * is written only through a private copy: VM_WRITE becomes VM_COW. */
+/* A page someone else holds too (another space, or the journal keeping it as
+ * an original) is written only through a private copy: VM_WRITE becomes VM_COW. */
 static unsigned private_write(pte_t e, unsigned flags)
 {
 	if ((flags & VM_WRITE) && !(e & PTE_NOREF) && pmm_refcount(e & PTE_ADDR) > 1)

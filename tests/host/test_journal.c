@@ -396,7 +396,7 @@ TEST(journal_failures_change_nothing)
 	dump(&start);
 	CHECK_EQ(begin(), 0);
 	get_fail = 1; /* the page's reference count is full */
-	CHECK_EQ(write_page(va_of(0), 5), -EOVERFLOW);
+	CHECK_EQ(write_page(va_of(0), 5), -ENOMEM);
 	get_fail = 0;
 	CHECK(same_as(&start));
 	/* fill the list to its capacity, then let it fail to grow */
