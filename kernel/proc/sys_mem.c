@@ -59,14 +59,18 @@ static size_t mapped_in(struct vm_space *s, uint64_t lo, uint64_t hi, struct ran
 	return r->n;
 }
 
-static void unmap_range(struct vm_space *s, uint64_t lo, uint64_t hi)
+/* 0, or -ENOMEM when a handler run's journal could not record a page (the
+ * pages from there on stay mapped). */
+static int unmap_range(struct vm_space *s, uint64_t lo, uint64_t hi)
 {
 	struct range_scan r;
 	while (mapped_in(s, lo, hi, &r) > 0) {
 		for (size_t i = 0; i < r.n; i++)
-			vm_unmap(s, r.found[i]);
+			if (vm_unmap(s, r.found[i]) == -ENOMEM)
+				return -ENOMEM;
 		lo = r.found[r.n - 1] + PAGE_SIZE;
 	}
+	return 0;
 }
 
 /* Maps zeroed pages over [lo, hi); all or nothing. 0, -ENOMEM, -EEXIST. */
@@ -180,8 +184,7 @@ long sys_munmap(long addr, long len, SYS_ARGS_FROM2)
 	uint64_t size = ALIGN_UP((uint64_t)len, PAGE_SIZE);
 	if ((addr & (PAGE_SIZE - 1)) || len <= 0 || size < (uint64_t)len || !user_range((uint64_t)addr, size))
 		return -EINVAL;
-	unmap_range(proc_current()->space, (uint64_t)addr, (uint64_t)addr + size);
-	return 0;
+	return unmap_range(proc_current()->space, (uint64_t)addr, (uint64_t)addr + size);
 }
 
 long sys_mprotect(long addr, long len, long prot, long a3, long a4, long a5)
@@ -204,7 +207,8 @@ long sys_mprotect(long addr, long len, long prot, long a3, long a4, long a5)
 			unsigned f = vmf;
 			if ((old & VM_COW) && (f & VM_WRITE))
 				f = (f & ~VM_WRITE) | VM_COW; /* still shared: the next write copies */
-			vm_protect(s, r.found[i], f | (old & VM_DEVICE));
+			if (vm_protect(s, r.found[i], f | (old & VM_DEVICE)) == -ENOMEM)
+				return -ENOMEM; /* a handler run's journal is full */
 		}
 		lo = r.found[r.n - 1] + PAGE_SIZE;
 	}
