@@ -131,7 +131,7 @@ EXTRA ?=
 # /test/handlers/NAME - are also linked with the SDK's main
 # (sdk/lib/handler_main.c). A .c may #include a sibling's.
 HANDLER_SRCS := $(sort $(wildcard apps/*.c user/test/handlers/*.c))
-USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/*)
+USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/* user/test/*.h)
 HANDLER_MAIN := sdk/lib/handler_main.c
 # $(call EMBED_MANIFEST,text,elf): puts text in the ELF's manifest section, not loaded.
 EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $(2)
@@ -151,6 +151,14 @@ $(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
 $(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
+# A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
+# with its manifest section replaced by one asking for more.
+HANDLER_BINS += $(BUILD)/rootfs/test/handlers/hostile_edited
+$(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/hostile_edit
+	@echo "  EDIT    $@"
+	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
+	@mv $@.tmp $@
 
 # The compat test program built for the host Linux: tests/system/test_shell.py
 # compares its output with the same program's on OptiOS.

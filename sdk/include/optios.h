@@ -11,6 +11,7 @@
 
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
+#include <optios/abi/policy.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -82,6 +83,13 @@ static inline long optios_handler_list(struct optios_handler_info *out, unsigned
 static inline long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
 {
 	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);
+}
+
+/* The policy: grant, revoke and the static questions (optios/abi/policy.h).
+ * Returns the answer's full length (it may exceed outlen: ask again). */
+static inline long optios_policy(unsigned op, const char *a, const char *b, char *out, unsigned long outlen)
+{
+	return syscall(OPTIOS_SYS_optios_policy, op, a, b, out, outlen);
 }
 
 #endif

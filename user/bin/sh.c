@@ -726,6 +726,7 @@ static const struct {
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
+	{"policy", "policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]: permissions"},
 	{"poweroff", "poweroff: turn the machine off"},
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
