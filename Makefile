@@ -151,6 +151,7 @@ $(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
 $(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
+$(patsubst %,$(BUILD)/rootfs/test/probe_%,files events admin): user/test/probe.c
 # A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
 # with its manifest section replaced by one asking for more.
 HANDLER_BINS += $(BUILD)/rootfs/test/handlers/hostile_edited
