@@ -14,6 +14,7 @@
 #include "kernel/fs/path.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -224,6 +225,8 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
 		return -EINVAL;
 	long err = spawn_path((uptr)upath, path, sizeof path);
+	if (err == 0)
+		err = perm_check(self, CAP_SPAWN, path, NULL);
 	if (err)
 		return err;
 	if (flags & OPTIOS_SPAWN_NEW_CONSOLE) {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 enum {
-#define SYSCALL(nr, name) OPTIOS_SYS_##name = nr,
+#define SYSCALL(nr, name, perm) OPTIOS_SYS_##name = nr,
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 };
@@ -85,8 +85,8 @@ static inline long optios_log_read(uint64_t from, struct optios_log_record *out,
 	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);
 }
 
-/* The policy: grant, revoke and the static questions (optios/abi/policy.h).
- * Returns the answer's full length (it may exceed outlen: ask again). */
+/* The policy: grant, revoke, and the questions (ops in optios/abi/policy.h).
+ * The answer's text goes to out (NUL-terminated); returns its full length. */
 static inline long optios_policy(unsigned op, const char *a, const char *b, char *out, unsigned long outlen)
 {
 	return syscall(OPTIOS_SYS_optios_policy, op, a, b, out, outlen);
