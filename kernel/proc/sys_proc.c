@@ -225,8 +225,13 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
 		return -EINVAL;
 	long err = spawn_path((uptr)upath, path, sizeof path);
-	if (err == 0)
-		err = perm_check(self, CAP_SPAWN, path, NULL);
+	perm_refusal_set(self, ""); /* optios_policy(WHY) explains this call only */
+	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) == -EACCES) {
+		char why[sizeof self->refusal];
+		const char *me = self->perm && self->perm->name[0] ? self->perm->name : self->name;
+		ksnprintf(why, sizeof why, "%s may not start it: spawn:%s is not granted (policy show %s)", me, path, me);
+		perm_refusal_set(self, why);
+	}
 	if (err)
 		return err;
 	if (flags & OPTIOS_SPAWN_NEW_CONSOLE) {

@@ -130,7 +130,6 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 		log_enosys(nr);
 		return -ENOSYS;
 	}
-	struct proc *p = proc_current();
 	enum perm_call kind = (enum perm_call)perms[s];
 	long r = perm_call_enter(p, nr, kind, a0);
 	if (r == 0)

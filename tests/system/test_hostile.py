@@ -174,9 +174,9 @@ def test_contexts(ctx):
 	foreground-only one cannot be a handler, a program without a manifest
 	cannot be a handler either; each refusal says why."""
 	with shell(ctx) as m:
-		out = run(m, "/apps/counter")
-		assert out.startswith("sh: /apps/counter: Permission denied"), out
-		assert "foreground" in out, out
+		out = run(m, "/apps/counter")  # the kernel's warning may come first
+		assert re.search(r"^sh: /apps/counter: Permission denied: counter runs in the background only",
+				 out, re.M), out
 		out = run(m, "handler add /test/hostile_write")
 		assert out.startswith("handler: /test/hostile_write: Permission denied: "), out
 		assert "background" in out, out
