@@ -20,7 +20,8 @@
  *
  * Invariants: a struct policy holds n <= POLICY_GRANTS_MAX grants, each a
  * valid program name (or "*") and a valid capability, no two the same;
- * every change adds one to generation. Nothing here allocates or keeps a
+ * the bytes after each string and the unused grants are zero; every change
+ * adds one to generation. Nothing here allocates or keeps a
  * pointer it was given; the queries use at most a few KiB of stack.
  *
  * The answers of the queries (also docs/ABI.md "Permissions"). Programs are
@@ -174,8 +175,10 @@ bool cap_allows(const char *c, enum cap_kind kind, const char *object)
 {
 	enum cap_kind ck;
 	const char *co;
-	if (cap_parse(c, &ck, &co) || ck != kind || !object)
+	if (cap_parse(c, &ck, &co) || ck != kind)
 		return false;
+	if (!object)
+		object = ""; /* bare kinds: no object */
 	return object_valid(kinds[ck].obj, object) && object_covers(kinds[ck].obj, co, object);
 }
 
@@ -214,6 +217,7 @@ int policy_grant(struct policy *p, const char *program, const char *cap)
 	if (p->n == POLICY_GRANTS_MAX)
 		return -ENOSPC;
 	struct policy_grant *g = &p->grants[p->n++];
+	memset(g, 0, sizeof *g);
 	memcpy(g->program, program, strlen(program) + 1);
 	memcpy(g->cap, cap, strlen(cap) + 1);
 	p->generation++;
@@ -227,7 +231,7 @@ int policy_revoke(struct policy *p, const char *program, const char *cap)
 		return -ENOENT;
 	size_t i = (size_t)(g - p->grants);
 	memmove(&p->grants[i], &p->grants[i + 1], (p->n - i - 1) * sizeof p->grants[0]);
-	p->n--;
+	memset(&p->grants[--p->n], 0, sizeof p->grants[0]);
 	p->generation++;
 	return 0;
 }

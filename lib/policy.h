@@ -77,7 +77,7 @@ const char *cap_kind_name(enum cap_kind kind);
  * a pattern matching a topic or a narrower pattern.) false if either is invalid. */
 bool cap_covers(const char *g, const char *c);
 /* Does capability c allow this use: kind on object (a normal absolute path,
- * a topic, or "" for bare kinds)? */
+ * a topic, or "" or NULL for bare kinds)? */
 bool cap_allows(const char *c, enum cap_kind kind, const char *object);
 
 struct policy_grant {
