@@ -179,7 +179,7 @@ def test_contexts(ctx):
 				 out, re.M), out
 		out = run(m, "handler add /test/hostile_write")
 		assert out.startswith("handler: /test/hostile_write: Permission denied: "), out
-		assert "background" in out, out
+		assert "hostile_write runs in the foreground only" in out, out
 		out = run(m, "handler add /test/hostile_nomanifest")
 		assert out.startswith("handler: /test/hostile_nomanifest: Exec format error: "), out
 		assert test_handlers.handlers(m) == {}
