@@ -34,6 +34,20 @@ static const struct {
 	{"revoke", OPTIOS_POLICY_REVOKE, 2},
 };
 
+/* What an error means for op, in words. */
+static const char *hint(unsigned op, int err)
+{
+	if (err == EEXIST)
+		return " (already granted)";
+	if (err == ENOENT)
+		return op == OPTIOS_POLICY_REVOKE ? " (no such grant: `policy` lists them)" : " (no such program)";
+	if (err == EACCES)
+		return " (changing the policy needs policy.manage)";
+	if (err == EINVAL)
+		return " (not a program name or a capability: docs/PERMISSIONS.md)";
+	return "";
+}
+
 /* Asks the kernel, growing the buffer until the whole answer fits; prints it. */
 static int ask(unsigned op, const char *a, const char *b, const char *what)
 {
@@ -53,7 +67,7 @@ static int ask(unsigned op, const char *a, const char *b, const char *what)
 		int err = errno;
 		free(out);
 		if (n < 0) {
-			fprintf(stderr, "policy: %s: %s\n", what, strerror(err));
+			fprintf(stderr, "policy: %s: %s%s\n", what, strerror(err), hint(op, err));
 			return 1;
 		}
 		size = (unsigned long)n + 1;
