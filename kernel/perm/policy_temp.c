@@ -66,7 +66,7 @@ bool cap_allows(const char *c, enum cap_kind kind, const char *object)
 		return true;
 	if (is_path_kind(k))
 		return path_covers(obj, object);
-	return event_topic_matches(obj, object);
+	return strcmp(obj, object) == 0 || event_topic_matches(obj, object);
 }
 
 bool cap_covers(const char *g, const char *c)

@@ -37,7 +37,7 @@ static unsigned long nkept, head;
 static const char *kind_word(uint32_t kind)
 {
 	static const char *const words[] = {"gap", "event", "run", "commit", "rollback",
-					    "effect", "output", "handler", "drop"};
+					    "effect", "output", "handler", "drop", "deny", "policy"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 

@@ -532,7 +532,11 @@ static void report_spawn_error(const char *name, int err)
 		fprintf(stderr, "sh: %s: command not found (try help)\n", name);
 		last_status = 127;
 	} else {
-		fprintf(stderr, "sh: %s: %s\n", name, strerror(-err));
+		char why[512] = ""; /* the kernel says why a start was refused */
+		if (err == -EACCES && optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, sizeof why) > 0)
+			fprintf(stderr, "sh: %s: %s: %s\n", name, strerror(-err), why);
+		else
+			fprintf(stderr, "sh: %s: %s\n", name, strerror(-err));
 		last_status = 126;
 	}
 }
