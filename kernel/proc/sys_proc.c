@@ -207,6 +207,16 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 	return 0;
 }
 
+/* The caller may not start path: say so the way a missing grant is said. */
+static void spawn_refused(struct proc *self, const char *path)
+{
+	const char *name = self->perm && self->perm->name[0] ? self->perm->name : self->name;
+	char msg[sizeof self->refusal];
+	ksnprintf(msg, sizeof msg, "%s may not start %s: not granted (policy grant %s spawn:%s)", name, path, name,
+		  path);
+	perm_refusal_set(self, msg);
+}
+
 static struct tty *free_console(void)
 {
 	for (unsigned i = 0; i < tty_count(); i++)
@@ -225,13 +235,9 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
 		return -EINVAL;
 	long err = spawn_path((uptr)upath, path, sizeof path);
-	perm_refusal_set(self, ""); /* optios_policy(WHY) explains this call only */
-	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) == -EACCES) {
-		char why[sizeof self->refusal];
-		const char *me = self->perm && self->perm->name[0] ? self->perm->name : self->name;
-		ksnprintf(why, sizeof why, "%s may not start it: spawn:%s is not granted (policy show %s)", me, path, me);
-		perm_refusal_set(self, why);
-	}
+	perm_refusal_set(self, "");
+	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) != 0)
+		spawn_refused(self, path);
 	if (err)
 		return err;
 	if (flags & OPTIOS_SPAWN_NEW_CONSOLE) {
