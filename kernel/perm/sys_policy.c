@@ -112,7 +112,7 @@ static void catalogue_destroy(struct catalogue *c)
 static bool catalogue_has(const struct catalogue *c, const char *name)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->progs[i].m->name, name))
+		if (!strcmp(c->progs[i].m->name, name) || !strcmp(c->progs[i].path, name)) /* as lib named() */
 			return true;
 	return false;
 }

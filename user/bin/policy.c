@@ -3,7 +3,7 @@
  * (optios_policy); this program only prints the kernel's answer.
  *
  *   policy                     the policy as it stands (the /etc/policy format)
- *   policy show NAME           what NAME declares, what is granted, what it gets
+ *   policy show NAME|PATH      what NAME declares, what is granted, what it gets
  *   policy who-can CAP         every program whose permissions allow CAP
  *   policy on TOPIC            what runs when TOPIC is raised, and what follows
  *   policy grant NAME CAP      grants CAP to NAME (NAME * for every program)
