@@ -48,6 +48,7 @@ HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
 HOST_SRCS += kernel/mm/journal_core.c
 HOST_SRCS += lib/sha256.c lib/manifest.c kernel/exec/identity.c
 HOST_SRCS += kernel/fs/vfs_txn.c
+HOST_SRCS += lib/logchain.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.

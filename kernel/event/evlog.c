@@ -1,5 +1,5 @@
 /*
- * evlog.c - the event log: a ring of fixed-size records.
+ * evlog.c - the event log: a ring of fixed-size records, hash-chained.
  *
  * Theory of operation: every record ever written takes the next seq
  * (written counts them, so it is also the newest seq). The record with seq s
@@ -11,21 +11,49 @@
  * own stack before it locks), and the hot path (raise.c) fills its record in
  * place through evlog_slot.
  *
+ * The audit chain (lib/logchain.h): record s carries in prev_hash the link
+ * of record s - 1 (zero for first). Links are filled lazily ("sealing"), not
+ * when a record is written: a link is SHA-256 over the record before, some
+ * 2-3 blocks of 64 bytes, about 5,000 instructions - more than half of a
+ * whole event -> run -> commit cycle (~7,400), which writes three records.
+ * And a record is not final when the next one is written: raise.c completes
+ * its EVENT record after notify has logged. So records are sealed, in seq
+ * order, only
+ *   - when they are read (evlog_read seals what it copies, in steps of
+ *     SEAL_STEP records with the lock let go between steps), and
+ *   - when the ring wraps: before record d is overwritten, d + 1 is sealed
+ *     (it takes the link of d), so the oldest record kept always carries the
+ *     link of the last one dropped and what remains verifies from its first
+ *     record. With no reader, that costs one link per record written.
+ * Nobody can see a record before it is sealed, so the log a reader gets is
+ * the same as if every link had been made at write time. A record is final
+ * once its writer lets go of the lock; sealing runs under the lock, either
+ * in a reader (every record final) or for records older than the one being
+ * written (raise.c's in-place record is only hashed once it is overwritten,
+ * and then raise.c no longer touches it).
+ *
  * Invariants (event lock): the records kept are the seqs [lo, written] with
  * lo = max(first, written - EVLOG_RECORDS + 1), and ring[(s - 1) %
- * EVLOG_RECORDS].seq == s for each of them.
+ * EVLOG_RECORDS].seq == s for each of them. first - 1 <= sealed <= written;
+ * records in (sealed, written] have a zero prev_hash; sealed >= lo whenever
+ * lo > first (a record dropped), so the link of sealed + 1 can always be made.
  */
 #include <stdarg.h>
 
 #include "event_internal.h"
 #include "lib/lib.h"
+#include "lib/logchain.h"
 
 _Static_assert((EVLOG_RECORDS & (EVLOG_RECORDS - 1)) == 0, "ring index is a mask");
+
+/* Records sealed per hold of the event lock in evlog_read (~80,000 instructions). */
+#define SEAL_STEP 16
 
 /* Protected by the event lock. */
 static struct optios_log_record *ring;
 static uint64_t written;
 static uint64_t first = 1;
+static uint64_t sealed;
 
 static struct optios_log_record *slot_of(uint64_t seq)
 {
@@ -37,6 +65,22 @@ static uint64_t oldest_kept(void)
 	if (written >= EVLOG_RECORDS && written - EVLOG_RECORDS + 1 > first)
 		return written - EVLOG_RECORDS + 1;
 	return first;
+}
+
+/* Seals the records up to seq upto (kept ones, in order). */
+static void seal_through(uint64_t upto)
+{
+	for (uint64_t s = sealed + 1; s <= upto; s++)
+		if (s != first)
+			logchain_hash(slot_of(s - 1), slot_of(s)->prev_hash);
+	sealed = MAX(sealed, upto);
+}
+
+/* Before seq takes its slot: the record it overwrites passes its link on. */
+static void make_room(uint64_t seq)
+{
+	if (seq > EVLOG_RECORDS && seq - EVLOG_RECORDS >= first)
+		seal_through(seq - EVLOG_RECORDS + 1);
 }
 
 static void stamp(struct optios_log_record *r, uint64_t seq)
@@ -53,6 +97,7 @@ void evlog_init(void)
 	uint64_t f = event_lock();
 	ring = r;
 	first = written + 1;
+	sealed = written;
 	event_unlock(f);
 }
 
@@ -61,6 +106,7 @@ struct optios_log_record *evlog_slot(uint32_t kind)
 	uint64_t seq = ++written;
 	if (!ring)
 		return NULL;
+	make_room(seq);
 	struct optios_log_record *r = slot_of(seq);
 	*r = (struct optios_log_record){.kind = kind};
 	stamp(r, seq);
@@ -71,8 +117,12 @@ uint64_t evlog_write(struct optios_log_record *r)
 {
 	uint64_t f = event_lock();
 	stamp(r, ++written);
-	if (ring)
-		*slot_of(r->seq) = *r;
+	if (ring) {
+		make_room(r->seq);
+		struct optios_log_record *slot = slot_of(r->seq);
+		*slot = *r;
+		memset(slot->prev_hash, 0, sizeof slot->prev_hash); /* the link comes when sealed */
+	}
 	event_unlock(f);
 	return r->seq;
 }
@@ -93,13 +143,32 @@ uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64
 	return evlog_write(&r);
 }
 
+/* The last seq a read of max records from seq from copies now; 0: none. */
+static uint64_t read_end(uint64_t from, size_t max)
+{
+	uint64_t lo = MAX(from, oldest_kept());
+	if (!ring || !max || lo > written)
+		return 0;
+	return written - lo >= max ? lo + max - 1 : written;
+}
+
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max)
 {
+	uint64_t f, end;
+	for (bool done = false; !done;) { /* seal first, a few records per hold */
+		f = event_lock();
+		end = read_end(from, max);
+		done = sealed >= end;
+		if (!done)
+			seal_through(MIN(end, sealed + SEAL_STEP));
+		event_unlock(f);
+	}
 	size_t n = 0;
-	uint64_t f = event_lock();
-	if (ring)
-		for (uint64_t s = MAX(from, oldest_kept()); s <= written && n < max; s++)
-			out[n++] = *slot_of(s);
+	f = event_lock();
+	end = read_end(from, max);
+	seal_through(end); /* what was written since the loop */
+	for (uint64_t s = MAX(from, oldest_kept()); end && s <= end; s++)
+		out[n++] = *slot_of(s);
 	event_unlock(f);
 	return n;
 }
