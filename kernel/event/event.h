@@ -98,7 +98,7 @@ int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event
  * A ring of EVLOG_RECORDS struct optios_log_record (ABI: optios/abi/handler.h),
  * oldest overwritten first. Every record gets the next seq and its time
  * (monotonic ns and TSC), and the audit chain's link to the record before
- * (prev_hash, lib/logchain.h) before anyone can read it. Safe in interrupt
+ * (prev_hash, lib/logchain.h) before anyone reads it (evlog.c says when). Safe in interrupt
  * context; never allocates after evlog_init. Formatting is left to the reader
  * (cheap to write).
  */
@@ -113,8 +113,8 @@ uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64
 		   int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *fmt, ...)
 	__attribute__((format(printf, 9, 10)));
 /* Copies up to max records with seq >= from, oldest first; returns how many.
- * Makes the links of the records it copies (and of older ones not yet
- * linked): about 5,000 instructions a record, paid once per record. */
+ * Makes the audit links of the records it copies and of older ones not yet
+ * linked: ~8,800 instructions a record, once per record. */
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max);
 /* Records written since boot (the next seq is this + 1). */
 uint64_t evlog_count(void);

@@ -12,31 +12,37 @@
  * place through evlog_slot.
  *
  * The audit chain (lib/logchain.h): record s carries in prev_hash the link
- * of record s - 1 (zero for first). Links are filled lazily ("sealing"), not
- * when a record is written: a link is SHA-256 over the record before, some
- * 2-3 blocks of 64 bytes, about 5,000 instructions - more than half of a
- * whole event -> run -> commit cycle (~7,400), which writes three records.
- * And a record is not final when the next one is written: raise.c completes
- * its EVENT record after notify has logged. So records are sealed, in seq
- * order, only
- *   - when they are read (evlog_read seals what it copies, in steps of
- *     SEAL_STEP records with the lock let go between steps), and
- *   - when the ring wraps: before record d is overwritten, d + 1 is sealed
- *     (it takes the link of d), so the oldest record kept always carries the
- *     link of the last one dropped and what remains verifies from its first
- *     record. With no reader, that costs one link per record written.
- * Nobody can see a record before it is sealed, so the log a reader gets is
- * the same as if every link had been made at write time. A record is final
- * once its writer lets go of the lock; sealing runs under the lock, either
- * in a reader (every record final) or for records older than the one being
- * written (raise.c's in-place record is only hashed once it is overwritten,
- * and then raise.c no longer touches it).
+ * of record s - 1. A link is SHA-256 over the record before: ~8,800
+ * instructions (measured), more than a whole event -> run -> commit cycle
+ * (~7,500), which writes three records. And a record is not final when the
+ * next one is written: raise.c completes its EVENT record after notify has
+ * logged. So links are made lazily, in seq order ("linking"), by whoever
+ * needs them:
+ *   - a reader: evlog_read links every record up to the last it copies (in
+ *     steps of LINK_STEP records, letting go of the lock between steps);
+ *     records nobody reads cost nothing;
+ *   - the ring, when it wraps and record d is about to be overwritten while
+ *     d + 1 has no link yet: if a read has reached d, someone may hold a
+ *     copy of d, so d + 1 takes the link of d (one hash, at most once per
+ *     read); if not, nobody can ever check a link to d, so d + 1 keeps a zero
+ *     prev_hash, as the first record of the boot has.
+ * Nobody can see a record before it is linked, so every record read is
+ * linked to its predecessor whenever a read has reached that predecessor:
+ * dumps taken one after another chain up, and the log as read verifies from
+ * its first record (zero prev_hash: no read reached the one before; else the
+ * link of the last record dropped). In the worst case (every record read)
+ * the cost is one hash per record, paid by the reader, not by the event
+ * path. A record is final once its writer lets go of the lock; linking runs
+ * under the lock, either in a reader (every record final) or for records
+ * older than the one being written (raise.c's in-place record is hashed
+ * only once it is overwritten, and then raise.c no longer touches it).
  *
  * Invariants (event lock): the records kept are the seqs [lo, written] with
  * lo = max(first, written - EVLOG_RECORDS + 1), and ring[(s - 1) %
- * EVLOG_RECORDS].seq == s for each of them. first - 1 <= sealed <= written;
- * records in (sealed, written] have a zero prev_hash; sealed >= lo whenever
- * lo > first (a record dropped), so the link of sealed + 1 can always be made.
+ * EVLOG_RECORDS].seq == s for each of them. first - 1 <= read <= linked <=
+ * written; records in (linked, written] have a zero prev_hash; linked >= lo
+ * whenever lo > first (a record dropped), so the link of linked + 1 can
+ * always be made.
  */
 #include <stdarg.h>
 
@@ -46,14 +52,15 @@
 
 _Static_assert((EVLOG_RECORDS & (EVLOG_RECORDS - 1)) == 0, "ring index is a mask");
 
-/* Records sealed per hold of the event lock in evlog_read (~80,000 instructions). */
-#define SEAL_STEP 16
+/* Records linked per hold of the event lock in evlog_read (~140,000 instructions). */
+#define LINK_STEP 16
 
 /* Protected by the event lock. */
 static struct optios_log_record *ring;
 static uint64_t written;
 static uint64_t first = 1;
-static uint64_t sealed;
+static uint64_t linked; /* the newest record whose prev_hash is final */
+static uint64_t read;   /* the newest record a read has copied */
 
 static struct optios_log_record *slot_of(uint64_t seq)
 {
@@ -67,20 +74,25 @@ static uint64_t oldest_kept(void)
 	return first;
 }
 
-/* Seals the records up to seq upto (kept ones, in order). */
-static void seal_through(uint64_t upto)
+/* Links the records up to seq upto (kept ones, in order). */
+static void link_through(uint64_t upto)
 {
-	for (uint64_t s = sealed + 1; s <= upto; s++)
+	for (uint64_t s = linked + 1; s <= upto; s++)
 		if (s != first)
 			logchain_hash(slot_of(s - 1), slot_of(s)->prev_hash);
-	sealed = MAX(sealed, upto);
+	linked = MAX(linked, upto);
 }
 
-/* Before seq takes its slot: the record it overwrites passes its link on. */
+/* Before seq takes its slot: the record d it overwrites passes its link on
+ * if a read has reached it; else its successor keeps a zero prev_hash. */
 static void make_room(uint64_t seq)
 {
-	if (seq > EVLOG_RECORDS && seq - EVLOG_RECORDS >= first)
-		seal_through(seq - EVLOG_RECORDS + 1);
+	uint64_t d = seq - EVLOG_RECORDS;
+	if (seq <= EVLOG_RECORDS || d < first || linked > d)
+		return;
+	if (read >= d)
+		link_through(d + 1);
+	linked = d + 1;
 }
 
 static void stamp(struct optios_log_record *r, uint64_t seq)
@@ -97,7 +109,7 @@ void evlog_init(void)
 	uint64_t f = event_lock();
 	ring = r;
 	first = written + 1;
-	sealed = written;
+	linked = read = written;
 	event_unlock(f);
 }
 
@@ -121,7 +133,7 @@ uint64_t evlog_write(struct optios_log_record *r)
 		make_room(r->seq);
 		struct optios_log_record *slot = slot_of(r->seq);
 		*slot = *r;
-		memset(slot->prev_hash, 0, sizeof slot->prev_hash); /* the link comes when sealed */
+		memset(slot->prev_hash, 0, sizeof slot->prev_hash); /* linked later, see above */
 	}
 	event_unlock(f);
 	return r->seq;
@@ -155,18 +167,19 @@ static uint64_t read_end(uint64_t from, size_t max)
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max)
 {
 	uint64_t f, end;
-	for (bool done = false; !done;) { /* seal first, a few records per hold */
+	for (bool done = false; !done;) { /* link first, a few records per hold */
 		f = event_lock();
 		end = read_end(from, max);
-		done = sealed >= end;
+		done = linked >= end;
 		if (!done)
-			seal_through(MIN(end, sealed + SEAL_STEP));
+			link_through(MIN(end, linked + LINK_STEP));
 		event_unlock(f);
 	}
 	size_t n = 0;
 	f = event_lock();
 	end = read_end(from, max);
-	seal_through(end); /* what was written since the loop */
+	link_through(end); /* what was written since the loop */
+	read = MAX(read, end);
 	for (uint64_t s = MAX(from, oldest_kept()); end && s <= end; s++)
 		out[n++] = *slot_of(s);
 	event_unlock(f);

@@ -1,6 +1,7 @@
 /* test_logchain.c - the event log's audit chain: the link (a known vector,
  * every byte counts), the check of a sequence, and the links evlog makes
  * lazily (on read, and at wrap-around for the records it drops). */
+#include <stdint.h>
 #include <string.h>
 
 #include "kernel/event/event_internal.h"
@@ -133,14 +134,14 @@ TEST(logchain_verify_reports_missing_and_disorder)
  * write_model writes, linked one by one. */
 static struct optios_log_record model[2 * EVLOG_RECORDS];
 
-static uint64_t write_model(size_t n, size_t read_every)
+static uint64_t write_model(size_t n, size_t read_every, size_t read_until)
 {
 	static struct optios_log_record one;
 	evlog_init();
 	uint64_t base = evlog_count();
 	for (size_t i = 0; i < n; i++) {
 		evlog_add(OPTIOS_LOG_OUTPUT, "h", NULL, 0, 0, i, 0, 0, NULL);
-		if (read_every && i % read_every == read_every - 1)
+		if (read_every && i % read_every == read_every - 1 && i < read_until)
 			CHECK_EQ(evlog_read(base + 1 + i, &one, 1), 1);
 		model[i] = (struct optios_log_record){.seq = base + 1 + i, .time_ns = event_host_clock_ns,
 						      .tsc = event_host_clock_ns, .kind = OPTIOS_LOG_OUTPUT, .a = i};
@@ -151,24 +152,45 @@ static uint64_t write_model(size_t n, size_t read_every)
 	return base;
 }
 
-/* Without a read, the ring wraps: records are linked as they are dropped,
- * so the oldest one kept carries the link of the last one dropped. */
-TEST(logchain_links_survive_the_wrap)
+/* The log as read equals the model, but from an anchor: the oldest record
+ * kept has the link of the record dropped before it if a read reached that
+ * one, else zero (and the links after it follow from there). */
+static void check_against_model(size_t dropped, size_t last_read)
 {
 	struct logchain_problem p[4];
-	write_model(EVLOG_RECORDS + 500, 0);
+	struct optios_log_record *m = model + dropped;
+	if (last_read < dropped)
+		memset(m[0].prev_hash, 0, sizeof m[0].prev_hash);
+	for (size_t i = 1; i < EVLOG_RECORDS; i++)
+		logchain_hash(&m[i - 1], m[i].prev_hash);
 	CHECK_EQ(evlog_read(0, recs, ARRAY_SIZE(recs)), EVLOG_RECORDS);
-	CHECK(memcmp(recs, model + 500, EVLOG_RECORDS * sizeof recs[0]) == 0);
+	CHECK(memcmp(recs, m, EVLOG_RECORDS * sizeof recs[0]) == 0);
 	CHECK_EQ(logchain_verify(recs, EVLOG_RECORDS, p, 4), 0);
 }
 
-/* Reads at any points (here: of one record now and then, so the links lag
- * and catch up) give the same links. */
+/* The ring wraps with no read: nothing is hashed, the oldest record kept has
+ * a zero link (no one can hold the one before it). */
+TEST(logchain_unread_records_dropped_leave_a_zero_link)
+{
+	write_model(EVLOG_RECORDS + 500, 0, 0);
+	check_against_model(500, 0);
+}
+
+/* A read reached record 300, not 301: when 300 is dropped, 301 takes its link. */
+TEST(logchain_a_dropped_record_read_passes_its_link_on)
+{
+	write_model(EVLOG_RECORDS + 300, 300, 300);
+	check_against_model(300, 300);
+}
+
+/* Reads now and then (of one record each, so the links lag and catch up):
+ * the links are those of the model; the oldest record kept carries the link
+ * of the last one dropped exactly when a read had reached that one. */
 TEST(logchain_links_do_not_depend_on_reads)
 {
 	for (size_t every = 1; every < 1500; every = every * 3 + 2) {
-		write_model(EVLOG_RECORDS + 300, every);
-		CHECK_EQ(evlog_read(0, recs, ARRAY_SIZE(recs)), EVLOG_RECORDS);
-		CHECK(memcmp(recs, model + 300, EVLOG_RECORDS * sizeof recs[0]) == 0);
+		write_model(EVLOG_RECORDS + 300, every, SIZE_MAX);
+		size_t n = EVLOG_RECORDS + 300, last_read = n / every * every; /* 1-based, 0: none */
+		check_against_model(300, last_read);
 	}
 }
