@@ -131,6 +131,13 @@ $(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optio
 	@echo "  MUSL    $<"
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
 
+# The log tool checks the audit chain with the kernel's own code.
+LOG_LIBS := lib/logchain.c lib/sha256.c
+$(BUILD)/rootfs/bin/log: user/bin/log.c $(LOG_LIBS) lib/logchain.h lib/sha256.h lib/lib.h $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
+	@mkdir -p $(@D)
+	@echo "  MUSL    $<"
+	@$(MUSL_GCC) $(UCFLAGS) -I. -o $@ $< $(LOG_LIBS)
+
 # Handlers: apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
 # /test/handlers/NAME. Each is linked with the SDK's main (sdk/lib/handler_main.c)
 # and carries NAME.manifest, if there is one, in its manifest section (not
