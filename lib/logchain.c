@@ -61,14 +61,16 @@ static bool linked(const struct optios_log_record *prev, const struct optios_log
 	return memcmp(h, r->prev_hash, sizeof h) == 0;
 }
 
-static void note(struct logchain_problem *out, size_t max, size_t *found, int what, uint64_t seq, uint64_t count)
+static void note(struct logchain_problem *out, size_t max, size_t *found, int what, uint64_t seq,
+		 uint64_t count)
 {
 	if (*found < max)
 		out[*found] = (struct logchain_problem){.what = what, .seq = seq, .count = count};
 	(*found)++;
 }
 
-size_t logchain_verify(const struct optios_log_record *recs, size_t n, struct logchain_problem *out, size_t max)
+size_t logchain_verify(const struct optios_log_record *recs, size_t n, struct logchain_problem *out,
+		       size_t max)
 {
 	size_t found = 0;
 	bool explained = false; /* the link into recs[i] is known broken: its record was named */

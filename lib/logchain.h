@@ -32,8 +32,8 @@ _Static_assert(sizeof(((struct optios_log_record *)0)->prev_hash) == LOGCHAIN_HA
 void logchain_hash(const struct optios_log_record *r, uint8_t out[LOGCHAIN_HASH_SIZE]);
 
 /* What logchain_verify finds wrong. */
-#define LOGCHAIN_ALTERED 1  /* record seq (count 1), or seq or the next (count 2: cannot tell which) */
-#define LOGCHAIN_MISSING 2  /* count records from seq on are not there */
+#define LOGCHAIN_ALTERED 1 /* record seq (count 1), or seq or the next (count 2: cannot tell which) */
+#define LOGCHAIN_MISSING 2 /* count records from seq on are not there */
 #define LOGCHAIN_DISORDER 3 /* record seq does not come after the one before it */
 
 struct logchain_problem {
@@ -50,6 +50,7 @@ struct logchain_problem {
  * whose prev_hash changed breaks its own and its successor's. Stores up to
  * max problems in out, in order; returns how many there are (0: intact).
  */
-size_t logchain_verify(const struct optios_log_record *recs, size_t n, struct logchain_problem *out, size_t max);
+size_t logchain_verify(const struct optios_log_record *recs, size_t n, struct logchain_problem *out,
+		       size_t max);
 
 #endif

@@ -43,13 +43,12 @@ static void store_be32(uint8_t *p, uint32_t v)
  * shift by one (h = g, ..., b = a) - by renaming: ROUND's arguments rotate
  * from one call to the next, so nothing is moved. ch and maj are the
  * standard functions in fewer operations. */
-#define ROUND(a, b, c, d, e, f, g, h, i)                                                    \
-	do {                                                                                \
-		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + (g ^ (e & (f ^ g))) + \
-			      k[i] + w[i];                                                  \
-		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) | (c & (a | b))); \
-		d += t1;                                                                    \
-		h = t1 + t2;                                                                \
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                                     \
+	do {                                                                                                 \
+		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + (g ^ (e & (f ^ g))) + k[i] + w[i]; \
+		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) | (c & (a | b)));             \
+		d += t1;                                                                                     \
+		h = t1 + t2;                                                                                 \
 	} while (0)
 
 /* Mixes one 64-byte block into the state. */

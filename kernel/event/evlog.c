@@ -13,7 +13,7 @@
  *
  * The audit chain (lib/logchain.h): record s carries in prev_hash the link
  * of record s - 1. A link is SHA-256 over the record before: ~8,800
- * instructions (measured), more than a whole event -> run -> commit cycle
+ * instructions (make bench: log_link_instructions), more than a whole event -> run -> commit cycle
  * (~7,500), which writes three records. And a record is not final when the
  * next one is written: raise.c completes its EVENT record after notify has
  * logged. So links are made lazily, in seq order ("linking"), by whoever
@@ -39,7 +39,7 @@
  *
  * Invariants (event lock): the records kept are the seqs [lo, written] with
  * lo = max(first, written - EVLOG_RECORDS + 1), and ring[(s - 1) %
- * EVLOG_RECORDS].seq == s for each of them. first - 1 <= read <= linked <=
+ * EVLOG_RECORDS].seq == s for each of them. first - 1 <= reached <= linked <=
  * written; records in (linked, written] have a zero prev_hash; linked >= lo
  * whenever lo > first (a record dropped), so the link of linked + 1 can
  * always be made.
@@ -60,7 +60,7 @@ static struct optios_log_record *ring;
 static uint64_t written;
 static uint64_t first = 1;
 static uint64_t linked; /* the newest record whose prev_hash is final */
-static uint64_t read;   /* the newest record a read has copied */
+static uint64_t reached; /* the newest record a read has copied */
 
 static struct optios_log_record *slot_of(uint64_t seq)
 {
@@ -90,7 +90,7 @@ static void make_room(uint64_t seq)
 	uint64_t d = seq - EVLOG_RECORDS;
 	if (seq <= EVLOG_RECORDS || d < first || linked > d)
 		return;
-	if (read >= d)
+	if (reached >= d)
 		link_through(d + 1);
 	linked = d + 1;
 }
@@ -109,7 +109,7 @@ void evlog_init(void)
 	uint64_t f = event_lock();
 	ring = r;
 	first = written + 1;
-	linked = read = written;
+	linked = reached = written;
 	event_unlock(f);
 }
 
@@ -179,7 +179,7 @@ size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max)
 	f = event_lock();
 	end = read_end(from, max);
 	link_through(end); /* what was written since the loop */
-	read = MAX(read, end);
+	reached = MAX(reached, end);
 	for (uint64_t s = MAX(from, oldest_kept()); end && s <= end; s++)
 		out[n++] = *slot_of(s);
 	event_unlock(f);

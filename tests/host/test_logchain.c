@@ -13,8 +13,13 @@ static struct optios_log_record recs[2 * EVLOG_RECORDS];
 
 static struct optios_log_record sample(void)
 {
-	struct optios_log_record r = {.seq = 7, .time_ns = 1000, .tsc = 2000, .kind = OPTIOS_LOG_EFFECT,
-				      .result = -5, .event_seq = 3, .a = 24};
+	struct optios_log_record r = {.seq = 7,
+				      .time_ns = 1000,
+				      .tsc = 2000,
+				      .kind = OPTIOS_LOG_EFFECT,
+				      .result = -5,
+				      .event_seq = 3,
+				      .a = 24};
 	strcpy(r.handler, "counter");
 	strcpy(r.topic, "timer:tick");
 	strcpy(r.text, "write /data/x +24");
@@ -143,8 +148,11 @@ static uint64_t write_model(size_t n, size_t read_every, size_t read_until)
 		evlog_add(OPTIOS_LOG_OUTPUT, "h", NULL, 0, 0, i, 0, 0, NULL);
 		if (read_every && i % read_every == read_every - 1 && i < read_until)
 			CHECK_EQ(evlog_read(base + 1 + i, &one, 1), 1);
-		model[i] = (struct optios_log_record){.seq = base + 1 + i, .time_ns = event_host_clock_ns,
-						      .tsc = event_host_clock_ns, .kind = OPTIOS_LOG_OUTPUT, .a = i};
+		model[i] = (struct optios_log_record){.seq = base + 1 + i,
+						      .time_ns = event_host_clock_ns,
+						      .tsc = event_host_clock_ns,
+						      .kind = OPTIOS_LOG_OUTPUT,
+						      .a = i};
 		model[i].handler[0] = 'h';
 		if (i)
 			logchain_hash(&model[i - 1], model[i].prev_hash);
