@@ -48,6 +48,7 @@ HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
 HOST_SRCS += kernel/mm/journal_core.c
 HOST_SRCS += lib/sha256.c lib/manifest.c kernel/exec/identity.c
 HOST_SRCS += kernel/fs/vfs_txn.c
+HOST_SRCS += lib/logchain.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -129,6 +130,13 @@ $(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optio
 	@mkdir -p $(@D)
 	@echo "  MUSL    $<"
 	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
+
+# The log tool checks the audit chain with the kernel's own code.
+LOG_LIBS := lib/logchain.c lib/sha256.c
+$(BUILD)/rootfs/bin/log: user/bin/log.c $(LOG_LIBS) lib/logchain.h lib/sha256.h lib/lib.h $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
+	@mkdir -p $(@D)
+	@echo "  MUSL    $<"
+	@$(MUSL_GCC) $(UCFLAGS) -I. -o $@ $< $(LOG_LIBS)
 
 # Handlers: apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
 # /test/handlers/NAME. Each is linked with the SDK's main (sdk/lib/handler_main.c)
