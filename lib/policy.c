@@ -242,7 +242,8 @@ bool policy_granted(const struct policy *p, const char *program, const char *cap
 {
 	for (size_t i = 0; p && program && i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
-		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) && cap_covers(g->cap, cap))
+		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) &&
+		    cap_covers(g->cap, cap))
 			return true;
 	}
 	return false;
@@ -290,8 +291,8 @@ static void read_grant(struct reader *rd, const struct span *tok)
 	char program[MANIFEST_NAME_MAX], cap[CAP_MAX];
 	const char *why = "too long";
 	if (!token_copy(program, sizeof program, tok[1]) || !program_valid(program))
-		return complain(rd, "bad program name '%.*s' (1-%d chars of a-z 0-9 _ -, or *)", QUOTE(tok[1]),
-				MANIFEST_NAME_MAX - 1);
+		return complain(rd, "bad program name '%.*s' (1-%d chars of a-z 0-9 _ -, or *)",
+				QUOTE(tok[1]), MANIFEST_NAME_MAX - 1);
 	if (!token_copy(cap, sizeof cap, tok[2]) || cap_check(cap, NULL, NULL, &why))
 		return complain(rd, "bad capability '%.*s': %s", QUOTE(tok[2]), why);
 	int r = policy_grant(rd->p, program, cap);
@@ -430,7 +431,8 @@ size_t perm_set_missing(const struct perm_set *s)
 
 /* ---- the programs, in answer order ---- */
 
-const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n, const char *name)
+const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n,
+						 const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (progs[i].m && (strcmp(progs[i].m->name, name) == 0 || strcmp(progs[i].path, name) == 0))
@@ -494,7 +496,8 @@ enum declared_part { ALL, EFFECTIVE, MISSING };
 
 /* Under "declared:" every capability m declares; under "effective:" those
  * granted; under "missing:" the others, with how to grant them. */
-static void say_declared(struct text *t, const struct policy *p, const struct manifest *m, enum declared_part part)
+static void say_declared(struct text *t, const struct policy *p, const struct manifest *m,
+			 enum declared_part part)
 {
 	static const char *const titles[] = {"declared", "effective", "missing"};
 	char cap[CAP_MAX];
@@ -634,7 +637,8 @@ static const struct manifest *manifest_at(const struct run_graph *g, size_t k)
 
 /* The next effective capability (from the *i-th declared on) of the k-th
  * program that starts with prefix ("event:", "emit:"), into cap. */
-static bool next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i, char cap[CAP_MAX])
+static bool next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i,
+			 char cap[CAP_MAX])
 {
 	for (; declared(manifest_at(g, k), *i, cap); (*i)++)
 		if ((g->effective[k] >> *i & 1) && strncmp(cap, prefix, strlen(prefix)) == 0)

@@ -102,7 +102,8 @@ static void add_program(const char *path)
 		fprintf(stderr, "policy: %s (left out)\n", err);
 	if (r)
 		return; /* not a program, or no manifest section */
-	if (nprogs == cap_progs && !(progs = realloc(progs, (cap_progs = cap_progs * 2 + 16) * sizeof *progs)))
+	if (nprogs == cap_progs &&
+	    !(progs = realloc(progs, (cap_progs = cap_progs * 2 + 16) * sizeof *progs)))
 		die("out of memory");
 	struct manifest *copy = malloc(sizeof *copy);
 	char *name = strdup(path);
@@ -212,7 +213,8 @@ static void check(const struct policy *p, const char *name, const char *cap)
 
 static void usage(void)
 {
-	fputs("usage: policy --root DIR [--policy FILE] show NAME | who-can CAP | on TOPIC | check NAME CAP | list\n",
+	fputs("usage: policy --root DIR [--policy FILE] show NAME | who-can CAP | on TOPIC | check NAME CAP "
+	      "| list\n",
 	      stderr);
 	exit(2);
 }
