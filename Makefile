@@ -43,12 +43,13 @@ HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/con
 HOST_SRCS += kernel/tty/ldisc.c
 HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_SRCS += lib/date.c
-HOST_SRCS += kernel/event/evq.c kernel/event/topic.c
+HOST_SRCS += kernel/event/evq.c lib/topic.c lib/span.c
 HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
 HOST_SRCS += kernel/mm/journal_core.c
 HOST_SRCS += lib/sha256.c lib/manifest.c kernel/exec/identity.c
 HOST_SRCS += kernel/fs/vfs_txn.c
 HOST_SRCS += lib/logchain.c
+HOST_SRCS += lib/policy.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -161,6 +162,16 @@ $(foreach s,$(HANDLER_SRCS),$(eval $(call HANDLER_RULE,$(s))))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
 
+# The policy tool: the static policy questions on an image tree, with the
+# kernel's own manifest reading and lib/policy.c (tools/policy.c).
+POLICY_TOOL_SRCS := tools/policy.c lib/policy.c lib/topic.c lib/span.c lib/manifest.c lib/fmt.c \
+	lib/sha256.c kernel/exec/elf.c kernel/exec/identity.c
+all: $(BUILD)/tools/policy
+$(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
+
 # The compat test program built for the host Linux: tests/system/test_shell.py
 # compares its output with the same program's on OptiOS.
 all: $(BUILD)/host-compat
@@ -222,13 +233,13 @@ test-host: $(BUILD)/host/unit
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c
+FUZZ_TARGETS := elf cpio path conf manifest policy
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def lib/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)

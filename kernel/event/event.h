@@ -11,10 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Does pattern match topic? Patterns: an exact topic; a prefix ending in '*'
- * ("app:thermo.*"); or, for file topics, a directory ending in '/'
- * ("file:/data/inbox/" matches files under it, component-aware). */
-bool event_topic_matches(const char *pattern, const char *topic);
+#include "lib/topic.h" /* subscriptions are topic patterns: topic_matches() */
 
 enum evq_policy {
 	EVQ_QUEUE,    /* FIFO; when full the new event is dropped */
