@@ -89,7 +89,8 @@ static const struct {
 
 static bool path_valid(const char *path)
 {
-	return topic_path_normal(path, strnlen(path, CAP_MAX), false) && strnlen(path, CAP_MAX) < CAP_MAX;
+	size_t len = strnlen(path, CAP_MAX);
+	return len < CAP_MAX && topic_path_normal(path, len, false);
 }
 
 static bool object_valid(enum object_type t, const char *object)
@@ -239,9 +240,10 @@ int policy_revoke(struct policy *p, const char *program, const char *cap)
 
 bool policy_granted(const struct policy *p, const char *program, const char *cap)
 {
-	for (size_t i = 0; p && i < p->n; i++) {
+	for (size_t i = 0; p && program && i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
-		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) && cap_covers(g->cap, cap))
+		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) &&
+		    cap_covers(g->cap, cap))
 			return true;
 	}
 	return false;
@@ -289,8 +291,8 @@ static void read_grant(struct reader *rd, const struct span *tok)
 	char program[MANIFEST_NAME_MAX], cap[CAP_MAX];
 	const char *why = "too long";
 	if (!token_copy(program, sizeof program, tok[1]) || !program_valid(program))
-		return complain(rd, "bad program name '%.*s' (1-%d chars of a-z 0-9 _ -, or *)", QUOTE(tok[1]),
-				MANIFEST_NAME_MAX - 1);
+		return complain(rd, "bad program name '%.*s' (1-%d chars of a-z 0-9 _ -, or *)",
+				QUOTE(tok[1]), MANIFEST_NAME_MAX - 1);
 	if (!token_copy(cap, sizeof cap, tok[2]) || cap_check(cap, NULL, NULL, &why))
 		return complain(rd, "bad capability '%.*s': %s", QUOTE(tok[2]), why);
 	int r = policy_grant(rd->p, program, cap);
@@ -429,7 +431,8 @@ size_t perm_set_missing(const struct perm_set *s)
 
 /* ---- the programs, in answer order ---- */
 
-const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n, const char *name)
+const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n,
+						 const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (progs[i].m && (strcmp(progs[i].m->name, name) == 0 || strcmp(progs[i].path, name) == 0))
@@ -489,19 +492,23 @@ static void say_duration(struct text *t, const char *what, uint64_t ns)
 	say(t, ", %s %llu%s", what, (unsigned long long)(ns / units[u].ns), units[u].unit);
 }
 
+enum declared_part { ALL, EFFECTIVE, MISSING };
+
 /* Under "declared:" every capability m declares; under "effective:" those
  * granted; under "missing:" the others, with how to grant them. */
-static void say_declared(struct text *t, const struct policy *p, const struct manifest *m, const char *title)
+static void say_declared(struct text *t, const struct policy *p, const struct manifest *m,
+			 enum declared_part part)
 {
+	static const char *const titles[] = {"declared", "effective", "missing"};
 	char cap[CAP_MAX];
 	const char *why;
 	bool any = false;
-	say(t, "%s:\n", title);
+	say(t, "%s:\n", titles[part]);
 	for (size_t i = 0; declared(m, i, cap); i++) {
 		bool granted = effective(p, m, cap);
-		if ((title[0] == 'e' && !granted) || (title[0] == 'm' && granted))
+		if ((part == EFFECTIVE && !granted) || (part == MISSING && granted))
 			continue;
-		if (title[0] != 'm')
+		if (part != MISSING)
 			say(t, "  %s\n", cap);
 		else if (cap_check(cap, NULL, NULL, &why))
 			say(t, "  %s (invalid: %s)\n", cap, why);
@@ -538,10 +545,10 @@ static void show_one(struct text *t, const struct policy *p, const struct policy
 	if (m->memory_pages)
 		say(t, ", memory %llu pages", (unsigned long long)m->memory_pages);
 	say(t, "\n");
-	say_declared(t, p, m, "declared");
+	say_declared(t, p, m, ALL);
 	say_grants(t, p, m->name);
-	say_declared(t, p, m, "effective");
-	say_declared(t, p, m, "missing");
+	say_declared(t, p, m, EFFECTIVE);
+	say_declared(t, p, m, MISSING);
 }
 
 size_t policy_show(const struct policy *p, const struct policy_program *progs, size_t n, const char *name,
@@ -550,6 +557,8 @@ size_t policy_show(const struct policy *p, const struct policy_program *progs, s
 	struct text t = text_start(out, size);
 	struct ranking r;
 	bool found = false;
+	if (!name)
+		name = "";
 	rank(progs, n, &r);
 	for (size_t k = 0; k < r.n; k++) {
 		const struct policy_program *pp = &progs[r.at[k]];
@@ -628,7 +637,8 @@ static const struct manifest *manifest_at(const struct run_graph *g, size_t k)
 
 /* The next effective capability (from the *i-th declared on) of the k-th
  * program that starts with prefix ("event:", "emit:"), into cap. */
-static bool next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i, char cap[CAP_MAX])
+static bool next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i,
+			 char cap[CAP_MAX])
 {
 	for (; declared(manifest_at(g, k), *i, cap); (*i)++)
 		if ((g->effective[k] >> *i & 1) && strncmp(cap, prefix, strlen(prefix)) == 0)
@@ -710,6 +720,8 @@ size_t policy_on(const struct policy *p, const struct policy_program *progs, siz
 	struct text t = text_start(out, size);
 	struct run_graph g = {.progs = progs};
 	char cap[CAP_MAX];
+	if (!topic)
+		topic = "";
 	if (!is_topic(topic) && !topic_pattern_valid(topic)) {
 		say(&t, "invalid topic: %.*s\n", OPTIOS_EVENT_TOPIC_MAX - 1, topic);
 		return t.len;

@@ -48,8 +48,8 @@
 #define POLICY_GRANTS_MAX 256
 #define POLICY_TEXT_MAX 16384
 #define PERM_CAPS_MAX (MANIFEST_EVENTS_MAX + MANIFEST_OUTPUTS_MAX)
-#define POLICY_LINE_MAX 256      /* bytes in a policy file line, its newline not counted */
-#define POLICY_PROGRAMS_MAX 256  /* programs the queries consider (the first ones given) */
+#define POLICY_LINE_MAX 256     /* bytes in a line of the policy file, its newline not counted */
+#define POLICY_PROGRAMS_MAX 256 /* programs the queries consider (the first ones given) */
 
 enum cap_kind {
 	CAP_FILE_READ,
@@ -133,7 +133,8 @@ struct policy_program {
 };
 
 /* The first program (in progs order) whose manifest name, or path, is name; NULL if none. */
-const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n, const char *name);
+const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n,
+						 const char *name);
 
 /* Each writes a text answer (lines ending in '\n') into out[size] and returns
  * its full length (like snprintf). Same input, same bytes, kernel or host.

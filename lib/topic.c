@@ -115,8 +115,7 @@ bool topic_covers(const char *g, const char *c)
 		if (cs.shape == ANY_AFTER)
 			return below(g, gs, c, cs.len);
 		return within(g, gs, c, cs.len);
-	default:
-		return cs.shape == EXACT && cs.len == gs.len && memcmp(g, c, gs.len) == 0;
+	default: return cs.shape == EXACT && cs.len == gs.len && memcmp(g, c, gs.len) == 0;
 	}
 }
 

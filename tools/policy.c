@@ -102,7 +102,8 @@ static void add_program(const char *path)
 		fprintf(stderr, "policy: %s (left out)\n", err);
 	if (r)
 		return; /* not a program, or no manifest section */
-	if (nprogs == cap_progs && !(progs = realloc(progs, (cap_progs = cap_progs * 2 + 16) * sizeof *progs)))
+	if (nprogs == cap_progs &&
+	    !(progs = realloc(progs, (cap_progs = cap_progs * 2 + 16) * sizeof *progs)))
 		die("out of memory");
 	struct manifest *copy = malloc(sizeof *copy);
 	char *name = strdup(path);
@@ -110,6 +111,19 @@ static void add_program(const char *path)
 		die("out of memory");
 	*copy = m;
 	progs[nprogs++] = (struct policy_program){name, copy};
+}
+
+/* The type (DT_*) of the entry e of the image directory path. */
+static unsigned entry_type(const struct dirent *e, const char *path)
+{
+	char host[4096];
+	struct stat st;
+	if (e->d_type != DT_UNKNOWN) /* some file systems do not say */
+		return e->d_type;
+	snprintf(host, sizeof host, "%s%s", root, path);
+	if (lstat(host, &st) != 0)
+		return DT_UNKNOWN;
+	return S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 }
 
 /* Every file below dir (a path in the image), in name order. */
@@ -123,9 +137,10 @@ static void scan(const char *dir)
 		const char *name = ents[i]->d_name;
 		if (strcmp(name, ".") && strcmp(name, "..") &&
 		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path) {
-			if (ents[i]->d_type == DT_DIR)
+			unsigned type = entry_type(ents[i], path);
+			if (type == DT_DIR)
 				scan(path);
-			else if (ents[i]->d_type == DT_REG)
+			else if (type == DT_REG)
 				add_program(path);
 		}
 		free(ents[i]);
@@ -198,7 +213,8 @@ static void check(const struct policy *p, const char *name, const char *cap)
 
 static void usage(void)
 {
-	fputs("usage: policy --root DIR [--policy FILE] show NAME | who-can CAP | on TOPIC | check NAME CAP | list\n",
+	fputs("usage: policy --root DIR [--policy FILE] show NAME | who-can CAP | on TOPIC | check NAME CAP "
+	      "| list\n",
 	      stderr);
 	exit(2);
 }

@@ -8,8 +8,10 @@
  * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
  * signals are accepted and ignored.
  */
+#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 
+#include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/path.h"
 #include "kernel/handler/handler.h"
@@ -251,6 +253,9 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 		err = proc_spawn(path, argv, envp, self, tty);
 	kfree(argv);
 	kfree(envp);
+	if (err > 0) /* an effect, in the audit log: a = the child's pid, b = the parent's */
+		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)err, (uint64_t)self->pid, 0,
+			  "spawn %s pid %ld parent %d", path, err, self->pid);
 	return err;
 }
 

@@ -89,7 +89,8 @@ static void check_queries(const char *a, const char *b)
 	static struct manifest m[2];
 	static const char *const src[2] = {
 		"name alpha\nversion 1\nevent app:*\tqueue\noutput emit:app:x.*\noutput file.write:/data/\n",
-		"name beta\nversion 1\ncontext both\nevent app:x.y queue\noutput emit:app:a\noutput console\n",
+		"name beta\nversion 1\ncontext both\nevent app:x.y queue\noutput emit:app:a\noutput "
+		"console\n",
 	};
 	for (int i = 0; i < 2; i++)
 		FUZZ_ASSERT(manifest_parse(src[i], strlen(src[i]), &m[i], err, sizeof err) == 0);

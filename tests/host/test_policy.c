@@ -76,12 +76,35 @@ TEST(policy_cap_parse_accepts_each_kind)
 TEST(policy_cap_parse_refuses_bad_ones)
 {
 	static const char *const bad[] = {
-		"", "bogus", "Console", "console:", "console:x", "power:/", "file.read", "file.read:",
-		"file.read:data/x", "file.read:/data/../etc", "file.read:/data/..", "file.read:/data/./x",
-		"file.read://data", "file.read:/data//x", "file.write:/a b", "file.write:/a\tb",
-		"file.write:/caf\xc3\xa9", "emit", "emit:", "emit:bogus:x", "emit:app:", "emit:app:a*b",
-		"emit:app:a b", "event:file:/a/../b", "event:file:data", "spawn:bin/ls", ":console",
-		" console", "file.read :/x",
+		"",
+		"bogus",
+		"Console",
+		"console:",
+		"console:x",
+		"power:/",
+		"file.read",
+		"file.read:",
+		"file.read:data/x",
+		"file.read:/data/../etc",
+		"file.read:/data/..",
+		"file.read:/data/./x",
+		"file.read://data",
+		"file.read:/data//x",
+		"file.write:/a b",
+		"file.write:/a\tb",
+		"file.write:/caf\xc3\xa9",
+		"emit",
+		"emit:",
+		"emit:bogus:x",
+		"emit:app:",
+		"emit:app:a*b",
+		"emit:app:a b",
+		"event:file:/a/../b",
+		"event:file:data",
+		"spawn:bin/ls",
+		":console",
+		" console",
+		"file.read :/x",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		enum cap_kind kind = CAP_KINDS;
@@ -286,14 +309,17 @@ TEST(policy_parse_errors_name_the_line)
 	static const struct {
 		const char *text, *err;
 	} t[] = {
-		{"allow * console\n", "line 1: unknown directive 'allow' (expected 'grant PROGRAM CAPABILITY')"},
+		{"allow * console\n",
+		 "line 1: unknown directive 'allow' (expected 'grant PROGRAM CAPABILITY')"},
 		{"\ngrant watcher\n", "line 2: expected 'grant PROGRAM CAPABILITY'"},
 		{"grant a b c\n", "line 1: expected 'grant PROGRAM CAPABILITY'"},
 		{"#\n#\ngrant Watcher console\n",
 		 "line 3: bad program name 'Watcher' (1-31 chars of a-z 0-9 _ -, or *)"},
 		{"grant abcdefghijklmnopqrstuvwxyz012345 console\n",
-		 "line 1: bad program name 'abcdefghijklmnopqrstuvwxyz012345' (1-31 chars of a-z 0-9 _ -, or *)"},
-		{"grant w file.write:/data/../etc\n", "line 1: bad capability 'file.write:/data/../etc': not a normal absolute path"},
+		 "line 1: bad program name 'abcdefghijklmnopqrstuvwxyz012345' (1-31 chars of a-z 0-9 _ -, or "
+		 "*)"},
+		{"grant w file.write:/data/../etc\n",
+		 "line 1: bad capability 'file.write:/data/../etc': not a normal absolute path"},
 		{"grant w emit:app:a*b\n", "line 1: bad capability 'emit:app:a*b': not a topic pattern"},
 		{"grant w net.send:udp\n", "line 1: bad capability 'net.send:udp': unknown kind"},
 		{"grant w console:x\n", "line 1: bad capability 'console:x': this kind takes no object"},
@@ -394,8 +420,9 @@ TEST(policy_grant_revoke_generation)
 
 static struct manifest watcher, relay, sink, shell, counter1, counter2;
 static struct policy_program progs[] = {
-	{"/apps/watcher", &watcher}, {"/test/handlers/counter2", &counter2}, {"/apps/relay", &relay},
-	{"/apps/sink", &sink},       {"/bin/edit", &shell},                  {"/apps/counter", &counter1},
+	{"/apps/watcher", &watcher}, {"/test/handlers/counter2", &counter2},
+	{"/apps/relay", &relay},     {"/apps/sink", &sink},
+	{"/bin/edit", &shell},	     {"/apps/counter", &counter1},
 	{"/bin/none", NULL},
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
@@ -419,14 +446,14 @@ static void setup(void)
 	load(&counter2, "name counter\nversion 2\nevent timer:counter.tick latest\nbudget 1500us\n");
 	memset(&pol, 0, sizeof pol);
 	static const char *text = "grant * console\n"
-		       "grant watcher event:file:/data/\n"
-		       "grant watcher file.write:/data/summary\n"
-		       "grant relay event:app:crash\n"
-		       "grant relay emit:app:*\n"
-		       "grant sink event:app:relay.*\n"
-		       "grant sink emit:app:crash\n"
-		       "grant edit event:app:crash\n"
-		       "grant counter event:timer:counter.*\n";
+				  "grant watcher event:file:/data/\n"
+				  "grant watcher file.write:/data/summary\n"
+				  "grant relay event:app:crash\n"
+				  "grant relay emit:app:*\n"
+				  "grant sink event:app:relay.*\n"
+				  "grant sink emit:app:crash\n"
+				  "grant edit event:app:crash\n"
+				  "grant counter event:timer:counter.*\n";
 	CHECK_EQ(parse(text), 0);
 }
 
@@ -486,62 +513,64 @@ TEST(policy_show_golden)
 	setup();
 	size_t len = policy_show(&pol, progs, NPROGS, "watcher", out, sizeof out);
 	CHECK_TEXT(out, "watcher (/apps/watcher): version 1, background\n"
-		       "declared:\n"
-		       "  event:file:/data/inbox/\n"
-		       "  file.write:/data/summary\n"
-		       "  display\n"
-		       "  net.send:udp\n"
-		       "granted:\n"
-		       "  console (to *)\n"
-		       "  event:file:/data/\n"
-		       "  file.write:/data/summary\n"
-		       "effective:\n"
-		       "  event:file:/data/inbox/\n"
-		       "  file.write:/data/summary\n"
-		       "missing:\n"
-		       "  display (policy grant watcher display)\n"
-		       "  net.send:udp (invalid: unknown kind)\n");
+			"declared:\n"
+			"  event:file:/data/inbox/\n"
+			"  file.write:/data/summary\n"
+			"  display\n"
+			"  net.send:udp\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:file:/data/\n"
+			"  file.write:/data/summary\n"
+			"effective:\n"
+			"  event:file:/data/inbox/\n"
+			"  file.write:/data/summary\n"
+			"missing:\n"
+			"  display (policy grant watcher display)\n"
+			"  net.send:udp (invalid: unknown kind)\n");
 	CHECK_EQ(len, strlen(out));
 	/* two programs of one name, in path order; a path names one */
 	policy_show(&pol, progs, NPROGS, "counter", out, sizeof out);
 	CHECK_TEXT(out, "counter (/apps/counter): version 1, background\n"
-		       "declared:\n"
-		       "  event:timer:counter.tick\n"
-		       "granted:\n"
-		       "  console (to *)\n"
-		       "  event:timer:counter.*\n"
-		       "effective:\n"
-		       "  event:timer:counter.tick\n"
-		       "missing:\n"
-		       "  (none)\n"
-		       "\n"
-		       "counter (/test/handlers/counter2): version 2, background, budget 1500us\n"
-		       "declared:\n"
-		       "  event:timer:counter.tick\n"
-		       "granted:\n"
-		       "  console (to *)\n"
-		       "  event:timer:counter.*\n"
-		       "effective:\n"
-		       "  event:timer:counter.tick\n"
-		       "missing:\n"
-		       "  (none)\n");
+			"declared:\n"
+			"  event:timer:counter.tick\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:timer:counter.*\n"
+			"effective:\n"
+			"  event:timer:counter.tick\n"
+			"missing:\n"
+			"  (none)\n"
+			"\n"
+			"counter (/test/handlers/counter2): version 2, background, budget 1500us\n"
+			"declared:\n"
+			"  event:timer:counter.tick\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:timer:counter.*\n"
+			"effective:\n"
+			"  event:timer:counter.tick\n"
+			"missing:\n"
+			"  (none)\n");
 	policy_show(&pol, progs, NPROGS, "/apps/relay", out, sizeof out);
 	CHECK_TEXT(out, "relay (/apps/relay): version 3, background, budget 10ms, memory 64 pages\n"
-		       "declared:\n"
-		       "  event:app:crash\n"
-		       "  emit:app:relay.*\n"
-		       "granted:\n"
-		       "  console (to *)\n"
-		       "  event:app:crash\n"
-		       "  emit:app:*\n"
-		       "effective:\n"
-		       "  event:app:crash\n"
-		       "  emit:app:relay.*\n"
-		       "missing:\n"
-		       "  (none)\n");
+			"declared:\n"
+			"  event:app:crash\n"
+			"  emit:app:relay.*\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:app:crash\n"
+			"  emit:app:*\n"
+			"effective:\n"
+			"  event:app:crash\n"
+			"  emit:app:relay.*\n"
+			"missing:\n"
+			"  (none)\n");
 	len = policy_show(&pol, progs, NPROGS, "ghost", out, sizeof out);
 	CHECK_EQ(len, strlen(out));
 	CHECK_TEXT(out, "no such program: ghost\n");
+	policy_show(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "no such program: \n");
 	CHECK(policy_program_find(progs, NPROGS, "ghost") == NULL);
 	CHECK(policy_program_find(progs, NPROGS, "counter") == &progs[1]);
 	CHECK(policy_program_find(progs, NPROGS, "/apps/counter") == &progs[5]);
@@ -559,21 +588,21 @@ TEST(policy_who_can_golden)
 	setup();
 	policy_who_can(&pol, progs, NPROGS, "file.write:/data/summary", out, sizeof out);
 	CHECK_TEXT(out, "who can file.write:/data/summary:\n"
-		       "  watcher (/apps/watcher) by file.write:/data/summary\n");
+			"  watcher (/apps/watcher) by file.write:/data/summary\n");
 	policy_who_can(&pol, progs, NPROGS, "file.write:/data/", out, sizeof out);
 	CHECK_TEXT(out, "who can file.write:/data/:\n  nobody\n");
 	policy_who_can(&pol, progs, NPROGS, "console", out, sizeof out);
 	CHECK_TEXT(out, "who can console:\n"
-		       "  edit (/bin/edit) by console\n"
-		       "  sink (/apps/sink) by console\n"
-		       "  any program without a manifest\n");
+			"  edit (/bin/edit) by console\n"
+			"  sink (/apps/sink) by console\n"
+			"  any program without a manifest\n");
 	policy_who_can(&pol, progs, NPROGS, "emit:app:relay.done", out, sizeof out);
 	CHECK_TEXT(out, "who can emit:app:relay.done:\n"
-		       "  relay (/apps/relay) by emit:app:relay.*\n");
+			"  relay (/apps/relay) by emit:app:relay.*\n");
 	policy_who_can(&pol, progs, NPROGS, "event:timer:counter.tick", out, sizeof out);
 	CHECK_TEXT(out, "who can event:timer:counter.tick:\n"
-		       "  counter (/apps/counter) by event:timer:counter.tick\n"
-		       "  counter (/test/handlers/counter2) by event:timer:counter.tick\n");
+			"  counter (/apps/counter) by event:timer:counter.tick\n"
+			"  counter (/test/handlers/counter2) by event:timer:counter.tick\n");
 	policy_who_can(&pol, progs, NPROGS, "file.write:/data/../etc", out, sizeof out);
 	CHECK_TEXT(out, "invalid capability: file.write:/data/../etc\n");
 }
@@ -585,39 +614,43 @@ TEST(policy_on_golden)
 	 * app:crash, but relay was listed already. edit is foreground only. */
 	policy_on(&pol, progs, NPROGS, "app:crash", out, sizeof out);
 	CHECK_TEXT(out, "on app:crash:\n"
-		       "  relay (/apps/relay) runs (by event:app:crash)\n"
-		       "    event:app:crash\n"
-		       "    emit:app:relay.*\n"
-		       "  sink (/apps/sink) may then run (by event:app:relay.done, after emit:app:relay.* of relay)\n"
-		       "    event:app:relay.done\n"
-		       "    emit:app:crash\n"
-		       "    console\n");
+			"  relay (/apps/relay) runs (by event:app:crash)\n"
+			"    event:app:crash\n"
+			"    emit:app:relay.*\n"
+			"  sink (/apps/sink) may then run (by event:app:relay.done, after emit:app:relay.* "
+			"of relay)\n"
+			"    event:app:relay.done\n"
+			"    emit:app:crash\n"
+			"    console\n");
 	policy_on(&pol, progs, NPROGS, "app:relay.done", out, sizeof out);
-	CHECK_TEXT(out, "on app:relay.done:\n"
-		       "  sink (/apps/sink) runs (by event:app:relay.done)\n"
-		       "    event:app:relay.done\n"
-		       "    emit:app:crash\n"
-		       "    console\n"
-		       "  relay (/apps/relay) may then run (by event:app:crash, after emit:app:crash of sink)\n"
-		       "    event:app:crash\n"
-		       "    emit:app:relay.*\n");
+	CHECK_TEXT(out,
+		   "on app:relay.done:\n"
+		   "  sink (/apps/sink) runs (by event:app:relay.done)\n"
+		   "    event:app:relay.done\n"
+		   "    emit:app:crash\n"
+		   "    console\n"
+		   "  relay (/apps/relay) may then run (by event:app:crash, after emit:app:crash of sink)\n"
+		   "    event:app:crash\n"
+		   "    emit:app:relay.*\n");
 	policy_on(&pol, progs, NPROGS, "file:/data/inbox/a.txt", out, sizeof out);
 	CHECK_TEXT(out, "on file:/data/inbox/a.txt:\n"
-		       "  watcher (/apps/watcher) runs (by event:file:/data/inbox/)\n"
-		       "    event:file:/data/inbox/\n"
-		       "    file.write:/data/summary\n");
+			"  watcher (/apps/watcher) runs (by event:file:/data/inbox/)\n"
+			"    event:file:/data/inbox/\n"
+			"    file.write:/data/summary\n");
 	/* a pattern: every handler of a topic it may match */
 	policy_on(&pol, progs, NPROGS, "timer:*", out, sizeof out);
 	CHECK_TEXT(out, "on timer:*:\n"
-		       "  counter (/apps/counter) runs (by event:timer:counter.tick)\n"
-		       "    event:timer:counter.tick\n"
-		       "  counter (/test/handlers/counter2) runs (by event:timer:counter.tick)\n"
-		       "    event:timer:counter.tick\n");
+			"  counter (/apps/counter) runs (by event:timer:counter.tick)\n"
+			"    event:timer:counter.tick\n"
+			"  counter (/test/handlers/counter2) runs (by event:timer:counter.tick)\n"
+			"    event:timer:counter.tick\n");
 	/* not granted: sink's app:other is declared but no grant covers it */
 	policy_on(&pol, progs, NPROGS, "app:other", out, sizeof out);
 	CHECK_TEXT(out, "on app:other: no handler runs\n");
 	policy_on(&pol, progs, NPROGS, "app:bad topic", out, sizeof out);
 	CHECK_TEXT(out, "invalid topic: app:bad topic\n");
+	policy_on(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "invalid topic: \n");
 	/* the answer does not depend on the order the programs come in */
 	struct policy_program rev[NPROGS];
 	for (size_t i = 0; i < NPROGS; i++)

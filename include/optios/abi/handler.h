@@ -134,8 +134,11 @@ struct optios_log_record {
 	char handler[OPTIOS_NAME_MAX]; /* "" when the kernel itself */
 	char topic[OPTIOS_EVENT_TOPIC_MAX];
 	char text[128];
-	/* the audit chain: the first 16 bytes of SHA-256 over the previous record
-	 * (its prev_hash included); all zero for the first record of a boot */
+	/* the audit chain: the first 16 bytes of SHA-256 over the previous
+	 * record's canonical encoding (every byte, its prev_hash included; text
+	 * fields without their trailing zeros: lib/logchain.h, docs/ABI.md); all
+	 * zero for the first record of a boot, or when the previous record was
+	 * overwritten before any read reached it */
 	uint8_t prev_hash[16];
 };
 
