@@ -162,6 +162,16 @@ $(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/host
 	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
 	@mv $@.tmp $@
 
+# The policy tool: the static policy questions on an image tree, with the
+# kernel's own manifest reading and lib/policy.c (tools/policy.c).
+POLICY_TOOL_SRCS := tools/policy.c lib/policy.c lib/topic.c lib/span.c lib/manifest.c lib/fmt.c \
+	lib/sha256.c kernel/exec/elf.c kernel/exec/identity.c
+all: $(BUILD)/tools/policy
+$(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
+
 # The compat test program built for the host Linux: tests/system/test_shell.py
 # compares its output with the same program's on OptiOS.
 all: $(BUILD)/host-compat

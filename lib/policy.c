@@ -34,7 +34,8 @@
  *     declared:      what the manifest asks for: its events, then outputs
  *     granted:       the grants to NAME or to * ("CAP (to *)"), in policy order
  *     effective:     the declared capabilities that are granted
- *     missing:       the others, "CAP (policy grant NAME CAP)"
+ *     missing:       the others, "CAP (policy grant NAME CAP)", or for a
+ *                    declared capability that is not valid "CAP (invalid: WHY)"
  *   or "no such program: NAME".
  *
  *   policy_who_can:
