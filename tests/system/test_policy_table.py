@@ -25,11 +25,12 @@ GOLDEN = {
 	"console": ALL,
 	"file.read:/etc/policy": {"probe_files"},
 	"file.read:/etc/kernel.conf": {"probe_files"},
-	"file.read:/etc": set(),  # the grant is for what is below /etc/
+	"file.read:/etc": {"probe_files"},  # a directory grant covers the directory itself
+	"file.read:/et": set(),
 	"file.read:/bin/ls": set(),
 	"file.write:/data/probe/x": {"probe_files"},
 	"file.write:/data/probe/deeper/x": {"probe_files"},
-	"file.write:/data/probe": set(),
+	"file.write:/data/probe": {"probe_files"},
 	"file.write:/data/probex": set(),  # whole components: not below /data/probe/
 	"file.write:/data/x": set(),
 	"file.write:/tmp/probe": {"probe_files"},
