@@ -89,7 +89,8 @@ static const struct {
 
 static bool path_valid(const char *path)
 {
-	return topic_path_normal(path, strnlen(path, CAP_MAX), false) && strnlen(path, CAP_MAX) < CAP_MAX;
+	size_t len = strnlen(path, CAP_MAX);
+	return len < CAP_MAX && topic_path_normal(path, len, false);
 }
 
 static bool object_valid(enum object_type t, const char *object)
@@ -239,7 +240,7 @@ int policy_revoke(struct policy *p, const char *program, const char *cap)
 
 bool policy_granted(const struct policy *p, const char *program, const char *cap)
 {
-	for (size_t i = 0; p && i < p->n; i++) {
+	for (size_t i = 0; p && program && i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
 		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) && cap_covers(g->cap, cap))
 			return true;
@@ -489,19 +490,22 @@ static void say_duration(struct text *t, const char *what, uint64_t ns)
 	say(t, ", %s %llu%s", what, (unsigned long long)(ns / units[u].ns), units[u].unit);
 }
 
+enum declared_part { ALL, EFFECTIVE, MISSING };
+
 /* Under "declared:" every capability m declares; under "effective:" those
  * granted; under "missing:" the others, with how to grant them. */
-static void say_declared(struct text *t, const struct policy *p, const struct manifest *m, const char *title)
+static void say_declared(struct text *t, const struct policy *p, const struct manifest *m, enum declared_part part)
 {
+	static const char *const titles[] = {"declared", "effective", "missing"};
 	char cap[CAP_MAX];
 	const char *why;
 	bool any = false;
-	say(t, "%s:\n", title);
+	say(t, "%s:\n", titles[part]);
 	for (size_t i = 0; declared(m, i, cap); i++) {
 		bool granted = effective(p, m, cap);
-		if ((title[0] == 'e' && !granted) || (title[0] == 'm' && granted))
+		if ((part == EFFECTIVE && !granted) || (part == MISSING && granted))
 			continue;
-		if (title[0] != 'm')
+		if (part != MISSING)
 			say(t, "  %s\n", cap);
 		else if (cap_check(cap, NULL, NULL, &why))
 			say(t, "  %s (invalid: %s)\n", cap, why);
@@ -538,10 +542,10 @@ static void show_one(struct text *t, const struct policy *p, const struct policy
 	if (m->memory_pages)
 		say(t, ", memory %llu pages", (unsigned long long)m->memory_pages);
 	say(t, "\n");
-	say_declared(t, p, m, "declared");
+	say_declared(t, p, m, ALL);
 	say_grants(t, p, m->name);
-	say_declared(t, p, m, "effective");
-	say_declared(t, p, m, "missing");
+	say_declared(t, p, m, EFFECTIVE);
+	say_declared(t, p, m, MISSING);
 }
 
 size_t policy_show(const struct policy *p, const struct policy_program *progs, size_t n, const char *name,
@@ -550,6 +554,8 @@ size_t policy_show(const struct policy *p, const struct policy_program *progs, s
 	struct text t = text_start(out, size);
 	struct ranking r;
 	bool found = false;
+	if (!name)
+		name = "";
 	rank(progs, n, &r);
 	for (size_t k = 0; k < r.n; k++) {
 		const struct policy_program *pp = &progs[r.at[k]];
@@ -710,6 +716,8 @@ size_t policy_on(const struct policy *p, const struct policy_program *progs, siz
 	struct text t = text_start(out, size);
 	struct run_graph g = {.progs = progs};
 	char cap[CAP_MAX];
+	if (!topic)
+		topic = "";
 	if (!is_topic(topic) && !topic_pattern_valid(topic)) {
 		say(&t, "invalid topic: %.*s\n", OPTIOS_EVENT_TOPIC_MAX - 1, topic);
 		return t.len;

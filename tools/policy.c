@@ -112,6 +112,19 @@ static void add_program(const char *path)
 	progs[nprogs++] = (struct policy_program){name, copy};
 }
 
+/* The type (DT_*) of the entry e of the image directory path. */
+static unsigned entry_type(const struct dirent *e, const char *path)
+{
+	char host[4096];
+	struct stat st;
+	if (e->d_type != DT_UNKNOWN) /* some file systems do not say */
+		return e->d_type;
+	snprintf(host, sizeof host, "%s%s", root, path);
+	if (lstat(host, &st) != 0)
+		return DT_UNKNOWN;
+	return S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+}
+
 /* Every file below dir (a path in the image), in name order. */
 static void scan(const char *dir)
 {
@@ -123,9 +136,10 @@ static void scan(const char *dir)
 		const char *name = ents[i]->d_name;
 		if (strcmp(name, ".") && strcmp(name, "..") &&
 		    (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path) {
-			if (ents[i]->d_type == DT_DIR)
+			unsigned type = entry_type(ents[i], path);
+			if (type == DT_DIR)
 				scan(path);
-			else if (ents[i]->d_type == DT_REG)
+			else if (type == DT_REG)
 				add_program(path);
 		}
 		free(ents[i]);

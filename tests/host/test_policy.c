@@ -542,6 +542,8 @@ TEST(policy_show_golden)
 	len = policy_show(&pol, progs, NPROGS, "ghost", out, sizeof out);
 	CHECK_EQ(len, strlen(out));
 	CHECK_TEXT(out, "no such program: ghost\n");
+	policy_show(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "no such program: \n");
 	CHECK(policy_program_find(progs, NPROGS, "ghost") == NULL);
 	CHECK(policy_program_find(progs, NPROGS, "counter") == &progs[1]);
 	CHECK(policy_program_find(progs, NPROGS, "/apps/counter") == &progs[5]);
@@ -618,6 +620,8 @@ TEST(policy_on_golden)
 	CHECK_TEXT(out, "on app:other: no handler runs\n");
 	policy_on(&pol, progs, NPROGS, "app:bad topic", out, sizeof out);
 	CHECK_TEXT(out, "invalid topic: app:bad topic\n");
+	policy_on(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "invalid topic: \n");
 	/* the answer does not depend on the order the programs come in */
 	struct policy_program rev[NPROGS];
 	for (size_t i = 0; i < NPROGS; i++)
