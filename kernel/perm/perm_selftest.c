@@ -5,6 +5,7 @@
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/handler.h>
+#include <optios/abi/policy.h>
 
 #include "kernel/conf/conf.h"
 #include "kernel/event/event.h"
@@ -118,5 +119,26 @@ SELFTEST(perm_without_manifest_console_only)
 	perm_put(s);
 	ST_CHECK(console);
 	ST_CHECK(file == !conf_bool(CONF_PERM_ENFORCE));
+	return 0;
+}
+
+SELFTEST(perm_dispatcher_checks_bare_kinds_and_catches_a_missing_check)
+{
+	ST_CHECK(probe_start() == 0);
+	struct optios_log_record r;
+	long log = perm_call_enter(&fake, SYS_optios_log_read, PERM_LOG, 0);
+	bool got = last_record(&r);
+	long query = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_SHOW);
+	long grant = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_GRANT);
+	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	long unchecked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
+	long failed = perm_call_leave(&fake, SYS_openat, PERM_FILE, -ENOENT); /* did not act */
+	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe/x", NULL);
+	long checked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
+	probe_end();
+	ST_CHECK(log == -EACCES && got && strcmp(r.text, "optios_log_read log.read") == 0);
+	ST_CHECK(query == 0 && grant == -EACCES);
+	ST_CHECK(unchecked == -EACCES && failed == -ENOENT && checked == 3);
 	return 0;
 }

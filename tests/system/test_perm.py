@@ -2,20 +2,16 @@
 as EACCES and is in the event log (`log`) with the program, the call and the
 capability it needed; a program that cannot run in the foreground is refused
 with the reason, which the shell prints.
-
-perm.enforce=0 keeps the shell and the tools unrestricted while they have no
-manifest; /test/permprobe has one (it asks for nothing), so it is enforced
-either way."""
+/test/permprobe's manifest asks for nothing, not even its console."""
 
 import test_handlers
 import test_shell
 
 TIMEOUT = 120
-APPEND = "optios.conf.perm.enforce=0"
 
 
 def test_denial_is_eacces_and_logged(ctx):
-	with test_shell.shell(ctx, append=APPEND) as m:
+	with test_shell.shell(ctx) as m:
 		test_handlers.run(m, "/test/permprobe")
 		out = test_handlers.run(m, "echo status $?")
 		assert out == "status 13\n", "open was not refused with EACCES (13): %r" % out
@@ -28,7 +24,7 @@ def test_denial_is_eacces_and_logged(ctx):
 
 
 def test_background_program_refused_in_foreground(ctx):
-	with test_shell.shell(ctx, append=APPEND) as m:
+	with test_shell.shell(ctx) as m:
 		out = test_handlers.run(m, "/apps/counter")
 		why = "counter runs in the background only (manifest context): add it as a handler"
 		assert "proc: /apps/counter not started: " + why in out, out  # the kernel's log line

@@ -12,7 +12,7 @@
  *   OPTIOS_POLICY_WHY     why the caller's last optios_spawn was refused with
  *                         -EACCES (the missing grants, or the context), "" if never
  * The answer (text) goes to out (truncated to outlen, NUL-terminated);
- * returns its full length, or -EINVAL, -ENOENT (no such program or grant),
+ * returns its full length, or -EINVAL, -ENOENT (no such grant to revoke),
  * -EEXIST (already granted), -ENOSPC, -EACCES, -EFAULT.
  */
 #ifndef OPTIOS_ABI_POLICY_H
