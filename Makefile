@@ -127,40 +127,45 @@ USER_BINS := $(patsubst user/%.c,$(BUILD)/rootfs/%,$(USER_SRCS))
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
 EXTRA ?=
 
-$(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
-	@mkdir -p $(@D)
-	@echo "  MUSL    $<"
-	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
-
-# The log tool checks the audit chain with the kernel's own code.
-LOG_LIBS := lib/logchain.c lib/sha256.c
-$(BUILD)/rootfs/bin/log: user/bin/log.c $(LOG_LIBS) lib/logchain.h lib/sha256.h lib/lib.h $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
-	@mkdir -p $(@D)
-	@echo "  MUSL    $<"
-	@$(MUSL_GCC) $(UCFLAGS) -I. -o $@ $< $(LOG_LIBS)
-
-# Handlers: apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
-# /test/handlers/NAME. Each is linked with the SDK's main (sdk/lib/handler_main.c)
-# and carries NAME.manifest, if there is one, in its manifest section (not
-# loaded: the kernel reads it from the file). A .c may #include a sibling's.
+# Every program carries NAME.manifest, if there is one, in its manifest
+# section (not loaded: the kernel reads it from the file). Handlers -
+# apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
+# /test/handlers/NAME - are also linked with the SDK's main
+# (sdk/lib/handler_main.c). A .c may #include a sibling's.
 HANDLER_SRCS := $(sort $(wildcard apps/*.c user/test/handlers/*.c))
-HANDLER_DEPS := sdk/lib/handler_main.c $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/*)
+USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/* user/test/*.h)
+HANDLER_MAIN := sdk/lib/handler_main.c
 # $(call EMBED_MANIFEST,text,elf): puts text in the ELF's manifest section, not loaded.
 EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $(2)
-handler_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
-HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call handler_bin,$(s)))
+program_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
+HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call program_bin,$(s)))
 
-define HANDLER_RULE
-$(call handler_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(HANDLER_DEPS)
+# $(call PROGRAM_RULE,source,extra sources,label): one program and its manifest.
+define PROGRAM_RULE
+$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(2) $(USER_DEPS)
 	@mkdir -p $$(@D)
-	@echo "  HANDLER $$<"
-	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< sdk/lib/handler_main.c
+	@echo "  $(3) $$<"
+	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< $(2)
 	@$(if $(wildcard $(1:.c=.manifest)),$$(call EMBED_MANIFEST,$(1:.c=.manifest),$$@.tmp))
 	@mv $$@.tmp $$@
 endef
-$(foreach s,$(HANDLER_SRCS),$(eval $(call HANDLER_RULE,$(s))))
+# The log tool checks the audit chain with the kernel's own code.
+LOG_LIBS := lib/logchain.c lib/sha256.c
+$(BUILD)/rootfs/bin/log: UCFLAGS += -I.
+$(BUILD)/rootfs/bin/log: $(wildcard lib/logchain.h lib/sha256.h lib/lib.h)
+$(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(if $(filter user/bin/log.c,$(s)),$(LOG_LIBS)),MUSL   )))
+$(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
+$(patsubst %,$(BUILD)/rootfs/test/probe_%,files events admin): user/test/probe.c
+# A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
+# with its manifest section replaced by one asking for more.
+HANDLER_BINS += $(BUILD)/rootfs/test/handlers/hostile_edited
+$(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/hostile_edit
+	@echo "  EDIT    $@"
+	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
+	@mv $@.tmp $@
 
 # The policy tool: the static policy questions on an image tree, with the
 # kernel's own manifest reading and lib/policy.c (tools/policy.c).

@@ -112,8 +112,8 @@ def test_tools_name_errors_and_usage(ctx):
 		out = run(m, "handler add /data/none")
 		assert out.startswith("handler: /data/none: No such file or directory"), out
 		assert out.endswith("handler: exited with status 1\n"), out
-		out = run(m, "handler add /bin/echo")  # a program, but no manifest
-		assert out.startswith("handler: /bin/echo: Exec format error: "), out
+		out = run(m, "handler add /test/hostile_nomanifest")  # a program, but no manifest
+		assert out.startswith("handler: /test/hostile_nomanifest: Exec format error: "), out
 		out = run(m, "handler remove nosuch")
 		assert out.startswith("handler: nosuch: No such file or directory\n"), out
 		for cmd in ("handler", "handler frob x", "handlers -x", "log -n 0", "log extra", "emit"):
