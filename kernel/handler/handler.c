@@ -227,8 +227,8 @@ static int replace_old(const struct handler *old, const struct manifest *m, cons
 /* The manifest and the permissions of the program at path (context
  * background: a program that asks for anything not granted, subscriptions
  * included, is refused here, with msg naming each missing grant). */
-static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], struct perm_set **perm, char *msg,
-			 size_t msglen)
+static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], struct perm_set **perm,
+			 char *msg, size_t msglen)
 {
 	int err = exec_manifest(path, m, hash, msg, msglen);
 	if (err)

@@ -265,7 +265,8 @@ static bool event_granted(struct handler *h, const struct optios_event *ev)
 {
 	if (perm_set_allows(h->perm, CAP_EVENT, ev->topic))
 		return true;
-	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s", ev->topic);
+	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
+		  ev->topic);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);

@@ -44,8 +44,8 @@
 static struct policy policy;
 
 /* What a program without a manifest gets when perm.enforce is 0. */
-static const char *const unenforced[] = {"file.read:/",	  "file.write:/", "emit:*",	    "event:*",
-					 "spawn:/",	  "console",	  "display",	    "log.read",
+static const char *const unenforced[] = {"file.read:/",	   "file.write:/",  "emit:*",  "event:*",
+					 "spawn:/",	   "console",	    "display", "log.read",
 					 "handler.manage", "policy.manage", "power"};
 
 struct policy *perm_policy(void)
@@ -121,8 +121,8 @@ static int context_refused(const struct manifest *m, uint32_t context, char *msg
 	if (context & MANIFEST_CTX_BACKGROUND)
 		ksnprintf(msg, msglen, "%s runs in the foreground only (manifest context)", m->name);
 	else
-		ksnprintf(msg, msglen, "%s runs in the background only (manifest context): add it as a handler",
-			  m->name);
+		ksnprintf(msg, msglen,
+			  "%s runs in the background only (manifest context): add it as a handler", m->name);
 	return -EACCES;
 }
 
@@ -193,9 +193,10 @@ static const char *program_of(const struct proc *p)
 static void deny(const struct proc *p, const char *call, const char *need)
 {
 	const struct optios_event *ev = handler_event(p);
-	const char *name = syscall_name(p->sys_nr);
+	if (!call)
+		call = syscall_name(p->sys_nr);
 	evlog_add(OPTIOS_LOG_DENY, program_of(p), ev ? ev->topic : "", ev ? ev->seq : 0, -EACCES,
-		  (uint64_t)p->sys_nr, 0, 0, "%s %s", call ? call : name ? name : "?", need);
+		  (uint64_t)p->sys_nr, 0, 0, "%s %s", call ? call : "?", need);
 }
 
 /* The kernel's own work (boot, the runner between runs) is not checked. */
@@ -230,8 +231,8 @@ int perm_memory(struct proc *p, uint64_t more_pages)
 	if (have + more_pages <= p->perm->memory_pages)
 		return 0;
 	char need[96];
-	ksnprintf(need, sizeof need, "memory %lu pages (manifest limit %lu)", (unsigned long)(have + more_pages),
-		  (unsigned long)p->perm->memory_pages);
+	ksnprintf(need, sizeof need, "memory %lu pages (manifest limit %lu)",
+		  (unsigned long)(have + more_pages), (unsigned long)p->perm->memory_pages);
 	deny(p, NULL, need);
 	return -ENOMEM;
 }
@@ -268,8 +269,10 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
 	if (!p || !object || result < 0 || p->perm_checked)
 		return result;
 	const char *name = syscall_name(nr);
-	klog(KLOG_ERROR, "perm: KERNEL BUG: %s[%d] call %s succeeded without its permission check; "
-			 "returning -EACCES", p->name, p->pid, name ? name : "?");
+	klog(KLOG_ERROR,
+	     "perm: KERNEL BUG: %s[%d] call %s succeeded without its permission check; "
+	     "returning -EACCES",
+	     p->name, p->pid, name ? name : "?");
 	return -EACCES;
 }
 

@@ -52,7 +52,8 @@ void perm_init(void);
  * set is kmalloc'd: perm_put it. */
 int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
 /* The same for a manifest already read (NULL: the program has none). */
-int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
+int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg,
+		      size_t msglen);
 void perm_put(struct perm_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next run):
  * revoked capabilities go, nothing is added. */

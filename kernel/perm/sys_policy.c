@@ -9,8 +9,8 @@
  * every time, and the same as the host tool's.
  */
 #include <optios/abi/errno.h>
-#include <optios/abi/handler.h>
 #include <optios/abi/fcntl.h>
+#include <optios/abi/handler.h>
 #include <optios/abi/policy.h>
 
 #include "kernel/event/event.h"
@@ -132,8 +132,8 @@ static size_t list(char *out, size_t size)
 	const struct policy *pol = perm_policy();
 	size_t at = 0;
 	for (size_t i = 0; i < pol->n; i++)
-		at += ksnprintf(out + MIN(at, size), size - MIN(at, size), "grant %s %s\n", pol->grants[i].program,
-				pol->grants[i].cap);
+		at += ksnprintf(out + MIN(at, size), size - MIN(at, size), "grant %s %s\n",
+				pol->grants[i].program, pol->grants[i].cap);
 	return at;
 }
 
