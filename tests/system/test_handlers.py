@@ -256,6 +256,10 @@ def test_events_run_in_time_order_across_subscriptions(ctx):
 		assert got == raised, "delivered %r, raised %r" % (got, raised)
 		times = [int(s.group(2)) for s in seen]
 		assert times == sorted(times), "times out of order: %r" % times
+		first_run = next(i for i, r in enumerate(recs) if r["kind"] == "run" and r["handler"] == "order")
+		waiting = {r["topic"] for r in recs[:first_run] if r["kind"] == "event"}
+		assert {"app:order.a", "app:order.b"} <= waiting, \
+			"events never waited in both queues at once (%r): the order was not put to the test" % waiting
 		subs = handlers(m)["order"]["subs"]
 		assert [s["delivered"] for s in subs] == [20, 20], subs
 
@@ -288,6 +292,7 @@ def test_overflow_counters_add_up_under_a_storm(ctx):
 			assert (lost > 0) == bool(drops), "%s lost %d events; drop records %r" % (n, lost, drops)
 			assert sum(r["a"] + r["b"] for r in drops) <= lost, drops
 		assert rows["storm_l"]["subs"][0]["capacity"] == 1, rows["storm_l"]
+		assert rows["storm"]["subs"][0]["dropped"] > 0, "the storm overflowed nothing: %r" % rows["storm"]
 
 
 # ---- no ambient computation ----
