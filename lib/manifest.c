@@ -39,9 +39,9 @@ struct span {
 
 struct parser {
 	struct manifest *m;
-	unsigned line;   /* 1-based; 0 while no line is being read */
-	unsigned seen;   /* bit i: directives[i] appeared (for those that may not repeat) */
-	unsigned nargs;  /* arguments on the current line */
+	unsigned line; /* 1-based; 0 while no line is being read */
+	unsigned seen; /* bit i: directives[i] appeared (for those that may not repeat) */
+	unsigned nargs; /* arguments on the current line */
 	char *err;
 	size_t errlen;
 };
@@ -198,7 +198,7 @@ static bool pattern_valid(char *buf, size_t len)
 	if (star)
 		buf[len - 1] = '*';
 	if (ok && strncmp(buf, "file:", 5) == 0 && !(star && len == 6))
-		ok = file_path_normal(buf + 5, len - 6 + !star, star);
+		ok = file_path_normal(buf + 5, len - 5 - star, star); /* the path after "file:" */
 	return ok;
 }
 

@@ -14,7 +14,7 @@
 
 struct sha256_ctx {
 	uint32_t state[8];
-	uint64_t total;                  /* bytes hashed so far */
+	uint64_t total; /* bytes hashed so far */
 	uint8_t block[SHA256_BLOCK_SIZE]; /* the partial block: total % 64 bytes */
 };
 

@@ -37,8 +37,8 @@ static int refuse(char *err, size_t errlen, const char *name, const char *why)
 	return -ENOEXEC;
 }
 
-int exec_manifest_image(const char *name, const void *image, size_t len, struct manifest *m,
-			uint8_t hash[32], char *err, size_t errlen)
+int exec_manifest_image(const char *name, const void *image, size_t len, struct manifest *m, uint8_t hash[32],
+			char *err, size_t errlen)
 {
 	struct elf_image elf;
 	struct elf_section s;
@@ -62,8 +62,7 @@ int exec_manifest_image(const char *name, const void *image, size_t len, struct 
 	return r;
 }
 
-int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *err,
-		  size_t errlen)
+int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *err, size_t errlen)
 {
 	void *data = NULL;
 	size_t len = 0;
@@ -73,7 +72,8 @@ int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *
 	if (r) {
 		r = r == -EISDIR || r == -ENOTDIR ? -ENOENT : r;
 		if (err && errlen)
-			ksnprintf(err, errlen, "%s: %s", path, r == -ENOENT ? "no such program" : "cannot read it");
+			ksnprintf(err, errlen, "%s: %s", path,
+				  r == -ENOENT ? "no such program" : "cannot read it");
 		memset(m, 0, sizeof *m);
 		return r;
 	}

@@ -460,6 +460,9 @@ void handler_boot(void)
 
 void handler_shutdown(void)
 {
+	uint64_t before = evlog_count();
 	event_raise("sys:shutdown", "kernel", NULL, 0, 0);
-	runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
+	bool done = runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
+	klog(KLOG_INFO, "handler: sys:shutdown raised; handlers %s (%lu log records since)",
+	     done ? "finished" : "still busy after 2 s", (unsigned long)(evlog_count() - before));
 }

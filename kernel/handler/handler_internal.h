@@ -109,8 +109,8 @@ struct handler *runner_current(void);
 long runner_event_next(struct trapframe *tf);
 /* Stages an emitted event for commit. 0, -ENOSPC. */
 int runner_emit(const char *topic, const void *payload, size_t len);
-/* Waits until the runner has nothing to do, or deadline. */
-void runner_drain(uint64_t deadline_ns);
+/* Waits until the runner has nothing to do (true), or deadline (false). */
+bool runner_drain(uint64_t deadline_ns);
 /* Notes that start-up of a boot handler ended (ready or failed). */
 void handler_boot_done(struct handler *h);
 

@@ -488,11 +488,12 @@ int runner_create(void)
 	return 0;
 }
 
-void runner_drain(uint64_t deadline_ns)
+bool runner_drain(uint64_t deadline_ns)
 {
 	struct proc *self = proc_current();
 	if (!runner || self == runner)
-		return;
+		return false;
 	while (clock_now_ns() < deadline_ns && !(idle && runner->state == PROC_BLOCKED))
 		sched_yield();
+	return idle && runner->state == PROC_BLOCKED;
 }

@@ -17,6 +17,7 @@
 #include <optios/abi/optios.h>
 
 #include "kernel/exec/exec.h"
+#include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
@@ -291,5 +292,6 @@ long sys_optios_mem_info(long uout, UNUSED long a1, SYS_ARGS_FROM2)
 		.free_pages = pmm_free_count(),
 		.kernel_heap_bytes = kmalloc_bytes_in_use(),
 	};
+	handler_counts(&info.handlers, &info.snapshot_pages);
 	return copy_to_user((uptr)uout, &info, sizeof info);
 }

@@ -102,7 +102,8 @@ long sys_time(long ut, UNUSED long a1, SYS_ARGS_FROM2)
 	return t;
 }
 
-/* Sleeps until the monotonic clock reaches deadline: 0, or -EINTR if killed. */
+/* Sleeps until the monotonic clock reaches deadline: 0, -EINTR if killed,
+ * -EAGAIN at once in a handler's run. */
 static long sleep_until(uint64_t deadline)
 {
 	struct proc *p = proc_current();
@@ -114,10 +115,8 @@ static long sleep_until(uint64_t deadline)
 			ret = -EINVAL; /* no timer hardware */
 			break;
 		}
-		if (sched_sleep(t) != 0) {
-			ret = -EINTR;
-			break;
-		}
+		if ((ret = sched_sleep(t)) != 0)
+			break; /* -EINTR killed, -EAGAIN in a handler's run */
 	}
 	timer_cancel(t);
 	irq_restore(f);

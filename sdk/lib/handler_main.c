@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <string.h>
 
 #include <optios/handler.h>
@@ -15,17 +14,13 @@
 int main(int argc, char **argv)
 {
 	struct optios_event ev;
+	/* What a run prints must leave with that run (or be dropped with it),
+	 * so stdout is unbuffered; a run that prints nothing then touches no
+	 * stdio state (a flush per run would dirty a page every time). */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	if (on_init)
 		on_init();
 	for (;;) {
-		/* stdout is not a terminal, so stdio buffers it: what a run printed
-		 * must leave with that run (or be dropped with it). musl's fflush
-		 * writes the FILE even when nothing is pending: a dirty page in
-		 * every run, hence __fpending first. */
-		if (__fpending(stdout))
-			fflush(stdout);
-		if (__fpending(stderr))
-			fflush(stderr);
 		if (optios_event_next(&ev) != 0) {
 			fprintf(stderr, "%s: not running as a handler (%s)\n", argc > 0 ? argv[0] : "handler",
 				strerror(errno));

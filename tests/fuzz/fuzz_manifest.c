@@ -52,8 +52,8 @@ static size_t print(const struct manifest *p)
 {
 	static const char *const ctx[] = {"", "foreground", "background", "both"};
 	static const char *const pol[] = {"queue", "coalesce", "latest"};
-	size_t n = (size_t)snprintf(text, sizeof text, "name %s\nversion %u\ncontext %s\n", p->name, p->version,
-				    ctx[p->contexts]);
+	size_t n = (size_t)snprintf(text, sizeof text, "name %s\nversion %u\ncontext %s\n", p->name,
+				    p->version, ctx[p->contexts]);
 	for (uint32_t i = 0; i < p->nevents; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "event %s %s %u\n", p->events[i].pattern,
 				      pol[p->events[i].policy], p->events[i].queue_len);
@@ -62,9 +62,11 @@ static size_t print(const struct manifest *p)
 				      p->timers[i].period_ns ? "every" : "after",
 				      (unsigned long long)p->timers[i].first_ns);
 	if (p->budget_ns)
-		n += (size_t)snprintf(text + n, sizeof text - n, "budget %lluns\n", (unsigned long long)p->budget_ns);
+		n += (size_t)snprintf(text + n, sizeof text - n, "budget %lluns\n",
+				      (unsigned long long)p->budget_ns);
 	if (p->memory_pages)
-		n += (size_t)snprintf(text + n, sizeof text - n, "memory %llu\n", (unsigned long long)p->memory_pages);
+		n += (size_t)snprintf(text + n, sizeof text - n, "memory %llu\n",
+				      (unsigned long long)p->memory_pages);
 	for (uint32_t i = 0; i < p->noutputs; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n, "output %s\n", p->outputs[i]);
 	FUZZ_ASSERT(n < sizeof text);

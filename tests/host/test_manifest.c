@@ -20,13 +20,6 @@
 #include "lib/sha256.h"
 #include "unit.h"
 
-#ifndef HOST_DATA_DIR
-#define HOST_DATA_DIR "build/host/data"
-#endif
-#ifndef HOST_HAVE_MUSL
-#define HOST_HAVE_MUSL 0
-#endif
-
 static struct manifest m;
 static char err[256];
 
@@ -112,6 +105,7 @@ TEST(manifest_defaults_and_layout)
 
 TEST(manifest_topic_patterns)
 {
+	/* clang-format off */
 	static const char *const good[] = {
 		"*", "app:*", "app:thermo.*", "timer:counter.tick", "file:/data/inbox/", "file:/",
 		"file:*", "file:/da*", "file:/data/.hidden", "net:udp:5000", "sys:handler.*", "file:/a/b",
@@ -120,6 +114,7 @@ TEST(manifest_topic_patterns)
 		"**", "ti*", "app:", "app:a*b", "bogus:x", "file:data/", "file:/a//b",
 		"file:/a/../b", "file:/a/./", "file:/..", "*app", "app:x**", "net:*", "file:x*",
 	};
+	/* clang-format on */
 	char text[256];
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		snprintf(text, sizeof text, "name a\nversion 1\nevent %s queue\n", good[i]);
@@ -159,7 +154,8 @@ TEST(manifest_errors_say_where_and_why)
 		{"name a\nname b\nversion 1\n", "line 2: second 'name' line"},
 		{"name a\nversion 1\nversion 1\n", "line 3: second 'version' line"},
 		{"name a\nversion 0\n", "line 2: bad version '0' (a number from 1 to 2147483647)"},
-		{"name a\nversion 2147483648\n", "line 2: bad version '2147483648' (a number from 1 to 2147483647)"},
+		{"name a\nversion 2147483648\n",
+		 "line 2: bad version '2147483648' (a number from 1 to 2147483647)"},
 		{"name a\nversion 99999999999999999999999\n",
 		 "line 2: bad version '99999999999999999999999' (a number from 1 to 2147483647)"},
 		{"name a\nversion 0x10\n", "line 2: bad version '0x10' (a number from 1 to 2147483647)"},
@@ -167,22 +163,29 @@ TEST(manifest_errors_say_where_and_why)
 		{"name a\nversion 1\ncontext sometimes\n",
 		 "line 3: unknown context 'sometimes' (foreground, background or both)"},
 		{"name a\nversion 1\ncontext both\ncontext both\n", "line 4: second 'context' line"},
-		{"name a\nversion 1\nevent app:x often\n", "line 3: unknown policy 'often' (queue, coalesce or latest)"},
-		{"name a\nversion 1\nevent app:x\n", "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH]'"},
+		{"name a\nversion 1\nevent app:x often\n",
+		 "line 3: unknown policy 'often' (queue, coalesce or latest)"},
+		{"name a\nversion 1\nevent app:x\n",
+		 "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH]'"},
 		{"name a\nversion 1\nevent app:x queue 16 more\n",
 		 "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH]'"},
 		{"name a\nversion 1\nevent app:x queue 0\n", "line 3: bad queue length '0' (1 to 64)"},
 		{"name a\nversion 1\nevent app:x queue 65\n", "line 3: bad queue length '65' (1 to 64)"},
 		{"name a\nversion 1\nevent app:x queue 18446744073709551617\n",
 		 "line 3: bad queue length '18446744073709551617' (1 to 64)"},
-		{"name a\nversion 1\nevent app:x latest 4\n", "line 3: 'latest' holds one event: leave the queue length out"},
-		{"name a\nversion 1\nevent app:x queue\nevent app:x latest\n", "line 4: event 'app:x' declared twice"},
+		{"name a\nversion 1\nevent app:x latest 4\n",
+		 "line 3: 'latest' holds one event: leave the queue length out"},
+		{"name a\nversion 1\nevent app:x queue\nevent app:x latest\n",
+		 "line 4: event 'app:x' declared twice"},
 		{"name a\nversion 1\ntimer t every\n", "line 3: expected 'timer NAME every|after DURATION'"},
-		{"name a\nversion 1\ntimer t sometimes 1s\n", "line 3: timer 't': 'every' or 'after', not 'sometimes'"},
-		{"name a\nversion 1\ntimer T every 1s\n", "line 3: bad timer name 'T' (1-23 chars of a-z 0-9 _ -)"},
+		{"name a\nversion 1\ntimer t sometimes 1s\n",
+		 "line 3: timer 't': 'every' or 'after', not 'sometimes'"},
+		{"name a\nversion 1\ntimer T every 1s\n",
+		 "line 3: bad timer name 'T' (1-23 chars of a-z 0-9 _ -)"},
 		{"name a\nversion 1\ntimer abcdefghijklmnopqrstuvwx every 1s\n",
 		 "line 3: bad timer name 'abcdefghijklmnopqrstuvwx' (1-23 chars of a-z 0-9 _ -)"},
-		{"name a\nversion 1\ntimer t every 1s\ntimer t after 1s\n", "line 4: timer 't' declared twice"},
+		{"name a\nversion 1\ntimer t every 1s\ntimer t after 1s\n",
+		 "line 4: timer 't' declared twice"},
 		{"name a\nversion 1\ntimer t every 10\n",
 		 "line 3: bad duration '10' (a number followed by ns, us, ms or s)"},
 		{"name a\nversion 1\ntimer t every ms\n",
@@ -193,7 +196,8 @@ TEST(manifest_errors_say_where_and_why)
 		 "line 3: bad duration '1.5s' (a number followed by ns, us, ms or s)"},
 		{"name a\nversion 1\ntimer t every 0s\n", "line 3: duration '0s' is zero"},
 		{"name a\nversion 1\nbudget 18446744074s\n", "line 3: duration '18446744074s' is too long"},
-		{"name a\nversion 1\nbudget 99999999999999999999ns\n", "line 3: duration '99999999999999999999ns' is too long"},
+		{"name a\nversion 1\nbudget 99999999999999999999ns\n",
+		 "line 3: duration '99999999999999999999ns' is too long"},
 		{"name a\nversion 1\nbudget 1ms\nbudget 2ms\n", "line 4: second 'budget' line"},
 		{"name a\nversion 1\nmemory 0\n", "line 3: bad memory '0' (pages, 1 to 2147483647)"},
 		{"name a\nversion 1\nmemory 1\nmemory 1\n", "line 4: second 'memory' line"},
@@ -326,7 +330,8 @@ TEST(manifest_error_buffer_is_optional_and_bounded)
 	CHECK_EQ(manifest_parse("name A\n", 7, &m, small, 1), -EINVAL);
 	CHECK_EQ(small[0], '\0');
 	/* a long token is quoted cut to 40 bytes */
-	CHECK_EQ(parse("name a\nversion 1\ncontext aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeee\n"), -EINVAL);
+	CHECK_EQ(parse("name a\nversion 1\ncontext aaaaaaaaaabbbbbbbbbbccccccccccddddddddddeeeee\n"),
+		 -EINVAL);
 	CHECK_STR(err, "line 3: unknown context 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd' "
 		       "(foreground, background or both)");
 }

@@ -116,8 +116,11 @@ def test_help_lists_every_command(ctx):
 def test_ps_mem_uptime(ctx):
 	with shell(ctx) as m:
 		out, _ = run(m, "ps")
-		assert re.search(r"^\s+1\s+\d+\s+\w+\s+\S+\s+\d+\s+\d+ sh$", out, re.M), out
-		assert re.search(r"^\s+\d+\s+1\s+run\s+.* ps$", out, re.M), out
+		sh = re.search(r"^\s+(\d+)\s+0\s+\w+\s+1\s+\d+\s+\d+ sh$", out, re.M)
+		assert sh, out
+		assert re.search(r"^\s+\d+\s+%s\s+run\s+.* ps$" % sh.group(1), out, re.M), out
+		# the handler runner: a kernel process with no console and no memory of its own
+		assert re.search(r"^\s+\d+\s+0\s+wait\s+-\s+0\s+\d+ runner$", out, re.M), out
 		out, _ = run(m, "mem")
 		total = re.search(r"^total\s+(\d+) KiB", out, re.M)
 		assert total and 128 * 1024 < int(total.group(1)) <= 256 * 1024, out
@@ -142,7 +145,8 @@ def test_start_and_console_with_two_consoles(ctx):
 		out, _ = run(m, "start hello")
 		assert out.endswith("no free console: foreground.max is 2 (set in /etc/kernel.conf)\n"), out
 		out, _ = run(m, "ps")
-		assert re.search(r"^\s+\d+\s+1\s+\w+\s+2\s+\d+\s+\d+ spin$", out, re.M), out
+		sh = re.search(r"^\s+(\d+)\s+0\s+\w+\s+1\s+\d+\s+\d+ sh$", out, re.M)
+		assert sh and re.search(r"^\s+\d+\s+%s\s+\w+\s+2\s+\d+\s+\d+ spin$" % sh.group(1), out, re.M), out
 		check(m, "console 2", "")
 		check(m, "console", "console 1 of 2 (showing 2)\n")
 		check(m, "console 1", "")

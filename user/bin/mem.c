@@ -25,5 +25,7 @@ int main(int argc, char **argv)
 	line("used", (m.total_pages - m.free_pages) * m.page_size);
 	line("free", m.free_pages * m.page_size);
 	line("kernel heap", m.kernel_heap_bytes);
+	printf("%-12s %8llu (%llu pages)\n", "snapshots", (unsigned long long)m.handlers,
+	       (unsigned long long)m.snapshot_pages);
 	return 0;
 }

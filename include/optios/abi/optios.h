@@ -43,6 +43,8 @@ struct optios_mem_info {
 	uint64_t page_size;
 	uint64_t total_pages, free_pages;
 	uint64_t kernel_heap_bytes;
+	uint64_t handlers; /* handlers registered (each has one snapshot) */
+	uint64_t snapshot_pages; /* user pages in their snapshots */
 };
 
 /* long optios_fb_map(struct optios_fb_info *out): maps the framebuffer into the

@@ -1,0 +1,46 @@
+/*
+ * when - what a run may and may not do. For each app:when event it prints
+ * one line: whether the clock reads the event's timestamp, and what the
+ * calls that would block or yield return. With payload "emit" it emits
+ * app:when.echo (raised only when the run commits); with "emit-fail" it
+ * emits and then faults, so the echo must never appear.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <optios/handler.h>
+
+static const char *err_name(int ok, int err)
+{
+	return ok == 0 ? "ok" : err == EAGAIN ? "EAGAIN" : strerror(err);
+}
+
+static int payload_is(const struct optios_event *ev, const char *s)
+{
+	return ev->payload_len == strlen(s) && memcmp(ev->payload, s, ev->payload_len) == 0;
+}
+
+void on_event(const struct optios_event *ev)
+{
+	struct timespec now, nap = {0, 1000000};
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	unsigned long long clock_ns = (unsigned long long)now.tv_sec * 1000000000ull + now.tv_nsec;
+	time_t t = time(NULL);
+	int slept = nanosleep(&nap, NULL), sleep_err = errno;
+	int yielded = sched_yield(), yield_err = errno;
+	char c;
+	int got = (int)read(0, &c, 1), read_err = errno;
+	printf("when: event_ns=%llu clock_ns=%llu time=%lld sleep=%s yield=%s read=%s\n",
+	       (unsigned long long)ev->time_ns, clock_ns, (long long)t, err_name(slept, sleep_err),
+	       err_name(yielded, yield_err), err_name(got < 0 ? -1 : 0, read_err));
+	if (payload_is(ev, "emit") || payload_is(ev, "emit-fail"))
+		optios_emit("app:when.echo", ev->payload, ev->payload_len);
+	if (payload_is(ev, "emit-fail")) {
+		volatile int *volatile nowhere = NULL;
+		*nowhere = 1;
+	}
+}
