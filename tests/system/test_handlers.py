@@ -332,28 +332,38 @@ def test_idle_interrupts_none_without_handlers_one_per_period_with_counter(ctx):
 		assert n == 0, "%d timer interrupts in %.1f s idle after the handler left" % (n, secs)
 
 
-def free_kib(m):
-	return int(re.search(r"^free\s+(\d+) KiB", run(m, "mem"), re.M).group(1))
+def mem(m):
+	"""(free KiB, snapshots, snapshot pages) from `mem`."""
+	out = run(m, "mem")
+	free = re.search(r"^free\s+(\d+) KiB", out, re.M)
+	snaps = re.search(r"^snapshots\s+(\d+) \((\d+) pages\)", out, re.M)
+	assert free and snaps, "mem: %r" % out
+	return int(free.group(1)), int(snaps.group(1)), int(snaps.group(2))
 
 
-def test_free_pages_return_after_handler_remove(ctx):
-	"""Memory comes back: free pages after adding, running and removing
-	three handlers (one rolled back) equal the count before."""
+def test_free_pages_and_snapshots_return_after_handler_remove(ctx):
+	"""Memory comes back: after adding, running and removing three handlers
+	(one run rolled back), free memory and the snapshot count and pages are
+	what they were before."""
 	with shell(ctx) as m:
-		free_kib(m)
-		before = free_kib(m)
+		mem(m)
+		before = mem(m)
+		assert before[1:] == (0, 0), "snapshots before any handler: %r" % (before,)
 		for path in ("/apps/counter", "/test/handlers/tally", "/apps/spinner"):
 			add(m, path)
 		run(m, "emit -n 20 app:tally")
 		run(m, "emit app:spin")
 		until(m, "runs done", handlers, lambda h: h["tally"]["runs"] == 20 and h["spinner"]["runs"] == 1
 		      and h["counter"]["runs"] >= 1)
-		assert free_kib(m) < before, "handlers took no memory?"
+		during = mem(m)
+		rows = handlers(m)
+		assert during[0] < before[0] and during[1] == 3, "with three handlers: %r" % (during,)
+		assert during[2] == sum(r["snap"] for r in rows.values()), (during, rows)
 		for name in ("counter", "tally", "spinner"):
 			assert run(m, "handler remove " + name) == "handler: removed %s\n" % name
 		assert handlers(m) == {}, "handlers left after remove"
-		after = free_kib(m)
-		assert after == before, "free memory %d KiB before, %d KiB after remove" % (before, after)
+		after = mem(m)
+		assert after == before, "free KiB, snapshots, pages: %r before, %r after remove" % (before, after)
 
 
 # ---- the example handlers ----
