@@ -10,6 +10,8 @@
  *   cycle_1page       EVENT record -> COMMIT record, run dirtying 1 page
  *   commit_Npages     COMMIT tsc - (RUN tsc + COMMIT c), N = 1, 16, 256
  *   snapshot_create   c of the "ready" record, over fresh registrations
+ *                     (details: its b, the start-up run's CPU ns, and the
+ *                     whole optios_handler_add call in TSC ticks)
  *   events_per_guest_second   BATCH events raised back to back, ROUNDS times:
  *                     events / (last COMMIT time - first EVENT time)
  *
@@ -185,24 +187,31 @@ static int bench_pages(const char *payload, const char *commit_key, const char *
 	return 0;
 }
 
-static int add_handler(void)
+/* Registers the bench handler; *tsc: what the call took (reading the ELF,
+ * hashing it, the start-up, the freeze), in TSC ticks. */
+static int add_handler(uint64_t *tsc)
 {
 	char msg[160] = "";
-	if (optios_handler_add(HANDLER, msg, sizeof msg) < 0) {
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	long err = optios_handler_add(HANDLER, msg, sizeof msg);
+	*tsc = __builtin_ia32_rdtsc() - t0;
+	if (err < 0) {
 		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno), msg[0] ? ": " : "", msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* The "ready" record of the registration since log_mark: its c. */
-static int snapshot_cost(uint64_t *out)
+/* The "ready" record of the registration since log_mark: c (freezing the
+ * snapshot, TSC) and b (the whole start-up, ns; = instructions under icount). */
+static int snapshot_cost(uint64_t *freeze, uint64_t *startup)
 {
 	log_pull();
 	for (size_t i = 0; i < nlog; i++) {
 		const struct optios_log_record *r = &logbuf[i];
 		if (r->kind == OPTIOS_LOG_HANDLER && strncmp(r->text, "ready", 5) == 0) {
-			*out = r->c;
+			*freeze = r->c;
+			*startup = r->b;
 			return 0;
 		}
 	}
@@ -213,17 +222,19 @@ static int snapshot_cost(uint64_t *out)
 /* REPS fresh registrations (remove, add); leaves the handler registered. */
 static int bench_snapshot(void)
 {
-	uint64_t cost[REPS];
+	uint64_t cost[REPS], startup[REPS], add[REPS];
 	for (int i = 0; i < REPS; i++) {
 		if (i > 0 && optios_handler_remove("bench") < 0) {
 			fprintf(stderr, "hbench: handler remove: %s\n", strerror(errno));
 			return -1;
 		}
 		log_mark();
-		if (add_handler() < 0 || snapshot_cost(&cost[i]) < 0)
+		if (add_handler(&add[i]) < 0 || snapshot_cost(&cost[i], &startup[i]) < 0)
 			return -1;
 	}
 	report("snapshot_create_instructions", median(cost, REPS));
+	report("startup_run_ns", median(startup, REPS));
+	report("handler_add_instructions", median(add, REPS));
 	return 0;
 }
 
