@@ -36,9 +36,18 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {"gap", "event", "run", "commit", "rollback",
-					    "effect", "output", "handler", "drop"};
-	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
+	static const char *const words[] = {
+		[GAP] = "gap",
+		[OPTIOS_LOG_EVENT] = "event",
+		[OPTIOS_LOG_RUN] = "run",
+		[OPTIOS_LOG_COMMIT] = "commit",
+		[OPTIOS_LOG_ROLLBACK] = "rollback",
+		[OPTIOS_LOG_EFFECT] = "effect",
+		[OPTIOS_LOG_OUTPUT] = "output",
+		[OPTIOS_LOG_HANDLER] = "handler",
+		[OPTIOS_LOG_DROP] = "drop",
+	};
+	return kind < sizeof words / sizeof words[0] && words[kind] ? words[kind] : "?";
 }
 
 /* Text fields are fixed arrays: print at most their size, without a final newline. */

@@ -154,7 +154,8 @@ static int measure(const char *payload, int n, uint64_t *warm, uint64_t *whole, 
 		if (wait_cycles(&c, 1) < 0)
 			return -1;
 		if (!c.run || c.end->kind != OPTIOS_LOG_COMMIT) {
-			fprintf(stderr, "hbench: payload %s: run %s\n", payload, c.run ? c.end->text : "not logged");
+			fprintf(stderr, "hbench: payload %s: run %s\n", payload,
+				c.run ? c.end->text : "not logged");
 			return -1;
 		}
 		warm[i] = c.run->tsc - c.event->tsc;
@@ -171,7 +172,8 @@ static void report(const char *key, uint64_t value)
 }
 
 /* Runs the payload REPS times and reports the medians under the keys given. */
-static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key, const char *warm_key)
+static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key,
+		       const char *warm_key)
 {
 	uint64_t warm[REPS], whole[REPS], commit[REPS], dirty[REPS];
 	if (measure(payload, REPS, warm, whole, commit, dirty) < 0)
@@ -196,7 +198,8 @@ static int add_handler(uint64_t *tsc)
 	long err = optios_handler_add(HANDLER, msg, sizeof msg);
 	*tsc = __builtin_ia32_rdtsc() - t0;
 	if (err < 0) {
-		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno), msg[0] ? ": " : "", msg);
+		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno),
+			msg[0] ? ": " : "", msg);
 		return -1;
 	}
 	return 0;
