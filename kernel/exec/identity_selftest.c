@@ -31,7 +31,7 @@ SELFTEST(exec_manifest_of_image_handlers)
 		ST_CHECK(r == 0 && m.nevents >= 1);
 	}
 	ST_CHECK(exec_manifest("/apps/counter", &m, hash, err, sizeof err) == 0);
-	ST_CHECK(strcmp(m.name, "counter") == 0 && m.version == 1 && m.budget_ns == 10000000);
+	ST_CHECK(strcmp(m.name, "counter") == 0 && m.version == 1 && m.budget_ns == 100000000);
 	ST_CHECK(m.ntimers == 1 && m.timers[0].period_ns == 1000000000ull);
 	ST_CHECK(m.events[0].policy == OPTIOS_POLICY_LATEST && m.events[0].queue_len == 1);
 	ST_CHECK(exec_manifest("/test/handlers/counter2", &m2, hash2, err, sizeof err) == 0);

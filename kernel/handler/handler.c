@@ -25,7 +25,8 @@
  * Invariants: handler_table[i] is NULL or a handler whose index is i; a
  * handler's subscriptions are linked in exactly while it is INITIALISING,
  * READY or RUNNING; the runner is the only code that changes a handler's
- * snapshot, and only the runner destroys a handler that has started.
+ * snapshot; a handler attached to the runner (runner_current) is destroyed
+ * only by the runner, when its run ends - anyone else marks it removing.
  */
 #include "kernel/handler/handler_internal.h"
 

@@ -1,12 +1,13 @@
 /*
  * selftest.c - the self-test runner: walk the .selftests table, run the
- * chosen tests one by one, check each gives back every page and heap byte it
+ * chosen tests one by one, check each gives back every page, heap byte and snapshot it
  * took, report, and end QEMU with the verdict.
  */
 #include "selftest.h"
 
 #include "arch.h"
 #include "drivers/driver.h"
+#include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 
 extern const struct selftest __start_selftests[], __stop_selftests[];
@@ -31,9 +32,17 @@ static bool run_one(const struct selftest *t)
 {
 	size_t pages = pmm_free_count();
 	size_t heap = kmalloc_bytes_in_use();
+	uint64_t snaps, snap_pages, snaps_after, snap_pages_after;
+	handler_counts(&snaps, &snap_pages);
 	kprintf("selftest: %s ...\n", t->name);
 	int r = t->fn();
 	size_t pages_after = pmm_free_count(), heap_after = kmalloc_bytes_in_use();
+	handler_counts(&snaps_after, &snap_pages_after);
+	if (r == 0 && (snaps_after != snaps || snap_pages_after != snap_pages)) {
+		kprintf("selftest:   left %ld snapshots (%ld pages)\n", (long)(snaps_after - snaps),
+			(long)(snap_pages_after - snap_pages));
+		r = -1;
+	}
 	if (r == 0 && pages_after != pages) {
 		kprintf("selftest:   leaked %ld pages\n", (long)(pages - pages_after));
 		r = -1;
