@@ -126,6 +126,22 @@ def test_tools_name_errors_and_usage(ctx):
 									"DIRTY"]
 
 
+def test_log_shows_overwritten_records_as_one_gap_line(ctx):
+	"""1100 events nobody subscribes to overflow the log's ring (1024 records):
+	`log` says how many older records are gone, once, and filters and -n
+	still work on what is left."""
+	with shell(ctx) as m:
+		run(m, "emit -n 1100 app:nobody", timeout=60)
+		last = run(m, "log -n 1")
+		r = RECORD.match(last)
+		assert r and r.group(4) == "event" and r.group(6) == "app:nobody", last
+		out = run(m, "log -t no.such.topic")
+		gap = re.fullmatch(r"\.\.\. (\d+) older records overwritten\n", out)
+		assert gap, "log with a filter matching nothing: %r" % out
+		assert int(gap.group(1)) + 1024 == int(r.group(3)), "gap %s, last record #%s" % (gap.group(1), r.group(3))
+		assert len(run(m, "log -t app:nobody -n 5").splitlines()) == 5
+
+
 # ---- the issue's tests ----
 def test_state_advances_by_exactly_one_per_event_over_100_events(ctx):
 	"""Persistence: tally keeps a count in a global; over 100 events (two
