@@ -114,6 +114,9 @@ def test_tools_name_errors_and_usage(ctx):
 		assert out.endswith("handler: exited with status 1\n"), out
 		out = run(m, "handler add /bin/echo")  # a program, but no manifest
 		assert out.startswith("handler: /bin/echo: Exec format error: "), out
+		assert add(m, "test/handlers/tally") == "tally"  # relative to the cwd, /
+		out = run(m, "handler add /test/handlers/tally")
+		assert out.startswith("handler: /test/handlers/tally: File exists: tally is already registered"), out
 		out = run(m, "handler remove nosuch")
 		assert out.startswith("handler: nosuch: No such file or directory\n"), out
 		for cmd in ("handler", "handler frob x", "handlers -x", "log -n 0", "log extra", "emit"):
