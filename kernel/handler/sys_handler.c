@@ -60,10 +60,6 @@ static int wait_startup(struct handler *h, struct handler_waiter *w)
 
 static long add(const char *path, char *msg, size_t msglen)
 {
-	if (proc_current()->handler) {
-		ksnprintf(msg, msglen, "a handler cannot register handlers");
-		return -EPERM;
-	}
 	if (path[0] != '/') {
 		ksnprintf(msg, msglen, "give the program's absolute path");
 		return -EINVAL;
@@ -112,8 +108,6 @@ long sys_optios_handler_remove(long uname, UNUSED long a1, SYS_ARGS_FROM2)
 	long n = strncpy_from_user(name, (uptr)uname, sizeof name);
 	if (n < 0)
 		return n == -ENAMETOOLONG ? -ENOENT : n;
-	if (proc_current()->handler)
-		return -EPERM;
 	uint64_t f = irq_save();
 	struct handler *h = handler_find(name);
 	irq_restore(f);

@@ -37,6 +37,7 @@ struct fdtable;
 struct tty;
 struct handler;
 struct vfs_txn;
+struct perm_set;
 
 struct proc {
 	/* identity: set at creation, then read-only */
@@ -68,6 +69,10 @@ struct proc {
 
 	/* exit: written once by the exiting process, read by the parent */
 	int exit_status; /* wait4 encoding: (code << 8) or a signal number */
+
+	/* permissions (kernel/perm): computed at start, never widened; the
+	 * runner carries the attached handler's */
+	struct perm_set *perm;
 
 	/* handler runs (kernel/handler): set only on the handler runner process */
 	struct handler *handler; /* the handler attached (its snapshot is space), or NULL */

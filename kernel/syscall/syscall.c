@@ -94,8 +94,27 @@ static void log_enosys(long nr)
 	     p ? p->pid : 0, name ? name : "unknown call", nr);
 }
 
+/* Calls whose effects a handler's run could not take back if it rolled
+ * back: refused inside a run (-EPERM). */
+static bool outside_the_run(long nr)
+{
+	switch (nr) {
+	case SYS_optios_spawn:
+	case SYS_kill:
+	case SYS_reboot:
+	case SYS_optios_fb_map:
+	case SYS_optios_console_switch:
+	case SYS_optios_handler_add:
+	case SYS_optios_handler_remove: return true;
+	default: return false;
+	}
+}
+
 long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
+	struct proc *p = proc_current();
+	if (p && p->handler && outside_the_run(nr))
+		return -EPERM;
 	long s = slot_of(nr);
 	syscall_fn fn = s < 0 ? NULL : table[s];
 	if (!fn || fn == syscall_enosys) {

@@ -114,6 +114,11 @@ struct optios_handler_info {
  * "reset: version 1 -> 2", "quarantined", "removed", "start-up failed: ..." */
 #define OPTIOS_LOG_HANDLER 7
 #define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
+/* a call refused: handler = the program, topic = the event it was handling
+ * ("" in the foreground), text = "<call> <capability needed>", a = call number */
+#define OPTIOS_LOG_DENY 9
+/* the policy changed: text = "grant NAME CAP" / "revoke NAME CAP", handler = who changed it */
+#define OPTIOS_LOG_POLICY 10
 
 struct optios_log_record {
 	uint64_t seq;
@@ -126,8 +131,11 @@ struct optios_log_record {
 	char handler[OPTIOS_NAME_MAX]; /* "" when the kernel itself */
 	char topic[OPTIOS_EVENT_TOPIC_MAX];
 	char text[128];
+	/* the audit chain: the first 16 bytes of SHA-256 over the previous record
+	 * (its prev_hash included); all zero for the first record of a boot */
+	uint8_t prev_hash[16];
 };
 
-_Static_assert(sizeof(struct optios_log_record) == 320, "log record size is ABI");
+_Static_assert(sizeof(struct optios_log_record) == 336, "log record size is ABI");
 
 #endif

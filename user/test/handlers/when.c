@@ -1,7 +1,8 @@
 /*
  * when - what a run may and may not do. For each app:when event it prints
  * one line: whether the clock reads the event's timestamp, and what the
- * calls that would block or yield return. With payload "emit" it emits
+ * calls that would block or yield return, and that starting a program (an
+ * effect no roll back could undo) is refused. With payload "emit" it emits
  * app:when.echo (raised only when the run commits); with "emit-fail" it
  * emits and then faults, so the echo must never appear.
  */
@@ -34,9 +35,12 @@ void on_event(const struct optios_event *ev)
 	int yielded = sched_yield(), yield_err = errno;
 	char c;
 	int got = (int)read(0, &c, 1), read_err = errno;
-	printf("when: event_ns=%llu clock_ns=%llu time=%lld sleep=%s yield=%s read=%s\n",
+	char *argv[] = {"/bin/hello", NULL};
+	int spawned = optios_spawn("/bin/hello", argv, NULL, 0), spawn_err = errno;
+	printf("when: event_ns=%llu clock_ns=%llu time=%lld sleep=%s yield=%s read=%s spawn=%s\n",
 	       (unsigned long long)ev->time_ns, clock_ns, (long long)t, err_name(slept, sleep_err),
-	       err_name(yielded, yield_err), err_name(got < 0 ? -1 : 0, read_err));
+	       err_name(yielded, yield_err), err_name(got < 0 ? -1 : 0, read_err),
+	       spawned < 0 && spawn_err == EPERM ? "EPERM" : err_name(spawned < 0 ? -1 : 0, spawn_err));
 	if (payload_is(ev, "emit") || payload_is(ev, "emit-fail"))
 		optios_emit("app:when.echo", ev->payload, ev->payload_len);
 	if (payload_is(ev, "emit-fail")) {

@@ -1,0 +1,26 @@
+/*
+ * policy.h (ABI) - the policy call (1012 in syscalls.def). Capabilities and
+ * the policy file's format: lib/policy.h and docs/ABI.md "Permissions".
+ *
+ * long optios_policy(unsigned op, const char *a, const char *b, char *out, unsigned long outlen)
+ *   OPTIOS_POLICY_GRANT   a = program name, b = capability   (needs policy.manage)
+ *   OPTIOS_POLICY_REVOKE  a = program name, b = capability   (needs policy.manage)
+ *   OPTIOS_POLICY_SHOW    a = program name: declared, granted, effective
+ *   OPTIOS_POLICY_WHO_CAN a = capability: the programs whose effective permissions allow it
+ *   OPTIOS_POLICY_ON      a = topic: what runs when it is raised, and what follows
+ *   OPTIOS_POLICY_LIST    the policy as it stands, in the policy file's format
+ * The answer (text) goes to out (truncated to outlen, NUL-terminated);
+ * returns its full length, or -EINVAL, -ENOENT (no such program or grant),
+ * -EEXIST (already granted), -ENOSPC, -EACCES, -EFAULT.
+ */
+#ifndef OPTIOS_ABI_POLICY_H
+#define OPTIOS_ABI_POLICY_H
+
+#define OPTIOS_POLICY_GRANT 1
+#define OPTIOS_POLICY_REVOKE 2
+#define OPTIOS_POLICY_SHOW 3
+#define OPTIOS_POLICY_WHO_CAN 4
+#define OPTIOS_POLICY_ON 5
+#define OPTIOS_POLICY_LIST 6
+
+#endif

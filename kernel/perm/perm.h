@@ -1,0 +1,50 @@
+/*
+ * perm.h - permissions: the kernel side of manifests and the policy
+ * (lib/policy.h says what capabilities mean). Default deny.
+ *
+ * Every process and every handler carries a struct perm_set computed when it
+ * starts (declared ∩ granted); permissions only shrink while it runs: a grant
+ * never widens a running program, a revoke reaches a handler at its next run
+ * and a foreground program at its next start. Every check goes through
+ * perm_check(), and every denial is logged (OPTIOS_LOG_DENY: program,
+ * call, capability, the event being handled) and returns -EACCES.
+ *
+ * Which check a system call needs is the third column of syscalls.def
+ * (PERM_NONE, PERM_FILE, PERM_EMIT, PERM_SPAWN, PERM_CONSOLE, PERM_DISPLAY,
+ * PERM_LOG, PERM_HANDLER, PERM_POLICY, PERM_POWER). The dispatcher checks the
+ * bare kinds itself before the call runs; for calls with an object (a path,
+ * a topic, a program) the call validates its arguments, normalises the
+ * object and calls perm_check before it acts, and the dispatcher verifies
+ * that it did.
+ */
+#ifndef KERNEL_PERM_PERM_H
+#define KERNEL_PERM_PERM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/policy.h"
+
+struct proc;
+
+/* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */
+void perm_init(void);
+
+/* The permissions a program gets (for proc_spawn and handler_add): computed
+ * from the manifest of the file at path and the policy. 0, or -EACCES when
+ * it asks for something not granted or cannot run in context
+ * (MANIFEST_CTX_FOREGROUND / _BACKGROUND); msg then names each missing grant
+ * and how to grant it ("policy grant watcher file.write:/data/summary"). The
+ * set is kmalloc'd: perm_put it. */
+int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
+void perm_put(struct perm_set *s);
+/* Recomputes s against the policy if it changed since (a handler's next run):
+ * revoked capabilities go, nothing is added. */
+void perm_refresh(struct perm_set *s);
+
+/* The one check. p's permissions allow kind on object (a normal absolute
+ * path, a topic, a program path, "" for bare kinds)? 0, or -EACCES after
+ * logging the denial with syscall (its name, for the log). */
+int perm_check(struct proc *p, enum cap_kind kind, const char *object, const char *syscall);
+
+#endif
