@@ -46,6 +46,8 @@ static const char *kind_word(uint32_t kind)
 		[OPTIOS_LOG_OUTPUT] = "output",
 		[OPTIOS_LOG_HANDLER] = "handler",
 		[OPTIOS_LOG_DROP] = "drop",
+		[OPTIOS_LOG_DENY] = "deny",
+		[OPTIOS_LOG_POLICY] = "policy",
 	};
 	return kind < sizeof words / sizeof words[0] && words[kind] ? words[kind] : "?";
 }
