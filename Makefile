@@ -43,11 +43,13 @@ HOST_SRCS += kernel/fs/path.c kernel/fs/cpio.c kernel/exec/elf.c kernel/conf/con
 HOST_SRCS += kernel/tty/ldisc.c
 HOST_SRCS += kernel/fs/vfs.c kernel/fs/vfs_path.c kernel/fs/vnode_file.c kernel/fs/file.c kernel/fs/initramfs.c
 HOST_SRCS += lib/date.c
-HOST_SRCS += kernel/event/evq.c kernel/event/topic.c
+HOST_SRCS += kernel/event/evq.c lib/topic.c lib/span.c
 HOST_SRCS += kernel/event/raise.c kernel/event/evlog.c
 HOST_SRCS += kernel/mm/journal_core.c
 HOST_SRCS += lib/sha256.c lib/manifest.c kernel/exec/identity.c
 HOST_SRCS += kernel/fs/vfs_txn.c
+HOST_SRCS += lib/logchain.c
+HOST_SRCS += lib/policy.c
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
 # archive), made when the tools exist; the tests fail if a tool exists but its file does not.
@@ -125,33 +127,55 @@ USER_BINS := $(patsubst user/%.c,$(BUILD)/rootfs/%,$(USER_SRCS))
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
 EXTRA ?=
 
-$(BUILD)/rootfs/%: user/%.c $(wildcard sdk/include/*.h) $(wildcard include/optios/abi/*)
-	@mkdir -p $(@D)
-	@echo "  MUSL    $<"
-	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
-
-# Handlers: apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
-# /test/handlers/NAME. Each is linked with the SDK's main (sdk/lib/handler_main.c)
-# and carries NAME.manifest, if there is one, in its manifest section (not
-# loaded: the kernel reads it from the file). A .c may #include a sibling's.
+# Every program carries NAME.manifest, if there is one, in its manifest
+# section (not loaded: the kernel reads it from the file). Handlers -
+# apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
+# /test/handlers/NAME - are also linked with the SDK's main
+# (sdk/lib/handler_main.c). A .c may #include a sibling's.
 HANDLER_SRCS := $(sort $(wildcard apps/*.c user/test/handlers/*.c))
-HANDLER_DEPS := sdk/lib/handler_main.c $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/*)
+USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/* user/test/*.h)
+HANDLER_MAIN := sdk/lib/handler_main.c
 # $(call EMBED_MANIFEST,text,elf): puts text in the ELF's manifest section, not loaded.
 EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $(2)
-handler_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
-HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call handler_bin,$(s)))
+program_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
+HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call program_bin,$(s)))
 
-define HANDLER_RULE
-$(call handler_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(HANDLER_DEPS)
+# $(call PROGRAM_RULE,source,extra sources,label): one program and its manifest.
+define PROGRAM_RULE
+$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(2) $(USER_DEPS)
 	@mkdir -p $$(@D)
-	@echo "  HANDLER $$<"
-	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< sdk/lib/handler_main.c
+	@echo "  $(3) $$<"
+	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< $(2)
 	@$(if $(wildcard $(1:.c=.manifest)),$$(call EMBED_MANIFEST,$(1:.c=.manifest),$$@.tmp))
 	@mv $$@.tmp $$@
 endef
-$(foreach s,$(HANDLER_SRCS),$(eval $(call HANDLER_RULE,$(s))))
+# The log tool checks the audit chain with the kernel's own code.
+LOG_LIBS := lib/logchain.c lib/sha256.c
+$(BUILD)/rootfs/bin/log: UCFLAGS += -I.
+$(BUILD)/rootfs/bin/log: $(wildcard lib/logchain.h lib/sha256.h lib/lib.h)
+$(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(if $(filter user/bin/log.c,$(s)),$(LOG_LIBS)),MUSL   )))
+$(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
+$(patsubst %,$(BUILD)/rootfs/test/probe_%,files events admin): user/test/probe.c
+# A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
+# with its manifest section replaced by one asking for more.
+HANDLER_BINS += $(BUILD)/rootfs/test/handlers/hostile_edited
+$(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/hostile_edit
+	@echo "  EDIT    $@"
+	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
+	@mv $@.tmp $@
+
+# The policy tool: the static policy questions on an image tree, with the
+# kernel's own manifest reading and lib/policy.c (tools/policy.c).
+POLICY_TOOL_SRCS := tools/policy.c lib/policy.c lib/topic.c lib/span.c lib/manifest.c lib/fmt.c \
+	lib/sha256.c kernel/exec/elf.c kernel/exec/identity.c
+all: $(BUILD)/tools/policy
+$(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
 
 # The compat test program built for the host Linux: tests/system/test_shell.py
 # compares its output with the same program's on OptiOS.
@@ -214,13 +238,13 @@ test-host: $(BUILD)/host/unit
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c
+FUZZ_TARGETS := elf cpio path conf manifest policy
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def lib/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)

@@ -14,6 +14,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/monitor/monitor.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
@@ -66,6 +67,7 @@ static void kmain_late(void)
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
 	vfs_init(&bootinfo);
+	perm_init();
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */
 	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
 	mm_report();

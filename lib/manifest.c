@@ -23,16 +23,12 @@
 #include <optios/abi/manifest.h>
 
 #include "lib.h"
+#include "span.h"
+#include "topic.h"
 
 #define MAX_TOKENS 4 /* a directive and at most three arguments */
 #define QUOTE_MAX 40 /* bytes of a token quoted in a message */
 #define INT31_MAX 0x7fffffffull
-
-/* A token: len bytes at p, not NUL-terminated. */
-struct span {
-	const char *p;
-	size_t len;
-};
 
 /* For "'%.*s'": a token, cut to QUOTE_MAX bytes. */
 #define QUOTE(t) (int)MIN((t).len, QUOTE_MAX), (t).p
@@ -50,21 +46,11 @@ struct parser {
 static int fail(struct parser *ps, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(struct parser *ps, const char *fmt, ...)
 {
-	if (!ps->err || !ps->errlen)
-		return -EINVAL;
-	int n = ps->line ? ksnprintf(ps->err, ps->errlen, "line %u: ", ps->line) : 0;
-	if ((size_t)n < ps->errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		kvsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	span_vreport(ps->err, ps->errlen, ps->line, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
-}
-
-static bool is_word(struct span t, const char *word)
-{
-	return t.len == strlen(word) && memcmp(t.p, word, t.len) == 0;
 }
 
 /* 1..max-1 chars of [a-z0-9_-]: names of programs and timers. */
@@ -113,7 +99,7 @@ static int parse_duration(struct parser *ps, struct span t, uint64_t *ns)
 	struct span unit = {t.p + nd, t.len - nd};
 	uint64_t n;
 	for (size_t i = 0; nd > 0 && i < ARRAY_SIZE(units); i++) {
-		if (!is_word(unit, units[i].unit))
+		if (!span_is(unit, units[i].unit))
 			continue;
 		if (kparse_u64(t.p, nd, &n) != 0 || n > UINT64_MAX / units[i].ns)
 			return fail(ps, "duration '%.*s' is too long", QUOTE(t));
@@ -147,68 +133,24 @@ static int parse_version(struct parser *ps, const struct span *arg)
 
 static int parse_context(struct parser *ps, const struct span *arg)
 {
-	if (is_word(arg[0], "foreground"))
+	if (span_is(arg[0], "foreground"))
 		ps->m->contexts = MANIFEST_CTX_FOREGROUND;
-	else if (is_word(arg[0], "background"))
+	else if (span_is(arg[0], "background"))
 		ps->m->contexts = MANIFEST_CTX_BACKGROUND;
-	else if (is_word(arg[0], "both"))
+	else if (span_is(arg[0], "both"))
 		ps->m->contexts = MANIFEST_CTX_FOREGROUND | MANIFEST_CTX_BACKGROUND;
 	else
 		return fail(ps, "unknown context '%.*s' (foreground, background or both)", QUOTE(arg[0]));
 	return 0;
 }
 
-/*
- * file: patterns are absolute, normal paths: no empty, "." or ".." component.
- * A trailing '/' is allowed (a directory); before a '*' the last component
- * is partial and not checked.
- */
-static bool file_path_normal(const char *path, size_t len, bool star)
-{
-	if (len == 0 || path[0] != '/')
-		return false;
-	size_t start = 1;
-	for (size_t i = 1; i <= len; i++) {
-		if (i < len && path[i] != '/')
-			continue;
-		size_t n = i - start;
-		if (i == len && (star || n == 0))
-			break;
-		if (n == 0 || (n == 1 && path[start] == '.') ||
-		    (n == 2 && path[start] == '.' && path[start + 1] == '.'))
-			return false;
-		start = i + 1;
-	}
-	return true;
-}
-
-/*
- * A pattern is "*", a valid topic, or a known kind and allowed characters
- * ending in '*' ("app:*", "app:thermo.*"). file: paths must be normal.
- * buf holds the NUL-terminated pattern (len < OPTIOS_EVENT_TOPIC_MAX).
- */
-static bool pattern_valid(char *buf, size_t len)
-{
-	bool star = len > 0 && buf[len - 1] == '*';
-	if (len == 1 && star)
-		return true;
-	if (star)
-		buf[len - 1] = 'x'; /* "app:*" is valid when "app:x" is a valid topic */
-	bool ok = optios_event_topic_valid(buf, OPTIOS_EVENT_TOPIC_MAX);
-	if (star)
-		buf[len - 1] = '*';
-	if (ok && strncmp(buf, "file:", 5) == 0 && !(star && len == 6))
-		ok = file_path_normal(buf + 5, len - 5 - star, star); /* the path after "file:" */
-	return ok;
-}
-
 static int parse_policy(struct parser *ps, struct span t, uint32_t *policy)
 {
-	if (is_word(t, "queue"))
+	if (span_is(t, "queue"))
 		*policy = OPTIOS_POLICY_QUEUE;
-	else if (is_word(t, "coalesce"))
+	else if (span_is(t, "coalesce"))
 		*policy = OPTIOS_POLICY_COALESCE;
-	else if (is_word(t, "latest"))
+	else if (span_is(t, "latest"))
 		*policy = OPTIOS_POLICY_LATEST;
 	else
 		return fail(ps, "unknown policy '%.*s' (queue, coalesce or latest)", QUOTE(t));
@@ -227,7 +169,7 @@ static int parse_event(struct parser *ps, const struct span *arg)
 	if (arg[0].len >= sizeof e->pattern)
 		return fail(ps, "topic pattern longer than %zu chars", sizeof e->pattern - 1);
 	copy(e->pattern, arg[0]);
-	if (!pattern_valid(e->pattern, arg[0].len))
+	if (!topic_pattern_valid(e->pattern))
 		return fail(ps, "bad topic pattern '%.*s'", QUOTE(arg[0]));
 	for (uint32_t i = 0; i < m->nevents; i++)
 		if (strcmp(m->events[i].pattern, e->pattern) == 0)
@@ -258,8 +200,8 @@ static int parse_timer(struct parser *ps, const struct span *arg)
 	for (uint32_t i = 0; i < m->ntimers; i++)
 		if (strcmp(m->timers[i].name, t->name) == 0)
 			return fail(ps, "timer '%s' declared twice", t->name);
-	bool every = is_word(arg[1], "every");
-	if (!every && !is_word(arg[1], "after"))
+	bool every = span_is(arg[1], "every");
+	if (!every && !span_is(arg[1], "after"))
 		return fail(ps, "timer '%s': 'every' or 'after', not '%.*s'", t->name, QUOTE(arg[1]));
 	int err = parse_duration(ps, arg[2], &t->first_ns);
 	if (err)
@@ -325,40 +267,12 @@ static int check_line(struct parser *ps, struct span line)
 {
 	if (line.len > MANIFEST_LINE_MAX)
 		return fail(ps, "line longer than %d bytes", MANIFEST_LINE_MAX);
-	for (size_t i = 0; i < line.len; i++) {
-		unsigned char c = (unsigned char)line.p[i];
-		if (c == 0)
-			return fail(ps, "NUL byte");
-		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
-			return fail(ps, "control character 0x%02x", c);
-	}
+	size_t i = span_bad_byte(line);
+	if (i < line.len && line.p[i] == 0)
+		return fail(ps, "NUL byte");
+	if (i < line.len)
+		return fail(ps, "control character 0x%02x", (unsigned char)line.p[i]);
 	return 0;
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* Splits line into tokens up to a '#' that starts one. Returns how many
- * there are, counting at most MAX_TOKENS + 1 (tok holds MAX_TOKENS). */
-static unsigned tokenize(struct span line, struct span tok[MAX_TOKENS])
-{
-	unsigned n = 0;
-	size_t i = 0;
-	while (n <= MAX_TOKENS) {
-		while (i < line.len && is_blank(line.p[i]))
-			i++;
-		if (i == line.len || line.p[i] == '#')
-			break;
-		size_t start = i;
-		while (i < line.len && !is_blank(line.p[i]))
-			i++;
-		if (n < MAX_TOKENS)
-			tok[n] = (struct span){line.p + start, i - start};
-		n++;
-	}
-	return n;
 }
 
 static int parse_line(struct parser *ps, struct span line)
@@ -367,12 +281,12 @@ static int parse_line(struct parser *ps, struct span line)
 	int err = check_line(ps, line);
 	if (err)
 		return err;
-	unsigned n = tokenize(line, tok);
+	unsigned n = span_tokens(line, tok, MAX_TOKENS);
 	if (n == 0)
 		return 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(directives); i++) {
 		const struct directive *d = &directives[i];
-		if (!is_word(tok[0], d->word))
+		if (!span_is(tok[0], d->word))
 			continue;
 		if (n - 1 < d->minargs || n - 1 > d->maxargs)
 			return fail(ps, "expected '%s'", d->usage);
@@ -398,12 +312,10 @@ int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, 
 		r = fail(&ps, "manifest longer than %d bytes", MANIFEST_TEXT_MAX);
 		goto out;
 	}
-	for (size_t pos = 0; pos < len && r == 0;) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
+	struct span line;
+	for (size_t pos = 0; r == 0 && span_next_line(text, len, &pos, &line);) {
 		ps.line++;
-		r = parse_line(&ps, (struct span){text + pos, end - pos});
-		pos = end + 1;
+		r = parse_line(&ps, line);
 	}
 	ps.line = 0;
 	if (r == 0 && !m->name[0])

@@ -48,6 +48,8 @@
 #define POLICY_GRANTS_MAX 256
 #define POLICY_TEXT_MAX 16384
 #define PERM_CAPS_MAX (MANIFEST_EVENTS_MAX + MANIFEST_OUTPUTS_MAX)
+#define POLICY_LINE_MAX 256     /* bytes in a line of the policy file, its newline not counted */
+#define POLICY_PROGRAMS_MAX 256 /* programs the queries consider (the first ones given) */
 
 enum cap_kind {
 	CAP_FILE_READ,
@@ -75,7 +77,7 @@ const char *cap_kind_name(enum cap_kind kind);
  * a pattern matching a topic or a narrower pattern.) false if either is invalid. */
 bool cap_covers(const char *g, const char *c);
 /* Does capability c allow this use: kind on object (a normal absolute path,
- * a topic, or "" for bare kinds)? */
+ * a topic, or "" or NULL for bare kinds)? */
 bool cap_allows(const char *c, enum cap_kind kind, const char *object);
 
 struct policy_grant {
@@ -89,9 +91,16 @@ struct policy {
 	uint64_t generation; /* incremented by every change (caches compare it) */
 };
 
-/* Parses the policy file text[0..len) into *p (replacing it). 0 or -EINVAL
- * with "line N: ..." in err. Never reads past len. */
+/* Parses the policy file text[0..len) into *p (replacing it; the
+ * generation goes up by one, so p must have been zeroed once). 0 or -EINVAL
+ * with "line N: ..." in err for the first bad line; bad lines grant nothing
+ * but do not stop the parse: *p holds every good line's grant. Text over
+ * POLICY_TEXT_MAX grants nothing. Never reads past len. */
 int policy_parse(const char *text, size_t len, struct policy *p, char *err, size_t errlen);
+/* The policy in the policy file's format, one "grant PROGRAM CAP" line per
+ * grant in order (policy_parse gives the same grants back); returns the full
+ * length, like snprintf. */
+size_t policy_list(const struct policy *p, char *out, size_t size);
 /* Adds a grant: 0, -EEXIST (already there), -ENOSPC, -EINVAL (bad name or capability). */
 int policy_grant(struct policy *p, const char *program, const char *cap);
 /* Removes exactly that grant: 0 or -ENOENT. */
@@ -120,8 +129,12 @@ size_t perm_set_missing(const struct perm_set *s);
 
 struct policy_program {
 	const char *path; /* where the program lives in the image */
-	const struct manifest *m;
+	const struct manifest *m; /* NULL: left out of every answer */
 };
+
+/* The first program (in progs order) whose manifest name, or path, is name; NULL if none. */
+const struct policy_program *policy_program_find(const struct policy_program *progs, size_t n,
+						 const char *name);
 
 /* Each writes a text answer (lines ending in '\n') into out[size] and returns
  * its full length (like snprintf). Same input, same bytes, kernel or host.

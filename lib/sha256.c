@@ -39,10 +39,22 @@ static void store_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* One round: t1 and t2 mixed into the working variables a..h, which then
+ * shift by one (h = g, ..., b = a) - by renaming: ROUND's arguments rotate
+ * from one call to the next, so nothing is moved. ch and maj are the
+ * standard functions in fewer operations. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                                                     \
+	do {                                                                                                 \
+		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + (g ^ (e & (f ^ g))) + k[i] + w[i]; \
+		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) | (c & (a | b)));             \
+		d += t1;                                                                                     \
+		h = t1 + t2;                                                                                 \
+	} while (0)
+
 /* Mixes one 64-byte block into the state. */
 static void compress(uint32_t state[8], const uint8_t *block)
 {
-	uint32_t w[64], v[8];
+	uint32_t w[64];
 	for (int i = 0; i < 16; i++)
 		w[i] = load_be32(block + 4 * i);
 	for (int i = 16; i < 64; i++) {
@@ -50,20 +62,20 @@ static void compress(uint32_t state[8], const uint8_t *block)
 		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	memcpy(v, state, sizeof v);
-	for (int i = 0; i < 64; i++) {
-		/* v[0..7] are the working variables a..h */
-		uint32_t s1 = ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25);
-		uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
-		uint32_t t1 = v[7] + s1 + ch + k[i] + w[i];
-		uint32_t s0 = ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22);
-		uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-		memmove(v + 1, v, 7 * sizeof v[0]);
-		v[4] += t1;
-		v[0] = t1 + s0 + maj;
+	uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+	uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+	for (int i = 0; i < 64; i += 8) {
+		ROUND(a, b, c, d, e, f, g, h, i);
+		ROUND(h, a, b, c, d, e, f, g, i + 1);
+		ROUND(g, h, a, b, c, d, e, f, i + 2);
+		ROUND(f, g, h, a, b, c, d, e, i + 3);
+		ROUND(e, f, g, h, a, b, c, d, i + 4);
+		ROUND(d, e, f, g, h, a, b, c, i + 5);
+		ROUND(c, d, e, f, g, h, a, b, i + 6);
+		ROUND(b, c, d, e, f, g, h, a, i + 7);
 	}
-	for (int i = 0; i < 8; i++)
-		state[i] += v[i];
+	state[0] += a, state[1] += b, state[2] += c, state[3] += d;
+	state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
 void sha256_init(struct sha256_ctx *c)

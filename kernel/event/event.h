@@ -11,10 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Does pattern match topic? Patterns: an exact topic; a prefix ending in '*'
- * ("app:thermo.*"); or, for file topics, a directory ending in '/'
- * ("file:/data/inbox/" matches files under it, component-aware). */
-bool event_topic_matches(const char *pattern, const char *topic);
+#include "lib/topic.h" /* subscriptions are topic patterns: topic_matches() */
 
 enum evq_policy {
 	EVQ_QUEUE,    /* FIFO; when full the new event is dropped */
@@ -97,8 +94,10 @@ int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event
  *
  * A ring of EVLOG_RECORDS struct optios_log_record (ABI: optios/abi/handler.h),
  * oldest overwritten first. Every record gets the next seq and its time
- * (monotonic ns and TSC). Safe in interrupt context; never allocates after
- * evlog_init. Formatting is left to the reader (cheap to write).
+ * (monotonic ns and TSC), and the audit chain's link to the record before
+ * (prev_hash, lib/logchain.h) before anyone reads it (evlog.c says when). Safe in interrupt
+ * context; never allocates after evlog_init. Formatting is left to the reader
+ * (cheap to write).
  */
 #define EVLOG_RECORDS 1024
 struct optios_log_record;
@@ -110,7 +109,9 @@ uint64_t evlog_write(struct optios_log_record *r);
 uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64_t event_seq,
 		   int32_t result, uint64_t a, uint64_t b, uint64_t c, const char *fmt, ...)
 	__attribute__((format(printf, 9, 10)));
-/* Copies up to max records with seq >= from, oldest first; returns how many. */
+/* Copies up to max records with seq >= from, oldest first; returns how many.
+ * Makes the audit links of the records it copies and of older ones not yet
+ * linked: ~8,800 instructions a record, once per record. */
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max);
 /* Records written since boot (the next seq is this + 1). */
 uint64_t evlog_count(void);

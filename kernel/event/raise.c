@@ -104,7 +104,7 @@ static uint64_t post_matching(const struct optios_event *ev)
 	uint64_t offered = 0;
 	for (struct event_sub *s = sub_list, *next; s; s = next) {
 		next = s->next;
-		if (!event_topic_matches(s->pattern, ev->topic))
+		if (!topic_matches(s->pattern, ev->topic))
 			continue;
 		offered++;
 		if (evq_post(&s->q, ev) >= 0 && s->notify)
@@ -147,7 +147,7 @@ bool event_watched(const char *topic)
 	bool found = false;
 	uint64_t f = event_lock();
 	for (struct event_sub *s = sub_list; s && !found; s = s->next)
-		found = event_topic_matches(s->pattern, topic);
+		found = topic_matches(s->pattern, topic);
 	event_unlock(f);
 	return found;
 }

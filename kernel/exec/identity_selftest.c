@@ -37,8 +37,10 @@ SELFTEST(exec_manifest_of_image_handlers)
 	ST_CHECK(exec_manifest("/test/handlers/counter2", &m2, hash2, err, sizeof err) == 0);
 	ST_CHECK(strcmp(m2.name, "counter") == 0 && m2.version == 2);
 	ST_CHECK(memcmp(hash, hash2, sizeof hash) != 0);
-	ST_CHECK(exec_manifest("/bin/ls", &m, hash, err, sizeof err) == -ENOEXEC);
-	ST_CHECK(strcmp(err, "ls: no manifest section (.optios.manifest)") == 0);
+	ST_CHECK(exec_manifest("/bin/ls", &m, hash, err, sizeof err) == 0);
+	ST_CHECK(strcmp(m.name, "ls") == 0 && m.contexts == MANIFEST_CTX_FOREGROUND);
+	ST_CHECK(exec_manifest("/test/hostile_nomanifest", &m, hash, err, sizeof err) == -ENOEXEC);
+	ST_CHECK(strcmp(err, "hostile_nomanifest: no manifest section (.optios.manifest)") == 0);
 	ST_CHECK(exec_manifest("/apps/none", &m, hash, err, sizeof err) == -ENOENT);
 	return 0;
 }

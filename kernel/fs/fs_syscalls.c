@@ -7,12 +7,20 @@
  * read or write never needs a large allocation and never holds the fs lock
  * across a user copy. A read from a seekable file copies to the user before
  * the offset moves, so a bad buffer leaves the offset where it was.
+ *
+ * Permissions (kernel/perm): every call naming a path checks the normalised
+ * path (path_check) before it acts: file.read to open for reading, stat,
+ * access, readlink, chdir and to open a directory (so getdents needs no
+ * check of its own); file.write to open for writing, create, truncate,
+ * unlink, rename (both names), mkdir and rmdir. Calls on a descriptor are
+ * not checked again. The loader's reads of a program are the kernel's own.
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
 #include "kernel/console/console.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -107,6 +115,37 @@ static void at_put(struct at_path *at)
 {
 	kfree(at->path);
 	kfree(at->base);
+}
+
+/* The permission check of a call naming path (from directory dir): kind on
+ * its normal form. 0, -EACCES (logged), or the path's own error. */
+static long path_check(const char *dir, const char *path, enum cap_kind kind)
+{
+	char *norm = kmalloc(PATH_MAX);
+	if (!norm)
+		return -ENOMEM;
+	long err = path_normalize(dir, strlen(dir), path, strlen(path), norm, PATH_MAX);
+	if (err == -ERANGE)
+		err = -ENAMETOOLONG;
+	if (err >= 0)
+		err = perm_check(proc_current(), kind, norm, NULL);
+	kfree(norm);
+	return err;
+}
+
+/* at_get, then path_check: 0 with *at to at_put, or an error (nothing held). */
+static long at_get_checked(int dirfd, uptr upath, enum cap_kind kind, struct at_path *at)
+{
+	long err = at_get(dirfd, upath, at);
+	if (err == 0 && (err = path_check(at->dir, at->path, kind)) != 0)
+		at_put(at);
+	return err;
+}
+
+/* Open flags that change the file or the name space need file.write. */
+static bool open_writes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
 }
 
 static long console_file_write(struct file *f, const void *buf, size_t len)
@@ -304,6 +343,14 @@ long sys_openat(SYS_ARGS)
 	long err = at_get((int)a0, (uptr)a1, &at);
 	if (err)
 		return err;
+	if ((flags & O_ACCMODE) != O_WRONLY)
+		err = path_check(at.dir, at.path, CAP_FILE_READ);
+	if (err == 0 && open_writes(flags))
+		err = path_check(at.dir, at.path, CAP_FILE_WRITE);
+	if (err) {
+		at_put(&at);
+		return err;
+	}
 	err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3, &f);
 	at_put(&at);
 	if (err)
@@ -452,11 +499,15 @@ long sys_newfstatat(SYS_ARGS)
 		return err;
 	bool empty = at.path[0] == '\0' && (flags & AT_EMPTY_PATH);
 	kfree(at.path);
-	if (empty && (int)a0 != AT_FDCWD)
+	if (empty && (int)a0 != AT_FDCWD) {
+		perm_pass(proc_current()); /* a descriptor: checked when it was opened */
 		return fstat_fd((int)a0, (uptr)a2);
+	}
 	if ((err = at_get((int)a0, (uptr)a1, &at)) != 0)
 		return err;
-	err = vfs_stat(at.dir, empty ? "." : at.path, &st);
+	err = path_check(at.dir, empty ? "." : at.path, CAP_FILE_READ);
+	if (err == 0)
+		err = vfs_stat(at.dir, empty ? "." : at.path, &st);
 	at_put(&at);
 	return err ? err : copy_to_user((uptr)a2, &st, sizeof st);
 }
@@ -474,7 +525,7 @@ long sys_lstat(SYS_ARGS)
 long sys_faccessat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get((int)a0, (uptr)a1, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_READ, &at);
 	if (err)
 		return err;
 	err = vfs_access(at.dir, at.path, (int)a2);
@@ -497,7 +548,9 @@ long sys_readlink(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = vfs_stat(cur_cwd(), path, &st);
+	err = path_check(cur_cwd(), path, CAP_FILE_READ);
+	if (err == 0)
+		err = vfs_stat(cur_cwd(), path, &st);
 	kfree(path);
 	return err ? err : -EINVAL;
 }
@@ -528,7 +581,7 @@ long sys_getdents64(SYS_ARGS)
 long sys_mkdirat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get((int)a0, (uptr)a1, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &at);
 	if (err)
 		return err;
 	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2);
@@ -546,7 +599,7 @@ long sys_unlinkat(SYS_ARGS)
 	struct at_path at;
 	if (a2 & ~(long)AT_REMOVEDIR)
 		return -EINVAL;
-	long err = at_get((int)a0, (uptr)a1, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &at);
 	if (err)
 		return err;
 	if (a2 & AT_REMOVEDIR)
@@ -570,10 +623,10 @@ long sys_rmdir(SYS_ARGS)
 long sys_renameat(SYS_ARGS)
 {
 	struct at_path o, n;
-	long err = at_get((int)a0, (uptr)a1, &o);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &o);
 	if (err)
 		return err;
-	if ((err = at_get((int)a2, (uptr)a3, &n)) == 0) {
+	if ((err = at_get_checked((int)a2, (uptr)a3, CAP_FILE_WRITE, &n)) == 0) {
 		err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
 		at_put(&n);
 	}
@@ -596,7 +649,9 @@ long sys_truncate(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
+	err = path_check(cur_cwd(), path, CAP_FILE_WRITE);
+	if (err == 0)
+		err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
 	kfree(path);
 	if (err)
 		return err;
@@ -628,7 +683,9 @@ long sys_chdir(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = vfs_chdir(cur_cwd(), path, &cwd);
+	err = path_check(cur_cwd(), path, CAP_FILE_READ);
+	if (err == 0)
+		err = vfs_chdir(cur_cwd(), path, &cwd);
 	kfree(path);
 	if (err)
 		return err;

@@ -12,7 +12,8 @@
  * (commit), faults, overruns its CPU budget or exits (roll back).
  *
  * Lifecycle (state):
- *   handler_create   loads the ELF, reads the manifest      INITIALISING
+ *   handler_create   reads the manifest, computes the       INITIALISING
+ *                    permissions (kernel/perm), loads the ELF
  *   start-up run     libc init, on_init, first event_next   -> READY (base
  *                    snapshot frozen, timers armed)            snapshot)
  *   each event       READY -> RUNNING -> READY (commit or roll back)
@@ -37,6 +38,7 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "lib/lib.h"
 
@@ -222,36 +224,41 @@ static int replace_old(const struct handler *old, const struct manifest *m, cons
 	return 0;
 }
 
-static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *msg, size_t msglen)
+/* The manifest and the permissions of the program at path (context
+ * background: a program that asks for anything not granted, subscriptions
+ * included, is refused here, with msg naming each missing grant). */
+static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], struct perm_set **perm,
+			 char *msg, size_t msglen)
 {
 	int err = exec_manifest(path, m, hash, msg, msglen);
 	if (err)
 		return err;
-	if (!(m->contexts & MANIFEST_CTX_BACKGROUND)) {
-		ksnprintf(msg, msglen, "%s runs in the foreground only (manifest context)", m->name);
-		return -EPERM;
-	}
-	return 0;
+	return perm_for_manifest(m, MANIFEST_CTX_BACKGROUND, perm, msg, msglen);
 }
 
 int handler_create(const char *path, char *msg, size_t msglen, struct handler **out)
 {
 	static struct manifest m; /* large; handler_create runs on one process at a time (see sys_handler.c) */
 	uint8_t hash[32];
-	int err = load_manifest(path, &m, hash, msg, msglen);
+	struct perm_set *perm;
+	int err = load_manifest(path, &m, hash, &perm, msg, msglen);
 	if (err)
 		return err;
 	struct handler *old = handler_find(m.name);
-	if (old && (err = replace_old(old, &m, hash, msg, msglen)) != 0)
+	if (old && (err = replace_old(old, &m, hash, msg, msglen)) != 0) {
+		perm_put(perm);
 		return err;
+	}
 	int slot = slot_free();
-	if (slot < 0 && !old) {
+	struct handler *h = slot < 0 && !old ? NULL : alloc_handler(&m, path, hash);
+	if (!h) {
+		perm_put(perm);
+		if (slot >= 0 || old)
+			return -ENOMEM;
 		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
 		return -ENOSPC;
 	}
-	struct handler *h = alloc_handler(&m, path, hash);
-	if (!h)
-		return -ENOMEM;
+	h->perm = perm;
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
 	if ((err = subs_create(h, &m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
@@ -322,6 +329,7 @@ void handler_destroy(struct handler *h)
 		handler_table[h->index] = NULL;
 	irq_restore(f);
 	kfree(h->fpu_block);
+	perm_put(h->perm);
 	kfree(h);
 	sched_wakeup(handler_table);
 }

@@ -39,6 +39,11 @@ void handler_exit(int status);
  * when p is running a handler, else false. */
 bool handler_clock(const struct proc *p, uint64_t *ns);
 
+/* The event p's handler run is handling (its topic and seq), or NULL when
+ * p is not running a handler's event (the foreground, a start-up). */
+struct optios_event;
+const struct optios_event *handler_event(const struct proc *p);
+
 /* Counts for reports and tests: handlers registered, user pages in their snapshots. */
 void handler_counts(uint64_t *handlers, uint64_t *snapshot_pages);
 

@@ -14,10 +14,11 @@
 
 #define HANDLER_PATH_MAX 128
 #define HANDLER_FAILURES_MAX 3 /* consecutive failed runs before quarantine */
-#define HANDLER_MSG_MAX 128
+#define HANDLER_MSG_MAX 512 /* room for a refusal naming several missing grants */
 
 struct vm_space;
 struct handler;
+struct perm_set;
 
 /* The caller of optios_handler_add, waiting for the start-up's outcome. */
 struct handler_waiter {
@@ -42,6 +43,7 @@ struct handler {
 	uint8_t hash[32]; /* SHA-256 of the program file */
 	uint64_t budget_ns;
 	int index; /* slot in the registry */
+	struct perm_set *perm; /* its permissions (kernel/perm): refreshed at each run start */
 
 	/* lifecycle: changed with interrupts disabled (the runner picks work) */
 	uint32_t state; /* OPTIOS_HANDLER_* */

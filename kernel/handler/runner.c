@@ -32,6 +32,7 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "lib/lib.h"
@@ -115,6 +116,8 @@ static void attach(struct handler *h)
 	p->fs_base = h->fs_base;
 	arch_set_fs_base(h->fs_base);
 	arch_fpu_restore(h->fpu);
+	perm_refresh(h->perm); /* a revoke since the last run takes effect now */
+	p->perm = h->perm;
 	memset(p->name, 0, sizeof p->name);
 	memcpy(p->name, h->name, MIN(sizeof p->name, sizeof h->name) - 1);
 }
@@ -124,6 +127,7 @@ static void detach(void)
 	struct proc *p = runner;
 	sched_set_cpu_limit(p, 0);
 	p->handler = NULL;
+	p->perm = NULL;
 	p->space = NULL;
 	vm_space_activate(NULL);
 	current = NULL;
@@ -253,6 +257,22 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 }
 
 static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
+static void release(struct handler *h);
+
+/* An event queued before a revoke is not delivered after it: the handler
+ * must not observe it. false (logged, the handler let go) if not granted. */
+static bool event_granted(struct handler *h, const struct optios_event *ev)
+{
+	if (perm_set_allows(h->perm, CAP_EVENT, ev->topic))
+		return true;
+	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
+		  ev->topic);
+	uint64_t f = irq_save();
+	h->state = OPTIOS_HANDLER_READY;
+	irq_restore(f);
+	release(h);
+	return false;
+}
 
 /* Installs the next run in tf (waiting for one); the caller returns to
  * user mode through tf. */
@@ -271,6 +291,8 @@ static void next_run(struct trapframe *tf)
 			fail_run(h, tf, OPTIOS_RUN_NOMEM, "out of memory");
 			continue;
 		}
+		if (!event_granted(h, &ev))
+			continue;
 		err = begin_run(h, tf, &ev);
 		if (err == 0)
 			return;
@@ -435,6 +457,13 @@ void handler_exit(int status)
 	ksnprintf(why, sizeof why, "exit(%d) during a run", status);
 	struct trapframe *tf = (struct trapframe *)((uint8_t *)runner->kstack_top - sizeof *tf);
 	fail_and_go_on(tf, OPTIOS_RUN_EXIT, why);
+}
+
+const struct optios_event *handler_event(const struct proc *p)
+{
+	if (!p || !p->handler || p->handler->state != OPTIOS_HANDLER_RUNNING)
+		return NULL;
+	return &p->handler->ev;
 }
 
 bool handler_clock(const struct proc *p, uint64_t *ns)

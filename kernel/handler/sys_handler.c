@@ -6,6 +6,7 @@
 #include <optios/abi/errno.h>
 
 #include "kernel/handler/handler_internal.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -36,6 +37,9 @@ long sys_optios_emit(long utopic, long upayload, long len, UNUSED long a3, UNUSE
 	if (len && copy_from_user(payload, (uptr)upayload, (size_t)len))
 		return -EFAULT;
 	struct proc *p = proc_current();
+	long err = perm_check(p, CAP_EMIT, topic, NULL);
+	if (err)
+		return err;
 	if (p->handler) /* raised when the run commits */
 		return runner_emit(topic, payload, (size_t)len);
 	int64_t seq = event_raise(topic, p->name, payload, (size_t)len, 0);

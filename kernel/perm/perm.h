@@ -27,6 +27,20 @@
 
 struct proc;
 
+/* The check a system call needs: the third column of syscalls.def. */
+enum perm_call {
+	PERM_NONE,
+	PERM_FILE,
+	PERM_EMIT,
+	PERM_SPAWN,
+	PERM_CONSOLE,
+	PERM_DISPLAY,
+	PERM_LOG,
+	PERM_HANDLER,
+	PERM_POLICY,
+	PERM_POWER,
+};
+
 /* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */
 void perm_init(void);
 
@@ -37,6 +51,9 @@ void perm_init(void);
  * and how to grant it ("policy grant watcher file.write:/data/summary"). The
  * set is kmalloc'd: perm_put it. */
 int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
+/* The same for a manifest already read (NULL: the program has none). */
+int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg,
+		      size_t msglen);
 void perm_put(struct perm_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next run):
  * revoked capabilities go, nothing is added. */
@@ -46,5 +63,23 @@ void perm_refresh(struct perm_set *s);
  * path, a topic, a program path, "" for bare kinds)? 0, or -EACCES after
  * logging the denial with syscall (its name, for the log). */
 int perm_check(struct proc *p, enum cap_kind kind, const char *object, const char *syscall);
+/* For a call with an object that, in this form, names none (fstatat on a
+ * descriptor, a query): tells the dispatcher nothing needed checking. */
+void perm_pass(struct proc *p);
+/* The memory limit (manifest `memory N`): may p map more pages? 0, or
+ * -ENOMEM after logging the denial. */
+int perm_memory(struct proc *p, uint64_t more_pages);
+
+/* The dispatcher's side (kernel/syscall): before call nr runs, checks a bare
+ * kind (0 or -EACCES) and arms the per-call flag; after it, a call with an
+ * object that succeeded without perm_check is a kernel bug: logged, -EACCES. */
+int perm_call_enter(struct proc *p, long nr, enum perm_call kind, long a0);
+long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result);
+
+/* The policy the kernel holds (grant and revoke change it). */
+struct policy *perm_policy(void);
+/* Why p's last start of a program was refused ("" if none). */
+const char *perm_refusal(const struct proc *p);
+void perm_refusal_set(struct proc *p, const char *msg);
 
 #endif

@@ -27,6 +27,7 @@
 #include "kernel/handler/handler.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess_internal.h"
 #include "kernel/time/time.h"
@@ -118,9 +119,14 @@ static const char *basename(const char *path)
 }
 
 /* Descriptors 0-2: the parent's when the child runs on the parent's console,
- * else three references to a new file on its own console. */
-static int setup_files(struct proc *p, struct proc *parent, struct tty *tty)
+ * else three references to a new file on its own console; none at all (an
+ * empty table) for a program without the console capability. */
+static int setup_files(struct proc *p, struct proc *parent, struct tty *tty, const struct perm_set *perm)
 {
+	if (tty && perm && !perm_set_allows(perm, CAP_CONSOLE, "")) {
+		p->fds = fdtable_create();
+		return p->fds ? 0 : -ENOMEM;
+	}
 	if (parent && parent->fds && parent->tty == tty) {
 		p->fds = fdtable_clone(parent->fds, 3);
 		return p->fds ? 0 : -ENOMEM;
@@ -163,6 +169,8 @@ static void release_resources(struct proc *p)
 	if (p->space)
 		vm_space_destroy(p->space);
 	p->space = NULL;
+	perm_put(p->perm);
+	p->perm = NULL;
 }
 
 static void slot_free(struct proc *p)
@@ -174,7 +182,8 @@ static void slot_free(struct proc *p)
 	irq_restore(f);
 }
 
-struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty)
+struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty,
+			 struct perm_set *perm)
 {
 	struct proc *p = slot_alloc();
 	if (!p)
@@ -182,7 +191,7 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	p->space = img->space;
 	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
 	p->cwd = kmalloc(parent && parent->cwd ? strlen(parent->cwd) + 1 : 2);
-	if (!p->kstack_top || !p->cwd || setup_files(p, parent, tty) != 0) {
+	if (!p->kstack_top || !p->cwd || setup_files(p, parent, tty, perm) != 0) {
 		p->space = NULL; /* the caller's to free */
 		release_resources(p);
 		slot_free(p);
@@ -193,6 +202,8 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->parent = parent;
 	p->tty = tty;
+	p->perm = perm;
+	p->refusal[0] = 0;
 	p->start_ns = clock_now_ns();
 	p->brk_base = p->brk_end = img->brk_base;
 	p->mmap_hint = EXEC_MMAP_BASE;
@@ -234,16 +245,39 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	return p;
 }
 
+/* The permissions of the program at path in the foreground; a refusal is
+ * logged and kept for the parent to explain (perm_refusal). */
+static int spawn_perm(const char *path, struct proc *parent, struct perm_set **perm)
+{
+	char *msg = kmalloc(sizeof parent->refusal);
+	if (!msg)
+		return -ENOMEM;
+	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, sizeof parent->refusal);
+	if (err && err != -ENOENT && err != -ENOMEM) {
+		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
+		if (parent)
+			perm_refusal_set(parent, msg);
+	}
+	kfree(msg);
+	return err;
+}
+
 int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
 {
 	if (!proc_slot_free())
 		return -EAGAIN;
-	struct exec_image img;
-	int err = exec_load(path, argv, envp, &img);
+	struct perm_set *perm;
+	int err = spawn_perm(path, parent, &perm);
 	if (err)
 		return err;
-	struct proc *p = proc_create(&img, basename(path), parent, tty);
+	struct exec_image img;
+	if ((err = exec_load(path, argv, envp, &img)) != 0) {
+		perm_put(perm);
+		return err;
+	}
+	struct proc *p = proc_create(&img, basename(path), parent, tty, perm);
 	if (!p) {
+		perm_put(perm);
 		vm_space_destroy(img.space);
 		return -ENOMEM;
 	}

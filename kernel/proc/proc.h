@@ -71,8 +71,11 @@ struct proc {
 	int exit_status; /* wait4 encoding: (code << 8) or a signal number */
 
 	/* permissions (kernel/perm): computed at start, never widened; the
-	 * runner carries the attached handler's */
+	 * runner carries the attached handler's (borrowed, not its own) */
 	struct perm_set *perm;
+	long sys_nr; /* the call in progress (for denial records) */
+	bool perm_checked; /* the call in progress called perm_check */
+	char refusal[256]; /* why its last optios_spawn was refused, or "" */
 
 	/* handler runs (kernel/handler): set only on the handler runner process */
 	struct handler *handler; /* the handler attached (its snapshot is space), or NULL */

@@ -68,7 +68,7 @@ static struct proc *start(const uint8_t *code, size_t len)
 	if (vm_map(img.space, CODE_VA, text, VM_USER | VM_EXEC) ||
 	    vm_map(img.space, EXEC_STACK_TOP - PAGE_SIZE, stack, VM_USER | VM_WRITE))
 		return NULL;
-	struct proc *p = proc_create(&img, "selftest", NULL, NULL);
+	struct proc *p = proc_create(&img, "selftest", NULL, NULL, NULL);
 	if (!p)
 		vm_space_destroy(img.space);
 	return p;

@@ -19,6 +19,7 @@
 #include "kernel/exec/exec.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -74,11 +75,15 @@ static int unmap_range(struct vm_space *s, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/* Maps zeroed pages over [lo, hi); all or nothing. 0, -ENOMEM, -EEXIST. */
+/* Maps zeroed pages over [lo, hi); all or nothing. 0, -ENOMEM (also past
+ * the manifest's memory limit: logged as a denial), -EEXIST. */
 static int map_range(struct vm_space *s, uint64_t lo, uint64_t hi, unsigned flags)
 {
 	if ((hi - lo) / PAGE_SIZE + EXEC_RESERVE_PAGES > pmm_free_count())
 		return -ENOMEM;
+	int err = perm_memory(proc_current(), (hi - lo) / PAGE_SIZE);
+	if (err)
+		return err;
 	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
 		uint64_t pa = exec_page_alloc();
 		int err = pa ? vm_map(s, va, pa, flags) : -ENOMEM;

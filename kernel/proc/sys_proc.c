@@ -8,12 +8,15 @@
  * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
  * signals are accepted and ignored.
  */
+#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 
+#include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/path.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -206,6 +209,16 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 	return 0;
 }
 
+/* The caller may not start path: say so the way a missing grant is said. */
+static void spawn_refused(struct proc *self, const char *path)
+{
+	const char *name = self->perm && self->perm->name[0] ? self->perm->name : self->name;
+	char msg[sizeof self->refusal];
+	ksnprintf(msg, sizeof msg, "%s may not start %s: not granted (policy grant %s spawn:%s)", name, path, name,
+		  path);
+	perm_refusal_set(self, msg);
+}
+
 static struct tty *free_console(void)
 {
 	for (unsigned i = 0; i < tty_count(); i++)
@@ -224,6 +237,9 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
 		return -EINVAL;
 	long err = spawn_path((uptr)upath, path, sizeof path);
+	perm_refusal_set(self, "");
+	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) != 0)
+		spawn_refused(self, path);
 	if (err)
 		return err;
 	if (flags & OPTIOS_SPAWN_NEW_CONSOLE) {
@@ -237,6 +253,9 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 		err = proc_spawn(path, argv, envp, self, tty);
 	kfree(argv);
 	kfree(envp);
+	if (err > 0) /* an effect, in the audit log: a = the child's pid, b = the parent's */
+		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)err, (uint64_t)self->pid, 0,
+			  "spawn %s pid %ld parent %d", path, err, self->pid);
 	return err;
 }
 

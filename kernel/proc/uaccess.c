@@ -13,6 +13,7 @@
 
 #include "kernel/exec/exec.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess_internal.h"
 #include "lib/lib.h"
@@ -36,6 +37,8 @@ int uaccess_fault_in(struct vm_space *s, uint64_t va, bool write)
 	}
 	if (!uaccess_in_stack(va))
 		return -EFAULT;
+	if (perm_memory(proc_current(), 1) != 0) /* the manifest's limit counts the stack too */
+		return -ENOMEM;
 	pa = exec_page_alloc();
 	if (!pa)
 		return -ENOMEM;

@@ -5,6 +5,8 @@
  * index slots [0, 512), OptiOS's own (from 1000) slots 512 and up. Every
  * listed call without an implementation is a weak alias of syscall_enosys,
  * which dispatch recognises by address to log the call once per process.
+ * Every call passes kernel/perm on its way in and out (the third column of
+ * syscalls.def says which check it needs).
  *
  * Entry (arch/x86_64/switch.S) builds a trapframe and calls syscall_entry_c
  * with interrupts off; calls run with interrupts on, and the way back to
@@ -15,6 +17,7 @@
 #include "arch.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 
 #define LINUX_SLOTS 512
@@ -31,11 +34,11 @@ long syscall_enosys(SYS_ARGS)
 	return -ENOSYS;
 }
 
-#define SYSCALL(nr, name) long sys_##name(SYS_ARGS) __attribute__((weak, alias("syscall_enosys")));
+#define SYSCALL(nr, name, perm) long sys_##name(SYS_ARGS) __attribute__((weak, alias("syscall_enosys")));
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 
-#define SYSCALL(nr, name)                                                                                  \
+#define SYSCALL(nr, name, perm)                                                                                  \
 	_Static_assert((nr) < LINUX_SLOTS ||                                                               \
 			       ((nr) >= OPTIOS_SYSCALL_BASE && (nr) < OPTIOS_SYSCALL_BASE + OPTIOS_SLOTS), \
 		       "syscall number out of the table: " #name);
@@ -43,13 +46,19 @@ long syscall_enosys(SYS_ARGS)
 #undef SYSCALL
 
 static const syscall_fn table[LINUX_SLOTS + OPTIOS_SLOTS] = {
-#define SYSCALL(nr, name) [SLOT(nr)] = sys_##name,
+#define SYSCALL(nr, name, perm) [SLOT(nr)] = sys_##name,
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 };
 
 static const char *const names[LINUX_SLOTS + OPTIOS_SLOTS] = {
-#define SYSCALL(nr, name) [SLOT(nr)] = #name,
+#define SYSCALL(nr, name, perm) [SLOT(nr)] = #name,
+#include <optios/abi/syscalls.def>
+#undef SYSCALL
+};
+
+static const uint8_t perms[LINUX_SLOTS + OPTIOS_SLOTS] = {
+#define SYSCALL(nr, name, perm) [SLOT(nr)] = perm,
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 };
@@ -121,7 +130,11 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 		log_enosys(nr);
 		return -ENOSYS;
 	}
-	return fn(a0, a1, a2, a3, a4, a5);
+	enum perm_call kind = (enum perm_call)perms[s];
+	long r = perm_call_enter(p, nr, kind, a0);
+	if (r == 0)
+		r = perm_call_leave(p, nr, kind, fn(a0, a1, a2, a3, a4, a5));
+	return r;
 }
 
 int syscall_entry_c(struct trapframe *tf);

@@ -18,7 +18,7 @@
 #include "lib/lib.h"
 
 enum {
-#define SYSCALL(nr, name) SYS_##name = nr,
+#define SYSCALL(nr, name, perm) SYS_##name = nr,
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 };
@@ -27,7 +27,7 @@ enum {
 /* The unused tail after two named arguments: long sys_x(long fd, long buf, SYS_ARGS_FROM2) */
 #define SYS_ARGS_FROM2 UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
 
-#define SYSCALL(nr, name) long sys_##name(SYS_ARGS);
+#define SYSCALL(nr, name, perm) long sys_##name(SYS_ARGS);
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 

@@ -11,11 +11,12 @@
 
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
+#include <optios/abi/policy.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 enum {
-#define SYSCALL(nr, name) OPTIOS_SYS_##name = nr,
+#define SYSCALL(nr, name, perm) OPTIOS_SYS_##name = nr,
 #include <optios/abi/syscalls.def>
 #undef SYSCALL
 };
@@ -82,6 +83,13 @@ static inline long optios_handler_list(struct optios_handler_info *out, unsigned
 static inline long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
 {
 	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);
+}
+
+/* The policy: grant, revoke, and the questions (ops in optios/abi/policy.h).
+ * The answer's text goes to out (NUL-terminated); returns its full length. */
+static inline long optios_policy(unsigned op, const char *a, const char *b, char *out, unsigned long outlen)
+{
+	return syscall(OPTIOS_SYS_optios_policy, op, a, b, out, outlen);
 }
 
 #endif

@@ -45,29 +45,29 @@ TEST(event_topic_validation)
 TEST(event_pattern_matching)
 {
 	char longt[200];
-	CHECK(event_topic_matches("timer:counter.1", "timer:counter.1"));
-	CHECK(!event_topic_matches("timer:counter.1", "timer:counter.10"));
-	CHECK(event_topic_matches("timer:counter.*", "timer:counter.10"));
-	CHECK(!event_topic_matches("timer:counter.*", "timer:counter"));
-	CHECK(event_topic_matches("app:thermo.*", "app:thermo.temp"));
-	CHECK(!event_topic_matches("app:thermo.*", "sys:thermo.temp"));
-	CHECK(event_topic_matches("*", "sys:boot"));
-	CHECK(event_topic_matches("*", "file:/x"));
-	CHECK(!event_topic_matches("", "sys:boot"));
-	CHECK(!event_topic_matches("*", ""));
-	CHECK(!event_topic_matches("*", "nokind"));
-	CHECK(event_topic_matches("file:/data/inbox/", "file:/data/inbox/x"));
-	CHECK(event_topic_matches("file:/data/inbox/", "file:/data/inbox/sub/y"));
-	CHECK(event_topic_matches("file:/data/inbox", "file:/data/inbox/x"));
-	CHECK(event_topic_matches("file:/data/inbox/", "file:/data/inbox"));
-	CHECK(!event_topic_matches("file:/data/inbox/", "file:/data/inboxes/x"));
-	CHECK(!event_topic_matches("file:/data/inbox", "file:/data/inboxes/x"));
-	CHECK(event_topic_matches("file:/", "file:/anything"));
+	CHECK(topic_matches("timer:counter.1", "timer:counter.1"));
+	CHECK(!topic_matches("timer:counter.1", "timer:counter.10"));
+	CHECK(topic_matches("timer:counter.*", "timer:counter.10"));
+	CHECK(!topic_matches("timer:counter.*", "timer:counter"));
+	CHECK(topic_matches("app:thermo.*", "app:thermo.temp"));
+	CHECK(!topic_matches("app:thermo.*", "sys:thermo.temp"));
+	CHECK(topic_matches("*", "sys:boot"));
+	CHECK(topic_matches("*", "file:/x"));
+	CHECK(!topic_matches("", "sys:boot"));
+	CHECK(!topic_matches("*", ""));
+	CHECK(!topic_matches("*", "nokind"));
+	CHECK(topic_matches("file:/data/inbox/", "file:/data/inbox/x"));
+	CHECK(topic_matches("file:/data/inbox/", "file:/data/inbox/sub/y"));
+	CHECK(topic_matches("file:/data/inbox", "file:/data/inbox/x"));
+	CHECK(topic_matches("file:/data/inbox/", "file:/data/inbox"));
+	CHECK(!topic_matches("file:/data/inbox/", "file:/data/inboxes/x"));
+	CHECK(!topic_matches("file:/data/inbox", "file:/data/inboxes/x"));
+	CHECK(topic_matches("file:/", "file:/anything"));
 	memset(longt, 'a', sizeof longt);
 	memcpy(longt, "app:", 4);
 	longt[150] = 0;
-	CHECK(!event_topic_matches("app:*", longt));
-	CHECK(!event_topic_matches(longt, longt));
+	CHECK(!topic_matches("app:*", longt));
+	CHECK(!topic_matches(longt, longt));
 }
 
 static void check_counts(const struct evq *q, uint64_t p, uint64_t d, uint64_t c, uint64_t dr)

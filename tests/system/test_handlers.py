@@ -112,8 +112,8 @@ def test_tools_name_errors_and_usage(ctx):
 		out = run(m, "handler add /data/none")
 		assert out.startswith("handler: /data/none: No such file or directory"), out
 		assert out.endswith("handler: exited with status 1\n"), out
-		out = run(m, "handler add /bin/echo")  # a program, but no manifest
-		assert out.startswith("handler: /bin/echo: Exec format error: "), out
+		out = run(m, "handler add /test/hostile_nomanifest")  # a program, but no manifest
+		assert out.startswith("handler: /test/hostile_nomanifest: Exec format error: "), out
 		assert add(m, "test/handlers/tally") == "tally"  # relative to the cwd, /
 		out = run(m, "handler add /test/handlers/tally")
 		assert out.startswith("handler: /test/handlers/tally: File exists: tally is already registered"), out

@@ -1,8 +1,11 @@
 /*
  * log - print the kernel's event log (optios_log_read): every event raised,
- * every run with how it ended, effects, handler output and lifecycle.
+ * every run with how it ended, effects, handler output and lifecycle,
+ * denials and policy changes; check its audit chain.
  *
  *   log [-h HANDLER] [-t TOPIC-PREFIX] [-n LAST-N] [-a]
+ *   log verify [FILE]   check the chain of the log (or of a dump)
+ *   log dump FILE       write the log's raw records to FILE
  *
  * One line per record: time since boot (s.us), #seq, the kind word, the
  * handler ("-": the kernel), the topic, then what the kind carries. The log is
@@ -12,14 +15,22 @@
  *
  * The log is read from seq 0 in pieces of CHUNK records until it has nothing
  * newer, so records written while we read are printed too.
+ *
+ * verify recomputes every record's link (lib/logchain.c, the kernel's own
+ * code) and prints "log verify: N records, chain intact", or one line per
+ * record altered and per run of records missing, then "chain broken" (exit
+ * status 1). A dump is the records as the kernel gives them, 336 bytes each.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <optios.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "lib/logchain.h"
 
 #define CHUNK 32
 #define GAP 0 /* a pseudo-record kind: a = how many records are missing */
@@ -36,20 +47,9 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {
-		[GAP] = "gap",
-		[OPTIOS_LOG_EVENT] = "event",
-		[OPTIOS_LOG_RUN] = "run",
-		[OPTIOS_LOG_COMMIT] = "commit",
-		[OPTIOS_LOG_ROLLBACK] = "rollback",
-		[OPTIOS_LOG_EFFECT] = "effect",
-		[OPTIOS_LOG_OUTPUT] = "output",
-		[OPTIOS_LOG_HANDLER] = "handler",
-		[OPTIOS_LOG_DROP] = "drop",
-		[OPTIOS_LOG_DENY] = "deny",
-		[OPTIOS_LOG_POLICY] = "policy",
-	};
-	return kind < sizeof words / sizeof words[0] && words[kind] ? words[kind] : "?";
+	static const char *const words[] = {"gap",    "event",   "run",  "commit", "rollback", "effect",
+					    "output", "handler", "drop", "deny",   "policy"};
+	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
 /* Text fields are fixed arrays: print at most their size, without a final newline. */
@@ -141,12 +141,163 @@ static int read_log(const struct options *o)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: log [-h HANDLER] [-t TOPIC-PREFIX] [-n LAST-N] [-a]\n");
+	fprintf(stderr, "usage: log [-h HANDLER] [-t TOPIC-PREFIX] [-n LAST-N] [-a]\n"
+			"       log verify [FILE]\n"
+			"       log dump FILE\n");
 	return 2;
+}
+
+/* ---- the audit chain: verify and dump ---- */
+
+struct records {
+	struct optios_log_record *r;
+	size_t n, cap;
+};
+
+static int grow(struct records *rs, size_t more)
+{
+	if (rs->n + more <= rs->cap)
+		return 0;
+	size_t cap = rs->cap ? rs->cap * 2 : 1024;
+	while (cap < rs->n + more)
+		cap *= 2;
+	struct optios_log_record *r = realloc(rs->r, cap * sizeof *r);
+	if (!r)
+		return ENOMEM;
+	rs->r = r;
+	rs->cap = cap;
+	return 0;
+}
+
+/* Every record the kernel holds, oldest first; 0 or an errno value. */
+static int load_log(struct records *rs)
+{
+	uint64_t next = 1;
+	long got;
+	do {
+		int err = grow(rs, CHUNK);
+		if (err)
+			return err;
+		got = optios_log_read(next, rs->r + rs->n, CHUNK);
+		if (got < 0)
+			return errno;
+		rs->n += (size_t)got;
+		if (got)
+			next = rs->r[rs->n - 1].seq + 1;
+	} while (got == CHUNK);
+	return 0;
+}
+
+/* The records of a dump; 0 or an errno value (EINVAL: not whole records). */
+static int load_file(const char *path, struct records *rs)
+{
+	int fd = open(path, O_RDONLY), err = 0;
+	if (fd < 0)
+		return errno;
+	for (;;) {
+		if ((err = grow(rs, CHUNK)) != 0)
+			break;
+		size_t have = 0, want = CHUNK * sizeof rs->r[0];
+		char *at = (char *)(rs->r + rs->n);
+		ssize_t got;
+		while (have < want && (got = read(fd, at + have, want - have)) > 0)
+			have += (size_t)got;
+		if (got < 0 && have < want) {
+			err = errno;
+			break;
+		}
+		rs->n += have / sizeof rs->r[0];
+		if (have % sizeof rs->r[0])
+			err = EINVAL;
+		if (have < want)
+			break;
+	}
+	close(fd);
+	return err;
+}
+
+static void print_problem(const struct logchain_problem *p)
+{
+	unsigned long long seq = p->seq, last = p->seq + p->count - 1;
+	switch (p->what) {
+	case LOGCHAIN_ALTERED:
+		if (p->count == 1)
+			printf("log verify: record #%llu altered\n", seq);
+		else
+			printf("log verify: record #%llu or #%llu altered\n", seq, last);
+		break;
+	case LOGCHAIN_MISSING:
+		if (p->count == 1)
+			printf("log verify: record #%llu missing\n", seq);
+		else
+			printf("log verify: records #%llu-#%llu missing\n", seq, last);
+		break;
+	default: printf("log verify: record #%llu out of order\n", seq);
+	}
+}
+
+static int verify(const struct records *rs)
+{
+	enum { SHOWN = 32 };
+	struct logchain_problem p[SHOWN];
+	size_t found = logchain_verify(rs->r, rs->n, p, SHOWN);
+	for (size_t i = 0; i < found && i < SHOWN; i++)
+		print_problem(&p[i]);
+	if (!found) {
+		printf("log verify: %zu records, chain intact\n", rs->n);
+		return 0;
+	}
+	printf("log verify: %zu records, chain broken (%zu problems)\n", rs->n, found);
+	return 1;
+}
+
+static int dump(const struct records *rs, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), err = 0;
+	if (fd < 0)
+		return errno;
+	size_t len = rs->n * sizeof rs->r[0], done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)rs->r + done, len - done);
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err)
+		printf("log dump: %zu records to %s\n", rs->n, path);
+	return err;
+}
+
+/* log verify [FILE], log dump FILE. */
+static int chain_command(int argc, char **argv)
+{
+	struct records rs = {0};
+	bool is_dump = strcmp(argv[0], "dump") == 0;
+	if (argc > 2 || (is_dump && argc != 2))
+		return usage();
+	const char *file = argc == 2 ? argv[1] : NULL;
+	int err = file && !is_dump ? load_file(file, &rs) : load_log(&rs);
+	if (!err && !is_dump)
+		return verify(&rs);
+	if (!err)
+		err = dump(&rs, file);
+	if (!err)
+		return 0;
+	if (err == EINVAL && !is_dump)
+		fprintf(stderr, "log: %s: not whole records of %zu bytes\n", file, sizeof rs.r[0]);
+	else
+		fprintf(stderr, "log: %s%s%s\n", file ? file : "", file ? ": " : "", strerror(err));
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "dump") == 0))
+		return chain_command(argc - 1, argv + 1);
 	struct options o = {0};
 	char *end;
 	int c;

@@ -12,8 +12,10 @@ static int make_parents(char *path)
 			continue;
 		char saved = *p;
 		*p = 0;
+		/* An existing directory is left alone without asking to create
+		 * it: a program may be allowed to write below /data, not /data. */
 		struct stat st;
-		if (mkdir(path, 0755) < 0 &&
+		if (!(stat(path, &st) == 0 && S_ISDIR(st.st_mode)) && mkdir(path, 0755) < 0 &&
 		    !(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
 			return -1;
 		*p = saved;

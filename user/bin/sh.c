@@ -532,7 +532,10 @@ static void report_spawn_error(const char *name, int err)
 		fprintf(stderr, "sh: %s: command not found (try help)\n", name);
 		last_status = 127;
 	} else {
-		fprintf(stderr, "sh: %s: %s\n", name, strerror(-err));
+		char why[256] = "";
+		if (err == -EACCES) /* the kernel says what is missing and how to grant it */
+			optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, sizeof why);
+		fprintf(stderr, "sh: %s: %s%s%s\n", name, strerror(-err), why[0] ? ": " : "", why);
 		last_status = 126;
 	}
 }
@@ -726,6 +729,7 @@ static const struct {
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
+	{"policy", "policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]: permissions"},
 	{"poweroff", "poweroff: turn the machine off"},
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},

@@ -23,7 +23,8 @@
  * long optios_emit(const char *topic, const void *payload, unsigned long len)
  * Raises an event (topic must be valid, see event.h; payload <= 256 bytes).
  * From a handler the event is raised when its run commits (dropped if it
- * rolls back). 0, -EINVAL (bad topic or length), -EFAULT.
+ * rolls back). 0, -EINVAL (bad topic or length), -EFAULT, -EACCES (emit:<topic>
+ * not granted).
  *
  * long optios_handler_add(const char *path, char *msg, unsigned long msglen)
  * Registers the program at path (absolute) as a handler: reads its manifest,
@@ -32,6 +33,8 @@
  * the old one (its snapshot is reset). On failure msg (if not NULL) receives a
  * one-line reason ("counter.manifest line 3: unknown policy 'sometimes'").
  * -ENOENT, -ENOEXEC (not a program, or no manifest), -EINVAL (bad manifest),
+ * -EACCES (it asks for something not granted, or runs in the foreground only:
+ * msg names each missing grant; or the caller lacks handler.manage),
  * -EEXIST, -ENOSPC (no free handler slot), -ENOMEM, -ECANCELED (start-up
  * failed: fault, budget, exit; msg says which).
  *
@@ -131,8 +134,11 @@ struct optios_log_record {
 	char handler[OPTIOS_NAME_MAX]; /* "" when the kernel itself */
 	char topic[OPTIOS_EVENT_TOPIC_MAX];
 	char text[128];
-	/* the audit chain: the first 16 bytes of SHA-256 over the previous record
-	 * (its prev_hash included); all zero for the first record of a boot */
+	/* the audit chain: the first 16 bytes of SHA-256 over the previous
+	 * record's canonical encoding (every byte, its prev_hash included; text
+	 * fields without their trailing zeros: lib/logchain.h, docs/ABI.md); all
+	 * zero for the first record of a boot, or when the previous record was
+	 * overwritten before any read reached it */
 	uint8_t prev_hash[16];
 };
 

@@ -9,8 +9,10 @@
  *   OPTIOS_POLICY_WHO_CAN a = capability: the programs whose effective permissions allow it
  *   OPTIOS_POLICY_ON      a = topic: what runs when it is raised, and what follows
  *   OPTIOS_POLICY_LIST    the policy as it stands, in the policy file's format
+ *   OPTIOS_POLICY_WHY     why the caller's last optios_spawn was refused with
+ *                         -EACCES (the missing grants, or the context), "" if never
  * The answer (text) goes to out (truncated to outlen, NUL-terminated);
- * returns its full length, or -EINVAL, -ENOENT (no such program or grant),
+ * returns its full length, or -EINVAL, -ENOENT (no such grant to revoke),
  * -EEXIST (already granted), -ENOSPC, -EACCES, -EFAULT.
  */
 #ifndef OPTIOS_ABI_POLICY_H
@@ -22,5 +24,6 @@
 #define OPTIOS_POLICY_WHO_CAN 4
 #define OPTIOS_POLICY_ON 5
 #define OPTIOS_POLICY_LIST 6
+#define OPTIOS_POLICY_WHY 7
 
 #endif

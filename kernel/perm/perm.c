@@ -1,0 +1,291 @@
+/*
+ * perm.c - permissions in the kernel: the policy it holds, the permission
+ * sets of programs, and the one check (contract in perm.h).
+ *
+ * Theory of operation. At boot perm_init reads /etc/policy into the kernel's
+ * policy (lib/policy.c parses it; a bad line is logged and skipped). When a
+ * program starts (proc_spawn: foreground) or is registered (handler_create:
+ * background), perm_for_program reads its manifest and computes its
+ * perm_set: what it declares, and which of that the policy grants. A
+ * program asking for anything not granted does not start at all, and the
+ * message names each missing grant with the command that would grant it, so
+ * a running program never meets a surprise refusal for something it
+ * declared. A program without a manifest gets "console" only; the
+ * perm.enforce=0 key of kernel.conf lifts that for programs without a
+ * manifest (a transition aid: they then get everything).
+ *
+ * Every system call passes perm_call_enter and perm_call_leave
+ * (kernel/syscall): bare kinds are checked before the call runs; a call with
+ * an object checks it itself through perm_check after normalising it, and a
+ * call that succeeded without doing so is refused and logged as a kernel bug.
+ *
+ * Invariants: a perm_set never gains a granted capability after it is
+ * computed (perm_refresh only clears); every -EACCES perm_check returns has
+ * written one OPTIOS_LOG_DENY record; a process with no perm_set is the
+ * kernel's own (the handler runner between runs) or is refused everything.
+ */
+#include "kernel/perm/perm.h"
+
+#include <optios/abi/errno.h>
+#include <optios/abi/handler.h>
+#include <optios/abi/policy.h>
+
+#include "kernel/conf/conf.h"
+#include "kernel/event/event.h"
+#include "kernel/exec/exec.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/handler/handler.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/syscall/syscall.h"
+#include "lib/lib.h"
+
+static struct policy policy;
+
+/* What a program without a manifest gets when perm.enforce is 0. */
+static const char *const unenforced[] = {"file.read:/",	   "file.write:/",  "emit:*",  "event:*",
+					 "spawn:/",	   "console",	    "display", "log.read",
+					 "handler.manage", "policy.manage", "power"};
+
+struct policy *perm_policy(void)
+{
+	return &policy;
+}
+
+/* ---- loading /etc/policy ---- */
+
+/* Each line parsed on its own, so one bad line costs only itself. */
+static void load_lines(const char *text, size_t len)
+{
+	static struct policy one; /* large: perm_init runs once, at boot */
+	char err[128];
+	int lineno = 0;
+	for (size_t i = 0; i < len; lineno++) {
+		size_t end = i;
+		while (end < len && text[end] != '\n')
+			end++;
+		if (policy_parse(text + i, end - i, &one, err, sizeof err) != 0)
+			klog(KLOG_WARN, "perm: /etc/policy line %d ignored: %s", lineno + 1,
+			     strncmp(err, "line 1: ", 8) == 0 ? err + 8 : err);
+		for (size_t g = 0; g < one.n; g++)
+			policy_grant(&policy, one.grants[g].program, one.grants[g].cap);
+		one.n = 0;
+		i = end + 1;
+	}
+}
+
+void perm_init(void)
+{
+	void *data;
+	size_t len;
+	int err = vfs_read_file("/etc/policy", &data, &len);
+	if (err == 0) {
+		load_lines(data, len);
+		kfree(data);
+	} else {
+		klog(KLOG_WARN, "perm: no /etc/policy (error %d): nothing is granted", err);
+	}
+	klog(KLOG_INFO, "perm: %lu grants; programs without a manifest get %s", (unsigned long)policy.n,
+	     conf_bool(CONF_PERM_ENFORCE) ? "the console only" : "everything (perm.enforce=0)");
+}
+
+/* ---- permission sets ---- */
+
+static void set_everything(struct perm_set *s)
+{
+	memset(s, 0, sizeof *s);
+	s->contexts = MANIFEST_CTX_FOREGROUND | MANIFEST_CTX_BACKGROUND;
+	for (size_t i = 0; i < ARRAY_SIZE(unenforced); i++) {
+		memcpy(s->caps[i], unenforced[i], strlen(unenforced[i]) + 1);
+		s->granted[i] = true;
+	}
+	s->n = ARRAY_SIZE(unenforced);
+	s->generation = policy.generation;
+}
+
+/* "a asks for X: not granted (policy grant a X); ..." for each missing grant. */
+static void missing_message(const struct perm_set *s, char *msg, size_t msglen)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < s->n && at < msglen; i++) {
+		if (s->granted[i])
+			continue;
+		at += ksnprintf(msg + at, msglen - at, "%s%s asks for %s: not granted (policy grant %s %s)",
+				at ? "; " : "", s->name, s->caps[i], s->name, s->caps[i]);
+	}
+}
+
+static int context_refused(const struct manifest *m, uint32_t context, char *msg, size_t msglen)
+{
+	if (context & MANIFEST_CTX_BACKGROUND)
+		ksnprintf(msg, msglen, "%s runs in the foreground only (manifest context)", m->name);
+	else
+		ksnprintf(msg, msglen,
+			  "%s runs in the background only (manifest context): add it as a handler", m->name);
+	return -EACCES;
+}
+
+int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg,
+		      size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = 0;
+	if (m && !(m->contexts & context))
+		return context_refused(m, context, msg, msglen);
+	struct perm_set *s = kmalloc(sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	uint64_t f = irq_save(); /* the policy changes under a process's grant */
+	if (!m && !conf_bool(CONF_PERM_ENFORCE))
+		set_everything(s);
+	else
+		perm_set_compute(s, m, &policy);
+	irq_restore(f);
+	if (m && perm_set_missing(s)) {
+		missing_message(s, msg, msglen);
+		kfree(s);
+		return -EACCES;
+	}
+	*out = s;
+	return 0;
+}
+
+int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen)
+{
+	struct manifest *m = kmalloc(sizeof *m);
+	uint8_t hash[32];
+	if (!m)
+		return -ENOMEM;
+	/* -ENOEXEC: no manifest section (or not a program at all: the loader
+	 * then refuses it with its own reason). */
+	int err = exec_manifest(path, m, hash, msg, msglen);
+	if (err == 0 || err == -ENOEXEC)
+		err = perm_for_manifest(err ? NULL : m, context, out, msg, msglen);
+	kfree(m);
+	return err;
+}
+
+void perm_put(struct perm_set *s)
+{
+	kfree(s);
+}
+
+void perm_refresh(struct perm_set *s)
+{
+	if (!s || s->generation == policy.generation || !s->name[0])
+		return; /* no manifest: nothing granted by the policy to revoke */
+	uint64_t f = irq_save();
+	for (size_t i = 0; i < s->n; i++)
+		s->granted[i] = s->granted[i] && policy_granted(&policy, s->name, s->caps[i]);
+	s->generation = policy.generation;
+	irq_restore(f);
+}
+
+/* ---- the check ---- */
+
+static const char *program_of(const struct proc *p)
+{
+	return p->perm && p->perm->name[0] ? p->perm->name : p->name;
+}
+
+/* One DENY record: program, the event being handled, call, what was needed. */
+static void deny(const struct proc *p, const char *call, const char *need)
+{
+	const struct optios_event *ev = handler_event(p);
+	if (!call)
+		call = syscall_name(p->sys_nr);
+	evlog_add(OPTIOS_LOG_DENY, program_of(p), ev ? ev->topic : "", ev ? ev->seq : 0, -EACCES,
+		  (uint64_t)p->sys_nr, 0, 0, "%s %s", call ? call : "?", need);
+}
+
+/* The kernel's own work (boot, the runner between runs) is not checked. */
+static bool is_kernel(const struct proc *p)
+{
+	return !p || (p->kernel_owned && !p->handler);
+}
+
+int perm_check(struct proc *p, enum cap_kind kind, const char *object, const char *syscall)
+{
+	if (p)
+		p->perm_checked = true;
+	if (is_kernel(p) || (p->perm && perm_set_allows(p->perm, kind, object)))
+		return 0;
+	char need[CAP_MAX + 32];
+	ksnprintf(need, sizeof need, "%s%s%s", cap_kind_name(kind), object[0] ? ":" : "", object);
+	deny(p, syscall, need);
+	return -EACCES;
+}
+
+void perm_pass(struct proc *p)
+{
+	if (p)
+		p->perm_checked = true;
+}
+
+int perm_memory(struct proc *p, uint64_t more_pages)
+{
+	if (is_kernel(p) || !p->perm || !p->perm->memory_pages || !p->space)
+		return 0;
+	uint64_t have = vm_space_pages(p->space);
+	if (have + more_pages <= p->perm->memory_pages)
+		return 0;
+	char need[96];
+	ksnprintf(need, sizeof need, "memory %lu pages (manifest limit %lu)",
+		  (unsigned long)(have + more_pages), (unsigned long)p->perm->memory_pages);
+	deny(p, NULL, need);
+	return -ENOMEM;
+}
+
+/* The capability a bare kind needs; false for none (or one with an object). */
+static bool bare_cap(enum perm_call kind, long a0, enum cap_kind *cap)
+{
+	switch (kind) {
+	case PERM_CONSOLE: *cap = CAP_CONSOLE; return true;
+	case PERM_DISPLAY: *cap = CAP_DISPLAY; return true;
+	case PERM_LOG: *cap = CAP_LOG_READ; return true;
+	case PERM_HANDLER: *cap = CAP_HANDLER_MANAGE; return true;
+	case PERM_POWER: *cap = CAP_POWER; return true;
+	case PERM_POLICY: /* the queries are open to everyone */
+		*cap = CAP_POLICY_MANAGE;
+		return a0 == OPTIOS_POLICY_GRANT || a0 == OPTIOS_POLICY_REVOKE;
+	default: return false;
+	}
+}
+
+int perm_call_enter(struct proc *p, long nr, enum perm_call kind, long a0)
+{
+	enum cap_kind cap;
+	if (!p)
+		return 0;
+	p->sys_nr = nr;
+	p->perm_checked = false;
+	return bare_cap(kind, a0, &cap) ? perm_check(p, cap, "", NULL) : 0;
+}
+
+long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
+{
+	bool object = kind == PERM_FILE || kind == PERM_EMIT || kind == PERM_SPAWN;
+	if (!p || !object || result < 0 || p->perm_checked)
+		return result;
+	const char *name = syscall_name(nr);
+	klog(KLOG_ERROR,
+	     "perm: KERNEL BUG: %s[%d] call %s succeeded without its permission check; "
+	     "returning -EACCES",
+	     p->name, p->pid, name ? name : "?");
+	return -EACCES;
+}
+
+/* ---- refusals, for the shell ---- */
+
+const char *perm_refusal(const struct proc *p)
+{
+	return p->refusal;
+}
+
+void perm_refusal_set(struct proc *p, const char *msg)
+{
+	size_t n = MIN(strlen(msg), sizeof p->refusal - 1);
+	memcpy(p->refusal, msg, n);
+	p->refusal[n] = 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * perm_selftest.c - self-tests of the permission check: what a manifest and
+ * the policy give, the DENY record a refusal writes, a revoke reaching a
+ * set at its refresh, the context rule and the refusal message.
+ */
+#include <optios/abi/errno.h>
+#include <optios/abi/handler.h>
+#include <optios/abi/policy.h>
+
+#include "kernel/conf/conf.h"
+#include "kernel/event/event.h"
+#include "kernel/perm/perm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/syscall/syscall.h"
+#include "kernel/test/selftest.h"
+#include "lib/lib.h"
+
+static const char probe_manifest[] = "name stprobe\nversion 1\ncontext foreground\n"
+				     "output file.write:/tmp/stprobe/\noutput emit:app:stprobe.*\n";
+
+static struct manifest m;
+static struct proc fake; /* a process that never runs: only perm_check reads it */
+
+/* The probe's manifest, its grants, and a process holding its set. */
+static int probe_start(void)
+{
+	char err[96];
+	if (manifest_parse(probe_manifest, sizeof probe_manifest - 1, &m, err, sizeof err) != 0)
+		return -1;
+	policy_grant(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
+	policy_grant(perm_policy(), "stprobe", "emit:app:stprobe.*");
+	memset(&fake, 0, sizeof fake);
+	memcpy(fake.name, "stprobe", 8);
+	fake.sys_nr = SYS_openat;
+	char msg[128];
+	return perm_for_manifest(&m, MANIFEST_CTX_FOREGROUND, &fake.perm, msg, sizeof msg);
+}
+
+static void probe_end(void)
+{
+	policy_revoke(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
+	policy_revoke(perm_policy(), "stprobe", "emit:app:stprobe.*");
+	perm_put(fake.perm);
+	fake.perm = NULL;
+}
+
+static bool last_record(struct optios_log_record *r)
+{
+	uint64_t n = evlog_count();
+	return n && evlog_read(n, r, 1) == 1;
+}
+
+SELFTEST(perm_check_allows_the_granted_and_logs_the_denied)
+{
+	ST_CHECK(probe_start() == 0);
+	uint64_t before = evlog_count();
+	ST_CHECK(perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe/out", NULL) == 0);
+	ST_CHECK(perm_check(&fake, CAP_EMIT, "app:stprobe.done", "optios_emit") == 0);
+	ST_CHECK(fake.perm_checked);
+	ST_CHECK(evlog_count() == before); /* an allowed call writes nothing */
+
+	int r1 = perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe2", NULL); /* a prefix by name only */
+	struct optios_log_record r;
+	bool got = last_record(&r);
+	int r2 = perm_check(&fake, CAP_FILE_READ, "/tmp/stprobe/out", NULL); /* write does not give read */
+	int r3 = perm_check(&fake, CAP_CONSOLE, "", "ioctl"); /* a manifest without console */
+	uint64_t after = evlog_count();
+	probe_end();
+	ST_CHECK(r1 == -EACCES && r2 == -EACCES && r3 == -EACCES);
+	ST_CHECK(after == before + 3);
+	ST_CHECK(got && r.kind == OPTIOS_LOG_DENY && r.result == -EACCES && r.a == SYS_openat);
+	ST_CHECK(strcmp(r.handler, "stprobe") == 0 && r.topic[0] == 0);
+	ST_CHECK(strcmp(r.text, "openat file.write:/tmp/stprobe2") == 0);
+	return 0;
+}
+
+SELFTEST(perm_refresh_takes_a_revoke_and_never_adds)
+{
+	ST_CHECK(probe_start() == 0);
+	policy_revoke(perm_policy(), "stprobe", "emit:app:stprobe.*");
+	bool before = perm_check(&fake, CAP_EMIT, "app:stprobe.x", NULL) == 0; /* not refreshed yet */
+	perm_refresh(fake.perm);
+	bool revoked = perm_check(&fake, CAP_EMIT, "app:stprobe.x", NULL) == -EACCES;
+	policy_grant(perm_policy(), "stprobe", "emit:app:stprobe.*");
+	perm_refresh(fake.perm);
+	bool still = perm_check(&fake, CAP_EMIT, "app:stprobe.x", NULL) == -EACCES;
+	bool file = perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe/a", NULL) == 0;
+	probe_end();
+	ST_CHECK(before);
+	ST_CHECK(revoked);
+	ST_CHECK(still); /* a grant never widens a set already computed */
+	ST_CHECK(file);
+	return 0;
+}
+
+SELFTEST(perm_refuses_missing_grants_and_wrong_context)
+{
+	char err[96], msg[256];
+	struct perm_set *s = NULL;
+	ST_CHECK(manifest_parse(probe_manifest, sizeof probe_manifest - 1, &m, err, sizeof err) == 0);
+	policy_grant(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
+	int missing = perm_for_manifest(&m, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg);
+	policy_revoke(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
+	ST_CHECK(missing == -EACCES && s == NULL);
+	ST_CHECK(strcmp(msg, "stprobe asks for emit:app:stprobe.*: not granted "
+			     "(policy grant stprobe emit:app:stprobe.*)") == 0);
+	ST_CHECK(perm_for_manifest(&m, MANIFEST_CTX_BACKGROUND, &s, msg, sizeof msg) == -EACCES);
+	ST_CHECK(strcmp(msg, "stprobe runs in the foreground only (manifest context)") == 0);
+	return 0;
+}
+
+SELFTEST(perm_without_manifest_console_only)
+{
+	struct perm_set *s = NULL;
+	char msg[64];
+	ST_CHECK(perm_for_manifest(NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg) == 0);
+	bool console = perm_set_allows(s, CAP_CONSOLE, "");
+	bool file = perm_set_allows(s, CAP_FILE_READ, "/etc/policy");
+	perm_put(s);
+	ST_CHECK(console);
+	ST_CHECK(file == !conf_bool(CONF_PERM_ENFORCE));
+	return 0;
+}
+
+SELFTEST(perm_dispatcher_checks_bare_kinds_and_catches_a_missing_check)
+{
+	ST_CHECK(probe_start() == 0);
+	struct optios_log_record r;
+	long log = perm_call_enter(&fake, SYS_optios_log_read, PERM_LOG, 0);
+	bool got = last_record(&r);
+	long query = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_SHOW);
+	long grant = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_GRANT);
+	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	long unchecked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
+	long failed = perm_call_leave(&fake, SYS_openat, PERM_FILE, -ENOENT); /* did not act */
+	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe/x", NULL);
+	long checked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
+	probe_end();
+	ST_CHECK(log == -EACCES && got && strcmp(r.text, "optios_log_read log.read") == 0);
+	ST_CHECK(query == 0 && grant == -EACCES);
+	ST_CHECK(unchecked == -EACCES && failed == -ENOENT && checked == 3);
+	return 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * sys_policy.c - the policy call (contract in include/optios/abi/policy.h):
+ * grant and revoke change the kernel's policy (and are logged); the
+ * questions are answered by lib/policy.c over every program in the image.
+ *
+ * The programs are found by scanning /bin, /apps and /test (recursively,
+ * up to SCAN_DEPTH levels) for files whose manifest exec_manifest reads;
+ * they are listed in path order, so the same image gives the same answer
+ * every time, and the same as the host tool's.
+ */
+#include <optios/abi/errno.h>
+#include <optios/abi/fcntl.h>
+#include <optios/abi/handler.h>
+#include <optios/abi/policy.h>
+
+#include "kernel/event/event.h"
+#include "kernel/exec/exec.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/perm/perm.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/uaccess.h"
+#include "kernel/syscall/syscall.h"
+#include "lib/lib.h"
+
+#define PROGRAMS_MAX 128
+#define SCAN_DEPTH 4
+#define SCAN_PATH_MAX 256
+#define DIRENT_BUF 4096
+#define ANSWER_MAX 16384
+
+/* Every program with a manifest, in path order. */
+struct catalogue {
+	size_t n;
+	struct policy_program progs[PROGRAMS_MAX];
+};
+
+static void catalogue_add(struct catalogue *c, const char *path)
+{
+	struct manifest *m = kmalloc(sizeof *m);
+	char *copy = kmalloc(strlen(path) + 1);
+	uint8_t hash[32];
+	if (c->n == PROGRAMS_MAX || !m || !copy || exec_manifest(path, m, hash, NULL, 0) != 0) {
+		kfree(m);
+		kfree(copy);
+		return;
+	}
+	memcpy(copy, path, strlen(path) + 1);
+	size_t i = c->n++; /* insertion keeps path order */
+	for (; i > 0 && strcmp(c->progs[i - 1].path, copy) > 0; i--)
+		c->progs[i] = c->progs[i - 1];
+	c->progs[i] = (struct policy_program){.path = copy, .m = m};
+}
+
+static void scan(struct catalogue *c, const char *dir, int depth);
+
+/* One buffer of directory records: programs added, directories scanned. */
+static void scan_records(struct catalogue *c, const char *dir, const char *buf, long len, int depth)
+{
+	char path[SCAN_PATH_MAX];
+	for (long at = 0; at < len;) {
+		const struct kdirent64 *d = (const struct kdirent64 *)(buf + at);
+		at += d->d_reclen;
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if ((size_t)ksnprintf(path, sizeof path, "%s/%s", dir, d->d_name) >= sizeof path)
+			continue;
+		if (d->d_type == DT_DIR)
+			scan(c, path, depth + 1);
+		else
+			catalogue_add(c, path);
+	}
+}
+
+static void scan(struct catalogue *c, const char *dir, int depth)
+{
+	struct file *f;
+	char *buf = depth < SCAN_DEPTH ? kmalloc(DIRENT_BUF) : NULL;
+	if (!buf)
+		return;
+	if (vfs_open("/", dir, O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
+		long n;
+		while (f->ops->getdents && (n = f->ops->getdents(f, buf, DIRENT_BUF)) > 0)
+			scan_records(c, dir, buf, n, depth);
+		file_put(f);
+	}
+	kfree(buf);
+}
+
+static struct catalogue *catalogue_create(void)
+{
+	struct catalogue *c = kzalloc(sizeof *c);
+	if (c) {
+		scan(c, "/apps", 0);
+		scan(c, "/bin", 0);
+		scan(c, "/test", 0);
+	}
+	return c;
+}
+
+static void catalogue_destroy(struct catalogue *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		kfree((void *)c->progs[i].path);
+		kfree((void *)c->progs[i].m);
+	}
+	kfree(c);
+}
+
+/* ---- the operations ---- */
+
+/* GRANT and REVOKE: the policy changes for every later start and run. */
+static long change(struct proc *p, unsigned op, const char *name, const char *cap)
+{
+	uint64_t f = irq_save();
+	int err = op == OPTIOS_POLICY_GRANT ? policy_grant(perm_policy(), name, cap)
+					    : policy_revoke(perm_policy(), name, cap);
+	irq_restore(f);
+	if (err)
+		return err;
+	const char *verb = op == OPTIOS_POLICY_GRANT ? "grant" : "revoke";
+	const char *who = p->perm && p->perm->name[0] ? p->perm->name : p->name;
+	evlog_add(OPTIOS_LOG_POLICY, who, "", 0, 0, 0, 0, 0, "%s %s %s", verb, name, cap);
+	klog(KLOG_INFO, "perm: %s %s %s (by %s)", verb, name, cap, who);
+	return 0;
+}
+
+static size_t list(char *out, size_t size)
+{
+	const struct policy *pol = perm_policy();
+	size_t at = 0;
+	for (size_t i = 0; i < pol->n; i++)
+		at += ksnprintf(out + MIN(at, size), size - MIN(at, size), "grant %s %s\n",
+				pol->grants[i].program, pol->grants[i].cap);
+	return at;
+}
+
+/* SHOW, WHO_CAN, ON: answered from the manifests in the image, by the same
+ * code as the host tool (an unknown program is an answer too, not an error:
+ * "no such program: NAME"), so both give the same bytes. */
+static long query(unsigned op, const char *a, char *out, size_t size)
+{
+	struct catalogue *c = catalogue_create();
+	if (!c)
+		return -ENOMEM;
+	long r;
+	if (op == OPTIOS_POLICY_SHOW)
+		r = (long)policy_show(perm_policy(), c->progs, c->n, a, out, size);
+	else if (op == OPTIOS_POLICY_WHO_CAN)
+		r = (long)policy_who_can(perm_policy(), c->progs, c->n, a, out, size);
+	else
+		r = (long)policy_on(perm_policy(), c->progs, c->n, a, out, size);
+	catalogue_destroy(c);
+	return r;
+}
+
+static long answer(unsigned op, const char *a, const char *b, char *out, size_t size)
+{
+	struct proc *p = proc_current();
+	switch (op) {
+	case OPTIOS_POLICY_GRANT:
+	case OPTIOS_POLICY_REVOKE: return change(p, op, a, b);
+	case OPTIOS_POLICY_SHOW:
+	case OPTIOS_POLICY_WHO_CAN:
+	case OPTIOS_POLICY_ON: return query(op, a, out, size);
+	case OPTIOS_POLICY_LIST: return (long)list(out, size);
+	case OPTIOS_POLICY_WHY: return ksnprintf(out, size, "%s", perm_refusal(p));
+	default: return -EINVAL;
+	}
+}
+
+/* A string argument (NULL allowed: ""). */
+static long string_in(uptr u, char *buf, size_t size)
+{
+	buf[0] = 0;
+	long n = u ? strncpy_from_user(buf, u, size) : 0;
+	return n == -ENAMETOOLONG ? -EINVAL : n < 0 ? n : 0;
+}
+
+long sys_optios_policy(long op, long ua, long ub, long uout, long outlen, UNUSED long a5)
+{
+	char a[CAP_MAX], b[CAP_MAX];
+	long r = string_in((uptr)ua, a, sizeof a);
+	if (r == 0)
+		r = string_in((uptr)ub, b, sizeof b);
+	if (r)
+		return r;
+	if (outlen < 0)
+		return -EINVAL;
+	char *out = kzalloc(ANSWER_MAX);
+	if (!out)
+		return -ENOMEM;
+	r = answer((unsigned)op, a, b, out, ANSWER_MAX);
+	if (r >= 0 && outlen > 0) {
+		size_t n = MIN((size_t)r, MIN((size_t)outlen, (size_t)ANSWER_MAX) - 1);
+		out[n] = 0;
+		if (copy_to_user((uptr)uout, out, n + 1))
+			r = -EFAULT;
+	}
+	kfree(out);
+	return r;
+}

@@ -1,0 +1,120 @@
+/*
+ * fuzz_policy.c - libFuzzer target for lib/policy.c and lib/topic.c. The
+ * input is a policy file; its first three lines are also tried as
+ * capabilities (and their objects as topic patterns). Properties:
+ *   - policy_parse returns 0 or -EINVAL with one bounded line ("" on
+ *     success); every grant kept is valid and unique; policy_list writes it
+ *     back as text that parses to the same grants;
+ *   - cap_covers only relates valid capabilities of one kind, is reflexive
+ *     on valid ones and transitive, and agrees with cap_allows;
+ *   - topic patterns: covers and matches are consistent (g covers c and c
+ *     matches t: g matches t), two valid patterns matching one topic overlap;
+ *   - the three queries never overrun and return the length they need.
+ */
+#include <string.h>
+
+#include <optios/abi/errno.h>
+
+#include "fuzz.h"
+#include "lib/policy.h"
+#include "lib/topic.h"
+
+static struct policy p, again;
+static char err[128], text[POLICY_TEXT_MAX + 1], answer[2048];
+
+static void check_policy(const struct policy *q)
+{
+	FUZZ_ASSERT(q->n <= POLICY_GRANTS_MAX);
+	for (size_t i = 0; i < q->n; i++) {
+		FUZZ_ASSERT(cap_parse(q->grants[i].cap, NULL, NULL) == 0);
+		FUZZ_ASSERT(strnlen(q->grants[i].program, MANIFEST_NAME_MAX) < MANIFEST_NAME_MAX);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_ASSERT(strcmp(q->grants[i].program, q->grants[j].program) ||
+				    strcmp(q->grants[i].cap, q->grants[j].cap));
+	}
+}
+
+static void check_round_trip(void)
+{
+	size_t n = policy_list(&p, text, sizeof text);
+	FUZZ_ASSERT(n < sizeof text && strlen(text) == n);
+	FUZZ_ASSERT(policy_parse(text, n, &again, err, sizeof err) == 0);
+	FUZZ_ASSERT(again.n == p.n && memcmp(again.grants, p.grants, sizeof p.grants) == 0);
+}
+
+/* The i-th line of data (cut to CAP_MAX - 1 bytes) into out; "" past the end. */
+static void line_of(const uint8_t *data, size_t size, unsigned i, char out[CAP_MAX])
+{
+	size_t pos = 0;
+	for (; i > 0 && pos < size; pos++)
+		if (data[pos] == '\n')
+			i--;
+	size_t len = 0;
+	while (pos + len < size && data[pos + len] != '\n' && len < CAP_MAX - 1)
+		len++;
+	memcpy(out, data + pos, len);
+	out[len] = '\0';
+}
+
+static void check_caps(const char *g, const char *c, const char *t)
+{
+	enum cap_kind gk, ck;
+	const char *go, *co;
+	bool gv = cap_parse(g, &gk, &go) == 0, cv = cap_parse(c, &ck, &co) == 0;
+	bool covers = cap_covers(g, c);
+	FUZZ_ASSERT(!covers || (gv && cv && gk == ck));
+	FUZZ_ASSERT(cap_covers(g, g) == gv);
+	if (cv)
+		FUZZ_ASSERT(cap_allows(g, ck, co) == covers);
+	if (covers && cap_covers(c, t))
+		FUZZ_ASSERT(cap_covers(g, t));
+	/* the same three as topic patterns and a topic */
+	if (topic_covers(g, c) && topic_matches(c, t))
+		FUZZ_ASSERT(topic_matches(g, t));
+	bool patterns = topic_pattern_valid(g) && topic_pattern_valid(c);
+	if (patterns && topic_matches(g, t) && topic_matches(c, t))
+		FUZZ_ASSERT(topic_overlaps(g, c) && topic_overlaps(c, g));
+	if (topic_covers(g, c))
+		FUZZ_ASSERT(topic_overlaps(g, c));
+}
+
+/* A query's answer fits where it says, cut and terminated where it does not. */
+static void check_answer(size_t len)
+{
+	FUZZ_ASSERT(strlen(answer) == (len < sizeof answer ? len : sizeof answer - 1));
+}
+
+static void check_queries(const char *a, const char *b)
+{
+	static struct manifest m[2];
+	static const char *const src[2] = {
+		"name alpha\nversion 1\nevent app:*\tqueue\noutput emit:app:x.*\noutput file.write:/data/\n",
+		"name beta\nversion 1\ncontext both\nevent app:x.y queue\noutput emit:app:a\noutput "
+		"console\n",
+	};
+	for (int i = 0; i < 2; i++)
+		FUZZ_ASSERT(manifest_parse(src[i], strlen(src[i]), &m[i], err, sizeof err) == 0);
+	struct policy_program progs[] = {{"/apps/alpha", &m[0]}, {"/apps/beta", &m[1]}, {"/bin/x", NULL}};
+	check_answer(policy_show(&p, progs, 3, a, answer, sizeof answer));
+	check_answer(policy_who_can(&p, progs, 3, a, answer, sizeof answer));
+	check_answer(policy_on(&p, progs, 3, b, answer, sizeof answer));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char g[CAP_MAX], c[CAP_MAX], t[CAP_MAX];
+	memset(err, 'x', sizeof err);
+	int r = policy_parse((const char *)data, size, &p, err, sizeof err);
+	FUZZ_ASSERT(r == 0 || r == -EINVAL);
+	size_t elen = strnlen(err, sizeof err);
+	FUZZ_ASSERT(elen < sizeof err && memchr(err, '\n', elen) == NULL);
+	FUZZ_ASSERT(r ? elen > 0 : elen == 0);
+	check_policy(&p);
+	check_round_trip();
+	line_of(data, size, 0, g);
+	line_of(data, size, 1, c);
+	line_of(data, size, 2, t);
+	check_caps(g, c, t);
+	check_queries(g, c);
+	return 0;
+}

@@ -1,0 +1,662 @@
+/*
+ * test_policy.c - lib/policy.c and lib/topic.c: capability syntax, the
+ * covers/allows tables (with traversal-looking objects), topic pattern
+ * overlaps, the policy file (errors with line numbers, bad lines skipped),
+ * grant/revoke/generation, perm_set_compute, and the three queries on a small
+ * program table, compared with golden text.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <optios/abi/errno.h>
+
+#include "lib/policy.h"
+#include "lib/topic.h"
+#include "unit.h"
+
+static struct policy pol;
+static char err[256];
+static char out[4096];
+
+/* Like CHECK_STR for answers many lines long: shows both in full. */
+static void text_is(const char *file, int line, const char *got, const char *want)
+{
+	if (strcmp(got, want) == 0)
+		return;
+	fprintf(stderr, "--- got:\n%s--- want:\n%s---\n", got, want);
+	unit_fail(file, line, "answer differs");
+}
+#define CHECK_TEXT(got, want) text_is(__FILE__, __LINE__, got, want)
+
+/* Parses an exact-size heap copy of text (AddressSanitizer sees any overread). */
+static int parse(const char *text)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len ? len : 1);
+	memcpy(copy, text, len);
+	int r = policy_parse(copy, len, &pol, err, sizeof err);
+	free(copy);
+	return r;
+}
+
+TEST(policy_cap_parse_accepts_each_kind)
+{
+	static const struct {
+		const char *cap;
+		enum cap_kind kind;
+		const char *object;
+	} good[] = {
+		{"file.read:/etc/thermo.conf", CAP_FILE_READ, "/etc/thermo.conf"},
+		{"file.write:/data/", CAP_FILE_WRITE, "/data/"},
+		{"file.write:/", CAP_FILE_WRITE, "/"},
+		{"emit:app:thermo.*", CAP_EMIT, "app:thermo.*"},
+		{"event:file:/data/inbox/", CAP_EVENT, "file:/data/inbox/"},
+		{"event:*", CAP_EVENT, "*"},
+		{"spawn:/bin/ls", CAP_SPAWN, "/bin/ls"},
+		{"console", CAP_CONSOLE, ""},
+		{"display", CAP_DISPLAY, ""},
+		{"log.read", CAP_LOG_READ, ""},
+		{"handler.manage", CAP_HANDLER_MANAGE, ""},
+		{"policy.manage", CAP_POLICY_MANAGE, ""},
+		{"power", CAP_POWER, ""},
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		enum cap_kind kind = CAP_KINDS;
+		const char *object = NULL;
+		CHECK_EQ(cap_parse(good[i].cap, &kind, &object), 0);
+		CHECK_EQ(kind, good[i].kind);
+		CHECK_STR(object ? object : "(null)", good[i].object);
+	}
+	CHECK_STR(cap_kind_name(CAP_FILE_WRITE), "file.write");
+	CHECK_STR(cap_kind_name(CAP_HANDLER_MANAGE), "handler.manage");
+	CHECK_STR(cap_kind_name(CAP_KINDS), "?");
+	CHECK_EQ(cap_parse("console", NULL, NULL), 0);
+}
+
+TEST(policy_cap_parse_refuses_bad_ones)
+{
+	static const char *const bad[] = {
+		"",
+		"bogus",
+		"Console",
+		"console:",
+		"console:x",
+		"power:/",
+		"file.read",
+		"file.read:",
+		"file.read:data/x",
+		"file.read:/data/../etc",
+		"file.read:/data/..",
+		"file.read:/data/./x",
+		"file.read://data",
+		"file.read:/data//x",
+		"file.write:/a b",
+		"file.write:/a\tb",
+		"file.write:/caf\xc3\xa9",
+		"emit",
+		"emit:",
+		"emit:bogus:x",
+		"emit:app:",
+		"emit:app:a*b",
+		"emit:app:a b",
+		"event:file:/a/../b",
+		"event:file:data",
+		"spawn:bin/ls",
+		":console",
+		" console",
+		"file.read :/x",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		enum cap_kind kind = CAP_KINDS;
+		int r = cap_parse(bad[i], &kind, NULL);
+		if (r != -EINVAL)
+			fprintf(stderr, "accepted: '%s'\n", bad[i]);
+		CHECK_EQ(r, -EINVAL);
+		CHECK_EQ(kind, CAP_KINDS); /* untouched */
+	}
+	CHECK_EQ(cap_parse(NULL, NULL, NULL), -EINVAL);
+	/* 127 chars fit CAP_MAX with the NUL; 128 do not. */
+	char cap[CAP_MAX + 1];
+	memset(cap, 'a', sizeof cap);
+	memcpy(cap, "file.read:/", 11);
+	cap[CAP_MAX - 1] = '\0';
+	CHECK_EQ(cap_parse(cap, NULL, NULL), 0);
+	cap[CAP_MAX - 1] = 'a';
+	cap[CAP_MAX] = '\0';
+	CHECK_EQ(cap_parse(cap, NULL, NULL), -EINVAL);
+}
+
+TEST(policy_cap_covers_table)
+{
+	static const struct {
+		const char *g, *c;
+		bool covers;
+	} t[] = {
+		/* paths: a trailing '/' is a directory, by whole components */
+		{"file.read:/data/", "file.read:/data/x", true},
+		{"file.read:/data/", "file.read:/data/x/y", true},
+		{"file.read:/data/", "file.read:/data/x/", true},
+		{"file.read:/data/", "file.read:/data/", true},
+		{"file.read:/data/", "file.read:/data", true},
+		{"file.read:/data/", "file.read:/datax", false},
+		{"file.read:/data/", "file.read:/", false},
+		{"file.read:/data", "file.read:/data", true},
+		{"file.read:/data", "file.read:/data/x", false},
+		{"file.read:/data", "file.read:/data/", false},
+		{"file.read:/data/in", "file.read:/data/inbox", false},
+		{"file.read:/data/in/", "file.read:/data/inbox", false},
+		{"file.read:/data/in/", "file.read:/data/inbox/", false},
+		{"file.read:/", "file.read:/etc/passwd", true},
+		{"file.read:/", "file.read:/", true},
+		{"file.read:/", "file.write:/x", false},
+		{"spawn:/apps/", "spawn:/apps/counter", true},
+		/* objects that look like traversal are not capabilities at all */
+		{"file.read:/data/", "file.read:/data/../etc", false},
+		{"file.read:/data/", "file.read:/data/./x", false},
+		{"file.read:/data/", "file.read:/data//x", false},
+		{"file.read:/data/../", "file.read:/data/x", false},
+		/* patterns */
+		{"emit:app:*", "emit:app:x.*", true},
+		{"emit:app:*", "emit:app:x", true},
+		{"emit:app:x", "emit:app:*", false},
+		{"emit:app:x", "emit:app:x", true},
+		{"emit:app:x", "emit:app:xy", false},
+		{"emit:app:x.*", "emit:app:x.y", true},
+		{"emit:app:x.*", "emit:app:x", false},
+		{"emit:app:x.*", "emit:app:xy.*", false},
+		{"emit:*", "emit:sys:boot", true},
+		{"emit:*", "emit:*", true},
+		{"emit:app:*", "emit:*", false},
+		{"event:file:/data/", "event:file:/data/inbox/", true},
+		{"event:file:/data/", "event:file:/data/inbox", true},
+		{"event:file:/data/", "event:file:/data/in*", true},
+		{"event:file:/data/", "event:file:/data*", false},
+		{"event:file:/data/inbox/", "event:file:/data/", false},
+		{"event:file:/data", "event:file:/database", false},
+		{"event:file:/", "event:file:/x/y", true},
+		{"event:file:/", "event:file:/*", true},
+		{"event:file:*", "event:file:/x", true},
+		{"event:file:/data*", "event:file:/data/", true},
+		{"event:app:*", "emit:app:x", false},
+		/* bare kinds */
+		{"console", "console", true},
+		{"console", "display", false},
+		{"power", "power", true},
+		{"bogus", "bogus", false},
+		{"console", "console:x", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (cap_covers(t[i].g, t[i].c) != t[i].covers)
+			fprintf(stderr, "cap_covers(%s, %s) should be %d\n", t[i].g, t[i].c, t[i].covers);
+		CHECK_EQ(cap_covers(t[i].g, t[i].c), t[i].covers);
+	}
+}
+
+TEST(policy_cap_allows_table)
+{
+	static const struct {
+		const char *c;
+		enum cap_kind kind;
+		const char *object;
+		bool allows;
+	} t[] = {
+		{"file.write:/data/", CAP_FILE_WRITE, "/data/x", true},
+		{"file.write:/data/", CAP_FILE_WRITE, "/data", true},
+		{"file.write:/data/", CAP_FILE_WRITE, "/datax", false},
+		{"file.write:/data/", CAP_FILE_READ, "/data/x", false},
+		{"file.write:/data/", CAP_FILE_WRITE, "/data/../etc/passwd", false},
+		{"file.write:/data/", CAP_FILE_WRITE, "/data//x", false},
+		{"file.write:/data/", CAP_FILE_WRITE, "data/x", false},
+		{"file.write:/data/", CAP_FILE_WRITE, "", false},
+		{"file.write:/data/", CAP_FILE_WRITE, NULL, false},
+		{"file.write:/data/summary", CAP_FILE_WRITE, "/data/summary", true},
+		{"file.write:/data/summary", CAP_FILE_WRITE, "/data/summary2", false},
+		{"file.write:/data/summary", CAP_FILE_WRITE, "/data/summary/x", false},
+		{"spawn:/apps/counter", CAP_SPAWN, "/apps/counter", true},
+		{"spawn:/apps/counter", CAP_SPAWN, "/apps/spinner", false},
+		{"emit:app:x.*", CAP_EMIT, "app:x.y", true},
+		{"emit:app:x.*", CAP_EMIT, "app:xy", false},
+		{"emit:app:x.*", CAP_EMIT, "app:x.*", true},
+		{"emit:app:x", CAP_EMIT, "app:x", true},
+		{"emit:file:/data/", CAP_EMIT, "file:/data/a/../../etc", false},
+		{"event:file:/data/inbox/", CAP_EVENT, "file:/data/inbox/", true},
+		{"event:file:/data/inbox/", CAP_EVENT, "file:/data/inboxes/", false},
+		{"console", CAP_CONSOLE, "", true},
+		{"console", CAP_CONSOLE, NULL, true},
+		{"console", CAP_CONSOLE, "x", false},
+		{"console", CAP_DISPLAY, "", false},
+		{"bogus", CAP_CONSOLE, "", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		bool got = cap_allows(t[i].c, t[i].kind, t[i].object);
+		if (got != t[i].allows)
+			fprintf(stderr, "cap_allows(%s, %d, %s) should be %d\n", t[i].c, t[i].kind,
+				t[i].object ? t[i].object : "NULL", t[i].allows);
+		CHECK_EQ(got, t[i].allows);
+	}
+}
+
+TEST(policy_topic_patterns_overlap)
+{
+	static const struct {
+		const char *a, *b;
+		bool overlaps;
+	} t[] = {
+		{"app:x", "app:x", true},
+		{"app:x", "app:y", false},
+		{"app:*", "app:x", true},
+		{"app:x.*", "app:*", true},
+		{"app:x.*", "app:y.*", false},
+		{"*", "sys:boot", true},
+		{"app:*", "sys:*", false},
+		{"file:/data/", "file:/data/inbox/x", true},
+		{"file:/data/inbox/", "file:/data/", true},
+		{"file:/data/inbox", "file:/data/inboxes", false},
+		{"file:/da*", "file:/data/", true},
+		{"file:/data/x*", "file:/data", true},
+		{"file:/datax*", "file:/data", false},
+		{"file:/", "file:/anything", true},
+		{"app:*", "file:/data/", false},
+		{"app:x", "app:x*", true},
+		{"app:bad pattern", "app:*", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		CHECK_EQ(topic_overlaps(t[i].a, t[i].b), t[i].overlaps);
+		CHECK_EQ(topic_overlaps(t[i].b, t[i].a), t[i].overlaps);
+	}
+	CHECK(topic_pattern_valid("app:thermo.*"));
+	CHECK(topic_pattern_valid("file:*"));
+	CHECK(!topic_pattern_valid("file:/a//b"));
+	CHECK(!topic_pattern_valid("**"));
+	CHECK(!topic_pattern_valid(""));
+}
+
+TEST(policy_parse_reads_grants_and_comments)
+{
+	memset(&pol, 0, sizeof pol);
+	const char *text = "# the system policy\n"
+			   "\n"
+			   "grant  *        console   # every program\n"
+			   "\tgrant watcher file.write:/data/summary\r\n"
+			   "grant watcher event:file:/data/inbox/";
+	CHECK_EQ(parse(text), 0);
+	CHECK_STR(err, "");
+	CHECK_EQ(pol.n, 3);
+	CHECK_EQ(pol.generation, 1);
+	CHECK_STR(pol.grants[0].program, "*");
+	CHECK_STR(pol.grants[0].cap, "console");
+	CHECK_STR(pol.grants[1].program, "watcher");
+	CHECK_STR(pol.grants[1].cap, "file.write:/data/summary");
+	CHECK_STR(pol.grants[2].cap, "event:file:/data/inbox/");
+	CHECK(policy_granted(&pol, "watcher", "console"));
+	CHECK(policy_granted(&pol, "anyone", "console"));
+	CHECK(policy_granted(&pol, "watcher", "file.write:/data/summary"));
+	CHECK(!policy_granted(&pol, "counter", "file.write:/data/summary"));
+	CHECK(!policy_granted(&pol, "watcher", "file.write:/data/"));
+	CHECK(!policy_granted(&pol, "watcher", "display"));
+	CHECK(!policy_granted(NULL, "watcher", "console"));
+	/* parsing again replaces the grants and moves the generation on */
+	CHECK_EQ(parse("grant * display\n"), 0);
+	CHECK_EQ(pol.n, 1);
+	CHECK_EQ(pol.generation, 2);
+	CHECK_EQ(parse(""), 0);
+	CHECK_EQ(pol.n, 0);
+	CHECK_EQ(policy_parse(NULL, 5, &pol, err, sizeof err), 0);
+}
+
+TEST(policy_parse_errors_name_the_line)
+{
+	static const struct {
+		const char *text, *err;
+	} t[] = {
+		{"allow * console\n",
+		 "line 1: unknown directive 'allow' (expected 'grant PROGRAM CAPABILITY')"},
+		{"\ngrant watcher\n", "line 2: expected 'grant PROGRAM CAPABILITY'"},
+		{"grant a b c\n", "line 1: expected 'grant PROGRAM CAPABILITY'"},
+		{"#\n#\ngrant Watcher console\n",
+		 "line 3: bad program name 'Watcher' (1-31 chars of a-z 0-9 _ -, or *)"},
+		{"grant abcdefghijklmnopqrstuvwxyz012345 console\n",
+		 "line 1: bad program name 'abcdefghijklmnopqrstuvwxyz012345' (1-31 chars of a-z 0-9 _ -, or "
+		 "*)"},
+		{"grant w file.write:/data/../etc\n",
+		 "line 1: bad capability 'file.write:/data/../etc': not a normal absolute path"},
+		{"grant w emit:app:a*b\n", "line 1: bad capability 'emit:app:a*b': not a topic pattern"},
+		{"grant w net.send:udp\n", "line 1: bad capability 'net.send:udp': unknown kind"},
+		{"grant w console:x\n", "line 1: bad capability 'console:x': this kind takes no object"},
+		{"grant w file.read\n", "line 1: bad capability 'file.read': this kind needs an object"},
+		{"grant w console\ngrant w console\n", "line 2: 'grant w console' is there already"},
+		{"grant w cons\001ole\n", "line 1: control character 0x01"},
+		{"grant w con\0sole\n", "line 1: control character 0x00"},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		/* the NUL case: the text goes on after it */
+		size_t len = strlen(t[i].text);
+		if (strcmp(t[i].text, "grant w con") == 0)
+			len = sizeof "grant w con\0sole\n" - 1;
+		CHECK_EQ(policy_parse(t[i].text, len, &pol, err, sizeof err), -EINVAL);
+		CHECK_TEXT(err, t[i].err);
+	}
+	char line[POLICY_LINE_MAX + 2];
+	memset(line, ' ', sizeof line);
+	memcpy(line, "grant * console", 15);
+	CHECK_EQ(policy_parse(line, POLICY_LINE_MAX, &pol, err, sizeof err), 0);
+	CHECK_EQ(policy_parse(line, POLICY_LINE_MAX + 1, &pol, err, sizeof err), -EINVAL);
+	CHECK_STR(err, "line 1: line longer than 256 bytes");
+	static char big[POLICY_TEXT_MAX + 1];
+	memset(big, '\n', sizeof big);
+	memcpy(big, "grant * console\n", 16);
+	CHECK_EQ(policy_parse(big, POLICY_TEXT_MAX, &pol, err, sizeof err), 0);
+	CHECK_EQ(pol.n, 1);
+	CHECK_EQ(policy_parse(big, POLICY_TEXT_MAX + 1, &pol, err, sizeof err), -EINVAL);
+	CHECK_STR(err, "policy longer than 16384 bytes");
+	CHECK_EQ(pol.n, 0);
+	/* a short err buffer is cut, NUL-terminated; no buffer at all is fine */
+	char tiny[8];
+	CHECK_EQ(policy_parse("nonsense", 8, &pol, tiny, sizeof tiny), -EINVAL);
+	CHECK_STR(tiny, "line 1:");
+	CHECK_EQ(policy_parse("nonsense", 8, &pol, NULL, 0), -EINVAL);
+}
+
+TEST(policy_parse_skips_bad_lines_only)
+{
+	CHECK_EQ(parse("grant * console\n"
+		       "grant w file.write:/data/../etc\n"
+		       "grant w file.write:/data/\n"
+		       "oops\n"
+		       "grant w display\n"),
+		 -EINVAL);
+	CHECK_STR(err, "line 2: bad capability 'file.write:/data/../etc': not a normal absolute path");
+	CHECK_EQ(pol.n, 3);
+	CHECK_STR(pol.grants[1].cap, "file.write:/data/");
+	CHECK_STR(pol.grants[2].cap, "display");
+	CHECK(!policy_granted(&pol, "w", "file.write:/etc/x"));
+}
+
+TEST(policy_grant_revoke_generation)
+{
+	memset(&pol, 0, sizeof pol);
+	CHECK_EQ(policy_grant(&pol, "watcher", "file.write:/data/"), 0);
+	CHECK_EQ(policy_grant(&pol, "*", "console"), 0);
+	CHECK_EQ(policy_grant(&pol, "watcher", "display"), 0);
+	CHECK_EQ(pol.generation, 3);
+	CHECK_EQ(policy_grant(&pol, "watcher", "display"), -EEXIST);
+	CHECK_EQ(policy_grant(&pol, "Watcher", "display"), -EINVAL);
+	CHECK_EQ(policy_grant(&pol, "watcher", "file.write:/data/../x"), -EINVAL);
+	CHECK_EQ(policy_grant(&pol, "", "console"), -EINVAL);
+	CHECK_EQ(policy_grant(&pol, NULL, "console"), -EINVAL);
+	CHECK_EQ(pol.generation, 3); /* refusals change nothing */
+	CHECK(policy_granted(&pol, "watcher", "file.write:/data/x"));
+	CHECK_EQ(policy_revoke(&pol, "watcher", "file.write:/data/x"), -ENOENT); /* exactly that grant */
+	CHECK_EQ(policy_revoke(&pol, "other", "console"), -ENOENT);
+	CHECK_EQ(policy_revoke(&pol, "watcher", "file.write:/data/"), 0);
+	CHECK_EQ(pol.generation, 4);
+	CHECK(!policy_granted(&pol, "watcher", "file.write:/data/x"));
+	CHECK_EQ(pol.n, 2);
+	CHECK_STR(pol.grants[0].cap, "console"); /* the order is kept */
+	CHECK_STR(pol.grants[1].cap, "display");
+	CHECK_EQ(policy_list(&pol, out, sizeof out), strlen(out));
+	CHECK_TEXT(out, "grant * console\ngrant watcher display\n");
+	char cap[32];
+	for (int i = (int)pol.n; i < POLICY_GRANTS_MAX; i++) {
+		snprintf(cap, sizeof cap, "file.read:/f%d", i);
+		CHECK_EQ(policy_grant(&pol, "many", cap), 0);
+	}
+	CHECK_EQ(policy_grant(&pol, "many", "file.read:/last"), -ENOSPC);
+	CHECK_EQ(pol.n, POLICY_GRANTS_MAX);
+	/* what policy_list writes parses back to the same grants */
+	static struct policy again;
+	static char text[POLICY_TEXT_MAX];
+	size_t len = policy_list(&pol, text, sizeof text);
+	CHECK(len < sizeof text);
+	CHECK_EQ(policy_parse(text, len, &again, err, sizeof err), 0);
+	CHECK_EQ(again.n, pol.n);
+	CHECK(memcmp(again.grants, pol.grants, sizeof pol.grants) == 0);
+	/* a short buffer: cut and terminated, the full length returned */
+	CHECK_EQ(policy_list(&pol, text, 5), len);
+	CHECK_TEXT(text, "gran");
+}
+
+/* ---- permissions and the queries, on a small image ---- */
+
+static struct manifest watcher, relay, sink, shell, counter1, counter2;
+static struct policy_program progs[] = {
+	{"/apps/watcher", &watcher}, {"/test/handlers/counter2", &counter2},
+	{"/apps/relay", &relay},     {"/apps/sink", &sink},
+	{"/bin/edit", &shell},	     {"/apps/counter", &counter1},
+	{"/bin/none", NULL},
+};
+#define NPROGS (sizeof progs / sizeof progs[0])
+
+static void load(struct manifest *m, const char *text)
+{
+	CHECK_EQ(manifest_parse(text, strlen(text), m, err, sizeof err), 0);
+	CHECK_STR(err, "");
+}
+
+static void setup(void)
+{
+	load(&watcher, "name watcher\nversion 1\nevent file:/data/inbox/ queue 32\n"
+		       "output file.write:/data/summary\noutput display\noutput net.send:udp\n");
+	load(&relay, "name relay\nversion 3\nbudget 10ms\nmemory 64\nevent app:crash queue\n"
+		     "output emit:app:relay.*\n");
+	load(&sink, "name sink\nversion 1\ncontext both\nevent app:relay.done queue\nevent app:other queue\n"
+		    "output emit:app:crash\noutput console\n");
+	load(&shell, "name edit\nversion 1\ncontext foreground\nevent app:crash queue\noutput console\n");
+	load(&counter1, "name counter\nversion 1\nevent timer:counter.tick latest\n");
+	load(&counter2, "name counter\nversion 2\nevent timer:counter.tick latest\nbudget 1500us\n");
+	memset(&pol, 0, sizeof pol);
+	static const char *text = "grant * console\n"
+				  "grant watcher event:file:/data/\n"
+				  "grant watcher file.write:/data/summary\n"
+				  "grant relay event:app:crash\n"
+				  "grant relay emit:app:*\n"
+				  "grant sink event:app:relay.*\n"
+				  "grant sink emit:app:crash\n"
+				  "grant edit event:app:crash\n"
+				  "grant counter event:timer:counter.*\n";
+	CHECK_EQ(parse(text), 0);
+}
+
+TEST(policy_perm_set_compute)
+{
+	static struct perm_set s;
+	setup();
+	perm_set_compute(&s, &watcher, &pol);
+	CHECK_STR(s.name, "watcher");
+	CHECK_EQ(s.contexts, MANIFEST_CTX_BACKGROUND);
+	CHECK_EQ(s.generation, pol.generation);
+	CHECK_EQ(s.n, 4);
+	CHECK_STR(s.caps[0], "event:file:/data/inbox/");
+	CHECK_STR(s.caps[1], "file.write:/data/summary");
+	CHECK_STR(s.caps[2], "display");
+	CHECK_STR(s.caps[3], "net.send:udp"); /* invalid: declared, never granted */
+	CHECK(s.granted[0] && s.granted[1] && !s.granted[2] && !s.granted[3]);
+	CHECK_EQ(perm_set_missing(&s), 2);
+	CHECK(perm_set_allows(&s, CAP_FILE_WRITE, "/data/summary"));
+	CHECK(!perm_set_allows(&s, CAP_FILE_WRITE, "/data/other"));
+	CHECK(!perm_set_allows(&s, CAP_FILE_WRITE, "/data/inbox/../summary"));
+	CHECK(perm_set_allows(&s, CAP_EVENT, "file:/data/inbox/"));
+	CHECK(perm_set_allows(&s, CAP_EVENT, "file:/data/inbox/a"));
+	CHECK(!perm_set_allows(&s, CAP_EVENT, "file:/data/"));
+	CHECK(!perm_set_allows(&s, CAP_DISPLAY, ""));
+	/* console is granted to *, but watcher does not declare it */
+	CHECK(!perm_set_allows(&s, CAP_CONSOLE, ""));
+
+	perm_set_compute(&s, &relay, &pol);
+	CHECK_EQ(s.budget_ns, 10000000);
+	CHECK_EQ(s.memory_pages, 64);
+	CHECK_EQ(perm_set_missing(&s), 0);
+	CHECK(perm_set_allows(&s, CAP_EMIT, "app:relay.x"));
+	CHECK(!perm_set_allows(&s, CAP_EMIT, "app:relayx"));
+
+	perm_set_compute(&s, NULL, &pol); /* no manifest: its console only */
+	CHECK_EQ(s.n, 1);
+	CHECK_STR(s.caps[0], "console");
+	CHECK(s.granted[0]);
+	CHECK_STR(s.name, "");
+	CHECK(perm_set_allows(&s, CAP_CONSOLE, ""));
+	CHECK(!perm_set_allows(&s, CAP_FILE_READ, "/etc/policy"));
+	perm_set_compute(&s, NULL, NULL);
+	CHECK(perm_set_allows(&s, CAP_CONSOLE, NULL));
+
+	/* a revoke shows in the next computation, with a new generation */
+	uint64_t gen = pol.generation;
+	CHECK_EQ(policy_revoke(&pol, "relay", "emit:app:*"), 0);
+	perm_set_compute(&s, &relay, &pol);
+	CHECK(s.generation > gen);
+	CHECK_EQ(perm_set_missing(&s), 1);
+	CHECK(!perm_set_allows(&s, CAP_EMIT, "app:relay.x"));
+}
+
+TEST(policy_show_golden)
+{
+	setup();
+	size_t len = policy_show(&pol, progs, NPROGS, "watcher", out, sizeof out);
+	CHECK_TEXT(out, "watcher (/apps/watcher): version 1, background\n"
+			"declared:\n"
+			"  event:file:/data/inbox/\n"
+			"  file.write:/data/summary\n"
+			"  display\n"
+			"  net.send:udp\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:file:/data/\n"
+			"  file.write:/data/summary\n"
+			"effective:\n"
+			"  event:file:/data/inbox/\n"
+			"  file.write:/data/summary\n"
+			"missing:\n"
+			"  display (policy grant watcher display)\n"
+			"  net.send:udp (invalid: unknown kind)\n");
+	CHECK_EQ(len, strlen(out));
+	/* two programs of one name, in path order; a path names one */
+	policy_show(&pol, progs, NPROGS, "counter", out, sizeof out);
+	CHECK_TEXT(out, "counter (/apps/counter): version 1, background\n"
+			"declared:\n"
+			"  event:timer:counter.tick\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:timer:counter.*\n"
+			"effective:\n"
+			"  event:timer:counter.tick\n"
+			"missing:\n"
+			"  (none)\n"
+			"\n"
+			"counter (/test/handlers/counter2): version 2, background, budget 1500us\n"
+			"declared:\n"
+			"  event:timer:counter.tick\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:timer:counter.*\n"
+			"effective:\n"
+			"  event:timer:counter.tick\n"
+			"missing:\n"
+			"  (none)\n");
+	policy_show(&pol, progs, NPROGS, "/apps/relay", out, sizeof out);
+	CHECK_TEXT(out, "relay (/apps/relay): version 3, background, budget 10ms, memory 64 pages\n"
+			"declared:\n"
+			"  event:app:crash\n"
+			"  emit:app:relay.*\n"
+			"granted:\n"
+			"  console (to *)\n"
+			"  event:app:crash\n"
+			"  emit:app:*\n"
+			"effective:\n"
+			"  event:app:crash\n"
+			"  emit:app:relay.*\n"
+			"missing:\n"
+			"  (none)\n");
+	len = policy_show(&pol, progs, NPROGS, "ghost", out, sizeof out);
+	CHECK_EQ(len, strlen(out));
+	CHECK_TEXT(out, "no such program: ghost\n");
+	policy_show(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "no such program: \n");
+	CHECK(policy_program_find(progs, NPROGS, "ghost") == NULL);
+	CHECK(policy_program_find(progs, NPROGS, "counter") == &progs[1]);
+	CHECK(policy_program_find(progs, NPROGS, "/apps/counter") == &progs[5]);
+	CHECK(policy_program_find(progs, NPROGS, "/bin/none") == NULL); /* no manifest */
+	/* cut short: terminated, and the length it needs */
+	char small[16];
+	len = policy_show(&pol, progs, NPROGS, "watcher", out, sizeof out);
+	CHECK_EQ(policy_show(&pol, progs, NPROGS, "watcher", small, sizeof small), len);
+	CHECK_STR(small, "watcher (/apps/");
+	CHECK_EQ(policy_show(&pol, progs, NPROGS, "watcher", NULL, 0), len);
+}
+
+TEST(policy_who_can_golden)
+{
+	setup();
+	policy_who_can(&pol, progs, NPROGS, "file.write:/data/summary", out, sizeof out);
+	CHECK_TEXT(out, "who can file.write:/data/summary:\n"
+			"  watcher (/apps/watcher) by file.write:/data/summary\n");
+	policy_who_can(&pol, progs, NPROGS, "file.write:/data/", out, sizeof out);
+	CHECK_TEXT(out, "who can file.write:/data/:\n  nobody\n");
+	policy_who_can(&pol, progs, NPROGS, "console", out, sizeof out);
+	CHECK_TEXT(out, "who can console:\n"
+			"  edit (/bin/edit) by console\n"
+			"  sink (/apps/sink) by console\n"
+			"  any program without a manifest\n");
+	policy_who_can(&pol, progs, NPROGS, "emit:app:relay.done", out, sizeof out);
+	CHECK_TEXT(out, "who can emit:app:relay.done:\n"
+			"  relay (/apps/relay) by emit:app:relay.*\n");
+	policy_who_can(&pol, progs, NPROGS, "event:timer:counter.tick", out, sizeof out);
+	CHECK_TEXT(out, "who can event:timer:counter.tick:\n"
+			"  counter (/apps/counter) by event:timer:counter.tick\n"
+			"  counter (/test/handlers/counter2) by event:timer:counter.tick\n");
+	policy_who_can(&pol, progs, NPROGS, "file.write:/data/../etc", out, sizeof out);
+	CHECK_TEXT(out, "invalid capability: file.write:/data/../etc\n");
+}
+
+TEST(policy_on_golden)
+{
+	setup();
+	/* relay runs; it may emit app:relay.*, which sink handles; sink may emit
+	 * app:crash, but relay was listed already. edit is foreground only. */
+	policy_on(&pol, progs, NPROGS, "app:crash", out, sizeof out);
+	CHECK_TEXT(out, "on app:crash:\n"
+			"  relay (/apps/relay) runs (by event:app:crash)\n"
+			"    event:app:crash\n"
+			"    emit:app:relay.*\n"
+			"  sink (/apps/sink) may then run (by event:app:relay.done, after emit:app:relay.* "
+			"of relay)\n"
+			"    event:app:relay.done\n"
+			"    emit:app:crash\n"
+			"    console\n");
+	policy_on(&pol, progs, NPROGS, "app:relay.done", out, sizeof out);
+	CHECK_TEXT(out,
+		   "on app:relay.done:\n"
+		   "  sink (/apps/sink) runs (by event:app:relay.done)\n"
+		   "    event:app:relay.done\n"
+		   "    emit:app:crash\n"
+		   "    console\n"
+		   "  relay (/apps/relay) may then run (by event:app:crash, after emit:app:crash of sink)\n"
+		   "    event:app:crash\n"
+		   "    emit:app:relay.*\n");
+	policy_on(&pol, progs, NPROGS, "file:/data/inbox/a.txt", out, sizeof out);
+	CHECK_TEXT(out, "on file:/data/inbox/a.txt:\n"
+			"  watcher (/apps/watcher) runs (by event:file:/data/inbox/)\n"
+			"    event:file:/data/inbox/\n"
+			"    file.write:/data/summary\n");
+	/* a pattern: every handler of a topic it may match */
+	policy_on(&pol, progs, NPROGS, "timer:*", out, sizeof out);
+	CHECK_TEXT(out, "on timer:*:\n"
+			"  counter (/apps/counter) runs (by event:timer:counter.tick)\n"
+			"    event:timer:counter.tick\n"
+			"  counter (/test/handlers/counter2) runs (by event:timer:counter.tick)\n"
+			"    event:timer:counter.tick\n");
+	/* not granted: sink's app:other is declared but no grant covers it */
+	policy_on(&pol, progs, NPROGS, "app:other", out, sizeof out);
+	CHECK_TEXT(out, "on app:other: no handler runs\n");
+	policy_on(&pol, progs, NPROGS, "app:bad topic", out, sizeof out);
+	CHECK_TEXT(out, "invalid topic: app:bad topic\n");
+	policy_on(&pol, progs, NPROGS, NULL, out, sizeof out);
+	CHECK_TEXT(out, "invalid topic: \n");
+	/* the answer does not depend on the order the programs come in */
+	struct policy_program rev[NPROGS];
+	for (size_t i = 0; i < NPROGS; i++)
+		rev[i] = progs[NPROGS - 1 - i];
+	static char again[sizeof out];
+	policy_on(&pol, progs, NPROGS, "app:crash", out, sizeof out);
+	policy_on(&pol, rev, NPROGS, "app:crash", again, sizeof again);
+	CHECK_TEXT(again, out);
+}

@@ -1,0 +1,246 @@
+"""Hostile programs (user/test/hostile_*.c, user/test/handlers/hostile_*.c):
+each tries one escape from what the policy grants it. Each test checks that
+the escape is refused with a clear errno (the program prints it), that the
+denial is in `log` with the program, the call, the capability and the event
+being handled, and that the system still answers afterwards."""
+
+import re
+
+import test_handlers
+import test_shell
+
+TIMEOUT = 120
+
+run = test_handlers.run
+shell = test_handlers.shell
+EACCES = "denied (EACCES: Permission denied)"
+
+
+def denials(m, program):
+	"""The deny records of program in `log -a`: dicts with topic (the event
+	being handled, "-" in the foreground) and rest ("<call> <capability>")."""
+	return [r for r in test_handlers.log(m, "-h " + program) if r["kind"] == "deny"]
+
+
+def check_denied(m, program, call, cap, topic="-"):
+	recs = denials(m, program)
+	want = "%s %s" % (call, cap)
+	assert any(r["rest"] == want and r["topic"] == topic for r in recs), (
+		"no deny record '%s' (event %s) for %s in the log: %r" % (want, topic, program, recs))
+
+
+def still_answers(m):
+	assert run(m, "echo still here") == "still here\n"
+	assert "sh" in run(m, "ps")
+
+
+def lines(out, program):
+	"""{what: result} from the program's "NAME: WHAT: RESULT" lines."""
+	return dict(re.findall(r"^%s: (.+?): (allowed|denied \(.*\)|own memory, not the secret)$" % program,
+			       out, re.M))
+
+
+def test_write_outside_its_grant(ctx):
+	"""hostile_write may write below /data/hostile/: /data/other is refused."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/hostile")
+		out = run(m, "/test/hostile_write")
+		got = lines(out, "hostile_write")
+		assert got == {"create /data/hostile/mine": "allowed", "create /data/other": EACCES}, out
+		assert "exited with status" not in out, out
+		assert run(m, "ls /data") == "hostile\n"
+		check_denied(m, "hostile_write", "open", "file.write:/data/other")
+		still_answers(m)
+
+
+def test_path_traversal(ctx):
+	"""hostile_traverse may use /data/mine/: "..", "//" and "." in absolute and
+	relative paths are checked after normalising, so every way out is refused
+	and a path that stays inside is allowed."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/mine")
+		out = run(m, "/test/hostile_traverse")
+		got = lines(out, "hostile_traverse")
+		assert got == {
+			"create /data/mine/..//mine/./c": "allowed",
+			"chdir /data/mine": "allowed",
+			"create /data/mine/../other": EACCES,
+			"create //data/mine/../../etc/x": EACCES,
+			"create /data/mine/./../../tmp/x": EACCES,
+			"create ../other": EACCES,
+			"read /data/mine/../../etc/policy": EACCES,
+		}, out
+		for cap in ("file.write:/data/other", "file.write:/etc/x", "file.write:/tmp/x",
+			    "file.read:/etc/policy"):
+			check_denied(m, "hostile_traverse", "open", cap)
+		assert run(m, "ls /data") == "mine\n" and run(m, "ls /data/mine") == "c\n"
+		assert "x" not in run(m, "ls /tmp").split()
+		still_answers(m)
+
+
+def test_subscribe_to_an_ungranted_topic(ctx):
+	"""hostile_sub asks for event:app:secret: `handler add` refuses it, naming
+	the grant; it never runs; once granted, it can be added."""
+	with shell(ctx) as m:
+		out = run(m, "handler add /test/handlers/hostile_sub")
+		assert out.startswith("handler: /test/handlers/hostile_sub: Permission denied: "), out
+		assert "event:app:secret" in out and "policy grant hostile_sub event:app:secret" in out, out
+		assert "hostile_sub" not in test_handlers.handlers(m)
+		run(m, "emit app:secret")
+		assert not [r for r in test_handlers.log(m) if r["handler"] == "hostile_sub" and r["kind"] == "run"]
+		run(m, "policy grant hostile_sub event:app:secret")
+		assert test_handlers.add(m, "/test/handlers/hostile_sub") == "hostile_sub"
+		still_answers(m)
+
+
+def test_emit_an_ungranted_topic(ctx):
+	"""hostile_emit, a handler granted emit:app:hostile.*, emits app:secret in
+	a run: EACCES, and the denial names the event it was handling."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_emit")
+		run(m, "emit app:hostile.emit")
+		recs = test_handlers.until(m, "hostile_emit's output", lambda m: test_handlers.log(m, "-h hostile_emit"),
+					   lambda recs: len(test_handlers.outputs(recs, "hostile_emit")) >= 2)
+		outs = test_handlers.texts(recs, "hostile_emit")
+		assert "hostile_emit: emit app:hostile.ok: allowed" in outs, outs
+		assert "hostile_emit: emit app:secret: " + EACCES in outs, outs
+		check_denied(m, "hostile_emit", "optios_emit", "emit:app:secret", topic="app:hostile.emit")
+		events = [r["topic"] for r in test_handlers.log(m, "-t app:") if r["kind"] == "event"]
+		assert "app:secret" not in events and "app:hostile.ok" in events, events
+		still_answers(m)
+
+
+def test_revoke_reaches_the_next_run(ctx):
+	"""Revoking hostile_emit's emit:app:hostile.* while it is registered: its
+	next run may not emit app:hostile.ok any more."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_emit")
+		out = run(m, "policy revoke hostile_emit emit:app:hostile.*")
+		assert "revoked emit:app:hostile.* from hostile_emit" in out, out
+		run(m, "emit app:hostile.emit")
+		recs = test_handlers.until(m, "hostile_emit's output", lambda m: test_handlers.log(m, "-h hostile_emit"),
+					   lambda recs: len(test_handlers.outputs(recs, "hostile_emit")) >= 2)
+		outs = test_handlers.texts(recs, "hostile_emit")
+		assert "hostile_emit: emit app:hostile.ok: " + EACCES in outs, outs
+		policy_recs = [r for r in test_handlers.log(m) if r["kind"] == "policy"]
+		assert any("revoke hostile_emit emit:app:hostile.*" in r["rest"] for r in policy_recs), policy_recs
+
+
+def test_log_without_log_read(ctx):
+	"""Reading the event log is a capability: without it, EACCES."""
+	with shell(ctx) as m:
+		out = run(m, "/test/hostile_logread")
+		assert lines(out, "hostile_logread") == {"read the event log": EACCES}, out
+		check_denied(m, "hostile_logread", "optios_log_read", "log.read")
+		still_answers(m)
+
+
+def test_read_kernel_memory_and_another_handlers_snapshot(ctx):
+	"""Kernel memory through system calls is EFAULT; the address where another
+	handler keeps a secret shows nothing of it here; a direct load from the
+	kernel half ends only the program."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_secret")
+		run(m, "emit app:hostile.secret")
+		recs = test_handlers.until(m, "hostile_secret's output", lambda m: test_handlers.log(m, "-h hostile_secret"),
+					   lambda recs: test_handlers.outputs(recs, "hostile_secret"))
+		addr = re.search(r"secret at (0x[0-9a-f]+)", test_handlers.texts(recs, "hostile_secret")[0]).group(1)
+		out = run(m, "/test/hostile_peek " + addr)
+		got = lines(out, "hostile_peek")
+		assert got["write kernel text"].startswith("denied (EFAULT"), out
+		assert got["write kernel direct map"].startswith("denied (EFAULT"), out
+		other = got["read another space's " + addr]
+		assert other.startswith("denied (EFAULT") or other == "own memory, not the secret", out
+		assert "the-secret" not in out, out
+		out = run(m, "/test/hostile_peek load")
+		assert "hostile_peek: killed by signal 11" in out, out
+		still_answers(m)
+		assert "ready" in run(m, "handlers")
+
+
+def test_spawn_an_ungranted_program(ctx):
+	"""hostile_spawn may start /test/proc_hello only: /bin/ls is refused."""
+	with shell(ctx) as m:
+		out = run(m, "/test/hostile_spawn")
+		assert "hello from /test/proc_hello" in out, out
+		got = lines(out, "hostile_spawn")
+		assert got == {"spawn /test/proc_hello": "allowed", "spawn /bin/ls": EACCES}, out
+		check_denied(m, "hostile_spawn", "optios_spawn", "spawn:/bin/ls")
+		still_answers(m)
+
+
+def test_contexts(ctx):
+	"""A background-only program cannot be started in the foreground, a
+	foreground-only one cannot be a handler, a program without a manifest
+	cannot be a handler either; each refusal says why."""
+	with shell(ctx) as m:
+		out = run(m, "/apps/counter")  # the kernel's warning may come first
+		assert re.search(r"^sh: /apps/counter: Permission denied: counter runs in the background only",
+				 out, re.M), out
+		out = run(m, "handler add /test/hostile_write")
+		assert out.startswith("handler: /test/hostile_write: Permission denied: "), out
+		assert "hostile_write runs in the foreground only" in out, out
+		out = run(m, "handler add /test/hostile_nomanifest")
+		assert out.startswith("handler: /test/hostile_nomanifest: Exec format error: "), out
+		assert test_handlers.handlers(m) == {}
+		still_answers(m)
+
+
+def test_no_manifest_gets_its_console_only(ctx):
+	"""A program without a manifest runs, prints, and may not create a file."""
+	with shell(ctx) as m:
+		out = run(m, "/test/hostile_nomanifest")
+		assert lines(out, "hostile_nomanifest") == {"create /tmp/nomanifest": EACCES}, out
+		check_denied(m, "hostile_nomanifest", "open", "file.write:/tmp/nomanifest")
+		still_answers(m)
+
+
+def test_memory_limit(ctx):
+	"""hostile_memory declares 128 pages: its allocations stop below 512 KiB."""
+	with shell(ctx) as m:
+		out = run(m, "/test/hostile_memory")
+		got = lines(out, "hostile_memory")
+		assert len(got) == 1, out
+		what, result = next(iter(got.items()))
+		kib = int(re.match(r"malloc beyond (\d+) KiB", what).group(1))
+		assert 0 < kib < 512 and result == "denied (ENOMEM: Out of memory)", out
+		assert denials(m, "hostile_memory"), "no deny record for the memory limit"
+		still_answers(m)
+
+
+def test_edited_manifest(ctx):
+	"""hostile_edited is hostile_edit with its manifest section edited after the
+	build to ask for file.write:/data/ too: a different version (another code
+	hash) whose extra request is refused until granted."""
+	with shell(ctx) as m:
+		first = run(m, "handler add /test/handlers/hostile_edit")
+		code = test_handlers.ADDED.search(first).group(3)
+		out = run(m, "handler add /test/handlers/hostile_edited")
+		assert out.startswith("handler: /test/handlers/hostile_edited: Permission denied: "), out
+		assert "policy grant hostile_edit file.write:/data/" in out, out
+		assert test_handlers.handlers(m)["hostile_edit"]["code"] == code
+		run(m, "policy grant hostile_edit file.write:/data/")
+		out = run(m, "handler add /test/handlers/hostile_edited")
+		added = test_handlers.ADDED.search(out)
+		assert added and added.group(1) == "hostile_edit" and added.group(3) != code, out
+		policy_recs = [r for r in test_handlers.log(m) if r["kind"] == "policy"]
+		assert any("grant hostile_edit file.write:/data/" in r["rest"] for r in policy_recs), policy_recs
+
+
+def test_policy_tool_answers(ctx):
+	"""`policy show`, `who-can`, `on` and the list answer from manifests and
+	policy: watcher's declared/granted file.write:/data/summary, who can write
+	it, what runs on app:crash."""
+	with shell(ctx) as m:
+		out = run(m, "policy show watcher")
+		assert "file.write:/data/summary" in out and "event:file:/data/inbox/" in out, out
+		out = run(m, "policy who-can file.write:/data/summary")
+		for name in ("watcher", "sh", "mkdir", "rm"):
+			assert re.search(r"\b%s\b" % name, out), out
+		assert not re.search(r"\bcrasher\b", out), out
+		out = run(m, "policy on app:crash")
+		assert "crasher" in out and "file.write:/data/crasher.log" in out, out
+		out = run(m, "policy")
+		assert "grant" in out and "watcher" in out, out
+		out = run(m, "policy grant nosuch")
+		assert out.startswith("usage: policy"), out

@@ -1,0 +1,32 @@
+"""Permissions (issue 5), judged from the shell: a denial reaches the program
+as EACCES and is in the event log (`log`) with the program, the call and the
+capability it needed; a program that cannot run in the foreground is refused
+with the reason, which the shell prints.
+/test/permprobe's manifest asks for nothing, not even its console."""
+
+import test_handlers
+import test_shell
+
+TIMEOUT = 120
+
+
+def test_denial_is_eacces_and_logged(ctx):
+	with test_shell.shell(ctx) as m:
+		test_handlers.run(m, "/test/permprobe")
+		out = test_handlers.run(m, "echo status $?")
+		assert out == "status 13\n", "open was not refused with EACCES (13): %r" % out
+		recs = test_handlers.log(m)
+		deny = [r for r in recs if r["kind"] == "deny" and r["handler"] == "permprobe"]
+		assert deny, "no deny record for permprobe in:\n%s" % "\n".join(str(r) for r in recs[-10:])
+		assert deny[-1]["rest"].startswith("open file.write:/tmp/permprobe"), deny[-1]
+		assert test_handlers.run(m, "cat /tmp/permprobe").startswith("cat: /tmp/permprobe: No such file"), \
+			"the refused open created the file"
+
+
+def test_background_program_refused_in_foreground(ctx):
+	with test_shell.shell(ctx) as m:
+		out = test_handlers.run(m, "/apps/counter")
+		why = "counter runs in the background only (manifest context): add it as a handler"
+		assert "proc: /apps/counter not started: " + why in out, out  # the kernel's log line
+		assert "sh: /apps/counter: Permission denied: " + why in out, out  # the shell, from OPTIOS_POLICY_WHY
+		assert test_handlers.run(m, "echo status $?") == "status 126\n"

@@ -1,0 +1,113 @@
+"""The golden table: programs (their manifests, as the default /etc/policy
+grants them) x capabilities -> allow or deny, written down here once and
+checked two ways that must agree with it and with each other:
+
+  - the host tool, from the image tree alone: `build/tools/policy --root
+    build/rootfs.tree check NAME CAP`;
+  - the kernel, by doing it: /test/NAME (user/test/probe.c under NAME's
+    manifest) attempts the action each capability stands for and prints
+    allow or deny (EACCES).
+
+And for every program in the image, `policy show NAME` in the running system
+prints the same bytes as the host tool's `show NAME`."""
+
+import os
+import subprocess
+
+import test_handlers
+
+TIMEOUT = 150
+
+PROGRAMS = ["probe", "probe_files", "probe_events", "probe_admin"]
+# capability -> the programs allowed it (everyone else: deny)
+ALL = set(PROGRAMS)
+GOLDEN = {
+	"console": ALL,
+	"file.read:/etc/policy": {"probe_files"},
+	"file.read:/etc/kernel.conf": {"probe_files"},
+	"file.read:/etc": {"probe_files"},  # a directory grant covers the directory itself
+	"file.read:/et": set(),
+	"file.read:/bin/ls": set(),
+	"file.write:/data/probe/x": {"probe_files"},
+	"file.write:/data/probe/deeper/x": {"probe_files"},
+	"file.write:/data/probe": {"probe_files"},
+	"file.write:/data/probex": set(),  # whole components: not below /data/probe/
+	"file.write:/data/x": set(),
+	"file.write:/tmp/probe": {"probe_files"},
+	"file.write:/tmp/probe2": set(),
+	"file.write:/etc/x": set(),
+	"emit:app:probe.a": {"probe_events"},
+	"emit:app:probe.a.b": {"probe_events"},
+	"emit:app:probe": set(),
+	"emit:app:other": set(),
+	"spawn:/test/proc_hello": {"probe_events"},
+	"spawn:/bin/ls": set(),
+	"log.read": {"probe_admin"},
+	"handler.manage": {"probe_admin"},
+	"policy.manage": {"probe_admin"},
+	"display": {"probe_admin"},
+	"power": {"probe_admin"},
+}
+
+
+def expected(program, cap):
+	return "allow" if program in GOLDEN[cap] else "deny"
+
+
+def tool(ctx, *args, may_fail=False):
+	exe = os.path.join(ctx.build, "tools", "policy")
+	tree = os.path.join(ctx.build, "rootfs.tree")
+	assert os.path.exists(exe), "no host policy tool at %s (make all builds it)" % exe
+	r = subprocess.run([exe, "--root", tree] + list(args), capture_output=True, text=True, timeout=30)
+	assert r.returncode == 0 or may_fail, "policy %s: status %d: %s" % (" ".join(args), r.returncode, r.stderr)
+	return r.stdout if r.returncode == 0 else None
+
+
+def test_golden_table_host_tool(ctx):
+	"""Every cell through the host tool's `check NAME CAP`."""
+	wrong = []
+	for program in PROGRAMS:
+		for cap in GOLDEN:
+			got = tool(ctx, "check", program, cap).strip()
+			if got != expected(program, cap):
+				wrong.append("%s %s: host tool says %s, table %s" % (program, cap, got, expected(program, cap)))
+	assert not wrong, "\n".join(wrong)
+
+
+def test_golden_table_kernel(ctx):
+	"""Every cell through the kernel: each probe attempts every action."""
+	wrong = []
+	with test_handlers.shell(ctx) as m:
+		test_handlers.run(m, "mkdir /data/probe")
+		for program in PROGRAMS:
+			out = test_handlers.run(m, "/test/%s %s" % (program, " ".join(GOLDEN)), timeout=30)
+			got = dict(line.rsplit(" ", 1) for line in out.splitlines() if line.endswith(("allow", "deny")))
+			for cap in GOLDEN:
+				if got.get(cap) != expected(program, cap):
+					wrong.append("%s %s: kernel says %s, table %s" % (program, cap, got.get(cap),
+											  expected(program, cap)))
+	assert not wrong, "\n".join(wrong)
+
+
+def image_programs(ctx):
+	"""The file names of every program in the image: most are also their
+	manifest names (copies such as counter2 are not; the test skips those)."""
+	tree = os.path.join(ctx.build, "rootfs.tree")
+	names = set()
+	for top in ("bin", "apps", "test"):
+		for root, _, files in os.walk(os.path.join(tree, top)):
+			names.update(files)
+	return sorted(names)
+
+
+def test_show_agrees_for_every_program(ctx):
+	"""`policy show NAME` in the running system and the host tool's answer are
+	the same bytes, for every program in the image."""
+	names = image_programs(ctx)
+	host = {n: tool(ctx, "show", n, may_fail=True) for n in names}
+	names = [n for n in names if host[n] is not None]
+	assert len(names) > 40, "the host tool knows only %s" % names
+	with test_handlers.shell(ctx) as m:
+		for n in names:
+			got = test_handlers.run(m, "policy show " + n)
+			assert got == host[n], "policy show %s:\nkernel:\n%s\nhost tool:\n%s" % (n, got, host[n])

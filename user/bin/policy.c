@@ -1,0 +1,96 @@
+/*
+ * policy - the permissions of the running system, asked of the kernel
+ * (optios_policy); this program only prints the kernel's answer.
+ *
+ *   policy                     the policy as it stands (the /etc/policy format)
+ *   policy show NAME           what NAME declares, what is granted, what it gets
+ *   policy who-can CAP         every program whose permissions allow CAP
+ *   policy on TOPIC            what runs when TOPIC is raised, and what follows
+ *   policy grant NAME CAP      grants CAP to NAME (NAME * for every program)
+ *   policy revoke NAME CAP     removes exactly that grant
+ *
+ * A grant never widens a program already running; a revoke reaches a
+ * handler at its next run and a program at its next start.
+ */
+#include <errno.h>
+#include <optios.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]\n");
+	return 2;
+}
+
+static const struct {
+	const char *word;
+	unsigned op;
+	int args; /* words after the command */
+} commands[] = {
+	{"show", OPTIOS_POLICY_SHOW, 1},   {"who-can", OPTIOS_POLICY_WHO_CAN, 1},
+	{"on", OPTIOS_POLICY_ON, 1},       {"grant", OPTIOS_POLICY_GRANT, 2},
+	{"revoke", OPTIOS_POLICY_REVOKE, 2},
+};
+
+/* What an error means for op, in words. */
+static const char *hint(unsigned op, int err)
+{
+	if (err == EEXIST)
+		return " (already granted)";
+	if (err == ENOENT)
+		return op == OPTIOS_POLICY_REVOKE ? " (no such grant: `policy` lists them)" : " (no such program)";
+	if (err == EACCES)
+		return " (changing the policy needs policy.manage)";
+	if (err == EINVAL)
+		return " (not a program name or a capability: docs/PERMISSIONS.md)";
+	return "";
+}
+
+/* Asks the kernel, growing the buffer until the whole answer fits; prints it. */
+static int ask(unsigned op, const char *a, const char *b, const char *what)
+{
+	unsigned long size = 4096;
+	for (;;) {
+		char *out = malloc(size);
+		if (!out) {
+			fprintf(stderr, "policy: %s\n", strerror(ENOMEM));
+			return 1;
+		}
+		long n = optios_policy(op, a, b, out, size);
+		if (n >= 0 && (unsigned long)n < size) {
+			fwrite(out, 1, (size_t)n, stdout);
+			free(out);
+			return 0;
+		}
+		int err = errno;
+		free(out);
+		if (n < 0) {
+			fprintf(stderr, "policy: %s: %s%s\n", what, strerror(err), hint(op, err));
+			return 1;
+		}
+		size = (unsigned long)n + 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 1)
+		return ask(OPTIOS_POLICY_LIST, NULL, NULL, "list");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[1], commands[i].word) != 0)
+			continue;
+		if (argc != 2 + commands[i].args)
+			return usage();
+		char what[256];
+		snprintf(what, sizeof what, "%s%s%s", argv[2], argc > 3 ? " " : "", argc > 3 ? argv[3] : "");
+		int status = ask(commands[i].op, argv[2], argc > 3 ? argv[3] : NULL, what);
+		if (status == 0 && commands[i].op == OPTIOS_POLICY_GRANT)
+			printf("policy: granted %s to %s (from its next start or run)\n", argv[3], argv[2]);
+		if (status == 0 && commands[i].op == OPTIOS_POLICY_REVOKE)
+			printf("policy: revoked %s from %s (from its next start or run)\n", argv[3], argv[2]);
+		return status;
+	}
+	return usage();
+}
