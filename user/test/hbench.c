@@ -300,8 +300,10 @@ static int bench_log_link(void)
 	log_mark();
 	uint64_t from = next_seq;
 	for (int i = 0; i < LINK_RECORDS; i++)
-		if (optios_emit("app:bench.link", "", 0) < 0)
+		if (optios_emit("app:bench.link", "", 0) < 0) {
+			fprintf(stderr, "hbench: emit app:bench.link: %s\n", strerror(errno));
 			return -1;
+		}
 	uint64_t t0 = __builtin_ia32_rdtsc();
 	long first = optios_log_read(from, buf, LINK_RECORDS);
 	uint64_t t1 = __builtin_ia32_rdtsc();
