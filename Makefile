@@ -140,20 +140,22 @@ EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-fl
 program_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
 HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call program_bin,$(s)))
 
+# The log tool checks the audit chain with the kernel's own code: a
+# program's extra sources are LIBS_<its source>.
+LIBS_user/bin/log.c := lib/logchain.c lib/sha256.c
+$(BUILD)/rootfs/bin/log: UCFLAGS += -I.
+$(BUILD)/rootfs/bin/log: lib/logchain.h lib/sha256.h lib/lib.h
+
 # $(call PROGRAM_RULE,source,extra sources,label): one program and its manifest.
 define PROGRAM_RULE
-$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(2) $(USER_DEPS)
+$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(2) $(LIBS_$(1)) $(USER_DEPS)
 	@mkdir -p $$(@D)
 	@echo "  $(3) $$<"
-	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< $(2)
+	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< $(2) $(LIBS_$(1))
 	@$(if $(wildcard $(1:.c=.manifest)),$$(call EMBED_MANIFEST,$(1:.c=.manifest),$$@.tmp))
 	@mv $$@.tmp $$@
 endef
-# The log tool checks the audit chain with the kernel's own code.
-LOG_LIBS := lib/logchain.c lib/sha256.c
-$(BUILD)/rootfs/bin/log: UCFLAGS += -I.
-$(BUILD)/rootfs/bin/log: $(wildcard lib/logchain.h lib/sha256.h lib/lib.h)
-$(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(if $(filter user/bin/log.c,$(s)),$(LOG_LIBS)),MUSL   )))
+$(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
 $(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
 $(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c

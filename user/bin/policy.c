@@ -3,7 +3,7 @@
  * (optios_policy); this program only prints the kernel's answer.
  *
  *   policy                     the policy as it stands (the /etc/policy format)
- *   policy show NAME           what NAME declares, what is granted, what it gets
+ *   policy show NAME|PATH      what NAME declares, what is granted, what it gets
  *   policy who-can CAP         every program whose permissions allow CAP
  *   policy on TOPIC            what runs when TOPIC is raised, and what follows
  *   policy grant NAME CAP      grants CAP to NAME (NAME * for every program)
@@ -20,7 +20,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]\n");
+	fprintf(stderr,
+		"usage: policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]\n");
 	return 2;
 }
 
@@ -29,9 +30,8 @@ static const struct {
 	unsigned op;
 	int args; /* words after the command */
 } commands[] = {
-	{"show", OPTIOS_POLICY_SHOW, 1},   {"who-can", OPTIOS_POLICY_WHO_CAN, 1},
-	{"on", OPTIOS_POLICY_ON, 1},       {"grant", OPTIOS_POLICY_GRANT, 2},
-	{"revoke", OPTIOS_POLICY_REVOKE, 2},
+	{"show", OPTIOS_POLICY_SHOW, 1},   {"who-can", OPTIOS_POLICY_WHO_CAN, 1}, {"on", OPTIOS_POLICY_ON, 1},
+	{"grant", OPTIOS_POLICY_GRANT, 2}, {"revoke", OPTIOS_POLICY_REVOKE, 2},
 };
 
 /* What an error means for op, in words. */
@@ -40,7 +40,8 @@ static const char *hint(unsigned op, int err)
 	if (err == EEXIST)
 		return " (already granted)";
 	if (err == ENOENT)
-		return op == OPTIOS_POLICY_REVOKE ? " (no such grant: `policy` lists them)" : " (no such program)";
+		return op == OPTIOS_POLICY_REVOKE ? " (no such grant: `policy` lists them)"
+						  : " (no such program)";
 	if (err == EACCES)
 		return " (changing the policy needs policy.manage)";
 	if (err == EINVAL)
