@@ -35,7 +35,8 @@ int main(int argc, char **argv)
 	const char *topic = argv[i], *payload = argc - i == 2 ? argv[i + 1] : "";
 	for (unsigned long k = 0; k < count; k++) {
 		if (optios_emit(topic, payload, strlen(payload)) < 0) {
-			fprintf(stderr, "emit: %s: %s (after %lu of %lu)\n", topic, strerror(errno), k, count);
+			fprintf(stderr, "emit: %s: %s (after %lu of %lu)\n", topic, strerror(errno), k,
+				count);
 			return 1;
 		}
 	}

@@ -54,7 +54,8 @@ static void print_subs(const struct optios_handler_info *h)
 	       (unsigned long long)(h->last_run_ns / 1000));
 	for (uint32_t i = 0; i < h->nsubs && i < OPTIOS_HANDLER_SUBS_MAX; i++) {
 		const struct optios_sub_info *s = &h->subs[i];
-		printf("    %.*s %s %u: posted %llu delivered %llu coalesced %llu dropped %llu pending %llu\n",
+		printf("    %.*s %s %u: posted %llu delivered %llu coalesced %llu dropped %llu pending "
+		       "%llu\n",
 		       OPTIOS_EVENT_TOPIC_MAX, s->pattern, policy_name(s->policy), s->capacity,
 		       (unsigned long long)s->posted, (unsigned long long)s->delivered,
 		       (unsigned long long)s->coalesced, (unsigned long long)s->dropped,
@@ -88,8 +89,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "handlers: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("%-16s %7s %-8s %-12s %6s %5s %-24s %-7s %5s %5s\n", "NAME", "VERSION", "CODE", "STATE", "RUNS",
-	       "FAILS", "LAST-EVENT", "RESULT", "SNAP", "DIRTY");
+	printf("%-16s %7s %-8s %-12s %6s %5s %-24s %-7s %5s %5s\n", "NAME", "VERSION", "CODE", "STATE",
+	       "RUNS", "FAILS", "LAST-EVENT", "RESULT", "SNAP", "DIRTY");
 	for (long i = 0; i < n && i < HANDLERS_MAX; i++) {
 		print_row(&list[i]);
 		if (verbose)

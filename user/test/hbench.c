@@ -10,6 +10,8 @@
  *   cycle_1page       EVENT record -> COMMIT record, run dirtying 1 page
  *   commit_Npages     COMMIT tsc - (RUN tsc + COMMIT c), N = 1, 16, 256
  *   snapshot_create   c of the "ready" record, over fresh registrations
+ *                     (details: its b, the start-up run's CPU ns, and the
+ *                     whole optios_handler_add call in TSC ticks)
  *   events_per_guest_second   BATCH events raised back to back, ROUNDS times:
  *                     events / the sum over rounds of (last COMMIT time -
  *                     first EVENT time); while a round runs the driver
@@ -159,7 +161,8 @@ static int measure(const char *payload, int n, uint64_t *warm, uint64_t *whole, 
 		if (wait_cycles(&c, 1) < 0)
 			return -1;
 		if (!c.run || c.end->kind != OPTIOS_LOG_COMMIT) {
-			fprintf(stderr, "hbench: payload %s: run %s\n", payload, c.run ? c.end->text : "not logged");
+			fprintf(stderr, "hbench: payload %s: run %s\n", payload,
+				c.run ? c.end->text : "not logged");
 			return -1;
 		}
 		warm[i] = c.run->tsc - c.event->tsc;
@@ -176,7 +179,8 @@ static void report(const char *key, uint64_t value)
 }
 
 /* Runs the payload REPS times and reports the medians under the keys given. */
-static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key, const char *warm_key)
+static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key,
+		       const char *warm_key)
 {
 	uint64_t warm[REPS], whole[REPS], commit[REPS], dirty[REPS];
 	if (measure(payload, REPS, warm, whole, commit, dirty) < 0)
@@ -192,24 +196,32 @@ static int bench_pages(const char *payload, const char *commit_key, const char *
 	return 0;
 }
 
-static int add_handler(void)
+/* Registers the bench handler; *tsc: what the call took (reading the ELF,
+ * hashing it, the start-up, the freeze), in TSC ticks. */
+static int add_handler(uint64_t *tsc)
 {
 	char msg[160] = "";
-	if (optios_handler_add(HANDLER, msg, sizeof msg) < 0) {
-		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno), msg[0] ? ": " : "", msg);
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	long err = optios_handler_add(HANDLER, msg, sizeof msg);
+	*tsc = __builtin_ia32_rdtsc() - t0;
+	if (err < 0) {
+		fprintf(stderr, "hbench: handler add %s: %s%s%s\n", HANDLER, strerror(errno),
+			msg[0] ? ": " : "", msg);
 		return -1;
 	}
 	return 0;
 }
 
-/* The "ready" record of the registration since log_mark: its c. */
-static int snapshot_cost(uint64_t *out)
+/* The "ready" record of the registration since log_mark: c (freezing the
+ * snapshot, TSC) and b (the whole start-up, ns; = instructions under icount). */
+static int snapshot_cost(uint64_t *freeze, uint64_t *startup)
 {
 	log_pull();
 	for (size_t i = 0; i < nlog; i++) {
 		const struct optios_log_record *r = &logbuf[i];
 		if (r->kind == OPTIOS_LOG_HANDLER && strncmp(r->text, "ready", 5) == 0) {
-			*out = r->c;
+			*freeze = r->c;
+			*startup = r->b;
 			return 0;
 		}
 	}
@@ -220,17 +232,19 @@ static int snapshot_cost(uint64_t *out)
 /* REPS fresh registrations (remove, add); leaves the handler registered. */
 static int bench_snapshot(void)
 {
-	uint64_t cost[REPS];
+	uint64_t cost[REPS], startup[REPS], add[REPS];
 	for (int i = 0; i < REPS; i++) {
 		if (i > 0 && optios_handler_remove("bench") < 0) {
 			fprintf(stderr, "hbench: handler remove: %s\n", strerror(errno));
 			return -1;
 		}
 		log_mark();
-		if (add_handler() < 0 || snapshot_cost(&cost[i]) < 0)
+		if (add_handler(&add[i]) < 0 || snapshot_cost(&cost[i], &startup[i]) < 0)
 			return -1;
 	}
 	report("snapshot_create_instructions", median(cost, REPS));
+	report("startup_run_ns", median(startup, REPS));
+	report("handler_add_instructions", median(add, REPS));
 	return 0;
 }
 
@@ -286,8 +300,10 @@ static int bench_log_link(void)
 	log_mark();
 	uint64_t from = next_seq;
 	for (int i = 0; i < LINK_RECORDS; i++)
-		if (optios_emit("app:bench.link", "", 0) < 0)
+		if (optios_emit("app:bench.link", "", 0) < 0) {
+			fprintf(stderr, "hbench: emit app:bench.link: %s\n", strerror(errno));
 			return -1;
+		}
 	uint64_t t0 = __builtin_ia32_rdtsc();
 	long first = optios_log_read(from, buf, LINK_RECORDS);
 	uint64_t t1 = __builtin_ia32_rdtsc();
