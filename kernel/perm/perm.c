@@ -10,9 +10,8 @@
  * program asking for anything not granted does not start at all, and the
  * message names each missing grant with the command that would grant it, so
  * a running program never meets a surprise refusal for something it
- * declared. A program without a manifest gets "console" only; the
- * perm.enforce=0 key of kernel.conf lifts that for programs without a
- * manifest (a transition aid: they then get everything).
+ * declared. A program without a manifest gets "console" only; there is no
+ * switch that lifts this (every shipped program has a manifest).
  *
  * Every system call passes perm_call_enter and perm_call_leave
  * (kernel/syscall): bare kinds are checked before the call runs; a call with
@@ -30,7 +29,6 @@
 #include <optios/abi/handler.h>
 #include <optios/abi/policy.h>
 
-#include "kernel/conf/conf.h"
 #include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/vfs.h"
@@ -42,11 +40,6 @@
 #include "lib/lib.h"
 
 static struct policy policy;
-
-/* What a program without a manifest gets when perm.enforce is 0. */
-static const char *const unenforced[] = {"file.read:/",	   "file.write:/",  "emit:*",  "event:*",
-					 "spawn:/",	   "console",	    "display", "log.read",
-					 "handler.manage", "policy.manage", "power"};
 
 struct policy *perm_policy(void)
 {
@@ -86,23 +79,11 @@ void perm_init(void)
 	} else {
 		klog(KLOG_WARN, "perm: no /etc/policy (error %d): nothing is granted", err);
 	}
-	klog(KLOG_INFO, "perm: %lu grants; programs without a manifest get %s", (unsigned long)policy.n,
-	     conf_bool(CONF_PERM_ENFORCE) ? "the console only" : "everything (perm.enforce=0)");
+	klog(KLOG_INFO, "perm: %lu grants; programs without a manifest get the console only",
+	     (unsigned long)policy.n);
 }
 
 /* ---- permission sets ---- */
-
-static void set_everything(struct perm_set *s)
-{
-	memset(s, 0, sizeof *s);
-	s->contexts = MANIFEST_CTX_FOREGROUND | MANIFEST_CTX_BACKGROUND;
-	for (size_t i = 0; i < ARRAY_SIZE(unenforced); i++) {
-		memcpy(s->caps[i], unenforced[i], strlen(unenforced[i]) + 1);
-		s->granted[i] = true;
-	}
-	s->n = ARRAY_SIZE(unenforced);
-	s->generation = policy.generation;
-}
 
 /* "a asks for X: not granted (policy grant a X); ..." for each missing grant. */
 static void missing_message(const struct perm_set *s, char *msg, size_t msglen)
@@ -137,10 +118,7 @@ int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_se
 	if (!s)
 		return -ENOMEM;
 	uint64_t f = irq_save(); /* the policy changes under a process's grant */
-	if (!m && !conf_bool(CONF_PERM_ENFORCE))
-		set_everything(s);
-	else
-		perm_set_compute(s, m, &policy);
+	perm_set_compute(s, m, &policy);
 	irq_restore(f);
 	if (m && perm_set_missing(s)) {
 		missing_message(s, msg, msglen);
