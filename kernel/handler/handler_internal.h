@@ -66,6 +66,8 @@ struct handler {
 	struct handler_timer timers[MANIFEST_TIMERS_MAX];
 	size_t ntimers;
 
+	size_t revoked; /* capabilities revoked since registration (perm_refresh) */
+
 	/* statistics (handler_list) */
 	uint64_t runs, failures;
 	uint32_t consecutive;

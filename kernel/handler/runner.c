@@ -116,7 +116,7 @@ static void attach(struct handler *h)
 	p->fs_base = h->fs_base;
 	arch_set_fs_base(h->fs_base);
 	arch_fpu_restore(h->fpu);
-	perm_refresh(h->perm); /* a revoke since the last run takes effect now */
+	h->revoked += perm_refresh(h->perm); /* a revoke since the last run takes effect now */
 	p->perm = h->perm;
 	memset(p->name, 0, sizeof p->name);
 	memcpy(p->name, h->name, MIN(sizeof p->name, sizeof h->name) - 1);
@@ -263,7 +263,8 @@ static void release(struct handler *h);
  * must not observe it. false (logged, the handler let go) if not granted. */
 static bool event_granted(struct handler *h, const struct optios_event *ev)
 {
-	if (perm_set_allows(h->perm, CAP_EVENT, ev->topic))
+	/* subscriptions were granted at registration: only a revoke can undo that */
+	if (!h->revoked || perm_set_allows(h->perm, CAP_EVENT, ev->topic))
 		return true;
 	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
 		  ev->topic);

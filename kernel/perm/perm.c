@@ -149,15 +149,20 @@ void perm_put(struct perm_set *s)
 	kfree(s);
 }
 
-void perm_refresh(struct perm_set *s)
+size_t perm_refresh(struct perm_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])
-		return; /* no manifest: nothing granted by the policy to revoke */
+		return 0; /* no manifest: nothing granted by the policy to revoke */
+	size_t revoked = 0;
 	uint64_t f = irq_save();
-	for (size_t i = 0; i < s->n; i++)
-		s->granted[i] = s->granted[i] && policy_granted(&policy, s->name, s->caps[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		bool keep = s->granted[i] && policy_granted(&policy, s->name, s->caps[i]);
+		revoked += s->granted[i] && !keep;
+		s->granted[i] = keep;
+	}
 	s->generation = policy.generation;
 	irq_restore(f);
+	return revoked;
 }
 
 /* ---- the check ---- */

@@ -56,8 +56,8 @@ int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_se
 		      size_t msglen);
 void perm_put(struct perm_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next run):
- * revoked capabilities go, nothing is added. */
-void perm_refresh(struct perm_set *s);
+ * revoked capabilities go, nothing is added. Returns how many it revoked now. */
+size_t perm_refresh(struct perm_set *s);
 
 /* The one check. p's permissions allow kind on object (a normal absolute
  * path, a topic, a program path, "" for bare kinds)? 0, or -EACCES after
