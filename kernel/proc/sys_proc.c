@@ -170,6 +170,9 @@ long sys_kill(long pid, long sig, SYS_ARGS_FROM2)
 	irq_restore(f);
 	if (!p)
 		return -ESRCH;
+	struct proc *self = proc_current();
+	if (p != self && p->parent != self)
+		return -EPERM; /* a program signals only itself and the programs it started */
 	if (sig == SIGKILL || sig == SIGINT || sig == SIGTERM)
 		return proc_kill((int)pid, (int)sig);
 	return 0;

@@ -118,6 +118,9 @@ static int mode_badptr(void)
 	expect_err("unknown call", syscall(777), ENOSYS, ENOSYS);
 	expect_err("unknown call 2", syscall(100000), ENOSYS, ENOSYS);
 	expect_err("kill bad", syscall(SYS_kill, 99999, SIGKILL), ESRCH, ESRCH);
+	/* regression: any program could end any other (the shell, the runner) */
+	expect_err("kill parent", syscall(SYS_kill, getppid(), SIGKILL), EPERM, EPERM);
+	expect_err("kill the handler runner", syscall(SYS_kill, 1, SIGKILL), EPERM, EPERM);
 	if (file >= 0)
 		close(file);
 	if (dir >= 0)
