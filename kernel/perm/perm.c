@@ -173,13 +173,42 @@ static const char *program_of(const struct proc *p)
 }
 
 /* One DENY record: program, the event being handled, call, what was needed. */
+/* The denial before: a program repeating it (a loop) must not flush the log
+ * ring, so a run of identical denials is recorded at its 1st-4th and then
+ * at every power-of-two repetition, each record carrying the count (b). */
+static struct {
+	int pid;
+	long nr;
+	uint64_t event_seq, count;
+	char need[CAP_MAX];
+} last_deny;
+
+static uint64_t deny_repeats(const struct proc *p, uint64_t event_seq, const char *need)
+{
+	if (last_deny.pid == p->pid && last_deny.nr == p->sys_nr && last_deny.event_seq == event_seq &&
+	    strcmp(last_deny.need, need) == 0)
+		return ++last_deny.count;
+	last_deny.pid = p->pid;
+	last_deny.nr = p->sys_nr;
+	last_deny.event_seq = event_seq;
+	size_t n = MIN(strlen(need), sizeof last_deny.need - 1);
+	memcpy(last_deny.need, need, n);
+	last_deny.need[n] = 0;
+	return last_deny.count = 1;
+}
+
+/* One DENY record: program, the event being handled, call, what was needed. */
 static void deny(const struct proc *p, const char *call, const char *need)
 {
 	const struct optios_event *ev = handler_event(p);
+	uint64_t n = deny_repeats(p, ev ? ev->seq : 0, need);
+	if (n > 4 && (n & (n - 1)))
+		return; /* counted; the next power of two records it */
 	if (!call)
 		call = syscall_name(p->sys_nr);
 	evlog_add(OPTIOS_LOG_DENY, program_of(p), ev ? ev->topic : "", ev ? ev->seq : 0, -EACCES,
-		  (uint64_t)p->sys_nr, 0, 0, "%s %s", call ? call : "?", need);
+		  (uint64_t)p->sys_nr, n, 0, n > 1 ? "%s %s (%lu times in a row)" : "%s %s", call ? call : "?",
+		  need, (unsigned long)n);
 }
 
 /* The kernel's own work (boot, the runner between runs) is not checked. */

@@ -141,3 +141,25 @@ SELFTEST(perm_dispatcher_checks_bare_kinds_and_catches_a_missing_check)
 	ST_CHECK(unchecked == -EACCES && failed == -ENOENT && checked == 3);
 	return 0;
 }
+
+/* regression: a program repeating one denied call in a loop flushed the log
+ * ring with identical DENY records */
+SELFTEST(perm_repeated_denial_is_counted_not_flooded)
+{
+	ST_CHECK(probe_start() == 0);
+	uint64_t before = evlog_count();
+	int refused = 0;
+	for (int i = 0; i < 100; i++)
+		refused += perm_check(&fake, CAP_FILE_READ, "/etc/policy", NULL) == -EACCES;
+	struct optios_log_record r;
+	bool got = last_record(&r);
+	uint64_t after = evlog_count();
+	int other = perm_check(&fake, CAP_FILE_READ, "/etc/other", NULL); /* a new denial: recorded */
+	uint64_t after_other = evlog_count();
+	probe_end();
+	ST_CHECK(refused == 100);
+	ST_CHECK(after - before == 8); /* the 1st-4th, then the 8th, 16th, 32nd and 64th */
+	ST_CHECK(got && r.b == 64 && strcmp(r.text, "openat file.read:/etc/policy (64 times in a row)") == 0);
+	ST_CHECK(other == -EACCES && after_other == after + 1);
+	return 0;
+}

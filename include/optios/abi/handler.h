@@ -118,7 +118,9 @@ struct optios_handler_info {
 #define OPTIOS_LOG_HANDLER 7
 #define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
 /* a call refused: handler = the program, topic = the event it was handling
- * ("" in the foreground), text = "<call> <capability needed>", a = call number */
+ * ("" in the foreground), text = "<call> <capability needed>", a = call number,
+ * b = times in a row (a run of identical denials is recorded at its 1st-4th
+ * and then at each power-of-two repetition, so a loop cannot flush the log) */
 #define OPTIOS_LOG_DENY 9
 /* the policy changed: text = "grant NAME CAP" / "revoke NAME CAP", handler = who changed it */
 #define OPTIOS_LOG_POLICY 10
