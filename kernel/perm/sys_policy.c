@@ -187,7 +187,10 @@ long sys_optios_policy(long op, long ua, long ub, long uout, long outlen, UNUSED
 		r = string_in((uptr)ub, b, sizeof b);
 	if (r)
 		return r;
-	if (outlen < 0)
+	/* the whole register, as the dispatcher's policy.manage check read it:
+	 * (unsigned)op would let 0x100000001 pass that check as a query and act
+	 * here as a grant */
+	if (outlen < 0 || op < 0 || op > UINT32_MAX)
 		return -EINVAL;
 	char *out = kzalloc(ANSWER_MAX);
 	if (!out)

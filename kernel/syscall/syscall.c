@@ -114,7 +114,8 @@ static bool outside_the_run(long nr)
 	case SYS_optios_fb_map:
 	case SYS_optios_console_switch:
 	case SYS_optios_handler_add:
-	case SYS_optios_handler_remove: return true;
+	case SYS_optios_handler_remove:
+	case SYS_optios_policy: return true;
 	default: return false;
 	}
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <optios.h>
+#include <optios/abi/policy.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +122,13 @@ static int mode_badptr(void)
 	/* regression: any program could end any other (the shell, the runner) */
 	expect_err("kill parent", syscall(SYS_kill, getppid(), SIGKILL), EPERM, EPERM);
 	expect_err("kill the handler runner", syscall(SYS_kill, 1, SIGKILL), EPERM, EPERM);
+	/* regression: an op with high bits passed the dispatcher's policy.manage
+	 * check as a query and then acted as a grant */
+	char answer[64];
+	expect_err("policy grant through a truncated op",
+		   syscall(OPTIOS_SYS_optios_policy, 0x100000000L | OPTIOS_POLICY_GRANT, "proc_hostile", "power",
+			   answer, sizeof answer),
+		   EINVAL, EACCES);
 	if (file >= 0)
 		close(file);
 	if (dir >= 0)
