@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <optios/abi/policy.h>
 #include <optios/handler.h>
 
 static const char *err_name(int ok, int err)
@@ -30,17 +31,20 @@ void on_event(const struct optios_event *ev)
 	struct timespec now, nap = {0, 1000000};
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	unsigned long long clock_ns = (unsigned long long)now.tv_sec * 1000000000ull + now.tv_nsec;
-	time_t t = time(NULL);
 	int slept = nanosleep(&nap, NULL), sleep_err = errno;
 	int yielded = sched_yield(), yield_err = errno;
 	char c;
 	int got = (int)read(0, &c, 1), read_err = errno;
 	char *argv[] = {"/bin/hello", NULL};
 	int spawned = optios_spawn("/bin/hello", argv, NULL, 0), spawn_err = errno;
-	printf("when: event_ns=%llu clock_ns=%llu time=%lld sleep=%s yield=%s read=%s spawn=%s\n",
-	       (unsigned long long)ev->time_ns, clock_ns, (long long)t, err_name(slept, sleep_err),
-	       err_name(yielded, yield_err), err_name(got < 0 ? -1 : 0, read_err),
-	       spawned < 0 && spawn_err == EPERM ? "EPERM" : err_name(spawned < 0 ? -1 : 0, spawn_err));
+	char answer[64];
+	int granted = (int)optios_policy(OPTIOS_POLICY_GRANT, "when", "power", answer, sizeof answer);
+	int grant_err = errno;
+	printf("when: event_ns=%llu clock_ns=%llu sleep=%s yield=%s read=%s spawn=%s policy=%s\n",
+	       (unsigned long long)ev->time_ns, clock_ns, err_name(slept, sleep_err), err_name(yielded, yield_err),
+	       err_name(got < 0 ? -1 : 0, read_err),
+	       spawned < 0 && spawn_err == EPERM ? "EPERM" : err_name(spawned < 0 ? -1 : 0, spawn_err),
+	       granted < 0 && grant_err == EPERM ? "EPERM" : err_name(granted < 0 ? -1 : 0, grant_err));
 	if (payload_is(ev, "emit") || payload_is(ev, "emit-fail"))
 		optios_emit("app:when.echo", ev->payload, ev->payload_len);
 	if (payload_is(ev, "emit-fail")) {
