@@ -233,7 +233,7 @@ static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32],
 	int err = exec_manifest(path, m, hash, msg, msglen);
 	if (err)
 		return err;
-	return perm_for_manifest(m, MANIFEST_CTX_BACKGROUND, perm, msg, msglen);
+	return perm_for_manifest(m, path, MANIFEST_CTX_BACKGROUND, perm, msg, msglen);
 }
 
 int handler_create(const char *path, char *msg, size_t msglen, struct handler **out)

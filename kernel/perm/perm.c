@@ -107,21 +107,48 @@ static int context_refused(const struct manifest *m, uint32_t context, char *msg
 	return -EACCES;
 }
 
-int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg,
-		      size_t msglen)
+/* A program file anyone may have written (see perm.h): on /data or /tmp. */
+static bool on_writable_fs(const char *path)
+{
+	struct vfs_usage u;
+	return path && vfs_usage(path, &u) == 0;
+}
+
+/* The policy's grants to "*" only, kmalloc'd; NULL if out of memory. */
+static struct policy *grants_to_all(void)
+{
+	struct policy *all = kzalloc(sizeof *all);
+	for (size_t i = 0; all && i < policy.n; i++)
+		if (strcmp(policy.grants[i].program, "*") == 0)
+			all->grants[all->n++] = policy.grants[i];
+	if (all)
+		all->generation = policy.generation;
+	return all;
+}
+
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct perm_set **out,
+		      char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = 0;
 	if (m && !(m->contexts & context))
 		return context_refused(m, context, msg, msglen);
+	bool untrusted = on_writable_fs(path);
 	struct perm_set *s = kmalloc(sizeof *s);
-	if (!s)
+	struct policy *all = untrusted ? grants_to_all() : NULL;
+	if (!s || (untrusted && !all)) {
+		kfree(s);
+		kfree(all);
 		return -ENOMEM;
-	uint64_t f = irq_save(); /* the policy changes under a process's grant */
-	perm_set_compute(s, m, &policy);
-	irq_restore(f);
+	}
+	perm_set_compute(s, m, untrusted ? all : &policy);
+	kfree(all);
 	if (m && perm_set_missing(s)) {
-		missing_message(s, msg, msglen);
+		if (untrusted)
+			ksnprintf(msg, msglen, "%s is loaded from a writable file system: only grants to \"*\" apply",
+				  path);
+		else
+			missing_message(s, msg, msglen);
 		kfree(s);
 		return -EACCES;
 	}
@@ -139,7 +166,7 @@ int perm_for_program(const char *path, uint32_t context, struct perm_set **out, 
 	 * then refuses it with its own reason). */
 	int err = exec_manifest(path, m, hash, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
-		err = perm_for_manifest(err ? NULL : m, context, out, msg, msglen);
+		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
 	kfree(m);
 	return err;
 }

@@ -49,11 +49,16 @@ void perm_init(void);
  * it asks for something not granted or cannot run in context
  * (MANIFEST_CTX_FOREGROUND / _BACKGROUND); msg then names each missing grant
  * and how to grant it ("policy grant watcher file.write:/data/summary"). The
- * set is kmalloc'd: perm_put it. */
+ * set is kmalloc'd: perm_put it.
+ * Grants name programs by their manifest name, which a program chooses
+ * itself: a name stands for the program of that name in the read-only root
+ * image. A program loaded from a writable file system gets only the grants
+ * to "*", whatever name it declares. */
 int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
-/* The same for a manifest already read (NULL: the program has none). */
-int perm_for_manifest(const struct manifest *m, uint32_t context, struct perm_set **out, char *msg,
-		      size_t msglen);
+/* The same for a manifest already read from path (m NULL: the program has
+ * none; path NULL: a program of the root image). */
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct perm_set **out,
+		      char *msg, size_t msglen);
 void perm_put(struct perm_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next run):
  * revoked capabilities go, nothing is added. Returns how many it revoked now. */

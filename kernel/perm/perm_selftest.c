@@ -32,7 +32,7 @@ static int probe_start(void)
 	memcpy(fake.name, "stprobe", 8);
 	fake.sys_nr = SYS_openat;
 	char msg[128];
-	return perm_for_manifest(&m, MANIFEST_CTX_FOREGROUND, &fake.perm, msg, sizeof msg);
+	return perm_for_manifest(&m, NULL, MANIFEST_CTX_FOREGROUND, &fake.perm, msg, sizeof msg);
 }
 
 static void probe_end(void)
@@ -98,12 +98,12 @@ SELFTEST(perm_refuses_missing_grants_and_wrong_context)
 	struct perm_set *s = NULL;
 	ST_CHECK(manifest_parse(probe_manifest, sizeof probe_manifest - 1, &m, err, sizeof err) == 0);
 	policy_grant(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
-	int missing = perm_for_manifest(&m, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg);
+	int missing = perm_for_manifest(&m, NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg);
 	policy_revoke(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
 	ST_CHECK(missing == -EACCES && s == NULL);
 	ST_CHECK(strcmp(msg, "stprobe asks for emit:app:stprobe.*: not granted "
 			     "(policy grant stprobe emit:app:stprobe.*)") == 0);
-	ST_CHECK(perm_for_manifest(&m, MANIFEST_CTX_BACKGROUND, &s, msg, sizeof msg) == -EACCES);
+	ST_CHECK(perm_for_manifest(&m, NULL, MANIFEST_CTX_BACKGROUND, &s, msg, sizeof msg) == -EACCES);
 	ST_CHECK(strcmp(msg, "stprobe runs in the foreground only (manifest context)") == 0);
 	return 0;
 }
@@ -112,7 +112,7 @@ SELFTEST(perm_without_manifest_console_only)
 {
 	struct perm_set *s = NULL;
 	char msg[64];
-	ST_CHECK(perm_for_manifest(NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg) == 0);
+	ST_CHECK(perm_for_manifest(NULL, NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg) == 0);
 	bool console = perm_set_allows(s, CAP_CONSOLE, "");
 	bool file = perm_set_allows(s, CAP_FILE_READ, "/etc/policy");
 	perm_put(s);

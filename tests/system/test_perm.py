@@ -30,3 +30,16 @@ def test_background_program_refused_in_foreground(ctx):
 		assert "proc: /apps/counter not started: " + why in out, out  # the kernel's log line
 		assert "sh: /apps/counter: Permission denied: " + why in out, out  # the shell, from OPTIOS_POLICY_WHY
 		assert test_handlers.run(m, "echo status $?") == "status 126\n"
+
+
+def test_a_copy_on_a_writable_file_system_does_not_inherit_the_names_grants(ctx):
+	"""Regression: grants are keyed by the manifest name a program declares;
+	a copy of watcher in /data (or any program there declaring that name)
+	got watcher's grants. Programs outside the read-only image get only the
+	grants to "*"."""
+	with test_shell.shell(ctx) as m:
+		test_handlers.run(m, "cat /apps/watcher > /data/w")
+		out = test_handlers.run(m, "handler add /data/w")
+		assert "Permission denied" in out and \
+			'/data/w is loaded from a writable file system: only grants to "*" apply' in out, out
+		test_handlers.add(m, "/apps/watcher")  # the image's own watcher keeps its grants
