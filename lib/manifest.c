@@ -206,6 +206,8 @@ static int parse_timer(struct parser *ps, const struct span *arg)
 	int err = parse_duration(ps, arg[2], &t->first_ns);
 	if (err)
 		return err;
+	if (t->first_ns < MANIFEST_TIMER_MIN_NS || t->first_ns > MANIFEST_TIMER_MAX_NS)
+		return fail(ps, "timer '%s': %.*s is out of range (1ms to 366 days)", t->name, QUOTE(arg[2]));
 	t->period_ns = every ? t->first_ns : 0;
 	m->ntimers++;
 	return 0;

@@ -44,6 +44,7 @@
 
 struct handler *handler_table[HANDLER_MAX];
 static int boot_pending; /* boot handlers whose start-up has not ended */
+static uint64_t last_id; /* registrations so far: each handler's id */
 static bool boot_raised;
 
 struct handler *handler_find(const char *name)
@@ -148,8 +149,8 @@ void handler_quiesce(struct handler *h)
 	for (size_t i = 0; i < h->ntimers; i++)
 		timer_cancel(&h->timers[i].t);
 	for (size_t i = 0; i < h->nsubs; i++) {
+		evq_drain(&h->subs[i].q); /* first: unsubscribing records the losses */
 		event_unsubscribe(&h->subs[i]);
-		evq_drain(&h->subs[i].q);
 	}
 	irq_restore(f);
 }
@@ -205,23 +206,37 @@ static struct handler *alloc_handler(const struct manifest *m, const char *path,
 	memcpy(h->hash, hash, 32);
 	h->budget_ns = budget_of(m);
 	h->state = OPTIOS_HANDLER_INITIALISING;
+	h->id = ++last_id;
 	return h;
 }
 
 /* Same name registered: refuse the same program, replace another version. */
-static int replace_old(const struct handler *old, const struct manifest *m, const uint8_t hash[32], char *msg,
-		       size_t msglen)
+static int replace_check(const struct handler *old, const struct manifest *m, const uint8_t hash[32], char *msg,
+			 size_t msglen)
 {
-	char a[9], b[9];
-	hex8(old->hash, a);
-	hex8(hash, b);
 	if (old->version == m->version && memcmp(old->hash, hash, 32) == 0) {
+		char a[9];
+		hex8(old->hash, a);
 		ksnprintf(msg, msglen, "%s is already registered (version %u, code %s)", old->name, old->version, a);
 		return -EEXIST;
 	}
-	evlog_add(OPTIOS_LOG_HANDLER, old->name, "", 0, 0, old->version, m->version, 0,
-		  "reset: version %u -> %u (code %s -> %s); snapshot dropped", old->version, m->version, a, b);
+	/* a running old version keeps its slot until its run ends: the new one needs another */
+	if (runner_current() == old && slot_free() < 0) {
+		ksnprintf(msg, msglen, "all %d handler slots are taken (%s is running)", HANDLER_MAX, old->name);
+		return -ENOSPC;
+	}
 	return 0;
+}
+
+/* The new version h loaded: the old one goes, its snapshot with it. */
+static void replace(struct handler *old, const struct handler *h)
+{
+	char a[9], b[9];
+	hex8(old->hash, a);
+	hex8(h->hash, b);
+	evlog_add(OPTIOS_LOG_HANDLER, old->name, "", 0, 0, old->version, h->version, 0,
+		  "reset: version %u -> %u (code %s -> %s); snapshot dropped", old->version, h->version, a, b);
+	handler_remove(old, false); /* its slot frees now unless it is running */
 }
 
 /* The manifest and the permissions of the program at path (context
@@ -245,7 +260,7 @@ int handler_create(const char *path, char *msg, size_t msglen, struct handler **
 	if (err)
 		return err;
 	struct handler *old = handler_find(m.name);
-	if (old && (err = replace_old(old, &m, hash, msg, msglen)) != 0) {
+	if (old && (err = replace_check(old, &m, hash, msg, msglen)) != 0) {
 		perm_put(perm);
 		return err;
 	}
@@ -270,8 +285,8 @@ int handler_create(const char *path, char *msg, size_t msglen, struct handler **
 	h->space = img.space;
 	entry_frame(h, &img);
 	if (old)
-		handler_remove(old, false); /* its slot frees now unless it is running */
-	if ((err = install(h)) != 0) {
+		replace(old, h);
+	if ((err = install(h)) != 0) { /* cannot happen after replace_check; kept for safety */
 		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
 		handler_destroy(h);
 		return err;
@@ -345,9 +360,11 @@ int handler_remove(struct handler *h, bool wait)
 		return 0;
 	}
 	handler_quiesce(h); /* the runner frees it when the run ends */
+	int slot = h->index; /* h may be freed while we sleep: only its slot and id are kept */
+	uint64_t id = h->id;
 	f = irq_save();
 	int err = 0;
-	while (wait && err == 0 && handler_table[h->index] == h)
+	while (wait && err == 0 && handler_table[slot] && handler_table[slot]->id == id)
 		err = sched_sleep(handler_table);
 	irq_restore(f);
 	return err;

@@ -43,6 +43,7 @@ struct handler {
 	uint8_t hash[32]; /* SHA-256 of the program file */
 	uint64_t budget_ns;
 	int index; /* slot in the registry */
+	uint64_t id; /* registration number, unique for the boot */
 	struct perm_set *perm; /* its permissions (kernel/perm): refreshed at each run start */
 
 	/* lifecycle: changed with interrupts disabled (the runner picks work) */

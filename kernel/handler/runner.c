@@ -418,7 +418,8 @@ static void fail_run(struct handler *h, struct trapframe *tf, int result, const 
 	*tf = h->tf;
 	h->runs++;
 	h->failures++;
-	h->consecutive++;
+	if (result != OPTIOS_RUN_NOMEM) /* the system's shortage, not the handler's fault */
+		h->consecutive++;
 	h->last_result = result;
 	h->last_dirty = dirty;
 	h->last_run_ns = ns;

@@ -195,6 +195,12 @@ TEST(manifest_errors_say_where_and_why)
 		{"name a\nversion 1\ntimer t every 1.5s\n",
 		 "line 3: bad duration '1.5s' (a number followed by ns, us, ms or s)"},
 		{"name a\nversion 1\ntimer t every 0s\n", "line 3: duration '0s' is zero"},
+		/* regression: a 1 ns period re-armed the timer on every interrupt (a tick storm) */
+		{"name a\nversion 1\ntimer t every 1ns\n", "line 3: timer 't': 1ns is out of range (1ms to 366 days)"},
+		{"name a\nversion 1\ntimer t after 999us\n",
+		 "line 3: timer 't': 999us is out of range (1ms to 366 days)"},
+		{"name a\nversion 1\ntimer t every 31622401s\n",
+		 "line 3: timer 't': 31622401s is out of range (1ms to 366 days)"},
 		{"name a\nversion 1\nbudget 18446744074s\n", "line 3: duration '18446744074s' is too long"},
 		{"name a\nversion 1\nbudget 99999999999999999999ns\n",
 		 "line 3: duration '99999999999999999999ns' is too long"},

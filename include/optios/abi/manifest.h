@@ -44,6 +44,10 @@
 #define MANIFEST_OUTPUT_MAX 128
 #define MANIFEST_QUEUE_DEFAULT 16
 #define MANIFEST_QUEUE_MAX 64
+/* timer durations: a period under a millisecond would be a tick storm (each
+ * expiry is an interrupt, an event and a log record); over a year, a typo */
+#define MANIFEST_TIMER_MIN_NS 1000000ull
+#define MANIFEST_TIMER_MAX_NS (366ull * 24 * 3600 * 1000000000ull)
 
 #define MANIFEST_CTX_FOREGROUND 0x1
 #define MANIFEST_CTX_BACKGROUND 0x2
