@@ -350,10 +350,13 @@ static int apply_file(const char *path, const struct staged *sf, bool *created)
 		return err;
 	if (vn_is_dir(v))
 		return -EISDIR;
-	if (!sf->append && (err = vn_truncate(v, 0)) != 0)
-		return err;
+	/* write over the old contents, then cut what is left of them: a commit
+	 * that runs out of space leaves the old bytes past the new ones, never
+	 * an emptied file */
 	long n = sf->len ? vn_write(v, sf->buf, sf->len, sf->append ? v->size : 0) : 0;
-	return n < 0 ? (int)n : (size_t)n < sf->len ? -ENOSPC : 0;
+	if (n < 0 || (size_t)n < sf->len)
+		return n < 0 ? (int)n : -ENOSPC;
+	return !sf->append && v->size > sf->len ? vn_truncate(v, sf->len) : 0;
 }
 
 /* unlink (dir false) and rmdir of path. */
