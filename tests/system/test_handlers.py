@@ -217,6 +217,8 @@ def test_three_consecutive_failures_quarantine(ctx):
 		assert any(r["kind"] == "event" and r["topic"] == "sys:handler.failed" for r in recs), \
 			"no sys:handler.failed event in the log"
 		run(m, "emit app:crash")
+		last = [r for r in log(m) if r["kind"] == "event" and r["topic"] == "app:crash"][-1]
+		assert "subscribers=0" in last["rest"], "a quarantined handler still subscribes: %r" % last
 		assert handlers(m)["crasher"]["runs"] == 5, "a quarantined handler ran"
 
 
