@@ -251,21 +251,20 @@ static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32],
 	return perm_for_manifest(m, path, MANIFEST_CTX_BACKGROUND, perm, msg, msglen);
 }
 
-int handler_create(const char *path, char *msg, size_t msglen, struct handler **out)
+static int create(const char *path, struct manifest *m, char *msg, size_t msglen, struct handler **out)
 {
-	static struct manifest m; /* large; handler_create runs on one process at a time (see sys_handler.c) */
 	uint8_t hash[32];
 	struct perm_set *perm;
-	int err = load_manifest(path, &m, hash, &perm, msg, msglen);
+	int err = load_manifest(path, m, hash, &perm, msg, msglen);
 	if (err)
 		return err;
-	struct handler *old = handler_find(m.name);
-	if (old && (err = replace_check(old, &m, hash, msg, msglen)) != 0) {
+	struct handler *old = handler_find(m->name);
+	if (old && (err = replace_check(old, m, hash, msg, msglen)) != 0) {
 		perm_put(perm);
 		return err;
 	}
 	int slot = slot_free();
-	struct handler *h = slot < 0 && !old ? NULL : alloc_handler(&m, path, hash);
+	struct handler *h = slot < 0 && !old ? NULL : alloc_handler(m, path, hash);
 	if (!h) {
 		perm_put(perm);
 		if (slot >= 0 || old)
@@ -276,12 +275,12 @@ int handler_create(const char *path, char *msg, size_t msglen, struct handler **
 	h->perm = perm;
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
-	if ((err = subs_create(h, &m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
+	if ((err = subs_create(h, m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
 		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
 		handler_destroy(h);
 		return err;
 	}
-	timers_create(h, &m);
+	timers_create(h, m);
 	h->space = img.space;
 	entry_frame(h, &img);
 	if (old)
@@ -297,6 +296,16 @@ int handler_create(const char *path, char *msg, size_t msglen, struct handler **
 		  h->path, h->version, code);
 	*out = h;
 	return 0;
+}
+
+int handler_create(const char *path, char *msg, size_t msglen, struct handler **out)
+{
+	struct manifest *m = kmalloc(sizeof *m); /* large for a kernel stack */
+	if (!m)
+		return -ENOMEM;
+	int err = create(path, m, msg, msglen, out);
+	kfree(m);
+	return err;
 }
 
 /* Puts h in a free slot and links its subscriptions (events queue from now

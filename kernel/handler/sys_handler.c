@@ -12,7 +12,6 @@
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
 
-static bool adding; /* one optios_handler_add at a time (handler_create's buffers) */
 
 long sys_optios_event_next(SYS_ARGS)
 {
@@ -68,19 +67,8 @@ static long add(const char *path, char *msg, size_t msglen)
 		ksnprintf(msg, msglen, "give the program's absolute path");
 		return -EINVAL;
 	}
-	uint64_t f = irq_save();
-	int err = 0;
-	while (adding && err == 0)
-		err = sched_sleep(&adding);
-	if (err == 0)
-		adding = true;
-	irq_restore(f);
-	if (err)
-		return err;
 	struct handler *h;
-	err = handler_create(path, msg, msglen, &h);
-	adding = false;
-	sched_wakeup(&adding);
+	int err = handler_create(path, msg, msglen, &h);
 	if (err)
 		return err;
 	struct handler_waiter w = {0};
