@@ -132,6 +132,7 @@ int64_t event_raise(const char *topic, const char *source, const void *payload, 
 	uint64_t rseq = r ? r->seq : 0;
 	if (r) {
 		r->event_seq = ev.seq;
+		r->b = ev.payload_len;
 		copy_name(r->topic, sizeof r->topic, ev.topic);
 		copy_name(r->text, sizeof r->text, ev.source);
 	}

@@ -98,6 +98,7 @@ TEST(event_raise_posts_to_matching_subscriptions_and_logs)
 	CHECK_EQ(records(OPTIOS_LOG_EVENT, base, rec, 4), 3);
 	CHECK_EQ(rec[0].event_seq, s1);
 	CHECK_EQ(rec[0].a, 2);
+	CHECK_EQ(rec[0].b, 1); /* the payload's length */
 	CHECK_STR(rec[0].topic, "timer:a");
 	CHECK_STR(rec[0].text, "test");
 	CHECK_EQ(rec[1].event_seq, s2);

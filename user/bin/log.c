@@ -66,7 +66,9 @@ static void print_details(const struct optios_log_record *r)
 	int tl = text_len(r->text, sizeof r->text);
 	unsigned long long a = r->a, b = r->b, c = r->c;
 	switch (r->kind) {
-	case OPTIOS_LOG_EVENT: printf(" source=%.*s subscribers=%llu", tl, r->text, a); break;
+	case OPTIOS_LOG_EVENT:
+		printf(" source=%.*s subscribers=%llu payload=%llu", tl, r->text, a, (unsigned long long)r->b);
+		break;
 	case OPTIOS_LOG_RUN: printf(" event=#%llu", (unsigned long long)r->event_seq); break;
 	case OPTIOS_LOG_COMMIT: printf(" dirty=%llu %lluns %llutsc", a, b, c); break;
 	case OPTIOS_LOG_ROLLBACK: printf(" %.*s dirty=%llu %lluns %llutsc", tl, r->text, a, b, c); break;

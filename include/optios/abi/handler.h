@@ -103,7 +103,7 @@ struct optios_handler_info {
  * The event log: a bounded ring of fixed-size records, oldest overwritten
  * first. seq numbers every record ever written, so a reader sees gaps.
  */
-#define OPTIOS_LOG_EVENT 1     /* an event was raised: topic, source in text, a = subscribers */
+#define OPTIOS_LOG_EVENT 1     /* an event was raised: topic, source in text, a = subscribers, b = payload bytes */
 #define OPTIOS_LOG_RUN 2       /* a run started: handler, topic, event_seq */
 /* run committed: a = dirty pages, b = run time ns (CPU), c = run TSC ticks
  * (from the RUN record to the end of on_event); the record's own tsc is taken
