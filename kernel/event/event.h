@@ -13,6 +13,12 @@
 
 #include "lib/topic.h" /* subscriptions are topic patterns: topic_matches() */
 
+/* (time_ns, seq) order: does a come before b? The one delivery order. */
+static inline bool event_before(const struct optios_event *a, const struct optios_event *b)
+{
+	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
+}
+
 enum evq_policy {
 	EVQ_QUEUE,    /* FIFO; when full the new event is dropped */
 	EVQ_COALESCE, /* same-topic pending event is updated in place; else FIFO/drop */

@@ -11,12 +11,6 @@
 
 #include "event.h"
 
-/* (time_ns, seq) order: does a come before b? */
-static inline bool event_before(const struct optios_event *a, const struct optios_event *b)
-{
-	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
-}
-
 /* Copies src (NULL: "") into dst[size], truncating; the rest of dst must
  * already be zero (the NUL comes from there). Returns the bytes copied. */
 static inline size_t copy_name(char *dst, size_t size, const char *src)

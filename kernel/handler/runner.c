@@ -160,17 +160,12 @@ static void run_cleanup(void)
 
 /* ---- picking the next run ---- */
 
-static bool older(const struct optios_event *a, const struct optios_event *b)
-{
-	return a->time_ns < b->time_ns || (a->time_ns == b->time_ns && a->seq < b->seq);
-}
-
 static const struct optios_event *oldest_pending(const struct handler *h)
 {
 	const struct optios_event *best = NULL;
 	for (size_t i = 0; i < h->nsubs; i++) {
 		const struct optios_event *e = evq_peek(&h->subs[i].q);
-		if (e && (!best || older(e, best)))
+		if (e && (!best || event_before(e, best)))
 			best = e;
 	}
 	return best;
@@ -191,7 +186,7 @@ static struct handler *pick(struct optios_event *ev, bool *startup)
 			return h;
 		}
 		const struct optios_event *e = h->state == OPTIOS_HANDLER_READY ? oldest_pending(h) : NULL;
-		if (e && (!best_ev || older(e, best_ev))) {
+		if (e && (!best_ev || event_before(e, best_ev))) {
 			best = h;
 			best_ev = e;
 		}
