@@ -13,7 +13,7 @@
  *   patterns  topic_covers (lib/topic.h): "app:*" covers "app:x.*" and
  *             "app:x"; "file:/data/" covers "file:/data/inbox/"; "app:x"
  *             covers only itself.
- * A use (kind, object) is a capability too, so cap_allows is covering. A
+ * A use (kind, object) is a capability too, so policy_cap_allows is covering. A
  * grant gives what it covers; a program's effective permissions are the
  * capabilities its manifest declares that a grant to it (or to "*") covers:
  * a declared capability is granted whole or not at all.
@@ -123,8 +123,8 @@ static int kind_find(const char *name, size_t len)
 	return -1;
 }
 
-/* cap_parse, saying in *why what is wrong. */
-static int cap_check(const char *c, enum cap_kind *kind, const char **object, const char **why)
+/* policy_cap_parse, saying in *why what is wrong. */
+static int cap_check(const char *c, enum policy_cap *kind, const char **object, const char **why)
 {
 	size_t len = c ? strnlen(c, CAP_MAX) : 0;
 	*why = len == 0 ? "empty" : len == CAP_MAX ? "too long" : NULL;
@@ -147,37 +147,37 @@ static int cap_check(const char *c, enum cap_kind *kind, const char **object, co
 	if (*why)
 		return -EINVAL;
 	if (kind)
-		*kind = (enum cap_kind)k;
+		*kind = (enum policy_cap)k;
 	if (object)
 		*object = obj;
 	return 0;
 }
 
-int cap_parse(const char *c, enum cap_kind *kind, const char **object)
+int policy_cap_parse(const char *c, enum policy_cap *kind, const char **object)
 {
 	const char *why;
 	return cap_check(c, kind, object, &why);
 }
 
-const char *cap_kind_name(enum cap_kind kind)
+const char *policy_cap_kind_name(enum policy_cap kind)
 {
 	return (unsigned)kind < CAP_KINDS ? kinds[kind].name : "?";
 }
 
-bool cap_covers(const char *g, const char *c)
+bool policy_cap_covers(const char *g, const char *c)
 {
-	enum cap_kind gk, ck;
+	enum policy_cap gk, ck;
 	const char *go, *co;
-	if (cap_parse(g, &gk, &go) || cap_parse(c, &ck, &co) || gk != ck)
+	if (policy_cap_parse(g, &gk, &go) || policy_cap_parse(c, &ck, &co) || gk != ck)
 		return false;
 	return object_covers(kinds[gk].obj, go, co);
 }
 
-bool cap_allows(const char *c, enum cap_kind kind, const char *object)
+bool policy_cap_allows(const char *c, enum policy_cap kind, const char *object)
 {
-	enum cap_kind ck;
+	enum policy_cap ck;
 	const char *co;
-	if (cap_parse(c, &ck, &co) || ck != kind)
+	if (policy_cap_parse(c, &ck, &co) || ck != kind)
 		return false;
 	if (!object)
 		object = ""; /* bare kinds: no object */
@@ -212,7 +212,7 @@ static const struct policy_grant *grant_find(const struct policy *p, const char 
 
 int policy_grant(struct policy *p, const char *program, const char *cap)
 {
-	if (!program || !cap || !program_valid(program) || cap_parse(cap, NULL, NULL))
+	if (!program || !cap || !program_valid(program) || policy_cap_parse(cap, NULL, NULL))
 		return -EINVAL;
 	if (grant_find(p, program, cap))
 		return -EEXIST;
@@ -243,7 +243,7 @@ bool policy_granted(const struct policy *p, const char *program, const char *cap
 	for (size_t i = 0; p && program && i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
 		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) &&
-		    cap_covers(g->cap, cap))
+		    policy_cap_covers(g->cap, cap))
 			return true;
 	}
 	return false;
@@ -390,10 +390,10 @@ static bool declared(const struct manifest *m, size_t i, char cap[CAP_MAX])
 /* Is declared capability cap of m effective (valid and granted)? */
 static bool effective(const struct policy *p, const struct manifest *m, const char *cap)
 {
-	return cap_parse(cap, NULL, NULL) == 0 && policy_granted(p, m->name, cap);
+	return policy_cap_parse(cap, NULL, NULL) == 0 && policy_granted(p, m->name, cap);
 }
 
-void perm_set_compute(struct perm_set *out, const struct manifest *m, const struct policy *p)
+void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p)
 {
 	memset(out, 0, sizeof *out);
 	out->generation = p ? p->generation : 0;
@@ -413,15 +413,15 @@ void perm_set_compute(struct perm_set *out, const struct manifest *m, const stru
 		out->granted[out->n] = effective(p, m, out->caps[out->n]);
 }
 
-bool perm_set_allows(const struct perm_set *s, enum cap_kind kind, const char *object)
+bool policy_set_allows(const struct policy_set *s, enum policy_cap kind, const char *object)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->granted[i] && cap_allows(s->caps[i], kind, object))
+		if (s->granted[i] && policy_cap_allows(s->caps[i], kind, object))
 			return true;
 	return false;
 }
 
-size_t perm_set_missing(const struct perm_set *s)
+size_t policy_set_missing(const struct policy_set *s)
 {
 	size_t missing = 0;
 	for (size_t i = 0; i < s->n; i++)
@@ -580,7 +580,7 @@ size_t policy_show(const struct policy *p, const struct policy_program *progs, s
 static bool can(const struct policy *p, const struct policy_program *pp, const char *cap, char c[CAP_MAX])
 {
 	for (size_t k = 0; declared(pp->m, k, c); k++)
-		if (effective(p, pp->m, c) && cap_covers(c, cap))
+		if (effective(p, pp->m, c) && policy_cap_covers(c, cap))
 			return true;
 	return false;
 }
@@ -592,7 +592,7 @@ size_t policy_who_can(const struct policy *p, const struct policy_program *progs
 	struct ranking r;
 	char c[CAP_MAX];
 	bool any = false;
-	if (cap_parse(cap, NULL, NULL)) {
+	if (policy_cap_parse(cap, NULL, NULL)) {
 		say(&t, "invalid capability: %.*s\n", CAP_MAX - 1, cap);
 		return t.len;
 	}
@@ -605,7 +605,7 @@ size_t policy_who_can(const struct policy *p, const struct policy_program *progs
 			any = true;
 		}
 	}
-	if (cap_covers("console", cap)) {
+	if (policy_cap_covers("console", cap)) {
 		say(&t, "  any program without a manifest\n");
 		any = true;
 	}

@@ -51,7 +51,7 @@
 #define POLICY_LINE_MAX 256     /* bytes in a line of the policy file, its newline not counted */
 #define POLICY_PROGRAMS_MAX 256 /* programs the queries consider (the first ones given) */
 
-enum cap_kind {
+enum policy_cap {
 	CAP_FILE_READ,
 	CAP_FILE_WRITE,
 	CAP_EMIT,
@@ -69,16 +69,16 @@ enum cap_kind {
 /* The kind of capability c and where its object starts ("" for bare kinds).
  * 0, or -EINVAL (unknown kind, object missing or not allowed, object not a
  * normal absolute path / valid pattern). */
-int cap_parse(const char *c, enum cap_kind *kind, const char **object);
+int policy_cap_parse(const char *c, enum policy_cap *kind, const char **object);
 /* The capability kind's name ("file.write"). */
-const char *cap_kind_name(enum cap_kind kind);
+const char *policy_cap_kind_name(enum policy_cap kind);
 /* Does capability g allow everything capability c allows? (Same kind and
  * g's object covers c's: a path prefix covering a path or a narrower prefix;
  * a pattern matching a topic or a narrower pattern.) false if either is invalid. */
-bool cap_covers(const char *g, const char *c);
+bool policy_cap_covers(const char *g, const char *c);
 /* Does capability c allow this use: kind on object (a normal absolute path,
  * a topic, or "" or NULL for bare kinds)? */
-bool cap_allows(const char *c, enum cap_kind kind, const char *object);
+bool policy_cap_allows(const char *c, enum policy_cap kind, const char *object);
 
 struct policy_grant {
 	char program[MANIFEST_NAME_MAX]; /* a manifest name, or "*" */
@@ -109,7 +109,7 @@ int policy_revoke(struct policy *p, const char *program, const char *cap);
 bool policy_granted(const struct policy *p, const char *program, const char *cap);
 
 /* A program's permissions: what it declares, and which of those are granted. */
-struct perm_set {
+struct policy_set {
 	char name[MANIFEST_NAME_MAX];
 	uint32_t contexts; /* MANIFEST_CTX_* */
 	uint64_t memory_pages, budget_ns; /* 0: not declared */
@@ -119,11 +119,11 @@ struct perm_set {
 	uint64_t generation; /* the policy's when computed */
 };
 /* Fills out from manifest m (NULL: no manifest: "console" only, granted) and policy p. */
-void perm_set_compute(struct perm_set *out, const struct manifest *m, const struct policy *p);
+void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p);
 /* Is the use (kind, object) allowed by some granted capability of s? */
-bool perm_set_allows(const struct perm_set *s, enum cap_kind kind, const char *object);
+bool policy_set_allows(const struct policy_set *s, enum policy_cap kind, const char *object);
 /* Declared capabilities that are not granted: how many. */
-size_t perm_set_missing(const struct perm_set *s);
+size_t policy_set_missing(const struct policy_set *s);
 
 /* ---- static questions, answered from manifests and policy alone ---- */
 

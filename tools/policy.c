@@ -193,17 +193,17 @@ static void print_list(const struct policy *p)
 /* check NAME CAP: allow only if every program called NAME allows it. */
 static void check(const struct policy *p, const char *name, const char *cap)
 {
-	static struct perm_set s;
-	enum cap_kind kind;
+	static struct policy_set s;
+	enum policy_cap kind;
 	const char *object;
 	bool found = false, allow = true;
-	if (cap_parse(cap, &kind, &object))
+	if (policy_cap_parse(cap, &kind, &object))
 		die("invalid capability: %s", cap);
 	for (size_t i = 0; i < nprogs; i++) {
 		if (strcmp(progs[i].m->name, name) && strcmp(progs[i].path, name))
 			continue;
-		perm_set_compute(&s, progs[i].m, p);
-		allow = allow && perm_set_allows(&s, kind, object);
+		policy_set_compute(&s, progs[i].m, p);
+		allow = allow && policy_set_allows(&s, kind, object);
 		found = true;
 	}
 	if (!found)

@@ -119,7 +119,7 @@ static void at_put(struct at_path *at)
 
 /* The permission check of a call naming path (from directory dir): kind on
  * its normal form. 0, -EACCES (logged), or the path's own error. */
-static long path_check(const char *dir, const char *path, enum cap_kind kind)
+static long path_check(const char *dir, const char *path, enum policy_cap kind)
 {
 	char *norm = kmalloc(PATH_MAX);
 	if (!norm)
@@ -134,7 +134,7 @@ static long path_check(const char *dir, const char *path, enum cap_kind kind)
 }
 
 /* at_get, then path_check: 0 with *at to at_put, or an error (nothing held). */
-static long at_get_checked(int dirfd, uptr upath, enum cap_kind kind, struct at_path *at)
+static long at_get_checked(int dirfd, uptr upath, enum policy_cap kind, struct at_path *at)
 {
 	long err = at_get(dirfd, upath, at);
 	if (err == 0 && (err = path_check(at->dir, at->path, kind)) != 0)

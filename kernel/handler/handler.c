@@ -242,7 +242,7 @@ static void replace(struct handler *old, const struct handler *h)
 /* The manifest and the permissions of the program at path (context
  * background: a program that asks for anything not granted, subscriptions
  * included, is refused here, with msg naming each missing grant). */
-static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], struct perm_set **perm,
+static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32], struct policy_set **perm,
 			 char *msg, size_t msglen)
 {
 	int err = exec_manifest(path, m, hash, msg, msglen);
@@ -254,7 +254,7 @@ static int load_manifest(const char *path, struct manifest *m, uint8_t hash[32],
 static int create(const char *path, struct manifest *m, char *msg, size_t msglen, struct handler **out)
 {
 	uint8_t hash[32];
-	struct perm_set *perm;
+	struct policy_set *perm;
 	int err = load_manifest(path, m, hash, &perm, msg, msglen);
 	if (err)
 		return err;

@@ -18,7 +18,7 @@
 
 struct vm_space;
 struct handler;
-struct perm_set;
+struct policy_set;
 
 /* The caller of optios_handler_add, waiting for the start-up's outcome. */
 struct handler_waiter {
@@ -44,7 +44,7 @@ struct handler {
 	uint64_t budget_ns;
 	int index; /* slot in the registry */
 	uint64_t id; /* registration number, unique for the boot */
-	struct perm_set *perm; /* its permissions (kernel/perm): refreshed at each run start */
+	struct policy_set *perm; /* its permissions (kernel/perm): refreshed at each run start */
 
 	/* lifecycle: changed with interrupts disabled (the runner picks work) */
 	uint32_t state; /* OPTIOS_HANDLER_* */

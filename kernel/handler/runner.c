@@ -259,7 +259,7 @@ static void release(struct handler *h);
 static bool event_granted(struct handler *h, const struct optios_event *ev)
 {
 	/* subscriptions were granted at registration: only a revoke can undo that */
-	if (!h->revoked || perm_set_allows(h->perm, CAP_EVENT, ev->topic))
+	if (!h->revoked || policy_set_allows(h->perm, CAP_EVENT, ev->topic))
 		return true;
 	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
 		  ev->topic);

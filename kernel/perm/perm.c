@@ -6,7 +6,7 @@
  * policy (lib/policy.c parses it; a bad line is logged and skipped). When a
  * program starts (proc_spawn: foreground) or is registered (handler_create:
  * background), perm_for_program reads its manifest and computes its
- * perm_set: what it declares, and which of that the policy grants. A
+ * policy_set: what it declares, and which of that the policy grants. A
  * program asking for anything not granted does not start at all, and the
  * message names each missing grant with the command that would grant it, so
  * a running program never meets a surprise refusal for something it
@@ -18,9 +18,9 @@
  * an object checks it itself through perm_check after normalising it, and a
  * call that succeeded without doing so is refused and logged as a kernel bug.
  *
- * Invariants: a perm_set never gains a granted capability after it is
+ * Invariants: a policy_set never gains a granted capability after it is
  * computed (perm_refresh only clears); every -EACCES perm_check returns has
- * written one OPTIOS_LOG_DENY record; a process with no perm_set is the
+ * written one OPTIOS_LOG_DENY record; a process with no policy_set is the
  * kernel's own (the handler runner between runs) or is refused everything.
  */
 #include "kernel/perm/perm.h"
@@ -86,7 +86,7 @@ void perm_init(void)
 /* ---- permission sets ---- */
 
 /* "a asks for X: not granted (policy grant a X); ..." for each missing grant. */
-static void missing_message(const struct perm_set *s, char *msg, size_t msglen)
+static void missing_message(const struct policy_set *s, char *msg, size_t msglen)
 {
 	size_t at = 0;
 	for (size_t i = 0; i < s->n && at < msglen; i++) {
@@ -126,7 +126,7 @@ static struct policy *grants_to_all(void)
 	return all;
 }
 
-int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct perm_set **out,
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen)
 {
 	if (msg && msglen)
@@ -134,16 +134,16 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 	if (m && !(m->contexts & context))
 		return context_refused(m, context, msg, msglen);
 	bool untrusted = on_writable_fs(path);
-	struct perm_set *s = kmalloc(sizeof *s);
+	struct policy_set *s = kmalloc(sizeof *s);
 	struct policy *all = untrusted ? grants_to_all() : NULL;
 	if (!s || (untrusted && !all)) {
 		kfree(s);
 		kfree(all);
 		return -ENOMEM;
 	}
-	perm_set_compute(s, m, untrusted ? all : &policy);
+	policy_set_compute(s, m, untrusted ? all : &policy);
 	kfree(all);
-	if (m && perm_set_missing(s)) {
+	if (m && policy_set_missing(s)) {
 		if (untrusted)
 			ksnprintf(msg, msglen, "%s is loaded from a writable file system: only grants to \"*\" apply",
 				  path);
@@ -156,7 +156,7 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 	return 0;
 }
 
-int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen)
+int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen)
 {
 	struct manifest *m = kmalloc(sizeof *m);
 	uint8_t hash[32];
@@ -171,12 +171,12 @@ int perm_for_program(const char *path, uint32_t context, struct perm_set **out, 
 	return err;
 }
 
-void perm_put(struct perm_set *s)
+void perm_put(struct policy_set *s)
 {
 	kfree(s);
 }
 
-size_t perm_refresh(struct perm_set *s)
+size_t perm_refresh(struct policy_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])
 		return 0; /* no manifest: nothing granted by the policy to revoke */
@@ -244,14 +244,14 @@ static bool is_kernel(const struct proc *p)
 	return !p || (p->kernel_owned && !p->handler);
 }
 
-int perm_check(struct proc *p, enum cap_kind kind, const char *object, const char *syscall)
+int perm_check(struct proc *p, enum policy_cap kind, const char *object, const char *syscall)
 {
 	if (p)
 		p->perm_checked = true;
-	if (is_kernel(p) || (p->perm && perm_set_allows(p->perm, kind, object)))
+	if (is_kernel(p) || (p->perm && policy_set_allows(p->perm, kind, object)))
 		return 0;
 	char need[CAP_MAX + 32];
-	ksnprintf(need, sizeof need, "%s%s%s", cap_kind_name(kind), object[0] ? ":" : "", object);
+	ksnprintf(need, sizeof need, "%s%s%s", policy_cap_kind_name(kind), object[0] ? ":" : "", object);
 	deny(p, syscall, need);
 	return -EACCES;
 }
@@ -277,7 +277,7 @@ int perm_memory(struct proc *p, uint64_t more_pages)
 }
 
 /* The capability a bare kind needs; false for none (or one with an object). */
-static bool bare_cap(enum perm_call kind, long a0, enum cap_kind *cap)
+static bool bare_cap(enum perm_call kind, long a0, enum policy_cap *cap)
 {
 	switch (kind) {
 	case PERM_CONSOLE: *cap = CAP_CONSOLE; return true;
@@ -294,7 +294,7 @@ static bool bare_cap(enum perm_call kind, long a0, enum cap_kind *cap)
 
 int perm_call_enter(struct proc *p, long nr, enum perm_call kind, long a0)
 {
-	enum cap_kind cap;
+	enum policy_cap cap;
 	if (!p)
 		return 0;
 	p->sys_nr = nr;

@@ -2,7 +2,7 @@
  * perm.h - permissions: the kernel side of manifests and the policy
  * (lib/policy.h says what capabilities mean). Default deny.
  *
- * Every process and every handler carries a struct perm_set computed when it
+ * Every process and every handler carries a struct policy_set computed when it
  * starts (declared ∩ granted); permissions only shrink while it runs: a grant
  * never widens a running program, a revoke reaches a handler at its next run
  * and a foreground program at its next start. Every check goes through
@@ -54,20 +54,20 @@ void perm_init(void);
  * itself: a name stands for the program of that name in the read-only root
  * image. A program loaded from a writable file system gets only the grants
  * to "*", whatever name it declares. */
-int perm_for_program(const char *path, uint32_t context, struct perm_set **out, char *msg, size_t msglen);
+int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen);
 /* The same for a manifest already read from path (m NULL: the program has
  * none; path NULL: a program of the root image). */
-int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct perm_set **out,
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
-void perm_put(struct perm_set *s);
+void perm_put(struct policy_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next run):
  * revoked capabilities go, nothing is added. Returns how many it revoked now. */
-size_t perm_refresh(struct perm_set *s);
+size_t perm_refresh(struct policy_set *s);
 
 /* The one check. p's permissions allow kind on object (a normal absolute
  * path, a topic, a program path, "" for bare kinds)? 0, or -EACCES after
  * logging the denial with syscall (its name, for the log). */
-int perm_check(struct proc *p, enum cap_kind kind, const char *object, const char *syscall);
+int perm_check(struct proc *p, enum policy_cap kind, const char *object, const char *syscall);
 /* For a call with an object that, in this form, names none (fstatat on a
  * descriptor, a query): tells the dispatcher nothing needed checking. */
 void perm_pass(struct proc *p);

@@ -95,7 +95,7 @@ SELFTEST(perm_refresh_takes_a_revoke_and_never_adds)
 SELFTEST(perm_refuses_missing_grants_and_wrong_context)
 {
 	char err[96], msg[256];
-	struct perm_set *s = NULL;
+	struct policy_set *s = NULL;
 	ST_CHECK(manifest_parse(probe_manifest, sizeof probe_manifest - 1, &m, err, sizeof err) == 0);
 	policy_grant(perm_policy(), "stprobe", "file.write:/tmp/stprobe/");
 	int missing = perm_for_manifest(&m, NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg);
@@ -110,11 +110,11 @@ SELFTEST(perm_refuses_missing_grants_and_wrong_context)
 
 SELFTEST(perm_without_manifest_console_only)
 {
-	struct perm_set *s = NULL;
+	struct policy_set *s = NULL;
 	char msg[64];
 	ST_CHECK(perm_for_manifest(NULL, NULL, MANIFEST_CTX_FOREGROUND, &s, msg, sizeof msg) == 0);
-	bool console = perm_set_allows(s, CAP_CONSOLE, "");
-	bool file = perm_set_allows(s, CAP_FILE_READ, "/etc/policy");
+	bool console = policy_set_allows(s, CAP_CONSOLE, "");
+	bool file = policy_set_allows(s, CAP_FILE_READ, "/etc/policy");
 	perm_put(s);
 	ST_CHECK(console);
 	ST_CHECK(!file);

@@ -121,9 +121,9 @@ static const char *basename(const char *path)
 /* Descriptors 0-2: the parent's when the child runs on the parent's console,
  * else three references to a new file on its own console; none at all (an
  * empty table) for a program without the console capability. */
-static int setup_files(struct proc *p, struct proc *parent, struct tty *tty, const struct perm_set *perm)
+static int setup_files(struct proc *p, struct proc *parent, struct tty *tty, const struct policy_set *perm)
 {
-	if (tty && perm && !perm_set_allows(perm, CAP_CONSOLE, "")) {
+	if (tty && perm && !policy_set_allows(perm, CAP_CONSOLE, "")) {
 		p->fds = fdtable_create();
 		return p->fds ? 0 : -ENOMEM;
 	}
@@ -183,7 +183,7 @@ static void slot_free(struct proc *p)
 }
 
 struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty,
-			 struct perm_set *perm)
+			 struct policy_set *perm)
 {
 	struct proc *p = slot_alloc();
 	if (!p)
@@ -247,7 +247,7 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 
 /* The permissions of the program at path in the foreground; a refusal is
  * logged and kept for the parent to explain (perm_refusal). */
-static int spawn_perm(const char *path, struct proc *parent, struct perm_set **perm)
+static int spawn_perm(const char *path, struct proc *parent, struct policy_set **perm)
 {
 	char *msg = kmalloc(sizeof parent->refusal);
 	if (!msg)
@@ -266,7 +266,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 {
 	if (!proc_slot_free())
 		return -EAGAIN;
-	struct perm_set *perm;
+	struct policy_set *perm;
 	int err = spawn_perm(path, parent, &perm);
 	if (err)
 		return err;

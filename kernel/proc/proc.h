@@ -37,7 +37,7 @@ struct fdtable;
 struct tty;
 struct handler;
 struct vfs_txn;
-struct perm_set;
+struct policy_set;
 
 struct proc {
 	/* identity: set at creation, then read-only */
@@ -72,7 +72,7 @@ struct proc {
 
 	/* permissions (kernel/perm): computed at start, never widened; the
 	 * runner carries the attached handler's (borrowed, not its own) */
-	struct perm_set *perm;
+	struct policy_set *perm;
 	long sys_nr; /* the call in progress (for denial records) */
 	bool perm_checked; /* the call in progress called perm_check */
 	char refusal[256]; /* why its last optios_spawn was refused, or "" */

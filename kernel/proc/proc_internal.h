@@ -28,12 +28,12 @@ int proc_status_code(int status);
 
 /* proc.c */
 struct exec_image;
-struct perm_set;
+struct policy_set;
 /* A runnable process entering img with permissions perm (it takes both over
  * on success; on failure, NULL: no free slot or out of memory, img and perm
  * untouched). perm NULL: refused everything (self-tests). */
 struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent,
-			 struct tty *tty, struct perm_set *perm);
+			 struct tty *tty, struct policy_set *perm);
 struct proc *proc_find(int pid);
 /* The per-process sleep timer (nanosleep). */
 struct timer *proc_sleep_timer(struct proc *p);

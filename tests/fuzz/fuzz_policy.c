@@ -5,8 +5,8 @@
  *   - policy_parse returns 0 or -EINVAL with one bounded line ("" on
  *     success); every grant kept is valid and unique; policy_list writes it
  *     back as text that parses to the same grants;
- *   - cap_covers only relates valid capabilities of one kind, is reflexive
- *     on valid ones and transitive, and agrees with cap_allows;
+ *   - policy_cap_covers only relates valid capabilities of one kind, is reflexive
+ *     on valid ones and transitive, and agrees with policy_cap_allows;
  *   - topic patterns: covers and matches are consistent (g covers c and c
  *     matches t: g matches t), two valid patterns matching one topic overlap;
  *   - the three queries never overrun and return the length they need.
@@ -26,7 +26,7 @@ static void check_policy(const struct policy *q)
 {
 	FUZZ_ASSERT(q->n <= POLICY_GRANTS_MAX);
 	for (size_t i = 0; i < q->n; i++) {
-		FUZZ_ASSERT(cap_parse(q->grants[i].cap, NULL, NULL) == 0);
+		FUZZ_ASSERT(policy_cap_parse(q->grants[i].cap, NULL, NULL) == 0);
 		FUZZ_ASSERT(strnlen(q->grants[i].program, MANIFEST_NAME_MAX) < MANIFEST_NAME_MAX);
 		for (size_t j = 0; j < i; j++)
 			FUZZ_ASSERT(strcmp(q->grants[i].program, q->grants[j].program) ||
@@ -58,16 +58,16 @@ static void line_of(const uint8_t *data, size_t size, unsigned i, char out[CAP_M
 
 static void check_caps(const char *g, const char *c, const char *t)
 {
-	enum cap_kind gk, ck;
+	enum policy_cap gk, ck;
 	const char *go, *co;
-	bool gv = cap_parse(g, &gk, &go) == 0, cv = cap_parse(c, &ck, &co) == 0;
-	bool covers = cap_covers(g, c);
+	bool gv = policy_cap_parse(g, &gk, &go) == 0, cv = policy_cap_parse(c, &ck, &co) == 0;
+	bool covers = policy_cap_covers(g, c);
 	FUZZ_ASSERT(!covers || (gv && cv && gk == ck));
-	FUZZ_ASSERT(cap_covers(g, g) == gv);
+	FUZZ_ASSERT(policy_cap_covers(g, g) == gv);
 	if (cv)
-		FUZZ_ASSERT(cap_allows(g, ck, co) == covers);
-	if (covers && cap_covers(c, t))
-		FUZZ_ASSERT(cap_covers(g, t));
+		FUZZ_ASSERT(policy_cap_allows(g, ck, co) == covers);
+	if (covers && policy_cap_covers(c, t))
+		FUZZ_ASSERT(policy_cap_covers(g, t));
 	/* the same three as topic patterns and a topic */
 	if (topic_covers(g, c) && topic_matches(c, t))
 		FUZZ_ASSERT(topic_matches(g, t));

@@ -2,7 +2,7 @@
  * test_policy.c - lib/policy.c and lib/topic.c: capability syntax, the
  * covers/allows tables (with traversal-looking objects), topic pattern
  * overlaps, the policy file (errors with line numbers, bad lines skipped),
- * grant/revoke/generation, perm_set_compute, and the three queries on a small
+ * grant/revoke/generation, policy_set_compute, and the three queries on a small
  * program table, compared with golden text.
  */
 #include <stdlib.h>
@@ -43,7 +43,7 @@ TEST(policy_cap_parse_accepts_each_kind)
 {
 	static const struct {
 		const char *cap;
-		enum cap_kind kind;
+		enum policy_cap kind;
 		const char *object;
 	} good[] = {
 		{"file.read:/etc/thermo.conf", CAP_FILE_READ, "/etc/thermo.conf"},
@@ -61,16 +61,16 @@ TEST(policy_cap_parse_accepts_each_kind)
 		{"power", CAP_POWER, ""},
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-		enum cap_kind kind = CAP_KINDS;
+		enum policy_cap kind = CAP_KINDS;
 		const char *object = NULL;
-		CHECK_EQ(cap_parse(good[i].cap, &kind, &object), 0);
+		CHECK_EQ(policy_cap_parse(good[i].cap, &kind, &object), 0);
 		CHECK_EQ(kind, good[i].kind);
 		CHECK_STR(object ? object : "(null)", good[i].object);
 	}
-	CHECK_STR(cap_kind_name(CAP_FILE_WRITE), "file.write");
-	CHECK_STR(cap_kind_name(CAP_HANDLER_MANAGE), "handler.manage");
-	CHECK_STR(cap_kind_name(CAP_KINDS), "?");
-	CHECK_EQ(cap_parse("console", NULL, NULL), 0);
+	CHECK_STR(policy_cap_kind_name(CAP_FILE_WRITE), "file.write");
+	CHECK_STR(policy_cap_kind_name(CAP_HANDLER_MANAGE), "handler.manage");
+	CHECK_STR(policy_cap_kind_name(CAP_KINDS), "?");
+	CHECK_EQ(policy_cap_parse("console", NULL, NULL), 0);
 }
 
 TEST(policy_cap_parse_refuses_bad_ones)
@@ -107,23 +107,23 @@ TEST(policy_cap_parse_refuses_bad_ones)
 		"file.read :/x",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		enum cap_kind kind = CAP_KINDS;
-		int r = cap_parse(bad[i], &kind, NULL);
+		enum policy_cap kind = CAP_KINDS;
+		int r = policy_cap_parse(bad[i], &kind, NULL);
 		if (r != -EINVAL)
 			fprintf(stderr, "accepted: '%s'\n", bad[i]);
 		CHECK_EQ(r, -EINVAL);
 		CHECK_EQ(kind, CAP_KINDS); /* untouched */
 	}
-	CHECK_EQ(cap_parse(NULL, NULL, NULL), -EINVAL);
+	CHECK_EQ(policy_cap_parse(NULL, NULL, NULL), -EINVAL);
 	/* 127 chars fit CAP_MAX with the NUL; 128 do not. */
 	char cap[CAP_MAX + 1];
 	memset(cap, 'a', sizeof cap);
 	memcpy(cap, "file.read:/", 11);
 	cap[CAP_MAX - 1] = '\0';
-	CHECK_EQ(cap_parse(cap, NULL, NULL), 0);
+	CHECK_EQ(policy_cap_parse(cap, NULL, NULL), 0);
 	cap[CAP_MAX - 1] = 'a';
 	cap[CAP_MAX] = '\0';
-	CHECK_EQ(cap_parse(cap, NULL, NULL), -EINVAL);
+	CHECK_EQ(policy_cap_parse(cap, NULL, NULL), -EINVAL);
 }
 
 TEST(policy_cap_covers_table)
@@ -186,9 +186,9 @@ TEST(policy_cap_covers_table)
 		{"console", "console:x", false},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		if (cap_covers(t[i].g, t[i].c) != t[i].covers)
-			fprintf(stderr, "cap_covers(%s, %s) should be %d\n", t[i].g, t[i].c, t[i].covers);
-		CHECK_EQ(cap_covers(t[i].g, t[i].c), t[i].covers);
+		if (policy_cap_covers(t[i].g, t[i].c) != t[i].covers)
+			fprintf(stderr, "policy_cap_covers(%s, %s) should be %d\n", t[i].g, t[i].c, t[i].covers);
+		CHECK_EQ(policy_cap_covers(t[i].g, t[i].c), t[i].covers);
 	}
 }
 
@@ -196,7 +196,7 @@ TEST(policy_cap_allows_table)
 {
 	static const struct {
 		const char *c;
-		enum cap_kind kind;
+		enum policy_cap kind;
 		const char *object;
 		bool allows;
 	} t[] = {
@@ -228,9 +228,9 @@ TEST(policy_cap_allows_table)
 		{"bogus", CAP_CONSOLE, "", false},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		bool got = cap_allows(t[i].c, t[i].kind, t[i].object);
+		bool got = policy_cap_allows(t[i].c, t[i].kind, t[i].object);
 		if (got != t[i].allows)
-			fprintf(stderr, "cap_allows(%s, %d, %s) should be %d\n", t[i].c, t[i].kind,
+			fprintf(stderr, "policy_cap_allows(%s, %d, %s) should be %d\n", t[i].c, t[i].kind,
 				t[i].object ? t[i].object : "NULL", t[i].allows);
 		CHECK_EQ(got, t[i].allows);
 	}
@@ -459,9 +459,9 @@ static void setup(void)
 
 TEST(policy_perm_set_compute)
 {
-	static struct perm_set s;
+	static struct policy_set s;
 	setup();
-	perm_set_compute(&s, &watcher, &pol);
+	policy_set_compute(&s, &watcher, &pol);
 	CHECK_STR(s.name, "watcher");
 	CHECK_EQ(s.contexts, MANIFEST_CTX_BACKGROUND);
 	CHECK_EQ(s.generation, pol.generation);
@@ -471,41 +471,41 @@ TEST(policy_perm_set_compute)
 	CHECK_STR(s.caps[2], "display");
 	CHECK_STR(s.caps[3], "net.send:udp"); /* invalid: declared, never granted */
 	CHECK(s.granted[0] && s.granted[1] && !s.granted[2] && !s.granted[3]);
-	CHECK_EQ(perm_set_missing(&s), 2);
-	CHECK(perm_set_allows(&s, CAP_FILE_WRITE, "/data/summary"));
-	CHECK(!perm_set_allows(&s, CAP_FILE_WRITE, "/data/other"));
-	CHECK(!perm_set_allows(&s, CAP_FILE_WRITE, "/data/inbox/../summary"));
-	CHECK(perm_set_allows(&s, CAP_EVENT, "file:/data/inbox/"));
-	CHECK(perm_set_allows(&s, CAP_EVENT, "file:/data/inbox/a"));
-	CHECK(!perm_set_allows(&s, CAP_EVENT, "file:/data/"));
-	CHECK(!perm_set_allows(&s, CAP_DISPLAY, ""));
+	CHECK_EQ(policy_set_missing(&s), 2);
+	CHECK(policy_set_allows(&s, CAP_FILE_WRITE, "/data/summary"));
+	CHECK(!policy_set_allows(&s, CAP_FILE_WRITE, "/data/other"));
+	CHECK(!policy_set_allows(&s, CAP_FILE_WRITE, "/data/inbox/../summary"));
+	CHECK(policy_set_allows(&s, CAP_EVENT, "file:/data/inbox/"));
+	CHECK(policy_set_allows(&s, CAP_EVENT, "file:/data/inbox/a"));
+	CHECK(!policy_set_allows(&s, CAP_EVENT, "file:/data/"));
+	CHECK(!policy_set_allows(&s, CAP_DISPLAY, ""));
 	/* console is granted to *, but watcher does not declare it */
-	CHECK(!perm_set_allows(&s, CAP_CONSOLE, ""));
+	CHECK(!policy_set_allows(&s, CAP_CONSOLE, ""));
 
-	perm_set_compute(&s, &relay, &pol);
+	policy_set_compute(&s, &relay, &pol);
 	CHECK_EQ(s.budget_ns, 10000000);
 	CHECK_EQ(s.memory_pages, 64);
-	CHECK_EQ(perm_set_missing(&s), 0);
-	CHECK(perm_set_allows(&s, CAP_EMIT, "app:relay.x"));
-	CHECK(!perm_set_allows(&s, CAP_EMIT, "app:relayx"));
+	CHECK_EQ(policy_set_missing(&s), 0);
+	CHECK(policy_set_allows(&s, CAP_EMIT, "app:relay.x"));
+	CHECK(!policy_set_allows(&s, CAP_EMIT, "app:relayx"));
 
-	perm_set_compute(&s, NULL, &pol); /* no manifest: its console only */
+	policy_set_compute(&s, NULL, &pol); /* no manifest: its console only */
 	CHECK_EQ(s.n, 1);
 	CHECK_STR(s.caps[0], "console");
 	CHECK(s.granted[0]);
 	CHECK_STR(s.name, "");
-	CHECK(perm_set_allows(&s, CAP_CONSOLE, ""));
-	CHECK(!perm_set_allows(&s, CAP_FILE_READ, "/etc/policy"));
-	perm_set_compute(&s, NULL, NULL);
-	CHECK(perm_set_allows(&s, CAP_CONSOLE, NULL));
+	CHECK(policy_set_allows(&s, CAP_CONSOLE, ""));
+	CHECK(!policy_set_allows(&s, CAP_FILE_READ, "/etc/policy"));
+	policy_set_compute(&s, NULL, NULL);
+	CHECK(policy_set_allows(&s, CAP_CONSOLE, NULL));
 
 	/* a revoke shows in the next computation, with a new generation */
 	uint64_t gen = pol.generation;
 	CHECK_EQ(policy_revoke(&pol, "relay", "emit:app:*"), 0);
-	perm_set_compute(&s, &relay, &pol);
+	policy_set_compute(&s, &relay, &pol);
 	CHECK(s.generation > gen);
-	CHECK_EQ(perm_set_missing(&s), 1);
-	CHECK(!perm_set_allows(&s, CAP_EMIT, "app:relay.x"));
+	CHECK_EQ(policy_set_missing(&s), 1);
+	CHECK(!policy_set_allows(&s, CAP_EMIT, "app:relay.x"));
 }
 
 TEST(policy_show_golden)
