@@ -30,13 +30,32 @@ struct fs {
 	struct vnode *covered; /* the directory it is mounted on; NULL for "/" */
 };
 
+/* The contents of a writable file: a radix tree of page pointers (ptree.c,
+ * invariants there). Every node and page is charged FS_PAGE to the file system. */
+struct ptree {
+	void **root; /* NULL: no pages; else a node of height levels */
+	unsigned height;
+	uint64_t pages, nodes; /* data pages and tree nodes held */
+};
+
+/* The entries of a directory (dir.c, invariants there): a list in cookie
+ * order (creation order) for listings, and a hash table of names for lookups. */
+struct dir {
+	struct vnode *first, *last; /* by cookie */
+	struct vnode **buckets; /* NULL, or nbuckets (a power of two) chains by name hash */
+	size_t nbuckets;
+	size_t count, subdirs; /* entries, and those that are directories */
+	uint64_t next_cookie; /* the next entry's cookie: 2, 3, ... (0 ".", 1 "..") */
+};
+
 /* A file or directory. All fields are protected by the fs lock. */
 struct vnode {
 	/* place in the tree */
 	struct fs *fs;
-	struct vnode *parent; /* NULL for a file system's root */
-	struct vnode *next; /* next sibling in parent->children */
-	struct vnode *children; /* directories: in creation order */
+	struct vnode *parent; /* NULL for a file system's root, or once unlinked */
+	struct vnode *next, *prev; /* siblings in parent->dir, by cookie */
+	struct vnode *hnext; /* next in its parent's hash chain */
+	uint64_t cookie; /* its getdents offset in parent: never reused there */
 	struct fs *mounted; /* directories: the file system mounted here */
 	char *name; /* kmalloc'd; "" for a root */
 	size_t namelen;
@@ -50,11 +69,12 @@ struct vnode {
 	int refs; /* open files and kernel users */
 	bool unlinked;
 
+	struct dir dir; /* directories */
+
 	/* regular files: contents */
 	uint64_t size;
 	const uint8_t *rodata; /* read-only image: size bytes inside the boot module */
-	uint8_t **pages; /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); NULL reads as 0 */
-	size_t npages; /* entries in pages */
+	struct ptree data; /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); a hole reads as 0 */
 };
 
 static inline bool vn_is_dir(const struct vnode *v)
@@ -131,6 +151,30 @@ int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, si
 int vn_prefix_check(const char *cwd, const char *path, size_t len);
 /* The child of dir called name (following a mount), or NULL. */
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen);
+
+/* ---- directory entries (dir.c); call with the fs lock held ---- */
+/* The entry called name (not following a mount), or NULL. */
+struct vnode *dir_find(struct vnode *dir, const char *name, size_t namelen);
+/* Adds v (not in any directory) as the last entry, with the next cookie.
+ * Never fails: the hash table grows when it can (charged), else chains lengthen. */
+void dir_insert(struct vnode *dir, struct vnode *v);
+/* Removes entry v. Never allocates. */
+void dir_remove(struct vnode *dir, struct vnode *v);
+/* The first entry whose cookie is >= cookie, or NULL; hint (an entry or
+ * NULL) is tried first, so a listing that resumes costs O(1). */
+struct vnode *dir_seek(struct vnode *dir, uint64_t cookie, struct vnode *hint);
+/* Frees the hash table of a directory being freed (dir.count == 0). */
+void dir_release(struct vnode *dir);
+
+/* ---- file contents (ptree.c); call with the fs lock held ---- */
+/* The page holding page index idx, or NULL for a hole. */
+uint8_t *ptree_find(const struct ptree *t, uint64_t idx);
+/* The page at idx, allocated with the nodes on its way (each charged
+ * FS_PAGE to fs) if it is a hole; NULL when fs's limit or memory is reached. */
+uint8_t *ptree_get(struct ptree *t, struct fs *fs, uint64_t idx);
+/* Frees the pages at indices >= keep and the nodes left empty (uncharging
+ * them). Never allocates. */
+void ptree_truncate(struct ptree *t, struct fs *fs, uint64_t keep);
 /* A new directory entry; checks read-only, existence, space. */
 int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode, struct vnode **out);
 /* Removes an entry: dir_wanted true is rmdir, false unlink. */

@@ -3,8 +3,9 @@
  *
  * Theory of operation. Four layers, each on the one before:
  *
- *   tree     (this file) vnodes in memory. A directory lists its children
- *            (a singly linked list); a directory may have another file system
+ *   tree     (this file) vnodes in memory. A directory's entries are in
+ *            dir.c (a hash table of names and a list in creation order whose
+ *            getdents offsets survive unlinks); a directory may have another file system
  *            mounted on it (v->mounted), and lookups step onto that file
  *            system's root. Every vnode belongs to one struct fs, which says
  *            whether it is read-only and charges the bytes it holds against a
@@ -17,17 +18,20 @@
  *   calls    (fs_syscalls.c) copy user arguments in, then call the above.
  *
  * Contents. The root image's files point into the boot module (rodata), never
- * copied. A writable file is an array of page pointers; a NULL entry (a hole)
- * reads as zeros. A file system charges FS_PAGE per page plus each vnode's
- * size, and a file can never be larger than its file system's limit.
+ * copied. A writable file is a radix tree of page pointers (ptree.c); a hole
+ * reads as zeros. A file system charges FS_PAGE per page and per tree node,
+ * each vnode's size and each directory's hash table, so everything a program
+ * makes a file system hold is bounded by its limit; a file can never be larger
+ * than that limit, and removing a file never needs an allocation.
  *
  * Invariants (all under the fs lock):
- *   - a vnode is in its parent's list exactly while !unlinked; a root has no
+ *   - a vnode is in its parent's entries exactly while !unlinked; a root has no
  *     parent and is never unlinked;
  *   - a vnode is freed when it is unlinked and refs is 0; a directory is only
  *     unlinked when empty, so children never outlive their parent's memory;
  *   - rodata != NULL only in a read-only file system; pages only in writable ones;
- *   - fs->used is the sum of what its vnodes hold.
+ *   - fs->used is the sum of what its vnodes hold: their size and name, their
+ *     pages and page-tree nodes, their directories' hash tables.
  */
 #include <optios/abi/errno.h>
 
@@ -69,8 +73,9 @@ static struct vnode *vnode_alloc(struct fs *fs, const char *name, size_t namelen
 
 static void vnode_free(struct vnode *v)
 {
-	vn_truncate(v, 0);
-	kfree(v->pages);
+	if (!vn_is_dir(v))
+		vn_truncate(v, 0);
+	dir_release(v);
 	v->fs->used -= vnode_charge(v->namelen);
 	kfree(v->name);
 	kfree(v);
@@ -96,9 +101,9 @@ struct fs *fs_create(const char *name, bool readonly, uint64_t limit)
 /* Frees v and everything below it (fs_destroy; nothing may be open). */
 static void free_subtree(struct vnode *v)
 {
-	while (v->children) {
-		struct vnode *c = v->children;
-		v->children = c->next;
+	while (v->dir.first) {
+		struct vnode *c = v->dir.first;
+		dir_remove(v, c);
 		free_subtree(c);
 	}
 	vnode_free(v);
@@ -139,10 +144,8 @@ static struct vnode *through_mounts(struct vnode *v)
 
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen)
 {
-	for (struct vnode *c = dir->children; c; c = c->next)
-		if (c->namelen == namelen && memcmp(c->name, name, namelen) == 0)
-			return through_mounts(c);
-	return NULL;
+	struct vnode *c = dir_find(dir, name, namelen);
+	return c ? through_mounts(c) : NULL;
 }
 
 /* Walks len bytes of a normal absolute path from the root. */
@@ -186,17 +189,6 @@ int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, si
 	return 0;
 }
 
-/* Children are kept in creation order (listings come out as created). */
-static void append_child(struct vnode *dir, struct vnode *v)
-{
-	struct vnode **pp = &dir->children;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = v;
-	v->next = NULL;
-	v->parent = dir;
-}
-
 int vn_create_check(struct vnode *dir, const char *name, size_t namelen)
 {
 	if (!vn_is_dir(dir))
@@ -218,7 +210,7 @@ int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode
 	struct vnode *v = vnode_alloc(dir->fs, name, namelen, mode);
 	if (!v)
 		return -ENOSPC;
-	append_child(dir, v);
+	dir_insert(dir, v);
 	dir->mtime_ns = v->mtime_ns;
 	if (out)
 		*out = v;
@@ -227,38 +219,22 @@ int vn_create(struct vnode *dir, const char *name, size_t namelen, uint32_t mode
 
 static void unlink_from(struct vnode *dir, struct vnode *v)
 {
-	for (struct vnode **pp = &dir->children; *pp; pp = &(*pp)->next) {
-		if (*pp == v) {
-			*pp = v->next;
-			break;
-		}
-	}
-	v->next = NULL;
-	v->parent = NULL;
+	dir_remove(dir, v);
 	dir->mtime_ns = fs_now_ns();
-}
-
-/* The entry itself (not what is mounted on it). */
-static struct vnode *raw_child(struct vnode *dir, const char *name, size_t namelen)
-{
-	for (struct vnode *c = dir->children; c; c = c->next)
-		if (c->namelen == namelen && memcmp(c->name, name, namelen) == 0)
-			return c;
-	return NULL;
 }
 
 int vn_remove_check(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted)
 {
 	if (dir->fs->readonly)
 		return -EROFS;
-	struct vnode *v = raw_child(dir, name, namelen);
+	struct vnode *v = dir_find(dir, name, namelen);
 	if (!v)
 		return -ENOENT;
 	if (vn_is_dir(v) != dir_wanted)
 		return dir_wanted ? -ENOTDIR : -EISDIR;
 	if (v->mounted)
 		return -EBUSY;
-	if (v->children)
+	if (v->dir.count)
 		return -ENOTEMPTY;
 	return 0;
 }
@@ -268,7 +244,7 @@ int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_want
 	int err = vn_remove_check(dir, name, namelen, dir_wanted);
 	if (err)
 		return err;
-	struct vnode *v = raw_child(dir, name, namelen);
+	struct vnode *v = dir_find(dir, name, namelen);
 	unlink_from(dir, v);
 	v->unlinked = true;
 	if (v->refs == 0)
@@ -285,7 +261,7 @@ static int replace_check(struct vnode *src, struct vnode *dst)
 		return -ENOTDIR;
 	if (!vn_is_dir(src) && vn_is_dir(dst))
 		return -EISDIR;
-	if (dst->children)
+	if (dst->dir.count)
 		return -ENOTEMPTY;
 	return 0;
 }
@@ -303,7 +279,7 @@ static int move(struct vnode *v, struct vnode *newdir, const char *newname, size
 	kfree(v->name);
 	v->name = n;
 	v->namelen = newlen;
-	append_child(newdir, v);
+	dir_insert(newdir, v);
 	v->ctime_ns = newdir->mtime_ns = fs_now_ns();
 	return 0;
 }
@@ -337,14 +313,14 @@ static int rename_plan(const char *oldpath, const char *newpath, struct rename_p
 		return -EXDEV;
 	if (odir->fs->readonly)
 		return -EROFS;
-	if (!(rp->src = raw_child(odir, oname, olen)))
+	if (!(rp->src = dir_find(odir, oname, olen)))
 		return -ENOENT;
 	rp->same = oplen == nplen && memcmp(oldpath, newpath, oplen) == 0;
 	if (rp->same)
 		return 0;
 	if (path_has_prefix(newpath, nplen, oldpath, oplen))
 		return -EINVAL;
-	rp->dst = raw_child(rp->ndir, rp->nname, rp->nlen);
+	rp->dst = dir_find(rp->ndir, rp->nname, rp->nlen);
 	if (rp->dst && path_has_prefix(oldpath, oplen, newpath, nplen))
 		return -ENOTEMPTY;
 	if (rp->src->mounted)
@@ -387,48 +363,17 @@ long vn_read(struct vnode *v, void *buf, size_t len, uint64_t off)
 	size_t done = 0;
 	while (done < len) {
 		uint64_t pos = off + done;
-		size_t idx = (size_t)(pos / FS_PAGE), in = (size_t)(pos % FS_PAGE);
+		uint64_t idx = pos / FS_PAGE;
+		size_t in = (size_t)(pos % FS_PAGE);
 		size_t n = MIN(len - done, (size_t)FS_PAGE - in);
-		if (idx < v->npages && v->pages[idx])
-			memcpy((char *)buf + done, v->pages[idx] + in, n);
+		const uint8_t *pg = ptree_find(&v->data, idx);
+		if (pg)
+			memcpy((char *)buf + done, pg + in, n);
 		else
 			memset((char *)buf + done, 0, n);
 		done += n;
 	}
 	return (long)len;
-}
-
-/* Makes the page array hold at least count entries. */
-static int grow_index(struct vnode *v, size_t count)
-{
-	if (count <= v->npages)
-		return 0;
-	size_t n = v->npages ? v->npages : 4;
-	while (n < count)
-		n *= 2;
-	uint8_t **p = krealloc(v->pages, n * sizeof *p);
-	if (!p)
-		return -ENOSPC;
-	memset(p + v->npages, 0, (n - v->npages) * sizeof *p);
-	v->pages = p;
-	v->npages = n;
-	return 0;
-}
-
-/* The page holding byte pos, allocated (and charged) if it is a hole. */
-static uint8_t *page_for(struct vnode *v, uint64_t pos)
-{
-	size_t idx = (size_t)(pos / FS_PAGE);
-	if (v->pages[idx])
-		return v->pages[idx];
-	if (v->fs->used + FS_PAGE > v->fs->limit)
-		return NULL;
-	uint8_t *pg = fs_page_alloc();
-	if (!pg)
-		return NULL;
-	v->fs->used += FS_PAGE;
-	v->pages[idx] = pg;
-	return pg;
 }
 
 /*
@@ -446,14 +391,11 @@ long vn_write(struct vnode *v, const void *buf, size_t len, uint64_t off)
 		return 0;
 	if (off > v->fs->limit || len > v->fs->limit - off)
 		return -EFBIG;
-	int err = grow_index(v, (size_t)((off + len + FS_PAGE - 1) / FS_PAGE));
-	if (err)
-		return err;
 	size_t done = 0;
 	while (done < len) {
 		uint64_t pos = off + done;
 		size_t in = (size_t)(pos % FS_PAGE), n = MIN(len - done, (size_t)FS_PAGE - in);
-		uint8_t *pg = page_for(v, pos);
+		uint8_t *pg = ptree_get(&v->data, v->fs, pos / FS_PAGE);
 		if (!pg)
 			break;
 		memcpy(pg + in, (const char *)buf + done, n);
@@ -476,28 +418,15 @@ int vn_truncate(struct vnode *v, uint64_t size)
 		return size == v->size ? 0 : -EROFS;
 	if (size > v->fs->limit)
 		return -EFBIG;
-	size_t keep = (size_t)((size + FS_PAGE - 1) / FS_PAGE);
-	for (size_t i = keep; i < v->npages; i++) {
-		if (v->pages[i]) {
-			fs_page_free(v->pages[i]);
-			v->fs->used -= FS_PAGE;
-			v->pages[i] = NULL;
-		}
-	}
-	if (size % FS_PAGE && keep - 1 < v->npages && v->pages[keep - 1])
-		memset(v->pages[keep - 1] + size % FS_PAGE, 0, FS_PAGE - size % FS_PAGE);
+	uint64_t keep = (size + FS_PAGE - 1) / FS_PAGE;
+	ptree_truncate(&v->data, v->fs, keep);
+	uint8_t *last = size % FS_PAGE ? ptree_find(&v->data, keep - 1) : NULL;
+	if (last)
+		memset(last + size % FS_PAGE, 0, FS_PAGE - size % FS_PAGE);
 	if (size != v->size)
 		v->mtime_ns = v->ctime_ns = fs_now_ns();
 	v->size = size;
 	return 0;
-}
-
-static unsigned subdir_count(const struct vnode *v)
-{
-	unsigned n = 0;
-	for (const struct vnode *c = v->children; c; c = c->next)
-		n += vn_is_dir(c);
-	return n;
 }
 
 void vn_stat(struct vnode *v, struct kstat *st)
@@ -506,13 +435,10 @@ void vn_stat(struct vnode *v, struct kstat *st)
 	st->st_dev = v->fs->dev;
 	st->st_ino = v->ino;
 	st->st_mode = v->mode;
-	st->st_nlink = vn_is_dir(v) ? 2 + subdir_count(v) : (v->unlinked ? 0 : 1);
+	st->st_nlink = vn_is_dir(v) ? 2 + (uint64_t)v->dir.subdirs : (v->unlinked ? 0 : 1);
 	st->st_size = vn_is_dir(v) ? 0 : (int64_t)v->size;
 	st->st_blksize = FS_PAGE;
-	uint64_t pages = 0;
-	for (size_t i = 0; i < v->npages; i++)
-		pages += v->pages[i] != NULL;
-	st->st_blocks = (int64_t)(v->rodata ? ALIGN_UP(v->size, 512) / 512 : pages * (FS_PAGE / 512));
+	st->st_blocks = (int64_t)(v->rodata ? ALIGN_UP(v->size, 512) / 512 : v->data.pages * (FS_PAGE / 512));
 	st->st_mtime_sec = (int64_t)(v->mtime_ns / 1000000000u);
 	st->st_mtime_nsec = (int64_t)(v->mtime_ns % 1000000000u);
 	st->st_ctime_sec = (int64_t)(v->ctime_ns / 1000000000u);

@@ -2,7 +2,11 @@
  * vnode_file.c - open files on vnodes: the file_ops of regular files and
  * directories. f->priv is a struct vfile: the vnode (one reference) and what
  * this open did to it; f->off is the byte offset of a regular file, or for a
- * directory the index of the next entry (0 ".", 1 "..", 2 + i the i-th child).
+ * directory where the listing goes on: 0 ".", 1 "..", else the first entry
+ * whose cookie is >= f->off (dir.c: entries keep their cookies while others
+ * are removed, so a listing interleaved with unlinks misses none). A
+ * directory's vfile keeps the entry it will return next (a reference), so
+ * resuming a listing costs O(1) instead of a walk from the first entry.
  *
  * File events: the last close of an open that created its file raises
  * "created", else of one that wrote or truncated it "written" (for the path
@@ -19,6 +23,7 @@ struct vfile {
 	struct vnode *v;
 	bool created; /* this open made the file */
 	bool written; /* written or truncated through this open */
+	struct vnode *next; /* directories: the entry a listing at f->off resumes at, or NULL */
 };
 
 static struct vnode *vnode_of(struct file *f)
@@ -114,37 +119,51 @@ static struct vnode *dotdot(struct vnode *v)
 	return v->parent ? v->parent : v;
 }
 
+/* Remembers c (or nothing) as where the listing resumes. */
+static void keep_next(struct vfile *vf, struct vnode *c)
+{
+	if (c)
+		vn_get(c);
+	if (vf->next)
+		vn_put(vf->next);
+	vf->next = c;
+}
+
+/* Each record's d_off is the offset after it: 1, 2, then the entry's cookie + 1. */
 static long vf_getdents(struct file *f, void *buf, size_t len)
 {
-	uint64_t lk = fs_lock();
-	struct vnode *v = vnode_of(f), *c = v->children;
+	struct vfile *vf = f->priv;
+	struct vnode *v = vf->v, *c = NULL, *hint = vf->next;
 	size_t done = 0, n = 1;
-	long r;
+	uint64_t lk = fs_lock();
 	if (!vn_is_dir(v)) {
 		fs_unlock(lk);
 		return -ENOTDIR;
 	}
-	for (uint64_t i = 2; c && i < f->off; i++)
-		c = c->next;
 	while (n) {
-		uint64_t at = f->off;
-		if (at == 0)
-			n = put_dirent((char *)buf + done, len - done, v->ino, 1, DT_DIR, ".", 1);
-		else if (at == 1)
-			n = put_dirent((char *)buf + done, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
-		else if (c)
-			n = put_dirent((char *)buf + done, len - done, c->ino, (int64_t)at + 1,
+		char *at = (char *)buf + done;
+		if (f->off == 0)
+			n = put_dirent(at, len - done, v->ino, 1, DT_DIR, ".", 1);
+		else if (f->off == 1)
+			n = put_dirent(at, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
+		else if ((c = dir_seek(v, f->off, hint)) != NULL)
+			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1),
 				       vn_is_dir(c) ? DT_DIR : DT_REG, c->name, c->namelen);
 		else
 			break;
-		if (n) {
-			done += n;
+		if (n == 0)
+			break;
+		done += n;
+		if (f->off < 2) {
 			f->off++;
-			if (at >= 2)
-				c = c->next;
+		} else {
+			f->off = c->cookie + 1;
+			hint = c->next;
+			c = NULL;
 		}
 	}
-	r = (done == 0 && (f->off < 2 || c)) ? -EINVAL : (long)done;
+	keep_next(vf, c); /* the entry that did not fit, or NULL */
+	long r = done == 0 && n == 0 ? -EINVAL : (long)done;
 	fs_unlock(lk);
 	return r;
 }
@@ -168,6 +187,7 @@ static void vf_release(struct file *f)
 	struct vfile *vf = f->priv;
 	uint64_t lk = fs_lock();
 	char *path = close_event_path(vf);
+	keep_next(vf, NULL);
 	vn_put(vf->v);
 	fs_unlock(lk);
 	if (path)
