@@ -87,10 +87,12 @@ static const struct {
 	[CAP_POWER] = {"power", OBJ_NONE},
 };
 
+/* A capability's path is bounded by CAP_MAX already; a path being checked
+ * may be as long as the file system allows. */
 static bool path_valid(const char *path)
 {
-	size_t len = strnlen(path, CAP_MAX);
-	return len < CAP_MAX && topic_path_normal(path, len, false);
+	size_t len = strnlen(path, POLICY_PATH_MAX);
+	return len < POLICY_PATH_MAX && topic_path_normal(path, len, false);
 }
 
 static bool object_valid(enum object_type t, const char *object)
@@ -418,6 +420,47 @@ bool policy_set_allows(const struct policy_set *s, enum policy_cap kind, const c
 	for (size_t i = 0; i < s->n; i++)
 		if (s->granted[i] && policy_cap_allows(s->caps[i], kind, object))
 			return true;
+	return false;
+}
+
+/* The path of the i-th capability of s if it is a granted file capability, else NULL. */
+static const char *granted_file_path(const struct policy_set *s, size_t i)
+{
+	enum policy_cap kind;
+	const char *path;
+	if (!s->granted[i] || policy_cap_parse(s->caps[i], &kind, &path))
+		return NULL;
+	return kind == CAP_FILE_READ || kind == CAP_FILE_WRITE ? path : NULL;
+}
+
+/* Is dir an ancestor directory of path g ("/" of every path)? */
+static bool above(const char *dir, const char *g)
+{
+	size_t dl = strlen(dir);
+	return (dl == 1 && dir[0] == '/') || (strncmp(g, dir, dl) == 0 && g[dl] == '/');
+}
+
+bool policy_set_sees(const struct policy_set *s, const char *path)
+{
+	if (!path || !path_valid(path))
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *g = granted_file_path(s, i);
+		if (g && (object_covers(OBJ_PATH, g, path) || above(path, g)))
+			return true;
+	}
+	return false;
+}
+
+bool policy_set_sees_below(const struct policy_set *s, const char *dir)
+{
+	if (!dir || !path_valid(dir))
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *g = granted_file_path(s, i);
+		if (g && g[strlen(g) - 1] == '/' && object_covers(OBJ_PATH, g, dir))
+			return true;
+	}
 	return false;
 }
 

@@ -21,7 +21,16 @@
  *   power                power off and reboot
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
- * is everything. A <pattern> is a topic pattern as in event.h.
+ * is everything. A <pattern> is a topic pattern as in event.h. A granted
+ * path is at most CAP_MAX bytes with its kind; the paths checked against it
+ * may be as long as the file system allows (POLICY_PATH_MAX).
+ *
+ * Visibility (as OpenBSD's unveil): a program sees a path if the path of one
+ * of its granted file.read or file.write capabilities is at, below or above
+ * it (an ancestor directory of a granted path is seen, so lookups can walk
+ * to it). What a program cannot see is absent to it: the kernel answers
+ * -ENOENT, whether it exists or not, and -EACCES only for a path it sees
+ * but may not act on; a listing shows only the entries it sees.
  *
  * The policy file (/etc/policy) grants capabilities to programs by their
  * manifest name, one grant per line ("*" for every program):
@@ -44,7 +53,8 @@
 
 #include <optios/abi/manifest.h>
 
-#define CAP_MAX 128          /* bytes, NUL included */
+#define CAP_MAX 128          /* bytes in a capability, NUL included */
+#define POLICY_PATH_MAX 4096 /* bytes in a path a check asks about: the file system's PATH_MAX */
 #define POLICY_GRANTS_MAX 256
 #define POLICY_TEXT_MAX 16384
 #define PERM_CAPS_MAX (MANIFEST_EVENTS_MAX + MANIFEST_OUTPUTS_MAX)
@@ -122,6 +132,11 @@ struct policy_set {
 void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p);
 /* Is the use (kind, object) allowed by some granted capability of s? */
 bool policy_set_allows(const struct policy_set *s, enum policy_cap kind, const char *object);
+/* Does s see path (a normal absolute path; see "Visibility" above)? */
+bool policy_set_sees(const struct policy_set *s, const char *path);
+/* Does s see everything below directory dir (a granted file capability
+ * "PATH/" covers dir), so a listing of dir needs no filtering? */
+bool policy_set_sees_below(const struct policy_set *s, const char *dir);
 /* Declared capabilities that are not granted: how many. */
 size_t policy_set_missing(const struct policy_set *s);
 

@@ -10,10 +10,17 @@
  *
  * Permissions (kernel/perm): every call naming a path checks the normalised
  * path (path_check) before it acts: file.read to open for reading, stat,
- * access, readlink, chdir and to open a directory (so getdents needs no
- * check of its own); file.write to open for writing, create, truncate,
- * unlink, rename (both names), mkdir and rmdir. Calls on a descriptor are
- * not checked again. The loader's reads of a program are the kernel's own.
+ * access, readlink, chdir and to open a directory; file.write to open for
+ * writing, create, truncate, unlink, rename (both names), mkdir and rmdir.
+ * Calls on a descriptor are not checked again. The loader's reads of a
+ * program are the kernel's own.
+ *
+ * Visibility (lib/policy.h): a path the program cannot see is absent to it:
+ * -ENOENT, whether it exists or not, and so is a path written through a
+ * directory it cannot see ("hidden/../mine"). A path it sees but may not act
+ * on gets the errors Linux reports before a permission error (a missing
+ * directory on the way, a missing file, EEXIST for mkdir), then -EACCES.
+ * getdents drops the entries it cannot see. Every refusal is logged.
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
@@ -117,27 +124,65 @@ static void at_put(struct at_path *at)
 	kfree(at->base);
 }
 
-/* The permission check of a call naming path (from directory dir): kind on
- * its normal form. 0, -EACCES (logged), or the path's own error. */
-static long path_check(const char *dir, const char *path, enum policy_cap kind)
+/* The first len bytes of path from directory dir, normal, into norm (PATH_MAX). */
+static long normal(const char *dir, const char *path, size_t len, char *norm)
 {
+	long err = path_normalize(dir, strlen(dir), path, len, norm, PATH_MAX);
+	return err == -ERANGE ? -ENAMETOOLONG : err < 0 ? err : 0;
+}
+
+/* A path written with ".." walks through the directory it leaves, and the
+ * lookup reports whether that exists: each such directory must be visible
+ * (a ".." at the start leaves the working directory, seen when entered).
+ * 0, or -ENOENT after logging the refusal of kind on the hidden one. */
+static long left_dirs_visible(struct proc *p, const char *dir, const char *path, enum policy_cap kind,
+			      char *norm)
+{
+	size_t len = strlen(path);
+	for (size_t i = 1; i + 1 < len; i++) {
+		if (path[i - 1] != '/' || path[i] != '.' || path[i + 1] != '.' ||
+		    (i + 2 < len && path[i + 2] != '/'))
+			continue;
+		long err = normal(dir, path, i, norm);
+		if (err)
+			return err;
+		if (!perm_sees(p, norm))
+			return perm_check_file(p, kind, norm, NULL);
+	}
+	return 0;
+}
+
+/*
+ * The permission check of a call naming path (from directory dir): kind on
+ * its normal form, need saying what the call needs of it. 0; -ENOENT for a
+ * path the program cannot see; for one it sees, the path's own error that
+ * Linux reports first (vfs_precheck), else -EACCES. Refusals are logged.
+ */
+static long path_check(const char *dir, const char *path, enum policy_cap kind, enum vfs_need need)
+{
+	struct proc *p = proc_current();
 	char *norm = kmalloc(PATH_MAX);
 	if (!norm)
 		return -ENOMEM;
-	long err = path_normalize(dir, strlen(dir), path, strlen(path), norm, PATH_MAX);
-	if (err == -ERANGE)
-		err = -ENAMETOOLONG;
-	if (err >= 0)
-		err = perm_check(proc_current(), kind, norm, NULL);
+	long err = left_dirs_visible(p, dir, path, kind, norm);
+	if (err == 0)
+		err = normal(dir, path, strlen(path), norm);
+	if (err == 0)
+		err = perm_check_file(p, kind, norm, NULL);
+	if (err == -EACCES) {
+		long first = vfs_precheck(dir, path, need);
+		err = first ? first : err;
+	}
 	kfree(norm);
 	return err;
 }
 
 /* at_get, then path_check: 0 with *at to at_put, or an error (nothing held). */
-static long at_get_checked(int dirfd, uptr upath, enum policy_cap kind, struct at_path *at)
+static long at_get_checked(int dirfd, uptr upath, enum policy_cap kind, enum vfs_need need,
+			   struct at_path *at)
 {
 	long err = at_get(dirfd, upath, at);
-	if (err == 0 && (err = path_check(at->dir, at->path, kind)) != 0)
+	if (err == 0 && (err = path_check(at->dir, at->path, kind, need)) != 0)
 		at_put(at);
 	return err;
 }
@@ -343,10 +388,11 @@ long sys_openat(SYS_ARGS)
 	long err = at_get((int)a0, (uptr)a1, &at);
 	if (err)
 		return err;
+	enum vfs_need need = !(flags & O_CREAT) ? VFS_EXISTING : (flags & O_EXCL) ? VFS_ABSENT : VFS_PARENT;
 	if ((flags & O_ACCMODE) != O_WRONLY)
-		err = path_check(at.dir, at.path, CAP_FILE_READ);
+		err = path_check(at.dir, at.path, CAP_FILE_READ, need);
 	if (err == 0 && open_writes(flags))
-		err = path_check(at.dir, at.path, CAP_FILE_WRITE);
+		err = path_check(at.dir, at.path, CAP_FILE_WRITE, need);
 	if (err) {
 		at_put(&at);
 		return err;
@@ -505,7 +551,7 @@ long sys_newfstatat(SYS_ARGS)
 	}
 	if ((err = at_get((int)a0, (uptr)a1, &at)) != 0)
 		return err;
-	err = path_check(at.dir, empty ? "." : at.path, CAP_FILE_READ);
+	err = path_check(at.dir, empty ? "." : at.path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_stat(at.dir, empty ? "." : at.path, &st);
 	at_put(&at);
@@ -525,7 +571,7 @@ long sys_lstat(SYS_ARGS)
 long sys_faccessat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_READ, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
 	err = vfs_access(at.dir, at.path, (int)a2);
@@ -548,14 +594,51 @@ long sys_readlink(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_READ);
+	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_stat(cur_cwd(), path, &st);
 	kfree(path);
 	return err ? err : -EINVAL;
 }
 
-/* The directory offset moves only if the records reach the user. */
+/* Drops from the n bytes of records in buf the entries of directory dir
+ * (its path; PATH_MAX bytes of scratch follow it) that p cannot see. The
+ * bytes left. */
+static long drop_hidden(struct proc *p, char *dir, char *buf, long n)
+{
+	char *path = dir + PATH_MAX;
+	long kept = 0;
+	for (long at = 0; at < n;) {
+		struct kdirent64 *d = (struct kdirent64 *)(buf + at);
+		size_t reclen = d->d_reclen;
+		bool dots = strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0;
+		int len = ksnprintf(path, PATH_MAX, "%s/%s", dir[1] ? dir : "", d->d_name);
+		if (dots || (len < PATH_MAX && perm_sees(p, path))) {
+			memmove(buf + kept, buf + at, reclen);
+			kept += (long)reclen;
+		}
+		at += (long)reclen;
+	}
+	return kept;
+}
+
+/* The path of directory f into *dir (kmalloc'd, 2 * PATH_MAX) when a
+ * listing must drop entries p cannot see; NULL when p sees them all (or f
+ * is not a directory, or was removed: empty). 0 or -ENOMEM. */
+static long listing_filter(struct proc *p, struct file *f, char **dir)
+{
+	*dir = kmalloc(2 * PATH_MAX);
+	if (!*dir)
+		return -ENOMEM;
+	if (vfs_file_dir_path(f, *dir, PATH_MAX) < 0 || perm_sees_below(p, *dir)) {
+		kfree(*dir);
+		*dir = NULL;
+	}
+	return 0;
+}
+
+/* The directory offset moves only if the records reach the user. Entries
+ * the caller cannot see are left out (a chunk of only those is skipped). */
 long sys_getdents64(SYS_ARGS)
 {
 	if (!user_range_ok((uptr)a1, (size_t)a2))
@@ -563,14 +646,22 @@ long sys_getdents64(SYS_ARGS)
 	struct file *f = fd_get(cur_fds(), (int)a0);
 	if (!f)
 		return -EBADF;
+	struct proc *p = proc_current();
 	uint64_t off = f->off;
 	size_t len = MIN((size_t)a2, (size_t)DIRENT_CHUNK);
-	char *buf = f->ops->getdents ? kmalloc(len + 1) : NULL;
-	long r = !f->ops->getdents ? -ENOTDIR : !buf ? -ENOMEM : f->ops->getdents(f, buf, len);
+	char *buf = f->ops->getdents ? kmalloc(len + 1) : NULL, *dir = NULL;
+	long r = !f->ops->getdents ? -ENOTDIR : !buf ? -ENOMEM : listing_filter(p, f, &dir);
+	while (r == 0) {
+		long got = f->ops->getdents(f, buf, len);
+		r = got > 0 && dir ? drop_hidden(p, dir, buf, got) : got;
+		if (got <= 0)
+			break;
+	}
 	if (r > 0 && copy_to_user((uptr)a1, buf, (size_t)r) != 0) {
 		f->off = off;
 		r = -EFAULT;
 	}
+	kfree(dir);
 	kfree(buf);
 	file_put(f);
 	return r;
@@ -581,7 +672,7 @@ long sys_getdents64(SYS_ARGS)
 long sys_mkdirat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_ABSENT, &at);
 	if (err)
 		return err;
 	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2);
@@ -599,7 +690,7 @@ long sys_unlinkat(SYS_ARGS)
 	struct at_path at;
 	if (a2 & ~(long)AT_REMOVEDIR)
 		return -EINVAL;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_EXISTING, &at);
 	if (err)
 		return err;
 	if (a2 & AT_REMOVEDIR)
@@ -623,10 +714,10 @@ long sys_rmdir(SYS_ARGS)
 long sys_renameat(SYS_ARGS)
 {
 	struct at_path o, n;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, &o);
+	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_EXISTING, &o);
 	if (err)
 		return err;
-	if ((err = at_get_checked((int)a2, (uptr)a3, CAP_FILE_WRITE, &n)) == 0) {
+	if ((err = at_get_checked((int)a2, (uptr)a3, CAP_FILE_WRITE, VFS_PARENT, &n)) == 0) {
 		err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
 		at_put(&n);
 	}
@@ -649,7 +740,7 @@ long sys_truncate(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_WRITE);
+	err = path_check(cur_cwd(), path, CAP_FILE_WRITE, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
 	kfree(path);
@@ -683,7 +774,7 @@ long sys_chdir(SYS_ARGS)
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_READ);
+	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_chdir(cur_cwd(), path, &cwd);
 	kfree(path);

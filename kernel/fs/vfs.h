@@ -44,6 +44,18 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode);
 int vfs_rmdir(const char *cwd, const char *path);
 int vfs_unlink(const char *cwd, const char *path);
 int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath);
+/* What a call needs of its path, for vfs_precheck. */
+enum vfs_need {
+	VFS_EXISTING, /* open, stat, access, chdir, unlink, rmdir, truncate, a rename's source */
+	VFS_PARENT, /* open with O_CREAT, a rename's target: the directory it goes in */
+	VFS_ABSENT, /* mkdir, open with O_CREAT | O_EXCL: the directory, and no such entry */
+};
+/* The error a call on path reports before its permission check (Linux's
+ * order), for a path the caller sees but may not act on: a component on the
+ * way missing or not a directory (-ENOENT, -ENOTDIR), then by need: the
+ * path missing (-ENOENT), or present (-EEXIST). 0 when none: the permission
+ * error stands. */
+int vfs_precheck(const char *cwd, const char *path, enum vfs_need need);
 /* The normal form of path if it names a directory, kmalloc'd into *newcwd
  * (chdir). 0, -ENOENT, -ENOTDIR, -ENOMEM. */
 int vfs_chdir(const char *cwd, const char *path, char **newcwd);

@@ -347,6 +347,30 @@ int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, cons
 	return vfs_txn_rename(NULL, oldcwd, oldpath, newcwd, newpath);
 }
 
+int vfs_precheck(const char *cwd, const char *path, enum vfs_need need)
+{
+	struct npath np;
+	struct vnode *v, *dir;
+	const char *name;
+	size_t nlen;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if (need == VFS_EXISTING) {
+		err = lookup(&np, &v);
+	} else {
+		err = vn_lookup_parent(np.p, &dir, &name, &nlen);
+		if (err == -EEXIST) /* "/" */
+			err = need == VFS_ABSENT ? -EEXIST : 0;
+		else if (!err && need == VFS_ABSENT && vn_child(dir, name, nlen))
+			err = -EEXIST;
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
 int vfs_chdir(const char *cwd, const char *path, char **newcwd)
 {
 	struct npath np;

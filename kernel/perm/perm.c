@@ -20,7 +20,8 @@
  *
  * Invariants: a policy_set never gains a granted capability after it is
  * computed (perm_refresh only clears); every -EACCES perm_check returns has
- * written one OPTIOS_LOG_DENY record; a process with no policy_set is the
+ * written one OPTIOS_LOG_DENY record (and so has every -ENOENT of
+ * perm_check_file: a path the program cannot see); a process with no policy_set is the
  * kernel's own (the handler runner between runs) or is refused everything.
  */
 #include "kernel/perm/perm.h"
@@ -254,6 +255,22 @@ int perm_check(struct proc *p, enum policy_cap kind, const char *object, const c
 	ksnprintf(need, sizeof need, "%s%s%s", policy_cap_kind_name(kind), object[0] ? ":" : "", object);
 	deny(p, syscall, need);
 	return -EACCES;
+}
+
+int perm_check_file(struct proc *p, enum policy_cap kind, const char *path, const char *syscall)
+{
+	int err = perm_check(p, kind, path, syscall);
+	return err == -EACCES && !perm_sees(p, path) ? -ENOENT : err;
+}
+
+bool perm_sees(const struct proc *p, const char *path)
+{
+	return is_kernel(p) || (p->perm && policy_set_sees(p->perm, path));
+}
+
+bool perm_sees_below(const struct proc *p, const char *dir)
+{
+	return is_kernel(p) || (p->perm && policy_set_sees_below(p->perm, dir));
 }
 
 void perm_pass(struct proc *p)

@@ -68,6 +68,16 @@ size_t perm_refresh(struct policy_set *s);
  * path, a topic, a program path, "" for bare kinds)? 0, or -EACCES after
  * logging the denial with syscall (its name, for the log). */
 int perm_check(struct proc *p, enum policy_cap kind, const char *object, const char *syscall);
+/* The check of a file operation (kind CAP_FILE_READ or CAP_FILE_WRITE) on
+ * path (normal, absolute): perm_check, but a path p cannot see
+ * (perm_sees) is refused with -ENOENT, as if it did not exist, so nothing
+ * about it leaks; -EACCES only for a path p sees. Both are logged. */
+int perm_check_file(struct proc *p, enum policy_cap kind, const char *path, const char *syscall);
+/* Does p see path (lib/policy.h "Visibility")? The kernel's own work sees
+ * everything; a process without permissions nothing. Logs nothing. */
+bool perm_sees(const struct proc *p, const char *path);
+/* Does p see every entry of directory dir (no listing filter needed)? */
+bool perm_sees_below(const struct proc *p, const char *dir);
 /* For a call with an object that, in this form, names none (fstatat on a
  * descriptor, a query): tells the dispatcher nothing needed checking. */
 void perm_pass(struct proc *p);

@@ -660,3 +660,83 @@ TEST(policy_on_golden)
 	policy_on(&pol, rev, NPROGS, "app:crash", again, sizeof again);
 	CHECK_TEXT(again, out);
 }
+
+/* A set granting each of caps (none declared beyond them). */
+static void set_of(struct policy_set *s, const char *const *caps, size_t n)
+{
+	memset(s, 0, sizeof *s);
+	for (s->n = 0; s->n < n; s->n++) {
+		strcpy(s->caps[s->n], caps[s->n]);
+		s->granted[s->n] = true;
+	}
+}
+
+/* Bug: paths of 128 bytes or more (CAP_MAX) got EACCES even below a grant:
+ * the checked path was validated as if it were a capability. Any path the
+ * file system accepts (shorter than its PATH_MAX, 4096) is checked. */
+TEST(policy_paths_of_128_bytes_or_more_are_checked_not_refused)
+{
+	static const char *const caps[] = {"file.write:/data/mine/", "file.read:/data/log"};
+	static struct policy_set s;
+	static char path[POLICY_PATH_MAX + 8];
+	set_of(&s, caps, 2);
+	for (size_t len = 100; len <= POLICY_PATH_MAX; len += 4) {
+		memset(path, 'a', len);
+		memcpy(path, "/data/mine/", 11);
+		path[len] = '\0';
+		CHECK_EQ(policy_set_allows(&s, CAP_FILE_WRITE, path), len < POLICY_PATH_MAX);
+		memcpy(path, "/data/else/", 11);
+		CHECK(!policy_set_allows(&s, CAP_FILE_WRITE, path));
+	}
+	memset(path + 11, 'b', 300);
+	memcpy(path, "/data/mine/", 11);
+	path[150] = '/'; /* "/data/mine/bb.../bb...": two components */
+	path[311] = '\0';
+	CHECK(policy_set_allows(&s, CAP_FILE_WRITE, path));
+	CHECK(policy_set_sees(&s, path));
+}
+
+/* Which paths a program sees (unveil-like): at, below or above a granted
+ * file capability's path; nothing else, whatever its other capabilities. */
+TEST(policy_set_sees_granted_paths_their_ancestors_and_nothing_else)
+{
+	static const char *const caps[] = {"file.write:/data/mine/", "file.read:/etc/motd", "spawn:/bin/",
+					   "emit:app:*"};
+	static struct policy_set s;
+	set_of(&s, caps, 4);
+	static const struct {
+		const char *path;
+		bool seen;
+	} table[] = {
+		{"/", true},
+		{"/data", true},
+		{"/data/mine", true},
+		{"/data/mine/x", true},
+		{"/data/mine/x/y", true},
+		{"/data/minex", false},
+		{"/data/other", false},
+		{"/data/other/mine", false},
+		{"/etc", true},
+		{"/etc/motd", true},
+		{"/etc/motd/x", false}, /* a one-path grant sees that path only */
+		{"/etc/policy", false},
+		{"/bin", false}, /* spawn is not a file capability */
+		{"/bin/ls", false},
+		{"/tmp", false},
+		{"data", false}, /* not absolute */
+		{"/data/../etc", false},
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+		if (policy_set_sees(&s, table[i].path) != table[i].seen)
+			fprintf(stderr, "host:   sees %s: want %d\n", table[i].path, table[i].seen);
+		CHECK_EQ(policy_set_sees(&s, table[i].path), table[i].seen);
+	}
+	CHECK(policy_set_sees_below(&s, "/data/mine"));
+	CHECK(policy_set_sees_below(&s, "/data/mine/sub"));
+	CHECK(!policy_set_sees_below(&s, "/data"));
+	CHECK(!policy_set_sees_below(&s, "/etc"));
+	s.granted[0] = false; /* revoked: no longer seen */
+	CHECK(!policy_set_sees(&s, "/data/mine/x"));
+	CHECK(!policy_set_sees(&s, "/data"));
+	CHECK(policy_set_sees(&s, "/"));
+}

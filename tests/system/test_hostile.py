@@ -14,6 +14,7 @@ TIMEOUT = 120
 run = test_handlers.run
 shell = test_handlers.shell
 EACCES = "denied (EACCES: Permission denied)"
+ENOENT = "denied (ENOENT: No such file or directory)"
 
 
 def denials(m, program):
@@ -41,22 +42,27 @@ def lines(out, program):
 
 
 def test_write_outside_its_grant(ctx):
-	"""hostile_write may write below /data/hostile/: /data/other is refused."""
+	"""hostile_write may write below /data/hostile/: /data/other, which it
+	cannot see, is absent to it (ENOENT); reading its own file, which it
+	sees but may not read, is EACCES. Both refusals are logged."""
 	with shell(ctx) as m:
 		run(m, "mkdir /data/hostile")
 		out = run(m, "/test/hostile_write")
 		got = lines(out, "hostile_write")
-		assert got == {"create /data/hostile/mine": "allowed", "create /data/other": EACCES}, out
+		assert got == {"create /data/hostile/mine": "allowed", "create /data/other": ENOENT,
+			       "read /data/hostile/mine": EACCES}, out
 		assert "exited with status" not in out, out
 		assert run(m, "ls /data") == "hostile\n"
 		check_denied(m, "hostile_write", "open", "file.write:/data/other")
+		check_denied(m, "hostile_write", "open", "file.read:/data/hostile/mine")
 		still_answers(m)
 
 
 def test_path_traversal(ctx):
 	"""hostile_traverse may use /data/mine/: "..", "//" and "." in absolute and
 	relative paths are checked after normalising, so every way out is refused
-	and a path that stays inside is allowed."""
+	and a path that stays inside is allowed. Outside its grant nothing is
+	visible: every way out reads as absent (ENOENT)."""
 	with shell(ctx) as m:
 		run(m, "mkdir /data/mine")
 		out = run(m, "/test/hostile_traverse")
@@ -64,11 +70,11 @@ def test_path_traversal(ctx):
 		assert got == {
 			"create /data/mine/..//mine/./c": "allowed",
 			"chdir /data/mine": "allowed",
-			"create /data/mine/../other": EACCES,
-			"create //data/mine/../../etc/x": EACCES,
-			"create /data/mine/./../../tmp/x": EACCES,
-			"create ../other": EACCES,
-			"read /data/mine/../../etc/policy": EACCES,
+			"create /data/mine/../other": ENOENT,
+			"create //data/mine/../../etc/x": ENOENT,
+			"create /data/mine/./../../tmp/x": ENOENT,
+			"create ../other": ENOENT,
+			"read /data/mine/../../etc/policy": ENOENT,
 		}, out
 		for cap in ("file.write:/data/other", "file.write:/etc/x", "file.write:/tmp/x",
 			    "file.read:/etc/policy"):
@@ -192,7 +198,7 @@ def test_no_manifest_gets_its_console_only(ctx):
 	"""A program without a manifest runs, prints, and may not create a file."""
 	with shell(ctx) as m:
 		out = run(m, "/test/hostile_nomanifest")
-		assert lines(out, "hostile_nomanifest") == {"create /tmp/nomanifest": EACCES}, out
+		assert lines(out, "hostile_nomanifest") == {"create /tmp/nomanifest": ENOENT}, out
 		check_denied(m, "hostile_nomanifest", "open", "file.write:/tmp/nomanifest")
 		still_answers(m)
 
@@ -246,3 +252,43 @@ def test_policy_tool_answers(ctx):
 		assert "grant" in out and "watcher" in out, out
 		out = run(m, "policy grant nosuch")
 		assert out.startswith("usage: policy"), out
+
+
+UNVEIL_CALLS = ["stat", "open", "create", "create-excl", "access", "chdir", "opendir", "mkdir", "unlink",
+		"rmdir", "truncate", "rename-from", "rename-to", "stat-inside", "stat-through"]
+
+
+def test_hidden_existing_file_and_missing_file_are_indistinguishable(ctx):
+	"""Paths outside every grant are invisible (as with OpenBSD's unveil):
+	hostile_unveil, granted /data/mine/ and a listing of /data, gets the same
+	answer, ENOENT, from every call on /data/secret (which exists) as on
+	/data/missing (which does not), and on a hidden directory as on a missing
+	one; its listing of /data shows only what it may see. Each refusal is
+	logged; a path it sees but may not change is EACCES; paths of 128 bytes
+	and more below its grant work (they were EACCES: CAP_MAX)."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/mine")
+		run(m, "echo s > /data/secret")
+		run(m, "mkdir /data/secretdir")
+		out = run(m, "/test/hostile_unveil")
+		assert "exited with status" not in out, out
+		got = lines(out, "hostile_unveil")
+		for hidden, missing in (("/data/secret", "/data/missing"), ("/data/secretdir", "/data/missingdir")):
+			for call in UNVEIL_CALLS:
+				a, b = got.get("%s %s" % (call, hidden)), got.get("%s %s" % (call, missing))
+				assert a == b == ENOENT, "%s: %s on the hidden one, %s on the missing one\n%s" % (
+					call, a, b, out)
+		listed = re.findall(r"^hostile_unveil: /data has (.+)$", out, re.M)
+		assert listed == ["mine"], out
+		assert got["rmdir /data"] == EACCES, out
+		assert got["write /data/mine/../../etc/x"] == ENOENT, out
+		for what in ("create a 211-byte path", "mkdir a 212-byte path", "create a 413-byte path",
+			     "read a 413-byte path"):
+			assert got[what] == "allowed", out
+		assert run(m, "cat /data/secret") == "s\n"  # untouched
+		logged = [r["rest"].split(" ", 1)[1] for r in denials(m, "hostile_unveil")]
+		for cap in ("file.read:/data/secret", "file.write:/data/secret", "file.write:/data/missingdir",
+			    "file.read:/data/secret/inner",
+			    "file.write:/data"):
+			assert cap in logged, "no deny record for %s: %r" % (cap, logged)
+		still_answers(m)

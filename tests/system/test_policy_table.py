@@ -79,6 +79,7 @@ def test_golden_table_kernel(ctx):
 	wrong = []
 	with test_handlers.shell(ctx) as m:
 		test_handlers.run(m, "mkdir /data/probe")
+		test_handlers.run(m, "mkdir /data/probe/deeper")  # ENOENT means deny: every path exists
 		for program in PROGRAMS:
 			out = test_handlers.run(m, "/test/%s %s" % (program, " ".join(GOLDEN)), timeout=30)
 			got = dict(line.rsplit(" ", 1) for line in out.splitlines() if line.endswith(("allow", "deny")))

@@ -1,6 +1,7 @@
 /*
  * permprobe - a program that asks for nothing and tries to write a file:
- * the kernel must refuse with EACCES and log the denial. It has no console
+ * the kernel must refuse (ENOENT: the path is outside all it may see) and
+ * log the denial. It has no console
  * (it did not ask for one), so it reports through its exit status: the
  * errno open() failed with, 0 if it (wrongly) succeeded, 1 if not even
  * that could be told.
