@@ -40,6 +40,8 @@
 #define IOV_MAX 1024
 #define DIRENT_CHUNK 32768
 
+_Static_assert(PATH_MAX == POLICY_PATH_MAX, "permission checks take every path the file system does");
+
 static struct fdtable *cur_fds(void)
 {
 	struct proc *p = proc_current();
