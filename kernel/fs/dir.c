@@ -11,7 +11,8 @@
  * returns every entry that is not removed exactly once (as Linux does),
  * which `rm -r` relies on. A rename re-inserts the entry with a new cookie.
  *
- * Names are found through a hash table of chains (FNV-1a of the name),
+ * Names are found through a hash table of chains (FNV-1a of the name from
+ * a per-boot random seed, so a program cannot pick names that collide),
  * doubled when the entries outnumber the buckets, so creating n files costs
  * O(n) rather than O(n^2). The table is charged to the file system like the
  * vnodes (a quarter of RAM bounds it); when growing it would pass the limit,
@@ -34,7 +35,7 @@
 
 static uint64_t name_hash(const char *name, size_t len)
 {
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = fs_hash_seed();
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
 	return h;

@@ -105,6 +105,10 @@ static inline uint64_t fs_now_ns(void)
 {
 	return 1700000000ull * 1000000000ull;
 }
+static inline uint64_t fs_hash_seed(void)
+{
+	return 14695981039346656037ull;
+}
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void *krealloc(void *p, size_t size);
@@ -127,6 +131,9 @@ static inline void fs_unlock(uint64_t f)
 }
 /* Wall-clock estimate for timestamps: the image's newest mtime plus uptime. */
 uint64_t fs_now_ns(void);
+/* The seed of directory name hashes: random per boot, so no program can
+ * choose names that collide (a long chain is walked with interrupts off). */
+uint64_t fs_hash_seed(void);
 #endif
 
 /* ---- the tree (vfs.c); call with the fs lock held ---- */

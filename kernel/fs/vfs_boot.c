@@ -12,6 +12,7 @@
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
 #include "kernel/log/klog.h"
+#include "kernel/rand/rand.h"
 #include "kernel/time/time.h"
 #include "lib/lib.h"
 
@@ -31,6 +32,14 @@ void fs_page_free(void *p)
 uint64_t fs_now_ns(void)
 {
 	return epoch_ns + clock_now_ns();
+}
+
+uint64_t fs_hash_seed(void)
+{
+	static uint64_t seed;
+	while (!seed) /* the first directory hashed fixes it; 0 means unset */
+		rand_fill(&seed, sizeof seed);
+	return seed;
 }
 
 /* The module holding the root image: the one named "rootfs", else the first. */
