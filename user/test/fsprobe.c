@@ -326,6 +326,31 @@ static void truncation(void)
 	show("unlink t", unlink("t"));
 }
 
+/* Regression (issue 9): rm -r of 100 or more entries failed with "Directory
+ * not empty": a listing interleaved with unlinks skipped half the entries. */
+static void listing_while_removing(void)
+{
+	char name[32];
+	struct dirent *e;
+	int made = 0, removed = 0;
+	show("mkdir r", mkdir("r", 0755));
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "r/f%d", i);
+		int fd = creat(name, 0644);
+		made += fd >= 0;
+		close(fd);
+	}
+	DIR *d = opendir("r");
+	while (d && (e = readdir(d)) != NULL) {
+		snprintf(name, sizeof name, "r/%.24s", e->d_name);
+		removed += e->d_name[0] != '.' && unlink(name) == 0;
+	}
+	if (d)
+		closedir(d);
+	printf("made %d, removed while listing %d\n", made, removed);
+	show("rmdir r", rmdir("r"));
+}
+
 static void cleanup(void)
 {
 	show("unlink g", unlink("g"));
@@ -350,6 +375,7 @@ int main(int argc, char **argv)
 	at_calls();
 	stdio_files();
 	truncation();
+	listing_while_removing();
 	cleanup();
 	show("chdir ..", chdir(".."));
 	show("rmdir probe", rmdir("probe"));
