@@ -3,7 +3,7 @@
  * (freestanding flags, kernel string functions), and the VFS on the tree
  * mounted at boot: files and directories in /tmp (removed again, so the
  * runner sees every page and heap byte come back), the read-only root image,
- * a small ramfs filled to -ENOSPC, descriptor tables.
+ * a small ramfs filled to -ENOSPC, a sparse file's cost, descriptor tables.
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/stat.h>
@@ -136,6 +136,30 @@ SELFTEST(vfs_enospc_at_the_limit)
 	fs_destroy(fs);
 	fs_unlock(lk);
 	ST_CHECK(vfs_rmdir("/", "/tmp/small") == 0);
+	return 0;
+}
+
+/* Regression (issue 9): one byte at offset 62,000,000 grew a page-pointer
+ * array on the kernel heap by ~128 KiB. Now it takes three pages charged to
+ * /tmp (two tree nodes and the data) and no more heap than the file's own
+ * structures. */
+SELFTEST(vfs_sparse_write_takes_charged_pages_not_kernel_heap)
+{
+	struct file *f;
+	struct kstat st;
+	struct vfs_usage before, after;
+	ST_CHECK(vfs_usage("/tmp", &before) == 0);
+	size_t heap = kmalloc_bytes_in_use(), pages = pmm_free_count();
+	ST_CHECK(vfs_open("/", "/tmp/sparse", O_RDWR | O_CREAT, 0644, &f) == 0);
+	ST_CHECK(f->ops->pwrite(f, "x", 1, 62000000) == 1);
+	ST_CHECK(vfs_usage("/tmp", &after) == 0);
+	ST_CHECK(kmalloc_bytes_in_use() - heap < 4096);
+	ST_CHECK(pages - pmm_free_count() <= 4); /* 3, and a heap page at most */
+	ST_CHECK(after.used - before.used >= 3 * FS_PAGE && after.used - before.used < 4 * FS_PAGE);
+	ST_CHECK(f->ops->stat(f, &st) == 0 && st.st_size == 62000001 && st.st_blocks == FS_PAGE / 512);
+	file_put(f);
+	ST_CHECK(vfs_unlink("/", "/tmp/sparse") == 0);
+	ST_CHECK(vfs_usage("/tmp", &after) == 0 && after.used == before.used);
 	return 0;
 }
 
