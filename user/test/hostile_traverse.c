@@ -1,7 +1,8 @@
 /*
  * hostile_traverse - granted /data/mine/ (read and write), tries to leave it
  * through "..", repeated slashes and "." in absolute and relative paths. The
- * kernel checks the normalised path (/data/other, /etc/x), so each is refused;
+ * kernel checks the normalised path (/data/other, /etc/x), so each is refused,
+ * as absent (ENOENT: outside its grant nothing is visible);
  * a path that stays inside after normalising (/data/mine/..//mine/./c) is allowed.
  */
 #include <fcntl.h>
