@@ -69,15 +69,16 @@ static bool user_range_ok(uptr p, size_t n)
 	return p + n >= p && p + n <= VM_USER_END;
 }
 
-/* A path argument, copied into a kmalloc'd PATH_MAX buffer. */
+/* A path argument, copied into a PATH_MAX buffer (vfs_pathbuf_alloc: free
+ * it with vfs_pathbuf_free). */
 static long path_in(uptr up, char **out)
 {
-	char *p = kmalloc(PATH_MAX);
+	char *p = vfs_pathbuf_alloc();
 	if (!p)
 		return -ENOMEM;
 	long n = strncpy_from_user(p, up, PATH_MAX);
 	if (n < 0) {
-		kfree(p);
+		vfs_pathbuf_free(p);
 		return n;
 	}
 	*out = p;
@@ -88,7 +89,7 @@ static long path_in(uptr up, char **out)
  * the directory it starts from. */
 struct at_path {
 	char *path;
-	char *base; /* kmalloc'd when it comes from a descriptor */
+	char *base; /* vfs_pathbuf_alloc'd when it comes from a descriptor */
 	const char *dir;
 };
 
@@ -104,7 +105,7 @@ static long at_get(int dirfd, uptr upath, struct at_path *at)
 	struct file *f = fd_get(cur_fds(), dirfd);
 	if (!f) {
 		err = -EBADF;
-	} else if (!(at->base = kmalloc(PATH_MAX))) {
+	} else if (!(at->base = vfs_pathbuf_alloc())) {
 		err = -ENOMEM;
 	} else {
 		int n = vfs_file_dir_path(f, at->base, PATH_MAX);
@@ -114,16 +115,16 @@ static long at_get(int dirfd, uptr upath, struct at_path *at)
 	if (f)
 		file_put(f);
 	if (err) {
-		kfree(at->path);
-		kfree(at->base);
+		vfs_pathbuf_free(at->path);
+		vfs_pathbuf_free(at->base);
 	}
 	return err;
 }
 
 static void at_put(struct at_path *at)
 {
-	kfree(at->path);
-	kfree(at->base);
+	vfs_pathbuf_free(at->path);
+	vfs_pathbuf_free(at->base);
 }
 
 /* The first len bytes of path from directory dir, normal, into norm (PATH_MAX). */
@@ -163,7 +164,7 @@ static long left_dirs_visible(struct proc *p, const char *dir, const char *path,
 static long path_check(const char *dir, const char *path, enum policy_cap kind, enum vfs_need need)
 {
 	struct proc *p = proc_current();
-	char *norm = kmalloc(PATH_MAX);
+	char *norm = vfs_pathbuf_alloc();
 	if (!norm)
 		return -ENOMEM;
 	long err = left_dirs_visible(p, dir, path, kind, norm);
@@ -175,7 +176,7 @@ static long path_check(const char *dir, const char *path, enum policy_cap kind, 
 		long first = vfs_precheck(dir, path, need);
 		err = first ? first : err;
 	}
-	kfree(norm);
+	vfs_pathbuf_free(norm);
 	return err;
 }
 
@@ -546,7 +547,7 @@ long sys_newfstatat(SYS_ARGS)
 	if (err)
 		return err;
 	bool empty = at.path[0] == '\0' && (flags & AT_EMPTY_PATH);
-	kfree(at.path);
+	vfs_pathbuf_free(at.path);
 	if (empty && (int)a0 != AT_FDCWD) {
 		perm_pass(proc_current()); /* a descriptor: checked when it was opened */
 		return fstat_fd((int)a0, (uptr)a2);
@@ -599,7 +600,7 @@ long sys_readlink(SYS_ARGS)
 	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_stat(cur_cwd(), path, &st);
-	kfree(path);
+	vfs_pathbuf_free(path);
 	return err ? err : -EINVAL;
 }
 
@@ -745,7 +746,7 @@ long sys_truncate(SYS_ARGS)
 	err = path_check(cur_cwd(), path, CAP_FILE_WRITE, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
-	kfree(path);
+	vfs_pathbuf_free(path);
 	if (err)
 		return err;
 	err = f->ops->truncate ? f->ops->truncate(f, (uint64_t)a1) : -EINVAL;
@@ -779,7 +780,7 @@ long sys_chdir(SYS_ARGS)
 	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
 		err = vfs_chdir(cur_cwd(), path, &cwd);
-	kfree(path);
+	vfs_pathbuf_free(path);
 	if (err)
 		return err;
 	kfree(p->cwd);

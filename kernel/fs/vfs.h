@@ -30,6 +30,13 @@ struct bootinfo;
  * a module the root is empty (a warning). Never fails: what is wrong is logged. */
 void vfs_init(const struct bootinfo *bi);
 
+/* A PATH_MAX buffer for a path argument: from the heap, else from a small
+ * reserve (a few buffers), so the calls that free memory - unlink, rmdir -
+ * work even when the heap is exhausted. NULL only when both are. Free it
+ * with vfs_pathbuf_free (NULL: nothing). */
+char *vfs_pathbuf_alloc(void);
+void vfs_pathbuf_free(char *p);
+
 /* A kmalloc'd copy of a whole regular file (kfree it) and its length.
  * path is absolute. 0, -ENOENT, -ENOTDIR, -EISDIR, -ENOMEM. */
 int vfs_read_file(const char *path, void **data, size_t *len);

@@ -11,7 +11,43 @@
 #include "lib/lib.h"
 #include "path.h"
 
-/* A path made absolute and normal, in a kmalloc'd PATH_MAX buffer. */
+/* The reserve of vfs_pathbuf_alloc. A call holds at most three at a time
+ * (its argument, the directory of a descriptor it is relative to, the
+ * normal form) and, on one CPU, only a call that sleeps in a user copy lets
+ * another in. */
+#define PATHBUF_RESERVE 4
+static char pathbuf_reserve[PATHBUF_RESERVE][PATH_MAX];
+static bool pathbuf_taken[PATHBUF_RESERVE]; /* under the fs lock */
+
+char *vfs_pathbuf_alloc(void)
+{
+	char *p = kmalloc(PATH_MAX);
+	if (p)
+		return p;
+	uint64_t lk = fs_lock();
+	for (size_t i = 0; !p && i < PATHBUF_RESERVE; i++) {
+		if (!pathbuf_taken[i]) {
+			pathbuf_taken[i] = true;
+			p = pathbuf_reserve[i];
+		}
+	}
+	fs_unlock(lk);
+	return p;
+}
+
+void vfs_pathbuf_free(char *p)
+{
+	uintptr_t at = (uintptr_t)p, first = (uintptr_t)pathbuf_reserve[0];
+	if (at < first || at >= first + sizeof pathbuf_reserve) {
+		kfree(p);
+		return;
+	}
+	uint64_t lk = fs_lock();
+	pathbuf_taken[(at - first) / PATH_MAX] = false;
+	fs_unlock(lk);
+}
+
+/* A path made absolute and normal, in a PATH_MAX buffer (vfs_pathbuf_alloc). */
 struct npath {
 	char *p;
 	bool dir_only; /* written "x/", "x/." or "x/..": must be a directory */
@@ -26,12 +62,12 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 		return -ENAMETOOLONG;
 	if (!cwd)
 		cwd = "/";
-	np->p = kmalloc(PATH_MAX);
+	np->p = vfs_pathbuf_alloc();
 	if (!np->p)
 		return -ENOMEM;
 	int n = path_normalize(cwd, strlen(cwd), path, len, np->p, PATH_MAX);
 	if (n < 0) {
-		kfree(np->p);
+		vfs_pathbuf_free(np->p);
 		np->p = NULL;
 		return n == -ERANGE ? -ENAMETOOLONG : n;
 	}
@@ -39,7 +75,7 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 	int err = vn_prefix_check(cwd, path, len);
 	fs_unlock(lk);
 	if (err) {
-		kfree(np->p);
+		vfs_pathbuf_free(np->p);
 		np->p = NULL;
 		return err;
 	}
@@ -58,7 +94,7 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 
 static void npath_free(struct npath *np)
 {
-	kfree(np->p);
+	vfs_pathbuf_free(np->p);
 }
 
 /* Looks up an existing path; fails with -ENOTDIR if it was written "x/" and is not a directory. */

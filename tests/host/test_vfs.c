@@ -25,18 +25,19 @@
 #define HOST_HAVE_CPIO 0
 #endif
 
-/* The kernel heap, as the tree code sees it. */
+/* The kernel heap, as the tree code sees it; heap_exhausted makes it fail. */
+static bool heap_exhausted;
 void *kmalloc(size_t size)
 {
-	return malloc(size ? size : 1);
+	return heap_exhausted ? NULL : malloc(size ? size : 1);
 }
 void *kzalloc(size_t size)
 {
-	return calloc(1, size ? size : 1);
+	return heap_exhausted ? NULL : calloc(1, size ? size : 1);
 }
 void *krealloc(void *p, size_t size)
 {
-	return realloc(p, size);
+	return heap_exhausted ? NULL : realloc(p, size);
 }
 void kfree(void *p)
 {
@@ -697,6 +698,33 @@ TEST(vfs_getdents_offsets_survive_unlinks_for_rm_r)
 		CHECK_EQ(vfs_unlink("/", path), 0);
 	}
 	CHECK_EQ(vfs_rmdir("/", "/data/d"), 0);
+	CHECK_EQ(data_fs->used, data_base);
+	teardown();
+}
+
+/* Bug: once sparse files had exhausted the kernel heap, the files could not
+ * be removed. Removing needs no allocation in the tree, and its path
+ * buffers come from a reserve when the heap has none. */
+TEST(vfs_remove_works_with_the_heap_exhausted)
+{
+	struct file *f;
+	setup();
+	CHECK_EQ(put("/data/a", "x"), 1);
+	CHECK_EQ(vfs_mkdir("/", "/data/d", 0755), 0);
+	CHECK_EQ(put("/data/d/b", "y"), 1);
+	heap_exhausted = true;
+	CHECK(vfs_open("/", "/data/c", O_WRONLY | O_CREAT, 0644, &f) < 0); /* creating needs memory */
+	CHECK_EQ(vfs_unlink("/", "/data/a"), 0);
+	CHECK_EQ(vfs_unlink("/", "/data/d/b"), 0);
+	CHECK_EQ(vfs_rmdir("/", "/data/d"), 0);
+	char *held[8];
+	int n = 0;
+	while (n < 8 && (held[n] = vfs_pathbuf_alloc()) != NULL)
+		n++;
+	CHECK_EQ(n, 4); /* the reserve, and no more */
+	while (n > 0)
+		vfs_pathbuf_free(held[--n]);
+	heap_exhausted = false;
 	CHECK_EQ(data_fs->used, data_base);
 	teardown();
 }
