@@ -4,12 +4,13 @@
  * Theory of operation. Four layers, each on the one before:
  *
  *   tree     (this file) vnodes in memory. A directory's entries are in
- *            dir.c (a hash table of names and a list in creation order whose
- *            getdents offsets survive unlinks); a directory may have another file system
- *            mounted on it (v->mounted), and lookups step onto that file
- *            system's root. Every vnode belongs to one struct fs, which says
- *            whether it is read-only and charges the bytes it holds against a
- *            limit (-ENOSPC past it, never a kernel failure).
+ *            dir.c (a hash table of names, and a list in creation order
+ *            whose getdents offsets survive unlinks); a directory may have
+ *            another file system mounted on it (v->mounted), and lookups
+ *            step onto that file system's root. Every vnode belongs to one
+ *            struct fs, which says whether it is read-only and charges the
+ *            bytes it holds against a limit (-ENOSPC past it, never a
+ *            kernel failure).
  *   paths    (vfs_path.c) a path is first made absolute and normal with
  *            path_normalize (".." is lexical: there are no symlinks), then
  *            walked from the root here.
@@ -22,7 +23,7 @@
  * reads as zeros. A file system charges FS_PAGE per page and per tree node,
  * each vnode's size and each directory's hash table, so everything a program
  * makes a file system hold is bounded by its limit; a file can never be larger
- * than that limit, and removing a file never needs an allocation.
+ * than that limit, and removing a file allocates nothing.
  *
  * Invariants (all under the fs lock):
  *   - a vnode is in its parent's entries exactly while !unlinked; a root has no
