@@ -17,7 +17,9 @@
  * O(n) rather than O(n^2). The table is charged to the file system like the
  * vnodes (a quarter of RAM bounds it); when growing it would pass the limit,
  * or memory is short, it stays as it is and the chains grow longer: insert
- * never fails. Removing never allocates.
+ * never fails. It halves when the entries fill less than a quarter of it,
+ * if memory allows (else it stays: removing never fails), and goes when the
+ * directory is empty.
  *
  * Invariants (under the fs lock):
  *   - an entry is in exactly one directory's list, at its cookie's place
@@ -26,7 +28,9 @@
  *   - buckets == NULL exactly when nbuckets == 0; otherwise nbuckets is a
  *     power of two and every entry is in chain hash(name) & (nbuckets - 1);
  *     nbuckets * sizeof(pointer) bytes are charged to the file system;
- *   - an empty directory holds no table (dir_remove frees it at count 0).
+ *   - an empty directory holds no table (dir_remove frees it at count 0);
+ *     past BUCKETS_MIN, a table has at least a quarter as many entries as
+ *     buckets unless memory was short when it should have halved.
  */
 #include "fs_internal.h"
 #include "lib/lib.h"
@@ -96,6 +100,19 @@ static void table_grow(struct vnode *dir, size_t count)
 		table_set(dir, b, n);
 }
 
+/* Halves the table when the entries fill less than a quarter of it (so
+ * what a directory is charged follows what it holds), if memory allows:
+ * a removal that cannot get the smaller table keeps the larger one. */
+static void table_shrink(struct vnode *dir)
+{
+	struct dir *d = &dir->dir;
+	if (d->nbuckets <= BUCKETS_MIN || d->count >= d->nbuckets / 4)
+		return;
+	struct vnode **b = kzalloc(d->nbuckets / 2 * sizeof *b);
+	if (b)
+		table_set(dir, b, d->nbuckets / 2);
+}
+
 void dir_insert(struct vnode *dir, struct vnode *v)
 {
 	struct dir *d = &dir->dir;
@@ -143,6 +160,8 @@ void dir_remove(struct vnode *dir, struct vnode *v)
 	d->subdirs -= vn_is_dir(v);
 	if (d->count == 0)
 		dir_release(dir);
+	else
+		table_shrink(dir);
 }
 
 struct vnode *dir_seek(struct vnode *dir, uint64_t cookie, struct vnode *hint)

@@ -165,7 +165,7 @@ struct vnode *dir_find(struct vnode *dir, const char *name, size_t namelen);
 /* Adds v (not in any directory) as the last entry, with the next cookie.
  * Never fails: the hash table grows when it can (charged), else chains lengthen. */
 void dir_insert(struct vnode *dir, struct vnode *v);
-/* Removes entry v. Never allocates. */
+/* Removes entry v. Never fails (the hash table halves only if memory allows). */
 void dir_remove(struct vnode *dir, struct vnode *v);
 /* The first entry whose cookie is >= cookie, or NULL; hint (an entry or
  * NULL) is tried first, so a listing that resumes costs O(1). */

@@ -23,7 +23,8 @@
  * reads as zeros. A file system charges FS_PAGE per page and per tree node,
  * each vnode's size and each directory's hash table, so everything a program
  * makes a file system hold is bounded by its limit; a file can never be larger
- * than that limit, and removing a file allocates nothing.
+ * than that limit, and removing a file needs no allocation (a directory's
+ * hash table shrinks only if memory allows).
  *
  * Invariants (all under the fs lock):
  *   - a vnode is in its parent's entries exactly while !unlinked; a root has no

@@ -629,6 +629,40 @@ TEST(vfs_create_in_large_directory_is_not_quadratic)
 	teardown();
 }
 
+/* A directory's hash table (charged to /data) grows with its entries and
+ * shrinks as they go, so what it is charged follows what it holds. */
+TEST(vfs_directory_table_follows_its_entries)
+{
+	char path[32];
+	struct file *f;
+	struct vnode *d;
+	setup();
+	data_fs->limit = 16 * 1024 * 1024;
+	CHECK_EQ(vfs_mkdir("/", "/data/t", 0755), 0);
+	CHECK_EQ(vn_lookup("/data/t", &d), 0);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(path, sizeof path, "/data/t/f%d", i);
+		CHECK_EQ(vfs_open("/", path, O_WRONLY | O_CREAT, 0644, &f), 0);
+		file_put(f);
+	}
+	CHECK(d->dir.nbuckets >= 1000 && d->dir.nbuckets <= 2048);
+	for (int i = 10; i < 1000; i++) {
+		snprintf(path, sizeof path, "/data/t/f%d", i);
+		CHECK_EQ(vfs_unlink("/", path), 0);
+	}
+	CHECK(d->dir.nbuckets <= 64);
+	CHECK_EQ(held(data_fs->root, 0), data_fs->used);
+	for (int i = 0; i < 10; i++) {
+		snprintf(path, sizeof path, "/data/t/f%d", i);
+		CHECK(vn_child(d, path + 8, strlen(path + 8)) != NULL); /* all still found */
+		CHECK_EQ(vfs_unlink("/", path), 0);
+	}
+	CHECK_EQ(d->dir.nbuckets, 0);
+	CHECK_EQ(vfs_rmdir("/", "/data/t"), 0);
+	CHECK_EQ(data_fs->used, data_base);
+	teardown();
+}
+
 /* Lists d (/data/d) in chunks of bufsz bytes, unlinking each entry f<i>
  * but every third right after it is read; counts into seen[i] how often
  * each was returned. */
