@@ -9,6 +9,8 @@
  *     on valid ones and transitive, and agrees with policy_cap_allows;
  *   - topic patterns: covers and matches are consistent (g covers c and c
  *     matches t: g matches t), two valid patterns matching one topic overlap;
+ *   - visibility: what a file grant allows is seen, with its ancestors;
+ *     nothing is seen without a grant;
  *   - the three queries never overrun and return the length they need.
  */
 #include <string.h>
@@ -78,6 +80,36 @@ static void check_caps(const char *g, const char *c, const char *t)
 		FUZZ_ASSERT(topic_overlaps(g, c));
 }
 
+/* Visibility (a set granting g): a path some use of which g allows is seen,
+ * a seen path's ancestors are seen, and a path nothing is granted for is not. */
+static void check_sees(const char *g, const char *c)
+{
+	static struct policy_set s;
+	static char up[CAP_MAX];
+	enum policy_cap ck;
+	const char *co;
+	memset(&s, 0, sizeof s);
+	memcpy(s.caps[0], g, strlen(g) + 1);
+	s.granted[0] = true;
+	s.n = 1;
+	if (policy_cap_parse(c, &ck, &co) || (ck != CAP_FILE_READ && ck != CAP_FILE_WRITE))
+		return;
+	if (co[strlen(co) - 1] == '/')
+		return; /* a directory grant, not a path */
+	bool seen = policy_set_sees(&s, co);
+	if (policy_set_allows(&s, CAP_FILE_READ, co) || policy_set_allows(&s, CAP_FILE_WRITE, co))
+		FUZZ_ASSERT(seen);
+	memcpy(up, co, strlen(co) + 1);
+	for (char *slash = strrchr(up, '/'); seen && slash; slash = strrchr(up, '/')) {
+		slash[slash == up] = '\0'; /* "/a/b" -> "/a" -> "/" */
+		FUZZ_ASSERT(policy_set_sees(&s, up));
+		if (slash == up)
+			break;
+	}
+	s.granted[0] = false;
+	FUZZ_ASSERT(!policy_set_sees(&s, co));
+}
+
 /* A query's answer fits where it says, cut and terminated where it does not. */
 static void check_answer(size_t len)
 {
@@ -115,6 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line_of(data, size, 1, c);
 	line_of(data, size, 2, t);
 	check_caps(g, c, t);
+	check_sees(g, c);
 	check_queries(g, c);
 	return 0;
 }
