@@ -62,7 +62,7 @@ static void kmain_late(void)
 	heap_init();
 	evlog_init();
 	acpi_init(&bootinfo);
-	arch_irq_init();
+	arch_irq_init(acpi_irq_wiring());
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);

@@ -138,7 +138,6 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	return r;
 }
 
-int syscall_entry_c(struct trapframe *tf);
 int syscall_entry_c(struct trapframe *tf)
 {
 	irq_enable();

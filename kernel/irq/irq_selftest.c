@@ -1,5 +1,5 @@
 /*
- * apic_selftest.c - an ISA interrupt really arrives through the I/O APIC.
+ * irq_selftest.c - an ISA interrupt really arrives through the I/O APIC.
  *
  * The PIT's channel 0 drives ISA IRQ 0, which on nearly every PC (and QEMU)
  * reaches the I/O APIC on GSI 2 through a MADT interrupt source override:
@@ -7,11 +7,11 @@
  * terminal-count interrupt (mode 0, ~1 ms), waits for exactly one delivery,
  * and masks the line again.
  */
-#include "arch.h"
+#include "irq.h"
 
 #include <optios/abi/errno.h>
 
-#include "kernel/irq/irq.h"
+#include "arch.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 
