@@ -4,10 +4,10 @@
  * OptiOS's start-up.
  */
 #include "arch.h"
-#include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
+#include "kernel/driver/driver.h"
 #include "kernel/event/event.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/irq/irq.h"
@@ -81,7 +81,7 @@ static void kmain_late(void)
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
-	uart_early_init();
+	drivers_early_init(); /* the serial console first, so everything after can be seen */
 	arch_gdt_init();
 	arch_idt_init();
 	int err = bootinfo_parse(magic, info_phys, early_phys, &bootinfo);

@@ -30,8 +30,8 @@
 #include "fbcon.h"
 
 #include "arch.h"
-#include "drivers/driver.h"
 #include "fbcon_internal.h"
+#include "kernel/driver/driver.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/console/console.h"
 #include "kernel/log/klog.h"

@@ -18,9 +18,9 @@
  * init before the interrupt is on). listener is written with interrupts off.
  */
 #include "arch.h"
-#include "drivers/driver.h"
 #include "kbd_internal.h"
 #include "kernel/console/console.h"
+#include "kernel/driver/driver.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 

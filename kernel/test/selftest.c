@@ -6,7 +6,7 @@
 #include "selftest.h"
 
 #include "arch.h"
-#include "drivers/driver.h"
+#include "kernel/debug/debug.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 
@@ -72,6 +72,6 @@ void selftest_run(const char *spec)
 	if (passed + failed == 0)
 		kprintf("selftest: no test matches \"%s\"\n", spec);
 	kprintf("selftest summary: %d passed, %d failed\n", passed, failed);
-	qemu_exit(failed || passed == 0 ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+	debug_exit(failed || passed == 0 ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
 	arch_halt_forever();
 }
