@@ -11,6 +11,8 @@
  * wrap themselves in "fake shifts" (E0 2A, E0 AA, E0 36, E0 B6) that older
  * software needed; they map to no key and are dropped. Controller replies
  * (ACK FA, resend FE, echo EE, errors 00 FF FC FD) also map to no key.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "kbd_internal.h"
 
