@@ -10,6 +10,7 @@
 #include "kernel/driver/driver.h"
 #include "kernel/event/event.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/handler/handler.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -49,6 +50,14 @@ static void report_cmdline_conf(void *ctx, const char *msg)
 	klog(KLOG_WARN, "%s", msg);
 }
 
+/* What every self-test must give back (kernel/test checks it). */
+static void count_for_selftests(struct selftest_counts *c)
+{
+	c->free_pages = pmm_free_count();
+	c->heap_bytes = kmalloc_bytes_in_use();
+	handler_counts(&c->snapshots, &c->snapshot_pages);
+}
+
 static void print_banner(void)
 {
 	kprintf("\nOptiOS 0.1 (x86_64) - event-driven, snapshot-based\n");
@@ -75,7 +84,7 @@ static void kmain_late(void)
 
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
-		selftest_run(tests);
+		selftest_run(tests, count_for_selftests);
 	proc_init_run(&bootinfo);
 }
 
