@@ -281,7 +281,8 @@ static void ioapic_setup_nmis(const struct arch_irq_wiring *w)
 		unsigned pin;
 		const struct ioapic *io = w->nmis[i].lapic ? NULL : ioapic_for(w->nmis[i].gsi, &pin);
 		if (io)
-			ioapic_set_entry(io, pin, REDIR_NMI | redir_flags(w->nmis[i].active_low, w->nmis[i].level),
+			ioapic_set_entry(io, pin,
+					 REDIR_NMI | redir_flags(w->nmis[i].active_low, w->nmis[i].level),
 					 lapic_id);
 	}
 }

@@ -31,9 +31,9 @@
 
 #include "arch.h"
 #include "fbcon_internal.h"
-#include "kernel/driver/driver.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/console/console.h"
+#include "kernel/driver/driver.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 

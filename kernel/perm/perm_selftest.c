@@ -128,8 +128,10 @@ SELFTEST(perm_dispatcher_checks_bare_kinds_and_catches_a_missing_check)
 	struct optios_log_record r;
 	long log = perm_call_enter(&fake, SYS_optios_log_read, "optios_log_read", PERM_LOG, 0);
 	bool got = last_record(&r);
-	long query = perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_SHOW);
-	long grant = perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_GRANT);
+	long query =
+		perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_SHOW);
+	long grant =
+		perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_GRANT);
 	perm_call_enter(&fake, SYS_openat, "openat", PERM_FILE, 0);
 	long unchecked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
 	long failed = perm_call_leave(&fake, SYS_openat, PERM_FILE, -ENOENT); /* did not act */

@@ -13,15 +13,14 @@
  */
 #include "kernel/boot/bootinfo.h"
 #include "kernel/debug/debug.h"
-#include "kernel/log/klog.h"
 #include "kernel/handler/handler.h"
+#include "kernel/log/klog.h"
 #include "kernel/monitor/monitor.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/syscall/syscall.h"
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
-
 
 #define INIT_PATH_MAX 128
 #define RESPAWN_BURST 5

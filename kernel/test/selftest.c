@@ -35,8 +35,10 @@ static bool run_one(const struct selftest *t)
 	kprintf("selftest: %s ...\n", t->name);
 	int r = t->fn();
 	count(&after);
-	if (r == 0 && (after.snapshots != before.snapshots || after.snapshot_pages != before.snapshot_pages)) {
-		kprintf("selftest:   left %ld snapshots (%ld pages)\n", (long)(after.snapshots - before.snapshots),
+	if (r == 0 &&
+	    (after.snapshots != before.snapshots || after.snapshot_pages != before.snapshot_pages)) {
+		kprintf("selftest:   left %ld snapshots (%ld pages)\n",
+			(long)(after.snapshots - before.snapshots),
 			(long)(after.snapshot_pages - before.snapshot_pages));
 		r = -1;
 	}

@@ -70,7 +70,8 @@ const char *stub_fs_source = "kernel";
 void fs_file_event(const char *path, const char *what, const char *source)
 {
 	size_t n = strlen(stub_fs_events);
-	snprintf(stub_fs_events + n, sizeof stub_fs_events - n, "%s%s %s by %s", n ? "; " : "", what, path, source);
+	snprintf(stub_fs_events + n, sizeof stub_fs_events - n, "%s%s %s by %s", n ? "; " : "", what, path,
+		 source);
 }
 
 const char *fs_event_source(void)
