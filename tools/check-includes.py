@@ -5,7 +5,7 @@ Reads every C and assembly source and header of the tree (arch/, kernel/,
 drivers/, lib/, include/, sdk/, user/, apps/, tools/; not tests/, which may
 look inside anything they test), resolves each #include the way the build
 does (the including file's folder first, then the -I paths of its kind of
-code), and checks four rules:
+code), and checks five rules:
 
   graph     every include from one folder into another is an edge of the
             table tools/includes.allowed (written once; a folder the table
@@ -13,7 +13,9 @@ code), and checks four rules:
   internal  a header named *_internal.h is included only from its own folder;
   asm       no inline asm or assembly file outside arch/x86_64/ (user/test/
             programs excepted: they provoke the CPU on purpose);
-  table     the table itself names only real folders and known names.
+  table     the table itself names only real folders and known names;
+  core      the folders of the table's @core group include each other
+            without a cycle.
 
 Prints one line per violation (file:line: what) and exits 1 if there was
 any, 0 otherwise. `--graph` prints the folder graph as found, `--unused`
@@ -113,6 +115,15 @@ def load_table(path=None):
 	pattern of folders (drivers/*), or a file (adding to its folder's row);
 	"@name: ..." defines a group that rows use as @name. Raises ValueError
 	on a malformed line."""
+	return parse_table(path)[0]
+
+
+def load_groups(path=None):
+	"""{name: set of folders} of the table's @groups."""
+	return parse_table(path)[1]
+
+
+def parse_table(path=None):
 	path = path or os.path.join(ROOT, TABLE)
 	table, groups = {}, {}
 	with open(path, encoding="utf-8") as f:
@@ -137,7 +148,7 @@ def load_table(path=None):
 			if key in into:
 				raise ValueError("%s:%d: %s has a line already" % (TABLE, n, row))
 			into[key] = targets
-	return table
+	return table, groups
 
 
 def allowed_for(table, path):
@@ -210,6 +221,32 @@ def check_table(files, table):
 	return bad
 
 
+def check_core_acyclic(files, groups):
+	"""The folders of @core include each other without a cycle (the table
+	could allow one; this keeps the layer a layer)."""
+	core = groups.get("core", set())
+	g = {f: {t: at for t, at in ts.items() if t in core} for f, ts in graph(files).items() if f in core}
+	state, path, bad = {}, [], []
+
+	def visit(f):
+		state[f] = "open"
+		path.append(f)
+		for t in sorted(g.get(f, {})):
+			if state.get(t) == "open":
+				cycle = path[path.index(t):] + [t]
+				bad.append("the kernel's core has an include cycle: %s (%s)"
+					   % (" -> ".join(cycle), ", ".join(g[a][b] for a, b in zip(cycle, cycle[1:]))))
+			elif t not in state:
+				visit(t)
+		path.pop()
+		state[f] = "done"
+
+	for f in sorted(g):
+		if f not in state:
+			visit(f)
+	return bad
+
+
 def graph(files):
 	"""{folder: {target: first include seen}} as found."""
 	g = {}
@@ -227,6 +264,7 @@ RULES = {
 	"internal": lambda files, table: check_internal(files),
 	"asm": lambda files, table: check_asm(files),
 	"table": lambda files, table: check_table(files, table),
+	"core": lambda files, table: check_core_acyclic(files, load_groups()),
 }
 
 

@@ -5,6 +5,8 @@ tools/check-includes.py against its table, tools/includes.allowed:
 - no *_internal.h is included from outside its folder;
 - portable code never says asm (inline asm and assembly files live only under
   arch/x86_64/);
+- the kernel's core folders (the table's @core) include each other without
+  a cycle;
 and the table itself keeps the rule docs/ARCHITECTURE.md states: lib depends
 on nothing, arch includes no kernel or driver header, kernel code no driver
 header, programs only the SDK, the ABI and the C library."""
@@ -40,6 +42,11 @@ def test_asm_only_under_arch(ctx):
 
 def test_include_table_names_real_folders(ctx):
 	bad = violations("table")
+	assert not bad, bad
+
+
+def test_kernel_core_has_no_include_cycle(ctx):
+	bad = violations("core")
 	assert not bad, bad
 
 
