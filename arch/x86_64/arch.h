@@ -293,8 +293,9 @@ __attribute__((noreturn)) void arch_reset(void);
 /*
  * ---- upcalls: the kernel functions arch calls ----
  * Declared here so that arch needs no kernel header; the kernel defines each
- * (the file named includes arch.h, so the compiler checks that the two
- * declarations agree).
+ * in the file named. The compiler checks each declaration against the
+ * kernel header's wherever the two meet: the defining file includes arch.h
+ * (ksym.c is host-buildable, so kernel/debug/debug.c includes both for it).
  */
 /* kernel/main.c: the C entry, from boot.S (multiboot magic, info address). */
 void kmain(uint32_t magic, uint32_t info_phys);
