@@ -31,6 +31,8 @@
  *   - an empty directory holds no table (dir_remove frees it at count 0);
  *     past BUCKETS_MIN, a table has at least a quarter as many entries as
  *     buckets unless memory was short when it should have halved.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "fs_internal.h"
 #include "lib/lib.h"

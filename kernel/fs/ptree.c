@@ -22,6 +22,8 @@
  *     ptree_truncate frees every node it leaves empty, and truncating to 0
  *     frees everything and leaves height 0;
  *   - ptree_truncate never allocates, so removing a file can always free it.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "fs_internal.h"
 #include "lib/lib.h"

@@ -34,6 +34,8 @@
  *   - rodata != NULL only in a read-only file system; pages only in writable ones;
  *   - fs->used is the sum of what its vnodes hold: their size and name, their
  *     pages and page-tree nodes, their directories' hash tables.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

@@ -16,6 +16,7 @@
 
 #include "kernel/fs/fs_internal.h"
 #include "kernel/fs/path.h"
+#include "stubs.h"
 #include "unit.h"
 
 #ifndef HOST_DATA_DIR
@@ -24,25 +25,6 @@
 #ifndef HOST_HAVE_CPIO
 #define HOST_HAVE_CPIO 0
 #endif
-
-/* The kernel heap, as the tree code sees it; heap_exhausted makes it fail. */
-static bool heap_exhausted;
-void *kmalloc(size_t size)
-{
-	return heap_exhausted ? NULL : malloc(size ? size : 1);
-}
-void *kzalloc(size_t size)
-{
-	return heap_exhausted ? NULL : calloc(1, size ? size : 1);
-}
-void *krealloc(void *p, size_t size)
-{
-	return heap_exhausted ? NULL : realloc(p, size);
-}
-void kfree(void *p)
-{
-	free(p);
-}
 
 #define DATA_LIMIT (64 * 1024)
 
@@ -746,7 +728,7 @@ TEST(vfs_remove_works_with_the_heap_exhausted)
 	CHECK_EQ(put("/data/a", "x"), 1);
 	CHECK_EQ(vfs_mkdir("/", "/data/d", 0755), 0);
 	CHECK_EQ(put("/data/d/b", "y"), 1);
-	heap_exhausted = true;
+	stub_heap_exhausted = true;
 	CHECK(vfs_open("/", "/data/c", O_WRONLY | O_CREAT, 0644, &f) < 0); /* creating needs memory */
 	CHECK_EQ(vfs_unlink("/", "/data/a"), 0);
 	CHECK_EQ(vfs_unlink("/", "/data/d/b"), 0);
@@ -758,7 +740,7 @@ TEST(vfs_remove_works_with_the_heap_exhausted)
 	CHECK_EQ(n, 4); /* the reserve, and no more */
 	while (n > 0)
 		vfs_pathbuf_free(held[--n]);
-	heap_exhausted = false;
+	stub_heap_exhausted = false;
 	CHECK_EQ(data_fs->used, data_base);
 	teardown();
 }
