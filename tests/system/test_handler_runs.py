@@ -62,9 +62,9 @@ def test_emitted_events_are_raised_only_when_the_run_commits(ctx):
 
 
 def image_with_boot_list(ctx, tmp, lines):
-	"""The suite's root image with /etc/handlers replaced."""
+	"""The test image with /etc/handlers replaced."""
 	tree = os.path.join(tmp, "tree")
-	shutil.copytree(os.path.join(ctx.build, "rootfs.tree"), tree, symlinks=True)
+	shutil.copytree(os.path.join(ctx.build, "rootfs-test.tree"), tree, symlinks=True)
 	with open(os.path.join(tree, "etc", "handlers"), "w") as f:
 		f.write("".join(l + "\n" for l in lines))
 	names = subprocess.run("find . -mindepth 1 | LC_ALL=C sort", shell=True, cwd=tree, check=True,
