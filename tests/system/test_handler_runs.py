@@ -82,7 +82,7 @@ def test_boot_list_registers_handlers_before_sys_boot_and_poweroff_raises_sys_sh
 	with tempfile.TemporaryDirectory(prefix="optios-boot-list-") as tmp:
 		image = image_with_boot_list(ctx, tmp, ["# boot list", "/test/handlers/sysrec", "/apps/nosuch  # gone"])
 		with shell(ctx, initrd=image) as m:
-			assert re.search(r"handler: /etc/handlers: /apps/nosuch: error -2", m.text()), m.text()[-2000:]
+			assert re.search(r"handler: /etc/handlers:3: /apps/nosuch: error -2", m.text()), m.text()[-2000:]
 			recs = until(m, "sysrec saw sys:boot", log, lambda r: outputs(r, "sysrec"))
 			assert outputs(recs, "sysrec")[0]["rest"].startswith("sysrec: sys:boot"), outputs(recs, "sysrec")
 			ready = [r for r in recs if r["kind"] == "handler" and r["rest"].startswith("ready")]
