@@ -106,9 +106,11 @@ int main(int argc, char **argv)
 			     m.outputs[k], why);
 	}
 	if (need == MANIFEST_CTX_BACKGROUND && !(m.contexts & need))
-		fail(0, "a handler needs context background or both (it says foreground)");
+		fail(0, "a handler needs context background or both (it says foreground; a program: no "
+			"--handler)");
 	if (need == MANIFEST_CTX_FOREGROUND && !(m.contexts & need))
-		fail(0, "a program run from the shell needs context foreground or both (the default is background)");
+		fail(0, "a program run from the shell needs context foreground or both (the default is "
+			"background; a handler: --handler)");
 	free(text);
 	return 0;
 }

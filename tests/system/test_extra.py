@@ -140,3 +140,38 @@ def test_sdk_outside_the_tree_as_readme_says(ctx):
 			assert "perm: /etc" not in m.text(), "warnings about the policy files:\n" + m.text()[-3000:]
 		assert test_policy_tool.section(guest_show, "granted") == ["console (to *)", "event:app:greet"], guest_show
 		assert guest_show == host_show, "kernel:\n%s\nhost tool:\n%s" % (guest_show, host_show)
+
+
+def test_optios_cc_refuses_what_the_kernel_would(ctx):
+	"""optios-cc checks the manifest with the kernel's parser before building:
+	a bad line fails the build as FILE:LINE: reason and leaves no program;
+	so do an output that can never be granted and a context that does not
+	fit. A good one ends up in the ELF's manifest section, byte for byte."""
+	cc = os.path.join(ROOT, "sdk", "bin", "optios-cc")
+	good = open(os.path.join(ROOT, "sdk", "examples", "greeter.manifest")).read()
+	cases = [
+		(good.replace("queue 8", "sometimes"), ["--handler"],
+		 "greeter.manifest:5: unknown policy 'sometimes' (queue, coalesce or latest)"),
+		(good + "output emit:sys:boot\n", ["--handler"],
+		 "greeter.manifest:7: output 'emit:sys:boot' can never be granted: only app: topics may be emitted"),
+		(good, [], "greeter.manifest: a program run from the shell needs context foreground or both"),
+		(good.replace("background", "foreground"), ["--handler"],
+		 "greeter.manifest: a handler needs context background or both"),
+		(good.replace("name     greeter\n", ""), ["--handler"], "greeter.manifest: no 'name' line"),
+	]
+	env = dict(os.environ, OPTIOS_MANIFEST_CHECK=os.path.join(ctx.build, "tools", "manifest-check"))
+	with tempfile.TemporaryDirectory(prefix="optios-cc-") as tmp:
+		shutil.copy(os.path.join(ROOT, "sdk", "examples", "greeter.c"), tmp)
+		for text, args, want in cases + [(good, ["--handler"], None)]:
+			write(os.path.join(tmp, "greeter.manifest"), text)
+			p = subprocess.run([cc] + args + ["-o", "out/greeter", "greeter.c"], cwd=tmp, env=env,
+					   capture_output=True, text=True, timeout=120)
+			made = os.path.exists(os.path.join(tmp, "out", "greeter"))
+			if want:
+				assert p.returncode != 0 and p.stderr.startswith(want) and not made, (want, p.stderr)
+			else:
+				assert p.returncode == 0 and made, p.stderr
+		section = os.path.join(tmp, "section")
+		subprocess.run(["objcopy", "--dump-section", ".optios.manifest=" + section, "out/greeter"], cwd=tmp,
+			       check=True)
+		assert open(section).read() == good
