@@ -73,7 +73,8 @@ enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN };
 /* Programs raise app: events only; sys:, timer: and file: events are the
  * kernel's (a grant of emit:* would let a program fake sys:boot). */
 #define EMIT_KIND "app:"
-#define EMIT_RULE "only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+#define EMIT_RULE \
+	"only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
 
 static const struct {
 	const char *name;

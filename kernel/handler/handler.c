@@ -502,10 +502,13 @@ void handler_boot(void)
 	}
 	boot_list(HANDLER_BOOT_FILE);
 	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (names[i][0] != '.' &&
-			    (size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) < sizeof path)
+		for (size_t i = 0; i < n; i++) {
+			if (names[i][0] == '.')
+				continue;
+			if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) <
+			    sizeof path)
 				boot_list(path);
+		}
 		kfree(names);
 	}
 	if (boot_pending == 0)

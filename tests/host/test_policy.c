@@ -374,12 +374,14 @@ TEST(policy_parse_skips_bad_lines_only)
 
 /* Issue 9: the shipped policy granted the shell's emit emit:*, so a user
  * could raise sys:boot or a handler's timer by hand. */
-#define EMIT_RULE "only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+#define EMIT_RULE \
+	"only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
 
 TEST(policy_emit_of_kernel_topics_refused)
 {
-	static const char *const refused[] = {"emit:*", "emit:sys:boot", "emit:sys:*", "emit:timer:counter.tick",
-					      "emit:timer:*", "emit:file:/data/", "emit:file:*"};
+	static const char *const refused[] = {
+		"emit:*",	"emit:sys:boot",    "emit:sys:*", "emit:timer:counter.tick",
+		"emit:timer:*", "emit:file:/data/", "emit:file:*"};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		CHECK_EQ(policy_cap_parse(refused[i], NULL, NULL), -EINVAL);
 		CHECK(strcmp(policy_cap_problem(refused[i]), EMIT_RULE) == 0);
