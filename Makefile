@@ -1,6 +1,7 @@
 # OptiOS - one non-recursive Makefile. Objects go under $(BUILD).
 #
-#   make all     kernel ELF + hybrid BIOS/UEFI ISO
+#   make all     kernel ELF, the user's root image + hybrid BIOS/UEFI ISO, and the
+#                test image + ISO (the user's plus test programs)
 #   make run     boot the ISO in QEMU (window if there is a display, else serial)
 #   make test    host unit tests, in-kernel self-tests, QEMU system tests (on
 #                the test image: the user's plus test programs and grants)
@@ -65,6 +66,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 
 FORCE:
 .PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
+# all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -242,7 +244,10 @@ $(BUILD)/optios-selftest.iso: $(BUILD)/optios-test.iso
 	@grep -q 'optios.test=all' $(BUILD)/iso-selftest/boot/grub/grub.cfg
 	@$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso-selftest 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
-# What the tests boot and read, beside `all`.
+# What the tests boot and read: `all` makes the test image and ISO too (so
+# tests/run.py after `make all` boots what the sources say), `make test` also
+# the self-test ISO.
+all: $(BUILD)/rootfs-test.cpio $(BUILD)/optios-test.iso
 TEST_IMAGES := $(BUILD)/rootfs-test.cpio $(BUILD)/optios-test.iso $(BUILD)/optios-selftest.iso
 
 # ---- host unit tests ----
@@ -310,7 +315,7 @@ QMP_SOCK := $(BUILD)/qmp.sock
 QEMU_RUN_ARGS := -m 256M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic \
 	-qmp unix:$(QMP_SOCK),server=on,wait=off
 
-run: deps all
+run: deps $(BUILD)/optios.iso
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
