@@ -60,7 +60,6 @@ int con_getc(void)
 	if (got)
 		con_input_resume();
 	return got ? (unsigned char)c : -1;
-	return c;
 }
 
 uint64_t con_input_dropped(void)
