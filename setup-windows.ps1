@@ -3,13 +3,15 @@
 #
 #   powershell -ExecutionPolicy Bypass -File setup-windows.ps1 [-Distro Ubuntu]
 #
-# 1. installs WSL2 with the distribution if it is missing (an administrator
-#    prompt, then a restart: open the distribution once to make a user, and
-#    run this script again);
+# 1. installs WSL2 with the distribution if it is missing (run PowerShell as
+#    administrator that first time; then restart, open the distribution once
+#    to make a user, and run this script again);
 # 2. makes sure the distribution runs under WSL2, not WSL1;
 # 3. runs setup-linux.sh inside it, from this tree (sudo asks for the password);
 # 4. prints the command that runs `make run` there. QEMU runs inside WSL: its
 #    window through WSLg on Windows 11, else the serial console in the terminal.
+# The tree keeps LF line endings on Windows too (.gitattributes); a clone
+# inside WSL (git clone in ~) builds faster than one under /mnt/c.
 # (Not run by the tests: written by reading; report what breaks.)
 param([string]$Distro = "Ubuntu")
 $ErrorActionPreference = "Stop"
