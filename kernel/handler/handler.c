@@ -508,6 +508,9 @@ void handler_boot(void)
 			if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) <
 			    sizeof path)
 				boot_list(path);
+			else
+				klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR,
+				     names[i]);
 		}
 		kfree(names);
 	}
