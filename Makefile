@@ -130,6 +130,11 @@ NO_MANIFEST := user/test/hostile_nomanifest.c user/test/permprobe.c
 ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
 TEST_ROOTFS_FILES := $(shell find tests/rootfs -type f 2>/dev/null)
 EXTRA ?=
+ifneq ($(EXTRA),)
+ifeq ($(wildcard $(EXTRA)/.),)
+$(error EXTRA=$(EXTRA): no such directory (with make -C, give an absolute path: EXTRA=$$PWD/dir))
+endif
+endif
 
 # Where a source's program is built: test programs apart, for the test overlay.
 program_bin = $(if $(filter user/test/%,$(1)),$(BUILD)/rootfs-test,$(BUILD)/rootfs)/$(patsubst user/%,%,$(1:.c=))
