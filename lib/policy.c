@@ -267,6 +267,7 @@ bool policy_granted(const struct policy *p, const char *program, const char *cap
 
 struct reader {
 	struct policy *p;
+	uint8_t source; /* what the grants read get */
 	unsigned line;
 	size_t bad_lines;
 	policy_bad_fn *bad;
@@ -314,6 +315,8 @@ static void read_grant(struct reader *rd, const struct span *tok)
 	if (!token_copy(cap, sizeof cap, tok[2]) || cap_check(cap, NULL, NULL, &why))
 		return complain(rd, "bad capability '%.*s': %s", QUOTE(tok[2]), why);
 	int r = policy_grant(rd->p, program, cap);
+	if (r == 0)
+		rd->p->grants[rd->p->n - 1].source = rd->source;
 	if (r == -EEXIST)
 		complain(rd, "'grant %s %s' is there already", program, cap);
 	else if (r == -ENOSPC)
@@ -338,9 +341,24 @@ static void read_line(struct reader *rd, struct span line)
 	read_grant(rd, tok);
 }
 
-size_t policy_load(struct policy *p, const char *text, size_t len, policy_bad_fn *bad, void *arg)
+/* The source number of file in p (1 + its index), added if new; 0 if none. */
+static uint8_t source_of(struct policy *p, const char *file)
 {
-	struct reader rd = {.p = p, .bad = bad, .arg = arg};
+	if (!file || strnlen(file, POLICY_SOURCE_MAX) == POLICY_SOURCE_MAX)
+		return 0;
+	for (size_t i = 0; i < p->nsources; i++)
+		if (strcmp(p->sources[i], file) == 0)
+			return (uint8_t)(i + 1);
+	if (p->nsources == POLICY_SOURCES_MAX)
+		return 0;
+	memcpy(p->sources[p->nsources], file, strlen(file) + 1);
+	return (uint8_t)++p->nsources;
+}
+
+size_t policy_load(struct policy *p, const char *file, const char *text, size_t len, policy_bad_fn *bad,
+		   void *arg)
+{
+	struct reader rd = {.p = p, .source = source_of(p, file), .bad = bad, .arg = arg};
 	struct span line;
 	if (!text)
 		len = 0;
@@ -387,7 +405,7 @@ int policy_parse(const char *text, size_t len, struct policy *p, char *err, size
 	memset(p, 0, sizeof *p);
 	if (err && errlen)
 		err[0] = '\0';
-	size_t bad = policy_load(p, text, len, keep_first, &fe);
+	size_t bad = policy_load(p, NULL, text, len, keep_first, &fe);
 	p->generation = generation + 1;
 	return bad ? -EINVAL : 0;
 }
@@ -572,6 +590,8 @@ static void say_declared(struct text *t, const struct policy *p, const struct ma
 		say(t, "  (none)\n");
 }
 
+/* Each grant to name or "*": "  CAP", then in parentheses "to *" and the
+ * file it came from, when known. */
 static void say_grants(struct text *t, const struct policy *p, const char *name)
 {
 	bool any = false;
@@ -579,10 +599,14 @@ static void say_grants(struct text *t, const struct policy *p, const char *name)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
 		bool all = strcmp(g->program, "*") == 0;
-		if (all || strcmp(g->program, name) == 0) {
-			say(t, all ? "  %s (to *)\n" : "  %s\n", g->cap);
-			any = true;
-		}
+		const char *from = g->source && g->source <= p->nsources ? p->sources[g->source - 1] : NULL;
+		if (!all && strcmp(g->program, name) != 0)
+			continue;
+		say(t, "  %s", g->cap);
+		if (all || from)
+			say(t, " (%s%s%s)", all ? "to *" : "", all && from ? ", " : "", from ? from : "");
+		say(t, "\n");
+		any = true;
 	}
 	if (!any)
 		say(t, "  (none)\n");

@@ -84,14 +84,20 @@ bool policy_cap_covers(const char *g, const char *c);
  * a topic, or "" or NULL for bare kinds)? */
 bool policy_cap_allows(const char *c, enum policy_cap kind, const char *object);
 
+#define POLICY_SOURCES_MAX 32 /* files a policy remembers grants came from */
+#define POLICY_SOURCE_MAX 64 /* bytes of such a file's name, NUL included */
+
 struct policy_grant {
 	char program[MANIFEST_NAME_MAX]; /* a manifest name, or "*" */
 	char cap[CAP_MAX];
+	uint8_t source; /* the file it came from: 1 + index into sources; 0: none known */
 };
 
 struct policy {
 	size_t n;
 	struct policy_grant grants[POLICY_GRANTS_MAX];
+	size_t nsources;
+	char sources[POLICY_SOURCES_MAX][POLICY_SOURCE_MAX]; /* "/etc/policy", ... */
 	uint64_t generation; /* incremented by every change (caches compare it) */
 };
 
@@ -110,11 +116,14 @@ typedef void policy_bad_fn(void *arg, unsigned line, const char *why);
 
 /* Adds the grants of one policy file, text[0..len), to *p, which keeps what
  * it holds: /etc/policy and then each /etc/policy.d/ file are loaded into
- * one policy, in that order. A bad line grants nothing and is passed to
- * bad(arg, line, why) (bad may be NULL); the other lines still count. Text
- * over POLICY_TEXT_MAX grants nothing (one call, line 0). Returns the number
- * of bad lines. Never reads past len. */
-size_t policy_load(struct policy *p, const char *text, size_t len, policy_bad_fn *bad, void *arg);
+ * one policy, in that order. Its grants remember file (its name, shown by
+ * policy_show; NULL, or past POLICY_SOURCES_MAX files or too long a name:
+ * none). A bad line grants nothing and is passed to bad(arg, line, why) (bad
+ * may be NULL); the other lines still count. Text over POLICY_TEXT_MAX
+ * grants nothing (one call, line 0). Returns the number of bad lines. Never
+ * reads past len. */
+size_t policy_load(struct policy *p, const char *file, const char *text, size_t len, policy_bad_fn *bad,
+		   void *arg);
 /* Parses the policy file text[0..len) into *p (replacing it; the
  * generation goes up by one, so p must have been zeroed once). 0 or -EINVAL
  * with "line N: ..." in err for the first bad line; bad lines grant nothing

@@ -165,7 +165,7 @@ static void load_file(struct policy *p, const char *path, const char *name, bool
 	int r = read_host_file(path, &text, &len);
 	if (r && (required || r != -ENOENT))
 		die("%s: %s", path, strerror(-r));
-	policy_load(p, text, len, report_bad_line, (void *)name);
+	policy_load(p, name, text, len, report_bad_line, (void *)name);
 	free(text);
 }
 

@@ -65,7 +65,7 @@ static bool load_file(const char *path)
 		klog(KLOG_WARN, "perm: %s: error %d: nothing granted by it", path, err);
 		return false;
 	}
-	policy_load(&policy, data, len, report_bad_line, (void *)path);
+	policy_load(&policy, path, data, len, report_bad_line, (void *)path);
 	kfree(data);
 	return true;
 }

@@ -125,7 +125,7 @@ static void check_load_again(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		r.lines += data[i] == '\n';
 	again = p;
-	size_t bad = policy_load(&again, (const char *)data, size, on_bad, &r);
+	size_t bad = policy_load(&again, "/etc/policy.d/again.policy", (const char *)data, size, on_bad, &r);
 	FUZZ_ASSERT(bad == r.calls && again.n == p.n);
 	check_policy(&again);
 }

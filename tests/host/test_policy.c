@@ -424,14 +424,14 @@ TEST(policy_load_adds_files_and_reports_each_bad_line)
 	struct bad_lines shipped = {0}, dropin = {0};
 	memset(&pol, 0, sizeof pol);
 	const char *etc = "grant * console\ngrant sh file.read:/\n";
-	CHECK_EQ(policy_load(&pol, etc, strlen(etc), note_bad, &shipped), 0);
+	CHECK_EQ(policy_load(&pol, "/etc/policy", etc, strlen(etc), note_bad, &shipped), 0);
 	const char *d = "# mine\n"
 			"grant mine event:app:mine\n"
 			"grant mine emit:sys:boot\n"
 			"nonsense here\n"
 			"grant * console\n"
 			"grant mine file.write:/data/mine/\n";
-	CHECK_EQ(policy_load(&pol, d, strlen(d), note_bad, &dropin), 3);
+	CHECK_EQ(policy_load(&pol, "/etc/policy.d/mine.policy", d, strlen(d), note_bad, &dropin), 3);
 	CHECK_EQ(shipped.n, 0);
 	CHECK_EQ(dropin.n, 3);
 	CHECK_EQ(dropin.line[0], 3);
@@ -444,11 +444,29 @@ TEST(policy_load_adds_files_and_reports_each_bad_line)
 	CHECK(policy_granted(&pol, "mine", "event:app:mine"));
 	CHECK(policy_granted(&pol, "mine", "file.write:/data/mine/x"));
 	CHECK(policy_granted(&pol, "sh", "file.read:/etc/policy"));
-	CHECK_EQ(policy_load(&pol, "grant x console", 15, NULL, NULL), 0); /* no reporter */
+	/* each grant remembers its file; policy_show names it */
+	CHECK_EQ(pol.nsources, 2);
+	CHECK_STR(pol.sources[pol.grants[1].source - 1], "/etc/policy");
+	CHECK_STR(pol.sources[pol.grants[2].source - 1], "/etc/policy.d/mine.policy");
+	static struct manifest mine;
+	const char *mt = "name mine\nversion 1\nevent app:mine queue\n";
+	CHECK_EQ(manifest_parse(mt, strlen(mt), &mine, err, sizeof err), 0);
+	struct policy_program prog = {"/apps/mine", &mine};
+	policy_show(&pol, &prog, 1, "mine", out, sizeof out);
+	CHECK_TEXT(strstr(out, "granted:"), "granted:\n"
+					    "  console (to *, /etc/policy)\n"
+					    "  event:app:mine (/etc/policy.d/mine.policy)\n"
+					    "  file.write:/data/mine/ (/etc/policy.d/mine.policy)\n"
+					    "effective:\n"
+					    "  event:app:mine\n"
+					    "missing:\n"
+					    "  (none)\n");
+	CHECK_EQ(policy_load(&pol, NULL, "grant x console", 15, NULL, NULL), 0); /* no reporter */
+	CHECK_EQ(pol.grants[pol.n - 1].source, 0);
 	static char big[POLICY_TEXT_MAX + 1];
 	memset(big, '#', sizeof big);
 	struct bad_lines whole = {0};
-	CHECK_EQ(policy_load(&pol, big, sizeof big, note_bad, &whole), 1);
+	CHECK_EQ(policy_load(&pol, "/etc/policy.d/big.policy", big, sizeof big, note_bad, &whole), 1);
 	CHECK_EQ(whole.line[0], 0);
 	CHECK_STR(whole.why[0], "policy longer than 16384 bytes");
 }

@@ -138,7 +138,9 @@ def test_sdk_outside_the_tree_as_readme_says(ctx):
 			assert test_handlers.texts(recs, "greeter") == ["greeter: hello, world (greeting 1)"], recs
 			guest_show = test_handlers.run(m, "policy show greeter")
 			assert "perm: /etc" not in m.text(), "warnings about the policy files:\n" + m.text()[-3000:]
-		assert test_policy_tool.section(guest_show, "granted") == ["console (to *)", "event:app:greet"], guest_show
+		# the grant is the drop-in's, and says so
+		assert test_policy_tool.section(guest_show, "granted") == [
+			"console (to *, /etc/policy)", "event:app:greet (/etc/policy.d/greeter.policy)"], guest_show
 		assert guest_show == host_show, "kernel:\n%s\nhost tool:\n%s" % (guest_show, host_show)
 
 
