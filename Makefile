@@ -1,8 +1,10 @@
 # OptiOS - one non-recursive Makefile. Objects go under $(BUILD).
 #
-#   make all     kernel ELF + hybrid BIOS/UEFI ISO
+#   make all     kernel ELF, the user's root image + hybrid BIOS/UEFI ISO, and the
+#                test image + ISO (the user's plus test programs)
 #   make run     boot the ISO in QEMU (window if there is a display, else serial)
-#   make test    host unit tests, in-kernel self-tests, QEMU system tests
+#   make test    host unit tests, in-kernel self-tests, QEMU system tests (on
+#                the test image: the user's plus test programs and grants)
 #   make bench   the handler benchmark (figures under -icount, build/bench.json)
 #   make clean
 #
@@ -53,6 +55,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 
 FORCE:
 .PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
+# all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
 kernel: $(BUILD)/kernel.elf
@@ -98,65 +101,83 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/ksyms.c.o arch/x86_64/kernel.ld $(BUILD)/
 	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/text2.syms
 	@cmp -s $(BUILD)/text1.syms $(BUILD)/text2.syms || { echo "symbol pass moved .text"; rm -f $@; exit 1; }
 
-$(BUILD)/optios.iso: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio tools/iso/grub.cfg
-	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	cp $(BUILD)/kernel.elf $(BUILD)/iso/boot/kernel.elf
-	cp $(BUILD)/rootfs.cpio $(BUILD)/iso/boot/rootfs.cpio
-	cp tools/iso/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
-
-# ---- user programs and the root file system image ----
-# user/bin/NAME.c becomes /bin/NAME, user/test/NAME.c becomes /test/NAME
-# (programs the system tests run); rootfs/ is copied as is; EXTRA=dir adds a
+# ---- user programs and the root file system images ----
+# Two images. $(BUILD)/rootfs.cpio, what `make run` boots, holds what a user
+# needs: user/bin/NAME.c becomes /bin/NAME, apps/NAME.c /apps/NAME (the
+# example handlers), rootfs/ is copied as is, and EXTRA=dir lays a
 # directory's contents on top, keeping paths (dir/bin/x becomes /bin/x).
+# $(BUILD)/rootfs-test.cpio, what the tests boot, is that image plus the test
+# overlay: user/test/NAME.c becomes /test/NAME, user/test/handlers/NAME.c
+# /test/handlers/NAME, and tests/rootfs/ adds the test programs' grants
+# (/etc/policy.d/test.policy). Their trees stay in $(BUILD)/rootfs.tree and
+# $(BUILD)/rootfs-test.tree for the host policy tool.
+#
+# Every program is built with the SDK's command, sdk/bin/optios-cc, the way a
+# program written outside the tree is: NAME.manifest beside NAME.c is checked
+# with the kernel's parser and embedded; handlers are linked with the SDK's
+# main (sdk/lib/handler_main.c). A .c may #include a sibling's.
 MUSL_GCC ?= musl-gcc
-UCFLAGS := -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -Isdk/include -Iinclude
-USER_SRCS := $(sort $(wildcard user/bin/*.c user/test/*.c))
-USER_BINS := $(patsubst user/%.c,$(BUILD)/rootfs/%,$(USER_SRCS))
-ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
-EXTRA ?=
-
-# Every program carries NAME.manifest, if there is one, in its manifest
-# section (not loaded: the kernel reads it from the file). Handlers -
-# apps/NAME.c becomes /apps/NAME, user/test/handlers/NAME.c becomes
-# /test/handlers/NAME - are also linked with the SDK's main
-# (sdk/lib/handler_main.c). A .c may #include a sibling's.
+OPTIOS_CC := sdk/bin/optios-cc
+MANIFEST_CHECK := $(BUILD)/tools/manifest-check
+OPTIOS_CC_RUN := MUSL_GCC="$(MUSL_GCC)" OBJCOPY="$(OBJCOPY)" OPTIOS_MANIFEST_CHECK=$(MANIFEST_CHECK) $(OPTIOS_CC)
+UCFLAGS := -Werror # on top of optios-cc's own flags
+USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/* user/test/*.h) \
+	$(OPTIOS_CC) sdk/lib/handler_main.c $(MANIFEST_CHECK)
+PROGRAM_SRCS := $(sort $(wildcard user/bin/*.c user/test/*.c))
 HANDLER_SRCS := $(sort $(wildcard apps/*.c user/test/handlers/*.c))
-USER_DEPS := $(wildcard sdk/include/*.h sdk/include/optios/*.h include/optios/abi/* user/test/*.h)
-HANDLER_MAIN := sdk/lib/handler_main.c
-# $(call EMBED_MANIFEST,text,elf): puts text in the ELF's manifest section, not loaded.
-EMBED_MANIFEST = $(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $(2)
-program_bin = $(BUILD)/rootfs/$(patsubst user/%,%,$(1:.c=))
-HANDLER_BINS := $(foreach s,$(HANDLER_SRCS),$(call program_bin,$(s)))
+# Test programs that must have no manifest (what the kernel does then).
+NO_MANIFEST := user/test/hostile_nomanifest.c user/test/permprobe.c
+ROOTFS_FILES := $(shell find rootfs -type f 2>/dev/null)
+TEST_ROOTFS_FILES := $(shell find tests/rootfs -type f 2>/dev/null)
+EXTRA ?=
+ifneq ($(EXTRA),)
+ifeq ($(wildcard $(EXTRA)/.),)
+$(error EXTRA=$(EXTRA): no such directory (with make -C, give an absolute path: EXTRA=$$PWD/dir))
+endif
+endif
 
-# The log tool checks the audit chain with the kernel's own code: a
-# program's extra sources are LIBS_<its source>.
+# Where a source's program is built: test programs apart, for the test overlay.
+program_bin = $(if $(filter user/test/%,$(1)),$(BUILD)/rootfs-test,$(BUILD)/rootfs)/$(patsubst user/%,%,$(1:.c=))
+USER_BINS := $(foreach s,$(filter-out user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
+TEST_BINS := $(foreach s,$(filter user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
+
+# The log tool checks the audit chain with the kernel's own code, and policy
+# names why a capability is refused with its parser: a program's extra
+# sources are LIBS_<its source>.
 LIBS_user/bin/log.c := lib/logchain.c lib/sha256.c
 $(BUILD)/rootfs/bin/log: UCFLAGS += -I.
 $(BUILD)/rootfs/bin/log: lib/logchain.h lib/sha256.h lib/lib.h
+LIBS_user/bin/policy.c := lib/policy.c lib/topic.c lib/span.c lib/fmt.c
+$(BUILD)/rootfs/bin/policy: UCFLAGS += -I.
+$(BUILD)/rootfs/bin/policy: lib/policy.h lib/topic.h lib/span.h lib/lib.h
 
-# $(call PROGRAM_RULE,source,extra sources,label): one program and its manifest.
+# $(call PROGRAM_RULE,source,optios-cc options,label): one program and its manifest.
 define PROGRAM_RULE
-$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(2) $(LIBS_$(1)) $(USER_DEPS)
-	@mkdir -p $$(@D)
+$(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(LIBS_$(1)) $(USER_DEPS)
 	@echo "  $(3) $$<"
-	@$$(MUSL_GCC) $$(UCFLAGS) -o $$@.tmp $$< $(2) $(LIBS_$(1))
-	@$(if $(wildcard $(1:.c=.manifest)),$$(call EMBED_MANIFEST,$(1:.c=.manifest),$$@.tmp))
-	@mv $$@.tmp $$@
+	@$(OPTIOS_CC_RUN) $(2) $(if $(filter $(1),$(NO_MANIFEST)),--no-manifest) -o $$@ $$< $(LIBS_$(1)) $$(UCFLAGS)
 endef
-$(foreach s,$(USER_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
-$(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),$(HANDLER_MAIN),HANDLER)))
-$(BUILD)/rootfs/test/handlers/counter2: apps/counter.c
-$(BUILD)/rootfs/test/handlers/storm_c $(BUILD)/rootfs/test/handlers/storm_l: user/test/handlers/storm.c
-$(patsubst %,$(BUILD)/rootfs/test/probe_%,files events admin): user/test/probe.c
+$(foreach s,$(PROGRAM_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
+$(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),--handler,HANDLER)))
+$(BUILD)/rootfs-test/test/handlers/counter2: apps/counter.c
+$(BUILD)/rootfs-test/test/handlers/storm_c $(BUILD)/rootfs-test/test/handlers/storm_l: user/test/handlers/storm.c
+$(patsubst %,$(BUILD)/rootfs-test/test/probe_%,files events admin): user/test/probe.c
 # A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
 # with its manifest section replaced by one asking for more.
-HANDLER_BINS += $(BUILD)/rootfs/test/handlers/hostile_edited
-$(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/hostile_edit
+TEST_BINS += $(BUILD)/rootfs-test/test/handlers/hostile_edited
+$(BUILD)/rootfs-test/test/handlers/hostile_edited: $(BUILD)/rootfs-test/test/handlers/hostile_edit
 	@echo "  EDIT    $@"
 	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
 	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
 	@mv $@.tmp $@
+
+# The manifest checker optios-cc runs (tools/manifest_check.c): the kernel's
+# parser, and its capability syntax for `output` lines, on the host.
+MANIFEST_CHECK_SRCS := tools/manifest_check.c lib/manifest.c lib/policy.c lib/topic.c lib/span.c lib/fmt.c
+$(MANIFEST_CHECK): $(MANIFEST_CHECK_SRCS) $(wildcard lib/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(MANIFEST_CHECK_SRCS)
 
 # The policy tool: the static policy questions on an image tree, with the
 # kernel's own manifest reading and lib/policy.c (tools/policy.c).
@@ -168,31 +189,58 @@ $(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h in
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
 
-# The compat test program built for the host Linux: tests/system/test_shell.py
-# compares its output with the same program's on OptiOS.
+# The compat test program for the host Linux: tests/system/test_shell.py
+# compares its output with OptiOS's. The same static binary runs on both.
 all: $(BUILD)/host-compat
-$(BUILD)/host-compat: user/test/compat.c
-	@mkdir -p $(@D)
-	@echo "  MUSL    $@"
-	@$(MUSL_GCC) $(UCFLAGS) -o $@ $<
+$(BUILD)/host-compat: $(call program_bin,user/test/compat.c)
+	@cp $< $@
 
-# The image is rebuilt when any input changes (EXTRA's contents included).
-$(BUILD)/rootfs.cpio: $(USER_BINS) $(HANDLER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
-	@rm -rf $(BUILD)/rootfs.tree && mkdir -p $(BUILD)/rootfs.tree
-	@cp -R rootfs/. $(BUILD)/rootfs.tree/
-	@cp -R $(BUILD)/rootfs/. $(BUILD)/rootfs.tree/
+# $(call CPIO,tree,image): the tree as a newc archive, replaced only when it changed.
+CPIO = (cd $(1) && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > $(2).tmp && \
+	{ cmp -s $(2).tmp $(2) && rm $(2).tmp || { mv $(2).tmp $(2); echo "  CPIO    $(2)"; }; }
+
+# The images are rebuilt when any input changes (EXTRA's contents included).
+# (rm of $(BUILD)/rootfs/test: what builds of the one-image layout left there.)
+$(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
+	@rm -rf $(BUILD)/rootfs.tree $(BUILD)/rootfs/test && mkdir -p $(BUILD)/rootfs.tree
+	@cp -R rootfs/. $(BUILD)/rootfs/. $(BUILD)/rootfs.tree/
 	@$(if $(EXTRA),cp -R $(EXTRA)/. $(BUILD)/rootfs.tree/)
 	@find $(BUILD)/rootfs.tree -name .keep -delete
-	@(cd $(BUILD)/rootfs.tree && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || { mv $@.tmp $@; echo "  CPIO    $@"; }
+	@$(call CPIO,$(BUILD)/rootfs.tree,$@)
 
-# The same kernel and image with optios.test=all on GRUB's command line: the
-# self-tests under real firmware (SeaBIOS, OVMF) with a framebuffer.
-$(BUILD)/optios-selftest.iso: $(BUILD)/optios.iso
-	@rm -rf $(BUILD)/iso-selftest && cp -R $(BUILD)/iso $(BUILD)/iso-selftest
+$(BUILD)/rootfs-test.cpio: $(BUILD)/rootfs.cpio $(TEST_BINS) $(TEST_ROOTFS_FILES) FORCE
+	@rm -rf $(BUILD)/rootfs-test.tree && cp -R $(BUILD)/rootfs.tree $(BUILD)/rootfs-test.tree
+	@cp -R $(BUILD)/rootfs-test/. tests/rootfs/. $(BUILD)/rootfs-test.tree/
+	@$(call CPIO,$(BUILD)/rootfs-test.tree,$@)
+
+# $(call ISO,dir,image,iso): a hybrid BIOS/UEFI ISO of the kernel and image.
+ISO = rm -rf $(1) && mkdir -p $(1)/boot/grub && cp $(BUILD)/kernel.elf $(1)/boot/kernel.elf && \
+	cp $(2) $(1)/boot/rootfs.cpio && cp tools/iso/grub.cfg $(1)/boot/grub/grub.cfg && \
+	{ $(GRUB_MKRESCUE) -o $(3) $(1) 2> $(1).log || { cat $(1).log; exit 1; }; }
+
+$(BUILD)/optios.iso: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio tools/iso/grub.cfg
+	@echo "  ISO     $@"
+	@$(call ISO,$(BUILD)/iso,$(BUILD)/rootfs.cpio,$@)
+
+# The ISO the tests boot: the test image.
+$(BUILD)/optios-test.iso: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio tools/iso/grub.cfg
+	@echo "  ISO     $@"
+	@$(call ISO,$(BUILD)/iso-test,$(BUILD)/rootfs-test.cpio,$@)
+
+# The test ISO with optios.test=all on GRUB's command line: the self-tests
+# under real firmware (SeaBIOS, OVMF) with a framebuffer.
+$(BUILD)/optios-selftest.iso: $(BUILD)/optios-test.iso
+	@echo "  ISO     $@"
+	@rm -rf $(BUILD)/iso-selftest && cp -R $(BUILD)/iso-test $(BUILD)/iso-selftest
 	@sed -i 's|optios.boot=iso|optios.boot=iso optios.test=all|' $(BUILD)/iso-selftest/boot/grub/grub.cfg
 	@grep -q 'optios.test=all' $(BUILD)/iso-selftest/boot/grub/grub.cfg
 	@$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso-selftest 2> $(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# What the tests boot and read: `all` makes the test image and ISO too (so
+# tests/run.py after `make all` boots what the sources say), `make test` also
+# the self-test ISO.
+all: $(BUILD)/rootfs-test.cpio $(BUILD)/optios-test.iso
+TEST_IMAGES := $(BUILD)/rootfs-test.cpio $(BUILD)/optios-test.iso $(BUILD)/optios-selftest.iso
 
 # ---- host unit tests ----
 $(BUILD)/host/%.c.o: %.c
@@ -252,15 +300,20 @@ fuzz-smoke: $(FUZZ_BINS)
 deps:
 	@tools/check-deps.sh
 
-QEMU_DEVICES := -m 256M -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic
+# `make run` is a machine a user drives: `reboot` reboots (no -no-reboot;
+# the test harness adds it itself), and QMP listens on $(BUILD)/qmp.sock
+# (tools/qemu-screen.py takes screenshots and types through it).
+QMP_SOCK := $(BUILD)/qmp.sock
+QEMU_RUN_ARGS := -m 256M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic \
+	-qmp unix:$(QMP_SOCK),server=on,wait=off
 
-run: deps all
+run: deps $(BUILD)/optios.iso
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits)"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -serial mon:stdio; \
+		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
 	else \
-		echo "OptiOS: serial console (no display found; Ctrl+A X quits)"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_DEVICES) -display none -serial mon:stdio; \
+		echo "OptiOS: serial console (no display found; Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -display none -serial mon:stdio; \
 	fi
 
 # The build's output goes to a log (shown only if the build fails), so the
@@ -268,17 +321,17 @@ run: deps all
 # Options for tests/run.py: make test TEST_ARGS="-k boot --only system"
 test: deps
 	@mkdir -p $(BUILD)
-	@echo "  BUILD   kernel, ISO, host tests (log: $(BUILD)/build.log)"
-	@$(MAKE) --no-print-directory all $(BUILD)/optios-selftest.iso $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
+	@echo "  BUILD   kernel, images, ISOs, host tests (log: $(BUILD)/build.log)"
+	@$(MAKE) --no-print-directory all $(TEST_IMAGES) $(BUILD)/host/unit fuzz-build > $(BUILD)/build.log 2>&1 || \
 		{ cat $(BUILD)/build.log; echo "build failed"; exit 1; }
 	@$(PYTHON) tests/run.py --build $(BUILD) $(TEST_ARGS)
 
 # The handler benchmark (tools/bench.py): deterministic figures under -icount,
 # a table and $(BUILD)/bench.json. Not part of make test.
-bench: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
 	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

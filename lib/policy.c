@@ -72,6 +72,12 @@
 
 enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN };
 
+/* Programs raise app: events only; sys:, timer: and file: events are the
+ * kernel's (a grant of emit:* would let a program fake sys:boot). */
+#define EMIT_KIND "app:"
+#define EMIT_RULE \
+	"only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+
 static const struct {
 	const char *name;
 	enum object_type obj;
@@ -148,6 +154,8 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 		*why = "this kind needs an object";
 	else if (!object_valid(kinds[k].obj, obj))
 		*why = kinds[k].obj == OBJ_PATH ? "not a normal absolute path" : "not a topic pattern";
+	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
+		*why = EMIT_RULE;
 	if (*why)
 		return -EINVAL;
 	if (kind)
@@ -161,6 +169,12 @@ int policy_cap_parse(const char *c, enum policy_cap *kind, const char **object)
 {
 	const char *why;
 	return cap_check(c, kind, object, &why);
+}
+
+const char *policy_cap_problem(const char *c)
+{
+	const char *why;
+	return cap_check(c, NULL, NULL, &why) ? why : NULL;
 }
 
 const char *policy_cap_kind_name(enum policy_cap kind)
@@ -255,23 +269,26 @@ bool policy_granted(const struct policy *p, const char *program, const char *cap
 
 struct reader {
 	struct policy *p;
+	uint8_t source; /* what the grants read get */
 	unsigned line;
-	int r; /* 0, or -EINVAL once a line was bad */
-	char *err;
-	size_t errlen;
+	size_t bad_lines;
+	policy_bad_fn *bad;
+	void *arg;
 };
 
-/* Records the first problem as "line N: ..." (or the message alone at line 0). */
+/* Reports the current line as bad (line 0: the whole text). */
 static void complain(struct reader *rd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void complain(struct reader *rd, const char *fmt, ...)
 {
+	char why[POLICY_WHY_MAX];
 	va_list ap;
-	if (rd->r)
+	rd->bad_lines++;
+	if (!rd->bad)
 		return;
-	rd->r = -EINVAL;
 	va_start(ap, fmt);
-	span_vreport(rd->err, rd->errlen, rd->line, fmt, ap);
+	kvsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
+	rd->bad(rd->arg, rd->line, why);
 }
 
 #define GRANT_USAGE "expected 'grant PROGRAM CAPABILITY'"
@@ -300,6 +317,8 @@ static void read_grant(struct reader *rd, const struct span *tok)
 	if (!token_copy(cap, sizeof cap, tok[2]) || cap_check(cap, NULL, NULL, &why))
 		return complain(rd, "bad capability '%.*s': %s", QUOTE(tok[2]), why);
 	int r = policy_grant(rd->p, program, cap);
+	if (r == 0)
+		rd->p->grants[rd->p->n - 1].source = rd->source;
 	if (r == -EEXIST)
 		complain(rd, "'grant %s %s' is there already", program, cap);
 	else if (r == -ENOSPC)
@@ -324,24 +343,73 @@ static void read_line(struct reader *rd, struct span line)
 	read_grant(rd, tok);
 }
 
-int policy_parse(const char *text, size_t len, struct policy *p, char *err, size_t errlen)
+/* The source number of file in p (1 + its index), added if new; 0 if none. */
+static uint8_t source_of(struct policy *p, const char *file)
 {
-	struct reader rd = {.p = p, .err = err, .errlen = errlen};
-	uint64_t generation = p->generation;
+	if (!file || strnlen(file, POLICY_SOURCE_MAX) == POLICY_SOURCE_MAX)
+		return 0;
+	for (size_t i = 0; i < p->nsources; i++)
+		if (strcmp(p->sources[i], file) == 0)
+			return (uint8_t)(i + 1);
+	if (p->nsources == POLICY_SOURCES_MAX)
+		return 0;
+	memcpy(p->sources[p->nsources], file, strlen(file) + 1);
+	return (uint8_t)++p->nsources;
+}
+
+size_t policy_load(struct policy *p, const char *file, const char *text, size_t len, policy_bad_fn *bad,
+		   void *arg)
+{
+	struct reader rd = {.p = p, .source = source_of(p, file), .bad = bad, .arg = arg};
 	struct span line;
-	memset(p, 0, sizeof *p);
-	if (err && errlen)
-		err[0] = '\0';
 	if (!text)
 		len = 0;
-	if (len > POLICY_TEXT_MAX)
+	if (len > POLICY_TEXT_MAX) {
 		complain(&rd, "policy longer than %d bytes", POLICY_TEXT_MAX);
-	for (size_t pos = 0; len <= POLICY_TEXT_MAX && span_next_line(text, len, &pos, &line);) {
+		return rd.bad_lines;
+	}
+	for (size_t pos = 0; span_next_line(text, len, &pos, &line);) {
 		rd.line++;
 		read_line(&rd, line);
 	}
+	return rd.bad_lines;
+}
+
+bool policy_dropin_name(const char *name)
+{
+	static const char suffix[] = ".policy";
+	size_t len = strlen(name), slen = sizeof suffix - 1;
+	return len > slen && name[0] != '.' && strcmp(name + len - slen, suffix) == 0;
+}
+
+struct first_error {
+	char *err;
+	size_t errlen;
+	bool seen;
+};
+
+/* Keeps the first bad line as "line N: why" (the message alone at line 0). */
+static void keep_first(void *arg, unsigned line, const char *why)
+{
+	struct first_error *fe = arg;
+	if (fe->seen || !fe->err || !fe->errlen)
+		return;
+	fe->seen = true;
+	int n = line ? ksnprintf(fe->err, fe->errlen, "line %u: ", line) : 0;
+	if ((size_t)n < fe->errlen)
+		ksnprintf(fe->err + n, fe->errlen - (size_t)n, "%s", why);
+}
+
+int policy_parse(const char *text, size_t len, struct policy *p, char *err, size_t errlen)
+{
+	struct first_error fe = {err, errlen, false};
+	uint64_t generation = p->generation;
+	memset(p, 0, sizeof *p);
+	if (err && errlen)
+		err[0] = '\0';
+	size_t bad = policy_load(p, NULL, text, len, keep_first, &fe);
 	p->generation = generation + 1;
-	return rd.r;
+	return bad ? -EINVAL : 0;
 }
 
 /* ---- text answers ---- */
@@ -565,6 +633,8 @@ static void say_declared(struct text *t, const struct policy *p, const struct ma
 		say(t, "  (none)\n");
 }
 
+/* Each grant to name or "*": "  CAP", then in parentheses "to *" and the
+ * file it came from, when known. */
 static void say_grants(struct text *t, const struct policy *p, const char *name)
 {
 	bool any = false;
@@ -572,10 +642,14 @@ static void say_grants(struct text *t, const struct policy *p, const char *name)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
 		bool all = strcmp(g->program, "*") == 0;
-		if (all || strcmp(g->program, name) == 0) {
-			say(t, all ? "  %s (to *)\n" : "  %s\n", g->cap);
-			any = true;
-		}
+		const char *from = g->source && g->source <= p->nsources ? p->sources[g->source - 1] : NULL;
+		if (!all && strcmp(g->program, name) != 0)
+			continue;
+		say(t, "  %s", g->cap);
+		if (all || from)
+			say(t, " (%s%s%s)", all ? "to *" : "", all && from ? ", " : "", from ? from : "");
+		say(t, "\n");
+		any = true;
 	}
 	if (!any)
 		say(t, "  (none)\n");

@@ -8,7 +8,9 @@
  *   file.read:<path>     open for reading, stat, readdir, access, exec-read
  *   file.write:<path>    create, write, truncate, unlink, rename (both
  *                        names), mkdir, rmdir
- *   emit:<pattern>       optios_emit of a topic the pattern matches
+ *   emit:<pattern>       optios_emit of a topic the pattern matches; the
+ *                        pattern is an app: one (app:*, app:x.*, app:x):
+ *                        sys:, timer: and file: events are the kernel's
  *   event:<pattern>      subscribe to topics the pattern matches (the
  *                        manifest's `event` lines ask for these)
  *   spawn:<path>         start that program (optios_spawn)
@@ -80,6 +82,8 @@ enum policy_cap {
  * 0, or -EINVAL (unknown kind, object missing or not allowed, object not a
  * normal absolute path / valid pattern). */
 int policy_cap_parse(const char *c, enum policy_cap *kind, const char **object);
+/* Why c is not a capability ("unknown kind", ...), or NULL when it is one. */
+const char *policy_cap_problem(const char *c);
 /* The capability kind's name ("file.write"). */
 const char *policy_cap_kind_name(enum policy_cap kind);
 /* Does capability g allow everything capability c allows? (Same kind and
@@ -90,17 +94,46 @@ bool policy_cap_covers(const char *g, const char *c);
  * a topic, or "" or NULL for bare kinds)? */
 bool policy_cap_allows(const char *c, enum policy_cap kind, const char *object);
 
+#define POLICY_SOURCES_MAX 32 /* files a policy remembers grants came from */
+#define POLICY_SOURCE_MAX 64 /* bytes of such a file's name, NUL included */
+
 struct policy_grant {
 	char program[MANIFEST_NAME_MAX]; /* a manifest name, or "*" */
 	char cap[CAP_MAX];
+	uint8_t source; /* the file it came from: 1 + index into sources; 0: none known */
 };
 
 struct policy {
 	size_t n;
 	struct policy_grant grants[POLICY_GRANTS_MAX];
+	size_t nsources;
+	char sources[POLICY_SOURCES_MAX][POLICY_SOURCE_MAX]; /* "/etc/policy", ... */
 	uint64_t generation; /* incremented by every change (caches compare it) */
 };
 
+/* The policy files: POLICY_FILE, then each drop-in POLICY_DIR/NAME.policy
+ * in byte order of the names (the kernel at boot and tools/policy alike),
+ * so a program from outside the tree brings its grants in a file of its own. */
+#define POLICY_FILE "/etc/policy"
+#define POLICY_DIR "/etc/policy.d"
+/* Is name (an entry of POLICY_DIR) a drop-in: "NAME.policy", NAME not
+ * empty and not starting with '.'? */
+bool policy_dropin_name(const char *name);
+
+/* A bad line of a policy file: its number (0: the whole text) and why. */
+typedef void policy_bad_fn(void *arg, unsigned line, const char *why);
+#define POLICY_WHY_MAX 192 /* bytes of a why, NUL included */
+
+/* Adds the grants of one policy file, text[0..len), to *p, which keeps what
+ * it holds: /etc/policy and then each /etc/policy.d/ file are loaded into
+ * one policy, in that order. Its grants remember file (its name, shown by
+ * policy_show; NULL, or past POLICY_SOURCES_MAX files or too long a name:
+ * none). A bad line grants nothing and is passed to bad(arg, line, why) (bad
+ * may be NULL); the other lines still count. Text over POLICY_TEXT_MAX
+ * grants nothing (one call, line 0). Returns the number of bad lines. Never
+ * reads past len. */
+size_t policy_load(struct policy *p, const char *file, const char *text, size_t len, policy_bad_fn *bad,
+		   void *arg);
 /* Parses the policy file text[0..len) into *p (replacing it; the
  * generation goes up by one, so p must have been zeroed once). 0 or -EINVAL
  * with "line N: ..." in err for the first bad line; bad lines grant nothing

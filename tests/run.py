@@ -248,7 +248,7 @@ class Context:
 		self.build = build
 		self.log_dir = log_dir
 		self.kernel = os.path.join(build, "kernel.elf")
-		self.iso = os.path.join(build, "optios.iso")
+		self.iso = os.path.join(build, "optios-test.iso")  # the test image (make test builds it)
 		self.fixture_dir = os.path.join(build, "test-fixtures")
 		self.machines = []
 		self.aborted = False

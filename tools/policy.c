@@ -11,9 +11,11 @@
  * Programs: every file under DIR/bin, DIR/apps and DIR/test (recursively)
  * that is an ELF program with a manifest section; a manifest that does not
  * parse is reported on stderr and the program left out (the kernel refuses
- * it too). The policy: FILE, by default DIR/etc/policy (none there: an empty
- * policy, default deny); its bad lines are reported on stderr and grant
- * nothing, as in the kernel.
+ * it too). The policy: FILE alone when given; by default DIR/etc/policy
+ * (none there: an empty policy, default deny), then each
+ * DIR/etc/policy.d/NAME.policy in byte order of the names, as the kernel
+ * reads them at boot. Bad lines are reported on stderr as FILE:LINE: why
+ * and grant nothing, as in the kernel.
  *
  * `check NAME CAP` prints "allow" when the effective permissions of the
  * program NAME (a manifest name, or a path in the image; with several
@@ -149,20 +151,51 @@ static void scan(const char *dir)
 		free(ents);
 }
 
-static void load_policy(struct policy *p, const char *file)
+static void report_bad_line(void *arg, unsigned line, const char *why)
 {
-	char host[4096], err[256];
+	fprintf(stderr, "policy: %s:%u: %s (line ignored)\n", (const char *)arg, line, why);
+}
+
+/* Adds the grants of the host file at path (shown as name); a file that
+ * cannot be read is fatal when required, else (no /etc/policy) grants nothing. */
+static void load_file(struct policy *p, const char *path, const char *name, bool required)
+{
 	void *text = NULL;
 	size_t len = 0;
-	bool given = file != NULL;
-	if (!given)
-		snprintf(host, sizeof host, "%s/etc/policy", root);
-	int r = read_host_file(given ? file : host, &text, &len);
-	if (r && (given || r != -ENOENT))
-		die("%s: %s", given ? file : host, strerror(-r));
-	if (policy_parse(text, len, p, err, sizeof err))
-		fprintf(stderr, "policy: %s: %s (bad lines grant nothing)\n", given ? file : host, err);
+	int r = read_host_file(path, &text, &len);
+	if (r && (required || r != -ENOENT))
+		die("%s: %s", path, strerror(-r));
+	policy_load(p, name, text, len, report_bad_line, (void *)name);
 	free(text);
+}
+
+static int by_bytes(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* FILE alone when given; else the image's POLICY_FILE, then its drop-ins
+ * in name order, as the kernel reads them at boot. */
+static void load_policy(struct policy *p, const char *file)
+{
+	char host[4096], name[4096];
+	struct dirent **ents;
+	if (file)
+		return load_file(p, file, file, true);
+	snprintf(host, sizeof host, "%s%s", root, POLICY_FILE);
+	load_file(p, host, POLICY_FILE, false);
+	snprintf(host, sizeof host, "%s%s", root, POLICY_DIR);
+	int n = scandir(host, &ents, NULL, by_bytes);
+	for (int i = 0; i < n; i++) {
+		if (policy_dropin_name(ents[i]->d_name)) {
+			snprintf(name, sizeof name, "%s/%s", POLICY_DIR, ents[i]->d_name);
+			snprintf(host, sizeof host, "%s%s", root, name);
+			load_file(p, host, name, true);
+		}
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
 }
 
 /* Prints an answer of any length: asks for the length first. */

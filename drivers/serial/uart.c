@@ -3,7 +3,10 @@
  *
  * It is the first console: its early init runs before anything else in
  * kmain so every later message (and any fault) can be seen. Output turns a
- * bare "\n" into "\r\n". Received bytes go to the console input ring from the IRQ.
+ * bare "\n" into "\r\n". Received bytes go to the console input from the IRQ,
+ * as many as it has room for (con_input_room); when it has none the UART is
+ * throttled - its receive interrupt off, RTS dropped - and the bytes wait in
+ * its FIFO (and at the other end of the line) until the reader resumes it.
  */
 #include "arch.h"
 #include "kernel/console/console.h"
@@ -16,6 +19,7 @@
 enum { DATA = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 
 static bool present;
+static bool throttled; /* receive interrupt off until uart_resume */
 
 /* Waits for room in the transmitter. A host that reads slowly (a busy test
  * harness) keeps it full for a while, so the bound is generous: it exists
@@ -63,12 +67,37 @@ static void uart_early_init(void)
 	con_sink_register(&uart_sink);
 }
 
+/* No room for input: stop taking it (interrupt off, RTS off for a peer
+ * that honours it) and leave it in the FIFO. */
+static void throttle(void)
+{
+	throttled = true;
+	outb(COM1 + IER, 0x00);
+	outb(COM1 + MCR, 0x09); /* DTR, OUT2 */
+}
+
+/* The reader made room (con_input_resume, interrupts off): take input again;
+ * bytes waiting in the FIFO raise the interrupt at once. */
+static void uart_resume(void)
+{
+	if (!throttled || con_input_room() == 0)
+		return;
+	throttled = false;
+	outb(COM1 + MCR, 0x0B); /* DTR, RTS, OUT2 */
+	outb(COM1 + IER, 0x01);
+}
+
 static void uart_irq(void *arg)
 {
 	(void)arg;
 	char buf[16];
-	size_t n = 0;
+	size_t n = 0, room = con_input_room();
 	while (inb(COM1 + LSR) & 0x01) {
+		if (room == 0) {
+			throttle();
+			break;
+		}
+		room--;
 		char c = (char)inb(COM1 + DATA);
 		buf[n++] = c == '\r' ? '\n' : c;
 		if (n == sizeof buf) {
@@ -88,6 +117,7 @@ static int uart_init(const struct bootinfo *bi)
 	int err = irq_attach_isa(COM1_IRQ, "serial", uart_irq, NULL);
 	if (err)
 		return err;
+	con_input_set_resume(uart_resume);
 	outb(COM1 + IER, 0x01); /* interrupt on received data */
 	return 0;
 }

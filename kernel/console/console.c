@@ -22,6 +22,8 @@ static char input_store[1024];
 static struct ring input = RING_INIT(input_store);
 static uint64_t in_dropped;
 static con_input_fn consumer; /* written with interrupts off */
+static size_t (*consumer_room)(void);
+static void (*producer_resume)(void);
 static const struct con_display *display;
 
 void con_sink_register(struct con_sink *sink)
@@ -60,8 +62,9 @@ int con_getc(void)
 	char c;
 	size_t got = ring_get(&input, &c, 1);
 	irq_restore(f);
+	if (got)
+		con_input_resume();
 	return got ? (unsigned char)c : -1;
-	return c;
 }
 
 uint64_t con_input_dropped(void)
@@ -81,6 +84,31 @@ con_input_fn con_input_set_consumer(con_input_fn fn)
 con_input_fn con_input_consumer(void)
 {
 	return consumer;
+}
+
+size_t con_input_room(void)
+{
+	if (consumer)
+		return consumer_room ? consumer_room() : SIZE_MAX;
+	return input.size - ring_used(&input);
+}
+
+void con_input_set_room(size_t (*room)(void))
+{
+	consumer_room = room;
+}
+
+void con_input_set_resume(void (*resume)(void))
+{
+	producer_resume = resume;
+}
+
+void con_input_resume(void)
+{
+	uint64_t f = irq_save();
+	if (producer_resume)
+		producer_resume();
+	irq_restore(f);
 }
 
 /* ---- the display ---- */

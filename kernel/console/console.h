@@ -5,7 +5,7 @@
  * Input arrives as bytes from the serial port and the keyboard (keys become
  * bytes, arrows become ANSI escape sequences: keys.h) into one bounded ring
  * that the consumer drains; bytes that do not fit are counted, never
- * silently lost.
+ * silently lost (and the serial port waits instead: flow control, below).
  *
  * The display: a driver with a framebuffer (drivers/fb) registers it with
  * its text screens; kernel/tty gives each console one screen and lends the
@@ -43,6 +43,18 @@ uint64_t con_input_dropped(void);
 typedef void (*con_input_fn)(const char *s, size_t n);
 con_input_fn con_input_set_consumer(con_input_fn fn);
 con_input_fn con_input_consumer(void);
+
+/* Flow control, for a producer whose bytes can wait in their device (the
+ * UART's FIFO, and behind it the other end of the line): con_input_room is
+ * how many bytes the input side takes now - the consumer's room function
+ * while a consumer is set, else the ring's free space. A producer that finds
+ * no room stops reading its device and leaves the bytes there; the consumer
+ * calls con_input_resume whenever it has read, which calls the producer's
+ * resume function. So a paste longer than the queues waits, none of it lost. */
+size_t con_input_room(void);
+void con_input_set_room(size_t (*room)(void)); /* the consumer's; NULL: no limit */
+void con_input_set_resume(void (*resume)(void)); /* the producer's */
+void con_input_resume(void);
 
 /* ---- the display: a framebuffer with text screens ---- */
 

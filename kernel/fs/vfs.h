@@ -40,6 +40,10 @@ void vfs_pathbuf_free(char *p);
 /* A kmalloc'd copy of a whole regular file (kfree it) and its length.
  * path is absolute. 0, -ENOENT, -ENOTDIR, -EISDIR, -ENOMEM. */
 int vfs_read_file(const char *path, void **data, size_t *len);
+/* The names in the directory at path (not "." or ".."), sorted by strcmp,
+ * in one kmalloc'd block (kfree(*names) frees it all). 0, -ENOENT,
+ * -ENOTDIR, -ENOMEM (vfs_list.c). */
+int vfs_dir_names(const char *path, char ***names, size_t *n);
 
 /* Opens path (flags: O_* of <optios/abi/fcntl.h>; mode for O_CREAT) and
  * returns a new file with one reference in *out. */

@@ -443,10 +443,11 @@ static char *trim(char *s)
 	return s;
 }
 
-/* One path per line; '#' starts a comment. */
-static void boot_register(char *text, size_t len)
+/* One path per line; '#' starts a comment. file names the list in warnings. */
+static void boot_register(char *text, size_t len, const char *file)
 {
 	char msg[HANDLER_MSG_MAX];
+	unsigned lineno = 0;
 	for (size_t i = 0; i < len;) {
 		size_t end = i;
 		while (end < len && text[end] != '\n')
@@ -454,6 +455,7 @@ static void boot_register(char *text, size_t len)
 		text[end] = 0;
 		char *line = text + i;
 		i = end + 1;
+		lineno++;
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = 0;
@@ -464,7 +466,7 @@ static void boot_register(char *text, size_t len)
 		msg[0] = 0;
 		int err = handler_create(line, msg, sizeof msg, &h);
 		if (err) {
-			klog(KLOG_WARN, "handler: /etc/handlers: %s: error %d: %s", line, err, msg);
+			klog(KLOG_WARN, "handler: %s:%u: %s: error %d: %s", file, lineno, line, err, msg);
 			continue;
 		}
 		h->boot = true;
@@ -472,22 +474,45 @@ static void boot_register(char *text, size_t len)
 	}
 }
 
+static void boot_list(const char *file)
+{
+	void *data;
+	size_t len;
+	if (vfs_read_file(file, &data, &len) != 0)
+		return;
+	char *text = krealloc(data, len + 1);
+	if (text) {
+		text[len] = 0;
+		boot_register(text, len, file);
+		data = text;
+	}
+	kfree(data);
+}
+
+/* /etc/handlers, then every file of /etc/handlers.d (names not starting
+ * with '.') in name order: a program from outside the tree lists itself in
+ * a file of its own. */
 void handler_boot(void)
 {
+	char **names, path[128];
+	size_t n;
 	if (runner_create() != 0) {
 		klog(KLOG_ERROR, "handler: cannot create the runner process; no handlers will run");
 		return;
 	}
-	void *data;
-	size_t len;
-	if (vfs_read_file("/etc/handlers", &data, &len) == 0) {
-		char *text = krealloc(data, len + 1);
-		if (text) {
-			text[len] = 0;
-			boot_register(text, len);
-			data = text;
+	boot_list(HANDLER_BOOT_FILE);
+	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (names[i][0] == '.')
+				continue;
+			if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) <
+			    sizeof path)
+				boot_list(path);
+			else
+				klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR,
+				     names[i]);
 		}
-		kfree(data);
+		kfree(names);
 	}
 	if (boot_pending == 0)
 		raise_boot();

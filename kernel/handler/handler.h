@@ -22,8 +22,12 @@ struct bootinfo;
 #define HANDLER_MAX 32
 
 /* After the scheduler is set up, before the first process: registers the
- * handlers listed in /etc/handlers (one absolute path per line, '#'
- * comments); sys:boot is raised once they are all ready (or failed). */
+ * handlers listed in /etc/handlers, then in each file of /etc/handlers.d in
+ * name order (one absolute path per line, '#' comments; a line that fails
+ * is a warning naming FILE:LINE); sys:boot is raised once they are all
+ * ready (or failed). */
+#define HANDLER_BOOT_FILE "/etc/handlers"
+#define HANDLER_BOOT_DIR "/etc/handlers.d"
 void handler_boot(void);
 /* Raises sys:shutdown and waits (up to 2 s) for handlers to finish their
  * events. Called by the power-off and reboot paths from a process. */

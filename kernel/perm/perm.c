@@ -2,8 +2,9 @@
  * perm.c - permissions in the kernel: the policy it holds, the permission
  * sets of programs, and the one check (contract in perm.h).
  *
- * Theory of operation. At boot perm_init reads /etc/policy into the kernel's
- * policy (lib/policy.c parses it; a bad line is logged and skipped). When a
+ * Theory of operation. At boot perm_init reads /etc/policy, then each
+ * /etc/policy.d/NAME.policy in name order, into the kernel's policy
+ * (lib/policy.c parses them; a bad line is logged as FILE:LINE and skipped). When a
  * program starts (proc_spawn: foreground) or is registered (handler_create:
  * background), perm_for_program reads its manifest and computes its
  * policy_set: what it declares, and which of that the policy grants. A
@@ -48,39 +49,50 @@ struct policy *perm_policy(void)
 	return &policy;
 }
 
-/* ---- loading /etc/policy ---- */
+/* ---- loading /etc/policy and /etc/policy.d ---- */
 
-/* Each line parsed on its own, so one bad line costs only itself. */
-static void load_lines(const char *text, size_t len)
+static void report_bad_line(void *arg, unsigned line, const char *why)
 {
-	static struct policy one; /* large: perm_init runs once, at boot */
-	char err[128];
-	int lineno = 0;
-	for (size_t i = 0; i < len; lineno++) {
-		size_t end = i;
-		while (end < len && text[end] != '\n')
-			end++;
-		if (policy_parse(text + i, end - i, &one, err, sizeof err) != 0)
-			klog(KLOG_WARN, "perm: /etc/policy line %d ignored: %s", lineno + 1,
-			     strncmp(err, "line 1: ", 8) == 0 ? err + 8 : err);
-		for (size_t g = 0; g < one.n; g++)
-			policy_grant(&policy, one.grants[g].program, one.grants[g].cap);
-		one.n = 0;
-		i = end + 1;
+	klog(KLOG_WARN, "perm: %s:%u: %s (line ignored)", (const char *)arg, line, why);
+}
+
+/* Adds the grants of one policy file; false if it cannot be read. */
+static bool load_file(const char *path)
+{
+	void *data;
+	size_t len;
+	int err = vfs_read_file(path, &data, &len);
+	if (err) {
+		klog(KLOG_WARN, "perm: %s: error %d: nothing granted by it", path, err);
+		return false;
 	}
+	policy_load(&policy, path, data, len, report_bad_line, (void *)path);
+	kfree(data);
+	return true;
+}
+
+/* The drop-ins, POLICY_DIR/NAME.policy, in name order (none: nothing). */
+static void load_dropins(void)
+{
+	char **names, path[128];
+	size_t n;
+	if (vfs_dir_names(POLICY_DIR, &names, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!policy_dropin_name(names[i]))
+			continue;
+		if ((size_t)ksnprintf(path, sizeof path, "%s/%s", POLICY_DIR, names[i]) >= sizeof path)
+			klog(KLOG_WARN, "perm: %s/%s: name too long, not read", POLICY_DIR, names[i]);
+		else
+			load_file(path);
+	}
+	kfree(names);
 }
 
 void perm_init(void)
 {
-	void *data;
-	size_t len;
-	int err = vfs_read_file("/etc/policy", &data, &len);
-	if (err == 0) {
-		load_lines(data, len);
-		kfree(data);
-	} else {
-		klog(KLOG_WARN, "perm: no /etc/policy (error %d): nothing is granted", err);
-	}
+	load_file(POLICY_FILE);
+	load_dropins();
 	klog(KLOG_INFO, "perm: %lu grants; programs without a manifest get the console only",
 	     (unsigned long)policy.n);
 }

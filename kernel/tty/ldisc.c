@@ -160,6 +160,13 @@ unsigned ldisc_input(struct tty_ldisc *ld, char c)
 	return LDISC_WAKE;
 }
 
+size_t ldisc_room(const struct tty_ldisc *ld)
+{
+	if (lflag(ld, OPTIOS_ICANON) || lflag(ld, OPTIOS_ISIG))
+		return SIZE_MAX;
+	return LDISC_QUEUE - (ld->qtail - ld->qhead);
+}
+
 bool ldisc_readable(const struct tty_ldisc *ld)
 {
 	return ld->qhead != ld->qtail;

@@ -95,6 +95,7 @@ static void reset_mode(struct tty *t, bool flush)
 	ldisc_default_termios(&tio);
 	ldisc_set_termios(&t->ld, &tio, flush);
 	t->mode_pid = 0;
+	con_input_resume(); /* cooked input never waits */
 }
 
 /* Program pid no longer uses t: its screen goes back to text, its settings
@@ -123,6 +124,7 @@ void tty_set_foreground(struct tty *t, struct proc *p)
 		leave(t, old); /* the old foreground program is ending */
 	if (pid && pid == t->saved_pid) {
 		ldisc_set_termios(&t->ld, &t->saved_tio, false);
+		con_input_resume();
 		t->mode_pid = pid;
 		t->saved_pid = 0;
 	} else if (pid && t->mode_pid && t->mode_pid != pid) {
@@ -181,6 +183,11 @@ void tty_input(struct tty *t, const char *s, size_t n)
 static void serial_input(const char *s, size_t n)
 {
 	tty_input(&ttys[0], s, n);
+}
+
+static size_t serial_room(void)
+{
+	return ldisc_room(&ttys[0].ld);
 }
 
 /* Alt+F1..F12 as 0..11, else -1. */
@@ -273,6 +280,7 @@ void tty_init(unsigned count)
 	}
 	ntty = count;
 	key_listener_set(key_event);
+	con_input_set_room(serial_room);
 	con_input_set_consumer(serial_input);
 	klog(KLOG_INFO, "tty: %u console%s (foreground.max)%s%s", count, count == 1 ? "" : "s",
 	     count > 1 ? ", Alt+F1..Fn switches" : "",

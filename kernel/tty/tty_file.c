@@ -32,6 +32,7 @@ static long tty_read(struct file *f, void *buf, size_t len)
 		long n = ldisc_read(&t->ld, buf, len);
 		if (n != -EAGAIN || (f->flags & O_NONBLOCK)) {
 			irq_restore(fl);
+			con_input_resume(); /* room again: a throttled serial port goes on */
 			return n;
 		}
 		int err = sched_sleep(t);
@@ -66,6 +67,7 @@ static int set_termios(struct tty *t, const struct optios_termios *tio, bool flu
 	unsigned r = ldisc_set_termios(&t->ld, tio, flush);
 	t->mode_pid = p ? p->pid : 0;
 	irq_restore(fl);
+	con_input_resume(); /* input may no longer wait in this mode */
 	if (r & LDISC_WAKE)
 		sched_wakeup(t);
 	return 0;

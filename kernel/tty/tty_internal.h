@@ -52,6 +52,12 @@ unsigned ldisc_input(struct tty_ldisc *ld, char c);
 long ldisc_read(struct tty_ldisc *ld, char *buf, size_t len);
 /* Whether a read would return at once. */
 bool ldisc_readable(const struct tty_ldisc *ld);
+/* How many typed bytes may come now without any being dropped, for flow
+ * control of the serial port: the queue's free entries in raw mode without
+ * ISIG (a line editor reading a paste: the sender waits); SIZE_MAX otherwise,
+ * where input never waits - a Ctrl+C must reach ISIG even when nobody reads,
+ * and a cooked line longer than line[] is cut anyway (both counted in dropped). */
+size_t ldisc_room(const struct tty_ldisc *ld);
 /* New settings; leaving cooked mode hands the edited text to readers.
  * flush: discard all pending input first. Returns LDISC_* flags. */
 unsigned ldisc_set_termios(struct tty_ldisc *ld, const struct optios_termios *tio, bool flush);

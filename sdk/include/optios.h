@@ -1,5 +1,6 @@
 /*
- * optios.h - the OptiOS SDK for user programs (built with musl-gcc -static).
+ * optios.h - the OptiOS SDK for user programs, built with sdk/bin/optios-cc
+ * (musl-gcc -static against this header, the manifest checked and embedded).
  *
  * Ordinary POSIX calls come from musl; this header adds OptiOS's own calls
  * (numbers from include/optios/abi/syscalls.def, structures from

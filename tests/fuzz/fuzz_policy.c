@@ -4,7 +4,9 @@
  * capabilities (and their objects as topic patterns). Properties:
  *   - policy_parse returns 0 or -EINVAL with one bounded line ("" on
  *     success); every grant kept is valid and unique; policy_list writes it
- *     back as text that parses to the same grants;
+ *     back as text that parses to the same grants; the text loaded again
+ *     (policy_load, as a drop-in) adds nothing and reports each bad line
+ *     once, in order;
  *   - policy_cap_covers only relates valid capabilities of one kind, is reflexive
  *     on valid ones and transitive, and agrees with policy_cap_allows;
  *   - topic patterns: covers and matches are consistent (g covers c and c
@@ -132,6 +134,34 @@ static void check_queries(const char *a, const char *b)
 	check_answer(policy_on(&p, progs, 3, b, answer, sizeof answer));
 }
 
+/* policy_load's reports: each bad line once, in order, within the text. */
+struct reports {
+	size_t calls, lines;
+	unsigned last;
+};
+
+static void on_bad(void *arg, unsigned line, const char *why)
+{
+	struct reports *r = arg;
+	FUZZ_ASSERT(why[0] && strnlen(why, POLICY_WHY_MAX) < POLICY_WHY_MAX);
+	FUZZ_ASSERT(line == 0 ? r->calls == 0 : line > r->last && line <= r->lines);
+	r->last = line;
+	r->calls++;
+}
+
+/* The text loaded again on top of the policy it gave (a drop-in repeating
+ * /etc/policy): nothing is added, every bad line is reported once. */
+static void check_load_again(const uint8_t *data, size_t size)
+{
+	struct reports r = {.lines = 1};
+	for (size_t i = 0; i < size; i++)
+		r.lines += data[i] == '\n';
+	again = p;
+	size_t bad = policy_load(&again, "/etc/policy.d/again.policy", (const char *)data, size, on_bad, &r);
+	FUZZ_ASSERT(bad == r.calls && again.n == p.n);
+	check_policy(&again);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char g[CAP_MAX], c[CAP_MAX], t[CAP_MAX];
@@ -143,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(r ? elen > 0 : elen == 0);
 	check_policy(&p);
 	check_round_trip();
+	check_load_again(data, size);
 	line_of(data, size, 0, g);
 	line_of(data, size, 1, c);
 	line_of(data, size, 2, t);

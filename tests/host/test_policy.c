@@ -164,9 +164,9 @@ TEST(policy_cap_covers_table)
 		{"emit:app:x.*", "emit:app:x.y", true},
 		{"emit:app:x.*", "emit:app:x", false},
 		{"emit:app:x.*", "emit:app:xy.*", false},
-		{"emit:*", "emit:sys:boot", true},
-		{"emit:*", "emit:*", true},
+		{"emit:*", "emit:sys:boot", false}, /* emit:* is not a capability: app: only */
 		{"emit:app:*", "emit:*", false},
+		{"emit:app:*", "emit:app:*", true},
 		{"event:file:/data/", "event:file:/data/inbox/", true},
 		{"event:file:/data/", "event:file:/data/inbox", true},
 		{"event:file:/data/", "event:file:/data/in*", true},
@@ -370,6 +370,116 @@ TEST(policy_parse_skips_bad_lines_only)
 	CHECK_STR(pol.grants[1].cap, "file.write:/data/");
 	CHECK_STR(pol.grants[2].cap, "display");
 	CHECK(!policy_granted(&pol, "w", "file.write:/etc/x"));
+}
+
+/* Issue 9: the shipped policy granted the shell's emit emit:*, so a user
+ * could raise sys:boot or a handler's timer by hand. */
+#define EMIT_RULE \
+	"only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+
+TEST(policy_emit_of_kernel_topics_refused)
+{
+	static const char *const refused[] = {
+		"emit:*",	"emit:sys:boot",    "emit:sys:*", "emit:timer:counter.tick",
+		"emit:timer:*", "emit:file:/data/", "emit:file:*"};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		CHECK_EQ(policy_cap_parse(refused[i], NULL, NULL), -EINVAL);
+		CHECK(strcmp(policy_cap_problem(refused[i]), EMIT_RULE) == 0);
+		CHECK_EQ(policy_grant(&pol, "emit", refused[i]), -EINVAL);
+		CHECK(!policy_cap_allows(refused[i], CAP_EMIT, "sys:boot"));
+	}
+	CHECK(policy_cap_problem("emit:app:*") == NULL);
+	CHECK(policy_cap_problem("emit:app:x.y") == NULL);
+	CHECK(policy_cap_allows("emit:app:*", CAP_EMIT, "app:x"));
+	CHECK(!policy_cap_allows("emit:app:*", CAP_EMIT, "sys:boot"));
+	CHECK_STR(policy_cap_problem("emit:"), "this kind needs an object");
+	CHECK_STR(policy_cap_problem("bogus"), "unknown kind");
+	/* event: of kernel topics stays grantable: handlers subscribe to them */
+	CHECK(policy_cap_problem("event:sys:*") == NULL);
+	CHECK_EQ(parse("grant emit emit:*\ngrant emit emit:app:*\n"), -EINVAL);
+	CHECK(strcmp(err, "line 1: bad capability 'emit:*': " EMIT_RULE) == 0);
+	CHECK_EQ(pol.n, 1);
+	CHECK_STR(pol.grants[0].cap, "emit:app:*");
+}
+
+struct bad_lines {
+	unsigned n, line[8];
+	char why[8][POLICY_WHY_MAX];
+};
+
+static void note_bad(void *arg, unsigned line, const char *why)
+{
+	struct bad_lines *b = arg;
+	if (b->n < 8) {
+		b->line[b->n] = line;
+		snprintf(b->why[b->n], sizeof b->why[0], "%s", why);
+	}
+	b->n++;
+}
+
+/* /etc/policy then the drop-ins: one policy, every bad line reported with
+ * its number in its own file, the good lines of each file kept. */
+TEST(policy_load_adds_files_and_reports_each_bad_line)
+{
+	struct bad_lines shipped = {0}, dropin = {0};
+	memset(&pol, 0, sizeof pol);
+	const char *etc = "grant * console\ngrant sh file.read:/\n";
+	CHECK_EQ(policy_load(&pol, "/etc/policy", etc, strlen(etc), note_bad, &shipped), 0);
+	const char *d = "# mine\n"
+			"grant mine event:app:mine\n"
+			"grant mine emit:sys:boot\n"
+			"nonsense here\n"
+			"grant * console\n"
+			"grant mine file.write:/data/mine/\n";
+	CHECK_EQ(policy_load(&pol, "/etc/policy.d/mine.policy", d, strlen(d), note_bad, &dropin), 3);
+	CHECK_EQ(shipped.n, 0);
+	CHECK_EQ(dropin.n, 3);
+	CHECK_EQ(dropin.line[0], 3);
+	CHECK_EQ(dropin.line[1], 4);
+	CHECK_EQ(dropin.line[2], 5);
+	CHECK(strstr(dropin.why[0], "only app: topics") != NULL);
+	CHECK_STR(dropin.why[1], "unknown directive 'nonsense' (expected 'grant PROGRAM CAPABILITY')");
+	CHECK_STR(dropin.why[2], "'grant * console' is there already");
+	CHECK_EQ(pol.n, 4);
+	CHECK(policy_granted(&pol, "mine", "event:app:mine"));
+	CHECK(policy_granted(&pol, "mine", "file.write:/data/mine/x"));
+	CHECK(policy_granted(&pol, "sh", "file.read:/etc/policy"));
+	/* each grant remembers its file; policy_show names it */
+	CHECK_EQ(pol.nsources, 2);
+	CHECK_STR(pol.sources[pol.grants[1].source - 1], "/etc/policy");
+	CHECK_STR(pol.sources[pol.grants[2].source - 1], "/etc/policy.d/mine.policy");
+	static struct manifest mine;
+	const char *mt = "name mine\nversion 1\nevent app:mine queue\n";
+	CHECK_EQ(manifest_parse(mt, strlen(mt), &mine, err, sizeof err), 0);
+	struct policy_program prog = {"/apps/mine", &mine};
+	policy_show(&pol, &prog, 1, "mine", out, sizeof out);
+	CHECK_TEXT(strstr(out, "granted:"), "granted:\n"
+					    "  console (to *, /etc/policy)\n"
+					    "  event:app:mine (/etc/policy.d/mine.policy)\n"
+					    "  file.write:/data/mine/ (/etc/policy.d/mine.policy)\n"
+					    "effective:\n"
+					    "  event:app:mine\n"
+					    "missing:\n"
+					    "  (none)\n");
+	CHECK_EQ(policy_load(&pol, NULL, "grant x console", 15, NULL, NULL), 0); /* no reporter */
+	CHECK_EQ(pol.grants[pol.n - 1].source, 0);
+	static char big[POLICY_TEXT_MAX + 1];
+	memset(big, '#', sizeof big);
+	struct bad_lines whole = {0};
+	CHECK_EQ(policy_load(&pol, "/etc/policy.d/big.policy", big, sizeof big, note_bad, &whole), 1);
+	CHECK_EQ(whole.line[0], 0);
+	CHECK_STR(whole.why[0], "policy longer than 16384 bytes");
+}
+
+TEST(policy_dropin_names)
+{
+	CHECK(policy_dropin_name("mine.policy"));
+	CHECK(policy_dropin_name("10-test.policy"));
+	CHECK(!policy_dropin_name(".policy"));
+	CHECK(!policy_dropin_name(".hidden.policy"));
+	CHECK(!policy_dropin_name("mine.policy~"));
+	CHECK(!policy_dropin_name("mine"));
+	CHECK(!policy_dropin_name("policy"));
 }
 
 TEST(policy_grant_revoke_generation)

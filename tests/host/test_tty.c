@@ -207,3 +207,27 @@ TEST(tty_full_line_and_queue_drop_and_count)
 		ldisc_input(&ld, 'b');
 	CHECK_EQ(ld.dropped, 5);
 }
+
+/* Issue 9: a 5000-byte paste into the shell's raw line editor overflowed the
+ * queue and lost bytes, the next command's among them. In raw mode without
+ * ISIG the room left is what the serial port may deliver before it waits;
+ * with ISIG or in cooked mode input never waits (a Ctrl+C must get through). */
+TEST(tty_room_bounds_raw_input_so_a_paste_waits)
+{
+	start();
+	CHECK_EQ(ldisc_room(&ld), SIZE_MAX); /* cooked */
+	struct optios_termios raw = ld.tio;
+	raw.c_lflag &= ~(uint32_t)(OPTIOS_ICANON | OPTIOS_ECHO);
+	ldisc_set_termios(&ld, &raw, false);
+	CHECK_EQ(ldisc_room(&ld), SIZE_MAX); /* ISIG still on */
+	raw.c_lflag &= ~(uint32_t)OPTIOS_ISIG;
+	ldisc_set_termios(&ld, &raw, false);
+	CHECK_EQ(ldisc_room(&ld), LDISC_QUEUE);
+	size_t took = 0;
+	while (ldisc_room(&ld) > 0) /* a producer that respects the room */
+		took += ldisc_input(&ld, 'x') ? 1 : 0;
+	CHECK_EQ(took, LDISC_QUEUE);
+	CHECK_EQ(ld.dropped, 0);
+	CHECK_STR(read_str(10), "xxxxxxxxxx");
+	CHECK_EQ(ldisc_room(&ld), 10);
+}

@@ -286,7 +286,7 @@ class Machine:
 			raise ValueError("mode must be one of %s" % (BOOT_MODES,))
 		self.mode, self.name, self.log_dir = mode, name, log_dir
 		self.kernel, self.iso, self.append = kernel, iso, append
-		self.initrd = initrd  # -kernel mode: None = rootfs.cpio beside the kernel, "" = no module
+		self.initrd = initrd  # -kernel mode: None = rootfs-test.cpio beside the kernel, "" = no module
 		self.paused, self.memory, self.extra_args = paused, memory, list(extra_args)
 		self.silence = DEFAULT_SILENCE[mode] if silence is None else silence
 		self.serial_log_path = os.path.join(log_dir, name + ".serial.log")
@@ -329,10 +329,11 @@ class Machine:
 		if self.mode == "kernel":
 			args += ["-kernel", self._kernel_link(), "-append", self.append]
 			# The root image as a module (the ISO's GRUB loads it too): by
-			# default the one built beside the kernel.
+			# default the test image built beside the kernel (the user's
+			# image plus the test programs and their grants).
 			rootfs = self.initrd
 			if rootfs is None:
-				rootfs = os.path.join(os.path.dirname(os.path.abspath(self.kernel)), "rootfs.cpio")
+				rootfs = os.path.join(os.path.dirname(os.path.abspath(self.kernel)), "rootfs-test.cpio")
 				rootfs = rootfs if os.path.exists(rootfs) else ""
 			if rootfs:
 				args += ["-initrd", rootfs]

@@ -62,9 +62,9 @@ def test_emitted_events_are_raised_only_when_the_run_commits(ctx):
 
 
 def image_with_boot_list(ctx, tmp, lines):
-	"""The suite's root image with /etc/handlers replaced."""
+	"""The test image with /etc/handlers replaced."""
 	tree = os.path.join(tmp, "tree")
-	shutil.copytree(os.path.join(ctx.build, "rootfs.tree"), tree, symlinks=True)
+	shutil.copytree(os.path.join(ctx.build, "rootfs-test.tree"), tree, symlinks=True)
 	with open(os.path.join(tree, "etc", "handlers"), "w") as f:
 		f.write("".join(l + "\n" for l in lines))
 	names = subprocess.run("find . -mindepth 1 | LC_ALL=C sort", shell=True, cwd=tree, check=True,
@@ -82,7 +82,7 @@ def test_boot_list_registers_handlers_before_sys_boot_and_poweroff_raises_sys_sh
 	with tempfile.TemporaryDirectory(prefix="optios-boot-list-") as tmp:
 		image = image_with_boot_list(ctx, tmp, ["# boot list", "/test/handlers/sysrec", "/apps/nosuch  # gone"])
 		with shell(ctx, initrd=image) as m:
-			assert re.search(r"handler: /etc/handlers: /apps/nosuch: error -2", m.text()), m.text()[-2000:]
+			assert re.search(r"handler: /etc/handlers:3: /apps/nosuch: error -2", m.text()), m.text()[-2000:]
 			recs = until(m, "sysrec saw sys:boot", log, lambda r: outputs(r, "sysrec"))
 			assert outputs(recs, "sysrec")[0]["rest"].startswith("sysrec: sys:boot"), outputs(recs, "sysrec")
 			ready = [r for r in recs if r["kind"] == "handler" and r["rest"].startswith("ready")]

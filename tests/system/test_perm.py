@@ -46,3 +46,27 @@ def test_a_copy_on_a_writable_file_system_does_not_inherit_the_names_grants(ctx)
 		assert "Permission denied" in out and \
 			'/data/w is loaded from a writable file system: only grants to "*" apply' in out, out
 		test_handlers.add(m, "/apps/watcher")  # the image's own watcher keeps its grants
+
+
+def test_shell_emit_of_sys_and_timer_topics_refused(ctx):
+	"""Regression (issue 9): /etc/policy granted the shell's emit emit:*, so a
+	user could raise sys:boot or a handler's timer by hand. sys:, timer: and
+	file: events are the kernel's; emit raises app: events only, and no grant
+	can say otherwise (the policy parser refuses it, `policy grant` too)."""
+	rule = "only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+	with test_shell.shell(ctx) as m:
+		for topic in ("sys:boot", "timer:counter.tick"):
+			out = test_handlers.run(m, "emit " + topic)
+			assert out.startswith("emit: %s: Permission denied (after 0 of 1): %s\n" % (topic, rule)), out
+			deny = [r for r in test_handlers.log(m) if r["kind"] == "deny" and r["handler"] == "emit"]
+			assert deny and deny[-1]["rest"].startswith("optios_emit emit:" + topic), deny
+		out = test_handlers.run(m, "policy grant emit emit:sys:*")
+		assert out == "policy: grant emit emit:sys:*: not a capability: %s\n" \
+			"policy: exited with status 1\n" % rule, out
+		assert "emit:*" not in test_handlers.run(m, "policy"), "a grant of emit:* is in the policy"
+		assert test_handlers.run(m, "emit app:fine") == ""
+		recs = test_handlers.log(m)
+		raised = [r for r in recs if r["kind"] == "event" and r["topic"] in ("sys:boot", "timer:counter.tick")
+			  and "source=emit" in r["rest"]]
+		assert not raised, raised
+		assert [r for r in recs if r["kind"] == "event" and r["topic"] == "app:fine"], recs[-5:]

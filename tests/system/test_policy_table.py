@@ -3,7 +3,7 @@ grants them) x capabilities -> allow or deny, written down here once and
 checked two ways that must agree with it and with each other:
 
   - the host tool, from the image tree alone: `build/tools/policy --root
-    build/rootfs.tree check NAME CAP`;
+    build/rootfs-test.tree check NAME CAP`;
   - the kernel, by doing it: /test/NAME (user/test/probe.c under NAME's
     manifest) attempts the action each capability stands for and prints
     allow or deny (EACCES).
@@ -57,7 +57,7 @@ def expected(program, cap):
 
 def tool(ctx, *args, may_fail=False):
 	exe = os.path.join(ctx.build, "tools", "policy")
-	tree = os.path.join(ctx.build, "rootfs.tree")
+	tree = os.path.join(ctx.build, "rootfs-test.tree")
 	assert os.path.exists(exe), "no host policy tool at %s (make all builds it)" % exe
 	r = subprocess.run([exe, "--root", tree] + list(args), capture_output=True, text=True, timeout=30)
 	assert r.returncode == 0 or may_fail, "policy %s: status %d: %s" % (" ".join(args), r.returncode, r.stderr)
@@ -92,7 +92,7 @@ def test_golden_table_kernel(ctx):
 
 def image_programs(ctx):
 	"""The image path of every program in /bin, /apps and /test."""
-	tree = os.path.join(ctx.build, "rootfs.tree")
+	tree = os.path.join(ctx.build, "rootfs-test.tree")
 	paths = []
 	for top in ("bin", "apps", "test"):
 		for root, _, files in os.walk(os.path.join(tree, top)):

@@ -1,5 +1,5 @@
 """The host policy tool (build/tools/policy) on the image tree make leaves in
-build/rootfs.tree, no machine needed: its answers are checked against the
+build/rootfs-test.tree (the test image), no machine needed: its answers are checked against the
 manifest sources (apps/*.manifest, user/test/handlers/*.manifest) read here
 independently, under policies written for each test."""
 
@@ -33,7 +33,7 @@ def manifests():
 class Tool:
 	def __init__(self, ctx, policy_text):
 		self.bin = os.path.join(ctx.build, "tools", "policy")
-		self.tree = os.path.join(ctx.build, "rootfs.tree")
+		self.tree = os.path.join(ctx.build, "rootfs-test.tree")
 		assert os.access(self.bin, os.X_OK), "%s not built (make all)" % self.bin
 		assert os.path.isdir(os.path.join(self.tree, "apps")), "%s missing (make all)" % self.tree
 		self.policy = ctx.fixture("policy", policy_text.encode())

@@ -15,8 +15,8 @@ TIMEOUT = 120
 
 def run_init(ctx, program, timeout=90, cpu=None):
 	"""Boots with program as init; returns (verdict, serial text)."""
-	rootfs = os.path.join(ctx.build, "rootfs.cpio")
-	assert os.path.exists(rootfs), "no root image at %s (make all builds it)" % rootfs
+	rootfs = os.path.join(ctx.build, "rootfs-test.cpio")
+	assert os.path.exists(rootfs), "no root image at %s (make test builds it)" % rootfs
 	extra = ["-initrd", rootfs] + (["-cpu", cpu] if cpu else [])
 	with ctx.machine("kernel", append="optios.init=/test/%s" % program, extra_args=extra) as m:
 		optios.boot(m)

@@ -18,7 +18,7 @@ _isos_lock = threading.Lock()
 
 
 def iso_with_args(ctx, args):
-	"""A copy of the ISO whose GRUB entry adds args to the kernel command line."""
+	"""A copy of the test ISO whose GRUB entry adds args to the kernel command line."""
 	with _isos_lock:
 		if args not in _isos:
 			_isos[args] = build_iso(ctx, "args%d" % len(_isos), args)
@@ -29,7 +29,7 @@ def build_iso(ctx, name, args):
 	tree = os.path.join(ctx.fixture_dir, name + ".iso-tree")
 	iso = os.path.join(ctx.fixture_dir, name + ".iso")
 	shutil.rmtree(tree, ignore_errors=True)
-	shutil.copytree(os.path.join(ctx.build, "iso"), tree)
+	shutil.copytree(os.path.join(ctx.build, "iso-test"), tree)  # the test image's ISO tree
 	cfg = os.path.join(tree, "boot", "grub", "grub.cfg")
 	with open(cfg) as f:
 		text = f.read()

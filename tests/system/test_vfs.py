@@ -96,7 +96,7 @@ def probe_lines(text):
 
 
 def test_fsprobe_same_as_linux(ctx):
-	probe = os.path.join(os.path.dirname(os.path.abspath(ctx.kernel)), "rootfs", "test", "fsprobe")
+	probe = os.path.join(os.path.dirname(os.path.abspath(ctx.kernel)), "rootfs-test", "test", "fsprobe")
 	assert os.path.exists(probe), "%s was not built" % probe
 	with tempfile.TemporaryDirectory() as d:
 		host = subprocess.run([probe, d], capture_output=True, text=True, timeout=60)

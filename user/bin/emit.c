@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a refusal to emit a kernel topic means (lib/policy.c refuses such grants). */
+#define KERNEL_TOPICS \
+	": only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: emit [-n COUNT] TOPIC [PAYLOAD]\n");
@@ -35,8 +39,10 @@ int main(int argc, char **argv)
 	const char *topic = argv[i], *payload = argc - i == 2 ? argv[i + 1] : "";
 	for (unsigned long k = 0; k < count; k++) {
 		if (optios_emit(topic, payload, strlen(payload)) < 0) {
-			fprintf(stderr, "emit: %s: %s (after %lu of %lu)\n", topic, strerror(errno), k,
-				count);
+			const char *why =
+				errno == EACCES && strncmp(topic, "app:", 4) != 0 ? KERNEL_TOPICS : "";
+			fprintf(stderr, "emit: %s: %s (after %lu of %lu)%s\n", topic, strerror(errno), k,
+				count, why);
 			return 1;
 		}
 	}

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/policy.h"
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -84,6 +86,11 @@ int main(int argc, char **argv)
 			continue;
 		if (argc != 2 + commands[i].args)
 			return usage();
+		const char *why = commands[i].op == OPTIOS_POLICY_GRANT ? policy_cap_problem(argv[3]) : NULL;
+		if (why) { /* the kernel's own check (lib/policy.c), to say why */
+			fprintf(stderr, "policy: grant %s %s: not a capability: %s\n", argv[2], argv[3], why);
+			return 1;
+		}
 		char what[256];
 		snprintf(what, sizeof what, "%s%s%s", argv[2], argc > 3 ? " " : "", argc > 3 ? argv[3] : "");
 		int status = ask(commands[i].op, argv[2], argc > 3 ? argv[3] : NULL, what);

@@ -11,6 +11,8 @@
  *                 <= len < LINE_MAX and buf[len] == 0; what is on the screen
  *                 after the prompt is buf, with the terminal cursor at pos.
  *                 When input is not a terminal, lines are read as they come.
+ *                 A line longer than LINE_MAX - 1 bytes is refused whole with
+ *                 an error (never cut and run: its end may be a redirection).
  *   words         parse_line() turns the line into argv (quotes, backslashes,
  *                 $? expanded) and up to one redirection per direction. Words
  *                 are copied into struct cmd's own storage, never into the line.
@@ -124,6 +126,7 @@ enum key {
 struct editor {
 	char buf[LINE_MAX_];
 	int len, pos;
+	bool too_long; /* a key was refused: the line is full */
 	int hist_pos; /* hist_count: the line being typed */
 	char saved[LINE_MAX_]; /* the line being typed while browsing history */
 };
@@ -214,6 +217,7 @@ static void move_to(struct editor *e, int pos)
 static void set_line(struct editor *e, const char *text)
 {
 	move_to(e, 0);
+	e->too_long = false;
 	snprintf(e->buf, sizeof e->buf, "%s", text);
 	e->len = e->pos = (int)strlen(e->buf);
 	redraw_from(e, 0);
@@ -221,8 +225,12 @@ static void set_line(struct editor *e, const char *text)
 
 static void insert_char(struct editor *e, char c)
 {
-	if (e->len >= LINE_MAX_ - 1)
+	if (e->len >= LINE_MAX_ - 1) {
+		if (!e->too_long)
+			outs("\a"); /* once: the rest of a pasted line rings no more */
+		e->too_long = true;
 		return;
+	}
 	memmove(e->buf + e->pos + 1, e->buf + e->pos, (size_t)(e->len - e->pos + 1));
 	e->buf[e->pos] = c;
 	e->len++;
@@ -272,6 +280,7 @@ static int edit_key(struct editor *e, int k)
 		break;
 	case 3: /* Ctrl+C: drop the line */
 		outs("^C\n");
+		e->too_long = false;
 		e->len = e->pos = 0;
 		e->buf[0] = 0;
 		return 1;
@@ -300,14 +309,21 @@ static int edit_key(struct editor *e, int k)
 	return 0;
 }
 
+/* Set by read_line: the line had more than LINE_MAX_ - 1 bytes; what it
+ * returned is cut short and must not run. */
+static bool line_too_long;
+
 /* Reads a line without a terminal: bytes up to a newline. NULL at the end. */
 static char *read_plain_line(char *buf, size_t size)
 {
 	size_t n = 0;
 	int c;
-	while ((c = read_byte()) >= 0 && c != '\n')
+	while ((c = read_byte()) >= 0 && c != '\n') {
 		if (n + 1 < size)
 			buf[n++] = (char)c;
+		else
+			line_too_long = true; /* read on to the newline: the next line stays whole */
+	}
 	if (c < 0 && n == 0)
 		return NULL;
 	buf[n] = 0;
@@ -318,6 +334,7 @@ static char *read_plain_line(char *buf, size_t size)
 static char *read_line(char *buf, size_t size)
 {
 	char cwd[256], prompt[300];
+	line_too_long = false;
 	if (!getcwd(cwd, sizeof cwd))
 		strcpy(cwd, "?");
 	snprintf(prompt, sizeof prompt, "%s$ ", cwd);
@@ -329,6 +346,7 @@ static char *read_line(char *buf, size_t size)
 		return read_plain_line(buf, size);
 	static struct editor e;
 	e.len = e.pos = 0;
+	e.too_long = false;
 	e.buf[0] = 0;
 	e.hist_pos = hist_count;
 	int r;
@@ -339,6 +357,7 @@ static char *read_line(char *buf, size_t size)
 		outs("\n");
 		return NULL;
 	}
+	line_too_long = e.too_long;
 	snprintf(buf, size, "%s", e.buf);
 	return buf;
 }
@@ -713,7 +732,8 @@ static const struct builtin builtins[] = {
 	{"console", bi_console, "console [N]: show console N (as Alt+FN), or which one this is"},
 };
 
-/* One line for each program in /bin; programs missing here still show up. */
+/* One line for each program in /bin (one more for each other form of its
+ * command line); programs missing here still show up. */
 static const struct {
 	const char *name, *help;
 } program_help[] = {
@@ -721,16 +741,20 @@ static const struct {
 	{"clock", "clock: an analog clock on the screen (any key or Ctrl+C ends it)"},
 	{"echo", "echo WORDS: print the words"},
 	{"emit", "emit [-n COUNT] TOPIC [PAYLOAD]: raise an event (app:NAME) for the handlers"},
-	{"handler", "handler add PATH | handler remove NAME: register or unregister an event handler"},
+	{"handler", "handler add PATH: register an event handler\n"
+		    "  handler remove NAME: unregister one"},
 	{"handlers", "handlers [-v]: list handlers: state, runs, failures, snapshot (-v: queues)"},
 	{"hello", "hello [WORDS]: greet (the SDK example)"},
-	{"log", "log [-h HANDLER] [-t TOPIC] [-n LAST] [-a]: the event log (events, runs, commits)"},
+	{"log", "log [-h HANDLER] [-t TOPIC] [-n LAST] [-a]: the event log (events, runs, commits)\n"
+		"  log verify [FILE]: check the log's audit chain (or a dump's)\n"
+		"  log dump FILE: write the log's raw records to FILE"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
-	{"policy",
-	 "policy [show NAME | who-can CAP | on TOPIC | grant NAME CAP | revoke NAME CAP]: permissions"},
+	{"policy", "policy [show NAME | who-can CAP | on TOPIC]: permissions (alone: the policy)\n"
+		   "  policy grant NAME CAP: grant NAME (or *) a capability\n"
+		   "  policy revoke NAME CAP: remove exactly that grant"},
 	{"poweroff", "poweroff: turn the machine off"},
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
@@ -818,6 +842,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	interactive = isatty(0) && tcgetattr(0, &cooked) == 0;
 	while (reap_started(), read_line(line, sizeof line)) {
+		if (line_too_long) { /* never run a line cut short: its end may be a redirection */
+			fprintf(stderr, "sh: line longer than %d bytes: not run\n", LINE_MAX_ - 1);
+			last_status = 2;
+			continue;
+		}
 		if (interactive)
 			hist_add(line);
 		run_line(line);

@@ -1,0 +1,46 @@
+"""The two root images, read on the host (no machine): build/rootfs.cpio, what
+`make run` boots, holds what a user needs; build/rootfs-test.cpio, what the
+tests boot, is that image plus the test programs and their grants (issue 9:
+the user's image held /test, and `policy on` listed test fixtures)."""
+
+import os
+import re
+import subprocess
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def names(image):
+	p = subprocess.run(["cpio", "-t", "--quiet"], stdin=open(image, "rb"), capture_output=True, text=True,
+			   timeout=30)
+	assert p.returncode == 0, p.stderr
+	return set(p.stdout.split())
+
+
+def manifest_names(*dirs):
+	found = set()
+	for d in dirs:
+		for f in os.listdir(os.path.join(ROOT, d)):
+			if f.endswith(".manifest"):
+				m = re.search(r"^name\s+(\S+)", open(os.path.join(ROOT, d, f)).read(), re.M)
+				found.add(m.group(1))
+	return found
+
+
+def test_user_image_holds_no_test_programs(ctx):
+	user = names(os.path.join(ctx.build, "rootfs.cpio"))
+	test = names(os.path.join(ctx.build, "rootfs-test.cpio"))
+	assert "bin/sh" in user and "apps/counter" in user and "etc/policy" in user, sorted(user)
+	assert not [n for n in user if n == "test" or n.startswith("test/") or "policy.d" in n], sorted(user)
+	assert user < test, "the test image lacks %s" % sorted(user - test)
+	assert {"test/handlers/counter2", "test/hostile_spawn", "test/probe_files",
+		"etc/policy.d/test.policy"} <= test, sorted(test - user)
+	# the shipped policy grants only to programs of the user's image
+	user_progs = manifest_names("user/bin", "apps") | {"*"}
+	grants = re.findall(r"^grant\s+(\S+)", open(os.path.join(ROOT, "rootfs", "etc", "policy")).read(), re.M)
+	assert set(grants) <= user_progs, "grants to test programs in /etc/policy: %s" % (set(grants) - user_progs)
+	# what runs on any app: event in the user's image: the example handlers only
+	tool = os.path.join(ctx.build, "tools", "policy")
+	out = subprocess.run([tool, "--root", os.path.join(ctx.build, "rootfs.tree"), "on", "app:*"],
+			     capture_output=True, text=True, timeout=30).stdout
+	assert re.findall(r"\((/\S+)\) runs", out) == ["/apps/crasher", "/apps/spinner"], out

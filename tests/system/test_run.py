@@ -1,0 +1,85 @@
+"""`make run` itself, as a user runs it (no display: the serial console on
+stdio): `reboot` reboots the machine instead of ending QEMU (issue 9: it
+passed -no-reboot), and QMP answers on build/qmp.sock."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TIMEOUT = 150
+
+
+class Console:
+	"""What `make run` writes, read by a thread; keys go to its stdin."""
+
+	def __init__(self, proc):
+		self.proc, self.text, self.lock = proc, "", threading.Lock()
+		threading.Thread(target=self._read, daemon=True).start()
+
+	def _read(self):
+		while True:
+			b = self.proc.stdout.read1(4096)
+			if not b:
+				return
+			with self.lock:
+				self.text += b.decode(errors="replace")
+
+	def wait_for(self, pattern, start=0, timeout=60):
+		deadline = time.monotonic() + timeout
+		while time.monotonic() < deadline:
+			with self.lock:
+				m = re.compile(pattern).search(self.text, start)
+			if m:
+				return m
+			assert self.proc.poll() is None, "make run ended (status %s):\n%s" % (self.proc.poll(),
+											  self.text[-2000:])
+			time.sleep(0.1)
+		raise AssertionError("no %r from make run in %d s:\n%s" % (pattern, timeout, self.text[-2000:]))
+
+	def type(self, line):
+		self.proc.stdin.write(line.encode() + b"\r")
+		self.proc.stdin.flush()
+
+
+def qmp(path, command):
+	"""One QMP command on a fresh connection; its "return"."""
+	with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+		s.settimeout(10)
+		s.connect(path)
+		f = s.makefile("rwb")
+		json.loads(f.readline())  # greeting
+		for cmd in ("qmp_capabilities", command):
+			f.write(json.dumps({"execute": cmd}).encode() + b"\n")
+			f.flush()
+			while True:
+				reply = json.loads(f.readline())
+				if "return" in reply or "error" in reply:
+					break
+		return reply.get("return", reply)
+
+
+def test_make_run_reboots_and_answers_qmp(ctx):
+	env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+	sock = os.path.join(ctx.build, "qmp.sock")
+	proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "run"], cwd=ROOT,
+				env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+				start_new_session=True)
+	try:
+		con = Console(proc)
+		first = con.wait_for(r"\n/\$ ", timeout=90)
+		assert qmp(sock, "query-status")["status"] == "running"
+		con.type("reboot")
+		banner = con.wait_for(r"OptiOS \d+\.\d+ \(x86_64\)", first.end(), timeout=60)
+		con.wait_for(r"\n/\$ ", banner.end(), timeout=90)  # booted again, same QEMU
+		assert proc.poll() is None
+		qmp(sock, "quit")
+		assert proc.wait(timeout=20) == 0, con.text[-2000:]
+	finally:
+		if proc.poll() is None:
+			os.killpg(proc.pid, 9)
+			proc.wait()
