@@ -35,6 +35,7 @@
 
 #include "kernel/conf/conf.h"
 #include "kernel/exec/exec.h"
+#include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -275,7 +276,8 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	h->perm = perm;
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
-	if ((err = subs_create(h, m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
+	if ((err = subs_create(h, m)) != 0 || (err = runner_fds_create(h)) != 0 ||
+	    (err = exec_load(path, argv, envp, &img)) != 0) {
 		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
 		handler_destroy(h);
 		return err;
@@ -348,6 +350,7 @@ void handler_destroy(struct handler *h)
 		kfree(h->subs[i].q.slots);
 	if (h->space)
 		vm_space_destroy(h->space);
+	fdtable_destroy(h->fds); /* what it kept open closes with it */
 	uint64_t f = irq_save();
 	if (handler_table[h->index] == h)
 		handler_table[h->index] = NULL;

@@ -17,6 +17,7 @@
 #define HANDLER_MSG_MAX 512 /* room for a refusal naming several missing grants */
 
 struct vm_space;
+struct fdtable;
 struct handler;
 struct policy_set;
 
@@ -60,6 +61,9 @@ struct handler {
 	uint8_t *fpu; /* ARCH_FPU_AREA bytes, 16-aligned, inside fpu_block */
 	void *fpu_block;
 	uint64_t fs_base, brk_base, brk_end, mmap_hint;
+	/* its descriptors, its own (0-2: its output): checkpointed at each run,
+	 * rolled back with the memory, closed by handler_destroy */
+	struct fdtable *fds;
 
 	/* subscriptions and timers (from the manifest) */
 	struct event_sub subs[MANIFEST_EVENTS_MAX];
@@ -106,6 +110,9 @@ void handler_notify(struct handler *h, int result, const char *msg);
 /* runner.c */
 /* Creates the runner process (at boot). 0 or -ENOMEM. */
 int runner_create(void);
+/* h's descriptor table as a program starts: 0, 1 and 2 on a file of its
+ * own that writes into its runs' output. 0 or -ENOMEM. */
+int runner_fds_create(struct handler *h);
 /* Wakes the runner (an event was queued, a start-up is waiting). Interrupts disabled. */
 void runner_kick(void);
 /* The handler running now (on the runner), or NULL. */

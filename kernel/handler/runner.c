@@ -101,6 +101,35 @@ static void output_flush(struct handler *h)
 			  "[%lu more bytes of output dropped]", (unsigned long)output_lost);
 }
 
+int runner_fds_create(struct handler *h)
+{
+	struct file *out = file_create(&output_ops, NULL, O_RDWR);
+	h->fds = out ? fdtable_create() : NULL;
+	if (!h->fds) {
+		if (out)
+			file_put(out);
+		return -ENOMEM;
+	}
+	fd_install(h->fds, out, 0);
+	fd_install(h->fds, file_get(out), 1);
+	fd_install(h->fds, file_get(out), 2);
+	return 0;
+}
+
+/* A file a handler keeps open across runs that is not its output. */
+static bool kept_file(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return f->ops != &output_ops;
+}
+
+/* A staged file (a write under the run's transaction). */
+static bool staged_file(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return vfs_txn_file(f);
+}
+
 /* ---- attaching a handler to the runner ---- */
 
 static void attach(struct handler *h)
@@ -116,8 +145,13 @@ static void attach(struct handler *h)
 	p->fs_base = h->fs_base;
 	arch_set_fs_base(h->fs_base);
 	arch_fpu_restore(h->fpu);
-	h->revoked += perm_refresh(h->perm); /* a revoke since the last run takes effect now */
+	size_t revoked = perm_refresh(h->perm); /* a grant or revoke since the last run takes effect now */
+	if (revoked) /* files it kept open were opened under the old grants */
+		fd_close_if(h->fds, kept_file, NULL);
+	h->revoked += revoked;
 	p->perm = h->perm;
+	p->fds = h->fds;
+	fdtable_checkpoint(h->fds);
 	memset(p->name, 0, sizeof p->name);
 	memcpy(p->name, h->name, MIN(sizeof p->name, sizeof h->name) - 1);
 }
@@ -126,6 +160,8 @@ static void detach(void)
 {
 	struct proc *p = runner;
 	sched_set_cpu_limit(p, 0);
+	fdtable_commit(p->fds); /* a run that ended without commit or roll back changed nothing */
+	p->fds = NULL;
 	p->handler = NULL;
 	p->perm = NULL;
 	p->space = NULL;
@@ -145,15 +181,13 @@ static void save_state(struct handler *h, const struct trapframe *tf)
 	h->mmap_hint = runner->mmap_hint;
 }
 
-/* Closes what the run opened (descriptors 3 and up) and clears its effects. */
+/* Clears the run's effects (its transaction, output and emits). */
 static void run_cleanup(void)
 {
 	struct proc *p = runner;
 	if (p->txn)
 		vfs_txn_destroy(p->txn);
 	p->txn = NULL;
-	for (int fd = 3; fd < FD_MAX && fd_count(p->fds) > 3; fd++)
-		fd_close(p->fds, fd);
 	output_len = output_lost = 0;
 	nemits = 0;
 }
@@ -306,10 +340,14 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 		  err ? " failed" : "");
 }
 
+/* The run's descriptor changes stay; staged files left open are closed,
+ * their writes being in the transaction just committed. */
 static void apply_effects(struct handler *h)
 {
 	if (runner->txn)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+	fdtable_commit(h->fds);
+	fd_close_if(h->fds, staged_file, NULL);
 	for (size_t i = 0; i < nemits; i++) {
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
@@ -409,6 +447,7 @@ static void fail_run(struct handler *h, struct trapframe *tf, int result, const 
 	uint64_t run_tsc = rdtsc() - h->run_tsc;
 	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
 	size_t dirty = vm_journal_rollback(h->space);
+	fdtable_rollback(h->fds);
 	run_cleanup();
 	*tf = h->tf;
 	h->runs++;
@@ -494,22 +533,13 @@ static NORETURN void runner_main(void)
 	arch_enter_user(tf);
 }
 
+/* The runner has no descriptors of its own: during a run it has the
+ * handler's (attach), between runs none. */
 int runner_create(void)
 {
-	struct file *out = file_create(&output_ops, NULL, O_RDWR);
-	struct fdtable *fds = out ? fdtable_create() : NULL;
-	struct proc *p = fds ? proc_create_kernel("runner", runner_main) : NULL;
-	if (!p) {
-		if (fds)
-			fdtable_destroy(fds);
-		if (out)
-			file_put(out);
+	struct proc *p = proc_create_kernel("runner", runner_main);
+	if (!p)
 		return -ENOMEM;
-	}
-	fd_install(fds, out, 0);
-	fd_install(fds, file_get(out), 1);
-	fd_install(fds, file_get(out), 2);
-	p->fds = fds;
 	runner = p;
 	return 0;
 }
