@@ -126,6 +126,33 @@ def test_revoke_reaches_the_next_run(ctx):
 		assert any("revoke hostile_emit emit:app:hostile.*" in r["rest"] for r in policy_recs), policy_recs
 
 
+def test_policy_grant_did_not_reach_a_running_handler(ctx):
+	"""Issue 9: a grant reached a handler only after `handler remove` + `add`.
+	hostile_emit's emit:app:hostile.* revoked, then granted again while it
+	stays registered: its next run may emit again, and the policy tool says
+	so. A grant beyond its manifest (emit:app:secret is not declared) gives
+	it nothing."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_emit")
+		run(m, "policy revoke hostile_emit emit:app:hostile.*")
+		run(m, "emit app:hostile.emit")
+		outs = fd_outputs(m, 2, "hostile_emit")
+		assert outs[0] == "hostile_emit: emit app:hostile.ok: " + EACCES, outs
+		out = run(m, "policy grant hostile_emit emit:app:hostile.*")
+		assert ("policy: granted emit:app:hostile.* to hostile_emit (handler hostile_emit: from its "
+			"next run, as far as its manifest declares it)\n") in out, out
+		out = run(m, "policy grant hostile_emit emit:app:secret")
+		assert "policy: granted emit:app:secret to hostile_emit" in out, out
+		run(m, "emit app:hostile.emit")
+		outs = fd_outputs(m, 4, "hostile_emit")
+		assert outs[2:] == ["hostile_emit: emit app:hostile.ok: allowed",
+				    "hostile_emit: emit app:secret: " + EACCES], outs
+		assert "hostile_emit" in test_handlers.handlers(m), "the handler was not kept"
+		out = run(m, "policy grant nobody emit:app:x")
+		assert ("policy: granted emit:app:x to nobody (from its next start or handler add, as far "
+			"as its manifest declares it)\n") in out, out
+
+
 def test_log_without_log_read(ctx):
 	"""Reading the event log is a capability: without it, EACCES."""
 	with shell(ctx) as m:
