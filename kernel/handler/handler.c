@@ -17,7 +17,8 @@
  *   start-up run     libc init, on_init, first event_next   -> READY (base
  *                    snapshot frozen, timers armed)            snapshot)
  *   each event       READY -> RUNNING -> READY (commit or roll back)
- *   3 failed runs in a row                                   QUARANTINED
+ *   a failed run: its event retried, then a dead letter (retry.c)
+ *   quarantine_after events in a row dead                    QUARANTINED
  *   handler_destroy  unsubscribes, frees the snapshot and the slot
  * A new version of a registered name (declared version or code hash differs)
  * replaces the old handler: its snapshot is dropped and the new one starts
@@ -149,6 +150,7 @@ void handler_quiesce(struct handler *h)
 	uint64_t f = irq_save();
 	for (size_t i = 0; i < h->ntimers; i++)
 		timer_cancel(&h->timers[i].t);
+	timer_cancel(&h->retry_timer);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		evq_drain(&h->subs[i].q); /* first: unsubscribing records the losses */
 		event_unsubscribe(&h->subs[i]);
@@ -277,7 +279,7 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
 	if ((err = subs_create(h, m)) != 0 || (err = runner_fds_create(h)) != 0 ||
-	    (err = exec_load(path, argv, envp, &img)) != 0) {
+	    (err = retry_create(h)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
 		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
 		handler_destroy(h);
 		return err;
@@ -346,6 +348,7 @@ void handler_destroy(struct handler *h)
 {
 	handler_notify(h, -ECANCELED, "removed before its start-up ended");
 	handler_quiesce(h);
+	retry_destroy(h);
 	for (size_t i = 0; i < h->nsubs; i++)
 		kfree(h->subs[i].q.slots);
 	if (h->space)
@@ -413,8 +416,10 @@ void handler_info(const struct handler *h, struct optios_handler_info *out)
 		o->delivered = s->q.delivered;
 		o->coalesced = s->q.coalesced;
 		o->dropped = s->q.dropped;
-		o->pending = s->q.count;
+		o->dead = s->q.dead;
+		o->pending = evq_pending(&s->q);
 	}
+	retry_info(h, out);
 }
 
 /* ---- boot and shutdown ---- */

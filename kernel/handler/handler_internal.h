@@ -13,7 +13,6 @@
 #include "kernel/time/time.h"
 
 #define HANDLER_PATH_MAX 128
-#define HANDLER_FAILURES_MAX 3 /* consecutive failed runs before quarantine */
 #define HANDLER_MSG_MAX 512 /* room for a refusal naming several missing grants */
 
 struct vm_space;
@@ -34,6 +33,15 @@ struct handler_timer {
 	uint64_t period_ns; /* 0: one-shot */
 	uint64_t deadline_ns;
 	char topic[OPTIOS_EVENT_TOPIC_MAX];
+};
+
+/* A dead letter (retry.c): an event every attempt of which rolled back. */
+struct handler_dead {
+	struct optios_event ev;
+	size_t sub; /* the subscription it came from (re-injected there) */
+	uint32_t attempts;
+	int32_t result; /* OPTIOS_RUN_* of its last attempt */
+	uint64_t dead_ns;
 };
 
 struct handler {
@@ -73,6 +81,20 @@ struct handler {
 
 	size_t revoked; /* capabilities revoked since registration (perm_refresh) */
 
+	/* the event being handled, held from its subscription from its first
+	 * attempt until it commits or is dead (retry.c: the runner's) */
+	bool holding;
+	size_t held_sub;
+	struct optios_event held_ev;
+	uint32_t attempts; /* its attempts that rolled back */
+	uint64_t retry_due_ns; /* not before (0: now) */
+	struct timer retry_timer; /* wakes the runner then */
+	/* dead letters: a ring, oldest first (retry.c) */
+	struct handler_dead *dead;
+	size_t dead_cap, dead_head, dead_count;
+	uint64_t dead_total, dead_discarded;
+	uint32_t dead_in_a_row; /* events dead with no commit since: quarantine */
+
 	/* statistics (handler_list) */
 	uint64_t runs, failures;
 	uint32_t consecutive;
@@ -106,6 +128,27 @@ void handler_info(const struct handler *h, struct optios_handler_info *out);
 
 /* Tells h's waiter (if any) the start-up's outcome. Interrupts any. */
 void handler_notify(struct handler *h, int result, const char *msg);
+
+/* retry.c: retries, dead letters, quarantine (theory of operation there) */
+/* h's dead letters and retry timer: 0 or -ENOMEM. */
+int retry_create(struct handler *h);
+/* Lets go of a held event (dropped) and frees the dead letters. */
+void retry_destroy(struct handler *h);
+/* The held event of h if its retry is due at now, else NULL (h waits). */
+const struct optios_event *retry_due(const struct handler *h, uint64_t now);
+/* The runner took ev from subscription sub of h (held). */
+void retry_taken(struct handler *h, int sub, const struct optios_event *ev);
+/* The held event's run committed / may not be delivered (revoked). */
+void retry_committed(struct handler *h);
+void retry_dropped(struct handler *h);
+/* The held event's run rolled back with result: retried later (logged) or
+ * a dead letter. true when h must now be quarantined. */
+bool retry_failed(struct handler *h, int32_t result);
+/* Re-injects up to max dead letters of h (optios_handler_retry): how many,
+ * or -EBUSY (quarantined). */
+long handler_retry(struct handler *h, uint64_t max);
+/* The retry and dead-letter fields of out. */
+void retry_info(const struct handler *h, struct optios_handler_info *out);
 
 /* runner.c */
 /* Creates the runner process (at boot). 0 or -ENOMEM. */

@@ -205,12 +205,26 @@ static const struct optios_event *oldest_pending(const struct handler *h)
 	return best;
 }
 
+/* h's next event: the one it holds once its retry is due (nothing before
+ * it: its order is kept), else the oldest queued. */
+static const struct optios_event *next_event(const struct handler *h, uint64_t *now)
+{
+	if (h->state != OPTIOS_HANDLER_READY)
+		return NULL;
+	if (!h->holding)
+		return oldest_pending(h);
+	if (!*now)
+		*now = clock_now_ns();
+	return retry_due(h, *now);
+}
+
 /* Interrupts disabled. A start-up to begin (*ev untouched), or the handler
- * owning the oldest pending event (taken into *ev), or NULL. */
+ * owning the oldest due event (held, copied into *ev), or NULL. */
 static struct handler *pick(struct optios_event *ev, bool *startup)
 {
 	struct handler *best = NULL;
 	const struct optios_event *best_ev = NULL;
+	uint64_t now = 0;
 	for (int i = 0; i < HANDLER_MAX; i++) {
 		struct handler *h = handler_table[i];
 		if (!h || h->removing)
@@ -219,17 +233,19 @@ static struct handler *pick(struct optios_event *ev, bool *startup)
 			*startup = true;
 			return h;
 		}
-		const struct optios_event *e = h->state == OPTIOS_HANDLER_READY ? oldest_pending(h) : NULL;
+		const struct optios_event *e = next_event(h, &now);
 		if (e && (!best_ev || event_before(e, best_ev))) {
 			best = h;
 			best_ev = e;
 		}
 	}
-	if (best) {
+	if (best && best->holding) {
+		*ev = best->held_ev;
+	} else if (best) {
 		struct event_sub *subs[MANIFEST_EVENTS_MAX];
 		for (size_t i = 0; i < best->nsubs; i++)
 			subs[i] = &best->subs[i];
-		event_take_next(subs, best->nsubs, ev);
+		retry_taken(best, event_hold_next(subs, best->nsubs, ev), ev);
 	}
 	*startup = false;
 	return best;
@@ -270,6 +286,7 @@ static int run_limits(struct handler *h, uint64_t budget)
 static int begin_run(struct handler *h, struct trapframe *tf, const struct optios_event *ev)
 {
 	h->ev = *ev;
+	h->ev.retry = h->attempts;
 	h->last_event_seq = ev->seq;
 	memcpy(h->last_topic, ev->topic, sizeof h->last_topic);
 	*tf = h->tf;
@@ -282,7 +299,7 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 	evlog_write(&r);
 	if (run_limits(h, h->budget_ns) != 0)
 		return -ENOMEM;
-	return copy_to_user(tf->rdi, ev, sizeof *ev);
+	return copy_to_user(tf->rdi, &h->ev, sizeof h->ev);
 }
 
 static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
@@ -297,6 +314,7 @@ static bool event_granted(struct handler *h, const struct optios_event *ev)
 		return true;
 	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
 		  ev->topic);
+	retry_dropped(h);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);
@@ -392,6 +410,7 @@ static void commit(struct handler *h, const struct trapframe *tf)
 	apply_effects(h);
 	h->runs++;
 	h->consecutive = 0;
+	retry_committed(h);
 	h->last_result = OPTIOS_RUN_COMMIT;
 	h->last_dirty = dirty;
 	h->last_run_ns = ns;
@@ -421,8 +440,8 @@ static void quarantine(struct handler *h)
 {
 	h->state = OPTIOS_HANDLER_QUARANTINED;
 	handler_quiesce(h);
-	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->failures, 0, 0,
-		  "quarantined after %d failed runs in a row", HANDLER_FAILURES_MAX);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->failures, h->dead_in_a_row, 0,
+		  "quarantined after %u events in a row became dead letters", h->dead_in_a_row);
 	event_raise("sys:handler.failed", "kernel", h->name, strlen(h->name), 0);
 }
 
@@ -452,13 +471,12 @@ static void fail_run(struct handler *h, struct trapframe *tf, int result, const 
 	*tf = h->tf;
 	h->runs++;
 	h->failures++;
-	if (result != OPTIOS_RUN_NOMEM) /* the system's shortage, not the handler's fault */
-		h->consecutive++;
+	h->consecutive++;
 	h->last_result = result;
 	h->last_dirty = dirty;
 	h->last_run_ns = ns;
 	evlog_add(OPTIOS_LOG_ROLLBACK, h->name, h->ev.topic, h->ev.seq, result, dirty, ns, run_tsc, "%s", why);
-	if (h->consecutive >= HANDLER_FAILURES_MAX)
+	if (retry_failed(h, result))
 		quarantine(h);
 	else
 		h->state = OPTIOS_HANDLER_READY;

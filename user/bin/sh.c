@@ -721,8 +721,11 @@ static const struct {
 	{"clock", "clock: an analog clock on the screen (any key or Ctrl+C ends it)"},
 	{"echo", "echo WORDS: print the words"},
 	{"emit", "emit [-n COUNT] TOPIC [PAYLOAD]: raise an event (app:NAME) for the handlers"},
-	{"handler", "handler add PATH | handler remove NAME: register or unregister an event handler"},
-	{"handlers", "handlers [-v]: list handlers: state, runs, failures, snapshot (-v: queues)"},
+	{"handler",
+	 "handler add PATH | remove NAME | retry NAME [N|all]: register, unregister, re-inject dead "
+	 "letters"},
+	{"handlers",
+	 "handlers [-v]: list handlers: state, runs, failures, snapshot (-v: queues, dead letters)"},
 	{"hello", "hello [WORDS]: greet (the SDK example)"},
 	{"log", "log [-h HANDLER] [-t TOPIC] [-n LAST] [-a]: the event log (events, runs, commits)"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
