@@ -81,11 +81,10 @@ struct handler {
 
 	size_t revoked; /* capabilities revoked since registration (perm_refresh) */
 
-	/* the event being handled, held from its subscription from its first
-	 * attempt until it commits or is dead (retry.c: the runner's) */
+	/* the event being handled (ev, below), held from its subscription from
+	 * its first attempt until it commits or is dead (retry.c: the runner's) */
 	bool holding;
 	size_t held_sub;
-	struct optios_event held_ev;
 	uint32_t attempts; /* its attempts that rolled back */
 	uint64_t retry_due_ns; /* not before (0: now) */
 	struct timer retry_timer; /* wakes the runner then */
@@ -103,7 +102,7 @@ struct handler {
 	char last_topic[OPTIOS_EVENT_TOPIC_MAX];
 	uint64_t snapshot_pages, last_dirty, last_run_ns;
 
-	/* the current run (the runner's) */
+	/* the current run (the runner's); while holding, the held event */
 	struct optios_event ev;
 	uint64_t run_tsc, run_cpu_ns;
 };
@@ -136,8 +135,9 @@ int retry_create(struct handler *h);
 void retry_destroy(struct handler *h);
 /* The held event of h if its retry is due at now, else NULL (h waits). */
 const struct optios_event *retry_due(const struct handler *h, uint64_t now);
-/* The runner took ev from subscription sub of h (held). */
-void retry_taken(struct handler *h, int sub, const struct optios_event *ev);
+/* The runner took an event from subscription sub of h (held; begin_run
+ * makes it h->ev). */
+void retry_taken(struct handler *h, int sub);
 /* The held event's run committed / may not be delivered (revoked). */
 void retry_committed(struct handler *h);
 void retry_dropped(struct handler *h);

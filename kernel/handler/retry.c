@@ -4,7 +4,8 @@
  *
  * Theory of operation. The runner takes each event from its subscription
  * with evq_hold: the event leaves the queue but stays pending, held by its
- * handler (h->held), until it is settled. A committed run settles it as
+ * handler (h->holding; the event is h->ev, the current run's), until it is
+ * settled. A committed run settles it as
  * delivered. A rolled-back run counts an attempt: while attempts <=
  * handler.retries the event is retried - the handler gets nothing else until
  * then (its events keep their order) and is due again after
@@ -71,14 +72,13 @@ void retry_destroy(struct handler *h)
 
 const struct optios_event *retry_due(const struct handler *h, uint64_t now)
 {
-	return h->retry_due_ns <= now ? &h->held_ev : NULL;
+	return h->retry_due_ns <= now ? &h->ev : NULL;
 }
 
-void retry_taken(struct handler *h, int sub, const struct optios_event *ev)
+void retry_taken(struct handler *h, int sub)
 {
 	h->holding = true;
 	h->held_sub = (size_t)sub;
-	h->held_ev = *ev;
 	h->attempts = 0;
 	h->retry_due_ns = 0;
 }
@@ -112,7 +112,7 @@ static void dead_letter(struct handler *h, int32_t result)
 		h->dead_discarded++;
 	}
 	d = &h->dead[(h->dead_head + h->dead_count++) % h->dead_cap];
-	d->ev = h->held_ev;
+	d->ev = h->ev;
 	d->ev.retry = 0;
 	d->sub = h->held_sub;
 	d->attempts = h->attempts;
@@ -130,15 +130,15 @@ bool retry_failed(struct handler *h, int32_t result)
 	uint32_t retries = (uint32_t)conf_int(CONF_HANDLER_RETRIES);
 	if (h->attempts <= retries) {
 		uint64_t ms = delay_ms(h->attempts);
-		evlog_add(OPTIOS_LOG_RETRY, h->name, h->held_ev.topic, h->held_ev.seq, result, h->attempts, 0,
-			  ms, "retry %u of %u in %lu ms", h->attempts, retries, (unsigned long)ms);
+		evlog_add(OPTIOS_LOG_RETRY, h->name, h->ev.topic, h->ev.seq, result, h->attempts, 0, ms,
+			  "retry %u of %u in %lu ms", h->attempts, retries, (unsigned long)ms);
 		uint64_t f = irq_save();
 		h->retry_due_ns = clock_now_ns() + ms * NS_PER_MS;
 		timer_arm(&h->retry_timer, h->retry_due_ns);
 		irq_restore(f);
 		return false;
 	}
-	evlog_add(OPTIOS_LOG_RETRY, h->name, h->held_ev.topic, h->held_ev.seq, result, h->attempts, 1, 0,
+	evlog_add(OPTIOS_LOG_RETRY, h->name, h->ev.topic, h->ev.seq, result, h->attempts, 1, 0,
 		  "dead letter after %u attempts", h->attempts);
 	uint64_t f = irq_save(); /* handler_retry reads the ring */
 	dead_letter(h, result);
@@ -170,7 +170,7 @@ long handler_retry(struct handler *h, uint64_t max)
 
 void retry_info(const struct handler *h, struct optios_handler_info *out)
 {
-	out->retry_event_seq = h->holding && h->retry_due_ns ? h->held_ev.seq : 0;
+	out->retry_event_seq = h->holding && h->retry_due_ns ? h->ev.seq : 0;
 	out->retry_due_ns = h->holding ? h->retry_due_ns : 0;
 	out->retry_attempts = h->holding ? h->attempts : 0;
 	out->dead_in_a_row = h->dead_in_a_row;

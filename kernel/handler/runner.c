@@ -240,12 +240,12 @@ static struct handler *pick(struct optios_event *ev, bool *startup)
 		}
 	}
 	if (best && best->holding) {
-		*ev = best->held_ev;
+		*ev = best->ev;
 	} else if (best) {
 		struct event_sub *subs[MANIFEST_EVENTS_MAX];
 		for (size_t i = 0; i < best->nsubs; i++)
 			subs[i] = &best->subs[i];
-		retry_taken(best, event_hold_next(subs, best->nsubs, ev), ev);
+		retry_taken(best, event_hold_next(subs, best->nsubs, ev));
 	}
 	*startup = false;
 	return best;
