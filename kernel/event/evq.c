@@ -17,6 +17,8 @@
  * after every operation: each post ends up counted exactly once - pending
  * (queued, then maybe held), then delivered or dead; or coalesced (it, or
  * the event it replaced); or dropped. A re-injected dead letter is a new post.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "event_internal.h"
 

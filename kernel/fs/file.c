@@ -25,6 +25,8 @@
  *   - held implies armed; while held, saved_slot[i] (bit i of saved_used)
  *     holds one reference on its file of its own, so a file closed during
  *     the run lives until the commit, for the rollback to put it back.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>

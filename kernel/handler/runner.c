@@ -137,6 +137,7 @@ static void attach(struct handler *h)
 	struct proc *p = runner;
 	current = h;
 	p->handler = h;
+	p->event = &h->ev; /* for denial records (kernel/perm) */
 	p->space = h->space;
 	vm_space_activate(h->space);
 	p->brk_base = h->brk_base;
@@ -163,6 +164,7 @@ static void detach(void)
 	fdtable_commit(p->fds); /* a run that ended without commit or roll back changed nothing */
 	p->fds = NULL;
 	p->handler = NULL;
+	p->event = NULL;
 	p->perm = NULL;
 	p->space = NULL;
 	vm_space_activate(NULL);
