@@ -145,6 +145,26 @@ void handler_timers_start(struct handler *h)
 	}
 }
 
+void handler_resume(struct handler *h)
+{
+	uint64_t now = clock_now_ns(), f = irq_save();
+	h->state = OPTIOS_HANDLER_READY;
+	h->dead_in_a_row = 0;
+	h->consecutive = 0;
+	for (size_t i = 0; i < h->nsubs; i++)
+		event_subscribe(&h->subs[i]);
+	for (size_t i = 0; i < h->ntimers; i++) { /* periods from now; a one-shot only if not yet due */
+		struct handler_timer *ht = &h->timers[i];
+		if (ht->period_ns)
+			ht->deadline_ns = now + ht->period_ns;
+		if (ht->period_ns || ht->deadline_ns > now)
+			timer_arm(&ht->t, ht->deadline_ns);
+	}
+	irq_restore(f);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0,
+		  "resumed: quarantine lifted (handler retry)");
+}
+
 void handler_quiesce(struct handler *h)
 {
 	uint64_t f = irq_save();

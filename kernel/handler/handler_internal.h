@@ -120,6 +120,8 @@ void handler_destroy(struct handler *h);
 int handler_remove(struct handler *h, bool wait);
 /* Stops h getting events: unsubscribes, disarms its timers, counts pending events dropped. */
 void handler_quiesce(struct handler *h);
+/* Lifts h's quarantine: subscribes again, re-arms its timers, READY. */
+void handler_resume(struct handler *h);
 /* Arms h's timers from now (when it becomes ready). */
 void handler_timers_start(struct handler *h);
 /* Writes the user-visible description of h. */
@@ -144,8 +146,8 @@ void retry_dropped(struct handler *h);
 /* The held event's run rolled back with result: retried later (logged) or
  * a dead letter. true when h must now be quarantined. */
 bool retry_failed(struct handler *h, int32_t result);
-/* Re-injects up to max dead letters of h (optios_handler_retry): how many,
- * or -EBUSY (quarantined). */
+/* Re-injects up to max dead letters of h (optios_handler_retry), lifting a
+ * quarantine first: how many. */
 long handler_retry(struct handler *h, uint64_t max);
 /* The retry and dead-letter fields of out. */
 void retry_info(const struct handler *h, struct optios_handler_info *out);

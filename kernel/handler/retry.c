@@ -17,6 +17,7 @@
  * their subscriptions' queues (a new post). A handler is quarantined when
  * handler.quarantine_after events in a row became dead letters with no
  * commit between: it keeps failing across different events, not on one.
+ * `handler retry` of a quarantined handler lifts the quarantine first.
  *
  * Invariants: h->holding exactly while one event of h is held from
  * subscription h->held_sub (so that queue's held count is 1, else 0);
@@ -150,7 +151,7 @@ bool retry_failed(struct handler *h, int32_t result)
 long handler_retry(struct handler *h, uint64_t max)
 {
 	if (h->state == OPTIOS_HANDLER_QUARANTINED)
-		return -EBUSY;
+		handler_resume(h); /* the user asks for its events to run again */
 	long n = 0;
 	uint64_t f = irq_save();
 	while ((uint64_t)n < max && h->dead_count) {

@@ -219,8 +219,8 @@ def test_quarantine_only_after_different_events_became_dead_letters(ctx):
 	attempt (1 + 2 retries). Three failed runs of one event no longer
 	quarantine (they did before issue 9); three different events dead in a
 	row do: quarantined after the third dead letter, logged, sys:handler.failed
-	raised, a 6th event does not run it, and its dead letters cannot be
-	re-injected. posted = delivered + coalesced + dropped + dead + pending."""
+	raised, a 6th event does not run it; `handler retry` lifts the quarantine.
+	posted = delivered + coalesced + dropped + dead + pending throughout."""
 	with shell(ctx) as m:
 		add(m, "/apps/crasher")
 		run(m, "emit -n 5 app:crash")
@@ -245,8 +245,17 @@ def test_quarantine_only_after_different_events_became_dead_letters(ctx):
 		last = [r for r in log(m) if r["kind"] == "event" and r["topic"] == "app:crash"][-1]
 		assert "subscribers=0" in last["rest"], "a quarantined handler still subscribes: %r" % last
 		assert handlers(m)["crasher"]["runs"] == 11, "a quarantined handler ran"
-		out = run(m, "handler retry crasher all")
-		assert out.startswith("handler: crasher: Resource busy (quarantined"), out
+		# handler retry lifts the quarantine and re-injects the oldest: it fails
+		# again (crasher's count is still 2), one dead letter in a row: ready
+		out = run(m, "handler retry crasher")
+		assert out == "handler: crasher: quarantine lifted\nhandler: crasher: 1 dead letter re-injected, 2 kept\n", out
+		h = until(m, "the re-injected event dead again", handlers,
+			  lambda h: h["crasher"]["dead"]["total"] == 4)["crasher"]
+		assert h["state"] == "ready" and h["runs"] == 14, h
+		assert h["dead"] == dict(kept=3, total=4, discarded=0, in_a_row=1), h["dead"]
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (6, 2, 4, 0), s
+		check_counters(h["subs"])
 
 
 def test_first_failed_run_lost_its_event(ctx):

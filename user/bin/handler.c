@@ -6,7 +6,8 @@
  *   handler remove NAME   unregisters it and frees its snapshot
  *   handler retry NAME [N|all]
  *                         re-injects its oldest N dead letters (default 1;
- *                         all: every one kept) into their queues
+ *                         all: every one kept) into their queues, lifting
+ *                         its quarantine first
  *
  * The kernel's one-line reason for a refusal ("counter.manifest line 3: ...")
  * is printed after the error's name.
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <optios.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,24 +98,34 @@ static unsigned long count_of(const char *s)
 	return *s >= '0' && *s <= '9' && !*end && !errno ? n : 0;
 }
 
+/* The handler called name as listed now (until the next call), or NULL. */
+static const struct optios_handler_info *info_of(const char *name)
+{
+	static struct optios_handler_info list[HANDLERS_MAX];
+	long n = optios_handler_list(list, HANDLERS_MAX);
+	for (long i = 0; i < n && i < HANDLERS_MAX; i++)
+		if (strcmp(list[i].name, name) == 0)
+			return &list[i];
+	return NULL;
+}
+
 static int retry(const char *name, const char *count)
 {
 	unsigned long max = count ? count_of(count) : 1;
 	if (!max)
 		return usage();
+	const struct optios_handler_info *h = info_of(name);
+	bool was_quarantined = h && h->state == OPTIOS_HANDLER_QUARANTINED;
 	long n = optios_handler_retry(name, max);
 	if (n < 0) {
 		int err = errno;
-		fprintf(stderr, "handler: %s: %s%s\n", name, strerror(err),
-			err == EBUSY ? " (quarantined: handler remove, then add, starts it afresh)" : "");
+		fprintf(stderr, "handler: %s: %s\n", name, strerror(err));
 		return 1;
 	}
-	static struct optios_handler_info list[HANDLERS_MAX];
-	long total = optios_handler_list(list, HANDLERS_MAX);
-	unsigned kept = 0;
-	for (long i = 0; i < total && i < HANDLERS_MAX; i++)
-		if (strcmp(list[i].name, name) == 0)
-			kept = list[i].dead_kept;
+	h = info_of(name);
+	unsigned kept = h ? h->dead_kept : 0;
+	if (was_quarantined)
+		printf("handler: %s: quarantine lifted\n", name);
 	/* fewer than asked while some are kept: a queue was full */
 	printf("handler: %s: %ld dead letter%s re-injected, %u kept%s\n", name, n, n == 1 ? "" : "s", kept,
 	       kept && (unsigned long)n < max ? " (a queue is full)" : "");

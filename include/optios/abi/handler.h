@@ -49,8 +49,9 @@
  * Re-injects up to max of the handler's dead letters, oldest first, each into
  * the queue of the subscription it came from (a new post; the event keeps its
  * seq, time and payload); stops early when that queue is full. Returns how
- * many it re-injected (0: none kept). -ENOENT (no such handler), -EBUSY (it
- * is quarantined: remove and add it again), -EACCES (handler.manage).
+ * many it re-injected (0: none kept). A quarantined handler is resumed first
+ * (subscribed again, its timers re-armed, its dead-letter streak reset).
+ * -ENOENT (no such handler), -EACCES (handler.manage).
  *
  * long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
  * Copies up to max records of the event log whose seq >= from, oldest first;
@@ -145,7 +146,7 @@ struct optios_handler_info {
 #define OPTIOS_LOG_OUTPUT 6    /* a line the handler wrote to stdout/stderr (committed runs) */
 /* lifecycle, text says which: "added version 1 code 3fa2c1d0", "ready" (a =
  * snapshot pages, b = start-up ns, c = TSC ticks to freeze the snapshot),
- * "reset: version 1 -> 2", "quarantined", "removed", "start-up failed: ..." */
+ * "reset: version 1 -> 2", "quarantined", "resumed", "removed", "start-up failed: ..." */
 #define OPTIOS_LOG_HANDLER 7
 #define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
 /* a call refused: handler = the program, topic = the event it was handling
