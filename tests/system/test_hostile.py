@@ -200,10 +200,13 @@ def test_handler_reads_a_file_it_has_no_grant_for_through_a_shared_descriptor(ct
 	file.read:/data/secret, puts the secret on its descriptor 0 and closes its
 	stdout; hostile_fdsteal, without any file capability, reads descriptor 0
 	and looks for descriptors it did not open. Handlers used to share one
-	descriptor table: it read the secret, and its output was gone. Now each
-	handler has its own table, kept by a committed run, put back by a rolled
-	back one, closed by `handler remove`."""
+	descriptor table: it read the secret, and its output was gone, and a file
+	left open held its memory after rm. Now each handler has its own table,
+	kept by a committed run, put back by a rolled back one, closed by
+	`handler remove` (the memory comes back)."""
 	with shell(ctx) as m:
+		test_handlers.mem(m)
+		before = test_handlers.mem(m)
 		run(m, "echo topsecret > /data/secret")
 		test_handlers.add(m, "/test/handlers/hostile_fdplant")
 		test_handlers.add(m, "/test/handlers/hostile_fdsteal")
@@ -235,6 +238,11 @@ def test_handler_reads_a_file_it_has_no_grant_for_through_a_shared_descriptor(ct
 		run(m, "emit app:hostile.fdsteal")
 		outs = fd_outputs(m, 4, "hostile_fdsteal")
 		assert outs[2:] == outs[:2], outs
+		# the secret, removed while open, was freed with the descriptor that held it
+		for name in ("hostile_fdplant", "hostile_fdsteal"):
+			run(m, "handler remove " + name)
+		after = test_handlers.mem(m)
+		assert after == before, "free KiB, snapshots, pages: %r before, %r after" % (before, after)
 		still_answers(m)
 
 
