@@ -160,6 +160,7 @@ struct policy_set {
 	char caps[PERM_CAPS_MAX][CAP_MAX]; /* declared */
 	bool granted[PERM_CAPS_MAX];
 	uint64_t generation; /* the policy's when computed */
+	bool only_all; /* only the grants to "*" apply (kernel/perm: a program from a writable fs) */
 };
 /* Fills out from manifest m (NULL: no manifest: "console" only, granted) and policy p. */
 void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p);

@@ -50,7 +50,15 @@ struct evq {
 	struct optios_event *slots; /* caller-provided, cap entries */
 	size_t cap, head, count;
 	enum evq_policy policy;
-	uint64_t posted, delivered, coalesced, dropped;
+	uint64_t posted, delivered, coalesced, dropped, dead;
+	size_t held; /* taken by evq_hold, not yet settled: still pending */
+};
+
+/* How a held event ended (evq_settle). */
+enum evq_outcome {
+	EVQ_DELIVERED, /* handled */
+	EVQ_DEAD, /* failed every attempt: a dead letter */
+	EVQ_DROPPED, /* let go unhandled (its consumer went, or may not see it) */
 };
 
 /* Sets up q over slots[cap] (cap >= 1). Returns 0 or -EINVAL. */
@@ -59,12 +67,25 @@ int evq_init(struct evq *q, struct optios_event *slots, size_t cap, enum evq_pol
 int evq_post(struct evq *q, const struct optios_event *ev);
 /* Oldest pending event, or NULL. */
 const struct optios_event *evq_peek(const struct evq *q);
-/* Removes the oldest into *out; 0 or -EAGAIN when empty. */
+/* Removes the oldest into *out, delivered; 0 or -EAGAIN when empty. */
 int evq_take(struct evq *q, struct optios_event *out);
-static inline size_t evq_pending(const struct evq *q) { return q->count; }
-/* Discards every pending event, counting each as dropped. */
+/* Removes the oldest into *out, held: it counts as pending until its
+ * consumer settles it (a handler's run may be retried). 0 or -EAGAIN. */
+int evq_hold(struct evq *q, struct optios_event *out);
+/* Ends one held event as how. */
+void evq_settle(struct evq *q, enum evq_outcome how);
+/* Offers a settled event again (a dead letter re-injected): counted as
+ * posted and queued at the tail, bypassing the overflow policy; -ENOSPC,
+ * counting nothing, when the queue is full. */
+int evq_requeue(struct evq *q, const struct optios_event *ev);
+/* Pending: queued plus held. */
+static inline size_t evq_pending(const struct evq *q)
+{
+	return q->count + q->held;
+}
+/* Discards every queued event, counting each as dropped (held ones stay). */
 void evq_drain(struct evq *q);
-/* posted == delivered + coalesced + dropped + pending, and count <= cap. */
+/* posted == delivered + coalesced + dropped + dead + pending, count <= cap. */
 bool evq_check(const struct evq *q);
 
 /* Dispatcher: takes the next event in (time_ns, seq) order across qs[n].
@@ -116,6 +137,8 @@ void event_raise_file(const char *path, const char *what, const char *source);
  * evq_take_next, and writes a DROP log record for a subscription that lost
  * events since its last record. Index or -EAGAIN. */
 int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event *out);
+/* The same, holding the event (evq_hold) for its consumer to settle. */
+int event_hold_next(struct event_sub *const *subs, size_t n, struct optios_event *out);
 
 /* ---- the event log (evlog.c) ----
  *

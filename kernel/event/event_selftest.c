@@ -64,7 +64,8 @@ static size_t count_kind(const struct optios_log_record *r, size_t n, uint32_t k
 
 static bool counters_add_up(const struct evq *q)
 {
-	return evq_check(q) && q->posted == q->delivered + q->coalesced + q->dropped + evq_pending(q);
+	return evq_check(q) &&
+	       q->posted == q->delivered + q->coalesced + q->dropped + q->dead + evq_pending(q);
 }
 
 /* Takes every pending event: apps' four in raise order, then the latest tick. */

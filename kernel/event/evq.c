@@ -8,10 +8,15 @@
  * strictly seq-ordered, but delivery stays FIFO per queue). LATEST keeps at
  * most one pending event. Counters only grow.
  *
+ * A consumer that may fail and retry (the handler runner) takes with
+ * evq_hold: the event leaves the ring but stays pending (held) until
+ * evq_settle ends it as delivered, dead (a dead letter) or dropped.
+ *
  * Invariants (evq_check): count <= cap and
- *   posted == delivered + coalesced + dropped + count
- * after every operation: each post ends up counted exactly once - pending,
- * then delivered; or coalesced (it, or the event it replaced); or dropped.
+ *   posted == delivered + coalesced + dropped + dead + count + held
+ * after every operation: each post ends up counted exactly once - pending
+ * (queued, then maybe held), then delivered or dead; or coalesced (it, or
+ * the event it replaced); or dropped. A re-injected dead letter is a new post.
  *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
@@ -93,6 +98,38 @@ int evq_take(struct evq *q, struct optios_event *out)
 	return 0;
 }
 
+int evq_hold(struct evq *q, struct optios_event *out)
+{
+	if (evq_take(q, out) != 0)
+		return -EAGAIN;
+	q->delivered--; /* not yet: held until settled */
+	q->held++;
+	return 0;
+}
+
+void evq_settle(struct evq *q, enum evq_outcome how)
+{
+	if (!q->held)
+		return;
+	q->held--;
+	if (how == EVQ_DELIVERED)
+		q->delivered++;
+	else if (how == EVQ_DEAD)
+		q->dead++;
+	else
+		q->dropped++;
+}
+
+int evq_requeue(struct evq *q, const struct optios_event *ev)
+{
+	if (q->count == q->cap)
+		return -ENOSPC;
+	q->posted++;
+	*slot_at(q, q->count) = *ev;
+	q->count++;
+	return 0;
+}
+
 void evq_drain(struct evq *q)
 {
 	q->dropped += q->count;
@@ -102,7 +139,8 @@ void evq_drain(struct evq *q)
 
 bool evq_check(const struct evq *q)
 {
-	return q->count <= q->cap && q->posted == q->delivered + q->coalesced + q->dropped + q->count;
+	return q->count <= q->cap &&
+	       q->posted == q->delivered + q->coalesced + q->dropped + q->dead + q->count + q->held;
 }
 
 int evq_take_next(struct evq *const *qs, size_t n, struct optios_event *out)

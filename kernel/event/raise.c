@@ -172,7 +172,7 @@ void event_raise_file(const char *path, const char *what, const char *source)
 	event_raise(topic, src, what, what ? strnlen(what, OPTIOS_EVENT_PAYLOAD_MAX) : 0, 0);
 }
 
-int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event *out)
+static int take_next(struct event_sub *const *subs, size_t n, struct optios_event *out, bool hold)
 {
 	int best = -1;
 	uint64_t f = event_lock();
@@ -182,8 +182,20 @@ int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event
 		if (e && (best < 0 || event_before(e, evq_peek(&subs[best]->q))))
 			best = (int)i;
 	}
-	if (best >= 0)
+	if (best >= 0 && hold)
+		evq_hold(&subs[best]->q, out);
+	else if (best >= 0)
 		evq_take(&subs[best]->q, out);
 	event_unlock(f);
 	return best < 0 ? -EAGAIN : best;
+}
+
+int event_take_next(struct event_sub *const *subs, size_t n, struct optios_event *out)
+{
+	return take_next(subs, n, out, false);
+}
+
+int event_hold_next(struct event_sub *const *subs, size_t n, struct optios_event *out)
+{
+	return take_next(subs, n, out, true);
 }

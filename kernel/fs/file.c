@@ -2,9 +2,29 @@
  * file.c - open files (reference counted) and descriptor tables (file.h).
  *
  * A table is FD_MAX slots, each a file reference or NULL, plus the slot's
- * close-on-exec flag. A table belongs to one process; files may be shared
- * by several tables (dup, spawn), so their counts change under the fs lock.
- * A NULL table (a process without descriptors) has every slot closed.
+ * close-on-exec flag. A table belongs to one owner - a process, or a handler
+ * (whose table is part of its snapshot); files may be shared by several
+ * tables (dup, spawn), so their counts change under the fs lock. A NULL
+ * table (a process without descriptors) has every slot closed.
+ *
+ * Checkpoints (a handler run, kernel/handler). fdtable_checkpoint remembers
+ * the table; fdtable_commit forgets the memory, fdtable_rollback puts the
+ * table back exactly: the same files in the same slots with the same flags,
+ * and each of those files at the offset and status flags it had. The copy is
+ * lazy, like the memory journal's: the checkpoint records only the offsets
+ * and status flags of the open files (bits of `used`); the first change of a
+ * slot (install, close, dup2, FD_CLOEXEC) copies the slots and takes a
+ * reference on each saved file, so a run that never opens or closes anything
+ * pays a few loads.
+ *
+ * Invariants:
+ *   - bit i of used is set exactly when slot[i] != NULL;
+ *   - a table is checkpointed (armed) from fdtable_checkpoint to its commit
+ *     or rollback; saved_off/saved_status hold the offsets and status flags
+ *     of the files of the slots in saved_used;
+ *   - held implies armed; while held, saved_slot[i] (bit i of saved_used)
+ *     holds one reference on its file of its own, so a file closed during
+ *     the run lives until the commit, for the rollback to put it back.
  *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
@@ -17,7 +37,21 @@
 struct fdtable {
 	struct file *slot[FD_MAX];
 	uint8_t fdflags[FD_MAX]; /* FD_CLOEXEC */
+	uint64_t used; /* bit i: slot[i] != NULL */
+	/* the checkpoint (see above) */
+	bool armed, held;
+	uint64_t saved_used;
+	struct file *saved_slot[FD_MAX];
+	uint8_t saved_fdflags[FD_MAX];
+	uint64_t saved_off[FD_MAX];
+	int saved_status[FD_MAX];
 };
+
+_Static_assert(FD_MAX == 64, "a table's used slots are the bits of one uint64_t");
+
+#define BIT(i) ((uint64_t)1 << (i))
+/* Each slot i of the bit set m, lowest first. */
+#define FOR_EACH_BIT(i, m) for (uint64_t m_ = (m); m_ && ((i) = __builtin_ctzll(m_), 1); m_ &= m_ - 1)
 
 struct file *file_create(const struct file_ops *ops, void *priv, int flags)
 {
@@ -102,6 +136,7 @@ struct fdtable *fdtable_clone(const struct fdtable *src, int n)
 		if (src->slot[i]) {
 			t->slot[i] = file_get(src->slot[i]);
 			t->fdflags[i] = src->fdflags[i];
+			t->used |= BIT(i);
 		}
 	}
 	return t;
@@ -111,10 +146,69 @@ void fdtable_destroy(struct fdtable *t)
 {
 	if (!t)
 		return;
+	fdtable_commit(t); /* lets go of a checkpoint's references */
 	for (int i = 0; i < FD_MAX; i++)
 		fd_close(t, i);
 	kfree(t);
 }
+
+/* ---- checkpoints ---- */
+
+/* Before the first change of a slot under a checkpoint: the slots as they
+ * were, each saved file with a reference of the checkpoint's. */
+static void hold(struct fdtable *t)
+{
+	if (!t->armed || t->held)
+		return;
+	int i;
+	memcpy(t->saved_slot, t->slot, sizeof t->slot);
+	memcpy(t->saved_fdflags, t->fdflags, sizeof t->fdflags);
+	FOR_EACH_BIT (i, t->saved_used)
+		file_get(t->saved_slot[i]);
+	t->held = true;
+}
+
+void fdtable_checkpoint(struct fdtable *t)
+{
+	int i;
+	fdtable_commit(t);
+	t->saved_used = t->used;
+	FOR_EACH_BIT (i, t->used) {
+		t->saved_off[i] = t->slot[i]->off;
+		t->saved_status[i] = t->slot[i]->flags;
+	}
+	t->armed = true;
+}
+
+void fdtable_commit(struct fdtable *t)
+{
+	int i;
+	if (t->held)
+		FOR_EACH_BIT (i, t->saved_used)
+			file_put(t->saved_slot[i]);
+	t->armed = t->held = false;
+}
+
+void fdtable_rollback(struct fdtable *t)
+{
+	int i;
+	if (!t->armed)
+		return;
+	if (t->held) { /* the checkpoint's references become the slots' */
+		FOR_EACH_BIT (i, t->used)
+			file_put(t->slot[i]);
+		memcpy(t->slot, t->saved_slot, sizeof t->slot);
+		memcpy(t->fdflags, t->saved_fdflags, sizeof t->fdflags);
+		t->used = t->saved_used;
+	}
+	FOR_EACH_BIT (i, t->used) {
+		t->slot[i]->off = t->saved_off[i];
+		t->slot[i]->flags = t->saved_status[i];
+	}
+	t->armed = t->held = false;
+}
+
+/* ---- slots ---- */
 
 int fd_install(struct fdtable *t, struct file *f, int min)
 {
@@ -122,8 +216,10 @@ int fd_install(struct fdtable *t, struct file *f, int min)
 		return -EMFILE;
 	for (int i = MAX(min, 0); i < FD_MAX; i++) {
 		if (!t->slot[i]) {
+			hold(t);
 			t->slot[i] = f;
 			t->fdflags[i] = 0;
+			t->used |= BIT(i);
 			return i;
 		}
 	}
@@ -134,9 +230,11 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX)
 		return -EBADF;
+	hold(t);
 	struct file *old = t->slot[fd];
 	t->slot[fd] = f;
 	t->fdflags[fd] = 0;
+	t->used |= BIT(fd);
 	if (old)
 		file_put(old);
 	return fd;
@@ -153,9 +251,11 @@ int fd_close(struct fdtable *t, int fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX || !t->slot[fd])
 		return -EBADF;
+	hold(t);
 	struct file *f = t->slot[fd];
 	t->slot[fd] = NULL;
 	t->fdflags[fd] = 0;
+	t->used &= ~BIT(fd);
 	file_put(f);
 	return 0;
 }
@@ -171,14 +271,25 @@ int fd_flags_set(struct fdtable *t, int fd, int flags)
 {
 	if (!t || fd < 0 || fd >= FD_MAX || !t->slot[fd])
 		return -EBADF;
+	if (t->fdflags[fd] != (uint8_t)(flags & FD_CLOEXEC))
+		hold(t);
 	t->fdflags[fd] = (uint8_t)(flags & FD_CLOEXEC);
 	return 0;
 }
 
 int fd_count(const struct fdtable *t)
 {
-	int n = 0;
-	for (int i = 0; i < FD_MAX; i++)
-		n += t->slot[i] != NULL;
+	int n = 0, i;
+	FOR_EACH_BIT (i, t ? t->used : 0)
+		n++;
+	(void)i;
 	return n;
+}
+
+void fd_close_if(struct fdtable *t, bool (*match)(const struct file *f, const void *arg), const void *arg)
+{
+	int i;
+	FOR_EACH_BIT (i, t ? t->used : 0)
+		if (match(t->slot[i], arg))
+			fd_close(t, i);
 }

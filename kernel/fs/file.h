@@ -72,5 +72,17 @@ int fd_flags_get(struct fdtable *t, int fd);
 int fd_flags_set(struct fdtable *t, int fd, int flags);
 /* Open descriptors in t (tests, reports). */
 int fd_count(const struct fdtable *t);
+/* Closes every descriptor of t whose file match(f, arg) picks. */
+void fd_close_if(struct fdtable *t, bool (*match)(const struct file *f, const void *arg), const void *arg);
+
+/* Checkpoints (a handler run; file.c has the invariants). checkpoint
+ * remembers t (any earlier checkpoint is committed); rollback puts t back as
+ * it was then - the same files in the same slots, with their FD_CLOEXEC
+ * flags, offsets and status flags - and closes what was opened since; commit
+ * keeps t as it is and forgets the checkpoint. Both do nothing without one.
+ * Cheap while nothing changes: the slots are copied at the first change. */
+void fdtable_checkpoint(struct fdtable *t);
+void fdtable_commit(struct fdtable *t);
+void fdtable_rollback(struct fdtable *t);
 
 #endif

@@ -119,6 +119,8 @@ int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void
 void vfs_txn_destroy(struct vfs_txn *t);
 /* Changes staged so far. */
 size_t vfs_txn_changes(const struct vfs_txn *t);
+/* Is f a staged file (opened for writing under some transaction)? */
+bool vfs_txn_file(const struct file *f);
 /* The calls above that change files, within transaction t (NULL: at once,
  * exactly as vfs_open, vfs_mkdir, ...). The system calls pass proc->txn. */
 int vfs_txn_open(struct vfs_txn *t, const char *cwd, const char *path, int flags, uint32_t mode,

@@ -216,6 +216,11 @@ static const struct file_ops staged_file_ops = {
 	.release = sf_release,
 };
 
+bool vfs_txn_file(const struct file *f)
+{
+	return f->ops == &staged_file_ops;
+}
+
 /* ---- records ---- */
 
 /* Appends a record (sf: a staged file's, taking its reference). */

@@ -17,7 +17,8 @@
  *   start-up run     libc init, on_init, first event_next   -> READY (base
  *                    snapshot frozen, timers armed)            snapshot)
  *   each event       READY -> RUNNING -> READY (commit or roll back)
- *   3 failed runs in a row                                   QUARANTINED
+ *   a failed run: its event retried, then a dead letter (retry.c)
+ *   quarantine_after events in a row dead                    QUARANTINED
  *   handler_destroy  unsubscribes, frees the snapshot and the slot
  * A new version of a registered name (declared version or code hash differs)
  * replaces the old handler: its snapshot is dropped and the new one starts
@@ -35,6 +36,7 @@
 
 #include "kernel/conf/conf.h"
 #include "kernel/exec/exec.h"
+#include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -143,11 +145,32 @@ void handler_timers_start(struct handler *h)
 	}
 }
 
+void handler_resume(struct handler *h)
+{
+	uint64_t now = clock_now_ns(), f = irq_save();
+	h->state = OPTIOS_HANDLER_READY;
+	h->dead_in_a_row = 0;
+	h->consecutive = 0;
+	for (size_t i = 0; i < h->nsubs; i++)
+		event_subscribe(&h->subs[i]);
+	for (size_t i = 0; i < h->ntimers; i++) { /* periods from now; a one-shot only if not yet due */
+		struct handler_timer *ht = &h->timers[i];
+		if (ht->period_ns)
+			ht->deadline_ns = now + ht->period_ns;
+		if (ht->period_ns || ht->deadline_ns > now)
+			timer_arm(&ht->t, ht->deadline_ns);
+	}
+	irq_restore(f);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0,
+		  "resumed: quarantine lifted (handler retry)");
+}
+
 void handler_quiesce(struct handler *h)
 {
 	uint64_t f = irq_save();
 	for (size_t i = 0; i < h->ntimers; i++)
 		timer_cancel(&h->timers[i].t);
+	timer_cancel(&h->retry_timer);
 	for (size_t i = 0; i < h->nsubs; i++) {
 		evq_drain(&h->subs[i].q); /* first: unsubscribing records the losses */
 		event_unsubscribe(&h->subs[i]);
@@ -275,7 +298,8 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	h->perm = perm;
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
-	if ((err = subs_create(h, m)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
+	if ((err = subs_create(h, m)) != 0 || (err = runner_fds_create(h)) != 0 ||
+	    (err = retry_create(h)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
 		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
 		handler_destroy(h);
 		return err;
@@ -344,10 +368,12 @@ void handler_destroy(struct handler *h)
 {
 	handler_notify(h, -ECANCELED, "removed before its start-up ended");
 	handler_quiesce(h);
+	retry_destroy(h);
 	for (size_t i = 0; i < h->nsubs; i++)
 		kfree(h->subs[i].q.slots);
 	if (h->space)
 		vm_space_destroy(h->space);
+	fdtable_destroy(h->fds); /* what it kept open closes with it */
 	uint64_t f = irq_save();
 	if (handler_table[h->index] == h)
 		handler_table[h->index] = NULL;
@@ -410,8 +436,10 @@ void handler_info(const struct handler *h, struct optios_handler_info *out)
 		o->delivered = s->q.delivered;
 		o->coalesced = s->q.coalesced;
 		o->dropped = s->q.dropped;
-		o->pending = s->q.count;
+		o->dead = s->q.dead;
+		o->pending = evq_pending(&s->q);
 	}
+	retry_info(h, out);
 }
 
 /* ---- boot and shutdown ---- */

@@ -13,10 +13,10 @@
 #include "kernel/time/time.h"
 
 #define HANDLER_PATH_MAX 128
-#define HANDLER_FAILURES_MAX 3 /* consecutive failed runs before quarantine */
 #define HANDLER_MSG_MAX 512 /* room for a refusal naming several missing grants */
 
 struct vm_space;
+struct fdtable;
 struct handler;
 struct policy_set;
 
@@ -33,6 +33,15 @@ struct handler_timer {
 	uint64_t period_ns; /* 0: one-shot */
 	uint64_t deadline_ns;
 	char topic[OPTIOS_EVENT_TOPIC_MAX];
+};
+
+/* A dead letter (retry.c): an event every attempt of which rolled back. */
+struct handler_dead {
+	struct optios_event ev;
+	size_t sub; /* the subscription it came from (re-injected there) */
+	uint32_t attempts;
+	int32_t result; /* OPTIOS_RUN_* of its last attempt */
+	uint64_t dead_ns;
 };
 
 struct handler {
@@ -60,6 +69,9 @@ struct handler {
 	uint8_t *fpu; /* ARCH_FPU_AREA bytes, 16-aligned, inside fpu_block */
 	void *fpu_block;
 	uint64_t fs_base, brk_base, brk_end, mmap_hint;
+	/* its descriptors, its own (0-2: its output): checkpointed at each run,
+	 * rolled back with the memory, closed by handler_destroy */
+	struct fdtable *fds;
 
 	/* subscriptions and timers (from the manifest) */
 	struct event_sub subs[MANIFEST_EVENTS_MAX];
@@ -69,6 +81,19 @@ struct handler {
 
 	size_t revoked; /* capabilities revoked since registration (perm_refresh) */
 
+	/* the event being handled (ev, below), held from its subscription from
+	 * its first attempt until it commits or is dead (retry.c: the runner's) */
+	bool holding;
+	size_t held_sub;
+	uint32_t attempts; /* its attempts that rolled back */
+	uint64_t retry_due_ns; /* not before (0: now) */
+	struct timer retry_timer; /* wakes the runner then */
+	/* dead letters: a ring, oldest first (retry.c) */
+	struct handler_dead *dead;
+	size_t dead_cap, dead_head, dead_count;
+	uint64_t dead_total, dead_discarded;
+	uint32_t dead_in_a_row; /* events dead with no commit since: quarantine */
+
 	/* statistics (handler_list) */
 	uint64_t runs, failures;
 	uint32_t consecutive;
@@ -77,7 +102,7 @@ struct handler {
 	char last_topic[OPTIOS_EVENT_TOPIC_MAX];
 	uint64_t snapshot_pages, last_dirty, last_run_ns;
 
-	/* the current run (the runner's) */
+	/* the current run (the runner's); while holding, the held event */
 	struct optios_event ev;
 	uint64_t run_tsc, run_cpu_ns;
 };
@@ -95,6 +120,8 @@ void handler_destroy(struct handler *h);
 int handler_remove(struct handler *h, bool wait);
 /* Stops h getting events: unsubscribes, disarms its timers, counts pending events dropped. */
 void handler_quiesce(struct handler *h);
+/* Lifts h's quarantine: subscribes again, re-arms its timers, READY. */
+void handler_resume(struct handler *h);
 /* Arms h's timers from now (when it becomes ready). */
 void handler_timers_start(struct handler *h);
 /* Writes the user-visible description of h. */
@@ -103,9 +130,34 @@ void handler_info(const struct handler *h, struct optios_handler_info *out);
 /* Tells h's waiter (if any) the start-up's outcome. Interrupts any. */
 void handler_notify(struct handler *h, int result, const char *msg);
 
+/* retry.c: retries, dead letters, quarantine (theory of operation there) */
+/* h's dead letters and retry timer: 0 or -ENOMEM. */
+int retry_create(struct handler *h);
+/* Lets go of a held event (dropped) and frees the dead letters. */
+void retry_destroy(struct handler *h);
+/* The held event of h if its retry is due at now, else NULL (h waits). */
+const struct optios_event *retry_due(const struct handler *h, uint64_t now);
+/* The runner took an event from subscription sub of h (held; begin_run
+ * makes it h->ev). */
+void retry_taken(struct handler *h, int sub);
+/* The held event's run committed / may not be delivered (revoked). */
+void retry_committed(struct handler *h);
+void retry_dropped(struct handler *h);
+/* The held event's run rolled back with result: retried later (logged) or
+ * a dead letter. true when h must now be quarantined. */
+bool retry_failed(struct handler *h, int32_t result);
+/* Re-injects up to max dead letters of h (optios_handler_retry), lifting a
+ * quarantine first: how many. */
+long handler_retry(struct handler *h, uint64_t max);
+/* The retry and dead-letter fields of out. */
+void retry_info(const struct handler *h, struct optios_handler_info *out);
+
 /* runner.c */
 /* Creates the runner process (at boot). 0 or -ENOMEM. */
 int runner_create(void);
+/* h's descriptor table as a program starts: 0, 1 and 2 on a file of its
+ * own that writes into its runs' output. 0 or -ENOMEM. */
+int runner_fds_create(struct handler *h);
 /* Wakes the runner (an event was queued, a start-up is waiting). Interrupts disabled. */
 void runner_kick(void);
 /* The handler running now (on the runner), or NULL. */

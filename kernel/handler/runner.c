@@ -101,6 +101,35 @@ static void output_flush(struct handler *h)
 			  "[%lu more bytes of output dropped]", (unsigned long)output_lost);
 }
 
+int runner_fds_create(struct handler *h)
+{
+	struct file *out = file_create(&output_ops, NULL, O_RDWR);
+	h->fds = out ? fdtable_create() : NULL;
+	if (!h->fds) {
+		if (out)
+			file_put(out);
+		return -ENOMEM;
+	}
+	fd_install(h->fds, out, 0);
+	fd_install(h->fds, file_get(out), 1);
+	fd_install(h->fds, file_get(out), 2);
+	return 0;
+}
+
+/* A file a handler keeps open across runs that is not its output. */
+static bool kept_file(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return f->ops != &output_ops;
+}
+
+/* A staged file (a write under the run's transaction). */
+static bool staged_file(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return vfs_txn_file(f);
+}
+
 /* ---- attaching a handler to the runner ---- */
 
 static void attach(struct handler *h)
@@ -117,8 +146,13 @@ static void attach(struct handler *h)
 	p->fs_base = h->fs_base;
 	arch_set_fs_base(h->fs_base);
 	arch_fpu_restore(h->fpu);
-	h->revoked += perm_refresh(h->perm); /* a revoke since the last run takes effect now */
+	size_t revoked = perm_refresh(h->perm); /* a grant or revoke since the last run takes effect now */
+	if (revoked) /* files it kept open were opened under the old grants */
+		fd_close_if(h->fds, kept_file, NULL);
+	h->revoked += revoked;
 	p->perm = h->perm;
+	p->fds = h->fds;
+	fdtable_checkpoint(h->fds);
 	memset(p->name, 0, sizeof p->name);
 	memcpy(p->name, h->name, MIN(sizeof p->name, sizeof h->name) - 1);
 }
@@ -127,6 +161,8 @@ static void detach(void)
 {
 	struct proc *p = runner;
 	sched_set_cpu_limit(p, 0);
+	fdtable_commit(p->fds); /* a run that ended without commit or roll back changed nothing */
+	p->fds = NULL;
 	p->handler = NULL;
 	p->event = NULL;
 	p->perm = NULL;
@@ -147,15 +183,13 @@ static void save_state(struct handler *h, const struct trapframe *tf)
 	h->mmap_hint = runner->mmap_hint;
 }
 
-/* Closes what the run opened (descriptors 3 and up) and clears its effects. */
+/* Clears the run's effects (its transaction, output and emits). */
 static void run_cleanup(void)
 {
 	struct proc *p = runner;
 	if (p->txn)
 		vfs_txn_destroy(p->txn);
 	p->txn = NULL;
-	for (int fd = 3; fd < FD_MAX && fd_count(p->fds) > 3; fd++)
-		fd_close(p->fds, fd);
 	output_len = output_lost = 0;
 	nemits = 0;
 }
@@ -173,12 +207,26 @@ static const struct optios_event *oldest_pending(const struct handler *h)
 	return best;
 }
 
+/* h's next event: the one it holds once its retry is due (nothing before
+ * it: its order is kept), else the oldest queued. */
+static const struct optios_event *next_event(const struct handler *h, uint64_t *now)
+{
+	if (h->state != OPTIOS_HANDLER_READY)
+		return NULL;
+	if (!h->holding)
+		return oldest_pending(h);
+	if (!*now)
+		*now = clock_now_ns();
+	return retry_due(h, *now);
+}
+
 /* Interrupts disabled. A start-up to begin (*ev untouched), or the handler
- * owning the oldest pending event (taken into *ev), or NULL. */
+ * owning the oldest due event (held, copied into *ev), or NULL. */
 static struct handler *pick(struct optios_event *ev, bool *startup)
 {
 	struct handler *best = NULL;
 	const struct optios_event *best_ev = NULL;
+	uint64_t now = 0;
 	for (int i = 0; i < HANDLER_MAX; i++) {
 		struct handler *h = handler_table[i];
 		if (!h || h->removing)
@@ -187,17 +235,19 @@ static struct handler *pick(struct optios_event *ev, bool *startup)
 			*startup = true;
 			return h;
 		}
-		const struct optios_event *e = h->state == OPTIOS_HANDLER_READY ? oldest_pending(h) : NULL;
+		const struct optios_event *e = next_event(h, &now);
 		if (e && (!best_ev || event_before(e, best_ev))) {
 			best = h;
 			best_ev = e;
 		}
 	}
-	if (best) {
+	if (best && best->holding) {
+		*ev = best->ev;
+	} else if (best) {
 		struct event_sub *subs[MANIFEST_EVENTS_MAX];
 		for (size_t i = 0; i < best->nsubs; i++)
 			subs[i] = &best->subs[i];
-		event_take_next(subs, best->nsubs, ev);
+		retry_taken(best, event_hold_next(subs, best->nsubs, ev));
 	}
 	*startup = false;
 	return best;
@@ -238,6 +288,7 @@ static int run_limits(struct handler *h, uint64_t budget)
 static int begin_run(struct handler *h, struct trapframe *tf, const struct optios_event *ev)
 {
 	h->ev = *ev;
+	h->ev.retry = h->attempts;
 	h->last_event_seq = ev->seq;
 	memcpy(h->last_topic, ev->topic, sizeof h->last_topic);
 	*tf = h->tf;
@@ -250,7 +301,7 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 	evlog_write(&r);
 	if (run_limits(h, h->budget_ns) != 0)
 		return -ENOMEM;
-	return copy_to_user(tf->rdi, ev, sizeof *ev);
+	return copy_to_user(tf->rdi, &h->ev, sizeof h->ev);
 }
 
 static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
@@ -265,6 +316,7 @@ static bool event_granted(struct handler *h, const struct optios_event *ev)
 		return true;
 	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
 		  ev->topic);
+	retry_dropped(h);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);
@@ -308,10 +360,14 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 		  err ? " failed" : "");
 }
 
+/* The run's descriptor changes stay; staged files left open are closed,
+ * their writes being in the transaction just committed. */
 static void apply_effects(struct handler *h)
 {
 	if (runner->txn)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+	fdtable_commit(h->fds);
+	fd_close_if(h->fds, staged_file, NULL);
 	for (size_t i = 0; i < nemits; i++) {
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
@@ -356,6 +412,7 @@ static void commit(struct handler *h, const struct trapframe *tf)
 	apply_effects(h);
 	h->runs++;
 	h->consecutive = 0;
+	retry_committed(h);
 	h->last_result = OPTIOS_RUN_COMMIT;
 	h->last_dirty = dirty;
 	h->last_run_ns = ns;
@@ -385,8 +442,8 @@ static void quarantine(struct handler *h)
 {
 	h->state = OPTIOS_HANDLER_QUARANTINED;
 	handler_quiesce(h);
-	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->failures, 0, 0,
-		  "quarantined after %d failed runs in a row", HANDLER_FAILURES_MAX);
+	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->failures, h->dead_in_a_row, 0,
+		  "quarantined after %u events in a row became dead letters", h->dead_in_a_row);
 	event_raise("sys:handler.failed", "kernel", h->name, strlen(h->name), 0);
 }
 
@@ -411,17 +468,17 @@ static void fail_run(struct handler *h, struct trapframe *tf, int result, const 
 	uint64_t run_tsc = rdtsc() - h->run_tsc;
 	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
 	size_t dirty = vm_journal_rollback(h->space);
+	fdtable_rollback(h->fds);
 	run_cleanup();
 	*tf = h->tf;
 	h->runs++;
 	h->failures++;
-	if (result != OPTIOS_RUN_NOMEM) /* the system's shortage, not the handler's fault */
-		h->consecutive++;
+	h->consecutive++;
 	h->last_result = result;
 	h->last_dirty = dirty;
 	h->last_run_ns = ns;
 	evlog_add(OPTIOS_LOG_ROLLBACK, h->name, h->ev.topic, h->ev.seq, result, dirty, ns, run_tsc, "%s", why);
-	if (h->consecutive >= HANDLER_FAILURES_MAX)
+	if (retry_failed(h, result))
 		quarantine(h);
 	else
 		h->state = OPTIOS_HANDLER_READY;
@@ -496,22 +553,13 @@ static NORETURN void runner_main(void)
 	arch_enter_user(tf);
 }
 
+/* The runner has no descriptors of its own: during a run it has the
+ * handler's (attach), between runs none. */
 int runner_create(void)
 {
-	struct file *out = file_create(&output_ops, NULL, O_RDWR);
-	struct fdtable *fds = out ? fdtable_create() : NULL;
-	struct proc *p = fds ? proc_create_kernel("runner", runner_main) : NULL;
-	if (!p) {
-		if (fds)
-			fdtable_destroy(fds);
-		if (out)
-			file_put(out);
+	struct proc *p = proc_create_kernel("runner", runner_main);
+	if (!p)
 		return -ENOMEM;
-	}
-	fd_install(fds, out, 0);
-	fd_install(fds, file_get(out), 1);
-	fd_install(fds, file_get(out), 2);
-	p->fds = fds;
 	runner = p;
 	return 0;
 }

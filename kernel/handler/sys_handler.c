@@ -1,7 +1,8 @@
 /*
  * sys_handler.c - the handler system calls (contracts in
  * include/optios/abi/handler.h): optios_event_next, optios_emit,
- * optios_handler_add, optios_handler_remove, optios_handler_list.
+ * optios_handler_add, optios_handler_remove, optios_handler_list,
+ * optios_handler_retry.
  */
 #include <optios/abi/errno.h>
 
@@ -94,19 +95,34 @@ long sys_optios_handler_add(long upath, long umsg, long msglen, UNUSED long a3, 
 	return err;
 }
 
-long sys_optios_handler_remove(long uname, UNUSED long a1, SYS_ARGS_FROM2)
+/* The handler the user string uname names: 0 and *out, or -ENOENT, -EFAULT. */
+static long named(long uname, struct handler **out)
 {
 	char name[MANIFEST_NAME_MAX];
 	long n = strncpy_from_user(name, (uptr)uname, sizeof name);
 	if (n < 0)
 		return n == -ENAMETOOLONG ? -ENOENT : n;
 	uint64_t f = irq_save();
-	struct handler *h = handler_find(name);
+	*out = handler_find(name);
 	irq_restore(f);
-	if (!h)
-		return -ENOENT;
+	return *out ? 0 : -ENOENT;
+}
+
+long sys_optios_handler_remove(long uname, UNUSED long a1, SYS_ARGS_FROM2)
+{
+	struct handler *h;
+	long err = named(uname, &h);
+	if (err)
+		return err;
 	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->version, 0, 0, "removed");
 	return handler_remove(h, true);
+}
+
+long sys_optios_handler_retry(long uname, long max, SYS_ARGS_FROM2)
+{
+	struct handler *h;
+	long err = named(uname, &h);
+	return err ? err : handler_retry(h, (uint64_t)max);
 }
 
 long sys_optios_handler_list(long uout, long max, SYS_ARGS_FROM2)

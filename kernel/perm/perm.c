@@ -22,8 +22,13 @@
  * process carries (sys_nr, sys_name: set here at entry; event: set by the
  * handler runner), so perm calls nothing above it.
  *
- * Invariants: a policy_set never gains a granted capability after it is
- * computed (perm_refresh only clears); every -EACCES perm_check returns has
+ * A handler's set is refreshed at each run (perm_refresh): it is again
+ * what its manifest declares and the policy grants now, so a revoke and a
+ * grant both reach it at its next run. A foreground program's set is
+ * computed at its start only.
+ *
+ * Invariants: a policy_set only ever holds granted capabilities its
+ * manifest declares (the manifest bounds every grant); every -EACCES perm_check returns has
  * written one OPTIOS_LOG_DENY record (and so has every -ENOENT of
  * perm_check_file: a path the program cannot see); a process with no policy_set is the
  * kernel's own (the handler runner between runs) or is refused everything.
@@ -156,6 +161,7 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 		return -ENOMEM;
 	}
 	policy_set_compute(s, m, untrusted ? all : &policy);
+	s->only_all = untrusted;
 	kfree(all);
 	if (m && policy_set_missing(s)) {
 		if (untrusted)
@@ -193,13 +199,14 @@ void perm_put(struct policy_set *s)
 size_t perm_refresh(struct policy_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])
-		return 0; /* no manifest: nothing granted by the policy to revoke */
+		return 0; /* no manifest: nothing the policy grants or revokes */
 	size_t revoked = 0;
+	const char *as = s->only_all ? "*" : s->name; /* "*": grants to every program */
 	uint64_t f = irq_save();
-	for (size_t i = 0; i < s->n; i++) {
-		bool keep = s->granted[i] && policy_granted(&policy, s->name, s->caps[i]);
-		revoked += s->granted[i] && !keep;
-		s->granted[i] = keep;
+	for (size_t i = 0; i < s->n; i++) { /* what it declares, granted now */
+		bool now = policy_granted(&policy, as, s->caps[i]);
+		revoked += s->granted[i] && !now;
+		s->granted[i] = now;
 	}
 	s->generation = policy.generation;
 	irq_restore(f);

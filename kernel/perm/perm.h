@@ -3,9 +3,9 @@
  * (lib/policy.h says what capabilities mean). Default deny.
  *
  * Every process and every handler carries a struct policy_set computed when it
- * starts (declared ∩ granted); permissions only shrink while it runs: a grant
- * never widens a running program, a revoke reaches a handler at its next run
- * and a foreground program at its next start. Every check goes through
+ * starts (declared ∩ granted). A handler's is refreshed at each run, so a
+ * grant or a revoke reaches it at its next run (never beyond what its
+ * manifest declares); a foreground program's changes only at its next start. Every check goes through
  * perm_check(), and every denial is logged (OPTIOS_LOG_DENY: program,
  * call, capability, the event being handled) and returns -EACCES.
  *
@@ -60,8 +60,10 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
 void perm_put(struct policy_set *s);
-/* Recomputes s against the policy if it changed since (a handler's next run):
- * revoked capabilities go, nothing is added. Returns how many it revoked now. */
+/* Recomputes s against the policy if it changed since (a handler's next
+ * run): each declared capability is granted exactly when the policy grants
+ * it now (to "*" only for a program from a writable file system), so revokes
+ * go and grants come, never beyond the manifest. Returns how many it revoked now. */
 size_t perm_refresh(struct policy_set *s);
 
 /* The one check. p's permissions allow kind on object (a normal absolute

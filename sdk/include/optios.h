@@ -81,6 +81,12 @@ static inline long optios_handler_list(struct optios_handler_info *out, unsigned
 	return syscall(OPTIOS_SYS_optios_handler_list, out, max);
 }
 
+/* Re-injects up to max of the handler's dead letters (ULONG_MAX: all). */
+static inline long optios_handler_retry(const char *name, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_handler_retry, name, max);
+}
+
 static inline long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
 {
 	return syscall(OPTIOS_SYS_optios_log_read, from, out, max);

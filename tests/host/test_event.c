@@ -217,3 +217,64 @@ TEST(evq_invariant_under_random_operations)
 	CHECK(q[0].dropped > 0 && q[1].coalesced > 0 && q[2].coalesced > 0);
 	CHECK_EQ(q[2].dropped, 0);
 }
+
+/* Issue 9: a rolled-back event was gone. Held events stay pending until
+ * settled; dead letters and re-injections keep
+ * posted == delivered + coalesced + dropped + dead + pending exact. */
+TEST(evq_held_events_settle_and_requeue_with_exact_counters)
+{
+	struct optios_event st[2], out;
+	struct evq q;
+	evq_init(&q, st, 2, EVQ_QUEUE);
+	struct optios_event a = mk("app:a", 1, 0), b = mk("app:b", 2, 0);
+	evq_post(&q, &a);
+	evq_post(&q, &b);
+	CHECK_EQ(evq_hold(&q, &out), 0);
+	CHECK_STR(out.topic, "app:a");
+	CHECK_EQ(evq_pending(&q), 2); /* held: still pending, not delivered */
+	check_counts(&q, 2, 0, 0, 0);
+	evq_settle(&q, EVQ_DEAD);
+	CHECK_EQ(q.dead, 1);
+	CHECK_EQ(evq_requeue(&q, &out), 0); /* the dead letter re-injected */
+	CHECK_EQ(evq_requeue(&q, &out), -ENOSPC); /* full: nothing counted */
+	check_counts(&q, 3, 0, 0, 0);
+	CHECK_EQ(evq_hold(&q, &out), 0);
+	evq_settle(&q, EVQ_DELIVERED);
+	CHECK_EQ(evq_hold(&q, &out), 0);
+	CHECK_STR(out.topic, "app:a");
+	evq_drain(&q); /* nothing queued; the held one stays */
+	CHECK_EQ(evq_pending(&q), 1);
+	evq_settle(&q, EVQ_DROPPED);
+	evq_settle(&q, EVQ_DROPPED); /* none held: nothing */
+	check_counts(&q, 3, 1, 0, 1);
+	CHECK_EQ(q.dead, 1);
+	CHECK_EQ(evq_pending(&q), 0);
+}
+
+TEST(evq_identity_holds_under_random_holds_and_settles)
+{
+	struct optios_event st[4], out, held[64];
+	struct evq q;
+	size_t nheld = 0;
+	evq_init(&q, st, 4, EVQ_COALESCE);
+	srand(999);
+	for (int i = 0; i < 50000; i++) {
+		int op = rand() % 6;
+		if (op < 2) {
+			struct optios_event e = mk(rand() % 2 ? "app:x" : "app:y", (uint64_t)i, 0);
+			evq_post(&q, &e);
+		} else if (op == 2 && nheld < 64 && evq_hold(&q, &out) == 0) {
+			held[nheld++] = out;
+		} else if (op == 3 && nheld) {
+			evq_settle(&q, (enum evq_outcome)(rand() % 3));
+			nheld--;
+		} else if (op == 4 && q.dead) {
+			evq_requeue(&q, &held[0]);
+		} else if (op == 5) {
+			evq_drain(&q);
+		}
+		if (!evq_check(&q) || q.held != nheld)
+			CHECK(evq_check(&q) && q.held == nheld);
+	}
+	CHECK(q.dead > 0 && q.delivered > 0 && q.dropped > 0 && q.coalesced > 0);
+}

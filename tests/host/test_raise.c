@@ -188,7 +188,8 @@ TEST(event_drop_records_one_per_burst)
 	CHECK_STR(rec[0].handler, "coalescer");
 	CHECK_EQ(rec[0].b, 4);
 	CHECK(evq_check(&q.s.q) && evq_check(&c.s.q));
-	CHECK_EQ(q.s.q.posted, q.s.q.delivered + q.s.q.coalesced + q.s.q.dropped + evq_pending(&q.s.q));
+	CHECK_EQ(q.s.q.posted,
+		 q.s.q.delivered + q.s.q.coalesced + q.s.q.dropped + q.s.q.dead + evq_pending(&q.s.q));
 }
 
 TEST(event_raise_file_only_when_watched)

@@ -18,7 +18,9 @@ TIMEOUT = 120
 
 ROW = re.compile(r"^(\S+)\s+(\d+) ([0-9a-f]{8}) (\w+)\s+(\d+)\s+(\d+) (\S+)\s+(\S+)\s+(\d+)\s+(\d+)$")
 SUB = re.compile(r"^    (\S+) (\w+) (\d+): posted (\d+) delivered (\d+) coalesced (\d+) dropped (\d+) "
-		 r"pending (\d+)$")
+		 r"dead (\d+) pending (\d+)$")
+DEAD = re.compile(r"^    dead letters: (\d+) kept, (\d+) in all, (\d+) discarded, (\d+) in a row$")
+LETTER = re.compile(r"^      #(\d+) (\S+): (\d+) attempts, last (\w+)$")
 RECORD = re.compile(r"^\s*(\d+)\.(\d{6}) #(\d+) (\w+) (\S+) (\S+) ?(.*)$")
 ADDED = re.compile(r"^handler: added (\S+) version (\d+) \(code ([0-9a-f]{8})\), snapshot (\d+) pages$", re.M)
 
@@ -29,24 +31,33 @@ def run(m, cmd, timeout=20):
 
 
 def handlers(m):
-	"""{name: row} from `handlers -v`; a row is a dict with the columns and
-	"subs", a list of dicts (pattern, policy, capacity and the counters)."""
+	"""{name: row} from `handlers -v`; a row is a dict with the columns,
+	"subs", a list of dicts (pattern, policy, capacity and the counters),
+	"dead" (kept, total, discarded, in_a_row; zeros when none) and "letters"
+	(dicts: seq, topic, attempts, result, newest first)."""
 	out = run(m, "handlers -v")
 	rows, last = {}, None
 	for line in out.splitlines()[1:]:
-		r, s = ROW.match(line), SUB.match(line)
+		r, s, d, l = ROW.match(line), SUB.match(line), DEAD.match(line), LETTER.match(line)
 		if r:
 			keys = ("name", "version", "code", "state", "runs", "fails", "last", "result", "snap", "dirty")
-			last = dict(zip(keys, r.groups()), subs=[])
+			last = dict(zip(keys, r.groups()), subs=[], letters=[],
+				    dead=dict(kept=0, total=0, discarded=0, in_a_row=0))
 			for k in ("version", "runs", "fails", "snap", "dirty"):
 				last[k] = int(last[k])
 			rows[last["name"]] = last
 		elif s:
-			keys = ("pattern", "policy", "capacity", "posted", "delivered", "coalesced", "dropped", "pending")
+			keys = ("pattern", "policy", "capacity", "posted", "delivered", "coalesced", "dropped", "dead",
+				"pending")
 			sub = dict(zip(keys, s.groups()))
 			for k in keys[2:]:
 				sub[k] = int(sub[k])
 			last["subs"].append(sub)
+		elif d:
+			last["dead"] = dict(zip(("kept", "total", "discarded", "in_a_row"), map(int, d.groups())))
+		elif l:
+			last["letters"].append(dict(seq=int(l.group(1)), topic=l.group(2), attempts=int(l.group(3)),
+						    result=l.group(4)))
 	return rows
 
 
@@ -119,7 +130,10 @@ def test_tools_name_errors_and_usage(ctx):
 		assert out.startswith("handler: /test/handlers/tally: File exists: tally is already registered"), out
 		out = run(m, "handler remove nosuch")
 		assert out.startswith("handler: nosuch: No such file or directory\n"), out
-		for cmd in ("handler", "handler frob x", "handlers -x", "log -n 0", "log extra", "emit"):
+		out = run(m, "handler retry nosuch")
+		assert out.startswith("handler: nosuch: No such file or directory\n"), out
+		for cmd in ("handler", "handler frob x", "handler retry tally 0", "handler retry tally x", "handlers -x",
+			    "log -n 0", "log extra", "emit"):
 			out = run(m, cmd)
 			assert out.startswith("usage: "), "%s: %r" % (cmd, out)
 		out = run(m, "emit bad-topic")
@@ -177,9 +191,9 @@ def crasher_log(m):
 
 def test_rolled_back_runs_leave_no_trace(ctx):
 	"""crasher counts runs in a global and appends to /data/crasher.log, then
-	faults when the count reaches 3. Rolled back, the count is 2 again, so the
-	next event faults again; the file, the outputs and the effects show only
-	the two committed runs."""
+	faults when the count reaches 3. Rolled back, the count is 2 again, so
+	each retry of the event faults again until it becomes a dead letter; the
+	file, the outputs and the effects show only the two committed runs."""
 	with shell(ctx) as m:
 		add(m, "/apps/crasher")
 		run(m, "emit -n 2 app:crash")
@@ -187,39 +201,123 @@ def test_rolled_back_runs_leave_no_trace(ctx):
 		before = crasher_log(m)
 		assert len(before.splitlines()) == 2, "two committed runs, file: %r" % before
 		run(m, "emit app:crash")
-		h = until_runs(m, "crasher", 3)
-		assert h["fails"] == 1 and h["result"] == "fault" and h["state"] == "ready", h
-		run(m, "emit app:crash")
-		h = until_runs(m, "crasher", 4)
-		assert h["fails"] == 2 and h["result"] == "fault", "the 4th run did not fault again: %r" % h
+		h = until(m, "the third event dead", handlers, lambda h: h["crasher"]["dead"]["total"] == 1)["crasher"]
+		assert h["runs"] == 5 and h["fails"] == 3 and h["result"] == "fault" and h["state"] == "ready", h
 		assert crasher_log(m) == before, "a rolled-back run changed /data/crasher.log"
 		recs = log(m, "-h crasher")
 		assert texts(recs, "crasher") == ["crasher: runs=1", "crasher: runs=2"], texts(recs, "crasher")
 		rollbacks = [r for r in recs if r["kind"] == "rollback"]
-		assert len(rollbacks) == 2 and all(r["result"] == 2 for r in rollbacks), rollbacks
+		assert len(rollbacks) == 3 and all(r["result"] == 2 for r in rollbacks), rollbacks
+		assert len({r["event"] for r in rollbacks}) == 1, "three attempts of one event: %r" % rollbacks
 		failed = {r["event"] for r in rollbacks}
 		effects = [r for r in recs if r["kind"] == "effect"]
 		assert effects and not failed & {r["event"] for r in effects}, "effects of failed runs: %r" % effects
 
 
-def test_three_consecutive_failures_quarantine(ctx):
-	"""The 3rd, 4th and 5th crasher runs fault: quarantined, logged, and
-	sys:handler.failed raised; a 6th event does not run it."""
+def test_quarantine_only_after_different_events_became_dead_letters(ctx):
+	"""Five app:crash events: the 3rd, 4th and 5th each fault on every
+	attempt (1 + 2 retries). Three failed runs of one event no longer
+	quarantine (they did before issue 9); three different events dead in a
+	row do: quarantined after the third dead letter, logged, sys:handler.failed
+	raised, a 6th event does not run it; `handler retry` lifts the quarantine.
+	posted = delivered + coalesced + dropped + dead + pending throughout."""
 	with shell(ctx) as m:
 		add(m, "/apps/crasher")
 		run(m, "emit -n 5 app:crash")
 		h = until(m, "crasher quarantined", handlers,
 			  lambda h: h.get("crasher", {}).get("state") == "quarantined")["crasher"]
-		assert h["runs"] == 5 and h["fails"] == 3, h
+		assert h["runs"] == 11 and h["fails"] == 9, h
+		assert h["dead"] == dict(kept=3, total=3, discarded=0, in_a_row=3), h["dead"]
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (5, 2, 3, 0), s
+		check_counters(h["subs"])
 		recs = log(m)
-		assert any(r["kind"] == "handler" and r["handler"] == "crasher" and "quarantined" in r["rest"]
-			   for r in recs), "no quarantine record: %r" % [r for r in recs if r["handler"] == "crasher"]
+		mine = [r for r in recs if r["handler"] == "crasher"]
+		deaths = [r for r in mine if r["kind"] == "retry" and "dead letter after 3 attempts" in r["rest"]]
+		assert len({r["event"] for r in deaths}) == 3, "dead letters of three different events: %r" % deaths
+		assert [l["seq"] for l in h["letters"]] == sorted((r["event"] for r in deaths), reverse=True), h
+		quarantined = [r for r in mine if r["kind"] == "handler" and "quarantined" in r["rest"]]
+		assert len(quarantined) == 1 and quarantined[0]["seq"] > deaths[-1]["seq"], mine
+		assert "3 events in a row became dead letters" in quarantined[0]["rest"], quarantined
 		assert any(r["kind"] == "event" and r["topic"] == "sys:handler.failed" for r in recs), \
 			"no sys:handler.failed event in the log"
 		run(m, "emit app:crash")
 		last = [r for r in log(m) if r["kind"] == "event" and r["topic"] == "app:crash"][-1]
 		assert "subscribers=0" in last["rest"], "a quarantined handler still subscribes: %r" % last
-		assert handlers(m)["crasher"]["runs"] == 5, "a quarantined handler ran"
+		assert handlers(m)["crasher"]["runs"] == 11, "a quarantined handler ran"
+		# handler retry lifts the quarantine and re-injects the oldest: it fails
+		# again (crasher's count is still 2), one dead letter in a row: ready
+		out = run(m, "handler retry crasher")
+		assert out == "handler: crasher: quarantine lifted\nhandler: crasher: 1 dead letter re-injected, 2 kept\n", out
+		h = until(m, "the re-injected event dead again", handlers,
+			  lambda h: h["crasher"]["dead"]["total"] == 4)["crasher"]
+		assert h["state"] == "ready" and h["runs"] == 14, h
+		assert h["dead"] == dict(kept=3, total=4, discarded=0, in_a_row=1), h["dead"]
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (6, 2, 4, 0), s
+		check_counters(h["subs"])
+
+
+def test_first_failed_run_lost_its_event(ctx):
+	"""Issue 9: a failed run's event was gone (a handler with a tight budget
+	lost its first event to QEMU's code translation). flaky faults on the
+	first attempt of an event with payload 1: the event is retried after
+	handler.retry_delay_ms (100) and its second run commits, seeing
+	retry 1."""
+	with shell(ctx) as m:
+		add(m, "/test/handlers/flaky")
+		run(m, "emit app:flaky 1")
+		h = until_runs(m, "flaky", 2)
+		assert h["fails"] == 1 and h["result"] == "commit" and h["dead"]["total"] == 0, h
+		recs = log(m, "-h flaky")
+		seq = [r["event"] for r in recs if r["kind"] == "run"]
+		assert len(seq) == 2 and seq[0] == seq[1], recs
+		assert texts(recs, "flaky") == ["flaky: seq %d retry 1 ok" % seq[0]], recs
+		retries = [r for r in recs if r["kind"] == "retry"]
+		assert len(retries) == 1 and retries[0]["rest"] == "event=#%d retry 1 of 2 in 100 ms" % seq[0], retries
+		rb, second = [r for r in recs if r["kind"] == "rollback"][0], [r for r in recs if r["kind"] == "run"][1]
+		assert second["time_ns"] - rb["time_ns"] >= 100 * 10**6, (rb, second)
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (1, 1, 0, 0), s
+
+
+def test_dead_letters_are_kept_shown_and_re_injected(ctx):
+	"""With handler.retries=3 and handler.retry_delay_ms=50 from the command
+	line: flaky's event with payload 9 fails 4 attempts, 50, 100, 200 ms
+	apart, and becomes a dead letter (handlers -v, log). Once app:flaky.fix
+	committed, `handler retry flaky` re-injects it and it commits; the
+	counters stay exact throughout and the dead-letter streak resets."""
+	with shell(ctx, append="optios.conf.handler.retries=3 optios.conf.handler.retry_delay_ms=50") as m:
+		add(m, "/test/handlers/flaky")
+		assert run(m, "handler retry flaky") == "handler: flaky: 0 dead letters re-injected, 0 kept\n"
+		run(m, "emit app:flaky 9")
+		h = until(m, "a dead letter", handlers, lambda h: h["flaky"]["dead"]["total"] == 1)["flaky"]
+		assert h["runs"] == 4 and h["fails"] == 4, h
+		assert h["dead"] == dict(kept=1, total=1, discarded=0, in_a_row=1), h["dead"]
+		letter = h["letters"][0]
+		assert letter["topic"] == "app:flaky" and letter["attempts"] == 4 and letter["result"] == "fault", h
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (1, 0, 1, 0), s
+		recs = log(m, "-h flaky")
+		retries = [r for r in recs if r["kind"] == "retry"]
+		assert [(r["a"], r["b"], r["c"]) for r in retries] == [(1, 0, 50), (2, 0, 100), (3, 0, 200), (4, 1, 0)], \
+			retries
+		assert retries[-1]["rest"] == "event=#%d dead letter after 4 attempts" % letter["seq"], retries
+		runs = [r["time_ns"] for r in recs if r["kind"] == "run"]
+		gaps = [b - a for a, b in zip(runs, runs[1:])]
+		assert all(g >= d * 10**6 for g, d in zip(gaps, (50, 100, 200))), gaps
+		run(m, "emit app:flaky.fix")
+		until_runs(m, "flaky", 5)
+		out = run(m, "handler retry flaky all")
+		assert out == "handler: flaky: 1 dead letter re-injected, 0 kept\n", out
+		h = until_runs(m, "flaky", 6)
+		assert h["result"] == "commit" and h["dead"] == dict(kept=0, total=1, discarded=0, in_a_row=0), h
+		assert texts(log(m, "-h flaky"), "flaky")[-1] == "flaky: seq %d retry 0 ok" % letter["seq"]
+		s = h["subs"][0]
+		assert (s["posted"], s["delivered"], s["dead"], s["pending"]) == (2, 1, 1, 0), s
+		check_counters(h["subs"])
+		assert any(r["kind"] == "retry" and r["rest"] == "event=#%d re-injected" % letter["seq"]
+			   for r in log(m, "-h flaky")), "no re-injected record"
 
 
 def test_budget_stops_a_runaway_run_and_the_system_goes_on(ctx):
@@ -232,11 +330,11 @@ def test_budget_stops_a_runaway_run_and_the_system_goes_on(ctx):
 		t = time.monotonic()
 		assert run(m, "echo still here") == "still here\n"
 		answered = time.monotonic() - t
-		h = until(m, "spinner stopped", handlers, lambda h: h["spinner"]["fails"] == 1)
+		h = until(m, "spinner stopped", handlers, lambda h: h["spinner"]["dead"]["total"] == 1)
 		assert h["spinner"]["result"] == "budget" and h["spinner"]["state"] == "ready", h["spinner"]
 		recs = log(m, "-h spinner")
 		rb = [r for r in recs if r["kind"] == "rollback"]
-		assert len(rb) == 1 and rb[0]["result"] == 3, "rollback record: %r" % rb
+		assert len(rb) == 3 and all(r["result"] == 3 for r in rb), "1 + 2 retries, each over budget: %r" % rb
 		ticks = h["counter"]["runs"]
 		until_runs(m, "counter", ticks + 2, timeout=10)
 		assert answered < 5, "the shell took %.1f s to answer during the spin" % answered
@@ -291,8 +389,8 @@ def test_events_run_in_time_order_across_subscriptions(ctx):
 
 def check_counters(subs):
 	for s in subs:
-		total = s["delivered"] + s["coalesced"] + s["dropped"] + s["pending"]
-		assert s["posted"] == total, "posted %d != %d delivered+coalesced+dropped+pending: %r" % (
+		total = s["delivered"] + s["coalesced"] + s["dropped"] + s["dead"] + s["pending"]
+		assert s["posted"] == total, "posted %d != %d delivered+coalesced+dropped+dead+pending: %r" % (
 			s["posted"], total, s)
 
 
@@ -368,7 +466,7 @@ def mem(m):
 
 def test_free_pages_and_snapshots_return_after_handler_remove(ctx):
 	"""Memory comes back: after adding, running and removing three handlers
-	(one run rolled back), free memory and the snapshot count and pages are
+	(one event rolled back three times, kept as a dead letter), free memory and the snapshot count and pages are
 	what they were before."""
 	with shell(ctx) as m:
 		mem(m)
@@ -378,7 +476,7 @@ def test_free_pages_and_snapshots_return_after_handler_remove(ctx):
 			add(m, path)
 		run(m, "emit -n 20 app:tally")
 		run(m, "emit app:spin")
-		until(m, "runs done", handlers, lambda h: h["tally"]["runs"] == 20 and h["spinner"]["runs"] == 1
+		until(m, "runs done", handlers, lambda h: h["tally"]["runs"] == 20 and h["spinner"]["dead"]["total"] == 1
 		      and h["counter"]["runs"] >= 1)
 		during = mem(m)
 		rows = handlers(m)
@@ -430,6 +528,6 @@ def test_newcomer_adds_counter_watcher_and_crasher_from_the_shell(ctx):
 		run(m, "emit -n 5 app:crash")
 		until(m, "crasher quarantined", lambda m: run(m, "handlers"), lambda out: "quarantined" in out)
 		out = run(m, "log -h crasher")
-		assert out.count(" rollback crasher ") == 3 and "quarantined" in out, out
+		assert out.count(" rollback crasher ") == 9 and "quarantined" in out, out
 		rows = handlers(m)
 		assert rows["counter"]["state"] in ("ready", "running") and rows["counter"]["fails"] == 0, rows

@@ -132,6 +132,33 @@ def test_revoke_reaches_the_next_run(ctx):
 		assert any("revoke hostile_emit emit:app:hostile.*" in r["rest"] for r in policy_recs), policy_recs
 
 
+def test_policy_grant_did_not_reach_a_running_handler(ctx):
+	"""Issue 9: a grant reached a handler only after `handler remove` + `add`.
+	hostile_emit's emit:app:hostile.* revoked, then granted again while it
+	stays registered: its next run may emit again, and the policy tool says
+	so. A grant beyond its manifest (emit:app:secret is not declared) gives
+	it nothing."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_emit")
+		run(m, "policy revoke hostile_emit emit:app:hostile.*")
+		run(m, "emit app:hostile.emit")
+		outs = fd_outputs(m, 2, "hostile_emit")
+		assert outs[0] == "hostile_emit: emit app:hostile.ok: " + EACCES, outs
+		out = run(m, "policy grant hostile_emit emit:app:hostile.*")
+		assert ("policy: granted emit:app:hostile.* to hostile_emit (handler hostile_emit: from its "
+			"next run, as far as its manifest declares it)\n") in out, out
+		out = run(m, "policy grant hostile_emit emit:app:secret")
+		assert "policy: granted emit:app:secret to hostile_emit" in out, out
+		run(m, "emit app:hostile.emit")
+		outs = fd_outputs(m, 4, "hostile_emit")
+		assert outs[2:] == ["hostile_emit: emit app:hostile.ok: allowed",
+				    "hostile_emit: emit app:secret: " + EACCES], outs
+		assert "hostile_emit" in test_handlers.handlers(m), "the handler was not kept"
+		out = run(m, "policy grant nobody emit:app:x")
+		assert ("policy: granted emit:app:x to nobody (from its next start or handler add, as far "
+			"as its manifest declares it)\n") in out, out
+
+
 def test_log_without_log_read(ctx):
 	"""Reading the event log is a capability: without it, EACCES."""
 	with shell(ctx) as m:
@@ -164,6 +191,65 @@ def test_read_kernel_memory_and_another_handlers_snapshot(ctx):
 		assert "hostile_peek: killed by signal 11" in out, out
 		still_answers(m)
 		assert "ready" in run(m, "handlers")
+
+
+def fd_outputs(m, n, program):
+	"""The output lines of program once there are at least n of them."""
+	recs = test_handlers.until(m, "%d output lines of %s" % (n, program),
+				   lambda m: test_handlers.log(m, "-h " + program),
+				   lambda recs: len(test_handlers.outputs(recs, program)) >= n)
+	return test_handlers.texts(recs, program)
+
+
+def test_handler_reads_a_file_it_has_no_grant_for_through_a_shared_descriptor(ctx):
+	"""The descriptor leak of issue 9. hostile_fdplant, granted
+	file.read:/data/secret, puts the secret on its descriptor 0 and closes its
+	stdout; hostile_fdsteal, without any file capability, reads descriptor 0
+	and looks for descriptors it did not open. Handlers used to share one
+	descriptor table: it read the secret, and its output was gone, and a file
+	left open held its memory after rm. Now each handler has its own table,
+	kept by a committed run, put back by a rolled back one, closed by
+	`handler remove` (the memory comes back)."""
+	with shell(ctx) as m:
+		test_handlers.mem(m)
+		before = test_handlers.mem(m)
+		run(m, "echo topsecret > /data/secret")
+		test_handlers.add(m, "/test/handlers/hostile_fdplant")
+		test_handlers.add(m, "/test/handlers/hostile_fdsteal")
+		run(m, "emit app:hostile.fdplant plant")
+		outs = fd_outputs(m, 2, "hostile_fdplant")
+		assert outs == ["hostile_fdplant: open /data/secret: allowed", "hostile_fdplant: plant: allowed"], outs
+		run(m, "emit app:hostile.fdsteal")
+		outs = fd_outputs(m, 2, "hostile_fdsteal")
+		assert outs == ["hostile_fdsteal: read fd 0: denied (EAGAIN: Resource temporarily unavailable)",
+				"hostile_fdsteal: descriptors above 2: 0"], outs
+		# its own table kept what its committed run did ...
+		run(m, "emit app:hostile.fdplant read")
+		outs = fd_outputs(m, 4, "hostile_fdplant")
+		assert outs[2:] == ["hostile_fdplant: fd 0: 9 bytes 'topsecret'", "hostile_fdplant: fd 1: closed"], outs
+		# ... and a rolled-back run's close(0), close(2) are undone with it
+		run(m, "emit app:hostile.fdplant crash")
+		test_handlers.until(m, "the crash rolled back", test_handlers.handlers,
+				    lambda h: h["hostile_fdplant"]["fails"] == 1)
+		run(m, "emit app:hostile.fdplant read")
+		outs = fd_outputs(m, 6, "hostile_fdplant")
+		assert outs[4:] == ["hostile_fdplant: fd 0: 9 bytes 'topsecret'", "hostile_fdplant: fd 1: closed"], outs
+		# remove closes its descriptors: added again, it starts with its output on 0-2
+		run(m, "rm /data/secret")
+		assert run(m, "handler remove hostile_fdplant") == "handler: removed hostile_fdplant\n"
+		test_handlers.add(m, "/test/handlers/hostile_fdplant")
+		run(m, "emit app:hostile.fdplant read")
+		outs = fd_outputs(m, 8, "hostile_fdplant")
+		assert outs[6:] == ["hostile_fdplant: fd 0: EAGAIN", "hostile_fdplant: fd 1: open"], outs
+		run(m, "emit app:hostile.fdsteal")
+		outs = fd_outputs(m, 4, "hostile_fdsteal")
+		assert outs[2:] == outs[:2], outs
+		# the secret, removed while open, was freed with the descriptor that held it
+		for name in ("hostile_fdplant", "hostile_fdsteal"):
+			run(m, "handler remove " + name)
+		after = test_handlers.mem(m)
+		assert after == before, "free KiB, snapshots, pages: %r before, %r after" % (before, after)
+		still_answers(m)
 
 
 def test_spawn_an_ungranted_program(ctx):

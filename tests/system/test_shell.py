@@ -17,7 +17,7 @@ PROMPT = re.compile(r"\r?\n(/[^\r\n$]*)\$ ")
 FIRST_PROMPT = re.compile(r"(?:^|\n)(/[^\r\n$]*)\$ ")
 # Commands with more than one form: each form has its own help line
 # (issue 9: `log verify` was missing from help).
-FORMS = ["log verify", "log dump", "handler add", "handler remove", "policy grant", "policy revoke"]
+FORMS = ["log verify", "log dump", "handler add", "handler remove", "handler retry", "policy grant", "policy revoke"]
 BUILTINS = ["cd", "pwd", "echo", "exit", "help", "history", "start", "console"]
 # What the issue asks for, builtin or program.
 REQUIRED = ["cd", "pwd", "ls", "cat", "echo", "mkdir", "rm", "mv", "ps", "mem", "uptime", "help",

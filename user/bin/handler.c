@@ -4,6 +4,10 @@
  *   handler add PATH      registers the program at PATH (its manifest names
  *                         it), waits for its base snapshot, says what it got
  *   handler remove NAME   unregisters it and frees its snapshot
+ *   handler retry NAME [N|all]
+ *                         re-injects its oldest N dead letters (default 1;
+ *                         all: every one kept) into their queues, lifting
+ *                         its quarantine first
  *
  * The kernel's one-line reason for a refusal ("counter.manifest line 3: ...")
  * is printed after the error's name.
@@ -11,7 +15,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <optios.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,7 +25,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: handler add PATH\n       handler remove NAME\n");
+	fprintf(stderr,
+		"usage: handler add PATH\n       handler remove NAME\n       handler retry NAME [N|all]\n");
 	return 2;
 }
 
@@ -80,8 +87,57 @@ static int remove_handler(const char *name)
 	return 0;
 }
 
+/* "all", or a count of at least 1; 0 if neither. */
+static unsigned long count_of(const char *s)
+{
+	if (strcmp(s, "all") == 0)
+		return ULONG_MAX;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(s, &end, 10);
+	return *s >= '0' && *s <= '9' && !*end && !errno ? n : 0;
+}
+
+/* The handler called name as listed now (until the next call), or NULL. */
+static const struct optios_handler_info *info_of(const char *name)
+{
+	static struct optios_handler_info list[HANDLERS_MAX];
+	long n = optios_handler_list(list, HANDLERS_MAX);
+	for (long i = 0; i < n && i < HANDLERS_MAX; i++)
+		if (strcmp(list[i].name, name) == 0)
+			return &list[i];
+	return NULL;
+}
+
+static int retry(const char *name, const char *count)
+{
+	unsigned long max = count ? count_of(count) : 1;
+	if (!max)
+		return usage();
+	const struct optios_handler_info *h = info_of(name);
+	bool was_quarantined = h && h->state == OPTIOS_HANDLER_QUARANTINED;
+	long n = optios_handler_retry(name, max);
+	if (n < 0) {
+		int err = errno;
+		fprintf(stderr, "handler: %s: %s\n", name, strerror(err));
+		return 1;
+	}
+	h = info_of(name);
+	unsigned kept = h ? h->dead_kept : 0;
+	if (was_quarantined)
+		printf("handler: %s: quarantine lifted\n", name);
+	/* fewer than asked while some are kept: a queue was full */
+	printf("handler: %s: %ld dead letter%s re-injected, %u kept%s\n", name, n, n == 1 ? "" : "s", kept,
+	       kept && (unsigned long)n < max ? " (a queue is full)" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 || argc == 4) {
+		if (strcmp(argv[1], "retry") == 0)
+			return retry(argv[2], argc == 4 ? argv[3] : NULL);
+	}
 	if (argc != 3)
 		return usage();
 	if (strcmp(argv[1], "add") == 0)

@@ -3,7 +3,8 @@
  * each: name, version, code hash, state, runs, failed runs, last event
  * (topic#seq), how the last run ended, snapshot pages, pages the last run
  * dirtied. -v adds each subscription's queue counters, which always satisfy
- * posted = delivered + coalesced + dropped + pending.
+ * posted = delivered + coalesced + dropped + dead + pending, the event
+ * waiting for a retry and the newest dead letters.
  */
 #include <errno.h>
 #include <optios.h>
@@ -54,13 +55,34 @@ static void print_subs(const struct optios_handler_info *h)
 	       (unsigned long long)(h->last_run_ns / 1000));
 	for (uint32_t i = 0; i < h->nsubs && i < OPTIOS_HANDLER_SUBS_MAX; i++) {
 		const struct optios_sub_info *s = &h->subs[i];
-		printf("    %.*s %s %u: posted %llu delivered %llu coalesced %llu dropped %llu pending "
-		       "%llu\n",
+		printf("    %.*s %s %u: posted %llu delivered %llu coalesced %llu dropped %llu dead %llu "
+		       "pending %llu\n",
 		       OPTIOS_EVENT_TOPIC_MAX, s->pattern, policy_name(s->policy), s->capacity,
 		       (unsigned long long)s->posted, (unsigned long long)s->delivered,
 		       (unsigned long long)s->coalesced, (unsigned long long)s->dropped,
-		       (unsigned long long)s->pending);
+		       (unsigned long long)s->dead, (unsigned long long)s->pending);
 	}
+}
+
+/* The event waiting for a retry, and the dead letters (newest first). */
+static void print_dead(const struct optios_handler_info *h)
+{
+	if (h->retry_event_seq)
+		printf("    retry: event #%llu after %u failed attempts, due at %llu.%06llu\n",
+		       (unsigned long long)h->retry_event_seq, h->retry_attempts,
+		       (unsigned long long)(h->retry_due_ns / 1000000000),
+		       (unsigned long long)(h->retry_due_ns / 1000 % 1000000));
+	if (!h->dead_total)
+		return;
+	printf("    dead letters: %u kept, %llu in all, %llu discarded, %u in a row\n", h->dead_kept,
+	       (unsigned long long)h->dead_total, (unsigned long long)h->dead_discarded, h->dead_in_a_row);
+	for (uint32_t i = 0; i < h->dead_shown && i < OPTIOS_DEAD_SHOWN; i++) {
+		const struct optios_dead_letter *d = &h->dead[i];
+		printf("      #%llu %.*s: %u attempts, last %s\n", (unsigned long long)d->event_seq,
+		       OPTIOS_EVENT_TOPIC_MAX, d->topic, d->attempts, result_name(d->result));
+	}
+	if (h->dead_kept > h->dead_shown)
+		printf("      (%u older kept)\n", h->dead_kept - h->dead_shown);
 }
 
 static void print_row(const struct optios_handler_info *h)
@@ -93,8 +115,10 @@ int main(int argc, char **argv)
 	       "RUNS", "FAILS", "LAST-EVENT", "RESULT", "SNAP", "DIRTY");
 	for (long i = 0; i < n && i < HANDLERS_MAX; i++) {
 		print_row(&list[i]);
-		if (verbose)
+		if (verbose) {
 			print_subs(&list[i]);
+			print_dead(&list[i]);
+		}
 	}
 	if (n > HANDLERS_MAX)
 		printf("(%ld more not shown)\n", n - HANDLERS_MAX);

@@ -47,8 +47,8 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {"gap",    "event",   "run",  "commit", "rollback", "effect",
-					    "output", "handler", "drop", "deny",   "policy"};
+	static const char *const words[] = {"gap",    "event",	 "run",	 "commit", "rollback", "effect",
+					    "output", "handler", "drop", "deny",   "policy",   "retry"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
@@ -73,6 +73,9 @@ static void print_details(const struct optios_log_record *r)
 	case OPTIOS_LOG_COMMIT: printf(" dirty=%llu %lluns %llutsc", a, b, c); break;
 	case OPTIOS_LOG_ROLLBACK: printf(" %.*s dirty=%llu %lluns %llutsc", tl, r->text, a, b, c); break;
 	case OPTIOS_LOG_DROP: printf(" dropped=%llu coalesced=%llu", a, b); break;
+	case OPTIOS_LOG_RETRY:
+		printf(" event=#%llu %.*s", (unsigned long long)r->event_seq, tl, r->text);
+		break;
 	default: printf(" %.*s", tl, r->text);
 	}
 }

@@ -9,8 +9,9 @@
  *   policy grant NAME CAP      grants CAP to NAME (NAME * for every program)
  *   policy revoke NAME CAP     removes exactly that grant
  *
- * A grant never widens a program already running; a revoke reaches a
- * handler at its next run and a program at its next start.
+ * A grant or a revoke reaches a registered handler at its next run (a grant
+ * only as far as its manifest declares) and a program at its next start;
+ * the message after a change says which of those NAME is now.
  */
 #include <errno.h>
 #include <optios.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 
 #include "lib/policy.h"
+
+#define HANDLERS_MAX 32
 
 static int usage(void)
 {
@@ -77,6 +80,35 @@ static int ask(unsigned op, const char *a, const char *b, const char *what)
 	}
 }
 
+/* Is a handler named name registered ("*": any)? */
+static bool handler_registered(const char *name)
+{
+	static struct optios_handler_info list[HANDLERS_MAX];
+	long n = optios_handler_list(list, HANDLERS_MAX);
+	for (long i = 0; i < n && i < HANDLERS_MAX; i++)
+		if (strcmp(name, "*") == 0 || strcmp(list[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* What a change reaches, and when (the kernel refreshes a handler's
+ * permissions at each run, a program's at its start). */
+static void changed(bool grant, const char *name, const char *cap)
+{
+	const char *did = grant ? "granted" : "revoked", *dir = grant ? "to" : "from";
+	const char *limit = grant ? ", as far as its manifest declares it" : "";
+	if (strcmp(name, "*") == 0)
+		printf("policy: %s %s %s every program (handlers from their next run%s, programs from their "
+		       "next start)\n",
+		       did, cap, dir, limit);
+	else if (handler_registered(name))
+		printf("policy: %s %s %s %s (handler %s: from its next run%s)\n", did, cap, dir, name, name,
+		       limit);
+	else
+		printf("policy: %s %s %s %s (from its next start or handler add%s)\n", did, cap, dir, name,
+		       limit);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 1)
@@ -94,10 +126,9 @@ int main(int argc, char **argv)
 		char what[256];
 		snprintf(what, sizeof what, "%s%s%s", argv[2], argc > 3 ? " " : "", argc > 3 ? argv[3] : "");
 		int status = ask(commands[i].op, argv[2], argc > 3 ? argv[3] : NULL, what);
-		if (status == 0 && commands[i].op == OPTIOS_POLICY_GRANT)
-			printf("policy: granted %s to %s (from its next start or run)\n", argv[3], argv[2]);
-		if (status == 0 && commands[i].op == OPTIOS_POLICY_REVOKE)
-			printf("policy: revoked %s from %s (from its next start or run)\n", argv[3], argv[2]);
+		if (status == 0 &&
+		    (commands[i].op == OPTIOS_POLICY_GRANT || commands[i].op == OPTIOS_POLICY_REVOKE))
+			changed(commands[i].op == OPTIOS_POLICY_GRANT, argv[2], argv[3]);
 		return status;
 	}
 	return usage();

@@ -742,8 +742,9 @@ static const struct {
 	{"echo", "echo WORDS: print the words"},
 	{"emit", "emit [-n COUNT] TOPIC [PAYLOAD]: raise an event (app:NAME) for the handlers"},
 	{"handler", "handler add PATH: register an event handler\n"
-		    "  handler remove NAME: unregister one"},
-	{"handlers", "handlers [-v]: list handlers: state, runs, failures, snapshot (-v: queues)"},
+		    "  handler remove NAME: unregister one\n"
+		    "  handler retry NAME [N|all]: re-inject its dead letters"},
+	{"handlers", "handlers [-v]: list handlers: state, runs, failures, snapshot (-v: queues, dead letters)"},
 	{"hello", "hello [WORDS]: greet (the SDK example)"},
 	{"log", "log [-h HANDLER] [-t TOPIC] [-n LAST] [-a]: the event log (events, runs, commits)\n"
 		"  log verify [FILE]: check the log's audit chain (or a dump's)\n"

@@ -28,6 +28,8 @@ static const char *hostile_errno_name(int e)
 	case EPERM: return "EPERM";
 	case EINVAL: return "EINVAL";
 	case ENOEXEC: return "ENOEXEC";
+	case EAGAIN: return "EAGAIN";
+	case EBADF: return "EBADF";
 	}
 	return "errno";
 }

@@ -21,7 +21,7 @@ struct optios_event {
 	char topic[OPTIOS_EVENT_TOPIC_MAX];   /* NUL-terminated, see optios_event_topic_valid */
 	char source[OPTIOS_EVENT_SOURCE_MAX]; /* the raiser: "kernel" or a program name */
 	uint32_t payload_len;                 /* <= OPTIOS_EVENT_PAYLOAD_MAX */
-	uint32_t reserved;                    /* 0 */
+	uint32_t retry; /* earlier attempts of this event that rolled back (0: its first run) */
 	uint8_t payload[OPTIOS_EVENT_PAYLOAD_MAX];
 };
 

@@ -45,6 +45,14 @@
  * long optios_handler_list(struct optios_handler_info *out, unsigned long max)
  * Fills up to max entries (registration order); returns how many exist.
  *
+ * long optios_handler_retry(const char *name, unsigned long max)
+ * Re-injects up to max of the handler's dead letters, oldest first, each into
+ * the queue of the subscription it came from (a new post; the event keeps its
+ * seq, time and payload); stops early when that queue is full. Returns how
+ * many it re-injected (0: none kept). A quarantined handler is resumed first
+ * (subscribed again, its timers re-armed, its dead-letter streak reset).
+ * -ENOENT (no such handler), -EACCES (handler.manage).
+ *
  * long optios_log_read(uint64_t from, struct optios_log_record *out, unsigned long max)
  * Copies up to max records of the event log whose seq >= from, oldest first;
  * returns how many it copied. Records older than the log keeps are gone: the
@@ -55,16 +63,31 @@
 #define OPTIOS_HANDLER_INITIALISING 1 /* start-up running toward the base snapshot */
 #define OPTIOS_HANDLER_READY 2        /* snapshot frozen, waiting for events */
 #define OPTIOS_HANDLER_RUNNING 3      /* a run is in progress */
-#define OPTIOS_HANDLER_QUARANTINED 4  /* 3 consecutive failures; gets no events */
+#define OPTIOS_HANDLER_QUARANTINED 4 /* handler.quarantine_after events in a row dead; gets no events */
 
 #define OPTIOS_HANDLER_SUBS_MAX 8
 
-/* One subscription's queue: posted = delivered + coalesced + dropped + pending. */
+/* One subscription's queue: posted = delivered + coalesced + dropped + dead +
+ * pending. delivered: handled (the run committed); dead: became dead letters;
+ * pending: queued, or taken and not yet settled (running, or waiting for a
+ * retry). A re-injected dead letter is posted again. */
 struct optios_sub_info {
 	char pattern[OPTIOS_EVENT_TOPIC_MAX];
 	uint32_t policy; /* OPTIOS_POLICY_* */
 	uint32_t capacity;
 	uint64_t posted, delivered, coalesced, dropped, pending;
+	uint64_t dead;
+};
+
+/* A dead letter: an event whose every attempt rolled back. */
+#define OPTIOS_DEAD_SHOWN 8 /* the newest dead letters in optios_handler_info */
+struct optios_dead_letter {
+	uint64_t event_seq;
+	uint64_t time_ns; /* the event's */
+	uint64_t dead_ns; /* when it became a dead letter (monotonic) */
+	char topic[OPTIOS_EVENT_TOPIC_MAX];
+	int32_t result; /* OPTIOS_RUN_* of its last attempt */
+	uint32_t attempts;
 };
 
 #define OPTIOS_POLICY_QUEUE 0
@@ -88,6 +111,15 @@ struct optios_handler_info {
 	uint64_t budget_ns;
 	uint32_t nsubs, reserved;
 	struct optios_sub_info subs[OPTIOS_HANDLER_SUBS_MAX];
+	/* retries and dead letters (docs/HANDLERS.md "Retry, dead letters, quarantine") */
+	uint64_t retry_event_seq; /* the event waiting for a retry; 0: none */
+	uint64_t retry_due_ns; /* when (monotonic) */
+	uint32_t retry_attempts; /* its failed attempts so far */
+	uint32_t dead_in_a_row; /* events dead with no commit since (quarantine_after) */
+	uint64_t dead_total; /* dead letters ever */
+	uint64_t dead_discarded; /* of those, pushed out of the kept ones */
+	uint32_t dead_kept, dead_shown; /* kept now; of those in dead[] (newest first) */
+	struct optios_dead_letter dead[OPTIOS_DEAD_SHOWN];
 };
 
 /* How a run ended (log records and last_result). */
@@ -114,7 +146,7 @@ struct optios_handler_info {
 #define OPTIOS_LOG_OUTPUT 6    /* a line the handler wrote to stdout/stderr (committed runs) */
 /* lifecycle, text says which: "added version 1 code 3fa2c1d0", "ready" (a =
  * snapshot pages, b = start-up ns, c = TSC ticks to freeze the snapshot),
- * "reset: version 1 -> 2", "quarantined", "removed", "start-up failed: ..." */
+ * "reset: version 1 -> 2", "quarantined", "resumed", "removed", "start-up failed: ..." */
 #define OPTIOS_LOG_HANDLER 7
 #define OPTIOS_LOG_DROP 8      /* events lost at a subscription: a = dropped, b = coalesced since last record */
 /* a call refused: handler = the program, topic = the event it was handling
@@ -124,6 +156,11 @@ struct optios_handler_info {
 #define OPTIOS_LOG_DENY 9
 /* the policy changed: text = "grant NAME CAP" / "revoke NAME CAP", handler = who changed it */
 #define OPTIOS_LOG_POLICY 10
+/* a rolled-back event's fate: result = OPTIOS_RUN_* of the failed run, a =
+ * failed attempts so far, b = 1 when it became a dead letter (else 0: retried
+ * after c ms); text "retry 1 of 2 in 100 ms" / "dead letter after 3 attempts"
+ * / "re-injected" (a = 0, b = 2) */
+#define OPTIOS_LOG_RETRY 11
 
 struct optios_log_record {
 	uint64_t seq;
