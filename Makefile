@@ -168,6 +168,14 @@ $(BUILD)/rootfs/test/handlers/hostile_edited: $(BUILD)/rootfs/test/handlers/host
 	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
 	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
 	@mv $@.tmp $@
+# A timer storm (tests/system/test_sched.py): tick01..tick30 are tick with
+# its manifest's name (and so its timer's topic) changed.
+TICK_COPIES := $(patsubst %,$(BUILD)/rootfs/test/handlers/tick%,$(shell seq -w 1 30))
+HANDLER_BINS += $(TICK_COPIES)
+$(TICK_COPIES): $(BUILD)/rootfs/test/handlers/tick%: $(BUILD)/rootfs/test/handlers/tick
+	@sed 's/tick/tick$*/g' user/test/handlers/tick.manifest > $(BUILD)/tick$*.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/tick$*.manifest $< $@.tmp
+	@mv $@.tmp $@
 
 # The policy tool: the static policy questions on an image tree, with the
 # kernel's own manifest reading and lib/policy.c (tools/policy.c).

@@ -11,6 +11,7 @@
 
 #include "arch.h"
 #include "kernel/log/klog.h"
+#include "kernel/time/time.h"
 
 #define FIRST_VECTOR 32
 #define SPURIOUS_VECTOR 255
@@ -24,6 +25,7 @@ struct vector {
 
 static struct vector vectors[256];
 static unsigned next_free = 48; /* 32..47 left for the legacy PIC's range */
+static uint64_t busy_ns; /* time spent in handlers since boot (interrupts off) */
 
 int irq_alloc_vector(const char *name, irq_handler_fn fn, void *arg)
 {
@@ -51,9 +53,16 @@ void irq_dispatch(unsigned vector)
 	v->count++;
 	if (vector == SPURIOUS_VECTOR)
 		return; /* spurious: no EOI */
+	uint64_t t0 = clock_now_ns();
 	if (v->fn)
 		v->fn(v->arg);
 	arch_irq_eoi();
+	busy_ns += clock_now_ns() - t0;
+}
+
+uint64_t irq_time_ns(void)
+{
+	return busy_ns;
 }
 
 uint64_t irq_count(unsigned vector)

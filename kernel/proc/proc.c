@@ -232,6 +232,7 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	}
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->kernel_owned = true;
+	p->background = true;
 	p->start_ns = clock_now_ns();
 	struct arch_context *c = (struct arch_context *)((uint8_t *)p->kstack_top - sizeof(struct trapframe)) - 1;
 	memset(c, 0, sizeof *c);

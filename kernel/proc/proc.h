@@ -6,9 +6,11 @@
  * created by proc_spawn() from a static ELF file and ends by exit, by a fault
  * (the kernel reports it and carries on) or by being killed (Ctrl+C).
  *
- * Scheduling: one CPU; a FIFO run queue of runnable processes. The CPU halts
- * when nothing is runnable. Preemption (a time slice armed on the timer) is
- * used only while more than one process is runnable; otherwise no tick.
+ * Scheduling: one CPU; a FIFO run queue per class, foreground (programs) and
+ * background (the handler runner), taking turns while both have work (the
+ * foreground's turns longer: sched.c). The CPU halts when nothing is
+ * runnable. Preemption (a time slice armed on the timer) is used only while
+ * more than one process is runnable; otherwise no tick.
  *
  * Sleeping: a process waits on a channel (any address) with sched_sleep(), and
  * is made runnable by sched_wakeup(channel). To avoid a lost wake-up, disable
@@ -54,6 +56,7 @@ struct proc {
 	uint64_t cpu_ns;
 	bool killed; /* ends at the next return to user mode or sleep */
 	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
+	bool background; /* scheduled as background work (the handler runner), see sched.c */
 
 	/* memory: owned by the process's own system calls */
 	struct vm_space *space;
@@ -100,7 +103,8 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 
 /* Creates a process that starts in the kernel in fn (which never returns) on
  * its own kernel stack, with no address space, descriptors or console; it
- * cannot be killed. NULL if no slot or memory. (The handler runner.) */
+ * cannot be killed and is scheduled as background work. NULL if no slot or
+ * memory. (The handler runner.) */
 struct proc *proc_create_kernel(const char *name, void (*fn)(void));
 /* Copies the clean x87/SSE register image (ARCH_FPU_AREA bytes) to area. */
 void proc_fpu_clean(void *area);

@@ -292,7 +292,7 @@ static void list_one(struct proc *p, void *arg)
 		o->console = p->tty ? tty_index(p->tty) : UINT32_MAX;
 		if (p->space)
 			vm_space_visit(p->space, count_page, &o->mem_pages);
-		o->cpu_ns = p->cpu_ns;
+		o->cpu_ns = sched_cpu_ns(p);
 		o->start_ns = p->start_ns;
 		memcpy(o->name, p->name, sizeof o->name - 1);
 	}

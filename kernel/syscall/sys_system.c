@@ -62,7 +62,7 @@ static int clock_read(long clk, uint64_t *ns)
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME: *ns = now_ns(); return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID: *ns = proc_current()->cpu_ns; return 0;
+	case CLOCK_THREAD_CPUTIME_ID: *ns = sched_cpu_ns(proc_current()); return 0;
 	default: return -EINVAL;
 	}
 }
