@@ -25,6 +25,7 @@ def timed(m, cmd, timeout=60):
 
 def test_timer_storm_starves_shell(ctx):
 	"""30 handlers with 1 ms timers made `uptime` take 13 s and `log -n 3` 41 s
+	(reproduced here, 30 handlers with four 1 ms timers each: up to 2.2 s and 3.2 s)
 	(timer interrupts raising events took 90-99% of the CPU; `log` chased a log
 	written faster than it read), and empty runs failed their 100 ms budget
 	(interrupt time was charged to the run). With the storm running the shell

@@ -1,4 +1,4 @@
-/* tick - does nothing on a 1 ms timer. The timer storm test
+/* tick - does nothing on four 1 ms timers. The timer storm test
  * (tests/system/test_sched.py) registers tick01..tick30, copies of this
  * program with the name in their manifests changed (Makefile), and checks
  * that the shell stays responsive and that no run of them fails its budget. */
