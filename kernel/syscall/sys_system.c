@@ -3,8 +3,11 @@
  * sysinfo, getrandom, reboot.
  *
  * CLOCK_REALTIME is the CMOS clock read once (first use) plus the monotonic
- * clock since; CLOCK_MONOTONIC and CLOCK_BOOTTIME are clock_now_ns(). The
- * CPU-time clocks report the process's accounted CPU time.
+ * clock since; CLOCK_MONOTONIC and CLOCK_BOOTTIME are clock_now_ns() (inside
+ * a handler's run, the event's time). The CPU-time clocks (process and
+ * thread: one thread per process) report the CPU time the scheduler charged
+ * the process, its current turn included (interrupt handling excluded);
+ * inside a handler's run, the run's own, which its budget counts.
  */
 #include "kernel/acpi/acpi.h"
 #include "kernel/handler/handler.h"
@@ -52,6 +55,14 @@ static uint64_t realtime_ns(void)
 	return realtime_base_ns + now_ns();
 }
 
+/* The process's CPU time, or inside a handler's run the run's. */
+static uint64_t cpu_ns(void)
+{
+	uint64_t ns;
+	struct proc *p = proc_current();
+	return handler_cpu_clock(p, &ns) ? ns : sched_cpu_ns(p);
+}
+
 static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
@@ -62,7 +73,7 @@ static int clock_read(long clk, uint64_t *ns)
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME: *ns = now_ns(); return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID: *ns = sched_cpu_ns(proc_current()); return 0;
+	case CLOCK_THREAD_CPUTIME_ID: *ns = cpu_ns(); return 0;
 	default: return -EINVAL;
 	}
 }

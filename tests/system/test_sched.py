@@ -51,3 +51,19 @@ def test_timer_storm_starves_shell(ctx):
 		assert not idle, "never ran under the storm: %r" % idle
 		fails = {n: r["fails"] for n, r in ticks.items() if r["fails"]}
 		assert not fails, "do-nothing runs failed (budget?): %r" % fails
+
+
+def test_clock_process_cputime_always_zero(ctx):
+	"""clock_gettime(CLOCK_PROCESS_CPUTIME_ID) (and the thread clock, and C's
+	clock(), which Lua's os.clock() is) returned 0 for a program that had never
+	been switched out. /test/cputime spins 200 ms, then sleeps 200 ms: the CPU
+	clocks count the spin and not the sleep."""
+	with test_shell.shell(ctx) as m:
+		out, _ = timed(m, "/test/cputime")
+		got = re.search(r"cputime: spin (\d+) (-?\d+) (-?\d+) (-?\d+) sleep (\d+) (-?\d+)", out)
+		assert got, out
+		wall, cpu, thread, clock, slept, cpu_asleep = map(int, got.groups())
+		assert wall >= 200 and cpu >= wall // 2 and cpu <= wall + 1, "spun %d ms, CPU %d ms" % (wall, cpu)
+		assert thread >= cpu and clock >= cpu and abs(thread - clock) <= 2, \
+			"process %d ms, thread %d ms, clock() %d ms" % (cpu, thread, clock)
+		assert slept >= 200 and cpu_asleep <= 20, "slept %d ms, CPU %d ms" % (slept, cpu_asleep)
