@@ -4,7 +4,9 @@
  * The table is generated from include/optios/abi/syscalls.def: Linux numbers
  * index slots [0, 512), OptiOS's own (from 1000) slots 512 and up. Every
  * listed call without an implementation is a weak alias of syscall_enosys,
- * which dispatch recognises by address to log the call once per process.
+ * which dispatch recognises by address to report the call once per process
+ * and call number: a kernel log line (the console) and an ENOSYS record in
+ * the event log.
  * Every call passes kernel/perm on its way in and out (the third column of
  * syscalls.def says which check it needs).
  *
@@ -15,6 +17,7 @@
 #include "kernel/syscall/syscall.h"
 
 #include "arch.h"
+#include "kernel/event/event.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
@@ -24,6 +27,7 @@
 #define OPTIOS_SLOTS 64
 #define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr)-OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
 
+#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
@@ -87,7 +91,8 @@ const char *syscall_name(long nr)
 	return s < 0 ? NULL : names[s];
 }
 
-/* Logs an unimplemented call once per process (one bit per slot, wrapped). */
+/* Reports an unimplemented call once per process (one bit per slot,
+ * wrapped): on the console and in the event log. */
 static void log_enosys(long nr)
 {
 	struct proc *p = proc_current();
@@ -98,9 +103,12 @@ static void log_enosys(long nr)
 			return;
 		p->enosys_logged[bit / 64] |= 1ull << (bit % 64);
 	}
-	const char *name = syscall_name(nr);
-	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", p ? p->name : "kernel",
-	     p ? p->pid : 0, name ? name : "unknown call", nr);
+	const char *name = syscall_name(nr), *who = p ? p->name : "kernel";
+	int pid = p ? p->pid : 0;
+	name = name ? name : "unknown call";
+	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", who, pid, name, nr);
+	evlog_add(OPTIOS_LOG_ENOSYS, who, "", 0, -ENOSYS, (uint64_t)nr, (uint64_t)pid, 0,
+		  "called unimplemented %s (%ld)", name, nr);
 }
 
 /* Calls whose effects a handler's run could not take back if it rolled

@@ -51,7 +51,7 @@ static unsigned long nkept, head;
 static const char *kind_word(uint32_t kind)
 {
 	static const char *const words[] = {"gap",    "event",   "run",  "commit", "rollback", "effect",
-					    "output", "handler", "drop", "deny",   "policy"};
+					    "output", "handler", "drop", "deny",   "policy", "enosys"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
@@ -76,6 +76,7 @@ static void print_details(const struct optios_log_record *r)
 	case OPTIOS_LOG_COMMIT: printf(" dirty=%llu %lluns %llutsc", a, b, c); break;
 	case OPTIOS_LOG_ROLLBACK: printf(" %.*s dirty=%llu %lluns %llutsc", tl, r->text, a, b, c); break;
 	case OPTIOS_LOG_DROP: printf(" dropped=%llu coalesced=%llu", a, b); break;
+	case OPTIOS_LOG_ENOSYS: printf(" %.*s pid=%llu", tl, r->text, b); break;
 	default: printf(" %.*s", tl, r->text);
 	}
 }
