@@ -254,7 +254,7 @@ static int spawn_perm(const char *path, struct proc *parent, struct policy_set *
 	if (!msg)
 		return -ENOMEM;
 	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, sizeof parent->refusal);
-	if (err && err != -ENOENT && err != -ENOMEM) {
+	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)
 			perm_refusal_set(parent, msg);

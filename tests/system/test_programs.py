@@ -32,3 +32,41 @@ def test_enosys_only_on_console(ctx):
 		assert texts[777].startswith("called unimplemented unknown call (777) pid="), texts
 		console = re.findall(r"syscall: nosys\[\d+\] called unimplemented unknown call \((\d+)\)", m.text())
 		assert sorted(console) == ["135", "135", "777", "777"], console
+
+
+DAMAGED = {  # /test/damaged_X (Makefile: proc_hello, its manifest section broken) -> the reason
+	"line": "damaged_line.manifest line 6: unknown directive 'frobnicate'",
+	"twice": "damaged_twice: manifest section damaged: two sections with the name asked for",
+	"cut": "damaged_cut: manifest section damaged: section headers outside the file",
+	"bounds": "damaged_bounds: manifest section damaged: section bytes outside the file",
+}
+
+
+def test_damaged_manifest_runs_in_foreground(ctx):
+	"""A program whose manifest section could not be read (two of them, the
+	file cut inside it, its bytes past the end of the file) ran in the
+	foreground with its console, while `handler add` refused it. A damaged
+	manifest is refused in both places, and the shell says why."""
+	with test_shell.shell(ctx) as m:
+		for name, why in DAMAGED.items():
+			path = "/test/damaged_" + name
+			out = run(m, path)
+			assert "hello from" not in out, "%s ran: %r" % (path, out)
+			assert "sh: %s: Invalid argument: %s\n" % (path, why) in out, out
+			out = run(m, "handler add " + path)
+			assert out.startswith("handler: %s: Invalid argument: %s\n" % (path, why)), out
+		out = run(m, "/test/proc_hello")  # the program they were made from runs
+		assert "hello from /test/proc_hello (argc 1)" in out, out
+
+
+def test_handler_add_directory_says_no_such_program(ctx):
+	"""`handler add /apps` said "no such program" and the shell said "command
+	not found" for a directory: both say it is a directory (EISDIR)."""
+	with test_shell.shell(ctx) as m:
+		out = run(m, "handler add /apps")
+		assert out.startswith("handler: /apps: Is a directory: /apps: a directory, not a program\n"), out
+		for path in ("/apps", "/bin/", "/test/handlers"):
+			out = run(m, path)
+			assert out == "sh: %s: Is a directory\n" % path, out
+		out = run(m, "handler add /apps/nothing")  # a missing file is still that
+		assert out.startswith("handler: /apps/nothing: No such file or directory: /apps/nothing: no such program"), out
