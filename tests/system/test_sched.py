@@ -67,3 +67,25 @@ def test_clock_process_cputime_always_zero(ctx):
 		assert thread >= cpu and clock >= cpu and abs(thread - clock) <= 2, \
 			"process %d ms, thread %d ms, clock() %d ms" % (cpu, thread, clock)
 		assert slept >= 200 and cpu_asleep <= 20, "slept %d ms, CPU %d ms" % (slept, cpu_asleep)
+
+
+def test_cpu_clock_in_a_run_is_the_runs_own(ctx):
+	"""Inside a handler's run the CPU-time clock (C's clock()) reads the CPU
+	time that run has used, the time its budget counts: /test/handlers/cpuclock
+	spins 20 ms of it per run and says where the clock started and ended."""
+	with test_shell.shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/cpuclock")
+		test_handlers.run(m, "emit -n 2 app:cpuclock")
+		recs = test_handlers.until(m, "2 cpuclock lines", test_handlers.log,
+					   lambda r: len(test_handlers.outputs(r, "cpuclock")) >= 2)
+		lines = [o["rest"] for o in test_handlers.outputs(recs, "cpuclock")]
+		spans = []
+		for line in lines[:2]:
+			got = re.match(r"cpuclock: start_us=(\d+) end_us=(\d+)$", line)
+			assert got, lines
+			spans.append(tuple(map(int, got.groups())))
+		# the first run also pays for QEMU translating its code (2.4 ms seen)
+		assert all(start < 10000 and 20000 <= end - start < 25000 for start, end in spans), lines
+		assert spans[1][0] < spans[0][1], "the second run's clock went on from the first's: %r" % lines
+		commits = [r for r in recs if r["kind"] == "commit" and r["handler"] == "cpuclock"]
+		assert len(commits) == 2, recs
