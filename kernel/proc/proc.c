@@ -317,7 +317,7 @@ static bool wait_match(const struct proc *c, const struct proc *self, int pid)
 	return c->state != PROC_UNUSED && c->parent == self && (pid == -1 || c->pid == pid);
 }
 
-int proc_wait(int pid, int *status, bool nohang)
+int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
 {
 	struct proc *self = proc_current();
 	if (!self)
@@ -338,6 +338,10 @@ int proc_wait(int pid, int *status, bool nohang)
 			ret = zombie->pid;
 			if (status)
 				*status = zombie->exit_status;
+			uint64_t cpu = zombie->cpu_ns + zombie->children_cpu_ns;
+			self->children_cpu_ns += cpu;
+			if (cpu_ns)
+				*cpu_ns = cpu;
 			slot_free(zombie);
 			break;
 		}

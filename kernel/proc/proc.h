@@ -54,6 +54,7 @@ struct proc {
 	struct arch_context *context; /* saved kernel stack pointer (switch.S) */
 	struct proc *run_next;
 	uint64_t cpu_ns;
+	uint64_t children_cpu_ns; /* CPU time of the children it waited for (and of theirs) */
 	bool killed; /* ends at the next return to user mode or sleep */
 	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
 	bool background; /* scheduled as background work (the handler runner), see sched.c */
@@ -115,8 +116,10 @@ uint64_t sched_cpu_ns(const struct proc *p);
 void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns);
 
 /* Waits for a child to end: pid > 0 that child, -1 any. Stores its exit status
- * and frees it. Returns the pid, -ECHILD, -EINTR, or 0 with nohang and none ended. */
-int proc_wait(int pid, int *status, bool nohang);
+ * and its CPU time (with its own children's; cpu_ns may be NULL), adds that
+ * to the caller's children_cpu_ns and frees it. Returns the pid, -ECHILD,
+ * -EINTR, or 0 with nohang and none ended. */
+int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang);
 
 /* Ends the current process with a wait4-encoded status. Never returns. */
 NORETURN void proc_exit(int status);

@@ -57,16 +57,25 @@ def test_clock_process_cputime_always_zero(ctx):
 	"""clock_gettime(CLOCK_PROCESS_CPUTIME_ID) (and the thread clock, and C's
 	clock(), which Lua's os.clock() is) returned 0 for a program that had never
 	been switched out. /test/cputime spins 200 ms, then sleeps 200 ms: the CPU
-	clocks count the spin and not the sleep."""
+	clocks, getrusage and times count the spin and not the sleep; then it
+	starts itself as a child that spins 200 ms, and wait4's rusage,
+	getrusage(RUSAGE_CHILDREN) and times' tms_cutime count that."""
 	with test_shell.shell(ctx) as m:
 		out, _ = timed(m, "/test/cputime")
-		got = re.search(r"cputime: spin (\d+) (-?\d+) (-?\d+) (-?\d+) sleep (\d+) (-?\d+)", out)
+		got = re.search(r"cputime: spin (\d+) (-?\d+) (-?\d+) (-?\d+) (-?\d+) (-?\d+) sleep (\d+) (-?\d+)", out)
 		assert got, out
-		wall, cpu, thread, clock, slept, cpu_asleep = map(int, got.groups())
+		wall, cpu, thread, clock, rusage, times, slept, cpu_asleep = map(int, got.groups())
 		assert wall >= 200 and cpu >= wall // 2 and cpu <= wall + 1, "spun %d ms, CPU %d ms" % (wall, cpu)
 		assert thread >= cpu and clock >= cpu and abs(thread - clock) <= 2, \
 			"process %d ms, thread %d ms, clock() %d ms" % (cpu, thread, clock)
+		assert rusage >= cpu and rusage - thread <= 2 and times >= cpu - 10 and times <= rusage, \
+			"process %d ms, getrusage %d ms, times %d ms" % (cpu, rusage, times)
 		assert slept >= 200 and cpu_asleep <= 20, "slept %d ms, CPU %d ms" % (slept, cpu_asleep)
+		got = re.search(r"cputime: child (\d+) (\d+) (\d+)", out)
+		assert got, out
+		waited, children, cutime = map(int, got.groups())
+		assert 100 <= waited <= 400 and children == waited and waited - 10 <= cutime <= waited, \
+			"child: wait4 %d ms, RUSAGE_CHILDREN %d ms, tms_cutime %d ms" % (waited, children, cutime)
 
 
 def test_cpu_clock_in_a_run_is_the_runs_own(ctx):
