@@ -50,6 +50,7 @@ static struct runq {
 } queues[2];
 static bool last_background; /* the class of the last turn */
 static struct timer slice;
+static uint64_t slice_end; /* the slice's deadline while it is armed */
 static struct timer cpu_limit; /* fires when current reaches its cpu_limit_ns */
 static bool need_resched;
 static uint64_t switched_in_ns, switched_in_irq_ns; /* clock and irq_time_ns at switch-in */
@@ -143,8 +144,10 @@ static void slice_arm(void)
 	uint64_t now = clock_now_ns(), end = now + PROC_SLICE_NS;
 	if (current->background && queues[0].head)
 		end = now + SCHED_BG_SLICE_NS;
-	if (!timer_armed(&slice) || end < slice.deadline_ns)
+	if (!timer_armed(&slice) || end < slice_end) {
+		slice_end = end;
 		timer_arm(&slice, end);
+	}
 }
 
 void sched_make_runnable(struct proc *p)
