@@ -27,7 +27,7 @@
  * never preempted.
  *
  * CPU time: a process is charged the wall time of its turns less the time
- * interrupt handlers took meanwhile (irq_time_ns), so budgets and the CPU
+ * interrupt handlers took meanwhile (irq_time_tsc), so budgets and the CPU
  * clocks count a process's own work, not interrupts it happened to be under.
  *
  * Invariants: the queues, current, last_class and the slice change only with
@@ -53,7 +53,7 @@ static struct timer slice;
 static uint64_t slice_end; /* the slice's deadline while it is armed */
 static struct timer cpu_limit; /* fires when current reaches its cpu_limit_ns */
 static bool need_resched;
-static uint64_t switched_in_ns, switched_in_irq_ns; /* clock and irq_time_ns at switch-in */
+static uint64_t switched_in_ns, switched_in_irq; /* clock_now_ns and irq_time_tsc at switch-in */
 /* Each process's x87/SSE registers while it is switched out (slot order). */
 static uint8_t fpu_areas[PROC_MAX][ARCH_FPU_AREA] __attribute__((aligned(16)));
 static uint8_t fpu_clean[ARCH_FPU_AREA] __attribute__((aligned(16)));
@@ -67,7 +67,8 @@ void proc_fpu_clean(void *area)
  * it. Interrupts disabled. */
 static uint64_t turn_ns(void)
 {
-	uint64_t wall = clock_now_ns() - switched_in_ns, irq = irq_time_ns() - switched_in_irq_ns;
+	uint64_t wall = clock_now_ns() - switched_in_ns;
+	uint64_t irq = clock_ticks_to_ns(irq_time_tsc() - switched_in_irq);
 	return wall > irq ? wall - irq : 0;
 }
 
@@ -212,7 +213,7 @@ static void run(struct proc *p)
 	arch_set_fs_base(p->fs_base);
 	slice_arm();
 	switched_in_ns = clock_now_ns();
-	switched_in_irq_ns = irq_time_ns();
+	switched_in_irq = irq_time_tsc();
 	if (p->cpu_limit_ns)
 		timer_arm(&cpu_limit, switched_in_ns + (p->cpu_limit_ns > p->cpu_ns ? p->cpu_limit_ns - p->cpu_ns : 0));
 	uint8_t *fpu = fpu_areas[proc_slot(p)];
