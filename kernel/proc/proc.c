@@ -21,6 +21,9 @@
  */
 #include "kernel/proc/proc.h"
 
+#include <optios/abi/handler.h>
+
+#include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
@@ -398,6 +401,21 @@ void proc_return_to_user(struct trapframe *tf)
 		sched_yield();
 	if (p->killed)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+}
+
+void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name)
+{
+	if (p) {
+		uint64_t bit = 1ull << (key % 64);
+		if (p->enosys_logged[key / 64 % 8] & bit)
+			return;
+		p->enosys_logged[key / 64 % 8] |= bit;
+	}
+	const char *who = p ? p->name : "kernel";
+	int pid = p ? p->pid : 0;
+	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", who, pid, name, nr);
+	evlog_add(OPTIOS_LOG_ENOSYS, who, "", 0, -ENOSYS, (uint64_t)nr, (uint64_t)pid, 0,
+		  "called unimplemented %s (%ld)", name, nr);
 }
 
 /* ---- faults ---- */

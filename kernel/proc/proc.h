@@ -128,6 +128,11 @@ NORETURN void proc_exit(int status);
  * mode or wake-up. 0 or -ESRCH. */
 int proc_kill(int pid, int sig);
 
+/* Reports that p (NULL: the kernel) called nr (name: its name), which OptiOS
+ * does not implement: the first time per process and key (0..511), a kernel
+ * log line on the console and an ENOSYS record in the event log. */
+void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name);
+
 /* Calls fn for every live process (for ps); interrupts are disabled meanwhile. */
 void proc_foreach(void (*fn)(struct proc *p, void *arg), void *arg);
 

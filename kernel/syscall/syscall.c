@@ -17,7 +17,6 @@
 #include "kernel/syscall/syscall.h"
 
 #include "arch.h"
-#include "kernel/event/event.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
@@ -27,7 +26,6 @@
 #define OPTIOS_SLOTS 64
 #define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr)-OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
 
-#include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
@@ -91,24 +89,13 @@ const char *syscall_name(long nr)
 	return s < 0 ? NULL : names[s];
 }
 
-/* Reports an unimplemented call once per process (one bit per slot,
- * wrapped): on the console and in the event log. */
+/* Reports an unimplemented call once per process (one key per slot,
+ * every number outside the table sharing the last). */
 static void log_enosys(long nr)
 {
-	struct proc *p = proc_current();
 	long s = slot_of(nr);
-	unsigned bit = s < 0 ? 511 : (unsigned)s % 512;
-	if (p) {
-		if (p->enosys_logged[bit / 64] & (1ull << (bit % 64)))
-			return;
-		p->enosys_logged[bit / 64] |= 1ull << (bit % 64);
-	}
-	const char *name = syscall_name(nr), *who = p ? p->name : "kernel";
-	int pid = p ? p->pid : 0;
-	name = name ? name : "unknown call";
-	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", who, pid, name, nr);
-	evlog_add(OPTIOS_LOG_ENOSYS, who, "", 0, -ENOSYS, (uint64_t)nr, (uint64_t)pid, 0,
-		  "called unimplemented %s (%ld)", name, nr);
+	const char *name = syscall_name(nr);
+	proc_report_enosys(proc_current(), nr, s < 0 ? 511 : (unsigned)s % 512, name ? name : "unknown call");
 }
 
 /* Calls whose effects a handler's run could not take back if it rolled
