@@ -1,25 +1,16 @@
-/* drivers.c - the driver table, in the order they come up. */
-#include "driver.h"
+/*
+ * drivers.c - the driver table, in the order they come up (the interface
+ * and the bring-up: kernel/driver/driver.h).
+ */
+#include "kernel/driver/driver.h"
+#include "lib/lib.h"
 
-#include "kernel/log/klog.h"
+extern const struct driver uart_driver, fbcon_driver, ps2kbd_driver, qemu_driver;
 
-extern const struct driver uart_driver, fbcon_driver, ps2kbd_driver;
-
-static const struct driver *const drivers[] = {
+const struct driver *const driver_table[] = {
 	&fbcon_driver, /* first: later messages show on screen too */
-	&uart_driver,
-	&ps2kbd_driver,
+	&uart_driver, /* early: the first console */
+	&ps2kbd_driver, /* key events, reported to kernel/console */
+	&qemu_driver, /* early: the test devices, before anything can panic */
 };
-
-void drivers_init(const struct bootinfo *bi)
-{
-	for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++) {
-		int err = drivers[i]->init(bi);
-		if (err == 0)
-			klog(KLOG_INFO, "driver %s: up", drivers[i]->name);
-		else if (err == -ENODEV)
-			klog(KLOG_INFO, "driver %s: no device", drivers[i]->name);
-		else
-			klog(KLOG_ERROR, "driver %s: failed (%d)", drivers[i]->name, err);
-	}
-}
+const size_t driver_count = ARRAY_SIZE(driver_table);

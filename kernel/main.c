@@ -4,12 +4,13 @@
  * OptiOS's start-up.
  */
 #include "arch.h"
-#include "drivers/driver.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
+#include "kernel/driver/driver.h"
 #include "kernel/event/event.h"
 #include "kernel/fs/vfs.h"
+#include "kernel/handler/handler.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -49,6 +50,14 @@ static void report_cmdline_conf(void *ctx, const char *msg)
 	klog(KLOG_WARN, "%s", msg);
 }
 
+/* What every self-test must give back (kernel/test checks it). */
+static void count_for_selftests(struct selftest_counts *c)
+{
+	c->free_pages = pmm_free_count();
+	c->heap_bytes = kmalloc_bytes_in_use();
+	handler_counts(&c->snapshots, &c->snapshot_pages);
+}
+
 static void print_banner(void)
 {
 	kprintf("\nOptiOS 0.1 (x86_64) - event-driven, snapshot-based\n");
@@ -62,7 +71,7 @@ static void kmain_late(void)
 	heap_init();
 	evlog_init();
 	acpi_init(&bootinfo);
-	arch_irq_init();
+	arch_irq_init(acpi_irq_wiring());
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
@@ -75,13 +84,13 @@ static void kmain_late(void)
 
 	char tests[128];
 	if (bootinfo_arg(&bootinfo, "optios.test", tests, sizeof tests))
-		selftest_run(tests);
+		selftest_run(tests, count_for_selftests);
 	proc_init_run(&bootinfo);
 }
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
-	uart_early_init();
+	drivers_early_init(); /* the serial console first, so everything after can be seen */
 	arch_gdt_init();
 	arch_idt_init();
 	int err = bootinfo_parse(magic, info_phys, early_phys, &bootinfo);

@@ -2,6 +2,8 @@
  * date.c - calendar arithmetic without tables: the day count of a date is
  * counted in 400-year eras from 0000-03-01 (March first, so the leap day
  * ends a year), then shifted to 1970-01-01.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "lib/date.h"
 

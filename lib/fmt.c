@@ -4,6 +4,8 @@
  * One pass over the format; every character goes through put(), which stores
  * it only while there is room, so the return value is always the length the
  * whole output needs (as C99 snprintf) and the buffer never overflows.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "lib.h"
 

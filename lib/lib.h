@@ -1,9 +1,24 @@
 /*
- * lib.h - freestanding helpers shared by the kernel and host tools.
+ * lib.h - freestanding helpers shared by the kernel, host tools and programs.
  *
- * lib depends on nothing. In the kernel, string.c supplies the mem and str
- * functions (gcc may emit calls to memcpy/memset itself); on the host the C
- * library's are used and string.c is not built.
+ * Theory of operation. lib is plain C that depends on nothing: it includes
+ * only the compiler's freestanding headers, its own headers and the ABI
+ * (tools/includes.allowed), never the kernel, arch or a driver, and keeps no
+ * global state. So the same file builds three ways: into the kernel
+ * (-ffreestanding), into host tools and the host unit tests (tools/policy,
+ * tests/host: with the host's C library), and into programs (/bin/log links
+ * logchain.c and sha256.c). What lib holds: this header (mem and str
+ * functions, ksnprintf, number parsing, small macros), and one header per
+ * topic - ring.h (byte ring), date.h (calendar dates), sha256.h, logchain.h
+ * (the event log's audit chain), span.h (lines and tokens of text files),
+ * topic.h (topic patterns), policy.h (capabilities, the policy and its
+ * queries; the manifest parser's contract is optios/abi/manifest.h).
+ *
+ * In the kernel, string.c supplies the mem and str functions (gcc may emit
+ * calls to memcpy/memset itself); on the host the C library's are used and
+ * string.c is not built. Inputs are untrusted everywhere: the parsers here
+ * bound every length, and the manifest and policy parsers are fuzzed
+ * (tests/fuzz).
  */
 #ifndef LIB_LIB_H
 #define LIB_LIB_H

@@ -3,6 +3,8 @@
  * successor (logchain_hash) and the check of a sequence of records
  * (logchain_verify). Contracts in logchain.h; the kernel side, which fills
  * the links lazily, is kernel/event/evlog.c.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "logchain.h"
 

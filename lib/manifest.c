@@ -17,6 +17,8 @@
  * its array; counts are within MANIFEST_*_MAX; every event pattern is valid
  * and unique, its policy known and its queue_len 1..MANIFEST_QUEUE_MAX (1 for
  * latest); timer names are unique and their delays non-zero.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/handler.h>

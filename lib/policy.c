@@ -57,6 +57,8 @@
  *   an effective emit capability of one listed in the round before "may then
  *   run", naming the first such pair; each program appears once. With no
  *   handler: "on TOPIC: no handler runs"; "invalid topic: TOPIC".
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "policy.h"
 

@@ -1,4 +1,8 @@
-/* ring.c - byte ring buffer (see ring.h for the invariants). */
+/*
+ * ring.c - byte ring buffer (see ring.h for the invariants).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
+ */
 #include "ring.h"
 
 size_t ring_put(struct ring *r, const char *s, size_t n)

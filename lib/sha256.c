@@ -4,6 +4,8 @@
  * number of 64-byte blocks, and each block is mixed into eight 32-bit words
  * of state by 64 rounds. Words are read and written big endian byte by byte,
  * so the code needs neither alignment nor a particular host byte order.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "sha256.h"
 

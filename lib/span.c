@@ -1,4 +1,8 @@
-/* span.c - lines and tokens of text held as spans (span.h). */
+/*
+ * span.c - lines and tokens of text held as spans (span.h).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
+ */
 #include "span.h"
 
 #include "lib.h"

@@ -8,6 +8,8 @@
  * trailing '/', "file:/" being the root) or EXACT (the stem is the topic).
  * Matching, covering and overlapping are then comparisons of stems; only DIR
  * needs care, as its stem must be followed by nothing or a '/'.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "topic.h"
 

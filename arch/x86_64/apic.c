@@ -2,15 +2,15 @@
  * apic.c - interrupt controllers: the legacy 8259 pair (silenced), the boot
  * CPU's local APIC (EOI, NMI pins, the timer) and the I/O APICs (ISA lines).
  *
- * Theory of operation. arch_irq_init runs once, with interrupts off, after
- * acpi_init. It remaps the 8259s to vectors 32-47 and masks every line, so a
+ * Theory of operation. arch_irq_init runs once, with interrupts off, with
+ * the wiring kernel/acpi read from the MADT (struct arch_irq_wiring). It remaps the 8259s to vectors 32-47 and masks every line, so a
  * spurious 8259 interrupt lands on a harmless vector instead of an exception.
  * It then enables the local APIC (spurious vector 255, task priority 0, every
  * local vector masked except the NMI pins the MADT names) and masks every
  * I/O APIC redirection entry. Devices then ask for their ISA line with
  * arch_irq_route_isa, which applies the MADT's interrupt source overrides
- * (ISA IRQ n may arrive on another GSI, with other polarity and trigger) and
- * unmasks exactly that entry, delivered to the boot CPU.
+ * (wiring.routes: ISA IRQ n may arrive on another GSI, with other polarity
+ * and trigger) and unmasks exactly that entry, delivered to the boot CPU.
  *
  * Nothing assumes QEMU: without a MADT the local APIC is found through its
  * MSR and one I/O APIC is probed at the architectural default 0xFEC00000
@@ -21,16 +21,14 @@
  * deadline at a time, TSC-deadline mode when the CPU has it, else one-shot
  * mode counting at the bus clock / 16. It is never put in periodic mode.
  *
- * State: the fields below are written by arch_irq_init only; I/O APIC
- * index/data accesses run with interrupts off (one CPU for now).
+ * State: the fields below (wiring: arch_irq_init's copy of its argument)
+ * are written by arch_irq_init only; I/O APIC index/data accesses run with
+ * interrupts off (one CPU for now). Logging and mapping the registers go
+ * through the kernel's upcalls (klog, vm_map_mmio: arch.h).
  */
 #include "arch.h"
 
 #include <optios/abi/errno.h>
-
-#include "kernel/acpi/acpi.h"
-#include "kernel/log/klog.h"
-#include "kernel/mm/mm.h"
 
 /* Local APIC registers (xAPIC MMIO offsets; x2APIC MSR = 0x800 + off / 16). */
 #define LAPIC_ID 0x020
@@ -62,6 +60,7 @@
 #define APIC_BASE_ENABLE (1ull << 11)
 #define APIC_BASE_X2APIC (1ull << 10)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
+#define MMIO_PAGE 4096 /* the registers of one APIC: one page */
 #define DEFAULT_IOAPIC 0xFEC00000u
 
 #define CPUID1_EDX_APIC (1u << 9)
@@ -87,7 +86,8 @@ static volatile uint32_t *lapic_mmio;
 static bool lapic_x2;
 static bool lapic_up;
 static uint32_t lapic_id;
-static struct ioapic ioapics[ACPI_MAX_IOAPICS];
+static struct arch_irq_wiring wiring;
+static struct ioapic ioapics[ARCH_IRQ_MAX_IOAPICS];
 static size_t ioapic_count;
 static uint32_t timer_lvt; /* the timer LVT value when armed-capable */
 
@@ -137,10 +137,10 @@ static void pic_disable(void)
 
 /* ---- local APIC setup ---- */
 
-static uint32_t lint_entry(const struct acpi_nmi *n)
+static uint32_t lint_entry(bool active_low)
 {
 	uint32_t v = LVT_NMI;
-	if ((n->flags & ACPI_INT_POLARITY_MASK) == ACPI_INT_ACTIVE_LOW)
+	if (active_low)
 		v |= LVT_ACTIVE_LOW;
 	return v; /* NMIs are always edge-triggered at the LVT */
 }
@@ -148,16 +148,14 @@ static uint32_t lint_entry(const struct acpi_nmi *n)
 /* LINT0 (the 8259's ExtINT path) stays masked; LINT1 is the NMI pin unless
  * the MADT says otherwise. MADT NMI entries are applied as given: this runs
  * on the boot CPU only, so entries for "all CPUs" and for it are the same. */
-static void lapic_setup_lint(const struct acpi_info *a)
+static void lapic_setup_lint(const struct arch_irq_wiring *w)
 {
 	uint32_t lint[2] = {LVT_MASKED, LVT_NMI};
-	if (a->has_madt) {
+	if (w->has_madt) {
 		lint[1] = LVT_MASKED;
-		for (size_t i = 0; i < a->madt.nmi_count; i++) {
-			const struct acpi_nmi *n = &a->madt.nmis[i];
-			if (n->lapic && n->lint < 2)
-				lint[n->lint] = lint_entry(n);
-		}
+		for (size_t i = 0; i < w->nmi_count; i++)
+			if (w->nmis[i].lapic && w->nmis[i].lint < 2)
+				lint[w->nmis[i].lint] = lint_entry(w->nmis[i].active_low);
 	}
 	lapic_write(LAPIC_LVT_LINT0, lint[0]);
 	lapic_write(LAPIC_LVT_LINT1, lint[1]);
@@ -178,7 +176,7 @@ static void lapic_mask_local_vectors(void)
 	lapic_write(LAPIC_ESR, 0);
 }
 
-static int lapic_init(const struct acpi_info *a)
+static int lapic_init(const struct arch_irq_wiring *w)
 {
 	if (!(cpuid(1, 0).edx & CPUID1_EDX_APIC)) {
 		klog(KLOG_ERROR, "apic: this CPU has no local APIC: no interrupts, no timer");
@@ -186,18 +184,18 @@ static int lapic_init(const struct acpi_info *a)
 	}
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 	uint64_t phys = base & APIC_BASE_ADDR_MASK;
-	if (a->has_madt && a->madt.lapic_addr != phys)
+	if (w->has_madt && w->lapic_addr != phys)
 		klog(KLOG_WARN, "apic: MADT says local APIC %#lx, the CPU says %#lx; using the CPU's",
-		     (unsigned long)a->madt.lapic_addr, (unsigned long)phys);
+		     (unsigned long)w->lapic_addr, (unsigned long)phys);
 	lapic_x2 = base & APIC_BASE_X2APIC;
-	if (!lapic_x2 && !(lapic_mmio = vm_map_mmio(phys, PAGE_SIZE))) {
+	if (!lapic_x2 && !(lapic_mmio = vm_map_mmio(phys, MMIO_PAGE))) {
 		klog(KLOG_ERROR, "apic: cannot map the local APIC at %#lx", (unsigned long)phys);
 		return -ENOMEM;
 	}
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	lapic_mask_local_vectors();
-	lapic_setup_lint(a);
+	lapic_setup_lint(w);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
 	lapic_id = lapic_x2 ? lapic_read(LAPIC_ID) : lapic_read(LAPIC_ID) >> 24;
@@ -235,9 +233,9 @@ static void ioapic_set_entry(const struct ioapic *io, unsigned pin, uint32_t low
 /* Probes an I/O APIC and masks all its entries; false if nothing answers. */
 static bool ioapic_add(uint64_t phys, uint32_t gsi_base)
 {
-	if (ioapic_count == ACPI_MAX_IOAPICS)
+	if (ioapic_count == ARCH_IRQ_MAX_IOAPICS)
 		return false;
-	struct ioapic io = {.regs = vm_map_mmio(phys, PAGE_SIZE), .gsi_base = gsi_base};
+	struct ioapic io = {.regs = vm_map_mmio(phys, MMIO_PAGE), .gsi_base = gsi_base};
 	if (!io.regs)
 		return false;
 	uint32_t version = ioapic_read(&io, IOAPIC_REG_VERSION);
@@ -264,73 +262,74 @@ static const struct ioapic *ioapic_for(uint32_t gsi, unsigned *pin)
 	return NULL;
 }
 
-/* Redirection-entry polarity and trigger bits for MADT flags. "Conforms to
- * the bus" (0) means edge, active high for ISA, the only bus routed here. */
-static uint32_t redir_flags(uint16_t flags)
+/* Redirection-entry polarity and trigger bits. Neither (the MADT's
+ * "conforms to the bus") means edge, active high for ISA, the only bus
+ * routed here. */
+static uint32_t redir_flags(bool active_low, bool level)
 {
 	uint32_t v = 0;
-	if ((flags & ACPI_INT_POLARITY_MASK) == ACPI_INT_ACTIVE_LOW)
+	if (active_low)
 		v |= REDIR_ACTIVE_LOW;
-	if ((flags & ACPI_INT_TRIGGER_MASK) == ACPI_INT_LEVEL)
+	if (level)
 		v |= REDIR_LEVEL;
 	return v;
 }
 
-static void ioapic_setup_nmis(const struct acpi_info *a)
+static void ioapic_setup_nmis(const struct arch_irq_wiring *w)
 {
-	for (size_t i = 0; a->has_madt && i < a->madt.nmi_count; i++) {
-		const struct acpi_nmi *n = &a->madt.nmis[i];
+	for (size_t i = 0; w->has_madt && i < w->nmi_count; i++) {
 		unsigned pin;
-		const struct ioapic *io = n->lapic ? NULL : ioapic_for(n->gsi, &pin);
+		const struct ioapic *io = w->nmis[i].lapic ? NULL : ioapic_for(w->nmis[i].gsi, &pin);
 		if (io)
-			ioapic_set_entry(io, pin, REDIR_NMI | redir_flags(n->flags), lapic_id);
+			ioapic_set_entry(io, pin,
+					 REDIR_NMI | redir_flags(w->nmis[i].active_low, w->nmis[i].level),
+					 lapic_id);
 	}
 }
 
-static void ioapics_init(const struct acpi_info *a)
+static void ioapics_init(const struct arch_irq_wiring *w)
 {
-	if (a->has_madt)
-		for (size_t i = 0; i < a->madt.ioapic_count; i++)
-			if (!ioapic_add(a->madt.ioapics[i].addr, a->madt.ioapics[i].gsi_base))
-				klog(KLOG_ERROR, "apic: I/O APIC %u at %#x does not answer",
-				     a->madt.ioapics[i].id, a->madt.ioapics[i].addr);
+	if (w->has_madt)
+		for (size_t i = 0; i < w->ioapic_count; i++)
+			if (!ioapic_add(w->ioapics[i].addr, w->ioapics[i].gsi_base))
+				klog(KLOG_ERROR, "apic: I/O APIC %u at %#x does not answer", w->ioapics[i].id,
+				     w->ioapics[i].addr);
 	if (ioapic_count == 0) {
 		klog(KLOG_ERROR, "apic: no I/O APIC in the MADT: probing the default address %#x",
 		     DEFAULT_IOAPIC);
 		if (!ioapic_add(DEFAULT_IOAPIC, 0))
 			klog(KLOG_ERROR, "apic: no I/O APIC: ISA interrupts unavailable");
 	}
-	ioapic_setup_nmis(a);
+	ioapic_setup_nmis(w);
 }
 
 /* ---- the interface ---- */
 
-int arch_irq_init(void)
+int arch_irq_init(const struct arch_irq_wiring *w)
 {
-	const struct acpi_info *a = acpi_get();
+	wiring = *w;
 	pic_disable();
-	if (!a->has_madt)
+	if (!wiring.has_madt)
 		klog(KLOG_ERROR, "apic: no ACPI MADT: assuming a PC with default APIC addresses");
-	int err = lapic_init(a);
+	int err = lapic_init(&wiring);
 	if (err)
 		return err;
-	ioapics_init(a);
+	ioapics_init(&wiring);
 	return 0;
 }
 
-/* Where ISA IRQ isa_irq arrives: its GSI and MADT flags (overrides applied).
- * Without a MADT, the MP specification's default PC wiring: identity, except
- * the 8254's IRQ 0 on I/O APIC input 2 (input 0 carries the 8259's INTR). */
-static uint32_t isa_gsi(unsigned isa_irq, uint16_t *flags)
+/* Where ISA IRQ isa_irq arrives: its GSI, and its entry's polarity and
+ * trigger bits (overrides applied). Without a MADT, the MP specification's
+ * default PC wiring: identity, except the 8254's IRQ 0 on I/O APIC input 2
+ * (input 0 carries the 8259's INTR). */
+static uint32_t isa_gsi(unsigned isa_irq, uint32_t *flags)
 {
-	const struct acpi_info *a = acpi_get();
-	uint32_t gsi = isa_irq == 0 && !a->has_madt ? 2 : isa_irq;
+	uint32_t gsi = isa_irq == 0 && !wiring.has_madt ? 2 : isa_irq;
 	*flags = 0; /* ISA default: edge, active high */
-	for (size_t i = 0; a->has_madt && i < a->madt.override_count; i++) {
-		const struct acpi_override *o = &a->madt.overrides[i];
-		if (o->bus == 0 && o->source == isa_irq) {
-			gsi = o->gsi;
-			*flags = o->flags;
+	for (size_t i = 0; wiring.has_madt && i < wiring.route_count; i++) {
+		if (wiring.routes[i].isa_irq == isa_irq) {
+			gsi = wiring.routes[i].gsi;
+			*flags = redir_flags(wiring.routes[i].active_low, wiring.routes[i].level);
 		}
 	}
 	return gsi;
@@ -342,13 +341,13 @@ int arch_irq_route_isa(unsigned isa_irq, unsigned vector)
 		return -EINVAL;
 	if (!lapic_up)
 		return -ENODEV;
-	uint16_t flags;
+	uint32_t flags;
 	uint32_t gsi = isa_gsi(isa_irq, &flags);
 	unsigned pin;
 	const struct ioapic *io = ioapic_for(gsi, &pin);
 	if (!io)
 		return -ENODEV;
-	ioapic_set_entry(io, pin, vector | redir_flags(flags), lapic_id);
+	ioapic_set_entry(io, pin, vector | flags, lapic_id);
 	klog(KLOG_DEBUG, "apic: ISA IRQ %u -> GSI %u -> vector %u", isa_irq, gsi, vector);
 	return 0;
 }
@@ -357,7 +356,7 @@ int arch_irq_unroute_isa(unsigned isa_irq)
 {
 	if (isa_irq >= 16)
 		return -EINVAL;
-	uint16_t flags;
+	uint32_t flags;
 	unsigned pin;
 	const struct ioapic *io = lapic_up ? ioapic_for(isa_gsi(isa_irq, &flags), &pin) : NULL;
 	if (!io)

@@ -1,9 +1,22 @@
 /*
- * arch.h - what arch/x86_64 provides to the rest of the kernel.
+ * arch.h - what arch/x86_64 provides to the rest of the kernel, and the few
+ * kernel functions it calls back.
  *
- * Every instruction the portable code needs (port I/O, control registers,
- * MSRs, TLB shootdown, halting) is a named inline wrapper here; portable code
- * never says asm. Dependency rule: arch includes lib only, never drivers.
+ * Theory of operation. arch/x86_64 is the only code that knows it runs on an
+ * x86_64 PC: the boot path to long mode (boot.S), segments and stacks
+ * (gdt.c), the IDT and trap entry (trap.c, entry.S), the interrupt
+ * controllers and their timer (apic.c), the PIT (pit.c), the page-table
+ * format (mmu.c), the context switch and the syscall entry (switch.S,
+ * syscall_arch.c), and every instruction portable code needs, as a named
+ * inline wrapper below (port I/O, control registers, MSRs, TLB shootdown,
+ * halting): portable code never says asm.
+ *
+ * Dependency rule: arch includes lib, the ABI and its own headers, never a
+ * header of kernel/ or drivers/ (tools/includes.allowed). Control flows up
+ * only through the upcall block at the end of this file: boot.S calls kmain,
+ * a trap calls the kernel's interrupt and fault code, apic.c logs and maps
+ * its registers. The kernel passes down what arch must know about the
+ * machine as arguments (arch_irq_init takes the firmware's interrupt wiring).
  */
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H
@@ -13,6 +26,7 @@
 #include <stdint.h>
 
 #include "asm.h"
+#include "lib/lib.h"
 #include "trap.h"
 
 /* Linker-script symbols (virtual addresses). */
@@ -170,8 +184,36 @@ void arch_backtrace_from(uintptr_t rip, uintptr_t rbp);
 bool arch_kernel_mapped(uintptr_t va);
 
 /* ---- interrupt controllers (apic.c) ---- */
-/* Finds the local APIC and I/O APICs (from ACPI), masks the legacy PIC. */
-int arch_irq_init(void);
+/* How the firmware (the ACPI MADT) says interrupts are wired; the kernel
+ * (kernel/acpi) fills it. An input's polarity and trigger are decoded:
+ * active_low, level (false, false: ISA's edge, active high). */
+#define ARCH_IRQ_MAX_IOAPICS 8
+#define ARCH_IRQ_MAX_ROUTES 24
+#define ARCH_IRQ_MAX_NMIS 8
+struct arch_irq_wiring {
+	bool has_madt; /* false: a PC's default wiring, APICs at their default addresses */
+	uint64_t lapic_addr; /* the local APIC, as the MADT says */
+	size_t ioapic_count, route_count, nmi_count;
+	struct {
+		uint8_t id;
+		uint32_t addr; /* physical */
+		uint32_t gsi_base;
+	} ioapics[ARCH_IRQ_MAX_IOAPICS];
+	struct { /* ISA IRQ isa_irq arrives at global system interrupt gsi */
+		uint8_t isa_irq;
+		uint32_t gsi;
+		bool active_low, level;
+	} routes[ARCH_IRQ_MAX_ROUTES];
+	struct { /* an NMI on a local APIC pin (lapic: LINT lint) or an I/O APIC GSI */
+		bool lapic;
+		uint8_t lint;
+		uint32_t gsi;
+		bool active_low, level;
+	} nmis[ARCH_IRQ_MAX_NMIS];
+};
+/* Masks the legacy PIC, enables the local APIC and masks every I/O APIC
+ * input, as w describes (copied: w need not outlive the call). */
+int arch_irq_init(const struct arch_irq_wiring *w);
 /* Routes an ISA IRQ line to vector on the boot CPU; 0 or -ENODEV/-EINVAL. */
 int arch_irq_route_isa(unsigned isa_irq, unsigned vector);
 /* Masks the I/O APIC entry an ISA IRQ line was routed to; 0 or -ENODEV/-EINVAL. */
@@ -247,5 +289,35 @@ uint64_t arch_rtc_read_unix(void);
 /* ---- reset (reset.c) ---- */
 /* Pulses the 8042 reset line, then triple-faults. */
 __attribute__((noreturn)) void arch_reset(void);
+
+/*
+ * ---- upcalls: the kernel functions arch calls ----
+ * Declared here so that arch needs no kernel header; the kernel defines each
+ * in the file named. The compiler checks each declaration against the
+ * kernel header's wherever the two meet: the defining file includes arch.h
+ * (ksym.c is host-buildable, so kernel/debug/debug.c includes both for it).
+ */
+/* kernel/main.c: the C entry, from boot.S (multiboot magic, info address). */
+void kmain(uint32_t magic, uint32_t info_phys);
+/* kernel/irq/irq.c: interrupt vector >= 32 arrived; interrupts are off. */
+void irq_dispatch(unsigned vector);
+/* kernel/proc/proc.c: an exception in ring 3 (resolved, or the process
+ * ends), and every way back to ring 3 (a killed process ends there, a
+ * process whose slice ran out gives up the CPU). */
+void proc_fault(struct trapframe *tf);
+void proc_return_to_user(struct trapframe *tf);
+/* kernel/syscall/syscall.c: the system call in tf (from switch.S); returns 1
+ * to leave through iretq instead of sysretq. */
+int syscall_entry_c(struct trapframe *tf);
+/* kernel/debug/ksym.c: the function containing addr and the offset in it, or NULL. */
+const char *ksym_lookup(uint64_t addr, uint64_t *offset);
+/* kernel/mm/vm.c: maps device memory (uncached) at a kernel address; NULL if it cannot. */
+void *vm_map_mmio(uint64_t phys, size_t len);
+/* kernel/log/klog.c: the kernel log's levels, a log line, unprefixed kernel
+ * output, and a broken invariant (never returns). */
+enum klog_level { KLOG_DEBUG, KLOG_INFO, KLOG_WARN, KLOG_ERROR };
+void klog(enum klog_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 #endif

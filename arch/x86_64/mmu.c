@@ -4,6 +4,8 @@
  * Levels are numbered from the leaf: 0 page table (4 KiB pages), 1 page
  * directory (2 MiB pages), 2 PDPT (1 GiB pages), 3 PML4. No instruction is
  * used here, so the same code runs in the kernel and in the host tests.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "mmu.h"
 

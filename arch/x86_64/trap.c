@@ -9,11 +9,7 @@
  */
 #include <stddef.h>
 
-#include "arch.h"
-#include "kernel/debug/ksym.h"
-#include "kernel/irq/irq.h"
-#include "kernel/log/klog.h"
-#include "kernel/proc/proc.h"
+#include "arch.h" /* and the kernel's irq_dispatch, proc_fault, ksym_lookup, kprintf: its upcalls */
 
 _Static_assert(offsetof(struct trapframe, vector) == TF_VECTOR, "trapframe vector offset");
 _Static_assert(offsetof(struct trapframe, rip) == TF_RIP, "trapframe rip offset");

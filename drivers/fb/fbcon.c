@@ -30,10 +30,10 @@
 #include "fbcon.h"
 
 #include "arch.h"
-#include "drivers/driver.h"
 #include "fbcon_internal.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/console/console.h"
+#include "kernel/driver/driver.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 
@@ -55,7 +55,7 @@ static struct {
 	uint8_t *base;
 	unsigned bytes_pp;
 	uint32_t pixel[16];
-	struct fbcon_info info;
+	struct con_fb_info info;
 } fb;
 
 /* Changed only with interrupts off and busy set. Grid 0 (the kernel's console,
@@ -82,7 +82,7 @@ static uint32_t channel(uint8_t v, uint8_t pos, uint8_t size)
 
 static uint32_t pixel_of(const uint8_t rgb[3])
 {
-	const struct fbcon_info *i = &fb.info;
+	const struct con_fb_info *i = &fb.info;
 	return channel(rgb[0], i->red_pos, i->red_size) | channel(rgb[1], i->green_pos, i->green_size) |
 	       channel(rgb[2], i->blue_pos, i->blue_size);
 }
@@ -227,7 +227,7 @@ static int check_mode(const struct boot_fb *bf)
 
 static void set_geometry(const struct boot_fb *bf, void *virt)
 {
-	fb.info = (struct fbcon_info){
+	fb.info = (struct con_fb_info){
 		.phys = bf->addr, .virt = virt,
 		.width = bf->width, .height = bf->height, .pitch = bf->pitch, .bpp = bf->bpp,
 		.red_pos = bf->red_pos, .red_size = bf->red_size,
@@ -241,6 +241,16 @@ static void set_geometry(const struct boot_fb *bf, void *virt)
 	for (int i = 0; i < 16; i++)
 		fb.pixel[i] = pixel_of(palette_rgb[i]);
 }
+
+static const struct con_display fbcon_display = {
+	.info = fbcon_info,
+	.screens_create = fbcon_consoles_create,
+	.screen_write = fbcon_console_write,
+	.screen_show = fbcon_console_show,
+	.screen_shown = fbcon_console_shown,
+	.screen_suspend = fbcon_console_suspend,
+	.screen_resume = fbcon_console_resume,
+};
 
 static int fbcon_init(const struct bootinfo *bi)
 {
@@ -263,6 +273,7 @@ static int fbcon_init(const struct bootinfo *bi)
 	con_sink_register(&fbcon_sink);
 	fb.present = true;
 	irq_restore(f);
+	con_display_register(&fbcon_display); /* the consoles' screens (kernel/tty) */
 	klog(KLOG_INFO, "fbcon: %ux%u, %u bpp, pitch %u, at %#lx: %ux%u text", bf->width, bf->height, bf->bpp,
 	     bf->pitch, (unsigned long)bf->addr, fb.info.cols, fb.info.rows);
 	return 0;
@@ -272,7 +283,7 @@ const struct driver fbcon_driver = {.name = "fbcon", .init = fbcon_init};
 
 /* ---- the interface for programs that draw ---- */
 
-int fbcon_info(struct fbcon_info *out)
+int fbcon_info(struct con_fb_info *out)
 {
 	if (!fb.present)
 		return -ENODEV;

@@ -12,7 +12,7 @@
 #include "fbcon_internal.h"
 #include "kernel/test/selftest.h"
 
-static struct fbcon_info fi;
+static struct con_fb_info fi;
 
 static bool have_screen(void)
 {

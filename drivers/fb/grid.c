@@ -18,6 +18,8 @@
  * sequence (continuation bytes are skipped).
  * Writing the last column leaves the cursor there with a pending wrap, as
  * VT100-style terminals do, so a full-width line followed by \n takes one line.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "fbcon_internal.h"
 

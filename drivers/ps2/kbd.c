@@ -8,19 +8,18 @@
  * controller translates to set 1), its LEDs are put out and scanning enabled,
  * all by polling. Only then is IRQ 1 attached and the port-1 interrupt turned
  * on. Each interrupt drains the controller's output: every byte goes through
- * the translator (keymap.c); every key event goes to the listener, and unless
- * the listener consumes it, its bytes go into the console input ring.
+ * the translator (keymap.c); every key event goes with the bytes it types
+ * to kernel/console (key_input), which hands it to its listener or types it.
  *
  * Lock keys relight the LEDs without waiting in the interrupt: we send the
  * LED command (ED) and send the mask when its ACK arrives, in a later interrupt.
  *
  * State: xlate and leds are touched only by the interrupt handler (and by
- * init before the interrupt is on). listener is written with interrupts off.
+ * init before the interrupt is on).
  */
 #include "arch.h"
-#include "drivers/driver.h"
 #include "kbd_internal.h"
-#include "kernel/console/console.h"
+#include "kernel/driver/driver.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 
@@ -61,7 +60,6 @@
 
 static struct kbd_xlate xlate;
 static enum { LEDS_IDLE, LEDS_SENT_COMMAND, LEDS_SENT_MASK } leds;
-static kbd_listener_fn listener;
 static bool up; /* init finished: the interrupt is attached and on */
 
 /* ---- talking to the controller (polling) ---- */
@@ -137,7 +135,7 @@ static int kbd_command(uint8_t byte)
 
 static uint8_t led_mask(uint8_t mods)
 {
-	return (uint8_t)((mods & KBD_MOD_NUMLOCK ? 0x02 : 0) | (mods & KBD_MOD_CAPSLOCK ? 0x04 : 0));
+	return (uint8_t)((mods & KEY_MOD_NUMLOCK ? 0x02 : 0) | (mods & KEY_MOD_CAPSLOCK ? 0x04 : 0));
 }
 
 /* Advances the LED exchange on a reply byte; returns true if it was one. */
@@ -162,18 +160,15 @@ static void handle_byte(uint8_t b)
 {
 	if (leds_reply(b))
 		return;
-	uint8_t locks = xlate.mods & (KBD_MOD_CAPSLOCK | KBD_MOD_NUMLOCK);
-	struct kbd_event ev;
+	uint8_t locks = xlate.mods & (KEY_MOD_CAPSLOCK | KEY_MOD_NUMLOCK);
+	struct key_event ev;
 	if (!kbd_xlate_byte(&xlate, b, &ev))
 		return;
-	if ((ev.mods & (KBD_MOD_CAPSLOCK | KBD_MOD_NUMLOCK)) != locks)
+	if ((ev.mods & (KEY_MOD_CAPSLOCK | KEY_MOD_NUMLOCK)) != locks)
 		leds_update();
-	if (listener && listener(&ev))
-		return;
 	char bytes[8];
 	size_t n = kbd_event_bytes(&ev, bytes, sizeof bytes);
-	if (n)
-		con_input_push(bytes, n);
+	key_input(&ev, bytes, n);
 }
 
 static void kbd_irq(void *arg)
@@ -187,15 +182,6 @@ static void kbd_irq(void *arg)
 		if (!(st & ST_AUX)) /* a mouse byte is not ours: port 2 is off */
 			handle_byte(b);
 	}
-}
-
-kbd_listener_fn kbd_listener_set(kbd_listener_fn fn)
-{
-	uint64_t f = irq_save();
-	kbd_listener_fn old = listener;
-	listener = fn;
-	irq_restore(f);
-	return old;
 }
 
 /* ---- bring-up ---- */

@@ -14,7 +14,7 @@
 struct kbd_xlate {
 	uint8_t prefix;	     /* 0, 0xE0 or 0xE1: the prefix of the code being read */
 	uint8_t pause_left;  /* bytes still to come of an E1 (Pause) sequence */
-	uint8_t mods;	     /* KBD_MOD_* */
+	uint8_t mods;	     /* KEY_MOD_* */
 	uint8_t down[KEY_COUNT / 8]; /* bit per key held */
 };
 
@@ -26,7 +26,7 @@ void kbd_xlate_init(struct kbd_xlate *x);
  * completes a key event; false for prefixes, the fake shifts some keys send,
  * controller replies (ACK, resend) and unknown codes, which are ignored.
  */
-bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct kbd_event *ev);
+bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct key_event *ev);
 
 #ifdef KERNEL
 /* Makes the controller hand us code as if the keyboard had sent it (for the

@@ -17,12 +17,13 @@
 
 #define IRQ_NAME "ps2-keyboard"
 
-static struct kbd_event seen[16];
+static struct key_event seen[16];
 static int nseen;
 static bool consume;
 
-static bool record(const struct kbd_event *ev)
+static bool record(const struct key_event *ev, const char *bytes, size_t n)
 {
+	(void)bytes, (void)n;
 	if (nseen < (int)ARRAY_SIZE(seen))
 		seen[nseen++] = *ev;
 	return consume;
@@ -64,7 +65,7 @@ static void drain_input(void)
 
 /* Installs the recording listener. Returns 1 to go on, 0 when there is no
  * keyboard to test, or a negative error. */
-static int start(bool consume_events, kbd_listener_fn *old)
+static int start(bool consume_events, key_listener_fn *old)
 {
 	int err = deliver(0); /* 0 is no key: a probe that types nothing */
 	if (err == -ENODEV) {
@@ -77,24 +78,24 @@ static int start(bool consume_events, kbd_listener_fn *old)
 	drain_input();
 	nseen = 0;
 	consume = consume_events;
-	*old = kbd_listener_set(record);
+	*old = key_listener_set(record);
 	return 1;
 }
 
 SELFTEST(kbd_injected_keys_become_events_and_bytes)
 {
-	kbd_listener_fn old;
+	key_listener_fn old;
 	int r = start(false, &old);
 	if (r <= 0)
 		return r;
 	/* Shift down, A down, A up, Shift up, Up down, Up up */
 	static const uint8_t codes[] = {0x2A, 0x1E, 0x9E, 0xAA, 0xE0, 0x48, 0xE0, 0xC8};
 	int err = deliver_all(codes, sizeof codes);
-	kbd_listener_set(old);
+	key_listener_set(old);
 	con_input_set_consumer(saved_consumer);
 	ST_CHECK(err == 0);
 	ST_CHECK(nseen == 6);
-	ST_CHECK(seen[1].key == KEY_A && seen[1].pressed && (seen[1].mods & KBD_MOD_SHIFT));
+	ST_CHECK(seen[1].key == KEY_A && seen[1].pressed && (seen[1].mods & KEY_MOD_SHIFT));
 	ST_CHECK(seen[2].key == KEY_A && !seen[2].pressed);
 	ST_CHECK(seen[3].key == KEY_LEFTSHIFT && seen[3].mods == 0);
 	ST_CHECK(seen[4].key == KEY_UP && seen[4].pressed);
@@ -106,17 +107,17 @@ SELFTEST(kbd_injected_keys_become_events_and_bytes)
 
 SELFTEST(kbd_listener_consumes_events)
 {
-	kbd_listener_fn old;
+	key_listener_fn old;
 	int r = start(true, &old);
 	if (r <= 0)
 		return r;
 	static const uint8_t codes[] = {0x38, 0x3B, 0xBB, 0xB8}; /* Alt+F1 */
 	int err = deliver_all(codes, sizeof codes);
-	kbd_listener_set(old);
+	key_listener_set(old);
 	con_input_set_consumer(saved_consumer);
 	ST_CHECK(err == 0);
 	ST_CHECK(nseen == 4);
-	ST_CHECK(seen[1].key == KEY_F1 && seen[1].pressed && (seen[1].mods & KBD_MOD_ALT));
+	ST_CHECK(seen[1].key == KEY_F1 && seen[1].pressed && (seen[1].mods & KEY_MOD_ALT));
 	ST_CHECK(con_getc() == -1);
 	return 0;
 }

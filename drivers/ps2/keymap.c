@@ -11,6 +11,8 @@
  * wrap themselves in "fake shifts" (E0 2A, E0 AA, E0 36, E0 B6) that older
  * software needed; they map to no key and are dropped. Controller replies
  * (ACK FA, resend FE, echo EE, errors 00 FF FC FD) also map to no key.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "kbd_internal.h"
 
@@ -120,27 +122,27 @@ static uint8_t held_mods(const struct kbd_xlate *x)
 {
 	uint8_t m = 0;
 	if (is_down(x, KEY_LEFTSHIFT) || is_down(x, KEY_RIGHTSHIFT))
-		m |= KBD_MOD_SHIFT;
+		m |= KEY_MOD_SHIFT;
 	if (is_down(x, KEY_LEFTCTRL) || is_down(x, KEY_RIGHTCTRL))
-		m |= KBD_MOD_CTRL;
+		m |= KEY_MOD_CTRL;
 	if (is_down(x, KEY_LEFTALT) || is_down(x, KEY_RIGHTALT))
-		m |= KBD_MOD_ALT;
+		m |= KEY_MOD_ALT;
 	if (is_down(x, KEY_LEFTMETA) || is_down(x, KEY_RIGHTMETA))
-		m |= KBD_MOD_META;
+		m |= KEY_MOD_META;
 	return m;
 }
 
-static bool key_event(struct kbd_xlate *x, unsigned key, bool pressed, struct kbd_event *ev)
+static bool key_event(struct kbd_xlate *x, unsigned key, bool pressed, struct key_event *ev)
 {
 	bool repeat = pressed && is_down(x, key);
 	set_down(x, key, pressed);
-	uint8_t locks = x->mods & (KBD_MOD_CAPSLOCK | KBD_MOD_NUMLOCK);
+	uint8_t locks = x->mods & (KEY_MOD_CAPSLOCK | KEY_MOD_NUMLOCK);
 	if (pressed && !repeat && key == KEY_CAPSLOCK)
-		locks ^= KBD_MOD_CAPSLOCK;
+		locks ^= KEY_MOD_CAPSLOCK;
 	if (pressed && !repeat && key == KEY_NUMLOCK)
-		locks ^= KBD_MOD_NUMLOCK;
+		locks ^= KEY_MOD_NUMLOCK;
 	x->mods = held_mods(x) | locks;
-	*ev = (struct kbd_event){.key = (uint16_t)key, .mods = x->mods, .pressed = pressed, .repeat = repeat};
+	*ev = (struct key_event){.key = (uint16_t)key, .mods = x->mods, .pressed = pressed, .repeat = repeat};
 	return true;
 }
 
@@ -149,7 +151,7 @@ void kbd_xlate_init(struct kbd_xlate *x)
 	memset(x, 0, sizeof *x);
 }
 
-bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct kbd_event *ev)
+bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct key_event *ev)
 {
 	if (x->pause_left) { /* E1 1D 45 (press) or E1 9D C5 (release) */
 		if (--x->pause_left)
@@ -174,9 +176,9 @@ bool kbd_xlate_byte(struct kbd_xlate *x, uint8_t code, struct kbd_event *ev)
 
 /* ---- events to bytes ---- */
 
-static unsigned keypad_key(const struct kbd_event *ev)
+static unsigned keypad_key(const struct key_event *ev)
 {
-	if (ev->mods & KBD_MOD_NUMLOCK)
+	if (ev->mods & KEY_MOD_NUMLOCK)
 		return ev->key;
 	if (ev->key == KEY_KP5)
 		return KEY_NONE; /* the middle of the pad navigates nowhere */
@@ -193,17 +195,17 @@ static int key_char(unsigned key, uint8_t mods)
 {
 	if (us_layout[key][0] == 0)
 		return -1;
-	bool shift = mods & KBD_MOD_SHIFT;
+	bool shift = mods & KEY_MOD_SHIFT;
 	char plain = us_layout[key][0];
-	if ((mods & KBD_MOD_CAPSLOCK) && plain >= 'a' && plain <= 'z')
+	if ((mods & KEY_MOD_CAPSLOCK) && plain >= 'a' && plain <= 'z')
 		shift = !shift;
 	unsigned char c = (unsigned char)us_layout[key][shift];
-	if ((mods & KBD_MOD_CTRL) && ((c >= 0x40 && c <= 0x7e) || c == ' '))
+	if ((mods & KEY_MOD_CTRL) && ((c >= 0x40 && c <= 0x7e) || c == ' '))
 		c &= 0x1f;
 	return c;
 }
 
-size_t kbd_event_bytes(const struct kbd_event *ev, char *out, size_t size)
+size_t kbd_event_bytes(const struct key_event *ev, char *out, size_t size)
 {
 	if (!ev->pressed || ev->key >= KEY_COUNT)
 		return 0;
@@ -211,7 +213,7 @@ size_t kbd_event_bytes(const struct kbd_event *ev, char *out, size_t size)
 	char buf[8];
 	size_t n = 0;
 	if (sequences[key]) {
-		if ((ev->mods & KBD_MOD_ALT) && is_function_key(key))
+		if ((ev->mods & KEY_MOD_ALT) && is_function_key(key))
 			return 0; /* Alt+Fn belongs to the console switcher */
 		n = strlen(sequences[key]);
 		memcpy(buf, sequences[key], n);
@@ -219,7 +221,7 @@ size_t kbd_event_bytes(const struct kbd_event *ev, char *out, size_t size)
 		int c = key_char(key, ev->mods);
 		if (c < 0)
 			return 0;
-		if (ev->mods & KBD_MOD_ALT)
+		if (ev->mods & KEY_MOD_ALT)
 			buf[n++] = 0x1b;
 		buf[n++] = (char)c;
 	}

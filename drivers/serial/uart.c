@@ -1,14 +1,14 @@
 /*
  * uart.c - the 16550 UART on COM1: 115200 8N1, polled output, interrupt input.
  *
- * It is the first console: uart_early_init() runs before anything else in
+ * It is the first console: its early init runs before anything else in
  * kmain so every later message (and any fault) can be seen. Output turns a
  * bare "\n" into "\r\n". Received bytes go to the console input ring from the IRQ.
  */
-#include "drivers/driver.h"
-#include "kernel/console/console.h"
-#include "kernel/irq/irq.h"
 #include "arch.h"
+#include "kernel/console/console.h"
+#include "kernel/driver/driver.h"
+#include "kernel/irq/irq.h"
 
 #define COM1 0x3F8
 #define COM1_IRQ 4
@@ -46,7 +46,7 @@ static void uart_write(const char *s, size_t n)
 
 static struct con_sink uart_sink = {.name = "serial", .write = uart_write};
 
-void uart_early_init(void)
+static void uart_early_init(void)
 {
 	outb(COM1 + IER, 0x00);
 	outb(COM1 + LCR, 0x80); /* DLAB: divisor follows */
@@ -92,4 +92,4 @@ static int uart_init(const struct bootinfo *bi)
 	return 0;
 }
 
-const struct driver uart_driver = {.name = "serial", .init = uart_init};
+const struct driver uart_driver = {.name = "serial", .early_init = uart_early_init, .init = uart_init};

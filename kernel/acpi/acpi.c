@@ -18,6 +18,9 @@
  * a whole walk costs a handful of mappings, which are never unmapped (the
  * power-off path reads the parsed copy, not the tables).
  *
+ * The interrupt wiring goes to arch_irq_init as an argument
+ * (acpi_irq_wiring): arch reads no ACPI structure itself.
+ *
  * Data: `info` is written only by acpi_init, read-only afterwards.
  */
 #include "acpi.h"
@@ -25,6 +28,7 @@
 #include <optios/abi/errno.h>
 
 #include "acpi_internal.h"
+#include "arch.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -117,4 +121,50 @@ int acpi_init(const struct bootinfo *bi)
 const struct acpi_info *acpi_get(void)
 {
 	return &info;
+}
+
+_Static_assert(ACPI_MAX_IOAPICS <= ARCH_IRQ_MAX_IOAPICS && ACPI_MAX_OVERRIDES <= ARCH_IRQ_MAX_ROUTES &&
+		       ACPI_MAX_NMIS <= ARCH_IRQ_MAX_NMIS,
+	       "arch_irq_wiring holds every MADT entry kept");
+
+static bool active_low(uint16_t flags)
+{
+	return (flags & ACPI_INT_POLARITY_MASK) == ACPI_INT_ACTIVE_LOW;
+}
+
+static bool level(uint16_t flags)
+{
+	return (flags & ACPI_INT_TRIGGER_MASK) == ACPI_INT_LEVEL;
+}
+
+const struct arch_irq_wiring *acpi_irq_wiring(void)
+{
+	static struct arch_irq_wiring w;
+	const struct acpi_madt *m = &info.madt;
+	memset(&w, 0, sizeof w);
+	w.has_madt = info.has_madt;
+	w.lapic_addr = m->lapic_addr;
+	for (size_t i = 0; i < m->ioapic_count; i++, w.ioapic_count++) {
+		w.ioapics[i].id = m->ioapics[i].id;
+		w.ioapics[i].addr = m->ioapics[i].addr;
+		w.ioapics[i].gsi_base = m->ioapics[i].gsi_base;
+	}
+	for (size_t i = 0; i < m->override_count; i++) {
+		const struct acpi_override *o = &m->overrides[i];
+		if (o->bus != 0)
+			continue; /* only ISA lines are routed */
+		w.routes[w.route_count].isa_irq = o->source;
+		w.routes[w.route_count].gsi = o->gsi;
+		w.routes[w.route_count].active_low = active_low(o->flags);
+		w.routes[w.route_count++].level = level(o->flags);
+	}
+	for (size_t i = 0; i < m->nmi_count; i++, w.nmi_count++) {
+		const struct acpi_nmi *n = &m->nmis[i];
+		w.nmis[i].lapic = n->lapic;
+		w.nmis[i].lint = n->lint;
+		w.nmis[i].gsi = n->gsi;
+		w.nmis[i].active_low = active_low(n->flags);
+		w.nmis[i].level = level(n->flags);
+	}
+	return &w;
 }

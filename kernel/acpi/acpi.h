@@ -121,6 +121,10 @@ struct acpi_info {
 int acpi_init(const struct bootinfo *bi);
 /* The parsed facts (all-absent until acpi_init found tables). */
 const struct acpi_info *acpi_get(void);
+/* The interrupt wiring the MADT describes, for arch_irq_init (no MADT:
+ * has_madt false, a PC's defaults). */
+struct arch_irq_wiring;
+const struct arch_irq_wiring *acpi_irq_wiring(void);
 
 /* Enters S5 (soft off). If that fails or \_S5 is unknown: says why and halts. */
 NORETURN void acpi_poweroff(void);

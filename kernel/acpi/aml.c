@@ -9,6 +9,8 @@
  * prefix + value). That is what nearly every firmware emits, so a byte scan
  * for it suffices. _S5 returned from a Method, or built from named objects,
  * is not understood: the caller gets -ENOENT and must fall back.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

@@ -9,6 +9,8 @@
  * length: a table that lies about its size or entry lengths gives -EINVAL.
  * Known tables: APIC (MADT), FACP (FADT), HPET; the DSDT (found through the
  * FADT) and the SSDTs are searched for \_S5 (aml.c).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

@@ -4,6 +4,8 @@
  * Everything the loader hands us is treated as untrusted input: every read goes
  * through phys() with its length, tag and entry sizes are checked against the
  * space that contains them, and strings are copied bounded.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "bootinfo.h"
 

@@ -16,6 +16,8 @@
  *
  * The kernel's own settings are one static array of values indexed by
  * enum conf_id, filled with defaults on first use.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "conf.h"
 

@@ -1,4 +1,8 @@
-/* ksym.c - binary search in the generated symbol table. */
+/*
+ * ksym.c - binary search in the generated symbol table.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
+ */
 #include "ksym.h"
 
 #include "lib/lib.h"

@@ -1,7 +1,28 @@
 /*
- * event.h - event queues: topic patterns, bounded per-subscription queues
- * with an overflow policy, and a dispatcher that takes the oldest event
- * across queues. Storage is caller-provided; nothing here allocates.
+ * event.h - events: raising them, the bounded queues they wait in, and the
+ * event log.
+ *
+ * Theory of operation. Three layers, each a file:
+ *   evq.c    a queue: a ring over caller-provided slots with an overflow
+ *            policy (QUEUE, COALESCE, LATEST) and counters that only grow;
+ *            invariant posted == delivered + coalesced + dropped + pending.
+ *            The dispatcher (evq_take_next) takes the oldest event across
+ *            queues in (time_ns, seq) order: event_before, the one order.
+ *   raise.c  the subscriptions (a topic pattern, lib/topic.h, and a queue,
+ *            owned by their subscriber: a handler) and event_raise: the next
+ *            seq and the time, an EVENT record, a post to every matching
+ *            subscription, notify for each that took it. Nothing on that
+ *            path allocates, sleeps or formats, so interrupts may raise.
+ *            Lost events become DROP records, rate-limited, when taken.
+ *   evlog.c  the event log: a ring of fixed-size records (ABI:
+ *            optios/abi/handler.h), each with the next seq, its time, and
+ *            the audit chain's link to the one before (lib/logchain.h), made
+ *            lazily by whoever reads. sys_event.c is its system call.
+ * Everything above runs under the event lock (interrupts off on one CPU:
+ * event_internal.h), never across a sleep or a user copy. Storage of queues
+ * and subscriptions is the caller's; only the log ring is allocated, once.
+ * Sources: the kernel (sys:*), timers (timer:*, kernel/handler), the file
+ * watch (file:*, event_raise_file from kernel/fs), programs (app:*, emit).
  */
 #ifndef KERNEL_EVENT_EVENT_H
 #define KERNEL_EVENT_EVENT_H

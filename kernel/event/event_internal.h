@@ -1,8 +1,8 @@
 /*
  * event_internal.h - shared by the files of kernel/event only: the event
  * order, a string copy, the log slot raise.c fills in place, and what the
- * code needs from the kernel (lock, clock, TSC, memory), with host versions
- * under HOST_TEST so the unit tests run the same logic.
+ * code needs from the kernel (lock, clock, TSC, memory), faked by the host
+ * tests (tests/host/stubs.c) so they run the same logic.
  */
 #ifndef KERNEL_EVENT_EVENT_INTERNAL_H
 #define KERNEL_EVENT_EVENT_INTERNAL_H
@@ -32,29 +32,14 @@ struct optios_log_record *evlog_slot(uint32_t kind);
 
 /* ---- what kernel/event needs from the kernel ---- */
 #ifdef HOST_TEST
-#include <stdlib.h>
-/* The host tests' clock: event_now_ns() and event_tsc() read it. */
+/* The host tests' fakes (tests/host/stubs.c); event_now_ns() and
+ * event_tsc() read event_host_clock_ns, which the tests set. */
 extern uint64_t event_host_clock_ns;
-static inline uint64_t event_lock(void)
-{
-	return 0;
-}
-static inline void event_unlock(uint64_t f)
-{
-	(void)f;
-}
-static inline uint64_t event_now_ns(void)
-{
-	return event_host_clock_ns;
-}
-static inline uint64_t event_tsc(void)
-{
-	return event_host_clock_ns;
-}
-static inline void *event_zalloc(size_t size)
-{
-	return calloc(1, size);
-}
+uint64_t event_lock(void);
+void event_unlock(uint64_t f);
+uint64_t event_now_ns(void);
+uint64_t event_tsc(void);
+void *event_zalloc(size_t size);
 #else
 #include "arch.h"
 #include "kernel/mm/mm.h"

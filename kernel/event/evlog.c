@@ -43,6 +43,8 @@
  * written; records in (linked, written] have a zero prev_hash; linked >= lo
  * whenever lo > first (a record dropped), so the link of linked + 1 can
  * always be made.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <stdarg.h>
 

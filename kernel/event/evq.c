@@ -12,6 +12,8 @@
  *   posted == delivered + coalesced + dropped + count
  * after every operation: each post ends up counted exactly once - pending,
  * then delivered; or coalesced (it, or the event it replaced); or dropped.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "event_internal.h"
 

@@ -21,6 +21,8 @@
  * Invariants (event lock): last_seq is the seq of the newest event; a
  * subscription is on the list at most once; logged_dropped <= q.dropped and
  * logged_coalesced <= q.coalesced. notify must not subscribe or unsubscribe.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

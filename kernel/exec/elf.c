@@ -21,6 +21,8 @@
  * The result's invariants are listed with struct elf_image in elf.h. The
  * section lookup shares step 1's identity check and walks the section header
  * table with the same care; it is independent of elf_parse().
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "elf.h"
 

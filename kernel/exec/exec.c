@@ -17,7 +17,7 @@
 #include "kernel/exec/elf.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
-#include "kernel/proc/uaccess_internal.h"
+#include "kernel/proc/uaccess.h"
 #include "kernel/rand/rand.h"
 #include "lib/lib.h"
 

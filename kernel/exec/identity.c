@@ -3,6 +3,8 @@
  * manifest (the ELF section MANIFEST_SECTION, parsed by manifest_parse) and
  * its code hash (SHA-256 of the whole file). The handler layer registers a
  * program from these; nothing here maps memory, so it also runs on the host.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "kernel/exec/exec.h"
 

@@ -18,6 +18,8 @@
  * read from a header is checked against the bytes left *before* it is added to
  * an offset, so no sum can wrap and no read leaves [base, base + len). The
  * first error stops the iteration for good (state < 0) with a reason.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "cpio.h"
 

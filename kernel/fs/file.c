@@ -5,6 +5,8 @@
  * close-on-exec flag. A table belongs to one process; files may be shared
  * by several tables (dup, spawn), so their counts change under the fs lock.
  * A NULL table (a process without descriptors) has every slot closed.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>

@@ -8,6 +8,8 @@
  * devices, FIFOs and sockets are skipped (counted). Hard links are not
  * joined: newc stores the data with the last member of a set only, so the
  * others read as empty files (the build never makes hard links).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

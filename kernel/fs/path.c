@@ -18,6 +18,8 @@
  * path_has_prefix() compares component by component and refuses anything
  * with "." or "..": a permission check that matched "/data/../etc" textually
  * against "/data" would be a hole, so the helper fails closed instead.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "path.h"
 

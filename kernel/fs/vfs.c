@@ -28,6 +28,8 @@
  *     unlinked when empty, so children never outlive their parent's memory;
  *   - rodata != NULL only in a read-only file system; pages only in writable ones;
  *   - fs->used is the sum of what its vnodes hold.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

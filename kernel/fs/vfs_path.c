@@ -4,6 +4,8 @@
  *
  * A path written with a trailing slash ("x/") must name a directory, as on
  * Linux. ".." is lexical ("file/.." is the directory holding file).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 

@@ -21,6 +21,8 @@
  *     staged files attached to t, and never exceeds VFS_TXN_BYTES_MAX;
  *   - a staged file is attached (sf->txn == t) exactly while a record of t
  *     holds it; sf->len <= sf->cap <= VFS_TXN_BYTES_MAX.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>

@@ -7,6 +7,8 @@
  * File events: the last close of an open that created its file raises
  * "created", else of one that wrote or truncated it "written" (for the path
  * the file has then; none if it was removed meanwhile).
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>

@@ -108,6 +108,7 @@ static void attach(struct handler *h)
 	struct proc *p = runner;
 	current = h;
 	p->handler = h;
+	p->event = &h->ev; /* for denial records (kernel/perm) */
 	p->space = h->space;
 	vm_space_activate(h->space);
 	p->brk_base = h->brk_base;
@@ -127,6 +128,7 @@ static void detach(void)
 	struct proc *p = runner;
 	sched_set_cpu_limit(p, 0);
 	p->handler = NULL;
+	p->event = NULL;
 	p->perm = NULL;
 	p->space = NULL;
 	vm_space_activate(NULL);

@@ -10,8 +10,8 @@
 #include <stdarg.h>
 
 #include "arch.h"
-#include "drivers/driver.h"
 #include "kernel/console/console.h"
+#include "kernel/debug/debug.h"
 #include "lib/ring.h"
 
 static char ring_store[64 * 1024];
@@ -141,6 +141,6 @@ void panic(const char *fmt, ...)
 	kprintf("\n*** KERNEL PANIC: %s\n", buf);
 	arch_backtrace_print(read_rbp());
 	kprintf("*** system halted\n");
-	qemu_signal_panic();
+	debug_panicked();
 	arch_halt_forever();
 }

@@ -8,9 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch.h" /* enum klog_level: arch logs too (its upcall block) */
 #include "lib/lib.h"
-
-enum klog_level { KLOG_DEBUG, KLOG_INFO, KLOG_WARN, KLOG_ERROR };
 
 /* One line: "[   1.234567] warn: text". Lines below the console level are
  * kept in the ring but not printed. */

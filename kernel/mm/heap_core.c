@@ -19,6 +19,8 @@
  *     of the block is CANARY while the block is used (at least REDZONE of
  *     them), and every payload byte of a free block is POISON.
  * Nothing here panics: errors are returned and heap.c decides.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "heap_core.h"
 

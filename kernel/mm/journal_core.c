@@ -18,6 +18,8 @@
  *      has two references, and vm_cow_break copies it.
  *   3. Tables are never freed during a run, so every listed va still has its
  *      4 KiB leaf slot.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "journal_core.h"
 

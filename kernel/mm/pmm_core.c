@@ -16,6 +16,8 @@
  *     bookkeeping) is never handed out and cannot be freed;
  *   - numbering follows addresses, so "below the limit" is "index below
  *     limit_pages".
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "pmm_core.h"
 

@@ -17,6 +17,9 @@
  * (kernel/syscall): bare kinds are checked before the call runs; a call with
  * an object checks it itself through perm_check after normalising it, and a
  * call that succeeded without doing so is refused and logged as a kernel bug.
+ * A DENY record names the call and the event being handled from what the
+ * process carries (sys_nr, sys_name: set here at entry; event: set by the
+ * handler runner), so perm calls nothing above it.
  *
  * Invariants: a policy_set never gains a granted capability after it is
  * computed (perm_refresh only clears); every -EACCES perm_check returns has
@@ -32,11 +35,9 @@
 #include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/vfs.h"
-#include "kernel/handler/handler.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
-#include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
 
 static struct policy policy;
@@ -228,12 +229,12 @@ static uint64_t deny_repeats(const struct proc *p, uint64_t event_seq, const cha
 /* One DENY record: program, the event being handled, call, what was needed. */
 static void deny(const struct proc *p, const char *call, const char *need)
 {
-	const struct optios_event *ev = handler_event(p);
+	const struct optios_event *ev = p->event;
 	uint64_t n = deny_repeats(p, ev ? ev->seq : 0, need);
 	if (n > 4 && (n & (n - 1)))
 		return; /* counted; the next power of two records it */
 	if (!call)
-		call = syscall_name(p->sys_nr);
+		call = p->sys_name;
 	evlog_add(OPTIOS_LOG_DENY, program_of(p), ev ? ev->topic : "", ev ? ev->seq : 0, -EACCES,
 		  (uint64_t)p->sys_nr, n, 0, n > 1 ? "%s %s (%lu times in a row)" : "%s %s", call ? call : "?",
 		  need, (unsigned long)n);
@@ -293,12 +294,13 @@ static bool bare_cap(enum perm_call kind, long a0, enum policy_cap *cap)
 	}
 }
 
-int perm_call_enter(struct proc *p, long nr, enum perm_call kind, long a0)
+int perm_call_enter(struct proc *p, long nr, const char *name, enum perm_call kind, long a0)
 {
 	enum policy_cap cap;
 	if (!p)
 		return 0;
 	p->sys_nr = nr;
+	p->sys_name = name;
 	p->perm_checked = false;
 	return bare_cap(kind, a0, &cap) ? perm_check(p, cap, "", NULL) : 0;
 }
@@ -308,7 +310,7 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
 	bool object = kind == PERM_FILE || kind == PERM_EMIT || kind == PERM_SPAWN;
 	if (!p || !object || result < 0 || p->perm_checked)
 		return result;
-	const char *name = syscall_name(nr);
+	const char *name = nr == p->sys_nr ? p->sys_name : NULL; /* as perm_call_enter recorded it */
 	klog(KLOG_ERROR,
 	     "perm: KERNEL BUG: %s[%d] call %s succeeded without its permission check; "
 	     "returning -EACCES",

@@ -75,10 +75,11 @@ void perm_pass(struct proc *p);
  * -ENOMEM after logging the denial. */
 int perm_memory(struct proc *p, uint64_t more_pages);
 
-/* The dispatcher's side (kernel/syscall): before call nr runs, checks a bare
- * kind (0 or -EACCES) and arms the per-call flag; after it, a call with an
- * object that succeeded without perm_check is a kernel bug: logged, -EACCES. */
-int perm_call_enter(struct proc *p, long nr, enum perm_call kind, long a0);
+/* The dispatcher's side (kernel/syscall): before call nr (named name, for
+ * the records) runs, checks a bare kind (0 or -EACCES) and arms the per-call
+ * flag; after it, a call with an object that succeeded without perm_check is
+ * a kernel bug: logged, -EACCES. */
+int perm_call_enter(struct proc *p, long nr, const char *name, enum perm_call kind, long a0);
 long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result);
 
 /* The policy the kernel holds (grant and revoke change it). */

@@ -31,6 +31,7 @@ static int probe_start(void)
 	memset(&fake, 0, sizeof fake);
 	memcpy(fake.name, "stprobe", 8);
 	fake.sys_nr = SYS_openat;
+	fake.sys_name = "openat";
 	char msg[128];
 	return perm_for_manifest(&m, NULL, MANIFEST_CTX_FOREGROUND, &fake.perm, msg, sizeof msg);
 }
@@ -125,14 +126,16 @@ SELFTEST(perm_dispatcher_checks_bare_kinds_and_catches_a_missing_check)
 {
 	ST_CHECK(probe_start() == 0);
 	struct optios_log_record r;
-	long log = perm_call_enter(&fake, SYS_optios_log_read, PERM_LOG, 0);
+	long log = perm_call_enter(&fake, SYS_optios_log_read, "optios_log_read", PERM_LOG, 0);
 	bool got = last_record(&r);
-	long query = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_SHOW);
-	long grant = perm_call_enter(&fake, SYS_optios_policy, PERM_POLICY, OPTIOS_POLICY_GRANT);
-	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	long query =
+		perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_SHOW);
+	long grant =
+		perm_call_enter(&fake, SYS_optios_policy, "optios_policy", PERM_POLICY, OPTIOS_POLICY_GRANT);
+	perm_call_enter(&fake, SYS_openat, "openat", PERM_FILE, 0);
 	long unchecked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
 	long failed = perm_call_leave(&fake, SYS_openat, PERM_FILE, -ENOENT); /* did not act */
-	perm_call_enter(&fake, SYS_openat, PERM_FILE, 0);
+	perm_call_enter(&fake, SYS_openat, "openat", PERM_FILE, 0);
 	perm_check(&fake, CAP_FILE_WRITE, "/tmp/stprobe/x", NULL);
 	long checked = perm_call_leave(&fake, SYS_openat, PERM_FILE, 3);
 	probe_end();

@@ -9,19 +9,18 @@
  * With optios.init (system tests), the program's end is reported as
  *   init: PATH exited with status N
  * (N: the exit code, or 128 + signal) and QEMU is ended through
- * isa-debug-exit: 33 if N is 0, 35 otherwise.
+ * isa-debug-exit (debug_exit): 33 if N is 0, 35 otherwise.
  */
-#include "drivers/driver.h"
 #include "kernel/boot/bootinfo.h"
-#include "kernel/log/klog.h"
+#include "kernel/debug/debug.h"
 #include "kernel/handler/handler.h"
+#include "kernel/log/klog.h"
 #include "kernel/monitor/monitor.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/syscall/syscall.h"
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
-
 
 #define INIT_PATH_MAX 128
 #define RESPAWN_BURST 5
@@ -48,7 +47,7 @@ static NORETURN void give_up(const char *why, int err)
 {
 	klog(KLOG_ERROR, "init: %s %s (error %d); starting the kernel monitor", init_path, why, err);
 	if (init_from_cmdline)
-		qemu_exit(QEMU_EXIT_FAIL);
+		debug_exit(DEBUG_EXIT_FAIL);
 	monitor_run();
 }
 
@@ -59,7 +58,7 @@ void proc_init_exited(int pid, int status)
 	int code = proc_status_code(status);
 	if (init_from_cmdline) {
 		kprintf("init: %s exited with status %d\n", init_path, code);
-		qemu_exit(code == 0 ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+		debug_exit(code == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
 		give_up("exited", code);
 	}
 	uint64_t now = clock_now_ns();

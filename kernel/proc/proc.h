@@ -40,6 +40,7 @@ struct tty;
 struct handler;
 struct vfs_txn;
 struct policy_set;
+struct optios_event;
 
 struct proc {
 	/* identity: set at creation, then read-only */
@@ -78,11 +79,13 @@ struct proc {
 	 * runner carries the attached handler's (borrowed, not its own) */
 	struct policy_set *perm;
 	long sys_nr; /* the call in progress (for denial records) */
+	const char *sys_name; /* its name, or NULL (not a listed call) */
 	bool perm_checked; /* the call in progress called perm_check */
 	char refusal[256]; /* why its last optios_spawn was refused, or "" */
 
 	/* handler runs (kernel/handler): set only on the handler runner process */
 	struct handler *handler; /* the handler attached (its snapshot is space), or NULL */
+	const struct optios_event *event; /* its run's event (zeroed while it initialises), or NULL */
 	struct vfs_txn *txn; /* file changes staged by the current run, or NULL: act at once */
 	uint64_t cpu_limit_ns; /* 0, or proc_return_to_user calls handler_over_budget once cpu_ns reaches it */
 	bool frame_rewritten; /* the trapframe was replaced: leave the syscall by iretq */
@@ -155,6 +158,10 @@ void sched_init(void);
 /* Runs processes forever, halting when none is runnable. Never returns. */
 NORETURN void sched_run(void);
 int sched_sleep(const void *chan); /* 0, or -EINTR if killed */
+/* p's own timer for sleeping until a deadline (nanosleep: timer_arm it,
+ * then sched_sleep on it). */
+struct timer;
+struct timer *proc_sleep_timer(struct proc *p);
 void sched_wakeup(const void *chan);
 void sched_yield(void);
 

@@ -36,8 +36,6 @@ struct policy_set;
 struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent,
 			 struct tty *tty, struct policy_set *perm);
 struct proc *proc_find(int pid);
-/* The per-process sleep timer (nanosleep). */
-struct timer *proc_sleep_timer(struct proc *p);
 /* Reaps one zombie without a parent; returns its pid (status in *status) or 0. */
 int proc_reap_orphan(int *status);
 

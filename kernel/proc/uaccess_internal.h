@@ -1,6 +1,5 @@
 /*
- * uaccess_internal.h - user memory of a given address space (the loader
- * writes a new process's stack before it runs) and demand faults.
+ * uaccess_internal.h - demand faults on user memory (proc.c's fault path).
  */
 #ifndef KERNEL_PROC_UACCESS_INTERNAL_H
 #define KERNEL_PROC_UACCESS_INTERNAL_H
@@ -11,8 +10,6 @@
 
 struct vm_space;
 
-/* copy_to_user into space s. 0 or -EFAULT. */
-int uaccess_space_write(struct vm_space *s, uint64_t dst, const void *src, size_t n);
 /* Makes the page at va accessible for a write (breaking copy-on-write) or
  * maps a stack page on demand. 0, -EFAULT (no such access allowed), -ENOMEM. */
 int uaccess_fault_in(struct vm_space *s, uint64_t va, bool write);

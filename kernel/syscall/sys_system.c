@@ -15,7 +15,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
-#include "kernel/proc/proc_internal.h"
+#include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/rand/rand.h"
 #include "kernel/syscall/syscall.h"

@@ -127,13 +127,12 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 		return -ENOSYS;
 	}
 	enum perm_call kind = (enum perm_call)perms[s];
-	long r = perm_call_enter(p, nr, kind, a0);
+	long r = perm_call_enter(p, nr, names[s], kind, a0);
 	if (r == 0)
 		r = perm_call_leave(p, nr, kind, fn(a0, a1, a2, a3, a4, a5));
 	return r;
 }
 
-int syscall_entry_c(struct trapframe *tf);
 int syscall_entry_c(struct trapframe *tf)
 {
 	irq_enable();

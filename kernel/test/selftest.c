@@ -6,9 +6,7 @@
 #include "selftest.h"
 
 #include "arch.h"
-#include "drivers/driver.h"
-#include "kernel/handler/handler.h"
-#include "kernel/mm/mm.h"
+#include "kernel/debug/debug.h"
 
 extern const struct selftest __start_selftests[], __stop_selftests[];
 
@@ -28,27 +26,28 @@ static bool chosen(const char *spec, const struct selftest *t)
 	return false;
 }
 
+static void (*count)(struct selftest_counts *out);
+
 static bool run_one(const struct selftest *t)
 {
-	size_t pages = pmm_free_count();
-	size_t heap = kmalloc_bytes_in_use();
-	uint64_t snaps, snap_pages, snaps_after, snap_pages_after;
-	handler_counts(&snaps, &snap_pages);
+	struct selftest_counts before, after;
+	count(&before);
 	kprintf("selftest: %s ...\n", t->name);
 	int r = t->fn();
-	size_t pages_after = pmm_free_count(), heap_after = kmalloc_bytes_in_use();
-	handler_counts(&snaps_after, &snap_pages_after);
-	if (r == 0 && (snaps_after != snaps || snap_pages_after != snap_pages)) {
-		kprintf("selftest:   left %ld snapshots (%ld pages)\n", (long)(snaps_after - snaps),
-			(long)(snap_pages_after - snap_pages));
+	count(&after);
+	if (r == 0 &&
+	    (after.snapshots != before.snapshots || after.snapshot_pages != before.snapshot_pages)) {
+		kprintf("selftest:   left %ld snapshots (%ld pages)\n",
+			(long)(after.snapshots - before.snapshots),
+			(long)(after.snapshot_pages - before.snapshot_pages));
 		r = -1;
 	}
-	if (r == 0 && pages_after != pages) {
-		kprintf("selftest:   leaked %ld pages\n", (long)(pages - pages_after));
+	if (r == 0 && after.free_pages != before.free_pages) {
+		kprintf("selftest:   leaked %ld pages\n", (long)(before.free_pages - after.free_pages));
 		r = -1;
 	}
-	if (r == 0 && heap_after != heap) {
-		kprintf("selftest:   leaked %ld heap bytes\n", (long)(heap_after - heap));
+	if (r == 0 && after.heap_bytes != before.heap_bytes) {
+		kprintf("selftest:   leaked %ld heap bytes\n", (long)(after.heap_bytes - before.heap_bytes));
 		r = -1;
 	}
 	if (r == 0)
@@ -58,8 +57,9 @@ static bool run_one(const struct selftest *t)
 	return r == 0;
 }
 
-void selftest_run(const char *spec)
+void selftest_run(const char *spec, void (*count_fn)(struct selftest_counts *out))
 {
+	count = count_fn;
 	int passed = 0, failed = 0;
 	for (const struct selftest *t = __start_selftests; t < __stop_selftests; t++) {
 		if (!chosen(spec, t))
@@ -72,6 +72,6 @@ void selftest_run(const char *spec)
 	if (passed + failed == 0)
 		kprintf("selftest: no test matches \"%s\"\n", spec);
 	kprintf("selftest summary: %d passed, %d failed\n", passed, failed);
-	qemu_exit(failed || passed == 0 ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+	debug_exit(failed || passed == 0 ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
 	arch_halt_forever();
 }

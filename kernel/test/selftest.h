@@ -43,7 +43,15 @@ struct selftest {
 		}                                                                          \
 	} while (0)
 
-/* Runs the tests named by spec ("all" or a comma list) and exits QEMU. */
-NORETURN void selftest_run(const char *spec);
+/* What each test must give back, counted before and after it. */
+struct selftest_counts {
+	uint64_t free_pages, heap_bytes; /* kernel/mm */
+	uint64_t snapshots, snapshot_pages; /* kernel/handler */
+};
+
+/* Runs the tests named by spec ("all" or a comma list) and exits QEMU.
+ * count fills in the counts (kmain's: the runner names no subsystem, so
+ * every folder can have self-tests without an include cycle). */
+NORETURN void selftest_run(const char *spec, void (*count)(struct selftest_counts *out));
 
 #endif

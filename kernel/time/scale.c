@@ -6,6 +6,8 @@
  * shifted but not divided. The two divisions needed (building mult, and the
  * exact inverse) are done by shift-and-subtract long division: 128 steps at
  * most, run only at calibration and when a timer is armed.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "time_internal.h"
 

@@ -5,6 +5,8 @@
  * decrease, and equal deadlines keep arming order (a new timer goes after
  * every queued timer with the same deadline). t->armed is true exactly when
  * t is in a queue; prev/next are meaningful only then.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "time_internal.h"
 

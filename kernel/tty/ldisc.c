@@ -11,6 +11,8 @@
  * and asks the caller to end the foreground program.
  * Control characters are echoed as ^X (ECHOCTL), so erasing one erases two
  * columns. See tty_internal.h for the queue and its invariants.
+ *
+ * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include "tty_internal.h"
 

@@ -11,7 +11,7 @@
  * console; when it reports a readable line we wake the readers (sleeping on
  * the tty's address) and on Ctrl+C we end the foreground program.
  * Output for console 0 goes through con_write (serial + console 0's screen,
- * like the kernel log); other consoles write their own fbcon grid.
+ * like the kernel log); other consoles write their own screen (con_screen_write).
  *
  * Data: ttys[] and ntty are set by tty_init and then fixed; active changes
  * on a switch. Each tty's ld, fg_pid, fb_pid and mode_pid change with
@@ -27,9 +27,8 @@
 #include <optios/abi/termios.h>
 
 #include "arch.h"
-#include "drivers/fb/fbcon.h"
-#include "drivers/ps2/kbd.h"
 #include "kernel/console/console.h"
+#include "kernel/console/keys.h"
 #include "kernel/fs/file.h"
 #include "kernel/log/klog.h"
 #include "kernel/proc/proc.h"
@@ -146,7 +145,7 @@ void tty_output(struct tty *t, const char *s, size_t n)
 	if (t->index == 0)
 		con_write(s, n); /* serial and console 0's screen */
 	else
-		fbcon_console_write(t->index, s, n);
+		con_screen_write(t->index, s, n);
 }
 
 static void echo_out(void *ctx, const char *s, size_t n)
@@ -185,9 +184,9 @@ static void serial_input(const char *s, size_t n)
 }
 
 /* Alt+F1..F12 as 0..11, else -1. */
-static int alt_fkey(const struct kbd_event *ev)
+static int alt_fkey(const struct key_event *ev)
 {
-	if (!(ev->mods & KBD_MOD_ALT))
+	if (!(ev->mods & KEY_MOD_ALT))
 		return -1;
 	if (ev->key >= KEY_F1 && ev->key <= KEY_F10)
 		return ev->key - KEY_F1;
@@ -196,7 +195,7 @@ static int alt_fkey(const struct kbd_event *ev)
 	return -1;
 }
 
-static bool key_event(const struct kbd_event *ev)
+static bool key_event(const struct key_event *ev, const char *bytes, size_t n)
 {
 	int fn = alt_fkey(ev);
 	if (fn >= 0) {
@@ -206,8 +205,6 @@ static bool key_event(const struct kbd_event *ev)
 	}
 	if (con_input_consumer() != serial_input)
 		return false; /* the kernel monitor has the input */
-	char bytes[8];
-	size_t n = kbd_event_bytes(ev, bytes, sizeof bytes);
 	if (n)
 		tty_input(&ttys[active], bytes, n);
 	return true;
@@ -237,7 +234,7 @@ int tty_switch(unsigned index)
 	if (index != active)
 		tty_fb_park(&ttys[active]); /* its program goes on drawing, off screen */
 	active = index;
-	(void)fbcon_console_show(index); /* -EINVAL without a framebuffer: nothing to show */
+	(void)con_screen_show(index); /* -EINVAL without a framebuffer: nothing to show */
 	tty_fb_unpark(&ttys[index]);
 	irq_restore(f);
 	return 0;
@@ -265,7 +262,7 @@ void tty_proc_exit(struct proc *p)
 void tty_init(unsigned count)
 {
 	count = MAX(1u, MIN(count, (unsigned)TTY_MAX));
-	int err = fbcon_consoles_create(count);
+	int err = con_screens_create(count);
 	if (err == -ENOMEM) {
 		klog(KLOG_WARN, "tty: no memory for %u console screens: 1 console", count);
 		count = 1;
@@ -275,7 +272,7 @@ void tty_init(unsigned count)
 		ldisc_init(&ttys[i].ld, echo_out, &ttys[i]);
 	}
 	ntty = count;
-	kbd_listener_set(key_event);
+	key_listener_set(key_event);
 	con_input_set_consumer(serial_input);
 	klog(KLOG_INFO, "tty: %u console%s (foreground.max)%s%s", count, count == 1 ? "" : "s",
 	     count > 1 ? ", Alt+F1..Fn switches" : "",

@@ -4,7 +4,7 @@
  *
  * The console model. There are foreground.max consoles (kernel.conf, default
  * 1; the kernel command line may override it: optios.conf.foreground.max=N).
- * Each has its own text screen (a grid in drivers/fb, kept while not shown),
+ * Each has its own text screen (kernel/console's con_screen_*, kept while not shown),
  * its own input line discipline (cooked: echo, Backspace, Ctrl+U, Enter,
  * Ctrl+D; raw when a program clears ICANON/ECHO with TCSETS) and its own
  * programs: every process runs on one console (proc->tty). One console is on

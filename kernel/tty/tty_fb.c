@@ -2,7 +2,7 @@
  * tty_fb.c - a program's picture on a console's screen.
  *
  * A program that called optios_fb_map owns its console's screen (fb_pid):
- * the console stops drawing text there (fbcon_console_suspend). The
+ * the console stops drawing text there (con_screen_suspend). The
  * framebuffer is one piece of memory, so while another console is shown the
  * owner must not draw on it: switching away "parks" the owner - the screen's
  * pages are copied into shadow pages and the owner's framebuffer window is
@@ -19,7 +19,7 @@
 #include <optios/abi/errno.h>
 
 #include "arch.h"
-#include "drivers/fb/fbcon.h"
+#include "kernel/console/console.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "tty.h"
@@ -33,8 +33,8 @@ struct geometry {
 
 static bool geometry(struct geometry *g)
 {
-	struct fbcon_info fi;
-	if (fbcon_info(&fi) != 0)
+	struct con_fb_info fi;
+	if (con_display_info(&fi) != 0)
 		return false;
 	g->first = ALIGN_DOWN(fi.phys, PAGE_SIZE);
 	g->pages = (ALIGN_UP(fi.phys + (uint64_t)fi.pitch * fi.height, PAGE_SIZE) - g->first) / PAGE_SIZE;
@@ -136,7 +136,7 @@ int tty_fb_claim(struct tty *t, int pid)
 	if (t->fb_pid)
 		return -EBUSY;
 	t->fb_pid = pid;
-	fbcon_console_suspend(t->index);
+	con_screen_suspend(t->index);
 	return 0;
 }
 
@@ -147,5 +147,5 @@ void tty_fb_release(struct tty *t)
 	free_shadow(t);
 	t->parked = false;
 	t->fb_pid = 0;
-	fbcon_console_resume(t->index);
+	con_screen_resume(t->index);
 }

@@ -12,7 +12,7 @@
 #include <optios/abi/termios.h>
 
 #include "arch.h"
-#include "drivers/fb/fbcon.h"
+#include "kernel/console/console.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/proc.h"
 #include "tty.h"
@@ -51,8 +51,8 @@ static long tty_write(struct file *f, const void *buf, size_t len)
 
 static void winsize(struct optios_winsize *ws)
 {
-	struct fbcon_info fi;
-	if (fbcon_info(&fi) == 0)
+	struct con_fb_info fi;
+	if (con_display_info(&fi) == 0)
 		*ws = (struct optios_winsize){(uint16_t)fi.rows, (uint16_t)fi.cols, (uint16_t)fi.width,
 					      (uint16_t)fi.height};
 	else

@@ -9,7 +9,6 @@
 #include <optios/abi/fcntl.h>
 #include <optios/abi/termios.h>
 
-#include "drivers/fb/fbcon.h"
 #include "kernel/console/console.h"
 #include "kernel/fs/file.h"
 #include "kernel/mm/mm.h"
@@ -119,8 +118,8 @@ SELFTEST(tty_switch_and_write_to_other_console)
 	ST_CHECK(w == 10);
 	ST_CHECK(tty_switch(1) == 0);
 	bool shown = tty_active() == 1;
-	struct fbcon_info fi;
-	bool on_screen = fbcon_info(&fi) != 0 || fbcon_console_shown() == 1;
+	struct con_fb_info fi;
+	bool on_screen = con_display_info(&fi) != 0 || con_screen_shown() == 1;
 	ST_CHECK(tty_switch(0) == 0);
 	ST_CHECK(shown && on_screen);
 	ST_CHECK(tty_active() == 0);

@@ -13,7 +13,7 @@
 #include <optios/abi/optios.h>
 
 #include "arch.h"
-#include "drivers/fb/fbcon.h"
+#include "kernel/console/console.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
@@ -63,7 +63,7 @@ static int map_fb(struct vm_space *s, uint64_t first, uint64_t end)
 	return 0;
 }
 
-static void fill_info(struct optios_fb_info *out, const struct fbcon_info *fi)
+static void fill_info(struct optios_fb_info *out, const struct con_fb_info *fi)
 {
 	*out = (struct optios_fb_info){
 		.addr = TTY_FB_USER_BASE + (fi->phys & (PAGE_SIZE - 1)),
@@ -102,11 +102,11 @@ static void park_if_hidden(struct tty *t)
 long sys_optios_fb_map(SYS_ARGS)
 {
 	struct proc *p = proc_current();
-	struct fbcon_info fi;
+	struct con_fb_info fi;
 	struct optios_fb_info out = {0};
 	if (!p || !p->tty || !p->space)
 		return -ENODEV;
-	if (fbcon_info(&fi) != 0)
+	if (con_display_info(&fi) != 0)
 		return -ENODEV;
 	int err = copy_to_user((uptr)a0, &out, sizeof out); /* validate before acting */
 	if (err)

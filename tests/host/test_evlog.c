@@ -6,9 +6,6 @@
 #include "lib/lib.h"
 #include "unit.h"
 
-/* The clock and TSC kernel/event sees on the host (event_internal.h). */
-uint64_t event_host_clock_ns;
-
 static struct optios_log_record all[2 * EVLOG_RECORDS];
 
 /* Writes n records whose a counts up from a0; returns the seq of the last. */

@@ -7,7 +7,7 @@
 /* A keyboard fed with scancodes; typed[] collects the bytes presses type. */
 struct kb {
 	struct kbd_xlate x;
-	struct kbd_event last;
+	struct key_event last;
 	int events;
 	char typed[256];
 	size_t ntyped;
@@ -16,7 +16,7 @@ struct kb {
 static void feed(struct kb *k, const uint8_t *codes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct kbd_event ev;
+		struct key_event ev;
 		if (!kbd_xlate_byte(&k->x, codes[i], &ev))
 			continue;
 		k->last = ev;
@@ -71,7 +71,7 @@ TEST(kbd_shift_either_side)
 	FEED(&k, SC_LSHIFT, SC_A, SC_1, SC_LBRACKET, BRK(SC_LSHIFT), SC_A);
 	FEED(&k, SC_RSHIFT, SC_6, BRK(SC_RSHIFT), SC_6);
 	CHECK_STR(k.typed, "A!{a^6");
-	CHECK_EQ(k.last.mods & KBD_MOD_SHIFT, 0);
+	CHECK_EQ(k.last.mods & KEY_MOD_SHIFT, 0);
 }
 
 TEST(kbd_caps_lock_affects_letters_only)
@@ -79,11 +79,11 @@ TEST(kbd_caps_lock_affects_letters_only)
 	struct kb k;
 	kb_init(&k);
 	FEED(&k, SC_CAPS, BRK(SC_CAPS));
-	CHECK(k.last.mods & KBD_MOD_CAPSLOCK);
+	CHECK(k.last.mods & KEY_MOD_CAPSLOCK);
 	FEED(&k, SC_A, SC_1, SC_LSHIFT, SC_A, SC_1, BRK(SC_LSHIFT));
 	CHECK_STR(k.typed, "A1a!");
 	FEED(&k, SC_CAPS, SC_CAPS, SC_CAPS, BRK(SC_CAPS)); /* held: repeats do not toggle again */
-	CHECK_EQ(k.last.mods & KBD_MOD_CAPSLOCK, 0);
+	CHECK_EQ(k.last.mods & KEY_MOD_CAPSLOCK, 0);
 	FEED(&k, SC_A);
 	CHECK_STR(k.typed, "A1a!a");
 }
@@ -101,7 +101,7 @@ TEST(kbd_ctrl_makes_control_codes)
 	CHECK_EQ(k.typed[4], 'c');
 	FEED(&k, 0xE0, SC_CTRL, SC_LSHIFT, SC_C); /* right Ctrl, with Shift */
 	CHECK_EQ(k.typed[5], 0x03);
-	CHECK_EQ(k.last.mods & (KBD_MOD_CTRL | KBD_MOD_SHIFT), KBD_MOD_CTRL | KBD_MOD_SHIFT);
+	CHECK_EQ(k.last.mods & (KEY_MOD_CTRL | KEY_MOD_SHIFT), KEY_MOD_CTRL | KEY_MOD_SHIFT);
 }
 
 TEST(kbd_special_keys)
@@ -130,10 +130,10 @@ TEST(kbd_extended_keys_are_distinct_events)
 	kb_init(&k);
 	FEED(&k, 0xE0, SC_ALT);
 	CHECK_EQ(k.last.key, KEY_RIGHTALT);
-	CHECK(k.last.mods & KBD_MOD_ALT);
+	CHECK(k.last.mods & KEY_MOD_ALT);
 	FEED(&k, 0xE0, BRK(SC_ALT), 0xE0, SC_CTRL);
 	CHECK_EQ(k.last.key, KEY_RIGHTCTRL);
-	CHECK_EQ(k.last.mods, KBD_MOD_CTRL);
+	CHECK_EQ(k.last.mods, KEY_MOD_CTRL);
 	FEED(&k, 0xE0, SC_UP);
 	CHECK_EQ(k.last.key, KEY_UP);
 	FEED(&k, SC_KP8); /* the same code without E0 is the keypad's 8 */
@@ -149,7 +149,7 @@ TEST(kbd_fake_shifts_are_dropped)
 	CHECK_EQ(k.events, 2);
 	CHECK_EQ(k.last.key, KEY_SYSRQ);
 	FEED(&k, 0xE0, 0xAA, 0xE0, SC_HOME, 0xE0, BRK(SC_HOME), 0xE0, 0x2A, SC_A);
-	CHECK_EQ(k.last.mods & KBD_MOD_SHIFT, 0);
+	CHECK_EQ(k.last.mods & KEY_MOD_SHIFT, 0);
 	CHECK_STR(k.typed, "\x1b[Ha");
 }
 
@@ -163,7 +163,7 @@ TEST(kbd_pause_sequence)
 	CHECK(k.last.pressed);
 	FEED(&k, 0xE1, 0x9D, 0xC5);
 	CHECK(!k.last.pressed);
-	CHECK_EQ(k.last.mods & KBD_MOD_CTRL, 0); /* the 1D inside was not a Ctrl press */
+	CHECK_EQ(k.last.mods & KEY_MOD_CTRL, 0); /* the 1D inside was not a Ctrl press */
 	CHECK_EQ(k.ntyped, 0);
 }
 
@@ -178,7 +178,7 @@ TEST(kbd_function_keys_and_alt)
 	FEED(&k, SC_ALT, SC_F1);
 	CHECK_EQ(k.last.key, KEY_F1);
 	CHECK(k.last.pressed);
-	CHECK(k.last.mods & KBD_MOD_ALT);
+	CHECK(k.last.mods & KEY_MOD_ALT);
 	CHECK_EQ(k.ntyped, 0); /* Alt+F1 is an event only: the console switcher's */
 	FEED(&k, SC_A);
 	CHECK_STR(k.typed, "\x1b" "a");
@@ -205,7 +205,7 @@ TEST(kbd_keypad_follows_num_lock)
 	CHECK_STR(k.typed, "\x1b[A\x1b[2~");
 	FEED(&k, SC_NUMLOCK, BRK(SC_NUMLOCK), SC_KP8, SC_KP5, 0x53, 0x37, 0x4E);
 	CHECK_STR(k.typed, "\x1b[A\x1b[2~85.*+");
-	CHECK(k.last.mods & KBD_MOD_NUMLOCK);
+	CHECK(k.last.mods & KEY_MOD_NUMLOCK);
 }
 
 TEST(kbd_unknown_codes_and_replies_are_ignored)
@@ -219,7 +219,7 @@ TEST(kbd_unknown_codes_and_replies_are_ignored)
 
 TEST(kbd_bytes_respect_the_buffer_size)
 {
-	struct kbd_event ev = {.key = KEY_F5, .pressed = true};
+	struct key_event ev = {.key = KEY_F5, .pressed = true};
 	char out[8];
 	memset(out, 'x', sizeof out);
 	CHECK_EQ(kbd_event_bytes(&ev, out, 3), 3);

@@ -24,24 +24,6 @@
 #define HOST_HAVE_CPIO 0
 #endif
 
-/* The kernel heap, as the tree code sees it. */
-void *kmalloc(size_t size)
-{
-	return malloc(size ? size : 1);
-}
-void *kzalloc(size_t size)
-{
-	return calloc(1, size ? size : 1);
-}
-void *krealloc(void *p, size_t size)
-{
-	return realloc(p, size);
-}
-void kfree(void *p)
-{
-	free(p);
-}
-
 #define DATA_LIMIT (64 * 1024)
 
 static char image[4096];

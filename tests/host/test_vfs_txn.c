@@ -14,30 +14,17 @@
 #include <optios/abi/stat.h>
 
 #include "kernel/fs/fs_internal.h"
+#include "stubs.h"
 #include "unit.h"
 
-/* ---- the file: events, recorded as "what path by source; ..." ---- */
-
-static char event_log[2048];
-static const char *source_now = "kernel";
-
-void fs_file_event(const char *path, const char *what, const char *source)
-{
-	size_t n = strlen(event_log);
-	snprintf(event_log + n, sizeof event_log - n, "%s%s %s by %s", n ? "; " : "", what, path, source);
-}
-
-const char *fs_event_source(void)
-{
-	return source_now;
-}
+/* ---- the file: events, recorded by the fake source (stubs.c) ---- */
 
 /* The events since the last call. */
 static const char *events(void)
 {
-	static char copy[sizeof event_log];
-	strcpy(copy, event_log);
-	event_log[0] = '\0';
+	static char copy[sizeof stub_fs_events];
+	strcpy(copy, stub_fs_events);
+	stub_fs_events[0] = '\0';
 	return copy;
 }
 
@@ -77,7 +64,7 @@ static void setup(void)
 	vfs_root_fs->readonly = true;
 	data_fs = fs_create("/data", false, 4u << 20);
 	CHECK_EQ(fs_mount(data, data_fs), 0);
-	source_now = "kernel";
+	stub_fs_source = "kernel";
 	events();
 	effects();
 }
@@ -436,7 +423,7 @@ TEST(file_events_for_direct_changes)
 {
 	struct file *f, *g;
 	setup();
-	source_now = "sh";
+	stub_fs_source = "sh";
 	CHECK_EQ(write_file(NULL, "/data/a", NEW, "1"), 1);
 	CHECK_EQ(write_file(NULL, "/data/a", NEW, "2"), 1);
 	CHECK_EQ(write_file(NULL, "/data/a", O_WRONLY | O_APPEND, "3"), 1);

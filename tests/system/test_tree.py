@@ -1,50 +1,82 @@
-"""The tree stays honest to the architecture (STYLE.md): these checks read the
-sources, no machine needed.
-- Portable code never says asm: inline asm and assembly files live only under
-  arch/x86_64/.
-- lib depends on nothing; arch never includes drivers."""
+"""The tree stays honest to the architecture (docs/ARCHITECTURE.md, STYLE.md):
+these checks read the sources, no machine needed. The rules are those of
+tools/check-includes.py against its table, tools/includes.allowed:
+- every folder-to-folder include is an edge of the table;
+- no *_internal.h is included from outside its folder;
+- portable code never says asm (inline asm and assembly files live only under
+  arch/x86_64/);
+- the kernel's core folders (the table's @core) include each other without
+  a cycle;
+and the table itself keeps the rule docs/ARCHITECTURE.md states: lib depends
+on nothing, arch includes no kernel or driver header, kernel code no driver
+header, programs only the SDK, the ABI and the C library."""
 
+import importlib.util
 import os
-import re
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
-KERNEL_DIRS = ("arch", "kernel", "drivers", "lib")
-ASM_RE = re.compile(r"\b(__asm__|asm)\s*(volatile|__volatile__)?\s*\(")
+_spec = importlib.util.spec_from_file_location("check_includes", os.path.join(ROOT, "tools", "check-includes.py"))
+check = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(check)
 
 
-def sources(*dirs, exts=(".c", ".h", ".S", ".s")):
-	for d in dirs:
-		for base, _, files in os.walk(os.path.join(ROOT, d)):
-			for f in files:
-				if f.endswith(exts):
-					path = os.path.join(base, f)
-					yield os.path.relpath(path, ROOT), open(path, encoding="utf-8").read()
+def violations(rule):
+	bad = check.run(rule)
+	return "%d violation(s):\n%s" % (len(bad), "\n".join(bad)) if bad else ""
 
 
-def includes(text):
-	return re.findall(r'^\s*#\s*include\s*[<"]([^">]+)[">]', text, re.M)
+def test_include_graph(ctx):
+	bad = violations("graph")
+	assert not bad, bad
+
+
+def test_internal_headers_stay_in_their_folder(ctx):
+	bad = violations("internal")
+	assert not bad, bad
 
 
 def test_asm_only_under_arch(ctx):
-	bad = []
-	for path, text in sources(*KERNEL_DIRS):
-		if path.startswith("arch/x86_64/"):
-			continue
-		if path.endswith((".S", ".s")):
-			bad.append(path + " (assembly file)")
-		for n, line in enumerate(text.splitlines(), 1):
-			if ASM_RE.search(line):
-				bad.append("%s:%d: %s" % (path, n, line.strip()))
-	assert not bad, "assembly outside arch/x86_64:\n" + "\n".join(bad)
+	bad = violations("asm")
+	assert not bad, bad
+
+
+def test_include_table_names_real_folders(ctx):
+	bad = violations("table")
+	assert not bad, bad
+
+
+def test_kernel_core_has_no_include_cycle(ctx):
+	bad = violations("core")
+	assert not bad, bad
+
+
+def rows(table, prefix):
+	return {r: t for r, t in table.items() if r == prefix or r.startswith(prefix + "/")}
 
 
 def test_lib_depends_on_nothing(ctx):
-	bad = ["%s includes %s" % (p, i) for p, t in sources("lib") for i in includes(t)
-	       if i.startswith(("kernel/", "drivers/", "arch/", "arch.h"))]
-	assert not bad, "\n".join(bad)
+	table = check.load_table()
+	assert table["lib"] <= {"cc", "abi"}, "tools/includes.allowed lets lib include %s" % sorted(table["lib"])
 
 
 def test_arch_never_includes_drivers(ctx):
-	bad = ["%s includes %s" % (p, i) for p, t in sources("arch") for i in includes(t)
-	       if i.startswith("drivers/")]
-	assert not bad, "\n".join(bad)
+	allowed = check.load_table()["arch"]
+	bad = sorted(t for t in allowed if t.startswith(("kernel", "drivers")))
+	assert not bad, "tools/includes.allowed lets arch include %s" % bad
+
+
+def test_kernel_includes_no_driver_header(ctx):
+	table = check.load_table()
+	bad = ["%s -> %s" % (r, t) for r, ts in sorted(rows(table, "kernel").items()) for t in sorted(ts)
+	       if t.startswith("drivers")]
+	assert not bad, "tools/includes.allowed lets kernel code include drivers: %s" % bad
+
+
+def test_programs_include_only_the_sdk(ctx):
+	table = check.load_table()
+	bad = []
+	for folder in ("sdk", "user", "apps"):
+		extra = table[folder] - {"cc", "libc", "abi", "sdk"}
+		if extra:
+			bad.append("%s -> %s" % (folder, sorted(extra)))
+	assert not bad, "tools/includes.allowed lets programs include %s" % bad

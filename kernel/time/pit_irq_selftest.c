@@ -1,19 +1,19 @@
 /*
- * apic_selftest.c - an ISA interrupt really arrives through the I/O APIC.
+ * pit_irq_selftest.c - an ISA interrupt really arrives through the I/O APIC.
  *
  * The PIT's channel 0 drives ISA IRQ 0, which on nearly every PC (and QEMU)
  * reaches the I/O APIC on GSI 2 through a MADT interrupt source override:
  * routing that ignored overrides would never see it. The test programs one
  * terminal-count interrupt (mode 0, ~1 ms), waits for exactly one delivery,
- * and masks the line again.
+ * and masks the line again. (apic.c's test; it lives here, beside the
+ * clock it waits with, because arch includes no kernel header.)
  */
-#include "arch.h"
-
 #include <optios/abi/errno.h>
 
+#include "arch.h"
 #include "kernel/irq/irq.h"
 #include "kernel/test/selftest.h"
-#include "kernel/time/time.h"
+#include "time.h"
 
 #define PIT_CH0 0x40
 #define PIT_COMMAND 0x43

@@ -1,5 +1,9 @@
-/* klog_selftest.c - the console replay shows what the console showed. */
-#include "kernel/test/selftest.h"
+/*
+ * klog_selftest.c - the console replay shows what the console showed.
+ * (Here, not in kernel/log: the self-test framework stands on the log.)
+ */
+#include "kernel/log/klog.h"
+#include "selftest.h"
 
 static bool contains(const char *buf, size_t n, const char *needle)
 {

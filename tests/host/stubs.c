@@ -1,0 +1,109 @@
+/*
+ * stubs.c - the kernel services the host-built kernel code calls, faked in
+ * one place: the heap (kmalloc and friends: the C library's), the fs's
+ * pages, lock and clock, the file: event source, and kernel/event's lock,
+ * clock and memory. The kernel's versions are in kernel/mm, kernel/fs and
+ * kernel/event; the declarations are the HOST_TEST blocks of fs_internal.h
+ * and event_internal.h. One CPU and no interrupts on the host: the locks do
+ * nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/event/event_internal.h"
+#include "kernel/fs/fs_internal.h"
+#include "stubs.h"
+
+/* ---- the kernel heap (kernel/mm) ---- */
+
+void *kmalloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void *krealloc(void *p, size_t size)
+{
+	return realloc(p, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+/* ---- kernel/fs: pages, lock, clock, file: events ---- */
+
+void *fs_page_alloc(void)
+{
+	return calloc(1, FS_PAGE);
+}
+
+void fs_page_free(void *p)
+{
+	free(p);
+}
+
+uint64_t fs_lock(void)
+{
+	return 0;
+}
+
+void fs_unlock(uint64_t f)
+{
+	(void)f;
+}
+
+uint64_t fs_now_ns(void)
+{
+	return 1700000000ull * 1000000000ull;
+}
+
+char stub_fs_events[2048];
+const char *stub_fs_source = "kernel";
+
+void fs_file_event(const char *path, const char *what, const char *source)
+{
+	size_t n = strlen(stub_fs_events);
+	snprintf(stub_fs_events + n, sizeof stub_fs_events - n, "%s%s %s by %s", n ? "; " : "", what, path,
+		 source);
+}
+
+const char *fs_event_source(void)
+{
+	return stub_fs_source;
+}
+
+/* ---- kernel/event: lock, clock and TSC (one settable value), memory ---- */
+
+uint64_t event_host_clock_ns;
+
+uint64_t event_lock(void)
+{
+	return 0;
+}
+
+void event_unlock(uint64_t f)
+{
+	(void)f;
+}
+
+uint64_t event_now_ns(void)
+{
+	return event_host_clock_ns;
+}
+
+uint64_t event_tsc(void)
+{
+	return event_host_clock_ns;
+}
+
+void *event_zalloc(size_t size)
+{
+	return calloc(1, size);
+}
