@@ -412,10 +412,11 @@ void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name)
 		p->enosys_logged[key / 64 % 8] |= bit;
 	}
 	const char *who = p ? p->name : "kernel";
+	const struct optios_event *ev = handler_event(p); /* a handler's run: the event it handles */
 	int pid = p ? p->pid : 0;
 	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", who, pid, name, nr);
-	evlog_add(OPTIOS_LOG_ENOSYS, who, "", 0, -ENOSYS, (uint64_t)nr, (uint64_t)pid, 0,
-		  "called unimplemented %s (%ld)", name, nr);
+	evlog_add(OPTIOS_LOG_ENOSYS, who, ev ? ev->topic : "", ev ? ev->seq : 0, -ENOSYS, (uint64_t)nr,
+		  (uint64_t)pid, 0, "called unimplemented %s (%ld)", name, nr);
 }
 
 /* ---- faults ---- */

@@ -32,6 +32,16 @@ def test_enosys_only_on_console(ctx):
 		assert texts[777].startswith("called unimplemented unknown call (777) pid="), texts
 		console = re.findall(r"syscall: nosys\[\d+\] called unimplemented unknown call \((\d+)\)", m.text())
 		assert sorted(console) == ["135", "135", "777", "777"], console
+		# inside a handler's run: the record names the handler and the event
+		test_handlers.add(m, "/test/handlers/nosysrun")
+		run(m, "emit app:nosysrun")
+		recs = test_handlers.until(m, "the nosysrun run", test_handlers.log,
+					   lambda r: test_handlers.outputs(r, "nosysrun"))
+		assert test_handlers.outputs(recs, "nosysrun")[0]["rest"] == "nosysrun: -1", recs
+		raised = [r for r in recs if r["kind"] == "event" and r["topic"] == "app:nosysrun"]
+		nosys = [r for r in recs if r["kind"] == "enosys" and r["handler"] == "nosysrun"]
+		assert len(nosys) == 1 and nosys[0]["topic"] == "app:nosysrun" and \
+			nosys[0]["event"] == raised[0]["event"] and nosys[0]["a"] == 135, nosys
 
 
 DAMAGED = {  # /test/damaged_X (Makefile: proc_hello, its manifest section broken) -> the reason

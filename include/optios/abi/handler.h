@@ -125,8 +125,10 @@ struct optios_handler_info {
 /* the policy changed: text = "grant NAME CAP" / "revoke NAME CAP", handler = who changed it */
 #define OPTIOS_LOG_POLICY 10
 /* a program called a system call OptiOS does not implement (-ENOSYS), once per
- * process and call number: handler = the process's name, result = -ENOSYS,
- * a = call number, b = pid, text = "called unimplemented <call> (<number>)" */
+ * process and call number: handler = the process's name (a handler's in a
+ * run), topic and event_seq = the event its run handles ("" and 0 in the
+ * foreground), result = -ENOSYS, a = call number, b = pid, text = "called
+ * unimplemented <call> (<number>)" */
 #define OPTIOS_LOG_ENOSYS 11
 
 struct optios_log_record {
