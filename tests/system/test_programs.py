@@ -4,6 +4,7 @@ refused wherever the program would run, a directory is not a program."""
 
 import re
 
+import optios
 import test_handlers
 import test_shell
 
@@ -34,7 +35,12 @@ def test_enosys_only_on_console(ctx):
 		assert sorted(console) == ["135", "135", "777", "777"], console
 		# inside a handler's run: the record names the handler and the event
 		test_handlers.add(m, "/test/handlers/nosysrun")
+		since = m.mark()
 		run(m, "emit app:nosysrun")
+		# the run's console line comes when it comes: not in the middle of a command's echo
+		m.wait_for(r"syscall: nosysrun\[\d+\] called unimplemented unknown call \(135\): -ENOSYS\r?\n",
+			   start=since)
+		optios.settle(m)
 		recs = test_handlers.until(m, "the nosysrun run", test_handlers.log,
 					   lambda r: test_handlers.outputs(r, "nosysrun"))
 		assert test_handlers.outputs(recs, "nosysrun")[0]["rest"] == "nosysrun: -1", recs
