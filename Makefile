@@ -170,6 +170,35 @@ $(BUILD)/rootfs-test/test/handlers/hostile_edited: $(BUILD)/rootfs-test/test/han
 	@{ cat user/test/handlers/hostile_edit.manifest; echo "output file.write:/data/"; } > $(BUILD)/hostile_edited.manifest
 	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/hostile_edited.manifest $< $@.tmp
 	@mv $@.tmp $@
+# Damaged manifests (tests/system/test_programs.py): /test/proc_hello with its
+# manifest section broken four ways - a bad line; a second section of that
+# name; the file cut inside the section (section headers gone); the
+# section's size reaching past the end of the file.
+DAMAGED := $(patsubst %,$(BUILD)/rootfs-test/test/damaged_%,line twice cut bounds)
+HELLO := $(BUILD)/rootfs-test/test/proc_hello
+TEST_BINS += $(DAMAGED)
+manifest_offset = $$(( 0x$$(readelf -S -W $(1) | sed -n 's/.* \.optios\.manifest *[A-Z]* *[0-9a-f]* \([0-9a-f]*\) .*/\1/p') ))
+manifest_index = $$(readelf -S -W $(1) | sed -n 's/^ *\[ *\([0-9]*\)\] \.optios\.manifest .*/\1/p')
+$(BUILD)/rootfs-test/test/damaged_line: $(HELLO) user/test/proc_hello.manifest
+	@{ cat user/test/proc_hello.manifest; echo "frobnicate yes"; } > $(BUILD)/damaged_line.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/damaged_line.manifest $< $@.tmp && mv $@.tmp $@
+$(BUILD)/rootfs-test/test/damaged_twice: $(HELLO)
+	@$(OBJCOPY) --rename-section .comment=.optios.manifest $< $@.tmp && mv $@.tmp $@
+$(BUILD)/rootfs-test/test/damaged_cut: $(HELLO)
+	@head -c $$(( $(call manifest_offset,$<) + 20 )) $< > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+$(BUILD)/rootfs-test/test/damaged_bounds: $(HELLO)
+	@cp $< $@.tmp && shoff=$$(readelf -h $< | sed -n 's/.*Start of section headers: *\([0-9]*\).*/\1/p') && \
+	printf '\000\000\000\001\000\000\000\000' | dd of=$@.tmp bs=1 conv=notrunc status=none \
+		seek=$$(( shoff + $(call manifest_index,$<) * 64 + 32 )) && mv $@.tmp $@
+
+# A timer storm (tests/system/test_sched.py): tick01..tick30 are tick with
+# its manifest's name (and so its timer's topic) changed.
+TICK_COPIES := $(patsubst %,$(BUILD)/rootfs-test/test/handlers/tick%,$(shell seq -w 1 30))
+TEST_BINS += $(TICK_COPIES)
+$(TICK_COPIES): $(BUILD)/rootfs-test/test/handlers/tick%: $(BUILD)/rootfs-test/test/handlers/tick
+	@sed 's/tick/tick$*/g' user/test/handlers/tick.manifest > $(BUILD)/tick$*.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/tick$*.manifest $< $@.tmp
+	@mv $@.tmp $@
 
 # The manifest checker optios-cc runs (tools/manifest_check.c): the kernel's
 # parser, and its capability syntax for `output` lines, on the host.

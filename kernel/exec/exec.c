@@ -199,7 +199,7 @@ int exec_load(const char *path, char *const argv[], char *const envp[], struct e
 	size_t len = 0;
 	int err = vfs_read_file(path, &data, &len);
 	if (err)
-		return err == -EISDIR || err == -ENOTDIR ? -ENOENT : err;
+		return err == -ENOTDIR ? -ENOENT : err;
 	err = load_image(path, data, len, argv, envp, out);
 	kfree(data);
 	return err;

@@ -42,8 +42,9 @@ struct exec_image {
 /*
  * Reads the program at path (through vfs_read_file), validates it, and builds
  * a new address space with its segments, a stack holding argv, envp and the
- * auxiliary vector musl expects. Returns 0, -ENOENT (no such file), -ENOEXEC
- * (logged with the reason), -ENOMEM, -E2BIG (arguments over EXEC_ARGS_MAX).
+ * auxiliary vector musl expects. Returns 0, -ENOENT (no such file), -EISDIR
+ * (a directory), -ENOEXEC (logged with the reason), -ENOMEM, -E2BIG
+ * (arguments over EXEC_ARGS_MAX).
  */
 int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out);
 
@@ -53,12 +54,16 @@ uint64_t exec_page_alloc(void);
 /*
  * A program's identity, read without loading it (identity.c): its manifest
  * (the ELF section MANIFEST_SECTION) into *m and the SHA-256 of the whole file
- * into hash. Returns 0, -ENOENT (no such file), -ENOMEM, -ENOEXEC (not a
- * program, or no manifest section: err says which, "counter: no manifest
- * section (.optios.manifest)"), -EINVAL (the manifest is wrong: err gets
- * manifest_parse's reason after the program's name and ".manifest",
- * "counter.manifest line 3: unknown policy 'often' ..."). err (if not NULL)
- * always receives a NUL-terminated line, "" on success; *m is zeroed on failure.
+ * into hash. Returns 0, -ENOENT (no such file), -EISDIR (a directory),
+ * -ENOMEM, -ENOEXEC (not a program, or no manifest section: err says which,
+ * "counter: no manifest section (.optios.manifest)"), -EINVAL (the manifest
+ * is damaged - its section, or the section table, malformed: "counter:
+ * manifest section damaged: section bytes outside the file" - or wrong: err
+ * gets manifest_parse's reason after the program's name and ".manifest",
+ * "counter.manifest line 3: unknown policy 'often' ..."). Only -ENOEXEC may
+ * be taken as "no manifest": a damaged one must be refused wherever the
+ * program would run. err (if not NULL) always receives a NUL-terminated
+ * line, "" on success; *m is zeroed on failure.
  */
 int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *err, size_t errlen);
 /* The same for a file already in memory; name is the program's name for messages. */

@@ -54,10 +54,16 @@ int exec_manifest_image(const char *name, const void *image, size_t len, struct 
 	if (elf_parse(image, len, &elf, &why))
 		return refuse(err, errlen, name, why);
 	int r = elf_section_find(image, len, MANIFEST_SECTION, &s, &why);
-	if (r == -ENOENT || (r == 0 && !s.data))
+	if (r == -ENOENT)
 		return refuse(err, errlen, name, "no manifest section (" MANIFEST_SECTION ")");
-	if (r)
-		return refuse(err, errlen, name, why);
+	/* A manifest that cannot be read is not an absent one: the program may
+	 * have asked for anything, so it is refused, not run with none. */
+	if (r || !s.data) {
+		if (err && errlen)
+			ksnprintf(err, errlen, "%s: manifest section damaged: %s", name,
+				  r ? why : "it has no bytes in the file (SHT_NOBITS)");
+		return -EINVAL;
+	}
 	r = manifest_parse(s.data, s.size, m, msg, sizeof msg);
 	if (r && err && errlen) /* "counter.manifest line 3: ..." or "counter.manifest: no 'name' line" */
 		ksnprintf(err, errlen, "%s.manifest%s%s", name, strncmp(msg, "line ", 5) ? ": " : " ", msg);
@@ -72,10 +78,12 @@ int exec_manifest(const char *path, struct manifest *m, uint8_t hash[32], char *
 		err[0] = '\0';
 	int r = vfs_read_file(path, &data, &len);
 	if (r) {
-		r = r == -EISDIR || r == -ENOTDIR ? -ENOENT : r;
+		r = r == -ENOTDIR ? -ENOENT : r;
 		if (err && errlen)
 			ksnprintf(err, errlen, "%s: %s", path,
-				  r == -ENOENT ? "no such program" : "cannot read it");
+				  r == -ENOENT	 ? "no such program"
+				  : r == -EISDIR ? "a directory, not a program"
+						 : "cannot read it");
 		memset(m, 0, sizeof *m);
 		return r;
 	}

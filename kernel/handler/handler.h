@@ -42,7 +42,10 @@ void handler_exit(int status);
 /* The time a handler sees: the current event's timestamp. true and *ns set
  * when p is running a handler, else false. */
 bool handler_clock(const struct proc *p, uint64_t *ns);
-
+/* The CPU time a handler's code sees: what its run (or start-up) has used so
+ * far, the clock its budget counts. true and *ns set when p is running a
+ * handler, else false. */
+bool handler_cpu_clock(const struct proc *p, uint64_t *ns);
 /* The event p's handler run is handling (its topic and seq), or NULL when
  * p is not running a handler's event (the foreground, a start-up). */
 struct optios_event;

@@ -530,6 +530,14 @@ bool handler_clock(const struct proc *p, uint64_t *ns)
 	return true;
 }
 
+bool handler_cpu_clock(const struct proc *p, uint64_t *ns)
+{
+	if (!p->handler)
+		return false;
+	*ns = sched_cpu_ns(p) - p->handler->run_cpu_ns;
+	return true;
+}
+
 int runner_emit(const char *topic, const void *payload, size_t len)
 {
 	if (nemits == EMITS_MAX)

@@ -24,6 +24,10 @@ int irq_attach_isa(unsigned isa_irq, const char *name, irq_handler_fn fn, void *
 void irq_dispatch(unsigned vector);
 
 uint64_t irq_count(unsigned vector);
+/* TSC ticks spent in interrupt handlers since boot (clock_ticks_to_ns makes
+ * a span of them nanoseconds). Call with interrupts disabled for a value
+ * that cannot move while it is used. */
+uint64_t irq_time_tsc(void);
 /* Total interrupts taken from sources whose name equals name. */
 uint64_t irq_count_by_name(const char *name);
 /* Prints one line per vector that has an owner or has fired. */

@@ -183,7 +183,8 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 	if (!m)
 		return -ENOMEM;
 	/* -ENOEXEC: no manifest section (or not a program at all: the loader
-	 * then refuses it with its own reason). */
+	 * then refuses it with its own reason). A damaged manifest (-EINVAL) is
+	 * refused like a wrong one. */
 	int err = exec_manifest(path, m, hash, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
 		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);

@@ -21,6 +21,9 @@
  */
 #include "kernel/proc/proc.h"
 
+#include <optios/abi/handler.h>
+
+#include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/vfs.h"
@@ -232,6 +235,7 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	}
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->kernel_owned = true;
+	p->background = true;
 	p->start_ns = clock_now_ns();
 	struct arch_context *c = (struct arch_context *)((uint8_t *)p->kstack_top - sizeof(struct trapframe)) - 1;
 	memset(c, 0, sizeof *c);
@@ -253,7 +257,7 @@ static int spawn_perm(const char *path, struct proc *parent, struct policy_set *
 	if (!msg)
 		return -ENOMEM;
 	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, sizeof parent->refusal);
-	if (err && err != -ENOENT && err != -ENOMEM) {
+	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)
 			perm_refusal_set(parent, msg);
@@ -316,7 +320,7 @@ static bool wait_match(const struct proc *c, const struct proc *self, int pid)
 	return c->state != PROC_UNUSED && c->parent == self && (pid == -1 || c->pid == pid);
 }
 
-int proc_wait(int pid, int *status, bool nohang)
+int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
 {
 	struct proc *self = proc_current();
 	if (!self)
@@ -337,6 +341,10 @@ int proc_wait(int pid, int *status, bool nohang)
 			ret = zombie->pid;
 			if (status)
 				*status = zombie->exit_status;
+			uint64_t cpu = zombie->cpu_ns + zombie->children_cpu_ns;
+			self->children_cpu_ns += cpu;
+			if (cpu_ns)
+				*cpu_ns = cpu;
 			slot_free(zombie);
 			break;
 		}
@@ -393,6 +401,22 @@ void proc_return_to_user(struct trapframe *tf)
 		sched_yield();
 	if (p->killed)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+}
+
+void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name)
+{
+	if (p) {
+		uint64_t bit = 1ull << (key % 64);
+		if (p->enosys_logged[key / 64 % 8] & bit)
+			return;
+		p->enosys_logged[key / 64 % 8] |= bit;
+	}
+	const char *who = p ? p->name : "kernel";
+	const struct optios_event *ev = handler_event(p); /* a handler's run: the event it handles */
+	int pid = p ? p->pid : 0;
+	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", who, pid, name, nr);
+	evlog_add(OPTIOS_LOG_ENOSYS, who, ev ? ev->topic : "", ev ? ev->seq : 0, -ENOSYS, (uint64_t)nr,
+		  (uint64_t)pid, 0, "called unimplemented %s (%ld)", name, nr);
 }
 
 /* ---- faults ---- */

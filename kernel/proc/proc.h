@@ -6,9 +6,11 @@
  * created by proc_spawn() from a static ELF file and ends by exit, by a fault
  * (the kernel reports it and carries on) or by being killed (Ctrl+C).
  *
- * Scheduling: one CPU; a FIFO run queue of runnable processes. The CPU halts
- * when nothing is runnable. Preemption (a time slice armed on the timer) is
- * used only while more than one process is runnable; otherwise no tick.
+ * Scheduling: one CPU; a FIFO run queue per class, foreground (programs) and
+ * background (the handler runner), taking turns while both have work (the
+ * foreground's turns longer: sched.c). The CPU halts when nothing is
+ * runnable. Preemption (a time slice armed on the timer) is used only while
+ * more than one process is runnable; otherwise no tick.
  *
  * Sleeping: a process waits on a channel (any address) with sched_sleep(), and
  * is made runnable by sched_wakeup(channel). To avoid a lost wake-up, disable
@@ -53,8 +55,10 @@ struct proc {
 	struct arch_context *context; /* saved kernel stack pointer (switch.S) */
 	struct proc *run_next;
 	uint64_t cpu_ns;
+	uint64_t children_cpu_ns; /* CPU time of the children it waited for (and of theirs) */
 	bool killed; /* ends at the next return to user mode or sleep */
 	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
+	bool background; /* scheduled as background work (the handler runner), see sched.c */
 
 	/* memory: owned by the process's own system calls */
 	struct vm_space *space;
@@ -103,7 +107,8 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 
 /* Creates a process that starts in the kernel in fn (which never returns) on
  * its own kernel stack, with no address space, descriptors or console; it
- * cannot be killed. NULL if no slot or memory. (The handler runner.) */
+ * cannot be killed and is scheduled as background work. NULL if no slot or
+ * memory. (The handler runner.) */
 struct proc *proc_create_kernel(const char *name, void (*fn)(void));
 /* Copies the clean x87/SSE register image (ARCH_FPU_AREA bytes) to area. */
 void proc_fpu_clean(void *area);
@@ -114,8 +119,10 @@ uint64_t sched_cpu_ns(const struct proc *p);
 void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns);
 
 /* Waits for a child to end: pid > 0 that child, -1 any. Stores its exit status
- * and frees it. Returns the pid, -ECHILD, -EINTR, or 0 with nohang and none ended. */
-int proc_wait(int pid, int *status, bool nohang);
+ * and its CPU time (with its own children's; cpu_ns may be NULL), adds that
+ * to the caller's children_cpu_ns and frees it. Returns the pid, -ECHILD,
+ * -EINTR, or 0 with nohang and none ended. */
+int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang);
 
 /* Ends the current process with a wait4-encoded status. Never returns. */
 NORETURN void proc_exit(int status);
@@ -123,6 +130,11 @@ NORETURN void proc_exit(int status);
 /* Marks p killed with signal sig (Ctrl+C: 2); it ends at its next return to user
  * mode or wake-up. 0 or -ESRCH. */
 int proc_kill(int pid, int sig);
+
+/* Reports that p (NULL: the kernel) called nr (name: its name), which OptiOS
+ * does not implement: the first time per process and key (0..511), a kernel
+ * log line on the console and an ENOSYS record in the event log. */
+void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name);
 
 /* Calls fn for every live process (for ps); interrupts are disabled meanwhile. */
 void proc_foreach(void (*fn)(struct proc *p, void *arg), void *arg);

@@ -12,6 +12,7 @@ struct timer;
 
 #define PROC_KSTACK_PAGES 8
 #define PROC_SLICE_NS (10 * 1000 * 1000ull)
+#define SCHED_BG_SLICE_NS (2 * 1000 * 1000ull) /* a background turn while foreground work waits */
 #define SIGINT 2
 #define SIGILL 4
 #define SIGTRAP 5
@@ -45,6 +46,8 @@ size_t proc_slot(const struct proc *p);
 /* Gives slot's process clean x87/SSE registers (at spawn). */
 void sched_fpu_reset(struct proc *p, size_t slot);
 void sched_make_runnable(struct proc *p);
+/* Makes p background work (self-tests; the runner is from its creation). */
+void sched_set_background(struct proc *p);
 bool sched_need_resched(void);
 /* Runs processes until none is runnable, then returns (self-tests). The
  * callback, if any, runs between two processes' turns. */

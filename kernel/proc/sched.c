@@ -1,24 +1,40 @@
 /*
- * sched.c - the scheduler: one CPU, a FIFO run queue, a loop on the boot
+ * sched.c - the scheduler: one CPU, two FIFO run queues, a loop on the boot
  * kernel stack that runs processes one after another.
  *
  * Theory of operation. sched_run() is the scheduler's own context (xv6
- * style): it takes the head of the run queue, installs that process (kernel
- * stack for syscalls and ring-3 interrupts, address space, FS base) and
- * switches to it. The process comes back here only through sched_leave()
- * (it blocked, yielded or ended). With the queue empty the loop halts with
- * interrupts on until the next interrupt.
+ * style): it takes the next process, installs it (kernel stack for syscalls
+ * and ring-3 interrupts, address space, FS base) and switches to it. The
+ * process comes back here only through sched_leave() (it blocked, yielded or
+ * ended). With both queues empty the loop halts with interrupts on until the
+ * next interrupt.
+ *
+ * Two classes share the CPU: foreground (every program) and background (the
+ * handler runner, which executes every handler run; p->background). Each
+ * class has a FIFO queue. While both have work they alternate, one turn
+ * each: a foreground turn lasts at most PROC_SLICE_NS (10 ms), a background
+ * turn at most SCHED_BG_SLICE_NS (2 ms). So when both are runnable,
+ * foreground work gets at least 5/6 of the CPU the interrupts leave and the
+ * runner at least 1/6; a class alone gets all of it. A program that wakes
+ * while the runner runs waits at most SCHED_BG_SLICE_NS, however much work
+ * handlers queue (the shell stays responsive under any load handlers cause),
+ * and no program can starve the handlers either.
  *
  * Preemption is tickless: the slice timer is armed only while another
- * process is waiting in the queue (at switch-in, or when one becomes
- * runnable while a process runs). When it fires it only sets need_resched;
- * the switch happens on the next way back to ring 3 (proc_return_to_user),
- * so kernel code is never preempted.
+ * process is waiting (at switch-in, or when one becomes runnable while a
+ * process runs). When it fires it only sets need_resched; the switch happens
+ * on the next way back to ring 3 (proc_return_to_user), so kernel code is
+ * never preempted.
  *
- * Invariants: the queue, current and the slice change only with interrupts
- * disabled; a process is in the queue iff its state is PROC_RUNNABLE; at
- * most one process is PROC_RUNNING and it is current.
+ * CPU time: a process is charged the wall time of its turns less the time
+ * interrupt handlers took meanwhile (irq_time_tsc), so budgets and the CPU
+ * clocks count a process's own work, not interrupts it happened to be under.
+ *
+ * Invariants: the queues, current, last_class and the slice change only with
+ * interrupts disabled; a process is in the queue of its class iff its state
+ * is PROC_RUNNABLE; at most one process is PROC_RUNNING and it is current.
  */
+#include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
@@ -28,11 +44,16 @@
 
 static struct proc *current;
 static struct arch_context *scheduler_context;
-static struct proc *queue_head, *queue_tail;
+/* The run queues: [0] foreground, [1] background (index = p->background). */
+static struct runq {
+	struct proc *head, *tail;
+} queues[2];
+static bool last_background; /* the class of the last turn */
 static struct timer slice;
+static uint64_t slice_end; /* the slice's deadline while it is armed */
 static struct timer cpu_limit; /* fires when current reaches its cpu_limit_ns */
 static bool need_resched;
-static uint64_t switched_in_ns;
+static uint64_t switched_in_ns, switched_in_irq; /* clock_now_ns and irq_time_tsc at switch-in */
 /* Each process's x87/SSE registers while it is switched out (slot order). */
 static uint8_t fpu_areas[PROC_MAX][ARCH_FPU_AREA] __attribute__((aligned(16)));
 static uint8_t fpu_clean[ARCH_FPU_AREA] __attribute__((aligned(16)));
@@ -42,9 +63,21 @@ void proc_fpu_clean(void *area)
 	memcpy(area, fpu_clean, ARCH_FPU_AREA);
 }
 
+/* The current turn's CPU time: its wall time less the interrupt handling in
+ * it. Interrupts disabled. */
+static uint64_t turn_ns(void)
+{
+	uint64_t wall = clock_now_ns() - switched_in_ns;
+	uint64_t irq = clock_ticks_to_ns(irq_time_tsc() - switched_in_irq);
+	return wall > irq ? wall - irq : 0;
+}
+
 uint64_t sched_cpu_ns(const struct proc *p)
 {
-	return p->cpu_ns + (p == current ? clock_now_ns() - switched_in_ns : 0);
+	uint64_t f = irq_save();
+	uint64_t ns = p->cpu_ns + (p == current ? turn_ns() : 0);
+	irq_restore(f);
+	return ns;
 }
 
 void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns)
@@ -83,10 +116,17 @@ static void slice_fire(struct timer *t, void *arg)
 	need_resched = true;
 }
 
-/* Only wakes the CPU: the way back to ring 3 checks the limit. */
+/* Wakes the CPU: the way back to ring 3 checks the limit. Armed on the
+ * wall clock, it fires early by the interrupt time in between; then it is
+ * armed again for the CPU time still missing. */
 static void cpu_limit_fire(struct timer *t, void *arg)
 {
-	(void)t, (void)arg;
+	(void)arg;
+	if (!current || !current->cpu_limit_ns)
+		return;
+	uint64_t used = sched_cpu_ns(current);
+	if (used < current->cpu_limit_ns)
+		timer_arm(t, clock_now_ns() + (current->cpu_limit_ns - used));
 }
 
 void sched_init(void)
@@ -96,32 +136,68 @@ void sched_init(void)
 	arch_fpu_init(fpu_clean);
 }
 
+/* The end of current's turn, if anyone waits: a background turn is short
+ * once foreground work waits (armed again, shorter, when that happens). */
 static void slice_arm(void)
 {
-	if (current && queue_head && !timer_armed(&slice))
-		timer_arm(&slice, clock_now_ns() + PROC_SLICE_NS);
+	if (!current || (!queues[0].head && !queues[1].head))
+		return;
+	uint64_t now = clock_now_ns(), end = now + PROC_SLICE_NS;
+	if (current->background && queues[0].head)
+		end = now + SCHED_BG_SLICE_NS;
+	if (!timer_armed(&slice) || end < slice_end) {
+		slice_end = end;
+		timer_arm(&slice, end);
+	}
 }
 
 void sched_make_runnable(struct proc *p)
 {
+	struct runq *q = &queues[p->background];
 	p->state = PROC_RUNNABLE;
 	p->run_next = NULL;
-	if (queue_tail)
-		queue_tail->run_next = p;
+	if (q->tail)
+		q->tail->run_next = p;
 	else
-		queue_head = p;
-	queue_tail = p;
+		q->head = p;
+	q->tail = p;
 	slice_arm();
 }
 
+void sched_set_background(struct proc *p)
+{
+	uint64_t f = irq_save();
+	struct runq *q = &queues[p->background];
+	if (p->state == PROC_RUNNABLE) {
+		struct proc **link = &q->head, *prev = NULL;
+		while (*link && *link != p) {
+			prev = *link;
+			link = &(*link)->run_next;
+		}
+		if (*link) {
+			*link = p->run_next;
+			if (q->tail == p)
+				q->tail = prev;
+		}
+	}
+	p->background = true;
+	if (p->state == PROC_RUNNABLE)
+		sched_make_runnable(p);
+	irq_restore(f);
+}
+
+/* The next turn: the other class's if it waits (they alternate), else this one's. */
 static struct proc *dequeue(void)
 {
-	struct proc *p = queue_head;
+	bool bg = queues[!last_background].head ? !last_background : last_background;
+	struct runq *q = &queues[bg];
+	struct proc *p = q->head;
 	if (p) {
-		queue_head = p->run_next;
-		if (!queue_head)
-			queue_tail = NULL;
+		q->head = p->run_next;
+		if (!q->head)
+			q->tail = NULL;
 		p->run_next = NULL;
+		last_background = bg;
 	}
 	return p;
 }
@@ -137,6 +213,7 @@ static void run(struct proc *p)
 	arch_set_fs_base(p->fs_base);
 	slice_arm();
 	switched_in_ns = clock_now_ns();
+	switched_in_irq = irq_time_tsc();
 	if (p->cpu_limit_ns)
 		timer_arm(&cpu_limit, switched_in_ns + (p->cpu_limit_ns > p->cpu_ns ? p->cpu_limit_ns - p->cpu_ns : 0));
 	uint8_t *fpu = fpu_areas[proc_slot(p)];
@@ -145,7 +222,7 @@ static void run(struct proc *p)
 	arch_fpu_save(fpu);
 	timer_cancel(&slice);
 	timer_cancel(&cpu_limit);
-	p->cpu_ns += clock_now_ns() - switched_in_ns;
+	p->cpu_ns += turn_ns();
 	current = NULL;
 }
 

@@ -19,6 +19,7 @@
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess.h"
+#include "kernel/time/time.h"
 #include "kernel/syscall/syscall.h"
 #include "kernel/tty/tty.h"
 #include "lib/lib.h"
@@ -153,9 +154,15 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 		if (copy_to_user((uptr)rusage, zero, sizeof zero))
 			return -EFAULT;
 	}
-	int ret = proc_wait(pid > 0 ? (int)pid : -1, &status, options & WNOHANG);
+	uint64_t cpu = 0;
+	int ret = proc_wait(pid > 0 ? (int)pid : -1, &status, &cpu, options & WNOHANG);
 	if (ret > 0 && ustatus && copy_to_user((uptr)ustatus, &status, sizeof status))
 		return -EFAULT;
+	if (ret > 0 && rusage) { /* the child's CPU time, all of it as user time */
+		int64_t utime[2] = {(int64_t)(cpu / NS_PER_SEC), (int64_t)(cpu % NS_PER_SEC / NS_PER_US)};
+		if (copy_to_user((uptr)rusage, utime, sizeof utime))
+			return -EFAULT;
+	}
 	return ret;
 }
 
@@ -292,7 +299,7 @@ static void list_one(struct proc *p, void *arg)
 		o->console = p->tty ? tty_index(p->tty) : UINT32_MAX;
 		if (p->space)
 			vm_space_visit(p->space, count_page, &o->mem_pages);
-		o->cpu_ns = p->cpu_ns;
+		o->cpu_ns = sched_cpu_ns(p);
 		o->start_ns = p->start_ns;
 		memcpy(o->name, p->name, sizeof o->name - 1);
 	}

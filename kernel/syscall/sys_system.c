@@ -3,8 +3,14 @@
  * sysinfo, getrandom, reboot.
  *
  * CLOCK_REALTIME is the CMOS clock read once (first use) plus the monotonic
- * clock since; CLOCK_MONOTONIC and CLOCK_BOOTTIME are clock_now_ns(). The
- * CPU-time clocks report the process's accounted CPU time.
+ * clock since; CLOCK_MONOTONIC and CLOCK_BOOTTIME are clock_now_ns() (inside
+ * a handler's run, the event's time). The CPU-time clocks (process and
+ * thread: one thread per process) report the CPU time the scheduler charged
+ * the process, its current turn included (interrupt handling excluded);
+ * inside a handler's run, the run's own, which its budget counts. times and
+ * getrusage report the same time (all of it as user time: the kernel work a
+ * program causes is not told apart), and their children's that their
+ * wait4 reaped.
  */
 #include "kernel/acpi/acpi.h"
 #include "kernel/handler/handler.h"
@@ -52,6 +58,14 @@ static uint64_t realtime_ns(void)
 	return realtime_base_ns + now_ns();
 }
 
+/* The process's CPU time, or inside a handler's run the run's. */
+static uint64_t cpu_ns(void)
+{
+	uint64_t ns;
+	struct proc *p = proc_current();
+	return handler_cpu_clock(p, &ns) ? ns : sched_cpu_ns(p);
+}
+
 static int clock_read(long clk, uint64_t *ns)
 {
 	switch (clk) {
@@ -62,9 +76,45 @@ static int clock_read(long clk, uint64_t *ns)
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME: *ns = now_ns(); return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID: *ns = proc_current()->cpu_ns; return 0;
+	case CLOCK_THREAD_CPUTIME_ID: *ns = cpu_ns(); return 0;
 	default: return -EINVAL;
 	}
+}
+
+#define CLOCK_TICKS_PER_SEC 100 /* AT_CLKTCK: sysconf(_SC_CLK_TCK) */
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+static int64_t ticks(uint64_t ns)
+{
+	return (int64_t)(ns / (NS_PER_SEC / CLOCK_TICKS_PER_SEC));
+}
+
+/* struct tms: user and system time, then the children's; returns the
+ * ticks since boot. */
+long sys_times(long ubuf, UNUSED long a1, SYS_ARGS_FROM2)
+{
+	int64_t tms[4] = {ticks(cpu_ns()), 0, ticks(proc_current()->children_cpu_ns), 0};
+	if (ubuf && copy_to_user((uptr)ubuf, tms, sizeof tms))
+		return -EFAULT;
+	return ticks(clock_now_ns());
+}
+
+/* struct rusage (144 bytes): ru_utime, ru_stime (struct timeval), then 14
+ * counters OptiOS does not keep (0). */
+long sys_getrusage(long who, long ubuf, SYS_ARGS_FROM2)
+{
+	uint64_t ns;
+	if (who == RUSAGE_SELF || who == RUSAGE_THREAD)
+		ns = cpu_ns();
+	else if (who == RUSAGE_CHILDREN)
+		ns = proc_current()->children_cpu_ns;
+	else
+		return -EINVAL;
+	int64_t ru[18] = {(int64_t)(ns / NS_PER_SEC), (int64_t)(ns % NS_PER_SEC / NS_PER_US)};
+	_Static_assert(sizeof ru == 144, "struct rusage is 144 bytes on x86_64");
+	return copy_to_user((uptr)ubuf, ru, sizeof ru);
 }
 
 static struct k_timespec to_ts(uint64_t ns)

@@ -4,7 +4,9 @@
  * The table is generated from include/optios/abi/syscalls.def: Linux numbers
  * index slots [0, 512), OptiOS's own (from 1000) slots 512 and up. Every
  * listed call without an implementation is a weak alias of syscall_enosys,
- * which dispatch recognises by address to log the call once per process.
+ * which dispatch recognises by address to report the call once per process
+ * and call number: a kernel log line (the console) and an ENOSYS record in
+ * the event log.
  * Every call passes kernel/perm on its way in and out (the third column of
  * syscalls.def says which check it needs).
  *
@@ -87,20 +89,13 @@ const char *syscall_name(long nr)
 	return s < 0 ? NULL : names[s];
 }
 
-/* Logs an unimplemented call once per process (one bit per slot, wrapped). */
+/* Reports an unimplemented call once per process (one key per slot,
+ * every number outside the table sharing the last). */
 static void log_enosys(long nr)
 {
-	struct proc *p = proc_current();
 	long s = slot_of(nr);
-	unsigned bit = s < 0 ? 511 : (unsigned)s % 512;
-	if (p) {
-		if (p->enosys_logged[bit / 64] & (1ull << (bit % 64)))
-			return;
-		p->enosys_logged[bit / 64] |= 1ull << (bit % 64);
-	}
 	const char *name = syscall_name(nr);
-	klog(KLOG_WARN, "syscall: %s[%d] called unimplemented %s (%ld): -ENOSYS", p ? p->name : "kernel",
-	     p ? p->pid : 0, name ? name : "unknown call", nr);
+	proc_report_enosys(proc_current(), nr, s < 0 ? 511 : (unsigned)s % 512, name ? name : "unknown call");
 }
 
 /* Calls whose effects a handler's run could not take back if it rolled

@@ -201,6 +201,11 @@ uint64_t clock_tsc_hz(void)
 	return tsc_hz;
 }
 
+uint64_t clock_ticks_to_ns(uint64_t ticks)
+{
+	return scale_apply(tsc_to_ns, ticks);
+}
+
 uint64_t clock_ns_to_tsc(uint64_t ns)
 {
 	uint64_t ticks = scale_inverse_ceil(tsc_to_ns, ns);

@@ -23,6 +23,8 @@ void clock_init(void);
 uint64_t clock_now_ns(void);
 /* The measured TSC frequency in Hz (0 before clock_init). */
 uint64_t clock_tsc_hz(void);
+/* A span of TSC ticks in nanoseconds (0 before clock_init). */
+uint64_t clock_ticks_to_ns(uint64_t ticks);
 
 /* ---- one-shot timers ---- */
 

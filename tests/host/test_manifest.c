@@ -397,12 +397,72 @@ TEST(exec_manifest_reads_real_programs)
 	CHECK_STR(err, "oldstyle.manifest line 1: expected 'name NAME'");
 	CHECK_EQ(exec_manifest("/apps/none", &m, hash, err, sizeof err), -ENOENT);
 	CHECK_STR(err, "/apps/none: no such program");
-	CHECK_EQ(exec_manifest("/apps", &m, hash, err, sizeof err), -ENOENT);
+	/* handler add /apps said "no such program" */
+	CHECK_EQ(exec_manifest("/apps", &m, hash, err, sizeof err), -EISDIR);
+	CHECK_STR(err, "/apps: a directory, not a program");
 	fs_destroy(vfs_root_fs);
 	vfs_root_fs = NULL;
 out:
 	for (int i = 0; i < 3; i++)
 		free(data[i]);
+}
+
+/* The section header of the manifest section in an ELF64 image (the tests
+ * edit it), or NULL. */
+static uint8_t *manifest_shdr(uint8_t *elf, size_t len)
+{
+	uint64_t shoff, stroff;
+	uint16_t shnum, shstrndx;
+	memcpy(&shoff, elf + 0x28, 8);
+	memcpy(&shnum, elf + 0x3c, 2);
+	memcpy(&shstrndx, elf + 0x3e, 2);
+	if (shoff + (uint64_t)shnum * 64 > len || shstrndx >= shnum)
+		return NULL;
+	memcpy(&stroff, elf + shoff + shstrndx * 64 + 24, 8);
+	for (uint16_t i = 0; i < shnum; i++) {
+		uint32_t name;
+		memcpy(&name, elf + shoff + i * 64, 4);
+		if (stroff + name + sizeof MANIFEST_SECTION <= len &&
+		    memcmp(elf + stroff + name, MANIFEST_SECTION, sizeof MANIFEST_SECTION) == 0)
+			return elf + shoff + i * 64;
+	}
+	return NULL;
+}
+
+/* A damaged manifest ran in the foreground with the console while a handler
+ * refused it: a section that cannot be read is -EINVAL, as a wrong one, never
+ * -ENOEXEC ("no manifest"). */
+TEST(damaged_manifest_runs_in_foreground)
+{
+	size_t len = 0;
+	uint8_t *elf = unit_read_file(HOST_DATA_DIR "/musl_manifest.elf", &len), hash[32];
+	if (!elf) {
+		CHECK(!HOST_HAVE_MUSL);
+		return;
+	}
+	uint8_t *sh = manifest_shdr(elf, len);
+	CHECK(sh != NULL);
+	if (!sh)
+		goto out;
+	uint64_t off, size, huge = 1ull << 40;
+	uint32_t type, nobits = 8;
+	memcpy(&off, sh + 24, 8);
+	memcpy(&size, sh + 32, 8);
+	memcpy(&type, sh + 4, 4);
+	/* cut inside the section: the section headers at the end are gone */
+	CHECK_EQ(exec_manifest_image("hello", elf, off + size / 2, &m, hash, err, sizeof err), -EINVAL);
+	CHECK_STR(err, "hello: manifest section damaged: section headers outside the file");
+	memcpy(sh + 32, &huge, 8); /* the section reaches past the end */
+	CHECK_EQ(exec_manifest_image("hello", elf, len, &m, hash, err, sizeof err), -EINVAL);
+	CHECK_STR(err, "hello: manifest section damaged: section bytes outside the file");
+	memcpy(sh + 32, &size, 8);
+	memcpy(sh + 4, &nobits, 4); /* no bytes at all */
+	CHECK_EQ(exec_manifest_image("hello", elf, len, &m, hash, err, sizeof err), -EINVAL);
+	CHECK_STR(err, "hello: manifest section damaged: it has no bytes in the file (SHT_NOBITS)");
+	memcpy(sh + 4, &type, 4);
+	CHECK_EQ(exec_manifest_image("hello", elf, len, &m, hash, err, sizeof err), 0);
+out:
+	free(elf);
 }
 
 TEST(exec_manifest_image_messages)

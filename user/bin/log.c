@@ -13,8 +13,10 @@
  * shown as one "... N older records overwritten" line. Filters combine; -n
  * keeps the last N lines that pass them; -a adds every raw field.
  *
- * The log is read from seq 0 in pieces of CHUNK records until it has nothing
- * newer, so records written while we read are printed too.
+ * The log is read from seq 0 in pieces of CHUNK records up to the newest
+ * record written before log started: records written while it reads are
+ * left for the next log, so a log that handlers write faster than we read
+ * (a timer storm) still ends.
  *
  * verify recomputes every record's link (lib/logchain.c, the kernel's own
  * code) and prints "log verify: N records, chain intact", or one line per
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/logchain.h"
@@ -47,8 +50,8 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {"gap",    "event",	 "run",	 "commit", "rollback", "effect",
-					    "output", "handler", "drop", "deny",   "policy",   "retry"};
+	static const char *const words[] = {"gap",    "event",   "run",    "commit", "rollback", "effect", "output",
+					    "handler", "drop", "deny", "policy", "retry",    "enosys"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
@@ -76,6 +79,7 @@ static void print_details(const struct optios_log_record *r)
 	case OPTIOS_LOG_RETRY:
 		printf(" event=#%llu %.*s", (unsigned long long)r->event_seq, tl, r->text);
 		break;
+	case OPTIOS_LOG_ENOSYS: printf(" %.*s pid=%llu", tl, r->text, b); break;
 	default: printf(" %.*s", tl, r->text);
 	}
 }
@@ -122,6 +126,26 @@ static void emit_line(const struct optios_log_record *r, const struct options *o
 		head = (head + 1) % o->last;
 }
 
+/* When log started (the monotonic clock): newer records are not read. */
+static uint64_t started_ns(void)
+{
+	static uint64_t ns;
+	struct timespec ts;
+	if (!ns && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+		ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return ns;
+}
+
+/* How many of the got records just read were written before log started
+ * (records are in time order); fewer than got ends the reading. */
+static long before_start(const struct optios_log_record *r, long got)
+{
+	long n = 0;
+	while (n < got && r[n].time_ns <= started_ns())
+		n++;
+	return n;
+}
+
 /* Reads the whole log; returns 0 or an errno value. */
 static int read_log(const struct options *o)
 {
@@ -132,6 +156,7 @@ static int read_log(const struct options *o)
 		got = optios_log_read(next, buf, CHUNK);
 		if (got < 0)
 			return errno;
+		got = before_start(buf, got);
 		for (long i = 0; i < got; i++) {
 			if (buf[i].seq > next) {
 				struct optios_log_record gap = {.kind = GAP, .a = buf[i].seq - next};
@@ -186,6 +211,7 @@ static int load_log(struct records *rs)
 		got = optios_log_read(next, rs->r + rs->n, CHUNK);
 		if (got < 0)
 			return errno;
+		got = before_start(rs->r + rs->n, got);
 		rs->n += (size_t)got;
 		if (got)
 			next = rs->r[rs->n - 1].seq + 1;
@@ -301,6 +327,7 @@ static int chain_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	started_ns();
 	if (argc > 1 && (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "dump") == 0))
 		return chain_command(argc - 1, argv + 1);
 	struct options o = {0};

@@ -551,9 +551,8 @@ static void report_spawn_error(const char *name, int err)
 		fprintf(stderr, "sh: %s: command not found (try help)\n", name);
 		last_status = 127;
 	} else {
-		char why[256] = "";
-		if (err == -EACCES) /* the kernel says what is missing and how to grant it */
-			optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, sizeof why);
+		char why[256] = ""; /* the kernel's reason for a refusal (a missing grant, a bad manifest) */
+		optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, sizeof why);
 		fprintf(stderr, "sh: %s: %s%s%s\n", name, strerror(-err), why[0] ? ": " : "", why);
 		last_status = 126;
 	}

@@ -161,6 +161,12 @@ struct optios_handler_info {
  * after c ms); text "retry 1 of 2 in 100 ms" / "dead letter after 3 attempts"
  * / "re-injected" (a = 0, b = 2) */
 #define OPTIOS_LOG_RETRY 11
+/* a program called a system call OptiOS does not implement (-ENOSYS), once per
+ * process and call number: handler = the process's name (a handler's in a
+ * run), topic and event_seq = the event its run handles ("" and 0 in the
+ * foreground), result = -ENOSYS, a = call number, b = pid, text = "called
+ * unimplemented <call> (<number>)" */
+#define OPTIOS_LOG_ENOSYS 12
 
 struct optios_log_record {
 	uint64_t seq;
