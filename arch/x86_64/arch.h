@@ -241,7 +241,8 @@ uint64_t arch_timer_measure(uint64_t tsc_ticks);
 #define ARCH_PIT_HZ 1193182u
 /* Measures pit_ticks (1..60000) of PIT channel 2 (gated through port 0x61,
  * polled, no interrupt) against the TSC: returns the TSC ticks in that span,
- * or 0 if no PIT counts. Interrupts should be off. */
+ * or 0 if no PIT counts or the count wrapped (a stall of 55 ms or more:
+ * try again). Interrupts should be off. */
 uint64_t arch_pit_tsc_ticks(uint16_t pit_ticks);
 
 /* ---- user mode: context switch, syscall entry, CPU protections (switch.S, syscall_arch.c) ---- */

@@ -9,6 +9,10 @@
  * is kept, so a stall during a read (an SMI, an emulator's I/O exit) widens
  * that pair and is discarded instead of skewing the result. Waiting for the
  * output pin to rise would fold any such stall straight into the answer.
+ * The pin is still read once at the end: it rises when the count passes 0,
+ * so a stall long enough to wrap the 16-bit count (55 ms: a loaded host
+ * descheduling the emulator) is seen and the measurement refused, instead
+ * of a wrapped count making 102 ms read as 50.
  */
 #include "arch.h"
 
@@ -19,6 +23,7 @@
 #define PORT_B 0x61
 #define PORT_B_GATE2 0x01
 #define PORT_B_SPEAKER 0x02
+#define PORT_B_OUT2 0x20 /* channel 2's output pin: high once the count passed 0 */
 #define MAX_TICKS 60000
 /* A real PIT passes 60000 ticks (50 ms) in far fewer polls than this. */
 #define MAX_POLLS 5000000ul
@@ -66,8 +71,11 @@ uint64_t arch_pit_tsc_ticks(uint16_t pit_ticks)
 	while ((uint16_t)(c0 - c1) < pit_ticks && polls++ < MAX_POLLS)
 		c1 = ch2_read();
 	c1 = ch2_pair(&t1);
+	bool wrapped = inb(PORT_B) & PORT_B_OUT2;
 	outb(PORT_B, saved & (uint8_t)~PORT_B_SPEAKER);
 	uint16_t elapsed = (uint16_t)(c0 - c1);
+	if (wrapped)
+		return 0; /* the count passed 0: elapsed is short by a multiple of 65536 */
 	if (polls >= MAX_POLLS || elapsed < pit_ticks || t1 <= t0)
 		return 0; /* no PIT, or it does not count */
 	return (t1 - t0) * pit_ticks / elapsed;
