@@ -288,12 +288,13 @@ $(HOST_DATA)/musl_static.elf: tests/host/data/musl_hello.c
 	musl-gcc -static -O2 -o $@ $<
 
 # The same program with its section renamed (no manifest), or renamed and a
-# real manifest added the way the handlers get theirs.
+# real manifest added the way sdk/bin/optios-cc embeds one.
 $(HOST_DATA)/musl_nomanifest.elf: $(HOST_DATA)/musl_static.elf
 	$(OBJCOPY) --rename-section .optios.manifest=.old.manifest $< $@
 
 $(HOST_DATA)/musl_manifest.elf: $(HOST_DATA)/musl_nomanifest.elf tests/host/data/hello.manifest
-	cp $< $@.tmp && $(call EMBED_MANIFEST,tests/host/data/hello.manifest,$@.tmp) && mv $@.tmp $@
+	$(OBJCOPY) --add-section .optios.manifest=tests/host/data/hello.manifest \
+		--set-section-flags .optios.manifest=noload,readonly $< $@.tmp && mv $@.tmp $@
 
 $(HOST_DATA)/tree.cpio: tests/host/data/mktree.sh $(shell find tests/host/data/tree -type f)
 	@mkdir -p $(@D)
