@@ -200,6 +200,15 @@ $(TICK_COPIES): $(BUILD)/rootfs-test/test/handlers/tick%: $(BUILD)/rootfs-test/t
 	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/tick$*.manifest $< $@.tmp
 	@mv $@.tmp $@
 
+# nosysrun2: nosysrun under another name (and topic), a second handler making
+# the same unimplemented call (tests/system/test_programs.py).
+NOSYSRUN2 := $(BUILD)/rootfs-test/test/handlers/nosysrun2
+TEST_BINS += $(NOSYSRUN2)
+$(NOSYSRUN2): $(BUILD)/rootfs-test/test/handlers/nosysrun user/test/handlers/nosysrun.manifest
+	@sed 's/nosysrun/nosysrun2/g' user/test/handlers/nosysrun.manifest > $(BUILD)/nosysrun2.manifest
+	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/nosysrun2.manifest $< $@.tmp
+	@mv $@.tmp $@
+
 # The manifest checker optios-cc runs (tools/manifest_check.c): the kernel's
 # parser, and its capability syntax for `output` lines, on the host.
 MANIFEST_CHECK_SRCS := tools/manifest_check.c lib/manifest.c lib/policy.c lib/topic.c lib/span.c lib/fmt.c

@@ -51,6 +51,11 @@ bool handler_cpu_clock(const struct proc *p, uint64_t *ns);
 struct optios_event;
 const struct optios_event *handler_event(const struct proc *p);
 
+/* The set of -ENOSYS calls already logged for p's handler (one bit per
+ * call number < 512) while p runs one (its start-up or a run), else NULL:
+ * the runner runs every handler, and each must get its own first record. */
+uint64_t *handler_enosys_logged(struct proc *p);
+
 /* Counts for reports and tests: handlers registered, user pages in their snapshots. */
 void handler_counts(uint64_t *handlers, uint64_t *snapshot_pages);
 

@@ -72,6 +72,9 @@ struct handler {
 	/* its descriptors, its own (0-2: its output): checkpointed at each run,
 	 * rolled back with the memory, closed by handler_destroy */
 	struct fdtable *fds;
+	/* -ENOSYS calls already logged for this handler (one bit per number <
+	 * 512): its own, not the runner's, so each handler's first is recorded */
+	uint64_t enosys_logged[8];
 
 	/* subscriptions and timers (from the manifest) */
 	struct event_sub subs[MANIFEST_EVENTS_MAX];

@@ -522,6 +522,11 @@ const struct optios_event *handler_event(const struct proc *p)
 	return &p->handler->ev;
 }
 
+uint64_t *handler_enosys_logged(struct proc *p)
+{
+	return p && p->handler ? p->handler->enosys_logged : NULL;
+}
+
 bool handler_clock(const struct proc *p, uint64_t *ns)
 {
 	if (!p->handler || p->handler->state != OPTIOS_HANDLER_RUNNING)

@@ -406,10 +406,12 @@ void proc_return_to_user(struct trapframe *tf)
 void proc_report_enosys(struct proc *p, long nr, unsigned key, const char *name)
 {
 	if (p) {
-		uint64_t bit = 1ull << (key % 64);
-		if (p->enosys_logged[key / 64 % 8] & bit)
+		uint64_t *seen = handler_enosys_logged(p), bit = 1ull << (key % 64);
+		if (!seen)
+			seen = p->enosys_logged;
+		if (seen[key / 64 % 8] & bit)
 			return;
-		p->enosys_logged[key / 64 % 8] |= bit;
+		seen[key / 64 % 8] |= bit;
 	}
 	const char *who = p ? p->name : "kernel";
 	const struct optios_event *ev = handler_event(p); /* a handler's run: the event it handles */

@@ -50,6 +50,28 @@ def test_enosys_only_on_console(ctx):
 			nosys[0]["event"] == raised[0]["event"] and nosys[0]["a"] == 135, nosys
 
 
+def emit_and_wait_enosys(m, name):
+	"""Emits app:NAME, waits for handler NAME's run; its enosys records."""
+	since = m.mark()
+	run(m, "emit app:" + name)
+	m.wait_for(r"syscall: %s\[\d+\] called unimplemented unknown call \(135\): -ENOSYS\r?\n" % name, start=since)
+	optios.settle(m)
+	recs = test_handlers.until(m, "the %s run" % name, test_handlers.log, lambda r: test_handlers.outputs(r, name))
+	return [r for r in recs if r["kind"] == "enosys" and r["handler"] == name]
+
+
+def test_enosys_of_a_second_handler_was_not_logged(ctx):
+	"""The runner's process held the "already logged" set for every handler it
+	ran, so after one handler's unimplemented call another handler's same call
+	left no record: each handler gets its own first record."""
+	with test_shell.shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/nosysrun")
+		assert len(emit_and_wait_enosys(m, "nosysrun")) == 1
+		test_handlers.add(m, "/test/handlers/nosysrun2")
+		second = emit_and_wait_enosys(m, "nosysrun2")
+		assert len(second) == 1 and second[0]["topic"] == "app:nosysrun2" and second[0]["a"] == 135, second
+
+
 DAMAGED = {  # /test/damaged_X (Makefile: proc_hello, its manifest section broken) -> the reason
 	"line": "damaged_line.manifest line 6: unknown directive 'frobnicate'",
 	"twice": "damaged_twice: manifest section damaged: two sections with the name asked for",
