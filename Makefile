@@ -191,23 +191,24 @@ $(BUILD)/rootfs-test/test/damaged_bounds: $(HELLO)
 	printf '\000\000\000\001\000\000\000\000' | dd of=$@.tmp bs=1 conv=notrunc status=none \
 		seek=$$(( shoff + $(call manifest_index,$<) * 64 + 32 )) && mv $@.tmp $@
 
+# $(call RENAMED_HANDLER,manifest,from,to): the handler $< as $@, its
+# manifest's name (and so its topics) changed from `from` to `to`.
+RENAMED_HANDLER = @sed 's/$(2)/$(3)/g' $(1) > $(BUILD)/$(3).manifest && \
+	$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/$(3).manifest $< $@.tmp && mv $@.tmp $@
+
 # A timer storm (tests/system/test_sched.py): tick01..tick30 are tick with
 # its manifest's name (and so its timer's topic) changed.
 TICK_COPIES := $(patsubst %,$(BUILD)/rootfs-test/test/handlers/tick%,$(shell seq -w 1 30))
 TEST_BINS += $(TICK_COPIES)
 $(TICK_COPIES): $(BUILD)/rootfs-test/test/handlers/tick%: $(BUILD)/rootfs-test/test/handlers/tick
-	@sed 's/tick/tick$*/g' user/test/handlers/tick.manifest > $(BUILD)/tick$*.manifest
-	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/tick$*.manifest $< $@.tmp
-	@mv $@.tmp $@
+	$(call RENAMED_HANDLER,user/test/handlers/tick.manifest,tick,tick$*)
 
 # nosysrun2: nosysrun under another name (and topic), a second handler making
 # the same unimplemented call (tests/system/test_programs.py).
 NOSYSRUN2 := $(BUILD)/rootfs-test/test/handlers/nosysrun2
 TEST_BINS += $(NOSYSRUN2)
 $(NOSYSRUN2): $(BUILD)/rootfs-test/test/handlers/nosysrun user/test/handlers/nosysrun.manifest
-	@sed 's/nosysrun/nosysrun2/g' user/test/handlers/nosysrun.manifest > $(BUILD)/nosysrun2.manifest
-	@$(OBJCOPY) --update-section .optios.manifest=$(BUILD)/nosysrun2.manifest $< $@.tmp
-	@mv $@.tmp $@
+	$(call RENAMED_HANDLER,user/test/handlers/nosysrun.manifest,nosysrun,nosysrun2)
 
 # The manifest checker optios-cc runs (tools/manifest_check.c): the kernel's
 # parser, and its capability syntax for `output` lines, on the host.

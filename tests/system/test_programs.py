@@ -35,29 +35,23 @@ def test_enosys_only_on_console(ctx):
 		assert sorted(console) == ["135", "135", "777", "777"], console
 		# inside a handler's run: the record names the handler and the event
 		test_handlers.add(m, "/test/handlers/nosysrun")
-		since = m.mark()
-		run(m, "emit app:nosysrun")
-		# the run's console line comes when it comes: not in the middle of a command's echo
-		m.wait_for(r"syscall: nosysrun\[\d+\] called unimplemented unknown call \(135\): -ENOSYS\r?\n",
-			   start=since)
-		optios.settle(m)
-		recs = test_handlers.until(m, "the nosysrun run", test_handlers.log,
-					   lambda r: test_handlers.outputs(r, "nosysrun"))
+		recs, nosys = run_enosys_handler(m, "nosysrun")
 		assert test_handlers.outputs(recs, "nosysrun")[0]["rest"] == "nosysrun: -1", recs
 		raised = [r for r in recs if r["kind"] == "event" and r["topic"] == "app:nosysrun"]
-		nosys = [r for r in recs if r["kind"] == "enosys" and r["handler"] == "nosysrun"]
 		assert len(nosys) == 1 and nosys[0]["topic"] == "app:nosysrun" and \
 			nosys[0]["event"] == raised[0]["event"] and nosys[0]["a"] == 135, nosys
 
 
-def emit_and_wait_enosys(m, name):
-	"""Emits app:NAME, waits for handler NAME's run; its enosys records."""
+def run_enosys_handler(m, name):
+	"""Emits app:NAME and waits for handler NAME's run (its console line comes
+	when it comes: not in the middle of a command's echo); the log records up
+	to its output, and its enosys records among them."""
 	since = m.mark()
 	run(m, "emit app:" + name)
 	m.wait_for(r"syscall: %s\[\d+\] called unimplemented unknown call \(135\): -ENOSYS\r?\n" % name, start=since)
 	optios.settle(m)
 	recs = test_handlers.until(m, "the %s run" % name, test_handlers.log, lambda r: test_handlers.outputs(r, name))
-	return [r for r in recs if r["kind"] == "enosys" and r["handler"] == name]
+	return recs, [r for r in recs if r["kind"] == "enosys" and r["handler"] == name]
 
 
 def test_enosys_of_a_second_handler_was_not_logged(ctx):
@@ -66,9 +60,9 @@ def test_enosys_of_a_second_handler_was_not_logged(ctx):
 	left no record: each handler gets its own first record."""
 	with test_shell.shell(ctx) as m:
 		test_handlers.add(m, "/test/handlers/nosysrun")
-		assert len(emit_and_wait_enosys(m, "nosysrun")) == 1
+		assert len(run_enosys_handler(m, "nosysrun")[1]) == 1
 		test_handlers.add(m, "/test/handlers/nosysrun2")
-		second = emit_and_wait_enosys(m, "nosysrun2")
+		second = run_enosys_handler(m, "nosysrun2")[1]
 		assert len(second) == 1 and second[0]["topic"] == "app:nosysrun2" and second[0]["a"] == 135, second
 
 
