@@ -155,11 +155,11 @@ static unsigned bar_read(struct pci_dev *dev, unsigned i, unsigned nbars)
 			uint32_t hi = pci_read32(dev, off + 4);
 			mask |= (uint64_t)bar_probe(dev, off + 4, hi) << 32;
 			base |= (uint64_t)hi << 32;
-		} else {
+		} else if (mask) {
 			mask |= 0xFFFFFFFF00000000ull; /* the size comes from the low bits only */
 		}
 		b->base = base;
-		b->size = mask & ~0xFull ? ~(mask & ~0xFull) + 1 : 0;
+		b->size = mask ? ~mask + 1 : 0;
 	}
 	if (b->size & (b->size - 1))
 		b->size = 0; /* not a power of two: the device is lying */
