@@ -43,6 +43,21 @@ def test_lspci_q35(ctx):
 	lspci_lists_the_disk(ctx, "q35", "8086:29c0", r"ECAM \(1 segments\)")
 
 
+def test_lspci_disk_behind_bridges(ctx):
+	"""The walk follows bridges: a disk behind a PCI Express root port (q35; the
+	modern-only virtio device 1af4:1042 there) and behind a PCI-PCI bridge (pc)."""
+	cases = [("q35", "pcie-root-port,id=br0,chassis=1", r"^01:00\.0 .*: 1af4:1042 .* driver virtio-blk, MSI-X$"),
+		 ("pc", "pci-bridge,id=br0,chassis_nr=1", r"^01:\w\w\.0 .*: 1af4:1001 .* driver virtio-blk, MSI-X$")]
+	for machine_type, bridge, line in cases:
+		with test_shell.shell(ctx, disks=[qemu.Disk(bus="br0")], machine_type=machine_type,
+				      extra_args=["-device", bridge]) as m:
+			out = run(m, "lspci")
+			assert re.search(r"^00:\w\w\.0 PCI bridge \[0604\]", out, re.M), out
+			assert re.search(line, out, re.M), out
+			assert run(m, "/test/blk write vda 5 1 0x77") == "blk: write: ok\n"
+			assert run(m, "/test/blk read vda 5 1") == "blk: sector 5: 77\nblk: read: ok\n"
+
+
 def test_no_disk_nothing_will_persist(ctx):
 	"""Without a disk the boot says so, once."""
 	with ctx.machine("kernel") as m:
