@@ -98,8 +98,8 @@ static void add_function(struct segment *s, unsigned bus, unsigned dev, unsigned
 	if (fn == 0)
 		*multi = pci_read8(&probe, PCI_HEADER_TYPE) & 0x80;
 	if (device_count == PCI_MAX_DEVICES) {
-		klog(KLOG_WARN, "pci: more than %u functions: %02x:%02x.%u ignored", PCI_MAX_DEVICES, bus, dev,
-		     fn);
+		klog(KLOG_WARN, "pci: more than %u functions: %02x:%02x.%u ignored", PCI_MAX_DEVICES, bus,
+		     dev, fn);
 		return;
 	}
 	struct pci_dev *d = kzalloc(sizeof *d);
@@ -142,7 +142,9 @@ static void enumerate(void)
 	}
 	for (size_t i = 0; i < acpi->ecam_count; i++) {
 		const struct acpi_ecam *e = &acpi->ecam[i];
-		struct segment s = {.seg = e->segment, .ecam_base = e->base, .bus_start = e->bus_start,
+		struct segment s = {.seg = e->segment,
+				    .ecam_base = e->base,
+				    .bus_start = e->bus_start,
 				    .bus_end = e->bus_end};
 		scan_bus(&s, e->bus_start);
 	}
@@ -271,8 +273,7 @@ static int setup_intx(struct pci_dev *dev, irq_handler_fn fn, void *arg, const c
 
 int pci_irq_setup(struct pci_dev *dev, irq_handler_fn fn, void *arg, const char *name)
 {
-	if (irq_max >= PCI_IRQ_MSI &&
-	    (pci_find_cap(dev, PCI_CAP_MSIX) || pci_find_cap(dev, PCI_CAP_MSI))) {
+	if (irq_max >= PCI_IRQ_MSI && (pci_find_cap(dev, PCI_CAP_MSIX) || pci_find_cap(dev, PCI_CAP_MSI))) {
 		int v = irq_alloc_vector(name, fn, arg);
 		if (v < 0)
 			return v;
@@ -281,7 +282,8 @@ int pci_irq_setup(struct pci_dev *dev, irq_handler_fn fn, void *arg, const char 
 		else if (setup_msi(dev, (unsigned)v) == 0)
 			dev->irq_kind = PCI_IRQ_MSI;
 		if (dev->irq_kind != PCI_IRQ_NONE) {
-			pci_write16(dev, PCI_COMMAND, pci_read16(dev, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
+			pci_write16(dev, PCI_COMMAND,
+				    pci_read16(dev, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
 			return dev->irq_vector = v;
 		}
 		/* Neither took: the vector stays allocated with its handler, never raised. */
@@ -313,9 +315,9 @@ static void probe(struct pci_dev *d)
 		int err = drv->probe(d);
 		if (err == 0) {
 			d->driver = drv;
-			klog(KLOG_INFO, "pci: %02x:%02x.%u %04x:%04x %s: driver %s (%s)", d->bus, d->dev, d->fn,
-			     d->vendor, d->device, pci_class_name(d->class_code, d->subclass), drv->name,
-			     pci_irq_kind_name(d->irq_kind));
+			klog(KLOG_INFO, "pci: %02x:%02x.%u %04x:%04x %s: driver %s (%s)", d->bus, d->dev,
+			     d->fn, d->vendor, d->device, pci_class_name(d->class_code, d->subclass),
+			     drv->name, pci_irq_kind_name(d->irq_kind));
 		} else if (err != -ENODEV) {
 			klog(KLOG_ERROR, "pci: %02x:%02x.%u %04x:%04x: driver %s failed (%d)", d->bus, d->dev,
 			     d->fn, d->vendor, d->device, drv->name, err);
