@@ -125,3 +125,34 @@ def test_blk_refused_without_grant_and_bad_requests(ctx):
 		assert run(m, "/test/blk read vda 2047 2") == "blk: read: Invalid argument\nblk: exited with status 1\n"
 		assert run(m, "/test/blk read vda 0 129") == "blk: read: Invalid argument\nblk: exited with status 1\n"
 		assert run(m, "/test/blk read vda 2047 1") == "blk: sector 2047: 00\nblk: read: ok\n"
+
+
+def run_selftests(ctx, machine_type, append, kind):
+	"""The PCI and virtio-blk self-tests on one machine type, with QEMU's edu
+	device (an MSI/INTx interrupt source) and a scratch disk."""
+	tests = "pci_irq_edu,virtio_blk_round_trip,virtio_blk_silent_device_times_out"
+	with ctx.machine("kernel", append=("optios.test=%s %s" % (tests, append)).strip(), disks=[qemu.Disk()],
+			 machine_type=machine_type, extra_args=["-device", "edu"], initrd="") as m:
+		v = m.wait_exit(timeout=60)
+		text = m.text()
+	assert "selftest summary: 3 passed, 0 failed" in text and v.kind == qemu.PASS, "%s:\n%s" % (v, text[-1500:])
+	assert "edu interrupt by %s" % kind in text, "the edu device's interrupt was not %s" % kind
+	assert re.search(r"driver virtio-blk \(%s\)" % ("INTx" if kind == "INTx" else "MSI-X"), text)
+
+
+def test_selftests_pc_msi(ctx):
+	"""pc: MSI (edu) and MSI-X (the disk)."""
+	run_selftests(ctx, "pc", "", "MSI")
+
+
+def test_selftests_q35_msi(ctx):
+	run_selftests(ctx, "q35", "", "MSI")
+
+
+def test_selftests_pc_intx(ctx):
+	"""optios.pci_irq=intx: both devices through their pins and the I/O APIC."""
+	run_selftests(ctx, "pc", "optios.pci_irq=intx", "INTx")
+
+
+def test_selftests_q35_intx(ctx):
+	run_selftests(ctx, "q35", "optios.pci_irq=intx", "INTx")
