@@ -77,23 +77,27 @@ struct segment {
 
 static void scan_bus(struct segment *s, unsigned bus);
 
-/* The function's configuration access, or false if it cannot be reached. */
-static bool address(const struct segment *s, struct pci_dev *d)
+/* The bus's 1 MiB of ECAM (32 devices x 8 functions x 4 KiB), mapped once
+ * per bus walked; NULL for port I/O, or a bus outside the window or
+ * unmappable (skipped). */
+static volatile uint8_t *map_bus(const struct segment *s, unsigned bus, bool *ok)
 {
-	d->seg = s->seg;
-	if (!s->ecam_base)
-		return true;
-	if (d->bus < s->bus_start || d->bus > s->bus_end)
-		return false;
-	d->ecam = vm_map_mmio(s->ecam_base + pci_ecam_offset(s->bus_start, d->bus, d->dev, d->fn),
-			      PCI_CFG_ECAM_SIZE);
-	return d->ecam != NULL;
+	*ok = !s->ecam_base;
+	if (!s->ecam_base || bus < s->bus_start || bus > s->bus_end)
+		return NULL;
+	volatile uint8_t *p =
+		vm_map_mmio(s->ecam_base + pci_ecam_offset(s->bus_start, (uint8_t)bus, 0, 0), 1u << 20);
+	*ok = p != NULL;
+	return p;
 }
 
-static void add_function(struct segment *s, unsigned bus, unsigned dev, unsigned fn, bool *multi)
+static void add_function(struct segment *s, volatile uint8_t *busmap, unsigned bus, unsigned dev, unsigned fn,
+			 bool *multi)
 {
-	struct pci_dev probe = {.bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn};
-	if (!address(s, &probe) || pci_read16(&probe, PCI_VENDOR_ID) == 0xFFFF)
+	struct pci_dev probe = {.seg = s->seg, .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn};
+	if (busmap)
+		probe.ecam = busmap + pci_ecam_offset(0, 0, (uint8_t)dev, (uint8_t)fn);
+	if (pci_read16(&probe, PCI_VENDOR_ID) == 0xFFFF)
 		return;
 	if (fn == 0)
 		*multi = pci_read8(&probe, PCI_HEADER_TYPE) & 0x80;
@@ -123,11 +127,13 @@ static void scan_bus(struct segment *s, unsigned bus)
 	if (bus > 255 || (s->seen[bus / 64] >> (bus % 64) & 1))
 		return;
 	s->seen[bus / 64] |= 1ull << (bus % 64);
-	for (unsigned dev = 0; dev < 32; dev++) {
+	bool ok;
+	volatile uint8_t *busmap = map_bus(s, bus, &ok);
+	for (unsigned dev = 0; ok && dev < 32; dev++) {
 		bool multi = false;
-		add_function(s, bus, dev, 0, &multi);
+		add_function(s, busmap, bus, dev, 0, &multi);
 		for (unsigned fn = 1; multi && fn < 8; fn++)
-			add_function(s, bus, dev, fn, &multi);
+			add_function(s, busmap, bus, dev, fn, &multi);
 	}
 }
 
