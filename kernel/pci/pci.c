@@ -192,38 +192,14 @@ static int setup_msix(struct pci_dev *dev, unsigned vector)
 	uint8_t *bar = pci_map_bar(dev, m.bar);
 	if (!bar)
 		return -ENODEV;
-	volatile uint32_t *entry = (volatile uint32_t *)(bar + m.table_offset);
-	uint16_t ctrl = pci_read16(dev, m.cap + 2);
-	pci_write16(dev, m.cap + 2, ctrl | 0xC000); /* enable, all functions masked meanwhile */
-	for (unsigned i = 0; i < m.entries; i++)
-		entry[4 * i + 3] |= 1; /* masked */
-	uint64_t addr = pci_msi_address(arch_lapic_id());
-	entry[0] = (uint32_t)addr;
-	entry[1] = (uint32_t)(addr >> 32);
-	entry[2] = pci_msi_data(vector);
-	entry[3] &= ~1u;
-	pci_write16(dev, m.cap + 2, (ctrl | 0x8000) & ~0x4000);
+	pci_msix_program(dev, &m, (volatile uint32_t *)(bar + m.table_offset),
+			 pci_msi_address(arch_lapic_id()), pci_msi_data(vector));
 	return 0;
 }
 
 static int setup_msi(struct pci_dev *dev, unsigned vector)
 {
-	unsigned cap = pci_find_cap(dev, PCI_CAP_MSI);
-	if (!cap)
-		return -ENODEV;
-	uint16_t ctrl = pci_read16(dev, cap + 2);
-	uint64_t addr = pci_msi_address(arch_lapic_id());
-	pci_write32(dev, cap + 4, (uint32_t)addr);
-	unsigned data_off = cap + 8;
-	if (ctrl & 0x80) { /* 64-bit address */
-		pci_write32(dev, cap + 8, (uint32_t)(addr >> 32));
-		data_off = cap + 12;
-	}
-	pci_write16(dev, data_off, (uint16_t)pci_msi_data(vector));
-	if (ctrl & 0x100) /* per-vector masking: unmask vector 0 */
-		pci_write32(dev, data_off + 4, 0);
-	pci_write16(dev, cap + 2, (ctrl & ~0x70) | 1); /* one message, enabled */
-	return 0;
+	return pci_msi_program(dev, pci_msi_address(arch_lapic_id()), pci_msi_data(vector));
 }
 
 struct intx_line {
