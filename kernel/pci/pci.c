@@ -10,8 +10,9 @@
  * that assignment and changes none of it: a BAR left at 0 is unusable. A
  * brute-force scan of all 256 buses would find nothing more on such a
  * machine and costs 8192 probes per segment; the walk costs 32 per bus
- * present. A bitmap of buses seen stops a hostile bridge loop, and the list
- * holds at most PCI_MAX_DEVICES functions.
+ * present. A bitmap of buses seen stops a hostile bridge loop, PCI_MAX_DEPTH
+ * bounds the recursion (the stack), and the list holds at most
+ * PCI_MAX_DEVICES functions.
  *
  * Interrupts: MSI-X entry 0 (others stay masked), else MSI with one
  * message, both aimed at the boot CPU's local APIC; else INTx through the
@@ -32,6 +33,7 @@
 #include "kernel/mm/mm.h"
 
 #define PCI_MAX_DEVICES 256
+#define PCI_MAX_DEPTH 16 /* nested bridges (the walk recurses: bounded stack) */
 #define CONFIG_ADDRESS 0xCF8
 #define CONFIG_DATA 0xCFC
 #define INTX_LINES 8
@@ -73,6 +75,7 @@ struct segment {
 	uint64_t ecam_base; /* 0: port I/O */
 	uint8_t bus_start, bus_end;
 	uint64_t seen[4]; /* buses already walked */
+	unsigned depth; /* bridges crossed to reach the bus being walked */
 };
 
 static void scan_bus(struct segment *s, unsigned bus);
@@ -117,8 +120,16 @@ static void add_function(struct segment *s, volatile uint8_t *busmap, unsigned b
 	device_count++;
 	if (d->header_type == 1) {
 		unsigned secondary = pci_read8(d, PCI_SECONDARY_BUS);
-		if (secondary > bus) /* buses are numbered depth first: lower is a loop */
-			scan_bus(s, secondary);
+		if (secondary <= bus) /* buses are numbered depth first: lower is a loop */
+			return;
+		if (s->depth == PCI_MAX_DEPTH) {
+			klog(KLOG_WARN, "pci: bridges nested deeper than %u: bus %u not walked",
+			     PCI_MAX_DEPTH, secondary);
+			return;
+		}
+		s->depth++;
+		scan_bus(s, secondary);
+		s->depth--;
 	}
 }
 
