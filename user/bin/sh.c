@@ -16,7 +16,9 @@
  *   words         parse_line() turns the line into argv (quotes, backslashes,
  *                 $? expanded) and up to one redirection per direction. Words
  *                 are copied into struct cmd's own storage, never into the line.
- *   execution     Builtins run in the shell; anything else is a program started
+ *   execution     Builtins run in the shell; anything else is a program (a
+ *                 path, or a name looked up in /bin, then in /usr/bin where
+ *                 BusyBox's applets are: docs/USERLAND.md) started
  *                 with optios_spawn() (posix_spawn() on a host without it) and
  *                 waited for. Redirections are applied to the shell's own
  *                 descriptors 0/1 around the command (the child inherits 0-2)
@@ -515,15 +517,28 @@ static const char *bin_dir(void)
 	return d ? d : "/bin";
 }
 
-/* Starts argv[0] (a path, or a name in the bin directory). Returns the pid or
- * a negative errno. */
+/* Where a name without a slash is looked for: the bin directory, then
+ * BusyBox's applets (unless OPTIOS_BIN names another bin directory). */
+static void find_program(const char *name, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", bin_dir(), name);
+	if (!getenv("OPTIOS_BIN") && access(path, F_OK) < 0 && errno == ENOENT) {
+		char usr[512];
+		snprintf(usr, sizeof usr, "/usr/bin/%s", name);
+		if (access(usr, F_OK) == 0)
+			snprintf(path, size, "%s", usr);
+	}
+}
+
+/* Starts argv[0] (a path, or a name found by find_program). Returns the pid
+ * or a negative errno. */
 static int spawn(char **argv, unsigned flags)
 {
 	char path[512];
 	if (strchr(argv[0], '/'))
 		snprintf(path, sizeof path, "%s", argv[0]);
 	else
-		snprintf(path, sizeof path, "%s/%s", bin_dir(), argv[0]);
+		find_program(argv[0], path, sizeof path);
 	int pid = optios_spawn(path, argv, environ, flags);
 	if (pid >= 0)
 		return pid;
