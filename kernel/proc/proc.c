@@ -204,6 +204,7 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	memcpy(p->cwd, cwd, strlen(cwd) + 1);
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->parent = parent;
+	p->umask = parent ? parent->umask : 022;
 	p->tty = tty;
 	p->perm = perm;
 	p->refusal[0] = 0;
@@ -228,6 +229,7 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 		return NULL;
 	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
 	p->cwd = vfs_cwd_copy(NULL);
+	p->umask = 022;
 	if (!p->kstack_top || !p->cwd) {
 		release_resources(p);
 		slot_free(p);

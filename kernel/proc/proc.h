@@ -70,6 +70,7 @@ struct proc {
 	/* files and console: owned by the fs and tty subsystems */
 	struct fdtable *fds;
 	char *cwd; /* normalised absolute path, kmalloc'd */
+	uint32_t umask; /* permission bits cleared from created files' modes (022 at first) */
 	struct tty *tty;
 
 	/* exit: written once by the exiting process, read by the parent */

@@ -7,6 +7,12 @@
  * report an empty state, so programs that install handlers run; kill with
  * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
  * signals are accepted and ignored.
+ *
+ * Process groups and sessions are not kept yet (the process model of issue
+ * 11 brings them): every process is the leader of its own group and session,
+ * so getpgid/getsid of a living process is its pid, getpgrp the caller's.
+ * That is what a shell checks at start (ash: tcgetpgrp == getpgrp). One
+ * user, no supplementary groups: getgroups lists none.
  */
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
@@ -64,6 +70,49 @@ long sys_getppid(SYS_ARGS)
 {
 	struct proc *p = proc_current();
 	return p->parent ? p->parent->pid : 0;
+}
+
+/* The group (and session) of pid, 0 the caller: its own pid (see the top). */
+static long own_group(long pid)
+{
+	if (pid == 0)
+		return proc_current()->pid;
+	if (pid < 0 || pid > INT32_MAX)
+		return -ESRCH;
+	uint64_t f = irq_save();
+	struct proc *p = proc_find((int)pid);
+	irq_restore(f);
+	return p ? pid : -ESRCH;
+}
+
+long sys_getpgid(SYS_ARGS)
+{
+	return own_group(a0);
+}
+
+long sys_getsid(SYS_ARGS)
+{
+	return own_group(a0);
+}
+
+long sys_getpgrp(SYS_ARGS)
+{
+	return proc_current()->pid;
+}
+
+/* getgroups(size, list): no supplementary groups, so 0 whatever size is. */
+long sys_getgroups(SYS_ARGS)
+{
+	return a0 < 0 ? -EINVAL : 0;
+}
+
+/* The new mask's permission bits; returns the old mask. */
+long sys_umask(SYS_ARGS)
+{
+	struct proc *p = proc_current();
+	uint32_t old = p->umask;
+	p->umask = (uint32_t)a0 & 0777;
+	return old;
 }
 
 long sys_set_tid_address(SYS_ARGS)
