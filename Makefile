@@ -6,6 +6,8 @@
 #   make test    host unit tests, in-kernel self-tests, QEMU system tests (on
 #                the test image: the user's plus test programs and grants)
 #   make bench   the handler benchmark (figures under -icount, build/bench.json)
+#   make busybox-test  BusyBox's own test suite on the Linux host and on OptiOS
+#                (same binary), counts side by side (docs/USERLAND.md)
 #   make clean
 #
 # Cross builds: make TOOLPREFIX=x86_64-elf-   (or CC=..., LD=...)
@@ -54,7 +56,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
+.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench busybox-test
 # all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
@@ -444,6 +446,11 @@ test: deps
 # a table and $(BUILD)/bench.json. Not part of make test.
 bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
 	@$(PYTHON) tools/bench.py --build $(BUILD)
+
+# BusyBox's testsuite/runtest with the image's binary, on the host and on
+# OptiOS (tools/busybox-test.py). Not part of make test: minutes long.
+busybox-test: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
+	@$(PYTHON) tools/busybox-test.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

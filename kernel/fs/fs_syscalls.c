@@ -856,6 +856,138 @@ long sys_ftruncate(SYS_ARGS)
 	return err;
 }
 
+/* ---- attributes: chmod, chown, utimensat families ----
+ * Single user: every file is root's, so chown succeeds only to uid and gid 0
+ * (or -1, unchanged) and changes nothing; anything else is -EPERM. A path
+ * needs file.write (changing a file's attributes is writing it); a
+ * descriptor must be open for writing (-EPERM otherwise: the write grant was
+ * checked when it was opened, a reading one never had it). Not staged in a
+ * handler's run yet: -EPERM there. The access time is not kept. */
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define NSEC_PER_SEC 1000000000l
+
+static long path_setattr(int dirfd, uptr upath, const struct vfs_attr *a)
+{
+	struct at_path at;
+	if (cur_txn())
+		return -EPERM;
+	long err = at_get_checked(dirfd, upath, CAP_FILE_WRITE, VFS_EXISTING, &at);
+	if (err)
+		return err;
+	err = vfs_setattr(at.dir, at.path, a);
+	at_put(&at);
+	return err;
+}
+
+static long fd_setattr(int fd, const struct vfs_attr *a)
+{
+	perm_pass(proc_current()); /* a descriptor: checked when it was opened */
+	if (cur_txn())
+		return -EPERM;
+	struct file *f = fd_get(cur_fds(), fd);
+	if (!f)
+		return -EBADF;
+	long err = (f->flags & O_ACCMODE) != O_RDONLY ? vfs_file_setattr(f, a) : -EPERM;
+	file_put(f);
+	return err;
+}
+
+long sys_fchmodat(SYS_ARGS)
+{
+	struct vfs_attr a = {.set_mode = true, .mode = (uint32_t)a2 & 07777};
+	return path_setattr((int)a0, (uptr)a1, &a);
+}
+
+long sys_chmod(SYS_ARGS)
+{
+	return sys_fchmodat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
+long sys_fchmod(SYS_ARGS)
+{
+	struct vfs_attr a = {.set_mode = true, .mode = (uint32_t)a1 & 07777};
+	return fd_setattr((int)a0, &a);
+}
+
+static bool root_ids(long uid, long gid)
+{
+	return ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) && ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX);
+}
+
+long sys_fchownat(SYS_ARGS)
+{
+	struct vfs_attr none = {0};
+	if (a4 & ~(long)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, &none) : -EPERM;
+}
+
+long sys_chown(SYS_ARGS)
+{
+	return sys_fchownat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
+long sys_lchown(SYS_ARGS)
+{
+	return sys_fchownat(AT_FDCWD, a0, a1, a2, AT_SYMLINK_NOFOLLOW, 0);
+}
+
+long sys_fchown(SYS_ARGS)
+{
+	struct vfs_attr none = {0};
+	return root_ids(a1, a2) ? fd_setattr((int)a0, &none) : -EPERM;
+}
+
+/* The modification time of times[1] (seconds, then ns; or usec for a
+ * timeval): set, now, or left (UTIME_OMIT). times NULL: now. */
+static long times_in(uptr utimes, bool usec, struct vfs_attr *a)
+{
+	int64_t t[4];
+	a->set_mtime = true;
+	a->mtime_now = utimes == 0;
+	if (!utimes)
+		return 0;
+	if (copy_from_user(t, utimes, sizeof t) != 0)
+		return -EFAULT;
+	for (int i = 1; i < 4; i += 2) {
+		bool special = !usec && (t[i] == UTIME_NOW || t[i] == UTIME_OMIT);
+		if (!special && (t[i] < 0 || t[i] >= (usec ? 1000000 : NSEC_PER_SEC) || t[i - 1] < 0))
+			return -EINVAL;
+	}
+	if (!usec && t[3] == UTIME_OMIT)
+		a->set_mtime = false;
+	else if (!usec && t[3] == UTIME_NOW)
+		a->mtime_now = true;
+	else
+		a->mtime_ns = (uint64_t)t[2] * NSEC_PER_SEC + (uint64_t)t[3] * (usec ? 1000 : 1);
+	return 0;
+}
+
+/* utimensat(dirfd, path, times, flags); a NULL path is the descriptor dirfd (futimens). */
+long sys_utimensat(SYS_ARGS)
+{
+	struct vfs_attr a = {0};
+	if (a3 & ~(long)AT_SYMLINK_NOFOLLOW) /* no symlinks: following changes nothing */
+		return -EINVAL;
+	long err = times_in((uptr)a2, false, &a);
+	if (err)
+		return err;
+	return a1 ? path_setattr((int)a0, (uptr)a1, &a) : fd_setattr((int)a0, &a);
+}
+
+long sys_futimesat(SYS_ARGS)
+{
+	struct vfs_attr a = {0};
+	long err = times_in((uptr)a2, true, &a);
+	return err ? err : path_setattr((int)a0, (uptr)a1, &a);
+}
+
+long sys_utimes(SYS_ARGS)
+{
+	return sys_futimesat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
 long sys_chdir(SYS_ARGS)
 {
 	struct proc *p = proc_current();

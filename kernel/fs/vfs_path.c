@@ -229,6 +229,42 @@ int vfs_stat(const char *cwd, const char *path, struct kstat *st)
 	return err;
 }
 
+static int setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	if (v->fs->readonly)
+		return -EROFS;
+	if (a->set_mode)
+		v->mode = (v->mode & S_IFMT) | (a->mode & 07777);
+	if (a->set_mtime)
+		v->mtime_ns = a->mtime_now ? fs_now_ns() : a->mtime_ns;
+	v->ctime_ns = fs_now_ns();
+	return 0;
+}
+
+int vfs_setattr(const char *cwd, const char *path, const struct vfs_attr *a)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0)
+		err = setattr(v, a);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_file_setattr(struct file *f, const struct vfs_attr *a)
+{
+	uint64_t lk = fs_lock();
+	struct vnode *v = vfs_file_vnode(f);
+	int err = v ? setattr(v, a) : -EBADF;
+	fs_unlock(lk);
+	return err;
+}
+
 int vfs_access(const char *cwd, const char *path, int amode)
 {
 	struct npath np;

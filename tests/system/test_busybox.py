@@ -90,26 +90,30 @@ def test_busybox_applets_print_what_they_print_on_linux(ctx):
 
 
 def test_busybox_ls_l_and_file_tools(ctx):
-	"""ls -l lists modes, sizes and names; cp, mv, rm and mkdir change /data;
-	BusyBox's grants do not reach outside /data and /tmp. (touch of an
-	existing file needs utimensat: not yet, docs/USERLAND.md.)"""
+	"""ls -l lists modes, sizes and names; cp, mv, rm, mkdir, touch and chmod
+	change /data; BusyBox's grants do not reach outside /data and /tmp."""
 	with shell(ctx) as m:
 		check(m, "busybox mkdir -p /data/d/e", "")
 		check(m, "busybox printf 'hello\\n' > /data/d/f", "")
 		check(m, "cp /data/d/f /data/d/g", "")
 		check(m, "busybox mv /data/d/g /data/d/h", "")
 		check(m, "cp /data/d/f /data/d/g", "")
+		check(m, "touch -t 202001020304.05 /data/d/h", "")
+		check(m, "chmod 600 /data/d/g", "")
 		out, _ = run(m, "busybox ls -l --color=never /data/d")
 		lines = out.splitlines()
 		assert lines[0] == "total 0" or lines[0].startswith("total "), out
 		assert re.match(r"^drwxr-xr-x +\d+ 0 +0 +0 .* e$", lines[1]), out
 		assert re.match(r"^-rw-r--r-- +1 0 +0 +6 .* f$", lines[2]), out
-		assert re.match(r"^-rw-r--r-- +1 0 +0 +6 .* g$", lines[3]), out
-		assert re.match(r"^-rw-r--r-- +1 0 +0 +6 .* h$", lines[4]), out
+		assert re.match(r"^-rw------- +1 0 +0 +6 .* g$", lines[3]), out
+		assert re.match(r"^-rw-r--r-- +1 0 +0 +6 Jan  2  2020 h$", lines[4]), out
+		check(m, "stat -c %y /data/d/h", "2020-01-02 03:04:05.000000000 +0000\n")
 		check(m, "busybox rm -r /data/d", "")
 		check(m, "busybox ls /data", "")
 		out, _ = run(m, "cp /etc/policy /etc/x")
 		assert "cp: can't create '/etc/x'" in out and "status 1" in out, out
+		out, _ = run(m, "chmod 600 /etc/policy")
+		assert "chmod: /etc/policy: Permission denied" in out and "status 1" in out, out
 
 
 def test_busybox_sh_hung_at_start_getpgid_missing(ctx):
@@ -135,7 +139,8 @@ def test_unixcalls_groups_umask_fsync(ctx):
 	"""getpgid/getpgrp/getsid (each process its own group and session), getgroups
 	(none), umask (inherited 022, applied to open and mkdir), fsync and
 	fdatasync (ramfs: nothing to write back, an open descriptor succeeds),
-	sendfile (from an offset that moves, or from the file's own)."""
+	sendfile (from an offset that moves, or from the file's own), chmod and
+	fchmod, chown (single user: to root only), utimensat/futimens/utimes."""
 	with shell(ctx) as m:
 		check(m, "/test/unixcalls /tmp/uc", "\n".join([
 			"getpgid(0) is pid: 1",
@@ -163,4 +168,24 @@ def test_unixcalls_groups_umask_fsync(ctx):
 			"file offset 11",
 			"sendfile(at end): 0",
 			"sendfile(bad fd): -1 Bad file descriptor",
+			"chmod 0640: 0",
+			"mode: 640",
+			"fchmod 0604: 0",
+			"mode: 604",
+			"chown 0 0: 0",
+			"chown -1 -1: 0",
+			"chown 1000 0: -1 Operation not permitted",
+			"fchown 0 1000: -1 Operation not permitted",
+			"utimensat: 0",
+			"mtime: 1577934245.000000005",
+			"utimensat omit: 0",
+			"mtime: 1577934245.000000005",
+			"utimensat bad ns: -1 Invalid argument",
+			"utimes: 0",
+			"mtime: 1000000000.000007000",
+			"futimens: 0",
+			"mtime: 42.000000000",
+			"futimens(read-only fd): -1 Operation not permitted",
+			"fchmod(read-only fd): -1 Operation not permitted",
+			"chmod(missing): -1 No such file or directory",
 		]) + "\n", timeout=30)
