@@ -20,10 +20,13 @@
 #   mirror  URL SUITE COMPONENT           the archive (a deb-src line)
 #   NAME    VERSION FILE SHA256           one line per file of the package
 # Exit status: 0 unpacked (or already), 1 an error said on stderr.
+# Environment: OPTIOS_DEBIAN_MIRROR (another mirror), OPTIOS_FETCH_CURL=1
+# (curl even where apt-get is), OPTIOS_NO_DPKG_SOURCE=1 (the tar + patch
+# way even where dpkg-source is), OPTIOS_DEPS_LOCK (another lock file).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-lock=$root/tools/deps.lock
+lock=${OPTIOS_DEPS_LOCK:-$root/tools/deps.lock} # (another lock: the tests)
 build=$root/build
 me=fetch-source
 
@@ -70,8 +73,11 @@ download_apt() {
 	apt_private
 	if ! ls "$build/apt/state/lists/"*_Sources* >/dev/null 2>&1; then
 		echo "$me: apt-get update (private lists: $build/apt)"
-		"${APT[@]}" update > "$build/apt/update.log" 2>&1 ||
-			{ cat "$build/apt/update.log" >&2; die "apt-get update failed (network down? mirror in $lock)"; }
+		"${APT[@]}" update > "$build/apt/update.log" 2>&1 || true
+		if ! ls "$build/apt/state/lists/"*_Sources* >/dev/null 2>&1; then
+			grep -E '^(W|E|Err):' "$build/apt/update.log" >&2 || cat "$build/apt/update.log" >&2
+			die "apt-get update got no source index from $url (network down? the mirror line in $lock)"
+		fi
 	fi
 	if ! (cd "$3" && "${APT[@]}" source --download-only "$1=$2") > "$build/apt/source.log" 2>&1; then
 		cat "$build/apt/source.log" >&2
@@ -117,7 +123,7 @@ unpack() {
 	local dsc
 	dsc=$(lock_files "$1" | awk '$2 ~ /\.dsc$/ { print $2; exit }')
 	rm -rf "$3" "$3.tmp"
-	if command -v dpkg-source >/dev/null; then
+	if command -v dpkg-source >/dev/null && [ -z "${OPTIOS_NO_DPKG_SOURCE:-}" ]; then
 		(cd "$2" && dpkg-source --no-copy -x "$dsc" "$3.tmp") > "$2/unpack.log" 2>&1 ||
 			{ cat "$2/unpack.log" >&2; die "dpkg-source -x $dsc failed"; }
 	else
@@ -129,8 +135,11 @@ unpack() {
 		if [ -n "$deb" ]; then
 			tar -xf "$2/$deb" -C "$3.tmp"
 			if [ -f "$3.tmp/debian/patches/series" ]; then
+				local nobak=() # GNU patch keeps FILE.orig when a hunk moved; dpkg-source does not
+				patch --version 2>/dev/null | grep -q GNU && nobak=(--no-backup-if-mismatch)
 				sed 's/#.*//' "$3.tmp/debian/patches/series" | while read -r p _; do
-					[ -n "$p" ] && patch -d "$3.tmp" -p1 -s < "$3.tmp/debian/patches/$p"
+					[ -z "$p" ] || patch -d "$3.tmp" -p1 -s ${nobak[@]+"${nobak[@]}"} < "$3.tmp/debian/patches/$p" ||
+						die "$p does not apply"
 				done
 			fi
 		fi
