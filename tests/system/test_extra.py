@@ -123,7 +123,8 @@ def test_sdk_outside_the_tree_as_readme_says(ctx):
 	with tempfile.TemporaryDirectory(prefix="optios-sdk-") as home:
 		build = scratch_build(ctx, os.path.join(home, "scratch-build"))
 		script = ["set -ex", "OPTIOS=" + ROOT] + steps[1:-1] + [
-			"make -C $OPTIOS --no-print-directory BUILD=%s EXTRA=$PWD/dir %s/rootfs.cpio" % (build, build)]
+			"make -C $OPTIOS --no-print-directory BUILD=%s %s EXTRA=$PWD/dir %s/rootfs.cpio" %
+			(build, " ".join(prebuilt(build)), build)]
 		env = dict(os.environ, HOME=home)
 		p = subprocess.run(["bash", "-c", "\n".join(script)], env=env, cwd=home, stdout=subprocess.PIPE,
 				   stderr=subprocess.STDOUT, timeout=150)
