@@ -912,7 +912,8 @@ long sys_fchmod(SYS_ARGS)
 
 static bool root_ids(long uid, long gid)
 {
-	return ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) && ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX);
+	return ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) &&
+	       ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX);
 }
 
 long sys_fchownat(SYS_ARGS)

@@ -51,11 +51,12 @@ static int make_dirs(struct fs *fs, const char *path, size_t len, struct vnode *
 #define LINKS_MAX 1024
 
 /* The regular members with nlink > 1 seen so far (see the top). */
+struct link {
+	uint32_t ino;
+	struct vnode *v;
+};
 struct links {
-	struct {
-		uint32_t ino;
-		struct vnode *v;
-	} *tab;
+	struct link *tab; /* LINKS_MAX entries, allocated at the first link */
 	size_t n;
 };
 
@@ -69,8 +70,7 @@ static void forget_link(struct links *l, const struct vnode *v)
 
 /* Joins v, just added from member e, with the members of its set seen before:
  * the one that has the data gives it to those that have none. */
-static int join_link(struct links *l, const struct cpio_entry *e, struct vnode *v,
-		     struct initramfs_stats *st)
+static int join_link(struct links *l, const struct cpio_entry *e, struct vnode *v, struct initramfs_stats *st)
 {
 	if (!l->tab && !(l->tab = kmalloc(LINKS_MAX * sizeof *l->tab)))
 		return -ENOMEM;

@@ -36,8 +36,8 @@ static void add_linked(const char *name, uint32_t mode, uint32_t ino, uint32_t n
 {
 	size_t nlen = strlen(name) + 1, dlen = strlen(data);
 	char h[111];
-	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0u,
-		 0u, nlink, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
+	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0u, 0u,
+		 nlink, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
 	memcpy(image + image_len, h, 110);
 	memcpy(image + image_len + 110, name, nlen);
 	image_len = (image_len + 110 + nlen + 3) & ~(size_t)3;
