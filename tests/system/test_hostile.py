@@ -423,3 +423,29 @@ def test_grant_of_a_path_of_128_bytes_or_more_was_refused(ctx):
 		recs = [r["rest"] for r in denials(m, "longgrant")]
 		assert any(r.startswith("open file.read:" + LONG_DIR[:60]) for r in recs), recs
 		still_answers(m)
+
+
+def test_directory_granted_itself_told_about_hidden_entries(ctx):
+	"""boxprobe is granted /data/box itself (no slash: not what is below it).
+	Its link count (2 + subdirectories), rmdir (ENOTEMPTY) and renaming an
+	empty directory onto it (ENOTEMPTY) told whether /data/box held entries
+	it cannot see. Now it gets the same answers for an empty /data/box as for
+	one with a hidden subdirectory: links 1, and EACCES (logged as the
+	file.read:/data/box/ it lacks) for both rmdir and rename; the directory
+	and its hidden entry are untouched."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/box")
+		empty = run(m, "/test/boxprobe")
+		run(m, "mkdir /data/box/hidden")
+		full = run(m, "/test/boxprobe")
+		assert full == empty, "empty:\n%s\nwith a hidden entry:\n%s" % (empty, full)
+		got = lines(full, "boxprobe")
+		assert got == {"stat /data/box": "allowed", "links 1": "allowed",
+			       "rename /data/empty /data/box": EACCES, "rmdir /data/box": EACCES}, full
+		assert run(m, "ls /data/box") == "hidden\n"
+		assert run(m, "ls /data") == "box\nempty\n"
+		check_denied(m, "boxprobe", "rmdir", "file.read:/data/box/")
+		check_denied(m, "boxprobe", "rename", "file.read:/data/box/")
+		run(m, "rm -r /data/box/hidden")
+		assert "Directory not empty" not in run(m, "rm -r /data/box")
+		still_answers(m)
