@@ -358,12 +358,16 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
 
 const char *perm_refusal(const struct proc *p)
 {
-	return p->refusal;
+	return p->refusal ? p->refusal : "";
 }
 
 void perm_refusal_set(struct proc *p, const char *msg)
 {
-	size_t n = MIN(strlen(msg), sizeof p->refusal - 1);
-	memcpy(p->refusal, msg, n);
-	p->refusal[n] = 0;
+	size_t n = strnlen(msg, PERM_REFUSAL_MAX - 1);
+	kfree(p->refusal);
+	p->refusal = n ? kmalloc(n + 1) : NULL;
+	if (p->refusal) {
+		memcpy(p->refusal, msg, n);
+		p->refusal[n] = 0;
+	}
 }
