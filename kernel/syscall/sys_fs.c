@@ -1,5 +1,8 @@
 /*
- * fs_syscalls.c - the file system calls (Linux x86_64 semantics).
+ * sys_fs.c - the file system calls (Linux x86_64 semantics). The file system
+ * is kernel/fs (vfs.h, file.h); its calls are here, above it, since they
+ * need the current process, user memory and the permission check, which
+ * kernel/fs does not include.
  *
  * Each call copies its user arguments in (kernel/proc/uaccess.h) and checks
  * them, then acts through vfs.h / file.h on kernel copies only. Data moves
@@ -35,14 +38,14 @@
 #include <optios/abi/fcntl.h>
 
 #include "kernel/console/console.h"
+#include "kernel/fs/path.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
-#include "path.h"
-#include "vfs.h"
 
 #define IO_CHUNK 16384
 #define IO_MAX 0x7ffff000ul /* Linux's MAX_RW_COUNT: the most one call moves */
