@@ -391,7 +391,8 @@ def test_grant_of_a_path_of_128_bytes_or_more_was_refused(ctx):
 	grant` (the system call) grants the read; then it writes and reads a file
 	in the 227-byte directory (made by mkdir -p), while its sibling, which
 	exists, stays absent to it (ENOENT). `policy` and `policy show` print the
-	capability whole."""
+	capability whole, and so do the refusals of a program's start and of
+	`handler add` (longwatch)."""
 	box, other = LONG_DIR + "/box", LONG_DIR + "/other"
 	read_cap = "file.read:%s/" % box
 
@@ -421,6 +422,10 @@ def test_grant_of_a_path_of_128_bytes_or_more_was_refused(ctx):
 		assert "grant longgrant file.write:%s/\n" % box in listed, listed
 		shown = run(m, "policy show longgrant")
 		assert ("effective:\n  console\n  file.write:%s/\n  %s\n" % (box, read_cap)) in shown, shown
+		# a handler asking for both (longwatch, granted neither): handler add names both whole
+		out = said("handler add /test/handlers/longwatch")
+		for cap in ("file.write:%s/" % box, read_cap):
+			assert "longwatch asks for %s: not granted (policy grant longwatch %s)" % (cap, cap) in out, out
 		# a log record's text is 128 bytes (optios_log_record): the capability is cut there
 		recs = [r["rest"] for r in denials(m, "longgrant")]
 		assert any(r.startswith("open file.read:" + LONG_DIR[:60]) for r in recs), recs
