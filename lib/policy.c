@@ -99,6 +99,7 @@ static const struct {
 	[CAP_HANDLER_MANAGE] = {"handler.manage", OBJ_NONE},
 	[CAP_POLICY_MANAGE] = {"policy.manage", OBJ_NONE},
 	[CAP_POWER] = {"power", OBJ_NONE},
+	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 };
 
 /* A path, of a capability or being checked: as long as the file system allows. */
