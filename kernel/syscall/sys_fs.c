@@ -32,7 +32,8 @@
  * counted") instead of 2 + its subdirectories, and removing it (rmdir) or
  * replacing it (rename onto it) is -EACCES, logged as the file.read of
  * everything below it that was missing, whether it is empty or not: its
- * emptiness would tell. Its times still change when a hidden entry does.
+ * emptiness would tell. Its times and a listing's d_off positions still
+ * change when a hidden entry does (they count changes, not entries).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
