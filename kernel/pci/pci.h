@@ -88,6 +88,7 @@ struct pci_dev {
 	int irq_vector; /* 0 until set up */
 	/* Configuration access, filled by enumeration. */
 	volatile uint8_t *ecam; /* this function's 4 KiB, or NULL: port I/O */
+	void *bar_map[6]; /* pci_map_bar's mappings, once made */
 	struct pci_dev *next; /* the list, in enumeration order */
 };
 
@@ -129,8 +130,11 @@ int pci_irq_setup(struct pci_dev *dev, irq_handler_fn fn, void *arg, const char 
 /* "MSI-X", "MSI", "INTx" or "none". */
 const char *pci_irq_kind_name(enum pci_irq_kind kind);
 
-/* Enumeration and driver matching (kernel/main.c). */
-void pci_init(void);
+/* Enumeration and driver matching (kernel/main.c, after drivers_init).
+ * The command line's optios.pci_irq=intx|msi caps what pci_irq_setup
+ * offers (to exercise the fallbacks on a machine that has MSI-X). */
+struct bootinfo;
+void pci_init(const struct bootinfo *bi);
 /* The devices, in bus order; NULL when there are none. */
 struct pci_dev *pci_first(void);
 /* A readable class name ("mass storage", "bridge", ...). */
