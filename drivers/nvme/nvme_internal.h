@@ -178,4 +178,19 @@ void nvme_cmd_rw(struct nvme_sqe *c, uint8_t opc, uint32_t nsid, uint64_t lba, u
 		 uint64_t prp2);
 void nvme_cmd_flush(struct nvme_sqe *c, uint32_t nsid);
 
+/* ---- the driver's test hooks (nvme.c; kernel only) ---- */
+struct blkdev;
+struct nvme_stats {
+	uint64_t commands; /* submitted, admin and I/O */
+	uint64_t spins; /* polls of a completion entry, summed */
+	uint64_t timeouts; /* commands not answered in time (or fatal status) */
+	uint64_t resets; /* controller resets after them */
+	bool dead; /* a reset failed: every call is -EIO */
+};
+/* 0, or -ENODEV when b is not an NVMe disk. */
+int nvme_stats_get(struct blkdev *b, struct nvme_stats *out);
+/* The next command on b is queued without ringing its doorbell, and given
+ * timeout_ns: it cannot be answered, as if the controller lost it. */
+int nvme_test_lose_next_command(struct blkdev *b, uint64_t timeout_ns);
+
 #endif

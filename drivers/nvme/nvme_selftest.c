@@ -1,0 +1,262 @@
+/*
+ * nvme_selftest.c - the first NVMe disk (nvme0n1) written, flushed and read
+ * back through the block interface, as the store uses it: 1 sector, 8, a
+ * PRP list, a transfer split at MDTS, buffers at every kind of address; a
+ * device error and a lost command give -EIO and the disk works on.
+ *
+ * tests/system/test_nvme.py boots these with a scratch disk attached
+ * (-device nvme); a machine without one has nothing to check and says so.
+ * The tests write sectors from SCRATCH_LBA on. Tests flagged SELFTEST_SLOW
+ * run only when named, because they expect a particular disk: the two
+ * halves of the reboot test, and the one run under injected errors.
+ */
+#include "arch.h"
+#include "kernel/block/block.h"
+#include "kernel/mm/mm.h"
+#include "kernel/test/selftest.h"
+#include "kernel/time/time.h"
+#include "lib/lib.h"
+#include "nvme_internal.h"
+
+#define SCRATCH_LBA 2048
+#define PERSIST_LBA 10000 /* the reboot test's sectors */
+#define PERSIST_SECTORS 64
+#define BIG_PAGES 260 /* 1 MiB and some: more than QEMU's MDTS (512 KiB) */
+
+/* Sectors injected errors hit (tests/system/test_nvme.py's blkdebug rules). */
+#define EIO_READ_LBA 6000
+#define EIO_WRITE_LBA 7000
+
+static struct blkdev *disk(void)
+{
+	struct blkdev *d = block_find("nvme0n1");
+	if (!d)
+		kprintf("selftest:   no NVMe disk: nothing to check\n");
+	return d;
+}
+
+/* A byte pattern unique to seed (a different seed, different bytes). */
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}
+
+/* Writes count sectors at lba from wbuf (pattern seed), flushes, reads them
+ * into rbuf (cleared first) and compares. 0 or the first failing step. */
+static int roundtrip(struct blkdev *d, uint64_t lba, uint32_t count, uint8_t *wbuf, uint8_t *rbuf,
+		     uint32_t seed)
+{
+	size_t n = (size_t)count * d->sector_size;
+	fill(wbuf, n, seed);
+	memset(rbuf, 0, n);
+	uint64_t flushes = d->flushes;
+	ST_CHECK(block_write(d, lba, count, wbuf) == 0);
+	ST_CHECK(block_flush(d) == 0);
+	ST_CHECK(block_read(d, lba, count, rbuf) == 0);
+	ST_CHECK(memcmp(wbuf, rbuf, n) == 0);
+	ST_CHECK(d->flushes == flushes + 1);
+	return 0;
+}
+
+struct bufs {
+	uint64_t pa;
+	uint8_t *w, *r; /* BIG_PAGES / 2 pages each */
+};
+
+static int bufs_alloc(struct bufs *b)
+{
+	b->pa = pmm_alloc_contig(BIG_PAGES * 2, 1);
+	if (!b->pa)
+		return -ENOMEM;
+	b->w = phys_to_virt(b->pa);
+	b->r = b->w + (size_t)BIG_PAGES * PAGE_SIZE;
+	return 0;
+}
+
+static void bufs_free(struct bufs *b)
+{
+	pmm_free_contig(b->pa, BIG_PAGES * 2);
+}
+
+SELFTEST(nvme_rw_1_8_sectors_and_prp_list)
+{
+	struct blkdev *d = disk();
+	struct bufs b;
+	if (!d)
+		return 0;
+	ST_CHECK(strcmp(d->name, "nvme0n1") == 0 && d->sectors > PERSIST_LBA + PERSIST_SECTORS);
+	ST_CHECK(bufs_alloc(&b) == 0);
+	int err = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 1);
+	if (!err) /* written again: the read sees the second write, not the first */
+		err = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 2);
+	if (!err)
+		err = roundtrip(d, SCRATCH_LBA + 1, 8, b.w, b.r, 3);
+	if (!err) /* 64 KiB: a PRP list of 15 entries */
+		err = roundtrip(d, SCRATCH_LBA + 16, 65536 / d->sector_size, b.w, b.r, 4);
+	if (!err) /* 1 MiB and a sector: three commands at QEMU's 512 KiB MDTS */
+		err = roundtrip(d, SCRATCH_LBA + 256, (1u << 20) / d->sector_size + 1, b.w, b.r, 5);
+	bufs_free(&b);
+	return err;
+}
+
+SELFTEST(nvme_rw_buffers_at_any_address)
+{
+	struct blkdev *d = disk();
+	struct bufs b;
+	uint8_t stack_w[1536], stack_r[1536];
+	if (!d)
+		return 0;
+	ST_CHECK(bufs_alloc(&b) == 0);
+	/* mid-page (the first PRP has an offset), not sector aligned (4 bytes in),
+	 * odd (through the bounce page, more than a page of it), kernel stack */
+	int err = roundtrip(d, SCRATCH_LBA + 4096, 24, b.w + 2048, b.r + 2048, 6);
+	if (!err)
+		err = roundtrip(d, SCRATCH_LBA + 4096, 9, b.w + 4, b.r + 4, 7);
+	if (!err)
+		err = roundtrip(d, SCRATCH_LBA + 4096, (PAGE_SIZE / d->sector_size) * 2 + 1, b.w + 1, b.r + 3,
+				8);
+	if (!err && d->sector_size == 512)
+		err = roundtrip(d, SCRATCH_LBA + 4096, 3, stack_w, stack_r, 9);
+	bufs_free(&b);
+	if (err)
+		return err;
+	/* a read into memory the kernel may not write is refused, not DMA'd */
+	ST_CHECK(block_read(d, SCRATCH_LBA, 1, (void *)(uintptr_t)_rodata_start) == -EFAULT);
+	return 0;
+}
+
+/* A command the device fails (an LBA past the end, sent to the driver
+ * directly: the block layer would refuse it) is -EIO and nothing more. */
+SELFTEST(nvme_device_error_is_eio)
+{
+	struct blkdev *d = disk();
+	if (!d)
+		return 0;
+	struct bufs b;
+	ST_CHECK(bufs_alloc(&b) == 0);
+	int rd = d->ops->read(d, d->sectors, 1, b.r);
+	int wr = d->ops->write(d, d->sectors - 1, 2, b.w);
+	int again = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 10);
+	bufs_free(&b);
+	ST_CHECK(rd == -EIO);
+	ST_CHECK(wr == -EIO);
+	return again;
+}
+
+SELFTEST(nvme_lost_command_resets_controller)
+{
+	struct blkdev *d = disk();
+	struct nvme_stats before, after;
+	if (!d)
+		return 0;
+	struct bufs b;
+	ST_CHECK(bufs_alloc(&b) == 0);
+	nvme_stats_get(d, &before);
+	nvme_test_lose_next_command(d, 20 * NS_PER_MS);
+	int lost = block_read(d, SCRATCH_LBA, 1, b.r);
+	nvme_stats_get(d, &after);
+	int again = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 11);
+	bufs_free(&b);
+	ST_CHECK(lost == -EIO);
+	ST_CHECK(after.timeouts == before.timeouts + 1);
+	ST_CHECK(after.resets == before.resets + 1);
+	ST_CHECK(!after.dead);
+	return again;
+}
+
+/* What one 4 KiB write plus a flush costs: the figure docs/DEVICES.md quotes. */
+SELFTEST(nvme_write_flush_cost)
+{
+	struct blkdev *d = disk();
+	struct nvme_stats s0, s1;
+	enum { ROUNDS = 32 };
+	if (!d)
+		return 0;
+	uint8_t *p = phys_to_virt(pmm_alloc_zeroed());
+	ST_CHECK(p != phys_to_virt(0));
+	fill(p, PAGE_SIZE, 12);
+	uint32_t n = PAGE_SIZE / d->sector_size;
+	int err = 0;
+	nvme_stats_get(d, &s0);
+	uint64_t t0 = rdtsc(), ns0 = clock_now_ns();
+	for (int i = 0; i < ROUNDS && !err; i++) {
+		err = block_write(d, SCRATCH_LBA + (uint64_t)i * n, n, p);
+		if (!err)
+			err = block_flush(d);
+	}
+	uint64_t ticks = rdtsc() - t0, ns = clock_now_ns() - ns0;
+	nvme_stats_get(d, &s1);
+	pmm_free(virt_to_phys(p));
+	ST_CHECK(err == 0);
+	ST_CHECK(s1.commands - s0.commands == 2 * ROUNDS);
+	kprintf("selftest:   nvme 4 KiB write+flush: %llu ns, %llu TSC ticks, %llu polls each\n",
+		(unsigned long long)(ns / ROUNDS), (unsigned long long)(ticks / ROUNDS),
+		(unsigned long long)((s1.spins - s0.spins) / ROUNDS));
+	return 0;
+}
+
+/* ---- across a reboot (tests/system/test_nvme.py) ---- */
+
+SELFTEST_FLAGS(nvme_persist_write, SELFTEST_SLOW)
+{
+	struct blkdev *d = disk();
+	ST_CHECK(d != NULL);
+	uint8_t *p = phys_to_virt(pmm_alloc_zeroed());
+	ST_CHECK(p != phys_to_virt(0));
+	int err = 0;
+	for (uint32_t i = 0; i < PERSIST_SECTORS && !err; i++) {
+		fill(p, d->sector_size, PERSIST_LBA + i);
+		err = block_write(d, PERSIST_LBA + i, 1, p);
+	}
+	if (!err)
+		err = block_flush(d);
+	pmm_free(virt_to_phys(p));
+	ST_CHECK(err == 0);
+	return 0;
+}
+
+SELFTEST_FLAGS(nvme_persist_check, SELFTEST_SLOW)
+{
+	struct blkdev *d = disk();
+	ST_CHECK(d != NULL);
+	uint8_t *p = phys_to_virt(pmm_alloc_contig(2, 1));
+	ST_CHECK(p != phys_to_virt(0));
+	uint8_t *want = p + PAGE_SIZE;
+	int err = 0;
+	for (uint32_t i = 0; i < PERSIST_SECTORS && !err; i++) {
+		err = block_read(d, PERSIST_LBA + i, 1, p);
+		fill(want, d->sector_size, PERSIST_LBA + i);
+		if (!err && memcmp(p, want, d->sector_size) != 0) {
+			kprintf("selftest:   sector %u differs from what nvme_persist_write wrote\n",
+				PERSIST_LBA + i);
+			err = -EIO;
+		}
+	}
+	pmm_free_contig(virt_to_phys(p), 2);
+	ST_CHECK(err == 0);
+	return 0;
+}
+
+/* ---- under injected errors (blkdebug rules in tests/system/test_nvme.py) ---- */
+
+SELFTEST_FLAGS(nvme_injected_errors, SELFTEST_SLOW)
+{
+	struct blkdev *d = disk();
+	ST_CHECK(d != NULL);
+	struct bufs b;
+	ST_CHECK(bufs_alloc(&b) == 0);
+	int rd = block_read(d, EIO_READ_LBA, 1, b.r);
+	int wr = block_write(d, EIO_WRITE_LBA, 1, b.w);
+	int fl = block_flush(d); /* the one flush the rules fail */
+	int again = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 13); /* and the disk works on */
+	bufs_free(&b);
+	kprintf("selftest:   injected: read %d, write %d, flush %d\n", rd, wr, fl);
+	ST_CHECK(rd == -EIO);
+	ST_CHECK(wr == -EIO);
+	ST_CHECK(fl == -EIO);
+	return again;
+}
