@@ -261,6 +261,35 @@ class Screen:
 		return [tuple(b) for b in bands]
 
 
+# ---- disks ----
+class Disk:
+	"""A disk attached to a Machine: a raw file (path, or a new sparse file of
+	`size` bytes in the machine's temp dir), as virtio-blk ("virtio") or NVMe
+	("nvme"); `blkdebug` is the text of a QEMU blkdebug rule file, e.g.
+	'[inject-error]\nevent = "write_aio"\nerrno = "5"\n', which fails the
+	matching requests with that host errno (5 = EIO)."""
+
+	def __init__(self, path=None, size=64 << 20, kind="virtio", blkdebug=None):
+		if kind not in ("virtio", "nvme"):
+			raise ValueError("disk kind must be virtio or nvme")
+		self.path, self.size, self.kind, self.blkdebug = path, size, kind, blkdebug
+
+	def args(self, tmp, i):
+		path = self.path or os.path.join(tmp, "disk%d.img" % i)
+		if not os.path.exists(path):
+			with open(path, "wb") as f:
+				f.truncate(self.size)
+		if self.blkdebug is None:
+			drive = "file=%s,format=raw" % path
+		else:
+			conf = os.path.join(tmp, "blkdebug%d.conf" % i)
+			with open(conf, "w") as f:
+				f.write(self.blkdebug)
+			drive = "driver=blkdebug,config=%s,image.filename=%s" % (conf, path)
+		dev = "virtio-blk-pci,drive=d%d" % i if self.kind == "virtio" else "nvme,drive=d%d,serial=optios%d" % (i, i)
+		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
+
+
 # ---- the machine ----
 _live = set()
 _live_lock = threading.Lock()
@@ -281,13 +310,15 @@ class Machine:
 	"""One QEMU run. Use as a context manager: `with Machine(...) as m:`."""
 
 	def __init__(self, mode, log_dir, name, kernel=None, iso=None, append="", paused=False,
-		     memory="256M", extra_args=(), silence=None, initrd=None):
+		     memory="256M", extra_args=(), silence=None, initrd=None, disks=(), machine_type=None):
 		if mode not in BOOT_MODES:
 			raise ValueError("mode must be one of %s" % (BOOT_MODES,))
 		self.mode, self.name, self.log_dir = mode, name, log_dir
 		self.kernel, self.iso, self.append = kernel, iso, append
 		self.initrd = initrd  # -kernel mode: None = rootfs-test.cpio beside the kernel, "" = no module
 		self.paused, self.memory, self.extra_args = paused, memory, list(extra_args)
+		self.disks = list(disks)  # Disk objects, attached in order (vda, vdb, ...)
+		self.machine_type = machine_type  # None: QEMU's default (pc); or "pc", "q35"
 		self.silence = DEFAULT_SILENCE[mode] if silence is None else silence
 		self.serial_log_path = os.path.join(log_dir, name + ".serial.log")
 		self.qemu_log_path = os.path.join(log_dir, name + ".qemu.log")
@@ -339,6 +370,10 @@ class Machine:
 				args += ["-initrd", rootfs]
 		else:
 			args += self._firmware_args() + ["-cdrom", self.iso]
+		if self.machine_type:
+			args += ["-machine", self.machine_type]
+		for i, d in enumerate(self.disks):
+			args += d.args(self._tmp, i)
 		if self.paused:
 			args.append("-S")
 		return args + self.extra_args
