@@ -93,6 +93,7 @@ static const struct {
 	[CAP_HANDLER_MANAGE] = {"handler.manage", OBJ_NONE},
 	[CAP_POLICY_MANAGE] = {"policy.manage", OBJ_NONE},
 	[CAP_POWER] = {"power", OBJ_NONE},
+	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 };
 
 /* A capability's path is bounded by CAP_MAX already; a path being checked

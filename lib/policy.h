@@ -21,6 +21,8 @@
  *   handler.manage       add and remove handlers
  *   policy.manage        grant and revoke
  *   power                power off and reboot
+ *   dev.block            raw sector access to block devices (optios_blk):
+ *                        below any file system; granted to test programs only
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
  * is everything. A <pattern> is a topic pattern as in event.h. A granted
@@ -75,6 +77,7 @@ enum policy_cap {
 	CAP_HANDLER_MANAGE,
 	CAP_POLICY_MANAGE,
 	CAP_POWER,
+	CAP_DEV_BLOCK,
 	CAP_KINDS
 };
 

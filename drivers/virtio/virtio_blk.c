@@ -33,6 +33,7 @@
 #include "kernel/block/block.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 #include "virtio_pci.h"
 
@@ -66,6 +67,7 @@ struct vblk {
 	uint64_t req_pa;
 	uint64_t bounce_pa;
 	struct timer wake;
+	uint64_t timeout_ns; /* TIMEOUT_NS (a self-test shortens it) */
 	uint64_t irqs; /* interrupt handler */
 };
 
@@ -89,7 +91,7 @@ static void on_deadline(struct timer *t, void *arg)
  * the ring's rules, or silent past the deadline: the disk goes offline). */
 static int wait_done(struct vblk *vb, int head)
 {
-	uint64_t deadline = clock_now_ns() + TIMEOUT_NS;
+	uint64_t deadline = clock_now_ns() + vb->timeout_ns;
 	timer_arm(&vb->wake, deadline);
 	int err = 0;
 	for (;;) {
@@ -111,7 +113,7 @@ static int wait_done(struct vblk *vb, int head)
 			break;
 		err = -EIO;
 		klog(KLOG_ERROR, "%s: %s: the disk is now offline", vb->blk.name,
-		     late ? "no answer within 10 s" : "the device broke the queue's rules");
+		     late ? "the device did not answer in time" : "the device broke the queue's rules");
 		vb->dead = true;
 		virtio_pci_reset(&vb->vp);
 		break;
@@ -250,6 +252,7 @@ static int vblk_probe(struct pci_dev *dev)
 	vb->blk.ops = &vblk_ops;
 	vb->blk.priv = vb;
 	timer_init(&vb->wake, on_deadline, vb);
+	vb->timeout_ns = TIMEOUT_NS;
 	int err = bring_up(vb, dev);
 	if (!err)
 		err = block_register(&vb->blk);
@@ -275,3 +278,49 @@ const struct pci_driver virtio_blk_driver = {
 	.prog_if = -1,
 	.probe = vblk_probe,
 };
+
+/* A device that never answers: a disk whose registers and queue are plain
+ * memory with nothing behind them. The request must come back -EIO after
+ * the timeout - the CPU woken by the deadline timer, not hung in hlt - and
+ * the disk must refuse everything after. */
+SELFTEST(virtio_blk_silent_device_times_out)
+{
+	static uint8_t regs[64] __attribute__((aligned(8)));
+	static uint16_t notify;
+	struct vblk *vb = kzalloc(sizeof *vb);
+	uint64_t ring = pmm_alloc_zeroed();
+	int err = vb && ring ? alloc_dma(vb) : -ENOMEM;
+	if (err) {
+		kfree(vb);
+		if (ring)
+			pmm_free(ring);
+		return err;
+	}
+	ksnprintf(vb->blk.name, sizeof vb->blk.name, "silent");
+	vb->blk.priv = vb;
+	vb->vp.common = regs;
+	vb->notify = &notify;
+	vb->flush = true;
+	vb->timeout_ns = 200 * NS_PER_MS;
+	timer_init(&vb->wake, on_deadline, vb);
+	virtq_init(&vb->q, QUEUE_SIZE, phys_to_virt(ring));
+	uint64_t f = irq_save();
+	irq_enable();
+	uint64_t t0 = clock_now_ns();
+	int r1 = vblk_flush(&vb->blk);
+	uint64_t took = clock_now_ns() - t0;
+	uint8_t buf[512];
+	int r2 = vblk_read(&vb->blk, 0, 1, buf);
+	irq_disable();
+	irq_restore(f);
+	bool dead = vb->dead, armed = timer_armed(&vb->wake);
+	pmm_free(ring);
+	pmm_free(vb->req_pa);
+	pmm_free_contig(vb->bounce_pa, BOUNCE_PAGES);
+	kfree(vb);
+	ST_CHECK(r1 == -EIO && dead);
+	ST_CHECK(took >= 200 * NS_PER_MS && took < 2 * NS_PER_SEC);
+	ST_CHECK(r2 == -EIO); /* offline: refused at once */
+	ST_CHECK(!armed);
+	return 0;
+}

@@ -11,7 +11,7 @@
  *
  * Which check a system call needs is the third column of syscalls.def
  * (PERM_NONE, PERM_FILE, PERM_EMIT, PERM_SPAWN, PERM_CONSOLE, PERM_DISPLAY,
- * PERM_LOG, PERM_HANDLER, PERM_POLICY, PERM_POWER). The dispatcher checks the
+ * PERM_LOG, PERM_HANDLER, PERM_POLICY, PERM_POWER, PERM_BLOCK). The dispatcher checks the
  * bare kinds itself before the call runs; for calls with an object (a path,
  * a topic, a program) the call validates its arguments, normalises the
  * object and calls perm_check before it acts, and the dispatcher verifies
@@ -39,6 +39,7 @@ enum perm_call {
 	PERM_HANDLER,
 	PERM_POLICY,
 	PERM_POWER,
+	PERM_BLOCK,
 };
 
 /* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */

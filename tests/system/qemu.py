@@ -285,7 +285,9 @@ class Disk:
 			conf = os.path.join(tmp, "blkdebug%d.conf" % i)
 			with open(conf, "w") as f:
 				f.write(self.blkdebug)
-			drive = "driver=blkdebug,config=%s,image.filename=%s" % (conf, path)
+			# raw on top: the raw driver raises the events (read_aio, write_aio, flush_to_disk) on its blkdebug child
+			drive = "driver=raw,file.driver=blkdebug,file.config=%s,file.image.filename=%s,werror=report,rerror=report" % (
+				conf, path)
 		dev = "virtio-blk-pci,drive=d%d" % i if self.kind == "virtio" else "nvme,drive=d%d,serial=optios%d" % (i, i)
 		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
 

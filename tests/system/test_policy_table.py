@@ -48,6 +48,7 @@ GOLDEN = {
 	"policy.manage": {"probe_admin"},
 	"display": {"probe_admin"},
 	"power": {"probe_admin"},
+	"dev.block": set(),  # raw sectors: the test program blk alone (test.policy)
 }
 
 
