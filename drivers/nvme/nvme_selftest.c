@@ -6,9 +6,8 @@
  *
  * The self-test boots attach a scratch NVMe disk (tests/run.py,
  * tests/system/test_selftest_iso.py); without one these tests fail. They
- * write sectors from SCRATCH_LBA on. Tests flagged SELFTEST_SLOW
- * run only when named, because they expect a particular disk: the two
- * halves of the reboot test, and the one run under injected errors.
+ * write sectors from SCRATCH_LBA on. What a user sees (sectors across a
+ * QEMU restart, injected errors) is tests/system/test_nvme.py.
  */
 #include "arch.h"
 #include "kernel/block/block.h"
@@ -19,13 +18,7 @@
 #include "nvme_internal.h"
 
 #define SCRATCH_LBA 2048
-#define PERSIST_LBA 10000 /* the reboot test's sectors */
-#define PERSIST_SECTORS 64
 #define BIG_PAGES 260 /* 1 MiB and some: more than QEMU's MDTS (512 KiB) */
-
-/* Sectors injected errors hit (tests/system/test_nvme.py's blkdebug rules). */
-#define EIO_READ_LBA 6000
-#define EIO_WRITE_LBA 7000
 
 static struct blkdev *disk(void)
 {
@@ -87,7 +80,7 @@ SELFTEST(nvme_rw_1_8_sectors_and_prp_list)
 	struct blkdev *d = disk();
 	struct bufs b;
 	ST_CHECK(d != NULL);
-	ST_CHECK(strcmp(d->name, "nvme0n1") == 0 && d->sectors > PERSIST_LBA + PERSIST_SECTORS);
+	ST_CHECK(strcmp(d->name, "nvme0n1") == 0 && d->sectors > SCRATCH_LBA + 8192);
 	ST_CHECK(bufs_alloc(&b) == 0);
 	int err = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 1);
 	if (!err) /* written again: the read sees the second write, not the first */
@@ -192,66 +185,4 @@ SELFTEST(nvme_write_flush_cost)
 		(unsigned long long)(ns / ROUNDS), (unsigned long long)(ticks / ROUNDS),
 		(unsigned long long)((s1.spins - s0.spins) / ROUNDS));
 	return 0;
-}
-
-/* ---- across a reboot (tests/system/test_nvme.py) ---- */
-
-SELFTEST_FLAGS(nvme_persist_write, SELFTEST_SLOW)
-{
-	struct blkdev *d = disk();
-	ST_CHECK(d != NULL);
-	uint8_t *p = phys_to_virt(pmm_alloc_zeroed());
-	ST_CHECK(p != phys_to_virt(0));
-	int err = 0;
-	for (uint32_t i = 0; i < PERSIST_SECTORS && !err; i++) {
-		fill(p, d->sector_size, PERSIST_LBA + i);
-		err = block_write(d, PERSIST_LBA + i, 1, p);
-	}
-	if (!err)
-		err = block_flush(d);
-	pmm_free(virt_to_phys(p));
-	ST_CHECK(err == 0);
-	return 0;
-}
-
-SELFTEST_FLAGS(nvme_persist_check, SELFTEST_SLOW)
-{
-	struct blkdev *d = disk();
-	ST_CHECK(d != NULL);
-	uint8_t *p = phys_to_virt(pmm_alloc_contig(2, 1));
-	ST_CHECK(p != phys_to_virt(0));
-	uint8_t *want = p + PAGE_SIZE;
-	int err = 0;
-	for (uint32_t i = 0; i < PERSIST_SECTORS && !err; i++) {
-		err = block_read(d, PERSIST_LBA + i, 1, p);
-		fill(want, d->sector_size, PERSIST_LBA + i);
-		if (!err && memcmp(p, want, d->sector_size) != 0) {
-			kprintf("selftest:   sector %u differs from what nvme_persist_write wrote\n",
-				PERSIST_LBA + i);
-			err = -EIO;
-		}
-	}
-	pmm_free_contig(virt_to_phys(p), 2);
-	ST_CHECK(err == 0);
-	return 0;
-}
-
-/* ---- under injected errors (blkdebug rules in tests/system/test_nvme.py) ---- */
-
-SELFTEST_FLAGS(nvme_injected_errors, SELFTEST_SLOW)
-{
-	struct blkdev *d = disk();
-	ST_CHECK(d != NULL);
-	struct bufs b;
-	ST_CHECK(bufs_alloc(&b) == 0);
-	int rd = block_read(d, EIO_READ_LBA, 1, b.r);
-	int wr = block_write(d, EIO_WRITE_LBA, 1, b.w);
-	int fl = block_flush(d); /* the one flush the rules fail */
-	int again = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 13); /* and the disk works on */
-	bufs_free(&b);
-	kprintf("selftest:   injected: read %d, write %d, flush %d\n", rd, wr, fl);
-	ST_CHECK(rd == -EIO);
-	ST_CHECK(wr == -EIO);
-	ST_CHECK(fl == -EIO);
-	return again;
 }

@@ -1,0 +1,92 @@
+"""The NVMe disk as a user and a test see it: lspci names its driver, sectors
+written and flushed come back in a second QEMU on the same file (and are in
+the file), injected I/O errors (QEMU blkdebug) reach the caller as EIO while
+the disk and the system go on. The driver's own paths (PRP lists, splitting,
+odd buffers, a lost command) are the nvme_* self-tests."""
+
+import os
+import re
+import tempfile
+
+import qemu
+import test_shell
+
+TIMEOUT = 120
+
+# 00:04.0 Non-Volatile memory controller [0108]: 1b36:0010 (rev 02) driver nvme, polled
+NVME_LINE = r"^(\S+) Non-Volatile memory controller \[0108\]: 1b36:0010 \(rev \w\w\) driver nvme"
+
+
+def run(m, cmd, timeout=20):
+	"""The command's output without the kernel log lines (a device error is
+	logged on the same console)."""
+	out = test_shell.run(m, cmd, timeout)[0]
+	return "".join(line for line in out.splitlines(True) if not re.match(r"\[\s*\d+\.\d+\] ", line))
+
+
+def nvme(path=None, blkdebug=None, size=64 << 20):
+	return qemu.Disk(path, size=size, kind="nvme", blkdebug=blkdebug)
+
+
+def test_lspci_names_the_nvme_driver(ctx):
+	with test_shell.shell(ctx, disks=[nvme()], machine_type="q35") as m:
+		out = run(m, "lspci")
+		assert re.search(NVME_LINE, out, re.M), "no NVMe line with its driver in lspci:\n" + out
+		log = m.text()
+		assert re.search(r"nvme0: QEMU NVMe Ctrl \(serial optios0, .*\), nvme0n1: 131072 sectors of 512 bytes", log)
+		assert "nothing will persist" not in log
+		info = run(m, "/test/blk info nvme0n1")
+		assert info.startswith("blk: nvme0n1: 131072 sectors of 512 bytes;"), info
+
+
+def test_nvme_sectors_survive_a_restart(ctx):
+	"""Written and flushed on nvme0n1, seen in the file, read back by a second
+	QEMU (another machine type) on the same file."""
+	with tempfile.TemporaryDirectory() as d:
+		path = os.path.join(d, "disk.img")
+		with test_shell.shell(ctx, disks=[nvme(path)]) as m:
+			assert run(m, "/test/blk write nvme0n1 100 8 0xa5") == "blk: write: ok\n"
+			assert run(m, "/test/blk write nvme0n1 107 1 0x3c") == "blk: write: ok\n"
+			assert run(m, "/test/blk flush nvme0n1") == "blk: flush: ok\n"
+		with open(path, "rb") as f:
+			f.seek(100 * 512)
+			data = f.read(8 * 512)
+		assert data == b"\xa5" * 7 * 512 + b"\x3c" * 512, "the file does not hold what was written"
+		with test_shell.shell(ctx, disks=[nvme(path)], machine_type="q35") as m:
+			out = run(m, "/test/blk read nvme0n1 99 9")
+			want = "".join("blk: sector %d: %s\n" % (s, "a5" if s < 107 else "3c") for s in range(100, 108))
+			assert out == "blk: sector 99: 00\n" + want + "blk: read: ok\n", out
+
+
+def rule(event, iotype, sector=None):
+	"""Once event has happened, every request of iotype (touching sector, if
+	given) fails with EIO (5)."""
+	where = 'sector = "%d"\n' % sector if sector is not None else ""
+	return '[inject-error]\nevent = "%s"\niotype = "%s"\nerrno = "5"\n%s' % (event, iotype, where)
+
+
+def test_nvme_blkdebug_errors_are_eio_and_the_system_stays_up(ctx):
+	"""Read, write and flush failures injected by QEMU reach the caller as EIO,
+	are logged, and leave the disk's other sectors and operations working."""
+	disks = [nvme(blkdebug=rule("read_aio", "read", 40)), nvme(blkdebug=rule("write_aio", "write")),
+		 nvme(blkdebug=rule("flush_to_disk", "flush"))]
+	eio = "blk: %s: I/O error\nblk: exited with status 1\n"
+	with test_shell.shell(ctx, disks=disks) as m:
+		assert run(m, "/test/blk write nvme0n1 36 8 0x44") == "blk: write: ok\n"
+		assert run(m, "/test/blk read nvme0n1 39 2") == eio % "read"  # touches sector 40
+		assert run(m, "/test/blk read nvme0n1 36 3") == "".join(
+			"blk: sector %d: 44\n" % s for s in (36, 37, 38)) + "blk: read: ok\n"
+		assert run(m, "/test/blk write nvme1n1 0 1 0x22") == eio % "write"
+		assert run(m, "/test/blk read nvme1n1 0 1") == "blk: sector 0: 00\nblk: read: ok\n"
+		assert run(m, "/test/blk flush nvme1n1") == "blk: flush: ok\n"
+		assert run(m, "/test/blk write nvme2n1 0 1 0x33") == "blk: write: ok\n"
+		assert run(m, "/test/blk flush nvme2n1") == eio % "flush"
+		assert run(m, "/test/blk read nvme2n1 0 1") == "blk: sector 0: 33\nblk: read: ok\n"
+		info = run(m, "/test/blk info nvme0n1")
+		assert "errors 1\n" in info, info
+		log = m.text()
+		assert re.search(r"nvme0: read of sectors 39\.\.40: media: unrecovered read error", log), "read error not logged"
+		assert re.search(r"nvme1: write of sectors 0\.\.0: media: write fault", log), "write error not logged"
+		assert re.search(r"nvme2: flush: ", log), "flush error not logged"
+		assert "resetting" not in log, "a device error is not a lost command"
+		assert run(m, "echo up") == "up\n"
