@@ -230,7 +230,9 @@ static int submit(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cm
 		*q->sq_db = q->ring.sq_tail;
 	c->stats.commands++;
 	uint16_t status;
+	uint64_t t0 = rdtsc();
 	int err = wait_completion(c, q, cmd->cid, timeout_ns, &status);
+	c->stats.wait_tsc += rdtsc() - t0;
 	if (err == 0)
 		return status;
 	c->stats.timeouts++;

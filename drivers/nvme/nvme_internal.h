@@ -183,6 +183,7 @@ struct blkdev;
 struct nvme_stats {
 	uint64_t commands; /* submitted, admin and I/O */
 	uint64_t spins; /* polls of a completion entry, summed */
+	uint64_t wait_tsc; /* TSC ticks from doorbell to completion seen, summed */
 	uint64_t timeouts; /* commands not answered in time (or fatal status) */
 	uint64_t resets; /* controller resets after them */
 	bool dead; /* a reset failed: every call is -EIO */

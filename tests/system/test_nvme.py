@@ -13,8 +13,8 @@ import test_shell
 
 TIMEOUT = 120
 
-# 00:04.0 Non-Volatile memory controller [0108]: 1b36:0010 (rev 02) driver nvme, polled
-NVME_LINE = r"^(\S+) Non-Volatile memory controller \[0108\]: 1b36:0010 \(rev \w\w\) driver nvme"
+# 00:04.0 Non-Volatile memory controller [0108]: 1b36:0010 (rev 02) driver nvme, - (polled: no interrupt)
+NVME_LINE = r"^(\S+) Non-Volatile memory controller \[0108\]: 1b36:0010 \(rev \w\w\) driver nvme, -$"
 
 
 def run(m, cmd, timeout=20):
