@@ -15,8 +15,8 @@
 /* Orders memory accesses to the shared rings against the device's. On x86
  * stores are not reordered with stores, nor loads with loads: a compiler
  * barrier suffices for those; a full fence for load-after-store. */
-#define barrier() __asm__ volatile("" ::: "memory")
-#define fence() __sync_synchronize()
+#define barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST) /* the compiler's order only */
+#define fence() __atomic_thread_fence(__ATOMIC_SEQ_CST) /* mfence */
 
 static bool pow2(unsigned v)
 {

@@ -749,6 +749,7 @@ static const struct {
 		"  log verify [FILE]: check the log's audit chain (or a dump's)\n"
 		"  log dump FILE: write the log's raw records to FILE"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
+	{"lspci", "lspci: list PCI devices, their drivers and interrupts"},
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
