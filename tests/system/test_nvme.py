@@ -4,11 +4,10 @@ the file), injected I/O errors (QEMU blkdebug) reach the caller as EIO while
 the disk and the system go on. The driver's own paths (PRP lists, splitting,
 odd buffers, a lost command) are the nvme_* self-tests."""
 
-import os
 import re
-import tempfile
 
 import qemu
+import test_devices
 import test_shell
 
 TIMEOUT = 120
@@ -42,32 +41,13 @@ def test_lspci_names_the_nvme_driver(ctx):
 def test_nvme_sectors_survive_a_restart(ctx):
 	"""Written and flushed on nvme0n1, seen in the file, read back by a second
 	QEMU (another machine type) on the same file."""
-	with tempfile.TemporaryDirectory() as d:
-		path = os.path.join(d, "disk.img")
-		with test_shell.shell(ctx, disks=[nvme(path)]) as m:
-			assert run(m, "/test/blk write nvme0n1 100 8 0xa5") == "blk: write: ok\n"
-			assert run(m, "/test/blk write nvme0n1 107 1 0x3c") == "blk: write: ok\n"
-			assert run(m, "/test/blk flush nvme0n1") == "blk: flush: ok\n"
-		with open(path, "rb") as f:
-			f.seek(100 * 512)
-			data = f.read(8 * 512)
-		assert data == b"\xa5" * 7 * 512 + b"\x3c" * 512, "the file does not hold what was written"
-		with test_shell.shell(ctx, disks=[nvme(path)], machine_type="q35") as m:
-			out = run(m, "/test/blk read nvme0n1 99 9")
-			want = "".join("blk: sector %d: %s\n" % (s, "a5" if s < 107 else "3c") for s in range(100, 108))
-			assert out == "blk: sector 99: 00\n" + want + "blk: read: ok\n", out
-
-
-def rule(event, iotype, sector=None):
-	"""Once event has happened, every request of iotype (touching sector, if
-	given) fails with EIO (5)."""
-	where = 'sector = "%d"\n' % sector if sector is not None else ""
-	return '[inject-error]\nevent = "%s"\niotype = "%s"\nerrno = "5"\n%s' % (event, iotype, where)
+	test_devices.sectors_survive_a_restart(ctx, "nvme", "nvme0n1")
 
 
 def test_nvme_blkdebug_errors_are_eio_and_the_system_stays_up(ctx):
 	"""Read, write and flush failures injected by QEMU reach the caller as EIO,
 	are logged, and leave the disk's other sectors and operations working."""
+	rule = test_devices.rule
 	disks = [nvme(blkdebug=rule("read_aio", "read", 40)), nvme(blkdebug=rule("write_aio", "write")),
 		 nvme(blkdebug=rule("flush_to_disk", "flush"))]
 	eio = "blk: %s: I/O error\nblk: exited with status 1\n"
