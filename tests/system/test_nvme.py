@@ -4,7 +4,9 @@ the file), injected I/O errors (QEMU blkdebug) reach the caller as EIO while
 the disk and the system go on. The driver's own paths (PRP lists, splitting,
 odd buffers, a lost command) are the nvme_* self-tests."""
 
+import os
 import re
+import tempfile
 
 import qemu
 import test_devices
@@ -70,3 +72,21 @@ def test_nvme_blkdebug_errors_are_eio_and_the_system_stays_up(ctx):
 		assert re.search(r"nvme2: flush: ", log), "flush error not logged"
 		assert "resetting" not in log, "a device error is not a lost command"
 		assert run(m, "echo up") == "up\n"
+
+
+def test_selftests_on_a_4k_sector_namespace(ctx):
+	"""A namespace formatted with 4096-byte sectors (its LBA format picked by
+	FLBAS among QEMU's eight): the read/write self-tests pass on it too."""
+	spec = "nvme_rw_1_8_sectors_and_prp_list,nvme_rw_buffers_at_any_address,nvme_device_error_is_eio"
+	with tempfile.TemporaryDirectory() as d:
+		path = os.path.join(d, "disk.img")
+		with open(path, "wb") as f:
+			f.truncate(64 << 20)
+		args = ["-drive", "file=%s,format=raw,if=none,id=n0" % path, "-device", "nvme,id=nc0,serial=optios0",
+			"-device", "nvme-ns,drive=n0,bus=nc0,nsid=1,logical_block_size=4096,physical_block_size=4096"]
+		with ctx.machine("kernel", append="optios.test=" + spec, extra_args=args) as m:
+			verdict = m.wait_exit(timeout=60)
+			text = m.text()
+	assert "nvme0n1: 16384 sectors of 4096 bytes" in text, "not a 4 KiB-sector disk"
+	assert len(re.findall(r"^selftest: nvme_\w+ \.\.\. ok", text, re.M)) == 3, "not all three passed"
+	assert verdict.kind == qemu.PASS, "self-tests on a 4 KiB-sector namespace: %s" % verdict
