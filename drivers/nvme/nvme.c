@@ -85,10 +85,14 @@ struct nvme_ctrl {
 	struct blkdev blk;
 	/* Owned by whoever set busy. */
 	struct nvme_queue admin, io;
-	bool busy, dead, resetting;
+	bool busy, dead;
+	bool starting; /* being brought up (probe, reset): a timeout fails that, no nested reset */
 	unsigned logged;
 	struct nvme_stats stats;
-	uint64_t test_timeout_ns; /* selftest: the next command's doorbell is not rung */
+	/* Self-tests: the next test_lose commands are queued without ringing
+	 * their doorbell, each given test_timeout_ns. */
+	unsigned test_lose;
+	uint64_t test_timeout_ns;
 };
 
 static struct nvme_ctrl ctrls[NVME_MAX_CTRLS];
@@ -134,11 +138,20 @@ static void log_error(struct nvme_ctrl *c, const char *fmt, ...)
 	klog(KLOG_ERROR, "nvme%u: %s", c->index, line);
 }
 
+/* Whether a wait that began timeout_ns before deadline is over. The clock
+ * runs by the time PCI is scanned; should it not, the spin count bounds the
+ * wait instead (a spin takes more than 8 ns). */
+static bool expired(uint64_t deadline, uint64_t timeout_ns, uint64_t spins)
+{
+	return clock_now_ns() >= deadline || (!clock_tsc_hz() && spins > timeout_ns / 8);
+}
+
 /* Waits until CSTS.RDY equals ready; 0, or -EIO on timeout, fatal status
  * or a controller that reads as all ones (gone). */
 static int wait_ready(struct nvme_ctrl *c, bool ready)
 {
-	uint64_t deadline = clock_now_ns() + (uint64_t)c->cap.ready_timeout_ms * NS_PER_MS;
+	uint64_t timeout_ns = (uint64_t)c->cap.ready_timeout_ms * NS_PER_MS;
+	uint64_t deadline = clock_now_ns() + timeout_ns;
 	for (uint64_t spins = 0;; spins++) {
 		uint32_t csts = reg_read(c, NVME_REG_CSTS);
 		if (csts == 0xffffffffu)
@@ -147,7 +160,7 @@ static int wait_ready(struct nvme_ctrl *c, bool ready)
 			return -EIO;
 		if (!!(csts & NVME_CSTS_RDY) == ready)
 			return 0;
-		if (clock_now_ns() >= deadline || spins > 100000000ull)
+		if (expired(deadline, timeout_ns, spins))
 			return -EIO;
 		cpu_relax();
 	}
@@ -195,7 +208,7 @@ static int wait_completion(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t c
 			}
 		}
 		if (spins % POLL_CHECK == 0) {
-			if (clock_now_ns() >= deadline || (!clock_tsc_hz() && spins > timeout_ns / 8))
+			if (expired(deadline, timeout_ns, spins))
 				return -ETIMEDOUT;
 			if (reg_read(c, NVME_REG_CSTS) & NVME_CSTS_CFS)
 				return -EIO;
@@ -213,11 +226,10 @@ static int ctrl_reset(struct nvme_ctrl *c);
  */
 static int submit(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t timeout_ns)
 {
-	bool lose = false;
-	if (c->test_timeout_ns) {
+	bool lose = c->test_lose > 0;
+	if (lose) {
+		c->test_lose--;
 		timeout_ns = c->test_timeout_ns;
-		c->test_timeout_ns = 0;
-		lose = true;
 	}
 	if (nvme_ring_sq_full(&q->ring)) {
 		log_error(c, "queue %u full: the controller stopped consuming it", q->qid);
@@ -236,9 +248,10 @@ static int submit(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cm
 	if (err == 0)
 		return status;
 	c->stats.timeouts++;
-	log_error(c, "queue %u opcode %#x: %s: resetting the controller", q->qid, cmd->opc,
-		  err == -ETIMEDOUT ? "no answer in time" : "fatal controller status");
-	if (!c->resetting && ctrl_reset(c) == 0)
+	log_error(c, "queue %u opcode %#x: %s%s", q->qid, cmd->opc,
+		  err == -ETIMEDOUT ? "no answer in time" : "fatal controller status",
+		  c->starting ? "" : ": resetting the controller");
+	if (!c->starting && ctrl_reset(c) == 0)
 		log_error(c, "reset done: the disk works again");
 	return -EIO;
 }
@@ -269,7 +282,7 @@ static int create_io_queues(struct nvme_ctrl *c)
 /* Disables the controller, gives it a fresh admin queue, enables it. */
 static int ctrl_enable(struct nvme_ctrl *c)
 {
-	if (reg_read(c, NVME_REG_CC) & NVME_CC_EN) {
+	if ((reg_read(c, NVME_REG_CC) & NVME_CC_EN) || (reg_read(c, NVME_REG_CSTS) & NVME_CSTS_RDY)) {
 		reg_write(c, NVME_REG_CC, reg_read(c, NVME_REG_CC) & ~NVME_CC_EN);
 		if (wait_ready(c, false)) {
 			log_error(c, "does not leave the ready state");
@@ -292,16 +305,28 @@ static int ctrl_enable(struct nvme_ctrl *c)
 	return 0;
 }
 
+/* Stops the controller for good: disabled, and if it will not stop, cut off
+ * from memory (bus mastering off), so it never writes where it should not. */
+static void ctrl_stop(struct nvme_ctrl *c)
+{
+	reg_write(c, NVME_REG_CC, reg_read(c, NVME_REG_CC) & ~NVME_CC_EN);
+	if (wait_ready(c, false))
+		pci_write16(c->pci, PCI_COMMAND, pci_read16(c->pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER);
+}
+
+/* After a lost command: disabling the controller ends every command it
+ * holds (none will write into memory after), then it gets fresh queues. */
 static int ctrl_reset(struct nvme_ctrl *c)
 {
-	c->resetting = true;
+	c->starting = true;
 	c->stats.resets++;
 	int err = ctrl_enable(c);
 	if (!err)
 		err = create_io_queues(c);
-	c->resetting = false;
+	c->starting = false;
 	if (err) {
 		c->dead = true;
+		ctrl_stop(c);
 		log_error(c, "reset failed: %s gives EIO from now on", c->blk.name);
 	}
 	return err;
@@ -503,12 +528,11 @@ static int nvme_probe(struct pci_dev *pci)
 		     (unsigned long long)cap);
 		return -ENODEV;
 	}
+	c->starting = true;
 	int err = setup(c);
+	c->starting = false;
 	if (err) {
-		/* Disabled first: it may not write into pages given back. */
-		reg_write(c, NVME_REG_CC, reg_read(c, NVME_REG_CC) & ~NVME_CC_EN);
-		if (wait_ready(c, false))
-			pci_write16(pci, PCI_COMMAND, pci_read16(pci, PCI_COMMAND) & ~PCI_COMMAND_MASTER);
+		ctrl_stop(c); /* first: it may not write into pages given back */
 		free_pages(c);
 		return err;
 	}
@@ -534,11 +558,12 @@ static struct nvme_ctrl *ctrl_of(struct blkdev *b)
 	return b && b->ops == &nvme_ops ? b->priv : NULL;
 }
 
-int nvme_test_lose_next_command(struct blkdev *b, uint64_t timeout_ns)
+int nvme_test_lose_commands(struct blkdev *b, unsigned count, uint64_t timeout_ns)
 {
 	struct nvme_ctrl *c = ctrl_of(b);
 	if (!c)
 		return -ENODEV;
+	c->test_lose = count;
 	c->test_timeout_ns = timeout_ns;
 	return 0;
 }

@@ -190,8 +190,9 @@ struct nvme_stats {
 };
 /* 0, or -ENODEV when b is not an NVMe disk. */
 int nvme_stats_get(struct blkdev *b, struct nvme_stats *out);
-/* The next command on b is queued without ringing its doorbell, and given
- * timeout_ns: it cannot be answered, as if the controller lost it. */
-int nvme_test_lose_next_command(struct blkdev *b, uint64_t timeout_ns);
+/* The next count commands on b (I/O or admin) are queued without ringing
+ * their doorbell, each given timeout_ns: they cannot be answered, as if the
+ * controller lost them. */
+int nvme_test_lose_commands(struct blkdev *b, unsigned count, uint64_t timeout_ns);
 
 #endif

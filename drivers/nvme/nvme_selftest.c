@@ -145,7 +145,7 @@ SELFTEST(nvme_lost_command_resets_controller)
 	struct bufs b;
 	ST_CHECK(bufs_alloc(&b) == 0);
 	nvme_stats_get(d, &before);
-	nvme_test_lose_next_command(d, 20 * NS_PER_MS);
+	nvme_test_lose_commands(d, 1, 20 * NS_PER_MS);
 	int lost = block_read(d, SCRATCH_LBA, 1, b.r);
 	nvme_stats_get(d, &after);
 	int again = roundtrip(d, SCRATCH_LBA, 1, b.w, b.r, 11);
@@ -189,5 +189,27 @@ SELFTEST(nvme_write_flush_cost)
 		(unsigned long long)(ns / ROUNDS), (unsigned long long)(ticks / ROUNDS),
 		(unsigned long long)((ticks - wait) / ROUNDS),
 		(unsigned long long)((s1.spins - s0.spins) / ROUNDS));
+	return 0;
+}
+
+/* The I/O command and then the reset's first admin command are lost: the
+ * reset fails, the disk is dead, and every call is -EIO from then on. Run
+ * only when named (it leaves the disk dead): system/nvme.failed_reset_*. */
+SELFTEST_FLAGS(nvme_failed_reset_leaves_disk_dead, SELFTEST_SLOW)
+{
+	struct blkdev *d = disk();
+	struct nvme_stats s;
+	ST_CHECK(d != NULL);
+	struct bufs b;
+	ST_CHECK(bufs_alloc(&b) == 0);
+	nvme_test_lose_commands(d, 2, 20 * NS_PER_MS);
+	int lost = block_write(d, SCRATCH_LBA, 1, b.w);
+	nvme_stats_get(d, &s);
+	int rd = block_read(d, SCRATCH_LBA, 1, b.r), wr = block_write(d, SCRATCH_LBA, 1, b.w);
+	int fl = block_flush(d);
+	bufs_free(&b);
+	ST_CHECK(lost == -EIO);
+	ST_CHECK(s.dead && s.resets == 1 && s.timeouts == 2);
+	ST_CHECK(rd == -EIO && wr == -EIO && fl == -EIO);
 	return 0;
 }

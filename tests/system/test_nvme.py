@@ -90,3 +90,14 @@ def test_selftests_on_a_4k_sector_namespace(ctx):
 	assert "nvme0n1: 16384 sectors of 4096 bytes" in text, "not a 4 KiB-sector disk"
 	assert len(re.findall(r"^selftest: nvme_\w+ \.\.\. ok", text, re.M)) == 3, "not all three passed"
 	assert verdict.kind == qemu.PASS, "self-tests on a 4 KiB-sector namespace: %s" % verdict
+
+
+def test_failed_reset_leaves_the_disk_dead_and_the_system_up(ctx):
+	"""A lost command whose reset fails too: the disk gives EIO from then on,
+	says so once, and the kernel carries on (the self-test ends normally)."""
+	with ctx.machine("kernel", append="optios.test=nvme_failed_reset_leaves_disk_dead", disks=[nvme()]) as m:
+		verdict = m.wait_exit(timeout=60)
+		text = m.text()
+	assert "selftest: nvme_failed_reset_leaves_disk_dead ... ok" in text, "the self-test did not pass"
+	assert text.count("nvme0n1 gives EIO from now on") == 1, "the dead disk is not reported once"
+	assert verdict.kind == qemu.PASS, "machine: %s" % verdict
