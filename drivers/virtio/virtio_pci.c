@@ -74,7 +74,8 @@ static int find_structures(struct virtio_pci *vp)
 {
 	struct pci_dev *dev = vp->pci;
 	uint32_t len;
-	for (unsigned cap = pci_find_cap(dev, PCI_CAP_VENDOR); cap; cap = pci_find_next_cap(dev, cap, PCI_CAP_VENDOR)) {
+	for (unsigned cap = pci_find_cap(dev, PCI_CAP_VENDOR); cap;
+	     cap = pci_find_next_cap(dev, cap, PCI_CAP_VENDOR)) {
 		uint8_t type = pci_read8(dev, cap + CAP_CFG_TYPE);
 		if (pci_read8(dev, cap + CAP_LEN) < 16)
 			continue;

@@ -77,29 +77,33 @@ struct segment {
 
 static void scan_bus(struct segment *s, unsigned bus);
 
-/* The function's configuration access, or false if it cannot be reached. */
-static bool address(const struct segment *s, struct pci_dev *d)
+/* The bus's 1 MiB of ECAM (32 devices x 8 functions x 4 KiB), mapped once
+ * per bus walked; NULL for port I/O, or a bus outside the window or
+ * unmappable (skipped). */
+static volatile uint8_t *map_bus(const struct segment *s, unsigned bus, bool *ok)
 {
-	d->seg = s->seg;
-	if (!s->ecam_base)
-		return true;
-	if (d->bus < s->bus_start || d->bus > s->bus_end)
-		return false;
-	d->ecam = vm_map_mmio(s->ecam_base + pci_ecam_offset(s->bus_start, d->bus, d->dev, d->fn),
-			      PCI_CFG_ECAM_SIZE);
-	return d->ecam != NULL;
+	*ok = !s->ecam_base;
+	if (!s->ecam_base || bus < s->bus_start || bus > s->bus_end)
+		return NULL;
+	volatile uint8_t *p =
+		vm_map_mmio(s->ecam_base + pci_ecam_offset(s->bus_start, (uint8_t)bus, 0, 0), 1u << 20);
+	*ok = p != NULL;
+	return p;
 }
 
-static void add_function(struct segment *s, unsigned bus, unsigned dev, unsigned fn, bool *multi)
+static void add_function(struct segment *s, volatile uint8_t *busmap, unsigned bus, unsigned dev, unsigned fn,
+			 bool *multi)
 {
-	struct pci_dev probe = {.bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn};
-	if (!address(s, &probe) || pci_read16(&probe, PCI_VENDOR_ID) == 0xFFFF)
+	struct pci_dev probe = {.seg = s->seg, .bus = (uint8_t)bus, .dev = (uint8_t)dev, .fn = (uint8_t)fn};
+	if (busmap)
+		probe.ecam = busmap + pci_ecam_offset(0, 0, (uint8_t)dev, (uint8_t)fn);
+	if (pci_read16(&probe, PCI_VENDOR_ID) == 0xFFFF)
 		return;
 	if (fn == 0)
 		*multi = pci_read8(&probe, PCI_HEADER_TYPE) & 0x80;
 	if (device_count == PCI_MAX_DEVICES) {
-		klog(KLOG_WARN, "pci: more than %u functions: %02x:%02x.%u ignored", PCI_MAX_DEVICES, bus, dev,
-		     fn);
+		klog(KLOG_WARN, "pci: more than %u functions: %02x:%02x.%u ignored", PCI_MAX_DEVICES, bus,
+		     dev, fn);
 		return;
 	}
 	struct pci_dev *d = kzalloc(sizeof *d);
@@ -123,11 +127,13 @@ static void scan_bus(struct segment *s, unsigned bus)
 	if (bus > 255 || (s->seen[bus / 64] >> (bus % 64) & 1))
 		return;
 	s->seen[bus / 64] |= 1ull << (bus % 64);
-	for (unsigned dev = 0; dev < 32; dev++) {
+	bool ok;
+	volatile uint8_t *busmap = map_bus(s, bus, &ok);
+	for (unsigned dev = 0; ok && dev < 32; dev++) {
 		bool multi = false;
-		add_function(s, bus, dev, 0, &multi);
+		add_function(s, busmap, bus, dev, 0, &multi);
 		for (unsigned fn = 1; multi && fn < 8; fn++)
-			add_function(s, bus, dev, fn, &multi);
+			add_function(s, busmap, bus, dev, fn, &multi);
 	}
 }
 
@@ -142,7 +148,9 @@ static void enumerate(void)
 	}
 	for (size_t i = 0; i < acpi->ecam_count; i++) {
 		const struct acpi_ecam *e = &acpi->ecam[i];
-		struct segment s = {.seg = e->segment, .ecam_base = e->base, .bus_start = e->bus_start,
+		struct segment s = {.seg = e->segment,
+				    .ecam_base = e->base,
+				    .bus_start = e->bus_start,
 				    .bus_end = e->bus_end};
 		scan_bus(&s, e->bus_start);
 	}
@@ -271,8 +279,7 @@ static int setup_intx(struct pci_dev *dev, irq_handler_fn fn, void *arg, const c
 
 int pci_irq_setup(struct pci_dev *dev, irq_handler_fn fn, void *arg, const char *name)
 {
-	if (irq_max >= PCI_IRQ_MSI &&
-	    (pci_find_cap(dev, PCI_CAP_MSIX) || pci_find_cap(dev, PCI_CAP_MSI))) {
+	if (irq_max >= PCI_IRQ_MSI && (pci_find_cap(dev, PCI_CAP_MSIX) || pci_find_cap(dev, PCI_CAP_MSI))) {
 		int v = irq_alloc_vector(name, fn, arg);
 		if (v < 0)
 			return v;
@@ -281,7 +288,8 @@ int pci_irq_setup(struct pci_dev *dev, irq_handler_fn fn, void *arg, const char 
 		else if (setup_msi(dev, (unsigned)v) == 0)
 			dev->irq_kind = PCI_IRQ_MSI;
 		if (dev->irq_kind != PCI_IRQ_NONE) {
-			pci_write16(dev, PCI_COMMAND, pci_read16(dev, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
+			pci_write16(dev, PCI_COMMAND,
+				    pci_read16(dev, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
 			return dev->irq_vector = v;
 		}
 		/* Neither took: the vector stays allocated with its handler, never raised. */
@@ -313,9 +321,9 @@ static void probe(struct pci_dev *d)
 		int err = drv->probe(d);
 		if (err == 0) {
 			d->driver = drv;
-			klog(KLOG_INFO, "pci: %02x:%02x.%u %04x:%04x %s: driver %s (%s)", d->bus, d->dev, d->fn,
-			     d->vendor, d->device, pci_class_name(d->class_code, d->subclass), drv->name,
-			     pci_irq_kind_name(d->irq_kind));
+			klog(KLOG_INFO, "pci: %02x:%02x.%u %04x:%04x %s: driver %s (%s)", d->bus, d->dev,
+			     d->fn, d->vendor, d->device, pci_class_name(d->class_code, d->subclass),
+			     drv->name, pci_irq_kind_name(d->irq_kind));
 		} else if (err != -ENODEV) {
 			klog(KLOG_ERROR, "pci: %02x:%02x.%u %04x:%04x: driver %s failed (%d)", d->bus, d->dev,
 			     d->fn, d->vendor, d->device, drv->name, err);

@@ -135,7 +135,8 @@ const char *pci_irq_kind_name(enum pci_irq_kind kind);
  * offers (to exercise the fallbacks on a machine that has MSI-X). */
 struct bootinfo;
 void pci_init(const struct bootinfo *bi);
-/* The devices, in bus order; NULL when there are none. */
+/* The devices in the order found (depth first: a bridge's buses follow
+ * it); NULL when there are none. */
 struct pci_dev *pci_first(void);
 /* A readable class name ("mass storage", "bridge", ...). */
 const char *pci_class_name(uint8_t class_code, uint8_t subclass);

@@ -213,8 +213,8 @@ int pci_msix_info(const struct pci_dev *dev, struct pci_msix_info *out)
 		return -ENODEV;
 	uint16_t ctrl = pci_read16(dev, cap + 2);
 	uint32_t table = pci_read32(dev, cap + 4);
-	*out = (struct pci_msix_info){.cap = cap, .bar = table & 7, .entries = (ctrl & 0x7FF) + 1u,
-				      .table_offset = table & ~7u};
+	*out = (struct pci_msix_info){
+		.cap = cap, .bar = table & 7, .entries = (ctrl & 0x7FF) + 1u, .table_offset = table & ~7u};
 	const struct pci_bar *b = out->bar < 6 ? &dev->bar[out->bar] : NULL;
 	if (!b || b->io || b->size == 0 || out->table_offset >= b->size ||
 	    (uint64_t)out->entries * 16 > b->size - out->table_offset)
@@ -279,7 +279,8 @@ const char *pci_class_name(uint8_t class_code, uint8_t subclass)
 		{0xFF, -1, "Unassigned class"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].class_code == class_code && (names[i].subclass < 0 || names[i].subclass == subclass))
+		if (names[i].class_code == class_code &&
+		    (names[i].subclass < 0 || names[i].subclass == subclass))
 			return names[i].name;
 	return "Unclassified device";
 }

@@ -40,7 +40,8 @@ uint32_t pci_msi_data(unsigned vector);
 /* The offset of bus/dev/fn inside an ECAM window starting at bus_start. */
 static inline uint64_t pci_ecam_offset(uint8_t bus_start, uint8_t bus, uint8_t dev, uint8_t fn)
 {
-	return ((uint64_t)(bus - bus_start) << 20) | ((uint64_t)(dev & 31) << 15) | ((uint64_t)(fn & 7) << 12);
+	return ((uint64_t)(bus - bus_start) << 20) | ((uint64_t)(dev & 31) << 15) |
+	       ((uint64_t)(fn & 7) << 12);
 }
 
 #endif

@@ -52,8 +52,11 @@ long sys_optios_pci_list(long uout, long max, SYS_ARGS_FROM2)
 
 static long blk_info(struct blkdev *d, uptr ubuf)
 {
-	struct optios_blk_info info = {.sectors = d->sectors, .sector_size = d->sector_size,
-				       .reads = d->reads, .writes = d->writes, .flushes = d->flushes,
+	struct optios_blk_info info = {.sectors = d->sectors,
+				       .sector_size = d->sector_size,
+				       .reads = d->reads,
+				       .writes = d->writes,
+				       .flushes = d->flushes,
 				       .errors = d->errors};
 	return copy_to_user(ubuf, &info, sizeof info) ? -EFAULT : 0;
 }
@@ -71,7 +74,8 @@ static long blk_rw(struct blkdev *d, bool write, uint64_t sector, uptr ubuf, uns
 	if (write && copy_from_user(buf, ubuf, bytes))
 		err = -EFAULT;
 	if (!err)
-		err = write ? block_write(d, sector, (uint32_t)count, buf) : block_read(d, sector, (uint32_t)count, buf);
+		err = write ? block_write(d, sector, (uint32_t)count, buf)
+			    : block_read(d, sector, (uint32_t)count, buf);
 	if (!err && !write && copy_to_user(ubuf, buf, bytes))
 		err = -EFAULT;
 	kfree(buf);
@@ -80,7 +84,7 @@ static long blk_rw(struct blkdev *d, bool write, uint64_t sector, uptr ubuf, uns
 
 long sys_optios_blk(long op, long uname, long sector, long ubuf, long count, UNUSED long a5)
 {
-	char name[sizeof ((struct blkdev *)0)->name];
+	char name[sizeof((struct blkdev *)0)->name];
 	long n = strncpy_from_user(name, (uptr)uname, sizeof name);
 	if (n < 0)
 		return n == -ENAMETOOLONG ? -ENODEV : n;

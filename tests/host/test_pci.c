@@ -49,7 +49,8 @@ void pci_pio_write32(const struct pci_dev *dev, unsigned off, uint32_t val)
 		unsigned i = (off - PCI_BAR0) / 4;
 		uint32_t old = get32(off);
 		cmd_at_bar_write |= get32(PCI_COMMAND) & 3;
-		if (i > 0 && ((get32(off - 4) >> 1) & 3) == 2 && !(get32(off - 4) & 1) && bar_size[i - 1] > 0xFFFFFFFFull) {
+		if (i > 0 && ((get32(off - 4) >> 1) & 3) == 2 && !(get32(off - 4) & 1) &&
+		    bar_size[i - 1] > 0xFFFFFFFFull) {
 			put32(off, val & (uint32_t)(~(bar_size[i - 1] - 1) >> 32));
 			return;
 		}
@@ -58,7 +59,7 @@ void pci_pio_write32(const struct pci_dev *dev, unsigned off, uint32_t val)
 			return;
 		}
 		uint32_t type = old & ((old & 1) ? 3u : 0xFu);
-		uint32_t mask = bar_size[i] ? (uint32_t)~(bar_size[i] - 1) : 0;
+		uint32_t mask = bar_size[i] ? (uint32_t) ~(bar_size[i] - 1) : 0;
 		put32(off, (val & mask & ((old & 1) ? ~3u : ~0xFu)) | (bar_size[i] ? type : 0));
 		return;
 	}

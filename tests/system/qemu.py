@@ -265,14 +265,15 @@ class Screen:
 class Disk:
 	"""A disk attached to a Machine: a raw file (path, or a new sparse file of
 	`size` bytes in the machine's temp dir), as virtio-blk ("virtio") or NVMe
-	("nvme"); `blkdebug` is the text of a QEMU blkdebug rule file, e.g.
+	("nvme"), behind the bridge whose id is `bus` if given; `blkdebug` is the text of a QEMU blkdebug rule file, e.g.
 	'[inject-error]\nevent = "write_aio"\nerrno = "5"\n', which fails the
 	matching requests with that host errno (5 = EIO)."""
 
-	def __init__(self, path=None, size=64 << 20, kind="virtio", blkdebug=None):
+	def __init__(self, path=None, size=64 << 20, kind="virtio", blkdebug=None, bus=None):
 		if kind not in ("virtio", "nvme"):
 			raise ValueError("disk kind must be virtio or nvme")
 		self.path, self.size, self.kind, self.blkdebug = path, size, kind, blkdebug
+		self.bus = bus  # the id of a bridge (extra_args) to put it behind, or None
 
 	def args(self, tmp, i):
 		path = self.path or os.path.join(tmp, "disk%d.img" % i)
@@ -289,6 +290,8 @@ class Disk:
 			drive = "driver=raw,file.driver=blkdebug,file.config=%s,file.image.filename=%s,werror=report,rerror=report" % (
 				conf, path)
 		dev = "virtio-blk-pci,drive=d%d" % i if self.kind == "virtio" else "nvme,drive=d%d,serial=optios%d" % (i, i)
+		if self.bus:
+			dev += ",bus=" + self.bus
 		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
 
 
@@ -374,11 +377,12 @@ class Machine:
 			args += self._firmware_args() + ["-cdrom", self.iso]
 		if self.machine_type:
 			args += ["-machine", self.machine_type]
-		for i, d in enumerate(self.disks):
-			args += d.args(self._tmp, i)
 		if self.paused:
 			args.append("-S")
-		return args + self.extra_args
+		args += self.extra_args
+		for i, d in enumerate(self.disks):  # after extra_args: a disk may sit behind a bridge given there
+			args += d.args(self._tmp, i)
+		return args
 
 	def _qmp_path(self):
 		return os.path.join(self._tmp, "qmp.sock")

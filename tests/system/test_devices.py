@@ -43,6 +43,21 @@ def test_lspci_q35(ctx):
 	lspci_lists_the_disk(ctx, "q35", "8086:29c0", r"ECAM \(1 segments\)")
 
 
+def test_lspci_disk_behind_bridges(ctx):
+	"""The walk follows bridges: a disk behind a PCI Express root port (q35; the
+	modern-only virtio device 1af4:1042 there) and behind a PCI-PCI bridge (pc)."""
+	cases = [("q35", "pcie-root-port,id=br0,chassis=1", r"^01:00\.0 .*: 1af4:1042 .* driver virtio-blk, MSI-X$"),
+		 ("pc", "pci-bridge,id=br0,chassis_nr=1", r"^01:\w\w\.0 .*: 1af4:1001 .* driver virtio-blk, MSI-X$")]
+	for machine_type, bridge, line in cases:
+		with test_shell.shell(ctx, disks=[qemu.Disk(bus="br0")], machine_type=machine_type,
+				      extra_args=["-device", bridge]) as m:
+			out = run(m, "lspci")
+			assert re.search(r"^00:\w\w\.0 PCI bridge \[0604\]", out, re.M), out
+			assert re.search(line, out, re.M), out
+			assert run(m, "/test/blk write vda 5 1 0x77") == "blk: write: ok\n"
+			assert run(m, "/test/blk read vda 5 1") == "blk: sector 5: 77\nblk: read: ok\n"
+
+
 def test_no_disk_nothing_will_persist(ctx):
 	"""Without a disk the boot says so, once."""
 	with ctx.machine("kernel") as m:
@@ -117,3 +132,34 @@ def test_blk_refused_without_grant_and_bad_requests(ctx):
 		assert run(m, "/test/blk read vda 2047 2") == "blk: read: Invalid argument\nblk: exited with status 1\n"
 		assert run(m, "/test/blk read vda 0 129") == "blk: read: Invalid argument\nblk: exited with status 1\n"
 		assert run(m, "/test/blk read vda 2047 1") == "blk: sector 2047: 00\nblk: read: ok\n"
+
+
+def run_selftests(ctx, machine_type, append, kind):
+	"""The PCI and virtio-blk self-tests on one machine type, with QEMU's edu
+	device (an MSI/INTx interrupt source) and a scratch disk."""
+	tests = "pci_irq_edu,virtio_blk_round_trip,virtio_blk_silent_device_times_out"
+	with ctx.machine("kernel", append=("optios.test=%s %s" % (tests, append)).strip(), disks=[qemu.Disk()],
+			 machine_type=machine_type, extra_args=["-device", "edu"], initrd="") as m:
+		v = m.wait_exit(timeout=60)
+		text = m.text()
+	assert "selftest summary: 3 passed, 0 failed" in text and v.kind == qemu.PASS, "%s:\n%s" % (v, text[-1500:])
+	assert "edu interrupt by %s" % kind in text, "the edu device's interrupt was not %s" % kind
+	assert re.search(r"driver virtio-blk \(%s\)" % ("INTx" if kind == "INTx" else "MSI-X"), text)
+
+
+def test_selftests_pc_msi(ctx):
+	"""pc: MSI (edu) and MSI-X (the disk)."""
+	run_selftests(ctx, "pc", "", "MSI")
+
+
+def test_selftests_q35_msi(ctx):
+	run_selftests(ctx, "q35", "", "MSI")
+
+
+def test_selftests_pc_intx(ctx):
+	"""optios.pci_irq=intx: both devices through their pins and the I/O APIC."""
+	run_selftests(ctx, "pc", "optios.pci_irq=intx", "INTx")
+
+
+def test_selftests_q35_intx(ctx):
+	run_selftests(ctx, "q35", "optios.pci_irq=intx", "INTx")

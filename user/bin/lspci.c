@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n && i < MAX_DEVICES; i++) {
 		char slot[16];
 		if (d[i].segment)
-			snprintf(slot, sizeof slot, "%04x:%02x:%02x.%u", d[i].segment, d[i].bus, d[i].dev, d[i].fn);
+			snprintf(slot, sizeof slot, "%04x:%02x:%02x.%u", d[i].segment, d[i].bus, d[i].dev,
+				 d[i].fn);
 		else
 			snprintf(slot, sizeof slot, "%02x:%02x.%u", d[i].bus, d[i].dev, d[i].fn);
 		printf("%s %s [%02x%02x]: %04x:%04x (rev %02x)", slot, d[i].class_name, d[i].class_code,

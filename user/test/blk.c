@@ -29,9 +29,10 @@ static int info(const char *dev)
 	struct optios_blk_info i;
 	int r = optios_blk(OPTIOS_BLK_INFO, dev, 0, &i, 0);
 	if (r == 0)
-		printf("blk: %s: %llu sectors of %u bytes; reads %llu writes %llu flushes %llu errors %llu\n", dev,
-		       (unsigned long long)i.sectors, i.sector_size, (unsigned long long)i.reads,
-		       (unsigned long long)i.writes, (unsigned long long)i.flushes, (unsigned long long)i.errors);
+		printf("blk: %s: %llu sectors of %u bytes; reads %llu writes %llu flushes %llu errors %llu\n",
+		       dev, (unsigned long long)i.sectors, i.sector_size, (unsigned long long)i.reads,
+		       (unsigned long long)i.writes, (unsigned long long)i.flushes,
+		       (unsigned long long)i.errors);
 	return report("info", r);
 }
 
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "write") == 0) {
 		unsigned long count = strtoul(argv[4], NULL, 0);
 		memset(buf, (int)strtoul(argv[5], NULL, 0), sizeof buf);
-		return report("write", optios_blk(OPTIOS_BLK_WRITE, argv[2], strtoull(argv[3], NULL, 0), buf, count));
+		return report("write",
+			      optios_blk(OPTIOS_BLK_WRITE, argv[2], strtoull(argv[3], NULL, 0), buf, count));
 	}
 	fprintf(stderr, "usage: blk info|flush DEV | read DEV SECTOR COUNT | write DEV SECTOR COUNT BYTE\n");
 	return 2;

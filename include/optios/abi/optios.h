@@ -39,8 +39,9 @@ struct optios_proc_info {
 #define OPTIOS_PROC_ZOMBIE 4
 
 /* long optios_pci_list(struct optios_pci_info *out, unsigned long max):
- * fills up to max entries (PCI functions in bus order), returns how many
- * exist. Open to every program, as ps and mem are. */
+ * fills up to max entries (PCI functions in the order they were found:
+ * depth first, a bridge's buses right after it), returns how many exist.
+ * Open to every program, as ps and mem are. */
 struct optios_pci_info {
 	uint16_t segment;
 	uint8_t bus, dev, fn;
