@@ -60,6 +60,8 @@
 #define POLL_CHECK 256 /* spins between clock checks */
 #define LOG_LIMIT 16
 #define NSID 1
+_Static_assert(IO_ENTRIES * sizeof(struct nvme_sqe) <= PAGE_SIZE && ADMIN_ENTRIES <= IO_ENTRIES,
+	       "each queue fits its one page");
 
 enum { PG_ASQ, PG_ACQ, PG_IOSQ, PG_IOCQ, PG_PRP, PG_BOUNCE, PG_IDENTIFY, PG_COUNT };
 
