@@ -22,10 +22,11 @@
  * spins on the phase tag of the next completion entry until it flips,
  * checking the clock (and CSTS.CFS) every POLL_CHECK spins. The kernel is
  * not preemptible, so nothing else could run meanwhile anyway; polling
- * works with interrupts on or off, needs no wake-up path, and halts no CPU
+ * works with interrupts on or off, needs no wake-up path, and never halts
  * in a wait a timer must end (under -icount sleep=off, a halt jumps virtual
- * time to the next timer: a guard timer would turn every wait into its own
- * timeout). Interrupts stay off at the controller (IEN 0, INTMS, INTx
+ * time to the next armed timer, so waiting would read as time passing, up
+ * to the guard's own deadline; docs/DEVICES.md has the measurement).
+ * Interrupts stay off at the controller (IEN 0, INTMS, INTx
  * disabled). Who may call block_* on an NVMe disk: any kernel context that
  * is not an interrupt handler or timer callback; a call while another is
  * in flight (from an interrupt) gets -EBUSY.
@@ -34,14 +35,17 @@
  * answered within its timeout, or a controller reporting a fatal status,
  * is -EIO too, and the controller is reset (disabled, which stops it
  * touching the caller's memory, then brought up again with fresh queues);
- * if that fails the disk is dead and every later call is -EIO. Error lines
+ * if that fails the controller is stopped (disabled, else cut off from
+ * memory) and the disk is dead: every later call is -EIO. Error lines
  * stop after LOG_LIMIT per controller (counted in blkdev.errors still).
  * Nothing here panics on anything the device does.
  *
  * State: ctrls[], filled by probe, never freed; each controller's pages
  * (queues, PRP list, bounce, Identify) are allocated at probe and kept.
- * Invariant: busy is set exactly while a command of the controller is
- * being submitted or waited for; sq/cq memory and ring change only then.
+ * Invariants: busy is set while a block call is in the driver, and the
+ * queues' memory and rings change only then or during probe (before the
+ * disk is registered); at most one command is outstanding, so a queue is
+ * never full unless the controller stops consuming it.
  */
 #include "arch.h"
 #include "kernel/block/block.h"
