@@ -581,5 +581,6 @@ int nvme_stats_get(struct blkdev *b, struct nvme_stats *out)
 		return -ENODEV;
 	*out = c->stats;
 	out->dead = c->dead;
+	out->max_bytes = c->max_bytes;
 	return 0;
 }

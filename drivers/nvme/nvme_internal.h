@@ -187,6 +187,7 @@ struct nvme_stats {
 	uint64_t timeouts; /* commands not answered in time (or fatal status) */
 	uint64_t resets; /* controller resets after them */
 	bool dead; /* a reset failed: every call is -EIO */
+	uint64_t max_bytes; /* per command (MDTS, one PRP list page) */
 };
 /* 0, or -ENODEV when b is not an NVMe disk. */
 int nvme_stats_get(struct blkdev *b, struct nvme_stats *out);
