@@ -10,8 +10,9 @@
  * that assignment and changes none of it: a BAR left at 0 is unusable. A
  * brute-force scan of all 256 buses would find nothing more on such a
  * machine and costs 8192 probes per segment; the walk costs 32 per bus
- * present. A bitmap of buses seen stops a hostile bridge loop, and the list
- * holds at most PCI_MAX_DEVICES functions.
+ * present. A bitmap of buses seen stops a hostile bridge loop, PCI_MAX_DEPTH
+ * bounds the recursion (the stack), and the list holds at most
+ * PCI_MAX_DEVICES functions.
  *
  * Interrupts: MSI-X entry 0 (others stay masked), else MSI with one
  * message, both aimed at the boot CPU's local APIC; else INTx through the
@@ -32,6 +33,7 @@
 #include "kernel/mm/mm.h"
 
 #define PCI_MAX_DEVICES 256
+#define PCI_MAX_DEPTH 16 /* nested bridges (the walk recurses: bounded stack) */
 #define CONFIG_ADDRESS 0xCF8
 #define CONFIG_DATA 0xCFC
 #define INTX_LINES 8
@@ -73,6 +75,7 @@ struct segment {
 	uint64_t ecam_base; /* 0: port I/O */
 	uint8_t bus_start, bus_end;
 	uint64_t seen[4]; /* buses already walked */
+	unsigned depth; /* bridges crossed to reach the bus being walked */
 };
 
 static void scan_bus(struct segment *s, unsigned bus);
@@ -117,8 +120,16 @@ static void add_function(struct segment *s, volatile uint8_t *busmap, unsigned b
 	device_count++;
 	if (d->header_type == 1) {
 		unsigned secondary = pci_read8(d, PCI_SECONDARY_BUS);
-		if (secondary > bus) /* buses are numbered depth first: lower is a loop */
-			scan_bus(s, secondary);
+		if (secondary <= bus) /* buses are numbered depth first: lower is a loop */
+			return;
+		if (s->depth == PCI_MAX_DEPTH) {
+			klog(KLOG_WARN, "pci: bridges nested deeper than %u: bus %u not walked",
+			     PCI_MAX_DEPTH, secondary);
+			return;
+		}
+		s->depth++;
+		scan_bus(s, secondary);
+		s->depth--;
 	}
 }
 
@@ -192,38 +203,14 @@ static int setup_msix(struct pci_dev *dev, unsigned vector)
 	uint8_t *bar = pci_map_bar(dev, m.bar);
 	if (!bar)
 		return -ENODEV;
-	volatile uint32_t *entry = (volatile uint32_t *)(bar + m.table_offset);
-	uint16_t ctrl = pci_read16(dev, m.cap + 2);
-	pci_write16(dev, m.cap + 2, ctrl | 0xC000); /* enable, all functions masked meanwhile */
-	for (unsigned i = 0; i < m.entries; i++)
-		entry[4 * i + 3] |= 1; /* masked */
-	uint64_t addr = pci_msi_address(arch_lapic_id());
-	entry[0] = (uint32_t)addr;
-	entry[1] = (uint32_t)(addr >> 32);
-	entry[2] = pci_msi_data(vector);
-	entry[3] &= ~1u;
-	pci_write16(dev, m.cap + 2, (ctrl | 0x8000) & ~0x4000);
+	pci_msix_program(dev, &m, (volatile uint32_t *)(bar + m.table_offset),
+			 pci_msi_address(arch_lapic_id()), pci_msi_data(vector));
 	return 0;
 }
 
 static int setup_msi(struct pci_dev *dev, unsigned vector)
 {
-	unsigned cap = pci_find_cap(dev, PCI_CAP_MSI);
-	if (!cap)
-		return -ENODEV;
-	uint16_t ctrl = pci_read16(dev, cap + 2);
-	uint64_t addr = pci_msi_address(arch_lapic_id());
-	pci_write32(dev, cap + 4, (uint32_t)addr);
-	unsigned data_off = cap + 8;
-	if (ctrl & 0x80) { /* 64-bit address */
-		pci_write32(dev, cap + 8, (uint32_t)(addr >> 32));
-		data_off = cap + 12;
-	}
-	pci_write16(dev, data_off, (uint16_t)pci_msi_data(vector));
-	if (ctrl & 0x100) /* per-vector masking: unmask vector 0 */
-		pci_write32(dev, data_off + 4, 0);
-	pci_write16(dev, cap + 2, (ctrl & ~0x70) | 1); /* one message, enabled */
-	return 0;
+	return pci_msi_program(dev, pci_msi_address(arch_lapic_id()), pci_msi_data(vector));
 }
 
 struct intx_line {

@@ -222,6 +222,47 @@ int pci_msix_info(const struct pci_dev *dev, struct pci_msix_info *out)
 	return 0;
 }
 
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_CTRL_MASKALL 0x4000
+#define MSIX_ENTRY_MASKED 1u
+#define MSI_CTRL_ENABLE 0x0001
+#define MSI_CTRL_MME 0x0070 /* multiple message enable: 0 = one */
+#define MSI_CTRL_64BIT 0x0080
+#define MSI_CTRL_MASKABLE 0x0100
+
+void pci_msix_program(const struct pci_dev *dev, const struct pci_msix_info *m, volatile uint32_t *table,
+		      uint64_t addr, uint32_t data)
+{
+	uint16_t ctrl = pci_read16(dev, m->cap + 2);
+	pci_write16(dev, m->cap + 2, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL); /* quiet meanwhile */
+	for (unsigned i = 0; i < m->entries; i++)
+		table[4 * i + 3] |= MSIX_ENTRY_MASKED;
+	table[0] = (uint32_t)addr;
+	table[1] = (uint32_t)(addr >> 32);
+	table[2] = data;
+	table[3] &= ~MSIX_ENTRY_MASKED;
+	pci_write16(dev, m->cap + 2, (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_MASKALL);
+}
+
+int pci_msi_program(const struct pci_dev *dev, uint64_t addr, uint32_t data)
+{
+	unsigned cap = pci_find_cap(dev, PCI_CAP_MSI);
+	if (!cap)
+		return -ENODEV;
+	uint16_t ctrl = pci_read16(dev, cap + 2);
+	pci_write32(dev, cap + 4, (uint32_t)addr);
+	unsigned data_off = cap + 8;
+	if (ctrl & MSI_CTRL_64BIT) {
+		pci_write32(dev, cap + 8, (uint32_t)(addr >> 32));
+		data_off = cap + 12;
+	}
+	pci_write16(dev, data_off, (uint16_t)data);
+	if (ctrl & MSI_CTRL_MASKABLE)
+		pci_write32(dev, data_off + 4, 0); /* the mask bits follow the data (and 2 reserved bytes) */
+	pci_write16(dev, cap + 2, (ctrl & ~MSI_CTRL_MME) | MSI_CTRL_ENABLE);
+	return 0;
+}
+
 #define MSI_ADDRESS_BASE 0xFEE00000ull
 
 uint64_t pci_msi_address(uint32_t lapic_id)

@@ -32,6 +32,16 @@ struct pci_msix_info {
  * an implemented memory BAR). */
 int pci_msix_info(const struct pci_dev *dev, struct pci_msix_info *out);
 
+/* Programs MSI-X: entry 0 of the table (mapped at table) gets the message
+ * and is unmasked, every other entry masked, then MSI-X is enabled with the
+ * function unmasked. */
+void pci_msix_program(const struct pci_dev *dev, const struct pci_msix_info *m, volatile uint32_t *table,
+		      uint64_t addr, uint32_t data);
+/* Programs MSI with one message (the 32- or 64-bit layout, per-vector mask
+ * of vector 0 cleared if the device has one) and enables it; -ENODEV if the
+ * device has no MSI capability. */
+int pci_msi_program(const struct pci_dev *dev, uint64_t addr, uint32_t data);
+
 /* The x86 MSI message for a fixed, edge-triggered interrupt to vector on
  * the local APIC lapic_id (xAPIC physical destination mode). */
 uint64_t pci_msi_address(uint32_t lapic_id);

@@ -265,3 +265,57 @@ TEST(pci_ecam_access_reaches_4k_and_no_further)
 	CHECK_EQ(pci_ecam_offset(16, 17, 0, 0), 1u << 20);
 	free(space);
 }
+
+TEST(pci_msix_programs_entry_zero_and_masks_the_rest)
+{
+	struct pci_dev d = fake_dev();
+	caps();
+	put16(0x52, 3 | 0x4000); /* 4 entries; left function-masked by someone */
+	put32(0x54, 0x1000 | 1);
+	d.bar[1] = (struct pci_bar){.base = 0xFEB00000, .size = 0x2000};
+	struct pci_msix_info m;
+	CHECK_EQ(pci_msix_info(&d, &m), 0);
+	uint32_t table[16] = {0};
+	pci_msix_program(&d, &m, table, 0xFEE00000, 49);
+	CHECK_EQ(table[0], 0xFEE00000);
+	CHECK_EQ(table[1], 0);
+	CHECK_EQ(table[2], 49);
+	CHECK_EQ(table[3] & 1, 0); /* entry 0 live */
+	for (int i = 1; i < 4; i++)
+		CHECK_EQ(table[4 * i + 3] & 1, 1); /* the others masked */
+	CHECK_EQ(get32(0x50) >> 16, 0x8000 | 3); /* enabled, function unmasked */
+}
+
+TEST(pci_msi_programs_32_and_64_bit_layouts)
+{
+	struct pci_dev d = fake_dev();
+	put16(PCI_STATUS, PCI_STATUS_CAP_LIST);
+	cfg[PCI_CAP_PTR] = 0x40;
+	cfg[0x40] = PCI_CAP_MSI;
+	put16(0x42, 0x0080 | 0x0100 | 0x000E); /* 64-bit, maskable, asks for 128 messages */
+	put32(0x50, 0xFFFFFFFF); /* vector mask bits */
+	CHECK_EQ(pci_msi_program(&d, 0xFEE01000, 50), 0);
+	CHECK_EQ(get32(0x44), 0xFEE01000);
+	CHECK_EQ(get32(0x48), 0);
+	CHECK_EQ(get32(0x4C) & 0xFFFF, 50);
+	CHECK_EQ(get32(0x50), 0); /* unmasked */
+	CHECK_EQ(get32(0x40) >> 16, 0x0080 | 0x0100 | 0x000E | 1); /* one message (MME 0), enabled */
+	put16(0x42, 0); /* 32-bit, no masking */
+	put32(0x48, 0xAAAA0000);
+	put32(0x4C, 0x12345678);
+	CHECK_EQ(pci_msi_program(&d, 0xFEE00000, 51), 0);
+	CHECK_EQ(get32(0x48), 0xAAAA0000 | 51); /* data at +8, the upper half untouched */
+	CHECK_EQ(get32(0x4C), 0x12345678); /* nothing written past it */
+	cfg[0x40] = 0x01;
+	CHECK_EQ(pci_msi_program(&d, 0xFEE00000, 51), -ENODEV);
+}
+
+TEST(pci_unimplemented_32bit_bar_was_sized_4gib)
+{
+	/* Regression: a 32-bit memory BAR reading back 0 after all ones got the
+	 * high half of the mask forced to ones, hence a size of 4 GiB. */
+	struct pci_dev d = fake_dev();
+	pci_read_bars(&d);
+	for (int i = 0; i < 6; i++)
+		CHECK_EQ(d.bar[i].size, 0);
+}
