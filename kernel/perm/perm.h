@@ -97,8 +97,13 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result);
 
 /* The policy the kernel holds (grant and revoke change it). */
 struct policy *perm_policy(void);
+/* bytes of a refusal message, NUL included: the missing capabilities may
+ * name 4 KiB paths, each said twice */
+#define PERM_REFUSAL_MAX (4 * CAP_MAX)
 /* Why p's last start of a program was refused ("" if none). */
 const char *perm_refusal(const struct proc *p);
+/* Keeps a copy of msg (at most PERM_REFUSAL_MAX - 1 bytes) as p's refusal;
+ * "" frees it. Out of memory: none kept. */
 void perm_refusal_set(struct proc *p, const char *msg);
 
 #endif

@@ -12,7 +12,12 @@ A Machine is one qemu-system-x86_64 process plus three helper threads:
   * the QMP reader: QMP is a unix socket in the machine's private temp dir.
     Replies are matched to commands by "id"; events (GUEST_PANICKED, SHUTDOWN,
     RESET) are kept in `events`. All QMP traffic goes to <name>.qemu.log.
-  * the exit watcher: waits for the process and records its exit status.
+  * the exit watcher: waits for the process and records its exit status,
+    but only once the serial reader has drained the pipe and the QMP reader
+    has read the socket to its end (or QMP_DRAIN_S passed): QEMU writes its
+    SHUTDOWN or GUEST_PANICKED event before it exits, but the QMP reader may
+    not have read it yet when the process is gone, and a verdict decided
+    then (status 0 and no SHUTDOWN: "reset") would be wrong and is kept.
 
 All three notify one Condition, `_cond`; every wait in this file is a loop on
 that condition, so a wait ends as soon as the thing it waits for happens, the
@@ -60,6 +65,7 @@ STOPPED = "stopped"  # we quit or killed it ourselves
 ABORTED = "aborted"  # the test runner gave up on the test
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+QMP_DRAIN_S = 5.0  # how long the exit watcher waits for QMP's last events after QEMU exited
 OVMF_CODE_CANDIDATES = [
 	"/usr/share/OVMF/OVMF_CODE_4M.fd",
 	"/usr/share/OVMF/OVMF_CODE.fd",
@@ -295,6 +301,12 @@ class Disk:
 		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
 
 
+def scratch_disks():
+	"""The disks every self-test boot attaches: a fresh virtio-blk one (vda)
+	and a fresh NVMe one (nvme0n1), which the drivers' self-tests write."""
+	return [Disk(), Disk(kind="nvme")]
+
+
 # ---- the machine ----
 _live = set()
 _live_lock = threading.Lock()
@@ -339,6 +351,7 @@ class Machine:
 		self._qmp = None
 		self._qmp_sock = None
 		self._qmp_replies = {}
+		self._qmp_reading = False  # QMP connected: its reader reports the socket's end ("eof")
 		self._qmp_id = 0
 		self._qmp_lock = threading.Lock()
 		self._threads = []
@@ -346,6 +359,7 @@ class Machine:
 		self._tmp = None
 		self._closed = False
 		self.args = None  # the command line, once started
+		self.qemu = QEMU  # the program (a test of this file may put a fake QEMU here)
 
 	# -- lifetime --
 	def __enter__(self):
@@ -357,7 +371,7 @@ class Machine:
 		return False
 
 	def command_line(self):
-		args = [QEMU, "-m", self.memory, "-no-reboot", "-display", "none", "-monitor", "none",
+		args = [self.qemu, "-m", self.memory, "-no-reboot", "-display", "none", "-monitor", "none",
 			"-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
 			"-qmp", "unix:%s,server=on,wait=off" % self._qmp_path(),
 			"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic"]
@@ -519,7 +533,12 @@ class Machine:
 		for t in self._threads:  # let the serial reader drain the pipe first
 			if t.name.endswith("_read_serial"):
 				t.join(timeout=2)
+		# ... and the QMP reader the socket: the events QEMU sent before it
+		# exited decide the verdict (SHUTDOWN's reason, GUEST_PANICKED)
+		deadline = time.monotonic() + QMP_DRAIN_S
 		with self._cond:
+			while self._qmp_reading and "eof" not in self._qmp_replies and time.monotonic() < deadline:
+				self._cond.wait(0.05)
 			self._status = status
 			self._cond.notify_all()
 
@@ -532,6 +551,8 @@ class Machine:
 			return  # QEMU died at start; the exit watcher has the verdict
 		self._qmp = self._qmp_sock = s  # _qmp is None once QMP is unusable
 		self._qmp_file = s.makefile("rb")
+		with self._cond:
+			self._qmp_reading = True  # from here the exit watcher waits for "eof"
 		try:
 			greeting = self._qmp_file.readline()
 			self._log("qmp< " + greeting.decode(errors="replace").rstrip())
@@ -542,6 +563,10 @@ class Machine:
 		except (OSError, MachineError) as e:
 			self._log("qmp: %s" % e)
 			self._qmp = None
+			with self._cond:
+				if not any(t.name.endswith("_read_qmp") for t in self._threads):
+					self._qmp_replies["eof"] = True  # no reader will say so
+					self._cond.notify_all()
 			self._proc.wait(timeout=5)
 
 	def _qmp_socket(self):
