@@ -175,6 +175,8 @@ void kfree(void *p);
  * heap block), -EINVAL (already freed), -EOVERFLOW (written past its end). */
 int heap_check(const void *p);
 size_t kmalloc_bytes_in_use(void);
+/* Pages the heap holds from the page allocator (its slabs and large blocks). */
+size_t heap_pages(void);
 
 /* Prints the memory summary (RAM, free, kernel, reserved, heap, tables). */
 void mm_report(void);
