@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
 
 import optios  # noqa: E402
 import qemu  # noqa: E402
+import test_images  # noqa: E402
 
 RESULT = re.compile(r"^(PASS|FAIL|SKIPPED|UNTESTED): (.*?)\r?$", re.M)
 KINDS = ("PASS", "FAIL", "SKIPPED", "UNTESTED")
@@ -76,9 +77,7 @@ def make_image(build):
 	"""The test image's tree plus the testsuite, as $BUILD/busybox-test.cpio."""
 	tree = os.path.join(build, "busybox", "testrun-optios.tree")
 	shutil.rmtree(tree, ignore_errors=True)
-	os.makedirs(tree)
-	subprocess.run("(cd %s && tar cf - .) | (cd %s && tar xf -)" % (os.path.join(build, "rootfs-test.tree"), tree),
-		       shell=True, check=True)
+	test_images.copy_tree(os.path.join(build, "rootfs-test.tree"), tree)
 	share = os.path.join(tree, "usr", "share", "busybox")
 	os.makedirs(share)
 	shutil.copytree(testsuite_dir(), os.path.join(share, "testsuite"), symlinks=False)
@@ -100,7 +99,6 @@ def run_optios(build, timeout):
 		optios.settle(m)
 		for cmd in ["busybox cp -r /usr/share/busybox /tmp/bb", "busybox cp /bin/busybox /tmp/bb/busybox",
 			    "cd /tmp/bb/testsuite"]:
-			mark = m.mark()
 			m.send_serial(cmd + "\r")
 			m.wait_for(prompt, timeout=60)
 		start = m.mark()
@@ -114,7 +112,6 @@ def run_optios(build, timeout):
 				ended = True
 				break
 		out = m.text()[start:]
-		del mark
 	with open(os.path.join(build, "busybox", "testrun-optios.log"), "w") as f:
 		f.write(out)
 	if not ended:
