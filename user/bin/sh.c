@@ -759,6 +759,8 @@ static const struct builtin builtins[] = {
 static const struct {
 	const char *name, *help;
 } program_help[] = {
+	{"busybox", "busybox APPLET [ARGS]: BusyBox's tools (grep, sed, awk, sort, find, tar, ...; busybox --list);\n"
+		    "  an applet not in /bin runs by its name (found in /usr/bin)"},
 	{"cat", "cat FILE...: print files"},
 	{"clock", "clock: an analog clock on the screen (any key or Ctrl+C ends it)"},
 	{"echo", "echo WORDS: print the words"},
