@@ -1,0 +1,562 @@
+/*
+ * test_store.c - the store (kernel/store) on a simulated disk: format,
+ * mount, transactions, durability, the file layer, the cleaner, a full disk,
+ * device errors, hostile superblocks. The power-cut campaign is
+ * test_store_crash.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <optios/abi/errno.h>
+#include <optios/abi/handler.h>
+
+#include "kernel/store/store.h"
+#include "kernel/store/store_internal.h"
+#include "simdisk.h"
+#include "unit.h"
+
+static char msg[256];
+
+static struct store *mount_sim(struct simdisk *d, unsigned flags)
+{
+	struct store *st = NULL;
+	int r = store_mount(&d->dev, &sim_env, flags, &st, msg, sizeof msg);
+	if (r < 0) {
+		printf("host:   mount: %d %s\n", r, msg);
+		return NULL;
+	}
+	return st;
+}
+
+static struct store_key hkey(uint64_t sub)
+{
+	return (struct store_key){STORE_OBJ(STORE_CLASS_HANDLER, 7), sub};
+}
+
+static int64_t put1(struct store *st, uint64_t sub, const void *v, size_t n)
+{
+	struct store_tx *tx = store_tx_begin(st);
+	if (store_put(tx, hkey(sub), v, n) < 0) {
+		store_tx_abort(tx);
+		return -1;
+	}
+	return store_tx_commit(tx);
+}
+
+static void check_clean(struct store *st)
+{
+	int r = store_check(st, msg, sizeof msg);
+	if (r)
+		printf("host:   fsck: %s\n", msg);
+	CHECK_EQ(r, 0);
+}
+
+TEST(store_formats_a_blank_disk_at_first_mount)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	CHECK(st != NULL);
+	CHECK(strstr(msg, "formatted") != NULL);
+	check_clean(st);
+	struct store_fs_attr a;
+	struct store_tx *tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_stat(tx, STORE_FS_ROOT, &a), 0);
+	CHECK_EQ(a.type, STORE_FS_DIR);
+	store_tx_abort(tx);
+	store_unmount(st);
+	/* the second mount finds it formatted */
+	st = mount_sim(&d, 0);
+	CHECK(st && strstr(msg, "formatted") == NULL);
+	store_unmount(st);
+	CHECK_EQ(d.rewrites, 0);
+	sim_destroy(&d);
+}
+
+TEST(store_refuses_a_foreign_header_and_keeps_it)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	memcpy(d.durable + 100, "EFI PART", 8);
+	struct store *st = NULL;
+	CHECK_EQ(store_mount(&d.dev, &sim_env, 0, &st, msg, sizeof msg), -ENODEV);
+	CHECK(strstr(msg, "not an OptiOS store") != NULL);
+	CHECK(memcmp(d.durable + 100, "EFI PART", 8) == 0);
+	CHECK_EQ(d.writes, 0);
+	CHECK_EQ(store_format(&d.dev, &sim_env, 0, 0, msg, sizeof msg), -EEXIST);
+	CHECK_EQ(store_format(&d.dev, &sim_env, 0, 1, msg, sizeof msg), 0);
+	st = mount_sim(&d, 0);
+	CHECK(st != NULL);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_refuses_a_disk_below_the_minimum)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, STORE_MIN_BLOCKS - 1);
+	struct store *st = NULL;
+	CHECK_EQ(store_mount(&d.dev, &sim_env, 0, &st, msg, sizeof msg), -ENODEV);
+	CHECK(strstr(msg, "too small") != NULL);
+	sim_destroy(&d);
+}
+
+TEST(store_blank_disk_is_refused_read_only)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	struct store *st = NULL;
+	CHECK_EQ(store_mount(&d.dev, &sim_env, STORE_RDONLY, &st, msg, sizeof msg), -ENODEV);
+	CHECK_EQ(d.writes, 0);
+	sim_destroy(&d);
+}
+
+/* A format cut at every write, with every subset of its unflushed writes and
+ * their tears: the next mount formats or finds the format, never refuses. */
+TEST(store_power_cut_during_format_never_bricks_the_disk)
+{
+	struct simdisk ref;
+	sim_init(&ref, 512, 64 * 8);
+	CHECK_EQ(store_format(&ref.dev, &sim_env, 0, 0, msg, sizeof msg), 0);
+	unsigned long total = ref.writes;
+	sim_destroy(&ref);
+	uint8_t *img = malloc(64 * 4096);
+	for (unsigned long cut = 0; cut < total; cut++) {
+		struct simdisk d;
+		sim_init(&d, 512, 64 * 8);
+		d.cut_at = (long)cut;
+		CHECK(store_format(&d.dev, &sim_env, 0, 0, msg, sizeof msg) < 0);
+		for (uint64_t keep = 0; keep < (1ull << d.npending); keep++)
+			for (int tear = 0; tear < 3; tear++) {
+				for (unsigned i = 0; i < d.npending; i++)
+					d.pending[i].torn = tear == 1 ? 0x0f : tear == 2 ? 0xaa : 0;
+				sim_crash_image(&d, keep, tear ? keep : 0, img);
+				struct simdisk c;
+				sim_init(&c, 512, 64 * 8);
+				memcpy(c.durable, img, 64 * 4096);
+				struct store *st = mount_sim(&c, 0);
+				CHECK(st != NULL);
+				if (st)
+					check_clean(st);
+				store_unmount(st);
+				sim_destroy(&c);
+			}
+		sim_destroy(&d);
+	}
+	free(img);
+}
+
+TEST(store_commit_is_visible_then_durable_after_sync)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	int64_t seq = put1(st, 1, "hello", 5);
+	CHECK(seq > 0);
+	char v[16] = {0};
+	CHECK_EQ(store_get(st, hkey(1), v, sizeof v), 5);
+	CHECK_STR(v, "hello");
+	CHECK((uint64_t)seq > store_durable_seq(st));
+	unsigned long f = d.flushes;
+	CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+	CHECK_EQ(d.flushes, f + 1);
+	CHECK_EQ(store_sync(st, (uint64_t)seq), 0); /* already durable: no flush */
+	CHECK_EQ(d.flushes, f + 1);
+	CHECK(store_durable_seq(st) >= (uint64_t)seq);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	memset(v, 0, sizeof v);
+	CHECK_EQ(store_get(st, hkey(1), v, sizeof v), 5);
+	CHECK_STR(v, "hello");
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_one_page_commit_writes_two_blocks_and_one_flush)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096];
+	memset(page, 0x5a, sizeof page);
+	unsigned long w = d.dev.sectors_written, f = d.flushes;
+	struct store_tx *tx = store_tx_begin(st);
+	CHECK_EQ(store_put(tx, hkey(0x1000), page, sizeof page), 0);
+	uint64_t regs[20] = {1, 2, 3};
+	CHECK_EQ(store_put(tx, hkey(1), regs, sizeof regs), 0);
+	int64_t seq = store_tx_commit(tx);
+	CHECK(seq > 0);
+	CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+	CHECK_EQ((d.dev.sectors_written - w) / 8, 2);
+	CHECK_EQ(d.flushes - f, 1);
+	printf("host:   bench: a 1-page commit (+registers): %lu blocks written, %lu flush\n",
+	       (d.dev.sectors_written - w) / 8, d.flushes - f);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_group_commit_shares_one_flush)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 256);
+	struct store *st = mount_sim(&d, 0);
+	unsigned long f = d.flushes;
+	int64_t last = 0;
+	for (int i = 0; i < 10; i++)
+		last = put1(st, (uint64_t)i, &i, sizeof i);
+	/* a flush in flight: commits made during it wait for the next one */
+	uint64_t ticket = store_sync_begin(st);
+	int64_t during = put1(st, 99, "x", 1);
+	store_sync_end(st, ticket, block_flush(&d.dev));
+	CHECK_EQ(store_durable_seq(st), (uint64_t)last);
+	CHECK(store_durable_seq(st) < (uint64_t)during);
+	CHECK_EQ(store_sync(st, (uint64_t)during), 0);
+	CHECK_EQ(d.flushes - f, 2);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_big_transaction_spans_units_and_is_atomic)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 512 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096];
+	struct store_tx *tx = store_tx_begin(st);
+	for (int i = 0; i < 100; i++) {
+		memset(page, i, sizeof page);
+		CHECK_EQ(store_put(tx, hkey(0x1000 + (uint64_t)i), page, sizeof page), 0);
+	}
+	unsigned long w0 = d.writes;
+	int64_t seq = store_tx_commit(tx);
+	CHECK(seq > 0);
+	CHECK(d.writes - w0 > 3); /* several units */
+	/* cut before its last unit: after recovery none of it is there */
+	struct simdisk c;
+	sim_init(&c, 512, 512 * 8);
+	sim_crash_image(&d, (1ull << (d.npending - 1)) - 1, 0, c.durable);
+	struct store *st2 = mount_sim(&c, STORE_RDONLY);
+	CHECK_EQ(store_get(st2, hkey(0x1000), page, sizeof page), -ENOENT);
+	check_clean(st2);
+	store_unmount(st2);
+	sim_destroy(&c);
+	CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(0x1000 + 99), page, sizeof page), 4096);
+	CHECK_EQ(page[4095], 99);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_disk_full_is_enospc_and_a_clean_abort)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096];
+	int64_t r = 0;
+	int i;
+	for (i = 0; i < 100 && r >= 0; i++) {
+		memset(page, i, sizeof page);
+		r = put1(st, 0x1000 + (uint64_t)i, page, sizeof page);
+	}
+	CHECK_EQ(r, -ENOSPC);
+	int stored = i - 1;
+	CHECK(stored > 10);
+	CHECK_EQ(store_get(st, hkey(0x1000 + (uint64_t)stored), page, sizeof page), -ENOENT);
+	check_clean(st);
+	/* deleting makes room again */
+	struct store_tx *tx = store_tx_begin(st);
+	CHECK_EQ(store_del_range(tx, STORE_OBJ(STORE_CLASS_HANDLER, 7), 0x1000, 0x1000 + 10), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK(put1(st, 0x5000, page, sizeof page) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	check_clean(st);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(0x1000 + 10), page, sizeof page), 4096);
+	CHECK_EQ(page[0], 10);
+	CHECK_EQ(store_get(st, hkey(0x1000 + 9), page, sizeof page), -ENOENT);
+	check_clean(st);
+	store_unmount(st);
+	CHECK_EQ(d.rewrites, 0);
+	sim_destroy(&d);
+}
+
+/* A long workload rewriting a working set of `live` pages for several laps
+ * around a log of `blocks`: the disk stays usable, every value reads back,
+ * the cleaning work per commit stays bounded; prints bytes written per byte
+ * dirtied (cleaning and superblocks included). */
+static void long_workload(uint64_t blocks, int live, int commits, double max_ratio)
+{
+	struct simdisk d;
+	sim_init(&d, 512, blocks * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096], got[4096];
+	uint64_t dirtied = 0, max_commit = 0;
+	unsigned long w0 = d.dev.sectors_written;
+	for (int i = 0; i < commits; i++) {
+		uint64_t k = (uint64_t)(i * 7 % live);
+		memset(page, i & 0xff, sizeof page);
+		unsigned long before = d.dev.sectors_written;
+		int64_t seq = put1(st, 0x1000 + k, page, sizeof page);
+		CHECK(seq > 0);
+		if (seq <= 0)
+			break;
+		dirtied += sizeof page;
+		if (i % 4 == 0)
+			CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+		if ((d.dev.sectors_written - before) / 8 > max_commit)
+			max_commit = (d.dev.sectors_written - before) / 8;
+	}
+	for (int k = 0; k < live; k++) {
+		int last = -1;
+		for (int i = 0; i < commits; i++)
+			if (i * 7 % live == k)
+				last = i;
+		CHECK_EQ(store_get(st, hkey(0x1000 + (uint64_t)k), got, sizeof got), 4096);
+		CHECK_EQ(got[0], last & 0xff);
+	}
+	check_clean(st);
+	struct store_stats s;
+	store_stats_get(st, &s);
+	double ratio = (double)(d.dev.sectors_written - w0) * 512 / (double)dirtied;
+	printf("host:   bench: %d 1-page commits, %d live pages, %llu-block disk (%.1f laps): %.2f bytes "
+	       "written "
+	       "per byte dirtied, max %llu blocks per commit, %llu cleaner blocks, %llu superblocks, %llu "
+	       "flushes\n",
+	       commits, live, (unsigned long long)blocks, (double)s.committed_seq * 2 / (double)s.log_blocks,
+	       ratio, (unsigned long long)max_commit, (unsigned long long)s.clean_blocks_written,
+	       (unsigned long long)s.superblocks_written, (unsigned long long)s.flushes);
+	CHECK(max_commit <= 2 + 64);
+	CHECK(ratio < max_ratio);
+	CHECK_EQ(d.rewrites, 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_cleaner_keeps_a_small_disk_usable_for_many_laps)
+{
+	long_workload(128, 23, 3000, 3.0);
+	long_workload(64, 12, 2000, 3.0);
+}
+
+TEST(store_cleaner_bytes_per_byte_dirtied_on_a_larger_disk)
+{
+	long_workload(2048, 300, 6000, 2.2);
+}
+
+TEST(store_device_write_error_fails_the_store_not_the_data)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	int64_t seq = put1(st, 1, "one", 3);
+	CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+	d.fail_writes = 1;
+	CHECK_EQ(put1(st, 2, "two", 3), -EIO);
+	CHECK_EQ(put1(st, 3, "three", 5), -EIO); /* failed until mounted again */
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), -EIO);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	char v[8] = {0};
+	CHECK_EQ(store_get(st, hkey(1), v, sizeof v), 3);
+	CHECK_EQ(store_get(st, hkey(3), v, sizeof v), -ENOENT);
+	check_clean(st);
+	d.fail_flushes = 1;
+	seq = put1(st, 4, "four", 4);
+	CHECK(seq > 0);
+	CHECK_EQ(store_sync(st, (uint64_t)seq), -EIO);
+	CHECK(store_durable_seq(st) < (uint64_t)seq);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(1), v, sizeof v), 3);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_damaged_durable_unit_is_refused_with_a_message)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	struct store *st = mount_sim(&d, 0);
+	for (int i = 0; i < 5; i++)
+		put1(st, (uint64_t)i, "abc", 3);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0); /* its fence flush makes them durable_pos-covered */
+	put1(st, 9, "x", 1);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_sync(st, store_committed_seq(st));
+	store_unmount(st);
+	/* a bit flipped in the first unit: inside the durable part */
+	d.durable[(SB_BLOCKS + 0) * 4096 + 200] ^= 1;
+	CHECK_EQ(store_mount(&d.dev, &sim_env, STORE_RDONLY, &st, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "damaged") != NULL);
+	sim_destroy(&d);
+}
+
+TEST(store_tx_reads_its_own_writes)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	struct store *st = mount_sim(&d, 0);
+	put1(st, 5, "five", 4);
+	put1(st, 6, "six", 3);
+	struct store_tx *tx = store_tx_begin(st);
+	char v[8];
+	struct store_key k;
+	CHECK_EQ(store_del(tx, hkey(5)), 0);
+	CHECK_EQ(store_tx_get(tx, hkey(5), v, sizeof v), -ENOENT);
+	CHECK_EQ(store_get(st, hkey(5), v, sizeof v), 4);
+	CHECK_EQ(store_put(tx, hkey(4), "four", 4), 0);
+	CHECK_EQ(store_tx_next(tx, hkey(0), hkey(100), &k), 0);
+	CHECK_EQ(k.sub, 4);
+	k.sub = 5;
+	CHECK_EQ(store_tx_next(tx, k, hkey(100), &k), 0);
+	CHECK_EQ(k.sub, 6);
+	CHECK_EQ(store_del_range(tx, hkey(0).obj, 0, 100), 0);
+	CHECK_EQ(store_tx_next(tx, hkey(0), hkey(100), &k), -ENOENT);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_next(st, hkey(0), hkey(100), &k), -ENOENT);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* ---- the file layer ---- */
+static long fs_read_all(struct store *st, const char *path, char *buf, size_t cap)
+{
+	struct store_tx *tx = store_tx_begin(st);
+	uint64_t ino;
+	long r = store_fs_resolve(tx, path, &ino);
+	if (r == 0)
+		r = store_fs_read(tx, ino, 0, buf, cap);
+	store_tx_abort(tx);
+	return r;
+}
+
+TEST(store_fs_create_write_rename_truncate_unlink)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	struct store_tx *tx = store_tx_begin(st);
+	uint64_t dir, f, g;
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "dir", STORE_FS_DIR, 0755, 1, &dir), 0);
+	CHECK_EQ(store_fs_create(tx, dir, "f", STORE_FS_REG, 0644, 1, &f), 0);
+	CHECK_EQ(store_fs_create(tx, dir, "f", STORE_FS_REG, 0644, 1, &g), -EEXIST);
+	CHECK_EQ(store_fs_create(tx, dir, "..", STORE_FS_REG, 0644, 1, &g), -EINVAL);
+	CHECK_EQ(store_fs_write(tx, f, 0, "hello world", 11, 2), 11);
+	CHECK_EQ(store_fs_write(tx, f, 10000, "end", 3, 2), 3);
+	CHECK(store_tx_commit(tx) > 0);
+	char buf[20000];
+	CHECK_EQ(fs_read_all(st, "/dir/f", buf, sizeof buf), 10003);
+	CHECK(memcmp(buf, "hello world", 11) == 0 && buf[5000] == 0 && memcmp(buf + 10000, "end", 3) == 0);
+	check_clean(st);
+	/* the atomic replace: write a temporary, rename it over */
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_create(tx, dir, "f.tmp", STORE_FS_REG, 0644, 3, &g), 0);
+	CHECK_EQ(store_fs_write(tx, g, 0, "new", 3, 3), 3);
+	CHECK_EQ(store_fs_rename(tx, dir, "f.tmp", dir, "f", 3), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(fs_read_all(st, "/dir/f", buf, sizeof buf), 3);
+	CHECK_EQ(fs_read_all(st, "/dir/f.tmp", buf, sizeof buf), -ENOENT);
+	check_clean(st);
+	/* truncate down then up: the cut bytes read as zeros */
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_truncate(tx, g, 1, 4), 0);
+	CHECK_EQ(store_fs_truncate(tx, g, 5, 4), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(fs_read_all(st, "/dir/f", buf, sizeof buf), 5);
+	CHECK(memcmp(buf, "n\0\0\0\0", 5) == 0);
+	check_clean(st);
+	/* a directory cannot go under itself, a full one cannot go */
+	tx = store_tx_begin(st);
+	uint64_t sub;
+	CHECK_EQ(store_fs_create(tx, dir, "sub", STORE_FS_DIR, 0755, 5, &sub), 0);
+	CHECK_EQ(store_fs_rename(tx, STORE_FS_ROOT, "dir", sub, "x", 5), -EINVAL);
+	CHECK_EQ(store_fs_unlink(tx, STORE_FS_ROOT, "dir", 5), -ENOTEMPTY);
+	CHECK_EQ(store_fs_rename(tx, dir, "sub", STORE_FS_ROOT, "moved", 5), 0);
+	CHECK_EQ(store_fs_unlink(tx, dir, "f", 5), 0);
+	CHECK_EQ(store_fs_unlink(tx, STORE_FS_ROOT, "dir", 5), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(fs_read_all(st, "/dir/f", buf, sizeof buf), -ENOENT);
+	tx = store_tx_begin(st);
+	uint64_t cookie = 0, ino;
+	struct store_fs_dirent de;
+	CHECK_EQ(store_fs_readdir(tx, STORE_FS_ROOT, &cookie, &de), 0);
+	CHECK_STR(de.name, "moved");
+	CHECK_EQ(store_fs_readdir(tx, STORE_FS_ROOT, &cookie, &de), -ENOENT);
+	CHECK_EQ(store_fs_resolve(tx, "/moved", &ino), 0);
+	CHECK_EQ(ino, sub);
+	store_tx_abort(tx);
+	check_clean(st);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	check_clean(st);
+	struct store_stats s;
+	store_stats_get(st, &s);
+	CHECK_EQ(s.keys, 4); /* the counter, root, "moved" and its entry */
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* Cost grows with the change: one byte written in a 1 MiB file writes one page. */
+TEST(store_fs_small_write_to_a_big_file_costs_one_page)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 1024 * 8);
+	struct store *st = mount_sim(&d, 0);
+	struct store_tx *tx = store_tx_begin(st);
+	uint64_t f;
+	static char big[1 << 20];
+	memset(big, 'x', sizeof big);
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "big", STORE_FS_REG, 0644, 1, &f), 0);
+	CHECK_EQ(store_fs_write(tx, f, 0, big, sizeof big, 1), (long)sizeof big);
+	CHECK(store_tx_commit(tx) > 0);
+	unsigned long w = d.dev.sectors_written;
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_write(tx, f, 500000, "y", 1, 2), 1);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ((d.dev.sectors_written - w) / 8, 2);
+	w = d.dev.sectors_written;
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_truncate(tx, f, 10, 3), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK((d.dev.sectors_written - w) / 8 <= 1);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+TEST(store_log_records_keep_their_chain)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	struct store *st = mount_sim(&d, 0);
+	struct optios_log_record r = {0};
+	struct store_tx *tx = store_tx_begin(st);
+	for (uint64_t s = 1; s <= 5; s++) {
+		r.seq = s;
+		r.kind = OPTIOS_LOG_COMMIT;
+		CHECK_EQ(store_log_append(tx, &r), 0);
+	}
+	CHECK_EQ(store_log_trim(tx, 3), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	struct store_key k;
+	CHECK_EQ(store_next(st, (struct store_key){STORE_OBJ(STORE_CLASS_LOG, 0), 0},
+			    (struct store_key){STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX}, &k),
+		 0);
+	CHECK_EQ(k.sub, 3);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
