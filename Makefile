@@ -54,7 +54,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
+.PHONY: FORCE all kernel iso run run-serial test test-host crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench
 # all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
@@ -312,6 +312,13 @@ $(HOST_DATA)/tree.cpio: tests/host/data/mktree.sh $(shell find tests/host/data/t
 
 test-host: $(BUILD)/host/unit
 	$(BUILD)/host/unit
+
+# The store's whole power-cut campaign on the simulated disk (the unit run
+# checks a slice): every workload of up to 3 operations, a cut at every
+# write, every subset of the unflushed writes and their tears.
+crashtest-host: $(BUILD)/host/unit
+	STORE_CRASH_FULL=1 $(BUILD)/host/unit store_power_cut_at_every_write_of_every_short_workload \
+		store_power_cut_campaign_on_4096_byte_sectors
 
 # ---- fuzzing: libFuzzer targets for the parsers of hostile input (clang) ----
 FUZZ_CC ?= clang
