@@ -228,6 +228,16 @@ $(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h in
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
 
+# The disk tool (tools/optios_disk.c): a store image on the host, with the
+# kernel's own kernel/store code over a file.
+OPTIOS_DISK_SRCS := tools/optios_disk.c $(wildcard kernel/store/*.c) kernel/block/block.c lib/logchain.c \
+	lib/sha256.c lib/fmt.c
+all: $(BUILD)/tools/optios-disk
+$(BUILD)/tools/optios-disk: $(OPTIOS_DISK_SRCS) $(wildcard kernel/store/*.h kernel/block/*.h lib/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(OPTIOS_DISK_SRCS)
+
 # The compat test program for the host Linux: tests/system/test_shell.py
 # compares its output with OptiOS's. The same static binary runs on both.
 all: $(BUILD)/host-compat
