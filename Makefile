@@ -47,7 +47,7 @@ HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 HOST_DATA := $(BUILD)/host/data
 HOST_HAVE_MUSL := $(if $(shell command -v musl-gcc),1,0)
 HOST_HAVE_CPIO := $(if $(shell command -v cpio),1,0)
-HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
+HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DSOURCE_DIR='"$(abspath .)"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
 	-DHOST_HAVE_CPIO=$(HOST_HAVE_CPIO)
 HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.elf \
 		$(HOST_DATA)/musl_manifest.elf $(HOST_DATA)/musl_nomanifest.elf) \
@@ -334,8 +334,9 @@ crashtest-host: $(BUILD)/host/unit
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c
+FUZZ_TARGETS := elf cpio path conf manifest policy store
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c \
+	$(wildcard kernel/store/*.c) kernel/block/block.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
