@@ -92,7 +92,7 @@ static int dev_read(struct blkdev *dev, unsigned spb, uint64_t block, uint32_t n
 
 int store_read_block(struct store *st, uint64_t block, void *buf)
 {
-	st->stats.recovery_blocks_read++;
+	st->stats.blocks_read++;
 	return dev_read(st->dev, st->secs_per_block, block, 1, buf);
 }
 
@@ -299,8 +299,8 @@ static void emit_rec(const struct txrec *t, uint8_t *at, uint64_t block_pos, uns
 
 /* Builds the unit of plan p from records first.. at log position pos into
  * buf (plan_blocks(p) blocks), filling locs[i] for each record. */
-static void build_unit(struct store *st, const struct plan *p, const struct txrec *first, uint64_t pos,
-		       uint32_t flags, uint8_t *buf, struct loc *locs)
+static void build_unit(const struct plan *p, const struct txrec *first, uint64_t pos, uint64_t seq,
+		       uint64_t prev, uint32_t flags, uint8_t *buf, struct loc *locs)
 {
 	unsigned nblocks = plan_blocks(p);
 	memset(buf, 0, (size_t)nblocks * STORE_BLOCK);
@@ -320,9 +320,9 @@ static void build_unit(struct store *st, const struct plan *p, const struct txre
 		off += s;
 	}
 	*h = (struct disk_unit){.magic = UNIT_MAGIC,
-				.seq = st->next_seq,
+				.seq = seq,
 				.pos = pos,
-				.prev = st->prev_check,
+				.prev = prev,
 				.nblocks = nblocks,
 				.nrec = p->nrec,
 				.flags = flags,
@@ -340,53 +340,63 @@ static void note_unit(struct store *st, uint64_t pos, unsigned nblocks)
 	st->info[pos % st->log_blocks].unit = (uint16_t)nblocks;
 }
 
+/* Applies a written record to the index. */
+static int apply_rec(struct store *st, const struct txrec *t, struct loc l)
+{
+	if (t->op == REC_PUT)
+		return apply_put(st, t->k, l);
+	if (t->op == REC_DEL)
+		apply_del(st, t->k);
+	else
+		apply_del_range(st, t->k.obj, t->k.sub, t->to);
+	return 0;
+}
+
 /* Writes the records from first on as units at the head (PART on all but
- * the last), then applies them to the index. The caller checked the space. */
+ * the last); once every unit is written, applies them to the index, so a
+ * reader never sees part of a transaction. The caller checked the space. */
 static int write_units(struct store *st, struct txrec *first, uint32_t extra_flags)
 {
-	uint8_t *buf = st->env.alloc((size_t)st->unit_max * STORE_BLOCK);
-	struct loc *locs = st->env.alloc(sizeof(struct loc) * st->unit_max * (STORE_BLOCK / REC_SIZE + 1));
+	size_t n = 0;
+	for (const struct txrec *t = first; t; t = t->next)
+		n++;
+	struct loc *locs = st->env.alloc(sizeof(struct loc) * (n ? n : 1));
+	uint64_t head = st->head, seq = st->next_seq, prev = st->prev_check;
+	if (!locs)
+		return -ENOMEM;
 	int r = 0;
-	if (!buf || !locs) {
-		r = -ENOMEM;
-		goto out;
-	}
+	size_t i = 0;
 	struct txrec *t = first;
 	do {
 		struct plan p = plan_unit(st, t);
 		struct txrec *next = t;
-		for (unsigned i = 0; i < p.count; i++)
+		for (unsigned j = 0; j < p.count; j++)
 			next = next->next;
 		uint32_t flags = extra_flags | (next ? UNIT_PART : 0);
-		build_unit(st, &p, t, st->head, flags, buf, locs);
-		r = write_log(st, st->head, plan_blocks(&p), buf);
+		build_unit(&p, t, head, seq, prev, flags, st->unit_buf, locs + i);
+		r = write_log(st, head, plan_blocks(&p), st->unit_buf);
 		if (r < 0)
-			goto out;
-		note_unit(st, st->head, plan_blocks(&p));
-		/* applying before the write of the next unit is safe: an error
-		 * there marks the store failed, and no one reads a failed store's
-		 * index as durable */
-		for (unsigned i = 0; i < p.count; i++, t = t->next) {
-			if (t->op == REC_PUT)
-				r = apply_put(st, t->k, locs[i]);
-			else if (t->op == REC_DEL)
-				apply_del(st, t->k);
-			else
-				apply_del_range(st, t->k.obj, t->k.sub, t->to);
-			if (r < 0) {
-				st->failed = true; /* the index no longer matches the log */
-				goto out;
-			}
-		}
-		st->prev_check = ((struct disk_unit *)buf)->check;
-		st->committed_seq = st->next_seq++;
-		st->head += plan_blocks(&p);
+			goto out; /* the store is failed: nothing of it applied */
+		note_unit(st, head, plan_blocks(&p));
+		prev = ((struct disk_unit *)st->unit_buf)->check;
+		head += plan_blocks(&p);
+		seq++;
+		i += p.count;
+		t = next;
 	} while (t);
+	i = 0;
+	for (t = first; t && r == 0; t = t->next)
+		r = apply_rec(st, t, locs[i++]);
+	if (r < 0) {
+		st->failed = true; /* out of memory half way: the index no longer matches the log */
+		goto out;
+	}
+	st->head = head;
+	st->prev_check = prev;
+	st->committed_seq = seq - 1;
+	st->next_seq = seq;
 out:
-	if (buf)
-		st->env.free(buf);
-	if (locs)
-		st->env.free(locs);
+	st->env.free(locs);
 	return r;
 }
 
@@ -665,6 +675,8 @@ static int reclaim(struct store *st, uint64_t need)
 	uint64_t passed = 0;
 	while (free_blocks(st) < need) {
 		if (st->clean_tail > st->sb_tail) {
+			if (st->flushing)
+				return -EAGAIN; /* the caller's flush must end first */
 			int r = flush_cycle(st, false);
 			if (r == 0)
 				r = flush_cycle(st, true);
@@ -853,6 +865,8 @@ int store_sync(struct store *st, uint64_t seq)
 		return 0;
 	if (st->failed)
 		return -EIO;
+	if (st->flushing)
+		return -EBUSY; /* a split flush is in flight: wait for its end */
 	return flush_cycle(st, false);
 }
 
@@ -1175,8 +1189,9 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	*st = (struct store){.env = *env};
 	layout(st, dev, blocks);
 	st->buf = env->alloc(STORE_BLOCK);
+	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
-	if (!st->buf || !st->info) {
+	if (!st->buf || !st->unit_buf || !st->info) {
 		store_unmount(st);
 		return NULL;
 	}
@@ -1191,6 +1206,8 @@ void store_unmount(struct store *st)
 	index_destroy(&st->index, &st->env);
 	if (st->buf)
 		st->env.free(st->buf);
+	if (st->unit_buf)
+		st->env.free(st->unit_buf);
 	if (st->info)
 		st->env.free(st->info);
 	st->env.free(st);
@@ -1393,8 +1410,7 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
 			  "%s%llu blocks, recovered %llu units (seq %llu..%llu, %llu blocks read), %llu keys",
 			  formatted ? "formatted a blank device: " : "", (unsigned long long)st->blocks,
 			  (unsigned long long)st->stats.recovered_units, (unsigned long long)sb.tail_seq,
-			  (unsigned long long)st->committed_seq,
-			  (unsigned long long)st->stats.recovery_blocks_read,
+			  (unsigned long long)st->committed_seq, (unsigned long long)st->stats.blocks_read,
 			  (unsigned long long)st->index.count);
 		if (r < 0)
 			ksnprintf(msg, msgsize, "mount fence failed (%d)", r);

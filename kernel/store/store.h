@@ -29,7 +29,9 @@
  *
  * Errors: -ENOSPC (the log cannot hold the transaction even after cleaning:
  * it is dropped, nothing changes), -EFBIG (one transaction larger than the
- * store allows), -ENOMEM, -EINVAL (a bad argument), -EIO (the device failed:
+ * store allows), -EAGAIN (the log is full until the flush in flight ends:
+ * commit again after store_sync_end), -EBUSY (store_sync while a split flush
+ * is in flight), -ENOMEM, -EINVAL (a bad argument), -EIO (the device failed:
  * the store refuses every later write until it is mounted again; what was
  * durable stays so), -ENOENT (no such key). Hostile images: store_mount
  * refuses them with a message, never crashes.
@@ -150,7 +152,8 @@ struct store_stats {
 	uint64_t blocks_written; /* since mount: transactions and superblocks */
 	uint64_t clean_blocks_written; /* of which copies made by the cleaner */
 	uint64_t flushes, superblocks_written;
-	uint64_t recovered_units, recovery_blocks_read; /* at mount */
+	uint64_t recovered_units; /* at mount */
+	uint64_t blocks_read; /* since mount (the mount's own: recovery's) */
 	uint64_t max_tx_blocks; /* the largest transaction a commit takes */
 };
 void store_stats_get(const struct store *st, struct store_stats *out);

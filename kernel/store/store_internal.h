@@ -140,6 +140,7 @@ struct store {
 	uint64_t live_blocks;
 	struct store_stats stats;
 	uint8_t *buf; /* one block of scratch */
+	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
 };
 
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);

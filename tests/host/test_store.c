@@ -251,6 +251,27 @@ TEST(store_big_transaction_spans_units_and_is_atomic)
 	sim_destroy(&d);
 }
 
+/* Bug: a transaction of several units was applied to the index unit by
+ * unit, so a write failing at its second unit left its first one visible. */
+TEST(store_write_error_inside_a_multi_unit_commit_leaves_no_part_visible)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096] = {1};
+	struct store_tx *tx = store_tx_begin(st);
+	for (int i = 0; i < 40; i++)
+		CHECK_EQ(store_put(tx, hkey(0x1000 + (uint64_t)i), page, sizeof page), 0);
+	d.cut_at = (long)d.writes + 1; /* the second unit's write fails */
+	CHECK_EQ(store_tx_commit(tx), -EIO);
+	CHECK_EQ(store_get(st, hkey(0x1000), page, sizeof page), -ENOENT);
+	struct store_stats s;
+	store_stats_get(st, &s);
+	CHECK_EQ(s.keys, 2); /* the root and the inode counter */
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 TEST(store_disk_full_is_enospc_and_a_clean_abort)
 {
 	struct simdisk d;
