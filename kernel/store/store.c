@@ -290,11 +290,20 @@ static void emit_rec(const struct txrec *t, uint8_t *at, uint64_t block_pos, uns
 		*l = (struct loc){.pos = unit_pos + page, .len = t->len, .page = 1};
 	} else if (t->op == REC_PUT) {
 		memcpy(at + REC_SIZE, t->val, t->len);
-		*l = (struct loc){.pos = block_pos, .off = (uint16_t)(off + REC_SIZE), .len = t->len};
+		*l = (struct loc){.pos = block_pos,
+				  .off = (uint16_t)(off + REC_SIZE),
+				  .len = t->len,
+				  .in_hdr = block_pos == unit_pos};
 	} else if (t->op == REC_DEL_RANGE) {
 		memcpy(at + REC_SIZE, &t->to, 8);
 	}
 	memcpy(at, &d, REC_SIZE);
+}
+
+/* What a value's loc keeps of the hash of block i of the unit h heads. */
+static uint32_t block_sum(const struct disk_unit *h, uint64_t i)
+{
+	return (uint32_t)(i == 0 ? h->check : h->sums[i - 1]);
 }
 
 /* Builds the unit of plan p from records first.. at log position pos into
@@ -330,6 +339,10 @@ static void build_unit(const struct plan *p, const struct txrec *first, uint64_t
 	for (unsigned i = 1; i < nblocks; i++)
 		h->sums[i - 1] = store_hash(buf + (size_t)i * STORE_BLOCK, STORE_BLOCK, pos + i);
 	h->check = store_hash(buf, STORE_BLOCK, pos);
+	t = first;
+	for (unsigned i = 0; i < p->count; i++, t = t->next)
+		if (t->op == REC_PUT)
+			locs[i].sum = block_sum(h, locs[i].pos - pos);
 }
 
 /* Marks the blocks of a unit written at pos in the block table. */
@@ -497,11 +510,25 @@ static const struct txrec *tx_find(const struct store_tx *tx, struct store_key k
 	return found;
 }
 
+/* Reads a value, checking its block against the hash its unit recorded: a
+ * block damaged since it was written is -EIO, never wrong bytes. */
 int store_read_value(struct store *st, const struct loc *l, void *buf, size_t cap)
 {
 	int r = dev_read(st->dev, st->secs_per_block, store_block_of(st, l->pos), 1, st->buf);
 	if (r < 0)
 		return r;
+	uint64_t h;
+	if (l->in_hdr) {
+		struct disk_unit *u = (struct disk_unit *)st->buf;
+		uint64_t check = u->check;
+		u->check = 0;
+		h = store_hash(st->buf, STORE_BLOCK, l->pos);
+		u->check = check;
+	} else {
+		h = store_hash(st->buf, STORE_BLOCK, l->pos);
+	}
+	if ((uint32_t)h != l->sum)
+		return -EIO;
 	memcpy(buf, st->buf + l->off, MIN((size_t)l->len, cap));
 	return l->len;
 }
@@ -605,8 +632,8 @@ static int copy_live(struct store *st, struct clean *c, struct store_key k, cons
  * us), calling fn for each. */
 typedef int (*rec_fn)(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to);
 static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uint64_t block_pos,
-			 uint64_t unit_pos, unsigned first_page, unsigned nblocks, unsigned base_off,
-			 rec_fn fn, void *arg);
+			 uint64_t unit_pos, const struct disk_unit *h, unsigned base_off, rec_fn fn,
+			 void *arg);
 
 static int clean_one(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to)
 {
@@ -914,10 +941,10 @@ void store_stats_get(const struct store *st, struct store_stats *out)
  * record block ended by a zero op) and calls fn for each record. -EINVAL
  * (st->why) for a record no writer makes. */
 static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uint64_t block_pos,
-			 uint64_t unit_pos, unsigned first_page, unsigned nblocks, unsigned base_off,
-			 rec_fn fn, void *arg)
+			 uint64_t unit_pos, const struct disk_unit *h, unsigned base_off, rec_fn fn,
+			 void *arg)
 {
-	unsigned off = 0;
+	unsigned off = 0, first_page = 1 + h->nrec, nblocks = h->nblocks;
 	while (off + REC_SIZE <= len) {
 		struct disk_rec d;
 		memcpy(&d, blk + off, REC_SIZE);
@@ -939,12 +966,16 @@ static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uin
 			return -EINVAL;
 		}
 		if (d.op == REC_PUT)
-			l = (struct loc){
-				.pos = block_pos, .off = (uint16_t)(base_off + off + REC_SIZE), .len = d.len};
+			l = (struct loc){.pos = block_pos,
+					 .off = (uint16_t)(base_off + off + REC_SIZE),
+					 .len = d.len,
+					 .in_hdr = block_pos == unit_pos};
 		else if (d.op == REC_PUT_PAGE)
 			l = (struct loc){.pos = unit_pos + d.page, .len = d.len, .page = 1};
 		else if (d.op == REC_DEL_RANGE)
 			memcpy(&to, blk + off + REC_SIZE, 8);
+		if (d.op == REC_PUT || d.op == REC_PUT_PAGE)
+			l.sum = block_sum(h, l.pos - unit_pos);
 		int r = fn(st, arg, &d, l, to);
 		if (r)
 			return r;
@@ -989,7 +1020,7 @@ static int read_unit_records(struct store *st, uint64_t pos, uint8_t *hdr, rec_f
 		return r;
 	const struct disk_unit *h = (const struct disk_unit *)hdr;
 	unsigned base = UNIT_HDR_SIZE + 8 * (h->nblocks - 1);
-	r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, 1 + h->nrec, h->nblocks, base, fn, arg);
+	r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, h, base, fn, arg);
 	if (r || h->nrec == 0)
 		return r;
 	uint8_t *rb = st->env.alloc(STORE_BLOCK);
@@ -998,8 +1029,7 @@ static int read_unit_records(struct store *st, uint64_t pos, uint8_t *hdr, rec_f
 	for (unsigned i = 1; i <= h->nrec && r == 0; i++) {
 		r = dev_read(st->dev, st->secs_per_block, store_block_of(st, pos + i), 1, rb);
 		if (r == 0)
-			r = parse_records(st, rb, STORE_BLOCK, pos + i, pos, 1 + h->nrec, h->nblocks, 0, fn,
-					  arg);
+			r = parse_records(st, rb, STORE_BLOCK, pos + i, pos, h, 0, fn, arg);
 	}
 	st->env.free(rb);
 	return r;
@@ -1107,11 +1137,10 @@ static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint6
 		return -EINVAL;
 	}
 	unsigned base = UNIT_HDR_SIZE + 8 * (h->nblocks - 1);
-	int r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, 1 + h->nrec, h->nblocks, base,
-			      pend_one, rp);
+	int r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, h, base, pend_one, rp);
 	for (unsigned i = 1; r == 0 && i <= h->nrec; i++)
-		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos,
-				  1 + h->nrec, h->nblocks, 0, pend_one, rp);
+		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos, h, 0,
+				  pend_one, rp);
 	if (r < 0)
 		return r;
 	*check = h->check;

@@ -76,6 +76,8 @@ struct loc {
 	uint16_t off; /* 0 for a page block */
 	uint16_t len;
 	uint8_t page; /* 1: a whole page block */
+	uint8_t in_hdr; /* 1: inline in its unit's header */
+	uint32_t sum; /* the low half of the block's hash (the header's: its check), verified on every read */
 };
 
 struct inode_node; /* index.c */
