@@ -49,6 +49,7 @@
 #include "lib/lib.h"
 
 #define UNIT_MAX_CAP 32 /* blocks per unit, whatever the device size */
+#define VERIFY_MAX 1024 /* log blocks past durable_pos, at most, for recovery to check whole */
 #define SUMS_MAX ((STORE_BLOCK - UNIT_HDR_SIZE) / 8)
 _Static_assert(UNIT_MAX_CAP - 1 <= SUMS_MAX, "a unit's sums fit its header");
 
@@ -826,13 +827,14 @@ struct blkdev *store_device(struct store *st)
 }
 
 /* A superblock is written when the space it frees matters (an eighth of
- * the log, or the log getting full) or recovery would verify a quarter of
- * the log: not at every flush. */
+ * the log, or the log getting full) or when recovery would otherwise verify
+ * the page blocks of more than VERIFY_MAX blocks (or a quarter of the log):
+ * not at every flush. */
 static bool super_due(const struct store *st)
 {
 	uint64_t gain = st->safe_tail - st->sb_tail;
 	return (gain && (gain >= st->log_blocks / 8 || free_blocks(st) < st->reserve + st->log_blocks / 8)) ||
-	       st->durable_pos - st->sb_durable_pos >= st->log_blocks / 4;
+	       st->durable_pos - st->sb_durable_pos >= MIN(st->log_blocks / 4, VERIFY_MAX);
 }
 
 static uint64_t sync_begin(struct store *st, bool force_super)
