@@ -903,6 +903,8 @@ int store_clean(struct store *st, unsigned blocks)
 {
 	if (st->failed || st->rdonly)
 		return st->failed ? -EIO : -EROFS;
+	if (st->head - st->clean_tail <= st->log_blocks / 4)
+		return 0; /* below the threshold: old versions may stay */
 	struct clean c;
 	uint64_t room = free_blocks(st);
 	if (room < st->reserve)

@@ -137,9 +137,11 @@ uint64_t store_sync_begin(struct store *st);
 void store_sync_end(struct store *st, uint64_t ticket, int flush_result);
 struct blkdev *store_device(struct store *st);
 
-/* Cleaning on demand (an idle disk past a threshold): moves the live data
- * of up to `blocks` log blocks from the tail to a new transaction. Returns
- * the blocks reclaimed (0: nothing to do), or a negative errno. */
+/* Cleaning on demand, for an idle disk: when the log is more than a quarter
+ * full, moves the live data of up to `blocks` log blocks from the tail to a
+ * new transaction (not synced: the next store_sync covers it, and the space
+ * becomes reusable a flush later). Returns the blocks passed (0: below the
+ * threshold, nothing to do), or a negative errno. */
 int store_clean(struct store *st, unsigned blocks);
 
 struct store_stats {

@@ -758,3 +758,27 @@ TEST(store_recovery_cost_against_log_length)
 		sim_destroy(&d);
 	}
 }
+
+TEST(store_clean_on_demand_only_past_its_threshold)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 256);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096] = {0};
+	CHECK_EQ(store_clean(st, 64), 0); /* an empty log: nothing to do */
+	unsigned long w = d.writes;
+	for (int i = 0; i < 80; i++)
+		CHECK(put1(st, 0x1000 + (uint64_t)(i % 4), page, sizeof page) > 0);
+	w = d.writes;
+	int passed = store_clean(st, 64);
+	CHECK(passed >= 64);
+	CHECK(d.writes - w <= 8); /* 4 live pages copied, at most a few units */
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	check_clean(st);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(0x1003), page, sizeof page), 4096);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
