@@ -328,7 +328,8 @@ test-host: $(BUILD)/host/unit
 # write, every subset of the unflushed writes and their tears.
 crashtest-host: $(BUILD)/host/unit
 	STORE_CRASH_FULL=1 $(BUILD)/host/unit store_power_cut_at_every_write_of_every_short_workload \
-		store_power_cut_campaign_on_4096_byte_sectors store_power_cut_during_long_random_workloads
+		store_power_cut_campaign_on_4096_byte_sectors store_power_cut_during_long_random_workloads \
+		store_power_cut_while_reclaiming_a_nearly_full_disk
 
 # ---- fuzzing: libFuzzer targets for the parsers of hostile input (clang) ----
 FUZZ_CC ?= clang

@@ -66,6 +66,15 @@ struct store_key {
 #define STORE_CLASS_LOG 0x03 /* the event log: obj 0, sub = record seq (store_log_*) */
 #define STORE_CLASS_POLICY 0x04 /* grants: the kernel's choice of layout */
 
+/* A handler's keys (obj STORE_OBJ(STORE_CLASS_HANDLER, id), id the
+ * kernel's, stable across boots): the layout the kernel integration uses.
+ * Removing a handler is store_del_range(tx, obj, 0, UINT64_MAX); a version
+ * reset drops STORE_H_REGS and the STORE_H_PAGE range in the same way. */
+#define STORE_H_RECORD 0 /* registration: name, version, code hash, path, subscriptions, timers */
+#define STORE_H_REGS 1 /* the snapshot's registers */
+#define STORE_H_QUEUE (1ull << 48) /* + event seq: an event waiting in its queues */
+#define STORE_H_PAGE (1ull << 62) /* + virtual page number: a snapshot page */
+
 /* Memory for the index and transactions: kmalloc/kfree in the kernel,
  * malloc/free on the host. alloc need not zero. */
 struct store_env {

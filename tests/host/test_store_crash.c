@@ -31,9 +31,9 @@ static const char *const op_names[] = {"run", "write", "rename", "fsync", "trunc
 
 #define DISK_BLOCKS 48
 #define HANDLER STORE_OBJ(STORE_CLASS_HANDLER, 1)
-#define REGS 1
-#define PAGES 0x100
-#define QUEUE (1ull << 40)
+#define REGS STORE_H_REGS
+#define PAGES STORE_H_PAGE
+#define QUEUE STORE_H_QUEUE
 #define RUN_PAGES 6
 
 static char msg[256];
@@ -182,7 +182,15 @@ static void run(struct simdisk *d, const enum op *ops, int nops, struct trace *t
 
 /* The formatted disk every workload starts from: /f (9000 bytes), /d, a
  * handler's state; durable. */
+static void make_base_filled(struct simdisk *d, uint32_t sector, size_t fill);
+
 static void make_base(struct simdisk *d, uint32_t sector)
+{
+	make_base_filled(d, sector, 0);
+}
+
+/* The base, with a file /big of `fill` bytes taking room for good. */
+static void make_base_filled(struct simdisk *d, uint32_t sector, size_t fill)
 {
 	struct store *st;
 	sim_init(d, sector, DISK_BLOCKS * (4096 / sector));
@@ -195,6 +203,17 @@ static void make_base(struct simdisk *d, uint32_t sector)
 	CHECK_EQ(store_fs_write(tx, f, 0, buf, sizeof buf, 0), (long)sizeof buf);
 	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "d", STORE_FS_DIR, 0755, 0, &dir), 0);
 	CHECK(store_tx_commit(tx) > 0);
+	for (size_t off = 0; off < fill; off += sizeof buf) {
+		uint64_t big;
+		tx = store_tx_begin(st);
+		if (off == 0)
+			CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "big", STORE_FS_REG, 0644, 0, &big), 0);
+		else
+			CHECK_EQ(store_fs_resolve(tx, "/big", &big), 0);
+		size_t n = fill - off < sizeof buf ? fill - off : sizeof buf;
+		CHECK_EQ(store_fs_write(tx, big, off, buf, n, 0), (long)n);
+		CHECK(store_tx_commit(tx) > 0);
+	}
 	CHECK_EQ(op_run(st, 0), 0);
 	store_unmount(st);
 	CHECK_EQ(block_flush(&d->dev), 0);
@@ -405,6 +424,31 @@ TEST(store_power_cut_during_long_random_workloads)
 	       ty.full ? "full" : "slice", ty.workloads, ty.laps, ty.clean_blocks, ty.supers, ty.enospc,
 	       ty.cuts, ty.images, ty.bad);
 	CHECK(ty.clean_blocks > 0 && ty.supers > 0);
+	CHECK_EQ(ty.bad, 0);
+	sim_destroy(&base);
+}
+
+/* The same on a disk whose live data leaves little room: commits reclaim
+ * (cleaning batches of their own, two flushes to make a tail durable) or
+ * are refused for room, and the power goes in the middle of it. */
+TEST(store_power_cut_while_reclaiming_a_nearly_full_disk)
+{
+	struct simdisk base;
+	struct tally ty = {.full = full_run(), .rng = 0x51ed270b2a4e3c11ull, .sample = 2};
+	enum op ops[30];
+	make_base_filled(&base, 512, 40000);
+	for (int w = 0; w < (ty.full ? 30 : 4); w++) {
+		for (int i = 0; i < 30; i++)
+			ops[i] = (enum op)(rnd(&ty) % OP_COUNT);
+		campaign_workload(&ty, &base, ops, 30);
+	}
+	printf("host:   nearly full disk (%s): %lu workloads of 30 operations (%.1f laps, %lu blocks copied "
+	       "by the "
+	       "cleaner, %lu superblocks, %lu refused for room), %lu power cuts, %lu disks recovered, %lu "
+	       "wrong\n",
+	       ty.full ? "full" : "slice", ty.workloads, ty.laps, ty.clean_blocks, ty.supers, ty.enospc,
+	       ty.cuts, ty.images, ty.bad);
+	CHECK(ty.clean_blocks > 0 && ty.enospc > 0);
 	CHECK_EQ(ty.bad, 0);
 	sim_destroy(&base);
 }
