@@ -70,7 +70,7 @@ static void *host_alloc(size_t n)
 {
 	return malloc(n ? n : 1);
 }
-static const struct store_env env = {host_alloc, free};
+static const struct store_env env = {.alloc = host_alloc, .free = free};
 
 static int fail(int status, const char *fmt, const char *a, const char *b)
 {

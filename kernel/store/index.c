@@ -18,36 +18,49 @@ struct inode_node {
 	struct inode_node *left, *right;
 };
 
-static uint64_t prio_of(struct store_key k)
+/* The priority: a hash of the key and the caller's seed (store_env.seed),
+ * so that keys written by a hostile image cannot be chosen to make the tree
+ * a list. Even then nothing here recurses: a degenerate tree is slow, never
+ * a deep stack. */
+static uint64_t prio_of(const struct index *ix, struct store_key k)
 {
-	return store_hash(&k, sizeof k, 0x9e3779b97f4a7c15ull);
+	return store_hash(&k, sizeof k, 0x9e3779b97f4a7c15ull ^ ix->seed);
 }
 
 /* Splits t into keys < k (*lo) and keys >= k (*hi). */
 static void split(struct inode_node *t, struct store_key k, struct inode_node **lo, struct inode_node **hi)
 {
-	if (!t) {
-		*lo = *hi = NULL;
-	} else if (key_cmp(t->k, k) < 0) {
-		split(t->right, k, &t->right, hi);
-		*lo = t;
-	} else {
-		split(t->left, k, lo, &t->left);
-		*hi = t;
+	while (t) {
+		if (key_cmp(t->k, k) < 0) {
+			*lo = t;
+			lo = &t->right;
+			t = t->right;
+		} else {
+			*hi = t;
+			hi = &t->left;
+			t = t->left;
+		}
 	}
+	*lo = *hi = NULL;
 }
 
 /* Every key of a below every key of b. */
 static struct inode_node *merge(struct inode_node *a, struct inode_node *b)
 {
-	if (!a || !b)
-		return a ? a : b;
-	if (a->prio > b->prio) {
-		a->right = merge(a->right, b);
-		return a;
+	struct inode_node *root = NULL, **p = &root;
+	while (a && b) {
+		if (a->prio > b->prio) {
+			*p = a;
+			p = &a->right;
+			a = a->right;
+		} else {
+			*p = b;
+			p = &b->left;
+			b = b->left;
+		}
 	}
-	b->left = merge(a, b->left);
-	return b;
+	*p = a ? a : b;
+	return root;
 }
 
 struct loc *index_find(struct index *ix, struct store_key k)
@@ -60,21 +73,6 @@ struct loc *index_find(struct index *ix, struct store_key k)
 		t = c < 0 ? t->left : t->right;
 	}
 	return NULL;
-}
-
-static struct inode_node *insert(struct inode_node *t, struct inode_node *n)
-{
-	if (!t)
-		return n;
-	if (n->prio > t->prio) {
-		split(t, n->k, &n->left, &n->right);
-		return n;
-	}
-	if (key_cmp(n->k, t->k) < 0)
-		t->left = insert(t->left, n);
-	else
-		t->right = insert(t->right, n);
-	return t;
 }
 
 int index_set(struct index *ix, const struct store_env *env, struct store_key k, struct loc l,
@@ -90,8 +88,12 @@ int index_set(struct index *ix, const struct store_env *env, struct store_key k,
 	struct inode_node *n = env->alloc(sizeof *n);
 	if (!n)
 		return -ENOMEM;
-	*n = (struct inode_node){.k = k, .l = l, .prio = prio_of(k)};
-	ix->root = insert(ix->root, n);
+	*n = (struct inode_node){.k = k, .l = l, .prio = prio_of(ix, k)};
+	struct inode_node **p = &ix->root;
+	while (*p && (*p)->prio >= n->prio)
+		p = key_cmp(k, (*p)->k) < 0 ? &(*p)->left : &(*p)->right;
+	split(*p, k, &n->left, &n->right);
+	*p = n;
 	ix->count++;
 	return 0;
 }
@@ -131,38 +133,47 @@ struct loc *index_ceil(struct index *ix, struct store_key k, struct store_key *f
 	return &best->l;
 }
 
-static void destroy(struct inode_node *t, const struct store_env *env)
-{
-	while (t) {
-		destroy(t->left, env);
-		struct inode_node *r = t->right;
-		env->free(t);
-		t = r;
-	}
-}
-
 void index_destroy(struct index *ix, const struct store_env *env)
 {
-	destroy(ix->root, env);
+	struct inode_node *t = ix->root;
+	while (t) {
+		if (t->left) { /* rotate right until there is no left child */
+			struct inode_node *l = t->left;
+			t->left = l->right;
+			l->right = t;
+			t = l;
+		} else {
+			struct inode_node *r = t->right;
+			env->free(t);
+			t = r;
+		}
+	}
 	ix->root = NULL;
 	ix->count = 0;
 }
 
-static int walk(struct inode_node *t, int (*fn)(void *arg, struct store_key k, struct loc *l), void *arg)
-{
-	while (t) {
-		int r = walk(t->left, fn, arg);
-		if (r)
-			return r;
-		r = fn(arg, t->k, &t->l);
-		if (r)
-			return r;
-		t = t->right;
-	}
-	return 0;
-}
-
+/* In key order without a stack (Morris): the tree is threaded through
+ * empty right links while walking and restored by the end, so the walk
+ * always runs to the end; fn's first nonzero return is what it returns. */
 int index_walk(struct index *ix, int (*fn)(void *arg, struct store_key k, struct loc *l), void *arg)
 {
-	return walk(ix->root, fn, arg);
+	struct inode_node *cur = ix->root;
+	int r = 0;
+	while (cur) {
+		struct inode_node *pre = cur->left;
+		if (pre) {
+			while (pre->right && pre->right != cur)
+				pre = pre->right;
+			if (!pre->right) {
+				pre->right = cur;
+				cur = cur->left;
+				continue;
+			}
+			pre->right = NULL;
+		}
+		if (!r)
+			r = fn(arg, cur->k, &cur->l);
+		cur = cur->right;
+	}
+	return r;
 }

@@ -1220,6 +1220,7 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	if (!st)
 		return NULL;
 	*st = (struct store){.env = *env};
+	st->index.seed = env->seed;
 	layout(st, dev, blocks);
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);

@@ -80,6 +80,7 @@ struct store_key {
 struct store_env {
 	void *(*alloc)(size_t n);
 	void (*free)(void *p);
+	uint64_t seed; /* random bits for the index's balance (kernel/rand); 0 works, less hardened */
 };
 
 /* store_mount flags */

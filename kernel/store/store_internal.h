@@ -85,6 +85,7 @@ struct inode_node; /* index.c */
 struct index {
 	struct inode_node *root;
 	uint64_t count;
+	uint64_t seed; /* store_env.seed: the priorities' */
 };
 
 /* One change of a transaction, in the order made. */

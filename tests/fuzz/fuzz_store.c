@@ -56,7 +56,7 @@ static void *fz_alloc(size_t n)
 {
 	return malloc(n ? n : 1);
 }
-static const struct store_env env = {fz_alloc, free};
+static const struct store_env env = {.alloc = fz_alloc, .free = free};
 
 static void walk(struct store_tx *tx, uint64_t dir, int depth)
 {

@@ -11,7 +11,7 @@ static void *sim_alloc(size_t n)
 	return malloc(n ? n : 1);
 }
 
-const struct store_env sim_env = {sim_alloc, free};
+const struct store_env sim_env = {.alloc = sim_alloc, .free = free, .seed = 0x5eed};
 
 size_t sim_bytes(const struct simdisk *d)
 {

@@ -782,3 +782,57 @@ TEST(store_clean_on_demand_only_past_its_threshold)
 	store_unmount(st);
 	sim_destroy(&d);
 }
+
+/* The index (index.c), iterative throughout: inserts, replaces, erases,
+ * ceilings and an in-order walk against a plain array. */
+static int count_walk(void *arg, struct store_key k, struct loc *l)
+{
+	uint64_t *state = arg; /* [0] entries seen, [1] the last key's sub + 1 */
+	if (k.sub + 1 <= state[1] || l->pos != k.sub * 3)
+		return 1;
+	state[0]++;
+	state[1] = k.sub + 1;
+	return 0;
+}
+
+TEST(store_index_matches_a_plain_array)
+{
+	struct index ix = {.seed = 42};
+	static bool present[20000];
+	memset(present, 0, sizeof present);
+	uint64_t x = 1, n = 0;
+	for (int i = 0; i < 60000; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		uint64_t sub = (x >> 33) % 20000;
+		struct store_key k = {5, sub};
+		struct loc old, l = {.pos = sub * 3};
+		bool had;
+		if ((x >> 20) % 3) {
+			CHECK_EQ(index_set(&ix, &sim_env, k, l, &old, &had), 0);
+			CHECK_EQ(had, present[sub]);
+			n += !present[sub];
+			present[sub] = true;
+		} else {
+			CHECK_EQ(index_erase(&ix, &sim_env, k, &old), present[sub]);
+			n -= present[sub];
+			present[sub] = false;
+		}
+	}
+	CHECK_EQ(ix.count, n);
+	uint64_t state[2] = {0, 0};
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0);
+	CHECK_EQ(state[0], n);
+	for (uint64_t sub = 0; sub < 20000; sub += 97) {
+		struct store_key found, want = {5, sub};
+		uint64_t next = sub;
+		while (next < 20000 && !present[next])
+			next++;
+		struct loc *l = index_ceil(&ix, want, &found);
+		CHECK(next < 20000 ? l && found.sub == next : l == NULL);
+	}
+	state[0] = state[1] = 0;
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0); /* the walk left the tree as it was */
+	CHECK_EQ(state[0], n);
+	index_destroy(&ix, &sim_env);
+	CHECK_EQ(ix.count, 0);
+}
