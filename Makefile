@@ -366,7 +366,19 @@ QMP_SOCK := $(BUILD)/qmp.sock
 QEMU_RUN_ARGS := -m 256M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic \
 	-qmp unix:$(QMP_SOCK),server=on,wait=off
 
+# The disk: $(DISK), a raw image attached as virtio-blk (vda), created
+# sparse (DISK_SIZE) on first use and kept from run to run.
+DISK ?= $(BUILD)/disk.img
+DISK_SIZE ?= 64M
+QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback \
+	-device virtio-blk-pci,drive=disk0
+
 run: deps $(BUILD)/optios.iso
+	@if [ ! -e "$(DISK)" ]; then \
+		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
+		echo "OptiOS: created $(DISK) ($(DISK_SIZE), empty)"; \
+	fi
+	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \

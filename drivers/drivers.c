@@ -1,8 +1,10 @@
 /*
  * drivers.c - the driver table, in the order they come up (the interface
- * and the bring-up: kernel/driver/driver.h).
+ * and the bring-up: kernel/driver/driver.h), and the PCI driver table,
+ * tried in order against every PCI device (kernel/pci/pci.h).
  */
 #include "kernel/driver/driver.h"
+#include "kernel/pci/pci.h"
 #include "lib/lib.h"
 
 extern const struct driver uart_driver, fbcon_driver, ps2kbd_driver, qemu_driver;
@@ -14,3 +16,10 @@ const struct driver *const driver_table[] = {
 	&qemu_driver, /* early: the test devices, before anything can panic */
 };
 const size_t driver_count = ARRAY_SIZE(driver_table);
+
+extern const struct pci_driver virtio_blk_driver;
+
+const struct pci_driver *const pci_driver_table[] = {
+	&virtio_blk_driver, /* vda, vdb, ... */
+};
+const size_t pci_driver_count = ARRAY_SIZE(pci_driver_table);

@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "kernel/acpi/acpi.h"
+#include "kernel/block/block.h"
 #include "kernel/boot/bootinfo.h"
 #include "kernel/conf/conf.h"
 #include "kernel/driver/driver.h"
@@ -14,6 +15,7 @@
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/pci/pci.h"
 #include "kernel/monitor/monitor.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
@@ -75,6 +77,9 @@ static void kmain_late(void)
 	clock_init();
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
+	pci_init(&bootinfo); /* after the drivers: PCI drivers are matched to devices */
+	if (!block_first())
+		klog(KLOG_WARN, "block: no disk: nothing will persist");
 	vfs_init(&bootinfo);
 	perm_init();
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */

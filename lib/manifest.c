@@ -14,7 +14,9 @@
  *
  * Invariants after a successful parse: name is 1..31 chars of [a-z0-9_-];
  * version is 1..2^31-1; contexts is not 0; every string is NUL-terminated in
- * its array; counts are within MANIFEST_*_MAX; every event pattern is valid
+ * its array; counts are within MANIFEST_*_MAX; the outputs lie back to back
+ * in output_text in declaration order (output_at[0] == 0, each starting
+ * after the previous one's NUL), output_bytes in all; every event pattern is valid
  * and unique, its policy known and its queue_len 1..MANIFEST_QUEUE_MAX (1 for
  * latest); timer names are unique and their delays non-zero.
  *
@@ -227,7 +229,8 @@ static int parse_memory(struct parser *ps, const struct span *arg)
 	return 0;
 }
 
-/* output CAPABILITY: printable ASCII, checked further by the policy (issue 5). */
+/* output CAPABILITY: printable ASCII, checked further by the policy (issue 5);
+ * appended to output_text, which holds every output back to back. */
 static int parse_output(struct parser *ps, const struct span *arg)
 {
 	struct manifest *m = ps->m;
@@ -239,11 +242,17 @@ static int parse_output(struct parser *ps, const struct span *arg)
 		if ((unsigned char)arg[0].p[i] > 0x7e)
 			return fail(ps, "output '%.*s' is not ASCII", QUOTE(arg[0]));
 	for (uint32_t i = 0; i < m->noutputs; i++)
-		if (strlen(m->outputs[i]) == arg[0].len && memcmp(m->outputs[i], arg[0].p, arg[0].len) == 0)
+		if (span_is(arg[0], manifest_output(m, i)))
 			return fail(ps, "output '%.*s' declared twice", QUOTE(arg[0]));
-	copy(m->outputs[m->noutputs++], arg[0]);
+	if (arg[0].len + 1 > MANIFEST_OUTPUTS_BYTES - m->output_bytes)
+		return fail(ps, "outputs take more than %d bytes in all", MANIFEST_OUTPUTS_BYTES);
+	m->output_at[m->noutputs++] = (uint16_t)m->output_bytes;
+	copy(m->output_text + m->output_bytes, arg[0]);
+	m->output_bytes += (uint32_t)arg[0].len + 1;
 	return 0;
 }
+
+_Static_assert(MANIFEST_OUTPUTS_BYTES <= UINT16_MAX + 1, "output_at is 16 bits");
 
 static const struct directive {
 	const char *word;

@@ -20,8 +20,14 @@
  *
  * Invariants: a struct policy holds n <= POLICY_GRANTS_MAX grants, each a
  * valid program name (or "*") and a valid capability, no two the same;
- * the bytes after each string and the unused grants are zero; every change
- * adds one to generation. Nothing here allocates or keeps a
+ * the capabilities lie back to back in cap_text in grant order (grant 0's
+ * at 0, each after the previous one's NUL; cap_bytes in all, the rest
+ * zero), so a revoke closes the gap by moving the later ones down; the
+ * bytes after each program name and the unused grants are zero; every
+ * change adds one to generation. A policy_set's declared capabilities lie
+ * the same way in its cap_text; only path capabilities are long, so the
+ * queries copy none onto the stack (event capabilities, the only ones they
+ * make up, are short: EVENT_CAP_MAX). Nothing here allocates or keeps a
  * pointer it was given; the queries use at most a few KiB of stack.
  *
  * The answers of the queries (also docs/ABI.md "Permissions"). Programs are
@@ -93,10 +99,10 @@ static const struct {
 	[CAP_HANDLER_MANAGE] = {"handler.manage", OBJ_NONE},
 	[CAP_POLICY_MANAGE] = {"policy.manage", OBJ_NONE},
 	[CAP_POWER] = {"power", OBJ_NONE},
+	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 };
 
-/* A capability's path is bounded by CAP_MAX already; a path being checked
- * may be as long as the file system allows. */
+/* A path, of a capability or being checked: as long as the file system allows. */
 static bool path_valid(const char *path)
 {
 	size_t len = strnlen(path, POLICY_PATH_MAX);
@@ -152,6 +158,8 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 		*why = "this kind takes no object";
 	else if (kinds[k].obj != OBJ_NONE && !obj[0])
 		*why = "this kind needs an object";
+	else if (kinds[k].obj == OBJ_PATH && strnlen(obj, POLICY_PATH_MAX) == POLICY_PATH_MAX)
+		*why = "path longer than PATH_MAX - 1 (4095) bytes";
 	else if (!object_valid(kinds[k].obj, obj))
 		*why = kinds[k].obj == OBJ_PATH ? "not a normal absolute path" : "not a topic pattern";
 	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
@@ -223,7 +231,7 @@ static bool program_valid(const char *name)
 static const struct policy_grant *grant_find(const struct policy *p, const char *program, const char *cap)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->grants[i].program, program) == 0 && strcmp(p->grants[i].cap, cap) == 0)
+		if (strcmp(p->grants[i].program, program) == 0 && strcmp(policy_grant_cap(p, i), cap) == 0)
 			return &p->grants[i];
 	return NULL;
 }
@@ -236,10 +244,15 @@ int policy_grant(struct policy *p, const char *program, const char *cap)
 		return -EEXIST;
 	if (p->n == POLICY_GRANTS_MAX)
 		return -ENOSPC;
+	size_t len = strlen(cap) + 1;
+	if (len > POLICY_CAPS_BYTES - p->cap_bytes)
+		return -E2BIG;
 	struct policy_grant *g = &p->grants[p->n++];
 	memset(g, 0, sizeof *g);
 	memcpy(g->program, program, strlen(program) + 1);
-	memcpy(g->cap, cap, strlen(cap) + 1);
+	g->cap_at = (uint16_t)p->cap_bytes;
+	memcpy(p->cap_text + p->cap_bytes, cap, len);
+	p->cap_bytes += len;
 	p->generation++;
 	return 0;
 }
@@ -249,9 +262,14 @@ int policy_revoke(struct policy *p, const char *program, const char *cap)
 	const struct policy_grant *g = program && cap ? grant_find(p, program, cap) : NULL;
 	if (!g)
 		return -ENOENT;
-	size_t i = (size_t)(g - p->grants);
+	size_t i = (size_t)(g - p->grants), at = g->cap_at, len = strlen(p->cap_text + at) + 1;
+	memmove(p->cap_text + at, p->cap_text + at + len, p->cap_bytes - at - len);
+	p->cap_bytes -= len;
+	memset(p->cap_text + p->cap_bytes, 0, len);
 	memmove(&p->grants[i], &p->grants[i + 1], (p->n - i - 1) * sizeof p->grants[0]);
 	memset(&p->grants[--p->n], 0, sizeof p->grants[0]);
+	for (size_t k = i; k < p->n; k++) /* the later capabilities moved down */
+		p->grants[k].cap_at = (uint16_t)(p->grants[k].cap_at - len);
 	p->generation++;
 	return 0;
 }
@@ -261,7 +279,7 @@ bool policy_granted(const struct policy *p, const char *program, const char *cap
 	for (size_t i = 0; p && program && i < p->n; i++) {
 		const struct policy_grant *g = &p->grants[i];
 		if ((strcmp(g->program, program) == 0 || strcmp(g->program, "*") == 0) &&
-		    policy_cap_covers(g->cap, cap))
+		    policy_cap_covers(policy_grant_cap(p, i), cap))
 			return true;
 	}
 	return false;
@@ -323,6 +341,8 @@ static void read_grant(struct reader *rd, const struct span *tok)
 		complain(rd, "'grant %s %s' is there already", program, cap);
 	else if (r == -ENOSPC)
 		complain(rd, "more than %d grants", POLICY_GRANTS_MAX);
+	else if (r == -E2BIG)
+		complain(rd, "the policy's capabilities take more than %d bytes", POLICY_CAPS_BYTES);
 }
 
 static void read_line(struct reader *rd, struct span line)
@@ -441,22 +461,25 @@ size_t policy_list(const struct policy *p, char *out, size_t size)
 {
 	struct text t = text_start(out, size);
 	for (size_t i = 0; i < p->n; i++)
-		say(&t, "grant %s %s\n", p->grants[i].program, p->grants[i].cap);
+		say(&t, "grant %s %s\n", p->grants[i].program, policy_grant_cap(p, i));
 	return t.len;
 }
 
 /* ---- a program's permissions ---- */
 
-/* The i-th capability m declares (its events, then its outputs) into cap;
- * false past the last. */
-static bool declared(const struct manifest *m, size_t i, char cap[CAP_MAX])
+/* bytes of an event capability, NUL included: "event:" and a pattern */
+#define EVENT_CAP_MAX (sizeof "event:" - 1 + OPTIOS_EVENT_TOPIC_MAX)
+
+/* The i-th capability m declares (its events, then its outputs): an event
+ * one made up in ev, an output m's own; NULL past the last. */
+static const char *declared(const struct manifest *m, size_t i, char ev[EVENT_CAP_MAX])
 {
 	size_t nev = MIN(m->nevents, MANIFEST_EVENTS_MAX), nout = MIN(m->noutputs, MANIFEST_OUTPUTS_MAX);
-	if (i < nev)
-		ksnprintf(cap, CAP_MAX, "event:%.*s", OPTIOS_EVENT_TOPIC_MAX - 1, m->events[i].pattern);
-	else if (i - nev < nout)
-		ksnprintf(cap, CAP_MAX, "%.*s", MANIFEST_OUTPUT_MAX - 1, m->outputs[i - nev]);
-	return i < nev + nout;
+	if (i < nev) {
+		ksnprintf(ev, EVENT_CAP_MAX, "event:%.*s", OPTIOS_EVENT_TOPIC_MAX - 1, m->events[i].pattern);
+		return ev;
+	}
+	return i - nev < nout ? manifest_output(m, (uint32_t)(i - nev)) : NULL;
 }
 
 /* Is declared capability cap of m effective (valid and granted)? */
@@ -467,11 +490,14 @@ static bool effective(const struct policy *p, const struct manifest *m, const ch
 
 void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p)
 {
+	char ev[EVENT_CAP_MAX];
+	const char *cap;
+	size_t used = 0;
 	memset(out, 0, sizeof *out);
 	out->generation = p ? p->generation : 0;
 	if (!m) {
 		out->contexts = MANIFEST_CTX_FOREGROUND;
-		memcpy(out->caps[0], "console", sizeof "console");
+		memcpy(out->cap_text, "console", sizeof "console");
 		out->granted[0] = true;
 		out->n = 1;
 		return;
@@ -481,14 +507,20 @@ void policy_set_compute(struct policy_set *out, const struct manifest *m, const 
 	out->contexts = m->contexts;
 	out->memory_pages = m->memory_pages;
 	out->budget_ns = m->budget_ns;
-	for (; out->n < PERM_CAPS_MAX && declared(m, out->n, out->caps[out->n]); out->n++)
-		out->granted[out->n] = effective(p, m, out->caps[out->n]);
+	/* fits: PERM_CAPS_BYTES holds every event capability and output_text */
+	for (; out->n < PERM_CAPS_MAX && (cap = declared(m, out->n, ev)); out->n++) {
+		size_t len = strlen(cap) + 1;
+		out->cap_at[out->n] = (uint16_t)used;
+		memcpy(out->cap_text + used, cap, len);
+		used += len;
+		out->granted[out->n] = effective(p, m, cap);
+	}
 }
 
 bool policy_set_allows(const struct policy_set *s, enum policy_cap kind, const char *object)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->granted[i] && policy_cap_allows(s->caps[i], kind, object))
+		if (s->granted[i] && policy_cap_allows(policy_set_cap(s, i), kind, object))
 			return true;
 	return false;
 }
@@ -498,7 +530,7 @@ static const char *granted_file_path(const struct policy_set *s, size_t i)
 {
 	enum policy_cap kind;
 	const char *path;
-	if (!s->granted[i] || policy_cap_parse(s->caps[i], &kind, &path))
+	if (!s->granted[i] || policy_cap_parse(policy_set_cap(s, i), &kind, &path))
 		return NULL;
 	return kind == CAP_FILE_READ || kind == CAP_FILE_WRITE ? path : NULL;
 }
@@ -613,11 +645,11 @@ static void say_declared(struct text *t, const struct policy *p, const struct ma
 			 enum declared_part part)
 {
 	static const char *const titles[] = {"declared", "effective", "missing"};
-	char cap[CAP_MAX];
-	const char *why;
+	char ev[EVENT_CAP_MAX];
+	const char *cap, *why;
 	bool any = false;
 	say(t, "%s:\n", titles[part]);
-	for (size_t i = 0; declared(m, i, cap); i++) {
+	for (size_t i = 0; (cap = declared(m, i, ev)); i++) {
 		bool granted = effective(p, m, cap);
 		if ((part == EFFECTIVE && !granted) || (part == MISSING && granted))
 			continue;
@@ -645,7 +677,7 @@ static void say_grants(struct text *t, const struct policy *p, const char *name)
 		const char *from = g->source && g->source <= p->nsources ? p->sources[g->source - 1] : NULL;
 		if (!all && strcmp(g->program, name) != 0)
 			continue;
-		say(t, "  %s", g->cap);
+		say(t, "  %s", policy_grant_cap(p, i));
 		if (all || from)
 			say(t, " (%s%s%s)", all ? "to *" : "", all && from ? ", " : "", from ? from : "");
 		say(t, "\n");
@@ -689,19 +721,22 @@ size_t policy_show(const struct policy *p, const struct policy_program *progs, s
 		found = true;
 	}
 	if (!found)
-		say(&t, "no such program: %.*s\n", CAP_MAX - 1, name);
+		say(&t, "no such program: %s\n", name);
 	return t.len;
 }
 
 /* ---- policy_who_can ---- */
 
-/* The first effective capability of pp that covers cap into c; false if none. */
-static bool can(const struct policy *p, const struct policy_program *pp, const char *cap, char c[CAP_MAX])
+/* The first effective capability of pp that covers cap (ev: room for an
+ * event one); NULL if none. */
+static const char *can(const struct policy *p, const struct policy_program *pp, const char *cap,
+		       char ev[EVENT_CAP_MAX])
 {
-	for (size_t k = 0; declared(pp->m, k, c); k++)
+	const char *c;
+	for (size_t k = 0; (c = declared(pp->m, k, ev)); k++)
 		if (effective(p, pp->m, c) && policy_cap_covers(c, cap))
-			return true;
-	return false;
+			return c;
+	return NULL;
 }
 
 size_t policy_who_can(const struct policy *p, const struct policy_program *progs, size_t n, const char *cap,
@@ -709,17 +744,18 @@ size_t policy_who_can(const struct policy *p, const struct policy_program *progs
 {
 	struct text t = text_start(out, size);
 	struct ranking r;
-	char c[CAP_MAX];
+	char ev[EVENT_CAP_MAX];
+	const char *c;
 	bool any = false;
 	if (policy_cap_parse(cap, NULL, NULL)) {
-		say(&t, "invalid capability: %.*s\n", CAP_MAX - 1, cap);
+		say(&t, "invalid capability: %s\n", cap);
 		return t.len;
 	}
 	say(&t, "who can %s:\n", cap);
 	rank(progs, n, &r);
 	for (size_t k = 0; k < r.n; k++) {
 		const struct policy_program *pp = &progs[r.at[k]];
-		if (can(p, pp, cap, c)) {
+		if ((c = can(p, pp, cap, ev))) {
 			say(&t, "  %s (%s) by %s\n", pp->m->name, pp->path, c);
 			any = true;
 		}
@@ -755,14 +791,16 @@ static const struct manifest *manifest_at(const struct run_graph *g, size_t k)
 }
 
 /* The next effective capability (from the *i-th declared on) of the k-th
- * program that starts with prefix ("event:", "emit:"), into cap. */
-static bool next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i,
-			 char cap[CAP_MAX])
+ * program that starts with prefix ("event:", "emit:"), or NULL (ev: room for
+ * an event one). Both kinds are short: a pattern. */
+static const char *next_of_kind(const struct run_graph *g, size_t k, const char *prefix, size_t *i,
+				char ev[EVENT_CAP_MAX])
 {
-	for (; declared(manifest_at(g, k), *i, cap); (*i)++)
+	const char *cap;
+	for (; (cap = declared(manifest_at(g, k), *i, ev)); (*i)++)
 		if ((g->effective[k] >> *i & 1) && strncmp(cap, prefix, strlen(prefix)) == 0)
-			return true;
-	return false;
+			return cap;
+	return NULL;
 }
 
 static bool is_topic(const char *t)
@@ -774,8 +812,9 @@ static bool is_topic(const char *t)
  * matches)? Its reason into why. */
 static bool runs_on(const struct run_graph *g, size_t k, const char *topic, char *why, size_t whylen)
 {
-	char ev[CAP_MAX];
-	for (size_t e = 0; next_of_kind(g, k, "event:", &e, ev); e++) {
+	char buf[EVENT_CAP_MAX];
+	const char *ev;
+	for (size_t e = 0; (ev = next_of_kind(g, k, "event:", &e, buf)); e++) {
 		const char *pat = ev + strlen("event:");
 		if (is_topic(topic) ? topic_matches(pat, topic) : topic_overlaps(pat, topic)) {
 			ksnprintf(why, whylen, "runs (by %s)", ev);
@@ -789,9 +828,10 @@ static bool runs_on(const struct run_graph *g, size_t k, const char *topic, char
  * emit of the other)? The reason into why. */
 static bool runs_after(const struct run_graph *g, size_t k, size_t i, char *why, size_t whylen)
 {
-	char ev[CAP_MAX], em[CAP_MAX];
-	for (size_t e = 0; next_of_kind(g, k, "event:", &e, ev); e++) {
-		for (size_t x = 0; next_of_kind(g, i, "emit:", &x, em); x++) {
+	char evbuf[EVENT_CAP_MAX], embuf[EVENT_CAP_MAX];
+	const char *ev, *em;
+	for (size_t e = 0; (ev = next_of_kind(g, k, "event:", &e, evbuf)); e++) {
+		for (size_t x = 0; (em = next_of_kind(g, i, "emit:", &x, embuf)); x++) {
 			if (topic_overlaps(ev + strlen("event:"), em + strlen("emit:"))) {
 				ksnprintf(why, whylen, "may then run (by %s, after %s of %s)", ev, em,
 					  manifest_at(g, i)->name);
@@ -805,9 +845,10 @@ static bool runs_after(const struct run_graph *g, size_t k, size_t i, char *why,
 static void say_run(struct text *t, const struct run_graph *g, size_t k, const char *why)
 {
 	const struct policy_program *pp = &g->progs[g->r.at[k]];
-	char cap[CAP_MAX];
+	char ev[EVENT_CAP_MAX];
+	const char *cap;
 	say(t, "  %s (%s) %s\n", pp->m->name, pp->path, why);
-	for (size_t i = 0; declared(pp->m, i, cap); i++)
+	for (size_t i = 0; (cap = declared(pp->m, i, ev)); i++)
 		if (g->effective[k] >> i & 1)
 			say(t, "    %s\n", cap);
 }
@@ -816,7 +857,7 @@ static void say_run(struct text *t, const struct run_graph *g, size_t k, const c
  * program of round r - 1. How many. */
 static size_t run_round(struct text *t, struct run_graph *g, const char *topic, uint8_t r)
 {
-	char why[3 * CAP_MAX];
+	char why[3 * EVENT_CAP_MAX + MANIFEST_NAME_MAX];
 	size_t found = 0;
 	for (size_t k = 0; k < g->r.n; k++) {
 		if (g->round[k] != UNREACHED || !(manifest_at(g, k)->contexts & MANIFEST_CTX_BACKGROUND))
@@ -838,7 +879,8 @@ size_t policy_on(const struct policy *p, const struct policy_program *progs, siz
 {
 	struct text t = text_start(out, size);
 	struct run_graph g = {.progs = progs};
-	char cap[CAP_MAX];
+	char ev[EVENT_CAP_MAX];
+	const char *cap;
 	if (!topic)
 		topic = "";
 	if (!is_topic(topic) && !topic_pattern_valid(topic)) {
@@ -848,7 +890,7 @@ size_t policy_on(const struct policy *p, const struct policy_program *progs, siz
 	rank(progs, n, &g.r);
 	memset(g.round, UNREACHED, sizeof g.round);
 	for (size_t k = 0; k < g.r.n; k++)
-		for (size_t i = 0; declared(manifest_at(&g, k), i, cap); i++)
+		for (size_t i = 0; (cap = declared(manifest_at(&g, k), i, ev)); i++)
 			g.effective[k] |= (uint32_t)effective(p, manifest_at(&g, k), cap) << i;
 	say(&t, "on %s:\n", topic);
 	if (!run_round(&t, &g, topic, 0)) {

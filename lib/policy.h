@@ -21,11 +21,21 @@
  *   handler.manage       add and remove handlers
  *   policy.manage        grant and revoke
  *   power                power off and reboot
+ *   dev.block            raw sector access to block devices (optios_blk):
+ *                        below any file system; granted to test programs only
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
- * is everything. A <pattern> is a topic pattern as in event.h. A granted
- * path is at most CAP_MAX bytes with its kind; the paths checked against it
- * may be as long as the file system allows (POLICY_PATH_MAX).
+ * is everything. A <pattern> is a topic pattern as in event.h. A path, granted
+ * or checked, may be as long as the file system allows (POLICY_PATH_MAX - 1
+ * bytes; a capability with its kind: CAP_MAX with the NUL).
+ *
+ * Storage. Capabilities are kept back to back, each NUL-terminated, in one
+ * buffer per policy (cap_text, POLICY_CAPS_BYTES in all) and per permission
+ * set (cap_text, sized so that every manifest's capabilities fit), addressed
+ * by 16-bit offsets (policy_grant_cap, policy_set_cap): a grant may name a
+ * path of any length, and the total is bounded. A grant that does not fit
+ * the policy's budget is refused (-E2BIG; a policy file's line: "the
+ * policy's capabilities take more than 32768 bytes").
  *
  * Visibility (as OpenBSD's unveil): a program sees a path if the path of one
  * of its granted file.read or file.write capabilities is at, below or above
@@ -55,12 +65,19 @@
 
 #include <optios/abi/manifest.h>
 
-#define CAP_MAX 128          /* bytes in a capability, NUL included */
-#define POLICY_PATH_MAX 4096 /* bytes in a path a check asks about: the file system's PATH_MAX */
+#define POLICY_PATH_MAX 4096 /* bytes in a path, NUL included: the file system's PATH_MAX */
+#define CAP_MAX MANIFEST_OUTPUT_MAX /* bytes in a capability, NUL included */
 #define POLICY_GRANTS_MAX 256
-#define POLICY_TEXT_MAX 16384
+#define POLICY_CAPS_BYTES 32768 /* bytes of a policy's capabilities together, NULs included */
+#define POLICY_TEXT_MAX 16384 /* bytes of one policy file */
 #define PERM_CAPS_MAX (MANIFEST_EVENTS_MAX + MANIFEST_OUTPUTS_MAX)
-#define POLICY_LINE_MAX 256     /* bytes in a line of the policy file, its newline not counted */
+/* bytes of a permission set's capabilities: every manifest's fit */
+#define PERM_CAPS_BYTES \
+	(MANIFEST_EVENTS_MAX * (sizeof "event:" - 1 + OPTIOS_EVENT_TOPIC_MAX) + MANIFEST_OUTPUTS_BYTES)
+#define POLICY_LINE_MAX (CAP_MAX + 128) /* bytes in a line of the policy file, its newline not counted */
+
+_Static_assert(CAP_MAX >= sizeof "file.write:" - 1 + POLICY_PATH_MAX, "a capability names any path");
+_Static_assert(POLICY_CAPS_BYTES <= UINT16_MAX + 1 && PERM_CAPS_BYTES <= UINT16_MAX + 1, "16-bit offsets");
 #define POLICY_PROGRAMS_MAX 256 /* programs the queries consider (the first ones given) */
 
 enum policy_cap {
@@ -75,6 +92,7 @@ enum policy_cap {
 	CAP_HANDLER_MANAGE,
 	CAP_POLICY_MANAGE,
 	CAP_POWER,
+	CAP_DEV_BLOCK,
 	CAP_KINDS
 };
 
@@ -99,13 +117,15 @@ bool policy_cap_allows(const char *c, enum policy_cap kind, const char *object);
 
 struct policy_grant {
 	char program[MANIFEST_NAME_MAX]; /* a manifest name, or "*" */
-	char cap[CAP_MAX];
+	uint16_t cap_at; /* its capability: cap_text + cap_at of its policy */
 	uint8_t source; /* the file it came from: 1 + index into sources; 0: none known */
 };
 
 struct policy {
 	size_t n;
 	struct policy_grant grants[POLICY_GRANTS_MAX];
+	size_t cap_bytes; /* of cap_text in use */
+	char cap_text[POLICY_CAPS_BYTES]; /* the grants' capabilities in grant order */
 	size_t nsources;
 	char sources[POLICY_SOURCES_MAX][POLICY_SOURCE_MAX]; /* "/etc/policy", ... */
 	uint64_t generation; /* incremented by every change (caches compare it) */
@@ -144,8 +164,15 @@ int policy_parse(const char *text, size_t len, struct policy *p, char *err, size
  * grant in order (policy_parse gives the same grants back); returns the full
  * length, like snprintf. */
 size_t policy_list(const struct policy *p, char *out, size_t size);
-/* Adds a grant: 0, -EEXIST (already there), -ENOSPC, -EINVAL (bad name or capability). */
+/* Adds a grant: 0, -EEXIST (already there), -ENOSPC (POLICY_GRANTS_MAX
+ * grants), -E2BIG (the capabilities would take more than POLICY_CAPS_BYTES),
+ * -EINVAL (bad name or capability). */
 int policy_grant(struct policy *p, const char *program, const char *cap);
+/* The capability of p's i-th grant (i < p->n). */
+static inline const char *policy_grant_cap(const struct policy *p, size_t i)
+{
+	return p->cap_text + p->grants[i].cap_at;
+}
 /* Removes exactly that grant: 0 or -ENOENT. */
 int policy_revoke(struct policy *p, const char *program, const char *cap);
 /* Is cap granted to program (some grant for it or "*" covers cap)? */
@@ -157,11 +184,17 @@ struct policy_set {
 	uint32_t contexts; /* MANIFEST_CTX_* */
 	uint64_t memory_pages, budget_ns; /* 0: not declared */
 	size_t n;
-	char caps[PERM_CAPS_MAX][CAP_MAX]; /* declared */
+	uint16_t cap_at[PERM_CAPS_MAX]; /* declared capability i: cap_text + cap_at[i] */
 	bool granted[PERM_CAPS_MAX];
+	char cap_text[PERM_CAPS_BYTES]; /* the declared capabilities in order */
 	uint64_t generation; /* the policy's when computed */
 	bool only_all; /* only the grants to "*" apply (kernel/perm: a program from a writable fs) */
 };
+/* The i-th declared capability of s (i < s->n). */
+static inline const char *policy_set_cap(const struct policy_set *s, size_t i)
+{
+	return s->cap_text + s->cap_at[i];
+}
 /* Fills out from manifest m (NULL: no manifest: "console" only, granted) and policy p. */
 void policy_set_compute(struct policy_set *out, const struct manifest *m, const struct policy *p);
 /* Is the use (kind, object) allowed by some granted capability of s? */

@@ -100,10 +100,9 @@ int main(int argc, char **argv)
 	if (manifest_parse(text, len, &m, err, sizeof err) != 0)
 		parse_failed(err);
 	for (uint32_t k = 0; k < m.noutputs; k++) {
-		const char *why = policy_cap_problem(m.outputs[k]);
+		const char *out = manifest_output(&m, k), *why = policy_cap_problem(out);
 		if (why)
-			fail(output_line(text, len, m.outputs[k]), "output '%s' can never be granted: %s",
-			     m.outputs[k], why);
+			fail(output_line(text, len, out), "output '%s' can never be granted: %s", out, why);
 	}
 	if (need == MANIFEST_CTX_BACKGROUND && !(m.contexts & need))
 		fail(0, "a handler needs context background or both (it says foreground; a program: no "

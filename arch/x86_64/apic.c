@@ -263,8 +263,8 @@ static const struct ioapic *ioapic_for(uint32_t gsi, unsigned *pin)
 }
 
 /* Redirection-entry polarity and trigger bits. Neither (the MADT's
- * "conforms to the bus") means edge, active high for ISA, the only bus
- * routed here. */
+ * "conforms to the bus") means edge, active high for ISA (PCI lines:
+ * arch_irq_route_pci). */
 static uint32_t redir_flags(bool active_low, bool level)
 {
 	uint32_t v = 0;
@@ -349,6 +349,37 @@ int arch_irq_route_isa(unsigned isa_irq, unsigned vector)
 		return -ENODEV;
 	ioapic_set_entry(io, pin, vector | flags, lapic_id);
 	klog(KLOG_DEBUG, "apic: ISA IRQ %u -> GSI %u -> vector %u", isa_irq, gsi, vector);
+	return 0;
+}
+
+/* A PCI INTx line, as the firmware wrote it in the device's interrupt line
+ * register. Below 16 it names an ISA IRQ the chipset steers the PCI link
+ * to (PIIX/ICH PIRQ routing, SeaBIOS's choice): the MADT override for it,
+ * if any, gives the GSI and polarity (QEMU: level, active high, matching
+ * its ACPI link devices); without one the GSI is the line, active high.
+ * From 16 up it is an I/O APIC input wired to PCI directly: active low.
+ * Always level-triggered, as PCI interrupts are. Shared lines are fine: the
+ * entry is the same for every device on it. */
+int arch_irq_route_pci(unsigned line, unsigned vector)
+{
+	if (line == 0 || line == 0xFF || vector < 32 || vector >= SPURIOUS_VECTOR)
+		return -EINVAL;
+	if (!lapic_up)
+		return -ENODEV;
+	uint32_t flags = REDIR_LEVEL | (line >= 16 ? REDIR_ACTIVE_LOW : 0);
+	uint32_t gsi = line;
+	if (line < 16) {
+		uint32_t isa_flags;
+		gsi = isa_gsi(line, &isa_flags);
+		flags = REDIR_LEVEL | (isa_flags & REDIR_ACTIVE_LOW);
+	}
+	unsigned pin;
+	const struct ioapic *io = ioapic_for(gsi, &pin);
+	if (!io)
+		return -ENODEV;
+	ioapic_set_entry(io, pin, vector | flags, lapic_id);
+	klog(KLOG_DEBUG, "apic: PCI INTx line %u -> GSI %u (level, active %s) -> vector %u", line, gsi,
+	     flags & REDIR_ACTIVE_LOW ? "low" : "high", vector);
 	return 0;
 }
 

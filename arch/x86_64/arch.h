@@ -216,6 +216,9 @@ struct arch_irq_wiring {
 int arch_irq_init(const struct arch_irq_wiring *w);
 /* Routes an ISA IRQ line to vector on the boot CPU; 0 or -ENODEV/-EINVAL. */
 int arch_irq_route_isa(unsigned isa_irq, unsigned vector);
+/* Routes a PCI INTx line (the interrupt line register's value) to vector,
+ * level-triggered (apic.c says how polarity is chosen); 0 or -E. */
+int arch_irq_route_pci(unsigned line, unsigned vector);
 /* Masks the I/O APIC entry an ISA IRQ line was routed to; 0 or -ENODEV/-EINVAL. */
 int arch_irq_unroute_isa(unsigned isa_irq);
 /* Signals end of interrupt to the local APIC. */

@@ -104,6 +104,9 @@ static void report(void)
 		klog(KLOG_WARN, "acpi: no \\_S5 package found: power off will halt instead");
 	if (info.has_hpet)
 		klog(KLOG_INFO, "acpi: HPET at %#lx", (unsigned long)info.hpet.addr);
+	for (size_t i = 0; i < info.ecam_count; i++)
+		klog(KLOG_INFO, "acpi: MCFG: PCI segment %u buses %u-%u at %#lx", info.ecam[i].segment,
+		     info.ecam[i].bus_start, info.ecam[i].bus_end, (unsigned long)info.ecam[i].base);
 }
 
 int acpi_init(const struct bootinfo *bi)

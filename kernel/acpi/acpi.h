@@ -5,7 +5,8 @@
  * acpi_init() finds the RSDP (the loader's copy, else the BIOS areas), walks
  * the RSDT/XSDT and keeps the few facts the kernel needs in one struct
  * acpi_info: interrupt controllers (MADT), power management ports and the
- * reset register (FADT), the \_S5 sleep type (DSDT/SSDT AML) and the HPET.
+ * reset register (FADT), the \_S5 sleep type (DSDT/SSDT AML), the HPET
+ * and where PCI configuration space is memory-mapped (MCFG).
  * Any table that is missing or fails validation is simply absent from the
  * result; nothing here trusts the firmware's lengths or checksums.
  */
@@ -100,11 +101,22 @@ struct acpi_hpet {
 	uint16_t min_tick;
 };
 
+/* MCFG: where each PCI segment's enhanced configuration space (ECAM) is:
+ * bus b, device d, function f at base + (b - bus_start) << 20 | d << 15 | f << 12. */
+#define ACPI_MAX_ECAM 8
+struct acpi_ecam {
+	uint64_t base; /* physical */
+	uint16_t segment;
+	uint8_t bus_start, bus_end;
+};
+
 struct acpi_info {
 	bool present; /* a valid RSDP and root table were found */
 	uint8_t revision; /* RSDP revision: 0 = ACPI 1.0, 2 = ACPI 2.0+ */
 	bool xsdt; /* the root table used was the XSDT */
 	bool has_madt, has_fadt, has_hpet, has_s5;
+	struct acpi_ecam ecam[ACPI_MAX_ECAM]; /* from the MCFG; none: port I/O only */
+	size_t ecam_count;
 	struct acpi_madt madt;
 	struct acpi_fadt fadt;
 	struct acpi_hpet hpet;

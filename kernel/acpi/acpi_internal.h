@@ -60,6 +60,10 @@ int acpi_parse(const struct acpi_mem *m, const void *rsdp, size_t rsdp_len, stru
 int acpi_madt_parse(const uint8_t *t, size_t len, struct acpi_madt *out);
 int acpi_fadt_parse(const uint8_t *t, size_t len, struct acpi_fadt *out);
 int acpi_hpet_parse(const uint8_t *t, size_t len, struct acpi_hpet *out);
+/* The MCFG's allocations into out[max]: entries with base 0, base not 1 MiB
+ * aligned or bus_end < bus_start are skipped, beyond max dropped. Returns
+ * how many were kept, or -EINVAL for a table too short for its header. */
+int acpi_mcfg_parse(const uint8_t *t, size_t len, struct acpi_ecam *out, size_t max);
 
 /*
  * Looks for Name(_S5_, Package(){a, b, ...}) in an AML byte stream (a table

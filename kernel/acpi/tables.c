@@ -7,7 +7,7 @@
  * reach, then the whole table is mapped and checksummed; only then is a
  * byte of its body read. Every read inside a table is bounded by that
  * length: a table that lies about its size or entry lengths gives -EINVAL.
- * Known tables: APIC (MADT), FACP (FADT), HPET; the DSDT (found through the
+ * Known tables: APIC (MADT), FACP (FADT), HPET, MCFG; the DSDT (found through the
  * FADT) and the SSDTs are searched for \_S5 (aml.c).
  *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
@@ -299,6 +299,28 @@ int acpi_hpet_parse(const uint8_t *t, size_t len, struct acpi_hpet *out)
 	return 0;
 }
 
+/* ---- MCFG ---- */
+
+/* Header (36), 8 reserved bytes, then 16-byte allocations: base address (8),
+ * segment group (2), start bus, end bus, 4 reserved. */
+#define MCFG_FIRST 44
+#define MCFG_ENTRY 16
+
+int acpi_mcfg_parse(const uint8_t *t, size_t len, struct acpi_ecam *out, size_t max)
+{
+	if (len < MCFG_FIRST)
+		return -EINVAL;
+	size_t n = 0;
+	for (size_t off = MCFG_FIRST; off + MCFG_ENTRY <= len && n < max; off += MCFG_ENTRY) {
+		struct acpi_ecam e = {.base = rd64(t + off), .segment = rd16(t + off + 8),
+				      .bus_start = t[off + 10], .bus_end = t[off + 11]};
+		if (e.base == 0 || (e.base & 0xFFFFF) || e.bus_end < e.bus_start)
+			continue;
+		out[n++] = e;
+	}
+	return (int)n;
+}
+
 /* ---- the walk ---- */
 
 struct walk {
@@ -327,6 +349,10 @@ static void parse_table(struct walk *w, uint64_t pa)
 	} else if (memcmp(t, "HPET", 4) == 0 && !out->has_hpet) {
 		err = acpi_hpet_parse(t, len, &out->hpet);
 		out->has_hpet = err == 0;
+	} else if (memcmp(t, "MCFG", 4) == 0 && out->ecam_count == 0) {
+		int n = acpi_mcfg_parse(t, len, out->ecam, ACPI_MAX_ECAM);
+		err = n < 0 ? n : 0;
+		out->ecam_count = n < 0 ? 0 : (size_t)n;
 	} else if (memcmp(t, "SSDT", 4) == 0 && w->ssdt_count < ACPI_MAX_SSDTS) {
 		w->ssdts[w->ssdt_count++] = pa;
 	}

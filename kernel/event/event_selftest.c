@@ -7,7 +7,6 @@
 #include <optios/abi/handler.h>
 
 #include "event_internal.h"
-#include "kernel/syscall/syscall.h"
 #include "kernel/test/selftest.h"
 
 struct st_sub {
@@ -152,19 +151,5 @@ SELFTEST(event_raise_cost)
 	kprintf("selftest:   event_raise %lu ticks, event_take_next %lu ticks\n", (unsigned long)best_raise,
 		(unsigned long)best_take);
 	ST_CHECK(apps.s.q.delivered == 8 && apps.s.q.dropped == 0);
-	return 0;
-}
-
-/* The system call's paths that need no process: nothing to copy is 0, a
- * copy to an address that is not user memory is -EFAULT. */
-SELFTEST(event_log_read_syscall)
-{
-	static struct optios_log_record buf[2];
-	uint64_t seq = evlog_add(OPTIOS_LOG_HANDLER, "selftest", NULL, 0, 0, 0, 0, 0, "log read");
-	ST_CHECK(evlog_read(seq, buf, 2) == 1 && strcmp(buf[0].text, "log read") == 0);
-	ST_CHECK(sys_optios_log_read((long)seq, (long)buf, 2, 0, 0, 0) == -EFAULT);
-	ST_CHECK(sys_optios_log_read((long)seq, (long)buf, 0, 0, 0, 0) == 0);
-	ST_CHECK(sys_optios_log_read((long)seq + 1, (long)buf, 2, 0, 0, 0) == 0);
-	ST_CHECK(sys_optios_log_read((long)seq, 0, -1, 0, 0, 0) == -EFAULT);
 	return 0;
 }

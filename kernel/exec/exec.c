@@ -17,7 +17,6 @@
 #include "kernel/exec/elf.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
-#include "kernel/proc/uaccess.h"
 #include "kernel/rand/rand.h"
 #include "lib/lib.h"
 
@@ -104,6 +103,26 @@ static size_t strv_bytes(char *const v[], size_t *count)
 	return bytes + sizeof(uint64_t);
 }
 
+/* Writes n bytes at va in s, into pages the loader mapped writable itself
+ * (map_stack), through the direct map: the loader needs no process. 0 or
+ * -EFAULT (a page not mapped). */
+static int space_write(struct vm_space *s, uint64_t va, const void *src, size_t n)
+{
+	const uint8_t *from = src;
+	while (n) {
+		size_t off = va & (PAGE_SIZE - 1), chunk = MIN(n, PAGE_SIZE - off);
+		uint64_t pa;
+		unsigned fl;
+		if (vm_translate(s, va - off, &pa, &fl) != 0 || !(fl & VM_WRITE))
+			return -EFAULT;
+		memcpy((uint8_t *)phys_to_virt(ALIGN_DOWN(pa, PAGE_SIZE)) + off, from, chunk);
+		va += chunk;
+		from += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
 /* Writes the strings of v downward from *sp; records their user addresses in ptrs. */
 static int push_strings(struct vm_space *s, uint64_t *sp, char *const v[], size_t n, uint64_t *ptrs)
 {
@@ -111,7 +130,7 @@ static int push_strings(struct vm_space *s, uint64_t *sp, char *const v[], size_
 		size_t len = strlen(v[i]) + 1;
 		*sp -= len;
 		ptrs[i] = *sp;
-		if (uaccess_space_write(s, *sp, v[i], len))
+		if (space_write(s, *sp, v[i], len))
 			return -EFAULT;
 	}
 	return 0;
@@ -132,10 +151,10 @@ static int build_stack(struct vm_space *s, const struct elf_image *img, const ch
 	uint64_t sp = EXEC_STACK_TOP - 16, random_at = sp;
 	uint8_t random[16];
 	rand_fill(random, sizeof random);
-	int err = uaccess_space_write(s, sp, random, sizeof random);
+	int err = space_write(s, sp, random, sizeof random);
 	sp -= strlen(path) + 1;
 	uint64_t execfn = sp;
-	err = err ?: uaccess_space_write(s, sp, path, strlen(path) + 1);
+	err = err ?: space_write(s, sp, path, strlen(path) + 1);
 	err = err ?: push_strings(s, &sp, envp, envc, vec + 1 + argc + 1);
 	err = err ?: push_strings(s, &sp, argv, argc, vec + 1);
 	vec[0] = argc;
@@ -158,7 +177,7 @@ static int build_stack(struct vm_space *s, const struct elf_image *img, const ch
 	_Static_assert(ARRAY_SIZE(pairs) <= AUXV_PAIRS, "auxv room");
 	memcpy(aux, pairs, sizeof pairs);
 	sp = ALIGN_DOWN(sp - words * sizeof(uint64_t), 16);
-	err = err ?: uaccess_space_write(s, sp, vec, words * sizeof(uint64_t));
+	err = err ?: space_write(s, sp, vec, words * sizeof(uint64_t));
 	kfree(vec);
 	*rsp = sp;
 	return err;

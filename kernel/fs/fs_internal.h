@@ -209,8 +209,6 @@ long file_write_seq(struct file *f, const void *buf, size_t len);
 /* Raises file:<path> (absolute, normal) with what ("created", "written",
  * "removed", "renamed <from>") on behalf of source. */
 void fs_file_event(const char *path, const char *what, const char *source);
-/* Who makes a change at once: the current process's name, or "kernel". */
-const char *fs_event_source(void);
 /* The two events of a rename: "renamed <from>" for to, "removed" for from (vfs_path.c). */
 void fs_rename_events(const char *from, const char *to, const char *source);
 

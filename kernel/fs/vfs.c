@@ -16,7 +16,7 @@
  *            walked from the root here.
  *   files    (vnode_file.c, file.c) an open file holds a reference to its
  *            vnode; descriptor tables hold references to files.
- *   calls    (fs_syscalls.c) copy user arguments in, then call the above.
+ *   calls    (kernel/syscall/sys_fs.c) copy user arguments in, then call the above.
  *
  * Contents. The root image's files point into the boot module (rodata), never
  * copied. A writable file is a radix tree of page pointers (ptree.c); a hole

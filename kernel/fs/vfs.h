@@ -7,7 +7,7 @@
  * cwd (an absolute, normal path; NULL means "/"), normalised lexically (no
  * symlinks exist). Errors are the Linux ones: ENOENT, EEXIST, ENOTDIR,
  * EISDIR, EROFS, ENOTEMPTY, EINVAL, EXDEV, EBUSY, ENAMETOOLONG, ENOSPC.
- * The system calls (fs_syscalls.c) copy user arguments in and call these.
+ * The system calls (kernel/syscall/sys_fs.c) copy user arguments in and call these.
  * Open files and descriptor tables are in file.h. Changes on the writable
  * file systems raise file: events (docs/VFS.md): "created"/"written" at the
  * last close of an open that created/wrote the file, "removed", "renamed".
@@ -130,5 +130,11 @@ int vfs_txn_rmdir(struct vfs_txn *t, const char *cwd, const char *path);
 int vfs_txn_unlink(struct vfs_txn *t, const char *cwd, const char *path);
 int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
 		   const char *newpath);
+
+/* ---- what the VFS asks of the layer above it, defined there ----
+ * (as arch.h's upcall block: kernel/fs includes no service above it) */
+/* Who makes a change at once, for its file: event (kernel/proc): the current
+ * process's name, or "kernel". */
+const char *proc_current_name(void);
 
 #endif

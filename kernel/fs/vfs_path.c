@@ -268,7 +268,7 @@ int vfs_txn_mkdir(struct vfs_txn *t, const char *cwd, const char *path, uint32_t
 	}
 	fs_unlock(lk);
 	if (!err && !t)
-		fs_file_event(np.p, "created", fs_event_source());
+		fs_file_event(np.p, "created", proc_current_name());
 	npath_free(&np);
 	return err;
 }
@@ -313,7 +313,7 @@ static int remove_entry(struct vfs_txn *t, const char *cwd, const char *path, bo
 		err = vfs_txn_record(t, dir ? TXN_RMDIR : TXN_UNLINK, np.p, NULL, 0);
 	fs_unlock(lk);
 	if (!err && !t)
-		fs_file_event(np.p, "removed", fs_event_source());
+		fs_file_event(np.p, "removed", proc_current_name());
 	npath_free(&np);
 	return err;
 }
@@ -374,7 +374,7 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 		err = vfs_txn_record(t, TXN_RENAME, n.p, o.p, 0);
 	fs_unlock(lk);
 	if (!err && !t && !same)
-		fs_rename_events(o.p, n.p, fs_event_source());
+		fs_rename_events(o.p, n.p, proc_current_name());
 	npath_free(&o);
 	npath_free(&n);
 	return err;

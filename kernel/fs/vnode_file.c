@@ -193,7 +193,7 @@ static void vf_release(struct file *f)
 	vn_put(vf->v);
 	fs_unlock(lk);
 	if (path)
-		fs_file_event(path, vf->created ? "created" : "written", fs_event_source());
+		fs_file_event(path, vf->created ? "created" : "written", proc_current_name());
 	kfree(path);
 	kfree(vf);
 }

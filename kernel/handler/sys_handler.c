@@ -7,6 +7,7 @@
 #include <optios/abi/errno.h>
 
 #include "kernel/handler/handler_internal.h"
+#include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
@@ -81,17 +82,22 @@ static long add(const char *path, char *msg, size_t msglen)
 
 long sys_optios_handler_add(long upath, long umsg, long msglen, UNUSED long a3, UNUSED long a4, UNUSED long a5)
 {
-	char path[HANDLER_PATH_MAX], msg[HANDLER_MSG_MAX] = "";
+	char path[HANDLER_PATH_MAX];
 	long n = strncpy_from_user(path, (uptr)upath, sizeof path);
 	if (n < 0)
 		return n;
-	long err = add(path, msg, sizeof msg);
-	msg[sizeof msg - 1] = 0;
+	/* a refusal names each missing grant, which may name a 4 KiB path */
+	char *msg = kzalloc(PERM_REFUSAL_MAX);
+	if (!msg)
+		return -ENOMEM;
+	long err = add(path, msg, PERM_REFUSAL_MAX);
+	msg[PERM_REFUSAL_MAX - 1] = 0;
 	if (err && umsg && msglen > 0) {
 		size_t len = MIN((size_t)msglen, strlen(msg) + 1);
 		if (copy_to_user((uptr)umsg, msg, len) || copy_to_user((uptr)umsg + len - 1, "", 1))
-			return -EFAULT;
+			err = -EFAULT;
 	}
+	kfree(msg);
 	return err;
 }
 

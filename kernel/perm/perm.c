@@ -112,7 +112,7 @@ static void missing_message(const struct policy_set *s, char *msg, size_t msglen
 		if (s->granted[i])
 			continue;
 		at += ksnprintf(msg + at, msglen - at, "%s%s asks for %s: not granted (policy grant %s %s)",
-				at ? "; " : "", s->name, s->caps[i], s->name, s->caps[i]);
+				at ? "; " : "", s->name, policy_set_cap(s, i), s->name, policy_set_cap(s, i));
 	}
 }
 
@@ -137,9 +137,9 @@ static bool on_writable_fs(const char *path)
 static struct policy *grants_to_all(void)
 {
 	struct policy *all = kzalloc(sizeof *all);
-	for (size_t i = 0; all && i < policy.n; i++)
+	for (size_t i = 0; all && i < policy.n; i++) /* a part of policy: fits */
 		if (strcmp(policy.grants[i].program, "*") == 0)
-			all->grants[all->n++] = policy.grants[i];
+			policy_grant(all, "*", policy_grant_cap(&policy, i));
 	if (all)
 		all->generation = policy.generation;
 	return all;
@@ -205,7 +205,7 @@ size_t perm_refresh(struct policy_set *s)
 	const char *as = s->only_all ? "*" : s->name; /* "*": grants to every program */
 	uint64_t f = irq_save();
 	for (size_t i = 0; i < s->n; i++) { /* what it declares, granted now */
-		bool now = policy_granted(&policy, as, s->caps[i]);
+		bool now = policy_granted(&policy, as, policy_set_cap(s, i));
 		revoked += s->granted[i] && !now;
 		s->granted[i] = now;
 	}
@@ -229,7 +229,7 @@ static struct {
 	int pid;
 	long nr;
 	uint64_t event_seq, count;
-	char need[CAP_MAX];
+	char need[CAP_MAX + 32];
 } last_deny;
 
 static uint64_t deny_repeats(const struct proc *p, uint64_t event_seq, const char *need)
@@ -272,7 +272,7 @@ int perm_check(struct proc *p, enum policy_cap kind, const char *object, const c
 		p->perm_checked = true;
 	if (is_kernel(p) || (p->perm && policy_set_allows(p->perm, kind, object)))
 		return 0;
-	char need[CAP_MAX + 32];
+	static char need[CAP_MAX + 32]; /* a path may be 4 KiB: not on the stack (one CPU, not preempted) */
 	ksnprintf(need, sizeof need, "%s%s%s", policy_cap_kind_name(kind), object[0] ? ":" : "", object);
 	deny(p, syscall, need);
 	return -EACCES;
@@ -323,6 +323,7 @@ static bool bare_cap(enum perm_call kind, long a0, enum policy_cap *cap)
 	case PERM_LOG: *cap = CAP_LOG_READ; return true;
 	case PERM_HANDLER: *cap = CAP_HANDLER_MANAGE; return true;
 	case PERM_POWER: *cap = CAP_POWER; return true;
+	case PERM_BLOCK: *cap = CAP_DEV_BLOCK; return true;
 	case PERM_POLICY: /* the queries are open to everyone */
 		*cap = CAP_POLICY_MANAGE;
 		return a0 == OPTIOS_POLICY_GRANT || a0 == OPTIOS_POLICY_REVOKE;
@@ -358,12 +359,16 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
 
 const char *perm_refusal(const struct proc *p)
 {
-	return p->refusal;
+	return p->refusal ? p->refusal : "";
 }
 
 void perm_refusal_set(struct proc *p, const char *msg)
 {
-	size_t n = MIN(strlen(msg), sizeof p->refusal - 1);
-	memcpy(p->refusal, msg, n);
-	p->refusal[n] = 0;
+	size_t n = strnlen(msg, PERM_REFUSAL_MAX - 1);
+	kfree(p->refusal);
+	p->refusal = n ? kmalloc(n + 1) : NULL;
+	if (p->refusal) {
+		memcpy(p->refusal, msg, n);
+		p->refusal[n] = 0;
+	}
 }

@@ -11,7 +11,7 @@
  *
  * Which check a system call needs is the third column of syscalls.def
  * (PERM_NONE, PERM_FILE, PERM_EMIT, PERM_SPAWN, PERM_CONSOLE, PERM_DISPLAY,
- * PERM_LOG, PERM_HANDLER, PERM_POLICY, PERM_POWER). The dispatcher checks the
+ * PERM_LOG, PERM_HANDLER, PERM_POLICY, PERM_POWER, PERM_BLOCK). The dispatcher checks the
  * bare kinds itself before the call runs; for calls with an object (a path,
  * a topic, a program) the call validates its arguments, normalises the
  * object and calls perm_check before it acts, and the dispatcher verifies
@@ -39,6 +39,7 @@ enum perm_call {
 	PERM_HANDLER,
 	PERM_POLICY,
 	PERM_POWER,
+	PERM_BLOCK,
 };
 
 /* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */
@@ -96,8 +97,13 @@ long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result);
 
 /* The policy the kernel holds (grant and revoke change it). */
 struct policy *perm_policy(void);
+/* bytes of a refusal message, NUL included: the missing capabilities may
+ * name 4 KiB paths, each said twice */
+#define PERM_REFUSAL_MAX (4 * CAP_MAX)
 /* Why p's last start of a program was refused ("" if none). */
 const char *perm_refusal(const struct proc *p);
+/* Keeps a copy of msg (at most PERM_REFUSAL_MAX - 1 bytes) as p's refusal;
+ * "" frees it. Out of memory: none kept. */
 void perm_refusal_set(struct proc *p, const char *msg);
 
 #endif

@@ -29,7 +29,7 @@
 #define SCAN_DEPTH 4
 #define SCAN_PATH_MAX 256
 #define DIRENT_BUF 4096
-#define ANSWER_MAX 16384
+#define ANSWER_MAX 262144 /* bytes of an answer; a longer one is -E2BIG, never cut */
 
 /* Every program with a manifest, in path order. */
 struct catalogue {
@@ -133,7 +133,7 @@ static size_t list(char *out, size_t size)
 	size_t at = 0;
 	for (size_t i = 0; i < pol->n; i++)
 		at += ksnprintf(out + MIN(at, size), size - MIN(at, size), "grant %s %s\n",
-				pol->grants[i].program, pol->grants[i].cap);
+				pol->grants[i].program, policy_grant_cap(pol, i));
 	return at;
 }
 
@@ -179,29 +179,36 @@ static long string_in(uptr u, char *buf, size_t size)
 	return n == -ENAMETOOLONG ? -EINVAL : n < 0 ? n : 0;
 }
 
+/* The answer out[0..r) into the caller's uout[outlen]: what fits, NUL-terminated. */
+static long answer_out(long r, const char *out, uptr uout, long outlen)
+{
+	if (r < 0 || outlen <= 0)
+		return r;
+	size_t n = MIN((size_t)r, (size_t)outlen - 1);
+	return copy_to_user(uout, out, n) || copy_to_user(uout + n, "", 1) ? -EFAULT : r;
+}
+
 long sys_optios_policy(long op, long ua, long ub, long uout, long outlen, UNUSED long a5)
 {
-	char a[CAP_MAX], b[CAP_MAX];
-	long r = string_in((uptr)ua, a, sizeof a);
-	if (r == 0)
-		r = string_in((uptr)ub, b, sizeof b);
-	if (r)
-		return r;
 	/* the whole register, as the dispatcher's policy.manage check read it:
 	 * (unsigned)op would let 0x100000001 pass that check as a query and act
 	 * here as a grant */
 	if (outlen < 0 || op < 0 || op > UINT32_MAX)
 		return -EINVAL;
-	char *out = kzalloc(ANSWER_MAX);
-	if (!out)
-		return -ENOMEM;
-	r = answer((unsigned)op, a, b, out, ANSWER_MAX);
-	if (r >= 0 && outlen > 0) {
-		size_t n = MIN((size_t)r, MIN((size_t)outlen, (size_t)ANSWER_MAX) - 1);
-		out[n] = 0;
-		if (copy_to_user((uptr)uout, out, n + 1))
-			r = -EFAULT;
-	}
+	/* two capabilities of up to 4 KiB each, and as much of the answer as
+	 * the caller takes: on the heap */
+	size_t size = MAX(MIN((size_t)outlen, (size_t)ANSWER_MAX), (size_t)1);
+	char *a = kmalloc(CAP_MAX), *b = kmalloc(CAP_MAX), *out = kzalloc(size);
+	long r = a && b && out ? string_in((uptr)ua, a, CAP_MAX) : -ENOMEM;
+	if (r == 0)
+		r = string_in((uptr)ub, b, CAP_MAX);
+	if (r == 0)
+		r = answer((unsigned)op, a, b, out, size);
+	if (r >= ANSWER_MAX)
+		r = -E2BIG;
+	r = answer_out(r, out, (uptr)uout, outlen);
+	kfree(a);
+	kfree(b);
 	kfree(out);
 	return r;
 }

@@ -174,6 +174,7 @@ static void release_resources(struct proc *p)
 	p->space = NULL;
 	perm_put(p->perm);
 	p->perm = NULL;
+	perm_refusal_set(p, ""); /* frees it */
 }
 
 static void slot_free(struct proc *p)
@@ -206,7 +207,7 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	p->parent = parent;
 	p->tty = tty;
 	p->perm = perm;
-	p->refusal[0] = 0;
+	p->refusal = NULL;
 	p->start_ns = clock_now_ns();
 	p->brk_base = p->brk_end = img->brk_base;
 	p->mmap_hint = EXEC_MMAP_BASE;
@@ -253,10 +254,10 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
  * logged and kept for the parent to explain (perm_refusal). */
 static int spawn_perm(const char *path, struct proc *parent, struct policy_set **perm)
 {
-	char *msg = kmalloc(sizeof parent->refusal);
+	char *msg = kmalloc(PERM_REFUSAL_MAX);
 	if (!msg)
 		return -ENOMEM;
-	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, sizeof parent->refusal);
+	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
 	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)

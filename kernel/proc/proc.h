@@ -81,7 +81,7 @@ struct proc {
 	long sys_nr; /* the call in progress (for denial records) */
 	const char *sys_name; /* its name, or NULL (not a listed call) */
 	bool perm_checked; /* the call in progress called perm_check */
-	char refusal[256]; /* why its last optios_spawn was refused, or "" */
+	char *refusal; /* why its last optios_spawn was refused (kmalloc'd), or NULL: "" */
 
 	/* handler runs (kernel/handler): set only on the handler runner process */
 	struct handler *handler; /* the handler attached (its snapshot is space), or NULL */

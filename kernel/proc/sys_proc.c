@@ -223,10 +223,13 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 static void spawn_refused(struct proc *self, const char *path)
 {
 	const char *name = self->perm && self->perm->name[0] ? self->perm->name : self->name;
-	char msg[sizeof self->refusal];
-	ksnprintf(msg, sizeof msg, "%s may not start %s: not granted (policy grant %s spawn:%s)", name, path, name,
-		  path);
+	char *msg = kmalloc(PERM_REFUSAL_MAX);
+	if (!msg)
+		return; /* no reason kept: the caller still gets -EACCES */
+	ksnprintf(msg, PERM_REFUSAL_MAX, "%s may not start %s: not granted (policy grant %s spawn:%s)", name,
+		  path, name, path);
 	perm_refusal_set(self, msg);
+	kfree(msg);
 }
 
 static struct tty *free_console(void)

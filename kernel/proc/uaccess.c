@@ -98,11 +98,6 @@ static struct vm_space *current_space(void)
 	return p ? p->space : NULL;
 }
 
-int uaccess_space_write(struct vm_space *s, uint64_t dst, const void *src, size_t n)
-{
-	return copy_user(s, dst, (void *)src, n, true);
-}
-
 int copy_from_user(void *dst, uptr src, size_t n)
 {
 	return copy_user(current_space(), src, dst, n, false);

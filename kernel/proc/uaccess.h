@@ -28,9 +28,4 @@ long strncpy_from_user(char *dst, uptr src, size_t max);
  * (-E2BIG). Returns count or -EFAULT/-E2BIG/-ENOMEM; kfree(*out) frees all. */
 long copy_strv_from_user(char ***out, uptr uv, size_t max_count, size_t max_bytes);
 
-/* copy_to_user into address space s rather than the current process's (the
- * loader writes a new process's stack before it runs). 0 or -EFAULT. */
-struct vm_space;
-int uaccess_space_write(struct vm_space *s, uint64_t dst, const void *src, size_t n);
-
 #endif

@@ -39,6 +39,17 @@ static inline int optios_mem_info(struct optios_mem_info *out)
 	return (int)syscall(OPTIOS_SYS_optios_mem_info, out);
 }
 
+static inline long optios_pci_list(struct optios_pci_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_pci_list, out, max);
+}
+
+/* Raw sectors of a block device (needs dev.block: tests only). */
+static inline int optios_blk(unsigned op, const char *dev, uint64_t sector, void *buf, unsigned long count)
+{
+	return (int)syscall(OPTIOS_SYS_optios_blk, op, dev, sector, buf, count);
+}
+
 static inline int optios_fb_map(struct optios_fb_info *out)
 {
 	return (int)syscall(OPTIOS_SYS_optios_fb_map, out);

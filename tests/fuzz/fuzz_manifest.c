@@ -43,8 +43,15 @@ static void check_invariants(const struct manifest *p)
 		FUZZ_ASSERT(p->timers[i].first_ns > 0);
 		FUZZ_ASSERT(p->timers[i].period_ns == 0 || p->timers[i].period_ns == p->timers[i].first_ns);
 	}
-	for (uint32_t i = 0; i < p->noutputs; i++)
-		FUZZ_ASSERT(checked_len(p->outputs[i], sizeof p->outputs[0]) >= 1);
+	/* the outputs back to back in output_text, in order */
+	size_t at = 0;
+	for (uint32_t i = 0; i < p->noutputs; i++) {
+		FUZZ_ASSERT(p->output_at[i] == at && at < p->output_bytes);
+		size_t len = checked_len(p->output_text + at, p->output_bytes - at);
+		FUZZ_ASSERT(len >= 1 && len < MANIFEST_OUTPUT_MAX);
+		at += len + 1;
+	}
+	FUZZ_ASSERT(at == p->output_bytes && p->output_bytes <= MANIFEST_OUTPUTS_BYTES);
 }
 
 /* Writes p back in the manifest format; returns the length. */
@@ -68,7 +75,7 @@ static size_t print(const struct manifest *p)
 		n += (size_t)snprintf(text + n, sizeof text - n, "memory %llu\n",
 				      (unsigned long long)p->memory_pages);
 	for (uint32_t i = 0; i < p->noutputs; i++)
-		n += (size_t)snprintf(text + n, sizeof text - n, "output %s\n", p->outputs[i]);
+		n += (size_t)snprintf(text + n, sizeof text - n, "output %s\n", manifest_output(p, i));
 	FUZZ_ASSERT(n < sizeof text);
 	return n;
 }

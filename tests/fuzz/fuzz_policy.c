@@ -28,14 +28,20 @@ static char err[128], text[POLICY_TEXT_MAX + 1], answer[2048];
 
 static void check_policy(const struct policy *q)
 {
-	FUZZ_ASSERT(q->n <= POLICY_GRANTS_MAX);
+	size_t at = 0;
+	FUZZ_ASSERT(q->n <= POLICY_GRANTS_MAX && q->cap_bytes <= POLICY_CAPS_BYTES);
 	for (size_t i = 0; i < q->n; i++) {
-		FUZZ_ASSERT(policy_cap_parse(q->grants[i].cap, NULL, NULL) == 0);
+		/* the capabilities back to back in grant order */
+		FUZZ_ASSERT(q->grants[i].cap_at == at && at < q->cap_bytes);
+		at += strnlen(policy_grant_cap(q, i), q->cap_bytes - at) + 1;
+		FUZZ_ASSERT(at <= q->cap_bytes);
+		FUZZ_ASSERT(policy_cap_parse(policy_grant_cap(q, i), NULL, NULL) == 0);
 		FUZZ_ASSERT(strnlen(q->grants[i].program, MANIFEST_NAME_MAX) < MANIFEST_NAME_MAX);
 		for (size_t j = 0; j < i; j++)
 			FUZZ_ASSERT(strcmp(q->grants[i].program, q->grants[j].program) ||
-				    strcmp(q->grants[i].cap, q->grants[j].cap));
+				    strcmp(policy_grant_cap(q, i), policy_grant_cap(q, j)));
 	}
+	FUZZ_ASSERT(at == q->cap_bytes);
 }
 
 static void check_round_trip(void)
@@ -44,6 +50,7 @@ static void check_round_trip(void)
 	FUZZ_ASSERT(n < sizeof text && strlen(text) == n);
 	FUZZ_ASSERT(policy_parse(text, n, &again, err, sizeof err) == 0);
 	FUZZ_ASSERT(again.n == p.n && memcmp(again.grants, p.grants, sizeof p.grants) == 0);
+	FUZZ_ASSERT(again.cap_bytes == p.cap_bytes && memcmp(again.cap_text, p.cap_text, p.cap_bytes) == 0);
 }
 
 /* The i-th line of data (cut to CAP_MAX - 1 bytes) into out; "" past the end. */
@@ -91,7 +98,7 @@ static void check_sees(const char *g, const char *c)
 	enum policy_cap ck;
 	const char *co;
 	memset(&s, 0, sizeof s);
-	memcpy(s.caps[0], g, strlen(g) + 1);
+	memcpy(s.cap_text, g, strlen(g) + 1); /* g: shorter than CAP_MAX */
 	s.granted[0] = true;
 	s.n = 1;
 	if (policy_cap_parse(c, &ck, &co) || (ck != CAP_FILE_READ && ck != CAP_FILE_WRITE))

@@ -81,7 +81,7 @@ void fs_file_event(const char *path, const char *what, const char *source)
 		 source);
 }
 
-const char *fs_event_source(void)
+const char *proc_current_name(void)
 {
 	return stub_fs_source;
 }

@@ -12,7 +12,7 @@
 extern bool stub_heap_exhausted;
 
 /* kernel/fs's file: events, recorded as "what path by source; ..." (cleared
- * by the test that reads them), and the source fs_event_source reports. */
+ * by the test that reads them), and the source proc_current_name reports. */
 extern char stub_fs_events[2048];
 extern const char *stub_fs_source;
 

@@ -517,3 +517,65 @@ TEST(acpi_random_corruption_never_crashes)
 	}
 	CHECK(parsed > 0);
 }
+
+/* ---- MCFG ---- */
+
+#define MCFG_PA 0x16000
+
+static void build_mcfg(const uint64_t *bases, const uint8_t (*buses)[2], size_t n)
+{
+	uint32_t len = 44 + 16 * (uint32_t)n;
+	header(MCFG_PA, "MCFG", len, 1);
+	for (size_t i = 0; i < n; i++) {
+		w64(MCFG_PA + 44 + 16 * i, bases[i]);
+		w16(MCFG_PA + 44 + 16 * i + 8, (uint16_t)i);
+		mem[MCFG_PA + 44 + 16 * i + 10] = buses[i][0];
+		mem[MCFG_PA + 44 + 16 * i + 11] = buses[i][1];
+	}
+	seal(MCFG_PA);
+}
+
+TEST(acpi_mcfg_found_by_the_walk)
+{
+	build_machine();
+	static const uint64_t bases[] = {0xB0000000};
+	static const uint8_t buses[][2] = {{0, 255}};
+	build_mcfg(bases, buses, 1);
+	static const uint64_t tables[] = {FADT_PA, MADT_PA, HPET_PA, MCFG_PA};
+	build_root(RSDT_PA, "RSDT", 4, tables, 4);
+	build_rsdp(RSDP_PA, 0, RSDT_PA, 0);
+	struct acpi_info info;
+	CHECK_EQ(parse_at(RSDP_PA, &info), 0);
+	CHECK_EQ(info.bad_tables, 0);
+	CHECK_EQ(info.ecam_count, 1);
+	CHECK_EQ(info.ecam[0].base, 0xB0000000);
+	CHECK_EQ(info.ecam[0].segment, 0);
+	CHECK_EQ(info.ecam[0].bus_start, 0);
+	CHECK_EQ(info.ecam[0].bus_end, 255);
+}
+
+TEST(acpi_mcfg_without_table_means_no_ecam)
+{
+	build_machine();
+	struct acpi_info info;
+	CHECK_EQ(parse_at(RSDP_PA, &info), 0);
+	CHECK_EQ(info.ecam_count, 0);
+}
+
+TEST(acpi_mcfg_bad_entries_are_skipped_and_count_bounded)
+{
+	static const uint64_t bases[] = {0, 0xB0000100, 0xC0000000, 0xD0000000, 0xE0000000};
+	static const uint8_t buses[][2] = {{0, 255}, {0, 255}, {9, 3}, {16, 31}, {0, 0}};
+	build_mcfg(bases, buses, 5);
+	struct acpi_ecam out[ACPI_MAX_ECAM];
+	/* zero base, unaligned base and reversed bus range are refused */
+	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 44 + 16 * 5, out, ACPI_MAX_ECAM), 2);
+	CHECK_EQ(out[0].base, 0xD0000000);
+	CHECK_EQ(out[0].segment, 3);
+	CHECK_EQ(out[0].bus_start, 16);
+	CHECK_EQ(out[1].base, 0xE0000000);
+	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 44 + 16 * 5, out, 1), 1); /* the bound holds */
+	/* a length cut inside an entry keeps only the whole entries before it */
+	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 44 + 16 * 4 + 8, out, ACPI_MAX_ECAM), 1);
+	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 40, out, ACPI_MAX_ECAM), -EINVAL);
+}

@@ -77,8 +77,8 @@ TEST(manifest_parses_every_directive)
 	CHECK_EQ(m.budget_ns, 10000000ull);
 	CHECK_EQ(m.memory_pages, 256);
 	CHECK_EQ(m.noutputs, 2);
-	CHECK_STR(m.outputs[0], "file.write:/data/");
-	CHECK_STR(m.outputs[1], "console");
+	CHECK_STR(manifest_output(&m, 0), "file.write:/data/");
+	CHECK_STR(manifest_output(&m, 1), "console");
 }
 
 TEST(manifest_defaults_and_layout)
@@ -250,18 +250,18 @@ TEST(manifest_limits)
 	CHECK_EQ(parse_repeated("output o%d%.0d\n", MANIFEST_OUTPUTS_MAX + 1), -EINVAL);
 	CHECK_STR(err, "line 19: more than 16 'output' lines");
 
-	char text[MANIFEST_TEXT_MAX + 64];
-	char out[MANIFEST_OUTPUT_MAX + 2];
+	static char text[MANIFEST_TEXT_MAX + 64];
+	static char out[MANIFEST_OUTPUT_MAX + 2];
 	memset(out, 'o', sizeof out);
-	out[MANIFEST_OUTPUT_MAX - 1] = '\0'; /* 127 chars: fits */
+	out[MANIFEST_OUTPUT_MAX - 1] = '\0'; /* 4111 chars: fits */
 	snprintf(text, sizeof text, "name a\nversion 1\noutput %s\n", out);
 	CHECK_EQ(parse(text), 0);
-	CHECK_EQ(strlen(m.outputs[0]), MANIFEST_OUTPUT_MAX - 1);
+	CHECK_EQ(strlen(manifest_output(&m, 0)), MANIFEST_OUTPUT_MAX - 1);
 	out[MANIFEST_OUTPUT_MAX - 1] = 'o';
 	out[MANIFEST_OUTPUT_MAX] = '\0';
 	snprintf(text, sizeof text, "name a\nversion 1\noutput %s\n", out);
 	CHECK_EQ(parse(text), -EINVAL);
-	CHECK_STR(err, "line 3: output longer than 127 chars");
+	CHECK_STR(err, "line 3: output longer than 4111 chars");
 
 	char topic[OPTIOS_EVENT_TOPIC_MAX + 1];
 	memset(topic, 'x', sizeof topic);
@@ -276,6 +276,51 @@ TEST(manifest_limits)
 	CHECK_STR(err, "line 3: topic pattern longer than 95 chars");
 }
 
+/* "file.write:" and a path of n bytes: "/data/" and then components of
+ * 200 'd's (a file system name is at most 255 bytes). */
+static const char *long_write_cap(size_t n)
+{
+	static char cap[MANIFEST_OUTPUT_MAX + 8];
+	size_t at = (size_t)snprintf(cap, sizeof cap, "file.write:/data/");
+	for (size_t i = 0; at < 11 + n; i++)
+		cap[at++] = i % 201 == 200 ? '/' : 'd';
+	cap[at] = '\0';
+	return cap;
+}
+
+/* Bug: an output naming a path of 128 bytes or more was refused ("output
+ * longer than 127 chars"), so no grant could name it although the checks
+ * took such paths. An output names any path up to PATH_MAX - 1 (4095)
+ * bytes, and the outputs together are bounded (MANIFEST_OUTPUTS_BYTES). */
+TEST(grant_of_a_path_of_128_bytes_or_more_was_refused_manifest)
+{
+	static char text[MANIFEST_TEXT_MAX + 64];
+	const char *cap = long_write_cap(4095);
+	CHECK_EQ(strlen(cap), 11 + 4095);
+	snprintf(text, sizeof text, "name a\nversion 1\noutput console\noutput %s\noutput display\n", cap);
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(m.noutputs, 3);
+	CHECK_STR(manifest_output(&m, 0), "console");
+	CHECK_STR(manifest_output(&m, 1), cap);
+	CHECK_STR(manifest_output(&m, 2), "display");
+	CHECK_EQ(m.output_bytes, sizeof "console" + strlen(cap) + 1 + sizeof "display");
+
+	/* two 3100-byte paths: each fits a line, not both the budget */
+	char *second = strdup(long_write_cap(3100));
+	second[strlen(second) - 1] = 'e';
+	size_t n =
+		(size_t)snprintf(text, sizeof text, "name a\nversion 1\noutput %s\n", long_write_cap(3100));
+	snprintf(text + n, sizeof text - n, "output %s\n", second);
+	CHECK_EQ(parse(text), -EINVAL);
+	CHECK_STR(err, "line 4: outputs take more than 6144 bytes in all");
+	free(second);
+	/* a duplicate long output is found as such */
+	n = (size_t)snprintf(text, sizeof text, "name a\nversion 1\noutput %s\n", long_write_cap(300));
+	snprintf(text + n, sizeof text - n, "output %s\n", long_write_cap(300));
+	CHECK_EQ(parse(text), -EINVAL);
+	CHECK(strstr(err, "line 4: output 'file.write:/data/ddd") && strstr(err, "declared twice"));
+}
+
 TEST(manifest_line_text_and_nul_limits)
 {
 	char text[MANIFEST_TEXT_MAX + 2];
@@ -286,7 +331,7 @@ TEST(manifest_line_text_and_nul_limits)
 	CHECK_EQ(parse_n(text, len), 0);
 	text[len++] = 'c';
 	CHECK_EQ(parse_n(text, len), -EINVAL);
-	CHECK_STR(err, "line 3: line longer than 256 bytes");
+	CHECK_STR(err, "line 3: line longer than 4352 bytes");
 
 	/* the whole text: MANIFEST_TEXT_MAX bytes of blank lines is fine, one more is not */
 	len = (size_t)snprintf(text, sizeof text, "name a\nversion 1\n");

@@ -115,15 +115,19 @@ TEST(policy_cap_parse_refuses_bad_ones)
 		CHECK_EQ(kind, CAP_KINDS); /* untouched */
 	}
 	CHECK_EQ(policy_cap_parse(NULL, NULL, NULL), -EINVAL);
-	/* 127 chars fit CAP_MAX with the NUL; 128 do not. */
-	char cap[CAP_MAX + 1];
+	/* a path of 4095 bytes (PATH_MAX - 1) is one, 4096 are not */
+	static char cap[CAP_MAX + 1];
 	memset(cap, 'a', sizeof cap);
 	memcpy(cap, "file.read:/", 11);
-	cap[CAP_MAX - 1] = '\0';
+	cap[10 + 4095] = '\0';
 	CHECK_EQ(policy_cap_parse(cap, NULL, NULL), 0);
-	cap[CAP_MAX - 1] = 'a';
-	cap[CAP_MAX] = '\0';
+	cap[10 + 4095] = 'a';
+	cap[10 + 4096] = '\0';
 	CHECK_EQ(policy_cap_parse(cap, NULL, NULL), -EINVAL);
+	CHECK_STR(policy_cap_problem(cap), "path longer than PATH_MAX - 1 (4095) bytes");
+	cap[10 + 4096] = 'a';
+	cap[CAP_MAX] = '\0';
+	CHECK_STR(policy_cap_problem(cap), "too long");
 }
 
 TEST(policy_cap_covers_table)
@@ -284,10 +288,10 @@ TEST(policy_parse_reads_grants_and_comments)
 	CHECK_EQ(pol.n, 3);
 	CHECK_EQ(pol.generation, 1);
 	CHECK_STR(pol.grants[0].program, "*");
-	CHECK_STR(pol.grants[0].cap, "console");
+	CHECK_STR(policy_grant_cap(&pol, 0), "console");
 	CHECK_STR(pol.grants[1].program, "watcher");
-	CHECK_STR(pol.grants[1].cap, "file.write:/data/summary");
-	CHECK_STR(pol.grants[2].cap, "event:file:/data/inbox/");
+	CHECK_STR(policy_grant_cap(&pol, 1), "file.write:/data/summary");
+	CHECK_STR(policy_grant_cap(&pol, 2), "event:file:/data/inbox/");
 	CHECK(policy_granted(&pol, "watcher", "console"));
 	CHECK(policy_granted(&pol, "anyone", "console"));
 	CHECK(policy_granted(&pol, "watcher", "file.write:/data/summary"));
@@ -336,12 +340,12 @@ TEST(policy_parse_errors_name_the_line)
 		CHECK_EQ(policy_parse(t[i].text, len, &pol, err, sizeof err), -EINVAL);
 		CHECK_TEXT(err, t[i].err);
 	}
-	char line[POLICY_LINE_MAX + 2];
+	static char line[POLICY_LINE_MAX + 2];
 	memset(line, ' ', sizeof line);
 	memcpy(line, "grant * console", 15);
 	CHECK_EQ(policy_parse(line, POLICY_LINE_MAX, &pol, err, sizeof err), 0);
 	CHECK_EQ(policy_parse(line, POLICY_LINE_MAX + 1, &pol, err, sizeof err), -EINVAL);
-	CHECK_STR(err, "line 1: line longer than 256 bytes");
+	CHECK_STR(err, "line 1: line longer than 4240 bytes");
 	static char big[POLICY_TEXT_MAX + 1];
 	memset(big, '\n', sizeof big);
 	memcpy(big, "grant * console\n", 16);
@@ -367,8 +371,8 @@ TEST(policy_parse_skips_bad_lines_only)
 		 -EINVAL);
 	CHECK_STR(err, "line 2: bad capability 'file.write:/data/../etc': not a normal absolute path");
 	CHECK_EQ(pol.n, 3);
-	CHECK_STR(pol.grants[1].cap, "file.write:/data/");
-	CHECK_STR(pol.grants[2].cap, "display");
+	CHECK_STR(policy_grant_cap(&pol, 1), "file.write:/data/");
+	CHECK_STR(policy_grant_cap(&pol, 2), "display");
 	CHECK(!policy_granted(&pol, "w", "file.write:/etc/x"));
 }
 
@@ -399,7 +403,7 @@ TEST(policy_emit_of_kernel_topics_refused)
 	CHECK_EQ(parse("grant emit emit:*\ngrant emit emit:app:*\n"), -EINVAL);
 	CHECK(strcmp(err, "line 1: bad capability 'emit:*': " EMIT_RULE) == 0);
 	CHECK_EQ(pol.n, 1);
-	CHECK_STR(pol.grants[0].cap, "emit:app:*");
+	CHECK_STR(policy_grant_cap(&pol, 0), "emit:app:*");
 }
 
 struct bad_lines {
@@ -502,8 +506,8 @@ TEST(policy_grant_revoke_generation)
 	CHECK_EQ(pol.generation, 4);
 	CHECK(!policy_granted(&pol, "watcher", "file.write:/data/x"));
 	CHECK_EQ(pol.n, 2);
-	CHECK_STR(pol.grants[0].cap, "console"); /* the order is kept */
-	CHECK_STR(pol.grants[1].cap, "display");
+	CHECK_STR(policy_grant_cap(&pol, 0), "console"); /* the order is kept */
+	CHECK_STR(policy_grant_cap(&pol, 1), "display");
 	CHECK_EQ(policy_list(&pol, out, sizeof out), strlen(out));
 	CHECK_TEXT(out, "grant * console\ngrant watcher display\n");
 	char cap[32];
@@ -576,10 +580,10 @@ TEST(policy_perm_set_compute)
 	CHECK_EQ(s.contexts, MANIFEST_CTX_BACKGROUND);
 	CHECK_EQ(s.generation, pol.generation);
 	CHECK_EQ(s.n, 4);
-	CHECK_STR(s.caps[0], "event:file:/data/inbox/");
-	CHECK_STR(s.caps[1], "file.write:/data/summary");
-	CHECK_STR(s.caps[2], "display");
-	CHECK_STR(s.caps[3], "net.send:udp"); /* invalid: declared, never granted */
+	CHECK_STR(policy_set_cap(&s, 0), "event:file:/data/inbox/");
+	CHECK_STR(policy_set_cap(&s, 1), "file.write:/data/summary");
+	CHECK_STR(policy_set_cap(&s, 2), "display");
+	CHECK_STR(policy_set_cap(&s, 3), "net.send:udp"); /* invalid: declared, never granted */
 	CHECK(s.granted[0] && s.granted[1] && !s.granted[2] && !s.granted[3]);
 	CHECK_EQ(policy_set_missing(&s), 2);
 	CHECK(policy_set_allows(&s, CAP_FILE_WRITE, "/data/summary"));
@@ -601,7 +605,7 @@ TEST(policy_perm_set_compute)
 
 	policy_set_compute(&s, NULL, &pol); /* no manifest: its console only */
 	CHECK_EQ(s.n, 1);
-	CHECK_STR(s.caps[0], "console");
+	CHECK_STR(policy_set_cap(&s, 0), "console");
 	CHECK(s.granted[0]);
 	CHECK_STR(s.name, "");
 	CHECK(policy_set_allows(&s, CAP_CONSOLE, ""));
@@ -774,9 +778,12 @@ TEST(policy_on_golden)
 /* A set granting each of caps (none declared beyond them). */
 static void set_of(struct policy_set *s, const char *const *caps, size_t n)
 {
+	size_t used = 0;
 	memset(s, 0, sizeof *s);
 	for (s->n = 0; s->n < n; s->n++) {
-		strcpy(s->caps[s->n], caps[s->n]);
+		s->cap_at[s->n] = (uint16_t)used;
+		strcpy(s->cap_text + used, caps[s->n]);
+		used += strlen(caps[s->n]) + 1;
 		s->granted[s->n] = true;
 	}
 }
@@ -849,4 +856,107 @@ TEST(policy_set_sees_granted_paths_their_ancestors_and_nothing_else)
 	CHECK(!policy_set_sees(&s, "/data/mine/x"));
 	CHECK(!policy_set_sees(&s, "/data"));
 	CHECK(policy_set_sees(&s, "/"));
+}
+
+/* "file.write:" (or another kind) and a path of n bytes: "/data/" and then
+ * components of 200 'b's, the last letter being last. */
+static const char *long_cap(const char *kind, size_t n, char last)
+{
+	static char cap[CAP_MAX + 8];
+	size_t at = (size_t)snprintf(cap, sizeof cap, "%s:/data/", kind), start = at - 6;
+	for (size_t i = 0; at < start + n; i++)
+		cap[at++] = i % 201 == 200 ? '/' : 'b';
+	cap[at - 1] = last;
+	cap[at] = '\0';
+	return cap;
+}
+
+/* Bug: a grant could not name a path of 128 bytes or more (capabilities
+ * were 127-char strings) although the checks took such paths: the policy
+ * file refused the line, policy_grant the capability. A grant, a policy
+ * file's line and a manifest's output now name any path up to PATH_MAX - 1
+ * (4095) bytes; they are stored in one buffer per policy and per set. */
+TEST(grant_of_a_path_of_128_bytes_or_more_was_refused)
+{
+	static char cap[CAP_MAX], text[POLICY_TEXT_MAX], answer[32768], path[CAP_MAX + 16];
+	static struct manifest m;
+	static struct policy_set s;
+	snprintf(cap, sizeof cap, "%s", long_cap("file.write", 4095, 'x'));
+	CHECK_EQ(strlen(cap), 11 + 4095);
+	/* a line of /etc/policy */
+	snprintf(text, sizeof text, "grant * console\ngrant boxed %s\ngrant boxed display\n", cap);
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(pol.n, 3);
+	CHECK_STR(policy_grant_cap(&pol, 1), cap);
+	CHECK_STR(policy_grant_cap(&pol, 2), "display");
+	CHECK(policy_granted(&pol, "boxed", cap));
+	CHECK_EQ(policy_list(&pol, text, sizeof text), strlen(text));
+	CHECK(strstr(text, cap) != NULL); /* listed whole */
+	/* a manifest declaring it: granted, allows exactly that path */
+	size_t n =
+		(size_t)snprintf(text, sizeof text, "name boxed\nversion 1\ncontext both\noutput %s\n", cap);
+	CHECK_EQ(manifest_parse(text, n, &m, err, sizeof err), 0);
+	policy_set_compute(&s, &m, &pol);
+	CHECK_EQ(s.n, 1);
+	CHECK_STR(policy_set_cap(&s, 0), cap);
+	CHECK_EQ(policy_set_missing(&s), 0);
+	const char *p = cap + strlen("file.write:");
+	CHECK(policy_set_allows(&s, CAP_FILE_WRITE, p));
+	CHECK(policy_set_sees(&s, p));
+	snprintf(path, sizeof path, "%s", p);
+	path[strlen(path) - 1] = 'y'; /* its sibling */
+	CHECK(!policy_set_allows(&s, CAP_FILE_WRITE, path));
+	CHECK(!policy_set_sees(&s, path));
+	/* a directory grant of 300 bytes covers what is below it */
+	snprintf(cap, sizeof cap, "%s/", long_cap("file.write", 300, 'd'));
+	CHECK_EQ(policy_grant(&pol, "boxed", cap), 0);
+	snprintf(path, sizeof path, "%sinside", cap);
+	CHECK(policy_granted(&pol, "boxed", path));
+	CHECK(policy_granted(&pol, "boxed", long_cap("file.write", 300, 'd')));
+	CHECK(!policy_granted(&pol, "boxed", long_cap("file.write", 300, 'e')));
+	/* policy show prints it whole */
+	struct policy_program prog = {"/test/boxed", &m};
+	CHECK(policy_show(&pol, &prog, 1, "boxed", answer, sizeof answer) < sizeof answer);
+	CHECK(strstr(answer, cap) != NULL);
+	CHECK(strstr(answer, policy_set_cap(&s, 0)) != NULL);
+	/* revoke closes the gap: later grants keep their capabilities */
+	CHECK_EQ(policy_revoke(&pol, "boxed", policy_set_cap(&s, 0)), 0);
+	CHECK_STR(policy_grant_cap(&pol, 1), "display");
+	CHECK_STR(policy_grant_cap(&pol, 2), cap);
+	CHECK_EQ(pol.cap_bytes, sizeof "console" + sizeof "display" + strlen(cap) + 1);
+	/* the syscall's check (lib) refuses 4096 bytes with the reason */
+	CHECK_STR(policy_cap_problem(long_cap("file.write", 4096, 'x')),
+		  "path longer than PATH_MAX - 1 (4095) bytes");
+}
+
+/* The policy's capabilities are bounded in bytes (POLICY_CAPS_BYTES) as
+ * well as in number: past the budget a grant is refused with -E2BIG, a
+ * policy file's line with the reason, and nothing is half added. */
+TEST(policy_capabilities_over_the_byte_budget_are_refused)
+{
+	static char cap[CAP_MAX], text[POLICY_TEXT_MAX];
+	memset(&pol, 0, sizeof pol);
+	int i = 0;
+	for (;; i++) { /* 4 KiB grants until the budget is full */
+		snprintf(cap, sizeof cap, "%s", long_cap("file.read", 4000, (char)('a' + i)));
+		int r = policy_grant(&pol, "big", cap);
+		if (r)
+			break;
+	}
+	CHECK_EQ(i, POLICY_CAPS_BYTES / (10 + 4000 + 1));
+	CHECK_EQ(policy_grant(&pol, "big", cap), -E2BIG);
+	CHECK_EQ(pol.n, (size_t)i);
+	uint64_t generation = pol.generation;
+	CHECK(pol.cap_bytes + strlen(cap) + 1 > POLICY_CAPS_BYTES);
+	CHECK(policy_grant(&pol, "big", "console") == 0); /* a short one still fits */
+	CHECK_EQ(pol.generation, generation + 1);
+	struct bad_lines bad = {0};
+	snprintf(text, sizeof text, "grant big console\ngrant big %s\n", cap);
+	CHECK_EQ(policy_load(&pol, "/etc/policy.d/big.policy", text, strlen(text), note_bad, &bad), 2);
+	CHECK_EQ(bad.line[1], 2);
+	CHECK_STR(bad.why[1], "the policy's capabilities take more than 32768 bytes");
+	/* a revoke makes room again */
+	CHECK_EQ(policy_revoke(&pol, "big", policy_grant_cap(&pol, 0)), 0);
+	CHECK_EQ(policy_grant(&pol, "big", cap), 0);
+	CHECK_STR(policy_grant_cap(&pol, pol.n - 1), cap);
 }

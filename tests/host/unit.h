@@ -35,14 +35,15 @@ unsigned char *unit_read_file(const char *path, size_t *len);
 		}                                                                           \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                  \
-	do {                                                                             \
-		const char *unit_a_ = (a), *unit_b_ = (b);                               \
-		if (strcmp(unit_a_, unit_b_) != 0) {                                     \
-			char unit_m_[512];                                               \
-			snprintf(unit_m_, sizeof unit_m_, "%s == %s (\"%s\" != \"%s\")", #a, #b, unit_a_, unit_b_); \
-			unit_fail(__FILE__, __LINE__, unit_m_);                          \
-		}                                                                        \
+#define CHECK_STR(a, b)                                                                                  \
+	do {                                                                                             \
+		const char *unit_a_ = (a), *unit_b_ = (b);                                               \
+		if (strcmp(unit_a_, unit_b_) != 0) {                                                     \
+			char unit_m_[1024];                                                              \
+			snprintf(unit_m_, sizeof unit_m_, "%s == %s (\"%.200s\" != \"%.200s\")", #a, #b, \
+				 unit_a_, unit_b_);                                                      \
+			unit_fail(__FILE__, __LINE__, unit_m_);                                          \
+		}                                                                                        \
 	} while (0)
 
 #endif

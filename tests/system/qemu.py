@@ -12,7 +12,12 @@ A Machine is one qemu-system-x86_64 process plus three helper threads:
   * the QMP reader: QMP is a unix socket in the machine's private temp dir.
     Replies are matched to commands by "id"; events (GUEST_PANICKED, SHUTDOWN,
     RESET) are kept in `events`. All QMP traffic goes to <name>.qemu.log.
-  * the exit watcher: waits for the process and records its exit status.
+  * the exit watcher: waits for the process and records its exit status,
+    but only once the serial reader has drained the pipe and the QMP reader
+    has read the socket to its end (or QMP_DRAIN_S passed): QEMU writes its
+    SHUTDOWN or GUEST_PANICKED event before it exits, but the QMP reader may
+    not have read it yet when the process is gone, and a verdict decided
+    then (status 0 and no SHUTDOWN: "reset") would be wrong and is kept.
 
 All three notify one Condition, `_cond`; every wait in this file is a loop on
 that condition, so a wait ends as soon as the thing it waits for happens, the
@@ -60,6 +65,7 @@ STOPPED = "stopped"  # we quit or killed it ourselves
 ABORTED = "aborted"  # the test runner gave up on the test
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+QMP_DRAIN_S = 5.0  # how long the exit watcher waits for QMP's last events after QEMU exited
 OVMF_CODE_CANDIDATES = [
 	"/usr/share/OVMF/OVMF_CODE_4M.fd",
 	"/usr/share/OVMF/OVMF_CODE.fd",
@@ -261,6 +267,40 @@ class Screen:
 		return [tuple(b) for b in bands]
 
 
+# ---- disks ----
+class Disk:
+	"""A disk attached to a Machine: a raw file (path, or a new sparse file of
+	`size` bytes in the machine's temp dir), as virtio-blk ("virtio") or NVMe
+	("nvme"), behind the bridge whose id is `bus` if given; `blkdebug` is the text of a QEMU blkdebug rule file, e.g.
+	'[inject-error]\nevent = "write_aio"\nerrno = "5"\n', which fails the
+	matching requests with that host errno (5 = EIO)."""
+
+	def __init__(self, path=None, size=64 << 20, kind="virtio", blkdebug=None, bus=None):
+		if kind not in ("virtio", "nvme"):
+			raise ValueError("disk kind must be virtio or nvme")
+		self.path, self.size, self.kind, self.blkdebug = path, size, kind, blkdebug
+		self.bus = bus  # the id of a bridge (extra_args) to put it behind, or None
+
+	def args(self, tmp, i):
+		path = self.path or os.path.join(tmp, "disk%d.img" % i)
+		if not os.path.exists(path):
+			with open(path, "wb") as f:
+				f.truncate(self.size)
+		if self.blkdebug is None:
+			drive = "file=%s,format=raw" % path
+		else:
+			conf = os.path.join(tmp, "blkdebug%d.conf" % i)
+			with open(conf, "w") as f:
+				f.write(self.blkdebug)
+			# raw on top: the raw driver raises the events (read_aio, write_aio, flush_to_disk) on its blkdebug child
+			drive = "driver=raw,file.driver=blkdebug,file.config=%s,file.image.filename=%s,werror=report,rerror=report" % (
+				conf, path)
+		dev = "virtio-blk-pci,drive=d%d" % i if self.kind == "virtio" else "nvme,drive=d%d,serial=optios%d" % (i, i)
+		if self.bus:
+			dev += ",bus=" + self.bus
+		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
+
+
 # ---- the machine ----
 _live = set()
 _live_lock = threading.Lock()
@@ -281,13 +321,15 @@ class Machine:
 	"""One QEMU run. Use as a context manager: `with Machine(...) as m:`."""
 
 	def __init__(self, mode, log_dir, name, kernel=None, iso=None, append="", paused=False,
-		     memory="256M", extra_args=(), silence=None, initrd=None):
+		     memory="256M", extra_args=(), silence=None, initrd=None, disks=(), machine_type=None):
 		if mode not in BOOT_MODES:
 			raise ValueError("mode must be one of %s" % (BOOT_MODES,))
 		self.mode, self.name, self.log_dir = mode, name, log_dir
 		self.kernel, self.iso, self.append = kernel, iso, append
 		self.initrd = initrd  # -kernel mode: None = rootfs-test.cpio beside the kernel, "" = no module
 		self.paused, self.memory, self.extra_args = paused, memory, list(extra_args)
+		self.disks = list(disks)  # Disk objects, attached in order (vda, vdb, ...)
+		self.machine_type = machine_type  # None: QEMU's default (pc); or "pc", "q35"
 		self.silence = DEFAULT_SILENCE[mode] if silence is None else silence
 		self.serial_log_path = os.path.join(log_dir, name + ".serial.log")
 		self.qemu_log_path = os.path.join(log_dir, name + ".qemu.log")
@@ -303,6 +345,7 @@ class Machine:
 		self._qmp = None
 		self._qmp_sock = None
 		self._qmp_replies = {}
+		self._qmp_reading = False  # QMP connected: its reader reports the socket's end ("eof")
 		self._qmp_id = 0
 		self._qmp_lock = threading.Lock()
 		self._threads = []
@@ -310,6 +353,7 @@ class Machine:
 		self._tmp = None
 		self._closed = False
 		self.args = None  # the command line, once started
+		self.qemu = QEMU  # the program (a test of this file may put a fake QEMU here)
 
 	# -- lifetime --
 	def __enter__(self):
@@ -321,7 +365,7 @@ class Machine:
 		return False
 
 	def command_line(self):
-		args = [QEMU, "-m", self.memory, "-no-reboot", "-display", "none", "-monitor", "none",
+		args = [self.qemu, "-m", self.memory, "-no-reboot", "-display", "none", "-monitor", "none",
 			"-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
 			"-qmp", "unix:%s,server=on,wait=off" % self._qmp_path(),
 			"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic"]
@@ -339,9 +383,14 @@ class Machine:
 				args += ["-initrd", rootfs]
 		else:
 			args += self._firmware_args() + ["-cdrom", self.iso]
+		if self.machine_type:
+			args += ["-machine", self.machine_type]
 		if self.paused:
 			args.append("-S")
-		return args + self.extra_args
+		args += self.extra_args
+		for i, d in enumerate(self.disks):  # after extra_args: a disk may sit behind a bridge given there
+			args += d.args(self._tmp, i)
+		return args
 
 	def _qmp_path(self):
 		return os.path.join(self._tmp, "qmp.sock")
@@ -478,7 +527,12 @@ class Machine:
 		for t in self._threads:  # let the serial reader drain the pipe first
 			if t.name.endswith("_read_serial"):
 				t.join(timeout=2)
+		# ... and the QMP reader the socket: the events QEMU sent before it
+		# exited decide the verdict (SHUTDOWN's reason, GUEST_PANICKED)
+		deadline = time.monotonic() + QMP_DRAIN_S
 		with self._cond:
+			while self._qmp_reading and "eof" not in self._qmp_replies and time.monotonic() < deadline:
+				self._cond.wait(0.05)
 			self._status = status
 			self._cond.notify_all()
 
@@ -491,6 +545,8 @@ class Machine:
 			return  # QEMU died at start; the exit watcher has the verdict
 		self._qmp = self._qmp_sock = s  # _qmp is None once QMP is unusable
 		self._qmp_file = s.makefile("rb")
+		with self._cond:
+			self._qmp_reading = True  # from here the exit watcher waits for "eof"
 		try:
 			greeting = self._qmp_file.readline()
 			self._log("qmp< " + greeting.decode(errors="replace").rstrip())
@@ -501,6 +557,10 @@ class Machine:
 		except (OSError, MachineError) as e:
 			self._log("qmp: %s" % e)
 			self._qmp = None
+			with self._cond:
+				if not any(t.name.endswith("_read_qmp") for t in self._threads):
+					self._qmp_replies["eof"] = True  # no reader will say so
+					self._cond.notify_all()
 			self._proc.wait(timeout=5)
 
 	def _qmp_socket(self):

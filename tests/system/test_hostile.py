@@ -378,3 +378,81 @@ def test_hidden_existing_file_and_missing_file_are_indistinguishable(ctx):
 			    "file.write:/data"):
 			assert cap in logged, "no deny record for %s: %r" % (cap, logged)
 		still_answers(m)
+
+
+LONG_DIR = "/data/long/" + "/".join(c * 70 for c in "abc")  # 223 bytes
+
+
+def test_grant_of_a_path_of_128_bytes_or_more_was_refused(ctx):
+	"""A grant could not name a path of 128 bytes or more (capabilities were
+	127-char strings): the manifest, the policy file and `policy grant`
+	refused it. longgrant declares LONG_DIR/box/ (write: granted by the test
+	image's drop-in; read: not granted), so it is refused until `policy
+	grant` (the system call) grants the read; then it writes and reads a file
+	in the 227-byte directory (made by mkdir -p), while its sibling, which
+	exists, stays absent to it (ENOENT). `policy` and `policy show` print the
+	capability whole, and so do the refusals of a program's start and of
+	`handler add` (longwatch)."""
+	box, other = LONG_DIR + "/box", LONG_DIR + "/other"
+	read_cap = "file.read:%s/" % box
+
+	def said(cmd):  # the command's output without the kernel's log lines
+		return "".join(l for l in run(m, cmd).splitlines(True) if not l.startswith("["))
+
+	with shell(ctx) as m:
+		assert run(m, "mkdir -p %s %s" % (box, other)) == ""
+		run(m, "echo s > %s/secret" % other)
+		out = said("/test/longgrant stat %s" % box)
+		# said whole: "longgrant asks for CAP: not granted (policy grant longgrant CAP)"
+		assert "Permission denied: longgrant asks for %s: not granted (policy grant longgrant %s)\n" % (
+			read_cap, read_cap) in out, out
+		assert said("policy grant longgrant %s" % read_cap).startswith(
+			"policy: granted %s to longgrant" % read_cap)
+		out = said("/test/longgrant write %s/f" % box)
+		assert out == "longgrant: write: allowed\n", out
+		out = said("/test/longgrant read %s/f" % box)
+		assert out == "longgrant: read long\nlonggrant: read: allowed\n", out
+		for verb, path in (("stat", other), ("read", other + "/secret"), ("write", other + "/f"),
+				   ("mkdir", other + "/d"), ("stat", LONG_DIR + "/box2")):
+			out = said("/test/longgrant %s %s" % (verb, path))
+			assert out == "longgrant: %s: %s\n" % (verb, ENOENT), out
+		assert run(m, "cat %s/f" % box) == "long\n"
+		listed = run(m, "policy")
+		assert "grant longgrant %s\n" % read_cap in listed, listed
+		assert "grant longgrant file.write:%s/\n" % box in listed, listed
+		shown = run(m, "policy show longgrant")
+		assert ("effective:\n  console\n  file.write:%s/\n  %s\n" % (box, read_cap)) in shown, shown
+		# a handler asking for both (longwatch, granted neither): handler add names both whole
+		out = said("handler add /test/handlers/longwatch")
+		for cap in ("file.write:%s/" % box, read_cap):
+			assert "longwatch asks for %s: not granted (policy grant longwatch %s)" % (cap, cap) in out, out
+		# a log record's text is 128 bytes (optios_log_record): the capability is cut there
+		recs = [r["rest"] for r in denials(m, "longgrant")]
+		assert any(r.startswith("open file.read:" + LONG_DIR[:60]) for r in recs), recs
+		still_answers(m)
+
+
+def test_directory_granted_itself_told_about_hidden_entries(ctx):
+	"""boxprobe is granted /data/box itself (no slash: not what is below it).
+	Its link count (2 + subdirectories), rmdir (ENOTEMPTY) and renaming an
+	empty directory onto it (ENOTEMPTY) told whether /data/box held entries
+	it cannot see. Now it gets the same answers for an empty /data/box as for
+	one with a hidden subdirectory: links 1, and EACCES (logged as the
+	file.read:/data/box/ it lacks) for both rmdir and rename; the directory
+	and its hidden entry are untouched."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/box")
+		empty = run(m, "/test/boxprobe")
+		run(m, "mkdir /data/box/hidden")
+		full = run(m, "/test/boxprobe")
+		assert full == empty, "empty:\n%s\nwith a hidden entry:\n%s" % (empty, full)
+		got = lines(full, "boxprobe")
+		assert got == {"stat /data/box": "allowed", "links 1": "allowed",
+			       "rename /data/empty /data/box": EACCES, "rmdir /data/box": EACCES}, full
+		assert run(m, "ls /data/box") == "hidden\n"
+		assert run(m, "ls /data") == "box\nempty\n"
+		check_denied(m, "boxprobe", "rmdir", "file.read:/data/box/")
+		check_denied(m, "boxprobe", "rename", "file.read:/data/box/")
+		run(m, "rm -r /data/box/hidden")
+		assert "Directory not empty" not in run(m, "rm -r /data/box")
+		still_answers(m)

@@ -1,12 +1,14 @@
 """`make run` itself, as a user runs it (no display: the serial console on
 stdio): `reboot` reboots the machine instead of ending QEMU (issue 9: it
-passed -no-reboot), and QMP answers on build/qmp.sock."""
+passed -no-reboot), QMP answers on build/qmp.sock, and the disk (DISK=, created
+on first use) is attached as vda with a word on how to start fresh."""
 
 import json
 import os
 import re
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -66,12 +68,18 @@ def qmp(path, command):
 def test_make_run_reboots_and_answers_qmp(ctx):
 	env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
 	sock = os.path.join(ctx.build, "qmp.sock")
-	proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "run"], cwd=ROOT,
-				env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-				start_new_session=True)
+	tmp = tempfile.TemporaryDirectory()
+	disk = os.path.join(tmp.name, "sub", "disk.img")
+	proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "DISK=" + disk, "run"],
+				cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+				stderr=subprocess.STDOUT, start_new_session=True)
 	try:
 		con = Console(proc)
 		first = con.wait_for(r"\n/\$ ", timeout=90)
+		assert "OptiOS: created %s (64M, empty)" % disk in con.text, con.text[:2000]
+		assert "start fresh: rm %s, or make run DISK=" % disk in con.text, con.text[:2000]
+		assert re.search(r"vda: virtio-blk, 131072 sectors of 512 bytes", con.text), "no vda in the boot log"
+		assert os.path.getsize(disk) == 64 << 20
 		assert qmp(sock, "query-status")["status"] == "running"
 		con.type("reboot")
 		banner = con.wait_for(r"OptiOS \d+\.\d+ \(x86_64\)", first.end(), timeout=60)
@@ -83,3 +91,4 @@ def test_make_run_reboots_and_answers_qmp(ctx):
 		if proc.poll() is None:
 			os.killpg(proc.pid, 9)
 			proc.wait()
+		tmp.cleanup()

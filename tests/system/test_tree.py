@@ -80,3 +80,14 @@ def test_programs_include_only_the_sdk(ctx):
 		if extra:
 			bad.append("%s -> %s" % (folder, sorted(extra)))
 	assert not bad, "tools/includes.allowed lets programs include %s" % bad
+
+
+def test_services_below_the_process_layer_include_none_above(ctx):
+	"""exec and event include no other service, fs only event (docs/
+	ARCHITECTURE.md "Dependency rule"): the table may not let them reach up
+	into the cycle of proc, syscall, handler, perm and tty."""
+	table, services = check.load_table(), check.load_groups()["services"]
+	below = {"kernel/exec": set(), "kernel/event": set(), "kernel/fs": {"kernel/event"}}
+	bad = ["%s -> %s" % (row, sorted((table[row] & services) - {row} - ok)) for row, ok in below.items()
+	       if (table[row] & services) - {row} - ok]
+	assert not bad, "tools/includes.allowed lets a lower service include one above it: %s" % bad

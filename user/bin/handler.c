@@ -57,7 +57,8 @@ static const struct optios_handler_info *find_by_path(struct optios_handler_info
 static int add(const char *arg)
 {
 	static struct optios_handler_info list[HANDLERS_MAX];
-	char buf[PATH_MAX], msg[512] = "";
+	static char msg[16384]; /* the kernel's reason: whole, though it may name 4 KiB paths */
+	char buf[PATH_MAX];
 	const char *path = absolute(arg, buf, sizeof buf);
 	if (optios_handler_add(path, msg, sizeof msg) < 0) {
 		int err = errno;

@@ -49,6 +49,12 @@ static const char *hint(unsigned op, int err)
 						  : " (no such program)";
 	if (err == EACCES)
 		return " (changing the policy needs policy.manage)";
+	if (err == ENOSPC)
+		return " (the policy holds its most grants: revoke one first)";
+	if (err == E2BIG)
+		return op == OPTIOS_POLICY_GRANT
+			       ? " (the policy's capabilities fill its 32768 bytes: revoke one first)"
+			       : " (the answer is over 256 KiB)";
 	if (err == EINVAL)
 		return " (not a program name or a capability: docs/PERMISSIONS.md)";
 	return "";
@@ -123,7 +129,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "policy: grant %s %s: not a capability: %s\n", argv[2], argv[3], why);
 			return 1;
 		}
-		char what[256];
+		char what[CAP_MAX + 64]; /* a capability may name a 4 KiB path: said whole */
 		snprintf(what, sizeof what, "%s%s%s", argv[2], argc > 3 ? " " : "", argc > 3 ? argv[3] : "");
 		int status = ask(commands[i].op, argv[2], argc > 3 ? argv[3] : NULL, what);
 		if (status == 0 &&

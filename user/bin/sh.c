@@ -551,9 +551,17 @@ static void report_spawn_error(const char *name, int err)
 		fprintf(stderr, "sh: %s: command not found (try help)\n", name);
 		last_status = 127;
 	} else {
-		char why[256] = ""; /* the kernel's reason for a refusal (a missing grant, a bad manifest) */
-		optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, sizeof why);
+		/* the kernel's reason for a refusal (a missing grant, a bad manifest): whole,
+		 * though a capability may name a 4 KiB path */
+		char small[256] = "", *why = small;
+		long n = optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, small, sizeof small);
+		if (n >= (long)sizeof small && (why = malloc((size_t)n + 1)) != NULL)
+			optios_policy(OPTIOS_POLICY_WHY, NULL, NULL, why, (unsigned long)n + 1);
+		else
+			why = small;
 		fprintf(stderr, "sh: %s: %s%s%s\n", name, strerror(-err), why[0] ? ": " : "", why);
+		if (why != small)
+			free(why);
 		last_status = 126;
 	}
 }
@@ -749,6 +757,7 @@ static const struct {
 		"  log verify [FILE]: check the log's audit chain (or a dump's)\n"
 		"  log dump FILE: write the log's raw records to FILE"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
+	{"lspci", "lspci: list PCI devices, their drivers and interrupts"},
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},

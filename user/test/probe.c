@@ -14,6 +14,7 @@
  *   power        reboot(2) with a bad magic number (EINVAL when allowed)
  *   display      optios_fb_map(NULL) (EFAULT or ENODEV when allowed)
  *   console      write 0 bytes to descriptor 1
+ *   dev.block    optios_blk INFO of a device that is not there (ENODEV when allowed)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +63,8 @@ static long attempt(const char *cap)
 		return optios_fb_map(NULL);
 	if (IS("console"))
 		return write(1, "", 0);
+	if (IS("dev.block"))
+		return optios_blk(OPTIOS_BLK_INFO, "nosuchdisk", 0, NULL, 0);
 #undef IS
 	errno = EINVAL;
 	return -2;

@@ -21,9 +21,14 @@
  *                                     durations: N followed by ns|us|ms|s
  *   budget   10ms                     CPU per run (the kernel clamps it)
  *   memory   256                      pages the program may map at most
- *   output   file.write:/data/        a capability requested (issue 5)
+ *   output   file.write:/data/        a capability requested (issue 5); one
+ *                                     may name any path the file system
+ *                                     takes (up to 4095 bytes)
  *
- * Limits below; a manifest breaking one is an error, never truncated.
+ * Limits below; a manifest breaking one is an error, never truncated. The
+ * outputs are kept back to back in one buffer (output_text, at most
+ * MANIFEST_OUTPUTS_BYTES together): one long path fits, many long ones do
+ * not ("outputs take more than 6144 bytes in all").
  */
 #ifndef OPTIOS_ABI_MANIFEST_H
 #define OPTIOS_ABI_MANIFEST_H
@@ -35,13 +40,15 @@
 
 #define MANIFEST_SECTION ".optios.manifest"
 #define MANIFEST_TEXT_MAX 8192
-#define MANIFEST_LINE_MAX 256 /* bytes in a line, its newline not counted */
+#define MANIFEST_LINE_MAX 4352 /* bytes in a line, its newline not counted */
 #define MANIFEST_NAME_MAX 32
 #define MANIFEST_EVENTS_MAX 8
 #define MANIFEST_TIMERS_MAX 4
 #define MANIFEST_TIMER_NAME_MAX 24
 #define MANIFEST_OUTPUTS_MAX 16
-#define MANIFEST_OUTPUT_MAX 128
+/* bytes in one output, NUL included: "file.write:" and a path of PATH_MAX - 1 (4095) bytes */
+#define MANIFEST_OUTPUT_MAX 4112
+#define MANIFEST_OUTPUTS_BYTES 6144 /* bytes of all outputs together, NULs included */
 #define MANIFEST_QUEUE_DEFAULT 16
 #define MANIFEST_QUEUE_MAX 64
 /* timer durations: a period under a millisecond would be a tick storm (each
@@ -73,8 +80,16 @@ struct manifest {
 	uint32_t nevents, ntimers, noutputs;
 	struct manifest_event events[MANIFEST_EVENTS_MAX];
 	struct manifest_timer timers[MANIFEST_TIMERS_MAX];
-	char outputs[MANIFEST_OUTPUTS_MAX][MANIFEST_OUTPUT_MAX];
+	uint16_t output_at[MANIFEST_OUTPUTS_MAX]; /* output i starts at output_text[output_at[i]] */
+	uint32_t output_bytes; /* bytes of output_text in use */
+	char output_text[MANIFEST_OUTPUTS_BYTES]; /* the outputs in order, each NUL-terminated */
 };
+
+/* The i-th output capability of m (i < m->noutputs). */
+static inline const char *manifest_output(const struct manifest *m, uint32_t i)
+{
+	return m->output_text + m->output_at[i];
+}
 
 /*
  * Parses text[0..len) (not necessarily NUL-terminated) into *m. Returns 0, or

@@ -38,6 +38,47 @@ struct optios_proc_info {
 #define OPTIOS_PROC_BLOCKED 3
 #define OPTIOS_PROC_ZOMBIE 4
 
+/* long optios_pci_list(struct optios_pci_info *out, unsigned long max):
+ * fills up to max entries (PCI functions in the order they were found:
+ * depth first, a bridge's buses right after it), returns how many exist.
+ * Open to every program, as ps and mem are. */
+struct optios_pci_info {
+	uint16_t segment;
+	uint8_t bus, dev, fn;
+	uint8_t class_code, subclass, prog_if, revision;
+	uint8_t irq_kind; /* OPTIOS_PCI_IRQ_* (what the driver set up) */
+	uint16_t vendor, device;
+	char driver[24]; /* "" when no driver took it */
+	char class_name[40];
+};
+#define OPTIOS_PCI_IRQ_NONE 0
+#define OPTIOS_PCI_IRQ_INTX 1
+#define OPTIOS_PCI_IRQ_MSI 2
+#define OPTIOS_PCI_IRQ_MSIX 3
+
+/* long optios_blk(unsigned op, const char *dev, uint64_t sector, void *buf,
+ *                 unsigned long count): raw sectors of block device dev
+ * ("vda"), below any file system. Needs the dev.block capability, which no
+ * program of the user's image has: the tests use it to check the device
+ * path (durability across a reboot, injected I/O errors).
+ *   OPTIOS_BLK_INFO   buf: struct optios_blk_info
+ *   OPTIOS_BLK_READ   count sectors from sector into buf
+ *   OPTIOS_BLK_WRITE  count sectors from buf to sector
+ *   OPTIOS_BLK_FLUSH  everything written before survives a power cut
+ * count is 1..OPTIOS_BLK_MAX_SECTORS. Returns 0, or -ENODEV (no such
+ * device), -EINVAL (range), -EIO (the device failed), -EFAULT. */
+#define OPTIOS_BLK_INFO 0
+#define OPTIOS_BLK_READ 1
+#define OPTIOS_BLK_WRITE 2
+#define OPTIOS_BLK_FLUSH 3
+#define OPTIOS_BLK_MAX_SECTORS 128
+struct optios_blk_info {
+	uint64_t sectors;
+	uint32_t sector_size;
+	uint32_t reserved;
+	uint64_t reads, writes, flushes, errors;
+};
+
 /* long optios_mem_info(struct optios_mem_info *out) */
 struct optios_mem_info {
 	uint64_t page_size;

@@ -11,9 +11,13 @@
  *   OPTIOS_POLICY_LIST    the policy as it stands, in the policy file's format
  *   OPTIOS_POLICY_WHY     why the caller's last optios_spawn was refused with
  *                         -EACCES (the missing grants, or the context), "" if never
+ * A capability may name a path of up to 4095 bytes (PATH_MAX - 1).
  * The answer (text) goes to out (truncated to outlen, NUL-terminated);
- * returns its full length, or -EINVAL, -ENOENT (no such grant to revoke),
- * -EEXIST (already granted), -ENOSPC, -EACCES, -EFAULT.
+ * returns its full length (ask again with a larger out to get it all), or
+ * -EINVAL, -ENOENT (no such grant to revoke), -EEXIST (already granted),
+ * -ENOSPC (the policy holds 256 grants), -E2BIG (the policy's capabilities
+ * would take more than 32768 bytes; or an answer over 256 KiB), -EACCES,
+ * -EFAULT.
  */
 #ifndef OPTIOS_ABI_POLICY_H
 #define OPTIOS_ABI_POLICY_H

@@ -1,5 +1,8 @@
 /*
- * fs_syscalls.c - the file system calls (Linux x86_64 semantics).
+ * sys_fs.c - the file system calls (Linux x86_64 semantics). The file system
+ * is kernel/fs (vfs.h, file.h); its calls are here, above it, since they
+ * need the current process, user memory and the permission check, which
+ * kernel/fs does not include.
  *
  * Each call copies its user arguments in (kernel/proc/uaccess.h) and checks
  * them, then acts through vfs.h / file.h on kernel copies only. Data moves
@@ -21,19 +24,29 @@
  * on gets the errors Linux reports before a permission error (a missing
  * directory on the way, a missing file, EEXIST for mkdir), then -EACCES.
  * getdents drops the entries it cannot see. Every refusal is logged.
+ *
+ * A directory it sees without seeing everything below it (granted the
+ * directory itself, "/data/box" without the slash, or an ancestor of a
+ * grant) must not tell it about the entries it cannot see either: stat
+ * reports such a directory's link count as 1 (Linux's "subdirectories not
+ * counted") instead of 2 + its subdirectories, and removing it (rmdir) or
+ * replacing it (rename onto it) is -EACCES, logged as the file.read of
+ * everything below it that was missing, whether it is empty or not: its
+ * emptiness would tell. Its times and a listing's d_off positions still
+ * change when a hidden entry does (they count changes, not entries).
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
 #include "kernel/console/console.h"
+#include "kernel/fs/path.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
-#include "path.h"
-#include "vfs.h"
 
 #define IO_CHUNK 16384
 #define IO_MAX 0x7ffff000ul /* Linux's MAX_RW_COUNT: the most one call moves */
@@ -505,6 +518,59 @@ long sys_fcntl(SYS_ARGS)
 	return r;
 }
 
+/* ---- directories with entries the program cannot see ---- */
+
+/* The normal form of path (from directory dir) into a vfs_pathbuf_alloc'd
+ * *norm: 0, or an error (nothing held). */
+static long normal_alloc(const char *dir, const char *path, char **norm)
+{
+	*norm = vfs_pathbuf_alloc();
+	if (!*norm)
+		return -ENOMEM;
+	long err = normal(dir, path, strlen(path), *norm);
+	if (err)
+		vfs_pathbuf_free(*norm);
+	return err;
+}
+
+/* What stat says of directory path (normal) that p sees but not all
+ * below: no count that includes hidden subdirectories. */
+static void stat_hide(struct proc *p, const char *path, struct kstat *st)
+{
+	if ((st->st_mode & S_IFMT) == S_IFDIR && !perm_sees_below(p, path))
+		st->st_nlink = 1;
+}
+
+static bool is_dir(const char *dir, const char *path)
+{
+	struct kstat st;
+	return vfs_stat(dir, path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR;
+}
+
+/* Removing or replacing the directory at path (from dir) needs every entry
+ * below it visible, else whether it is empty would tell about the hidden
+ * ones. 0 when it is no directory (the call answers for itself) or p sees
+ * below it; else -EACCES, logged as the file.read of "PATH/" it lacks. */
+static long whole_dir_check(const char *dir, const char *path)
+{
+	struct proc *p = proc_current();
+	char *norm;
+	if (!is_dir(dir, path))
+		return 0;
+	long err = normal_alloc(dir, path, &norm);
+	if (err)
+		return err;
+	size_t len = strlen(norm);
+	if (!perm_sees_below(p, norm)) {
+		if (norm[len - 1] != '/' && len + 1 < PATH_MAX)
+			memcpy(norm + len, "/", 2); /* everything below it */
+		err = perm_check(p, CAP_FILE_READ, norm, NULL);
+		err = err ? err : -EACCES; /* a grant of PATH/ would have made it seen below */
+	}
+	vfs_pathbuf_free(norm);
+	return err;
+}
+
 /* ---- status ---- */
 
 /* What fstat reports for a file without a stat op (a console). */
@@ -524,9 +590,16 @@ static long fstat_fd(int fd, uptr ust)
 {
 	struct kstat st;
 	struct file *f = fd_get(cur_fds(), fd);
+	char *dir = NULL;
 	if (!f)
 		return -EBADF;
 	long r = file_stat(f, &st);
+	if (r == 0 && (st.st_mode & S_IFMT) == S_IFDIR && (dir = vfs_pathbuf_alloc()) &&
+	    vfs_file_dir_path(f, dir, PATH_MAX) >= 0)
+		stat_hide(proc_current(), dir, &st);
+	else if (r == 0 && (st.st_mode & S_IFMT) == S_IFDIR)
+		st.st_nlink = 1; /* removed, or no memory for its path: count nothing */
+	vfs_pathbuf_free(dir);
 	file_put(f);
 	return r ? r : copy_to_user(ust, &st, sizeof st);
 }
@@ -554,9 +627,14 @@ long sys_newfstatat(SYS_ARGS)
 	}
 	if ((err = at_get((int)a0, (uptr)a1, &at)) != 0)
 		return err;
-	err = path_check(at.dir, empty ? "." : at.path, CAP_FILE_READ, VFS_EXISTING);
+	const char *path = empty ? "." : at.path;
+	char *norm = NULL;
+	err = path_check(at.dir, path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0)
-		err = vfs_stat(at.dir, empty ? "." : at.path, &st);
+		err = vfs_stat(at.dir, path, &st);
+	if (err == 0 && (err = normal_alloc(at.dir, path, &norm)) == 0)
+		stat_hide(proc_current(), norm, &st);
+	vfs_pathbuf_free(norm);
 	at_put(&at);
 	return err ? err : copy_to_user((uptr)a2, &st, sizeof st);
 }
@@ -696,9 +774,9 @@ long sys_unlinkat(SYS_ARGS)
 	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	if (a2 & AT_REMOVEDIR)
+	if ((a2 & AT_REMOVEDIR) && (err = whole_dir_check(at.dir, at.path)) == 0)
 		err = vfs_txn_rmdir(cur_txn(), at.dir, at.path);
-	else
+	else if (!(a2 & AT_REMOVEDIR))
 		err = vfs_txn_unlink(cur_txn(), at.dir, at.path);
 	at_put(&at);
 	return err;
@@ -721,7 +799,9 @@ long sys_renameat(SYS_ARGS)
 	if (err)
 		return err;
 	if ((err = at_get_checked((int)a2, (uptr)a3, CAP_FILE_WRITE, VFS_PARENT, &n)) == 0) {
-		err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
+		/* a directory replaces only an empty one: whether it is empty must not tell */
+		if (!is_dir(o.dir, o.path) || (err = whole_dir_check(n.dir, n.path)) == 0)
+			err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
 		at_put(&n);
 	}
 	at_put(&o);

@@ -1,10 +1,15 @@
-/* sys_event.c - the system calls of kernel/event: optios_log_read. */
+/*
+ * sys_log.c - the event log's call, optios_log_read: the log is kernel/event's
+ * (evlog_read), the call that copies it to a program is here, with the other
+ * system calls, so kernel/event includes no service above it.
+ */
 #include <optios/abi/errno.h>
 #include <optios/abi/handler.h>
 
-#include "event.h"
+#include "kernel/event/event.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
+#include "kernel/test/selftest.h"
 
 /* Records copied per step, through the stack (2.5 KiB): the log is read
  * under the event lock, the user copy is made without it. */
@@ -28,4 +33,18 @@ long sys_optios_log_read(long from, long uout, long max, UNUSED long a3, UNUSED 
 		next = buf[n - 1].seq + 1;
 	}
 	return (long)done;
+}
+
+/* The system call's paths that need no process: nothing to copy is 0, a
+ * copy to an address that is not user memory is -EFAULT. */
+SELFTEST(event_log_read_syscall)
+{
+	static struct optios_log_record buf[2];
+	uint64_t seq = evlog_add(OPTIOS_LOG_HANDLER, "selftest", NULL, 0, 0, 0, 0, 0, "log read");
+	ST_CHECK(evlog_read(seq, buf, 2) == 1 && strcmp(buf[0].text, "log read") == 0);
+	ST_CHECK(sys_optios_log_read((long)seq, (long)buf, 2, 0, 0, 0) == -EFAULT);
+	ST_CHECK(sys_optios_log_read((long)seq, (long)buf, 0, 0, 0, 0) == 0);
+	ST_CHECK(sys_optios_log_read((long)seq + 1, (long)buf, 2, 0, 0, 0) == 0);
+	ST_CHECK(sys_optios_log_read((long)seq, 0, -1, 0, 0, 0) == -EFAULT);
+	return 0;
 }
