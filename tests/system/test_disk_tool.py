@@ -99,3 +99,31 @@ def test_log_and_a_recovered_crash_on_the_seed_images(ctx):
 	out, _ = disk(ctx, "fsck", os.path.join(SEEDS, "torn.img"))
 	assert b"clean" in out, out
 	assert disk(ctx, "cat", os.path.join(SEEDS, "torn.img"), "/a")[0] == b"hello, store\n"
+
+
+def test_put_killed_half_way_leaves_the_old_file_or_the_new(ctx):
+	"""put writes a temporary in several commits, then renames it over the
+	file in one: killed (SIGKILL) at any point, the image checks clean and
+	the file is the old one or the new one, whole."""
+	import time
+	tool = os.path.join(ctx.build, "tools", "optios-disk")
+	old, new = b"old\n" * 1000, os.urandom(24 << 20)
+	src = ctx.fixture("new", new)
+	seen = set()
+	for delay in (0.005, 0.02, 0.05, 0.1, 0.3):
+		img = image(ctx, "killed")
+		disk(ctx, "mkfs", img, "64M")
+		disk(ctx, "put", img, "/f", stdin=old)
+		with open(src, "rb") as f:
+			p = subprocess.Popen([tool, "put", img, "/f"], stdin=f, stdout=subprocess.DEVNULL,
+					     stderr=subprocess.DEVNULL)
+		time.sleep(delay)
+		p.kill()
+		p.wait()
+		disk(ctx, "fsck", img)
+		got = disk(ctx, "get", img, "/f")[0]
+		assert got in (old, new), "after a kill at %.3f s: %d bytes, neither file" % (delay, len(got))
+		seen.add(got == new)
+		disk(ctx, "put", img, "/f", stdin=b"again")  # the temporary left behind is no obstacle
+		assert disk(ctx, "get", img, "/f")[0] == b"again"
+	assert False in seen, "no kill landed before the rename: the test proved nothing"
