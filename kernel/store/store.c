@@ -1249,6 +1249,13 @@ void store_unmount(struct store *st)
 
 #define FORMAT_HEAD 1 /* the format's one unit: a header holding the root */
 
+/* The size a format without one takes: the device, up to STORE_AUTO_BLOCKS
+ * (memory: the block table is 4 bytes a block, the index ~56 a key). */
+static uint64_t auto_blocks(const struct blkdev *dev)
+{
+	return MIN(device_blocks(dev), (uint64_t)STORE_AUTO_BLOCKS);
+}
+
 /* The superblock a format of `blocks` writes (deterministic: a torn one is
  * recognised at the next mount). */
 static void format_super(uint64_t blocks, struct disk_super *s)
@@ -1271,7 +1278,7 @@ static bool blank(struct blkdev *dev, uint8_t *buf)
 {
 	unsigned spb = STORE_BLOCK / dev->sector_size;
 	struct disk_super want;
-	format_super(device_blocks(dev), &want);
+	format_super(auto_blocks(dev), &want);
 	for (unsigned slot = 0; slot < SB_BLOCKS; slot++) {
 		if (dev_read(dev, spb, slot, 1, buf) < 0)
 			return false;
@@ -1294,7 +1301,7 @@ int store_format(struct blkdev *dev, const struct store_env *env, uint64_t block
 {
 	uint64_t have = device_blocks(dev);
 	if (blocks == 0)
-		blocks = have;
+		blocks = auto_blocks(dev);
 	if (blocks < STORE_MIN_BLOCKS || blocks > have) {
 		ksnprintf(msg, msgsize, "cannot format %llu blocks on a device of %llu (minimum %u)",
 			  (unsigned long long)blocks, (unsigned long long)have, STORE_MIN_BLOCKS);

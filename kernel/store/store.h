@@ -49,6 +49,7 @@
 #define STORE_BLOCK 4096
 #define STORE_VALUE_MAX 4096
 #define STORE_MIN_BLOCKS 32 /* 128 KiB: 2 superblocks + a log of 30 blocks */
+#define STORE_AUTO_BLOCKS (1u << 22) /* 16 GiB: what a format of a larger device takes unless told */
 
 struct store;
 struct store_tx;
@@ -104,7 +105,8 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
  * to keep what was committed. */
 void store_unmount(struct store *st);
 /* mkfs: writes a new empty store over the first `blocks` blocks of dev (0:
- * all of it), flushed. Refuses (-EEXIST) a device holding anything but zeros
+ * all of it, up to STORE_AUTO_BLOCKS), flushed. Memory while mounted: 4 bytes
+ * per block (the block table) and about 56 bytes per key (the index). Refuses (-EEXIST) a device holding anything but zeros
  * in its superblocks unless force. */
 int store_format(struct blkdev *dev, const struct store_env *env, uint64_t blocks, int force, char *msg,
 		 size_t msgsize);

@@ -836,3 +836,26 @@ TEST(store_index_matches_a_plain_array)
 	index_destroy(&ix, &sim_env);
 	CHECK_EQ(ix.count, 0);
 }
+
+/* A blank device larger than STORE_AUTO_BLOCKS: the first mount formats
+ * 16 GiB of it (a block table of 16 MiB, not one for the whole device).
+ * The simulated disk holds 64 blocks and claims more: the store touches
+ * only its superblocks and the start of its log here. */
+TEST(store_large_blank_device_gets_a_bounded_store)
+{
+	struct simdisk d;
+	sim_init(&d, 4096, 64);
+	d.dev.sectors = (uint64_t)STORE_AUTO_BLOCKS * 4;
+	struct store *st = mount_sim(&d, 0);
+	CHECK(st != NULL);
+	struct store_stats s;
+	if (st)
+		store_stats_get(st, &s);
+	CHECK_EQ(st ? s.blocks : 0, STORE_AUTO_BLOCKS);
+	CHECK(st && put1(st, 1, "x", 1) > 0);
+	store_unmount(st);
+	st = mount_sim(&d, STORE_RDONLY);
+	CHECK(st != NULL);
+	store_unmount(st);
+	sim_destroy(&d);
+}
