@@ -365,6 +365,8 @@ int main(int argc, char **argv)
 		r = cmd_df(st);
 	else
 		r = cmd_log(st, argc > 3 && !strcmp(argv[3], "--verify"));
+	if (writes && store_checkpoint(st) < 0 && r == 0)
+		r = fail(3, "%s: %s", image, "the final flush failed");
 	store_unmount(st);
 	close(fd);
 	return r;

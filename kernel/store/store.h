@@ -139,6 +139,12 @@ int store_next(struct store *st, struct store_key from, struct store_key to, str
  * (one flush at most, and none when it already is), -EIO. */
 int store_sync(struct store *st, uint64_t seq);
 uint64_t store_durable_seq(const struct store *st);
+/* Everything committed made durable and recorded in a superblock (two
+ * flushes): for a clean shutdown, the shell's `sync`, the tool. Damage to
+ * data a superblock covers is refused or read as -EIO; damage to data
+ * written after the last one cannot be told from a torn write (the log
+ * ends there), so a checkpoint narrows that window to nothing. */
+int store_checkpoint(struct store *st);
 uint64_t store_committed_seq(const struct store *st);
 /* The flush in two halves, for a caller that drops its lock around it:
  * begin writes the superblock when one is due and returns the ticket (the

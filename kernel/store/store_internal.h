@@ -43,7 +43,7 @@ struct disk_unit {
 	uint32_t nrec; /* record blocks following the header */
 	uint32_t flags; /* UNIT_* */
 	uint32_t hdr_rec_bytes; /* bytes of records in this header */
-	uint64_t check; /* store_hash of the header block with check = 0 */
+	uint64_t check; /* store_unit_check: the hash of the header's used bytes */
 	uint64_t sums[]; /* store_hash of each following block, nblocks - 1 of them */
 	/* then hdr_rec_bytes of records */
 };
@@ -147,6 +147,7 @@ struct store {
 };
 
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);
+uint64_t store_unit_check(const void *hdr, uint64_t pos);
 uint64_t store_block_of(const struct store *st, uint64_t pos);
 int store_read_block(struct store *st, uint64_t block, void *buf);
 int store_read_value(struct store *st, const struct loc *l, void *buf, size_t cap);

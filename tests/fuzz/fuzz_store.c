@@ -134,8 +134,7 @@ static void reseal(size_t blocks)
 				h->sums[i - 1] =
 					store_hash(disk + (SB_BLOCKS + (pos + i) % log) * STORE_BLOCK,
 						   STORE_BLOCK, pos + i);
-			h->check = 0;
-			h->check = store_hash(h, STORE_BLOCK, pos);
+			h->check = store_unit_check(h, pos);
 			pos += n;
 			walked += n;
 		}

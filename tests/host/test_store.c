@@ -412,15 +412,13 @@ TEST(store_damaged_durable_unit_is_refused_with_a_message)
 		put1(st, (uint64_t)i, "abc", 3);
 	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
 	store_unmount(st);
-	st = mount_sim(&d, 0); /* its fence flush makes them durable_pos-covered */
-	put1(st, 9, "x", 1);
-	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
-	store_sync(st, store_committed_seq(st));
-	store_unmount(st);
-	/* a bit flipped in the first unit: inside the durable part */
-	d.durable[(SB_BLOCKS + 0) * 4096 + 200] ^= 1;
+	/* a bit flipped in the records of the first unit (the format's, before
+	 * the superblock's durable_pos): inside the durable part */
+	d.durable[(SB_BLOCKS + 0) * 4096 + 100] ^= 1;
+	st = NULL;
 	CHECK_EQ(store_mount(&d.dev, &sim_env, STORE_RDONLY, &st, msg, sizeof msg), -EINVAL);
 	CHECK(strstr(msg, "damaged") != NULL);
+	store_unmount(st);
 	sim_destroy(&d);
 }
 
@@ -436,16 +434,16 @@ TEST(store_damaged_page_reads_as_eio_not_wrong_bytes)
 	memset(page, 7, sizeof page);
 	CHECK(put1(st, 1, page, sizeof page) > 0);
 	CHECK(put1(st, 2, "small", 5) > 0);
-	/* synced commits until a superblock covers those two (durable_pos) */
-	for (int i = 0; i < 40; i++)
-		CHECK_EQ(store_sync(st, (uint64_t)put1(st, 3, "x", 1)), 0);
+	/* a superblock covers those two (durable_pos) */
+	CHECK_EQ(store_checkpoint(st), 0);
 	store_unmount(st);
 	st = mount_sim(&d, 0);
 	struct store_key k = hkey(1);
 	struct loc *l = index_find(&st->index, k);
 	CHECK(l && l->page);
 	struct loc *ls = index_find(&st->index, hkey(2));
-	uint64_t page_block = store_block_of(st, l->pos), small_block = store_block_of(st, ls->pos);
+	uint64_t page_block = store_block_of(st, l->pos), small_block = store_block_of(st, ls->pos),
+		 small_off = ls->off;
 	CHECK(l->pos < st->sb_durable_pos && ls->pos < st->sb_durable_pos);
 	store_unmount(st);
 	d.durable[page_block * 4096 + 100] ^= 1;
@@ -455,12 +453,12 @@ TEST(store_damaged_page_reads_as_eio_not_wrong_bytes)
 	CHECK_EQ(store_get(st, hkey(2), page, sizeof page), 5);
 	store_unmount(st);
 	/* a value inline in a header: damage there refuses the mount (the
-	 * header of a durable unit is read at mount) */
+	 * header of a durable unit is read and checked at mount) */
 	d.durable[page_block * 4096 + 100] ^= 1;
-	d.durable[small_block * 4096 + 4000] ^= 1;
+	d.durable[small_block * 4096 + small_off] ^= 1;
 	struct store *st2 = NULL;
 	CHECK_EQ(store_mount(&d.dev, &sim_env, STORE_RDONLY, &st2, msg, sizeof msg), -EINVAL);
-	d.durable[small_block * 4096 + 4000] ^= 1;
+	d.durable[small_block * 4096 + small_off] ^= 1;
 	d.durable[page_block * 4096 + 100] ^= 1;
 	st = mount_sim(&d, 0);
 	CHECK_EQ(store_check(st, msg, sizeof msg), -EINVAL);
@@ -856,6 +854,35 @@ TEST(store_large_blank_device_gets_a_bounded_store)
 	store_unmount(st);
 	st = mount_sim(&d, STORE_RDONLY);
 	CHECK(st != NULL);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* A checkpoint: everything durable and under a superblock, in two flushes;
+ * a mount after it reads no page block (they are all known flushed). */
+TEST(store_checkpoint_puts_everything_under_a_superblock)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 512 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096] = {3};
+	for (int i = 0; i < 20; i++)
+		CHECK(put1(st, 0x1000 + (uint64_t)i, page, sizeof page) > 0);
+	struct store_stats a, b;
+	store_stats_get(st, &a);
+	CHECK_EQ(store_checkpoint(st), 0);
+	store_stats_get(st, &b);
+	CHECK_EQ(b.flushes - a.flushes, 2);
+	CHECK_EQ(b.superblocks_written - a.superblocks_written, 1);
+	CHECK_EQ(b.durable_seq, b.committed_seq);
+	CHECK_EQ(store_checkpoint(st), 0); /* nothing new: no flush */
+	store_stats_get(st, &a);
+	CHECK_EQ(a.flushes, b.flushes);
+	store_unmount(st);
+	st = mount_sim(&d, STORE_RDONLY);
+	store_stats_get(st, &a);
+	CHECK_EQ(a.blocks_read, a.recovered_units + 1); /* each header, and the block past the end */
+	check_clean(st);
 	store_unmount(st);
 	sim_destroy(&d);
 }
