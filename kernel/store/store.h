@@ -33,8 +33,9 @@
  * commit again after store_sync_end), -EBUSY (store_sync while a split flush
  * is in flight), -ENOMEM, -EINVAL (a bad argument), -EIO (the device failed:
  * the store refuses every later write until it is mounted again; what was
- * durable stays so), -ENOENT (no such key). Hostile images: store_mount
- * refuses them with a message, never crashes.
+ * durable stays so; from a read: the value's block is damaged, its bytes
+ * are never returned), -EROFS (a read-only mount), -ENOENT (no such key).
+ * Hostile images: store_mount refuses them with a message, never crashes.
  *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
  */
