@@ -197,6 +197,14 @@ void perm_put(struct policy_set *s)
 	kfree(s);
 }
 
+struct policy_set *perm_copy(const struct policy_set *s)
+{
+	struct policy_set *c = kmalloc(sizeof *c);
+	if (c)
+		memcpy(c, s, sizeof *c);
+	return c;
+}
+
 size_t perm_refresh(struct policy_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])

@@ -61,6 +61,8 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
 void perm_put(struct policy_set *s);
+/* A copy of s (a fork child's own), or NULL if out of memory. */
+struct policy_set *perm_copy(const struct policy_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next
  * run): each declared capability is granted exactly when the policy grants
  * it now (to "*" only for a program from a writable file system), so revokes

@@ -162,6 +162,25 @@ static void setup_entry(struct proc *p, const struct exec_image *img)
 	p->context = c;
 }
 
+/* Whether another live process uses s (a vfork child and its parent). */
+static bool space_shared(const struct proc *p, const struct vm_space *s)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (&procs[i] != p && procs[i].state != PROC_UNUSED && procs[i].space == s)
+			return true;
+	return false;
+}
+
+/* A vfork child is done with its parent's memory (exec or exit): the
+ * parent goes on. */
+static void vfork_release(struct proc *p)
+{
+	if (!p->vfork)
+		return;
+	p->vfork = false;
+	sched_wakeup(&p->vfork);
+}
+
 static void release_resources(struct proc *p)
 {
 	if (p->fds)
@@ -169,7 +188,7 @@ static void release_resources(struct proc *p)
 	p->fds = NULL;
 	kfree(p->cwd);
 	p->cwd = NULL;
-	if (p->space)
+	if (p->space && !space_shared(p, p->space))
 		vm_space_destroy(p->space);
 	p->space = NULL;
 	perm_put(p->perm);
@@ -205,6 +224,8 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	memcpy(p->cwd, cwd, strlen(cwd) + 1);
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->parent = parent;
+	p->pgid = p->pid; /* a spawned program leads its own group (a job) */
+	p->sid = parent ? parent->sid : p->pid;
 	p->tty = tty;
 	p->perm = perm;
 	p->refusal = NULL;
@@ -289,6 +310,173 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 	return p->pid;
 }
 
+/* ---- fork and exec ---- */
+
+/* The child's first switch "returns" into trap_exit with a copy of the
+ * parent's trapframe above its context: it enters user mode where the
+ * parent's fork returns, with rax = 0. */
+static void setup_fork_entry(struct proc *c, const struct trapframe *tf)
+{
+	struct trapframe *ctf = (struct trapframe *)((uint8_t *)c->kstack_top - sizeof *ctf);
+	*ctf = *tf;
+	ctf->rax = 0;
+	struct arch_context *ctx = (struct arch_context *)ctf - 1;
+	memset(ctx, 0, sizeof *ctx);
+	ctx->rip = (uint64_t)trap_exit;
+	c->context = ctx;
+}
+
+/* Everything the child shares or copies (share: the memory itself); 0 or
+ * -ENOMEM (the caller frees). */
+static int fork_resources(struct proc *c, struct proc *p, bool share)
+{
+	c->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
+	c->cwd = kmalloc(strlen(p->cwd ? p->cwd : "/") + 1);
+	if (p->fds)
+		c->fds = fdtable_clone(p->fds, FD_MAX);
+	if (p->perm)
+		c->perm = perm_copy(p->perm);
+	if (!c->kstack_top || !c->cwd || (p->fds && !c->fds) || (p->perm && !c->perm))
+		return -ENOMEM;
+	c->space = share ? p->space : vm_space_clone_cow(p->space);
+	if (!c->space)
+		return -ENOMEM;
+	memcpy(c->cwd, p->cwd ? p->cwd : "/", strlen(p->cwd ? p->cwd : "/") + 1);
+	return 0;
+}
+
+/* The child of fork or vfork, runnable; NULL with *err. */
+static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
+{
+	struct proc *p = proc_current();
+	*err = -EPERM; /* a handler's run: no rollback could undo a process */
+	if (!p || p->handler || !p->space)
+		return NULL;
+	struct proc *c = slot_alloc();
+	*err = -EAGAIN;
+	if (!c)
+		return NULL;
+	if ((*err = fork_resources(c, p, share)) != 0) {
+		if (share)
+			c->space = NULL; /* the parent's */
+		release_resources(c);
+		slot_free(c);
+		return NULL;
+	}
+	c->vfork = share;
+	memcpy(c->name, p->name, sizeof c->name);
+	c->parent = p;
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->tty = p->tty;
+	c->start_ns = clock_now_ns();
+	c->brk_base = p->brk_base;
+	c->brk_end = p->brk_end;
+	c->mmap_hint = p->mmap_hint;
+	c->fs_base = p->fs_base;
+	c->sigpipe_ignored = p->sigpipe_ignored;
+	setup_fork_entry(c, tf);
+	sched_fpu_copy(c, proc_slot(c));
+	klog(KLOG_DEBUG, "proc: %s[%d] forked %d", p->name, p->pid, c->pid);
+	return c;
+}
+
+int proc_fork(const struct trapframe *tf)
+{
+	int err;
+	struct proc *c = fork_child(tf, false, &err);
+	if (!c)
+		return err;
+	uint64_t f = irq_save();
+	sched_make_runnable(c);
+	irq_restore(f);
+	return c->pid;
+}
+
+int proc_vfork(const struct trapframe *tf, uint64_t sp)
+{
+	int err;
+	struct proc *c = fork_child(tf, true, &err);
+	if (!c)
+		return err;
+	int pid = c->pid;
+	if (sp) {
+		struct trapframe *ctf = (struct trapframe *)((uint8_t *)c->kstack_top - sizeof *ctf);
+		ctf->rsp = sp;
+	}
+	uint64_t f = irq_save();
+	sched_make_runnable(c);
+	/* the child cannot be reaped meanwhile: only this process waits for it */
+	while (c->vfork && sched_sleep(&c->vfork) == 0)
+		;
+	irq_restore(f);
+	return pid; /* killed meanwhile: the memory stays the child's too (space_shared) */
+}
+
+static bool cloexec_console(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return tty_file_is(f);
+}
+
+/* The new image's entry: tf rewritten in place (all registers 0). */
+static void exec_entry(struct proc *p, struct trapframe *tf, const struct exec_image *img)
+{
+	memset(tf, 0, sizeof *tf);
+	tf->rip = img->entry;
+	tf->cs = GDT_UCODE | 3;
+	tf->rflags = 0x202; /* IF */
+	tf->rsp = img->rsp;
+	tf->ss = GDT_UDATA | 3;
+	tf->vector = ARCH_SYSCALL_VECTOR;
+	p->frame_rewritten = true; /* leave by iretq: every register from tf */
+}
+
+int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *const envp[])
+{
+	struct proc *p = proc_current();
+	if (!p || p->handler || !p->space)
+		return -EPERM;
+	struct policy_set *perm;
+	int err = spawn_perm(path, p, &perm);
+	if (err)
+		return err;
+	struct exec_image img;
+	if ((err = exec_load(path, argv, envp, &img)) != 0) {
+		perm_put(perm);
+		return err;
+	}
+	/* past here nothing fails: the old image goes */
+	struct vm_space *old = p->space;
+	uint64_t f = irq_save();
+	p->space = img.space;
+	vm_space_activate(img.space);
+	bool shared = space_shared(p, old);
+	irq_restore(f);
+	if (!shared)
+		vm_space_destroy(old);
+	vfork_release(p);
+	perm_put(p->perm);
+	p->perm = perm;
+	if (p->fds) {
+		fd_close_cloexec(p->fds);
+		if (p->tty && !policy_set_allows(perm, CAP_CONSOLE, ""))
+			fd_close_if(p->fds, cloexec_console, NULL); /* the console rule */
+	}
+	memset(p->name, 0, sizeof p->name);
+	memcpy(p->name, basename(path), MIN(strlen(basename(path)), (size_t)PROC_NAME_MAX - 1));
+	p->brk_base = p->brk_end = img.brk_base;
+	p->mmap_hint = EXEC_MMAP_BASE;
+	p->fs_base = 0;
+	arch_set_fs_base(0);
+	memset(p->enosys_logged, 0, sizeof p->enosys_logged);
+	sched_fpu_reset(p, proc_slot(p));
+	sched_fpu_load(p, proc_slot(p));
+	exec_entry(p, tf, &img);
+	klog(KLOG_DEBUG, "proc: %s[%d] exec %s", p->name, p->pid, path);
+	return 0;
+}
+
 /* ---- ending ---- */
 
 NORETURN void proc_exit(int status)
@@ -297,9 +485,11 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
+	vfork_release(p);
+	bool foreground = p->tty && tty_foreground_pid(p->tty) == p->pid;
 	tty_proc_exit(p);
 	release_resources(p);
-	if (p->tty) {
+	if (foreground) { /* a forked helper of the foreground job hands nothing back */
 		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;
 		tty_set_foreground(p->tty, back);
 	}
@@ -318,10 +508,21 @@ NORETURN void proc_exit(int status)
 
 static bool wait_match(const struct proc *c, const struct proc *self, int pid)
 {
-	return c->state != PROC_UNUSED && c->parent == self && (pid == -1 || c->pid == pid);
+	if (c->state == PROC_UNUSED || c->parent != self)
+		return false;
+	if (pid == -1)
+		return true;
+	if (pid > 0)
+		return c->pid == pid;
+	return c->pgid == (pid == 0 ? self->pgid : -pid);
 }
 
 int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
+{
+	return proc_wait_opts(pid, status, cpu_ns, nohang, false);
+}
+
+int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool nowait)
 {
 	struct proc *self = proc_current();
 	if (!self)
@@ -343,10 +544,12 @@ int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
 			if (status)
 				*status = zombie->exit_status;
 			uint64_t cpu = zombie->cpu_ns + zombie->children_cpu_ns;
-			self->children_cpu_ns += cpu;
 			if (cpu_ns)
 				*cpu_ns = cpu;
-			slot_free(zombie);
+			if (!nowait) {
+				self->children_cpu_ns += cpu;
+				slot_free(zombie);
+			}
 			break;
 		}
 		if (!any || nohang) {

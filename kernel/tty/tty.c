@@ -32,6 +32,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/log/klog.h"
 #include "kernel/proc/proc.h"
+#include "kernel/syscall/syscall.h"
 #include "tty_internal.h"
 
 static struct tty ttys[TTY_MAX];
@@ -81,6 +82,11 @@ static int foreground_pid(const struct tty *t)
 {
 	struct scan s = scan(t, t->fg_pid);
 	return s.found ? t->fg_pid : s.newest;
+}
+
+int tty_foreground_pid(const struct tty *t)
+{
+	return t->fg_pid;
 }
 
 bool tty_busy(const struct tty *t)
@@ -175,8 +181,10 @@ void tty_input(struct tty *t, const char *s, size_t n)
 			interrupt(t);
 		flags |= r;
 	}
-	if (flags & LDISC_WAKE)
+	if (flags & LDISC_WAKE) {
 		sched_wakeup(t);
+		poll_wake();
+	}
 	irq_restore(f);
 }
 
