@@ -1,0 +1,24 @@
+"""The POSIX process model (issue 11): fork, exec, wait, pipes, poll, locks,
+seen from a real musl program run as init (/test/proc_fork, which checks
+its own results case by case and exits with the number of failures)."""
+
+import re
+
+import test_proc
+
+
+def test_fork_exec_pipes_poll_locks(ctx):
+	"""fork+wait status (exit and signal), copy-on-write isolation both ways,
+	execve keeping descriptors and closing close-on-exec ones, 1 MiB through a
+	pipe, end of file, EPIPE (SIGPIPE ignored) and death by SIGPIPE,
+	O_NONBLOCK's EAGAIN and PIPE_BUF atomicity, poll/select timeouts and
+	readiness, fcntl lock conflict (F_SETLK EAGAIN, F_GETLK names the holder,
+	F_SETLKW waits for the holder's close), flock, orphans reaped,
+	posix_spawn, process groups and waitid, a fork bomb stopped with EAGAIN
+	and the machine still forking after it."""
+	text = test_proc.check_passed(ctx, "proc_fork", timeout=110)
+	cases = re.findall(r"fork: (\w+): ok", text)
+	for name in ("fork_wait", "cow", "exec_fds", "pipe_1mib", "epipe", "nonblock", "poll", "fcntl_lock",
+		     "flock", "orphan", "posix_spawn", "groups", "fork_bomb"):
+		assert name in cases, "%s did not pass:\n%s" % (name, text[-3000:])
+	assert "fork: 0 failures" in text
