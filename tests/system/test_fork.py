@@ -4,7 +4,9 @@ its own results case by case and exits with the number of failures)."""
 
 import re
 
+import test_handlers
 import test_proc
+import test_shell
 
 
 def test_fork_exec_pipes_poll_locks(ctx):
@@ -22,3 +24,16 @@ def test_fork_exec_pipes_poll_locks(ctx):
 		     "flock", "orphan", "posix_spawn", "groups", "fork_bomb"):
 		assert name in cases, "%s did not pass:\n%s" % (name, text[-3000:])
 	assert "fork: 0 failures" in text
+
+
+def test_handler_cannot_fork_or_exec(ctx):
+	"""Inside a handler's run fork, vfork, posix_spawn (clone) and execve are
+	refused with EPERM: a process made in a run could not be taken back by a
+	rollback. The handler's run itself goes on and prints the results."""
+	with test_shell.shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/forkrun")
+		test_shell.run(m, "emit app:forkrun")
+		recs = test_handlers.until(m, "the forkrun run", test_handlers.log,
+					   lambda r: test_handlers.outputs(r, "forkrun"))
+		out = test_handlers.outputs(recs, "forkrun")[0]["rest"]
+		assert out == "forkrun: fork=-1/1 vfork=-1/1 spawn=1 execve=-1/1", out
