@@ -37,3 +37,21 @@ def test_handler_cannot_fork_or_exec(ctx):
 					   lambda r: test_handlers.outputs(r, "forkrun"))
 		out = test_handlers.outputs(recs, "forkrun")[0]["rest"]
 		assert out == "forkrun: fork=-1/1 vfork=-1/1 spawn=1 execve=-1/1", out
+
+
+def test_shell_pipelines(ctx):
+	"""The shell runs `a | b | c`: every stage at once, each one's output the
+	next one's input through a pipe; builtins in a pipeline run in a forked
+	shell; $? is the last stage's; redirections still apply per stage."""
+	with test_shell.shell(ctx) as m:
+		out, _ = test_shell.run(m, "ls /bin")
+		test_shell.check(m, "ls /bin | cat | cat", out)
+		test_shell.check(m, "echo 'a|b' two | cat", "a|b two\n")
+		test_shell.check(m, "cat /bin/sh | cat > /tmp/sh.copy", "")
+		test_shell.check(m, "cat /tmp/sh.copy | cat /tmp/sh.copy | cat > /tmp/sh.copy2", "")
+		a, b = test_shell.run(m, "ls -l /bin/sh")[0], test_shell.run(m, "ls -l /tmp/sh.copy2")[0]
+		num = lambda s: [w for w in s.split() if w.isdigit()]
+		assert num(a) and num(a)[-1] == num(b)[-1], (a, b)
+		test_shell.check(m, "echo hi | nosuchprogram", "sh: nosuchprogram: command not found (try help)\n")
+		test_shell.check(m, "echo $?", "127\n")
+		test_shell.check(m, "echo a |", "sh: a pipeline needs a command on each side of | (at most 8)\n")
