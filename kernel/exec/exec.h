@@ -54,7 +54,7 @@ uint64_t exec_page_alloc(void);
 /*
  * A program's identity, read without loading it (identity.c): its manifest
  * (the ELF section MANIFEST_SECTION) into *m and the SHA-256 of the whole file
- * into hash. Returns 0, -ENOENT (no such file), -EISDIR (a directory),
+ * into hash (NULL: not computed). Returns 0, -ENOENT (no such file), -EISDIR (a directory),
  * -ENOMEM, -ENOEXEC (not a program, or no manifest section: err says which,
  * "counter: no manifest section (.optios.manifest)"), -EINVAL (the manifest
  * is damaged - its section, or the section table, malformed: "counter:
