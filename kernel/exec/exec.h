@@ -47,6 +47,11 @@ struct exec_image {
  * (arguments over EXEC_ARGS_MAX).
  */
 int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out);
+/* The same for the file already read into data (len bytes; path names it). */
+int exec_load_image(const char *path, const void *data, size_t len, char *const argv[], char *const envp[],
+		    struct exec_image *out);
+/* The program's name as messages say it: the last component of path. */
+const char *exec_program_name(const char *path);
 
 /* A zeroed page for user memory, or 0 when memory is short (see above). */
 uint64_t exec_page_alloc(void);

@@ -191,6 +191,21 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 	return err;
 }
 
+int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
+		   char *msg, size_t msglen)
+{
+	struct manifest *m = kmalloc(sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	if (msg && msglen)
+		msg[0] = '\0';
+	int err = exec_manifest_image(exec_program_name(path), data, len, m, NULL, msg, msglen);
+	if (err == 0 || err == -ENOEXEC)
+		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
+	kfree(m);
+	return err;
+}
+
 void perm_put(struct policy_set *s)
 {
 	kfree(s);

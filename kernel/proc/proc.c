@@ -271,14 +271,16 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	return p;
 }
 
-/* The permissions of the program at path in the foreground; a refusal is
- * logged and kept for the parent to explain (perm_refusal). */
-static int spawn_perm(const char *path, struct proc *parent, struct policy_set **perm)
+/* The permissions of the program at path (its file: data, len) in the
+ * foreground; a refusal is logged and kept for the parent to explain
+ * (perm_refusal). */
+static int spawn_perm(const char *path, const void *data, size_t len, struct proc *parent,
+		      struct policy_set **perm)
 {
 	char *msg = kmalloc(PERM_REFUSAL_MAX);
 	if (!msg)
 		return -ENOMEM;
-	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
+	int err = perm_for_image(path, data, len, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
 	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)
@@ -288,19 +290,32 @@ static int spawn_perm(const char *path, struct proc *parent, struct policy_set *
 	return err;
 }
 
+/* The program at path read once, its permissions computed and its image
+ * built: what spawn and exec share. 0 or an error (nothing held). */
+static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
+			struct policy_set **perm, struct exec_image *img)
+{
+	void *data = NULL;
+	size_t len = 0;
+	int err = vfs_read_file(path, &data, &len);
+	if (err)
+		return err == -ENOTDIR ? -ENOENT : err;
+	if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
+	    (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
+		perm_put(*perm);
+	kfree(data);
+	return err;
+}
+
 int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
 {
 	if (!proc_slot_free())
 		return -EAGAIN;
 	struct policy_set *perm;
-	int err = spawn_perm(path, parent, &perm);
+	struct exec_image img;
+	int err = program_load(path, argv, envp, parent, &perm, &img);
 	if (err)
 		return err;
-	struct exec_image img;
-	if ((err = exec_load(path, argv, envp, &img)) != 0) {
-		perm_put(perm);
-		return err;
-	}
 	struct proc *p = proc_create(&img, basename(path), parent, tty, perm);
 	if (!p) {
 		perm_put(perm);
@@ -438,14 +453,10 @@ int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *
 	if (!p || p->handler || !p->space)
 		return -EPERM;
 	struct policy_set *perm;
-	int err = spawn_perm(path, p, &perm);
+	struct exec_image img;
+	int err = program_load(path, argv, envp, p, &perm, &img);
 	if (err)
 		return err;
-	struct exec_image img;
-	if ((err = exec_load(path, argv, envp, &img)) != 0) {
-		perm_put(perm);
-		return err;
-	}
 	/* past here nothing fails: the old image goes */
 	struct vm_space *old = p->space;
 	uint64_t f = irq_save();

@@ -163,9 +163,10 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 			return -EFAULT;
 	}
 	uint64_t cpu = 0;
-	if (pid < -INT32_MAX || pid > INT32_MAX)
+	int ipid = (int)pid; /* a pid_t: the register's low 32 bits, as Linux reads it */
+	if (ipid == INT32_MIN)
 		return -ESRCH;
-	int ret = proc_wait((int)pid, &status, &cpu, options & WNOHANG);
+	int ret = proc_wait(ipid, &status, &cpu, options & WNOHANG);
 	if (ret > 0 && ustatus && copy_to_user((uptr)ustatus, &status, sizeof status))
 		return -EFAULT;
 	if (ret > 0 && rusage) { /* the child's CPU time, all of it as user time */
@@ -365,16 +366,17 @@ long sys_execve(long upath, long uargv, long uenvp, SYS_ARGS_FROM3)
 
 /* waitid: exited children only (nothing stops or continues without
  * signals); siginfo as Linux fills it for SIGCHLD. */
-long sys_waitid(long idtype, long id, long uinfo, long options, long rusage, long a5)
+long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, long a5)
 {
 	(void)a5;
+	int id = (int)lid, type = (int)idtype; /* int and pid_t: the low 32 bits */
 	if (options & ~(long)(WNOHANG | WEXITED | WNOWAIT | 2 /* WSTOPPED */ | 8 /* WCONTINUED */) ||
 	    !(options & (WEXITED | 2 | 8)))
 		return -EINVAL;
-	if (idtype < P_ALL || idtype > P_PGID || id < 0 || id > INT32_MAX || (idtype == P_PID && id == 0))
+	if (type < P_ALL || type > P_PGID || id < 0 || (type == P_PID && id == 0))
 		return -EINVAL;
 	/* P_PGID 0: the caller's own group, as wait4(0) */
-	int pid = idtype == P_ALL ? -1 : idtype == P_PID ? (int)id : -(int)id;
+	int pid = type == P_ALL ? -1 : type == P_PID ? id : -id;
 	int32_t info[32] = {0};
 	if ((uinfo && copy_to_user((uptr)uinfo, info, sizeof info)) || rusage)
 		return rusage ? -EINVAL : -EFAULT;
@@ -393,13 +395,14 @@ long sys_waitid(long idtype, long id, long uinfo, long options, long rusage, lon
 
 /* Process groups and sessions: kept and reported (wait4 and waitid by
  * group use them); no job control acts on them yet. */
-long sys_getpgid(long pid, SYS_ARGS_FROM1)
+long sys_getpgid(long lpid, SYS_ARGS_FROM1)
 {
-	if (pid < 0 || pid > INT32_MAX)
+	int pid = (int)lpid;
+	if (pid < 0)
 		return -ESRCH;
 	struct proc *self = proc_current();
 	uint64_t f = irq_save();
-	struct proc *p = pid ? proc_find((int)pid) : self;
+	struct proc *p = pid ? proc_find(pid) : self;
 	long r = p ? p->pgid : -ESRCH;
 	irq_restore(f);
 	return r;
@@ -410,12 +413,13 @@ long sys_getpgrp(SYS_ARGS)
 	return proc_current()->pgid;
 }
 
-long sys_getsid(long pid, SYS_ARGS_FROM1)
+long sys_getsid(long lpid, SYS_ARGS_FROM1)
 {
-	if (pid < 0 || pid > INT32_MAX)
+	int pid = (int)lpid;
+	if (pid < 0)
 		return -ESRCH;
 	uint64_t f = irq_save();
-	struct proc *p = pid ? proc_find((int)pid) : proc_current();
+	struct proc *p = pid ? proc_find(pid) : proc_current();
 	long r = p ? p->sid : -ESRCH;
 	irq_restore(f);
 	return r;
@@ -432,25 +436,26 @@ long sys_setsid(SYS_ARGS)
 
 /* setpgid(pid, pgid): the caller or its child, into a new group of its own
  * pid or an existing group of the same session. */
-long sys_setpgid(long pid, long pgid, SYS_ARGS_FROM2)
+long sys_setpgid(long lpid, long lpgid, SYS_ARGS_FROM2)
 {
 	struct proc *self = proc_current();
-	if (pid < 0 || pgid < 0 || pid > INT32_MAX || pgid > INT32_MAX)
-		return pid < 0 || pid > INT32_MAX ? -ESRCH : -EINVAL;
+	int pid = (int)lpid, pgid = (int)lpgid;
+	if (pid < 0 || pgid < 0)
+		return pid < 0 ? -ESRCH : -EINVAL;
 	uint64_t f = irq_save();
-	struct proc *p = pid ? proc_find((int)pid) : self;
+	struct proc *p = pid ? proc_find(pid) : self;
 	long r = 0;
 	if (!p || (p != self && p->parent != self))
 		r = -ESRCH;
 	else if (p->sid != self->sid || p->sid == p->pid)
 		r = -EPERM;
 	if (r == 0 && pgid && pgid != p->pid) {
-		struct proc *leader = proc_find((int)pgid);
+		struct proc *leader = proc_find(pgid);
 		if (!leader || leader->pgid != pgid || leader->sid != self->sid)
 			r = -EPERM;
 	}
 	if (r == 0)
-		p->pgid = pgid ? (int)pgid : p->pid;
+		p->pgid = pgid ? pgid : p->pid;
 	irq_restore(f);
 	return r;
 }
