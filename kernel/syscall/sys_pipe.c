@@ -8,7 +8,8 @@
  *
  * Waiting: a reader with nothing to read and a writer with no room sleep on
  * the pipe's address (proc.h's rule: interrupts off from the test to the
- * sleep); every change wakes both sides and poll_wake()s the pollers. A
+ * sleep); every change wakes both sides (when any sleeps: sleepers counts
+ * them, a wake-up scans the process table) and poll_wake()s the pollers. A
  * blocking write returns only when all its bytes are in (or a reader-less
  * pipe stops it: the bytes written so far, else -EPIPE). A nonblocking one
  * returns what fitted, or -EAGAIN.
@@ -39,14 +40,25 @@
 struct pipe {
 	struct pipe_buf buf;
 	uint64_t id; /* st_ino */
+	int sleepers; /* readers and writers asleep on the pipe */
 };
 
 static uint64_t next_id = 1;
 
 static void changed(struct pipe *p)
 {
-	sched_wakeup(p);
+	if (p->sleepers)
+		sched_wakeup(p);
 	poll_wake();
+}
+
+/* Sleeps on p (interrupts off): 0, -EINTR (killed), -EAGAIN (a handler's run). */
+static int wait_on(struct pipe *p)
+{
+	p->sleepers++;
+	int r = sched_sleep(p);
+	p->sleepers--;
+	return r;
 }
 
 static long pipe_read(struct file *f, void *out, size_t n)
@@ -63,7 +75,7 @@ static long pipe_read(struct file *f, void *out, size_t n)
 			irq_restore(fl);
 			return r;
 		}
-		r = sched_sleep(p);
+		r = wait_on(p);
 		irq_restore(fl);
 		if (r)
 			return r;
@@ -91,7 +103,7 @@ static long pipe_write(struct file *f, const void *in, size_t n)
 			changed(p);
 			continue;
 		}
-		if (r != -EAGAIN || (f->flags & O_NONBLOCK) || (r = sched_sleep(p)) != 0)
+		if (r != -EAGAIN || (f->flags & O_NONBLOCK) || (r = wait_on(p)) != 0)
 			break;
 	}
 	irq_restore(fl);

@@ -31,10 +31,12 @@
 #define NO_TIMEOUT UINT64_MAX
 
 static const void *poll_chan;
+static int pollers; /* processes asleep in wait_ready (changed with interrupts off) */
 
 void poll_wake(void)
 {
-	sched_wakeup(&poll_chan);
+	if (pollers) /* a wake-up scans the process table: not for nobody */
+		sched_wakeup(&poll_chan);
 }
 
 static void timeout_fire(struct timer *t, void *arg)
@@ -94,7 +96,9 @@ static long wait_ready(int (*scan)(void *arg), void *arg, uint64_t deadline)
 		}
 		if (deadline != NO_TIMEOUT)
 			timer_arm(&t, deadline);
+		pollers++;
 		r = sched_sleep(&poll_chan);
+		pollers--;
 		irq_restore(f);
 		if (r) {
 			r = r == -EAGAIN ? 0 : r; /* a handler's run: nothing ready now */
