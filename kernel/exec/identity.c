@@ -51,7 +51,6 @@ int exec_manifest_image(const char *name, const void *image, size_t len, struct 
 		err[0] = '\0';
 	memset(m, 0, sizeof *m);
 	if (hash) /* not for a program about to start: the hash is the registry's */
-		if (hash) /* not for a program about to start: the hash is the registry's */
 		sha256(image, len, hash);
 	if (elf_parse(image, len, &elf, &why))
 		return refuse(err, errlen, name, why);

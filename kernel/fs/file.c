@@ -305,8 +305,7 @@ int fd_count(const struct fdtable *t)
 void fd_close_cloexec(struct fdtable *t)
 {
 	int i;
-	FOR_EACH_BIT(i, t->used)
-	{
+	FOR_EACH_BIT (i, t->used) {
 		if (t->fdflags[i] & FD_CLOEXEC)
 			fd_close(t, i);
 	}

@@ -183,8 +183,9 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 		return -ENOMEM;
 	/* -ENOEXEC: no manifest section (or not a program at all: the loader
 	 * then refuses it with its own reason). A damaged manifest (-EINVAL) is
-	 * refused like a wrong one. */
-	int err = exec_manifest(path, m, NULL, msg, msglen); /* no hash: SHA-256 of the file is most of a start */
+	 * refused like a wrong one. No hash: SHA-256 of the file would be most
+	 * of a program's start. */
+	int err = exec_manifest(path, m, NULL, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
 		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
 	kfree(m);

@@ -351,8 +351,8 @@ long sys_execve(long upath, long uargv, long uenvp, SYS_ARGS_FROM3)
 	kfree(argv);
 	kfree(envp);
 	if (err == 0) /* an effect, in the audit log: a = the pid */
-		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)pid, 0, 0, "exec %s pid %d", path,
-			  pid);
+		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)pid, 0, 0, "exec %s pid %d",
+			  path, pid);
 	return err;
 }
 

@@ -564,7 +564,10 @@ static long fcntl_lock(struct fdtable *t, struct file *f, int cmd, uptr ufl)
 	if (!key)
 		return -EINVAL; /* consoles, pipes: nothing to lock (Linux allows it; no program needs it) */
 	int acc = f->flags & O_ACCMODE;
-	int type = fl.type == F_RDLCK ? LOCK_READ : fl.type == F_WRLCK ? LOCK_WRITE : fl.type == F_UNLCK ? LOCK_UNLOCK : 0;
+	int type = fl.type == F_RDLCK	? LOCK_READ
+		   : fl.type == F_WRLCK ? LOCK_WRITE
+		   : fl.type == F_UNLCK ? LOCK_UNLOCK
+					: 0;
 	if (!type)
 		return -EINVAL;
 	if (cmd == F_GETLK) {
@@ -597,7 +600,10 @@ long sys_flock(SYS_ARGS)
 {
 	int op = (int)a1;
 	int how = op & ~LOCK_NB;
-	int type = how == LOCK_SH ? LOCK_READ : how == LOCK_EX ? LOCK_WRITE : how == LOCK_UN ? LOCK_UNLOCK : 0;
+	int type = how == LOCK_SH   ? LOCK_READ
+		   : how == LOCK_EX ? LOCK_WRITE
+		   : how == LOCK_UN ? LOCK_UNLOCK
+				    : 0;
 	if (!type)
 		return -EINVAL;
 	struct file *f = fd_get(cur_fds(), (int)a0);

@@ -69,7 +69,8 @@ static int scan_poll(struct k_pollfd *fds, size_t n)
 			fds[i].revents = POLLNVAL;
 		} else {
 			unsigned always = POLLERR | POLLHUP | POLLNVAL;
-			fds[i].revents = (int16_t)(file_ready(f) & ((unsigned)(uint16_t)fds[i].events | always));
+			fds[i].revents =
+				(int16_t)(file_ready(f) & ((unsigned)(uint16_t)fds[i].events | always));
 			file_put(f);
 		}
 		ready += fds[i].revents != 0;
@@ -258,12 +259,14 @@ long sys_select(long n, long rd, long wr, long ex, long utv, long a5)
 			return -EFAULT;
 		if (tv.sec < 0 || tv.usec < 0 || tv.usec >= 1000000)
 			return -EINVAL;
-		deadline = deadline_in(MIN((uint64_t)tv.sec, 1ull << 32) * NS_PER_SEC + (uint64_t)tv.usec * NS_PER_US);
+		deadline = deadline_in(MIN((uint64_t)tv.sec, 1ull << 32) * NS_PER_SEC +
+				       (uint64_t)tv.usec * NS_PER_US);
 	}
 	long r = do_select(n, sets, deadline);
 	if (r >= 0 && utv) { /* Linux writes back the time left */
 		uint64_t now = clock_now_ns(), left = deadline > now ? deadline - now : 0;
-		tv = (struct k_timeval){(int64_t)(left / NS_PER_SEC), (int64_t)(left % NS_PER_SEC / NS_PER_US)};
+		tv = (struct k_timeval){(int64_t)(left / NS_PER_SEC),
+					(int64_t)(left % NS_PER_SEC / NS_PER_US)};
 		if (copy_to_user((uptr)utv, &tv, sizeof tv))
 			return -EFAULT;
 	}

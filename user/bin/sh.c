@@ -955,7 +955,8 @@ static void run_line(const char *line)
 	if (strchr(line, '|')) {
 		int n = split_pipeline(line, buf, sizeof buf, stage);
 		if (n < 0) {
-			fprintf(stderr, "sh: a pipeline needs a command on each side of | (at most %d)\n", STAGES_MAX);
+			fprintf(stderr, "sh: a pipeline needs a command on each side of | (at most %d)\n",
+				STAGES_MAX);
 			last_status = 2;
 			return;
 		}

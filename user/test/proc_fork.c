@@ -29,15 +29,15 @@
 
 static int failures;
 
-#define EXPECT(name, cond, ...)                                   \
-	do {                                                      \
-		if (!(cond)) {                                    \
-			printf("fork: %s: FAIL ", name);          \
-			printf(__VA_ARGS__);                      \
-			printf(" (errno %d)\n", errno);           \
-			failures++;                               \
-			return;                                   \
-		}                                                 \
+#define EXPECT(name, cond, ...)                          \
+	do {                                             \
+		if (!(cond)) {                           \
+			printf("fork: %s: FAIL ", name); \
+			printf(__VA_ARGS__);             \
+			printf(" (errno %d)\n", errno);  \
+			failures++;                      \
+			return;                          \
+		}                                        \
 	} while (0)
 
 static void ok(const char *name)
@@ -182,8 +182,8 @@ static void pipe_mib(void)
 			wrong += in[i] != (char)((got + (size_t)i) * 7);
 		got += (size_t)n;
 	}
-	EXPECT("pipe_1mib", n == 0 && got == (1 << 20) && !wrong, "got %zu bytes, %d wrong, last read %zd", got,
-	       wrong, n);
+	EXPECT("pipe_1mib", n == 0 && got == (1 << 20) && !wrong, "got %zu bytes, %d wrong, last read %zd",
+	       got, wrong, n);
 	int st = wait_status(pid);
 	EXPECT("pipe_1mib", WIFEXITED(st) && WEXITSTATUS(st) == 0, "writer status %#x", st);
 	close(p[0]);
@@ -222,7 +222,8 @@ static void nonblock(void)
 	memset(buf, 1, sizeof buf);
 	while ((n = write(p[1], buf, 1000)) > 0)
 		total += n;
-	EXPECT("nonblock", n == -1 && errno == EAGAIN && total == 65000, "filled with %ld then %zd", total, n);
+	EXPECT("nonblock", n == -1 && errno == EAGAIN && total == 65000, "filled with %ld then %zd", total,
+	       n);
 	EXPECT("nonblock", write(p[1], buf, 100) == 100, "100 more fit (536 free)");
 	EXPECT("nonblock", write(p[1], buf, 600) == -1 && errno == EAGAIN, "600 do not fit whole: atomic");
 	close(p[1]);
@@ -253,8 +254,8 @@ static void poll_select(void)
 	t0 = now_ms();
 	r = poll(&pf, 1, 5000);
 	waited = now_ms() - t0;
-	EXPECT("poll", r == 1 && (pf.revents & POLLIN) && waited >= 30 && waited < 4000, "ready: %d %#x after %ld ms",
-	       r, pf.revents, waited);
+	EXPECT("poll", r == 1 && (pf.revents & POLLIN) && waited >= 30 && waited < 4000,
+	       "ready: %d %#x after %ld ms", r, pf.revents, waited);
 	fd_set rd;
 	FD_ZERO(&rd);
 	FD_SET(p[0], &rd);
@@ -274,7 +275,8 @@ static void poll_select(void)
 	wait_status(pid);
 	close(p[1]);
 	pf.revents = 0;
-	EXPECT("poll", poll(&pf, 1, 1000) == 1 && (pf.revents & POLLHUP), "no writer: POLLHUP %#x", pf.revents);
+	EXPECT("poll", poll(&pf, 1, 1000) == 1 && (pf.revents & POLLHUP), "no writer: POLLHUP %#x",
+	       pf.revents);
 	close(p[0]);
 	ok("poll");
 }
@@ -296,8 +298,8 @@ static void record_locks(void)
 		if (fcntl(cfd, F_SETLK, &c) != -1 || (errno != EAGAIN && errno != EACCES))
 			bad |= 1;
 		struct flock q = c;
-		if (fcntl(cfd, F_GETLK, &q) != 0 || q.l_type != F_WRLCK || q.l_pid != parent || q.l_start != 0 ||
-		    q.l_len != 100)
+		if (fcntl(cfd, F_GETLK, &q) != 0 || q.l_type != F_WRLCK || q.l_pid != parent ||
+		    q.l_start != 0 || q.l_len != 100)
 			bad |= 2;
 		c.l_start = 100; /* past the parent's range: free */
 		if (fcntl(cfd, F_SETLK, &c) != 0)
@@ -398,7 +400,8 @@ static void spawn_echo(const char *self)
 	EXPECT("posix_spawn", err == 0, "posix_spawn: %s", strerror(err));
 	ssize_t n = read(p[0], line, sizeof line - 1);
 	int st = wait_status(pid);
-	EXPECT("posix_spawn", n == 9 && strcmp(line, "echo-out\n") == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 3,
+	EXPECT("posix_spawn",
+	       n == 9 && strcmp(line, "echo-out\n") == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 3,
 	       "'%s' status %#x", line, st);
 	err = posix_spawn(&pid, "/test/no_such_program", NULL, NULL, argv, NULL);
 	EXPECT("posix_spawn", err == ENOENT, "missing program: %d", err);
@@ -408,7 +411,8 @@ static void spawn_echo(const char *self)
 
 static void groups_and_waitid(void)
 {
-	EXPECT("groups", getpgid(0) == getpgrp() && getpgrp() > 0, "getpgid %d getpgrp %d", getpgid(0), getpgrp());
+	EXPECT("groups", getpgid(0) == getpgrp() && getpgrp() > 0, "getpgid %d getpgrp %d", getpgid(0),
+	       getpgrp());
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -419,8 +423,9 @@ static void groups_and_waitid(void)
 	EXPECT("groups", setpgid(pid, pid) == 0 && getpgid(pid) == pid, "setpgid");
 	EXPECT("groups", waitpid(0, NULL, WNOHANG) == -1 && errno == ECHILD, "no child in our group");
 	siginfo_t si = {0};
-	EXPECT("groups", waitid(P_PGID, pid, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == pid &&
-				 si.si_code == CLD_EXITED && si.si_status == 5,
+	EXPECT("groups",
+	       waitid(P_PGID, pid, &si, WEXITED | WNOWAIT) == 0 && si.si_pid == pid &&
+		       si.si_code == CLD_EXITED && si.si_status == 5,
 	       "waitid %d %d %d", si.si_pid, si.si_code, si.si_status);
 	int st = -1;
 	/* regression (wait4_pid_upper_bits): a pid_t is the register's low 32
