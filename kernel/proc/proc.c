@@ -146,20 +146,37 @@ static int setup_files(struct proc *p, struct proc *parent, struct tty *tty, con
 	return 0;
 }
 
-/* The first entry to ring 3: a trapframe at the stack top, a context below. */
-static void setup_entry(struct proc *p, const struct exec_image *img)
+/* A frame entering img's program with every other register 0. */
+static void entry_frame(struct trapframe *tf, const struct exec_image *img)
 {
-	struct trapframe *tf = (struct trapframe *)((uint8_t *)p->kstack_top - sizeof *tf);
 	memset(tf, 0, sizeof *tf);
 	tf->rip = img->entry;
 	tf->cs = GDT_UCODE | 3;
 	tf->rflags = 0x202; /* IF */
 	tf->rsp = img->rsp;
 	tf->ss = GDT_UDATA | 3;
-	struct arch_context *c = (struct arch_context *)tf - 1;
+}
+
+/* p's trapframe, at the top of its kernel stack. */
+static struct trapframe *top_frame(struct proc *p)
+{
+	return (struct trapframe *)((uint8_t *)p->kstack_top - sizeof(struct trapframe));
+}
+
+/* The first switch to p "returns" into trap_exit: a context under its frame. */
+static void first_switch(struct proc *p)
+{
+	struct arch_context *c = (struct arch_context *)top_frame(p) - 1;
 	memset(c, 0, sizeof *c);
 	c->rip = (uint64_t)trap_exit;
 	p->context = c;
+}
+
+/* The first entry to ring 3: a trapframe at the stack top, a context below. */
+static void setup_entry(struct proc *p, const struct exec_image *img)
+{
+	entry_frame(top_frame(p), img);
+	first_switch(p);
 }
 
 /* Whether another live process uses s (a vfork child and its parent). */
@@ -332,13 +349,10 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
  * parent's fork returns, with rax = 0. */
 static void setup_fork_entry(struct proc *c, const struct trapframe *tf)
 {
-	struct trapframe *ctf = (struct trapframe *)((uint8_t *)c->kstack_top - sizeof *ctf);
+	struct trapframe *ctf = top_frame(c);
 	*ctf = *tf;
 	ctf->rax = 0;
-	struct arch_context *ctx = (struct arch_context *)ctf - 1;
-	memset(ctx, 0, sizeof *ctx);
-	ctx->rip = (uint64_t)trap_exit;
-	c->context = ctx;
+	first_switch(c);
 }
 
 /* Everything the child shares or copies (share: the memory itself); 0 or
@@ -415,10 +429,8 @@ int proc_vfork(const struct trapframe *tf, uint64_t sp)
 	if (!c)
 		return err;
 	int pid = c->pid;
-	if (sp) {
-		struct trapframe *ctf = (struct trapframe *)((uint8_t *)c->kstack_top - sizeof *ctf);
-		ctf->rsp = sp;
-	}
+	if (sp)
+		top_frame(c)->rsp = sp;
 	uint64_t f = irq_save();
 	sched_make_runnable(c);
 	/* the child cannot be reaped meanwhile: only this process waits for it */
@@ -437,12 +449,7 @@ static bool cloexec_console(const struct file *f, const void *arg)
 /* The new image's entry: tf rewritten in place (all registers 0). */
 static void exec_entry(struct proc *p, struct trapframe *tf, const struct exec_image *img)
 {
-	memset(tf, 0, sizeof *tf);
-	tf->rip = img->entry;
-	tf->cs = GDT_UCODE | 3;
-	tf->rflags = 0x202; /* IF */
-	tf->rsp = img->rsp;
-	tf->ss = GDT_UDATA | 3;
+	entry_frame(tf, img);
 	tf->vector = ARCH_SYSCALL_VECTOR;
 	p->frame_rewritten = true; /* leave by iretq: every register from tf */
 }
