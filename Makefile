@@ -347,12 +347,16 @@ QMP_SOCK := $(BUILD)/qmp.sock
 QEMU_RUN_ARGS := -m 256M -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic \
 	-qmp unix:$(QMP_SOCK),server=on,wait=off
 
-# The disk: $(DISK), a raw image attached as virtio-blk (vda), created
-# sparse (DISK_SIZE) on first use and kept from run to run.
+# The disk: $(DISK), a raw image attached as virtio-blk (vda), or as NVMe
+# (nvme0n1) with DISK_IF=nvme, created sparse (DISK_SIZE) on first use and
+# kept from run to run.
 DISK ?= $(BUILD)/disk.img
 DISK_SIZE ?= 64M
+DISK_IF ?= virtio
+DISK_DEVICE_virtio := virtio-blk-pci,drive=disk0
+DISK_DEVICE_nvme := nvme,drive=disk0,serial=optios0
 QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback \
-	-device virtio-blk-pci,drive=disk0
+	-device $(or $(DISK_DEVICE_$(DISK_IF)),$(error DISK_IF=$(DISK_IF): virtio or nvme))
 
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \

@@ -17,9 +17,10 @@ const struct driver *const driver_table[] = {
 };
 const size_t driver_count = ARRAY_SIZE(driver_table);
 
-extern const struct pci_driver virtio_blk_driver;
+extern const struct pci_driver virtio_blk_driver, nvme_driver;
 
 const struct pci_driver *const pci_driver_table[] = {
 	&virtio_blk_driver, /* vda, vdb, ... */
+	&nvme_driver, /* nvme0n1, nvme1n1, ... */
 };
 const size_t pci_driver_count = ARRAY_SIZE(pci_driver_table);

@@ -192,9 +192,8 @@ def run_selftests(args, rep, log_dir, kernel=None, name="selftest"):
 		rep.report("selftest/boot", False, "%s not built" % kernel)
 		return
 	t0 = time.monotonic()
-	# A scratch disk: the virtio-blk self-test writes and reads it back.
 	m = qemu.Machine("kernel", log_dir, name, kernel=kernel, append="optios.test=" + selftest_spec(args),
-			 silence=60, disks=[qemu.Disk()])
+			 silence=60, disks=qemu.scratch_disks())
 	with m:
 		verdict = m.wait_exit(timeout=SELFTEST_TIMEOUT)
 	for test, ok, reason in parse_selftests(m.text(), verdict):

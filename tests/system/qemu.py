@@ -301,6 +301,12 @@ class Disk:
 		return ["-drive", drive + ",if=none,cache=writeback,id=d%d" % i, "-device", dev]
 
 
+def scratch_disks():
+	"""The disks every self-test boot attaches: a fresh virtio-blk one (vda)
+	and a fresh NVMe one (nvme0n1), which the drivers' self-tests write."""
+	return [Disk(), Disk(kind="nvme")]
+
+
 # ---- the machine ----
 _live = set()
 _live_lock = threading.Lock()

@@ -74,28 +74,35 @@ def test_intx_fallback_carries_the_disk(ctx):
 		assert run(m, "/test/blk read vda 3 2") == "blk: sector 3: 5a\nblk: sector 4: 5a\nblk: read: ok\n"
 
 
-def test_raw_sectors_survive_a_restart(ctx):
-	"""Written and flushed through virtio-blk, read back by a second QEMU (q35)
-	on the same file, and seen in the file itself."""
+def sectors_survive_a_restart(ctx, kind, dev):
+	"""Written and flushed on dev (a disk of kind), read back by a second QEMU
+	(q35) on the same file, and seen in the file itself."""
 	with tempfile.TemporaryDirectory() as d:
 		path = os.path.join(d, "disk.img")
-		with test_shell.shell(ctx, disks=[qemu.Disk(path)]) as m:
-			assert run(m, "/test/blk write vda 100 8 0xa5") == "blk: write: ok\n"
-			assert run(m, "/test/blk write vda 107 1 0x3c") == "blk: write: ok\n"
-			assert run(m, "/test/blk flush vda") == "blk: flush: ok\n"
+		with test_shell.shell(ctx, disks=[qemu.Disk(path, kind=kind)]) as m:
+			assert run(m, "/test/blk write %s 100 8 0xa5" % dev) == "blk: write: ok\n"
+			assert run(m, "/test/blk write %s 107 1 0x3c" % dev) == "blk: write: ok\n"
+			assert run(m, "/test/blk flush %s" % dev) == "blk: flush: ok\n"
 		with open(path, "rb") as f:
 			f.seek(100 * 512)
 			data = f.read(8 * 512)
 		assert data == b"\xa5" * 7 * 512 + b"\x3c" * 512, "the file does not hold what was written"
-		with test_shell.shell(ctx, disks=[qemu.Disk(path)], machine_type="q35") as m:
-			out = run(m, "/test/blk read vda 99 9")
+		with test_shell.shell(ctx, disks=[qemu.Disk(path, kind=kind)], machine_type="q35") as m:
+			out = run(m, "/test/blk read %s 99 9" % dev)
 			want = "".join("blk: sector %d: %s\n" % (s, "a5" if s < 107 else "3c") for s in range(100, 108))
 			assert out == "blk: sector 99: 00\n" + want + "blk: read: ok\n", out
 
 
-def rule(event, iotype):
-	"""Once event has happened, every request of iotype fails with EIO (5)."""
-	return '[inject-error]\nevent = "%s"\niotype = "%s"\nerrno = "5"\n' % (event, iotype)
+def test_raw_sectors_survive_a_restart(ctx):
+	"""Through virtio-blk (NVMe: system/nvme.nvme_sectors_survive_a_restart)."""
+	sectors_survive_a_restart(ctx, "virtio", "vda")
+
+
+def rule(event, iotype, sector=None):
+	"""Once event has happened, every request of iotype (touching sector, if
+	given) fails with EIO (5)."""
+	where = 'sector = "%d"\n' % sector if sector is not None else ""
+	return '[inject-error]\nevent = "%s"\niotype = "%s"\nerrno = "5"\n%s' % (event, iotype, where)
 
 
 def test_blkdebug_errors_are_eio_and_the_system_stays_up(ctx):

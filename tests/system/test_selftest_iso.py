@@ -15,7 +15,7 @@ TIMEOUT = 240
 def run_selftests(ctx, mode):
 	iso = os.path.join(ctx.build, "optios-selftest.iso")
 	assert os.path.exists(iso), "%s not built (make %s)" % (iso, iso)
-	with ctx.machine(mode, iso=iso, disks=[qemu.Disk()]) as m:  # a scratch disk for virtio_blk_round_trip
+	with ctx.machine(mode, iso=iso, disks=qemu.scratch_disks()) as m:
 		v = m.wait_exit(timeout=200, silence=60)
 		text = m.text()
 	failed = re.findall(r"selftest: (\S+) \.\.\. FAIL", text)

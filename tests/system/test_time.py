@@ -11,10 +11,10 @@ TIMEOUT = 120
 
 
 def selftests(ctx, spec, extra_args=(), silence=None, timeout=90):
-	"""Boots -kernel with optios.test=spec (and a scratch disk, which the
-	virtio-blk self-test needs); returns (machine text, verdict)."""
+	"""Boots -kernel with optios.test=spec (and the scratch disks the disk
+	drivers' self-tests need); returns (machine text, verdict)."""
 	with ctx.machine("kernel", append="optios.test=" + spec, extra_args=extra_args, silence=silence,
-			 disks=[qemu.Disk()]) as m:
+			 disks=qemu.scratch_disks()) as m:
 		verdict = m.wait_exit(timeout=timeout)
 		return m.text(), verdict
 
