@@ -163,12 +163,37 @@ static void echo_out(void *ctx, const char *s, size_t n)
 
 /* ---- input ---- */
 
+struct group {
+	const struct tty *t;
+	int pid, pgid; /* the foreground program and its process group (0: not found yet) */
+};
+
+static void find_group(struct proc *p, void *arg)
+{
+	struct group *g = arg;
+	if (p->pid == g->pid)
+		g->pgid = p->pgid;
+}
+
+static void kill_member(struct proc *p, void *arg)
+{
+	struct group *g = arg;
+	if (p->tty == g->t && p->pgid == g->pgid && p->pid != g->pid && p->state != PROC_ZOMBIE)
+		proc_kill(p->pid, 2 /* SIGINT */);
+}
+
+/* Ctrl+C: the foreground program ends, and every other process of its
+ * process group on this console (a pipeline the shell grouped). */
 static void interrupt(struct tty *t)
 {
 	t->interrupts++;
-	int pid = foreground_pid(t);
-	if (pid > 0)
-		proc_kill(pid, 2 /* SIGINT */);
+	struct group g = {t, foreground_pid(t), 0};
+	if (g.pid <= 0)
+		return;
+	proc_kill(g.pid, 2 /* SIGINT */);
+	proc_foreach(find_group, &g);
+	if (g.pgid)
+		proc_foreach(kill_member, &g);
 }
 
 void tty_input(struct tty *t, const char *s, size_t n)

@@ -55,3 +55,16 @@ def test_shell_pipelines(ctx):
 		test_shell.check(m, "echo hi | nosuchprogram", "sh: nosuchprogram: command not found (try help)\n")
 		test_shell.check(m, "echo $?", "127\n")
 		test_shell.check(m, "echo a |", "sh: a pipeline needs a command on each side of | (at most 8)\n")
+
+
+def test_ctrl_c_ends_a_whole_pipeline(ctx):
+	"""Ctrl+C ended only the newest program of a pipeline: `cat | cat` left
+	the first cat reading the console and the shell waiting for it. The
+	shell puts a pipeline in one process group; Ctrl+C ends the group."""
+	with test_shell.shell(ctx) as m:
+		since = m.mark()
+		m.send_serial("cat | cat\r")
+		m.sleep(0.5)
+		m.send_serial("\x03")
+		m.wait_for(test_shell.PROMPT, start=since, timeout=10)
+		test_shell.check(m, "echo $?", "130\n")

@@ -930,6 +930,8 @@ static void run_pipeline(char *stage[], int n)
 			close(p[1]);
 		in = p[0];
 		pids[i] = start_stage(&cs[i]);
+		if (pids[i] > 0) /* one process group, the first stage's: Ctrl+C ends them all */
+			setpgid(pids[i], pids[0] > 0 ? pids[0] : pids[i]);
 	}
 	if (in >= 0)
 		close(in);
