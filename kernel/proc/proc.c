@@ -307,20 +307,22 @@ static int spawn_perm(const char *path, const void *data, size_t len, struct pro
 	return err;
 }
 
-/* The program at path read once, its permissions computed and its image
- * built: what spawn and exec share. 0 or an error (nothing held). */
+/* The program at path read once (not even copied from the root image), its
+ * permissions computed and its image built: what spawn and exec share. 0 or
+ * an error (nothing held). */
 static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
 			struct policy_set **perm, struct exec_image *img)
 {
-	void *data = NULL;
+	const void *data = NULL;
+	void *copy;
 	size_t len = 0;
-	int err = vfs_read_file(path, &data, &len);
+	int err = vfs_file_bytes(path, &data, &len, &copy);
 	if (err)
 		return err == -ENOTDIR ? -ENOENT : err;
 	if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
 	    (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
 		perm_put(*perm);
-	kfree(data);
+	kfree(copy);
 	return err;
 }
 
