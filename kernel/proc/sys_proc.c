@@ -378,14 +378,20 @@ long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, lo
 	/* P_PGID 0: the caller's own group, as wait4(0) */
 	int pid = type == P_ALL ? -1 : type == P_PID ? id : -id;
 	int32_t info[32] = {0};
-	if ((uinfo && copy_to_user((uptr)uinfo, info, sizeof info)) || rusage)
-		return rusage ? -EINVAL : -EFAULT;
+	uint8_t zero[RUSAGE_BYTES] = {0}; /* rusage: checked first, then as wait4 fills it */
+	if ((uinfo && copy_to_user((uptr)uinfo, info, sizeof info)) ||
+	    (rusage && copy_to_user((uptr)rusage, zero, sizeof zero)))
+		return -EFAULT;
 	if (!(options & WEXITED))
 		return (options & WNOHANG) ? 0 : -ECHILD; /* none will ever stop */
 	int status = 0;
-	int ret = proc_wait_opts(pid, &status, NULL, options & WNOHANG, options & WNOWAIT);
+	uint64_t cpu = 0;
+	int ret = proc_wait_opts(pid, &status, &cpu, options & WNOHANG, options & WNOWAIT);
 	if (ret <= 0)
 		return ret;
+	int64_t utime[2] = {(int64_t)(cpu / NS_PER_SEC), (int64_t)(cpu % NS_PER_SEC / NS_PER_US)};
+	if (rusage && copy_to_user((uptr)rusage, utime, sizeof utime))
+		return -EFAULT;
 	info[0] = SIGCHLD;
 	info[2] = (status & 0x7F) ? CLD_KILLED : CLD_EXITED;
 	info[4] = ret;
@@ -393,8 +399,8 @@ long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, lo
 	return uinfo && copy_to_user((uptr)uinfo, info, sizeof info) ? -EFAULT : 0;
 }
 
-/* Process groups and sessions: kept and reported (wait4 and waitid by
- * group use them); no job control acts on them yet. */
+/* Process groups and sessions: kept and reported; wait4 and waitid by group
+ * and Ctrl+C (the foreground program's group) use them; no job control yet. */
 long sys_getpgid(long lpid, SYS_ARGS_FROM1)
 {
 	int pid = (int)lpid;
