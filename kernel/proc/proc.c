@@ -307,11 +307,92 @@ static int spawn_perm(const char *path, const void *data, size_t len, struct pro
 	return err;
 }
 
-/* The program at path read once (not even copied from the root image), its
- * permissions computed and its image built: what spawn and exec share. 0 or
- * an error (nothing held). */
+#define SHEBANG_MAX 256 /* a script's "#!" line, at most (Linux: BINPRM_BUF_SIZE) */
+
+/*
+ * A script's first line, "#!INTERP [ARG]", copied into line (SHEBANG_MAX
+ * bytes) and split: *interp and *arg (NULL: none; one argument, the rest of
+ * the line, as Linux passes it). 0, or -ENOEXEC: not a script, or a line
+ * without an interpreter or longer than SHEBANG_MAX.
+ */
+static int shebang(const char *data, size_t len, char *line, char **interp, char **arg)
+{
+	if (len < 2 || data[0] != '#' || data[1] != '!')
+		return -ENOEXEC;
+	size_t n = 2;
+	while (n < len && data[n] != '\n' && n < SHEBANG_MAX)
+		n++;
+	if (n == SHEBANG_MAX)
+		return -ENOEXEC;
+	memcpy(line, data + 2, n - 2);
+	line[n - 2] = '\0';
+	char *s = line;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*interp = s;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	*arg = *s ? s : NULL;
+	return **interp ? 0 : -ENOEXEC;
+}
+
+/* The interpreter's argv: INTERP [ARG] SCRIPT argv[1..] (kmalloc'd pointers
+ * into the strings given), or NULL. */
+static char **script_argv(char *interp, char *arg, const char *script, char *const argv[])
+{
+	size_t n = 0;
+	while (argv && argv[n])
+		n++;
+	char **v = kmalloc((n + 4) * sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	v[k++] = interp;
+	if (arg)
+		v[k++] = arg;
+	v[k++] = (char *)script;
+	for (size_t i = 1; i < n; i++)
+		v[k++] = argv[i];
+	v[k] = NULL;
+	return v;
+}
+
 static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
-			struct policy_set **perm, struct exec_image *img)
+			struct policy_set **perm, struct exec_image *img, bool script_ok);
+
+/* Runs the script path (its first line in data) through its interpreter,
+ * which the caller (parent, if any) must be allowed to start too; the
+ * interpreter runs with its own permissions. */
+static int script_load(const char *path, const void *data, size_t len, char *const argv[], char *const envp[],
+		       struct proc *parent, struct policy_set **perm, struct exec_image *img)
+{
+	char *line = kmalloc(SHEBANG_MAX), *interp, *arg, **v = NULL;
+	int err = line ? shebang(data, len, line, &interp, &arg) : -ENOMEM;
+	if (err == 0 && interp[0] != '/')
+		err = -ENOEXEC; /* an interpreter is named by its absolute path */
+	if (err == 0 && parent && parent->perm && perm_check(parent, CAP_SPAWN, interp, NULL) != 0)
+		err = -EACCES;
+	if (err == 0 && !(v = script_argv(interp, arg, path, argv)))
+		err = -ENOMEM;
+	if (err == 0)
+		err = program_load(interp, v, envp, parent, perm, img, false);
+	kfree(v);
+	kfree(line);
+	return err;
+}
+
+/* The program at path read once (not even copied from the root image), its
+ * permissions computed and its image built: what spawn and exec share. A
+ * "#!" script (script_ok) runs its interpreter. 0 or an error (nothing held). */
+static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
+			struct policy_set **perm, struct exec_image *img, bool script_ok)
 {
 	const void *data = NULL;
 	void *copy;
@@ -319,8 +400,10 @@ static int program_load(const char *path, char *const argv[], char *const envp[]
 	int err = vfs_file_bytes(path, &data, &len, &copy);
 	if (err)
 		return err == -ENOTDIR ? -ENOENT : err;
-	if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
-	    (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
+	if (len >= 2 && ((const char *)data)[0] == '#' && ((const char *)data)[1] == '!')
+		err = script_ok ? script_load(path, data, len, argv, envp, parent, perm, img) : -ENOEXEC;
+	else if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
+		 (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
 		perm_put(*perm);
 	kfree(copy);
 	return err;
@@ -332,7 +415,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 		return -EAGAIN;
 	struct policy_set *perm;
 	struct exec_image img;
-	int err = program_load(path, argv, envp, parent, &perm, &img);
+	int err = program_load(path, argv, envp, parent, &perm, &img, true);
 	if (err)
 		return err;
 	struct proc *p = proc_create(&img, basename(path), parent, tty, perm);
@@ -463,7 +546,7 @@ int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *
 		return -EPERM;
 	struct policy_set *perm;
 	struct exec_image img;
-	int err = program_load(path, argv, envp, p, &perm, &img);
+	int err = program_load(path, argv, envp, p, &perm, &img, true);
 	if (err)
 		return err;
 	/* past here nothing fails: the old image goes */

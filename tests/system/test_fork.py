@@ -11,7 +11,8 @@ import test_shell
 
 def test_fork_exec_pipes_poll_locks(ctx):
 	"""fork+wait status (exit and signal), copy-on-write isolation both ways,
-	execve keeping descriptors and closing close-on-exec ones, 1 MiB through a
+	execve keeping descriptors and closing close-on-exec ones, "#!" scripts
+	(and an interpreter the caller may not start), 1 MiB through a
 	pipe, end of file, EPIPE (SIGPIPE ignored) and death by SIGPIPE,
 	O_NONBLOCK's EAGAIN and PIPE_BUF atomicity, poll/select timeouts and
 	readiness, fcntl lock conflict (F_SETLK EAGAIN, F_GETLK names the holder,
@@ -20,7 +21,7 @@ def test_fork_exec_pipes_poll_locks(ctx):
 	and the machine still forking after it."""
 	text = test_proc.check_passed(ctx, "proc_fork", timeout=110)
 	cases = re.findall(r"fork: (\w+): ok", text)
-	for name in ("fork_wait", "cow", "exec_fds", "pipe_1mib", "epipe", "nonblock", "poll", "fcntl_lock",
+	for name in ("fork_wait", "cow", "exec_fds", "script", "pipe_1mib", "epipe", "nonblock", "poll", "fcntl_lock",
 		     "flock", "orphan", "posix_spawn", "groups", "fork_bomb"):
 		assert name in cases, "%s did not pass:\n%s" % (name, text[-3000:])
 	assert "fork: 0 failures" in text

@@ -140,6 +140,32 @@ static void exec_fds(const char *self)
 	ok("exec_fds");
 }
 
+/* execve of a "#!" script runs its interpreter: INTERP ARG SCRIPT argv[1..]
+ * (tests/rootfs/test/fork_script names this program with "script-args"); an
+ * interpreter the caller may not start is EACCES. */
+static void script(void)
+{
+	char *argv[] = {"fork_script", "a", "b c", NULL};
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execve("/test/fork_script", argv, NULL);
+		_exit(100 + errno);
+	}
+	int st = wait_status(pid);
+	EXPECT("script", WIFEXITED(st) && WEXITSTATUS(st) == 0, "script's status %#x", st);
+	EXPECT("script", execve("/test/fork_script_denied", argv, NULL) == -1 && errno == EACCES,
+	       "an interpreter not granted");
+	ok("script");
+}
+
+static int script_args(int argc, char **argv)
+{
+	return !(argc == 5 && strcmp(argv[0], "/test/proc_fork") == 0 && strcmp(argv[1], "script-args") == 0 &&
+		 strcmp(argv[2], "/test/fork_script") == 0 && strcmp(argv[3], "a") == 0 &&
+		 strcmp(argv[4], "b c") == 0);
+}
+
 static int exec_fds_child(int a, int b)
 {
 	int bad = 0;
@@ -475,6 +501,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && strcmp(argv[1], "exec-fds") == 0)
 		return exec_fds_child(atoi(argv[2]), atoi(argv[3]));
+	if (argc >= 2 && strcmp(argv[1], "script-args") == 0)
+		return script_args(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "echo") == 0) {
 		printf("echo-out\n");
 		return 3;
@@ -483,6 +511,7 @@ int main(int argc, char **argv)
 	fork_wait();
 	cow();
 	exec_fds(self);
+	script();
 	pipe_mib();
 	epipe();
 	nonblock();
