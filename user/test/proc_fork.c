@@ -161,9 +161,9 @@ static void script(void)
 
 static int script_args(int argc, char **argv)
 {
-	return !(argc == 5 && strcmp(argv[0], "/test/proc_fork") == 0 && strcmp(argv[1], "script-args") == 0 &&
-		 strcmp(argv[2], "/test/fork_script") == 0 && strcmp(argv[3], "a") == 0 &&
-		 strcmp(argv[4], "b c") == 0);
+	return !(argc == 5 && strcmp(argv[0], "/test/proc_fork") == 0 &&
+		 strcmp(argv[1], "script-args") == 0 && strcmp(argv[2], "/test/fork_script") == 0 &&
+		 strcmp(argv[3], "a") == 0 && strcmp(argv[4], "b c") == 0);
 }
 
 static int exec_fds_child(int a, int b)
