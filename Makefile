@@ -47,14 +47,14 @@ HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 HOST_DATA := $(BUILD)/host/data
 HOST_HAVE_MUSL := $(if $(shell command -v musl-gcc),1,0)
 HOST_HAVE_CPIO := $(if $(shell command -v cpio),1,0)
-HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
+HOSTCFLAGS += -DHOST_DATA_DIR='"$(abspath $(HOST_DATA))"' -DSOURCE_DIR='"$(abspath .)"' -DHOST_HAVE_MUSL=$(HOST_HAVE_MUSL) \
 	-DHOST_HAVE_CPIO=$(HOST_HAVE_CPIO)
 HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.elf \
 		$(HOST_DATA)/musl_manifest.elf $(HOST_DATA)/musl_nomanifest.elf) \
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host deps clean fuzz fuzz-smoke fuzz-build bench
+.PHONY: FORCE all kernel iso run run-serial test test-host crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench
 # all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
@@ -228,6 +228,16 @@ $(BUILD)/tools/policy: $(POLICY_TOOL_SRCS) $(wildcard lib/*.h kernel/exec/*.h in
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(POLICY_TOOL_SRCS)
 
+# The disk tool (tools/optios_disk.c): a store image on the host, with the
+# kernel's own kernel/store code over a file.
+OPTIOS_DISK_SRCS := tools/optios_disk.c $(wildcard kernel/store/*.c) kernel/block/block.c lib/logchain.c \
+	lib/sha256.c lib/fmt.c
+all: $(BUILD)/tools/optios-disk
+$(BUILD)/tools/optios-disk: $(OPTIOS_DISK_SRCS) $(wildcard kernel/store/*.h kernel/block/*.h lib/*.h include/optios/abi/*.h)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -Iinclude -DHOST_TEST -o $@ $(OPTIOS_DISK_SRCS)
+
 # The compat test program for the host Linux: tests/system/test_shell.py
 # compares its output with OptiOS's. The same static binary runs on both.
 all: $(BUILD)/host-compat
@@ -313,12 +323,21 @@ $(HOST_DATA)/tree.cpio: tests/host/data/mktree.sh $(shell find tests/host/data/t
 test-host: $(BUILD)/host/unit
 	$(BUILD)/host/unit
 
+# The store's whole power-cut campaign on the simulated disk (the unit run
+# checks a slice): every workload of up to 3 operations, a cut at every
+# write, every subset of the unflushed writes and their tears.
+crashtest-host: $(BUILD)/host/unit
+	STORE_CRASH_FULL=1 $(BUILD)/host/unit store_power_cut_at_every_write_of_every_short_workload \
+		store_power_cut_campaign_on_4096_byte_sectors store_power_cut_during_long_random_workloads \
+		store_power_cut_while_reclaiming_a_nearly_full_disk
+
 # ---- fuzzing: libFuzzer targets for the parsers of hostile input (clang) ----
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c
+FUZZ_TARGETS := elf cpio path conf manifest policy store
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c \
+	$(wildcard kernel/store/*.c) kernel/block/block.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))

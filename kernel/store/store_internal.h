@@ -1,0 +1,176 @@
+/*
+ * store_internal.h - the store's structures, shared by store.c (log,
+ * recovery, cleaner), index.c (the in-memory index), fs.c and check.c.
+ * The on-disk layout is docs/STORAGE.md; the invariants are at the top of
+ * store.c.
+ */
+#ifndef KERNEL_STORE_STORE_INTERNAL_H
+#define KERNEL_STORE_STORE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "kernel/store/store.h"
+
+/* ---- on disk (little endian) ---- */
+#define SB_MAGIC 0x31305453534f4950ull /* "PIOSST01" */
+#define UNIT_MAGIC 0x31305855534f4950ull /* "PIOSUX01" */
+#define SB_BLOCKS 2 /* superblock slots 0 and 1; the log starts at block 2 */
+
+struct disk_super {
+	uint64_t magic;
+	uint32_t version; /* 1 */
+	uint32_t block_size; /* 4096 */
+	uint64_t blocks; /* the store's size (<= the device's) */
+	uint64_t log_blocks; /* blocks - SB_BLOCKS */
+	uint64_t gen; /* written to slot gen % 2; the higher valid one wins */
+	uint64_t tail_pos; /* replay starts here: the header of unit tail_seq */
+	uint64_t tail_seq;
+	uint64_t durable_pos; /* every unit ending at or before it was flushed */
+	uint64_t check; /* store_hash of this struct with check = 0 */
+};
+
+#define UNIT_PART 1u /* more units of the same transaction follow */
+#define UNIT_FENCE 2u /* written by a mount: no records */
+#define UNIT_FLAGS (UNIT_PART | UNIT_FENCE)
+
+/* A unit: this header block, nrec record blocks, then page blocks. */
+struct disk_unit {
+	uint64_t magic;
+	uint64_t seq;
+	uint64_t pos; /* log position (monotonic); device block = 2 + pos % log_blocks */
+	uint64_t prev; /* check of the previous unit's header (0 after a format) */
+	uint32_t nblocks; /* the unit's blocks, this header included */
+	uint32_t nrec; /* record blocks following the header */
+	uint32_t flags; /* UNIT_* */
+	uint32_t hdr_rec_bytes; /* bytes of records in this header */
+	uint64_t check; /* store_unit_check: the hash of the header's used bytes */
+	uint64_t sums[]; /* store_hash of each following block, nblocks - 1 of them */
+	/* then hdr_rec_bytes of records */
+};
+#define UNIT_HDR_SIZE 56
+_Static_assert(sizeof(struct disk_unit) == UNIT_HDR_SIZE, "unit header layout");
+
+#define REC_PUT 1 /* value inline, after the record, padded to 8 */
+#define REC_PUT_PAGE 2 /* value in page block `page` of the unit (index from 0 = the header) */
+#define REC_DEL 3
+#define REC_DEL_RANGE 4 /* inline: uint64_t to (exclusive) */
+struct disk_rec {
+	uint8_t op;
+	uint8_t pad;
+	uint16_t len; /* value bytes (0..4096) */
+	uint32_t page;
+	uint64_t obj, sub;
+};
+#define REC_SIZE 24
+_Static_assert(sizeof(struct disk_rec) == REC_SIZE, "record layout");
+#define INLINE_MAX 1024 /* a value up to this goes inline, else in a page block */
+#define REC_SPAN(r) \
+	(REC_SIZE + (((r)->op == REC_PUT ? (r)->len : (r)->op == REC_DEL_RANGE ? 8 : 0) + 7u) / 8u * 8u)
+
+/* ---- in memory ---- */
+
+/* Where a value lives: a log position and, for an inline value, its offset
+ * in that block. */
+struct loc {
+	uint64_t pos;
+	uint16_t off; /* 0 for a page block */
+	uint16_t len;
+	uint8_t page; /* 1: a whole page block */
+	uint8_t in_hdr; /* 1: inline in its unit's header */
+	uint32_t sum; /* the low half of the block's hash (the header's: its check), verified on every read */
+};
+
+struct inode_node; /* index.c */
+
+struct index {
+	struct inode_node *root;
+	uint64_t count;
+	uint64_t seed; /* store_env.seed: the priorities' */
+};
+
+/* One change of a transaction, in the order made. */
+struct txrec {
+	uint8_t op; /* REC_PUT (inline or page, by len), REC_DEL, REC_DEL_RANGE */
+	struct store_key k;
+	uint64_t to; /* DEL_RANGE */
+	uint16_t len;
+	uint8_t *val; /* owned */
+	struct txrec *next;
+};
+
+struct store_tx {
+	struct store *st;
+	struct txrec *first, *last;
+	unsigned nrec;
+	uint64_t pages, rec_bytes; /* what it needs, for sizing */
+};
+
+struct blockinfo {
+	uint16_t live; /* index entries located in this block */
+	uint16_t unit; /* at a unit's header: its nblocks; else 0 */
+};
+
+struct store {
+	struct blkdev *dev;
+	struct store_env env;
+	unsigned secs_per_block;
+	bool rdonly, failed;
+	/* the layout (from the superblock) */
+	uint64_t blocks, log_blocks;
+	unsigned unit_max; /* blocks per unit */
+	uint64_t reserve; /* log blocks kept for the cleaner */
+	/* the log: positions are monotonic, block = SB_BLOCKS + pos % log_blocks */
+	uint64_t head; /* where the next unit goes */
+	uint64_t next_seq; /* its seq */
+	uint64_t prev_check; /* the previous unit's header check */
+	uint64_t committed_seq, durable_seq;
+	uint64_t durable_pos; /* head when the last flush was issued */
+	/* the cleaner: units before clean_tail have no live value left */
+	uint64_t clean_tail, clean_tail_seq;
+	/* a tail whose copies are durable (from the last completed flush) */
+	uint64_t safe_tail, safe_tail_seq;
+	/* the superblock: the newest durable one, and one being written */
+	uint64_t sb_gen, sb_tail, sb_durable_pos;
+	uint64_t pending_gen, pending_tail, pending_tail_seq, pending_durable_pos;
+	/* at store_sync_begin: clean_tail and head, what the flush will cover */
+	uint64_t flush_snap_tail, flush_snap_tail_seq, pending_head;
+	bool flushing;
+	/* why mount refused the device (a message for store_mount's caller) */
+	const char *why;
+	uint64_t why_pos;
+	struct index index;
+	struct blockinfo *info; /* log_blocks of them */
+	uint64_t live_blocks;
+	struct store_stats stats;
+	uint8_t *buf; /* one block of scratch */
+	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
+};
+
+uint64_t store_hash(const void *p, size_t n, uint64_t seed);
+uint64_t store_unit_check(const void *hdr, uint64_t pos);
+uint64_t store_block_of(const struct store *st, uint64_t pos);
+int store_read_block(struct store *st, uint64_t block, void *buf);
+int store_read_value(struct store *st, const struct loc *l, void *buf, size_t cap);
+
+/* index.c: an ordered map key -> loc (a treap). */
+struct loc *index_find(struct index *ix, struct store_key k);
+/* Sets k's loc; returns the previous loc in *old (and true) when k was there. */
+int index_set(struct index *ix, const struct store_env *env, struct store_key k, struct loc l,
+	      struct loc *old, bool *had);
+bool index_erase(struct index *ix, const struct store_env *env, struct store_key k, struct loc *old);
+/* The smallest key >= k, or NULL. */
+struct loc *index_ceil(struct index *ix, struct store_key k, struct store_key *found);
+void index_destroy(struct index *ix, const struct store_env *env);
+/* Calls fn for every entry in key order; stops at the first nonzero return. */
+int index_walk(struct index *ix, int (*fn)(void *arg, struct store_key k, struct loc *l), void *arg);
+
+static inline int key_cmp(struct store_key a, struct store_key b)
+{
+	if (a.obj != b.obj)
+		return a.obj < b.obj ? -1 : 1;
+	if (a.sub != b.sub)
+		return a.sub < b.sub ? -1 : 1;
+	return 0;
+}
+
+#endif
