@@ -459,7 +459,7 @@ static int fork_resources(struct proc *c, struct proc *p, bool share)
 	return 0;
 }
 
-/* The child of fork or vfork, runnable; NULL with *err. */
+/* The child of fork or vfork, ready to be made runnable; NULL with *err. */
 static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
 {
 	struct proc *p = proc_current();
