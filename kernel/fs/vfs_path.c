@@ -513,6 +513,32 @@ int vfs_read_file(const char *path, void **data, size_t *len)
 	return err;
 }
 
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy)
+{
+	struct npath np;
+	struct vnode *v;
+	*copy = NULL;
+	int err = npath_make(&np, NULL, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = lookup(&np, &v);
+	if (!err && vn_is_dir(v))
+		err = -EISDIR;
+	bool ro = !err && v->rodata;
+	if (ro) {
+		*data = v->rodata;
+		*len = (size_t)v->size;
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	if (err || ro)
+		return err;
+	err = vfs_read_file(path, copy, len);
+	*data = *copy;
+	return err;
+}
+
 int vfs_usage(const char *path, struct vfs_usage *u)
 {
 	struct npath np;

@@ -555,6 +555,137 @@ long sys_dup3(SYS_ARGS)
 	return dup_to((int)a0, (int)a1, (int)a2);
 }
 
+/* ---- advisory locks (kernel/fs/lock.c) ---- */
+
+struct k_flock { /* Linux x86_64 struct flock */
+	int16_t type, whence;
+	int64_t start, len;
+	int32_t pid;
+	int32_t pad;
+};
+
+static const void *lock_chan; /* F_SETLKW and flock sleepers wait here */
+
+void fs_locks_changed(void)
+{
+	sched_wakeup(&lock_chan);
+}
+
+/* The byte range fl names in f: [*start, *end). 0, -EINVAL, -EOVERFLOW. */
+static long lock_range(struct file *f, const struct k_flock *fl, uint64_t *start, uint64_t *end)
+{
+	int64_t base = 0;
+	if (fl->whence == SEEK_CUR) {
+		base = (int64_t)f->off;
+	} else if (fl->whence == SEEK_END) {
+		struct kstat st;
+		if (!f->ops->stat || f->ops->stat(f, &st) != 0)
+			return -EINVAL;
+		base = st.st_size;
+	} else if (fl->whence != SEEK_SET) {
+		return -EINVAL;
+	}
+	if ((fl->start > 0 && base > INT64_MAX - fl->start) || base + fl->start < 0)
+		return -EINVAL;
+	int64_t s = base + fl->start;
+	if (fl->len > 0) {
+		if (s > INT64_MAX - fl->len)
+			return -EOVERFLOW;
+		*start = (uint64_t)s, *end = (uint64_t)(s + fl->len);
+	} else if (fl->len < 0) { /* [s + len, s) */
+		if (s + fl->len < 0)
+			return -EINVAL;
+		*start = (uint64_t)(s + fl->len), *end = (uint64_t)s;
+	} else {
+		*start = (uint64_t)s, *end = LOCK_EOF;
+	}
+	return 0;
+}
+
+/* Takes a lock, sleeping while another holder's conflicts (wait): 0, or
+ * -EAGAIN (!wait), -EINTR (killed; -EAGAIN in a handler's run), -ENOMEM. */
+static long lock_wait(int (*take)(const void *, const void *, int, int, uint64_t, uint64_t), const void *key,
+		      const void *owner, int type, uint64_t start, uint64_t end, bool wait)
+{
+	int pid = proc_current()->pid;
+	for (;;) {
+		uint64_t f = irq_save();
+		long r = take(key, owner, pid, type, start, end);
+		if (r != -EAGAIN || !wait) {
+			irq_restore(f);
+			return r;
+		}
+		r = sched_sleep(&lock_chan);
+		irq_restore(f);
+		if (r)
+			return r;
+	}
+}
+
+static long fcntl_lock(struct fdtable *t, struct file *f, int cmd, uptr ufl)
+{
+	struct k_flock fl;
+	uint64_t start, end;
+	if (copy_from_user(&fl, ufl, sizeof fl))
+		return -EFAULT;
+	long r = lock_range(f, &fl, &start, &end);
+	const void *key = file_lock_key(f);
+	if (r)
+		return r;
+	if (!key)
+		return -EINVAL; /* consoles, pipes: nothing to lock (Linux allows it; no program needs it) */
+	int acc = f->flags & O_ACCMODE;
+	int type = fl.type == F_RDLCK	? LOCK_READ
+		   : fl.type == F_WRLCK ? LOCK_WRITE
+		   : fl.type == F_UNLCK ? LOCK_UNLOCK
+					: 0;
+	if (!type)
+		return -EINVAL;
+	if (cmd == F_GETLK) {
+		struct lock_info li;
+		if (type == LOCK_UNLOCK)
+			return -EINVAL;
+		if (lock_posix_test(key, t, type, start, end, &li)) {
+			fl.type = li.type == LOCK_WRITE ? F_WRLCK : F_RDLCK;
+			fl.whence = SEEK_SET;
+			fl.start = (int64_t)li.start;
+			fl.len = li.end == LOCK_EOF ? 0 : (int64_t)(li.end - li.start);
+			fl.pid = li.pid;
+		} else {
+			fl.type = F_UNLCK;
+		}
+		return copy_to_user(ufl, &fl, sizeof fl);
+	}
+	if ((type == LOCK_READ && acc == O_WRONLY) || (type == LOCK_WRITE && acc == O_RDONLY))
+		return -EBADF;
+	return lock_wait(lock_posix_set, key, t, type, start, end, cmd == F_SETLKW);
+}
+
+static int flock_take(const void *key, const void *owner, int pid, int type, uint64_t start, uint64_t end)
+{
+	(void)pid, (void)start, (void)end;
+	return lock_flock(key, owner, type);
+}
+
+long sys_flock(SYS_ARGS)
+{
+	int op = (int)a1;
+	int how = op & ~LOCK_NB;
+	int type = how == LOCK_SH   ? LOCK_READ
+		   : how == LOCK_EX ? LOCK_WRITE
+		   : how == LOCK_UN ? LOCK_UNLOCK
+				    : 0;
+	if (!type)
+		return -EINVAL;
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	const void *key = file_lock_key(f);
+	long r = key ? lock_wait(flock_take, key, f, type, 0, LOCK_EOF, !(op & LOCK_NB)) : -EINVAL;
+	file_put(f);
+	return r;
+}
+
 long sys_fcntl(SYS_ARGS)
 {
 	struct fdtable *t = cur_fds();
@@ -583,6 +714,9 @@ long sys_fcntl(SYS_ARGS)
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)a2 & (O_APPEND | O_NONBLOCK));
 		r = 0;
 		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW: r = fcntl_lock(t, f, cmd, (uptr)a2); break;
 	default: r = -EINVAL; break;
 	}
 	file_put(f);
