@@ -98,6 +98,7 @@ static struct proc *slot_alloc(void)
 		p->state = PROC_EMBRYO;
 		p->pid = next_pid++;
 		kill_signal[p - procs] = 0;
+		proc_signal_init(p);
 		timer_init(proc_sleep_timer(p), sleep_timer_fire, proc_sleep_timer(p));
 	}
 	irq_restore(f);
@@ -490,7 +491,7 @@ static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
 	c->brk_end = p->brk_end;
 	c->mmap_hint = p->mmap_hint;
 	c->fs_base = p->fs_base;
-	c->sigpipe_ignored = p->sigpipe_ignored;
+	proc_signal_fork(c, p);
 	setup_fork_entry(c, tf);
 	sched_fpu_copy(c, proc_slot(c));
 	klog(KLOG_DEBUG, "proc: %s[%d] forked %d", p->name, p->pid, c->pid);
@@ -565,6 +566,7 @@ int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *
 	p->perm = perm;
 	if (p->fds) {
 		fd_close_cloexec(p->fds);
+		proc_signal_exec(p);
 		if (p->tty && !policy_set_allows(perm, CAP_CONSOLE, ""))
 			fd_close_if(p->fds, cloexec_console, NULL); /* the console rule */
 	}
@@ -590,6 +592,7 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
+	proc_signal_exit(p);
 	vfork_release(p);
 	bool foreground = p->tty && tty_foreground_pid(p->tty) == p->pid;
 	tty_proc_exit(p);
@@ -605,8 +608,7 @@ NORETURN void proc_exit(int status)
 	p->exit_status = status;
 	p->state = PROC_ZOMBIE;
 	klog(KLOG_DEBUG, "proc: %s[%d] ended, status %d", p->name, p->pid, proc_status_code(status));
-	if (p->parent)
-		sched_wakeup(p->parent);
+	proc_signal_child_exit(p, status);
 	sched_leave();
 	panic("proc_exit: a zombie ran again");
 }
@@ -624,11 +626,22 @@ static bool wait_match(const struct proc *c, const struct proc *self, int pid)
 
 int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
 {
-	return proc_wait_opts(pid, status, cpu_ns, nohang, false);
+	return proc_wait_opts(pid, status, cpu_ns, PROC_WAIT_EXITED | (nohang ? PROC_WAIT_NOHANG : 0));
 }
 
-int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool nowait)
+/* A stop or continue of c the caller's flags want reported, or 0. */
+static int state_change(const struct proc *c, int flags)
 {
+	if (!c->wait_report || c->state == PROC_ZOMBIE)
+		return 0;
+	if (c->wait_report == 0xffff)
+		return (flags & PROC_WAIT_CONTINUED) ? c->wait_report : 0;
+	return (flags & PROC_WAIT_UNTRACED) ? c->wait_report : 0;
+}
+
+int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, int flags)
+{
+	bool nohang = flags & PROC_WAIT_NOHANG, nowait = flags & PROC_WAIT_NOWAIT;
 	struct proc *self = proc_current();
 	if (!self)
 		return -ECHILD;
@@ -641,8 +654,19 @@ int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool now
 			if (!wait_match(&procs[i], self, pid))
 				continue;
 			any = true;
-			if (procs[i].state == PROC_ZOMBIE && !zombie)
+			if (procs[i].state == PROC_ZOMBIE && !zombie && (flags & PROC_WAIT_EXITED))
 				zombie = &procs[i];
+			int change = zombie ? 0 : state_change(&procs[i], flags);
+			if (change) {
+				if (status)
+					*status = change;
+				if (cpu_ns)
+					*cpu_ns = 0;
+				if (!nowait)
+					procs[i].wait_report = 0;
+				irq_restore(f);
+				return procs[i].pid;
+			}
 		}
 		if (zombie) {
 			ret = zombie->pid;
@@ -682,17 +706,21 @@ int proc_reap_orphan(int *status)
 	return 0;
 }
 
-int proc_kill(int pid, int sig)
+void proc_mark_killed(struct proc *p, int sig)
 {
-	uint64_t f = irq_save();
-	struct proc *p = proc_find(pid);
-	int ret = p ? (p->kernel_owned ? -EPERM : 0) : -ESRCH;
-	if (ret == 0 && p->state != PROC_ZOMBIE && p->state != PROC_EMBRYO && !p->killed) {
+	if (p->state != PROC_ZOMBIE && p->state != PROC_EMBRYO && !p->killed) {
 		p->killed = true;
 		kill_signal[p - procs] = sig;
 		if (p->state == PROC_BLOCKED)
 			sched_make_runnable(p);
 	}
+}
+
+int proc_kill(int pid, int sig)
+{
+	uint64_t f = irq_save();
+	struct proc *p = proc_find(pid);
+	int ret = p ? proc_signal_send(p, sig, 0x80 /* SI_KERNEL */, 0, 0) : -ESRCH;
 	irq_restore(f);
 	return ret;
 }
@@ -708,6 +736,9 @@ void proc_return_to_user(struct trapframe *tf)
 		handler_over_budget(tf);
 	if (sched_need_resched())
 		sched_yield();
+	if (p->killed)
+		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
+	proc_signal_deliver(tf);
 	if (p->killed)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
 }
@@ -791,6 +822,10 @@ void proc_fault(struct trapframe *tf)
 		    uaccess_fault_in(p->space, addr, write) == 0)
 			return;
 	}
+	int sig = fault_signal((unsigned)tf->vector);
+	if (!p->handler && proc_signal_fault(p, sig, sig == SIGSEGV ? 1 /* SEGV_MAPERR */ : 1, tf,
+					     tf->vector == 14 ? addr : tf->rip))
+		return;
 	irq_enable();
 	if (p->handler) { /* a handler's run: rolled back, the runner goes on */
 		char line[192];

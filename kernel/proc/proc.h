@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "arch.h"
+#include "kernel/proc/sigcore.h"
 #include "lib/lib.h"
 
 #define PROC_NAME_MAX 32
@@ -61,7 +62,22 @@ struct proc {
 	bool killed; /* ends at the next return to user mode or sleep */
 	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
 	bool background; /* scheduled as background work (the handler runner), see sched.c */
-	bool sigpipe_ignored; /* SIGPIPE set to SIG_IGN (or caught): a write to a reader-less pipe gets EPIPE */
+
+	/* signals (signal.c): changed with interrupts disabled; sig.act only by the process itself */
+	struct sig_state sig;
+	struct sig_pinfo {
+		int32_t code, pid; /* si_code, the sender (0: the kernel) */
+		uint64_t value; /* fault address, or SIGCHLD's status */
+	} sig_info[SIG_MAX];
+	uint64_t sig_saved_mask; /* sigsuspend's caller mask, restored after the handler */
+	bool sig_restore_mask; /* sig_saved_mask is set */
+	bool sig_interrupted; /* the last sleep ended for a signal: the call may restart */
+	bool stopped; /* by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU until SIGCONT */
+	int wait_report; /* a stop (sig << 8 | 0x7f) or continue (0xffff) for the parent's wait, or 0 */
+	long sys_orig; /* the system call number in progress (restarts) */
+	uint64_t altstack_sp, altstack_size; /* sigaltstack, size 0: none */
+	uint64_t itimer_interval_ns; /* ITIMER_REAL's reload, 0: one-shot */
+	struct { uint32_t trapno, err; uint64_t cr2; } sig_fault; /* the last fault's details for the frame */
 
 	/* memory: owned by the process's own system calls */
 	struct vm_space *space; /* shared with the parent while vfork is set */
@@ -148,9 +164,15 @@ int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *
  * to the caller's children_cpu_ns and frees it. Returns the pid, -ECHILD,
  * -EINTR, or 0 with nohang and none ended. */
 int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang);
-/* The same with Linux's waitid options: nowait leaves the child a zombie
- * (WNOWAIT). */
-int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool nowait);
+/* The same with Linux's wait options (flags): EXITED ends, UNTRACED
+ * stops and CONTINUED continues are reported (status 0x7f | sig << 8, and
+ * 0xffff: once each); NOWAIT leaves the child as it was. */
+#define PROC_WAIT_NOHANG 1
+#define PROC_WAIT_UNTRACED 2
+#define PROC_WAIT_EXITED 4
+#define PROC_WAIT_CONTINUED 8
+#define PROC_WAIT_NOWAIT 0x1000000
+int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, int flags);
 
 /* Ends the current process with a wait4-encoded status. Never returns. */
 NORETURN void proc_exit(int status);
@@ -158,6 +180,17 @@ NORETURN void proc_exit(int status);
 /* Marks p killed with signal sig (Ctrl+C: 2); it ends at its next return to user
  * mode or wake-up. 0 or -ESRCH. */
 int proc_kill(int pid, int sig);
+
+/* Signals (signal.c). Sends sig (0: only checks) to p with siginfo's code,
+ * sender pid and value; SIGKILL ends p, SIGCONT continues a stopped p,
+ * an ignored signal is dropped. 0, -EINVAL, -EPERM (kernel-owned). Any
+ * context (interrupts too). */
+int proc_signal_send(struct proc *p, int sig, int code, int from, uint64_t value);
+/* Sends sig to every process of group pgid the caller may signal: 0,
+ * -ESRCH (none), -EPERM (none it may). */
+int proc_signal_group(int pgid, int sig, int from_pid);
+/* Whether p has a signal to take now (its sleeps end with -EINTR). */
+bool proc_signal_ready(const struct proc *p);
 
 /* Reports that p (NULL: the kernel) called nr (name: its name), which OptiOS
  * does not implement: the first time per process and key (0..511), a kernel

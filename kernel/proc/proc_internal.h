@@ -60,6 +60,20 @@ void sched_run_until_idle(void (*between)(void *arg), void *arg);
  * process (it blocked or ended). Returns when it runs again. */
 void sched_leave(void);
 
+/* signal.c */
+void proc_signal_init(struct proc *p); /* a new slot */
+void proc_signal_exit(struct proc *p); /* p ends: its timer stops */
+void proc_signal_fork(struct proc *child, const struct proc *parent);
+void proc_signal_exec(struct proc *p);
+/* p ended with a wait status: SIGCHLD to its parent, which is woken. */
+void proc_signal_child_exit(struct proc *p, int status);
+/* Delivers pending signals on the way to user mode (interrupts off). */
+void proc_signal_deliver(struct trapframe *tf);
+/* A user fault: true if a handler takes it (queued), else false. */
+bool proc_signal_fault(struct proc *p, int sig, int code, const struct trapframe *tf, uint64_t addr);
+/* proc.c: marks p to end with signal sig (interrupts off). */
+void proc_mark_killed(struct proc *p, int sig);
+
 /* init.c */
 void proc_init_exited(int pid, int status);
 

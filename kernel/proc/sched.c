@@ -298,15 +298,20 @@ int sched_sleep(const void *chan)
 		irq_disable();
 		return 0;
 	}
-	if (p->killed)
-		return -EINTR;
 	if (p->handler)
 		return -EAGAIN;
+	if (p->killed || proc_signal_ready(p))
+		goto interrupted;
 	p->wait_chan = chan;
 	p->state = PROC_BLOCKED;
 	sched_leave();
 	p->wait_chan = NULL;
-	return p->killed ? -EINTR : 0;
+	if (p->killed || proc_signal_ready(p))
+		goto interrupted;
+	return 0;
+interrupted:
+	p->sig_interrupted = !p->killed;
+	return -EINTR;
 }
 
 static void wake_one(struct proc *p, void *chan)

@@ -1,16 +1,12 @@
 /*
  * sys_proc.c - process system calls: identity, exit and wait, kill, spawn,
- * the process list, TLS (arch_prctl), and the signal calls musl makes at
- * start-up.
+ * the process list and TLS (arch_prctl).
  *
- * Signals: OptiOS delivers none. rt_sigaction and rt_sigprocmask accept and
- * report an empty state, so programs that install handlers run; kill with
- * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
- * signals are accepted and ignored.
+ * Signals (sigaction, kill, sigreturn, timers) are in signal.c.
  *
  * Process groups and sessions are kept (a spawned program leads its own
- * group, a forked child joins its parent's; setpgid, setsid); there is no
- * job control yet. One user, no supplementary groups: getgroups lists none.
+ * group, a forked child joins its parent's; setpgid, setsid); the console's
+ * foreground group (tcsetpgrp) is kernel/tty's. One user, no supplementary groups: getgroups lists none.
  */
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
@@ -136,42 +132,12 @@ long sys_arch_prctl(long code, long addr, SYS_ARGS_FROM2)
 	}
 }
 
-long sys_rt_sigaction(long sig, long act, long oact, long size, long a4, long a5)
-{
-	(void)a4, (void)a5;
-	uint64_t k[4] = {0}; /* handler, flags, restorer, mask: SIG_DFL */
-	struct proc *self = proc_current();
-	if (sig < 1 || sig > NSIG || size != 8)
-		return -EINVAL;
-	if (act && ((sig == 9 || sig == 19) || copy_from_user(k, (uptr)act, sizeof k)))
-		return (sig == 9 || sig == 19) ? -EINVAL : -EFAULT;
-	uint64_t handler = k[0];
-	memset(k, 0, sizeof k);
-	if (sig == SIGPIPE) { /* kept: it decides whether a broken pipe ends the writer */
-		k[0] = self->sigpipe_ignored ? 1 /* SIG_IGN */ : 0;
-		if (act)
-			self->sigpipe_ignored = handler != 0;
-	}
-	return oact ? copy_to_user((uptr)oact, k, sizeof k) : 0;
-}
-
-long sys_rt_sigprocmask(long how, long set, long oset, long size, long a4, long a5)
-{
-	(void)a4, (void)a5;
-	uint64_t mask = 0;
-	if (size != 8 || how < 0 || how > 2)
-		return -EINVAL;
-	if (set && copy_from_user(&mask, (uptr)set, sizeof mask))
-		return -EFAULT;
-	mask = 0;
-	return oset ? copy_to_user((uptr)oset, &mask, sizeof mask) : 0;
-}
-
 long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long a5)
 {
 	(void)a4, (void)a5;
 	int status = 0;
-	if (options & ~(long)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000 /* __WCLONE */))
+	if (options & ~(long)(WNOHANG | PROC_WAIT_UNTRACED | PROC_WAIT_CONTINUED | 0x40000000 /* __WALL */ |
+			      0x80000000 /* __WCLONE */))
 		return -EINVAL;
 	/* check where results go before reaping, so a bad pointer loses nothing */
 	if ((ustatus && copy_to_user((uptr)ustatus, &status, sizeof status)))
@@ -185,7 +151,8 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 	int ipid = (int)pid; /* a pid_t: the register's low 32 bits, as Linux reads it */
 	if (ipid == INT32_MIN)
 		return -ESRCH;
-	int ret = proc_wait(ipid, &status, &cpu, options & WNOHANG);
+	int ret = proc_wait_opts(ipid, &status, &cpu,
+				 PROC_WAIT_EXITED | (int)(options & (WNOHANG | PROC_WAIT_UNTRACED | PROC_WAIT_CONTINUED)));
 	if (ret > 0 && ustatus && copy_to_user((uptr)ustatus, &status, sizeof status))
 		return -EFAULT;
 	if (ret > 0 && rusage) { /* the child's CPU time, all of it as user time */
@@ -194,25 +161,6 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 			return -EFAULT;
 	}
 	return ret;
-}
-
-long sys_kill(long pid, long sig, SYS_ARGS_FROM2)
-{
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (pid <= 0 || pid > INT32_MAX)
-		return pid == -1 ? -EPERM : -ESRCH;
-	uint64_t f = irq_save();
-	struct proc *p = proc_find((int)pid);
-	irq_restore(f);
-	if (!p)
-		return -ESRCH;
-	struct proc *self = proc_current();
-	if (p != self && p->parent != self)
-		return -EPERM; /* a program signals only itself and the programs it started */
-	if (sig == SIGKILL || sig == SIGINT || sig == SIGTERM)
-		return proc_kill((int)pid, (int)sig);
-	return 0;
 }
 
 long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long a4, long a5)
@@ -383,8 +331,8 @@ long sys_execve(long upath, long uargv, long uenvp, SYS_ARGS_FROM3)
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 
-/* waitid: exited children only (nothing stops or continues without
- * signals); siginfo as Linux fills it for SIGCHLD. */
+/* waitid: ends (WEXITED), stops (WSTOPPED) and continues (WCONTINUED);
+ * siginfo as Linux fills it for SIGCHLD. */
 long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, long a5)
 {
 	(void)a5;
@@ -401,20 +349,18 @@ long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, lo
 	if ((uinfo && copy_to_user((uptr)uinfo, info, sizeof info)) ||
 	    (rusage && copy_to_user((uptr)rusage, zero, sizeof zero)))
 		return -EFAULT;
-	if (!(options & WEXITED))
-		return (options & WNOHANG) ? 0 : -ECHILD; /* none will ever stop */
 	int status = 0;
 	uint64_t cpu = 0;
-	int ret = proc_wait_opts(pid, &status, &cpu, options & WNOHANG, options & WNOWAIT);
+	int ret = proc_wait_opts(pid, &status, &cpu, (int)options);
 	if (ret <= 0)
 		return ret;
 	int64_t utime[2] = {(int64_t)(cpu / NS_PER_SEC), (int64_t)(cpu % NS_PER_SEC / NS_PER_US)};
 	if (rusage && copy_to_user((uptr)rusage, utime, sizeof utime))
 		return -EFAULT;
 	info[0] = SIGCHLD;
-	info[2] = (status & 0x7F) ? CLD_KILLED : CLD_EXITED;
+	info[2] = status == 0xffff ? 6 /* CLD_CONTINUED */ : (status & 0xFF) == 0x7F ? 5 /* CLD_STOPPED */ : (status & 0x7F) ? CLD_KILLED : CLD_EXITED;
 	info[4] = ret;
-	info[6] = (status & 0x7F) ? (status & 0x7F) : (status >> 8) & 0xFF;
+	info[6] = status == 0xffff ? 18 : (status & 0xFF) == 0x7F ? (status >> 8) & 0xFF : (status & 0x7F) ? (status & 0x7F) : (status >> 8) & 0xFF;
 	return uinfo && copy_to_user((uptr)uinfo, info, sizeof info) ? -EFAULT : 0;
 }
 

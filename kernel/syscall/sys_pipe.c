@@ -14,10 +14,9 @@
  * pipe stops it: the bytes written so far, else -EPIPE). A nonblocking one
  * returns what fitted, or -EAGAIN.
  *
- * SIGPIPE: without signal delivery, a write to a pipe with no reader ends
- * the writer as SIGPIPE's default action does (wait status: signal 13),
- * unless it set SIGPIPE to be ignored (or caught: the handler cannot run),
- * when it gets -EPIPE.
+ * SIGPIPE: a write to a pipe with no reader gets -EPIPE and sends the
+ * writer SIGPIPE (its default action ends it; ignored or caught, the
+ * program sees EPIPE).
  *
  * Locking: the pipe's fields change with interrupts disabled (one CPU).
  */
@@ -86,8 +85,8 @@ static long pipe_read(struct file *f, void *out, size_t n)
 static void broken_pipe(void)
 {
 	struct proc *self = proc_current();
-	if (self && !self->sigpipe_ignored)
-		proc_kill(self->pid, SIGPIPE);
+	if (self)
+		proc_signal_send(self, SIGPIPE, 0x80 /* SI_KERNEL */, 0, 0);
 }
 
 static long pipe_write(struct file *f, const void *in, size_t n)

@@ -139,6 +139,11 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 
 int syscall_entry_c(struct trapframe *tf)
 {
+	struct proc *self = proc_current();
+	if (self) {
+		self->sys_orig = (long)tf->rax;
+		self->sig_interrupted = false;
+	}
 	irq_enable();
 	tf->rax = (uint64_t)syscall_dispatch((long)tf->rax, (long)tf->rdi, (long)tf->rsi, (long)tf->rdx,
 					     (long)tf->r10, (long)tf->r8, (long)tf->r9);

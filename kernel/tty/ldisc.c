@@ -7,8 +7,9 @@
  * an empty line queues an EOF mark: the read that meets it first returns 0.
  * Raw mode (ICANON off): every byte goes straight to the queue; a read
  * returns what is there (VMIN = 1, VTIME = 0: blocks only while empty).
- * In both modes, with ISIG, Ctrl+C discards all pending input, echoes "^C"
- * and asks the caller to end the foreground program.
+ * In both modes, with ISIG, Ctrl+C, Ctrl+\ and Ctrl+Z (VINTR, VQUIT, VSUSP)
+ * discard all pending input, echo "^C" ("^\\", "^Z") and ask the caller to
+ * signal the foreground (SIGINT, SIGQUIT, SIGTSTP).
  * Control characters are echoed as ^X (ECHOCTL), so erasing one erases two
  * columns. See tty_internal.h for the queue and its invariants.
  *
@@ -37,6 +38,7 @@ void ldisc_default_termios(struct optios_termios *tio)
 	tio->c_cc[OPTIOS_VKILL] = 0x15;
 	tio->c_cc[OPTIOS_VEOF] = 0x04;
 	tio->c_cc[OPTIOS_VMIN] = 1;
+	tio->c_cc[OPTIOS_VSUSP] = 0x1a;
 }
 
 void ldisc_init(struct tty_ldisc *ld, ldisc_echo_fn echo, void *ctx)
@@ -147,10 +149,19 @@ unsigned ldisc_input(struct tty_ldisc *ld, char c)
 {
 	if (c == '\r' && (ld->tio.c_iflag & OPTIOS_ICRNL))
 		c = '\n';
-	if (lflag(ld, OPTIOS_ISIG) && (unsigned char)c == ld->tio.c_cc[OPTIOS_VINTR]) {
-		ldisc_flush(ld);
-		echo(ld, "^C\n", 3);
-		return LDISC_INTR;
+	if (lflag(ld, OPTIOS_ISIG) && c) {
+		static const struct {
+			unsigned cc, flag;
+			const char *echo;
+		} keys[] = {{OPTIOS_VINTR, LDISC_INTR, "^C\n"}, {OPTIOS_VQUIT, LDISC_QUIT, "^\\\n"},
+			    {OPTIOS_VSUSP, LDISC_SUSP, "^Z\n"}};
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if ((unsigned char)c == ld->tio.c_cc[keys[i].cc]) {
+				ldisc_flush(ld);
+				echo(ld, keys[i].echo, 3);
+				return keys[i].flag;
+			}
+		}
 	}
 	if (lflag(ld, OPTIOS_ICANON))
 		return cooked(ld, c);

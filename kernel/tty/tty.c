@@ -165,7 +165,9 @@ static void echo_out(void *ctx, const char *s, size_t n)
 
 struct group {
 	const struct tty *t;
-	int pid, pgid; /* the foreground program and its process group (0: not found yet) */
+	int pid, pgid; /* a member, its process group (0: not found yet) */
+	int sig, sid;
+	bool alive;
 };
 
 static void find_group(struct proc *p, void *arg)
@@ -175,25 +177,72 @@ static void find_group(struct proc *p, void *arg)
 		g->pgid = p->pgid;
 }
 
-static void kill_member(struct proc *p, void *arg)
+static void find_member(struct proc *p, void *arg)
+{
+	struct group *g = arg;
+	if (p->pgid == g->pgid && p->state != PROC_ZOMBIE && (!g->sid || p->sid == g->sid))
+		g->alive = true;
+}
+
+static bool group_alive(int pgid, int sid)
+{
+	struct group g = {.pgid = pgid, .sid = sid};
+	if (pgid > 0)
+		proc_foreach(find_member, &g);
+	return g.alive;
+}
+
+static void signal_member(struct proc *p, void *arg)
 {
 	struct group *g = arg;
 	if (p->tty == g->t && p->pgid == g->pgid && p->pid != g->pid && p->state != PROC_ZOMBIE)
-		proc_kill(p->pid, 2 /* SIGINT */);
+		proc_signal_send(p, g->sig, 0x80 /* SI_KERNEL */, 0, 0);
 }
 
-/* Ctrl+C: the foreground program ends, and every other process of its
- * process group on this console (a pipeline the shell grouped). */
-static void interrupt(struct tty *t)
+int tty_fg_pgrp(const struct tty *t)
 {
-	t->interrupts++;
-	struct group g = {t, foreground_pid(t), 0};
+	if (t->fg_pgrp && group_alive(t->fg_pgrp, 0))
+		return t->fg_pgrp;
+	struct group g = {t, foreground_pid(t), 0, 0, 0, false};
+	if (g.pid > 0)
+		proc_foreach(find_group, &g);
+	return g.pgid;
+}
+
+/* Ctrl+C, Ctrl+\ and Ctrl+Z: sig to the foreground process group set by
+ * tcsetpgrp while one of it lives; else (a program that never set one) to
+ * the foreground program and every other process of its group on this
+ * console (a pipeline the shell grouped). */
+static void signal_foreground(struct tty *t, int sig)
+{
+	if (sig == 2)
+		t->interrupts++;
+	struct group g = {t, 0, t->fg_pgrp, sig, 0, false};
+	if (t->fg_pgrp && group_alive(t->fg_pgrp, 0)) {
+		proc_foreach(signal_member, &g);
+		return;
+	}
+	g.pid = foreground_pid(t);
 	if (g.pid <= 0)
 		return;
-	proc_kill(g.pid, 2 /* SIGINT */);
+	proc_kill(g.pid, sig);
+	g.pgid = 0;
 	proc_foreach(find_group, &g);
 	if (g.pgid)
-		proc_foreach(kill_member, &g);
+		proc_foreach(signal_member, &g);
+}
+
+int tty_set_pgrp(struct tty *t, int pgid)
+{
+	struct proc *self = proc_current();
+	if (pgid < 0)
+		return -EINVAL;
+	if (!self || self->tty != t || !group_alive(pgid, self->sid))
+		return -EPERM;
+	uint64_t f = irq_save();
+	t->fg_pgrp = pgid;
+	irq_restore(f);
+	return 0;
 }
 
 void tty_input(struct tty *t, const char *s, size_t n)
@@ -202,8 +251,8 @@ void tty_input(struct tty *t, const char *s, size_t n)
 	unsigned flags = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned r = ldisc_input(&t->ld, s[i]);
-		if (r & LDISC_INTR)
-			interrupt(t);
+		if (r & (LDISC_INTR | LDISC_QUIT | LDISC_SUSP))
+			signal_foreground(t, (r & LDISC_INTR) ? 2 : (r & LDISC_QUIT) ? 3 : 20);
 		flags |= r;
 	}
 	if (flags & LDISC_WAKE) {

@@ -73,6 +73,12 @@ unsigned tty_active(void);
 /* Whether a program owns console t; a console with none is free for
  * OPTIOS_SPAWN_NEW_CONSOLE. */
 bool tty_busy(const struct tty *t);
+/* The foreground process group (tcgetpgrp): tcsetpgrp's while one of it
+ * lives, else the foreground program's group (0: none). */
+int tty_fg_pgrp(const struct tty *t);
+/* tcsetpgrp by the calling process: pgid must be a live group of its
+ * session, and t its console. 0, -EINVAL, -EPERM. */
+int tty_set_pgrp(struct tty *t, int pgid);
 /* The pid tty_set_foreground named last on t (0: none). */
 int tty_foreground_pid(const struct tty *t);
 /* PROC calls this as process p exits (before it becomes a zombie): it gives

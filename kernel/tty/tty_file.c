@@ -24,11 +24,33 @@
 #define SERIAL_ROWS 24
 #define SERIAL_COLS 80
 
+/* A read by a process of a background group of its own console: SIGTTIN
+ * to its group (which stops it; the read restarts when it continues), or
+ * -EIO if it ignores or blocks SIGTTIN. 0: a foreground read. */
+static long background_read(struct tty *t)
+{
+	struct proc *p = proc_current();
+	if (!p || p->tty != t || !t->fg_pgrp)
+		return 0;
+	int fg = tty_fg_pgrp(t);
+	if (!fg || fg != t->fg_pgrp || p->pgid == fg)
+		return 0;
+	if (sig_ignored(&p->sig, SIG_TTIN) || p->sig.act[SIG_TTIN - 1].handler == SIG_IGN_H ||
+	    (p->sig.blocked & SIG_BIT(SIG_TTIN)))
+		return -EIO;
+	proc_signal_group(p->pgid, SIG_TTIN, 0);
+	p->sig_interrupted = true;
+	return -EINTR;
+}
+
 static long tty_read(struct file *f, void *buf, size_t len)
 {
 	struct tty *t = f->priv;
 	if (len == 0)
 		return 0;
+	long stop = background_read(t);
+	if (stop)
+		return stop;
 	for (;;) {
 		uint64_t fl = irq_save();
 		long n = ldisc_read(&t->ld, buf, len);
@@ -86,11 +108,12 @@ static int tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 	case OPTIOS_TCSETSW: return set_termios(t, arg, false);
 	case OPTIOS_TCSETSF: return set_termios(t, arg, true);
 	case OPTIOS_TIOCGWINSZ: winsize(arg); return 0;
-	case OPTIOS_TIOCSWINSZ:
-	case OPTIOS_TIOCSPGRP: return 0; /* the size is the screen's; process groups are not kept */
+	case OPTIOS_TIOCSWINSZ: return 0; /* the size is the screen's */
+	case OPTIOS_TIOCSPGRP: return tty_set_pgrp(t, *(int *)arg);
 	case OPTIOS_TIOCGPGRP: {
 		struct proc *p = proc_current();
-		*(int *)arg = t->fg_pid ? t->fg_pid : (p ? p->pid : 0);
+		int pg = tty_fg_pgrp(t);
+		*(int *)arg = pg ? pg : (p ? p->pgid : 0);
 		return 0;
 	}
 	default: return -ENOTTY;

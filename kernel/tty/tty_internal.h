@@ -27,7 +27,9 @@
 
 /* What ldisc_input asks the caller to do (bit mask). */
 #define LDISC_WAKE 0x1 /* input became readable: wake readers */
-#define LDISC_INTR 0x2 /* Ctrl+C with ISIG: end the foreground program */
+#define LDISC_INTR 0x2 /* Ctrl+C with ISIG: SIGINT to the foreground */
+#define LDISC_QUIT 0x4 /* Ctrl+\ with ISIG: SIGQUIT to the foreground */
+#define LDISC_SUSP 0x8 /* Ctrl+Z with ISIG: SIGTSTP to the foreground */
 
 typedef void (*ldisc_echo_fn)(void *ctx, const char *s, size_t n);
 
@@ -73,6 +75,7 @@ struct tty {
 	unsigned index;
 	struct tty_ldisc ld;
 	int fg_pid; /* tty_set_foreground's choice (0: none) */
+	int fg_pgrp; /* tcsetpgrp's foreground process group (0: none set; then fg_pid's group) */
 	int fb_pid; /* the program drawing on this screen (0: none) */
 	bool parked; /* fb_pid draws into shadow[], not the screen (tty_fb.c) */
 	uint64_t *shadow; /* physical pages, shadow_pages of them, or NULL */

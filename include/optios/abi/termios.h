@@ -28,8 +28,8 @@ struct optios_winsize {
 #define OPTIOS_TCSETS 0x5402 /* in: struct optios_termios, now */
 #define OPTIOS_TCSETSW 0x5403 /* in: after output drains (at once here) */
 #define OPTIOS_TCSETSF 0x5404 /* in: and discard pending input */
-#define OPTIOS_TIOCGPGRP 0x540F /* out: int, the foreground process */
-#define OPTIOS_TIOCSPGRP 0x5410 /* in: int (accepted, ignored) */
+#define OPTIOS_TIOCGPGRP 0x540F /* out: int, the foreground process group */
+#define OPTIOS_TIOCSPGRP 0x5410 /* in: int, a process group of the caller's session */
 #define OPTIOS_TIOCGWINSZ 0x5413 /* out: struct optios_winsize */
 #define OPTIOS_TIOCSWINSZ 0x5414 /* in: struct optios_winsize (ignored: the size is the screen's) */
 
@@ -41,6 +41,7 @@ struct optios_winsize {
 #define OPTIOS_VEOF 4
 #define OPTIOS_VTIME 5
 #define OPTIOS_VMIN 6
+#define OPTIOS_VSUSP 10
 
 /* c_iflag */
 #define OPTIOS_ICRNL 0000400
