@@ -4,6 +4,9 @@ forged sigreturn frames, seen from a real musl program run as init
 number of failures)."""
 
 import re
+import time
+
+import test_shell
 
 import test_proc
 
@@ -23,3 +26,65 @@ def test_signal_handlers_timers_stops_and_forged_frames(ctx):
 		     "forged_frames"):
 		assert name in cases, "%s did not pass:\n%s" % (name, text[-3000:])
 	assert "signals: 0 failures" in text
+
+
+def ash(m):
+	"""Starts BusyBox sh (job control on: -i on the console) from OptiOS's
+	shell and waits for its prompt."""
+	m.send_serial("busybox sh -i\r")
+	m.send_serial("PS1='ash> '\r")
+	m.wait_for(re.compile(r"\nash> $"), timeout=30)
+
+
+def ash_run(m, line, want, timeout=20):
+	m.mark()
+	m.send_serial(line + "\r")
+	got = m.wait_for(re.compile(want), timeout=timeout)
+	m.wait_for(re.compile(r"ash> $"), timeout=timeout)
+	return got
+
+
+def test_busybox_sh_job_control_ctrl_z_fg_bg_ctrl_c(ctx):
+	"""BusyBox sh on the serial console: a foreground `sleep 100`, Ctrl+Z
+	stops it (ash says Stopped, `jobs` lists it), `fg` resumes it in the
+	foreground, Ctrl+C ends it and not the shell; `bg` runs a stopped job in
+	the background; Ctrl+\\ ends a foreground job with SIGQUIT; the shell
+	still answers, and `exit` returns to OptiOS's shell."""
+	with test_shell.shell(ctx) as m:
+		ash(m)
+		m.mark()
+		m.send_serial("busybox sleep 100\r")
+		time.sleep(1)
+		m.send_serial("\x1a")
+		m.wait_for(re.compile(r"Stopped"), timeout=20)
+		m.wait_for(re.compile(r"ash> $"), timeout=20)
+		ash_run(m, "jobs", r"\[1\]\+\s+Stopped\s+busybox sleep 100")
+		m.mark()
+		m.send_serial("fg\r")
+		m.wait_for(re.compile(r"busybox sleep 100"), timeout=20)
+		time.sleep(1)
+		m.send_serial("\x03")
+		m.wait_for(re.compile(r"ash> $"), timeout=20)
+		ash_run(m, "echo alive $((6 * 7))", r"\nalive 42\r?\n")
+		out = ash_run(m, "jobs; echo jobs-done", r"jobs-done\r?\n((?:.*\n)*?)jobs-done\r?\n")
+		assert "sleep" not in out.group(1), "a job left after Ctrl+C: %r" % out.group(1)
+		# bg: a stopped job runs on in the background
+		m.mark()
+		m.send_serial("busybox sleep 100\r")
+		time.sleep(1)
+		m.send_serial("\x1a")
+		m.wait_for(re.compile(r"Stopped"), timeout=20)
+		m.wait_for(re.compile(r"ash> $"), timeout=20)
+		ash_run(m, "bg", r"busybox sleep 100")
+		ash_run(m, "jobs", r"\[1\]\+\s+Running\s+busybox sleep 100")
+		ash_run(m, "kill %1; wait", r"\[1\]\+\s+Terminated\s+busybox sleep 100")
+		# Ctrl+\: SIGQUIT ends the foreground job
+		m.mark()
+		m.send_serial("busybox sleep 100; echo status $?\r")
+		time.sleep(1)
+		m.send_serial("\x1c")
+		m.wait_for(re.compile(r"status 131"), timeout=20)
+		m.wait_for(re.compile(r"ash> $"), timeout=20)
+		m.mark()
+		m.send_serial("exit\r")
+		m.wait_for(test_shell.PROMPT, timeout=20)
