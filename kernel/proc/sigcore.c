@@ -112,8 +112,8 @@ static bool user_address(uint64_t va, uint64_t user_end)
 	return va < user_end && (va >> 47) == 0;
 }
 
-bool sig_context_check(const struct sig_mcontext *mc, uint16_t user_cs, uint16_t user_ss,
-		       uint64_t user_end, uint64_t old_rflags, uint64_t *rflags_out)
+bool sig_context_check(const struct sig_mcontext *mc, uint16_t user_cs, uint16_t user_ss, uint64_t user_end,
+		       uint64_t old_rflags, uint64_t *rflags_out)
 {
 	uint64_t csgsfs = mc->gregs[SIG_CSGSFS];
 	uint16_t cs = (uint16_t)csgsfs, ss = (uint16_t)(csgsfs >> 48);
@@ -121,7 +121,8 @@ bool sig_context_check(const struct sig_mcontext *mc, uint16_t user_cs, uint16_t
 		return false;
 	if (!user_address(mc->gregs[SIG_RIP], user_end) || !user_address(mc->gregs[SIG_RSP], user_end))
 		return false;
-	*rflags_out = (old_rflags & ~SIG_RFLAGS_USER) | (mc->gregs[SIG_EFL] & SIG_RFLAGS_USER) | SIG_RFLAGS_IF;
+	*rflags_out =
+		(old_rflags & ~SIG_RFLAGS_USER) | (mc->gregs[SIG_EFL] & SIG_RFLAGS_USER) | SIG_RFLAGS_IF;
 	*rflags_out &= ~(0x3000ull /* IOPL */ | 0x20000ull /* VM */ | 0x4000ull /* NT */);
 	return true;
 }

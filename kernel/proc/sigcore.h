@@ -54,12 +54,15 @@
 #define SA_RESTART 0x10000000u
 #define SA_NODEFER 0x40000000u
 #define SA_RESETHAND 0x80000000u
-#define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_RESTORER | SA_ONSTACK | SA_RESTART | SA_NODEFER | SA_RESETHAND)
+#define SA_KNOWN                                                                                         \
+	(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_RESTORER | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
+	 SA_RESETHAND)
 
 #define SIG_UNBLOCKABLE (SIG_BIT(SIG_KILL) | SIG_BIT(SIG_STOP))
 #define SIG_STOPS (SIG_BIT(SIG_STOP) | SIG_BIT(SIG_TSTP) | SIG_BIT(SIG_TTIN) | SIG_BIT(SIG_TTOU))
 /* the faults a program's own instruction raises: delivered before the others */
-#define SIG_SYNCHRONOUS (SIG_BIT(SIG_SEGV) | SIG_BIT(SIG_BUS) | SIG_BIT(SIG_ILL) | SIG_BIT(SIG_TRAP) | SIG_BIT(SIG_FPE))
+#define SIG_SYNCHRONOUS \
+	(SIG_BIT(SIG_SEGV) | SIG_BIT(SIG_BUS) | SIG_BIT(SIG_ILL) | SIG_BIT(SIG_TRAP) | SIG_BIT(SIG_FPE))
 
 /* struct kernel_sigaction as the rt_sigaction call passes it (x86_64) */
 struct sig_action {
@@ -102,9 +105,30 @@ uint64_t sig_handler_mask(uint64_t blocked, int sig, const struct sig_action *ac
 
 /* struct sigcontext: gregs in this order, then fpstate and reserved words */
 enum sig_greg {
-	SIG_R8, SIG_R9, SIG_R10, SIG_R11, SIG_R12, SIG_R13, SIG_R14, SIG_R15, SIG_RDI, SIG_RSI,
-	SIG_RBP, SIG_RBX, SIG_RDX, SIG_RAX, SIG_RCX, SIG_RSP, SIG_RIP, SIG_EFL, SIG_CSGSFS,
-	SIG_ERR, SIG_TRAPNO, SIG_OLDMASK, SIG_CR2, SIG_NGREG
+	SIG_R8,
+	SIG_R9,
+	SIG_R10,
+	SIG_R11,
+	SIG_R12,
+	SIG_R13,
+	SIG_R14,
+	SIG_R15,
+	SIG_RDI,
+	SIG_RSI,
+	SIG_RBP,
+	SIG_RBX,
+	SIG_RDX,
+	SIG_RAX,
+	SIG_RCX,
+	SIG_RSP,
+	SIG_RIP,
+	SIG_EFL,
+	SIG_CSGSFS,
+	SIG_ERR,
+	SIG_TRAPNO,
+	SIG_OLDMASK,
+	SIG_CR2,
+	SIG_NGREG
 };
 struct sig_mcontext {
 	uint64_t gregs[SIG_NGREG];
@@ -127,7 +151,10 @@ struct sig_ucontext {
 struct sig_info {
 	int32_t signo, errno_, code, pad;
 	union {
-		struct { int32_t pid, uid; int64_t status_or_value; } proc; /* kill, sigqueue, SIGCHLD(status at +8: int) */
+		struct {
+			int32_t pid, uid;
+			int64_t status_or_value;
+		} proc; /* kill, sigqueue, SIGCHLD(status at +8: int) */
 		uint64_t addr; /* faults */
 		uint8_t bytes[112];
 	} u;
@@ -149,8 +176,8 @@ struct sig_frame {
  * must be the user selectors given, rip and rsp canonical user addresses
  * (below user_end); rflags keeps only SIG_RFLAGS_USER bits and gets IF.
  * false: a forged or damaged frame (the caller ends the program). */
-bool sig_context_check(const struct sig_mcontext *mc, uint16_t user_cs, uint16_t user_ss,
-		       uint64_t user_end, uint64_t old_rflags, uint64_t *rflags_out);
+bool sig_context_check(const struct sig_mcontext *mc, uint16_t user_cs, uint16_t user_ss, uint64_t user_end,
+		       uint64_t old_rflags, uint64_t *rflags_out);
 /* Where a frame of frame_size bytes (plus SIG_FPSTATE_SIZE, 64-aligned) goes
  * below sp (after the 128-byte red zone), such that the handler starts
  * with sp + 8 16-aligned as after a call. *fpstate gets the FXSAVE area's

@@ -304,9 +304,7 @@ void proc_signal_deliver(struct trapframe *tf)
 			case SIG_DEF_IGNORE:
 			case SIG_DEF_CONT: continue;
 			case SIG_DEF_STOP: stop_here(p, sig); continue;
-			default:
-				irq_enable();
-				proc_exit(PROC_SIGNALED(sig));
+			default: irq_enable(); proc_exit(PROC_SIGNALED(sig));
 			}
 		}
 		if (in_call) {
@@ -593,8 +591,8 @@ static void itimer_get(struct proc *p, struct itimerval_k *v)
 	if (timer_armed(t))
 		left = t->deadline_ns > now ? t->deadline_ns - now : 1000;
 	*v = (struct itimerval_k){(int64_t)(p->itimer_interval_ns / NS_PER_SEC),
-				  (int64_t)(p->itimer_interval_ns % NS_PER_SEC / NS_PER_US), (int64_t)(left / NS_PER_SEC),
-				  (int64_t)(left % NS_PER_SEC / NS_PER_US)};
+				  (int64_t)(p->itimer_interval_ns % NS_PER_SEC / NS_PER_US),
+				  (int64_t)(left / NS_PER_SEC), (int64_t)(left % NS_PER_SEC / NS_PER_US)};
 	if (left && !v->value_s && !v->value_us)
 		v->value_us = 1;
 }

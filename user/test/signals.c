@@ -73,7 +73,8 @@ static void dfl(int sig)
 	signal(sig, SIG_DFL);
 }
 
-static volatile sig_atomic_t got, got_sig, got_code, got_pid, got_status, in_mask_usr1, in_mask_usr2, pend_usr2;
+static volatile sig_atomic_t got, got_sig, got_code, got_pid, got_status, in_mask_usr1, in_mask_usr2,
+	pend_usr2;
 static volatile uintptr_t got_addr, got_sp;
 
 static void record(int sig, siginfo_t *si, void *uc)
@@ -95,7 +96,8 @@ static void handler_siginfo(void)
 	on(SIGUSR1, record, 0, NULL);
 	EXPECT("handler_siginfo", kill(getpid(), SIGUSR1) == 0, "kill");
 	EXPECT("handler_siginfo", got == 1 && got_sig == SIGUSR1, "ran %d times, sig %d", got, got_sig);
-	EXPECT("handler_siginfo", got_code == SI_USER && got_pid == getpid(), "code %d pid %d", got_code, got_pid);
+	EXPECT("handler_siginfo", got_code == SI_USER && got_pid == getpid(), "code %d pid %d", got_code,
+	       got_pid);
 	dfl(SIGUSR1);
 	ok("handler_siginfo");
 }
@@ -121,12 +123,13 @@ static void mask_in_handler(void)
 	on(SIGUSR1, masks, 0, &m);
 	on(SIGUSR2, record, 0, NULL);
 	raise(SIGUSR1);
-	EXPECT("mask_in_handler", in_mask_usr1 && in_mask_usr2, "in the handler: usr1 %d usr2 %d", in_mask_usr1,
-	       in_mask_usr2);
+	EXPECT("mask_in_handler", in_mask_usr1 && in_mask_usr2, "in the handler: usr1 %d usr2 %d",
+	       in_mask_usr1, in_mask_usr2);
 	EXPECT("mask_in_handler", pend_usr2, "SIGUSR2 was not pending inside");
 	EXPECT("mask_in_handler", got == 1 && got_sig == SIGUSR2, "SIGUSR2 after return: %d", got);
 	sigprocmask(SIG_BLOCK, NULL, &cur);
-	EXPECT("mask_in_handler", !sigismember(&cur, SIGUSR1) && !sigismember(&cur, SIGUSR2), "mask not restored");
+	EXPECT("mask_in_handler", !sigismember(&cur, SIGUSR1) && !sigismember(&cur, SIGUSR2),
+	       "mask not restored");
 	dfl(SIGUSR1);
 	dfl(SIGUSR2);
 	ok("mask_in_handler");
@@ -161,10 +164,11 @@ static void restart_vs_eintr(void)
 {
 	char c = 0;
 	long n = read_interrupted(SA_RESTART, &c);
-	EXPECT("restart_vs_eintr", n == 1 && c == 'x' && got == 1, "SA_RESTART: read %ld, handler %d", n, got);
-	n = read_interrupted(0, &c);
-	EXPECT("restart_vs_eintr", n == -1 && errno == EINTR && got == 1, "no SA_RESTART: read %ld, handler %d", n,
+	EXPECT("restart_vs_eintr", n == 1 && c == 'x' && got == 1, "SA_RESTART: read %ld, handler %d", n,
 	       got);
+	n = read_interrupted(0, &c);
+	EXPECT("restart_vs_eintr", n == -1 && errno == EINTR && got == 1,
+	       "no SA_RESTART: read %ld, handler %d", n, got);
 	ok("restart_vs_eintr");
 }
 
@@ -191,7 +195,8 @@ static void altstack_case(void)
 	ss.ss_flags = SS_DISABLE;
 	sigaltstack(&ss, NULL);
 	raise(SIGUSR1);
-	EXPECT("sigaltstack", !(got_sp >= (uintptr_t)altstack && got_sp < (uintptr_t)altstack + sizeof altstack),
+	EXPECT("sigaltstack",
+	       !(got_sp >= (uintptr_t)altstack && got_sp < (uintptr_t)altstack + sizeof altstack),
 	       "disabled, still on it");
 	dfl(SIGUSR1);
 	ok("sigaltstack");
@@ -229,7 +234,8 @@ static void itimer_periodic(void)
 		sigsuspend(&old);
 	long dt = now_ms() - t0;
 	getitimer(ITIMER_REAL, &cur);
-	EXPECT("itimer_periodic", cur.it_interval.tv_usec == 20000, "interval %ld", (long)cur.it_interval.tv_usec);
+	EXPECT("itimer_periodic", cur.it_interval.tv_usec == 20000, "interval %ld",
+	       (long)cur.it_interval.tv_usec);
 	memset(&it, 0, sizeof it);
 	setitimer(ITIMER_REAL, &it, NULL);
 	getitimer(ITIMER_REAL, &cur);
@@ -262,7 +268,8 @@ static void kill_group(void)
 	int sa = 0, sb = 0;
 	waitpid(a, &sa, 0);
 	waitpid(b, &sb, 0);
-	EXPECT("kill_group", WIFSIGNALED(sa) && WTERMSIG(sa) == SIGTERM && WIFSIGNALED(sb) && WTERMSIG(sb) == SIGTERM,
+	EXPECT("kill_group",
+	       WIFSIGNALED(sa) && WTERMSIG(sa) == SIGTERM && WIFSIGNALED(sb) && WTERMSIG(sb) == SIGTERM,
 	       "statuses %#x %#x", sa, sb);
 	EXPECT("kill_group", kill(-a, SIGTERM) == -1 && errno == ESRCH, "group still there");
 	ok("kill_group");
@@ -328,7 +335,8 @@ static void stop_cont(void)
 	       "stop status %#x", st);
 	EXPECT("stop_cont", waitpid(pid, &st, WUNTRACED | WNOHANG) == 0, "the stop was reported twice");
 	kill(pid, SIGCONT);
-	EXPECT("stop_cont", waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st), "continue status %#x", st);
+	EXPECT("stop_cont", waitpid(pid, &st, WCONTINUED) == pid && WIFCONTINUED(st), "continue status %#x",
+	       st);
 	kill(pid, SIGTSTP);
 	EXPECT("stop_cont", waitpid(pid, &st, WUNTRACED) == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
 	       "tstp status %#x", st);
@@ -412,14 +420,18 @@ static void forged_frames(void)
 		unsigned long rip;
 		unsigned short cs, ss;
 	} bad[] = {
-		{"kernel CS", 0, 0x08, 0x1b},	  {"kernel SS", 0, 0x23, 0x10},
-		{"null CS", 0, 0x00, 0x1b},	  {"CS with RPL 0", 0, 0x20, 0x1b},
-		{"SS garbage", 0, 0x23, 0xfffc}, {"non-canonical RIP", 0x8000000000001000ul, 0x23, 0x1b},
+		{"kernel CS", 0, 0x08, 0x1b},
+		{"kernel SS", 0, 0x23, 0x10},
+		{"null CS", 0, 0x00, 0x1b},
+		{"CS with RPL 0", 0, 0x20, 0x1b},
+		{"SS garbage", 0, 0x23, 0xfffc},
+		{"non-canonical RIP", 0x8000000000001000ul, 0x23, 0x1b},
 		{"kernel RIP", 0xffffffff80100000ul, 0x23, 0x1b},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		st = forge(bad[i].rip ? bad[i].rip : good, bad[i].cs, bad[i].ss, 0x202);
-		EXPECT("forged_frames", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "%s: status %#x", bad[i].what, st);
+		EXPECT("forged_frames", WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "%s: status %#x",
+		       bad[i].what, st);
 	}
 	ok("forged_frames");
 }
