@@ -489,11 +489,11 @@ long sys_sigaltstack(long uss, long uold, SYS_ARGS_FROM2)
 	return 0;
 }
 
-/* Whether self may signal p: itself, a process of its session, or one it
- * started (directly or not). */
+/* Whether self may signal p: itself or a process it started (directly or
+ * not); never its parent or a sibling (tests/system proc.hostile_programs). */
 static bool may_signal(const struct proc *self, const struct proc *p)
 {
-	if (p == self || p->sid == self->sid)
+	if (p == self)
 		return true;
 	for (const struct proc *a = p->parent; a; a = a->parent)
 		if (a == self)

@@ -13,9 +13,12 @@
  * output goes to serial as well as its screen (it is where the kernel log is
  * shown), and serial input is typed into console 0 whatever is on screen.
  *
- * Ctrl+C (with ISIG) ends the console's foreground program: the one named by
- * tty_set_foreground if it is still alive there, else the newest live process
- * on the console (the shell's child rather than the shell). A console is busy
+ * Ctrl+C, Ctrl+\ and Ctrl+Z (with ISIG) send SIGINT, SIGQUIT, SIGTSTP to
+ * the console's foreground process group (tcsetpgrp: tty_set_pgrp) while
+ * one of it lives; else to the foreground program - the one named by
+ * tty_set_foreground if it is still alive there, else the newest live
+ * process on the console (the shell's child rather than the shell) - and
+ * the rest of its group on the console. A console is busy
  * while any live process runs on it; a free one can take a program started
  * with OPTIOS_SPAWN_NEW_CONSOLE.
  *
