@@ -522,8 +522,9 @@ int proc_vfork(const struct trapframe *tf, uint64_t sp)
 	uint64_t f = irq_save();
 	sched_make_runnable(c);
 	/* the child cannot be reaped meanwhile: only this process waits for it */
-	while (c->vfork && sched_sleep(&c->vfork) == 0)
-		;
+	/* not ended by signals: the child runs on this memory until it execs */
+	while (c->vfork && !proc_current()->killed)
+		sched_sleep_nosignal(&c->vfork);
 	irq_restore(f);
 	return pid; /* killed meanwhile: the memory stays the child's too (space_shared) */
 }
@@ -776,6 +777,21 @@ static int fault_signal(unsigned vector)
 	}
 }
 
+/* siginfo's si_code for a fault, as Linux gives it. */
+static int fault_code(const struct trapframe *tf)
+{
+	switch (tf->vector) {
+	case 14: return (tf->error & 1) ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */;
+	case 0: return 1; /* FPE_INTDIV */
+	case 6: return 2; /* ILL_ILLOPN */
+	case 1:
+	case 3: return 1; /* TRAP_BRKPT */
+	case 16:
+	case 19: return 7; /* FPE_FLTINV */
+	default: return 0x80; /* SI_KERNEL: #GP and the rest */
+	}
+}
+
 /* "page fault at 0x0 (write, not present) rip 0x401000" and the like. */
 static void describe_fault(char *line, size_t size, const struct proc *p, const struct trapframe *tf,
 			   uint64_t addr)
@@ -823,8 +839,7 @@ void proc_fault(struct trapframe *tf)
 			return;
 	}
 	int sig = fault_signal((unsigned)tf->vector);
-	if (!p->handler && proc_signal_fault(p, sig, sig == SIGSEGV ? 1 /* SEGV_MAPERR */ : 1, tf,
-					     tf->vector == 14 ? addr : tf->rip))
+	if (!p->handler && proc_signal_fault(p, sig, fault_code(tf), tf, tf->vector == 14 ? addr : tf->rip))
 		return;
 	irq_enable();
 	if (p->handler) { /* a handler's run: rolled back, the runner goes on */

@@ -59,6 +59,9 @@ void sched_run_until_idle(void (*between)(void *arg), void *arg);
 /* Gives the CPU back to the scheduler loop without queueing the current
  * process (it blocked or ended). Returns when it runs again. */
 void sched_leave(void);
+/* Sleeps on chan (interrupts off) until a wake-up on it or a kill; signals
+ * do not end it (a vfork parent, a stopped process): re-test and loop. */
+void sched_sleep_nosignal(const void *chan);
 
 /* signal.c */
 void proc_signal_init(struct proc *p); /* a new slot */

@@ -314,6 +314,15 @@ interrupted:
 	return -EINTR;
 }
 
+void sched_sleep_nosignal(const void *chan)
+{
+	struct proc *p = current;
+	p->wait_chan = chan;
+	p->state = PROC_BLOCKED;
+	sched_leave();
+	p->wait_chan = NULL;
+}
+
 static void wake_one(struct proc *p, void *chan)
 {
 	if (p->state == PROC_BLOCKED && p->wait_chan == chan)

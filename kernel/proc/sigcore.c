@@ -64,12 +64,13 @@ int sig_action_set(struct sig_state *s, int sig, const struct sig_action *new, s
 {
 	if (sig < 1 || sig > SIG_MAX)
 		return -EINVAL;
-	if (new && (sig == SIG_KILL || sig == SIG_STOP || (new->flags & ~(uint64_t)SA_KNOWN)))
+	if (new && (sig == SIG_KILL || sig == SIG_STOP))
 		return -EINVAL;
 	if (old)
 		*old = s->act[sig - 1];
 	if (new) {
 		s->act[sig - 1] = *new;
+		s->act[sig - 1].flags &= 0xFFFFFFFFu; /* sa_flags is an int: musl sign-extends SA_RESETHAND */
 		s->act[sig - 1].mask &= ~SIG_UNBLOCKABLE;
 		if (sig_ignored(s, sig))
 			s->pending &= ~SIG_BIT(sig);

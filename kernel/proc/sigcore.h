@@ -87,7 +87,8 @@ bool sig_ignored(const struct sig_state *s, int sig);
  * first, then the lowest number; 0 if none. */
 int sig_next(uint64_t pending, uint64_t blocked);
 /* rt_sigaction's rules: sig 1..64, SIGKILL/SIGSTOP cannot be changed
- * (-EINVAL), unknown flags are refused (-EINVAL). Stores the old action in
+ * (-EINVAL); flags are kept as Linux keeps them (the int's 32 bits, unknown
+ * ones too: Linux does not refuse them). Stores the old action in
  * *old (if old), sets new (if new, its mask minus the unblockable) and
  * discards sig's pending instance when it becomes ignored. 0 or -EINVAL. */
 int sig_action_set(struct sig_state *s, int sig, const struct sig_action *new, struct sig_action *old);

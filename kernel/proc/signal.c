@@ -154,12 +154,8 @@ static void stop_here(struct proc *p, int sig)
 	p->stopped = true;
 	p->wait_report = (sig << 8) | 0x7f;
 	report_to_parent(p, CLD_STOPPED, sig);
-	while (p->stopped && !p->killed) {
-		p->wait_chan = &p->stopped;
-		p->state = PROC_BLOCKED;
-		sched_leave();
-		p->wait_chan = NULL;
-	}
+	while (p->stopped && !p->killed)
+		sched_sleep_nosignal(&p->stopped);
 }
 
 /* ---- the frame ---- */

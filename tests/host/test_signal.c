@@ -25,7 +25,7 @@ TEST(signal_next_takes_faults_first_then_the_lowest)
 	CHECK_EQ(sig_next(SIG_BIT(SIG_KILL), ~0ull), SIG_KILL);
 }
 
-TEST(signal_action_rules)
+TEST(signal_action_rules_sa_resethand_sign_extended)
 {
 	struct sig_state s = {0};
 	struct sig_action a = {.handler = 0x401000, .flags = SA_SIGINFO | SA_RESTORER, .mask = ~0ull}, old;
@@ -34,9 +34,12 @@ TEST(signal_action_rules)
 	CHECK_EQ(sig_action_set(&s, SIG_KILL, &a, NULL), -EINVAL);
 	CHECK_EQ(sig_action_set(&s, SIG_STOP, &a, NULL), -EINVAL);
 	CHECK_EQ(sig_action_set(&s, SIG_KILL, NULL, &old), 0); /* reading them is fine */
-	struct sig_action bad = a;
-	bad.flags |= 0x100; /* not a flag Linux knows */
-	CHECK_EQ(sig_action_set(&s, SIG_USR1, &bad, NULL), -EINVAL);
+	/* regression: musl passes sa_flags (an int) sign-extended, so
+	 * SA_RESETHAND came with the upper 32 bits set and was refused */
+	struct sig_action reset = a;
+	reset.flags = 0xFFFFFFFF80000000ull | SA_SIGINFO;
+	CHECK_EQ(sig_action_set(&s, SIG_USR2, &reset, NULL), 0);
+	CHECK_EQ(s.act[SIG_USR2 - 1].flags, SA_RESETHAND | SA_SIGINFO);
 	CHECK_EQ(sig_action_set(&s, SIG_USR1, &a, &old), 0);
 	CHECK_EQ(old.handler, SIG_DFL_H);
 	CHECK_EQ(s.act[SIG_USR1 - 1].mask, ~SIG_UNBLOCKABLE); /* the mask never holds KILL/STOP */
@@ -68,7 +71,7 @@ TEST(signal_mask_rules)
 	CHECK_EQ(sig_handler_mask(0, SIG_USR1, &a), SIG_BIT(SIG_USR2));
 }
 
-TEST(signal_exec_resets_caught_keeps_ignored)
+TEST(sigpipe_caught_was_kept_as_ignored_across_exec)
 {
 	struct sig_state s = {0};
 	s.act[SIG_PIPE - 1] = (struct sig_action){.handler = 0x401000, .flags = SA_RESTART};

@@ -22,7 +22,7 @@ def test_signal_handlers_timers_stops_and_forged_frames(ctx):
 	text = test_proc.check_passed(ctx, "signals", timeout=60)
 	cases = re.findall(r"signals: (\w+): ok", text)
 	for name in ("handler_siginfo", "mask_in_handler", "restart_vs_eintr", "sigaltstack", "alarm",
-		     "itimer_periodic", "kill_group", "sigchld", "segv_longjmp", "stop_cont", "exec_resets",
+		     "itimer_periodic", "kill_group", "sigchld", "segv_longjmp", "stop_cont", "fpe_resethand_tkill", "exec_resets",
 		     "forged_frames"):
 		assert name in cases, "%s did not pass:\n%s" % (name, text[-3000:])
 	assert "signals: 0 failures" in text

@@ -347,6 +347,48 @@ static void stop_cont(void)
 	ok("stop_cont");
 }
 
+static void fpe_out(int sig, siginfo_t *si, void *uc)
+{
+	record(sig, si, uc);
+	siglongjmp(jb, 1);
+}
+
+/* SIGFPE from a division by zero reaches its handler; SA_RESETHAND puts
+ * the default back after one delivery; SA_NODEFER leaves the signal
+ * unblocked inside; tkill and tgkill reach the caller. */
+static void fpe_resethand_tkill(void)
+{
+	on(SIGFPE, fpe_out, SA_RESETHAND, NULL);
+	got = 0;
+	if (sigsetjmp(jb, 1) == 0) {
+		unsigned v = 1, zero = 0; /* a real div: the compiler may turn 1 / x into compares */
+		__asm__ volatile("xorl %%edx, %%edx\n\tdivl %1" : "+a"(v) : "r"(zero) : "edx");
+	}
+	EXPECT("fpe_resethand_tkill", got == 1 && got_sig == SIGFPE && got_code == FPE_INTDIV,
+	       "handler %d code %d", got, got_code);
+	struct sigaction now;
+	sigaction(SIGFPE, NULL, &now);
+	EXPECT("fpe_resethand_tkill", now.sa_handler == SIG_DFL, "SA_RESETHAND left %p",
+	       (void *)now.sa_handler);
+	sigset_t none;
+	sigemptyset(&none);
+	on(SIGUSR2, record, 0, NULL); /* masks() raises it */
+	on(SIGUSR1, masks, SA_NODEFER, &none);
+	raise(SIGUSR1);
+	EXPECT("fpe_resethand_tkill", !in_mask_usr1, "SA_NODEFER: SIGUSR1 blocked inside");
+	got = 0;
+	EXPECT("fpe_resethand_tkill", syscall(SYS_tkill, getpid(), SIGUSR2) == 0 && got == 1, "tkill: %d",
+	       got);
+	EXPECT("fpe_resethand_tkill", syscall(SYS_tgkill, getpid(), getpid(), SIGUSR2) == 0 && got == 2,
+	       "tgkill: %d", got);
+	EXPECT("fpe_resethand_tkill",
+	       syscall(SYS_tgkill, getpid() + 1000, getpid(), SIGUSR2) == -1 && errno == ESRCH,
+	       "tgkill with another tgid");
+	dfl(SIGUSR1);
+	dfl(SIGUSR2);
+	ok("fpe_resethand_tkill");
+}
+
 static void exec_resets(const char *self)
 {
 	pid_t pid = fork();
@@ -452,6 +494,7 @@ int main(int argc, char **argv)
 	sigchld_case();
 	segv_longjmp();
 	stop_cont();
+	fpe_resethand_tkill();
 	exec_resets(argv[0][0] == '/' ? argv[0] : "/test/signals");
 	forged_frames();
 	printf("signals: %d failures\n", failures);
