@@ -158,8 +158,7 @@ static void entry_frame(struct trapframe *tf, const struct exec_image *img)
 	tf->ss = GDT_UDATA | 3;
 }
 
-/* p's trapframe, at the top of its kernel stack. */
-static struct trapframe *top_frame(struct proc *p)
+struct trapframe *proc_top_frame(struct proc *p)
 {
 	return (struct trapframe *)((uint8_t *)p->kstack_top - sizeof(struct trapframe));
 }
@@ -167,7 +166,7 @@ static struct trapframe *top_frame(struct proc *p)
 /* The first switch to p "returns" into trap_exit: a context under its frame. */
 static void first_switch(struct proc *p)
 {
-	struct arch_context *c = (struct arch_context *)top_frame(p) - 1;
+	struct arch_context *c = (struct arch_context *)proc_top_frame(p) - 1;
 	memset(c, 0, sizeof *c);
 	c->rip = (uint64_t)trap_exit;
 	p->context = c;
@@ -176,7 +175,7 @@ static void first_switch(struct proc *p)
 /* The first entry to ring 3: a trapframe at the stack top, a context below. */
 static void setup_entry(struct proc *p, const struct exec_image *img)
 {
-	entry_frame(top_frame(p), img);
+	entry_frame(proc_top_frame(p), img);
 	first_switch(p);
 }
 
@@ -437,7 +436,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
  * parent's fork returns, with rax = 0. */
 static void setup_fork_entry(struct proc *c, const struct trapframe *tf)
 {
-	struct trapframe *ctf = top_frame(c);
+	struct trapframe *ctf = proc_top_frame(c);
 	*ctf = *tf;
 	ctf->rax = 0;
 	first_switch(c);
@@ -518,7 +517,7 @@ int proc_vfork(const struct trapframe *tf, uint64_t sp)
 		return err;
 	int pid = c->pid;
 	if (sp)
-		top_frame(c)->rsp = sp;
+		proc_top_frame(c)->rsp = sp;
 	uint64_t f = irq_save();
 	sched_make_runnable(c);
 	/* the child cannot be reaped meanwhile: only this process waits for it */

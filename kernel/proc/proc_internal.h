@@ -39,6 +39,9 @@ struct proc *proc_find(int pid);
 /* Reaps one zombie without a parent; returns its pid (status in *status) or 0. */
 int proc_reap_orphan(int *status);
 
+/* p's user trapframe, at the top of its kernel stack (in a system call:
+ * the caller's registers). */
+struct trapframe *proc_top_frame(struct proc *p);
 /* The index of p in the process table. */
 size_t proc_slot(const struct proc *p);
 

@@ -65,7 +65,6 @@ void proc_signal_exit(struct proc *p)
 
 void proc_signal_fork(struct proc *child, const struct proc *parent)
 {
-	child->sig.act[0] = parent->sig.act[0];
 	memcpy(child->sig.act, parent->sig.act, sizeof child->sig.act);
 	child->sig.blocked = parent->sig.blocked;
 	child->altstack_sp = parent->altstack_sp;
@@ -347,15 +346,10 @@ bool proc_signal_fault(struct proc *p, int sig, int code, const struct trapframe
 
 /* ---- system calls ---- */
 
-static struct trapframe *own_frame(void)
-{
-	return (struct trapframe *)((uint8_t *)proc_current()->kstack_top - sizeof(struct trapframe));
-}
-
 long sys_rt_sigreturn(SYS_ARGS)
 {
 	struct proc *p = proc_current();
-	struct trapframe *tf = own_frame();
+	struct trapframe *tf = proc_top_frame(proc_current());
 	uint64_t at = tf->rsp - 8;
 	struct sig_ucontext uc;
 	if (copy_from_user(&uc, at + offsetof(struct sig_frame, uc), sizeof uc))
@@ -464,7 +458,7 @@ long sys_sigaltstack(long uss, long uold, SYS_ARGS_FROM2)
 {
 	struct proc *self = proc_current();
 	struct sig_stack cur = {self->altstack_sp, 0, 0, self->altstack_size}, ss;
-	bool on = on_altstack(self, own_frame()->rsp);
+	bool on = on_altstack(self, proc_top_frame(proc_current())->rsp);
 	cur.flags = !self->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0;
 	if (uss) {
 		if (copy_from_user(&ss, (uptr)uss, sizeof ss))

@@ -260,14 +260,9 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 #define SIGCHLD 17
 
 /* The caller's trapframe: at the top of its kernel stack (switch.S). */
-static struct trapframe *own_frame(void)
-{
-	return (struct trapframe *)((uint8_t *)proc_current()->kstack_top - sizeof(struct trapframe));
-}
-
 long sys_fork(SYS_ARGS)
 {
-	return proc_fork(own_frame());
+	return proc_fork(proc_top_frame(proc_current()));
 }
 
 /* vfork is fork: the copy-on-write copy costs page tables, not pages, and a
@@ -275,7 +270,7 @@ long sys_fork(SYS_ARGS)
  * from breaking the parent's frame. */
 long sys_vfork(SYS_ARGS)
 {
-	return proc_fork(own_frame());
+	return proc_fork(proc_top_frame(proc_current()));
 }
 
 /* The process-creating flag sets C libraries use: fork's (SIGCHLD only, the
@@ -287,11 +282,11 @@ long sys_clone(long flags, long newsp, SYS_ARGS_FROM2)
 	if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0)
 		return -EINVAL;
 	if (share == 0)
-		return proc_fork(own_frame());
+		return proc_fork(proc_top_frame(proc_current()));
 	if (share == (CLONE_VM | CLONE_VFORK)) {
 		if ((uint64_t)newsp >= VM_USER_END)
 			return -EINVAL;
-		return proc_vfork(own_frame(), (uint64_t)newsp);
+		return proc_vfork(proc_top_frame(proc_current()), (uint64_t)newsp);
 	}
 	return -ENOSYS; /* CLONE_THREAD and friends: no threads (docs/PROC.md) */
 }
@@ -314,7 +309,7 @@ long sys_execve(long upath, long uargv, long uenvp, SYS_ARGS_FROM3)
 		err = copy_strv_from_user(&envp, (uptr)uenvp, EXEC_ARGC_MAX, EXEC_ARGS_MAX / 2);
 	int pid = self->pid;
 	if (err >= 0)
-		err = proc_exec(own_frame(), path, argv, envp);
+		err = proc_exec(proc_top_frame(proc_current()), path, argv, envp);
 	kfree(argv);
 	kfree(envp);
 	if (err == 0) /* an effect, in the audit log: a = the pid */

@@ -48,7 +48,8 @@ def test_busybox_sh_job_control_ctrl_z_fg_bg_ctrl_c(ctx):
 	"""BusyBox sh on the serial console: a foreground `sleep 100`, Ctrl+Z
 	stops it (ash says Stopped, `jobs` lists it), `fg` resumes it in the
 	foreground, Ctrl+C ends it and not the shell; `bg` runs a stopped job in
-	the background; Ctrl+\\ ends a foreground job with SIGQUIT; the shell
+	the background; a background `cat` reading the console stops
+	(SIGTTIN); Ctrl+\\ ends a foreground job with SIGQUIT; the shell
 	still answers, and `exit` returns to OptiOS's shell."""
 	with test_shell.shell(ctx) as m:
 		ash(m)
@@ -78,6 +79,14 @@ def test_busybox_sh_job_control_ctrl_z_fg_bg_ctrl_c(ctx):
 		ash_run(m, "bg", r"busybox sleep 100")
 		ash_run(m, "jobs", r"\[1\]\+\s+Running\s+busybox sleep 100")
 		ash_run(m, "kill %1; wait", r"\[1\]\+\s+Terminated\s+busybox sleep 100")
+		# a background job reading the console stops (SIGTTIN)
+		ash_run(m, "busybox cat &", r"busybox cat &")
+		time.sleep(1)
+		ash_run(m, "jobs", r"\[1\]\+\s+Stopped.*busybox cat")
+		ash_run(m, "kill -9 %1", r"kill -9 %1")
+		time.sleep(0.5)
+		out = ash_run(m, "jobs; echo gone", r"gone\r?\n((?:.*\n)*?)gone\r?\n")
+		assert re.search(r"\[1\]\+\s+Killed\s+busybox cat", out.group(1)), "a stopped cat and SIGKILL: %r" % out.group(1)
 		# Ctrl+\: SIGQUIT ends the foreground job
 		m.mark()
 		m.send_serial("busybox sleep 100; echo status $?\r")
