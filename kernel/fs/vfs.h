@@ -85,6 +85,13 @@ struct vfs_usage {
 /* The usage of the writable file system holding path. 0, -ENOENT, -EROFS. */
 int vfs_usage(const char *path, struct vfs_usage *u);
 
+/* Is f a file of a persistent file system (/data on the store: its
+ * changes reach the disk with fsync)? */
+bool vfs_file_persistent(struct file *f);
+/* The RAM /data's tree uses, its limit, and whether it is read-only this
+ * boot (a store larger than it may hold). */
+void vfs_data_usage(struct vfs_usage *u, bool *readonly);
+
 /* ---- transactions: the file changes of a handler run (vfs_txn.c) ----
  *
  * While the calling process has a transaction (proc->txn, set by
