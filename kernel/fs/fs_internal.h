@@ -236,6 +236,14 @@ int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flag
  * on a persistent file system: true, and fs_store_end releases it; false:
  * an ordinary change. Never called with the fs lock held. */
 bool fs_store_begin(const char *path);
+/* Is path on the persistent file system (and that writable)? Its path in
+ * the store ("/data/a" -> "/a"). */
+bool fs_store_covers(const char *path);
+const char *fs_store_path(const char *path);
+/* The store inode of the directory holding spath (a store path) and its
+ * last name, copied into name (STORE_FS_NAME_MAX + 1 bytes) (vfs_txn.c). */
+struct store_tx;
+int fs_store_parent(struct store_tx *tx, const char *spath, uint64_t *dir, char *name);
 bool fs_store_begin_vnode(const struct vnode *v);
 void fs_store_end(void);
 /* The store's side of each change (paths absolute and normal, on the

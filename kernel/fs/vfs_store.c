@@ -52,7 +52,7 @@
 static struct fs *data_fs; /* /data, once loaded from the store */
 
 /* The path inside the store of a path of /data ("/data/a" -> "/a"). */
-static const char *store_path(const char *path)
+const char *fs_fs_store_path(const char *path)
 {
 	const char *p = path + sizeof DATA - 1;
 	return *p ? p : "/";
@@ -64,9 +64,14 @@ static bool on_data(const char *path)
 	       (path[sizeof DATA - 1] == '/' || path[sizeof DATA - 1] == 0);
 }
 
+bool fs_store_covers(const char *path)
+{
+	return data_fs && !data_fs->readonly && on_data(path);
+}
+
 bool fs_store_begin(const char *path)
 {
-	if (!data_fs || data_fs->readonly || !on_data(path))
+	if (!fs_store_covers(path))
 		return false;
 	persist_lock();
 	return true;
@@ -97,31 +102,6 @@ static int program_error(int64_t r, const char *what, const char *path)
 	return -EIO;
 }
 
-/* The directory holding path and its last name (into name). */
-static int parent_of(struct store_tx *tx, const char *path, uint64_t *dir, char *name)
-{
-	const char *slash = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/')
-			slash = p;
-	size_t n = strlen(slash + 1);
-	if (n == 0 || n > STORE_FS_NAME_MAX)
-		return -EINVAL;
-	memcpy(name, slash + 1, n + 1);
-	if (slash == path) {
-		*dir = STORE_FS_ROOT;
-		return 0;
-	}
-	char *parent = kmalloc((size_t)(slash - path) + 1);
-	if (!parent)
-		return -ENOMEM;
-	memcpy(parent, path, (size_t)(slash - path));
-	parent[slash - path] = 0;
-	int r = store_fs_resolve(tx, parent, dir);
-	kfree(parent);
-	return r;
-}
-
 /* ---- the changes ---- */
 struct change {
 	const char *path, *to; /* store paths */
@@ -137,7 +117,7 @@ static int build_create(struct store_tx *tx, void *arg)
 {
 	struct change *c = arg;
 	uint64_t dir;
-	int r = parent_of(tx, c->path, &dir, c->name);
+	int r = fs_store_parent(tx, c->path, &dir, c->name);
 	if (r == 0)
 		r = store_fs_create(tx, dir, c->name,
 				    (c->mode & S_IFMT) == S_IFDIR ? STORE_FS_DIR : STORE_FS_REG,
@@ -149,7 +129,7 @@ static int build_remove(struct store_tx *tx, void *arg)
 {
 	struct change *c = arg;
 	uint64_t dir;
-	int r = parent_of(tx, c->path, &dir, c->name);
+	int r = fs_store_parent(tx, c->path, &dir, c->name);
 	return r ? r : store_fs_unlink(tx, dir, c->name, c->now);
 }
 
@@ -157,9 +137,9 @@ static int build_rename(struct store_tx *tx, void *arg)
 {
 	struct change *c = arg;
 	uint64_t sdir, ddir;
-	int r = parent_of(tx, c->path, &sdir, c->name);
+	int r = fs_store_parent(tx, c->path, &sdir, c->name);
 	if (r == 0)
-		r = parent_of(tx, c->to, &ddir, c->name2);
+		r = fs_store_parent(tx, c->to, &ddir, c->name2);
 	return r ? r : store_fs_rename(tx, sdir, c->name, ddir, c->name2, c->now);
 }
 
@@ -185,7 +165,7 @@ static int commit(struct change *c, persist_build_fn build, const char *what)
 
 int fs_store_create(const char *path, uint32_t mode, uint64_t *sino)
 {
-	struct change c = {.path = store_path(path), .mode = mode};
+	struct change c = {.path = fs_store_path(path), .mode = mode};
 	int r = commit(&c, build_create, "a create");
 	*sino = c.ino;
 	return r;
@@ -193,13 +173,13 @@ int fs_store_create(const char *path, uint32_t mode, uint64_t *sino)
 
 int fs_store_remove(const char *path)
 {
-	struct change c = {.path = store_path(path)};
+	struct change c = {.path = fs_store_path(path)};
 	return commit(&c, build_remove, "a removal");
 }
 
 int fs_store_rename(const char *from, const char *to)
 {
-	struct change c = {.path = store_path(from), .to = store_path(to)};
+	struct change c = {.path = fs_store_path(from), .to = fs_store_path(to)};
 	return commit(&c, build_rename, "a rename");
 }
 
@@ -223,7 +203,7 @@ static int inode_of(struct vnode *v, uint64_t *ino)
 	fs_unlock(lk);
 	struct store_tx *tx = r >= 0 ? store_tx_begin(persist_store()) : NULL;
 	if (r >= 0)
-		r = tx ? store_fs_resolve(tx, store_path(path), ino) : -ENOMEM;
+		r = tx ? store_fs_resolve(tx, fs_store_path(path), ino) : -ENOMEM;
 	if (tx)
 		store_tx_abort(tx);
 	vfs_pathbuf_free(path);

@@ -83,6 +83,17 @@ bool fs_store_begin_vnode(const struct vnode *v)
 
 void fs_store_end(void) {}
 
+bool fs_store_covers(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+const char *fs_store_path(const char *path)
+{
+	return path;
+}
+
 int fs_store_create(const char *path, uint32_t mode, uint64_t *sino)
 {
 	(void)path, (void)mode, (void)sino;
