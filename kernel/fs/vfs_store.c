@@ -52,7 +52,7 @@
 static struct fs *data_fs; /* /data, once loaded from the store */
 
 /* The path inside the store of a path of /data ("/data/a" -> "/a"). */
-const char *fs_fs_store_path(const char *path)
+const char *fs_store_path(const char *path)
 {
 	const char *p = path + sizeof DATA - 1;
 	return *p ? p : "/";
