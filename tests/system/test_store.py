@@ -130,7 +130,7 @@ def test_store_write_error_is_eio_and_committed_data_stays(ctx):
 			out = run(m, "%s fill /data/big" % DURABLE)
 			assert re.fullmatch(r"filled \d+ bytes, then EIO\n", out), out
 			assert "store: disk vda failed" in m.text()
-			assert run(m, "%s write /data/later x" % DURABLE) == "durable: open: EIO\n"
+			assert run(m, "%s write /data/later x" % DURABLE) == "durable: open: EIO\ndurable: exited with status 1\n"
 			assert run(m, "echo up") == "up\n"
 		assert ": clean:" in tool(ctx, "fsck", img)
 		with boot(ctx, img) as m:
@@ -150,29 +150,40 @@ errno = "5"
 
 
 def test_store_flush_error_is_eio_for_fsync(ctx):
-	"""Every flush after the mount's fails: fsync returns EIO, the system is up,
-	the disk is still clean for the host tool."""
+	"""Every flush after the mount's fails (the disk made by the host tool, so
+	the mount's fence is the first flush): fsync returns EIO, the system is
+	up, the disk is still clean for the host tool."""
 	with tempfile.TemporaryDirectory() as d:
 		img = os.path.join(d, "disk.img")
+		tool(ctx, "mkfs", img, "16M")
 		with boot(ctx, img, blkdebug=FLUSH_FAILS_AFTER_THE_FIRST) as m:
-			assert run(m, "%s write /data/f x" % DURABLE) == "durable: fsync: EIO\n"
+			assert "store: mounted vda" in m.text()
+			assert run(m, "%s write /data/f x" % DURABLE) == "durable: fsync: EIO\ndurable: exited with status 1\n"
 			assert "store: disk vda failed" in m.text()
 			assert run(m, "echo up") == "up\n"
 		assert ": clean:" in tool(ctx, "fsck", img)
 
 
 def test_store_full_disk_is_enospc_and_rm_frees_it(ctx):
+	"""A 1 MiB disk filled by one file: ENOSPC, and the store holds exactly the
+	bytes the program was told were written (nothing half done); rm frees the
+	space for a new file."""
 	with tempfile.TemporaryDirectory() as d:
 		img = os.path.join(d, "disk.img")
 		with boot(ctx, img, size=1 << 20) as m:
 			out = run(m, "%s fill /data/big" % DURABLE)
 			match = re.fullmatch(r"filled (\d+) bytes, then ENOSPC\n", out)
 			assert match and int(match.group(1)) > 0, out
-			assert run(m, "%s write /data/small s" % DURABLE).startswith("durable: ")
+			assert run(m, "sync") == ""
+			m.power_cut()
+		assert ": clean:" in tool(ctx, "fsck", img)
+		assert tool(ctx, "ls", img).split() == ["-", match.group(1), "big"]
+		with boot(ctx, img, size=1 << 20) as m:
 			assert run(m, "rm /data/big") == ""
 			assert run(m, "%s write /data/small s" % DURABLE) == "synced\n"
+			out = run(m, "%s fill /data/big2" % DURABLE)
+			assert re.fullmatch(r"filled (\d+) bytes, then ENOSPC\n", out), out
 		assert ": clean:" in tool(ctx, "fsck", img)
-		assert tool(ctx, "ls", img).split() == ["-", "1", "small"]
 
 
 def test_store_df_and_sync(ctx):
