@@ -135,6 +135,14 @@ int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void
  * Changes outside /data are not the store's (vfs_txn_commit alone). */
 struct store_tx;
 int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx);
+/* Does t change anything on the store's file system? */
+bool vfs_txn_covers_store(const struct vfs_txn *t);
+/* vfs_txn_commit with the /data changes in a store transaction of their own
+ * first (what the handler runner calls until a run's whole state is one
+ * store transaction: then it calls vfs_txn_store on that one and
+ * vfs_txn_commit). If the store refuses them (disk full, disk failed), no
+ * change of t is applied (logged): the run's files roll back. */
+int vfs_txn_commit_stored(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg);
 /* Frees t and all it staged. Staged files still open keep working as
  * private scratch files but can no longer reach the tree. */
 void vfs_txn_destroy(struct vfs_txn *t);

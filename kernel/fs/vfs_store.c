@@ -366,6 +366,28 @@ void vfs_store_load(struct vnode *mountpoint)
 		     r, (unsigned long)files);
 }
 
+static int build_txn(struct store_tx *tx, void *arg)
+{
+	return vfs_txn_store(arg, tx);
+}
+
+int vfs_txn_commit_stored(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+{
+	if (!vfs_txn_covers_store(t))
+		return vfs_txn_commit(t, source, fn, arg);
+	persist_lock();
+	int64_t r = persist_commit_locked(build_txn, t);
+	int n = 0;
+	if (r >= 0)
+		n = vfs_txn_commit(t, source, fn, arg); /* the same hold of the lock: the tree in the store's order */
+	persist_unlock();
+	if (r < 0) {
+		klog(KLOG_WARN, "vfs: %s: the store refused its file changes (%d): none applied", source, (int)r);
+		vfs_txn_destroy_records(t);
+	}
+	return n;
+}
+
 bool vfs_file_persistent(struct file *f)
 {
 	struct vnode *v = vfs_file_vnode(f);
