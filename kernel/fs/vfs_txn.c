@@ -523,7 +523,7 @@ int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx)
 	return err;
 }
 
-int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
 {
 	int n = 0;
 	for (const struct change *c = t->head; c; c = c->next) {

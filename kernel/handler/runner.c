@@ -365,7 +365,7 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 static void apply_effects(struct handler *h)
 {
 	if (runner->txn)
-		vfs_txn_commit_stored(runner->txn, h->name, effect_logged, h); /* /data's in the store first */
+		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	fdtable_commit(h->fds);
 	fd_close_if(h->fds, staged_file, NULL);
 	for (size_t i = 0; i < nemits; i++) {
