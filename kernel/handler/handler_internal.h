@@ -27,6 +27,8 @@ struct handler_waiter {
 	char msg[HANDLER_MSG_MAX];
 };
 
+#define HANDLER_TIMER_OFF UINT64_MAX /* deadline_ns of a timer not to arm (a restored fired one-shot) */
+
 struct handler_timer {
 	struct timer t;
 	struct handler *h;
@@ -173,5 +175,22 @@ int runner_emit(const char *topic, const void *payload, size_t len);
 bool runner_drain(uint64_t deadline_ns);
 /* Notes that start-up of a boot handler ended (ready or failed). */
 void handler_boot_done(struct handler *h);
+
+/* hstore.c: handlers in the system store (theory of operation there) */
+struct hrec;
+/* Writes the committing run of h (its journaled pages, registers tf and the
+ * runner's FPU and process state, its record) as one transaction, not
+ * flushed: its seq, 0 (nothing persists), or -ENOSPC/-EFBIG/-ENOMEM (the run
+ * must roll back). Before the in-memory commit. */
+int64_t hstore_run(struct handler *h, const struct trapframe *tf);
+/* At the end of h's start-up, before its timers start: restores the stored
+ * snapshot if it is this program's (0), else writes the start-up's whole
+ * snapshot (its seq, or a negative errno: it does not persist); -EIO when a
+ * stored snapshot of this program is unusable (the start-up fails). */
+int64_t hstore_startup(struct handler *h);
+/* Deletes h's keys (unregistered). */
+void hstore_remove(struct handler *h);
+/* The stored registrations (boot): how many were put in out. */
+size_t hstore_records(struct hrec *out, size_t max);
 
 #endif

@@ -18,6 +18,15 @@
  * then next_run() installs the next run in the same trapframe (or sleeps
  * until there is one), and the caller returns to user mode through it.
  *
+ * Durability (with a disk, kernel/persist): a run's commit is first written
+ * to the store as one transaction (hstore.c: dirty pages, registers, the
+ * handler's record), not flushed; a run the disk cannot take rolls back.
+ * Output gate: the events a committed run emitted are held (gate[]) until
+ * the store says its transaction is durable, then raised. Group commit: the
+ * runner goes on with the next ready run and flushes once for all of them
+ * when it has nothing ready, after GATE_RUNS runs, or when the oldest held
+ * run is GATE_NS old - so one flush covers a burst and no output waits long.
+ *
  * Order: next_run takes start-ups first (a user waits for them), then the
  * event that is oldest in (time, seq) order across all ready handlers.
  *
@@ -33,6 +42,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "lib/lib.h"
@@ -40,6 +50,9 @@
 #define OUTPUT_MAX 2048 /* bytes of stdout/stderr kept per run */
 #define EMITS_MAX 16    /* events one run may emit */
 #define STARTUP_BUDGET_NS (1000 * NS_PER_MS)
+#define GATE_RUNS 8                /* committed runs per flush at most */
+#define GATE_NS (2 * NS_PER_MS)    /* the longest a committed run waits for its flush */
+#define GATE_EVENTS (GATE_RUNS * EMITS_MAX)
 
 static struct proc *runner;
 static struct handler *current;
@@ -51,6 +64,55 @@ static char output[OUTPUT_MAX];
 static size_t output_len, output_lost;
 static struct optios_event emits[EMITS_MAX];
 static size_t nemits;
+
+/* the output gate: committed runs not yet durable, and what they emitted */
+struct held {
+	struct optios_event ev;
+	char source[MANIFEST_NAME_MAX];
+};
+static struct held gate[GATE_EVENTS];
+static size_t gate_count;
+static uint64_t gate_seq;      /* the newest commit not known durable (0: none) */
+static unsigned gate_runs;     /* its runs */
+static uint64_t gate_since_ns; /* when the oldest of them committed */
+
+/* Makes every held commit durable (one flush), then lets their effects out.
+ * A flush that fails stops persistence (kernel/persist logs it); the system
+ * goes on in memory, so the effects are released all the same. */
+static void gate_flush(void)
+{
+	if (!gate_seq)
+		return;
+	persist_sync(gate_seq);
+	for (size_t i = 0; i < gate_count; i++)
+		event_raise(gate[i].ev.topic, gate[i].source, gate[i].ev.payload, gate[i].ev.payload_len, 0);
+	gate_count = 0;
+	gate_seq = 0;
+	gate_runs = 0;
+}
+
+/* The run of h committed as store transaction seq (0: nothing persists). */
+static void gate_hold(struct handler *h, int64_t seq)
+{
+	if (seq <= 0 || nemits > GATE_EVENTS - gate_count)
+		gate_flush(); /* no room: the ones held go first, keeping their order */
+	for (size_t i = 0; i < nemits; i++) {
+		if (seq <= 0) {
+			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+			continue;
+		}
+		gate[gate_count].ev = emits[i];
+		memcpy(gate[gate_count].source, h->name, sizeof gate[gate_count].source);
+		gate_count++;
+	}
+	if (seq <= 0)
+		return;
+	if (!gate_seq)
+		gate_since_ns = clock_now_ns();
+	gate_seq = (uint64_t)seq;
+	if (++gate_runs >= GATE_RUNS || clock_now_ns() - gate_since_ns >= GATE_NS)
+		gate_flush();
+}
 
 struct handler *runner_current(void)
 {
@@ -259,6 +321,12 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 	uint64_t f = irq_save();
 	struct handler *h;
 	while (!(h = pick(ev, startup))) {
+		if (gate_seq) { /* nothing ready: the held commits' flush now */
+			irq_restore(f);
+			gate_flush();
+			f = irq_save();
+			continue;
+		}
 		idle = true;
 		sched_sleep(&work_chan);
 		idle = false;
@@ -306,6 +374,7 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 
 static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
 static void release(struct handler *h);
+static void startup_failed(struct handler *h, const char *why);
 
 /* An event queued before a revoke is not delivered after it: the handler
  * must not observe it. false (logged, the handler let go) if not granted. */
@@ -361,18 +430,18 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 }
 
 /* The run's descriptor changes stay; staged files left open are closed,
- * their writes being in the transaction just committed. */
-static void apply_effects(struct handler *h)
+ * their writes being in the transaction just committed. Emitted events go
+ * through the output gate: seq is the run's store transaction (0: none). */
+static void apply_effects(struct handler *h, int64_t seq)
 {
 	if (runner->txn)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	fdtable_commit(h->fds);
 	fd_close_if(h->fds, staged_file, NULL);
-	for (size_t i = 0; i < nemits; i++) {
+	for (size_t i = 0; i < nemits; i++)
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
-		event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
-	}
+	gate_hold(h, seq);
 	output_flush(h);
 	run_cleanup();
 }
@@ -392,7 +461,15 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	h->snapshot_pages = vm_space_freeze(h->space);
 	uint64_t freeze = rdtsc() - t0;
 	save_state(h, tf);
-	apply_effects(h);
+	int64_t seq = hstore_startup(h); /* a stored snapshot of this program replaces the start-up's */
+	if (seq == -EIO) {
+		startup_failed(h, "its snapshot on disk is unusable (handler remove NAME, then add it afresh)");
+		return;
+	}
+	if (seq < 0)
+		klog(KLOG_WARN, "handler: %s: its snapshot could not be written to disk (error %ld)", h->name,
+		     (long)seq);
+	apply_effects(h, seq);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);
@@ -403,13 +480,13 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	handler_notify(h, 0, "");
 }
 
-static void commit(struct handler *h, const struct trapframe *tf)
+static void commit(struct handler *h, const struct trapframe *tf, int64_t seq)
 {
 	uint64_t run_tsc = rdtsc() - h->run_tsc;
 	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
 	size_t dirty = vm_journal_commit(h->space);
 	save_state(h, tf);
-	apply_effects(h);
+	apply_effects(h, seq);
 	h->runs++;
 	h->consecutive = 0;
 	retry_committed(h);
@@ -425,13 +502,26 @@ static void commit(struct handler *h, const struct trapframe *tf)
 	evlog_write(&r);
 }
 
+static void fail_and_go_on(struct trapframe *tf, int result, const char *why);
+
 long runner_event_next(struct trapframe *tf)
 {
 	struct handler *h = current;
-	if (h->state == OPTIOS_HANDLER_INITIALISING)
+	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
-	else
-		commit(h, tf);
+	} else {
+		int64_t seq = hstore_run(h, tf); /* before the in-memory commit: it may still roll back */
+		if (seq < 0) {
+			char why[80];
+			ksnprintf(why, sizeof why, "%s: the run's commit could not be written (error %ld)",
+				  seq == -ENOSPC ? "disk full" : "store", (long)seq);
+			fail_and_go_on(tf, seq == -ENOSPC ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+			return 0;
+		}
+		if (h->removing && seq > 0)
+			hstore_remove(h); /* removed while its commit was written: its keys go again */
+		commit(h, tf, seq);
+	}
 	release(h);
 	next_run(tf);
 	runner->frame_rewritten = true;

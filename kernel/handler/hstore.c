@@ -1,0 +1,354 @@
+/*
+ * hstore.c - handlers in the system store (kernel/persist): what survives a
+ * power cut of a handler, saved with each of its runs' commits and restored
+ * at boot.
+ *
+ * Theory of operation. A handler named N owns the store object
+ * STORE_OBJ(STORE_CLASS_HANDLER, hrec_id(N)):
+ *   STORE_H_RECORD       its registration (hrec.c): path, version, code
+ *                        hash, time to each timer's next deadline, run counts
+ *   STORE_H_REGS         struct hregs: registers, FPU/SSE state, TLS, brk
+ *   STORE_H_PAGE + vpn   each writable page of its snapshot
+ * The first snapshot (the start-up's) is written whole; each committed run
+ * then writes only the pages its journal lists (vm_journal_visit), its
+ * registers and its record, as one transaction built before the run's
+ * in-memory commit, so a run the disk cannot take (-ENOSPC) is rolled back
+ * like any failed run. The runner (runner.c) holds the run's visible effects
+ * until that transaction is durable (the output gate).
+ *
+ * Restore. At boot every stored record is registered again from its path
+ * (handler.c): the program's start-up builds the address space (its
+ * mappings and their protections, from the ELF), then, if the program is
+ * still the stored one (same version and code hash), startup_done overlays
+ * the stored pages and registers on it before freezing: the handler goes on
+ * from its last durable commit. Another version (a new image) starts afresh
+ * and its keys are replaced: logged as a reset, as `handler add` of a new
+ * version does.
+ *
+ * Invariants: the keys of a handler exist exactly while it is registered
+ * (handler_remove deletes them); the stored pages and registers are always
+ * those of one committed snapshot (one transaction each); a value read back
+ * is checked before use (hrec_decode, regs_usable): a damaged one makes the
+ * handler start afresh, never a kernel fault.
+ */
+#include "kernel/handler/handler_internal.h"
+
+#include <optios/abi/errno.h>
+
+#include "kernel/handler/hrec.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/persist/persist.h"
+#include "kernel/proc/proc.h"
+#include "lib/lib.h"
+
+#define HREGS_MAGIC 0x31474552u /* "REG1" */
+
+/* A snapshot's registers as stored (STORE_H_REGS). */
+struct hregs {
+	uint32_t magic, size;
+	struct trapframe tf;
+	uint64_t fs_base, brk_end, mmap_hint;
+	uint8_t fpu[ARCH_FPU_AREA];
+};
+_Static_assert(sizeof(struct hregs) <= 1024, "registers fit inline in a unit's header");
+
+static uint64_t hobj(const struct handler *h)
+{
+	return STORE_OBJ(STORE_CLASS_HANDLER, hrec_id(h->name));
+}
+
+static struct store_key hkey(const struct handler *h, uint64_t sub)
+{
+	return (struct store_key){hobj(h), sub};
+}
+
+/* ---- saving ---- */
+
+/* h's registration as stored now; runs counts the run being committed. */
+static size_t record_of(const struct handler *h, uint64_t runs, uint8_t *buf)
+{
+	struct hrec r = {.version = h->version, .ntimers = (uint32_t)h->ntimers, .runs = runs,
+			 .failures = h->failures};
+	memcpy(r.name, h->name, sizeof r.name);
+	memcpy(r.path, h->path, MIN(sizeof r.path, sizeof h->path));
+	r.path[sizeof r.path - 1] = 0;
+	memcpy(r.hash, h->hash, 32);
+	uint64_t now = clock_now_ns();
+	for (size_t i = 0; i < h->ntimers; i++) {
+		const struct handler_timer *t = &h->timers[i];
+		if (!t->t.armed && !t->period_ns)
+			r.timer_left_ns[i] = HREC_TIMER_OFF; /* a one-shot that fired */
+		else
+			r.timer_left_ns[i] = t->deadline_ns > now ? t->deadline_ns - now : 0;
+	}
+	return hrec_encode(&r, buf);
+}
+
+struct build {
+	struct handler *h;
+	const struct hregs *regs;
+	bool whole; /* the whole snapshot (start-up), else the run's journal */
+	struct store_tx *tx;
+	int err;
+};
+
+static void put_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
+{
+	struct build *b = arg;
+	struct store_key k = hkey(b->h, STORE_H_PAGE + va / PAGE_SIZE);
+	if (b->err)
+		return;
+	if (!pa)
+		b->err = store_del(b->tx, k); /* the run unmapped it */
+	else if (flags & (VM_WRITE | VM_COW))
+		b->err = store_put(b->tx, k, phys_to_virt(pa), PAGE_SIZE);
+	/* read-only pages come from the program file at restore */
+}
+
+/* persist_commit's build: may run more than once; changes only tx. */
+static int build_tx(struct store_tx *tx, void *arg)
+{
+	struct build *b = arg;
+	uint8_t rec[HREC_SIZE_MAX];
+	b->tx = tx;
+	b->err = 0;
+	if (b->whole) {
+		b->err = store_del_range(tx, hobj(b->h), STORE_H_PAGE, UINT64_MAX);
+		if (!b->err)
+			vm_space_visit(b->h->space, put_page, b);
+	} else {
+		vm_journal_visit(b->h->space, put_page, b);
+	}
+	if (b->err)
+		return b->err;
+	int err = store_put(tx, hkey(b->h, STORE_H_REGS), b->regs, sizeof *b->regs);
+	if (err)
+		return err;
+	size_t n = record_of(b->h, b->h->runs + !b->whole, rec);
+	return store_put(tx, hkey(b->h, STORE_H_RECORD), rec, n);
+}
+
+static void regs_of(const struct handler *h, const struct trapframe *tf, const void *fpu, uint64_t fs_base,
+		    uint64_t brk_end, uint64_t mmap_hint, struct hregs *out)
+{
+	memset(out, 0, sizeof *out);
+	out->magic = HREGS_MAGIC;
+	out->size = sizeof *out;
+	out->tf = *tf;
+	out->fs_base = fs_base;
+	out->brk_end = brk_end;
+	out->mmap_hint = mmap_hint;
+	memcpy(out->fpu, fpu, ARCH_FPU_AREA);
+	(void)h;
+}
+
+int64_t hstore_run(struct handler *h, const struct trapframe *tf)
+{
+	if (!persist_store() || persist_failed())
+		return 0;
+	struct proc *p = proc_current(); /* the runner: the run's process state */
+	uint8_t fpu_block[ARCH_FPU_AREA + 16];
+	uint8_t *fpu = (uint8_t *)ALIGN_UP((uintptr_t)fpu_block, 16);
+	arch_fpu_save(fpu);
+	struct hregs *regs = kmalloc(sizeof *regs);
+	if (!regs)
+		return -ENOMEM;
+	regs_of(h, tf, fpu, p->fs_base, p->brk_end, p->mmap_hint, regs);
+	struct build b = {.h = h, .regs = regs};
+	int64_t seq = persist_commit(build_tx, &b);
+	kfree(regs);
+	if (seq == -EIO || seq == -EROFS)
+		return 0; /* persistence stopped (logged by kernel/persist): the system goes on in memory */
+	return seq;
+}
+
+static int64_t save_whole(struct handler *h)
+{
+	struct hregs *regs = kmalloc(sizeof *regs);
+	if (!regs)
+		return -ENOMEM;
+	regs_of(h, &h->tf, h->fpu, h->fs_base, h->brk_end, h->mmap_hint, regs);
+	struct build b = {.h = h, .regs = regs, .whole = true};
+	int64_t seq = persist_commit(build_tx, &b);
+	kfree(regs);
+	return seq;
+}
+
+static int del_all(struct store_tx *tx, void *arg)
+{
+	return store_del_range(tx, *(uint64_t *)arg, 0, UINT64_MAX);
+}
+
+void hstore_remove(struct handler *h)
+{
+	if (!persist_store() || persist_failed())
+		return;
+	uint64_t obj = hobj(h);
+	int64_t seq = persist_commit(del_all, &obj);
+	if (seq < 0)
+		klog(KLOG_WARN, "handler: %s: its stored state could not be removed (error %ld)", h->name, (long)seq);
+}
+
+/* ---- restoring ---- */
+
+/* Registers a stored snapshot may hold: user mode, user addresses, no
+ * privileged flag, an MXCSR the CPU takes (a damaged value would fault in
+ * the kernel, so it is refused instead). */
+static bool regs_usable(const struct hregs *r, size_t len, const struct handler *h)
+{
+	if (len != sizeof *r || r->magic != HREGS_MAGIC || r->size != sizeof *r)
+		return false;
+	if (r->tf.cs != (GDT_UCODE | 3) || r->tf.ss != (GDT_UDATA | 3))
+		return false;
+	if (r->tf.rip >= VM_USER_END || r->tf.rsp >= VM_USER_END || r->fs_base >= VM_USER_END)
+		return false;
+	if (r->brk_end < h->brk_base || r->brk_end >= VM_USER_END || r->mmap_hint >= VM_USER_END)
+		return false;
+	uint32_t mxcsr;
+	memcpy(&mxcsr, r->fpu + 24, 4);
+	return (mxcsr & ~0xffbfu) == 0;
+}
+
+/* The stored registers into h: 0 or -EINVAL. Under the lock. */
+static int restore_regs(struct store *st, struct handler *h)
+{
+	struct hregs *r = kmalloc(sizeof *r);
+	if (!r)
+		return -ENOMEM;
+	int n = store_get(st, hkey(h, STORE_H_REGS), r, sizeof *r);
+	int err = n < 0 ? n : regs_usable(r, (size_t)n, h) ? 0 : -EINVAL;
+	if (!err) {
+		h->tf = r->tf;
+		h->tf.rflags = (r->tf.rflags & 0xcd5) | 0x202; /* arithmetic flags; IF on, IOPL 0 */
+		h->fs_base = r->fs_base;
+		h->brk_end = r->brk_end;
+		h->mmap_hint = r->mmap_hint;
+		memcpy(h->fpu, r->fpu, ARCH_FPU_AREA);
+	}
+	kfree(r);
+	return err;
+}
+
+/* One stored page at va in h's space, replacing what the start-up mapped. */
+static int restore_page(struct store *st, struct handler *h, uint64_t sub)
+{
+	uint64_t vpn = sub - STORE_H_PAGE, va = vpn * PAGE_SIZE;
+	if (vpn >= VM_USER_END / PAGE_SIZE)
+		return -EINVAL;
+	uint64_t pa = pmm_alloc(), old;
+	if (!pa)
+		return -ENOMEM;
+	int n = store_get(st, hkey(h, sub), phys_to_virt(pa), PAGE_SIZE);
+	if (n < 0) {
+		pmm_free(pa);
+		return n;
+	}
+	memset((uint8_t *)phys_to_virt(pa) + n, 0, PAGE_SIZE - (size_t)n);
+	unsigned flags = VM_USER | VM_WRITE;
+	if (vm_translate(h->space, va, &old, &flags) == 0) {
+		flags = (flags & (VM_USER | VM_EXEC)) | VM_USER | VM_WRITE;
+		vm_unmap(h->space, va);
+	}
+	int err = vm_map(h->space, va, pa, flags);
+	if (err)
+		pmm_free(pa);
+	return err;
+}
+
+static int restore_pages(struct store *st, struct handler *h)
+{
+	struct store_key k = hkey(h, STORE_H_PAGE), to = hkey(h, UINT64_MAX);
+	int err;
+	while ((err = store_next(st, k, to, &k)) == 0) {
+		if ((err = restore_page(st, h, k.sub)) != 0)
+			return err;
+		if (k.sub == UINT64_MAX)
+			return 0;
+		k.sub++;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
+static void restore_timers(struct handler *h, const struct hrec *r)
+{
+	for (size_t i = 0; i < h->ntimers && i < r->ntimers; i++) {
+		uint64_t left = r->timer_left_ns[i];
+		uint64_t period = h->timers[i].period_ns;
+		if (left != HREC_TIMER_OFF && period && left > period)
+			left = period; /* a damaged value never delays a periodic timer past its period */
+		h->timers[i].deadline_ns = left == HREC_TIMER_OFF ? HANDLER_TIMER_OFF : left;
+	}
+}
+
+/* Reads h's stored record (under the lock): 0, -ENOENT, or -EINVAL (logged). */
+static int load_record(struct store *st, const struct handler *h, struct hrec *r)
+{
+	uint8_t buf[HREC_SIZE_MAX];
+	char msg[128];
+	int n = store_get(st, hkey(h, STORE_H_RECORD), buf, sizeof buf);
+	if (n < 0)
+		return n;
+	if (hrec_decode(buf, (size_t)n, r, msg, sizeof msg) == 0 && strcmp(r->name, h->name) == 0)
+		return 0;
+	klog(KLOG_WARN, "handler: %s: %s", h->name, msg);
+	return -EINVAL;
+}
+
+int64_t hstore_startup(struct handler *h)
+{
+	struct store *st = persist_store();
+	if (!st || persist_failed())
+		return 0;
+	struct hrec r;
+	persist_lock();
+	int err = load_record(st, h, &r);
+	bool same = !err && r.version == h->version && memcmp(r.hash, h->hash, 32) == 0;
+	if (same && (err = restore_regs(st, h)) == 0)
+		err = restore_pages(st, h);
+	persist_unlock();
+	if (same && err) { /* its pages may be half overlaid: this start-up cannot go on */
+		klog(KLOG_WARN, "handler: %s: stored snapshot unusable (error %d)", h->name, err);
+		return -EIO;
+	}
+	if (same) {
+		restore_timers(h, &r);
+		h->runs = r.runs;
+		h->failures = r.failures;
+		h->snapshot_pages = vm_space_freeze(h->space);
+		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->snapshot_pages, r.runs, 0,
+			  "restored from disk: snapshot %lu pages after %lu runs", (unsigned long)h->snapshot_pages,
+			  (unsigned long)r.runs);
+		return 0;
+	}
+	if (err == 0)
+		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, r.version, h->version, 0,
+			  "reset: stored version %u is not this program (version %u); snapshot dropped", r.version,
+			  h->version);
+	return save_whole(h);
+}
+
+size_t hstore_records(struct hrec *out, size_t max)
+{
+	struct store *st = persist_store();
+	size_t n = 0;
+	if (!st)
+		return 0;
+	persist_lock();
+	struct store_key k = {STORE_OBJ(STORE_CLASS_HANDLER, 0), 0},
+			 to = {STORE_OBJ(STORE_CLASS_HANDLER, 0x00ffffffffffffffull), UINT64_MAX};
+	uint8_t buf[HREC_SIZE_MAX];
+	char msg[128];
+	while (n < max && store_next(st, k, to, &k) == 0) {
+		int len = k.sub == STORE_H_RECORD ? store_get(st, k, buf, sizeof buf) : -ENOENT;
+		if (len >= 0 && hrec_decode(buf, (size_t)len, &out[n], msg, sizeof msg) == 0)
+			n++;
+		else if (len >= 0)
+			klog(KLOG_WARN, "handler: stored object %#lx: %s", (unsigned long)k.obj, msg);
+		if (STORE_OBJ_CLASS(k.obj + 1) != STORE_CLASS_HANDLER)
+			break;
+		k = (struct store_key){k.obj + 1, 0};
+	}
+	persist_unlock();
+	return n;
+}
