@@ -68,7 +68,9 @@ static struct store_key hkey(const struct handler *h, uint64_t sub)
 /* h's registration as stored now; runs counts the run being committed. */
 static size_t record_of(const struct handler *h, uint64_t runs, uint8_t *buf)
 {
-	struct hrec r = {.version = h->version, .ntimers = (uint32_t)h->ntimers, .runs = runs,
+	struct hrec r = {.version = h->version,
+			 .ntimers = (uint32_t)h->ntimers,
+			 .runs = runs,
 			 .failures = h->failures};
 	memcpy(r.name, h->name, sizeof r.name);
 	memcpy(r.path, h->path, MIN(sizeof r.path, sizeof h->path));
@@ -187,7 +189,8 @@ void hstore_remove(struct handler *h)
 	uint64_t obj = hobj(h);
 	int64_t seq = persist_commit(del_all, &obj);
 	if (seq < 0)
-		klog(KLOG_WARN, "handler: %s: its stored state could not be removed (error %ld)", h->name, (long)seq);
+		klog(KLOG_WARN, "handler: %s: its stored state could not be removed (error %ld)", h->name,
+		     (long)seq);
 }
 
 /* ---- restoring ---- */
@@ -317,14 +320,14 @@ int64_t hstore_startup(struct handler *h)
 		h->failures = r.failures;
 		h->snapshot_pages = vm_space_freeze(h->space);
 		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, h->snapshot_pages, r.runs, 0,
-			  "restored from disk: snapshot %lu pages after %lu runs", (unsigned long)h->snapshot_pages,
-			  (unsigned long)r.runs);
+			  "restored from disk: snapshot %lu pages after %lu runs",
+			  (unsigned long)h->snapshot_pages, (unsigned long)r.runs);
 		return 0;
 	}
 	if (err == 0)
 		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, r.version, h->version, 0,
-			  "reset: stored version %u is not this program (version %u); snapshot dropped", r.version,
-			  h->version);
+			  "reset: stored version %u is not this program (version %u); snapshot dropped",
+			  r.version, h->version);
 	return save_whole(h);
 }
 
