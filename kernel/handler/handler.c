@@ -42,6 +42,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "lib/lib.h"
 
@@ -586,4 +587,6 @@ void handler_shutdown(void)
 	bool done = runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
 	klog(KLOG_INFO, "handler: sys:shutdown raised; handlers %s (%lu log records since)",
 	     done ? "finished" : "still busy after 2 s", (unsigned long)(evlog_count() - before));
+	if (hstore_log_sync() >= 0) /* the log's last records, then everything under a superblock */
+		persist_checkpoint();
 }

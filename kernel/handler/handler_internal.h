@@ -190,6 +190,9 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf);
 int64_t hstore_startup(struct handler *h);
 /* Deletes h's keys (unregistered). */
 void hstore_remove(struct handler *h);
+/* Writes the log records not yet stored (one transaction, not flushed): its
+ * seq, 0 (none, or nothing persists), or a negative errno. */
+int64_t hstore_log_sync(void);
 /* The stored registrations (boot): how many were put in out. */
 size_t hstore_records(struct hrec *out, size_t max);
 

@@ -25,6 +25,15 @@
  * and its keys are replaced: logged as a reset, as `handler add` of a new
  * version does.
  *
+ * The event log. Records are kept in the store under STORE_CLASS_LOG (sub =
+ * seq, store_log_append) as they are final and linked: every run's
+ * transaction carries the records written since the last one that did
+ * (the run's own among them), and the runner writes the rest when it goes
+ * idle (hstore_log_sync). At boot the log goes on from the last stored
+ * record (evlog_resume: seq and audit chain), and optios_log_read serves
+ * seqs older than this boot's from the store, so `log verify` checks every
+ * boot's records as one chain.
+ *
  * Invariants: the keys of a handler exist exactly while it is registered
  * (handler_remove deletes them); the stored pages and registers are always
  * those of one committed snapshot (one transaction each); a value read back
@@ -87,12 +96,109 @@ static size_t record_of(const struct handler *h, uint64_t runs, uint8_t *buf)
 	return hrec_encode(&r, buf);
 }
 
+/* ---- the event log ---- */
+
+static uint64_t log_stored; /* the newest record in the store (its seq) */
+
+/* Puts the records after log_stored into tx (linking them: evlog_read);
+ * *upto gets the newest put. */
+static int put_log(struct store_tx *tx, uint64_t *upto)
+{
+	struct optios_log_record buf[8];
+	uint64_t next = log_stored + 1;
+	size_t n;
+	*upto = log_stored;
+	while ((n = evlog_read(next, buf, 8)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			int err = store_log_append(tx, &buf[i]);
+			if (err)
+				return err;
+		}
+		*upto = buf[n - 1].seq;
+		next = *upto + 1;
+	}
+	return 0;
+}
+
+static int build_log(struct store_tx *tx, void *arg)
+{
+	return put_log(tx, arg);
+}
+
+int64_t hstore_log_sync(void)
+{
+	if (!persist_store() || persist_failed() || evlog_count() <= log_stored)
+		return 0;
+	uint64_t upto;
+	int64_t seq = persist_commit(build_log, &upto);
+	if (seq > 0)
+		log_stored = MAX(log_stored, upto);
+	return seq;
+}
+
+void handler_persist_resume(void)
+{
+	struct store *st = persist_store();
+	struct optios_log_record last;
+	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), 0}, hi = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
+	if (!st)
+		return;
+	persist_lock();
+	/* the newest record: the store has no reverse walk, so halve the range */
+	uint64_t lo = 0, top = UINT64_MAX;
+	bool any = store_next(st, k, hi, &k) == 0;
+	if (any) {
+		lo = k.sub;
+		while (lo < top) {
+			uint64_t mid = lo + (top - lo + 1) / 2;
+			struct store_key f;
+			if (store_next(st, (struct store_key){k.obj, mid}, hi, &f) == 0)
+				lo = f.sub;
+			else
+				top = mid - 1;
+		}
+	}
+	int n = any ? store_get(st, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
+	persist_unlock();
+	if (n != (int)sizeof last || last.seq != lo) {
+		if (any)
+			klog(KLOG_WARN, "log: the stored log's last record (#%lu) is unreadable: a new chain starts",
+			     (unsigned long)lo);
+		return;
+	}
+	if (evlog_resume(&last) == 0)
+		log_stored = last.seq;
+	else
+		klog(KLOG_WARN, "log: records were written before the disk's log was read: a new chain starts");
+}
+
+size_t hstore_log_read(uint64_t from, struct optios_log_record *out, size_t max)
+{
+	struct store *st = persist_store();
+	uint64_t below = MIN(evlog_first(), log_stored + 1);
+	size_t n = 0;
+	if (!st || from >= below)
+		return 0;
+	persist_lock();
+	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), from}, hi = {k.obj, below - 1};
+	while (n < max && store_next(st, k, hi, &k) == 0) {
+		if (store_get(st, k, &out[n], sizeof out[n]) == (int)sizeof out[n] && out[n].seq == k.sub)
+			n++;
+		k.sub++;
+	}
+	persist_unlock();
+	return n;
+}
+
+/* ---- a run's transaction ---- */
+
 struct build {
 	struct handler *h;
 	const struct hregs *regs;
 	bool whole; /* the whole snapshot (start-up), else the run's journal */
 	struct store_tx *tx;
 	int err;
+	uint64_t log_upto; /* the newest log record put */
 };
 
 static void put_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
@@ -128,7 +234,9 @@ static int build_tx(struct store_tx *tx, void *arg)
 	if (err)
 		return err;
 	size_t n = record_of(b->h, b->h->runs + !b->whole, rec);
-	return store_put(tx, hkey(b->h, STORE_H_RECORD), rec, n);
+	if ((err = store_put(tx, hkey(b->h, STORE_H_RECORD), rec, n)) != 0)
+		return err;
+	return put_log(tx, &b->log_upto);
 }
 
 static void regs_of(const struct handler *h, const struct trapframe *tf, const void *fpu, uint64_t fs_base,
@@ -160,6 +268,8 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf)
 	struct build b = {.h = h, .regs = regs};
 	int64_t seq = persist_commit(build_tx, &b);
 	kfree(regs);
+	if (seq > 0)
+		log_stored = MAX(log_stored, b.log_upto);
 	if (seq == -EIO || seq == -EROFS)
 		return 0; /* persistence stopped (logged by kernel/persist): the system goes on in memory */
 	return seq;
@@ -174,6 +284,8 @@ static int64_t save_whole(struct handler *h)
 	struct build b = {.h = h, .regs = regs, .whole = true};
 	int64_t seq = persist_commit(build_tx, &b);
 	kfree(regs);
+	if (seq > 0)
+		log_stored = MAX(log_stored, b.log_upto);
 	return seq;
 }
 

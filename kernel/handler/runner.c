@@ -81,6 +81,9 @@ static uint64_t gate_since_ns; /* when the oldest of them committed */
  * goes on in memory, so the effects are released all the same. */
 static void gate_flush(void)
 {
+	int64_t log_seq = hstore_log_sync(); /* log records written since the last run's commit */
+	if (log_seq > 0 && (uint64_t)log_seq > gate_seq)
+		gate_seq = (uint64_t)log_seq;
 	if (!gate_seq)
 		return;
 	persist_sync(gate_seq);

@@ -19,12 +19,22 @@ def disk(ctx, name):
 	return qemu.Disk(path)
 
 
-def counts(m):
-	return [int(re.search(r"count=(\d+)", r["rest"]).group(1)) for r in outputs(log(m, "-h counter"), "counter")]
+def counts(m, after=0):
+	"""counter's counts in the log, in order, from records after seq `after`."""
+	return [int(re.search(r"count=(\d+)", r["rest"]).group(1)) for r in outputs(log(m, "-h counter"), "counter")
+		if r["seq"] > after]
 
 
-def count_at_least(m, n):
-	return until(m, "counter count >= %d" % n, counts, lambda c: c and max(c) >= n, timeout=40)
+def count_at_least(m, n, after=0):
+	return until(m, "counter count >= %d" % n, lambda m: counts(m, after), lambda c: c and max(c) >= n,
+		     timeout=40)
+
+
+def restored_at(m):
+	"""The seq of counter's "restored from disk" record of this boot."""
+	recs = [r for r in log(m, "-h counter") if r["kind"] == "handler" and "restored from disk" in r["rest"]]
+	assert recs, "counter was not restored from the disk"
+	return recs[-1]["seq"]
 
 
 def boot_after(ctx, d, seen, exact):
@@ -32,14 +42,18 @@ def boot_after(ctx, d, seen, exact):
 	with shell(ctx, disks=[d]) as m:
 		assert "restored from the disk" in m.text(), "no restore line in the boot log"
 		assert "counter" in handlers(m), run(m, "handlers")
-		c = count_at_least(m, 1)
-		first = min(c)
+		c = count_at_least(m, 1, after=restored_at(m))
+		first = c[0]
 		if exact:
 			assert first == seen + 1, "count after a clean power-off: %d, last before it %d" % (first, seen)
 		else:  # the last count shown may not have been flushed yet: it may come once more, never less
 			assert first >= seen, "count went back: %d after %d" % (first, seen)
 		recs = log(m, "-h counter")
-		assert any("restored from disk" in r["rest"] for r in recs if r["kind"] == "handler"), recs
+		assert counts(m, after=0)[:seen] == list(range(1, seen + 1)), "the first boot's counts: %r" % counts(m)
+		added = [r for r in recs if r["kind"] == "handler" and "added /apps/counter" in r["rest"]]
+		assert len(added) == 2, "the first boot's records are not in the log: %r" % added
+		out = run(m, "log verify")
+		assert re.search(r"log verify: \d+ records, chain intact", out), out
 		return max(c)
 
 
