@@ -74,3 +74,25 @@ def test_counter_continues_after_a_power_cut(ctx):
 		seen = max(count_at_least(m, 3))
 		m.kill()
 	seen = boot_after(ctx, d, seen, exact=False)
+
+
+def test_policy_grant_and_revoke_survive_a_reboot(ctx):
+	"""A grant and a revoke (of a grant /etc/policy makes) are on the disk:
+	after a power cut they hold again, over the files."""
+	d = disk(ctx, "policy")
+	with shell(ctx, disks=[d]) as m:
+		before = run(m, "policy who-can file.write:/data/x")
+		assert " rm (" in before, before
+		out = run(m, "policy grant touch file.write:/data/")
+		assert "policy: granted" in out, out
+		out = run(m, "policy revoke rm file.write:/data/")
+		assert "policy: revoked" in out, out
+		during = run(m, "policy who-can file.write:/data/x")
+		m.kill()
+	with shell(ctx, disks=[d]) as m:
+		after = run(m, "policy who-can file.write:/data/x")
+		assert after == during, "before the cut:\n%s\nafter it:\n%s" % (during, after)
+		assert " rm (" not in after, after
+		out = run(m, "policy grant touch file.write:/data/")  # no program declares it: who-can cannot show it
+		assert "exists" in out, "the grant did not survive: %r" % out
+		assert "2 changes from the disk" in m.text(), "boot log: no stored policy changes"
