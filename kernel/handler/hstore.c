@@ -9,6 +9,15 @@
  *                        hash, time to each timer's next deadline, run counts
  *   STORE_H_REGS         struct hregs: registers, FPU/SSE state, TLS, brk
  *   STORE_H_PAGE + vpn   each writable page of its snapshot
+ *   STORE_H_QUEUE + (s << 8) + i
+ *                        the i-th event pending in its subscription s when
+ *                        it last committed (struct stored_event)
+ *   STORE_H_QUEUE + INBOX + n
+ *                        an event another handler's committed run emitted
+ *                        to it, written in that run's transaction (the
+ *                        output gate raises it only once that is durable);
+ *                        the receiver's next commit replaces all of these
+ *                        with its queues as they are then
  * The first snapshot (the start-up's) is written whole; each committed run
  * then writes only the pages its journal lists (vm_journal_visit), its
  * registers and its record, as one transaction built before the run's
@@ -49,7 +58,9 @@
 #include "kernel/mm/mm.h"
 #include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
+#include "kernel/rand/rand.h"
 #include "lib/lib.h"
+#include "lib/topic.h"
 
 #define HREGS_MAGIC 0x31474552u /* "REG1" */
 
@@ -94,6 +105,148 @@ static size_t record_of(const struct handler *h, uint64_t runs, uint8_t *buf)
 			r.timer_left_ns[i] = t->deadline_ns > now ? t->deadline_ns - now : 0;
 	}
 	return hrec_encode(&r, buf);
+}
+
+/* ---- events pending in queues ---- */
+
+#define INBOX (1ull << 40)
+#define QUEUE_END (STORE_H_QUEUE + (1ull << 47))
+
+struct stored_event {
+	uint32_t sub; /* the subscription's index (inbox: unused) */
+	uint32_t pad;
+	struct optios_event ev;
+};
+
+static uint64_t inbox_next; /* the next inbox number: random high bits per boot, so boots never collide */
+
+/* The pending events of h, copied (interrupts disabled: timers post):
+ * how many were put in out (at most max). */
+static size_t pending_of(const struct handler *h, struct stored_event *out, size_t max)
+{
+	size_t n = 0;
+	uint64_t f = irq_save();
+	for (size_t s = 0; s < h->nsubs; s++) {
+		const struct evq *q = &h->subs[s].q;
+		for (size_t i = 0; i < q->count && n < max; i++, n++) {
+			out[n] = (struct stored_event){.sub = (uint32_t)s};
+			out[n].ev = q->slots[(q->head + i) % q->cap];
+		}
+	}
+	irq_restore(f);
+	return n;
+}
+
+static int put_queues(struct store_tx *tx, const struct handler *h, const struct stored_event *evs, size_t n)
+{
+	int err = store_del_range(tx, STORE_OBJ(STORE_CLASS_HANDLER, hrec_id(h->name)), STORE_H_QUEUE, QUEUE_END);
+	uint32_t last_sub = UINT32_MAX, i = 0;
+	for (size_t k = 0; k < n && !err; k++, i++) {
+		if (evs[k].sub != last_sub)
+			last_sub = evs[k].sub, i = 0;
+		err = store_put(tx, hkey(h, STORE_H_QUEUE + ((uint64_t)evs[k].sub << 8) + i), &evs[k], sizeof evs[k]);
+	}
+	return err;
+}
+
+/* The events a run emitted, put in the inbox of every handler subscribed to
+ * them now (the receivers a raise would post to). */
+static int put_emitted(struct store_tx *tx, const struct optios_event *evs, size_t n, uint64_t first)
+{
+	struct stored_event se = {0};
+	for (size_t e = 0; e < n; e++) {
+		for (int i = 0; i < HANDLER_MAX; i++) {
+			struct handler *r = handler_table[i];
+			bool match = false;
+			for (size_t s = 0; r && !r->removing && s < r->nsubs && !match; s++)
+				match = topic_matches(r->subs[s].pattern, evs[e].topic);
+			if (!match)
+				continue;
+			se.ev = evs[e];
+			int err = store_put(tx, hkey(r, STORE_H_QUEUE + INBOX + ((first + e) & (INBOX - 1))), &se,
+					    sizeof se);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* A stored event, checked: true if it may be queued again. */
+static bool event_usable(const struct stored_event *se, int len, const struct handler *h, bool inbox)
+{
+	if (len != (int)sizeof *se || se->ev.payload_len > OPTIOS_EVENT_PAYLOAD_MAX)
+		return false;
+	if (!optios_event_topic_valid(se->ev.topic, sizeof se->ev.topic))
+		return false;
+	if (memchr(se->ev.source, 0, sizeof se->ev.source) == NULL)
+		return false;
+	return inbox || se->sub < h->nsubs;
+}
+
+/* Queues h's stored events again (under the store lock): how many. Each
+ * takes a new time (now) and keeps its order; an inbox event goes to every
+ * subscription of h it matches. */
+static size_t restore_queues(struct store *st, struct handler *h)
+{
+	struct stored_event se;
+	struct store_key k = hkey(h, STORE_H_QUEUE), to = hkey(h, QUEUE_END - 1);
+	size_t n = 0;
+	uint64_t now = clock_now_ns();
+	while (store_next(st, k, to, &k) == 0) {
+		bool inbox = k.sub >= STORE_H_QUEUE + INBOX;
+		int len = store_get(st, k, &se, sizeof se);
+		k.sub++;
+		if (!event_usable(&se, len, h, inbox)) {
+			klog(KLOG_WARN, "handler: %s: a stored event is damaged: dropped", h->name);
+			continue;
+		}
+		se.ev.time_ns = now;
+		se.ev.retry = 0;
+		uint64_t f = irq_save();
+		for (size_t s = 0; s < h->nsubs; s++)
+			if (inbox ? topic_matches(h->subs[s].pattern, se.ev.topic) : s == se.sub)
+				n += evq_post(&h->subs[s].q, &se.ev) >= 0;
+		irq_restore(f);
+	}
+	return n;
+}
+
+struct inbox_build {
+	const struct optios_event *ev;
+	uint64_t first;
+};
+
+static int build_inbox(struct store_tx *tx, void *arg)
+{
+	struct inbox_build *b = arg;
+	return put_emitted(tx, b->ev, 1, b->first);
+}
+
+/* Whether any handler subscribes to topic now. */
+static bool has_receiver(const char *topic)
+{
+	for (int i = 0; i < HANDLER_MAX; i++) {
+		struct handler *r = handler_table[i];
+		for (size_t s = 0; r && !r->removing && s < r->nsubs; s++)
+			if (topic_matches(r->subs[s].pattern, topic))
+				return true;
+	}
+	return false;
+}
+
+int hstore_emit(const struct optios_event *ev)
+{
+	if (!persist_store() || persist_failed() || !has_receiver(ev->topic))
+		return 0;
+	if (!inbox_next)
+		rand_fill(&inbox_next, sizeof inbox_next), inbox_next = (inbox_next << 20) | 1;
+	struct inbox_build b = {ev, inbox_next};
+	int64_t seq = persist_commit(build_inbox, &b);
+	if (seq <= 0)
+		return (int)seq;
+	inbox_next++;
+	return persist_sync((uint64_t)seq);
 }
 
 /* ---- the event log ---- */
@@ -199,6 +352,11 @@ struct build {
 	struct store_tx *tx;
 	int err;
 	uint64_t log_upto; /* the newest log record put */
+	const struct stored_event *pending; /* h's queues now */
+	size_t npending;
+	const struct optios_event *emitted; /* the run's emitted events */
+	size_t nemitted;
+	uint64_t inbox_first; /* the inbox number of the first */
 };
 
 static void put_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
@@ -236,6 +394,10 @@ static int build_tx(struct store_tx *tx, void *arg)
 	size_t n = record_of(b->h, b->h->runs + !b->whole, rec);
 	if ((err = store_put(tx, hkey(b->h, STORE_H_RECORD), rec, n)) != 0)
 		return err;
+	if ((err = put_queues(tx, b->h, b->pending, b->npending)) != 0)
+		return err;
+	if ((err = put_emitted(tx, b->emitted, b->nemitted, b->inbox_first)) != 0)
+		return err;
 	return put_log(tx, &b->log_upto);
 }
 
@@ -253,7 +415,8 @@ static void regs_of(const struct handler *h, const struct trapframe *tf, const v
 	(void)h;
 }
 
-int64_t hstore_run(struct handler *h, const struct trapframe *tf)
+int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct optios_event *emitted,
+		   size_t nemitted)
 {
 	if (!persist_store() || persist_failed())
 		return 0;
@@ -262,12 +425,26 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf)
 	uint8_t *fpu = (uint8_t *)ALIGN_UP((uintptr_t)fpu_block, 16);
 	arch_fpu_save(fpu);
 	struct hregs *regs = kmalloc(sizeof *regs);
-	if (!regs)
+	size_t max = 0;
+	for (size_t i = 0; i < h->nsubs; i++)
+		max += h->subs[i].q.cap;
+	struct stored_event *pending = max ? kmalloc(max * sizeof *pending) : NULL;
+	if (!regs || (max && !pending)) {
+		kfree(regs);
+		kfree(pending);
 		return -ENOMEM;
+	}
 	regs_of(h, tf, fpu, p->fs_base, p->brk_end, p->mmap_hint, regs);
-	struct build b = {.h = h, .regs = regs};
+	if (!inbox_next)
+		rand_fill(&inbox_next, sizeof inbox_next), inbox_next = (inbox_next << 20) | 1;
+	struct build b = {.h = h, .regs = regs, .emitted = emitted, .nemitted = nemitted, .inbox_first = inbox_next};
+	b.pending = pending;
+	b.npending = pending_of(h, pending, max);
 	int64_t seq = persist_commit(build_tx, &b);
 	kfree(regs);
+	kfree(pending);
+	if (seq > 0)
+		inbox_next += nemitted;
 	if (seq > 0)
 		log_stored = MAX(log_stored, b.log_upto);
 	if (seq == -EIO || seq == -EROFS)
@@ -427,6 +604,11 @@ int64_t hstore_startup(struct handler *h)
 		return -EIO;
 	}
 	if (same) {
+		persist_lock();
+		size_t queued = restore_queues(st, h);
+		persist_unlock();
+		if (queued)
+			klog(KLOG_INFO, "handler: %s: %lu stored events queued again", h->name, (unsigned long)queued);
 		restore_timers(h, &r);
 		h->runs = r.runs;
 		h->failures = r.failures;

@@ -513,7 +513,7 @@ long runner_event_next(struct trapframe *tf)
 	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
 	} else {
-		int64_t seq = hstore_run(h, tf); /* before the in-memory commit: it may still roll back */
+		int64_t seq = hstore_run(h, tf, emits, nemits); /* before the in-memory commit: it may still roll back */
 		if (seq < 0) {
 			char why[80];
 			ksnprintf(why, sizeof why, "%s: the run's commit could not be written (error %ld)",

@@ -43,6 +43,17 @@ long sys_optios_emit(long utopic, long upayload, long len, UNUSED long a3, UNUSE
 		return err;
 	if (p->handler) /* raised when the run commits */
 		return runner_emit(topic, payload, (size_t)len);
+	struct optios_event *ev = kzalloc(sizeof *ev); /* on the disk first: never lost once emit returns */
+	if (!ev)
+		return -ENOMEM;
+	memcpy(ev->topic, topic, sizeof ev->topic);
+	memcpy(ev->source, p->name, MIN(sizeof ev->source - 1, sizeof p->name));
+	memcpy(ev->payload, payload, (size_t)len);
+	ev->payload_len = (uint32_t)len;
+	err = hstore_emit(ev);
+	kfree(ev);
+	if (err == -ENOSPC || err == -ENOMEM)
+		return err;
 	int64_t seq = event_raise(topic, p->name, payload, (size_t)len, 0);
 	return seq < 0 ? seq : 0;
 }

@@ -30,11 +30,15 @@ def count_at_least(m, n, after=0):
 		     timeout=40)
 
 
-def restored_at(m):
-	"""The seq of counter's "restored from disk" record of this boot."""
-	recs = [r for r in log(m, "-h counter") if r["kind"] == "handler" and "restored from disk" in r["rest"]]
-	assert recs, "counter was not restored from the disk"
+def restored_at_of(m, name):
+	"""The seq of name's "restored from disk" record of this boot."""
+	recs = [r for r in log(m, "-h " + name) if r["kind"] == "handler" and "restored from disk" in r["rest"]]
+	assert recs, "%s was not restored from the disk" % name
 	return recs[-1]["seq"]
+
+
+def restored_at(m):
+	return restored_at_of(m, "counter")
 
 
 def boot_after(ctx, d, seen, exact):
@@ -96,3 +100,28 @@ def test_policy_grant_and_revoke_survive_a_reboot(ctx):
 		out = run(m, "policy grant touch file.write:/data/")  # no program declares it: who-can cannot show it
 		assert "exists" in out, "the grant did not survive: %r" % out
 		assert "2 changes from the disk" in m.text(), "boot log: no stored policy changes"
+
+
+def flaky_oks(m, after):
+	return [r["rest"] for r in outputs(log(m, "-h flaky"), "flaky") if r["seq"] > after and " ok" in r["rest"]]
+
+
+def test_pending_events_survive_a_power_cut(ctx):
+	"""flaky holds a failing event for a retry a minute away, two more wait
+	behind it in its queue; after a power cut all three are queued again,
+	in order, and run (the first failing once more, then retried)."""
+	d = disk(ctx, "queue")
+	with shell(ctx, disks=[d], append="optios.conf.handler.retry_delay_ms=60000") as m:
+		add(m, "/test/handlers/flaky")
+		run(m, "emit app:flaky 1")
+		until(m, "flaky's first attempt rolled back", lambda m: log(m, "-h flaky"),
+		      lambda recs: any(r["kind"] == "rollback" for r in recs))
+		run(m, "emit app:flaky 0")
+		run(m, "emit app:flaky 0")
+		assert handlers(m)["flaky"]["subs"][0]["pending"] == 3, run(m, "handlers -v")
+		m.kill()
+	with shell(ctx, disks=[d]) as m:
+		after = restored_at_of(m, "flaky")
+		assert "flaky: 3 stored events queued again" in m.text(), "boot log: events not queued again"
+		oks = until(m, "three flaky runs", lambda m: flaky_oks(m, after), lambda o: len(o) == 3)
+		assert [re.search(r"retry (\d)", o).group(1) for o in oks] == ["1", "0", "0"], oks
