@@ -587,6 +587,7 @@ void handler_shutdown(void)
 	bool done = runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
 	klog(KLOG_INFO, "handler: sys:shutdown raised; handlers %s (%lu log records since)",
 	     done ? "finished" : "still busy after 2 s", (unsigned long)(evlog_count() - before));
+	hstore_save_records(); /* the timers' time left as of now */
 	if (hstore_log_sync() >= 0) /* the log's last records, then everything under a superblock */
 		persist_checkpoint();
 }

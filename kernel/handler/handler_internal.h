@@ -194,6 +194,9 @@ int64_t hstore_startup(struct handler *h);
  * inbox of every handler subscribed to it and made durable, before it is
  * raised: 0 (also: no receiver, no store), or a negative errno. */
 int hstore_emit(const struct optios_event *ev);
+/* Every ready handler's record (its timers' time left, its counts) again:
+ * at shutdown, so a long timer does not start over. seq, 0, or -errno. */
+int64_t hstore_save_records(void);
 /* Deletes h's keys (unregistered). */
 void hstore_remove(struct handler *h);
 /* Writes the log records not yet stored (one transaction, not flushed): its

@@ -466,6 +466,29 @@ static int64_t save_whole(struct handler *h)
 	return seq;
 }
 
+static int build_records(struct store_tx *tx, void *arg)
+{
+	(void)arg;
+	uint8_t rec[HREC_SIZE_MAX];
+	for (int i = 0; i < HANDLER_MAX; i++) {
+		struct handler *h = handler_table[i];
+		if (!h || h->removing || h->state == OPTIOS_HANDLER_INITIALISING)
+			continue;
+		size_t n = record_of(h, h->runs, rec);
+		int err = store_put(tx, hkey(h, STORE_H_RECORD), rec, n);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int64_t hstore_save_records(void)
+{
+	if (!persist_store() || persist_failed())
+		return 0;
+	return persist_commit(build_records, NULL);
+}
+
 static int del_all(struct store_tx *tx, void *arg)
 {
 	return store_del_range(tx, *(uint64_t *)arg, 0, UINT64_MAX);

@@ -125,3 +125,69 @@ def test_pending_events_survive_a_power_cut(ctx):
 		assert "flaky: 3 stored events queued again" in m.text(), "boot log: events not queued again"
 		oks = until(m, "three flaky runs", lambda m: flaky_oks(m, after), lambda o: len(o) == 3)
 		assert [re.search(r"retry (\d)", o).group(1) for o in oks] == ["1", "0", "0"], oks
+
+
+def test_new_version_in_a_new_image_resets_the_snapshot(ctx):
+	"""counter counts on the disk; the next boot's image has version 2 at
+	/apps/counter: the stored snapshot is dropped (logged as a reset) and the
+	count starts again from 1."""
+	import tempfile
+	import shutil
+	from test_extra import build_image_with
+	d = disk(ctx, "version")
+	with tempfile.TemporaryDirectory(prefix="optios-persist-") as tmp:
+		extra = os.path.join(tmp, "extra")
+		os.makedirs(os.path.join(extra, "apps"))
+		shutil.copy(os.path.join(ctx.build, "rootfs-test", "test", "handlers", "counter2"),
+			    os.path.join(extra, "apps", "counter"))
+		image = build_image_with(ctx, extra, os.path.join(tmp, "build"))
+		with shell(ctx, disks=[d]) as m:
+			add(m, "/apps/counter")
+			count_at_least(m, 2)
+			m.send_serial("poweroff\n")
+			m.wait_exit(timeout=20)
+		with shell(ctx, disks=[d], initrd=image) as m:
+			h = handlers(m)
+			assert h["counter"]["version"] == 2, run(m, "handlers")
+			recs = log(m, "-h counter")
+			reset = [r for r in recs if r["kind"] == "handler" and "reset: stored version 1" in r["rest"]]
+			assert reset, [r["rest"] for r in recs if r["kind"] == "handler"]
+			c = count_at_least(m, 1, after=reset[-1]["seq"])
+			assert c[0] == 1, "count after the reset: %r" % c
+
+
+def rec_time(recs, handler, kind, text):
+	got = [r for r in recs if r["handler"] == handler and r["kind"] == kind and text in r["rest"]]
+	assert got, "no %s record of %s with %r" % (kind, handler, text)
+	return got[-1]
+
+
+def test_timer_deadline_and_sys_boot_after_a_power_cut(ctx):
+	"""alarm's one-shot timer (8 s) keeps the time it had left at its last
+	commit across a power cut (time off does not count); sys:boot is raised
+	after every stored handler is restored, and sysrec gets it."""
+	d = disk(ctx, "timer")
+	with shell(ctx, disks=[d]) as m:
+		add(m, "/test/handlers/alarm")
+		add(m, "/test/handlers/sysrec")
+		m.sleep(4)
+		run(m, "emit app:alarm")
+		recs = until(m, "alarm poked", lambda m: log(m, "-h alarm"),
+			     lambda recs: any("poked 1" in r["rest"] for r in recs))
+		ready = rec_time(recs, "alarm", "handler", "ready")
+		poked = rec_time(recs, "alarm", "output", "poked 1")
+		left = 8.0 - (poked["time_ns"] - ready["time_ns"]) / 1e9
+		assert 1.5 < left < 6.5, "alarm poked %.1f s before its ring" % left
+		m.kill()
+	with shell(ctx, disks=[d]) as m:
+		recs = until(m, "alarm rang", lambda m: log(m), lambda recs: any(
+			r["handler"] == "alarm" and "alarm: rang" in r["rest"] for r in recs), timeout=15)
+		restored = rec_time(recs, "alarm", "handler", "restored from disk")
+		rang = rec_time(recs, "alarm", "output", "alarm: rang")
+		took = (rang["time_ns"] - restored["time_ns"]) / 1e9
+		assert abs(took - left) < 1.5, "rang %.1f s after the restore; %.1f s were left" % (took, left)
+		boot = [r for r in recs if r["kind"] == "event" and r["topic"] == "sys:boot"]
+		last_restore = max(r["seq"] for r in recs if r["kind"] == "handler" and "restored from disk" in r["rest"])
+		assert boot and boot[-1]["seq"] > last_restore, "sys:boot before the restore: %r" % boot
+		assert any(r["kind"] == "run" and r["handler"] == "sysrec" and r["topic"] == "sys:boot" and
+			   r["seq"] > boot[-1]["seq"] for r in recs), "sysrec did not run sys:boot after the restore"
