@@ -514,11 +514,12 @@ long runner_event_next(struct trapframe *tf)
 		startup_done(h, tf);
 	} else {
 		int64_t seq = hstore_run(h, tf, emits, nemits); /* before the in-memory commit: it may still roll back */
-		if (seq < 0) {
-			char why[80];
+		if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
+			bool full = seq == -ENOSPC || seq == -EFBIG;
+			char why[96];
 			ksnprintf(why, sizeof why, "%s: the run's commit could not be written (error %ld)",
-				  seq == -ENOSPC ? "disk full" : "store", (long)seq);
-			fail_and_go_on(tf, seq == -ENOSPC ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+				  full ? "disk full" : "out of memory", (long)seq);
+			fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
 			return 0;
 		}
 		if (h->removing && seq > 0)

@@ -191,3 +191,24 @@ def test_timer_deadline_and_sys_boot_after_a_power_cut(ctx):
 		assert boot and boot[-1]["seq"] > last_restore, "sys:boot before the restore: %r" % boot
 		assert any(r["kind"] == "run" and r["handler"] == "sysrec" and r["topic"] == "sys:boot" and
 			   r["seq"] > boot[-1]["seq"] for r in recs), "sysrec did not run sys:boot after the restore"
+
+
+def test_disk_full_rolls_the_run_back(ctx):
+	"""On a disk too small for them, runs that dirty 200 pages cannot be
+	committed: each rolls back with "disk full" in the log, the system stays
+	up, and a run that fits still commits."""
+	d = qemu.Disk(size=1 << 20)
+	with shell(ctx, disks=[d]) as m:
+		add(m, "/test/handlers/bench")
+		run(m, "emit app:bench 200")
+		recs = until(m, "a disk-full dead letter", lambda m: log(m, "-h bench"),
+			     lambda recs: any(r["kind"] == "retry" and "dead letter" in r["rest"] for r in recs))
+		full = [r for r in recs if r["kind"] == "rollback" and "disk full" in r["rest"]]
+		assert len(full) == 3, [r["rest"] for r in recs]  # each attempt
+		assert full[0]["result"] == 7, full  # OPTIOS_RUN_NOSPACE
+		assert "commit could not be written" in full[0]["rest"], full
+		before = max(r["seq"] for r in recs)
+		run(m, "emit app:bench 1")
+		until(m, "a 1-page run committed", lambda m: log(m, "-h bench"),
+		      lambda recs: any(r["kind"] == "commit" and r["seq"] > before and r["a"] == 1 for r in recs))
+		assert "sh" in run(m, "ps"), "the shell is gone"
