@@ -85,6 +85,13 @@ struct vfs_usage {
 /* The usage of the writable file system holding path. 0, -ENOENT, -EROFS. */
 int vfs_usage(const char *path, struct vfs_usage *u);
 
+/* Is f a file of a persistent file system (/data on the store: its
+ * changes reach the disk with fsync)? */
+bool vfs_file_persistent(struct file *f);
+/* The RAM /data's tree uses, its limit, and whether it is read-only this
+ * boot (a store larger than it may hold). */
+void vfs_data_usage(struct vfs_usage *u, bool *readonly);
+
 /* ---- transactions: the file changes of a handler run (vfs_txn.c) ----
  *
  * While the calling process has a transaction (proc->txn, set by
@@ -114,6 +121,20 @@ typedef void (*vfs_effect_fn)(void *arg, const char *what, const char *path, uin
  * that fails now (the disk filled, a directory vanished) is reported with
  * its error and the rest still apply. Returns the number of changes. */
 int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg);
+/* The run's file changes on /data (the store's file system) added to the
+ * store transaction tx, as store_fs_* calls in the order they were made:
+ * for the handler run's commit (one transaction: its pages, its events,
+ * its log records and its files). Call with the store's lock held
+ * (persist_lock), then, if the store's commit succeeds, vfs_txn_commit
+ * under the SAME hold of the lock (so no other change of /data comes
+ * between the store's order and the tree's); if it fails, vfs_txn_destroy
+ * (the run rolls back, nothing of it is in either). A change the tree will
+ * refuse at commit (a directory vanished, O_EXCL and the file appeared) is
+ * left out here as well. Returns 0, or -ENOSPC, -EFBIG, -EIO, -ENOMEM:
+ * the transaction cannot carry the changes (abort it: the run rolls back).
+ * Changes outside /data are not the store's (vfs_txn_commit alone). */
+struct store_tx;
+int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx);
 /* Frees t and all it staged. Staged files still open keep working as
  * private scratch files but can no longer reach the tree. */
 void vfs_txn_destroy(struct vfs_txn *t);

@@ -198,6 +198,8 @@ static struct blkdev *pick_disk(const struct bootinfo *bi)
 	char name[16];
 	if (!bootinfo_arg(bi, "optios.disk", name, sizeof name))
 		return block_first();
+	if (strcmp(name, "none") == 0)
+		return NULL; /* the disks are left alone (raw-device tests) */
 	struct blkdev *d = block_find(name);
 	if (!d)
 		klog(KLOG_WARN, "store: optios.disk=%s: no such disk", name);
@@ -208,7 +210,7 @@ void persist_init(const struct bootinfo *bi)
 {
 	struct blkdev *dev = pick_disk(bi);
 	if (!dev) {
-		klog(KLOG_WARN, "block: no disk: nothing will persist");
+		klog(KLOG_WARN, "%s: nothing will persist", block_first() ? "store: no disk chosen" : "block: no disk");
 		return;
 	}
 	struct store_env env = {env_alloc, env_free, 0};

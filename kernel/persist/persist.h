@@ -43,7 +43,7 @@
 struct bootinfo;
 
 /* Boot: mounts the store on the disk named by optios.disk=NAME, else the
- * first registered one. Logs what it did: formatted a blank disk, recovered
+ * first registered one (optios.disk=none: no store, the disks left alone). Logs what it did: formatted a blank disk, recovered
  * N units in T ms, refused a foreign or damaged disk (and how to check it),
  * or "no disk: nothing will persist". Never fails the boot. */
 void persist_init(const struct bootinfo *bi);
