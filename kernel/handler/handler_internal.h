@@ -180,16 +180,22 @@ void handler_boot_done(struct handler *h);
 struct hrec;
 /* Writes the committing run of h (its journaled pages, registers tf and the
  * runner's FPU and process state, its record) as one transaction, not
- * flushed, with h's pending events and the events the run emitted (into
- * their receivers' inboxes): its seq, 0 (nothing persists), or -ENOSPC/-EFBIG/-ENOMEM (the run
+ * flushed, with h's pending events, the events the run emitted (into
+ * their receivers' inboxes) and its file changes of /data (txn, may be
+ * NULL); the caller holds persist_lock and, on success, applies txn to the
+ * tree (vfs_txn_commit) before letting go of it: its seq, 0 (nothing persists), or -ENOSPC/-EFBIG/-ENOMEM (the run
  * must roll back). Before the in-memory commit. */
+struct vfs_txn;
 int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct optios_event *emitted,
-		   size_t nemitted);
+		   size_t nemitted, struct vfs_txn *txn);
 /* At the end of h's start-up, before its timers start: restores the stored
  * snapshot if it is this program's (0), else writes the start-up's whole
  * snapshot (its seq, or a negative errno: it does not persist); -EIO when a
- * stored snapshot of this program is unusable (the start-up fails). */
-int64_t hstore_startup(struct handler *h);
+ * stored snapshot of this program is unusable (the start-up fails). With
+ * persist_lock held, as hstore_run; *restored says which (a restored
+ * handler's start-up effects are dropped: they happened at its first
+ * start-up). */
+int64_t hstore_startup(struct handler *h, struct vfs_txn *txn, bool *restored);
 /* A program's event (not a handler's: those go with their run), put in the
  * inbox of every handler subscribed to it and made durable, before it is
  * raised: 0 (also: no receiver, no store), or a negative errno. */

@@ -53,6 +53,7 @@
 
 #include <optios/abi/errno.h>
 
+#include "kernel/fs/vfs.h"
 #include "kernel/handler/hrec.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -357,6 +358,7 @@ struct build {
 	const struct optios_event *emitted; /* the run's emitted events */
 	size_t nemitted;
 	uint64_t inbox_first; /* the inbox number of the first */
+	struct vfs_txn *txn; /* the run's file changes (/data's go in), or NULL */
 };
 
 static void put_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
@@ -398,6 +400,8 @@ static int build_tx(struct store_tx *tx, void *arg)
 		return err;
 	if ((err = put_emitted(tx, b->emitted, b->nemitted, b->inbox_first)) != 0)
 		return err;
+	if (b->txn && (err = vfs_txn_store(b->txn, tx)) != 0)
+		return err;
 	return put_log(tx, &b->log_upto);
 }
 
@@ -416,7 +420,7 @@ static void regs_of(const struct handler *h, const struct trapframe *tf, const v
 }
 
 int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct optios_event *emitted,
-		   size_t nemitted)
+		   size_t nemitted, struct vfs_txn *txn)
 {
 	if (!persist_store() || persist_failed())
 		return 0;
@@ -440,7 +444,8 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 	struct build b = {.h = h, .regs = regs, .emitted = emitted, .nemitted = nemitted, .inbox_first = inbox_next};
 	b.pending = pending;
 	b.npending = pending_of(h, pending, max);
-	int64_t seq = persist_commit(build_tx, &b);
+	b.txn = txn;
+	int64_t seq = persist_commit_locked(build_tx, &b);
 	kfree(regs);
 	kfree(pending);
 	if (seq > 0)
@@ -452,14 +457,14 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 	return seq;
 }
 
-static int64_t save_whole(struct handler *h)
+static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
 {
 	struct hregs *regs = kmalloc(sizeof *regs);
 	if (!regs)
 		return -ENOMEM;
 	regs_of(h, &h->tf, h->fpu, h->fs_base, h->brk_end, h->mmap_hint, regs);
-	struct build b = {.h = h, .regs = regs, .whole = true};
-	int64_t seq = persist_commit(build_tx, &b);
+	struct build b = {.h = h, .regs = regs, .whole = true, .txn = txn};
+	int64_t seq = persist_commit_locked(build_tx, &b);
 	kfree(regs);
 	if (seq > 0)
 		log_stored = MAX(log_stored, b.log_upto);
@@ -610,26 +615,24 @@ static int load_record(struct store *st, const struct handler *h, struct hrec *r
 	return -EINVAL;
 }
 
-int64_t hstore_startup(struct handler *h)
+int64_t hstore_startup(struct handler *h, struct vfs_txn *txn, bool *restored)
 {
 	struct store *st = persist_store();
+	*restored = false;
 	if (!st || persist_failed())
 		return 0;
 	struct hrec r;
-	persist_lock();
 	int err = load_record(st, h, &r);
 	bool same = !err && r.version == h->version && memcmp(r.hash, h->hash, 32) == 0;
 	if (same && (err = restore_regs(st, h)) == 0)
 		err = restore_pages(st, h);
-	persist_unlock();
 	if (same && err) { /* its pages may be half overlaid: this start-up cannot go on */
 		klog(KLOG_WARN, "handler: %s: stored snapshot unusable (error %d)", h->name, err);
 		return -EIO;
 	}
 	if (same) {
-		persist_lock();
+		*restored = true;
 		size_t queued = restore_queues(st, h);
-		persist_unlock();
 		if (queued)
 			klog(KLOG_INFO, "handler: %s: %lu stored events queued again", h->name, (unsigned long)queued);
 		restore_timers(h, &r);
@@ -645,7 +648,7 @@ int64_t hstore_startup(struct handler *h)
 		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, r.version, h->version, 0,
 			  "reset: stored version %u is not this program (version %u); snapshot dropped",
 			  r.version, h->version);
-	return save_whole(h);
+	return save_whole(h, txn);
 }
 
 size_t hstore_records(struct hrec *out, size_t max)

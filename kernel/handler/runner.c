@@ -76,6 +76,22 @@ static uint64_t gate_seq;      /* the newest commit not known durable (0: none) 
 static unsigned gate_runs;     /* its runs */
 static uint64_t gate_since_ns; /* when the oldest of them committed */
 
+/* The store's lock around a commit and its /data changes (when there is a
+ * store: without one the in-memory path takes no lock). */
+static bool store_lock(void)
+{
+	if (!persist_store())
+		return false;
+	persist_lock();
+	return true;
+}
+
+static void store_unlock(bool locked)
+{
+	if (locked)
+		persist_unlock();
+}
+
 /* Makes every held commit durable (one flush), then lets their effects out.
  * A flush that fails stops persistence (kernel/persist logs it); the system
  * goes on in memory, so the effects are released all the same. */
@@ -464,7 +480,13 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	h->snapshot_pages = vm_space_freeze(h->space);
 	uint64_t freeze = rdtsc() - t0;
 	save_state(h, tf);
-	int64_t seq = hstore_startup(h); /* a stored snapshot of this program replaces the start-up's */
+	bool restored, locked = store_lock();
+	int64_t seq = hstore_startup(h, runner->txn, &restored); /* a stored snapshot of this program replaces the start-up's */
+	if (restored)
+		run_cleanup(); /* its first start-up's effects are in the store already */
+	else if (seq >= 0 && runner->txn)
+		vfs_txn_commit(runner->txn, h->name, effect_logged, h); /* under the lock: the store's order */
+	store_unlock(locked);
 	if (seq == -EIO) {
 		startup_failed(h, "its snapshot on disk is unusable (handler remove NAME, then add it afresh)");
 		return;
@@ -513,7 +535,12 @@ long runner_event_next(struct trapframe *tf)
 	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
 	} else {
-		int64_t seq = hstore_run(h, tf, emits, nemits); /* before the in-memory commit: it may still roll back */
+		bool locked = store_lock();
+		/* before the in-memory commit: it may still roll back */
+		int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
+		if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
+			vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+		store_unlock(locked);
 		if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
 			bool full = seq == -ENOSPC || seq == -EFBIG;
 			char why[96];

@@ -212,3 +212,24 @@ def test_disk_full_rolls_the_run_back(ctx):
 		until(m, "a 1-page run committed", lambda m: log(m, "-h bench"),
 		      lambda recs: any(r["kind"] == "commit" and r["seq"] > before and r["a"] == 1 for r in recs))
 		assert "sh" in run(m, "ps"), "the shell is gone"
+
+
+def test_a_runs_file_change_is_in_its_commit(ctx):
+	"""watcher appends to /data/summary in its run: the file change is part
+	of the run's one transaction, so after a power cut summary holds the
+	line of every committed run (log verify over both boots passes too)."""
+	d = disk(ctx, "watch")
+	with shell(ctx, disks=[d]) as m:
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		run(m, "echo one > /data/inbox/a")
+		run(m, "echo two > /data/inbox/b")
+		until(m, "two summary lines", lambda m: run(m, "cat /data/summary"), lambda t: t.count("\n") >= 2)
+		commits = [r for r in log(m, "-h watcher") if r["kind"] == "commit"]
+		m.kill()
+	with shell(ctx, disks=[d]) as m:
+		text = run(m, "cat /data/summary")
+		assert "/data/inbox/a" in text and "/data/inbox/b" in text, text
+		assert len(text.splitlines()) == len(commits), (text, commits)
+		out = run(m, "log verify")
+		assert re.search(r"log verify: \d+ records, chain intact", out), out
