@@ -457,12 +457,18 @@ static void apply_effects(struct handler *h, int64_t seq)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	fdtable_commit(h->fds);
 	fd_close_if(h->fds, staged_file, NULL);
+	gate_hold(h, seq);
+	run_cleanup();
+}
+
+/* The run's records of its events and output lines: before its store
+ * transaction is built, which carries them (hstore_run). */
+static void log_outputs(struct handler *h)
+{
 	for (size_t i = 0; i < nemits; i++)
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
-	gate_hold(h, seq);
 	output_flush(h);
-	run_cleanup();
 }
 
 /* After a run: a removed handler goes now; the runner lets go of it. */
@@ -494,6 +500,7 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	if (seq < 0)
 		klog(KLOG_WARN, "handler: %s: its snapshot could not be written to disk (error %ld)", h->name,
 		     (long)seq);
+	log_outputs(h); /* nothing when restored (run_cleanup) */
 	apply_effects(h, seq);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
@@ -505,10 +512,20 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	handler_notify(h, 0, "");
 }
 
-static void commit(struct handler *h, const struct trapframe *tf, int64_t seq)
+/* The run's records, written before its store transaction (which carries
+ * them): its outputs and COMMIT. */
+static void commit_records(struct handler *h, size_t dirty, uint64_t ns, uint64_t run_tsc)
 {
-	uint64_t run_tsc = rdtsc() - h->run_tsc;
-	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	log_outputs(h);
+	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
+				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
+	memcpy(r.handler, h->name, sizeof r.handler);
+	memcpy(r.topic, h->ev.topic, sizeof r.topic);
+	evlog_write(&r);
+}
+
+static void commit(struct handler *h, const struct trapframe *tf, int64_t seq, uint64_t ns)
+{
 	size_t dirty = vm_journal_commit(h->space);
 	save_state(h, tf);
 	apply_effects(h, seq);
@@ -520,11 +537,6 @@ static void commit(struct handler *h, const struct trapframe *tf, int64_t seq)
 	h->last_run_ns = ns;
 	h->snapshot_pages = vm_space_pages(h->space);
 	h->state = OPTIOS_HANDLER_READY;
-	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
-				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
-	memcpy(r.handler, h->name, sizeof r.handler);
-	memcpy(r.topic, h->ev.topic, sizeof r.topic);
-	evlog_write(&r);
 }
 
 static void fail_and_go_on(struct trapframe *tf, int result, const char *why);
@@ -535,6 +547,8 @@ long runner_event_next(struct trapframe *tf)
 	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
 	} else {
+		uint64_t run_tsc = rdtsc() - h->run_tsc, ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+		commit_records(h, vm_journal_pages(h->space), ns, run_tsc);
 		bool locked = store_lock();
 		/* before the in-memory commit: it may still roll back */
 		int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
@@ -544,14 +558,14 @@ long runner_event_next(struct trapframe *tf)
 		if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
 			bool full = seq == -ENOSPC || seq == -EFBIG;
 			char why[96];
-			ksnprintf(why, sizeof why, "%s: the run's commit could not be written (error %ld)",
+			ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
 				  full ? "disk full" : "out of memory", (long)seq);
 			fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
 			return 0;
 		}
 		if (h->removing && seq > 0)
 			hstore_remove(h); /* removed while its commit was written: its keys go again */
-		commit(h, tf, seq);
+		commit(h, tf, seq, ns);
 	}
 	release(h);
 	next_run(tf);

@@ -511,17 +511,6 @@ class Machine:
 		self._slog.close()
 		self._stderr.close()
 
-	def kill(self):
-		"""A power cut: SIGKILL QEMU at once (no flush of its caches beyond what
-		the guest flushed: the disk file keeps what QEMU wrote). The machine is
-		closed; its verdict is STOPPED."""
-		with self._cond:
-			self._asked_to_stop = True
-		if self._proc is not None and self._proc.poll() is None:
-			_signal(self._proc, signal.SIGKILL)
-			self._proc.wait()
-		self.close()
-
 	def abort(self):
 		"""Give up (runner timeout): every wait raises ABORTED, QEMU is stopped."""
 		with self._cond:

@@ -76,7 +76,7 @@ def test_counter_continues_after_a_power_cut(ctx):
 	with shell(ctx, disks=[d]) as m:
 		add(m, "/apps/counter")
 		seen = max(count_at_least(m, 3))
-		m.kill()
+		m.power_cut()
 	seen = boot_after(ctx, d, seen, exact=False)
 
 
@@ -92,7 +92,7 @@ def test_policy_grant_and_revoke_survive_a_reboot(ctx):
 		out = run(m, "policy revoke rm file.write:/data/")
 		assert "policy: revoked" in out, out
 		during = run(m, "policy who-can file.write:/data/x")
-		m.kill()
+		m.power_cut()
 	with shell(ctx, disks=[d]) as m:
 		after = run(m, "policy who-can file.write:/data/x")
 		assert after == during, "before the cut:\n%s\nafter it:\n%s" % (during, after)
@@ -119,7 +119,7 @@ def test_pending_events_survive_a_power_cut(ctx):
 		run(m, "emit app:flaky 0")
 		run(m, "emit app:flaky 0")
 		assert handlers(m)["flaky"]["subs"][0]["pending"] == 3, run(m, "handlers -v")
-		m.kill()
+		m.power_cut()
 	with shell(ctx, disks=[d]) as m:
 		after = restored_at_of(m, "flaky")
 		assert "flaky: 3 stored events queued again" in m.text(), "boot log: events not queued again"
@@ -178,7 +178,7 @@ def test_timer_deadline_and_sys_boot_after_a_power_cut(ctx):
 		poked = rec_time(recs, "alarm", "output", "poked 1")
 		left = 8.0 - (poked["time_ns"] - ready["time_ns"]) / 1e9
 		assert 1.5 < left < 6.5, "alarm poked %.1f s before its ring" % left
-		m.kill()
+		m.power_cut()
 	with shell(ctx, disks=[d]) as m:
 		recs = until(m, "alarm rang", lambda m: log(m), lambda recs: any(
 			r["handler"] == "alarm" and "alarm: rang" in r["rest"] for r in recs), timeout=15)
@@ -206,7 +206,7 @@ def test_disk_full_rolls_the_run_back(ctx):
 		full = [r for r in recs if r["kind"] == "rollback" and "disk full" in r["rest"]]
 		assert len(full) == 3, [r["rest"] for r in recs]  # each attempt
 		assert full[0]["result"] == 7, full  # OPTIOS_RUN_NOSPACE
-		assert "commit could not be written" in full[0]["rest"], full
+		assert "commit above could not be written" in full[0]["rest"], full
 		before = max(r["seq"] for r in recs)
 		run(m, "emit app:bench 1")
 		until(m, "a 1-page run committed", lambda m: log(m, "-h bench"),
@@ -226,7 +226,7 @@ def test_a_runs_file_change_is_in_its_commit(ctx):
 		run(m, "echo two > /data/inbox/b")
 		until(m, "two summary lines", lambda m: run(m, "cat /data/summary"), lambda t: t.count("\n") >= 2)
 		commits = [r for r in log(m, "-h watcher") if r["kind"] == "commit"]
-		m.kill()
+		m.power_cut()
 	with shell(ctx, disks=[d]) as m:
 		text = run(m, "cat /data/summary")
 		assert "/data/inbox/a" in text and "/data/inbox/b" in text, text
