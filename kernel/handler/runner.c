@@ -102,7 +102,10 @@ static void gate_flush(void)
 		gate_seq = (uint64_t)log_seq;
 	if (!gate_seq)
 		return;
-	persist_sync(gate_seq);
+	uint64_t t0 = rdtsc();
+	int err = persist_sync(gate_seq);
+	evlog_add(OPTIOS_LOG_DURABLE, "", "", 0, err, gate_runs, gate_seq, rdtsc() - t0, "%u runs durable",
+		  gate_runs);
 	for (size_t i = 0; i < gate_count; i++)
 		event_raise(gate[i].ev.topic, gate[i].source, gate[i].ev.payload, gate[i].ev.payload_len, 0);
 	gate_count = 0;
@@ -113,6 +116,11 @@ static void gate_flush(void)
 /* The run of h committed as store transaction seq (0: nothing persists). */
 static void gate_hold(struct handler *h, int64_t seq)
 {
+	if (seq <= 0 && !gate_seq) { /* in memory, nothing held: out at once */
+		for (size_t i = 0; i < nemits; i++)
+			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+		return;
+	}
 	if (seq <= 0 || nemits > GATE_EVENTS - gate_count)
 		gate_flush(); /* no room: the ones held go first, keeping their order */
 	for (size_t i = 0; i < nemits; i++) {
@@ -451,12 +459,18 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 /* The run's descriptor changes stay; staged files left open are closed,
  * their writes being in the transaction just committed. Emitted events go
  * through the output gate: seq is the run's store transaction (0: none). */
-static void apply_effects(struct handler *h, int64_t seq)
+static void log_outputs(struct handler *h);
+
+/* log: the run's emit and output records too (in memory: after the
+ * commit; with a disk they were written before its transaction). */
+static void apply_effects(struct handler *h, int64_t seq, bool log)
 {
 	if (runner->txn)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	fdtable_commit(h->fds);
 	fd_close_if(h->fds, staged_file, NULL);
+	if (log)
+		log_outputs(h);
 	gate_hold(h, seq);
 	run_cleanup();
 }
@@ -500,8 +514,7 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	if (seq < 0)
 		klog(KLOG_WARN, "handler: %s: its snapshot could not be written to disk (error %ld)", h->name,
 		     (long)seq);
-	log_outputs(h); /* nothing when restored (run_cleanup) */
-	apply_effects(h, seq);
+	apply_effects(h, seq, true); /* its records: none when restored (run_cleanup) */
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);
@@ -514,9 +527,8 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 
 /* The run's records, written before its store transaction (which carries
  * them): its outputs and COMMIT. */
-static void commit_records(struct handler *h, size_t dirty, uint64_t ns, uint64_t run_tsc)
+static void commit_record(struct handler *h, size_t dirty, uint64_t ns, uint64_t run_tsc)
 {
-	log_outputs(h);
 	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
 				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
 	memcpy(r.handler, h->name, sizeof r.handler);
@@ -524,11 +536,12 @@ static void commit_records(struct handler *h, size_t dirty, uint64_t ns, uint64_
 	evlog_write(&r);
 }
 
-static void commit(struct handler *h, const struct trapframe *tf, int64_t seq, uint64_t ns)
+/* Returns the pages the run dirtied. */
+static size_t commit(struct handler *h, const struct trapframe *tf, int64_t seq, uint64_t ns, bool log)
 {
 	size_t dirty = vm_journal_commit(h->space);
 	save_state(h, tf);
-	apply_effects(h, seq);
+	apply_effects(h, seq, log);
 	h->runs++;
 	h->consecutive = 0;
 	retry_committed(h);
@@ -537,35 +550,48 @@ static void commit(struct handler *h, const struct trapframe *tf, int64_t seq, u
 	h->last_run_ns = ns;
 	h->snapshot_pages = vm_space_pages(h->space);
 	h->state = OPTIOS_HANDLER_READY;
+	return dirty;
 }
 
 static void fail_and_go_on(struct trapframe *tf, int result, const char *why);
+
+/* A run's commit with a disk: its records first, then its store
+ * transaction (which carries them), then the in-memory commit; false when
+ * the disk cannot take it (the run was rolled back, the next installed). */
+static bool commit_durable(struct handler *h, struct trapframe *tf)
+{
+	uint64_t run_tsc = rdtsc() - h->run_tsc, ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	log_outputs(h);
+	commit_record(h, vm_journal_pages(h->space), ns, run_tsc);
+	persist_lock();
+	int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
+	if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
+		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+	persist_unlock();
+	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
+		bool full = seq == -ENOSPC || seq == -EFBIG;
+		char why[96];
+		ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
+			  full ? "disk full" : "out of memory", (long)seq);
+		fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+		return false;
+	}
+	if (h->removing && seq > 0)
+		hstore_remove(h); /* removed while its commit was written: its keys go again */
+	commit(h, tf, seq, ns, false);
+	return true;
+}
 
 long runner_event_next(struct trapframe *tf)
 {
 	struct handler *h = current;
 	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
-	} else {
+	} else if (!persist_store() || persist_failed()) { /* in memory: the records after the commit */
 		uint64_t run_tsc = rdtsc() - h->run_tsc, ns = sched_cpu_ns(runner) - h->run_cpu_ns;
-		commit_records(h, vm_journal_pages(h->space), ns, run_tsc);
-		bool locked = store_lock();
-		/* before the in-memory commit: it may still roll back */
-		int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
-		if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
-			vfs_txn_commit(runner->txn, h->name, effect_logged, h);
-		store_unlock(locked);
-		if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
-			bool full = seq == -ENOSPC || seq == -EFBIG;
-			char why[96];
-			ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
-				  full ? "disk full" : "out of memory", (long)seq);
-			fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
-			return 0;
-		}
-		if (h->removing && seq > 0)
-			hstore_remove(h); /* removed while its commit was written: its keys go again */
-		commit(h, tf, seq, ns);
+		commit_record(h, commit(h, tf, 0, ns, true), ns, run_tsc);
+	} else if (!commit_durable(h, tf)) {
+		return 0;
 	}
 	release(h);
 	next_run(tf);
