@@ -109,6 +109,26 @@ int hrec_decode(const void *buf, size_t len, struct hrec *out, char *msg, size_t
 	return 0;
 }
 
+int hrec_event_check(const struct hrec_event *e, size_t len, uint32_t nsubs, int inbox, char *msg,
+		     size_t msgsize)
+{
+	const char *why = NULL;
+	if (len != sizeof *e)
+		why = "not the size of one";
+	else if (e->ev.payload_len > OPTIOS_EVENT_PAYLOAD_MAX)
+		why = "payload longer than an event's";
+	else if (!optios_event_topic_valid(e->ev.topic, sizeof e->ev.topic))
+		why = "topic not valid";
+	else if (!memchr(e->ev.source, 0, sizeof e->ev.source))
+		why = "source not terminated";
+	else if (!inbox && e->sub >= nsubs)
+		why = "subscription out of range";
+	if (!why)
+		return 0;
+	ksnprintf(msg, msgsize, "stored event refused: %s", why);
+	return -EINVAL;
+}
+
 uint64_t hrec_id(const char *name)
 {
 	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */

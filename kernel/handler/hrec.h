@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <optios/abi/event.h>
 #include <optios/abi/manifest.h>
 
 #define HREC_PATH_MAX 128
@@ -34,6 +35,19 @@ struct hrec {
 size_t hrec_encode(const struct hrec *r, uint8_t *buf);
 /* Decodes len bytes: 0, or -EINVAL with the reason in msg. */
 int hrec_decode(const void *buf, size_t len, struct hrec *out, char *msg, size_t msgsize);
+/* An event kept in a handler's queue keys (STORE_H_QUEUE): the index of
+ * the subscription it waited in (inbox events: unused) and the event. */
+struct hrec_event {
+	uint32_t sub;
+	uint32_t pad;
+	struct optios_event ev;
+};
+/* Checks a stored event of len bytes (inbox: any subscription matching
+ * its topic takes it, else sub must be < nsubs): 0, or -EINVAL with the
+ * reason in msg. */
+int hrec_event_check(const struct hrec_event *e, size_t len, uint32_t nsubs, int inbox, char *msg,
+		     size_t msgsize);
+
 /* The 56-bit id of a name in the store's HANDLER class (never 0): stable
  * across boots, unlike the registry's slot. */
 uint64_t hrec_id(const char *name);

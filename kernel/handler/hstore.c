@@ -113,11 +113,7 @@ static size_t record_of(const struct handler *h, uint64_t runs, uint8_t *buf)
 #define INBOX (1ull << 40)
 #define QUEUE_END (STORE_H_QUEUE + (1ull << 47))
 
-struct stored_event {
-	uint32_t sub; /* the subscription's index (inbox: unused) */
-	uint32_t pad;
-	struct optios_event ev;
-};
+#define stored_event hrec_event /* the layout is hrec.c's, host-tested */
 
 static uint64_t inbox_next; /* the next inbox number: random high bits per boot, so boots never collide */
 
@@ -173,18 +169,6 @@ static int put_emitted(struct store_tx *tx, const struct optios_event *evs, size
 	return 0;
 }
 
-/* A stored event, checked: true if it may be queued again. */
-static bool event_usable(const struct stored_event *se, int len, const struct handler *h, bool inbox)
-{
-	if (len != (int)sizeof *se || se->ev.payload_len > OPTIOS_EVENT_PAYLOAD_MAX)
-		return false;
-	if (!optios_event_topic_valid(se->ev.topic, sizeof se->ev.topic))
-		return false;
-	if (memchr(se->ev.source, 0, sizeof se->ev.source) == NULL)
-		return false;
-	return inbox || se->sub < h->nsubs;
-}
-
 /* Queues h's stored events again (under the store lock): how many. Each
  * takes a new time (now) and keeps its order; an inbox event goes to every
  * subscription of h it matches. */
@@ -197,9 +181,10 @@ static size_t restore_queues(struct store *st, struct handler *h)
 	while (store_next(st, k, to, &k) == 0) {
 		bool inbox = k.sub >= STORE_H_QUEUE + INBOX;
 		int len = store_get(st, k, &se, sizeof se);
+		char msg[80];
 		k.sub++;
-		if (!event_usable(&se, len, h, inbox)) {
-			klog(KLOG_WARN, "handler: %s: a stored event is damaged: dropped", h->name);
+		if (len < 0 || hrec_event_check(&se, (size_t)len, (uint32_t)h->nsubs, inbox, msg, sizeof msg)) {
+			klog(KLOG_WARN, "handler: %s: %s: dropped", h->name, len < 0 ? "a stored event unreadable" : msg);
 			continue;
 		}
 		se.ev.time_ns = now;

@@ -105,3 +105,38 @@ TEST(hrec_id_is_stable_and_never_zero)
 	CHECK(hrec_id("counter") >> 56 == 0);
 	CHECK(hrec_id("") != 0);
 }
+
+TEST(hrec_stored_event_hostile_values_are_refused)
+{
+	struct hrec_event e = {.sub = 1};
+	char msg[96];
+	strcpy(e.ev.topic, "app:tally");
+	strcpy(e.ev.source, "sh");
+	e.ev.payload_len = 3;
+	CHECK_EQ(hrec_event_check(&e, sizeof e, 2, 0, msg, sizeof msg), 0);
+	CHECK_EQ(hrec_event_check(&e, sizeof e - 1, 2, 0, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "size") != NULL);
+	CHECK_EQ(hrec_event_check(&e, sizeof e, 1, 0, msg, sizeof msg), -EINVAL); /* sub 1 of 1 */
+	CHECK(strstr(msg, "subscription") != NULL);
+	CHECK_EQ(hrec_event_check(&e, sizeof e, 1, 1, msg, sizeof msg), 0); /* an inbox event: any */
+	struct hrec_event bad = e;
+	bad.ev.payload_len = OPTIOS_EVENT_PAYLOAD_MAX + 1;
+	CHECK_EQ(hrec_event_check(&bad, sizeof bad, 2, 0, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "payload") != NULL);
+	bad = e;
+	memset(bad.ev.topic, 'x', sizeof bad.ev.topic); /* no NUL */
+	CHECK_EQ(hrec_event_check(&bad, sizeof bad, 2, 0, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "topic") != NULL);
+	bad = e;
+	memset(bad.ev.source, 'y', sizeof bad.ev.source);
+	CHECK_EQ(hrec_event_check(&bad, sizeof bad, 2, 0, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "source") != NULL);
+	/* every single byte of the header and topic flipped: refused or accepted, never more */
+	for (size_t off = 0; off < 8 + 16 + OPTIOS_EVENT_TOPIC_MAX; off++)
+		for (int bit = 0; bit < 8; bit++) {
+			bad = e;
+			((uint8_t *)&bad)[off] ^= (uint8_t)(1u << bit);
+			int r = hrec_event_check(&bad, sizeof bad, 2, 0, msg, sizeof msg);
+			CHECK(r == 0 || r == -EINVAL);
+		}
+}
