@@ -523,8 +523,8 @@ static void restore_stored(void)
 		msg[0] = 0;
 		int err = handler_create(recs[i].path, msg, sizeof msg, &h);
 		if (err) {
-			klog(KLOG_WARN, "handler: %s (stored): %s: error %d: %s", recs[i].name, recs[i].path, err,
-			     msg);
+			klog(KLOG_WARN, "handler: %s (stored): %s: error %d: %s", recs[i].name, recs[i].path,
+			     err, msg);
 			continue;
 		}
 		h->boot = true;

@@ -136,12 +136,14 @@ static size_t pending_of(const struct handler *h, struct stored_event *out, size
 
 static int put_queues(struct store_tx *tx, const struct handler *h, const struct stored_event *evs, size_t n)
 {
-	int err = store_del_range(tx, STORE_OBJ(STORE_CLASS_HANDLER, hrec_id(h->name)), STORE_H_QUEUE, QUEUE_END);
+	int err = store_del_range(tx, STORE_OBJ(STORE_CLASS_HANDLER, hrec_id(h->name)), STORE_H_QUEUE,
+				  QUEUE_END);
 	uint32_t last_sub = UINT32_MAX, i = 0;
 	for (size_t k = 0; k < n && !err; k++, i++) {
 		if (evs[k].sub != last_sub)
 			last_sub = evs[k].sub, i = 0;
-		err = store_put(tx, hkey(h, STORE_H_QUEUE + ((uint64_t)evs[k].sub << 8) + i), &evs[k], sizeof evs[k]);
+		err = store_put(tx, hkey(h, STORE_H_QUEUE + ((uint64_t)evs[k].sub << 8) + i), &evs[k],
+				sizeof evs[k]);
 	}
 	return err;
 }
@@ -160,8 +162,8 @@ static int put_emitted(struct store_tx *tx, const struct optios_event *evs, size
 			if (!match)
 				continue;
 			se.ev = evs[e];
-			int err = store_put(tx, hkey(r, STORE_H_QUEUE + INBOX + ((first + e) & (INBOX - 1))), &se,
-					    sizeof se);
+			int err = store_put(tx, hkey(r, STORE_H_QUEUE + INBOX + ((first + e) & (INBOX - 1))),
+					    &se, sizeof se);
 			if (err)
 				return err;
 		}
@@ -183,8 +185,10 @@ static size_t restore_queues(struct store *st, struct handler *h)
 		int len = store_get(st, k, &se, sizeof se);
 		char msg[80];
 		k.sub++;
-		if (len < 0 || hrec_event_check(&se, (size_t)len, (uint32_t)h->nsubs, inbox, msg, sizeof msg)) {
-			klog(KLOG_WARN, "handler: %s: %s: dropped", h->name, len < 0 ? "a stored event unreadable" : msg);
+		if (len < 0 ||
+		    hrec_event_check(&se, (size_t)len, (uint32_t)h->nsubs, inbox, msg, sizeof msg)) {
+			klog(KLOG_WARN, "handler: %s: %s: dropped", h->name,
+			     len < 0 ? "a stored event unreadable" : msg);
 			continue;
 		}
 		se.ev.time_ns = now;
@@ -279,7 +283,8 @@ void handler_persist_resume(void)
 {
 	struct store *st = persist_store();
 	struct optios_log_record last;
-	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), 0}, hi = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
+	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), 0},
+			 hi = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
 	if (!st)
 		return;
 	persist_lock();
@@ -301,14 +306,16 @@ void handler_persist_resume(void)
 	persist_unlock();
 	if (n != (int)sizeof last || last.seq != lo) {
 		if (any)
-			klog(KLOG_WARN, "log: the stored log's last record (#%lu) is unreadable: a new chain starts",
+			klog(KLOG_WARN,
+			     "log: the stored log's last record (#%lu) is unreadable: a new chain starts",
 			     (unsigned long)lo);
 		return;
 	}
 	if (evlog_resume(&last) == 0)
 		log_stored = last.seq;
 	else
-		klog(KLOG_WARN, "log: records were written before the disk's log was read: a new chain starts");
+		klog(KLOG_WARN,
+		     "log: records were written before the disk's log was read: a new chain starts");
 }
 
 size_t hstore_log_read(uint64_t from, struct optios_log_record *out, size_t max)
@@ -426,7 +433,8 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 	regs_of(h, tf, fpu, p->fs_base, p->brk_end, p->mmap_hint, regs);
 	if (!inbox_next)
 		rand_fill(&inbox_next, sizeof inbox_next), inbox_next = (inbox_next << 20) | 1;
-	struct build b = {.h = h, .regs = regs, .emitted = emitted, .nemitted = nemitted, .inbox_first = inbox_next};
+	struct build b = {
+		.h = h, .regs = regs, .emitted = emitted, .nemitted = nemitted, .inbox_first = inbox_next};
 	b.pending = pending;
 	b.npending = pending_of(h, pending, max);
 	b.txn = txn;
@@ -619,7 +627,8 @@ int64_t hstore_startup(struct handler *h, struct vfs_txn *txn, bool *restored)
 		*restored = true;
 		size_t queued = restore_queues(st, h);
 		if (queued)
-			klog(KLOG_INFO, "handler: %s: %lu stored events queued again", h->name, (unsigned long)queued);
+			klog(KLOG_INFO, "handler: %s: %lu stored events queued again", h->name,
+			     (unsigned long)queued);
 		restore_timers(h, &r);
 		h->runs = r.runs;
 		h->failures = r.failures;

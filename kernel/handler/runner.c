@@ -50,8 +50,8 @@
 #define OUTPUT_MAX 2048 /* bytes of stdout/stderr kept per run */
 #define EMITS_MAX 16    /* events one run may emit */
 #define STARTUP_BUDGET_NS (1000 * NS_PER_MS)
-#define GATE_RUNS 8                /* committed runs per flush at most */
-#define GATE_NS (2 * NS_PER_MS)    /* the longest a committed run waits for its flush */
+#define GATE_RUNS 8 /* committed runs per flush at most */
+#define GATE_NS (2 * NS_PER_MS) /* the longest a committed run waits for its flush */
 #define GATE_EVENTS (GATE_RUNS * EMITS_MAX)
 
 static struct proc *runner;
@@ -72,8 +72,8 @@ struct held {
 };
 static struct held gate[GATE_EVENTS];
 static size_t gate_count;
-static uint64_t gate_seq;      /* the newest commit not known durable (0: none) */
-static unsigned gate_runs;     /* its runs */
+static uint64_t gate_seq; /* the newest commit not known durable (0: none) */
+static unsigned gate_runs; /* its runs */
 static uint64_t gate_since_ns; /* when the oldest of them committed */
 
 /* The store's lock around a commit and its /data changes (when there is a
@@ -501,14 +501,15 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	uint64_t freeze = rdtsc() - t0;
 	save_state(h, tf);
 	bool restored, locked = store_lock();
-	int64_t seq = hstore_startup(h, runner->txn, &restored); /* a stored snapshot of this program replaces the start-up's */
+	/* a stored snapshot of this program replaces the start-up's */
+	int64_t seq = hstore_startup(h, runner->txn, &restored);
 	if (restored)
 		run_cleanup(); /* its first start-up's effects are in the store already */
-	else if (seq >= 0 && runner->txn)
-		vfs_txn_commit(runner->txn, h->name, effect_logged, h); /* under the lock: the store's order */
+	else if (seq >= 0 && runner->txn) /* under the lock: the store's order */
+		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	store_unlock(locked);
 	if (seq == -EIO) {
-		startup_failed(h, "its snapshot on disk is unusable (handler remove NAME, then add it afresh)");
+		startup_failed(h, "its snapshot on disk is unusable (remove the handler, then add it afresh)");
 		return;
 	}
 	if (seq < 0)
@@ -529,8 +530,12 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
  * them): its outputs and COMMIT. */
 static void commit_record(struct handler *h, size_t dirty, uint64_t ns, uint64_t run_tsc)
 {
-	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
-				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
+	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT,
+				      .result = OPTIOS_RUN_COMMIT,
+				      .event_seq = h->ev.seq,
+				      .a = dirty,
+				      .b = ns,
+				      .c = run_tsc};
 	memcpy(r.handler, h->name, sizeof r.handler);
 	memcpy(r.topic, h->ev.topic, sizeof r.topic);
 	evlog_write(&r);

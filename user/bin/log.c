@@ -50,8 +50,9 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {"gap",    "event",   "run",    "commit", "rollback", "effect", "output",
-					    "handler", "drop", "deny", "policy", "retry",    "enosys", "durable"};
+	static const char *const words[] = {"gap",    "event",	"run",	   "commit", "rollback",
+					    "effect", "output", "handler", "drop",   "deny",
+					    "policy", "retry",	"enosys",  "durable"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
