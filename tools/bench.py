@@ -54,6 +54,7 @@ DURABLE_FIGURES = [
 	("durable_flushes_per_1000_commits", "device flushes per 1,000 commits, one event at a time", "flush"),
 	("durable_runs_per_guest_second", "durable runs per guest second, a burst of 48 (group commit)", "runs/s"),
 	("durable_burst_flushes", "device flushes for the 48 runs of that burst", "flush"),
+	("durable_bytes_written_per_byte_dirtied_x100", "x100: bytes to the device per byte the burst dirtied", "x100"),
 ]
 FIGURES += DURABLE_FIGURES
 TARGET = ("cycle_1page_instructions", 20000)

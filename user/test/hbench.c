@@ -343,15 +343,22 @@ static int bench_durable(void)
 	report("durable_cycle_1page_instructions", median(whole, REPS));
 	report("durable_flushes_per_1000_commits", 1000 * (uint64_t)flushes / REPS);
 	log_mark();
+	struct optios_store_info before, after;
 	long runs = runs_when_ready();
+	if (optios_store_info(&before) < 0)
+		return -1;
 	for (int i = 0; i < BATCH; i++)
 		if (emit("1") < 0)
 			return -1;
 	if (runs < 0 || wait_runs(runs + BATCH) < 0 || wait_cycles(c, BATCH) < 0)
 		return -1;
 	const struct optios_log_record *last = wait_durable(&c[BATCH - 1]);
-	if (!last)
+	if (!last || optios_store_info(&after) < 0)
 		return -1;
+	/* every block the burst wrote (its runs', the emits' inbox entries, the
+	 * log, cleaning, superblocks) per page its runs dirtied */
+	report("durable_bytes_written_per_byte_dirtied_x100",
+	       100 * (after.blocks_written - before.blocks_written) / BATCH);
 	size_t burst_flushes = 0;
 	for (size_t i = index_of(c[0].event); i <= index_of(last); i++)
 		burst_flushes += logbuf[i].kind == OPTIOS_LOG_DURABLE;
