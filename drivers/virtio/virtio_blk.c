@@ -140,6 +140,10 @@ static int request(struct vblk *vb, uint32_t type, uint64_t sector, uint32_t len
 	if (len)
 		bufs[n++] = (struct virtq_buf){vb->bounce_pa, len, type == VIRTIO_BLK_T_IN};
 	bufs[n++] = (struct virtq_buf){vb->req_pa + 64, 1, true};
+	/* A caller with interrupts off polls: ask the device for no interrupt
+	 * (without EVENT_IDX it honours the hint), or the completions would
+	 * leave one pending that lands at the next sti (the boot's mount). */
+	vb->q.avail->flags = irq_enabled() ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
 	int head = virtq_submit(&vb->q, bufs, n);
 	if (head < 0)
 		return -EIO; /* cannot happen with one request in flight */

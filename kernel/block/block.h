@@ -44,12 +44,17 @@ struct blkdev {
 	struct blkdev *next; /* registry link, owned by block.c */
 	/* Counters kept by block_read/write/flush (bench, df, tests). */
 	uint64_t reads, writes, flushes, sectors_written, errors;
+	uint64_t ticks; /* clock ticks spent inside the device calls (block_set_clock; the bench) */
 };
 
 /* The device calls: range-checked, counted, forwarded to the driver. */
 int block_read(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf);
 int block_write(struct blkdev *dev, uint64_t sector, uint32_t count, const void *buf);
 int block_flush(struct blkdev *dev);
+
+/* The clock the device calls are timed with (dev->ticks): the kernel's
+ * TSC; none on the host (ticks stay 0). */
+void block_set_clock(uint64_t (*now)(void));
 
 /* Registry (kernel only). A driver registers each device it brings up. */
 int block_register(struct blkdev *dev);

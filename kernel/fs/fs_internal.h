@@ -244,6 +244,8 @@ const char *fs_store_path(const char *path);
  * last name, copied into name (STORE_FS_NAME_MAX + 1 bytes) (vfs_txn.c). */
 struct store_tx;
 int fs_store_parent(struct store_tx *tx, const char *spath, uint64_t *dir, char *name);
+/* Drops t's records, as vfs_txn_commit does after applying them (vfs_txn.c). */
+void vfs_txn_destroy_records(struct vfs_txn *t);
 bool fs_store_begin_vnode(const struct vnode *v);
 void fs_store_end(void);
 /* The store's side of each change (paths absolute and normal, on the

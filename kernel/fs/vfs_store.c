@@ -270,13 +270,16 @@ static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store
 		      struct vnode **out)
 {
 	struct store_fs_attr a;
+	size_t n = strlen(e->name);
+	if (n == 0 || strchr(e->name, '/') || strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+		return -EINVAL; /* a damaged image: never a name the tree could hold */
 	int r = store_fs_stat(tx, e->ino, &a);
 	if (r < 0)
 		return r;
 	uint32_t mode = (a.type == STORE_FS_DIR ? S_IFDIR : S_IFREG) | (a.mode & 07777);
 	struct vnode *v = NULL;
 	uint64_t lk = fs_lock();
-	r = vn_create(dir, e->name, strlen(e->name), mode, &v);
+	r = vn_create(dir, e->name, n, mode, &v);
 	if (r == 0) {
 		v->sino = e->ino;
 		v->mtime_ns = a.mtime_ns;
@@ -364,6 +367,30 @@ void vfs_store_load(struct vnode *mountpoint)
 		     "vfs: /data: the store's files could not be read (%d) after %lu entries; "
 		     "/data is read-only this boot (check the image with optios-disk fsck)",
 		     r, (unsigned long)files);
+}
+
+static int build_txn(struct store_tx *tx, void *arg)
+{
+	return vfs_txn_store(arg, tx);
+}
+
+int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+{
+	if (!vfs_txn_covers_store(t))
+		return vfs_txn_apply(t, source, fn, arg);
+	persist_lock();
+	int64_t r = persist_commit_locked(build_txn, t);
+	int n = 0;
+	if (r >= 0)
+		n = vfs_txn_apply(t, source, fn,
+				  arg); /* the same hold of the lock: the tree in the store's order */
+	persist_unlock();
+	if (r < 0) {
+		klog(KLOG_WARN, "vfs: %s: the store refused its file changes (%d): none applied", source,
+		     (int)r);
+		vfs_txn_destroy_records(t);
+	}
+	return n;
 }
 
 bool vfs_file_persistent(struct file *f)

@@ -317,6 +317,11 @@ static bool record_counts(const struct change *c)
 	return c->kind != TXN_FILE || c->sf->changed;
 }
 
+void vfs_txn_destroy_records(struct vfs_txn *t)
+{
+	records_drop(t);
+}
+
 size_t vfs_txn_changes(const struct vfs_txn *t)
 {
 	size_t n = 0;
@@ -487,6 +492,16 @@ static int store_change(struct store_tx *tx, const struct change *c, uint64_t no
 	return -EINVAL;
 }
 
+bool vfs_txn_covers_store(const struct vfs_txn *t)
+{
+	bool any = false;
+	uint64_t lk = fs_lock();
+	for (const struct change *c = t->head; c && !any; c = c->next)
+		any = record_counts(c) && fs_store_covers(c->path);
+	fs_unlock(lk);
+	return any;
+}
+
 int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx)
 {
 	char *names = kmalloc(2 * (STORE_FS_NAME_MAX + 1));
@@ -508,7 +523,7 @@ int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx)
 	return err;
 }
 
-int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
 {
 	int n = 0;
 	for (const struct change *c = t->head; c; c = c->next) {

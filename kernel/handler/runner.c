@@ -506,7 +506,7 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	if (restored)
 		run_cleanup(); /* its first start-up's effects are in the store already */
 	else if (seq >= 0 && runner->txn) /* under the lock: the store's order */
-		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
 	store_unlock(locked);
 	if (seq == -EIO) {
 		startup_failed(h, "its snapshot on disk is unusable (remove the handler, then add it afresh)");
@@ -571,7 +571,7 @@ static bool commit_durable(struct handler *h, struct trapframe *tf)
 	persist_lock();
 	int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
 	if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
-		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
+		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
 	persist_unlock();
 	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
 		bool full = seq == -ENOSPC || seq == -EFBIG;

@@ -113,7 +113,10 @@ long sys_optios_store_info(SYS_ARGS)
 		struct store_stats s;
 		persist_lock();
 		store_stats_get(st, &s);
-		ksnprintf(o.device, sizeof o.device, "%s", store_device(st)->name);
+		struct blkdev *dev = store_device(st);
+		ksnprintf(o.device, sizeof o.device, "%s", dev->name);
+		o.device_reads = dev->reads, o.device_writes = dev->writes;
+		o.device_flushes = dev->flushes, o.device_ticks = dev->ticks;
 		persist_unlock();
 		o.flags = OPTIOS_STORE_MOUNTED | (persist_failed() ? OPTIOS_STORE_FAILED : 0);
 		o.blocks = s.blocks, o.log_blocks = s.log_blocks;

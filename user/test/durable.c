@@ -10,14 +10,22 @@
  *   durable fill PATH            writes 16 KiB pieces until a call fails;
  *                                "filled N bytes, then ERRNO"
  *   durable cat PATH             the bytes of PATH, or "ERRNO"
+ *   durable group N K            N children at once, each K times write +
+ *                                fsync of its own file /data/gI; then
+ *                                "group: F fsyncs, D flushes" (the device's
+ *                                flushes meanwhile: fewer than F when fsyncs
+ *                                that queued during a flush shared the next)
  *
  * Errors print "durable: CALL: ERRNO" and exit 1.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <optios.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *errno_name(int e)
@@ -105,6 +113,38 @@ static int cat(const char *path)
 	return 0;
 }
 
+static int group(int n, int k)
+{
+	struct optios_store_info a, b;
+	if (optios_store_info(&a) < 0)
+		return fail("optios_store_info");
+	int pids[16];
+	if (n < 1 || n > 16)
+		n = 16;
+	for (int i = 0; i < n; i++) {
+		char path[32], count[16];
+		snprintf(path, sizeof path, "/data/g%d", i);
+		snprintf(count, sizeof count, "%d", k);
+		char *argv[] = {"durable", "loop", path, count, NULL};
+		char *envp[] = {"DURABLE_QUIET=1", NULL};
+		pids[i] = optios_spawn("/test/durable", argv, envp, 0);
+		if (pids[i] < 0)
+			return fail("spawn");
+	}
+	int bad = 0;
+	for (int i = 0; i < n; i++) {
+		int st;
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			bad++;
+	}
+	if (optios_store_info(&b) < 0)
+		return fail("optios_store_info");
+	/* each round of loop: two fsyncs (the temporary, then the rename) */
+	printf("group: %d fsyncs, %llu flushes%s\n", 2 * n * k,
+	       (unsigned long long)(b.device_flushes - a.device_flushes), bad ? ", a child failed" : "");
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -120,16 +160,20 @@ int main(int argc, char **argv)
 			printf("synced\n");
 		return r;
 	}
+	bool quiet = getenv("DURABLE_QUIET") != NULL;
 	if (argc == 4 && strcmp(argv[1], "loop") == 0) {
 		for (int i = 1; i <= atoi(argv[3]); i++) {
 			char text[32];
 			snprintf(text, sizeof text, "round %d", i);
 			if (replace(argv[2], text))
 				return 1;
-			printf("round %d synced\n", i);
+			if (!quiet)
+				printf("round %d synced\n", i);
 		}
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "group") == 0)
+		return group(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "fill") == 0)
 		return fill(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "cat") == 0)

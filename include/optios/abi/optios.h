@@ -95,6 +95,8 @@ struct optios_store_info {
 	uint64_t keys;
 	uint64_t committed_seq, durable_seq;
 	uint64_t flushes, blocks_written; /* since boot */
+	uint64_t device_reads, device_writes, device_flushes; /* the device's calls since boot */
+	uint64_t device_ticks; /* TSC ticks spent inside them (the waits included) */
 	uint64_t data_used, data_limit; /* bytes of RAM /data's cache holds, and may */
 	uint64_t tmp_used, tmp_limit; /* bytes of RAM /tmp holds, and may */
 };
