@@ -6,6 +6,8 @@
 #   make test    host unit tests, in-kernel self-tests, QEMU system tests (on
 #                the test image: the user's plus test programs and grants)
 #   make bench   the handler benchmark (figures under -icount, build/bench.json)
+#   make busybox-test  BusyBox's own test suite on the Linux host and on OptiOS
+#                (same binary), counts side by side (docs/USERLAND.md)
 #   make clean
 #
 # Cross builds: make TOOLPREFIX=x86_64-elf-   (or CC=..., LD=...)
@@ -54,7 +56,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host crashtest crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench
+.PHONY: FORCE all kernel iso run run-serial test test-host crashtest crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench busybox-test
 # all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
@@ -140,6 +142,66 @@ endif
 program_bin = $(if $(filter user/test/%,$(1)),$(BUILD)/rootfs-test,$(BUILD)/rootfs)/$(patsubst user/%,%,$(1:.c=))
 USER_BINS := $(foreach s,$(filter-out user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
 TEST_BINS := $(foreach s,$(filter user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
+
+# BusyBox (user/busybox/, docs/USERLAND.md): Debian's source package, fetched
+# by tools/fetch-source.sh (pinned in tools/deps.lock) into $(BUILD)/deps/,
+# configured from defconfig plus user/busybox/busybox.config, built static
+# with musl-gcc in $(BB_OBJ) (BusyBox's own Kbuild; remade only when the
+# source, the config or the compiler command changes), then its manifest
+# embedded like optios-cc does. In the image: /bin/busybox, and every applet
+# as a hard link in /usr/bin (the root image joins them: one copy of the bytes).
+BB_CONFIG := user/busybox/busybox.config
+BB_MANIFEST := user/busybox/busybox.manifest
+BB_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir busybox)
+BB_OBJ := $(BUILD)/busybox/obj
+BB_STAMP := $(BUILD)/busybox/fetched
+BB_MAKE = $(MAKE) --no-print-directory -C $(BB_SRC) O=$(abspath $(BB_OBJ)) CC="$(MUSL_GCC)" HOSTCC="$(HOSTCC)" \
+	EXTRA_CFLAGS="-isystem $(abspath $(BUILD))/busybox/kinc" KBUILD_VERBOSE=0
+USER_BINS += $(BUILD)/rootfs/bin/busybox
+all: $(BUILD)/busybox/applets
+
+$(BB_STAMP): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $(@D)
+	@tools/fetch-source.sh --build $(BUILD) busybox
+	@touch $@
+
+# musl-gcc has no Linux headers; BusyBox's applets include a few
+# (<linux/...>, <asm/...>): the host's, and only those directories.
+$(BUILD)/busybox/kinc: $(BB_STAMP)
+	@rm -rf $@ && mkdir -p $@
+	@for d in linux asm-generic mtd; do ln -s /usr/include/$$d $@/$$d; done
+	@ln -s /usr/include/$$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)/asm $@/asm
+
+$(BB_OBJ)/.config: $(BB_CONFIG) $(BB_STAMP) | $(BUILD)/busybox/kinc
+	@echo "  CONFIG  busybox (defconfig + $(BB_CONFIG))"
+	@mkdir -p $(BB_OBJ)
+	@$(BB_MAKE) defconfig > $(BUILD)/busybox/config.log 2>&1 || { cat $(BUILD)/busybox/config.log; exit 1; }
+	@sed -n 's/^\(# \)*\(CONFIG_[A-Z0-9_]*\)[= ].*/\2/p' $(BB_CONFIG) | while read -r sym; do \
+		sed -i.bak -e "/^$$sym=/d" -e "/^# $$sym is not set/d" $@; done
+	@grep -E '^(CONFIG_|# CONFIG_)' $(BB_CONFIG) >> $@
+	@yes '' | $(BB_MAKE) oldconfig >> $(BUILD)/busybox/config.log 2>&1 || { cat $(BUILD)/busybox/config.log; exit 1; }
+	@sed -n 's/^\(# \)*\(CONFIG_[A-Z0-9_]*\)[= ].*/\2/p' $(BB_CONFIG) | while read -r sym; do \
+		want=$$(grep -E "^(# )?$$sym[= ]" $(BB_CONFIG)); grep -qxF "$$want" $@ || \
+		{ echo "busybox: $$sym did not stay as $(BB_CONFIG) says ($$want): a dependency overrides it"; exit 1; }; done
+
+$(BB_OBJ)/busybox: $(BB_OBJ)/.config
+	@echo "  BUSYBOX $(BB_SRC) (log: $(BUILD)/busybox/build.log)"
+	@$(BB_MAKE) busybox > $(BUILD)/busybox/build.log 2>&1 || { tail -40 $(BUILD)/busybox/build.log; exit 1; }
+	@touch $@
+
+$(BUILD)/rootfs/bin/busybox: $(BB_OBJ)/busybox $(BB_MANIFEST) $(MANIFEST_CHECK)
+	@echo "  MANIFEST $@"
+	@mkdir -p $(@D)
+	@$(MANIFEST_CHECK) --program $(BB_MANIFEST)
+	@$(OBJCOPY) --add-section .optios.manifest=$(BB_MANIFEST) \
+		--set-section-flags .optios.manifest=noload,readonly $< $@.tmp && mv $@.tmp $@
+
+# The applet names (the static binary runs on the build host too).
+$(BUILD)/busybox/applets: $(BB_OBJ)/busybox
+	@$< --list | LC_ALL=C sort > $@.tmp && mv $@.tmp $@
+
+# $(call BB_LINKS,tree): the applets as hard links /usr/bin/NAME to /bin/busybox.
+BB_LINKS = mkdir -p $(1)/usr/bin && while read -r a; do ln -f $(1)/bin/busybox "$(1)/usr/bin/$$a"; done < $(BUILD)/busybox/applets
 
 # The log tool checks the audit chain with the kernel's own code, and policy
 # names why a capability is refused with its parser: a program's extra
@@ -250,15 +312,17 @@ CPIO = (cd $(1) && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet)
 
 # The images are rebuilt when any input changes (EXTRA's contents included).
 # (rm of $(BUILD)/rootfs/test: what builds of the one-image layout left there.)
-$(BUILD)/rootfs.cpio: $(USER_BINS) $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
+$(BUILD)/rootfs.cpio: $(USER_BINS) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(if $(EXTRA),$(shell find $(EXTRA) 2>/dev/null)) FORCE
 	@rm -rf $(BUILD)/rootfs.tree $(BUILD)/rootfs/test && mkdir -p $(BUILD)/rootfs.tree
 	@cp -R rootfs/. $(BUILD)/rootfs/. $(BUILD)/rootfs.tree/
+	@$(call BB_LINKS,$(BUILD)/rootfs.tree)
 	@$(if $(EXTRA),cp -R $(EXTRA)/. $(BUILD)/rootfs.tree/)
 	@find $(BUILD)/rootfs.tree -name .keep -delete
 	@$(call CPIO,$(BUILD)/rootfs.tree,$@)
 
 $(BUILD)/rootfs-test.cpio: $(BUILD)/rootfs.cpio $(TEST_BINS) $(TEST_ROOTFS_FILES) FORCE
-	@rm -rf $(BUILD)/rootfs-test.tree && cp -R $(BUILD)/rootfs.tree $(BUILD)/rootfs-test.tree
+	@rm -rf $(BUILD)/rootfs-test.tree && mkdir -p $(BUILD)/rootfs-test.tree # tar keeps the hard links
+	@(cd $(BUILD)/rootfs.tree && tar cf - .) | (cd $(BUILD)/rootfs-test.tree && tar xf -)
 	@cp -R $(BUILD)/rootfs-test/. tests/rootfs/. $(BUILD)/rootfs-test.tree/
 	@$(call CPIO,$(BUILD)/rootfs-test.tree,$@)
 
@@ -414,6 +478,11 @@ test: deps
 # a table and $(BUILD)/bench.json. Not part of make test.
 bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
 	@$(PYTHON) tools/bench.py --build $(BUILD)
+
+# BusyBox's testsuite/runtest with the image's binary, on the host and on
+# OptiOS (tools/busybox-test.py). Not part of make test: minutes long.
+busybox-test: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
+	@$(PYTHON) tools/busybox-test.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

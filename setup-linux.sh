@@ -9,6 +9,7 @@ packages=(
 	qemu-system-x86 qemu-system-gui ovmf
 	musl-tools
 	cpio clang libclang-rt-dev
+	dpkg-dev # dpkg-source: unpacks the third-party sources (tools/fetch-source.sh)
 )
 
 missing=()
@@ -17,8 +18,15 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 done
 
+# Third-party sources (docs/DEPS.md), fetched once into build/deps/ with a
+# private apt configuration (the system's is not touched): BusyBox now.
+fetch_sources() {
+	"$(dirname "$0")/tools/fetch-source.sh" busybox
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup-linux: all dependencies present"
+	fetch_sources
 	exit 0
 fi
 
@@ -36,3 +44,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fetch_sources

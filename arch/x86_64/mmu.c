@@ -73,8 +73,10 @@ static void visit_table(const struct visit *v, uint64_t table, int level, uint64
 	pte_t *t = v->m->table(table);
 	uint64_t size = mmu_level_size(level);
 	for (unsigned i = 0; i < MMU_ENTRIES; i++) {
+		if (!(t[i] & PTE_P)) /* most entries: tested first, the cheapest way past */
+			continue;
 		uint64_t lin = base + i * size;
-		if (lin + size <= v->start || lin >= v->end || !(t[i] & PTE_P))
+		if (lin + size <= v->start || lin >= v->end)
 			continue;
 		if (is_leaf(t[i], level))
 			v->fn(v->arg, canonical(lin), &t[i], level);

@@ -212,6 +212,12 @@ static int load_image(const char *path, const void *data, size_t len, char *cons
 	return 0;
 }
 
+int exec_load_image(const char *path, const void *data, size_t len, char *const argv[], char *const envp[],
+		    struct exec_image *out)
+{
+	return load_image(path, data, len, argv, envp, out);
+}
+
 int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out)
 {
 	void *data = NULL;

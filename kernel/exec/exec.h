@@ -47,6 +47,11 @@ struct exec_image {
  * (arguments over EXEC_ARGS_MAX).
  */
 int exec_load(const char *path, char *const argv[], char *const envp[], struct exec_image *out);
+/* The same for the file already read into data (len bytes; path names it). */
+int exec_load_image(const char *path, const void *data, size_t len, char *const argv[], char *const envp[],
+		    struct exec_image *out);
+/* The program's name as messages say it: the last component of path. */
+const char *exec_program_name(const char *path);
 
 /* A zeroed page for user memory, or 0 when memory is short (see above). */
 uint64_t exec_page_alloc(void);
@@ -54,7 +59,7 @@ uint64_t exec_page_alloc(void);
 /*
  * A program's identity, read without loading it (identity.c): its manifest
  * (the ELF section MANIFEST_SECTION) into *m and the SHA-256 of the whole file
- * into hash. Returns 0, -ENOENT (no such file), -EISDIR (a directory),
+ * into hash (NULL: not computed). Returns 0, -ENOENT (no such file), -EISDIR (a directory),
  * -ENOMEM, -ENOEXEC (not a program, or no manifest section: err says which,
  * "counter: no manifest section (.optios.manifest)"), -EINVAL (the manifest
  * is damaged - its section, or the section table, malformed: "counter:

@@ -80,6 +80,7 @@ void file_put(struct file *f)
 	fs_unlock(lk);
 	if (!last)
 		return;
+	lock_flock_release(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	kfree(f);
@@ -226,6 +227,21 @@ int fd_install(struct fdtable *t, struct file *f, int min)
 	return -EMFILE;
 }
 
+const void *file_lock_key(struct file *f)
+{
+	return vfs_file_vnode(f);
+}
+
+/* A descriptor of t closed: the process's record locks on the file go
+ * (POSIX: any close, even of another descriptor of it), then the reference. */
+static void put_closed(struct fdtable *t, struct file *f)
+{
+	const void *key = file_lock_key(f);
+	if (key)
+		lock_posix_release(key, t);
+	file_put(f);
+}
+
 int fd_install_at(struct fdtable *t, struct file *f, int fd)
 {
 	if (!t || fd < 0 || fd >= FD_MAX)
@@ -236,7 +252,7 @@ int fd_install_at(struct fdtable *t, struct file *f, int fd)
 	t->fdflags[fd] = 0;
 	t->used |= BIT(fd);
 	if (old)
-		file_put(old);
+		put_closed(t, old);
 	return fd;
 }
 
@@ -256,7 +272,7 @@ int fd_close(struct fdtable *t, int fd)
 	t->slot[fd] = NULL;
 	t->fdflags[fd] = 0;
 	t->used &= ~BIT(fd);
-	file_put(f);
+	put_closed(t, f);
 	return 0;
 }
 
@@ -284,6 +300,15 @@ int fd_count(const struct fdtable *t)
 		n++;
 	(void)i;
 	return n;
+}
+
+void fd_close_cloexec(struct fdtable *t)
+{
+	int i;
+	FOR_EACH_BIT (i, t->used) {
+		if (t->fdflags[i] & FD_CLOEXEC)
+			fd_close(t, i);
+	}
 }
 
 void fd_close_if(struct fdtable *t, bool (*match)(const struct file *f, const void *arg), const void *arg)

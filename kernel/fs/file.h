@@ -34,6 +34,11 @@ struct file_ops {
 	int (*truncate)(struct file *f, uint64_t size);
 	/* Directories: fills buf with linux_dirent64 records from f->off; returns bytes. */
 	long (*getdents)(struct file *f, void *buf, size_t len);
+	/* Readiness now, as poll's revents (POLLIN, POLLOUT, POLLHUP, POLLERR;
+	 * optios/abi/poll.h). NULL: always ready for both (regular files). A
+	 * file type with a poll op calls poll_wake() (kernel/syscall) whenever
+	 * its readiness may have changed, so pollers look again. */
+	unsigned (*poll)(struct file *f);
 	/* Last reference gone: free what priv holds. */
 	void (*release)(struct file *f);
 };
@@ -70,6 +75,8 @@ int fd_close(struct fdtable *t, int fd);
 /* The slot's descriptor flags (FD_CLOEXEC) or -EBADF; set: 0 or -EBADF. */
 int fd_flags_get(struct fdtable *t, int fd);
 int fd_flags_set(struct fdtable *t, int fd, int flags);
+/* Closes every descriptor of t marked FD_CLOEXEC (execve). */
+void fd_close_cloexec(struct fdtable *t);
 /* Open descriptors in t (tests, reports). */
 int fd_count(const struct fdtable *t);
 /* Closes every descriptor of t whose file match(f, arg) picks. */
@@ -84,5 +91,41 @@ void fd_close_if(struct fdtable *t, bool (*match)(const struct file *f, const vo
 void fdtable_checkpoint(struct fdtable *t);
 void fdtable_commit(struct fdtable *t);
 void fdtable_rollback(struct fdtable *t);
+
+/* ---- advisory locks (lock.c: theory and invariants) ---- */
+
+#define LOCK_READ 1 /* shared */
+#define LOCK_WRITE 2 /* exclusive */
+#define LOCK_UNLOCK 3
+#define LOCK_EOF UINT64_MAX /* a range's end: to the end of the file, however long */
+
+struct lock_info {
+	int type, pid;
+	uint64_t start, end;
+};
+
+/* What locks key f's locks (its vnode), or NULL: not a lockable file. */
+const void *file_lock_key(struct file *f);
+/* Whether a lock of type on [start, end) by owner (a process's fdtable)
+ * would conflict; if so *conflict (may be NULL) describes one holder's. */
+bool lock_posix_test(const void *key, const void *owner, int type, uint64_t start, uint64_t end,
+		     struct lock_info *conflict);
+/* Sets (LOCK_READ/WRITE) or removes (LOCK_UNLOCK) owner's lock on
+ * [start, end), splitting and merging its other ranges. 0, -EAGAIN (another
+ * owner holds a conflicting lock: nothing changed), -EINVAL (empty range),
+ * -ENOMEM. */
+int lock_posix_set(const void *key, const void *owner, int pid, int type, uint64_t start, uint64_t end);
+/* Drops every lock of owner on key (key NULL: on every file); returns how many. */
+size_t lock_posix_release(const void *key, const void *owner);
+/* flock: owner (an open file) takes type on the whole of key, or drops it
+ * (LOCK_UNLOCK). 0, -EAGAIN, -ENOMEM. */
+int lock_flock(const void *key, const void *owner, int type);
+/* Drops owner's flock locks (its last close); returns how many. */
+size_t lock_flock_release(const void *owner);
+/* Locks held (tests). */
+size_t lock_count(void);
+/* Upcall (defined above the file system, by kernel/syscall): a lock went or
+ * changed, so waiters for one should look again. */
+void fs_locks_changed(void);
 
 #endif

@@ -263,12 +263,14 @@ void vfs_store_load(struct vnode *mountpoint);
 /* ---- the root image (initramfs.c) ---- */
 struct initramfs_stats {
 	size_t files, dirs, skipped;
+	size_t unjoined; /* hard-linked names past the join table: read as empty */
 	uint64_t bytes;
 	uint64_t newest_mtime; /* seconds */
 	const char *why; /* the archive's error, or NULL */
 };
-/* Adds the archive's members under fs's root (data not copied). Returns 0,
- * or the archive's -EINVAL after adding what preceded the fault, or -ENOMEM. */
+/* Adds the archive's members under fs's root (data not copied; hard links
+ * joined). Returns 0, or the archive's -EINVAL after adding what preceded the
+ * fault, or -ENOMEM. */
 int initramfs_load(struct fs *fs, const void *archive, size_t len, struct initramfs_stats *st);
 
 #endif

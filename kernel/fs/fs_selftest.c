@@ -150,12 +150,16 @@ SELFTEST(vfs_sparse_write_takes_charged_pages_not_kernel_heap)
 	struct kstat st;
 	struct vfs_usage before, after;
 	ST_CHECK(vfs_usage("/tmp", &before) == 0);
-	size_t heap = kmalloc_bytes_in_use(), pages = pmm_free_count();
+	size_t heap = kmalloc_bytes_in_use(), pages = pmm_free_count(), heap_held = heap_pages();
 	ST_CHECK(vfs_open("/", "/tmp/sparse", O_RDWR | O_CREAT, 0644, &f) == 0);
 	ST_CHECK(f->ops->pwrite(f, "x", 1, 62000000) == 1);
 	ST_CHECK(vfs_usage("/tmp", &after) == 0);
 	ST_CHECK(kmalloc_bytes_in_use() - heap < 4096);
-	ST_CHECK(pages - pmm_free_count() <= 4); /* 3, and a heap page at most */
+	/* 3 pages, besides the slab pages the heap may have had to add for the
+	 * file's small structures: how many depends on how full its slabs were
+	 * (this check failed with "<= 4 in all" once the root image held
+	 * BusyBox's 380 applet names: more vnodes, other slabs full). */
+	ST_CHECK(pages - pmm_free_count() - (heap_pages() - heap_held) <= 3);
 	ST_CHECK(after.used - before.used >= 3 * FS_PAGE && after.used - before.used < 4 * FS_PAGE);
 	ST_CHECK(f->ops->stat(f, &st) == 0 && st.st_size == 62000001 && st.st_blocks == FS_PAGE / 512);
 	file_put(f);

@@ -40,6 +40,11 @@ void vfs_pathbuf_free(char *p);
 /* A kmalloc'd copy of a whole regular file (kfree it) and its length.
  * path is absolute. 0, -ENOENT, -ENOTDIR, -EISDIR, -ENOMEM. */
 int vfs_read_file(const char *path, void **data, size_t *len);
+/* The same without a copy where one is not needed: a file of the read-only
+ * image is its bytes in the boot module (they never change or go: *copy =
+ * NULL); any other is read into a kmalloc'd copy (*copy: kfree it, *data ==
+ * *copy). Starting a program reads it this way. */
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy);
 /* The names in the directory at path (not "." or ".."), sorted by strcmp,
  * in one kmalloc'd block (kfree(*names) frees it all). 0, -ENOENT,
  * -ENOTDIR, -ENOMEM (vfs_list.c). */
@@ -49,6 +54,17 @@ int vfs_dir_names(const char *path, char ***names, size_t *n);
  * returns a new file with one reference in *out. */
 int vfs_open(const char *cwd, const char *path, int flags, uint32_t mode, struct file **out);
 int vfs_stat(const char *cwd, const char *path, struct kstat *st);
+/* Attribute changes (chmod, utimensat; single user: no owners to change):
+ * the permission bits and/or the modification time of path or of an open
+ * file. -EROFS in the root image; -EBADF for a file that is no vnode. The
+ * access time is not kept (stat reports the modification time). */
+struct vfs_attr {
+	bool set_mode, set_mtime, mtime_now; /* mtime_now: the current time, not mtime_ns */
+	uint32_t mode; /* permission bits (07777) */
+	uint64_t mtime_ns; /* since the epoch */
+};
+int vfs_setattr(const char *cwd, const char *path, const struct vfs_attr *a);
+int vfs_file_setattr(struct file *f, const struct vfs_attr *a);
 /* amode: F_OK or R_OK|W_OK|X_OK. */
 int vfs_access(const char *cwd, const char *path, int amode);
 int vfs_mkdir(const char *cwd, const char *path, uint32_t mode);

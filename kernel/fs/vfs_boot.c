@@ -66,6 +66,10 @@ static void load_root_image(const struct bootinfo *bi)
 	if (err)
 		klog(KLOG_WARN, "vfs: root image damaged (%s, error %d): kept what came before",
 		     st.why ? st.why : "?", err);
+	if (st.unjoined)
+		klog(KLOG_WARN,
+		     "vfs: root image: %zu hard-linked names left empty (more than the join table holds)",
+		     st.unjoined);
 	if (st.skipped)
 		klog(KLOG_WARN, "vfs: root image: %zu members skipped (links, devices, bad names)",
 		     st.skipped);

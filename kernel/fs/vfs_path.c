@@ -259,6 +259,42 @@ int vfs_stat(const char *cwd, const char *path, struct kstat *st)
 	return err;
 }
 
+static int setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	if (v->fs->readonly)
+		return -EROFS;
+	if (a->set_mode)
+		v->mode = (v->mode & S_IFMT) | (a->mode & 07777);
+	if (a->set_mtime)
+		v->mtime_ns = a->mtime_now ? fs_now_ns() : a->mtime_ns;
+	v->ctime_ns = fs_now_ns();
+	return 0;
+}
+
+int vfs_setattr(const char *cwd, const char *path, const struct vfs_attr *a)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0)
+		err = setattr(v, a);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_file_setattr(struct file *f, const struct vfs_attr *a)
+{
+	uint64_t lk = fs_lock();
+	struct vnode *v = vfs_file_vnode(f);
+	int err = v ? setattr(v, a) : -EBADF;
+	fs_unlock(lk);
+	return err;
+}
+
 int vfs_access(const char *cwd, const char *path, int amode)
 {
 	struct npath np;
@@ -538,6 +574,32 @@ int vfs_read_file(const char *path, void **data, size_t *len)
 	}
 	fs_unlock(lk);
 	npath_free(&np);
+	return err;
+}
+
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy)
+{
+	struct npath np;
+	struct vnode *v;
+	*copy = NULL;
+	int err = npath_make(&np, NULL, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	err = lookup(&np, &v);
+	if (!err && vn_is_dir(v))
+		err = -EISDIR;
+	bool ro = !err && v->rodata;
+	if (ro) {
+		*data = v->rodata;
+		*len = (size_t)v->size;
+	}
+	fs_unlock(lk);
+	npath_free(&np);
+	if (err || ro)
+		return err;
+	err = vfs_read_file(path, copy, len);
+	*data = *copy;
 	return err;
 }
 

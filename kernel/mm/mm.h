@@ -127,7 +127,8 @@ typedef void (*vm_visit_fn)(void *arg, uintptr_t va, uint64_t pa, unsigned flags
 void vm_space_visit(const struct vm_space *s, vm_visit_fn fn, void *arg);
 /* A new space sharing all of src's user pages: writable and copy-on-write
  * pages become VM_COW in both (one more reference each); read-only pages are
- * shared read-only. NULL if out of memory (src is then unchanged). */
+ * shared read-only. NULL if out of memory (then pages of src may already be
+ * COW: still correct, a write to one makes it writable again). */
 struct vm_space *vm_space_clone_cow(struct vm_space *src);
 /* Resolves a copy-on-write mapping for a write: the page becomes writable,
  * copied first unless no other reference remains. 0, -EINVAL (not COW),
@@ -179,6 +180,8 @@ void kfree(void *p);
  * heap block), -EINVAL (already freed), -EOVERFLOW (written past its end). */
 int heap_check(const void *p);
 size_t kmalloc_bytes_in_use(void);
+/* Pages the heap holds from the page allocator (its slabs and large blocks). */
+size_t heap_pages(void);
 
 /* Prints the memory summary (RAM, free, kernel, reserved, heap, tables). */
 void mm_report(void);

@@ -33,6 +33,5 @@ extern const struct journal_ops vm_journal_ops;
 void vm_space_flush(const struct vm_space *s);
 
 /* heap.c */
-size_t heap_pages(void);
 
 #endif

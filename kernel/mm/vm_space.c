@@ -234,6 +234,7 @@ struct clone {
 	int err;
 };
 
+/* Shares the page at e with the new space, and makes both entries COW. */
 static void clone_leaf(void *arg, uint64_t va, pte_t *e, int level)
 {
 	(void)level;
@@ -248,29 +249,28 @@ static void clone_leaf(void *arg, uint64_t va, pte_t *e, int level)
 	if (!(*e & PTE_NOREF) && (c->err = pmm_get(*e & PTE_ADDR)) != 0)
 		return;
 	*d = journal_core_frozen(*e); /* device pages as they are; pmm pages COW if writable */
+	*e = *d | (*e & (PTE_A | PTE_D | PTE_JOURNALED));
 	c->dst->mappings++;
 }
 
-static void mark_cow(void *arg, uint64_t va, pte_t *e, int level)
-{
-	(void)arg, (void)va, (void)level;
-	*e = journal_core_frozen(*e) | (*e & (PTE_A | PTE_D | PTE_JOURNALED));
-}
-
+/*
+ * One walk: each page is shared and turned COW in src as it is copied. If
+ * the walk fails part way, the pages of src already visited stay COW: still
+ * correct (invariant 3: a write to one that nobody else holds any more just
+ * becomes writable again), and the new space is destroyed.
+ */
 struct vm_space *vm_space_clone_cow(struct vm_space *src)
 {
 	struct vm_space *dst = vm_space_create();
 	if (!dst)
 		return NULL;
-	/* fill dst first: if that fails, src has not been touched */
 	struct clone c = {dst, 0};
 	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, clone_leaf, &c);
+	vm_space_flush(src); /* drop the now read-only pages' TLB entries */
 	if (c.err) {
 		vm_space_destroy(dst);
 		return NULL;
 	}
-	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, mark_cow, NULL);
-	vm_space_flush(src); /* drop the now read-only pages' TLB entries */
 	return dst;
 }
 

@@ -181,13 +181,28 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen)
 {
 	struct manifest *m = kmalloc(sizeof *m);
-	uint8_t hash[32];
 	if (!m)
 		return -ENOMEM;
 	/* -ENOEXEC: no manifest section (or not a program at all: the loader
 	 * then refuses it with its own reason). A damaged manifest (-EINVAL) is
-	 * refused like a wrong one. */
-	int err = exec_manifest(path, m, hash, msg, msglen);
+	 * refused like a wrong one. No hash: SHA-256 of the file would be most
+	 * of a program's start. */
+	int err = exec_manifest(path, m, NULL, msg, msglen);
+	if (err == 0 || err == -ENOEXEC)
+		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
+	kfree(m);
+	return err;
+}
+
+int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
+		   char *msg, size_t msglen)
+{
+	struct manifest *m = kmalloc(sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	if (msg && msglen)
+		msg[0] = '\0';
+	int err = exec_manifest_image(exec_program_name(path), data, len, m, NULL, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
 		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
 	kfree(m);
@@ -197,6 +212,14 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 void perm_put(struct policy_set *s)
 {
 	kfree(s);
+}
+
+struct policy_set *perm_copy(const struct policy_set *s)
+{
+	struct policy_set *c = kmalloc(sizeof *c);
+	if (c)
+		memcpy(c, s, sizeof *c);
+	return c;
 }
 
 size_t perm_refresh(struct policy_set *s)

@@ -56,11 +56,16 @@ void perm_init(void);
  * image. A program loaded from a writable file system gets only the grants
  * to "*", whatever name it declares. */
 int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen);
+/* The same for the program's file already read into data (len bytes). */
+int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
+		   char *msg, size_t msglen);
 /* The same for a manifest already read from path (m NULL: the program has
  * none; path NULL: a program of the root image). */
 int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
 void perm_put(struct policy_set *s);
+/* A copy of s (a fork child's own), or NULL if out of memory. */
+struct policy_set *perm_copy(const struct policy_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next
  * run): each declared capability is granted exactly when the policy grants
  * it now (to "*" only for a program from a writable file system), so revokes

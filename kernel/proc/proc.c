@@ -146,20 +146,56 @@ static int setup_files(struct proc *p, struct proc *parent, struct tty *tty, con
 	return 0;
 }
 
-/* The first entry to ring 3: a trapframe at the stack top, a context below. */
-static void setup_entry(struct proc *p, const struct exec_image *img)
+/* A frame entering img's program with every other register 0. */
+static void entry_frame(struct trapframe *tf, const struct exec_image *img)
 {
-	struct trapframe *tf = (struct trapframe *)((uint8_t *)p->kstack_top - sizeof *tf);
 	memset(tf, 0, sizeof *tf);
 	tf->rip = img->entry;
 	tf->cs = GDT_UCODE | 3;
 	tf->rflags = 0x202; /* IF */
 	tf->rsp = img->rsp;
 	tf->ss = GDT_UDATA | 3;
-	struct arch_context *c = (struct arch_context *)tf - 1;
+}
+
+/* p's trapframe, at the top of its kernel stack. */
+static struct trapframe *top_frame(struct proc *p)
+{
+	return (struct trapframe *)((uint8_t *)p->kstack_top - sizeof(struct trapframe));
+}
+
+/* The first switch to p "returns" into trap_exit: a context under its frame. */
+static void first_switch(struct proc *p)
+{
+	struct arch_context *c = (struct arch_context *)top_frame(p) - 1;
 	memset(c, 0, sizeof *c);
 	c->rip = (uint64_t)trap_exit;
 	p->context = c;
+}
+
+/* The first entry to ring 3: a trapframe at the stack top, a context below. */
+static void setup_entry(struct proc *p, const struct exec_image *img)
+{
+	entry_frame(top_frame(p), img);
+	first_switch(p);
+}
+
+/* Whether another live process uses s (a vfork child and its parent). */
+static bool space_shared(const struct proc *p, const struct vm_space *s)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (&procs[i] != p && procs[i].state != PROC_UNUSED && procs[i].space == s)
+			return true;
+	return false;
+}
+
+/* A vfork child is done with its parent's memory (exec or exit): the
+ * parent goes on. */
+static void vfork_release(struct proc *p)
+{
+	if (!p->vfork)
+		return;
+	p->vfork = false;
+	sched_wakeup(&p->vfork);
 }
 
 static void release_resources(struct proc *p)
@@ -169,7 +205,7 @@ static void release_resources(struct proc *p)
 	p->fds = NULL;
 	kfree(p->cwd);
 	p->cwd = NULL;
-	if (p->space)
+	if (p->space && !space_shared(p, p->space))
 		vm_space_destroy(p->space);
 	p->space = NULL;
 	perm_put(p->perm);
@@ -205,6 +241,9 @@ struct proc *proc_create(const struct exec_image *img, const char *name, struct 
 	memcpy(p->cwd, cwd, strlen(cwd) + 1);
 	memcpy(p->name, name, MIN(strlen(name), (size_t)PROC_NAME_MAX - 1));
 	p->parent = parent;
+	p->umask = parent ? parent->umask : 022;
+	p->pgid = p->pid; /* a spawned program leads its own group (a job) */
+	p->sid = parent ? parent->sid : p->pid;
 	p->tty = tty;
 	p->perm = perm;
 	p->refusal = NULL;
@@ -229,6 +268,7 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 		return NULL;
 	p->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
 	p->cwd = vfs_cwd_copy(NULL);
+	p->umask = 022;
 	if (!p->kstack_top || !p->cwd) {
 		release_resources(p);
 		slot_free(p);
@@ -250,14 +290,16 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	return p;
 }
 
-/* The permissions of the program at path in the foreground; a refusal is
- * logged and kept for the parent to explain (perm_refusal). */
-static int spawn_perm(const char *path, struct proc *parent, struct policy_set **perm)
+/* The permissions of the program at path (its file: data, len) in the
+ * foreground; a refusal is logged and kept for the parent to explain
+ * (perm_refusal). */
+static int spawn_perm(const char *path, const void *data, size_t len, struct proc *parent,
+		      struct policy_set **perm)
 {
 	char *msg = kmalloc(PERM_REFUSAL_MAX);
 	if (!msg)
 		return -ENOMEM;
-	int err = perm_for_program(path, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
+	int err = perm_for_image(path, data, len, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
 	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)
@@ -267,19 +309,117 @@ static int spawn_perm(const char *path, struct proc *parent, struct policy_set *
 	return err;
 }
 
+#define SHEBANG_MAX 256 /* a script's "#!" line, at most (Linux: BINPRM_BUF_SIZE) */
+
+/*
+ * A script's first line, "#!INTERP [ARG]", copied into line (SHEBANG_MAX
+ * bytes) and split: *interp and *arg (NULL: none; one argument, the rest of
+ * the line, as Linux passes it). 0, or -ENOEXEC: not a script, or a line
+ * without an interpreter or longer than SHEBANG_MAX.
+ */
+static int shebang(const char *data, size_t len, char *line, char **interp, char **arg)
+{
+	if (len < 2 || data[0] != '#' || data[1] != '!')
+		return -ENOEXEC;
+	size_t n = 2;
+	while (n < len && data[n] != '\n' && n < SHEBANG_MAX)
+		n++;
+	if (n == SHEBANG_MAX)
+		return -ENOEXEC;
+	memcpy(line, data + 2, n - 2);
+	line[n - 2] = '\0';
+	char *s = line;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	*interp = s;
+	while (*s && *s != ' ' && *s != '\t' && *s != '\r')
+		s++;
+	if (*s)
+		*s++ = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	*arg = *s ? s : NULL;
+	return **interp ? 0 : -ENOEXEC;
+}
+
+/* The interpreter's argv: INTERP [ARG] SCRIPT argv[1..] (kmalloc'd pointers
+ * into the strings given), or NULL. */
+static char **script_argv(char *interp, char *arg, const char *script, char *const argv[])
+{
+	size_t n = 0;
+	while (argv && argv[n])
+		n++;
+	char **v = kmalloc((n + 4) * sizeof *v);
+	if (!v)
+		return NULL;
+	size_t k = 0;
+	v[k++] = interp;
+	if (arg)
+		v[k++] = arg;
+	v[k++] = (char *)script;
+	for (size_t i = 1; i < n; i++)
+		v[k++] = argv[i];
+	v[k] = NULL;
+	return v;
+}
+
+static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
+			struct policy_set **perm, struct exec_image *img, bool script_ok);
+
+/* Runs the script path (its first line in data) through its interpreter,
+ * which the caller (parent, if any) must be allowed to start too; the
+ * interpreter runs with its own permissions. */
+static int script_load(const char *path, const void *data, size_t len, char *const argv[], char *const envp[],
+		       struct proc *parent, struct policy_set **perm, struct exec_image *img)
+{
+	char *line = kmalloc(SHEBANG_MAX), *interp, *arg, **v = NULL;
+	int err = line ? shebang(data, len, line, &interp, &arg) : -ENOMEM;
+	if (err == 0 && interp[0] != '/')
+		err = -ENOEXEC; /* an interpreter is named by its absolute path */
+	if (err == 0 && parent && parent->perm && perm_check(parent, CAP_SPAWN, interp, NULL) != 0)
+		err = -EACCES;
+	if (err == 0 && !(v = script_argv(interp, arg, path, argv)))
+		err = -ENOMEM;
+	if (err == 0)
+		err = program_load(interp, v, envp, parent, perm, img, false);
+	kfree(v);
+	kfree(line);
+	return err;
+}
+
+/* The program at path read once (not even copied from the root image), its
+ * permissions computed and its image built: what spawn and exec share. A
+ * "#!" script (script_ok) runs its interpreter. 0 or an error (nothing held). */
+static int program_load(const char *path, char *const argv[], char *const envp[], struct proc *parent,
+			struct policy_set **perm, struct exec_image *img, bool script_ok)
+{
+	const void *data = NULL;
+	void *copy;
+	size_t len = 0;
+	int err = vfs_file_bytes(path, &data, &len, &copy);
+	if (err)
+		return err == -ENOTDIR ? -ENOENT : err;
+	if (len >= 2 && ((const char *)data)[0] == '#' && ((const char *)data)[1] == '!')
+		err = script_ok ? script_load(path, data, len, argv, envp, parent, perm, img) : -ENOEXEC;
+	else if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
+		 (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
+		perm_put(*perm);
+	kfree(copy);
+	return err;
+}
+
 int proc_spawn(const char *path, char *const argv[], char *const envp[], struct proc *parent, struct tty *tty)
 {
 	if (!proc_slot_free())
 		return -EAGAIN;
 	struct policy_set *perm;
-	int err = spawn_perm(path, parent, &perm);
+	struct exec_image img;
+	int err = program_load(path, argv, envp, parent, &perm, &img, true);
 	if (err)
 		return err;
-	struct exec_image img;
-	if ((err = exec_load(path, argv, envp, &img)) != 0) {
-		perm_put(perm);
-		return err;
-	}
 	struct proc *p = proc_create(&img, basename(path), parent, tty, perm);
 	if (!p) {
 		perm_put(perm);
@@ -287,6 +427,159 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 		return -ENOMEM;
 	}
 	return p->pid;
+}
+
+/* ---- fork and exec ---- */
+
+/* The child's first switch "returns" into trap_exit with a copy of the
+ * parent's trapframe above its context: it enters user mode where the
+ * parent's fork returns, with rax = 0. */
+static void setup_fork_entry(struct proc *c, const struct trapframe *tf)
+{
+	struct trapframe *ctf = top_frame(c);
+	*ctf = *tf;
+	ctf->rax = 0;
+	first_switch(c);
+}
+
+/* Everything the child shares or copies (share: the memory itself); 0 or
+ * -ENOMEM (the caller frees). */
+static int fork_resources(struct proc *c, struct proc *p, bool share)
+{
+	c->kstack_top = vm_stack_alloc(PROC_KSTACK_PAGES);
+	c->cwd = kmalloc(strlen(p->cwd ? p->cwd : "/") + 1);
+	if (p->fds)
+		c->fds = fdtable_clone(p->fds, FD_MAX);
+	if (p->perm)
+		c->perm = perm_copy(p->perm);
+	if (!c->kstack_top || !c->cwd || (p->fds && !c->fds) || (p->perm && !c->perm))
+		return -ENOMEM;
+	c->space = share ? p->space : vm_space_clone_cow(p->space);
+	if (!c->space)
+		return -ENOMEM;
+	memcpy(c->cwd, p->cwd ? p->cwd : "/", strlen(p->cwd ? p->cwd : "/") + 1);
+	return 0;
+}
+
+/* The child of fork or vfork, ready to be made runnable; NULL with *err. */
+static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
+{
+	struct proc *p = proc_current();
+	*err = -EPERM; /* a handler's run: no rollback could undo a process */
+	if (!p || p->handler || !p->space)
+		return NULL;
+	struct proc *c = slot_alloc();
+	*err = -EAGAIN;
+	if (!c)
+		return NULL;
+	if ((*err = fork_resources(c, p, share)) != 0) {
+		if (share)
+			c->space = NULL; /* the parent's */
+		release_resources(c);
+		slot_free(c);
+		return NULL;
+	}
+	c->vfork = share;
+	memcpy(c->name, p->name, sizeof c->name);
+	c->parent = p;
+	c->pgid = p->pgid;
+	c->sid = p->sid;
+	c->tty = p->tty;
+	c->start_ns = clock_now_ns();
+	c->brk_base = p->brk_base;
+	c->brk_end = p->brk_end;
+	c->mmap_hint = p->mmap_hint;
+	c->fs_base = p->fs_base;
+	c->sigpipe_ignored = p->sigpipe_ignored;
+	setup_fork_entry(c, tf);
+	sched_fpu_copy(c, proc_slot(c));
+	klog(KLOG_DEBUG, "proc: %s[%d] forked %d", p->name, p->pid, c->pid);
+	return c;
+}
+
+int proc_fork(const struct trapframe *tf)
+{
+	int err;
+	struct proc *c = fork_child(tf, false, &err);
+	if (!c)
+		return err;
+	uint64_t f = irq_save();
+	sched_make_runnable(c);
+	irq_restore(f);
+	return c->pid;
+}
+
+int proc_vfork(const struct trapframe *tf, uint64_t sp)
+{
+	int err;
+	struct proc *c = fork_child(tf, true, &err);
+	if (!c)
+		return err;
+	int pid = c->pid;
+	if (sp)
+		top_frame(c)->rsp = sp;
+	uint64_t f = irq_save();
+	sched_make_runnable(c);
+	/* the child cannot be reaped meanwhile: only this process waits for it */
+	while (c->vfork && sched_sleep(&c->vfork) == 0)
+		;
+	irq_restore(f);
+	return pid; /* killed meanwhile: the memory stays the child's too (space_shared) */
+}
+
+static bool cloexec_console(const struct file *f, const void *arg)
+{
+	(void)arg;
+	return tty_file_is(f);
+}
+
+/* The new image's entry: tf rewritten in place (all registers 0). */
+static void exec_entry(struct proc *p, struct trapframe *tf, const struct exec_image *img)
+{
+	entry_frame(tf, img);
+	tf->vector = ARCH_SYSCALL_VECTOR;
+	p->frame_rewritten = true; /* leave by iretq: every register from tf */
+}
+
+int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *const envp[])
+{
+	struct proc *p = proc_current();
+	if (!p || p->handler || !p->space)
+		return -EPERM;
+	struct policy_set *perm;
+	struct exec_image img;
+	int err = program_load(path, argv, envp, p, &perm, &img, true);
+	if (err)
+		return err;
+	/* past here nothing fails: the old image goes */
+	struct vm_space *old = p->space;
+	uint64_t f = irq_save();
+	p->space = img.space;
+	vm_space_activate(img.space);
+	bool shared = space_shared(p, old);
+	irq_restore(f);
+	if (!shared)
+		vm_space_destroy(old);
+	vfork_release(p);
+	perm_put(p->perm);
+	p->perm = perm;
+	if (p->fds) {
+		fd_close_cloexec(p->fds);
+		if (p->tty && !policy_set_allows(perm, CAP_CONSOLE, ""))
+			fd_close_if(p->fds, cloexec_console, NULL); /* the console rule */
+	}
+	memset(p->name, 0, sizeof p->name);
+	memcpy(p->name, basename(path), MIN(strlen(basename(path)), (size_t)PROC_NAME_MAX - 1));
+	p->brk_base = p->brk_end = img.brk_base;
+	p->mmap_hint = EXEC_MMAP_BASE;
+	p->fs_base = 0;
+	arch_set_fs_base(0);
+	memset(p->enosys_logged, 0, sizeof p->enosys_logged);
+	sched_fpu_reset(p, proc_slot(p));
+	sched_fpu_load(p, proc_slot(p));
+	exec_entry(p, tf, &img);
+	klog(KLOG_DEBUG, "proc: %s[%d] exec %s", p->name, p->pid, path);
+	return 0;
 }
 
 /* ---- ending ---- */
@@ -297,9 +590,11 @@ NORETURN void proc_exit(int status)
 	if (!p)
 		panic("proc_exit: no current process");
 	timer_cancel(proc_sleep_timer(p));
+	vfork_release(p);
+	bool foreground = p->tty && tty_foreground_pid(p->tty) == p->pid;
 	tty_proc_exit(p);
 	release_resources(p);
-	if (p->tty) {
+	if (foreground) { /* a forked helper of the foreground job hands nothing back */
 		struct proc *back = p->parent && p->parent->tty == p->tty ? p->parent : NULL;
 		tty_set_foreground(p->tty, back);
 	}
@@ -318,10 +613,21 @@ NORETURN void proc_exit(int status)
 
 static bool wait_match(const struct proc *c, const struct proc *self, int pid)
 {
-	return c->state != PROC_UNUSED && c->parent == self && (pid == -1 || c->pid == pid);
+	if (c->state == PROC_UNUSED || c->parent != self)
+		return false;
+	if (pid == -1)
+		return true;
+	if (pid > 0)
+		return c->pid == pid;
+	return c->pgid == (pid == 0 ? self->pgid : -pid);
 }
 
 int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
+{
+	return proc_wait_opts(pid, status, cpu_ns, nohang, false);
+}
+
+int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool nowait)
 {
 	struct proc *self = proc_current();
 	if (!self)
@@ -343,10 +649,12 @@ int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang)
 			if (status)
 				*status = zombie->exit_status;
 			uint64_t cpu = zombie->cpu_ns + zombie->children_cpu_ns;
-			self->children_cpu_ns += cpu;
 			if (cpu_ns)
 				*cpu_ns = cpu;
-			slot_free(zombie);
+			if (!nowait) {
+				self->children_cpu_ns += cpu;
+				slot_free(zombie);
+			}
 			break;
 		}
 		if (!any || nohang) {

@@ -48,6 +48,8 @@ struct proc {
 	char name[PROC_NAME_MAX];
 	struct proc *parent;
 	uint64_t start_ns;
+	int pgid; /* process group: its own pid at spawn, the parent's at fork; setpgid */
+	int sid; /* session: the first process's pid, setsid */
 
 	/* scheduler: changed with interrupts disabled */
 	enum proc_state state;
@@ -59,9 +61,11 @@ struct proc {
 	bool killed; /* ends at the next return to user mode or sleep */
 	bool kernel_owned; /* started by the kernel (the handler runner): cannot be killed */
 	bool background; /* scheduled as background work (the handler runner), see sched.c */
+	bool sigpipe_ignored; /* SIGPIPE set to SIG_IGN (or caught): a write to a reader-less pipe gets EPIPE */
 
 	/* memory: owned by the process's own system calls */
-	struct vm_space *space;
+	struct vm_space *space; /* shared with the parent while vfork is set */
+	bool vfork; /* a clone(CLONE_VM|CLONE_VFORK) child before its exec or exit; its parent sleeps */
 	void *kstack_top;
 	uintptr_t brk_base, brk_end; /* heap: [brk_base, brk_end) */
 	uintptr_t mmap_hint; /* next address tried for an anonymous mmap */
@@ -70,6 +74,7 @@ struct proc {
 	/* files and console: owned by the fs and tty subsystems */
 	struct fdtable *fds;
 	char *cwd; /* normalised absolute path, kmalloc'd */
+	uint32_t umask; /* permission bits cleared from created files' modes (022 at first) */
 	struct tty *tty;
 
 	/* exit: written once by the exiting process, read by the parent */
@@ -118,11 +123,34 @@ uint64_t sched_cpu_ns(const struct proc *p);
  * reached, its next return to user mode calls handler_over_budget. */
 void sched_set_cpu_limit(struct proc *p, uint64_t limit_ns);
 
-/* Waits for a child to end: pid > 0 that child, -1 any. Stores its exit status
+/* A copy of the calling process (fork): the same memory copy-on-write, the
+ * same descriptors (every slot, with its FD_CLOEXEC), cwd, console,
+ * permissions, process group and registers, and rax = 0 on its return to
+ * user mode. tf is the caller's trapframe. Returns the child's pid, -EAGAIN
+ * (no process slot), -ENOMEM; -EPERM inside a handler's run. */
+int proc_fork(const struct trapframe *tf);
+/* posix_spawn's clone(CLONE_VM | CLONE_VFORK): the child shares the
+ * caller's memory (not a copy) and starts on the stack at sp; the caller
+ * sleeps until the child execs or ends. Same returns as proc_fork. */
+int proc_vfork(const struct trapframe *tf, uint64_t sp);
+
+/* Replaces the calling process's program (execve) with the static ELF at
+ * path (normalised, absolute; the caller checked its spawn: grant), running
+ * with that program's own permissions. Descriptors stay except those marked
+ * FD_CLOEXEC; pid, parent, process group, cwd and console stay. On success
+ * rewrites tf to enter the new program and returns 0; on failure returns
+ * -ENOENT/-ENOEXEC/-EACCES/-ENOMEM/-E2BIG/-EISDIR with the caller as it was. */
+int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *const envp[]);
+
+/* Waits for a child to end: pid > 0 that child, -1 any, 0 one in the
+ * caller's process group, < -1 one in group -pid. Stores its exit status
  * and its CPU time (with its own children's; cpu_ns may be NULL), adds that
  * to the caller's children_cpu_ns and frees it. Returns the pid, -ECHILD,
  * -EINTR, or 0 with nohang and none ended. */
 int proc_wait(int pid, int *status, uint64_t *cpu_ns, bool nohang);
+/* The same with Linux's waitid options: nowait leaves the child a zombie
+ * (WNOWAIT). */
+int proc_wait_opts(int pid, int *status, uint64_t *cpu_ns, bool nohang, bool nowait);
 
 /* Ends the current process with a wait4-encoded status. Never returns. */
 NORETURN void proc_exit(int status);

@@ -45,6 +45,10 @@ size_t proc_slot(const struct proc *p);
 /* sched.c: call with interrupts disabled */
 /* Gives slot's process clean x87/SSE registers (at spawn). */
 void sched_fpu_reset(struct proc *p, size_t slot);
+/* Gives slot's process (a fork child) the caller's live x87/SSE registers. */
+void sched_fpu_copy(struct proc *child, size_t slot);
+/* Loads p's saved registers into the CPU (p is the caller: exec). */
+void sched_fpu_load(struct proc *p, size_t slot);
 void sched_make_runnable(struct proc *p);
 /* Makes p background work (self-tests; the runner is from its creation). */
 void sched_set_background(struct proc *p);

@@ -101,6 +101,18 @@ void sched_fpu_reset(struct proc *p, size_t slot)
 	memcpy(fpu_areas[slot], fpu_clean, ARCH_FPU_AREA);
 }
 
+void sched_fpu_copy(struct proc *child, size_t slot)
+{
+	(void)child;
+	arch_fpu_save(fpu_areas[slot]); /* the caller's live registers: its user state */
+}
+
+void sched_fpu_load(struct proc *p, size_t slot)
+{
+	(void)p;
+	arch_fpu_restore(fpu_areas[slot]);
+}
+
 struct proc *proc_current(void)
 {
 	return current;

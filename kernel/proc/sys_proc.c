@@ -7,6 +7,10 @@
  * report an empty state, so programs that install handlers run; kill with
  * SIGKILL, SIGINT or SIGTERM ends the target (as Ctrl+C does), other
  * signals are accepted and ignored.
+ *
+ * Process groups and sessions are kept (a spawned program leads its own
+ * group, a forked child joins its parent's; setpgid, setsid); there is no
+ * job control yet. One user, no supplementary groups: getgroups lists none.
  */
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
@@ -26,6 +30,7 @@
 
 
 #define WNOHANG 1
+#define SIGPIPE 13
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -64,6 +69,21 @@ long sys_getppid(SYS_ARGS)
 {
 	struct proc *p = proc_current();
 	return p->parent ? p->parent->pid : 0;
+}
+
+/* getgroups(size, list): no supplementary groups, so 0 whatever size is. */
+long sys_getgroups(SYS_ARGS)
+{
+	return a0 < 0 ? -EINVAL : 0;
+}
+
+/* The new mask's permission bits; returns the old mask. */
+long sys_umask(SYS_ARGS)
+{
+	struct proc *p = proc_current();
+	uint32_t old = p->umask;
+	p->umask = (uint32_t)a0 & 0777;
+	return old;
 }
 
 long sys_set_tid_address(SYS_ARGS)
@@ -120,11 +140,18 @@ long sys_rt_sigaction(long sig, long act, long oact, long size, long a4, long a5
 {
 	(void)a4, (void)a5;
 	uint64_t k[4] = {0}; /* handler, flags, restorer, mask: SIG_DFL */
+	struct proc *self = proc_current();
 	if (sig < 1 || sig > NSIG || size != 8)
 		return -EINVAL;
 	if (act && ((sig == 9 || sig == 19) || copy_from_user(k, (uptr)act, sizeof k)))
 		return (sig == 9 || sig == 19) ? -EINVAL : -EFAULT;
+	uint64_t handler = k[0];
 	memset(k, 0, sizeof k);
+	if (sig == SIGPIPE) { /* kept: it decides whether a broken pipe ends the writer */
+		k[0] = self->sigpipe_ignored ? 1 /* SIG_IGN */ : 0;
+		if (act)
+			self->sigpipe_ignored = handler != 0;
+	}
 	return oact ? copy_to_user((uptr)oact, k, sizeof k) : 0;
 }
 
@@ -155,7 +182,10 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 			return -EFAULT;
 	}
 	uint64_t cpu = 0;
-	int ret = proc_wait(pid > 0 ? (int)pid : -1, &status, &cpu, options & WNOHANG);
+	int ipid = (int)pid; /* a pid_t: the register's low 32 bits, as Linux reads it */
+	if (ipid == INT32_MIN)
+		return -ESRCH;
+	int ret = proc_wait(ipid, &status, &cpu, options & WNOHANG);
 	if (ret > 0 && ustatus && copy_to_user((uptr)ustatus, &status, sizeof status))
 		return -EFAULT;
 	if (ret > 0 && rusage) { /* the child's CPU time, all of it as user time */
@@ -200,8 +230,9 @@ long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long
 
 /* ---- optios_spawn ---- */
 
-/* "name" -> "/bin/name"; a relative path is taken from the working directory. */
-static int spawn_path(uptr upath, char *out, size_t outsz)
+/* "name" -> "/bin/name" (bin_lookup; execve: none); a relative path is
+ * taken from the working directory. */
+static int spawn_path(uptr upath, char *out, size_t outsz, bool bin_lookup)
 {
 	char raw[SPAWN_PATH_MAX];
 	long n = strncpy_from_user(raw, upath, sizeof raw);
@@ -211,7 +242,7 @@ static int spawn_path(uptr upath, char *out, size_t outsz)
 		return -ENOENT;
 	const char *cwd = proc_current()->cwd ? proc_current()->cwd : "/";
 	bool bare = !strchr(raw, '/');
-	if (bare)
+	if (bare && bin_lookup)
 		cwd = "/bin";
 	int err = path_normalize(cwd, strlen(cwd), raw, (size_t)n, out, outsz);
 	if (err < 0)
@@ -249,7 +280,7 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 	struct tty *tty = self->tty;
 	if (flags & ~(long)OPTIOS_SPAWN_NEW_CONSOLE)
 		return -EINVAL;
-	long err = spawn_path((uptr)upath, path, sizeof path);
+	long err = spawn_path((uptr)upath, path, sizeof path, true);
 	perm_refusal_set(self, "");
 	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) != 0)
 		spawn_refused(self, path);
@@ -270,6 +301,188 @@ long sys_optios_spawn(long upath, long uargv, long uenvp, long flags, long a4, l
 		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)err, (uint64_t)self->pid, 0,
 			  "spawn %s pid %ld parent %d", path, err, self->pid);
 	return err;
+}
+
+/* ---- fork, exec, waitid, process groups ---- */
+
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CSIGNAL 0xff
+#define SIGCHLD 17
+
+/* The caller's trapframe: at the top of its kernel stack (switch.S). */
+static struct trapframe *own_frame(void)
+{
+	return (struct trapframe *)((uint8_t *)proc_current()->kstack_top - sizeof(struct trapframe));
+}
+
+long sys_fork(SYS_ARGS)
+{
+	return proc_fork(own_frame());
+}
+
+/* vfork is fork: the copy-on-write copy costs page tables, not pages, and a
+ * child running on its parent's stack (musl's vfork()) could not be kept
+ * from breaking the parent's frame. */
+long sys_vfork(SYS_ARGS)
+{
+	return proc_fork(own_frame());
+}
+
+/* The process-creating flag sets C libraries use: fork's (SIGCHLD only, the
+ * signal itself not sent: no signals yet) and posix_spawn's (CLONE_VM |
+ * CLONE_VFORK, on a new stack). Threads and other sharing: -ENOSYS. */
+long sys_clone(long flags, long newsp, SYS_ARGS_FROM2)
+{
+	long share = flags & ~CSIGNAL;
+	if ((flags & CSIGNAL) != SIGCHLD && (flags & CSIGNAL) != 0)
+		return -EINVAL;
+	if (share == 0)
+		return proc_fork(own_frame());
+	if (share == (CLONE_VM | CLONE_VFORK)) {
+		if ((uint64_t)newsp >= VM_USER_END)
+			return -EINVAL;
+		return proc_vfork(own_frame(), (uint64_t)newsp);
+	}
+	return -ENOSYS; /* CLONE_THREAD and friends: no threads (docs/PROC.md) */
+}
+
+long sys_execve(long upath, long uargv, long uenvp, SYS_ARGS_FROM3)
+{
+	char path[SPAWN_PATH_MAX];
+	char **argv = NULL, **envp = NULL;
+	struct proc *self = proc_current();
+	if (self->handler)
+		return -EPERM;
+	long err = spawn_path((uptr)upath, path, sizeof path, false);
+	perm_refusal_set(self, "");
+	if (err == 0 && (err = perm_check(self, CAP_SPAWN, path, NULL)) != 0)
+		spawn_refused(self, path);
+	if (err)
+		return err;
+	err = copy_strv_from_user(&argv, (uptr)uargv, EXEC_ARGC_MAX, EXEC_ARGS_MAX / 2);
+	if (err >= 0 && uenvp)
+		err = copy_strv_from_user(&envp, (uptr)uenvp, EXEC_ARGC_MAX, EXEC_ARGS_MAX / 2);
+	int pid = self->pid;
+	if (err >= 0)
+		err = proc_exec(own_frame(), path, argv, envp);
+	kfree(argv);
+	kfree(envp);
+	if (err == 0) /* an effect, in the audit log: a = the pid */
+		evlog_add(OPTIOS_LOG_EFFECT, self->name, "", 0, 0, (uint64_t)pid, 0, 0, "exec %s pid %d",
+			  path, pid);
+	return err;
+}
+
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define WEXITED 4
+#define WNOWAIT 0x1000000
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+/* waitid: exited children only (nothing stops or continues without
+ * signals); siginfo as Linux fills it for SIGCHLD. */
+long sys_waitid(long idtype, long lid, long uinfo, long options, long rusage, long a5)
+{
+	(void)a5;
+	int id = (int)lid, type = (int)idtype; /* int and pid_t: the low 32 bits */
+	if (options & ~(long)(WNOHANG | WEXITED | WNOWAIT | 2 /* WSTOPPED */ | 8 /* WCONTINUED */) ||
+	    !(options & (WEXITED | 2 | 8)))
+		return -EINVAL;
+	if (type < P_ALL || type > P_PGID || id < 0 || (type == P_PID && id == 0))
+		return -EINVAL;
+	/* P_PGID 0: the caller's own group, as wait4(0) */
+	int pid = type == P_ALL ? -1 : type == P_PID ? id : -id;
+	int32_t info[32] = {0};
+	uint8_t zero[RUSAGE_BYTES] = {0}; /* rusage: checked first, then as wait4 fills it */
+	if ((uinfo && copy_to_user((uptr)uinfo, info, sizeof info)) ||
+	    (rusage && copy_to_user((uptr)rusage, zero, sizeof zero)))
+		return -EFAULT;
+	if (!(options & WEXITED))
+		return (options & WNOHANG) ? 0 : -ECHILD; /* none will ever stop */
+	int status = 0;
+	uint64_t cpu = 0;
+	int ret = proc_wait_opts(pid, &status, &cpu, options & WNOHANG, options & WNOWAIT);
+	if (ret <= 0)
+		return ret;
+	int64_t utime[2] = {(int64_t)(cpu / NS_PER_SEC), (int64_t)(cpu % NS_PER_SEC / NS_PER_US)};
+	if (rusage && copy_to_user((uptr)rusage, utime, sizeof utime))
+		return -EFAULT;
+	info[0] = SIGCHLD;
+	info[2] = (status & 0x7F) ? CLD_KILLED : CLD_EXITED;
+	info[4] = ret;
+	info[6] = (status & 0x7F) ? (status & 0x7F) : (status >> 8) & 0xFF;
+	return uinfo && copy_to_user((uptr)uinfo, info, sizeof info) ? -EFAULT : 0;
+}
+
+/* Process groups and sessions: kept and reported; wait4 and waitid by group
+ * and Ctrl+C (the foreground program's group) use them; no job control yet. */
+long sys_getpgid(long lpid, SYS_ARGS_FROM1)
+{
+	int pid = (int)lpid;
+	if (pid < 0)
+		return -ESRCH;
+	struct proc *self = proc_current();
+	uint64_t f = irq_save();
+	struct proc *p = pid ? proc_find(pid) : self;
+	long r = p ? p->pgid : -ESRCH;
+	irq_restore(f);
+	return r;
+}
+
+long sys_getpgrp(SYS_ARGS)
+{
+	return proc_current()->pgid;
+}
+
+long sys_getsid(long lpid, SYS_ARGS_FROM1)
+{
+	int pid = (int)lpid;
+	if (pid < 0)
+		return -ESRCH;
+	uint64_t f = irq_save();
+	struct proc *p = pid ? proc_find(pid) : proc_current();
+	long r = p ? p->sid : -ESRCH;
+	irq_restore(f);
+	return r;
+}
+
+long sys_setsid(SYS_ARGS)
+{
+	struct proc *self = proc_current();
+	if (self->pgid == self->pid)
+		return -EPERM; /* a group leader cannot */
+	self->pgid = self->sid = self->pid;
+	return self->pid;
+}
+
+/* setpgid(pid, pgid): the caller or its child, into a new group of its own
+ * pid or an existing group of the same session. */
+long sys_setpgid(long lpid, long lpgid, SYS_ARGS_FROM2)
+{
+	struct proc *self = proc_current();
+	int pid = (int)lpid, pgid = (int)lpgid;
+	if (pid < 0 || pgid < 0)
+		return pid < 0 ? -ESRCH : -EINVAL;
+	uint64_t f = irq_save();
+	struct proc *p = pid ? proc_find(pid) : self;
+	long r = 0;
+	if (!p || (p != self && p->parent != self))
+		r = -ESRCH;
+	else if (p->sid != self->sid || p->sid == p->pid)
+		r = -EPERM;
+	if (r == 0 && pgid && pgid != p->pid) {
+		struct proc *leader = proc_find(pgid);
+		if (!leader || leader->pgid != pgid || leader->sid != self->sid)
+			r = -EPERM;
+	}
+	if (r == 0)
+		p->pgid = pgid ? pgid : p->pid;
+	irq_restore(f);
+	return r;
 }
 
 /* ---- optios_proc_list ---- */

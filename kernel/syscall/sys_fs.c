@@ -68,6 +68,13 @@ static const char *cur_cwd(void)
 	return p && p->cwd ? p->cwd : "/";
 }
 
+/* The permission bits a new file or directory does not get (umask). */
+static uint32_t cur_umask(void)
+{
+	struct proc *p = proc_current();
+	return p ? p->umask : 022;
+}
+
 /* The transaction file changes go through (a handler run), or NULL: at once. */
 static struct vfs_txn *cur_txn(void)
 {
@@ -318,6 +325,70 @@ static long rw(int fd, uptr ubuf, size_t count, bool wr, bool positioned, int64_
 	return r;
 }
 
+/*
+ * Copies up to count bytes from in to out in the kernel, IO_CHUNK at a time:
+ * from in's offset (which moves) or, with off, from *off (which moves instead).
+ * Stops at the end of in or a short write. Returns the bytes written, or the
+ * error if none were.
+ */
+static long copy_files(struct file *in, struct file *out, size_t count, bool positioned, uint64_t *off)
+{
+	size_t chunk = MIN(MIN(count, IO_MAX), (size_t)IO_CHUNK), done = 0;
+	char *buf = chunk ? kmalloc(chunk) : NULL;
+	long r = 0;
+	if (chunk && !buf)
+		return -ENOMEM;
+	count = MIN(count, IO_MAX);
+	while (done < count) {
+		size_t n = MIN(count - done, chunk);
+		r = read_chunk(in, buf, n, positioned, *off);
+		if (r <= 0)
+			break;
+		long w = write_chunk(out, buf, (size_t)r, false, 0);
+		if (w > 0) {
+			done += (size_t)w;
+			*off += (uint64_t)w;
+			if (!positioned && in->ops->pread)
+				in->off += (uint64_t)w;
+		}
+		if (w <= 0 || w < r) {
+			r = w;
+			break;
+		}
+		if ((size_t)r < n || !in->ops->pread)
+			break; /* end of file, or a console: what there is */
+	}
+	kfree(buf);
+	return done ? (long)done : r;
+}
+
+/* sendfile(out_fd, in_fd, off, count): in must be open for reading, out for writing. */
+long sys_sendfile(SYS_ARGS)
+{
+	struct file *out = file_for((int)a0, true), *in = file_for((int)a1, false);
+	uint64_t off = 0;
+	int64_t uoff = 0;
+	long r = -EBADF;
+	if (!in || !out)
+		goto out;
+	if (a2 && (r = copy_from_user(&uoff, (uptr)a2, sizeof uoff)) != 0)
+		goto out;
+	r = -EINVAL;
+	if (uoff < 0)
+		goto out;
+	off = a2 ? (uint64_t)uoff : in->off;
+	r = copy_files(in, out, (size_t)a3, a2 != 0, &off);
+	uoff = (int64_t)off;
+	if (r >= 0 && a2 && copy_to_user((uptr)a2, &uoff, sizeof uoff) != 0)
+		r = -EFAULT;
+out:
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
+
 long sys_read(SYS_ARGS)
 {
 	return rw((int)a0, (uptr)a1, (size_t)a2, false, false, 0);
@@ -414,7 +485,7 @@ long sys_openat(SYS_ARGS)
 		at_put(&at);
 		return err;
 	}
-	err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3, &f);
+	err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3 & ~cur_umask(), &f);
 	at_put(&at);
 	if (err)
 		return err;
@@ -485,6 +556,137 @@ long sys_dup3(SYS_ARGS)
 	return dup_to((int)a0, (int)a1, (int)a2);
 }
 
+/* ---- advisory locks (kernel/fs/lock.c) ---- */
+
+struct k_flock { /* Linux x86_64 struct flock */
+	int16_t type, whence;
+	int64_t start, len;
+	int32_t pid;
+	int32_t pad;
+};
+
+static const void *lock_chan; /* F_SETLKW and flock sleepers wait here */
+
+void fs_locks_changed(void)
+{
+	sched_wakeup(&lock_chan);
+}
+
+/* The byte range fl names in f: [*start, *end). 0, -EINVAL, -EOVERFLOW. */
+static long lock_range(struct file *f, const struct k_flock *fl, uint64_t *start, uint64_t *end)
+{
+	int64_t base = 0;
+	if (fl->whence == SEEK_CUR) {
+		base = (int64_t)f->off;
+	} else if (fl->whence == SEEK_END) {
+		struct kstat st;
+		if (!f->ops->stat || f->ops->stat(f, &st) != 0)
+			return -EINVAL;
+		base = st.st_size;
+	} else if (fl->whence != SEEK_SET) {
+		return -EINVAL;
+	}
+	if ((fl->start > 0 && base > INT64_MAX - fl->start) || base + fl->start < 0)
+		return -EINVAL;
+	int64_t s = base + fl->start;
+	if (fl->len > 0) {
+		if (s > INT64_MAX - fl->len)
+			return -EOVERFLOW;
+		*start = (uint64_t)s, *end = (uint64_t)(s + fl->len);
+	} else if (fl->len < 0) { /* [s + len, s) */
+		if (s + fl->len < 0)
+			return -EINVAL;
+		*start = (uint64_t)(s + fl->len), *end = (uint64_t)s;
+	} else {
+		*start = (uint64_t)s, *end = LOCK_EOF;
+	}
+	return 0;
+}
+
+/* Takes a lock, sleeping while another holder's conflicts (wait): 0, or
+ * -EAGAIN (!wait), -EINTR (killed; -EAGAIN in a handler's run), -ENOMEM. */
+static long lock_wait(int (*take)(const void *, const void *, int, int, uint64_t, uint64_t), const void *key,
+		      const void *owner, int type, uint64_t start, uint64_t end, bool wait)
+{
+	int pid = proc_current()->pid;
+	for (;;) {
+		uint64_t f = irq_save();
+		long r = take(key, owner, pid, type, start, end);
+		if (r != -EAGAIN || !wait) {
+			irq_restore(f);
+			return r;
+		}
+		r = sched_sleep(&lock_chan);
+		irq_restore(f);
+		if (r)
+			return r;
+	}
+}
+
+static long fcntl_lock(struct fdtable *t, struct file *f, int cmd, uptr ufl)
+{
+	struct k_flock fl;
+	uint64_t start, end;
+	if (copy_from_user(&fl, ufl, sizeof fl))
+		return -EFAULT;
+	long r = lock_range(f, &fl, &start, &end);
+	const void *key = file_lock_key(f);
+	if (r)
+		return r;
+	if (!key)
+		return -EINVAL; /* consoles, pipes: nothing to lock (Linux allows it; no program needs it) */
+	int acc = f->flags & O_ACCMODE;
+	int type = fl.type == F_RDLCK	? LOCK_READ
+		   : fl.type == F_WRLCK ? LOCK_WRITE
+		   : fl.type == F_UNLCK ? LOCK_UNLOCK
+					: 0;
+	if (!type)
+		return -EINVAL;
+	if (cmd == F_GETLK) {
+		struct lock_info li;
+		if (type == LOCK_UNLOCK)
+			return -EINVAL;
+		if (lock_posix_test(key, t, type, start, end, &li)) {
+			fl.type = li.type == LOCK_WRITE ? F_WRLCK : F_RDLCK;
+			fl.whence = SEEK_SET;
+			fl.start = (int64_t)li.start;
+			fl.len = li.end == LOCK_EOF ? 0 : (int64_t)(li.end - li.start);
+			fl.pid = li.pid;
+		} else {
+			fl.type = F_UNLCK;
+		}
+		return copy_to_user(ufl, &fl, sizeof fl);
+	}
+	if ((type == LOCK_READ && acc == O_WRONLY) || (type == LOCK_WRITE && acc == O_RDONLY))
+		return -EBADF;
+	return lock_wait(lock_posix_set, key, t, type, start, end, cmd == F_SETLKW);
+}
+
+static int flock_take(const void *key, const void *owner, int pid, int type, uint64_t start, uint64_t end)
+{
+	(void)pid, (void)start, (void)end;
+	return lock_flock(key, owner, type);
+}
+
+long sys_flock(SYS_ARGS)
+{
+	int op = (int)a1;
+	int how = op & ~LOCK_NB;
+	int type = how == LOCK_SH   ? LOCK_READ
+		   : how == LOCK_EX ? LOCK_WRITE
+		   : how == LOCK_UN ? LOCK_UNLOCK
+				    : 0;
+	if (!type)
+		return -EINVAL;
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	const void *key = file_lock_key(f);
+	long r = key ? lock_wait(flock_take, key, f, type, 0, LOCK_EOF, !(op & LOCK_NB)) : -EINVAL;
+	file_put(f);
+	return r;
+}
+
 long sys_fcntl(SYS_ARGS)
 {
 	struct fdtable *t = cur_fds();
@@ -513,6 +715,9 @@ long sys_fcntl(SYS_ARGS)
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)a2 & (O_APPEND | O_NONBLOCK));
 		r = 0;
 		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW: r = fcntl_lock(t, f, cmd, (uptr)a2); break;
 	default: r = -EINVAL; break;
 	}
 	file_put(f);
@@ -757,7 +962,7 @@ long sys_mkdirat(SYS_ARGS)
 	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_ABSENT, &at);
 	if (err)
 		return err;
-	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2);
+	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2 & ~cur_umask());
 	at_put(&at);
 	return err;
 }
@@ -876,6 +1081,139 @@ long sys_sync(SYS_ARGS)
 		return 0;
 	persist_checkpoint();
 	return 0;
+}
+
+/* ---- attributes: chmod, chown, utimensat families ----
+ * Single user: every file is root's, so chown succeeds only to uid and gid 0
+ * (or -1, unchanged) and changes nothing; anything else is -EPERM. A path
+ * needs file.write (changing a file's attributes is writing it); a
+ * descriptor must be open for writing (-EPERM otherwise: the write grant was
+ * checked when it was opened, a reading one never had it). Not staged in a
+ * handler's run yet: -EPERM there. The access time is not kept. */
+#define UTIME_NOW ((1l << 30) - 1)
+#define UTIME_OMIT ((1l << 30) - 2)
+#define NSEC_PER_SEC 1000000000l
+
+static long path_setattr(int dirfd, uptr upath, const struct vfs_attr *a)
+{
+	struct at_path at;
+	if (cur_txn())
+		return -EPERM;
+	long err = at_get_checked(dirfd, upath, CAP_FILE_WRITE, VFS_EXISTING, &at);
+	if (err)
+		return err;
+	err = vfs_setattr(at.dir, at.path, a);
+	at_put(&at);
+	return err;
+}
+
+static long fd_setattr(int fd, const struct vfs_attr *a)
+{
+	perm_pass(proc_current()); /* a descriptor: checked when it was opened */
+	if (cur_txn())
+		return -EPERM;
+	struct file *f = fd_get(cur_fds(), fd);
+	if (!f)
+		return -EBADF;
+	long err = (f->flags & O_ACCMODE) != O_RDONLY ? vfs_file_setattr(f, a) : -EPERM;
+	file_put(f);
+	return err;
+}
+
+long sys_fchmodat(SYS_ARGS)
+{
+	struct vfs_attr a = {.set_mode = true, .mode = (uint32_t)a2 & 07777};
+	return path_setattr((int)a0, (uptr)a1, &a);
+}
+
+long sys_chmod(SYS_ARGS)
+{
+	return sys_fchmodat(AT_FDCWD, a0, a1, 0, 0, 0);
+}
+
+long sys_fchmod(SYS_ARGS)
+{
+	struct vfs_attr a = {.set_mode = true, .mode = (uint32_t)a1 & 07777};
+	return fd_setattr((int)a0, &a);
+}
+
+static bool root_ids(long uid, long gid)
+{
+	return ((uint32_t)uid == 0 || (uint32_t)uid == UINT32_MAX) &&
+	       ((uint32_t)gid == 0 || (uint32_t)gid == UINT32_MAX);
+}
+
+long sys_fchownat(SYS_ARGS)
+{
+	struct vfs_attr none = {0};
+	if (a4 & ~(long)AT_SYMLINK_NOFOLLOW)
+		return -EINVAL;
+	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, &none) : -EPERM;
+}
+
+long sys_chown(SYS_ARGS)
+{
+	return sys_fchownat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
+long sys_lchown(SYS_ARGS)
+{
+	return sys_fchownat(AT_FDCWD, a0, a1, a2, AT_SYMLINK_NOFOLLOW, 0);
+}
+
+long sys_fchown(SYS_ARGS)
+{
+	struct vfs_attr none = {0};
+	return root_ids(a1, a2) ? fd_setattr((int)a0, &none) : -EPERM;
+}
+
+/* The modification time of times[1] (seconds, then ns; or usec for a
+ * timeval): set, now, or left (UTIME_OMIT). times NULL: now. */
+static long times_in(uptr utimes, bool usec, struct vfs_attr *a)
+{
+	int64_t t[4];
+	a->set_mtime = true;
+	a->mtime_now = utimes == 0;
+	if (!utimes)
+		return 0;
+	if (copy_from_user(t, utimes, sizeof t) != 0)
+		return -EFAULT;
+	for (int i = 1; i < 4; i += 2) {
+		bool special = !usec && (t[i] == UTIME_NOW || t[i] == UTIME_OMIT);
+		if (!special && (t[i] < 0 || t[i] >= (usec ? 1000000 : NSEC_PER_SEC) || t[i - 1] < 0))
+			return -EINVAL;
+	}
+	if (!usec && t[3] == UTIME_OMIT)
+		a->set_mtime = false;
+	else if (!usec && t[3] == UTIME_NOW)
+		a->mtime_now = true;
+	else
+		a->mtime_ns = (uint64_t)t[2] * NSEC_PER_SEC + (uint64_t)t[3] * (usec ? 1000 : 1);
+	return 0;
+}
+
+/* utimensat(dirfd, path, times, flags); a NULL path is the descriptor dirfd (futimens). */
+long sys_utimensat(SYS_ARGS)
+{
+	struct vfs_attr a = {0};
+	if (a3 & ~(long)AT_SYMLINK_NOFOLLOW) /* no symlinks: following changes nothing */
+		return -EINVAL;
+	long err = times_in((uptr)a2, false, &a);
+	if (err)
+		return err;
+	return a1 ? path_setattr((int)a0, (uptr)a1, &a) : fd_setattr((int)a0, &a);
+}
+
+long sys_futimesat(SYS_ARGS)
+{
+	struct vfs_attr a = {0};
+	long err = times_in((uptr)a2, true, &a);
+	return err ? err : path_setattr((int)a0, (uptr)a1, &a);
+}
+
+long sys_utimes(SYS_ARGS)
+{
+	return sys_futimesat(AT_FDCWD, a0, a1, 0, 0, 0);
 }
 
 long sys_chdir(SYS_ARGS)

@@ -104,6 +104,10 @@ static bool outside_the_run(long nr)
 {
 	switch (nr) {
 	case SYS_optios_spawn:
+	case SYS_fork:
+	case SYS_vfork:
+	case SYS_clone:
+	case SYS_execve:
 	case SYS_kill:
 	case SYS_reboot:
 	case SYS_optios_fb_map:

@@ -25,7 +25,13 @@ enum {
 
 #define SYS_ARGS UNUSED long a0, UNUSED long a1, UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
 /* The unused tail after two named arguments: long sys_x(long fd, long buf, SYS_ARGS_FROM2) */
+#define SYS_ARGS_FROM1 UNUSED long a1, SYS_ARGS_FROM2
 #define SYS_ARGS_FROM2 UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
+#define SYS_ARGS_FROM3 UNUSED long a3, UNUSED long a4, UNUSED long a5
+
+/* sys_poll.c: a file's readiness may have changed (file_ops.poll): every
+ * process in poll/select looks again. Interrupt handlers may call it. */
+void poll_wake(void);
 
 #define SYSCALL(nr, name, perm) long sys_##name(SYS_ARGS);
 #include <optios/abi/syscalls.def>

@@ -93,6 +93,20 @@ static void wait_fires(int count, uint64_t until)
 	irq_restore(f);
 }
 
+/* Cancels every timer of a test that a check may leave behind (a late or
+ * lost fire on a loaded host): returning with one armed on the stack would
+ * let it fire into whatever the stack holds next. Returns how many were
+ * still armed. */
+static int disarm(struct rec *const recs[], int n)
+{
+	uint64_t f = irq_save();
+	int armed = 0;
+	for (int i = 0; i < n; i++)
+		armed += timer_cancel(&recs[i]->t);
+	irq_restore(f);
+	return armed;
+}
+
 static void rec_arm(struct rec *r, uint64_t deadline)
 {
 	timer_init(&r->t, record, r);
@@ -119,6 +133,10 @@ static int check_order(void)
 		rec_arm(&recs[i], base + offsets_ms[i] * NS_PER_MS);
 	irq_restore(f);
 	wait_fires(N, base + 200 * NS_PER_MS);
+	struct rec *all[N];
+	for (int i = 0; i < N; i++)
+		all[i] = &recs[i];
+	ST_CHECK(disarm(all, N) == 0);
 	uint64_t worst = 0;
 	for (int i = 0; i < N; i++) {
 		ST_CHECK(recs[i].fires == 1);
@@ -164,9 +182,27 @@ SELFTEST(timer_cancel)
 	ST_CHECK(next);
 	irq_restore(f);
 	wait_fires(3, base + 60 * NS_PER_MS); /* 3: would catch a stray fire */
+	ST_CHECK(disarm((struct rec *const[]){&a, &b, &c, &d}, 4) == 0);
 	ST_CHECK(a.fires == 1 && c.fires == 1);
 	ST_CHECK(b.fires == 0 && d.fires == 0);
 	ST_CHECK(!timer_cancel(&a.t));
+	ST_CHECK(timer_next_deadline() == TIMER_NEVER);
+	return 0;
+}
+
+/* A check that fails returns at once: its timers must not stay armed on
+ * a stack that is gone (seen: a late fire on a loaded host failed
+ * timer_rearm_move_and_past, and its still-armed timer faulted the kernel
+ * in timerq_pop_due when it fired into the next test's stack). */
+SELFTEST(timer_test_left_a_timer_armed_on_its_stack)
+{
+	struct rec late;
+	fire_seq = 0;
+	rec_arm(&late, clock_now_ns() + 2 * NS_PER_SEC); /* far: a stall cannot reach it */
+	wait_fires(1, clock_now_ns() + NS_PER_MS); /* gives up first */
+	ST_CHECK(disarm((struct rec *const[]){&late}, 1) == 1);
+	wait_fires(1, clock_now_ns() + 40 * NS_PER_MS);
+	ST_CHECK(late.fires == 0);
 	ST_CHECK(timer_next_deadline() == TIMER_NEVER);
 	return 0;
 }
@@ -193,6 +229,7 @@ SELFTEST(timer_rearm_move_and_past)
 	self.fires = 0;
 	timer_arm(&self.t, base + 2 * NS_PER_MS);
 	wait_fires(5, base + 100 * NS_PER_MS);
+	ST_CHECK(disarm((struct rec *const[]){&past, &moved, &self}, 3) == 0);
 	ST_CHECK(past.fires == 1 && past.order == 0);
 	ST_CHECK(past.fired_at - base <= TIMER_LATE_MAX_NS);
 	ST_CHECK(moved.fires == 1 && moved.fired_at >= moved.deadline);
@@ -273,11 +310,13 @@ static int check_far_deadline(void)
 	timer_stats_get(&s0);
 	rec_arm(&far, clock_now_ns() + 55 * NS_PER_MS);
 	wait_fires(1, far.deadline + 200 * NS_PER_MS);
+	int armed = disarm((struct rec *const[]){&far}, 1);
 	timer_oneshot_limit(old);
 	timer_stats_get(&s1);
 	kprintf("selftest:   55 ms deadline with a 10 ms reach: %lu re-arm(s), late %lu us\n",
 		(unsigned long)(s1.early - s0.early),
 		(unsigned long)((far.fired_at - far.deadline) / NS_PER_US));
+	ST_CHECK(armed == 0);
 	ST_CHECK(far.fires == 1);
 	ST_CHECK(far.fired_at >= far.deadline);
 	ST_CHECK(far.fired_at - far.deadline <= TIMER_LATE_MAX_NS);

@@ -32,6 +32,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/log/klog.h"
 #include "kernel/proc/proc.h"
+#include "kernel/syscall/syscall.h"
 #include "tty_internal.h"
 
 static struct tty ttys[TTY_MAX];
@@ -81,6 +82,11 @@ static int foreground_pid(const struct tty *t)
 {
 	struct scan s = scan(t, t->fg_pid);
 	return s.found ? t->fg_pid : s.newest;
+}
+
+int tty_foreground_pid(const struct tty *t)
+{
+	return t->fg_pid;
 }
 
 bool tty_busy(const struct tty *t)
@@ -157,12 +163,37 @@ static void echo_out(void *ctx, const char *s, size_t n)
 
 /* ---- input ---- */
 
+struct group {
+	const struct tty *t;
+	int pid, pgid; /* the foreground program and its process group (0: not found yet) */
+};
+
+static void find_group(struct proc *p, void *arg)
+{
+	struct group *g = arg;
+	if (p->pid == g->pid)
+		g->pgid = p->pgid;
+}
+
+static void kill_member(struct proc *p, void *arg)
+{
+	struct group *g = arg;
+	if (p->tty == g->t && p->pgid == g->pgid && p->pid != g->pid && p->state != PROC_ZOMBIE)
+		proc_kill(p->pid, 2 /* SIGINT */);
+}
+
+/* Ctrl+C: the foreground program ends, and every other process of its
+ * process group on this console (a pipeline the shell grouped). */
 static void interrupt(struct tty *t)
 {
 	t->interrupts++;
-	int pid = foreground_pid(t);
-	if (pid > 0)
-		proc_kill(pid, 2 /* SIGINT */);
+	struct group g = {t, foreground_pid(t), 0};
+	if (g.pid <= 0)
+		return;
+	proc_kill(g.pid, 2 /* SIGINT */);
+	proc_foreach(find_group, &g);
+	if (g.pgid)
+		proc_foreach(kill_member, &g);
 }
 
 void tty_input(struct tty *t, const char *s, size_t n)
@@ -175,8 +206,10 @@ void tty_input(struct tty *t, const char *s, size_t n)
 			interrupt(t);
 		flags |= r;
 	}
-	if (flags & LDISC_WAKE)
+	if (flags & LDISC_WAKE) {
 		sched_wakeup(t);
+		poll_wake();
+	}
 	irq_restore(f);
 }
 

@@ -59,6 +59,8 @@ struct tty *tty_get(unsigned index);
 unsigned tty_index(const struct tty *t);
 /* A new open file on t (for descriptors 0-2), or NULL. */
 struct file *tty_open(struct tty *t);
+/* Whether f is an open console (tty_open's). */
+bool tty_file_is(const struct file *f);
 /* The process Ctrl+C ends on t (the newest foreground program), or NULL.
  * PROC calls it when a program starts on t and, as it ends, with its parent
  * (or NULL). A foreground program replaced by one it did not start is ending:
@@ -71,6 +73,8 @@ unsigned tty_active(void);
 /* Whether a program owns console t; a console with none is free for
  * OPTIOS_SPAWN_NEW_CONSOLE. */
 bool tty_busy(const struct tty *t);
+/* The pid tty_set_foreground named last on t (0: none). */
+int tty_foreground_pid(const struct tty *t);
 /* PROC calls this as process p exits (before it becomes a zombie): it gives
  * back the screen p drew on, forgets p as a foreground program, and restores
  * the default (cooked) settings if p changed them. Safe for any p. */

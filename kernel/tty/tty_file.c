@@ -9,12 +9,14 @@
  */
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
+#include <optios/abi/poll.h>
 #include <optios/abi/termios.h>
 
 #include "arch.h"
 #include "kernel/console/console.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/proc.h"
+#include "kernel/syscall/syscall.h"
 #include "tty.h"
 #include "tty_internal.h"
 
@@ -68,8 +70,10 @@ static int set_termios(struct tty *t, const struct optios_termios *tio, bool flu
 	t->mode_pid = p ? p->pid : 0;
 	irq_restore(fl);
 	con_input_resume(); /* input may no longer wait in this mode */
-	if (r & LDISC_WAKE)
+	if (r & LDISC_WAKE) {
 		sched_wakeup(t);
+		poll_wake();
+	}
 	return 0;
 }
 
@@ -93,6 +97,15 @@ static int tty_ioctl(struct file *f, unsigned long cmd, void *arg)
 	}
 }
 
+static unsigned tty_poll(struct file *f)
+{
+	struct tty *t = f->priv;
+	uint64_t fl = irq_save();
+	bool in = ldisc_readable(&t->ld);
+	irq_restore(fl);
+	return (in ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+}
+
 static void tty_release(struct file *f)
 {
 	(void)f; /* consoles live forever; an open file holds nothing */
@@ -102,8 +115,14 @@ const struct file_ops tty_file_ops = {
 	.read = tty_read,
 	.write = tty_write,
 	.ioctl = tty_ioctl,
+	.poll = tty_poll,
 	.release = tty_release,
 };
+
+bool tty_file_is(const struct file *f)
+{
+	return f->ops == &tty_file_ops;
+}
 
 struct file *tty_open(struct tty *t)
 {

@@ -178,3 +178,10 @@ void *event_zalloc(size_t size)
 {
 	return calloc(1, size);
 }
+
+/* kernel/syscall's upcall from kernel/fs/lock.c: counted, for the tests. */
+int stub_locks_changed;
+void fs_locks_changed(void)
+{
+	stub_locks_changed++;
+}

@@ -31,17 +31,23 @@
 static char image[4096];
 static size_t image_len;
 
-static void add(const char *name, uint32_t mode, const char *data)
+/* A member with inode number ino and link count nlink. */
+static void add_linked(const char *name, uint32_t mode, uint32_t ino, uint32_t nlink, const char *data)
 {
 	size_t nlen = strlen(name) + 1, dlen = strlen(data);
 	char h[111];
-	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1u, mode, 0u, 0u,
-		 1u, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
+	snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino, mode, 0u, 0u,
+		 nlink, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
 	memcpy(image + image_len, h, 110);
 	memcpy(image + image_len + 110, name, nlen);
 	image_len = (image_len + 110 + nlen + 3) & ~(size_t)3;
 	memcpy(image + image_len, data, dlen);
 	image_len = (image_len + dlen + 3) & ~(size_t)3;
+}
+
+static void add(const char *name, uint32_t mode, const char *data)
+{
+	add_linked(name, mode, 1, 1, data);
 }
 
 static struct fs *data_fs;
@@ -370,6 +376,20 @@ TEST(vfs_read_file_copies)
 	teardown();
 }
 
+/* Reads path's whole contents into buf (NUL-terminated); returns its size. */
+static long read_all(const char *path, char *buf, size_t cap)
+{
+	struct kstat ks;
+	struct vnode *v;
+	CHECK_EQ(vfs_stat("/", path, &ks), 0);
+	CHECK_EQ(vn_lookup(path, &v), 0);
+	if ((size_t)ks.st_size >= cap)
+		return -1;
+	memcpy(buf, v->rodata ? (const char *)v->rodata : "", (size_t)ks.st_size);
+	buf[ks.st_size] = 0;
+	return (long)ks.st_size;
+}
+
 TEST(vfs_damaged_image_keeps_what_came_before)
 {
 	struct initramfs_stats st;
@@ -408,6 +428,42 @@ TEST(vfs_gnu_cpio_image)
 	CHECK_EQ(vfs_stat("/", "/etc/zero", &ks), 0);
 	CHECK_EQ(ks.st_size, 0);
 	CHECK_EQ(vfs_stat("/", "/conf-link", &ks), -ENOENT);
+	char buf[256];
+	long n = read_all("/bin/readme.txt", buf, sizeof buf);
+	CHECK(n > 0);
+	CHECK_EQ(read_all("/etc/readme-link", buf, sizeof buf), n); /* GNU cpio's hard link */
+	fs_destroy(vfs_root_fs);
+	vfs_root_fs = NULL;
+}
+
+/* Was: newc keeps a hard-link set's data with one member only, and the root
+ * image read the others as empty files (BusyBox's applet names). */
+TEST(vfs_image_hard_links_share_their_data)
+{
+	struct initramfs_stats st;
+	char buf[64];
+	image_len = 0;
+	add_linked("bin/busybox", S_IFREG | 0755, 7, 3, ""); /* GNU cpio: data with the last */
+	add_linked("bin/grep", S_IFREG | 0755, 7, 3, "");
+	add_linked("sbin/sed", S_IFREG | 0755, 7, 3, "BB");
+	add_linked("a", S_IFREG | 0644, 9, 2, "first"); /* another writer: data with the first */
+	add_linked("b", S_IFREG | 0644, 9, 2, "");
+	add_linked("c", S_IFREG | 0644, 11, 2, ""); /* replaced below: no longer in its set */
+	add_linked("c", S_IFREG | 0644, 12, 1, "own");
+	add_linked("d", S_IFREG | 0644, 11, 2, "late");
+	add("e", S_IFREG | 0644, ""); /* nlink 1: empty, joins nothing */
+	add("TRAILER!!!", 0, "");
+	vfs_root_fs = fs_create("/", true, UINT64_MAX);
+	CHECK_EQ(initramfs_load(vfs_root_fs, image, image_len, &st), 0);
+	CHECK_EQ(st.unjoined, 0);
+	CHECK_EQ(read_all("/bin/busybox", buf, sizeof buf), 2);
+	CHECK(strcmp(buf, "BB") == 0);
+	CHECK_EQ(read_all("/bin/grep", buf, sizeof buf), 2);
+	CHECK_EQ(read_all("/b", buf, sizeof buf), 5);
+	CHECK(strcmp(buf, "first") == 0);
+	CHECK_EQ(read_all("/c", buf, sizeof buf), 3);
+	CHECK(strcmp(buf, "own") == 0);
+	CHECK_EQ(read_all("/e", buf, sizeof buf), 0);
 	fs_destroy(vfs_root_fs);
 	vfs_root_fs = NULL;
 }

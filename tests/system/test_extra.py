@@ -24,13 +24,20 @@ def scratch_build(ctx, build):
 	os.makedirs(os.path.join(build, "tools"), exist_ok=True)
 	shutil.copytree(os.path.join(ctx.build, "rootfs"), os.path.join(build, "rootfs"))
 	shutil.copy2(os.path.join(ctx.build, "tools", "manifest-check"), os.path.join(build, "tools"))
+	os.makedirs(os.path.join(build, "busybox"), exist_ok=True)
+	shutil.copy2(os.path.join(ctx.build, "busybox", "applets"), os.path.join(build, "busybox"))
 	return build
+
+
+def prebuilt(build):
+	"""make options that take the seeded BusyBox as it is (not fetched and built again)."""
+	return ["-o", os.path.join(build, "rootfs", "bin", "busybox"), "-o", os.path.join(build, "busybox", "applets")]
 
 
 def build_image_with(ctx, extra, build):
 	"""Runs the Makefile's user image rule with EXTRA=extra into build."""
-	proc = subprocess.run(["make", "--no-print-directory", "BUILD=" + scratch_build(ctx, build),
-			       "EXTRA=" + extra, os.path.join(build, "rootfs.cpio")], cwd=ROOT,
+	proc = subprocess.run(["make", "--no-print-directory", "BUILD=" + scratch_build(ctx, build)] + prebuilt(build) +
+			      ["EXTRA=" + extra, os.path.join(build, "rootfs.cpio")], cwd=ROOT,
 			      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=150)
 	out = proc.stdout.decode(errors="replace")
 	assert proc.returncode == 0, "make EXTRA=... failed:\n" + out[-2000:]
@@ -116,7 +123,8 @@ def test_sdk_outside_the_tree_as_readme_says(ctx):
 	with tempfile.TemporaryDirectory(prefix="optios-sdk-") as home:
 		build = scratch_build(ctx, os.path.join(home, "scratch-build"))
 		script = ["set -ex", "OPTIOS=" + ROOT] + steps[1:-1] + [
-			"make -C $OPTIOS --no-print-directory BUILD=%s EXTRA=$PWD/dir %s/rootfs.cpio" % (build, build)]
+			"make -C $OPTIOS --no-print-directory BUILD=%s %s EXTRA=$PWD/dir %s/rootfs.cpio" %
+			(build, " ".join(prebuilt(build)), build)]
 		env = dict(os.environ, HOME=home)
 		p = subprocess.run(["bash", "-c", "\n".join(script)], env=env, cwd=home, stdout=subprocess.PIPE,
 				   stderr=subprocess.STDOUT, timeout=150)

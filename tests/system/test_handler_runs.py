@@ -6,10 +6,10 @@ waits for the handlers. Tools and helpers come from test_handlers."""
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 
+import test_images
 import test_shell
 from test_handlers import add, log, outputs, run, shell, until
 
@@ -64,7 +64,7 @@ def test_emitted_events_are_raised_only_when_the_run_commits(ctx):
 def image_with_boot_list(ctx, tmp, lines):
 	"""The test image with /etc/handlers replaced."""
 	tree = os.path.join(tmp, "tree")
-	shutil.copytree(os.path.join(ctx.build, "rootfs-test.tree"), tree, symlinks=True)
+	test_images.copy_tree(os.path.join(ctx.build, "rootfs-test.tree"), tree)
 	with open(os.path.join(tree, "etc", "handlers"), "w") as f:
 		f.write("".join(l + "\n" for l in lines))
 	names = subprocess.run("find . -mindepth 1 | LC_ALL=C sort", shell=True, cwd=tree, check=True,

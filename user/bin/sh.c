@@ -16,9 +16,14 @@
  *   words         parse_line() turns the line into argv (quotes, backslashes,
  *                 $? expanded) and up to one redirection per direction. Words
  *                 are copied into struct cmd's own storage, never into the line.
- *   execution     Builtins run in the shell; anything else is a program started
+ *   execution     Builtins run in the shell; anything else is a program (a
+ *                 path, or a name looked up in /bin, then in /usr/bin where
+ *                 BusyBox's applets are: docs/USERLAND.md) started
  *                 with optios_spawn() (posix_spawn() on a host without it) and
- *                 waited for. Redirections are applied to the shell's own
+ *                 waited for. A pipeline (a | b | c, at most STAGES_MAX) starts
+ *                 every stage at once with the shell's 0/1 pointed at the pipes
+ *                 around it while it starts (a builtin stage runs in a fork of
+ *                 the shell), then waits for all; $? is the last stage's. Redirections are applied to the shell's own
  *                 descriptors 0/1 around the command (the child inherits 0-2)
  *                 and always put back, so the shell never loses its terminal.
  *
@@ -515,15 +520,28 @@ static const char *bin_dir(void)
 	return d ? d : "/bin";
 }
 
-/* Starts argv[0] (a path, or a name in the bin directory). Returns the pid or
- * a negative errno. */
+/* Where a name without a slash is looked for: the bin directory, then
+ * BusyBox's applets (unless OPTIOS_BIN names another bin directory). */
+static void find_program(const char *name, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", bin_dir(), name);
+	if (!getenv("OPTIOS_BIN") && access(path, F_OK) < 0 && errno == ENOENT) {
+		char usr[512];
+		snprintf(usr, sizeof usr, "/usr/bin/%s", name);
+		if (access(usr, F_OK) == 0)
+			snprintf(path, size, "%s", usr);
+	}
+}
+
+/* Starts argv[0] (a path, or a name found by find_program). Returns the pid
+ * or a negative errno. */
 static int spawn(char **argv, unsigned flags)
 {
 	char path[512];
 	if (strchr(argv[0], '/'))
 		snprintf(path, sizeof path, "%s", argv[0]);
 	else
-		snprintf(path, sizeof path, "%s/%s", bin_dir(), argv[0]);
+		find_program(argv[0], path, sizeof path);
 	int pid = optios_spawn(path, argv, environ, flags);
 	if (pid >= 0)
 		return pid;
@@ -566,6 +584,29 @@ static void report_spawn_error(const char *name, int err)
 	}
 }
 
+/* Waits for pid (started as argv0) and sets $? as shells do: the exit
+ * status, or 128 + the signal that ended it. report: say so when not 0. */
+static void finish(int pid, const char *argv0, bool report)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "sh: waitpid: %s\n", strerror(errno));
+			last_status = 1;
+			return;
+		}
+	const char *slash = strrchr(argv0, '/'), *name = slash ? slash + 1 : argv0;
+	if (WIFSIGNALED(st)) {
+		last_status = 128 + WTERMSIG(st);
+		if (report && WTERMSIG(st) != SIGPIPE) /* a pipeline's writer whose reader ended: quiet */
+			fprintf(stderr, "%s: killed by signal %d\n", name, WTERMSIG(st));
+	} else {
+		last_status = WEXITSTATUS(st);
+		if (report && last_status)
+			fprintf(stderr, "%s: exited with status %d\n", name, last_status);
+	}
+}
+
 static void run_program(struct cmd *c)
 {
 	fflush(stdout);
@@ -574,22 +615,7 @@ static void run_program(struct cmd *c)
 		report_spawn_error(c->argv[0], pid);
 		return;
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			fprintf(stderr, "sh: waitpid: %s\n", strerror(errno));
-			last_status = 1;
-			return;
-		}
-	const char *slash = strrchr(c->argv[0], '/'), *name = slash ? slash + 1 : c->argv[0];
-	if (WIFSIGNALED(st)) {
-		last_status = 128 + WTERMSIG(st);
-		fprintf(stderr, "%s: killed by signal %d\n", name, WTERMSIG(st));
-	} else {
-		last_status = WEXITSTATUS(st);
-		if (last_status)
-			fprintf(stderr, "%s: exited with status %d\n", name, last_status);
-	}
+	finish(pid, c->argv[0], true);
 }
 
 /* ---- builtins ---- */
@@ -744,6 +770,8 @@ static const struct builtin builtins[] = {
 static const struct {
 	const char *name, *help;
 } program_help[] = {
+	{"busybox", "busybox APPLET [ARGS]: BusyBox's tools (grep, sed, awk, sort, find, tar, ...; busybox --list);\n"
+		    "  an applet not in /bin runs by its name (found in /usr/bin)"},
 	{"cat", "cat FILE...: print files"},
 	{"clock", "clock: an analog clock on the screen (any key or Ctrl+C ends it)"},
 	{"echo", "echo WORDS: print the words"},
@@ -812,11 +840,150 @@ static const struct builtin *find_builtin(const char *name)
 	return NULL;
 }
 
+/* ---- pipelines ---- */
+
+#define STAGES_MAX 8
+
+/* Splits line at each '|' outside quotes into stages (in buf, NUL-ended).
+ * Returns how many, or -1: too many, or an empty stage. */
+static int split_pipeline(const char *line, char *buf, size_t size, char *stage[STAGES_MAX])
+{
+	snprintf(buf, size, "%s", line);
+	int n = 0;
+	char quote = 0, *start = buf;
+	for (char *s = buf;; s++) {
+		if (*s && quote) {
+			if (*s == quote)
+				quote = 0;
+			else if (*s == '\\' && quote == '"' && s[1])
+				s++;
+			continue;
+		}
+		if (*s == '\'' || *s == '"') {
+			quote = *s;
+			continue;
+		}
+		if (*s == '\\' && s[1]) {
+			s++;
+			continue;
+		}
+		if (*s && *s != '|')
+			continue;
+		bool end = !*s;
+		*s = 0;
+		if (n == STAGES_MAX || strspn(start, " \t") == strlen(start))
+			return -1;
+		stage[n++] = start;
+		start = s + 1;
+		if (end)
+			return n;
+	}
+}
+
+static const struct builtin *find_builtin(const char *name);
+
+/* Starts one stage with the shell's descriptors 0 and 1 as they are now
+ * (and its own redirections): a program, or a builtin in a forked copy of
+ * the shell. Returns the pid, or -1 (reported; $? set). */
+static int start_stage(struct cmd *c)
+{
+	struct saved_fds sv;
+	if (c->argc == 0 || apply_redirections(c, &sv) < 0) {
+		if (c->argc == 0)
+			fprintf(stderr, "sh: empty command in a pipeline\n");
+		last_status = c->argc == 0 ? 2 : 1;
+		return -1;
+	}
+	fflush(stdout);
+	const struct builtin *b = find_builtin(c->argv[0]);
+	int pid;
+	if (b) {
+		pid = fork();
+		if (pid == 0) {
+			int r = b->run(c->argc, c->argv);
+			fflush(stdout);
+			_exit(r);
+		}
+		if (pid < 0)
+			pid = -errno;
+	} else {
+		pid = spawn(c->argv, 0);
+	}
+	restore_fds(&sv);
+	if (pid < 0) {
+		report_spawn_error(c->argv[0], pid);
+		return -1;
+	}
+	return pid;
+}
+
+/* a | b | c: each stage's output is the next one's input through a pipe;
+ * all run at once; $? is the last one's status. */
+static void run_pipeline(char *stage[], int n)
+{
+	static struct cmd cs[STAGES_MAX];
+	int pids[STAGES_MAX], in = -1;
+	int save0 = dup(0), save1 = dup(1);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		pids[i] = -1;
+	for (int i = 0; i < n; i++) {
+		const char *err = parse_line(stage[i], &cs[i]);
+		if (err) {
+			fprintf(stderr, "sh: %s\n", err);
+			last_status = 2;
+			break;
+		}
+		int p[2] = {-1, -1};
+		if (i + 1 < n && pipe2(p, O_CLOEXEC) < 0) {
+			fprintf(stderr, "sh: pipe: %s\n", strerror(errno));
+			break;
+		}
+		dup2(in >= 0 ? in : save0, 0);
+		dup2(i + 1 < n ? p[1] : save1, 1);
+		if (in >= 0)
+			close(in);
+		if (p[1] >= 0)
+			close(p[1]);
+		in = p[0];
+		pids[i] = start_stage(&cs[i]);
+		if (pids[i] > 0) /* one process group, the first stage's: Ctrl+C ends them all */
+			setpgid(pids[i], pids[0] > 0 ? pids[0] : pids[i]);
+	}
+	if (in >= 0)
+		close(in);
+	dup2(save0, 0);
+	dup2(save1, 1);
+	close(save0);
+	close(save1);
+	int failed = last_status; /* set by the last stage that could not start */
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			finish(pids[i], cs[i].argv[0], i == n - 1);
+	if (pids[n - 1] < 0)
+		last_status = failed;
+}
+
 /* ---- the loop ---- */
 
 static void run_line(const char *line)
 {
 	static struct cmd c;
+	static char buf[LINE_MAX_];
+	char *stage[STAGES_MAX];
+	if (strchr(line, '|')) {
+		int n = split_pipeline(line, buf, sizeof buf, stage);
+		if (n < 0) {
+			fprintf(stderr, "sh: a pipeline needs a command on each side of | (at most %d)\n",
+				STAGES_MAX);
+			last_status = 2;
+			return;
+		}
+		if (n > 1) {
+			run_pipeline(stage, n);
+			return;
+		}
+	}
 	const char *err = parse_line(line, &c);
 	if (err) {
 		fprintf(stderr, "sh: %s\n", err);

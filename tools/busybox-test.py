@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""busybox-test.py - BusyBox's own test suite (testsuite/runtest in the
+fetched source) with the binary the image carries, on the Linux host and on
+OptiOS, counts side by side (`make busybox-test`, docs/USERLAND.md).
+
+Host: the testsuite is copied to $BUILD/busybox/testrun-host/ beside the
+binary and its .config (runtest's bindir), and runtest runs there.
+OptiOS: the test image plus /usr/share/busybox/{testsuite,.config} is packed
+into $BUILD/busybox-test.cpio and booted; at the shell prompt the suite is
+copied to /tmp (runtest writes beside itself), then BusyBox's sh sources
+runtest. Its PASS:/FAIL:/SKIPPED:/UNTESTED: lines come over the serial
+console; the run ends when OptiOS's prompt is back, or at the time limit.
+
+Prints `host: PASS n FAIL n ...`, `optios: PASS n FAIL n ...` and the tests
+that pass on the host and not on OptiOS. Exit status 0 when both ran."""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+
+import optios  # noqa: E402
+import qemu  # noqa: E402
+import test_images  # noqa: E402
+
+RESULT = re.compile(r"^(PASS|FAIL|SKIPPED|UNTESTED): (.*?)\r?$", re.M)
+KINDS = ("PASS", "FAIL", "SKIPPED", "UNTESTED")
+
+
+def counts(text):
+	res = {}
+	for kind, name in RESULT.findall(text):
+		res.setdefault(name, kind)  # the first verdict of a name
+	tally = {k: sum(1 for v in res.values() if v == k) for k in KINDS}
+	return tally, res
+
+
+def line(who, tally):
+	return "%s: %s" % (who, " ".join("%s %d" % (k, tally[k]) for k in KINDS))
+
+
+def testsuite_dir():
+	src = subprocess.run([os.path.join(ROOT, "tools", "fetch-source.sh"), "--dir", "busybox"],
+			     capture_output=True, text=True, check=True).stdout.strip()
+	return os.path.join(src, "testsuite")
+
+
+def run_host(build, timeout):
+	top = os.path.join(build, "busybox", "testrun-host")
+	shutil.rmtree(top, ignore_errors=True)
+	os.makedirs(top)
+	shutil.copy2(os.path.join(build, "busybox", "obj", "busybox"), top)
+	shutil.copy2(os.path.join(build, "busybox", "obj", ".config"), top)
+	shutil.copytree(testsuite_dir(), os.path.join(top, "testsuite"), symlinks=True)
+	# testing.sh wants an echo that knows -ne (else it compiles one with gcc)
+	os.makedirs(os.path.join(top, "echo"))
+	os.symlink(os.path.join(top, "busybox"), os.path.join(top, "echo", "echo"))
+	env = dict(os.environ, bindir=top, LC_ALL="C", TZ="UTC", ECHO=os.path.join(top, "echo", "echo"))
+	try:
+		p = subprocess.run(["./busybox", "sh", "-c", "cd testsuite && . ./runtest"], cwd=top, env=env,
+				   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+		out = p.stdout.decode(errors="replace")
+	except subprocess.TimeoutExpired as e:
+		out = (e.stdout or b"").decode(errors="replace")
+		print("host: runtest did not finish in %d s: the counts are of what ran" % timeout)
+	with open(os.path.join(build, "busybox", "testrun-host.log"), "w") as f:
+		f.write(out)
+	return counts(out)
+
+
+def make_image(build):
+	"""The test image's tree plus the testsuite, as $BUILD/busybox-test.cpio."""
+	tree = os.path.join(build, "busybox", "testrun-optios.tree")
+	shutil.rmtree(tree, ignore_errors=True)
+	test_images.copy_tree(os.path.join(build, "rootfs-test.tree"), tree)
+	share = os.path.join(tree, "usr", "share", "busybox")
+	os.makedirs(share)
+	shutil.copytree(testsuite_dir(), os.path.join(share, "testsuite"), symlinks=False)
+	shutil.copy2(os.path.join(build, "busybox", "obj", ".config"), share)
+	image = os.path.join(build, "busybox-test.cpio")
+	subprocess.run("cd %s && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > %s" % (tree, image),
+		       shell=True, check=True)
+	return image
+
+
+def run_optios(build, timeout):
+	image = make_image(build)
+	log_dir = os.path.join(build, "busybox")
+	prompt = re.compile(r"\n/[^\r\n$]*\$ ")
+	with qemu.Machine("kernel", log_dir, "testrun-optios", kernel=os.path.join(build, "kernel.elf"),
+			  initrd=image) as m:
+		optios.boot(m)
+		m.wait_for(re.compile(r"(?:^|\n)/\$ "), timeout=60)
+		optios.settle(m)
+		for cmd in ["busybox cp -r /usr/share/busybox /tmp/bb", "busybox cp /bin/busybox /tmp/bb/busybox",
+			    "cd /tmp/bb/testsuite"]:
+			m.send_serial(cmd + "\r")
+			m.wait_for(prompt, timeout=60)
+		start = m.mark()
+		# ash's echo knows -ne: testing.sh then needs no $(echo -ne) (a pipe)
+		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo; export bindir ECHO; . ./runtest'\r")
+		deadline = time.monotonic() + timeout
+		ended = False
+		while time.monotonic() < deadline:
+			time.sleep(2)
+			if prompt.search(m.text()[start + 10:]):
+				ended = True
+				break
+		out = m.text()[start:]
+	with open(os.path.join(build, "busybox", "testrun-optios.log"), "w") as f:
+		f.write(out)
+	if not ended:
+		print("optios: runtest did not finish in %d s (log: %s/busybox/testrun-optios.log)" % (timeout, build))
+	return counts(out)
+
+
+def main():
+	ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+	ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+	ap.add_argument("--host-only", action="store_true")
+	ap.add_argument("--optios-only", action="store_true")
+	ap.add_argument("--timeout", type=int, default=600, help="seconds for each run (default 600)")
+	a = ap.parse_args()
+	host, host_res = run_host(a.build, a.timeout) if not a.optios_only else ({k: 0 for k in KINDS}, {})
+	if not a.optios_only:
+		print(line("host", host))
+	if a.host_only:
+		return 0
+	opt, opt_res = run_optios(a.build, a.timeout)
+	print(line("optios", opt))
+	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
+	print("pass on the host, not on OptiOS: %d%s" % (len(lost), (" (first: %s)" % ", ".join(lost[:10])) if lost else ""))
+	return 0
+
+
+if __name__ == "__main__":
+	sys.exit(main())
