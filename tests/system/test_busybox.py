@@ -136,7 +136,7 @@ def shell_prompt():
 
 
 def test_unixcalls_groups_umask_fsync(ctx):
-	"""getpgid/getpgrp/getsid (each process its own group and session), getgroups
+	"""getpgid/getpgrp/getsid (a spawned program leads its own group, in its parent's session), getgroups
 	(none), umask (inherited 022, applied to open and mkdir), fsync and
 	fdatasync (ramfs: nothing to write back, an open descriptor succeeds),
 	sendfile (from an offset that moves, or from the file's own), chmod and
@@ -145,7 +145,7 @@ def test_unixcalls_groups_umask_fsync(ctx):
 		check(m, "/test/unixcalls /tmp/uc", "\n".join([
 			"getpgid(0) is pid: 1",
 			"getpgrp() is pid: 1",
-			"getsid(0) is pid: 1",
+			"getsid(0) is the parent's: 1",
 			"getpgid(parent) is parent: 1",
 			"getpgid(999999): -1 No such process",
 			"getgroups(0): 0",

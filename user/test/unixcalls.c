@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	pid_t pid = getpid();
 	printf("getpgid(0) is pid: %d\n", getpgid(0) == pid);
 	printf("getpgrp() is pid: %d\n", getpgrp() == pid);
-	printf("getsid(0) is pid: %d\n", getsid(0) == pid);
+	printf("getsid(0) is the parent's: %d\n", getsid(0) == getsid(getppid()));
 	printf("getpgid(parent) is parent: %d\n", getpgid(getppid()) == getppid());
 	say("getpgid(999999)", getpgid(999999));
 	say("getgroups(0)", getgroups(0, NULL));
