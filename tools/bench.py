@@ -120,7 +120,7 @@ def run_disk_guest(build, timeout):
 def run_durable_guest(build, timeout):
 	"""The benchmark again with a disk: ({durable key: int}, verdict, log)."""
 	m = qemu.Machine("kernel", os.path.join(build, "bench"), "bench-durable",
-			 kernel=os.path.join(build, "kernel.elf"), append=INIT, extra_args=ICOUNT_ARGS, silence=timeout,
+			 kernel=os.path.join(build, "kernel.elf"), append="optios.init=/test/hbench", extra_args=ICOUNT_ARGS, silence=timeout,
 			 disks=[qemu.Disk(kind="nvme")])
 	with m:
 		verdict = m.wait_exit(timeout=timeout)
