@@ -482,7 +482,7 @@ bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
 # BusyBox's testsuite/runtest with the image's binary, on the host and on
 # OptiOS (tools/busybox-test.py). Not part of make test: minutes long.
 busybox-test: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
-	@$(PYTHON) tools/busybox-test.py --build $(BUILD)
+	@$(PYTHON) tools/busybox-test.py --build $(abspath $(BUILD))
 
 clean:
 	rm -rf $(BUILD)
