@@ -28,6 +28,8 @@
 #include "pseudofs.h"
 #include "pseudofs_internal.h"
 
+_Static_assert(sizeof(((struct procfs_proc *)0)->cmdline) >= PROC_CMDLINE_MAX, "a whole cmdline fits");
+
 #define TEXT_MAX 4096 /* every file's text fits (the mount table is the longest) */
 
 /* ---- reading processes ---- */
@@ -63,6 +65,8 @@ static void snap_one(struct proc *p, void *arg)
 	o->children_cpu_ns = p->children_cpu_ns;
 	o->start_ns = p->start_ns;
 	o->pages = p->space ? vm_space_pages(p->space) : 0;
+	o->cmdline_len = MIN(sizeof o->cmdline, (size_t)p->cmdline_len);
+	memcpy(o->cmdline, p->cmdline, o->cmdline_len);
 }
 
 /* Reads process pid (0: none) and the counts of all. */
@@ -136,8 +140,9 @@ static int pid_text(enum pfile k, const struct procfs_proc *p, char *buf, size_t
 	case PF_STAT: return procfs_stat_text(buf, size, p);
 	case PF_STATUS: return procfs_status_text(buf, size, p);
 	case PF_COMM: return ksnprintf(buf, size, "%s\n", p->name);
-	case PF_CMDLINE: /* argv is not kept: the program's name as argv[0] */
-		return ksnprintf(buf, size, "%s", p->name) + 1; /* with its NUL */
+	case PF_CMDLINE: /* none for the kernel's own (the handler runner), as Linux's threads */
+		memcpy(buf, p->cmdline, MIN(size, p->cmdline_len));
+		return (int)p->cmdline_len;
 	}
 	return 0;
 }

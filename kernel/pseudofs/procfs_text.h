@@ -23,6 +23,8 @@ struct procfs_proc {
 	char name[32];
 	uint64_t cpu_ns, children_cpu_ns, start_ns; /* start: since boot */
 	uint64_t pages; /* user pages mapped */
+	char cmdline[128]; /* argv's strings, each with its NUL */
+	size_t cmdline_len;
 };
 
 /* Memory in pages, as /proc/meminfo shows it in kB. */
