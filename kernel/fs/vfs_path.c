@@ -563,7 +563,8 @@ int vfs_usage(const char *path, struct vfs_usage *u)
  * disk-backed file system (kernel/store) reports its store's here. */
 static void fsinfo(const struct fs *fs, struct vfs_fsinfo *out)
 {
-	*out = (struct vfs_fsinfo){.used = fs->used, .limit = fs->limit, .dev = fs->dev, .readonly = fs->readonly};
+	*out = (struct vfs_fsinfo){
+		.used = fs->used, .limit = fs->limit, .dev = fs->dev, .readonly = fs->readonly};
 }
 
 int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out)

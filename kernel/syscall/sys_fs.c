@@ -1360,7 +1360,9 @@ static void statfs_vfs(const struct vfs_fsinfo *in, struct k_statfs *out)
 static void statfs_pseudo(uint64_t dev, struct k_statfs *out)
 {
 	memset(out, 0, sizeof *out);
-	out->f_type = dev == PSEUDOFS_DEV_DEV ? PSEUDOFS_DEVFS_MAGIC : dev == PSEUDOFS_DEV_PROC ? PSEUDOFS_PROC_MAGIC : 0;
+	out->f_type = dev == PSEUDOFS_DEV_DEV	 ? PSEUDOFS_DEVFS_MAGIC
+		      : dev == PSEUDOFS_DEV_PROC ? PSEUDOFS_PROC_MAGIC
+						 : 0;
 	out->f_bsize = out->f_frsize = STATFS_BLOCK;
 	out->f_fsid[0] = (int32_t)dev;
 	out->f_namelen = 255;

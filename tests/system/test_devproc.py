@@ -9,7 +9,8 @@ from test_shell import check, run, shell
 def test_devproc_devices_as_linux(ctx):
 	"""A program granted only /tmp opens the free devices (null, zero, full,
 	urandom, tty) as on Linux, polls them ready, cannot see /proc; statfs and
-	fstatfs report /tmp's size; readlink of a plain file is EINVAL."""
+	fstatfs report /tmp's size; readlink of a plain file is EINVAL; getrlimit
+	gives the fixed limits (64 descriptors), setrlimit cannot raise them."""
 	with shell(ctx) as m:
 		check(m, "/test/devprobe", "\n".join([
 			"write null: 3",
@@ -29,6 +30,12 @@ def test_devproc_devices_as_linux(ctx):
 			"fstatfs file in /tmp: 0",
 			"same blocks: 1",
 			"readlink /tmp/sf: -1 Invalid argument",
+			"getrlimit nofile: 0",
+			"nofile: 64 64",
+			"setrlimit nofile 32: 0",
+			"setrlimit nofile 1000: -1 Operation not permitted",
+			"getrlimit cpu: 0",
+			"cpu: unlimited",
 		]) + "\n", timeout=30)
 
 

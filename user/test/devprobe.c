@@ -3,7 +3,8 @@
  * (tests/system/test_devproc.py): the free devices open without a grant
  * and behave as Linux's (null, zero, full, urandom, tty; poll ready), /proc
  * is not visible without file.read of it, statfs/fstatfs report /tmp's
- * size, readlink of a file that is no link is EINVAL.
+ * size, readlink of a file that is no link is EINVAL, getrlimit gives the
+ * kernel's fixed limits and setrlimit may not raise them.
  * Prints one line per call; the test compares them with what it expects.
  */
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -67,10 +69,25 @@ static void others(void)
 	unlink("/tmp/sf");
 }
 
+static void limits(void)
+{
+	struct rlimit r;
+	say("getrlimit nofile", getrlimit(RLIMIT_NOFILE, &r));
+	printf("nofile: %lu %lu\n", (unsigned long)r.rlim_cur, (unsigned long)r.rlim_max);
+	r.rlim_cur = 32;
+	say("setrlimit nofile 32", setrlimit(RLIMIT_NOFILE, &r));
+	r.rlim_cur = r.rlim_max = 1000;
+	say("setrlimit nofile 1000", setrlimit(RLIMIT_NOFILE, &r));
+	say("getrlimit cpu", getrlimit(RLIMIT_CPU, &r));
+	printf("cpu: %s\n",
+	       r.rlim_cur == RLIM_INFINITY && r.rlim_max == RLIM_INFINITY ? "unlimited" : "limited");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	devices();
 	others();
+	limits();
 	return 0;
 }
