@@ -63,6 +63,7 @@ static void load_root_image(const struct bootinfo *bi)
 	int err = initramfs_load(vfs_root_fs, phys_to_virt(m->start), (size_t)(m->end - m->start), &st);
 	fs_unlock(lk);
 	epoch_ns = st.newest_mtime * 1000000000ull;
+	vfs_root_fs->used += st.bytes; /* the files' bytes stay in the module: counted for statfs */
 	if (err)
 		klog(KLOG_WARN, "vfs: root image damaged (%s, error %d): kept what came before",
 		     st.why ? st.why : "?", err);

@@ -108,8 +108,10 @@ static const enum pfile pid_kinds[] = {PF_CMDLINE, PF_COMM, PF_STAT, PF_STATUS};
 enum gfile { GF_LOADAVG, GF_MEMINFO, GF_MOUNTS, GF_STAT, GF_UPTIME, GF_VERSION };
 static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "stat", "uptime", "version"};
 
-/* What `df` reads (Linux's format): the mounts of kernel/fs's vfs_init and ours. */
-static const char mounts_text[] = "rootfs / rootfs ro 0 0\n"
+/* What `df` reads (Linux's format): the mounts of kernel/fs's vfs_init and
+ * ours. The root image is "/dev/root" as Linux names a root it mounted
+ * itself (df skips a device named "rootfs": Linux's empty first root). */
+static const char mounts_text[] = "/dev/root / rootfs ro 0 0\n"
 				  "ramfs /data ramfs rw 0 0\n"
 				  "tmpfs /tmp tmpfs rw 0 0\n"
 				  "devtmpfs /dev devtmpfs rw 0 0\n"

@@ -79,6 +79,8 @@ def test_devproc_ps_free_df_top_uptime(ctx):
 		out, _ = run(m, "busybox df")
 		for mnt in ("/data", "/tmp"):
 			assert re.search(r"^\S+ +(\d+) +\d+ +\d+ +\d+%% %s$" % mnt, out, re.M), out
+		root = re.search(r"^/dev/root +(\d+) +(\d+) +0 +100% /$", out, re.M)  # the image: full, read-only
+		assert root and root.group(1) == root.group(2) and int(root.group(1)) > 1000, out
 		out, _ = run(m, "busybox top -n 1 -b", timeout=30)
 		assert re.search(r"^Mem: \d+K used, \d+K free", out, re.M), out
 		assert re.search(r"^Load average: [\d.]+ [\d.]+ [\d.]+ \d+/\d+ \d+$", out, re.M), out
@@ -100,7 +102,7 @@ def test_devproc_proc_files_of_a_process(ctx):
 		out, _ = run(m, "busybox sh -c 'echo $$; busybox readlink /proc/self; busybox cat /proc/self/cmdline | busybox tr \"\\\\0\" _; echo'")
 		sh, cat, cmd = out.split("\n")[:3]
 		assert int(cat) > int(sh) and cmd == "busybox_cat_/proc/self/cmdline_", out
-		check(m, "busybox cat /proc/mounts", "rootfs / rootfs ro 0 0\nramfs /data ramfs rw 0 0\n"
+		check(m, "busybox cat /proc/mounts", "/dev/root / rootfs ro 0 0\nramfs /data ramfs rw 0 0\n"
 		      "tmpfs /tmp tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc ro 0 0\n")
 		out, _ = run(m, "busybox cat /proc/9999/stat")
 		assert "No such file or directory" in out, out
