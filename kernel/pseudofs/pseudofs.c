@@ -56,6 +56,17 @@ int pseudofs_stat(const char *path, struct kstat *st)
 	return -ENOENT;
 }
 
+int pseudofs_lstat(const char *path, struct kstat *st)
+{
+	char link[16];
+	long n = pseudofs_readlink(path, link, sizeof link);
+	if (n < 0)
+		return n == -EINVAL ? pseudofs_stat(path, st) : (int)n;
+	pseudofs_stat_fill(st, S_IFLNK | 0777, PSEUDOFS_DEV_PROC, 1);
+	st->st_size = n;
+	return 0;
+}
+
 long pseudofs_readlink(const char *path, char *buf, size_t size)
 {
 	struct kstat st;

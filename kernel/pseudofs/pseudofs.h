@@ -38,6 +38,8 @@ bool pseudofs_free_device(const char *path);
 int pseudofs_open(const char *path, int flags, struct file **out);
 /* stat of path (owned): 0 or -ENOENT. */
 int pseudofs_stat(const char *path, struct kstat *st);
+/* The same without following /proc/self: a link (S_IFLNK) to the pid. */
+int pseudofs_lstat(const char *path, struct kstat *st);
 /* readlink of /proc/self (the caller's pid): its length (not terminated,
  * at most size), -EINVAL (not a link), -ENOENT. */
 long pseudofs_readlink(const char *path, char *buf, size_t size);

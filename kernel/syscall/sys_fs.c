@@ -866,7 +866,9 @@ long sys_newfstatat(SYS_ARGS)
 	char *norm = NULL;
 	err = path_check(at.dir, path, CAP_FILE_READ, VFS_EXISTING);
 	if (err == 0 && (err = normal_alloc(at.dir, path, &norm)) == 0) {
-		if (pseudofs_owns(norm))
+		if (pseudofs_owns(norm) && (flags & AT_SYMLINK_NOFOLLOW))
+			err = pseudofs_lstat(norm, &st);
+		else if (pseudofs_owns(norm))
 			err = pseudofs_stat(norm, &st);
 		else if ((err = vfs_stat(at.dir, path, &st)) == 0)
 			stat_hide(proc_current(), norm, &st);

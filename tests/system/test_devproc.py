@@ -106,5 +106,9 @@ def test_devproc_proc_files_of_a_process(ctx):
 		      "tmpfs /tmp tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc ro 0 0\n")
 		out, _ = run(m, "busybox cat /proc/9999/stat")
 		assert "No such file or directory" in out, out
+		out, _ = run(m, "busybox ls -l --color=never /proc")
+		assert re.search(r"^lrwxrwxrwx +1 0 +0 +\d+ .* self -> \d+$", out, re.M), out
+		assert re.search(r"^-r--r--r-- +1 0 +0 +0 .* meminfo$", out, re.M), out
+		assert re.search(r"^dr-xr-xr-x +2 0 +0 +0 .* 2$", out, re.M), out
 		out, _ = run(m, "busybox ls --color=never /")
 		assert "dev" in out.split() and "proc" in out.split(), out
