@@ -16,6 +16,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/pci/pci.h"
+#include "kernel/persist/persist.h"
 #include "kernel/monitor/monitor.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
@@ -78,8 +79,7 @@ static void kmain_late(void)
 	klog_set_clock(clock_now_ns);
 	drivers_init(&bootinfo);
 	pci_init(&bootinfo); /* after the drivers: PCI drivers are matched to devices */
-	if (!block_first())
-		klog(KLOG_WARN, "block: no disk: nothing will persist");
+	persist_init(&bootinfo); /* the store on the first disk: mount, recovery */
 	vfs_init(&bootinfo);
 	perm_init();
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */

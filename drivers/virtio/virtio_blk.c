@@ -13,19 +13,22 @@
  * contiguous, not in the direct map), and the copy costs less than the
  * device's answer under QEMU. Larger requests are split.
  *
- * Waiting: the caller waits on its own CPU for the used ring to move,
- * halting between interrupts (the completion interrupt, or a timer armed at
- * the deadline, wakes it). Who may call: any kernel context that is not an
- * interrupt handler - boot code, self-tests, system calls, the handler
- * runner; nothing else runs on the CPU meanwhile (the kernel is not
- * preemptible), which also serialises requests. Called with interrupts
- * disabled, it polls instead of halting. A request not answered within
- * TIMEOUT_NS fails with -EIO and takes the disk offline (the device is
- * reset; every later call is -EIO): the system stays up. Any status other
- * than OK is -EIO.
+ * Waiting: the caller waits in block_wait (kernel/block) for the used
+ * ring to move: a process sleeps (others run meanwhile: a flush in flight
+ * does not stop the machine), the boot and self-tests halt the CPU; the
+ * completion interrupt, or a timer armed at the deadline, wakes it. Who
+ * may call: any kernel context that is not an interrupt handler - boot
+ * code, self-tests, system calls, the handler runner. One request is in
+ * flight at a time: a caller finding the disk busy sleeps until it is
+ * free (a caller that cannot sleep gets -EBUSY: nothing would free it).
+ * Called with interrupts disabled, it polls instead of waiting. A request
+ * not answered within TIMEOUT_NS fails with -EIO and takes the disk
+ * offline (the device is reset; every later call is -EIO): the system
+ * stays up. Any status other than OK is -EIO.
  *
  * State: struct vblk, one per disk, allocated at probe and never freed.
- * irqs is written by the interrupt handler; busy guards re-entry.
+ * irqs is written by the interrupt handler; busy (changed with interrupts
+ * off) says a request is in flight, waiters sleep on &busy.
  */
 #include <optios/abi/errno.h>
 
@@ -79,12 +82,13 @@ static void on_irq(void *arg)
 	if (vb->vp.pci->irq_kind == PCI_IRQ_INTX && !(virtio_pci_isr(&vb->vp) & 1))
 		return; /* a device sharing the line */
 	vb->irqs++;
-	/* Nothing else: the waiting caller reaps the used ring. */
+	block_wake(vb); /* the waiting caller reaps the used ring */
 }
 
 static void on_deadline(struct timer *t, void *arg)
 {
-	(void)t, (void)arg; /* the interrupt itself wakes the waiting CPU */
+	(void)t;
+	block_wake(arg); /* the caller sees the deadline passed */
 }
 
 /* Waits for the chain at head to come back. 0, or -EIO (a device breaking
@@ -101,7 +105,7 @@ static int wait_done(struct vblk *vb, int head)
 		int r = virtq_reap(&vb->q, &got, &len);
 		bool late = r == 0 && clock_now_ns() >= deadline;
 		if (r == 0 && !late && (f & (1 << 9))) {
-			arch_idle(); /* sti; hlt: no interrupt is lost between the check and the halt */
+			block_wait(vb); /* sleeps or halts; no interrupt is lost between the check and it */
 			continue;
 		}
 		irq_restore(f);
@@ -136,6 +140,10 @@ static int request(struct vblk *vb, uint32_t type, uint64_t sector, uint32_t len
 	if (len)
 		bufs[n++] = (struct virtq_buf){vb->bounce_pa, len, type == VIRTIO_BLK_T_IN};
 	bufs[n++] = (struct virtq_buf){vb->req_pa + 64, 1, true};
+	/* A caller with interrupts off polls: ask the device for no interrupt
+	 * (without EVENT_IDX it honours the hint), or the completions would
+	 * leave one pending that lands at the next sti (the boot's mount). */
+	vb->q.avail->flags = irq_enabled() ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
 	int head = virtq_submit(&vb->q, bufs, n);
 	if (head < 0)
 		return -EIO; /* cannot happen with one request in flight */
@@ -144,16 +152,36 @@ static int request(struct vblk *vb, uint32_t type, uint64_t sector, uint32_t len
 	return err ? err : *status == VIRTIO_BLK_S_OK ? 0 : -EIO;
 }
 
+/* Takes the disk for one call. 0, or -EBUSY for a caller that cannot
+ * sleep while another's request is in flight. */
+static int acquire(struct vblk *vb)
+{
+	uint64_t f = irq_save();
+	while (vb->busy && block_wait_sleeps()) {
+		block_wait(&vb->busy);
+		irq_disable();
+	}
+	int err = vb->busy ? -EBUSY : 0;
+	vb->busy = true;
+	irq_restore(f);
+	return err;
+}
+
+static void release(struct vblk *vb)
+{
+	vb->busy = false;
+	block_wake(&vb->busy);
+}
+
 /* Reads or writes count sectors in bounce-sized pieces. */
 static int transfer(struct blkdev *b, uint64_t sector, uint32_t count, uint8_t *buf, bool write)
 {
 	struct vblk *vb = b->priv;
 	if (write && vb->ro)
 		return -EIO;
-	if (vb->busy)
-		return -EBUSY; /* re-entered from an interrupt handler: a kernel bug */
-	vb->busy = true;
-	int err = 0;
+	int err = acquire(vb);
+	if (err)
+		return err;
 	while (count && !err) {
 		uint32_t n = count < BOUNCE_BYTES / SECTOR ? count : BOUNCE_BYTES / SECTOR;
 		if (write)
@@ -165,7 +193,7 @@ static int transfer(struct blkdev *b, uint64_t sector, uint32_t count, uint8_t *
 		count -= n;
 		buf += (size_t)n * SECTOR;
 	}
-	vb->busy = false;
+	release(vb);
 	return err;
 }
 
@@ -186,11 +214,11 @@ static int vblk_flush(struct blkdev *b)
 	struct vblk *vb = b->priv;
 	if (!vb->flush)
 		return -EIO;
-	if (vb->busy)
-		return -EBUSY;
-	vb->busy = true;
-	int err = request(vb, VIRTIO_BLK_T_FLUSH, 0, 0);
-	vb->busy = false;
+	int err = acquire(vb);
+	if (err)
+		return err;
+	err = request(vb, VIRTIO_BLK_T_FLUSH, 0, 0);
+	release(vb);
 	return err;
 }
 

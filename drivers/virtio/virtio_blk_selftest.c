@@ -69,3 +69,30 @@ SELFTEST(virtio_blk_round_trip)
 	ST_CHECK(irq_count_by_name(d->name) >= irqs + 6);
 	return 0;
 }
+
+/* Bug: a request made with interrupts off (the boot's store mount) is
+ * polled, but the device still raised its interrupt; it stayed pending and
+ * landed at the next sti, in the middle of whatever idled next (the time
+ * self-tests counted an interrupt nobody caused). The driver now asks for
+ * none (VIRTQ_AVAIL_F_NO_INTERRUPT) when it will poll. */
+SELFTEST(virtio_blk_polled_request_leaves_no_interrupt)
+{
+	struct blkdev *d = first_virtio_disk();
+	ST_CHECK(d != NULL);
+	uint8_t *buf = kmalloc(512);
+	ST_CHECK(buf != NULL);
+	uint64_t f = irq_save(); /* off: the driver polls */
+	uint64_t irqs = irq_count_by_name(d->name);
+	int err = block_read(d, 0, 1, buf);
+	irq_enable();
+	uint64_t until = clock_now_ns() + 2 * NS_PER_MS; /* a pending interrupt lands at once */
+	while (clock_now_ns() < until)
+		cpu_relax();
+	irq_disable();
+	uint64_t after = irq_count_by_name(d->name);
+	irq_restore(f);
+	kfree(buf);
+	ST_CHECK(err == 0);
+	ST_CHECK(after == irqs);
+	return 0;
+}

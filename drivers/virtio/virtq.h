@@ -29,6 +29,7 @@ struct virtq_desc {
 	uint16_t flags, next;
 };
 
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* avail->flags: the driver polls, the device need not interrupt */
 struct virtq_avail {
 	uint16_t flags, idx;
 	uint16_t ring[]; /* size entries, then used_event */

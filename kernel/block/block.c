@@ -9,6 +9,17 @@
 #include <optios/abi/errno.h>
 
 static struct blkdev *devices;
+static uint64_t (*clock_fn)(void);
+
+void block_set_clock(uint64_t (*now)(void))
+{
+	clock_fn = now;
+}
+
+static uint64_t ticks(void)
+{
+	return clock_fn ? clock_fn() : 0;
+}
 
 static int range_ok(const struct blkdev *dev, uint64_t sector, uint32_t count)
 {
@@ -20,7 +31,9 @@ int block_read(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf)
 	if (!range_ok(dev, sector, count))
 		return -EINVAL;
 	dev->reads++;
+	uint64_t t0 = ticks();
 	int r = dev->ops->read(dev, sector, count, buf);
+	dev->ticks += ticks() - t0;
 	if (r < 0)
 		dev->errors++;
 	return r;
@@ -31,7 +44,9 @@ int block_write(struct blkdev *dev, uint64_t sector, uint32_t count, const void 
 	if (!range_ok(dev, sector, count))
 		return -EINVAL;
 	dev->writes++;
+	uint64_t t0 = ticks();
 	int r = dev->ops->write(dev, sector, count, buf);
+	dev->ticks += ticks() - t0;
 	if (r < 0)
 		dev->errors++;
 	else
@@ -42,7 +57,9 @@ int block_write(struct blkdev *dev, uint64_t sector, uint32_t count, const void 
 int block_flush(struct blkdev *dev)
 {
 	dev->flushes++;
+	uint64_t t0 = ticks();
 	int r = dev->ops->flush(dev);
+	dev->ticks += ticks() - t0;
 	if (r < 0)
 		dev->errors++;
 	return r;

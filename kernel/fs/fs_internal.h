@@ -24,6 +24,7 @@
 struct fs {
 	const char *name;
 	bool readonly;
+	bool persistent; /* backed by the store (/data): changes go through vfs_store.c */
 	uint64_t dev; /* st_dev */
 	uint64_t used, limit; /* bytes charged (pages, vnodes) and the most allowed */
 	struct vnode *root;
@@ -63,6 +64,7 @@ struct vnode {
 	/* attributes */
 	uint32_t mode; /* S_IFDIR or S_IFREG | permissions */
 	uint64_t ino;
+	uint64_t sino; /* a persistent file system's: the store's inode, 0 not known yet (found by path) */
 	uint64_t mtime_ns, ctime_ns;
 
 	/* lifetime: freed when unlinked and refs reaches 0 */
@@ -222,6 +224,41 @@ int vfs_txn_record(struct vfs_txn *t, enum txn_kind kind, const char *path, cons
  * flags has O_TRUNC or O_APPEND. 0, -ENOSPC, -ENOMEM. */
 int vfs_txn_stage(struct vfs_txn *t, const char *path, struct vnode *v, int flags, uint32_t mode,
 		  struct file **out);
+
+/* ---- /data on the store (vfs_store.c; kernel only, the host tests' stubs
+ * say no store) ----
+ * A change on a persistent file system is made in three steps: the checks
+ * on the tree (fs lock), the store's transaction (no fs lock: it may sleep
+ * on the disk), then the same change on the tree, which can no longer fail
+ * (or is undone in the store when it does). fs_store_begin takes the
+ * store's lock for the three (so no other change of /data comes between
+ * them, and the store sees the changes in the tree's order) when path is
+ * on a persistent file system: true, and fs_store_end releases it; false:
+ * an ordinary change. Never called with the fs lock held. */
+bool fs_store_begin(const char *path);
+/* Is path on the persistent file system (and that writable)? Its path in
+ * the store ("/data/a" -> "/a"). */
+bool fs_store_covers(const char *path);
+const char *fs_store_path(const char *path);
+/* The store inode of the directory holding spath (a store path) and its
+ * last name, copied into name (STORE_FS_NAME_MAX + 1 bytes) (vfs_txn.c). */
+struct store_tx;
+int fs_store_parent(struct store_tx *tx, const char *spath, uint64_t *dir, char *name);
+/* Drops t's records, as vfs_txn_commit does after applying them (vfs_txn.c). */
+void vfs_txn_destroy_records(struct vfs_txn *t);
+bool fs_store_begin_vnode(const struct vnode *v);
+void fs_store_end(void);
+/* The store's side of each change (paths absolute and normal, on the
+ * persistent file system; called between begin and end, without the fs
+ * lock). 0 or a negative errno; nothing changed in the store on failure. */
+int fs_store_create(const char *path, uint32_t mode, uint64_t *sino);
+int fs_store_remove(const char *path);
+int fs_store_rename(const char *from, const char *to);
+int fs_store_truncate(struct vnode *v, uint64_t size);
+long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len);
+/* Boot: the store's tree into the file system mounted on mountpoint, which
+ * becomes persistent (read-only when the store's files do not fit). */
+void vfs_store_load(struct vnode *mountpoint);
 
 /* ---- the root image (initramfs.c) ---- */
 struct initramfs_stats {

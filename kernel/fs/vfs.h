@@ -111,6 +111,13 @@ int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out);
 /* The same for an open file of the VFS; -EBADF for any other (a console, a pipe). */
 int vfs_file_fsinfo(struct file *f, struct vfs_fsinfo *out);
 
+/* Is f a file of a persistent file system (/data on the store: its
+ * changes reach the disk with fsync)? */
+bool vfs_file_persistent(struct file *f);
+/* The RAM /data's tree uses, its limit, and whether it is read-only this
+ * boot (a store larger than it may hold). */
+void vfs_data_usage(struct vfs_usage *u, bool *readonly);
+
 /* ---- transactions: the file changes of a handler run (vfs_txn.c) ----
  *
  * While the calling process has a transaction (proc->txn, set by
@@ -136,10 +143,32 @@ struct vfs_txn *vfs_txn_create(void);
 /* Called per effect applied: what is "write", "append", "create", "unlink",
  * "rename", "mkdir", "rmdir"; bytes for writes; err 0 or why it failed. */
 typedef void (*vfs_effect_fn)(void *arg, const char *what, const char *path, uint64_t bytes, int err);
-/* Applies every change (source names the program in file: events). A change
- * that fails now (the disk filled, a directory vanished) is reported with
- * its error and the rest still apply. Returns the number of changes. */
+/* Applies every change (source names the program in file: events). The
+ * changes on /data (the store's file system, vfs_store.c) go first into a
+ * store transaction of their own, committed (not flushed) under the store's
+ * lock, then into the tree under the same hold of it; if the store refuses
+ * them (disk full, disk failed) no change of t is applied (logged). A change
+ * that fails now (a directory vanished) is reported with its error and the
+ * rest still apply. Returns the number of changes applied. */
 int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg);
+/* The tree's half of vfs_txn_commit alone: for a caller that put t's /data
+ * changes into its own store transaction (vfs_txn_store: a handler run's
+ * one commit of its pages, events, log records and files). Call it with
+ * the store's lock held (persist_lock), right after that transaction
+ * committed, under the SAME hold of the lock (so no other change of /data
+ * comes between the store's order and the tree's). Without a store it is
+ * vfs_txn_commit. */
+int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg);
+/* t's changes on /data added to the store transaction tx as store_fs_*
+ * calls, in the order they were made. A change the tree will refuse at
+ * apply (a directory vanished, O_EXCL and the file appeared) is left out
+ * here as well. Returns 0, or -ENOSPC, -EFBIG, -EIO, -ENOMEM: tx cannot
+ * carry them (abort it; vfs_txn_destroy t: the run rolls back, nothing of
+ * it is in either). Changes outside /data are the tree's alone. */
+struct store_tx;
+int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx);
+/* Does t change anything on the store's file system? */
+bool vfs_txn_covers_store(const struct vfs_txn *t);
 /* Frees t and all it staged. Staged files still open keep working as
  * private scratch files but can no longer reach the tree. */
 void vfs_txn_destroy(struct vfs_txn *t);

@@ -92,7 +92,8 @@ static int root_dir(const char *path, struct vnode **dir)
 }
 
 /* Mounts a new ramfs on path (made in the root image if missing). */
-static void mount_ramfs(const char *path, uint64_t limit)
+/* The directory it is mounted on, or NULL. */
+static struct vnode *mount_ramfs(const char *path, uint64_t limit)
 {
 	uint64_t lk = fs_lock();
 	struct vnode *dir;
@@ -110,6 +111,7 @@ static void mount_ramfs(const char *path, uint64_t limit)
 	else
 		klog(KLOG_INFO, "vfs: %s: in-memory, up to %llu KiB", path,
 		     (unsigned long long)(limit / 1024));
+	return err ? NULL : dir;
 }
 
 static void report_conf(void *ctx, const char *msg)
@@ -145,7 +147,9 @@ void vfs_init(const struct bootinfo *bi)
 	if (!vfs_root_fs)
 		panic("vfs_init: out of memory for the root");
 	load_root_image(bi);
-	mount_ramfs("/data", quarter);
+	struct vnode *data = mount_ramfs("/data", quarter);
+	if (data)
+		vfs_store_load(data); /* /data's files from the store, when one is mounted */
 	mount_ramfs("/tmp", quarter);
 	/* /dev and /proc are made on demand above the VFS (kernel/pseudofs):
 	 * here only the empty directories they cover, for listings of "/". */

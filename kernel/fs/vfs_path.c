@@ -187,6 +187,31 @@ static int open_now(struct open_target *ot, int flags, uint32_t mode, struct fil
 	return *out ? 0 : -ENOMEM;
 }
 
+/* open_now on a persistent file system: the store creates or truncates
+ * first (the fs lock dropped meanwhile, *lk taken again), then the tree. */
+static int open_persist(const struct npath *np, struct open_target *ot, int flags, uint32_t mode,
+			struct file **out, uint64_t *lk)
+{
+	bool created = !ot->v, trunc = (flags & O_TRUNC) && ot->v && !vn_is_dir(ot->v);
+	if (!created && !trunc)
+		return open_now(ot, flags, mode, out);
+	uint64_t sino = 0;
+	fs_unlock(*lk);
+	int err = created ? fs_store_create(np->p, new_mode(S_IFREG, mode), &sino) : fs_store_truncate(ot->v, 0);
+	*lk = fs_lock();
+	if (err)
+		return err;
+	err = open_now(ot, flags, mode, out);
+	if (err && created) { /* the tree had no room: take it back from the store */
+		fs_unlock(*lk);
+		fs_store_remove(np->p);
+		*lk = fs_lock();
+	} else if (created) {
+		ot->v->sino = sino;
+	}
+	return err;
+}
+
 int vfs_txn_open(struct vfs_txn *t, const char *cwd, const char *path, int flags, uint32_t mode,
 		 struct file **out)
 {
@@ -197,14 +222,19 @@ int vfs_txn_open(struct vfs_txn *t, const char *cwd, const char *path, int flags
 	int err = npath_make(&np, cwd, path);
 	if (err)
 		return err;
+	bool persist = !t && (flags & (O_CREAT | O_TRUNC)) && fs_store_begin(np.p);
 	uint64_t lk = fs_lock();
 	if ((err = open_find(&np, flags, &ot)) == 0 && (err = open_check(ot.v, flags)) == 0) {
 		if (t && open_changes(ot.v, flags))
 			err = vfs_txn_stage(t, np.p, ot.v, flags, new_mode(S_IFREG, mode), out);
+		else if (persist)
+			err = open_persist(&np, &ot, flags, mode, out, &lk);
 		else
 			err = open_now(&ot, flags, mode, out);
 	}
 	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
 	npath_free(&np);
 	return err;
 }
@@ -289,20 +319,34 @@ int vfs_access(const char *cwd, const char *path, int amode)
 int vfs_txn_mkdir(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode)
 {
 	struct npath np;
-	struct vnode *dir;
+	struct vnode *dir, *v;
 	const char *name;
 	size_t nlen;
 	int err = npath_make(&np, cwd, path);
 	if (err)
 		return err;
+	bool persist = !t && fs_store_begin(np.p);
 	uint64_t lk = fs_lock();
 	if ((err = vn_lookup_parent(np.p, &dir, &name, &nlen)) == 0) {
-		if (!t)
+		if (persist && (err = vn_create_check(dir, name, nlen)) == 0) {
+			uint64_t sino;
+			fs_unlock(lk);
+			err = fs_store_create(np.p, new_mode(S_IFDIR, mode), &sino);
+			lk = fs_lock();
+			if (!err && (err = vn_create(dir, name, nlen, new_mode(S_IFDIR, mode), &v)) != 0) {
+				fs_unlock(lk); /* the tree had no room: take it back from the store */
+				fs_store_remove(np.p);
+				lk = fs_lock();
+			} else if (!err)
+				v->sino = sino;
+		} else if (!t && !persist)
 			err = vn_create(dir, name, nlen, new_mode(S_IFDIR, mode), NULL);
-		else if ((err = vn_create_check(dir, name, nlen)) == 0)
+		else if (t && (err = vn_create_check(dir, name, nlen)) == 0)
 			err = vfs_txn_record(t, TXN_MKDIR, np.p, NULL, new_mode(S_IFDIR, mode));
 	}
 	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
 	if (!err && !t)
 		fs_file_event(np.p, "created", proc_current_name());
 	npath_free(&np);
@@ -337,17 +381,25 @@ static int remove_entry(struct vfs_txn *t, const char *cwd, const char *path, bo
 	int err = npath_make(&np, cwd, path);
 	if (err)
 		return err;
+	bool persist = !t && fs_store_begin(np.p);
 	uint64_t lk = fs_lock();
 	err = vn_lookup_parent(np.p, &parent, &name, &nlen);
 	if (err == -EEXIST) /* "/" */
 		err = dir ? -EBUSY : -EISDIR;
 	else if (!err && np.dir_only)
 		err = dotted_check(&np, dir);
+	if (!err && persist && (err = vn_remove_check(parent, name, nlen, dir)) == 0) {
+		fs_unlock(lk);
+		err = fs_store_remove(np.p);
+		lk = fs_lock();
+	}
 	if (!err && !t)
 		err = vn_remove(parent, name, nlen, dir);
 	else if (!err && (err = vn_remove_check(parent, name, nlen, dir)) == 0)
 		err = vfs_txn_record(t, dir ? TXN_RMDIR : TXN_UNLINK, np.p, NULL, 0);
 	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
 	if (!err && !t)
 		fs_file_event(np.p, "removed", proc_current_name());
 	npath_free(&np);
@@ -398,17 +450,29 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 		npath_free(&o);
 		return err;
 	}
+	bool same = strcmp(o.p, n.p) == 0;
+	bool persist = !t && fs_store_begin(o.p);
 	uint64_t lk = fs_lock();
 	if ((o.dir_only || n.dir_only) && lookup(&o, &v) == 0 && !vn_is_dir(v))
 		err = -ENOTDIR;
 	else if (o.last_dots || n.last_dots)
 		err = -EBUSY;
-	else
-		err = t ? vn_rename_check(o.p, n.p) : vn_rename(o.p, n.p);
-	bool same = strcmp(o.p, n.p) == 0;
+	else if (t)
+		err = vn_rename_check(o.p, n.p);
+	else {
+		if (persist && !same && (err = vn_rename_check(o.p, n.p)) == 0) {
+			fs_unlock(lk); /* one file system (checked): both on the store */
+			err = fs_store_rename(o.p, n.p);
+			lk = fs_lock();
+		}
+		if (!err)
+			err = vn_rename(o.p, n.p);
+	}
 	if (!err && t && !same)
 		err = vfs_txn_record(t, TXN_RENAME, n.p, o.p, 0);
 	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
 	if (!err && !t && !same)
 		fs_rename_events(o.p, n.p, proc_current_name());
 	npath_free(&o);

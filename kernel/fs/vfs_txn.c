@@ -28,6 +28,7 @@
 #include <optios/abi/fcntl.h>
 
 #include "fs_internal.h"
+#include "kernel/store/store.h"
 #include "lib/lib.h"
 
 /* A staged file: f->priv of its open file. */
@@ -316,6 +317,11 @@ static bool record_counts(const struct change *c)
 	return c->kind != TXN_FILE || c->sf->changed;
 }
 
+void vfs_txn_destroy_records(struct vfs_txn *t)
+{
+	records_drop(t);
+}
+
 size_t vfs_txn_changes(const struct vfs_txn *t)
 {
 	size_t n = 0;
@@ -415,7 +421,109 @@ static void apply(const struct change *c, const char *source, vfs_effect_fn fn, 
 		fn(arg, effect, c->path, bytes, err);
 }
 
-int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+/* ---- the store's side (/data): the records as store_fs_* calls ---- */
+
+int fs_store_parent(struct store_tx *tx, const char *spath, uint64_t *dir, char *name)
+{
+	const char *slash = spath;
+	for (const char *p = spath; *p; p++)
+		if (*p == '/')
+			slash = p;
+	size_t n = strlen(slash + 1);
+	if (n == 0 || n > STORE_FS_NAME_MAX)
+		return -EINVAL;
+	memcpy(name, slash + 1, n + 1);
+	if (slash == spath) {
+		*dir = STORE_FS_ROOT;
+		return 0;
+	}
+	char *parent = kmalloc((size_t)(slash - spath) + 1);
+	if (!parent)
+		return -ENOMEM;
+	memcpy(parent, spath, (size_t)(slash - spath));
+	parent[slash - spath] = 0;
+	int err = store_fs_resolve(tx, parent, dir);
+	kfree(parent);
+	return err;
+}
+
+/* A staged file into the store, as apply_file does in the tree. */
+static int store_file(struct store_tx *tx, const char *spath, const struct staged *sf, uint64_t now, char *name)
+{
+	uint64_t ino, dir;
+	struct store_fs_attr a;
+	int err = store_fs_resolve(tx, spath, &ino);
+	if (err == 0 && sf->excl)
+		return -EEXIST;
+	if (err == -ENOENT && sf->create && (err = fs_store_parent(tx, spath, &dir, name)) == 0)
+		err = store_fs_create(tx, dir, name, STORE_FS_REG, sf->mode & 07777, now, &ino);
+	if (err == 0)
+		err = store_fs_stat(tx, ino, &a);
+	if (err)
+		return err;
+	if (a.type != STORE_FS_REG)
+		return -EISDIR;
+	long n = sf->len ? store_fs_write(tx, ino, sf->append ? a.size : 0, sf->buf, sf->len, now) : 0;
+	if (n < 0)
+		return (int)n;
+	return !sf->append && a.size > sf->len ? store_fs_truncate(tx, ino, sf->len, now) : 0;
+}
+
+static int store_change(struct store_tx *tx, const struct change *c, uint64_t now, char *name, char *name2)
+{
+	const char *sp = fs_store_path(c->path);
+	uint64_t dir, dir2, ino;
+	int err;
+	switch (c->kind) {
+	case TXN_FILE: return store_file(tx, sp, c->sf, now, name);
+	case TXN_UNLINK:
+	case TXN_RMDIR:
+		err = fs_store_parent(tx, sp, &dir, name);
+		return err ? err : store_fs_unlink(tx, dir, name, now);
+	case TXN_MKDIR:
+		err = fs_store_parent(tx, sp, &dir, name);
+		return err ? err : store_fs_create(tx, dir, name, STORE_FS_DIR, c->mode & 07777, now, &ino);
+	case TXN_RENAME:
+		err = fs_store_parent(tx, fs_store_path(c->from), &dir, name);
+		if (!err)
+			err = fs_store_parent(tx, sp, &dir2, name2);
+		return err ? err : store_fs_rename(tx, dir, name, dir2, name2, now);
+	}
+	return -EINVAL;
+}
+
+bool vfs_txn_covers_store(const struct vfs_txn *t)
+{
+	bool any = false;
+	uint64_t lk = fs_lock();
+	for (const struct change *c = t->head; c && !any; c = c->next)
+		any = record_counts(c) && fs_store_covers(c->path);
+	fs_unlock(lk);
+	return any;
+}
+
+int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx)
+{
+	char *names = kmalloc(2 * (STORE_FS_NAME_MAX + 1));
+	if (!names)
+		return -ENOMEM;
+	uint64_t now = fs_now_ns();
+	int err = 0;
+	for (const struct change *c = t->head; c && !err; c = c->next) {
+		uint64_t lk = fs_lock();
+		bool counts = record_counts(c);
+		fs_unlock(lk);
+		if (!counts || !fs_store_covers(c->path))
+			continue;
+		err = store_change(tx, c, now, names, names + STORE_FS_NAME_MAX + 1);
+		if (err != -ENOSPC && err != -ENOMEM && err != -EIO && err != -EFBIG)
+			err = 0; /* the tree refuses it the same way at commit, and reports it */
+	}
+	kfree(names);
+	return err;
+}
+
+int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
 {
 	int n = 0;
 	for (const struct change *c = t->head; c; c = c->next) {

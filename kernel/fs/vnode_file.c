@@ -56,10 +56,65 @@ static long vf_pread(struct file *f, void *buf, size_t len, uint64_t off)
 	return n;
 }
 
+/* Makes room in v's tree for a write of len bytes at off: the pages are
+ * allocated now (zero: a hole reads the same), so that once the store has
+ * taken the write, the tree's cannot fail. The bytes covered (a short
+ * write at the file system's limit), or a negative errno. */
+static long reserve(struct vnode *v, uint64_t off, size_t len)
+{
+	if (vn_is_dir(v))
+		return -EISDIR;
+	if (v->fs->readonly)
+		return -EROFS;
+	if (off > v->fs->limit || len > v->fs->limit - off)
+		return -EFBIG;
+	size_t done = 0;
+	while (done < len) {
+		uint64_t pos = off + done;
+		if (!ptree_get(&v->data, v->fs, pos / FS_PAGE))
+			break;
+		done += MIN(len - done, (size_t)(FS_PAGE - pos % FS_PAGE));
+	}
+	return done ? (long)done : -ENOSPC;
+}
+
+/* A write on a persistent file system (the store first, vfs_store.c):
+ * at off, or (seq) at f->off moving it; the end with O_APPEND. */
+static long persist_write(struct file *f, const void *buf, size_t len, uint64_t off, bool seq)
+{
+	struct vfile *vf = f->priv;
+	struct vnode *v = vf->v;
+	if (len == 0)
+		return 0;
+	uint64_t lk = fs_lock();
+	if (f->flags & O_APPEND)
+		off = v->size;
+	else if (seq)
+		off = f->off;
+	long n = reserve(v, off, len);
+	fs_unlock(lk);
+	if (n > 0)
+		n = fs_store_write(v, off, buf, (size_t)n);
+	if (n > 0) {
+		lk = fs_lock();
+		n = vn_write(v, buf, (size_t)n, off);
+		if (n > 0) {
+			vf->written = true;
+			if (seq)
+				f->off = off + (uint64_t)n;
+		}
+		fs_unlock(lk);
+	}
+	fs_store_end();
+	return n;
+}
+
 /* Linux writes at the end with O_APPEND, pwrite included. */
 static long vf_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 {
 	struct vfile *vf = f->priv;
+	if (fs_store_begin_vnode(vf->v))
+		return persist_write(f, buf, len, off, false);
 	uint64_t lk = fs_lock();
 	long n = vn_write(vf->v, buf, len, (f->flags & O_APPEND) ? vf->v->size : off);
 	if (n > 0)
@@ -68,14 +123,29 @@ static long vf_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 	return n;
 }
 
+static long vf_write(struct file *f, const void *buf, size_t len)
+{
+	struct vfile *vf = f->priv;
+	if (fs_store_begin_vnode(vf->v))
+		return persist_write(f, buf, len, 0, true);
+	return file_write_seq(f, buf, len);
+}
+
 static int vf_truncate(struct file *f, uint64_t size)
 {
 	struct vfile *vf = f->priv;
+	bool persist = fs_store_begin_vnode(vf->v);
+	int err = vn_is_dir(vf->v) ? -EINVAL : size > vf->v->fs->limit ? -EFBIG : 0;
+	if (!err && persist)
+		err = fs_store_truncate(vf->v, size);
 	uint64_t lk = fs_lock();
-	int err = vn_is_dir(vf->v) ? -EINVAL : vn_truncate(vf->v, size);
+	if (!err)
+		err = vn_truncate(vf->v, size);
 	if (!err)
 		vf->written = true;
 	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
 	return err;
 }
 
@@ -200,7 +270,7 @@ static void vf_release(struct file *f)
 
 const struct file_ops vnode_file_ops = {
 	.read = file_read_seq,
-	.write = file_write_seq,
+	.write = vf_write,
 	.pread = vf_pread,
 	.pwrite = vf_pwrite,
 	.lseek = vf_lseek,

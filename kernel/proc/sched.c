@@ -34,6 +34,7 @@
  * interrupts disabled; a process is in the queue of its class iff its state
  * is PROC_RUNNABLE; at most one process is PROC_RUNNING and it is current.
  */
+#include "kernel/block/block.h"
 #include "kernel/fs/vfs.h" /* proc_current_name, which it asks of us */
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
@@ -148,8 +149,31 @@ static void cpu_limit_fire(struct timer *t, void *arg)
 		timer_arm(t, clock_now_ns() + (current->cpu_limit_ns - used));
 }
 
+/* kernel/block's waits (a device's answer, the store's lock): not
+ * interruptible by a kill (the request must end first) and allowed for a
+ * process running a handler (the wait is the kernel's, not the run's). */
+static bool io_sleep(const void *chan)
+{
+	struct proc *p = current;
+	if (!p)
+		return false;
+	p->wait_chan = chan;
+	p->state = PROC_BLOCKED;
+	sched_leave();
+	p->wait_chan = NULL;
+	return true;
+}
+
+static bool io_can_sleep(void)
+{
+	return current != NULL;
+}
+
+static const struct block_waiter io_waiter = {io_sleep, sched_wakeup, io_can_sleep};
+
 void sched_init(void)
 {
+	block_wait_register(&io_waiter);
 	timer_init(&slice, slice_fire, NULL);
 	timer_init(&cpu_limit, cpu_limit_fire, NULL);
 	arch_fpu_init(fpu_clean);

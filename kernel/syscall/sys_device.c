@@ -12,6 +12,8 @@
 #include <optios/abi/optios.h>
 
 #include "kernel/block/block.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/persist/persist.h"
 #include "kernel/mm/mm.h"
 #include "kernel/pci/pci.h"
 #include "kernel/proc/uaccess.h"
@@ -98,4 +100,37 @@ long sys_optios_blk(long op, long uname, long sector, long ubuf, long count, UNU
 	case OPTIOS_BLK_FLUSH: return block_flush(d);
 	default: return -EINVAL;
 	}
+}
+
+/* df: the store's counters (under its lock) and the RAM of /data and /tmp. */
+long sys_optios_store_info(SYS_ARGS)
+{
+	struct optios_store_info o;
+	memset(&o, 0, sizeof o);
+	o.block_size = STORE_BLOCK;
+	struct store *st = persist_store();
+	if (st) {
+		struct store_stats s;
+		persist_lock();
+		store_stats_get(st, &s);
+		struct blkdev *dev = store_device(st);
+		ksnprintf(o.device, sizeof o.device, "%s", dev->name);
+		o.device_reads = dev->reads, o.device_writes = dev->writes;
+		o.device_flushes = dev->flushes, o.device_ticks = dev->ticks;
+		persist_unlock();
+		o.flags = OPTIOS_STORE_MOUNTED | (persist_failed() ? OPTIOS_STORE_FAILED : 0);
+		o.blocks = s.blocks, o.log_blocks = s.log_blocks;
+		o.used_blocks = s.used_blocks, o.live_blocks = s.live_blocks, o.keys = s.keys;
+		o.committed_seq = s.committed_seq, o.durable_seq = s.durable_seq;
+		o.flushes = s.flushes, o.blocks_written = s.blocks_written;
+	}
+	struct vfs_usage u;
+	bool ro;
+	vfs_data_usage(&u, &ro);
+	o.data_used = u.used, o.data_limit = u.limit;
+	if (ro)
+		o.flags |= OPTIOS_STORE_DATA_RO;
+	if (vfs_usage("/tmp", &u) == 0)
+		o.tmp_used = u.used, o.tmp_limit = u.limit;
+	return copy_to_user((uptr)a0, &o, sizeof o) ? -EFAULT : 0;
 }

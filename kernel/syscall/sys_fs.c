@@ -47,6 +47,7 @@
 #include "kernel/fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/pseudofs/pseudofs.h"
@@ -1086,23 +1087,6 @@ long sys_truncate(SYS_ARGS)
 	return err;
 }
 
-/* fsync and fdatasync: /data and /tmp live in memory (ramfs), so there is
- * nothing to write back: a descriptor that is open succeeds at once. The
- * disk store of issue 10 gives /data durability; these calls then flush it. */
-long sys_fsync(SYS_ARGS)
-{
-	struct file *f = fd_get(cur_fds(), (int)a0);
-	if (!f)
-		return -EBADF;
-	file_put(f);
-	return 0;
-}
-
-long sys_fdatasync(SYS_ARGS)
-{
-	return sys_fsync(a0, a1, a2, a3, a4, a5);
-}
-
 /* Only a regular file open for writing can be truncated: else -EINVAL. */
 long sys_ftruncate(SYS_ARGS)
 {
@@ -1115,6 +1099,35 @@ long sys_ftruncate(SYS_ARGS)
 	long err = writable && f->ops->truncate ? f->ops->truncate(f, (uint64_t)a1) : -EINVAL;
 	file_put(f);
 	return err;
+}
+
+/* fsync and fdatasync: a file of /data (on the store) is durable once
+ * every change committed so far is (one device flush, shared with every
+ * caller waiting meanwhile: group commit); the directory entries that name
+ * it are among those changes. Other files live in RAM: nothing to do. A
+ * handler run's changes are durable with its commit (the output gate). */
+long sys_fsync(SYS_ARGS)
+{
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	bool store = vfs_file_persistent(f) && !cur_txn();
+	file_put(f);
+	return store ? persist_sync_all() : 0;
+}
+
+long sys_fdatasync(SYS_ARGS)
+{
+	return sys_fsync(a0, a1, a2, a3, a4, a5);
+}
+
+/* sync: everything committed durable and recorded in a superblock. */
+long sys_sync(SYS_ARGS)
+{
+	if (cur_txn())
+		return 0;
+	persist_checkpoint();
+	return 0;
 }
 
 /* ---- attributes: chmod, chown, utimensat families ----

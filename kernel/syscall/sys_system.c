@@ -14,7 +14,9 @@
  */
 #include "kernel/acpi/acpi.h"
 #include "kernel/handler/handler.h"
+#include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/rand/rand.h"
@@ -286,6 +288,9 @@ long sys_reboot(long magic1, long magic2, long cmd, long a3, long a4, long a5)
 	if (c != (uint32_t)REBOOT_CMD_RESTART && c != (uint32_t)REBOOT_CMD_HALT && c != (uint32_t)REBOOT_CMD_POWER_OFF)
 		return -EINVAL;
 	handler_shutdown(); /* sys:shutdown, and handlers finish their events */
+	int err = persist_checkpoint(); /* a clean shutdown: everything durable, under a superblock */
+	if (persist_store())
+		klog(err ? KLOG_ERROR : KLOG_INFO, "store: %s", err ? "could not sync the disk at shutdown" : "everything written is on the disk");
 	switch (c) {
 	case (uint32_t)REBOOT_CMD_RESTART: acpi_reboot();
 	case (uint32_t)REBOOT_CMD_HALT:

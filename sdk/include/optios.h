@@ -44,6 +44,12 @@ static inline long optios_pci_list(struct optios_pci_info *out, unsigned long ma
 	return syscall(OPTIOS_SYS_optios_pci_list, out, max);
 }
 
+/* The disk store and the writable file systems' RAM (df). */
+static inline int optios_store_info(struct optios_store_info *out)
+{
+	return (int)syscall(OPTIOS_SYS_optios_store_info, out);
+}
+
 /* Raw sectors of a block device (needs dev.block: tests only). */
 static inline int optios_blk(unsigned op, const char *dev, uint64_t sector, void *buf, unsigned long count)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <optios/abi/errno.h>
 #include "kernel/event/event_internal.h"
 #include "kernel/fs/fs_internal.h"
 #include "stubs.h"
@@ -64,6 +65,69 @@ void fs_unlock(uint64_t f)
 uint64_t fs_now_ns(void)
 {
 	return 1700000000ull * 1000000000ull;
+}
+
+/* /data on the store (kernel/fs/vfs_store.c) is kernel-only: the host's
+ * file systems are never persistent, so these are never reached. */
+bool fs_store_begin(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+bool fs_store_begin_vnode(const struct vnode *v)
+{
+	(void)v;
+	return false;
+}
+
+void fs_store_end(void) {}
+
+bool fs_store_covers(const char *path)
+{
+	(void)path;
+	return false;
+}
+
+const char *fs_store_path(const char *path)
+{
+	return path;
+}
+
+int fs_store_create(const char *path, uint32_t mode, uint64_t *sino)
+{
+	(void)path, (void)mode, (void)sino;
+	return -EIO;
+}
+
+int fs_store_remove(const char *path)
+{
+	(void)path;
+	return -EIO;
+}
+
+int fs_store_rename(const char *from, const char *to)
+{
+	(void)from, (void)to;
+	return -EIO;
+}
+
+int fs_store_truncate(struct vnode *v, uint64_t size)
+{
+	(void)v, (void)size;
+	return -EIO;
+}
+
+long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len)
+{
+	(void)v, (void)off, (void)buf, (void)len;
+	return -EIO;
+}
+
+/* No store on the host: a commit is the tree's half alone. */
+int vfs_txn_commit(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
+{
+	return vfs_txn_apply(t, source, fn, arg);
 }
 
 uint64_t fs_hash_seed(void)

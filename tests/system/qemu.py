@@ -451,6 +451,16 @@ class Machine:
 		t.start()
 		self._threads.append(t)
 
+	def power_cut(self):
+		"""SIGKILL QEMU now, as a power cut: whatever the disk image holds at
+		this instant is what the next boot finds (cache=writeback: what QEMU
+		wrote to the file; a flush has made it reach the file)."""
+		p = self._proc
+		if p is not None and p.poll() is None:
+			_signal(p, signal.SIGKILL)
+			p.wait()
+		self.close()
+
 	def close(self):
 		"""Stop QEMU (if running), wait for the helper threads, remove temp files.
 		Safe to call more than once and from any thread."""

@@ -79,6 +79,28 @@ struct optios_blk_info {
 	uint64_t reads, writes, flushes, errors;
 };
 
+/* long optios_store_info(struct optios_store_info *out): the disk store
+ * (docs/STORAGE.md) and the RAM the writable file systems use (df). 0, or
+ * -EFAULT. */
+#define OPTIOS_STORE_MOUNTED 1u /* a store is mounted: /data persists */
+#define OPTIOS_STORE_FAILED 2u /* the disk failed: no more changes until the next boot */
+#define OPTIOS_STORE_DATA_RO 4u /* /data is read-only this boot (larger than its RAM) */
+struct optios_store_info {
+	uint32_t flags;
+	uint32_t block_size; /* bytes of a store block (4096) */
+	char device[16]; /* "vda", "nvme0n1"; "" without a store */
+	uint64_t blocks, log_blocks; /* the store's size and its log */
+	uint64_t used_blocks; /* log blocks between the tail and the head */
+	uint64_t live_blocks; /* log blocks holding a live value */
+	uint64_t keys;
+	uint64_t committed_seq, durable_seq;
+	uint64_t flushes, blocks_written; /* since boot */
+	uint64_t device_reads, device_writes, device_flushes; /* the device's calls since boot */
+	uint64_t device_ticks; /* TSC ticks spent inside them (the waits included) */
+	uint64_t data_used, data_limit; /* bytes of RAM /data's cache holds, and may */
+	uint64_t tmp_used, tmp_limit; /* bytes of RAM /tmp holds, and may */
+};
+
 /* long optios_mem_info(struct optios_mem_info *out) */
 struct optios_mem_info {
 	uint64_t page_size;

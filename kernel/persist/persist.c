@@ -1,0 +1,249 @@
+/*
+ * persist.c - the system store: mounted at boot, one lock, commits and
+ * group-committed syncs (the contract: persist.h).
+ *
+ * Data and invariants.
+ *   - st: the mounted store, or NULL (nothing persists). Set once at boot.
+ *   - locked: the store lock; every store call happens with it true, made
+ *     by the one process (or the boot) that set it. Waiters sleep on
+ *     &locked (block_wait: kernel code is never preempted, so a test and a
+ *     sleep with interrupts off lose no wake-up).
+ *   - flushing: a device flush issued by persist_sync is in flight, outside
+ *     the lock, between store_sync_begin and store_sync_end; at most one.
+ *     Syncs that need a later seq wait on &flushing, then one of them issues
+ *     the next flush for everything committed meanwhile (group commit).
+ *     While it is true, store_sync must not be called (the store answers
+ *     -EBUSY) and a commit may answer -EAGAIN (log full until it ends).
+ *   - failed_logged: the first device error was reported.
+ */
+#include "kernel/persist/persist.h"
+#include "arch.h"
+#include "kernel/block/block.h"
+#include "kernel/boot/bootinfo.h"
+#include "kernel/log/klog.h"
+#include "kernel/mm/mm.h"
+#include "kernel/rand/rand.h"
+#include "kernel/time/time.h"
+#include "lib/lib.h"
+#include <optios/abi/errno.h>
+
+static struct store *st;
+static bool locked, flushing, failed_logged;
+
+struct store *persist_store(void)
+{
+	return st;
+}
+
+void persist_lock(void)
+{
+	uint64_t f = irq_save();
+	while (locked) {
+		block_wait(&locked);
+		irq_disable();
+	}
+	locked = true;
+	irq_restore(f);
+}
+
+void persist_unlock(void)
+{
+	locked = false;
+	block_wake(&locked);
+}
+
+/* Reports the first device error; the store refuses changes from then on. */
+static void note_error(int r)
+{
+	if (r != -EIO || failed_logged)
+		return;
+	failed_logged = true;
+	klog(KLOG_ERROR,
+	     "store: disk %s failed: /data and the saved state are read-only until the next boot; "
+	     "the system goes on in memory",
+	     store_device(st)->name);
+}
+
+bool persist_failed(void)
+{
+	return failed_logged;
+}
+
+/* Waits, lock dropped, for the flush in flight to end; returns locked. */
+static void wait_flush(void)
+{
+	uint64_t f = irq_save();
+	persist_unlock();
+	while (flushing) {
+		block_wait(&flushing);
+		irq_disable();
+	}
+	irq_restore(f);
+	persist_lock();
+}
+
+int64_t persist_commit_locked(persist_build_fn build, void *arg)
+{
+	if (!st)
+		return 0;
+	for (;;) {
+		struct store_tx *tx = store_tx_begin(st);
+		if (!tx)
+			return -ENOMEM;
+		int r = build(tx, arg);
+		if (r < 0) {
+			store_tx_abort(tx);
+			return r;
+		}
+		int64_t seq = store_tx_commit(tx);
+		if (seq != -EAGAIN) {
+			note_error((int)seq);
+			return seq;
+		}
+		wait_flush(); /* the log is full until the flush in flight ends */
+	}
+}
+
+int64_t persist_commit(persist_build_fn build, void *arg)
+{
+	if (!st)
+		return 0;
+	persist_lock();
+	int64_t r = persist_commit_locked(build, arg);
+	persist_unlock();
+	return r;
+}
+
+/* One flush: begin under the lock, the device's flush outside it (others
+ * commit meanwhile), end under the lock. Called locked, returns locked. */
+static int flush_once(void)
+{
+	flushing = true;
+	uint64_t ticket = store_sync_begin(st);
+	persist_unlock();
+	int r = block_flush(store_device(st));
+	persist_lock();
+	store_sync_end(st, ticket, r);
+	flushing = false;
+	block_wake(&flushing);
+	note_error(r);
+	return r;
+}
+
+int persist_sync(uint64_t seq)
+{
+	if (!st)
+		return 0;
+	persist_lock();
+	int r = 0;
+	while (store_durable_seq(st) < seq) {
+		if (flushing) {
+			wait_flush();
+			continue;
+		}
+		if (persist_failed()) {
+			r = -EIO;
+			break;
+		}
+		r = flush_once();
+		if (r < 0)
+			break;
+	}
+	persist_unlock();
+	return r < 0 ? -EIO : 0;
+}
+
+int persist_sync_all(void)
+{
+	if (!st)
+		return 0;
+	persist_lock();
+	uint64_t seq = store_committed_seq(st);
+	persist_unlock();
+	return persist_sync(seq);
+}
+
+uint64_t persist_durable_seq(void)
+{
+	return st ? store_durable_seq(st) : 0;
+}
+
+int persist_checkpoint(void)
+{
+	int r = persist_sync_all();
+	if (r < 0 || !st)
+		return r;
+	persist_lock();
+	while (flushing)
+		wait_flush();
+	r = store_checkpoint(st); /* the superblock's flush: under the lock, rare */
+	note_error(r);
+	persist_unlock();
+	return r;
+}
+
+/* ---- boot ---- */
+static void *env_alloc(size_t n)
+{
+	return kmalloc(n);
+}
+
+static void env_free(void *p)
+{
+	kfree(p);
+}
+
+static uint64_t tsc(void)
+{
+	return rdtsc();
+}
+
+static struct blkdev *pick_disk(const struct bootinfo *bi)
+{
+	char name[16];
+	if (!bootinfo_arg(bi, "optios.disk", name, sizeof name))
+		return block_first();
+	if (strcmp(name, "none") == 0)
+		return NULL; /* the disks are left alone (raw-device tests) */
+	struct blkdev *d = block_find(name);
+	if (!d)
+		klog(KLOG_WARN, "store: optios.disk=%s: no such disk", name);
+	return d;
+}
+
+void persist_init(const struct bootinfo *bi)
+{
+	block_set_clock(tsc); /* dev->ticks: the bench tells the waits from the work */
+	struct blkdev *dev = pick_disk(bi);
+	if (!dev) {
+		klog(KLOG_WARN, "%s: nothing will persist", block_first() ? "store: no disk chosen" : "block: no disk");
+		return;
+	}
+	struct store_env env = {env_alloc, env_free, 0};
+	rand_fill(&env.seed, sizeof env.seed);
+	char msg[160];
+	uint64_t t0 = clock_now_ns();
+	struct store *s = NULL;
+	int r = store_mount(dev, &env, 0, &s, msg, sizeof msg);
+	uint64_t us = (clock_now_ns() - t0) / 1000;
+	if (r == -ENODEV || r == -EINVAL) {
+		klog(KLOG_ERROR, "store: %s refused: %s", dev->name, msg);
+		klog(KLOG_ERROR, "store: nothing will persist this boot; check the image on the host with "
+				 "`build/tools/optios-disk fsck IMAGE` (the disk is left untouched)");
+		return;
+	}
+	if (r < 0) {
+		klog(KLOG_ERROR, "store: %s: mount failed (%d): %s; nothing will persist", dev->name, r,
+		     msg[0] ? msg : "device error");
+		return;
+	}
+	struct store_stats ss;
+	store_stats_get(s, &ss);
+	klog(KLOG_INFO, "store: %s: %s", dev->name, msg);
+	klog(KLOG_INFO,
+	     "store: mounted %s in %lu.%03lu ms: %lu units replayed, %lu keys, %lu of %lu blocks used",
+	     dev->name, (unsigned long)(us / 1000), (unsigned long)(us % 1000),
+	     (unsigned long)ss.recovered_units, (unsigned long)ss.keys, (unsigned long)ss.used_blocks,
+	     (unsigned long)ss.log_blocks);
+	st = s;
+}
