@@ -105,7 +105,7 @@ int vfs_usage(const char *path, struct vfs_usage *u);
  * its st_dev, whether read-only. 0, -ENOENT, -ENOTDIR, -ENOMEM. */
 struct vfs_fsinfo {
 	uint64_t used, limit, dev;
-	bool readonly;
+	bool readonly, persistent; /* persistent: on the disk store (/data with a disk) */
 };
 int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out);
 /* The same for an open file of the VFS; -EBADF for any other (a console, a pipe). */

@@ -627,8 +627,11 @@ int vfs_usage(const char *path, struct vfs_usage *u)
  * disk-backed file system (kernel/store) reports its store's here. */
 static void fsinfo(const struct fs *fs, struct vfs_fsinfo *out)
 {
-	*out = (struct vfs_fsinfo){
-		.used = fs->used, .limit = fs->limit, .dev = fs->dev, .readonly = fs->readonly};
+	*out = (struct vfs_fsinfo){.used = fs->used,
+				   .limit = fs->limit,
+				   .dev = fs->dev,
+				   .readonly = fs->readonly,
+				   .persistent = fs->persistent};
 }
 
 int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out)

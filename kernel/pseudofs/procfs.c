@@ -19,6 +19,7 @@
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
+#include "kernel/fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/time/time.h"
@@ -110,12 +111,18 @@ static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "stat
 
 /* What `df` reads (Linux's format): the mounts of kernel/fs's vfs_init and
  * ours. The root image is "/dev/root" as Linux names a root it mounted
- * itself (df skips a device named "rootfs": Linux's empty first root). */
-static const char mounts_text[] = "/dev/root / rootfs ro 0 0\n"
-				  "ramfs /data ramfs rw 0 0\n"
-				  "tmpfs /tmp tmpfs rw 0 0\n"
-				  "devtmpfs /dev devtmpfs rw 0 0\n"
-				  "proc /proc proc ro 0 0\n";
+ * itself (df skips a device named "rootfs": Linux's empty first root);
+ * /data is "store" when it is on the disk store (docs/STORAGE.md), else in memory. */
+static int mounts_text(char *buf, size_t size)
+{
+	struct vfs_fsinfo data = {0};
+	vfs_fsinfo(NULL, "/data", &data);
+	return ksnprintf(buf, size,
+			 "/dev/root / rootfs ro 0 0\n%s /data %s %s 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
+			 "devtmpfs /dev devtmpfs rw 0 0\nproc /proc proc ro 0 0\n",
+			 data.persistent ? "store" : "ramfs", data.persistent ? "optios-store" : "ramfs",
+			 data.readonly ? "ro" : "rw");
+}
 
 static int global_text(enum gfile g, char *buf, size_t size)
 {
@@ -128,7 +135,7 @@ static int global_text(enum gfile g, char *buf, size_t size)
 		struct procfs_mem m = {pmm_total_count(), pmm_free_count()};
 		return procfs_meminfo_text(buf, size, &m);
 	}
-	case GF_MOUNTS: return ksnprintf(buf, size, "%s", mounts_text);
+	case GF_MOUNTS: return mounts_text(buf, size);
 	case GF_STAT: return procfs_cpustat_text(buf, size, s.busy_ns, idle, s.running, s.total);
 	case GF_UPTIME: return procfs_uptime_text(buf, size, up, idle);
 	case GF_VERSION: return ksnprintf(buf, size, "OptiOS version 0.1 (optios) #1 x86_64\n");

@@ -1,8 +1,11 @@
 """/dev and /proc (docs/VFS.md): the devices and the process information
 BusyBox's ps, free, df, top and uptime read, used as a user would."""
 
+import os
 import re
+import tempfile
 
+import qemu
 from test_shell import check, run, shell
 
 
@@ -112,3 +115,13 @@ def test_devproc_proc_files_of_a_process(ctx):
 		assert re.search(r"^dr-xr-xr-x +2 0 +0 +0 .* 2$", out, re.M), out
 		out, _ = run(m, "busybox ls --color=never /")
 		assert "dev" in out.split() and "proc" in out.split(), out
+
+
+def test_devproc_df_of_data_on_the_disk_store(ctx):
+	"""With a disk, /proc/mounts names /data's store and df reports it."""
+	with tempfile.TemporaryDirectory() as d:
+		with shell(ctx, disks=[qemu.Disk(os.path.join(d, "disk.img"), kind="virtio", size=8 << 20)]) as m:
+			out, _ = run(m, "busybox grep /data /proc/mounts")
+			assert out == "store /data optios-store rw 0 0\n", out
+			out, _ = run(m, "busybox df /data")
+			assert re.search(r"^store +\d+ +\d+ +\d+ +\d+% /data$", out, re.M), out
