@@ -135,6 +135,8 @@ static long at_get(int dirfd, uptr upath, struct at_path *at)
 		err = -ENOMEM;
 	} else {
 		int n = vfs_file_dir_path(f, at->base, PATH_MAX);
+		if (n < 0)
+			n = pseudofs_dir_path(f, at->base, PATH_MAX) < 0 ? n : 0; /* /dev, /proc */
 		err = n < 0 ? n : 0;
 		at->dir = at->base;
 	}
@@ -1263,6 +1265,18 @@ long sys_utimes(SYS_ARGS)
 	return sys_futimesat(AT_FDCWD, a0, a1, 0, 0, 0);
 }
 
+/* chdir into /dev or /proc (path normal): a kmalloc'd copy of it, if a directory. */
+static long pseudo_chdir(const char *path, char **cwd)
+{
+	struct kstat st;
+	long err = pseudofs_stat(path, &st);
+	if (err == 0 && (st.st_mode & S_IFMT) != S_IFDIR)
+		err = -ENOTDIR;
+	if (err == 0 && !(*cwd = vfs_cwd_copy(path)))
+		err = -ENOMEM;
+	return err;
+}
+
 long sys_chdir(SYS_ARGS)
 {
 	struct proc *p = proc_current();
@@ -1273,8 +1287,12 @@ long sys_chdir(SYS_ARGS)
 	if (err)
 		return err;
 	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0)
+	char *pseudo = err == 0 ? pseudo_path(cur_cwd(), path) : NULL;
+	if (pseudo)
+		err = pseudo_chdir(pseudo, &cwd);
+	else if (err == 0)
 		err = vfs_chdir(cur_cwd(), path, &cwd);
+	vfs_pathbuf_free(pseudo);
 	vfs_pathbuf_free(path);
 	if (err)
 		return err;

@@ -95,7 +95,7 @@ def test_devproc_ps_free_df_top_uptime(ctx):
 def test_devproc_proc_files_of_a_process(ctx):
 	"""/proc/self is the caller's pid (readlink), /proc/PID/stat, status,
 	comm and cmdline describe it in Linux's formats; /proc/mounts lists the
-	mounts; a missing process is ENOENT."""
+	mounts; a missing process is ENOENT; cd into /proc/PID works."""
 	with shell(ctx) as m:
 		out, _ = run(m, "busybox sh -c 'echo $$; busybox cat /proc/$$/comm /proc/$$/stat /proc/$$/status'")
 		pid, comm, stat = out.split("\n")[:3]
@@ -109,6 +109,12 @@ def test_devproc_proc_files_of_a_process(ctx):
 		      "tmpfs /tmp tmpfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc ro 0 0\n")
 		out, _ = run(m, "busybox cat /proc/9999/stat")
 		assert "No such file or directory" in out, out
+		check(m, "cd /proc/1", "")  # chdir into /proc, relative paths from there
+		check(m, "busybox cat comm", "runner\n")
+		out, _ = run(m, "cd /proc/1/comm")
+		assert "Not a directory" in out, out
+		check(m, "cd /", "")
+		check(m, "busybox find /proc/1 -name c*", "/proc/1/cmdline\n/proc/1/comm\n")
 		out, _ = run(m, "busybox ls -l --color=never /proc")
 		assert re.search(r"^lrwxrwxrwx +1 0 +0 +\d+ .* self -> \d+$", out, re.M), out
 		assert re.search(r"^-r--r--r-- +1 0 +0 +0 .* meminfo$", out, re.M), out
