@@ -80,6 +80,7 @@ static void kmain_late(void)
 	drivers_init(&bootinfo);
 	pci_init(&bootinfo); /* after the drivers: PCI drivers are matched to devices */
 	persist_init(&bootinfo); /* the store on the first disk: mount, recovery */
+	handler_persist_resume(); /* the event log goes on from the disk's */
 	vfs_init(&bootinfo);
 	perm_init();
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */

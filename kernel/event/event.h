@@ -163,7 +163,13 @@ uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64
  * Makes the audit links of the records it copies and of older ones not yet
  * linked: ~8,800 instructions a record, once per record. */
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max);
-/* Records written since boot (the next seq is this + 1). */
+/* The seq of the newest record written (the next seq is this + 1). */
 uint64_t evlog_count(void);
+/* The log goes on from an earlier boot's (kept on disk): the next record is
+ * last->seq + 1 and links to last (its prev_hash is logchain_hash(last)).
+ * Only before the first record of this boot: -EBUSY after it. */
+int evlog_resume(const struct optios_log_record *last);
+/* The seq of this boot's first record: older ones are on disk, if anywhere. */
+uint64_t evlog_first(void);
 
 #endif

@@ -37,6 +37,10 @@
  * older than the one being written (raise.c's in-place record is hashed
  * only once it is overwritten, and then raise.c no longer touches it).
  *
+ * Across boots (evlog_resume): the first record of a boot links to the last
+ * record an earlier boot persisted (anchor), so a chain read from the disk
+ * and then from the ring verifies as one.
+ *
  * Invariants (event lock): the records kept are the seqs [lo, written] with
  * lo = max(first, written - EVLOG_RECORDS + 1), and ring[(s - 1) %
  * EVLOG_RECORDS].seq == s for each of them. first - 1 <= reached <= linked <=
@@ -47,6 +51,8 @@
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <stdarg.h>
+
+#include <optios/abi/errno.h>
 
 #include "event_internal.h"
 #include "lib/lib.h"
@@ -63,6 +69,7 @@ static uint64_t written;
 static uint64_t first = 1;
 static uint64_t linked; /* the newest record whose prev_hash is final */
 static uint64_t reached; /* the newest record a read has copied */
+static uint8_t anchor[LOGCHAIN_HASH_SIZE]; /* record first's prev_hash: zero, or an earlier boot's link */
 
 static struct optios_log_record *slot_of(uint64_t seq)
 {
@@ -82,6 +89,8 @@ static void link_through(uint64_t upto)
 	for (uint64_t s = linked + 1; s <= upto; s++)
 		if (s != first)
 			logchain_hash(slot_of(s - 1), slot_of(s)->prev_hash);
+		else
+			memcpy(slot_of(s)->prev_hash, anchor, sizeof anchor);
 	linked = MAX(linked, upto);
 }
 
@@ -111,6 +120,7 @@ void evlog_init(void)
 	uint64_t f = event_lock();
 	ring = r;
 	first = written + 1;
+	memset(anchor, 0, sizeof anchor);
 	linked = reached = written;
 	event_unlock(f);
 }
@@ -191,4 +201,22 @@ size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max)
 uint64_t evlog_count(void)
 {
 	return written;
+}
+
+uint64_t evlog_first(void)
+{
+	return first;
+}
+
+int evlog_resume(const struct optios_log_record *last)
+{
+	uint64_t f = event_lock();
+	int err = written ? -EBUSY : 0;
+	if (!err) {
+		written = linked = reached = last->seq;
+		first = written + 1;
+		logchain_hash(last, anchor);
+	}
+	event_unlock(f);
+	return err;
 }

@@ -31,6 +31,7 @@
  * only by the runner, when its run ends - anyone else marks it removing.
  */
 #include "kernel/handler/handler_internal.h"
+#include "kernel/handler/hrec.h"
 
 #include <optios/abi/errno.h>
 
@@ -41,6 +42,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "lib/lib.h"
 
@@ -140,7 +142,9 @@ void handler_timers_start(struct handler *h)
 {
 	uint64_t now = clock_now_ns();
 	for (size_t i = 0; i < h->ntimers; i++) {
-		h->timers[i].deadline_ns += now; /* first_ns was relative */
+		if (h->timers[i].deadline_ns == HANDLER_TIMER_OFF)
+			continue;
+		h->timers[i].deadline_ns += now; /* first_ns (or the stored time left) was relative */
 		timer_arm(&h->timers[i].t, h->timers[i].deadline_ns);
 	}
 }
@@ -386,6 +390,7 @@ void handler_destroy(struct handler *h)
 
 int handler_remove(struct handler *h, bool wait)
 {
+	hstore_remove(h); /* unregistered for good: not restored at the next boot */
 	uint64_t f = irq_save();
 	h->removing = true;
 	bool busy = runner_current() == h;
@@ -493,6 +498,8 @@ static void boot_register(char *text, size_t len, const char *file)
 		struct handler *h;
 		msg[0] = 0;
 		int err = handler_create(line, msg, sizeof msg, &h);
+		if (err == -EEXIST)
+			continue; /* restored from the disk (restore_stored) */
 		if (err) {
 			klog(KLOG_WARN, "handler: %s:%u: %s: error %d: %s", file, lineno, line, err, msg);
 			continue;
@@ -500,6 +507,32 @@ static void boot_register(char *text, size_t len, const char *file)
 		h->boot = true;
 		boot_pending++;
 	}
+}
+
+/* The handlers the system store holds, registered again: each one's
+ * start-up then finds its stored snapshot (hstore.c). Before the boot
+ * lists, so a listed program that is the stored one is not added twice and
+ * a listed new version replaces it (reset). */
+static void restore_stored(void)
+{
+	struct hrec *recs = kmalloc(HANDLER_MAX * sizeof *recs);
+	char msg[HANDLER_MSG_MAX];
+	size_t n = recs ? hstore_records(recs, HANDLER_MAX) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct handler *h;
+		msg[0] = 0;
+		int err = handler_create(recs[i].path, msg, sizeof msg, &h);
+		if (err) {
+			klog(KLOG_WARN, "handler: %s (stored): %s: error %d: %s", recs[i].name, recs[i].path,
+			     err, msg);
+			continue;
+		}
+		h->boot = true;
+		boot_pending++;
+	}
+	if (n)
+		klog(KLOG_INFO, "handler: %lu handlers restored from the disk", (unsigned long)n);
+	kfree(recs);
 }
 
 static void boot_list(const char *file)
@@ -528,6 +561,7 @@ void handler_boot(void)
 		klog(KLOG_ERROR, "handler: cannot create the runner process; no handlers will run");
 		return;
 	}
+	restore_stored();
 	boot_list(HANDLER_BOOT_FILE);
 	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
@@ -553,4 +587,7 @@ void handler_shutdown(void)
 	bool done = runner_drain(clock_now_ns() + 2 * NS_PER_SEC);
 	klog(KLOG_INFO, "handler: sys:shutdown raised; handlers %s (%lu log records since)",
 	     done ? "finished" : "still busy after 2 s", (unsigned long)(evlog_count() - before));
+	hstore_save_records(); /* the timers' time left as of now */
+	if (hstore_log_sync() >= 0) /* the log's last records, then everything under a superblock */
+		persist_checkpoint();
 }

@@ -56,6 +56,14 @@ const struct optios_event *handler_event(const struct proc *p);
  * the runner runs every handler, and each must get its own first record. */
 uint64_t *handler_enosys_logged(struct proc *p);
 
+/* Right after the system store is mounted, before any log record: the event
+ * log goes on from the stored one (seq and audit chain; hstore.c). */
+void handler_persist_resume(void);
+/* Up to max stored log records with seq >= from and older than this boot's
+ * first (optios_log_read's older part): how many. */
+struct optios_log_record;
+size_t hstore_log_read(uint64_t from, struct optios_log_record *out, size_t max);
+
 /* Counts for reports and tests: handlers registered, user pages in their snapshots. */
 void handler_counts(uint64_t *handlers, uint64_t *snapshot_pages);
 

@@ -27,6 +27,8 @@ struct handler_waiter {
 	char msg[HANDLER_MSG_MAX];
 };
 
+#define HANDLER_TIMER_OFF UINT64_MAX /* deadline_ns of a timer not to arm (a restored fired one-shot) */
+
 struct handler_timer {
 	struct timer t;
 	struct handler *h;
@@ -173,5 +175,40 @@ int runner_emit(const char *topic, const void *payload, size_t len);
 bool runner_drain(uint64_t deadline_ns);
 /* Notes that start-up of a boot handler ended (ready or failed). */
 void handler_boot_done(struct handler *h);
+
+/* hstore.c: handlers in the system store (theory of operation there) */
+struct hrec;
+/* Writes the committing run of h (its journaled pages, registers tf and the
+ * runner's FPU and process state, its record) as one transaction, not
+ * flushed, with h's pending events, the events the run emitted (into
+ * their receivers' inboxes) and its file changes of /data (txn, may be
+ * NULL); the caller holds persist_lock and, on success, applies txn to the
+ * tree (vfs_txn_commit) before letting go of it: its seq, 0 (nothing persists), or -ENOSPC/-EFBIG/-ENOMEM (the run
+ * must roll back). Before the in-memory commit. */
+struct vfs_txn;
+int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct optios_event *emitted,
+		   size_t nemitted, struct vfs_txn *txn);
+/* At the end of h's start-up, before its timers start: restores the stored
+ * snapshot if it is this program's (0), else writes the start-up's whole
+ * snapshot (its seq, or a negative errno: it does not persist); -EIO when a
+ * stored snapshot of this program is unusable (the start-up fails). With
+ * persist_lock held, as hstore_run; *restored says which (a restored
+ * handler's start-up effects are dropped: they happened at its first
+ * start-up). */
+int64_t hstore_startup(struct handler *h, struct vfs_txn *txn, bool *restored);
+/* A program's event (not a handler's: those go with their run), put in the
+ * inbox of every handler subscribed to it and made durable, before it is
+ * raised: 0 (also: no receiver, no store), or a negative errno. */
+int hstore_emit(const struct optios_event *ev);
+/* Every ready handler's record (its timers' time left, its counts) again:
+ * at shutdown, so a long timer does not start over. seq, 0, or -errno. */
+int64_t hstore_save_records(void);
+/* Deletes h's keys (unregistered). */
+void hstore_remove(struct handler *h);
+/* Writes the log records not yet stored (one transaction, not flushed): its
+ * seq, 0 (none, or nothing persists), or a negative errno. */
+int64_t hstore_log_sync(void);
+/* The stored registrations (boot): how many were put in out. */
+size_t hstore_records(struct hrec *out, size_t max);
 
 #endif

@@ -18,6 +18,15 @@
  * then next_run() installs the next run in the same trapframe (or sleeps
  * until there is one), and the caller returns to user mode through it.
  *
+ * Durability (with a disk, kernel/persist): a run's commit is first written
+ * to the store as one transaction (hstore.c: dirty pages, registers, the
+ * handler's record), not flushed; a run the disk cannot take rolls back.
+ * Output gate: the events a committed run emitted are held (gate[]) until
+ * the store says its transaction is durable, then raised. Group commit: the
+ * runner goes on with the next ready run and flushes once for all of them
+ * when it has nothing ready, after GATE_RUNS runs, or when the oldest held
+ * run is GATE_NS old - so one flush covers a burst and no output waits long.
+ *
  * Order: next_run takes start-ups first (a user waits for them), then the
  * event that is oldest in (time, seq) order across all ready handlers.
  *
@@ -33,6 +42,7 @@
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "lib/lib.h"
@@ -40,6 +50,9 @@
 #define OUTPUT_MAX 2048 /* bytes of stdout/stderr kept per run */
 #define EMITS_MAX 16    /* events one run may emit */
 #define STARTUP_BUDGET_NS (1000 * NS_PER_MS)
+#define GATE_RUNS 8 /* committed runs per flush at most */
+#define GATE_NS (2 * NS_PER_MS) /* the longest a committed run waits for its flush */
+#define GATE_EVENTS (GATE_RUNS * EMITS_MAX)
 
 static struct proc *runner;
 static struct handler *current;
@@ -51,6 +64,82 @@ static char output[OUTPUT_MAX];
 static size_t output_len, output_lost;
 static struct optios_event emits[EMITS_MAX];
 static size_t nemits;
+
+/* the output gate: committed runs not yet durable, and what they emitted */
+struct held {
+	struct optios_event ev;
+	char source[MANIFEST_NAME_MAX];
+};
+static struct held gate[GATE_EVENTS];
+static size_t gate_count;
+static uint64_t gate_seq; /* the newest commit not known durable (0: none) */
+static unsigned gate_runs; /* its runs */
+static uint64_t gate_since_ns; /* when the oldest of them committed */
+
+/* The store's lock around a commit and its /data changes (when there is a
+ * store: without one the in-memory path takes no lock). */
+static bool store_lock(void)
+{
+	if (!persist_store())
+		return false;
+	persist_lock();
+	return true;
+}
+
+static void store_unlock(bool locked)
+{
+	if (locked)
+		persist_unlock();
+}
+
+/* Makes every held commit durable (one flush), then lets their effects out.
+ * A flush that fails stops persistence (kernel/persist logs it); the system
+ * goes on in memory, so the effects are released all the same. */
+static void gate_flush(void)
+{
+	int64_t log_seq = hstore_log_sync(); /* log records written since the last run's commit */
+	if (log_seq > 0 && (uint64_t)log_seq > gate_seq)
+		gate_seq = (uint64_t)log_seq;
+	if (!gate_seq)
+		return;
+	uint64_t t0 = rdtsc();
+	int err = persist_sync(gate_seq);
+	evlog_add(OPTIOS_LOG_DURABLE, "", "", 0, err, gate_runs, gate_seq, rdtsc() - t0, "%u runs durable",
+		  gate_runs);
+	for (size_t i = 0; i < gate_count; i++)
+		event_raise(gate[i].ev.topic, gate[i].source, gate[i].ev.payload, gate[i].ev.payload_len, 0);
+	gate_count = 0;
+	gate_seq = 0;
+	gate_runs = 0;
+}
+
+/* The run of h committed as store transaction seq (0: nothing persists). */
+static void gate_hold(struct handler *h, int64_t seq)
+{
+	if (seq <= 0 && !gate_seq) { /* in memory, nothing held: out at once */
+		for (size_t i = 0; i < nemits; i++)
+			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+		return;
+	}
+	if (seq <= 0 || nemits > GATE_EVENTS - gate_count)
+		gate_flush(); /* no room: the ones held go first, keeping their order */
+	for (size_t i = 0; i < nemits; i++) {
+		if (seq <= 0) {
+			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+			continue;
+		}
+		gate[gate_count].ev = emits[i];
+		memcpy(gate[gate_count].source, h->name, sizeof gate[gate_count].source);
+		gate_count++;
+	}
+	if (seq <= 0)
+		return;
+	if (!gate_seq)
+		gate_since_ns = clock_now_ns();
+	gate_seq = (uint64_t)seq;
+	if (++gate_runs >= GATE_RUNS || clock_now_ns() - gate_since_ns >= GATE_NS)
+		gate_flush();
+}
 
 struct handler *runner_current(void)
 {
@@ -259,6 +348,12 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 	uint64_t f = irq_save();
 	struct handler *h;
 	while (!(h = pick(ev, startup))) {
+		if (gate_seq) { /* nothing ready: the held commits' flush now */
+			irq_restore(f);
+			gate_flush();
+			f = irq_save();
+			continue;
+		}
 		idle = true;
 		sched_sleep(&work_chan);
 		idle = false;
@@ -306,6 +401,7 @@ static int begin_run(struct handler *h, struct trapframe *tf, const struct optio
 
 static void fail_run(struct handler *h, struct trapframe *tf, int result, const char *why);
 static void release(struct handler *h);
+static void startup_failed(struct handler *h, const char *why);
 
 /* An event queued before a revoke is not delivered after it: the handler
  * must not observe it. false (logged, the handler let go) if not granted. */
@@ -361,20 +457,32 @@ static void effect_logged(void *arg, const char *what, const char *path, uint64_
 }
 
 /* The run's descriptor changes stay; staged files left open are closed,
- * their writes being in the transaction just committed. */
-static void apply_effects(struct handler *h)
+ * their writes being in the transaction just committed. Emitted events go
+ * through the output gate: seq is the run's store transaction (0: none). */
+static void log_outputs(struct handler *h);
+
+/* log: the run's emit and output records too (in memory: after the
+ * commit; with a disk they were written before its transaction). */
+static void apply_effects(struct handler *h, int64_t seq, bool log)
 {
 	if (runner->txn)
 		vfs_txn_commit(runner->txn, h->name, effect_logged, h);
 	fdtable_commit(h->fds);
 	fd_close_if(h->fds, staged_file, NULL);
-	for (size_t i = 0; i < nemits; i++) {
+	if (log)
+		log_outputs(h);
+	gate_hold(h, seq);
+	run_cleanup();
+}
+
+/* The run's records of its events and output lines: before its store
+ * transaction is built, which carries them (hstore_run). */
+static void log_outputs(struct handler *h)
+{
+	for (size_t i = 0; i < nemits; i++)
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
-		event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
-	}
 	output_flush(h);
-	run_cleanup();
 }
 
 /* After a run: a removed handler goes now; the runner lets go of it. */
@@ -392,7 +500,22 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	h->snapshot_pages = vm_space_freeze(h->space);
 	uint64_t freeze = rdtsc() - t0;
 	save_state(h, tf);
-	apply_effects(h);
+	bool restored, locked = store_lock();
+	/* a stored snapshot of this program replaces the start-up's */
+	int64_t seq = hstore_startup(h, runner->txn, &restored);
+	if (restored)
+		run_cleanup(); /* its first start-up's effects are in the store already */
+	else if (seq >= 0 && runner->txn) /* under the lock: the store's order */
+		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
+	store_unlock(locked);
+	if (seq == -EIO) {
+		startup_failed(h, "its snapshot on disk is unusable (remove the handler, then add it afresh)");
+		return;
+	}
+	if (seq < 0)
+		klog(KLOG_WARN, "handler: %s: its snapshot could not be written to disk (error %ld)", h->name,
+		     (long)seq);
+	apply_effects(h, seq, true); /* its records: none when restored (run_cleanup) */
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
 	irq_restore(f);
@@ -403,13 +526,27 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	handler_notify(h, 0, "");
 }
 
-static void commit(struct handler *h, const struct trapframe *tf)
+/* The run's records, written before its store transaction (which carries
+ * them): its outputs and COMMIT. */
+static void commit_record(struct handler *h, size_t dirty, uint64_t ns, uint64_t run_tsc)
 {
-	uint64_t run_tsc = rdtsc() - h->run_tsc;
-	uint64_t ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT,
+				      .result = OPTIOS_RUN_COMMIT,
+				      .event_seq = h->ev.seq,
+				      .a = dirty,
+				      .b = ns,
+				      .c = run_tsc};
+	memcpy(r.handler, h->name, sizeof r.handler);
+	memcpy(r.topic, h->ev.topic, sizeof r.topic);
+	evlog_write(&r);
+}
+
+/* Returns the pages the run dirtied. */
+static size_t commit(struct handler *h, const struct trapframe *tf, int64_t seq, uint64_t ns, bool log)
+{
 	size_t dirty = vm_journal_commit(h->space);
 	save_state(h, tf);
-	apply_effects(h);
+	apply_effects(h, seq, log);
 	h->runs++;
 	h->consecutive = 0;
 	retry_committed(h);
@@ -418,20 +555,49 @@ static void commit(struct handler *h, const struct trapframe *tf)
 	h->last_run_ns = ns;
 	h->snapshot_pages = vm_space_pages(h->space);
 	h->state = OPTIOS_HANDLER_READY;
-	struct optios_log_record r = {.kind = OPTIOS_LOG_COMMIT, .result = OPTIOS_RUN_COMMIT,
-				      .event_seq = h->ev.seq, .a = dirty, .b = ns, .c = run_tsc};
-	memcpy(r.handler, h->name, sizeof r.handler);
-	memcpy(r.topic, h->ev.topic, sizeof r.topic);
-	evlog_write(&r);
+	return dirty;
+}
+
+static void fail_and_go_on(struct trapframe *tf, int result, const char *why);
+
+/* A run's commit with a disk: its records first, then its store
+ * transaction (which carries them), then the in-memory commit; false when
+ * the disk cannot take it (the run was rolled back, the next installed). */
+static bool commit_durable(struct handler *h, struct trapframe *tf)
+{
+	uint64_t run_tsc = rdtsc() - h->run_tsc, ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+	log_outputs(h);
+	commit_record(h, vm_journal_pages(h->space), ns, run_tsc);
+	persist_lock();
+	int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
+	if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
+		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
+	persist_unlock();
+	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
+		bool full = seq == -ENOSPC || seq == -EFBIG;
+		char why[96];
+		ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
+			  full ? "disk full" : "out of memory", (long)seq);
+		fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+		return false;
+	}
+	if (h->removing && seq > 0)
+		hstore_remove(h); /* removed while its commit was written: its keys go again */
+	commit(h, tf, seq, ns, false);
+	return true;
 }
 
 long runner_event_next(struct trapframe *tf)
 {
 	struct handler *h = current;
-	if (h->state == OPTIOS_HANDLER_INITIALISING)
+	if (h->state == OPTIOS_HANDLER_INITIALISING) {
 		startup_done(h, tf);
-	else
-		commit(h, tf);
+	} else if (!persist_store() || persist_failed()) { /* in memory: the records after the commit */
+		uint64_t run_tsc = rdtsc() - h->run_tsc, ns = sched_cpu_ns(runner) - h->run_cpu_ns;
+		commit_record(h, commit(h, tf, 0, ns, true), ns, run_tsc);
+	} else if (!commit_durable(h, tf)) {
+		return 0;
+	}
 	release(h);
 	next_run(tf);
 	runner->frame_rewritten = true;

@@ -9,6 +9,7 @@
 #include "kernel/handler/handler_internal.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
+#include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
@@ -43,6 +44,21 @@ long sys_optios_emit(long utopic, long upayload, long len, UNUSED long a3, UNUSE
 		return err;
 	if (p->handler) /* raised when the run commits */
 		return runner_emit(topic, payload, (size_t)len);
+	if (!persist_store() || persist_failed()) {
+		int64_t seq = event_raise(topic, p->name, payload, (size_t)len, 0);
+		return seq < 0 ? seq : 0;
+	}
+	struct optios_event *ev = kzalloc(sizeof *ev); /* on the disk first: never lost once emit returns */
+	if (!ev)
+		return -ENOMEM;
+	memcpy(ev->topic, topic, sizeof ev->topic);
+	memcpy(ev->source, p->name, MIN(sizeof ev->source - 1, sizeof p->name));
+	memcpy(ev->payload, payload, (size_t)len);
+	ev->payload_len = (uint32_t)len;
+	err = hstore_emit(ev);
+	kfree(ev);
+	if (err == -ENOSPC || err == -ENOMEM)
+		return err;
 	int64_t seq = event_raise(topic, p->name, payload, (size_t)len, 0);
 	return seq < 0 ? seq : 0;
 }

@@ -160,6 +160,10 @@ size_t vm_journal_rollback(struct vm_space *s);
 size_t vm_journal_pages(const struct vm_space *s);
 /* User pages mapped in s. */
 size_t vm_space_pages(const struct vm_space *s);
+/* Calls fn for every page the recording journal lists, in the order they
+ * were first changed: with what the page maps now, or pa 0 and flags 0 when
+ * the run unmapped it (kernel/handler persists a run's dirty pages so). */
+void vm_journal_visit(const struct vm_space *s, vm_visit_fn fn, void *arg);
 
 /* ---- kernel heap (heap.c) ---- */
 

@@ -61,3 +61,17 @@ size_t vm_space_pages(const struct vm_space *s)
 {
 	return s->mappings;
 }
+
+void vm_journal_visit(const struct vm_space *s, vm_visit_fn fn, void *arg)
+{
+	if (!s->journal.recording)
+		return;
+	for (size_t i = 0; i < s->journal.count; i++) {
+		uint64_t va = s->journal.entry[i].va, pa;
+		unsigned flags;
+		if (vm_translate(s, va, &pa, &flags) == 0)
+			fn(arg, va, pa, flags);
+		else
+			fn(arg, va, 0, 0);
+	}
+}

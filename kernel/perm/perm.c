@@ -98,8 +98,10 @@ void perm_init(void)
 {
 	load_file(POLICY_FILE);
 	load_dropins();
-	klog(KLOG_INFO, "perm: %lu grants; programs without a manifest get the console only",
-	     (unsigned long)policy.n);
+	size_t changes = perm_store_load(); /* the user's grants and revokes, over the files */
+	klog(KLOG_INFO,
+	     "perm: %lu grants (%lu changes from the disk); programs without a manifest get the console only",
+	     (unsigned long)policy.n, (unsigned long)changes);
 }
 
 /* ---- permission sets ---- */

@@ -111,4 +111,12 @@ const char *perm_refusal(const struct proc *p);
  * "" frees it. Out of memory: none kept. */
 void perm_refusal_set(struct proc *p, const char *msg);
 
+/* perm_store.c: grants and revokes on the disk (semantics there). Records
+ * one change, durable when it returns: 0 (also without a disk), -EIO,
+ * -ENOSPC, -ENOMEM. */
+int perm_store_change(bool grant, const char *name, const char *cap);
+/* At boot, after the policy files: the stored changes applied in order;
+ * how many. */
+size_t perm_store_load(void);
+
 #endif

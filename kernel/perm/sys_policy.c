@@ -120,6 +120,10 @@ static long change(struct proc *p, unsigned op, const char *name, const char *ca
 	irq_restore(f);
 	if (err)
 		return err;
+	err = perm_store_change(op == OPTIOS_POLICY_GRANT, name, cap);
+	if (err) /* the change holds in memory; the disk could not take it */
+		klog(KLOG_WARN, "perm: %s %s %s not stored on the disk (error %d): lost at the next boot",
+		     op == OPTIOS_POLICY_GRANT ? "grant" : "revoke", name, cap, err);
 	const char *verb = op == OPTIOS_POLICY_GRANT ? "grant" : "revoke";
 	const char *who = p->perm && p->perm->name[0] ? p->perm->name : p->name;
 	evlog_add(OPTIOS_LOG_POLICY, who, "", 0, 0, 0, 0, 0, "%s %s %s", verb, name, cap);

@@ -7,6 +7,7 @@
 #include <optios/abi/handler.h>
 
 #include "kernel/event/event.h"
+#include "kernel/handler/handler.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
 #include "kernel/test/selftest.h"
@@ -16,7 +17,8 @@
 #define LOG_READ_STEP 8
 
 /* Copies up to max records (at most EVLOG_RECORDS per call) with seq >= from
- * to uout; returns how many, or -EFAULT. Records written while it copies may
+ * to uout; returns how many, or -EFAULT. Records of earlier boots come from
+ * the disk (kernel/handler/hstore.c), this boot's from the ring. Records written while it copies may
  * be included; records overwritten while it copies are skipped (a gap in seq). */
 long sys_optios_log_read(long from, long uout, long max, UNUSED long a3, UNUSED long a4, UNUSED long a5)
 {
@@ -24,7 +26,10 @@ long sys_optios_log_read(long from, long uout, long max, UNUSED long a3, UNUSED 
 	size_t want = MIN((unsigned long)max, (unsigned long)EVLOG_RECORDS), done = 0;
 	uint64_t next = (uint64_t)from;
 	while (done < want) {
-		size_t n = evlog_read(next, buf, MIN(want - done, (size_t)LOG_READ_STEP));
+		size_t step = MIN(want - done, (size_t)LOG_READ_STEP);
+		size_t n = hstore_log_read(next, buf, step); /* earlier boots' records, from the disk */
+		if (!n)
+			n = evlog_read(MAX(next, evlog_first()), buf, step);
 		if (!n)
 			break;
 		if (copy_to_user((uptr)uout + done * sizeof buf[0], buf, n * sizeof buf[0]))

@@ -35,6 +35,7 @@ static const char *result_name(int32_t r)
 	case OPTIOS_RUN_EXIT: return "exit";
 	case OPTIOS_RUN_NOMEM: return "nomem";
 	case OPTIOS_RUN_REMOVED: return "removed";
+	case OPTIOS_RUN_NOSPACE: return "disk full";
 	}
 	return "?";
 }

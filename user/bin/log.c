@@ -50,8 +50,9 @@ static unsigned long nkept, head;
 
 static const char *kind_word(uint32_t kind)
 {
-	static const char *const words[] = {"gap",    "event",   "run",    "commit", "rollback", "effect", "output",
-					    "handler", "drop", "deny", "policy", "retry",    "enosys"};
+	static const char *const words[] = {"gap",    "event",	"run",	   "commit", "rollback",
+					    "effect", "output", "handler", "drop",   "deny",
+					    "policy", "retry",	"enosys",  "durable"};
 	return kind < sizeof words / sizeof words[0] ? words[kind] : "?";
 }
 
@@ -126,22 +127,34 @@ static void emit_line(const struct optios_log_record *r, const struct options *o
 		head = (head + 1) % o->last;
 }
 
-/* When log started (the monotonic clock): newer records are not read. */
-static uint64_t started_ns(void)
+/* The newest record when log started: newer ones are not read. Found by
+ * halving (a read from seq s returns a record iff one >= s exists): the
+ * records' times start again at each boot, and the log holds every boot's
+ * (the disk keeps the earlier ones), so time cannot tell. */
+static uint64_t newest_at_start(void)
 {
-	static uint64_t ns;
-	struct timespec ts;
-	if (!ns && clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-		ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	return ns;
+	static uint64_t newest;
+	static int known;
+	struct optios_log_record r;
+	uint64_t lo = 0, hi = (uint64_t)1 << 62;
+	while (!known && lo < hi) {
+		uint64_t mid = lo + (hi - lo + 1) / 2;
+		if (optios_log_read(mid, &r, 1) == 1 && r.seq >= mid)
+			lo = r.seq;
+		else
+			hi = mid - 1;
+	}
+	if (!known)
+		newest = lo, known = 1;
+	return newest;
 }
 
 /* How many of the got records just read were written before log started
- * (records are in time order); fewer than got ends the reading. */
+ * (records are in seq order); fewer than got ends the reading. */
 static long before_start(const struct optios_log_record *r, long got)
 {
 	long n = 0;
-	while (n < got && r[n].time_ns <= started_ns())
+	while (n < got && r[n].seq <= newest_at_start())
 		n++;
 	return n;
 }
@@ -327,7 +340,7 @@ static int chain_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	started_ns();
+	newest_at_start();
 	if (argc > 1 && (strcmp(argv[1], "verify") == 0 || strcmp(argv[1], "dump") == 0))
 		return chain_command(argc - 1, argv + 1);
 	struct options o = {0};

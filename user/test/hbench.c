@@ -293,6 +293,82 @@ static int bench_throughput(void)
 	return 0;
 }
 
+/* The first DURABLE record at or after index from of logbuf, or NULL. */
+static const struct optios_log_record *durable_after(size_t from)
+{
+	for (size_t i = from; i < nlog; i++)
+		if (logbuf[i].kind == OPTIOS_LOG_DURABLE)
+			return &logbuf[i];
+	return NULL;
+}
+
+static size_t index_of(const struct optios_log_record *r)
+{
+	return (size_t)(r - logbuf);
+}
+
+/* Waits for the DURABLE record after the commit c ends with: NULL when none
+ * comes (no disk: nothing persists). */
+static const struct optios_log_record *wait_durable(const struct cycle *c)
+{
+	for (int tries = 0; tries < 20000; tries++) {
+		const struct optios_log_record *d = durable_after(index_of(c->end));
+		if (d)
+			return d;
+		sched_yield();
+		log_pull();
+	}
+	return NULL;
+}
+
+/* With a disk (kernel/persist): a 1-page run made durable, one event at a
+ * time (event -> run -> commit -> flush), the flushes each took, and a
+ * burst of BATCH events: durable runs per guest second (group commit) and
+ * the flushes they shared. Without a disk: nothing (no DURABLE record). */
+static int bench_durable(void)
+{
+	static struct cycle c[BATCH];
+	uint64_t whole[REPS];
+	size_t flushes = 0;
+	for (int i = 0; i < REPS; i++) {
+		log_mark();
+		if (emit("1") < 0 || wait_cycles(c, 1) < 0)
+			return -1;
+		const struct optios_log_record *d = wait_durable(&c[0]);
+		if (!d)
+			return i == 0 ? 0 : -1;
+		whole[i] = d->tsc - c[0].event->tsc;
+		flushes += d->a == 1;
+	}
+	report("durable_cycle_1page_instructions", median(whole, REPS));
+	report("durable_flushes_per_1000_commits", 1000 * (uint64_t)flushes / REPS);
+	log_mark();
+	struct optios_store_info before, after;
+	long runs = runs_when_ready();
+	if (optios_store_info(&before) < 0)
+		return -1;
+	for (int i = 0; i < BATCH; i++)
+		if (emit("1") < 0)
+			return -1;
+	if (runs < 0 || wait_runs(runs + BATCH) < 0 || wait_cycles(c, BATCH) < 0)
+		return -1;
+	const struct optios_log_record *last = wait_durable(&c[BATCH - 1]);
+	if (!last || optios_store_info(&after) < 0)
+		return -1;
+	/* every block the burst wrote (its runs', the emits' inbox entries, the
+	 * log, cleaning, superblocks) per page its runs dirtied */
+	report("durable_bytes_written_per_byte_dirtied_x100",
+	       100 * (after.blocks_written - before.blocks_written) / BATCH);
+	size_t burst_flushes = 0;
+	for (size_t i = index_of(c[0].event); i <= index_of(last); i++)
+		burst_flushes += logbuf[i].kind == OPTIOS_LOG_DURABLE;
+	uint64_t span = last->time_ns - c[0].event->time_ns;
+	report("durable_runs_per_guest_second", span ? (uint64_t)BATCH * 1000000000ull / span : 0);
+	report("durable_burst_runs", BATCH);
+	report("durable_burst_flushes", burst_flushes);
+	return 0;
+}
+
 /* See the top. The records are EVENT records of a topic nobody watches. */
 static int bench_log_link(void)
 {
@@ -331,7 +407,7 @@ int main(void)
 	    bench_pages("1", "commit_1page_instructions", "cycle_1page_instructions", NULL) < 0 ||
 	    bench_pages("16", "commit_16pages_instructions", NULL, NULL) < 0 ||
 	    bench_pages("256", "commit_256pages_instructions", NULL, NULL) < 0 || bench_throughput() < 0 ||
-	    bench_log_link() < 0)
+	    bench_log_link() < 0 || bench_durable() < 0)
 		return 1;
 	if (optios_handler_remove("bench") < 0)
 		fprintf(stderr, "hbench: handler remove: %s\n", strerror(errno));

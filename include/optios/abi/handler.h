@@ -130,6 +130,7 @@ struct optios_handler_info {
 #define OPTIOS_RUN_EXIT 4     /* the program called exit during a run */
 #define OPTIOS_RUN_NOMEM 5    /* memory ran out during the run */
 #define OPTIOS_RUN_REMOVED 6  /* handler removed while its run waited */
+#define OPTIOS_RUN_NOSPACE 7  /* the disk was full: the run's commit could not be written */
 
 /*
  * The event log: a bounded ring of fixed-size records, oldest overwritten
@@ -167,6 +168,11 @@ struct optios_handler_info {
  * foreground), result = -ENOSYS, a = call number, b = pid, text = "called
  * unimplemented <call> (<number>)" */
 #define OPTIOS_LOG_ENOSYS 12
+/* committed runs made durable by one device flush (the output gate lets
+ * their effects out now): a = runs covered, b = the store transaction seq
+ * it made durable, c = the flush's TSC ticks, result = 0 or the flush's
+ * -errno (then persistence stopped); text "N runs durable" */
+#define OPTIOS_LOG_DURABLE 13
 
 struct optios_log_record {
 	uint64_t seq;
