@@ -100,6 +100,16 @@ struct vfs_usage {
 };
 /* The usage of the writable file system holding path. 0, -ENOENT, -EROFS. */
 int vfs_usage(const char *path, struct vfs_usage *u);
+/* What statfs reports of the file system holding path (from cwd): bytes
+ * used and the most it may hold (UINT64_MAX: no limit, the root image),
+ * its st_dev, whether read-only. 0, -ENOENT, -ENOTDIR, -ENOMEM. */
+struct vfs_fsinfo {
+	uint64_t used, limit, dev;
+	bool readonly, persistent; /* persistent: on the disk store (/data with a disk) */
+};
+int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out);
+/* The same for an open file of the VFS; -EBADF for any other (a console, a pipe). */
+int vfs_file_fsinfo(struct file *f, struct vfs_fsinfo *out);
 
 /* Is f a file of a persistent file system (/data on the store: its
  * changes reach the disk with fsync)? */

@@ -63,6 +63,7 @@ static void load_root_image(const struct bootinfo *bi)
 	int err = initramfs_load(vfs_root_fs, phys_to_virt(m->start), (size_t)(m->end - m->start), &st);
 	fs_unlock(lk);
 	epoch_ns = st.newest_mtime * 1000000000ull;
+	vfs_root_fs->used += st.bytes; /* the files' bytes stay in the module: counted for statfs */
 	if (err)
 		klog(KLOG_WARN, "vfs: root image damaged (%s, error %d): kept what came before",
 		     st.why ? st.why : "?", err);
@@ -77,6 +78,19 @@ static void load_root_image(const struct bootinfo *bi)
 	     (unsigned long long)((st.bytes + 1023) / 1024));
 }
 
+/* The directory path of the root image (a name in "/"), made if missing.
+ * The fs lock is held. */
+static int root_dir(const char *path, struct vnode **dir)
+{
+	int err = vn_lookup(path, dir);
+	if (err == -ENOENT) {
+		vfs_root_fs->readonly = false;
+		err = vn_create(vfs_root_fs->root, path + 1, strlen(path + 1), S_IFDIR | 0755, dir);
+		vfs_root_fs->readonly = true;
+	}
+	return err;
+}
+
 /* Mounts a new ramfs on path (made in the root image if missing). */
 /* The directory it is mounted on, or NULL. */
 static struct vnode *mount_ramfs(const char *path, uint64_t limit)
@@ -85,11 +99,8 @@ static struct vnode *mount_ramfs(const char *path, uint64_t limit)
 	struct vnode *dir;
 	struct fs *fs = fs_create(path, false, limit);
 	int err = fs ? 0 : -ENOMEM;
-	if (!err && vn_lookup(path, &dir) == -ENOENT) {
-		vfs_root_fs->readonly = false;
-		err = vn_create(vfs_root_fs->root, path + 1, strlen(path + 1), S_IFDIR | 0755, &dir);
-		vfs_root_fs->readonly = true;
-	}
+	if (!err)
+		err = root_dir(path, &dir);
 	if (!err)
 		err = fs_mount(dir, fs);
 	if (err && fs)
@@ -140,5 +151,12 @@ void vfs_init(const struct bootinfo *bi)
 	if (data)
 		vfs_store_load(data); /* /data's files from the store, when one is mounted */
 	mount_ramfs("/tmp", quarter);
+	/* /dev and /proc are made on demand above the VFS (kernel/pseudofs):
+	 * here only the empty directories they cover, for listings of "/". */
+	uint64_t lk = fs_lock();
+	struct vnode *dir;
+	if (root_dir("/dev", &dir) || root_dir("/proc", &dir))
+		klog(KLOG_WARN, "vfs: cannot make /dev or /proc in the root");
+	fs_unlock(lk);
 	load_conf(bi);
 }

@@ -622,3 +622,40 @@ int vfs_usage(const char *path, struct vfs_usage *u)
 	npath_free(&np);
 	return err;
 }
+
+/* The one place statfs reads a file system's size (fs lock held): a
+ * disk-backed file system (kernel/store) reports its store's here. */
+static void fsinfo(const struct fs *fs, struct vfs_fsinfo *out)
+{
+	*out = (struct vfs_fsinfo){.used = fs->used,
+				   .limit = fs->limit,
+				   .dev = fs->dev,
+				   .readonly = fs->readonly,
+				   .persistent = fs->persistent};
+}
+
+int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out)
+{
+	struct npath np;
+	struct vnode *v;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0)
+		fsinfo(v->fs, out);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+int vfs_file_fsinfo(struct file *f, struct vfs_fsinfo *out)
+{
+	struct vnode *v = vfs_file_vnode(f);
+	if (!v)
+		return -EBADF;
+	uint64_t lk = fs_lock();
+	fsinfo(v->fs, out);
+	fs_unlock(lk);
+	return 0;
+}

@@ -222,6 +222,20 @@ static void slot_free(struct proc *p)
 	irq_restore(f);
 }
 
+/* Keeps argv (a kernel copy, NULL-terminated; NULL: none) as p's cmdline. */
+static void set_cmdline(struct proc *p, char *const argv[])
+{
+	size_t len = 0;
+	for (size_t i = 0; argv && argv[i] && len < sizeof p->cmdline; i++) {
+		size_t n = MIN(strlen(argv[i]) + 1, sizeof p->cmdline - len);
+		memcpy(p->cmdline + len, argv[i], n);
+		len += n;
+	}
+	if (len == sizeof p->cmdline)
+		p->cmdline[len - 1] = '\0'; /* cut: still a string */
+	p->cmdline_len = (uint16_t)len;
+}
+
 struct proc *proc_create(const struct exec_image *img, const char *name, struct proc *parent, struct tty *tty,
 			 struct policy_set *perm)
 {
@@ -426,6 +440,7 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
 		vm_space_destroy(img.space);
 		return -ENOMEM;
 	}
+	set_cmdline(p, argv);
 	return p->pid;
 }
 
@@ -481,6 +496,8 @@ static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
 	}
 	c->vfork = share;
 	memcpy(c->name, p->name, sizeof c->name);
+	memcpy(c->cmdline, p->cmdline, sizeof c->cmdline);
+	c->cmdline_len = p->cmdline_len;
 	c->parent = p;
 	c->pgid = p->pgid;
 	c->sid = p->sid;
@@ -572,6 +589,7 @@ int proc_exec(struct trapframe *tf, const char *path, char *const argv[], char *
 	}
 	memset(p->name, 0, sizeof p->name);
 	memcpy(p->name, basename(path), MIN(strlen(basename(path)), (size_t)PROC_NAME_MAX - 1));
+	set_cmdline(p, argv);
 	p->brk_base = p->brk_end = img.brk_base;
 	p->mmap_hint = EXEC_MMAP_BASE;
 	p->fs_base = 0;

@@ -32,6 +32,7 @@
 
 #define PROC_NAME_MAX 32
 #define PROC_MAX 64
+#define PROC_CMDLINE_MAX 128
 
 enum proc_state { PROC_UNUSED, PROC_EMBRYO, PROC_RUNNABLE, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
 
@@ -51,6 +52,10 @@ struct proc {
 	uint64_t start_ns;
 	int pgid; /* process group: its own pid at spawn, the parent's at fork; setpgid */
 	int sid; /* session: the first process's pid, setsid */
+	/* argv as /proc/PID/cmdline shows it: NUL-terminated strings one after
+	 * another, cut at PROC_CMDLINE_MAX bytes; set at spawn and exec */
+	char cmdline[PROC_CMDLINE_MAX];
+	uint16_t cmdline_len;
 
 	/* scheduler: changed with interrupts disabled */
 	enum proc_state state;

@@ -13,6 +13,7 @@
 
 #include "kernel/event/event.h"
 #include "kernel/exec/exec.h"
+#include "kernel/fs/file.h"
 #include "kernel/fs/path.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
@@ -33,6 +34,8 @@
 #define ARCH_GET_GS 0x1004
 #define NSIG 64
 #define RLIMIT_STACK 3
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
 #define RUSAGE_BYTES 144
 #define SPAWN_PATH_MAX 256
 
@@ -163,16 +166,35 @@ long sys_wait4(long pid, long ustatus, long options, long rusage, long a4, long 
 	return ret;
 }
 
+/* The limits are the kernel's own, fixed: the stack a program gets
+ * (EXEC_STACK_MAX), descriptors per process (FD_MAX), processes
+ * (PROC_MAX); every other resource has none. Setting a limit at or below
+ * them succeeds and changes nothing (a program may narrow what it cannot
+ * exceed anyway); above them is -EPERM, as raising a hard limit is. */
+static uint64_t rlimit_of(long resource)
+{
+	switch (resource) {
+	case RLIMIT_STACK: return EXEC_STACK_MAX;
+	case RLIMIT_NPROC: return PROC_MAX;
+	case RLIMIT_NOFILE: return FD_MAX;
+	default: return UINT64_MAX;
+	}
+}
+
 long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long a4, long a5)
 {
-	(void)a4, (void)a5, (void)new_limit;
+	(void)a4, (void)a5;
 	if (pid != 0 && pid != proc_current()->pid)
 		return -ESRCH;
 	if (resource < 0 || resource > 15)
 		return -EINVAL;
-	uint64_t lim[2] = {UINT64_MAX, UINT64_MAX};
-	if (resource == RLIMIT_STACK)
-		lim[0] = lim[1] = EXEC_STACK_MAX;
+	uint64_t lim[2] = {rlimit_of(resource), rlimit_of(resource)}, want[2];
+	if (new_limit && copy_from_user(want, (uptr)new_limit, sizeof want))
+		return -EFAULT;
+	if (new_limit && want[0] > want[1])
+		return -EINVAL;
+	if (new_limit && want[1] > lim[1])
+		return -EPERM;
 	return old_limit ? copy_to_user((uptr)old_limit, lim, sizeof lim) : 0;
 }
 

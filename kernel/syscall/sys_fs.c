@@ -16,7 +16,11 @@
  * access, readlink, chdir and to open a directory; file.write to open for
  * writing, create, truncate, unlink, rename (both names), mkdir and rmdir.
  * Calls on a descriptor are not checked again. The loader's reads of a
- * program are the kernel's own.
+ * program are the kernel's own. The free devices (pseudofs_free_device:
+ * /dev/null, zero, full, random, urandom, tty) need no grant.
+ *
+ * /dev and /proc (kernel/pseudofs) are not in the VFS: open, stat, access,
+ * readlink and statfs of a path there go to pseudofs after the same check.
  *
  * Visibility (lib/policy.h): a path the program cannot see is absent to it:
  * -ENOENT, whether it exists or not, and so is a path written through a
@@ -46,6 +50,7 @@
 #include "kernel/persist/persist.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
+#include "kernel/pseudofs/pseudofs.h"
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
 
@@ -130,6 +135,8 @@ static long at_get(int dirfd, uptr upath, struct at_path *at)
 		err = -ENOMEM;
 	} else {
 		int n = vfs_file_dir_path(f, at->base, PATH_MAX);
+		if (n < 0)
+			n = pseudofs_dir_path(f, at->base, PATH_MAX) < 0 ? n : 0; /* /dev, /proc */
 		err = n < 0 ? n : 0;
 		at->dir = at->base;
 	}
@@ -153,6 +160,18 @@ static long normal(const char *dir, const char *path, size_t len, char *norm)
 {
 	long err = path_normalize(dir, strlen(dir), path, len, norm, PATH_MAX);
 	return err == -ERANGE ? -ENAMETOOLONG : err < 0 ? err : 0;
+}
+
+/* The same into a new PATH_MAX buffer (vfs_pathbuf_free it). */
+static long normal_alloc(const char *dir, const char *path, char **norm)
+{
+	*norm = vfs_pathbuf_alloc();
+	if (!*norm)
+		return -ENOMEM;
+	long err = normal(dir, path, strlen(path), *norm);
+	if (err)
+		vfs_pathbuf_free(*norm);
+	return err;
 }
 
 /* A path written with ".." walks through the directory it leaves, and the
@@ -188,12 +207,18 @@ static long path_check(const char *dir, const char *path, enum policy_cap kind, 
 	char *norm = vfs_pathbuf_alloc();
 	if (!norm)
 		return -ENOMEM;
+	struct kstat st;
 	long err = left_dirs_visible(p, dir, path, kind, norm);
 	if (err == 0)
 		err = normal(dir, path, strlen(path), norm);
-	if (err == 0)
+	if (err == 0 && pseudofs_free_device(norm))
+		perm_pass(p);
+	else if (err == 0)
 		err = perm_check_file(p, kind, norm, NULL);
-	if (err == -EACCES) {
+	if (err == -EACCES && pseudofs_owns(norm)) {
+		long first = need == VFS_EXISTING ? pseudofs_stat(norm, &st) : 0;
+		err = first ? first : err;
+	} else if (err == -EACCES) {
 		long first = vfs_precheck(dir, path, need);
 		err = first ? first : err;
 	}
@@ -209,6 +234,19 @@ static long at_get_checked(int dirfd, uptr upath, enum policy_cap kind, enum vfs
 	if (err == 0 && (err = path_check(at->dir, at->path, kind, need)) != 0)
 		at_put(at);
 	return err;
+}
+
+/* The normal form of path (from dir) if it lies in /dev or /proc
+ * (vfs_pathbuf_alloc'd: free it), else NULL: the VFS's. */
+static char *pseudo_path(const char *dir, const char *path)
+{
+	char *norm;
+	if (normal_alloc(dir, path, &norm))
+		return NULL;
+	if (pseudofs_owns(norm))
+		return norm;
+	vfs_pathbuf_free(norm);
+	return NULL;
 }
 
 /* Open flags that change the file or the name space need file.write. */
@@ -485,7 +523,12 @@ long sys_openat(SYS_ARGS)
 		at_put(&at);
 		return err;
 	}
-	err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3 & ~cur_umask(), &f);
+	char *pseudo = pseudo_path(at.dir, at.path);
+	if (pseudo)
+		err = pseudofs_open(pseudo, flags, &f);
+	else
+		err = vfs_txn_open(cur_txn(), at.dir, at.path, flags, (uint32_t)a3 & ~cur_umask(), &f);
+	vfs_pathbuf_free(pseudo);
 	at_put(&at);
 	if (err)
 		return err;
@@ -728,17 +771,6 @@ long sys_fcntl(SYS_ARGS)
 
 /* The normal form of path (from directory dir) into a vfs_pathbuf_alloc'd
  * *norm: 0, or an error (nothing held). */
-static long normal_alloc(const char *dir, const char *path, char **norm)
-{
-	*norm = vfs_pathbuf_alloc();
-	if (!*norm)
-		return -ENOMEM;
-	long err = normal(dir, path, strlen(path), *norm);
-	if (err)
-		vfs_pathbuf_free(*norm);
-	return err;
-}
-
 /* What stat says of directory path (normal) that p sees but not all
  * below: no count that includes hidden subdirectories. */
 static void stat_hide(struct proc *p, const char *path, struct kstat *st)
@@ -836,10 +868,14 @@ long sys_newfstatat(SYS_ARGS)
 	const char *path = empty ? "." : at.path;
 	char *norm = NULL;
 	err = path_check(at.dir, path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0)
-		err = vfs_stat(at.dir, path, &st);
-	if (err == 0 && (err = normal_alloc(at.dir, path, &norm)) == 0)
-		stat_hide(proc_current(), norm, &st);
+	if (err == 0 && (err = normal_alloc(at.dir, path, &norm)) == 0) {
+		if (pseudofs_owns(norm) && (flags & AT_SYMLINK_NOFOLLOW))
+			err = pseudofs_lstat(norm, &st);
+		else if (pseudofs_owns(norm))
+			err = pseudofs_stat(norm, &st);
+		else if ((err = vfs_stat(at.dir, path, &st)) == 0)
+			stat_hide(proc_current(), norm, &st);
+	}
 	vfs_pathbuf_free(norm);
 	at_put(&at);
 	return err ? err : copy_to_user((uptr)a2, &st, sizeof st);
@@ -861,7 +897,13 @@ long sys_faccessat(SYS_ARGS)
 	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	err = vfs_access(at.dir, at.path, (int)a2);
+	struct kstat st;
+	char *pseudo = pseudo_path(at.dir, at.path);
+	if (pseudo)
+		err = pseudofs_stat(pseudo, &st);
+	else
+		err = vfs_access(at.dir, at.path, (int)a2);
+	vfs_pathbuf_free(pseudo);
 	at_put(&at);
 	return err;
 }
@@ -871,21 +913,27 @@ long sys_access(SYS_ARGS)
 	return sys_faccessat(AT_FDCWD, a0, a1, 0, 0, 0);
 }
 
-/* No symlinks exist: an existing path is not one (-EINVAL). */
+/* The only symbolic link is /proc/self (pseudofs); an existing path
+ * elsewhere is not one (-EINVAL). */
 long sys_readlink(SYS_ARGS)
 {
 	struct kstat st;
-	char *path;
+	char *path, *pseudo = NULL, link[32];
 	if (a2 <= 0)
 		return -EINVAL;
 	long err = path_in((uptr)a0, &path);
 	if (err)
 		return err;
 	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0)
-		err = vfs_stat(cur_cwd(), path, &st);
+	if (err == 0 && (pseudo = pseudo_path(cur_cwd(), path)))
+		err = pseudofs_readlink(pseudo, link, MIN(sizeof link, (size_t)a2));
+	else if (err == 0)
+		err = vfs_stat(cur_cwd(), path, &st) ?: -EINVAL;
+	vfs_pathbuf_free(pseudo);
 	vfs_pathbuf_free(path);
-	return err ? err : -EINVAL;
+	if (err > 0 && copy_to_user((uptr)a1, link, (size_t)err))
+		return -EFAULT;
+	return err;
 }
 
 /* Drops from the n bytes of records in buf the entries of directory dir
@@ -917,7 +965,8 @@ static long listing_filter(struct proc *p, struct file *f, char **dir)
 	*dir = kmalloc(2 * PATH_MAX);
 	if (!*dir)
 		return -ENOMEM;
-	if (vfs_file_dir_path(f, *dir, PATH_MAX) < 0 || perm_sees_below(p, *dir)) {
+	bool named = vfs_file_dir_path(f, *dir, PATH_MAX) >= 0 || pseudofs_dir_path(f, *dir, PATH_MAX) >= 0;
+	if (!named || perm_sees_below(p, *dir)) {
 		kfree(*dir);
 		*dir = NULL;
 	}
@@ -1216,6 +1265,18 @@ long sys_utimes(SYS_ARGS)
 	return sys_futimesat(AT_FDCWD, a0, a1, 0, 0, 0);
 }
 
+/* chdir into /dev or /proc (path normal): a kmalloc'd copy of it, if a directory. */
+static long pseudo_chdir(const char *path, char **cwd)
+{
+	struct kstat st;
+	long err = pseudofs_stat(path, &st);
+	if (err == 0 && (st.st_mode & S_IFMT) != S_IFDIR)
+		err = -ENOTDIR;
+	if (err == 0 && !(*cwd = vfs_cwd_copy(path)))
+		err = -ENOMEM;
+	return err;
+}
+
 long sys_chdir(SYS_ARGS)
 {
 	struct proc *p = proc_current();
@@ -1226,8 +1287,12 @@ long sys_chdir(SYS_ARGS)
 	if (err)
 		return err;
 	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0)
+	char *pseudo = err == 0 ? pseudo_path(cur_cwd(), path) : NULL;
+	if (pseudo)
+		err = pseudo_chdir(pseudo, &cwd);
+	else if (err == 0)
 		err = vfs_chdir(cur_cwd(), path, &cwd);
+	vfs_pathbuf_free(pseudo);
 	vfs_pathbuf_free(path);
 	if (err)
 		return err;
@@ -1290,4 +1355,84 @@ long sys_ioctl(SYS_ARGS)
 		r = -EFAULT;
 	file_put(f);
 	return r;
+}
+
+/* ---- statfs ---- */
+
+struct k_statfs {
+	int64_t f_type, f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+_Static_assert(sizeof(struct k_statfs) == 120, "struct statfs is 120 bytes on x86_64");
+
+#define RAMFS_MAGIC 0x858458f6
+#define ST_RDONLY 1
+#define STATFS_BLOCK 4096
+
+/* A VFS file system: blocks of 4 KiB; one with no limit (the root image)
+ * is as big as what it holds, none free. */
+static void statfs_vfs(const struct vfs_fsinfo *in, struct k_statfs *out)
+{
+	uint64_t used = (in->used + STATFS_BLOCK - 1) / STATFS_BLOCK;
+	uint64_t total = in->limit == UINT64_MAX ? used : in->limit / STATFS_BLOCK;
+	uint64_t free = total > used ? total - used : 0;
+	memset(out, 0, sizeof *out);
+	out->f_type = RAMFS_MAGIC;
+	out->f_bsize = out->f_frsize = STATFS_BLOCK;
+	out->f_blocks = total;
+	out->f_bfree = out->f_bavail = free;
+	out->f_fsid[0] = (int32_t)in->dev;
+	out->f_namelen = 255;
+	out->f_flags = in->readonly ? ST_RDONLY : 0;
+}
+
+/* /dev and /proc (by their st_dev), or any other file that is no VFS
+ * file (a console, a pipe): no blocks. */
+static void statfs_pseudo(uint64_t dev, struct k_statfs *out)
+{
+	memset(out, 0, sizeof *out);
+	out->f_type = dev == PSEUDOFS_DEV_DEV	 ? PSEUDOFS_DEVFS_MAGIC
+		      : dev == PSEUDOFS_DEV_PROC ? PSEUDOFS_PROC_MAGIC
+						 : 0;
+	out->f_bsize = out->f_frsize = STATFS_BLOCK;
+	out->f_fsid[0] = (int32_t)dev;
+	out->f_namelen = 255;
+	out->f_flags = dev == PSEUDOFS_DEV_PROC ? ST_RDONLY : 0;
+}
+
+long sys_statfs(SYS_ARGS)
+{
+	struct k_statfs sf;
+	struct vfs_fsinfo info;
+	struct kstat st;
+	char *path, *pseudo = NULL;
+	long err = path_in((uptr)a0, &path);
+	if (err)
+		return err;
+	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
+	if (err == 0 && (pseudo = pseudo_path(cur_cwd(), path)) && (err = pseudofs_stat(pseudo, &st)) == 0)
+		statfs_pseudo(st.st_dev, &sf);
+	else if (err == 0 && !pseudo && (err = vfs_fsinfo(cur_cwd(), path, &info)) == 0)
+		statfs_vfs(&info, &sf);
+	vfs_pathbuf_free(pseudo);
+	vfs_pathbuf_free(path);
+	return err ? err : copy_to_user((uptr)a1, &sf, sizeof sf);
+}
+
+long sys_fstatfs(SYS_ARGS)
+{
+	struct k_statfs sf;
+	struct vfs_fsinfo info;
+	struct kstat st;
+	struct file *f = fd_get(cur_fds(), (int)a0);
+	if (!f)
+		return -EBADF;
+	if (vfs_file_fsinfo(f, &info) == 0)
+		statfs_vfs(&info, &sf);
+	else
+		statfs_pseudo(file_stat(f, &st) == 0 ? st.st_dev : 0, &sf);
+	file_put(f);
+	return copy_to_user((uptr)a1, &sf, sizeof sf);
 }
