@@ -27,6 +27,10 @@
  *                 descriptors 0/1 around the command (the child inherits 0-2)
  *                 and always put back, so the shell never loses its terminal.
  *
+ * Scripts are not this shell's: `sh FILE` hands FILE to BusyBox's sh (ash),
+ * whose language has loops and functions (docs/USERLAND.md); `sh -c LINE`
+ * runs one line here (what system() and popen() ask for).
+ *
  * The terminal is back in its normal (cooked) mode while a program runs, so
  * the program gets the console's line editing and Ctrl+C ends it, not us.
  */
@@ -796,7 +800,7 @@ static const struct {
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
 	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
-	{"sh", "sh: this shell"},
+	{"sh", "sh [FILE [ARG...]]: this shell; a script FILE runs in BusyBox's sh (loops, functions)"},
 	{"uptime", "uptime: time since boot"},
 };
 
@@ -1007,6 +1011,29 @@ static void run_line(const char *line)
 	restore_fds(&sv);
 }
 
+/*
+ * sh FILE [ARG...]: a script is BusyBox's shell's (ash: loops, functions,
+ * ...), which this shell's language is not. It runs in this process, as
+ * `busybox sh FILE ARG...` (argv[0] "sh" picks the applet); returns only if
+ * that exec fails.
+ */
+static int run_script(int argc, char **argv)
+{
+	static const char busybox[] = "/bin/busybox";
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args) {
+		fprintf(stderr, "sh: %s: out of memory\n", argv[1]);
+		return 2;
+	}
+	args[0] = "sh";
+	for (int i = 1; i < argc; i++)
+		args[i] = argv[i];
+	execv(busybox, args);
+	fprintf(stderr, "sh: %s: cannot run it with %s: %s\n", argv[1], busybox, strerror(errno));
+	free(args);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	static char line[LINE_MAX_];
@@ -1014,6 +1041,8 @@ int main(int argc, char **argv)
 		run_line(argv[2]);
 		return last_status;
 	}
+	if (argc > 1 && argv[1][0] != '-')
+		return run_script(argc, argv);
 	signal(SIGINT, SIG_IGN); /* Ctrl+C is for the program we wait for */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	interactive = isatty(0) && tcgetattr(0, &cooked) == 0;

@@ -1,0 +1,166 @@
+"""What a user does at the OptiOS prompt with the userland (issue 11, "Done
+when"; docs/USERLAND.md): a pipeline of BusyBox applets, a shell script with
+a loop and a function, vi, less and top driven key by key over the serial
+console, and the programs a user brings, Lua 5.4 and SQLite 3.40, from
+Debian's source packages. Job control (Ctrl+Z, fg, bg, jobs) is
+tests/system/test_signals.py's; ps, free, df and top -b test_devproc.py's."""
+
+import os
+import re
+import tempfile
+import time
+
+import test_store
+from test_shell import check, run, shell
+
+# The serial console's screen: BusyBox's vi and less draw on 24 lines.
+ESC = "\x1b"
+
+
+def image_bin(ctx):
+	"""The names in the test image's /bin (what `ls /bin` lists)."""
+	return sorted(os.listdir(os.path.join(ctx.build, "rootfs-test.tree", "bin")))
+
+
+def write_lines(m, path, lines):
+	"""path made of lines by echo and >> (OptiOS's shell, single quotes kept)."""
+	check(m, "echo -n > %s" % path, "")
+	for line in lines:
+		assert "'" not in line, line
+		check(m, "echo '%s' >> %s" % (line, path), "")
+
+
+def screen_until_prompt(m, keys, wait, timeout=20):
+	"""Sends keys (a list: each a string, sent after a pause for the
+	program to draw), then waits for the shell's prompt; returns what the
+	console showed."""
+	start = m.mark()
+	for k in keys:
+		m.send_serial(k)
+		time.sleep(wait)
+	m.wait_for(re.compile(r"/[^\r\n$ ]*\$ $"), timeout=timeout)
+	return m.text()[start:]
+
+
+def test_pipeline_of_applets_counts_bin(ctx):
+	"""`ls /bin | grep s | wc -l`: OptiOS's ls into BusyBox's grep and wc
+	through two pipes prints the count the image's /bin has."""
+	want = sum(1 for n in image_bin(ctx) if "s" in n)
+	with shell(ctx) as m:
+		out, _ = run(m, "ls /bin | grep s | wc -l")
+		assert out == "%d\n" % want, "ls /bin | grep s | wc -l: %r, the image has %d" % (out, want)
+		check(m, "ls /bin | busybox grep -c s", "%d\n" % want)
+
+
+def test_sh_script_was_ignored_and_path_lacked_usr_bin(ctx):
+	"""Was: `sh FILE` ignored FILE and read the console (the shell knew only
+	-c); and PATH was /bin, so BusyBox's sh found no applet (`wc: not
+	found`). Now a script runs, in BusyBox's sh: a function, a for loop over
+	its arguments, a while loop with arithmetic, $(...) with a pipeline of
+	applets, && and ||; the same script by `busybox sh`."""
+	with shell(ctx) as m:
+		check(m, "busybox sh -c 'echo $PATH'", "/bin:/usr/bin\n")
+		write_lines(m, "/data/count.sh", [
+			"greet() { echo \"hello $1\"; }",
+			"for w in \"$@\"; do greet $w; done",
+			"i=0",
+			"while [ $i -lt 3 ]; do i=$((i + 1)); echo \"i=$i\"; done",
+			"echo \"files: $(ls /data | wc -l)\" && false || echo \"status $?\"",
+		])
+		want = "hello ann\nhello bob\ni=1\ni=2\ni=3\nfiles: 1\nstatus 1\n"
+		check(m, "sh /data/count.sh ann bob", want)
+		check(m, "busybox sh /data/count.sh ann bob", want)
+		out, _ = run(m, "sh /data/nosuch.sh")
+		assert re.fullmatch(r"sh: (can't open|cannot open) '?/data/nosuch.sh'?.*\n(sh: exited with status \d+\n)?", out), out
+
+
+def test_vi_edits_and_saves_a_file(ctx):
+	"""BusyBox's vi on the serial console: open a new file, insert two lines,
+	Escape, :wq; the file holds them. Open it again, dd the first line, add
+	one at the end with o, :wq; then :q! leaves without saving."""
+	with shell(ctx) as m:
+		shown = screen_until_prompt(m, ["vi /data/notes\r", "ifirst line\rsecond line" + ESC, ":wq\r"], 2)
+		assert "'/data/notes' 2L, 23C" in shown, "vi's save line: %r" % shown[-400:]
+		check(m, "cat /data/notes", "first line\nsecond line\n")
+		screen_until_prompt(m, ["vi /data/notes\r", "dd", "othird line" + ESC, ":wq\r"], 2)
+		check(m, "cat /data/notes", "second line\nthird line\n")
+		screen_until_prompt(m, ["vi /data/notes\r", "dd", ":q!\r"], 2)
+		check(m, "cat /data/notes", "second line\nthird line\n")
+
+
+def test_less_pages_and_top_shows_processes(ctx):
+	"""less shows a screenful of a 100-line file, space shows the next, q
+	leaves to the prompt; top draws its memory, CPU and process lines (itself
+	and the shell) and q leaves."""
+	with shell(ctx) as m:
+		check(m, "seq 1 100 > /data/n", "")
+		shown = screen_until_prompt(m, ["less /data/n\r", " ", "q"], 2)
+		first = shown.split(ESC + "[7m/data/n")[0]
+		assert re.search(r"\n\x1b\[K23\r\n", first) and "\x1b[K24\r\n" not in first, "first page: %r" % first[-300:]
+		assert "\x1b[K24\r\n" in shown and "\x1b[K46\r\n" in shown, "no second page: %r" % shown[-400:]
+		shown = screen_until_prompt(m, ["top\r", "q"], 4)
+		assert re.search(r"Mem: \d+K used, \d+K free", shown), shown[-800:]
+		assert re.search(r"PID +PPID +USER +STAT", shown), shown[-800:]
+		assert re.search(r"\n +\d+ +\d+ 0 +R .* top\r?\n", shown), shown[-800:]
+		assert re.search(r"\n +2 +0 0 +S .* /bin/sh\r?\n", shown), shown[-800:]
+		check(m, "echo back", "back\n")
+
+
+def test_lua_popen_and_os_execute(ctx):
+	"""Lua 5.4 (/usr/bin/lua): io.popen("ls /bin") reads the listing and its
+	close gives the exit status; os.execute returns true/exit/0 and
+	nil/exit/3 as on Linux; a popen for writing feeds a program's input."""
+	with shell(ctx) as m:
+		write_lines(m, "/data/t.lua", [
+			"local f = io.popen(\"ls /bin\")",
+			"local names = {}",
+			"for l in f:lines() do names[#names + 1] = l end",
+			"print(\"popen\", #names, table.concat(names, \",\"), f:close())",
+			"print(\"execute\", os.execute(\"echo from-sh\"))",
+			"print(\"execute\", os.execute(\"exit 3\"))",
+			"local w = io.popen(\"busybox wc -c > /data/wc\", \"w\")",
+			"w:write(string.rep(\"x\", 1000))",
+			"print(\"write\", w:close())",
+			"print(_VERSION, math.type(1), (\"%5.1f\"):format(math.pi))",
+		])
+		names = image_bin(ctx)
+		check(m, "lua /data/t.lua", "\n".join([
+			"popen\t%d\t%s\ttrue\texit\t0" % (len(names), ",".join(names)),
+			"from-sh",
+			"execute\ttrue\texit\t0",
+			"execute\tnil\texit\t3",
+			"write\ttrue\texit\t0",
+			"Lua 5.4\tinteger\t  3.1",
+		]) + "\n", timeout=60)
+		check(m, "cat /data/wc", "1000\n")
+
+
+SQL_SETUP = [
+	"CREATE TABLE t(i INTEGER PRIMARY KEY, s TEXT NOT NULL);",
+	"BEGIN;",
+]
+SQL_CHECK = ("sqlite3 /data/t.db 'PRAGMA integrity_check; SELECT count(*), sum(i), max(length(s)) FROM t; "
+	     "PRAGMA journal_mode; PRAGMA synchronous; PRAGMA locking_mode'")
+
+
+def test_sqlite_default_settings_in_data_survives_reboot(ctx):
+	"""SQLite 3.40 (/usr/bin/sqlite3) with its default settings (rollback
+	journal, synchronous=FULL, fcntl locks): a database in /data on the disk
+	store, 1,000 INSERTs in one transaction, PRAGMA integrity_check ok; the
+	rows are there after poweroff and a boot on the same disk."""
+	with tempfile.TemporaryDirectory() as d:
+		img = os.path.join(d, "disk.img")
+		want = "ok\n1000|500500|8\ndelete\n2\nnormal\n"
+		with test_store.boot(ctx, img) as m:
+			write_lines(m, "/data/ins.sql", SQL_SETUP)
+			check(m, "seq 1000 | sed 's/.*/INSERT INTO t VALUES(&, printf(\"row %04d\", &));/' >> /data/ins.sql", "")
+			check(m, "echo 'COMMIT;' >> /data/ins.sql", "")
+			check(m, "sqlite3 /data/t.db < /data/ins.sql", "", timeout=120)
+			check(m, SQL_CHECK, want, timeout=60)
+			check(m, "ls /data", "ins.sql\nt.db\n")  # the journal is gone: committed
+			m.send_serial("poweroff\r")
+			m.wait_for(r"store: everything written is on the disk", timeout=30)
+			m.wait_exit(timeout=30)
+		with test_store.boot(ctx, img) as m:
+			check(m, SQL_CHECK, want, timeout=60)
+			check(m, "sqlite3 /data/t.db 'SELECT s FROM t WHERE i = 777'", "row 0777\n", timeout=60)
