@@ -106,6 +106,48 @@ def test_less_pages_and_top_shows_processes(ctx):
 		check(m, "echo back", "back\n")
 
 
+def test_ctrl_z_at_the_prompt_hung_the_shell(ctx):
+	"""Was: Ctrl+Z at OptiOS's prompt stopped the program and the shell
+	waited for it forever (waitpid without WUNTRACED): the console was dead.
+	Now the job stops and the prompt comes back; jobs lists it, fg resumes it
+	(Ctrl+C then ends it: $? 130), bg runs a stopped one on in the
+	background and the prompt says when it is done; a stopped pipeline is
+	one job."""
+	with shell(ctx) as m:
+		m.send_serial("busybox sleep 100\r")
+		time.sleep(1)
+		m.mark()
+		m.send_serial("\x1a")
+		m.wait_for(re.compile(r"\[1\]\+  Stopped  busybox sleep 100\r?\n/\$ $"), timeout=20)
+		check(m, "jobs", "[1]+  Stopped  busybox sleep 100\n")
+		m.mark()
+		m.send_serial("fg\r")
+		m.wait_for(re.compile(r"fg\r?\nbusybox sleep 100\r?\n"), timeout=20)
+		time.sleep(1)
+		m.send_serial("\x03")
+		m.wait_for(re.compile(r"/\$ $"), timeout=20)
+		check(m, "echo $?", "130\n")
+		check(m, "jobs", "")
+		m.send_serial("busybox sleep 3\r")
+		time.sleep(1)
+		m.mark()
+		m.send_serial("\x1a")
+		m.wait_for(re.compile(r"Stopped  busybox sleep 3\r?\n/\$ $"), timeout=20)
+		check(m, "bg", "[1]  busybox sleep 3 &\n")
+		check(m, "jobs", "[1]+  Running  busybox sleep 3\n")
+		time.sleep(4)
+		out, _ = run(m, "echo later")  # the prompt after a command says what ended
+		assert re.search(r"^later\n\[1\]   Done  busybox sleep 3\n$", out, re.M), out
+		m.send_serial("seq 1 1000 | less\r")
+		time.sleep(2)
+		m.mark()
+		m.send_serial("\x1a")
+		m.wait_for(re.compile(r"Stopped  seq 1 1000 \| less\r?\n/\$ $"), timeout=20)
+		shown = screen_until_prompt(m, ["fg %1\r", "q"], 2)
+		assert "seq 1 1000 | less" in shown, shown[-300:]
+		check(m, "jobs", "")
+
+
 def test_lua_popen_and_os_execute(ctx):
 	"""Lua 5.4 (/usr/bin/lua): io.popen("ls /bin") reads the listing and its
 	close gives the exit status; os.execute returns true/exit/0 and
