@@ -228,6 +228,7 @@ LUA_OBJS := $(LUA_MODULES:%=$(BUILD)/lua/obj/%.o)
 LUA_CFLAGS := -std=gnu99 -O2 -Wall -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -I$(BUILD)/lua/inc
 USER_BINS += $(BUILD)/rootfs/usr/bin/lua
 $(eval $(call FETCH_RULE,lua5.4,$(LUA_STAMP)))
+$(LUA_STAMP): | $(BB_STAMP) # one fetch at a time: they share build/apt
 $(BUILD)/lua/inc/lua5.4-deb-multiarch.h: $(LUA_STAMP)
 	@mkdir -p $(@D)
 	@printf '#define DEB_HOST_MULTIARCH "x86_64-linux-musl"\n' > $@
@@ -250,6 +251,7 @@ SQLITE_STAMP := $(BUILD)/sqlite/fetched
 SQLITE_AMALG := $(BUILD)/sqlite/amalg
 USER_BINS += $(BUILD)/rootfs/usr/bin/sqlite3
 $(eval $(call FETCH_RULE,sqlite3,$(SQLITE_STAMP)))
+$(SQLITE_STAMP): | $(LUA_STAMP)
 $(SQLITE_AMALG)/sqlite3.c: $(SQLITE_STAMP)
 	@echo "  SQLITE  amalgamation (log: $(SQLITE_AMALG).log)"
 	@rm -rf $(@D) && mkdir -p $(@D)
