@@ -76,14 +76,21 @@ def test_sh_script_was_ignored_and_path_lacked_usr_bin(ctx):
 
 def test_vi_edits_and_saves_a_file(ctx):
 	"""BusyBox's vi on the serial console: open a new file, insert two lines,
-	Escape, :wq; the file holds them. Open it again, dd the first line, add
-	one at the end with o, :wq; then :q! leaves without saving."""
+	Escape, :wq; the file holds them. Open it again, Ctrl+Z (the prompt
+	comes back), fg, dd the first line, add one at the end with o, :wq; then
+	:q! leaves without saving."""
 	with shell(ctx) as m:
 		shown = screen_until_prompt(m, ["vi /data/notes\r", "ifirst line\rsecond line" + ESC, ":wq\r"], 2)
 		assert "'/data/notes' 2L, 23C" in shown, "vi's save line: %r" % shown[-400:]
 		check(m, "cat /data/notes", "first line\nsecond line\n")
-		screen_until_prompt(m, ["vi /data/notes\r", "dd", "othird line" + ESC, ":wq\r"], 2)
+		m.send_serial("vi /data/notes\r")
+		time.sleep(2)
+		m.mark()
+		m.send_serial("\x1a")  # vi's own suspend (its raw mode sends no SIGTSTP)
+		m.wait_for(re.compile(r"\[1\]\+  Stopped  vi /data/notes\r?\n/\$ $"), timeout=20)
+		screen_until_prompt(m, ["fg\r", "dd", "othird line" + ESC, ":wq\r"], 2)
 		check(m, "cat /data/notes", "second line\nthird line\n")
+		check(m, "jobs", "")
 		screen_until_prompt(m, ["vi /data/notes\r", "dd", ":q!\r"], 2)
 		check(m, "cat /data/notes", "second line\nthird line\n")
 
