@@ -704,9 +704,17 @@ static void run_job(const int *pids, char **argv0, int n)
 		job_wait(j);
 		return;
 	}
-	for (int k = 0; k < n; k++) { /* no slot: wait without Ctrl+Z's stop */
-		int st;
-		if (pids[k] > 0 && waitpid(pids[k], &st, 0) == pids[k] && k == n - 1)
+	int pgid = 0;
+	for (int k = 0; k < n && !pgid; k++)
+		pgid = pids[k] > 0 ? pids[k] : 0;
+	for (int k = 0; k < n; k++) { /* no slot: a stop is undone, never waited on forever */
+		int st, r = -1;
+		while (pids[k] > 0 && (r = waitpid(pids[k], &st, WUNTRACED)) == pids[k] && WIFSTOPPED(st)) {
+			fprintf(stderr, "sh: %d jobs already stopped or in the background: continuing it\n",
+				JOBS_MAX);
+			kill(-pgid, SIGCONT);
+		}
+		if (r == pids[k] && k == n - 1)
 			note_status(st, argv0[k], true);
 	}
 }
