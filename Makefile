@@ -213,7 +213,7 @@ BB_LINKS = mkdir -p $(1)/usr/bin && while read -r a; do ln -f $(1)/bin/busybox "
 # Programs a user brings (user/lua/, user/sqlite/, docs/USERLAND.md): Lua 5.4
 # and SQLite 3.40 from Debian's source packages, fetched like BusyBox, built
 # static with musl-gcc and stripped, their manifests embedded. In the root
-# image as /usr/bin/lua and /usr/bin/sqlite3.
+# image as /bin/lua and /bin/sqlite3 (in /bin: the policy queries list them).
 
 # Lua: upstream's own file list (src/Makefile's CORE_O, LIB_O and lua.o),
 # compiled as upstream's `posix` target does (LUA_USE_POSIX: popen, mkstemp;
@@ -226,7 +226,7 @@ LUA_MODULES := lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lo
 	lstrlib ltablib lutf8lib linit lua
 LUA_OBJS := $(LUA_MODULES:%=$(BUILD)/lua/obj/%.o)
 LUA_CFLAGS := -std=gnu99 -O2 -Wall -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -I$(BUILD)/lua/inc
-USER_BINS += $(BUILD)/rootfs/usr/bin/lua
+USER_BINS += $(BUILD)/rootfs/bin/lua
 $(eval $(call FETCH_RULE,lua5.4,$(LUA_STAMP)))
 $(LUA_STAMP): | $(BB_STAMP) # one fetch at a time: they share build/apt
 $(BUILD)/lua/inc/lua5.4-deb-multiarch.h: $(LUA_STAMP)
@@ -238,7 +238,7 @@ $(LUA_OBJS): $(BUILD)/lua/obj/%.o: $(LUA_STAMP) $(BUILD)/lua/inc/lua5.4-deb-mult
 	@$(MUSL_GCC) $(LUA_CFLAGS) -c -o $@ $(LUA_SRC)/src/$*.c
 $(BUILD)/lua/lua: $(LUA_OBJS)
 	@$(MUSL_GCC) -static -s -o $@ $^ -lm
-$(BUILD)/rootfs/usr/bin/lua: $(BUILD)/lua/lua user/lua/lua.manifest $(MANIFEST_CHECK)
+$(BUILD)/rootfs/bin/lua: $(BUILD)/lua/lua user/lua/lua.manifest $(MANIFEST_CHECK)
 	@$(call EMBED_MANIFEST,user/lua/lua.manifest)
 
 # SQLite: Debian's package is SQLite's source tree; its own configure and
@@ -249,7 +249,7 @@ $(BUILD)/rootfs/usr/bin/lua: $(BUILD)/lua/lua user/lua/lua.manifest $(MANIFEST_C
 SQLITE_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir sqlite3)
 SQLITE_STAMP := $(BUILD)/sqlite/fetched
 SQLITE_AMALG := $(BUILD)/sqlite/amalg
-USER_BINS += $(BUILD)/rootfs/usr/bin/sqlite3
+USER_BINS += $(BUILD)/rootfs/bin/sqlite3
 $(eval $(call FETCH_RULE,sqlite3,$(SQLITE_STAMP)))
 $(SQLITE_STAMP): | $(LUA_STAMP)
 $(SQLITE_AMALG)/sqlite3.c: $(SQLITE_STAMP)
@@ -261,7 +261,7 @@ $(SQLITE_AMALG)/sqlite3.c: $(SQLITE_STAMP)
 $(BUILD)/sqlite/sqlite3: $(SQLITE_AMALG)/sqlite3.c
 	@echo "  SQLITE  $@"
 	@$(MUSL_GCC) -static -s -Os -DHAVE_USLEEP=1 -I$(SQLITE_AMALG) -o $@ $(SQLITE_AMALG)/shell.c $< -lm
-$(BUILD)/rootfs/usr/bin/sqlite3: $(BUILD)/sqlite/sqlite3 user/sqlite/sqlite3.manifest $(MANIFEST_CHECK)
+$(BUILD)/rootfs/bin/sqlite3: $(BUILD)/sqlite/sqlite3 user/sqlite/sqlite3.manifest $(MANIFEST_CHECK)
 	@$(call EMBED_MANIFEST,user/sqlite/sqlite3.manifest)
 
 # The log tool checks the audit chain with the kernel's own code, and policy

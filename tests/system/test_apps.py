@@ -156,7 +156,7 @@ def test_ctrl_z_at_the_prompt_hung_the_shell(ctx):
 
 
 def test_lua_popen_and_os_execute(ctx):
-	"""Lua 5.4 (/usr/bin/lua): io.popen("ls /bin") reads the listing and its
+	"""Lua 5.4 (/bin/lua): io.popen("ls /bin") reads the listing and its
 	close gives the exit status; os.execute returns true/exit/0 and
 	nil/exit/3 as on Linux; a popen for writing feeds a program's input."""
 	with shell(ctx) as m:
@@ -194,7 +194,7 @@ ASH_PROMPT = r"\n/[^\r\n#]* # $"
 
 
 def test_sqlite_default_settings_in_data_survives_power_cut(ctx):
-	"""SQLite 3.40 (/usr/bin/sqlite3) with its default settings (rollback
+	"""SQLite 3.40 (/bin/sqlite3) with its default settings (rollback
 	journal, synchronous=FULL, fcntl locks): a database in /data on the disk
 	store, 1,000 INSERTs in one transaction, PRAGMA integrity_check ok. A
 	second sqlite3 meets a writer's EXCLUSIVE lock (`database is locked`),

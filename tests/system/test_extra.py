@@ -33,8 +33,8 @@ def prebuilt(build):
 	"""make options that take the seeded BusyBox, Lua and SQLite as they are
 	(not fetched and built again)."""
 	return ["-o", os.path.join(build, "rootfs", "bin", "busybox"), "-o", os.path.join(build, "busybox", "applets"),
-		"-o", os.path.join(build, "rootfs", "usr", "bin", "lua"),
-		"-o", os.path.join(build, "rootfs", "usr", "bin", "sqlite3")]
+		"-o", os.path.join(build, "rootfs", "bin", "lua"),
+		"-o", os.path.join(build, "rootfs", "bin", "sqlite3")]
 
 
 def build_image_with(ctx, extra, build):

@@ -988,10 +988,12 @@ static const struct {
 		   "  policy grant NAME CAP: grant NAME (or *) a capability\n"
 		   "  policy revoke NAME CAP: remove exactly that grant"},
 	{"poweroff", "poweroff: turn the machine off"},
+	{"lua", "lua [SCRIPT [ARG...]]: Lua 5.4 (docs/USERLAND.md)"},
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
 	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
 	{"sh", "sh [FILE [ARG...]]: this shell; a script FILE runs in BusyBox's sh (loops, functions)"},
+	{"sqlite3", "sqlite3 [DB [SQL]]: SQLite 3.40's shell (docs/USERLAND.md)"},
 	{"uptime", "uptime: time since boot"},
 };
 
