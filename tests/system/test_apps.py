@@ -239,3 +239,21 @@ def test_sqlite_default_settings_in_data_survives_power_cut(ctx):
 			out, _ = run(m, "sqlite3 /data/t.db 'SELECT s FROM t WHERE i > 1000'", timeout=60)
 			assert out in ("", "row 1001\n"), "the DELETE half done: %r" % out
 			check(m, "ls /data", "ins.sql\nt.db\n")  # a hot journal was rolled back and removed
+
+
+def test_sqlite_wal_needs_exclusive_locking_without_shared_mappings(ctx):
+	"""WAL's index is a MAP_SHARED mapping of DB-shm, and OptiOS maps no
+	files (mmap of a file: ENODEV, docs/USERLAND.md): WAL with the default
+	locking mode fails cleanly (disk I/O error, SQLite's log names the
+	mmap) and the next sqlite3 says so again, nothing worse. With
+	PRAGMA locking_mode=EXCLUSIVE first, SQLite keeps the index in its own
+	memory and WAL works (one process at a time). When file mappings come,
+	the first half of this test is the one to turn around."""
+	with shell(ctx) as m:
+		out, _ = run(m, "sqlite3 -cmd '.log stderr' /tmp/w.db 'PRAGMA journal_mode=WAL; CREATE TABLE a(x)'", timeout=60)
+		assert re.search(r"^wal\n.*\(19\) mmap\(/tmp/w\.db-shm\).*\nError: stepping, disk I/O error \(10\)\n", out,
+				 re.M | re.S), out
+		check(m, "sqlite3 /tmp/e.db 'PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
+		      "CREATE TABLE a(x); INSERT INTO a VALUES(1),(2); SELECT sum(x) FROM a'", "exclusive\nwal\n3\n", timeout=60)
+		check(m, "sqlite3 /tmp/e.db 'PRAGMA locking_mode=EXCLUSIVE; SELECT count(*) FROM a; PRAGMA integrity_check; "
+		      "PRAGMA journal_mode'", "exclusive\n2\nok\nwal\n", timeout=60)
