@@ -635,6 +635,15 @@ static struct job jobs[JOBS_MAX];
 static int current = -1;
 static const char *typed_line = ""; /* the line being run */
 
+static void job_destroy(struct job *j)
+{
+	for (int k = 0; k < j->n; k++)
+		free(j->argv0[k]);
+	if (current == j - jobs)
+		current = -1;
+	j->pgid = 0;
+}
+
 static struct job *job_create(const int *pids, char **argv0, int n)
 {
 	for (int i = 0; i < JOBS_MAX; i++) {
@@ -650,18 +659,11 @@ static struct job *job_create(const int *pids, char **argv0, int n)
 		}
 		j->n = n;
 		snprintf(j->line, sizeof j->line, "%s", typed_line);
+		if (!j->pgid) /* nothing started: no job */
+			job_destroy(j);
 		return j->pgid ? j : NULL;
 	}
 	return NULL;
-}
-
-static void job_destroy(struct job *j)
-{
-	for (int k = 0; k < j->n; k++)
-		free(j->argv0[k]);
-	if (current == j - jobs)
-		current = -1;
-	j->pgid = 0;
 }
 
 /* Waits for every stage of j in the foreground: $? is the last stage's.
@@ -981,6 +983,7 @@ static const struct {
 		"  log dump FILE: write the log's raw records to FILE"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
 	{"lspci", "lspci: list PCI devices, their drivers and interrupts"},
+	{"lua", "lua [SCRIPT [ARG...]]: Lua 5.4 (docs/USERLAND.md)"},
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
@@ -988,7 +991,6 @@ static const struct {
 		   "  policy grant NAME CAP: grant NAME (or *) a capability\n"
 		   "  policy revoke NAME CAP: remove exactly that grant"},
 	{"poweroff", "poweroff: turn the machine off"},
-	{"lua", "lua [SCRIPT [ARG...]]: Lua 5.4 (docs/USERLAND.md)"},
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
 	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
