@@ -98,7 +98,7 @@ def test_vi_edits_and_saves_a_file(ctx):
 def test_less_pages_and_top_shows_processes(ctx):
 	"""less shows a screenful of a 100-line file, space shows the next, q
 	leaves to the prompt; top draws its memory, CPU and process lines (itself
-	and the shell) and q leaves."""
+	and the shell) and q leaves; ps, free and df answer."""
 	with shell(ctx) as m:
 		check(m, "seq 1 100 > /data/n", "")
 		shown = screen_until_prompt(m, ["less /data/n\r", " ", "q"], 2)
@@ -111,6 +111,13 @@ def test_less_pages_and_top_shows_processes(ctx):
 		assert re.search(r"\n +\d+ +\d+ 0 +R .* top\r?\n", shown), shown[-800:]
 		assert re.search(r"\n +2 +0 0 +S .* /bin/sh\r?\n", shown), shown[-800:]
 		check(m, "echo back", "back\n")
+		# ps, free and df by the names a user types (OptiOS's ps and df, BusyBox's free)
+		out, _ = run(m, "ps")
+		assert re.search(r"^ +2 +0 .* sh$", out, re.M) and re.search(r"^ +\d+ +2 run .* ps$", out, re.M), out
+		out, _ = run(m, "free")
+		assert re.search(r"^Mem: +\d+ +\d+ +\d+", out, re.M), out
+		out, _ = run(m, "df")
+		assert re.search(r"^/data ", out, re.M) and re.search(r"^/tmp ", out, re.M), out
 
 
 def test_ctrl_z_at_the_prompt_hung_the_shell(ctx):
