@@ -81,6 +81,7 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 		np->p = NULL;
 		return err;
 	}
+	fs_store_gate(np->p); /* a run's change of /data shows only once durable */
 	np->dir_only = len > 0 && path[len - 1] == '/';
 	size_t s = len;
 	while (s > 0 && path[s - 1] != '/')
@@ -426,16 +427,22 @@ int vfs_unlink(const char *cwd, const char *path)
 	return remove_entry(NULL, cwd, path, false);
 }
 
-void fs_rename_events(const char *from, const char *to, const char *source)
+void fs_rename_events(const char *from, const char *to, const char *source, vfs_event_fn emit, void *arg)
 {
 	size_t n = strlen(from) + sizeof "renamed ";
 	char *what = kmalloc(n);
 	if (what) {
 		ksnprintf(what, n, "renamed %s", from);
-		fs_file_event(to, what, source);
+		if (emit)
+			emit(arg, to, what, source);
+		else
+			fs_file_event(to, what, source);
 		kfree(what);
 	}
-	fs_file_event(from, "removed", source);
+	if (emit)
+		emit(arg, from, "removed", source);
+	else
+		fs_file_event(from, "removed", source);
 }
 
 int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
@@ -474,7 +481,7 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 	if (persist)
 		fs_store_end();
 	if (!err && !t && !same)
-		fs_rename_events(o.p, n.p, proc_current_name());
+		fs_rename_events(o.p, n.p, proc_current_name(), NULL, NULL);
 	npath_free(&o);
 	npath_free(&n);
 	return err;

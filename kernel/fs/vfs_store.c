@@ -34,6 +34,26 @@
  * write that was not synced leaves a prefix of it, whole 16 KiB pieces in
  * order; a synced write is all there.
  *
+ * The data gate (issue 10's output gate, for files). A handler run's
+ * changes of /data are applied to the tree at its commit (under the store's
+ * lock, in the store's order, as every change) but its transaction is
+ * durable only at the flush the runner issues after it (group commit). Until
+ * then no one else may see them: a program that saw them could lose what it
+ * saw at a power cut. So held_seq is the newest commit whose run changed
+ * /data (fs_store_hold, from vfs_txn_hold before the tree is touched); while
+ * the store's durable seq is below it, every access to /data by anyone but
+ * a run - a path resolved on /data (vfs_path.c's npath_make), any call on a
+ * descriptor of a /data file (vnode_file.c), the checks of a change
+ * (fs_store_begin) - first waits for persist_sync(held_seq): it shares the
+ * runner's flush or issues it. Runs pass: a run that reads an earlier run's
+ * change commits after it (commits are in order and recovery yields a
+ * prefix), and its own outputs are held until its own commit is durable.
+ * The gate is the whole of /data, not the changed paths: a wait lasts one
+ * flush at most, and only while a run's change is in flight. The run's
+ * file: events are held with its emitted events (kernel/handler/runner.c).
+ * If the store fails, nothing becomes durable any more: the gate opens (the
+ * system goes on in memory, as the event gate does).
+ *
  * Invariants (with the store's lock held and nothing in flight):
  *   - every vnode of /data not unlinked names the same file as the store's
  *     inode sino, when sino != 0, and the path to it names it in the store;
@@ -50,6 +70,7 @@
 #define DATA "/data"
 
 static struct fs *data_fs; /* /data, once loaded from the store */
+static uint64_t held_seq; /* the data gate: a run's /data commit not known durable (0: none) */
 
 /* The path inside the store of a path of /data ("/data/a" -> "/a"). */
 const char *fs_store_path(const char *path)
@@ -69,11 +90,47 @@ bool fs_store_covers(const char *path)
 	return data_fs && !data_fs->readonly && on_data(path);
 }
 
+/* Is the data gate closed for the caller? */
+static bool gate_closed(void)
+{
+	if (!held_seq)
+		return false;
+	if (persist_durable_seq() >= held_seq || persist_failed()) {
+		held_seq = 0;
+		return false;
+	}
+	return !proc_current_in_run();
+}
+
+void fs_store_hold(uint64_t seq)
+{
+	if (seq > held_seq)
+		held_seq = seq;
+}
+
+void fs_store_gate(const char *path)
+{
+	while (gate_closed() && (!path || on_data(path)))
+		persist_sync(held_seq); /* -EIO: the store failed, the gate opens */
+}
+
+/* The store's lock, once no run's change of /data is in flight: a run may
+ * commit while we wait for the lock. */
+static void lock_gated(void)
+{
+	persist_lock();
+	while (gate_closed()) {
+		persist_unlock();
+		fs_store_gate(NULL);
+		persist_lock();
+	}
+}
+
 bool fs_store_begin(const char *path)
 {
 	if (!fs_store_covers(path))
 		return false;
-	persist_lock();
+	lock_gated();
 	return true;
 }
 
@@ -81,7 +138,7 @@ bool fs_store_begin_vnode(const struct vnode *v)
 {
 	if (!data_fs || v->fs != data_fs || data_fs->readonly)
 		return false;
-	persist_lock();
+	lock_gated();
 	return true;
 }
 

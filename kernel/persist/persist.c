@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "kernel/block/block.h"
 #include "kernel/boot/bootinfo.h"
+#include "kernel/conf/conf.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/rand/rand.h"
@@ -114,6 +115,34 @@ int64_t persist_commit(persist_build_fn build, void *arg)
 	return r;
 }
 
+static void delay_done(struct timer *t, void *arg)
+{
+	(void)t;
+	block_wake(arg);
+}
+
+/* store.flush_delay_ms (a test's knob, 0 in use): the flush starts that
+ * much later, the lock free meanwhile, so a test can look at the window
+ * between a commit and its flush. */
+static void flush_delay(void)
+{
+	int64_t ms = conf_int(CONF_STORE_FLUSH_DELAY_MS);
+	if (ms <= 0)
+		return;
+	static int chan;
+	struct timer t;
+	uint64_t until = clock_now_ns() + (uint64_t)ms * NS_PER_MS;
+	timer_init(&t, delay_done, &chan);
+	uint64_t f = irq_save();
+	if (timer_arm(&t, until) == 0)
+		while (clock_now_ns() < until) {
+			block_wait(&chan);
+			irq_disable();
+		}
+	timer_cancel(&t);
+	irq_restore(f);
+}
+
 /* One flush: begin under the lock, the device's flush outside it (others
  * commit meanwhile), end under the lock. Called locked, returns locked. */
 static int flush_once(void)
@@ -121,6 +150,7 @@ static int flush_once(void)
 	flushing = true;
 	uint64_t ticket = store_sync_begin(st);
 	persist_unlock();
+	flush_delay();
 	int r = block_flush(store_device(st));
 	persist_lock();
 	store_sync_end(st, ticket, r);

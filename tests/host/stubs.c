@@ -83,6 +83,16 @@ bool fs_store_begin_vnode(const struct vnode *v)
 
 void fs_store_end(void) {}
 
+void fs_store_gate(const char *path)
+{
+	(void)path;
+}
+
+void fs_store_hold(uint64_t seq)
+{
+	(void)seq;
+}
+
 bool fs_store_covers(const char *path)
 {
 	(void)path;
@@ -143,6 +153,11 @@ void fs_file_event(const char *path, const char *what, const char *source)
 	size_t n = strlen(stub_fs_events);
 	snprintf(stub_fs_events + n, sizeof stub_fs_events - n, "%s%s %s by %s", n ? "; " : "", what, path,
 		 source);
+}
+
+bool proc_current_in_run(void)
+{
+	return false;
 }
 
 const char *proc_current_name(void)

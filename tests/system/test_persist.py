@@ -240,3 +240,27 @@ def test_a_runs_file_change_is_in_its_commit(ctx):
 			assert r["topic"][len("file:"):] in line, (r, line)
 		out = run(m, "log verify")
 		assert re.search(r"log verify: \d+ records, chain intact", out), out
+
+
+def test_a_runs_file_change_is_hidden_until_its_commit_is_durable(ctx):
+	"""The output gate for files: every flush waits 1.5 s first
+	(store.flush_delay_ms), so watcher's commit of its /data/summary append
+	stays un-durable that long. A program polling /data/summary from the
+	moment it creates the trigger sees it only once that commit is durable
+	(without the gate: within a few ms), and a power cut right after it saw
+	it loses nothing it saw."""
+	d = disk(ctx, "gate")
+	with shell(ctx, disks=[d], append="optios.conf.store.flush_delay_ms=1500") as m:
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		run(m, "sync", timeout=40)  # the runner idle, no flush in flight: the run starts at once
+		out = run(m, "/test/durable watch /data/inbox/a /data/summary", timeout=40)
+		seen = re.fullmatch(r"saw \d+ bytes after (\d+) ms: durable (\d+) of (\d+) committed\n", out)
+		assert seen, out
+		assert int(seen.group(1)) >= 700, "%s: seen before its commit's flush" % out
+		assert int(seen.group(2)) >= int(seen.group(3)) - 1, out  # at most the runner's log records after it
+		line = run(m, "cat /data/summary")
+		assert line.endswith(" /data/inbox/a\n"), line
+		m.power_cut()
+	with shell(ctx, disks=[d]) as m:
+		assert run(m, "cat /data/summary") == line
