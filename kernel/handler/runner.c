@@ -441,6 +441,12 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 			f = irq_save();
 			continue;
 		}
+		if (persist_idle_due()) { /* nothing ready, the disk idle: reclaim old versions */
+			irq_restore(f);
+			persist_idle_clean();
+			f = irq_save();
+			continue;
+		}
 		idle = true;
 		sched_sleep(&work_chan);
 		idle = false;
@@ -827,6 +833,7 @@ int runner_create(void)
 	if (!p)
 		return -ENOMEM;
 	runner = p;
+	persist_set_idle_wake(runner_kick); /* cleaning an idle disk: the runner's spare time */
 	return 0;
 }
 

@@ -15,6 +15,11 @@
  *     While it is true, store_sync must not be called (the store answers
  *     -EBUSY) and a commit may answer -EAGAIN (log full until it ends).
  *   - failed_logged: the first device error was reported.
+ *   - idle cleaning: last_commit_ns is the time of the last commit through
+ *     persist_commit_locked (cleaning commits do not count); idle_passed
+ *     the log blocks idle cleaning passed since (at most a lap: it stops
+ *     there, or when a step passes nothing); idle_timer is armed only while
+ *     cleaning is due and the disk not idle long enough yet.
  */
 #include "kernel/persist/persist.h"
 #include "arch.h"
@@ -30,6 +35,9 @@
 
 static struct store *st;
 static bool locked, flushing, failed_logged;
+static uint64_t last_commit_ns, idle_passed;
+static struct timer idle_timer;
+static void (*idle_wake)(void);
 
 struct store *persist_store(void)
 {
@@ -83,6 +91,15 @@ static void wait_flush(void)
 	persist_lock();
 }
 
+/* A commit: the disk is not idle; idle cleaning, if due, waits for a pause. */
+static void note_commit(void)
+{
+	last_commit_ns = clock_now_ns();
+	idle_passed = 0;
+	if (idle_wake && !timer_armed(&idle_timer) && store_clean_due(st))
+		timer_arm(&idle_timer, last_commit_ns + PERSIST_IDLE_NS);
+}
+
 int64_t persist_commit_locked(persist_build_fn build, void *arg)
 {
 	if (!st)
@@ -97,6 +114,8 @@ int64_t persist_commit_locked(persist_build_fn build, void *arg)
 			return r;
 		}
 		int64_t seq = store_tx_commit(tx);
+		if (seq > 0)
+			note_commit();
 		if (seq != -EAGAIN) {
 			note_error((int)seq);
 			return seq;
@@ -210,6 +229,49 @@ int persist_checkpoint(void)
 	note_error(r);
 	persist_unlock();
 	return r;
+}
+
+/* ---- cleaning when idle ---- */
+static void idle_fire(struct timer *t, void *arg)
+{
+	(void)t, (void)arg;
+	if (idle_wake)
+		idle_wake();
+}
+
+void persist_set_idle_wake(void (*wake)(void))
+{
+	idle_wake = wake;
+	timer_init(&idle_timer, idle_fire, NULL);
+}
+
+bool persist_idle_due(void)
+{
+	if (!st || failed_logged || locked || flushing || !store_clean_due(st))
+		return false;
+	struct store_stats s;
+	store_stats_get(st, &s);
+	if (idle_passed >= s.log_blocks)
+		return false; /* a lap since the last commit: what is left is live */
+	uint64_t at = last_commit_ns + PERSIST_IDLE_NS;
+	if (clock_now_ns() >= at)
+		return true;
+	if (idle_wake && !timer_armed(&idle_timer))
+		timer_arm(&idle_timer, at);
+	return false;
+}
+
+void persist_idle_clean(void)
+{
+	persist_lock();
+	struct store_stats s;
+	store_stats_get(st, &s);
+	int r = store_clean_due(st) ? store_clean(st, PERSIST_IDLE_BLOCKS) : 0;
+	idle_passed = r > 0 ? idle_passed + (uint64_t)r : s.log_blocks; /* no progress: stop until a commit */
+	note_error(r);
+	persist_unlock();
+	if (r > 0)
+		persist_checkpoint(); /* the copies durable, then the superblock naming the new tail */
 }
 
 /* ---- boot ---- */

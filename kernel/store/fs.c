@@ -520,6 +520,15 @@ int store_log_trim(struct store_tx *tx, uint64_t keep_from)
 	return store_del_range(tx, STORE_OBJ(STORE_CLASS_LOG, 0), 0, keep_from);
 }
 
+uint64_t store_log_keep(const struct store *st)
+{
+	struct store_stats s;
+	store_stats_get(st, &s);
+	/* a record in a unit: its 24-byte header and the record itself */
+	uint64_t per = 24 + sizeof(struct optios_log_record);
+	return MAX(s.log_blocks * STORE_BLOCK / 8 / per, (uint64_t)64);
+}
+
 /* ---- the file layer's invariants (fsck) ---- */
 struct fscheck {
 	struct store_tx *tx;

@@ -978,6 +978,13 @@ int store_clean(struct store *st, unsigned blocks)
 	return (int)c.cleaned;
 }
 
+bool store_clean_due(const struct store *st)
+{
+	uint64_t used = st->head - st->clean_tail;
+	return !st->failed && !st->rdonly && used > st->live_blocks &&
+	       used - st->live_blocks > st->log_blocks / 4;
+}
+
 void store_stats_get(const struct store *st, struct store_stats *out)
 {
 	*out = st->stats;
