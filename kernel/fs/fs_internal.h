@@ -255,6 +255,9 @@ bool fs_store_begin_vnode(const struct vnode *v);
  * at once. Call it with no lock held. fs_store_hold: a run's changes of
  * /data, commit seq, are about to be applied to the tree. */
 void fs_store_gate(const char *path);
+/* statfs of /data: the store's size (its log) and what its live values
+ * take, not the RAM tree's; read-only once the disk failed. No lock held. */
+void fs_store_fsinfo(struct vfs_fsinfo *out);
 void fs_store_hold(uint64_t seq);
 void fs_store_end(void);
 /* The store's side of each change (paths absolute and normal, on the
@@ -264,6 +267,7 @@ int fs_store_create(const char *path, uint32_t mode, uint64_t *sino);
 int fs_store_remove(const char *path);
 int fs_store_rename(const char *from, const char *to);
 int fs_store_truncate(struct vnode *v, uint64_t size);
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a);
 long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len);
 /* Boot: the store's tree into the file system mounted on mountpoint, which
  * becomes persistent (read-only when the store's files do not fit). */

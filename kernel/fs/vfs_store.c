@@ -162,6 +162,7 @@ static int program_error(int64_t r, const char *what, const char *path)
 /* ---- the changes ---- */
 struct change {
 	const char *path, *to; /* store paths */
+	const struct vfs_attr *attr; /* setattr: mtime_now already resolved */
 	uint32_t mode; /* create: S_IFDIR or S_IFREG | permissions */
 	uint64_t ino, off, size;
 	const void *buf;
@@ -204,6 +205,13 @@ static int build_truncate(struct store_tx *tx, void *arg)
 {
 	struct change *c = arg;
 	return store_fs_truncate(tx, c->ino, c->size, c->now);
+}
+
+static int build_setattr(struct store_tx *tx, void *arg)
+{
+	struct change *c = arg;
+	const struct vfs_attr *a = c->attr;
+	return store_fs_setattr(tx, c->ino, a->set_mode, a->mode, a->set_mtime, a->mtime_ns, c->now);
 }
 
 static int build_write(struct store_tx *tx, void *arg)
@@ -281,6 +289,15 @@ int fs_store_truncate(struct vnode *v, uint64_t size)
 	return r ? r : commit(&c, build_truncate, "a truncate");
 }
 
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	struct change c = {.path = "", .attr = a};
+	int r = inode_of(v, &c.ino);
+	if (r == -ENOENT)
+		return 0; /* removed while open: only the tree keeps it */
+	return r ? r : commit(&c, build_setattr, "a chmod or utimes");
+}
+
 long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len)
 {
 	struct change c = {.path = "", .off = off, .buf = buf, .len = len};
@@ -337,14 +354,17 @@ static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store
 	struct vnode *v = NULL;
 	uint64_t lk = fs_lock();
 	r = vn_create(dir, e->name, n, mode, &v);
-	if (r == 0) {
+	if (r == 0)
 		v->sino = e->ino;
-		v->mtime_ns = a.mtime_ns;
-		v->ctime_ns = a.ctime_ns;
-	}
 	fs_unlock(lk);
 	if (r == 0 && a.type == STORE_FS_REG)
 		r = load_pages(tx, e->ino, v, &a, page);
+	if (r == 0) { /* after the pages: writing them set the times to now */
+		lk = fs_lock();
+		v->mtime_ns = a.mtime_ns;
+		v->ctime_ns = a.ctime_ns;
+		fs_unlock(lk);
+	}
 	*out = v;
 	return r;
 }
@@ -454,6 +474,20 @@ bool vfs_file_persistent(struct file *f)
 {
 	struct vnode *v = vfs_file_vnode(f);
 	return v && data_fs && v->fs == data_fs;
+}
+
+void fs_store_fsinfo(struct vfs_fsinfo *out)
+{
+	struct store *st = persist_store();
+	struct store_stats s;
+	if (!st)
+		return;
+	persist_lock();
+	store_stats_get(st, &s);
+	persist_unlock();
+	out->limit = s.log_blocks * STORE_BLOCK;
+	out->used = s.live_blocks * STORE_BLOCK;
+	out->readonly = out->readonly || persist_failed();
 }
 
 void vfs_data_usage(struct vfs_usage *u, bool *readonly)

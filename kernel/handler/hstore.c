@@ -305,6 +305,12 @@ int64_t hstore_log_sync(void)
 	return seq;
 }
 
+int handler_log_sync(void)
+{
+	int64_t seq = hstore_log_sync();
+	return seq > 0 ? persist_sync((uint64_t)seq) : 0;
+}
+
 void handler_persist_resume(void)
 {
 	struct store *st = persist_store();

@@ -60,6 +60,7 @@
 static struct proc *runner;
 static struct handler *current;
 static bool idle; /* the runner waits for work */
+static bool log_wanted; /* handler_log_soon: store the log when idle */
 static int work_chan;
 
 /* what the current run produced, applied at commit */
@@ -237,6 +238,14 @@ void runner_kick(void)
 {
 	if (idle)
 		sched_wakeup(&work_chan);
+}
+
+void handler_log_soon(void)
+{
+	if (!persist_store())
+		return;
+	log_wanted = true;
+	runner_kick();
 }
 
 /* ---- stdout and stderr of a handler: the output buffer ---- */
@@ -438,6 +447,13 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 		if (gate_seq) { /* nothing ready: the held commits' flush now */
 			irq_restore(f);
 			gate_flush();
+			f = irq_save();
+			continue;
+		}
+		if (log_wanted) { /* records written outside runs: on the disk now */
+			log_wanted = false;
+			irq_restore(f);
+			handler_log_sync();
 			f = irq_save();
 			continue;
 		}

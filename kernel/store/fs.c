@@ -449,6 +449,21 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 	return r < 0 ? r : (long)len;
 }
 
+int store_fs_setattr(struct store_tx *tx, uint64_t ino, bool set_mode, uint32_t mode, bool set_mtime,
+		     uint64_t mtime_ns, uint64_t now_ns)
+{
+	struct store_fs_attr a;
+	int r = store_fs_stat(tx, ino, &a);
+	if (r < 0)
+		return r;
+	if (set_mode)
+		a.mode = mode & 07777;
+	if (set_mtime)
+		a.mtime_ns = mtime_ns;
+	a.ctime_ns = now_ns;
+	return attr_put(tx, ino, &a);
+}
+
 int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t now_ns)
 {
 	struct store_fs_attr a;

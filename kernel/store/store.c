@@ -904,6 +904,7 @@ uint64_t store_sync_begin(struct store *st)
 void store_sync_end(struct store *st, uint64_t ticket, int flush_result)
 {
 	st->flushing = false;
+	st->stats.flushes++; /* the caller's block_flush (kernel/persist), or flush_cycle's */
 	if (flush_result < 0) {
 		st->failed = true;
 		return;
@@ -925,7 +926,7 @@ static int flush_cycle(struct store *st, bool force_super)
 	if (st->failed)
 		return -EIO;
 	uint64_t t = sync_begin(st, force_super);
-	int r = dev_flush(st);
+	int r = block_flush(st->dev); /* counted and failed by store_sync_end */
 	store_sync_end(st, t, r);
 	return r;
 }

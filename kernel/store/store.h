@@ -240,6 +240,10 @@ long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, s
 /* Writes len bytes at off (growing the file); cost: the pages touched. */
 long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void *buf, size_t len,
 		    uint64_t now_ns);
+/* chmod and utimes: the permission bits (mode & 07777) when set_mode, the
+ * modification time when set_mtime; the change time becomes now. */
+int store_fs_setattr(struct store_tx *tx, uint64_t ino, bool set_mode, uint32_t mode, bool set_mtime,
+		     uint64_t mtime_ns, uint64_t now_ns);
 /* Sets the size: pages past it deleted, the last one's tail zeroed. */
 int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t now_ns);
 /* The entry after cookie (0: the first) in key order: 0 and *out and the

@@ -93,6 +93,11 @@ void fs_store_hold(uint64_t seq)
 	(void)seq;
 }
 
+void fs_store_fsinfo(struct vfs_fsinfo *out)
+{
+	(void)out;
+}
+
 bool fs_store_covers(const char *path)
 {
 	(void)path;
@@ -119,6 +124,12 @@ int fs_store_remove(const char *path)
 int fs_store_rename(const char *from, const char *to)
 {
 	(void)from, (void)to;
+	return -EIO;
+}
+
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	(void)v, (void)a;
 	return -EIO;
 }
 

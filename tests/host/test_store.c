@@ -436,6 +436,63 @@ static int log_workload(uint64_t blocks, int live, int commits, bool trim, doubl
 	return failed;
 }
 
+/* The bug: chmod and utimes on /data changed only the RAM tree. */
+TEST(store_fs_setattr_keeps_mode_and_mtime_across_a_mount)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint64_t f;
+	struct store_tx *tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "f", STORE_FS_REG, 0644, 1, &f), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_setattr(tx, f, true, 0100640, false, 0, 5), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_setattr(tx, f, false, 0, true, 981173106000000000ull, 6), 0);
+	CHECK_EQ(store_fs_setattr(tx, 999, true, 0600, false, 0, 6), -ENOENT);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	struct store_fs_attr a;
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_stat(tx, f, &a), 0);
+	CHECK_EQ(a.mode, 0640); /* the permission bits only */
+	CHECK_EQ(a.mtime_ns, 981173106000000000ull);
+	CHECK_EQ(a.ctime_ns, 6);
+	store_tx_abort(tx);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* The bug: a flush split by the caller (store_sync_begin, block_flush,
+ * store_sync_end: kernel/persist's group commit) was not counted in the
+ * stats, so df showed 1 flush after hundreds of fsyncs. */
+TEST(store_stats_count_the_flushes_of_split_syncs)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	struct store_stats a, b;
+	store_stats_get(st, &a);
+	unsigned long f = d.flushes;
+	for (int i = 0; i < 3; i++) {
+		CHECK(put1(st, 1, "x", 1) > 0);
+		uint64_t t = store_sync_begin(st);
+		store_sync_end(st, t, block_flush(&d.dev));
+	}
+	CHECK(put1(st, 1, "y", 1) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_stats_get(st, &b);
+	CHECK_EQ(b.flushes - a.flushes, 4);
+	CHECK_EQ(d.flushes - f, 4);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 /* The bug: store_log_trim was never called, so the stored event log grew
  * until the disk was full, whatever the live data. */
 TEST(store_log_without_trim_fills_a_small_disk_and_with_trim_never_does)

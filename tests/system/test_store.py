@@ -291,3 +291,18 @@ def test_store_idle_disk_reclaims_old_versions(ctx):
 			assert used < log_kib // 4, out
 			assert run(m, "%s cat /data/f" % DURABLE) == "round 150\n"
 		assert ": clean:" in tool(ctx, "fsck", img)
+
+
+def test_store_statfs_of_data_reported_the_ram_tree(ctx):
+	"""The bug: statfs of /data gave the RAM tree's limit (a quarter of the
+	RAM) instead of the disk's. Now busybox df /data shows the store's log
+	(8184 KiB on an 8 MiB disk, as the shell's df) and a 1 MiB file in its
+	used blocks."""
+	with tempfile.TemporaryDirectory() as d:
+		img = os.path.join(d, "disk.img")
+		with boot(ctx, img, size=8 << 20) as m:
+			assert run(m, "busybox dd if=/dev/zero of=/data/big bs=4096 count=256 status=none") == ""
+			out = run(m, "busybox df /data")
+			total, used = map(int, re.search(r"^store +(\d+) +(\d+) +\d+ +\d+% /data$", out, re.M).groups())
+			assert total == 8184, out
+			assert 1024 <= used < 1200, out
