@@ -478,9 +478,9 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 		inbox_next += nemitted;
 	if (seq > 0)
 		log_committed(b.log_upto);
-	if (seq == -EIO || seq == -EROFS)
+	if (seq == -EROFS)
 		return 0; /* persistence stopped (logged by kernel/persist): the system goes on in memory */
-	return seq;
+	return seq; /* -EIO: this commit's write failed: the run rolls back, the next go on in memory */
 }
 
 static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
@@ -494,6 +494,8 @@ static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
 	kfree(regs);
 	if (seq > 0)
 		log_committed(b.log_upto);
+	if (seq == -EIO || seq == -EROFS)
+		return 0; /* the disk failed writing it (logged by kernel/persist): the start-up goes on in memory */
 	return seq;
 }
 

@@ -682,12 +682,19 @@ static bool commit_durable(struct handler *h, struct trapframe *tf)
 	if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
 		apply_files(h, seq);
 	persist_unlock();
-	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
-		bool full = seq == -ENOSPC || seq == -EFBIG;
+	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once), -EIO: the disk; -ENOMEM */
+		bool full = seq == -ENOSPC || seq == -EFBIG, eio = seq == -EIO;
 		char why[96];
 		ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
-			  full ? "disk full" : "out of memory", (long)seq);
-		fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+			  full	? "disk full"
+			  : eio ? "disk error"
+				: "out of memory",
+			  (long)seq);
+		fail_and_go_on(tf,
+			       full  ? OPTIOS_RUN_NOSPACE
+			       : eio ? OPTIOS_RUN_DISKERROR
+				     : OPTIOS_RUN_NOMEM,
+			       why);
 		return false;
 	}
 	if (h->removing && seq > 0)

@@ -5,6 +5,8 @@ import os
 import re
 
 import qemu
+import test_devices
+from test_store import tool
 from test_handlers import add, handlers, log, outputs, run, shell, until
 
 TIMEOUT = 180
@@ -287,3 +289,42 @@ def test_policy_grant_record_and_chmod_utimes_survive_a_cut_right_after(ctx):
 		assert "exists" in out, "the grant did not survive: %r" % out
 		recs = [r for r in log(m, "") if r["kind"] == "policy" and "grant touch file.write:/data/" in r["rest"]]
 		assert len(recs) == 1, "the first boot's grant record was lost: %r" % recs  # the second grant failed: no record
+
+
+def test_disk_error_in_a_runs_commit_rolls_it_back_and_the_handler_goes_on(ctx):
+	"""A device write failing in the middle of a handler run's commit (QEMU
+	blkdebug: every write touching one sector ahead of the log's head): the
+	run rolls back with "disk error" in the log, the system stays up, the
+	handler's next runs commit (in memory: the store takes no more changes
+	this boot), and the next boot without the error finds the disk clean
+	with the handler at its last durable commit and the log's chain intact."""
+	d = disk(ctx, "eio")
+	with shell(ctx, disks=[d]) as m:
+		add(m, "/test/handlers/bench")
+		run(m, "emit app:bench 1")
+		until(m, "a commit", lambda m: log(m, "-h bench"), lambda recs: any(r["kind"] == "commit" for r in recs))
+		run(m, "sync")
+		used = int(re.search(r"used (\d+) KiB", run(m, "df")).group(1)) // 4
+		m.send_serial("poweroff\r")
+		m.wait_exit(timeout=20)
+	bad = qemu.Disk(d.path, blkdebug=test_devices.rule("write_aio", "write", (2 + used + 100) * 8))
+	with shell(ctx, disks=[bad]) as m:
+		run(m, "emit app:bench 250")
+		recs = until(m, "a disk-error rollback", lambda m: log(m, "-h bench"),
+			     lambda recs: any(r["kind"] == "rollback" for r in recs))
+		rb = [r for r in recs if r["kind"] == "rollback"][0]
+		assert rb["result"] == 8 and "disk error: the commit above could not be written" in rb["rest"], rb
+		assert "store: disk vda failed" in m.text()
+		assert run(m, "echo up") == "up\n"
+		until(m, "a commit after the rollback", lambda m: log(m, "-h bench"),
+		      lambda recs: any(r["kind"] == "commit" and r["seq"] > rb["seq"] for r in recs))
+		m.power_cut()
+	assert ": clean:" in tool(ctx, "fsck", d.path)
+	with shell(ctx, disks=[d]) as m:
+		restored_at_of(m, "bench")
+		out = run(m, "log verify")
+		assert re.search(r"log verify: \d+ records, chain intact", out), out
+		before = max(r["seq"] for r in log(m, "-h bench"))
+		run(m, "emit app:bench 1")
+		until(m, "a commit on the repaired disk", lambda m: log(m, "-h bench"),
+		      lambda recs: any(r["kind"] == "commit" and r["seq"] > before for r in recs))
