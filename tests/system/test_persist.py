@@ -328,3 +328,28 @@ def test_disk_error_in_a_runs_commit_rolls_it_back_and_the_handler_goes_on(ctx):
 		run(m, "emit app:bench 1")
 		until(m, "a commit on the repaired disk", lambda m: log(m, "-h bench"),
 		      lambda recs: any(r["kind"] == "commit" and r["seq"] > before for r in recs))
+
+
+def test_a_runs_file_event_waits_for_its_commits_flush(ctx):
+	"""The output gate for file: events: dropper's run creates
+	/data/inbox/x, which watcher watches. Its file: event is raised only
+	after the flush that makes dropper's commit durable (flushes delayed
+	1 s): in the log, the event and watcher's run come after that durable
+	record (before the gate held them, the event was raised at the commit)."""
+	d = disk(ctx, "fevent")
+	with shell(ctx, disks=[d], append="optios.conf.store.flush_delay_ms=1000") as m:
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		add(m, "/test/handlers/dropper")
+		run(m, "sync", timeout=40)
+		run(m, "emit app:drop x")
+		def seen(recs):
+			commits = [r["seq"] for r in recs if r["kind"] == "commit" and r["handler"] == "dropper"]
+			return commits and any(r["kind"] == "commit" and r["handler"] == "watcher" for r in recs) and \
+				any(r["kind"] == "durable" and r["seq"] > commits[0] for r in recs)
+		recs = until(m, "watcher's commit and dropper's flush", lambda m: log(m, ""), seen)
+		commit = [r for r in recs if r["kind"] == "commit" and r["handler"] == "dropper"][0]
+		durable = [r for r in recs if r["kind"] == "durable" and r["seq"] > commit["seq"]][0]
+		event = [r for r in recs if r["kind"] == "event" and r["topic"] == "file:/data/inbox/x"][0]
+		ran = [r for r in recs if r["kind"] == "run" and r["handler"] == "watcher"][0]
+		assert durable["seq"] < event["seq"] < ran["seq"], (commit, durable, event, ran)
