@@ -14,7 +14,8 @@
 void on_event(const struct optios_event *ev)
 {
 	char path[64];
-	int n = snprintf(path, sizeof path, "/data/inbox/%.*s", (int)ev->payload_len, (const char *)ev->payload);
+	int n = snprintf(path, sizeof path, "/data/inbox/%.*s", (int)ev->payload_len,
+			 (const char *)ev->payload);
 	if (n <= 0 || (size_t)n >= sizeof path)
 		return;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
