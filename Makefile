@@ -35,6 +35,35 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/x86_64/kern
 KSRCS := $(sort $(shell find arch/x86_64 kernel drivers lib -name '*.c' -o -name '*.S'))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
+# lwIP (kernel/inet is its port, docs/NETWORK.md): Debian's source package,
+# fetched by tools/fetch-source.sh (pinned in tools/deps.lock) into
+# $(BUILD)/deps/, never committed; compiled freestanding with the kernel's
+# flags, our lwipopts.h and arch/cc.h first on the include path
+# (kernel/inet/port), <string.h> being lib/'s (kernel/inet/port/libc).
+# Only kernel/inet includes lwIP's headers (tools/includes.allowed).
+LWIP_DIR = $(shell tools/fetch-source.sh --build $(BUILD) --dir lwip)
+LWIP_STAMP := $(BUILD)/lwip/fetched
+LWIP_SRCS := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/udp.c core/timeouts.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
+LWIP_INC = -Ikernel/inet/port -I$(LWIP_DIR)/src/include
+KOBJS += $(LWIP_OBJS)
+
+$(LWIP_STAMP): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $(@D)
+	@tools/fetch-source.sh --build $(BUILD) lwip
+	@touch $@
+
+$(BUILD)/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC      lwip/$*.c"
+	@$(CC) $(KCFLAGS) $(LWIP_INC) -Ikernel/inet/port/libc -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/k/kernel/inet/%.c.o: KCFLAGS += $(LWIP_INC)
+$(BUILD)/k/kernel/inet/%.c.o: $(LWIP_STAMP)
+
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests:
