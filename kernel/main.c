@@ -51,7 +51,7 @@ static void apply_log_level(void)
 }
 
 /* The network stack on every network device, configured by /etc/net.conf
- * (none: DHCP everywhere). */
+ * (none: DHCP everywhere) and optios.net.KEY=VALUE on the command line. */
 static void net_init(void)
 {
 	void *text = NULL;
@@ -59,7 +59,7 @@ static void net_init(void)
 	int err = vfs_read_file("/etc/net.conf", &text, &len);
 	if (err && err != -ENOENT)
 		klog(KLOG_WARN, "net: /etc/net.conf unreadable (error %d): DHCP on every interface", err);
-	inet_init(text, len);
+	inet_init(text, len, bootinfo.cmdline);
 	kfree(text);
 }
 

@@ -174,6 +174,14 @@ static void dns_found(const char *name, const ip_addr_t *addr, void *arg)
 		r->done(r);
 }
 
+bool inet_dns_waiting(void)
+{
+	for (size_t i = 0; i < RESOLVE_SLOTS; i++)
+		if (resolves[i].busy)
+			return true;
+	return false;
+}
+
 int inet_resolve_start(struct inet_resolve *r)
 {
 	r->active = false;

@@ -135,7 +135,7 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 		return ERR_BUF;
 	}
 	pbuf_copy_partial(p, frame, p->tot_len, 0);
-	inet_timers_activity();
+	inet_timers_frame(frame, p->tot_len, true);
 	return netdev_transmit(f->dev, frame, p->tot_len) ? ERR_IF : ERR_OK;
 }
 
@@ -231,7 +231,7 @@ static void input(struct netdev *dev, const void *frame, size_t len)
 		return;
 	}
 	inet_enter();
-	inet_timers_activity();
+	inet_timers_frame(frame, len, false);
 	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
 	if (!p)
 		dev->stats.rx_dropped++;
@@ -283,11 +283,37 @@ void inet_leave(void)
 		timer_arm(&deadline, next * NS_PER_MS);
 }
 
-void inet_init(const char *conf, size_t len)
+/* The command line's words optios.net.KEY=VALUE, as lines "KEY=VALUE"
+ * parsed over net.conf's settings (reported as "cmdline:N: ..."). */
+static void apply_cmdline(const char *cmdline)
+{
+	static const char prefix[] = "optios.net.";
+	char text[512];
+	size_t len = 0;
+	for (const char *w = cmdline; w && *w;) {
+		while (*w == ' ')
+			w++;
+		size_t n = 0;
+		while (w[n] && w[n] != ' ')
+			n++;
+		if (n > sizeof prefix - 1 && !strncmp(w, prefix, sizeof prefix - 1) &&
+		    len + n - (sizeof prefix - 1) + 1 < sizeof text) {
+			memcpy(text + len, w + sizeof prefix - 1, n - (sizeof prefix - 1));
+			len += n - (sizeof prefix - 1);
+			text[len++] = '\n';
+		}
+		w += n;
+	}
+	if (len)
+		conf_parse(net_keys, NKEYS, net_vals, "cmdline", text, len, report, NULL);
+}
+
+void inet_init(const char *conf, size_t len, const char *cmdline)
 {
 	conf_defaults(net_keys, NKEYS, net_vals);
 	if (conf)
 		conf_parse(net_keys, NKEYS, net_vals, "net.conf", conf, len, report, NULL);
+	apply_cmdline(cmdline);
 	inet_mem_set_limit((uint64_t)conf_int(CONF_NET_MEMORY_KIB) * 1024);
 	timer_init(&deadline, deadline_fire, NULL);
 	lwip_init();

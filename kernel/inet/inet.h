@@ -30,8 +30,9 @@
 
 /* Brings the stack up on every registered network device (and on any that
  * registers later). conf is /etc/net.conf's text (NULL, len 0: none, DHCP
- * everywhere); problems are logged as "net.conf:LINE: ...". */
-void inet_init(const char *conf, size_t len);
+ * everywhere); problems are logged as "net.conf:LINE: ...". The kernel
+ * command line's words optios.net.KEY=VALUE override its keys (tests). */
+void inet_init(const char *conf, size_t len, const char *cmdline);
 
 /* ---- interfaces ---- */
 enum inet_cfg { INET_CFG_DHCP, INET_CFG_STATIC, INET_CFG_OFF };

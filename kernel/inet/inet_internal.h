@@ -6,10 +6,12 @@
 #define KERNEL_INET_INET_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* timers.c: lwIP's timers on real deadlines. */
-void inet_timers_activity(void); /* a frame went in or out */
+/* A frame went in or out: an ARP request or an IPv4 fragment starts a timer. */
+void inet_timers_frame(const uint8_t *frame, size_t len, bool out);
 uint64_t inet_timers_next_ms(void); /* the earliest deadline, UINT64_MAX: none */
 
 /* port.c */
@@ -22,7 +24,8 @@ void inet_mem_set_limit(uint64_t bytes);
 void inet_enter(void);
 void inet_leave(void);
 
-/* ping.c */
+/* endpoints.c */
 void inet_ping_init(void);
+bool inet_dns_waiting(void); /* a DNS query awaits its answer */
 
 #endif

@@ -12,12 +12,14 @@
  *   tcp_tmr          250 ms   a TCP connection is active or in    stops (no catch-up:
  *                             TIME_WAIT (not for listeners)        nothing to time)
  *   dhcp_fine_tmr    500 ms   a DHCP request awaits its answer    stops
- *   dhcp_coarse_tmr  60 s     a lease is held: armed for the      caught up
- *                             next of T1, T2, expiry
- *   etharp_tmr,      1 s      a frame went in or out in the last   caught up
- *   ip_reass_tmr,             ACTIVE_MS (ARP requests pending,
- *   dns_tmr                   fragments, DNS retries all follow
- *                             traffic)
+ *   dhcp_coarse_tmr  60 s     a lease is held: armed for the      counted (one call
+ *                             next of T1, T2, expiry               per period)
+ *   etharp_tmr       1 s      an ARP request went out in the last  caught up
+ *                             ARP_PENDING_MS (lwIP resends it
+ *                             each second while it is pending)
+ *   ip_reass_tmr     1 s      a fragment came in the last          caught up
+ *                             REASS_MS (its reassembly expires)
+ *   dns_tmr          1 s      a query awaits its answer            caught up
  *
  * "Caught up": a timer that only ages entries (ARP and DNS cache lifetimes,
  * fragment expiry, the lease's counters) is not run while nothing happens;
@@ -26,7 +28,8 @@
  * run on time - no one could have looked in between.
  *
  * Data: timers[] below, each with the time (sys_now, ms) its period last
- * started; inet_timers_activity() records the last frame's time.
+ * started; inet_timers_frame() records when the last ARP request went out
+ * and the last IPv4 fragment came in.
  * Invariant: for every timer, last <= now; a timer whose need is 0 and
  * whose entries do not age while idle keeps last == now (so it starts a
  * full period after it becomes needed). The stack catches up before it
@@ -47,11 +50,12 @@
 
 #include "kernel/inet/inet_internal.h"
 
-#define ACTIVE_MS 20000u
+#define ARP_PENDING_MS 6000u /* etharp.c: a request pends ARP_MAXPENDING (5) ticks */
+#define REASS_MS ((IP_REASS_MAXAGE + 1) * 1000u)
 #define CATCHUP_MAX (1u << 20)
 
-static uint64_t last_frame_ms;
-static bool seen_frame;
+static uint64_t arp_request_ms, fragment_ms;
+static bool arp_requested, fragmented;
 
 /* How many periods from the last start the timer must run after: 0 for
  * "not needed now". */
@@ -93,9 +97,21 @@ static uint32_t need_dhcp_coarse(void)
 	return best;
 }
 
-static uint32_t need_active(void)
+static uint64_t now_ms(void);
+
+static uint32_t need_arp(void)
 {
-	return seen_frame && sys_now() - last_frame_ms < ACTIVE_MS ? 1 : 0;
+	return arp_requested && now_ms() - arp_request_ms < ARP_PENDING_MS ? 1 : 0;
+}
+
+static uint32_t need_reass(void)
+{
+	return fragmented && now_ms() - fragment_ms < REASS_MS ? 1 : 0;
+}
+
+static uint32_t need_dns(void)
+{
+	return inet_dns_waiting() ? 1 : 0;
 }
 
 static struct inet_timer {
@@ -109,9 +125,9 @@ static struct inet_timer {
 	{TCP_TMR_INTERVAL, tcp_tmr, need_tcp, false, false, 0},
 	{DHCP_FINE_TIMER_MSECS, dhcp_fine_tmr, need_dhcp_fine, false, false, 0},
 	{DHCP_COARSE_TIMER_MSECS, dhcp_coarse_tmr, need_dhcp_coarse, true, false, 0},
-	{ARP_TMR_INTERVAL, etharp_tmr, need_active, true, true, 0},
-	{IP_TMR_INTERVAL, ip_reass_tmr, need_active, true, true, 0},
-	{DNS_TMR_INTERVAL, dns_tmr, need_active, true, true, 0},
+	{ARP_TMR_INTERVAL, etharp_tmr, need_arp, true, true, 0},
+	{IP_TMR_INTERVAL, ip_reass_tmr, need_reass, true, true, 0},
+	{DNS_TMR_INTERVAL, dns_tmr, need_dns, true, true, 0},
 };
 #define NTIMERS (sizeof timers / sizeof timers[0])
 
@@ -121,10 +137,18 @@ static uint64_t now_ms(void)
 	return inet_now_ms();
 }
 
-void inet_timers_activity(void)
+void inet_timers_frame(const uint8_t *frame, size_t len, bool out)
 {
-	last_frame_ms = now_ms();
-	seen_frame = true;
+	if (len < 22)
+		return;
+	unsigned type = (unsigned)frame[12] << 8 | frame[13];
+	if (out && type == 0x0806 && frame[20] == 0 && frame[21] == 1) { /* ARP request */
+		arp_request_ms = now_ms();
+		arp_requested = true;
+	} else if (!out && type == 0x0800 && ((frame[20] & 0x3f) | frame[21])) { /* MF or an offset */
+		fragment_ms = now_ms();
+		fragmented = true;
+	}
 }
 
 void sys_timeouts_init(void)
