@@ -108,8 +108,7 @@ static bool conf_addr(size_t key, uint32_t *out)
 		return true;
 	if (inet_parse_addr(s, out) == 0)
 		return true;
-	klog(KLOG_WARN, "net.conf:%u: %s: \"%s\" is not an IPv4 address (a.b.c.d)", net_vals[key].line,
-	     net_keys[key].name, s);
+	klog(KLOG_WARN, "net: %s: \"%s\" is not an IPv4 address (a.b.c.d): ignored", net_keys[key].name, s);
 	return false;
 }
 
@@ -306,6 +305,11 @@ static void apply_cmdline(const char *cmdline)
 	}
 	if (len)
 		conf_parse(net_keys, NKEYS, net_vals, "cmdline", text, len, report, NULL);
+}
+
+uint64_t inet_deadline_ns(void)
+{
+	return timer_armed(&deadline) ? deadline.deadline_ns : TIMER_NEVER;
 }
 
 void inet_init(const char *conf, size_t len, const char *cmdline)

@@ -108,6 +108,10 @@ int inet_udp_sendto(struct inet_udp *u, const void *data, size_t len, uint32_t a
 void inet_udp_close(struct inet_udp *u);
 #define INET_UDP_MAX 65507
 
+/* When the stack's timer is armed for (its next lwIP deadline, on the
+ * kernel clock), or TIMER_NEVER: nothing needs timing. */
+uint64_t inet_deadline_ns(void);
+
 /* The stack's memory (bytes charged to net.memory_kib) and what was refused. */
 struct inet_mem_stats {
 	uint64_t in_use, limit, refused;
