@@ -479,12 +479,22 @@ DISK_DEVICE_nvme := nvme,drive=disk0,serial=optios0
 QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback \
 	-device $(or $(DISK_DEVICE_$(DISK_IF)),$(error DISK_IF=$(DISK_IF): virtio or nvme))
 
+# The network: QEMU user networking (the guest gets 10.0.2.15 by DHCP, the
+# host is 10.0.2.2, DNS 10.0.2.3; docs/NETWORK.md) on a virtio-net device,
+# or an Intel e1000 with NET_IF=e1000; NET_IF=none for no network device.
+NET_IF ?= virtio
+NET_DEVICE_virtio := virtio-net-pci
+NET_DEVICE_e1000 := e1000
+QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
+	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
+
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
 		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
 		echo "OptiOS: created $(DISK) ($(DISK_SIZE), empty)"; \
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
+	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
