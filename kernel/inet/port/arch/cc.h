@@ -24,7 +24,9 @@ typedef long ssize_t;
 #define LWIP_NO_INTTYPES_H 1
 #define LWIP_NO_CTYPE_H 1
 #define LWIP_NO_UNISTD_H 1
+#ifndef BYTE_ORDER
 #define BYTE_ORDER LITTLE_ENDIAN
+#endif
 
 #define X8_F "02x"
 #define U16_F "u"
