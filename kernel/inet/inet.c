@@ -59,11 +59,13 @@ static bool started;
 /* ---- /etc/net.conf ---- */
 
 /* Per interface: mode, address, netmask, gateway; then dns.1, dns.2. */
+/* clang-format off */
 #define IF_KEYS(n) \
 	{"eth" #n ".mode", CONF_STR, 0, 0, 0, "dhcp", 6, "dhcp|static|off"}, \
-		{"eth" #n ".address", CONF_STR, 0, 0, 0, "", 15, NULL}, \
-		{"eth" #n ".netmask", CONF_STR, 0, 0, 0, "255.255.255.0", 15, NULL}, \
-		{"eth" #n ".gateway", CONF_STR, 0, 0, 0, "", 15, NULL}
+	{"eth" #n ".address", CONF_STR, 0, 0, 0, "", 15, NULL}, \
+	{"eth" #n ".netmask", CONF_STR, 0, 0, 0, "255.255.255.0", 15, NULL}, \
+	{"eth" #n ".gateway", CONF_STR, 0, 0, 0, "", 15, NULL}
+/* clang-format on */
 enum { K_MODE, K_ADDR, K_MASK, K_GW, K_PER_IF };
 #define K_DNS1 (CONF_IFACES * K_PER_IF)
 static const struct conf_key net_keys[] = {
@@ -175,14 +177,18 @@ static void configure(struct iface *f)
 {
 	unsigned i = f->dev->index;
 	const char *mode = i < CONF_IFACES ? net_vals[i * K_PER_IF + K_MODE].str : "dhcp";
-	f->cfg = !strcmp(mode, "static") ? INET_CFG_STATIC : !strcmp(mode, "off") ? INET_CFG_OFF : INET_CFG_DHCP;
+	f->cfg = !strcmp(mode, "static") ? INET_CFG_STATIC
+		 : !strcmp(mode, "off")	 ? INET_CFG_OFF
+					 : INET_CFG_DHCP;
 	if (f->cfg == INET_CFG_OFF)
 		return;
 	if (f->cfg == INET_CFG_STATIC) {
 		uint32_t a, m, g;
 		size_t k = i * K_PER_IF;
-		if (!conf_addr(k + K_ADDR, &a) || !conf_addr(k + K_MASK, &m) || !conf_addr(k + K_GW, &g) || !a) {
-			klog(KLOG_WARN, "%s: static configuration incomplete (eth%u.address): interface left down",
+		if (!conf_addr(k + K_ADDR, &a) || !conf_addr(k + K_MASK, &m) || !conf_addr(k + K_GW, &g) ||
+		    !a) {
+			klog(KLOG_WARN,
+			     "%s: static configuration incomplete (eth%u.address): interface left down",
 			     f->dev->name, i);
 			f->cfg = INET_CFG_OFF;
 			return;

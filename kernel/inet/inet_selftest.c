@@ -75,7 +75,8 @@ static int dhcp_then_ping(uint64_t *rtt)
 	ST_CHECK(answered && p.state == INET_REQ_DONE);
 	ST_CHECK(p.reply_size == 100 && p.rtt_ns > 0);
 	ST_CHECK(inet_if_info(0, &after) == 0);
-	ST_CHECK(after.stats.rx_frames > before.stats.rx_frames && after.stats.tx_frames > before.stats.tx_frames);
+	ST_CHECK(after.stats.rx_frames > before.stats.rx_frames &&
+		 after.stats.tx_frames > before.stats.tx_frames);
 	ST_CHECK(after.stats.irqs > before.stats.irqs);
 	*rtt = p.rtt_ns;
 	return 0;
@@ -86,7 +87,8 @@ SELFTEST_FLAGS(net_dhcp_ping, SELFTEST_SLOW)
 	uint64_t rtt;
 	int err = dhcp_then_ping(&rtt);
 	if (!err)
-		kprintf("selftest:   10.0.2.15 by DHCP; ping 10.0.2.2: %lu us\n", (unsigned long)(rtt / NS_PER_US));
+		kprintf("selftest:   10.0.2.15 by DHCP; ping 10.0.2.2: %lu us\n",
+			(unsigned long)(rtt / NS_PER_US));
 	/* Bad requests are refused, not sent. */
 	struct inet_ping big = {.addr = ip(10, 0, 2, 2), .size = INET_PING_MAX + 1};
 	ST_CHECK(inet_ping_send(&big) == -EINVAL);
@@ -103,7 +105,8 @@ struct tftp {
 	int got;
 };
 
-static void tftp_recv(struct inet_udp *u, void *arg, const void *data, size_t len, uint32_t from, uint16_t port)
+static void tftp_recv(struct inet_udp *u, void *arg, const void *data, size_t len, uint32_t from,
+		      uint16_t port)
 {
 	(void)u;
 	struct tftp *t = arg;
@@ -194,8 +197,10 @@ SELFTEST_FLAGS(net_idle, SELFTEST_SLOW)
 	wait(never, NULL, 5 * NS_PER_SEC);
 	timer_stats_get(&s1);
 	inet_if_info(0, &i1);
-	uint64_t timer_irqs = irq_count_by_name("timer") - timer0, other = all_interrupts() - all0 - timer_irqs;
-	kprintf("selftest:   network up, idle 5000 ms (%s) after %lu ms: %lu timer interrupt(s) (%lu re-arms), "
+	uint64_t timer_irqs = irq_count_by_name("timer") - timer0,
+		 other = all_interrupts() - all0 - timer_irqs;
+	kprintf("selftest:   network up, idle 5000 ms (%s) after %lu ms: %lu timer interrupt(s) (%lu "
+		"re-arms), "
 		"%lu other, %lu frames in\n",
 		s1.mode, (unsigned long)(quiet_after / NS_PER_MS), (unsigned long)timer_irqs,
 		(unsigned long)(s1.early - s0.early), (unsigned long)other,

@@ -39,12 +39,12 @@
 #include "lwip/opt.h"
 
 #include "lwip/dhcp.h"
-#include "lwip/prot/dhcp.h"
 #include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/dhcp.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 
@@ -88,7 +88,8 @@ static uint32_t need_dhcp_coarse(void)
 		struct dhcp *d = netif_dhcp_data(n);
 		if (!d || d->state == DHCP_STATE_OFF)
 			continue;
-		uint32_t c[3] = {d->t0_timeout > d->lease_used ? (uint32_t)(d->t0_timeout - d->lease_used) : 0,
+		uint32_t c[3] = {d->t0_timeout > d->lease_used ? (uint32_t)(d->t0_timeout - d->lease_used)
+							       : 0,
 				 d->t2_rebind_time, d->t1_renew_time};
 		for (int i = 0; i < 3; i++)
 			if (c[i] && (!best || c[i] < best))

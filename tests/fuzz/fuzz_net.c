@@ -113,12 +113,16 @@ static void fake_poll(struct netdev *dev)
 }
 
 static const struct netdev_ops fake_ops = {.transmit = fake_transmit, .poll = fake_poll};
-static struct netdev dev = {.driver = "fuzz", .ops = &fake_ops, .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
-			    .mtu = ETH_MTU, .link_up = true};
+static struct netdev dev = {.driver = "fuzz",
+			    .ops = &fake_ops,
+			    .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56},
+			    .mtu = ETH_MTU,
+			    .link_up = true};
 
 /* ---- endpoints, so frames reach protocol state ---- */
 
-static void udp_echo(struct inet_udp *u, void *arg, const void *data, size_t len, uint32_t from, uint16_t port)
+static void udp_echo(struct inet_udp *u, void *arg, const void *data, size_t len, uint32_t from,
+		     uint16_t port)
 {
 	(void)arg;
 	fuzz_touch(data, len);

@@ -29,8 +29,9 @@ static void show(const struct optios_net_info *i)
 {
 	static const char *cfg[] = {"DHCP", "static", "off"};
 	char a[16], b[16];
-	printf("%.8s: %.16s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s\n", i->name, i->driver, i->mac[0],
-	       i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5], i->mtu, i->link_up ? "up" : "down");
+	printf("%.8s: %.16s, MAC %02x:%02x:%02x:%02x:%02x:%02x, MTU %u, link %s\n", i->name, i->driver,
+	       i->mac[0], i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5], i->mtu,
+	       i->link_up ? "up" : "down");
 	if (i->bound)
 		printf("  inet %s/%d gateway %s (%s)\n", ip(i->addr, a), prefix_len(i->netmask),
 		       ip(i->gateway, b), cfg[i->config % 3]);
@@ -45,9 +46,11 @@ static void show(const struct optios_net_info *i)
 		printf("\n");
 	}
 	printf("  rx %llu frames %llu bytes, %llu dropped, %llu errors\n", (unsigned long long)i->rx_frames,
-	       (unsigned long long)i->rx_bytes, (unsigned long long)i->rx_dropped, (unsigned long long)i->rx_errors);
+	       (unsigned long long)i->rx_bytes, (unsigned long long)i->rx_dropped,
+	       (unsigned long long)i->rx_errors);
 	printf("  tx %llu frames %llu bytes, %llu dropped, %llu errors\n", (unsigned long long)i->tx_frames,
-	       (unsigned long long)i->tx_bytes, (unsigned long long)i->tx_dropped, (unsigned long long)i->tx_errors);
+	       (unsigned long long)i->tx_bytes, (unsigned long long)i->tx_dropped,
+	       (unsigned long long)i->tx_errors);
 	printf("  interrupts %llu\n", (unsigned long long)i->irqs);
 }
 

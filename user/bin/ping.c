@@ -70,7 +70,8 @@ int main(int argc, char **argv)
 	for (long seq = 0; !stop && (count == 0 || seq < count); seq++) {
 		struct optios_ping_reply r;
 		sent++;
-		if (optios_net_ping(addr, (unsigned)seq, (unsigned)size, (unsigned)(timeout_s * 1000), &r) == 0) {
+		if (optios_net_ping(addr, (unsigned)seq, (unsigned)size, (unsigned)(timeout_s * 1000), &r) ==
+		    0) {
 			got++;
 			sum += r.rtt_ns;
 			min = r.rtt_ns < min ? r.rtt_ns : min;

@@ -41,8 +41,8 @@ void inet_port_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void inet_port_assert(const char *msg, int line, const char *file) __attribute__((noreturn));
 uint32_t inet_port_rand(void);
 
-#define LWIP_PLATFORM_DIAG(x) \
-	do { \
+#define LWIP_PLATFORM_DIAG(x)     \
+	do {                      \
 		inet_port_diag x; \
 	} while (0)
 #define LWIP_PLATFORM_ASSERT(x) inet_port_assert((x), __LINE__, __FILE__)
