@@ -42,8 +42,9 @@ def counters(out):
 
 def dhcp_ping_and_counters(ctx, device, driver, irq_kind, machine_type=None):
 	with test_shell.shell(ctx, extra_args=nic(device), machine_type=machine_type) as m:
-		m.wait_for(r"eth0: address 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 \(DHCP\)", timeout=15,
-			   start=0)
+		m.wait_for(r"eth0: address 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 \(DHCP\)\r?\n",
+			   timeout=15, start=0)
+		optios.settle(m)  # the log line may land after the prompt: let it end first
 		assert re.search(r"pci: \S+ \w+:\w+ Ethernet controller: driver %s \(%s\)" % (driver, irq_kind), m.text())
 		before = run(m, "net")
 		assert re.search(r"^eth0: %s, MAC 52:54:00:12:34:56, MTU 1500, link up$" % driver, before, re.M), before

@@ -45,6 +45,10 @@ void inet_mem_free(void *p);
  * PBUF_POOL_SIZE still sizes nothing; the buffer is one full frame. */
 #define PBUF_POOL_BUFSIZE 1536
 
+/* Two bytes before each Ethernet header: the IP header then starts 4-byte
+ * aligned (lwIP keeps pointers inside it while reassembling fragments). */
+#define ETH_PAD_SIZE 2
+
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
 #define LWIP_ARP 1
