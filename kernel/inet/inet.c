@@ -131,13 +131,14 @@ static err_t link_output(struct netif *netif, struct pbuf *p)
 {
 	struct iface *f = netif->state;
 	uint8_t frame[ETH_FRAME_MAX];
-	if (p->tot_len > sizeof frame) {
+	u16_t len = (u16_t)(p->tot_len - ETH_PAD_SIZE); /* the padding before the header stays */
+	if (p->tot_len < ETH_PAD_SIZE || len > sizeof frame) {
 		f->dev->stats.tx_dropped++;
 		return ERR_BUF;
 	}
-	pbuf_copy_partial(p, frame, p->tot_len, 0);
-	inet_timers_frame(frame, p->tot_len, true);
-	return netdev_transmit(f->dev, frame, p->tot_len) ? ERR_IF : ERR_OK;
+	pbuf_copy_partial(p, frame, len, ETH_PAD_SIZE);
+	inet_timers_frame(frame, len, true);
+	return netdev_transmit(f->dev, frame, len) ? ERR_IF : ERR_OK;
 }
 
 static err_t netif_setup(struct netif *netif)
@@ -237,10 +238,11 @@ static void input(struct netdev *dev, const void *frame, size_t len)
 	}
 	inet_enter();
 	inet_timers_frame(frame, len, false);
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)(len + ETH_PAD_SIZE), PBUF_POOL);
 	if (!p)
 		dev->stats.rx_dropped++;
-	else if (pbuf_take(p, frame, (u16_t)len) != ERR_OK || f->netif.input(p, &f->netif) != ERR_OK)
+	else if (pbuf_take_at(p, frame, (u16_t)len, ETH_PAD_SIZE) != ERR_OK ||
+		 f->netif.input(p, &f->netif) != ERR_OK)
 		pbuf_free(p);
 	inet_leave();
 }
