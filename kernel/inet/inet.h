@@ -11,8 +11,10 @@
  *     owns a request structure, the stack fills it and calls its `done`
  *     callback, from the network work loop;
  *   - UDP endpoints: open a port, receive datagrams through a callback,
- *     send. This is the layer both a socket layer and net:udp handler
- *     events stand on (kernel/net's work loop calls the callbacks).
+ *     send; TCP endpoints: listen, connect, write, and a receive window
+ *     that reopens only when the owner says it consumed the bytes. This is
+ *     the layer both a socket layer and net:udp / net:tcp handler events
+ *     stand on (kernel/net's work loop calls the callbacks).
  *
  * Who may call: kernel context outside interrupt handlers (system calls,
  * self-tests, the work loop). Callbacks run in the work loop (kernel
@@ -111,6 +113,44 @@ void inet_udp_close(struct inet_udp *u);
 /* When the stack's timer is armed for (its next lwIP deadline, on the
  * kernel clock), or TIMER_NEVER: nothing needs timing. */
 uint64_t inet_deadline_ns(void);
+
+/* ---- TCP endpoints (tcp.c: lifetimes and the window there) ---- */
+struct inet_tcp;
+#define INET_TCP_WINDOW (16 * 1460) /* bytes received unconsumed before the peer must stop */
+struct inet_tcp_ops {
+	/* A listener's new connection (its ops and arg start as the
+	 * listener's; inet_tcp_set changes them). */
+	void (*accepted)(struct inet_tcp *listener, struct inet_tcp *conn, void *arg);
+	/* inet_tcp_connect's outcome: 0 connected (a refusal comes as error). */
+	void (*connected)(struct inet_tcp *c, void *arg, int err);
+	/* Bytes arrived (len 0, data NULL: the peer closed its side). The
+	 * window stays closed over them until inet_tcp_consumed. */
+	void (*received)(struct inet_tcp *c, void *arg, const void *data, size_t len);
+	/* The peer acknowledged n bytes: room to write again. May be NULL. */
+	void (*sent)(struct inet_tcp *c, void *arg, size_t n);
+	/* The connection is gone (-ECONNRESET, -ECONNABORTED, -ENOMEM, ...):
+	 * c is freed when this returns. May be NULL. */
+	void (*error)(struct inet_tcp *c, void *arg, int err);
+};
+/* Listens on port (any local address). 0, -EADDRINUSE, -ENOMEM. */
+int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out);
+/* Starts connecting; ops->connected or ops->error tells how it ended. */
+int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops, void *arg,
+		     struct inet_tcp **out);
+void inet_tcp_set(struct inet_tcp *t, const struct inet_tcp_ops *ops, void *arg);
+/* Queues up to len bytes (copied): how many were taken (0: the send
+ * buffer is full, wait for `sent`), or -ENOTCONN, -ENOMEM. */
+long inet_tcp_write(struct inet_tcp *t, const void *data, size_t len);
+size_t inet_tcp_sendable(const struct inet_tcp *t);
+/* The owner has taken n received bytes: the window reopens by n. */
+void inet_tcp_consumed(struct inet_tcp *t, size_t n);
+/* Closes (a listener stops listening) and frees t; never fails (a close
+ * lwIP cannot queue becomes a reset). No callback for t runs after. The
+ * side that closes first keeps lwIP's connection state in TIME_WAIT for
+ * two minutes (2 * TCP_MSL). */
+void inet_tcp_close(struct inet_tcp *t);
+/* Resets the connection and frees t: nothing stays behind. */
+void inet_tcp_abort(struct inet_tcp *t);
 
 /* The stack's memory (bytes charged to net.memory_kib) and what was refused. */
 struct inet_mem_stats {

@@ -212,3 +212,187 @@ SELFTEST_FLAGS(net_idle, SELFTEST_SLOW)
 	ST_CHECK(timer_irqs - (s1.early - s0.early) == 1); /* the wait's own end */
 	return 0;
 }
+
+/* ---- TCP endpoints: QEMU's guestfwd runs `cat` at 10.0.2.100:7, and the
+ * host connects through hostfwd to port 8080 (tests/system/test_net.py) ---- */
+
+#define ECHO_BYTES (64 * 1024)
+
+struct tcp_run {
+	struct inet_tcp *c;
+	size_t written, got, consumed;
+	bool connected, peer_closed, failed;
+	uint32_t sum_out, sum_in;
+	uint8_t last[64];
+	size_t last_len;
+};
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 8));
+}
+
+static void tcp_pump(struct tcp_run *r)
+{
+	uint8_t buf[1024];
+	while (r->written < ECHO_BYTES) {
+		size_t n = ECHO_BYTES - r->written < sizeof buf ? ECHO_BYTES - r->written : sizeof buf;
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern(r->written + i);
+		long k = inet_tcp_write(r->c, buf, n);
+		if (k <= 0)
+			break;
+		for (long i = 0; i < k; i++)
+			r->sum_out = r->sum_out * 31 + buf[i];
+		r->written += (size_t)k;
+	}
+}
+
+static void t_connected(struct inet_tcp *c, void *arg, int err)
+{
+	(void)c;
+	struct tcp_run *r = arg;
+	r->connected = err == 0;
+	if (r->connected)
+		tcp_pump(r);
+}
+
+static void t_received(struct inet_tcp *c, void *arg, const void *data, size_t len)
+{
+	(void)c;
+	struct tcp_run *r = arg;
+	if (!data) {
+		r->peer_closed = true;
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		r->sum_in = r->sum_in * 31 + ((const uint8_t *)data)[i];
+	r->got += len;
+	r->last_len = len < sizeof r->last ? len : sizeof r->last;
+	memcpy(r->last, data, r->last_len);
+}
+
+static void t_sent(struct inet_tcp *c, void *arg, size_t n)
+{
+	(void)c;
+	(void)n;
+	tcp_pump(arg);
+}
+
+static void t_error(struct inet_tcp *c, void *arg, int err)
+{
+	(void)c;
+	(void)err;
+	struct tcp_run *r = arg;
+	r->failed = true;
+	r->c = NULL;
+}
+
+static const struct inet_tcp_ops echo_ops = {
+	.connected = t_connected, .received = t_received, .sent = t_sent, .error = t_error};
+
+/* Consumes what arrived, as an owner does at its commit: the window reopens. */
+static bool echo_done(void *arg)
+{
+	struct tcp_run *r = arg;
+	if (r->c && r->got > r->consumed) {
+		inet_tcp_consumed(r->c, r->got - r->consumed);
+		r->consumed = r->got;
+	}
+	return r->failed || r->got >= ECHO_BYTES;
+}
+
+static int tcp_echo_through_cat(void)
+{
+	static struct tcp_run r;
+	memset(&r, 0, sizeof r);
+	ST_CHECK(inet_tcp_connect(ip(10, 0, 2, 100), 7, &echo_ops, &r, &r.c) == 0);
+	uint64_t t0 = clock_now_ns();
+	/* Nothing consumed for a second: the peer fills the window and stops. */
+	wait(never, NULL, NS_PER_SEC);
+	size_t stalled = r.got;
+	bool ok = wait(echo_done, &r, 20 * NS_PER_SEC);
+	uint64_t took = clock_now_ns() - t0;
+	if (r.c)
+		inet_tcp_abort(r.c); /* a close would leave TIME_WAIT state for 2 minutes */
+	ST_CHECK(stalled > 0 && stalled <= INET_TCP_WINDOW);
+	ST_CHECK(ok && !r.failed && r.connected);
+	ST_CHECK(r.written == ECHO_BYTES && r.got == ECHO_BYTES && r.sum_in == r.sum_out);
+	kprintf("selftest:   TCP echo of %u bytes through 10.0.2.100:7 in %lu ms; %zu bytes in while "
+		"nothing was consumed (window %u)\n",
+		ECHO_BYTES, (unsigned long)(took / NS_PER_MS), stalled, INET_TCP_WINDOW);
+	return 0;
+}
+
+static bool got_some(void *arg)
+{
+	return ((struct tcp_run *)arg)->got > 0 || ((struct tcp_run *)arg)->failed;
+}
+
+struct listen_run {
+	struct inet_tcp *conn;
+	struct tcp_run r;
+};
+
+static void l_accepted(struct inet_tcp *l, struct inet_tcp *c, void *arg)
+{
+	(void)l;
+	struct listen_run *lr = arg;
+	lr->conn = c;
+	lr->r.c = c;
+	static const struct inet_tcp_ops serve_ops = {.received = t_received, .error = t_error};
+	inet_tcp_set(c, &serve_ops, &lr->r);
+}
+
+static const struct inet_tcp_ops listen_ops = {.accepted = l_accepted};
+
+static bool peer_closed(void *arg)
+{
+	struct tcp_run *r = arg;
+	echo_done(r);
+	return r->peer_closed || r->failed;
+}
+
+static int tcp_accept_from_host(void)
+{
+	static struct listen_run lr;
+	memset(&lr, 0, sizeof lr);
+	struct inet_tcp *l, *dup;
+	ST_CHECK(inet_tcp_listen(8080, &listen_ops, &lr, &l) == 0);
+	ST_CHECK(inet_tcp_listen(8080, &listen_ops, &lr, &dup) == -EADDRINUSE);
+	kprintf("selftest:   listening on TCP 8080\n");
+	bool got = wait(got_some, &lr.r, 30 * NS_PER_SEC);
+	long w = -1;
+	if (got && lr.conn) { /* answer with what came, then wait for the host to close */
+		static const char hello[] = "hello from OptiOS: ";
+		inet_tcp_write(lr.conn, hello, sizeof hello - 1);
+		w = inet_tcp_write(lr.conn, lr.r.last, lr.r.last_len);
+	}
+	bool closed = got && wait(peer_closed, &lr.r, 10 * NS_PER_SEC);
+	if (lr.r.c)
+		inet_tcp_close(lr.r.c);
+	inet_tcp_close(l);
+	ST_CHECK(got && lr.conn && w == (long)lr.r.last_len && closed);
+	return 0;
+}
+
+static bool mem_back(void *arg)
+{
+	struct inet_mem_stats m;
+	inet_mem_stats(&m);
+	return m.in_use <= *(uint64_t *)arg;
+}
+
+SELFTEST_FLAGS(net_tcp, SELFTEST_SLOW)
+{
+	struct inet_if_info i;
+	ST_CHECK(wait(bound, &i, 10 * NS_PER_SEC));
+	struct inet_mem_stats m0;
+	inet_mem_stats(&m0);
+	int err = tcp_echo_through_cat();
+	if (!err)
+		err = tcp_accept_from_host();
+	/* Our FIN is acknowledged (LAST_ACK ends): the stack's memory is back. */
+	ST_CHECK(wait(mem_back, &m0.in_use, 5 * NS_PER_SEC));
+	return err;
+}

@@ -104,6 +104,41 @@ def test_stack_selftests_on_e1000(ctx):
 	assert verdict.kind == qemu.PASS, "net self-tests on e1000: %s\n%s" % (verdict, text[-3000:])
 
 
+def free_port():
+	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	s.bind(("127.0.0.1", 0))
+	port = s.getsockname()[1]
+	s.close()
+	return port
+
+
+def test_tcp_endpoints(ctx):
+	"""The kernel's TCP endpoints (inet_tcp_*), in-kernel: 64 KiB echoed by
+	`cat` behind QEMU's guestfwd at 10.0.2.100:7, the receive window closing
+	while nothing is consumed and reopening as the owner consumes; then a
+	listener on 8080 that this test reaches through hostfwd, which answers
+	and sees the host close."""
+	port = free_port()
+	netdev = USER_NET + ",guestfwd=tcp:10.0.2.100:7-cmd:cat,hostfwd=tcp:127.0.0.1:%d-:8080" % port
+	with ctx.machine("kernel", append="optios.test=net_tcp", extra_args=nic("virtio-net-pci", netdev),
+			 silence=40) as m:
+		m.wait_for(r"selftest:   listening on TCP 8080", timeout=60)
+		with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+			c.sendall(b"ping\n")
+			got = b""
+			while not got.endswith(b"\n"):
+				data = c.recv(100)
+				assert data, "the guest closed without answering: %r" % got
+				got += data
+		assert got == b"hello from OptiOS: ping\n", got
+		verdict = m.wait_exit(timeout=60)
+		text = m.text()
+	echo = re.search(r"TCP echo of 65536 bytes through 10\.0\.2\.100:7 in (\d+) ms; (\d+) bytes in while nothing "
+			 r"was consumed \(window (\d+)\)", text)
+	assert echo and 0 < int(echo.group(2)) <= int(echo.group(3)), text[-2000:]
+	assert verdict.kind == qemu.PASS, "net_tcp: %s\n%s" % (verdict, text[-3000:])
+
+
 # ---- DNS through a server on the host ----
 
 def dns_answer(query, names):
