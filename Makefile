@@ -456,7 +456,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(w
 # them into every protocol's state.
 FUZZ_LWIP_FLAGS := -DKDEBUG -DCHECKSUM_CHECK_IP=0 -DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 \
 	-DCHECKSUM_CHECK_ICMP=0
-FUZZ_NET_SRCS := kernel/net/net.c kernel/inet/inet.c kernel/inet/endpoints.c kernel/inet/timers.c \
+FUZZ_NET_SRCS := kernel/net/net.c kernel/inet/inet.c kernel/inet/endpoints.c kernel/inet/tcp.c kernel/inet/timers.c \
 	kernel/inet/port.c kernel/conf/conf.c lib/fmt.c
 FUZZ_LWIP_OBJS = $(patsubst %,$(BUILD)/fuzz/lwip/%.o,$(LWIP_SRCS))
 $(BUILD)/fuzz/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h) Makefile

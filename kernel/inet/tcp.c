@@ -13,7 +13,11 @@
  * ops->error (lwIP has already freed the pcb: reset, aborted, out of
  * memory; the owner must forget the pointer when error returns). A
  * listener's accepted connection starts with the listener's ops and arg;
- * the owner may change them with inet_tcp_set inside `accepted`.
+ * the owner may change them with inet_tcp_set inside `accepted`. An owner
+ * may close or abort a connection from inside that connection's own
+ * callback: lwIP is then in the middle of a call on the pcb, so the end is
+ * carried out when the callback returns (bytes of the same delivery not
+ * yet handed over are dropped, their window reopened).
  */
 #include "lwip/opt.h"
 
@@ -32,7 +36,25 @@ struct inet_tcp {
 	struct tcp_pcb *pcb;
 	const struct inet_tcp_ops *ops;
 	void *arg;
+	/* Inside one of its callbacks (lwIP is then inside a call on pcb): a
+	 * close or abort the owner asks for is recorded in `end` and done by
+	 * the callback's wrapper once the owner's callback returns. */
+	bool in_callback;
+	enum { END_NONE, END_CLOSE, END_ABORT } end;
 };
+
+static bool end_now(struct inet_tcp *t, bool abort);
+
+/* After the owner's callback: carries out a close or abort it asked for.
+ * Returns the err_t the lwIP callback must return (ERR_ABRT once the pcb
+ * was aborted, which lwIP requires). */
+static err_t callback_done(struct inet_tcp *t)
+{
+	t->in_callback = false;
+	if (t->end == END_NONE)
+		return ERR_OK;
+	return end_now(t, t->end == END_ABORT) ? ERR_ABRT : ERR_OK;
+}
 
 static int errno_of(err_t e)
 {
@@ -59,23 +81,27 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		}
 		return ERR_OK;
 	}
-	if (!p) {
+	t->in_callback = true;
+	if (!p)
 		t->ops->received(t, t->arg, NULL, 0); /* the peer closed its side */
-		return ERR_OK;
-	}
-	for (struct pbuf *q = p; q; q = q->next)
+	for (struct pbuf *q = p; q && t->end == END_NONE; q = q->next)
 		t->ops->received(t, t->arg, q->payload, q->len);
-	pbuf_free(p);
-	return ERR_OK;
+	if (p && t->end != END_NONE)
+		tcp_recved(pcb, p->tot_len); /* what the closed owner never saw */
+	if (p)
+		pbuf_free(p);
+	return callback_done(t);
 }
 
 static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct inet_tcp *t = arg;
 	(void)pcb;
-	if (t && t->ops->sent)
-		t->ops->sent(t, t->arg, len);
-	return ERR_OK;
+	if (!t || !t->ops->sent)
+		return ERR_OK;
+	t->in_callback = true;
+	t->ops->sent(t, t->arg, len);
+	return callback_done(t);
 }
 
 static void on_err(void *arg, err_t err)
@@ -109,18 +135,22 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 	*t = (struct inet_tcp){.pcb = pcb, .ops = l->ops, .arg = l->arg};
 	hook(t);
-	if (t->ops->accepted)
-		t->ops->accepted(l, t, l->arg);
-	return ERR_OK;
+	if (!t->ops->accepted)
+		return ERR_OK;
+	t->in_callback = true;
+	t->ops->accepted(l, t, l->arg);
+	return callback_done(t);
 }
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct inet_tcp *t = arg;
 	(void)pcb;
-	if (t && t->ops->connected)
-		t->ops->connected(t, t->arg, errno_of(err));
-	return ERR_OK;
+	if (!t || !t->ops->connected)
+		return ERR_OK;
+	t->in_callback = true;
+	t->ops->connected(t, t->arg, errno_of(err));
+	return callback_done(t);
 }
 
 int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out)
@@ -227,27 +257,41 @@ void inet_tcp_consumed(struct inet_tcp *t, size_t n)
 	inet_leave();
 }
 
-void inet_tcp_abort(struct inet_tcp *t)
+/* Closes or aborts t's pcb and frees t; whether the pcb was aborted (a
+ * close lwIP could not queue becomes a reset). */
+static bool end_now(struct inet_tcp *t, bool abort)
 {
-	inet_enter();
 	if (t->pcb) {
 		tcp_arg(t->pcb, NULL);
-		tcp_abort(t->pcb); /* a reset; the pcb is freed now (on_err sees no arg) */
+		if (!abort && t->pcb->state != LISTEN)
+			tcp_sent(t->pcb, NULL);
+		if (!abort && tcp_close(t->pcb) != ERR_OK)
+			abort = true;
+		if (abort)
+			tcp_abort(t->pcb); /* a reset: on_err sees no arg; freed now */
 	}
-	inet_leave();
 	kfree(t);
+	return abort;
+}
+
+static void end(struct inet_tcp *t, bool abort)
+{
+	if (t->in_callback) { /* its wrapper ends it when the callback returns */
+		if (t->end != END_ABORT)
+			t->end = abort ? END_ABORT : END_CLOSE;
+		return;
+	}
+	inet_enter();
+	end_now(t, abort);
+	inet_leave();
+}
+
+void inet_tcp_abort(struct inet_tcp *t)
+{
+	end(t, true);
 }
 
 void inet_tcp_close(struct inet_tcp *t)
 {
-	inet_enter();
-	if (t->pcb) {
-		tcp_arg(t->pcb, NULL);
-		if (t->pcb->state != LISTEN)
-			tcp_sent(t->pcb, NULL);
-		if (tcp_close(t->pcb) != ERR_OK)
-			tcp_abort(t->pcb); /* out of memory for the FIN: reset instead */
-	}
-	inet_leave();
-	kfree(t);
+	end(t, false);
 }
