@@ -35,6 +35,35 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/x86_64/kern
 KSRCS := $(sort $(shell find arch/x86_64 kernel drivers lib -name '*.c' -o -name '*.S'))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
+# lwIP (kernel/inet is its port, docs/NETWORK.md): Debian's source package,
+# fetched by tools/fetch-source.sh (pinned in tools/deps.lock) into
+# $(BUILD)/deps/, never committed; compiled freestanding with the kernel's
+# flags, our lwipopts.h and arch/cc.h first on the include path
+# (kernel/inet/port), <string.h> being lib/'s (kernel/inet/port/libc).
+# Only kernel/inet includes lwIP's headers (tools/includes.allowed).
+LWIP_DIR = $(shell tools/fetch-source.sh --build $(BUILD) --dir lwip)
+LWIP_STAMP := $(BUILD)/lwip/fetched
+LWIP_SRCS := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/udp.c core/timeouts.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
+LWIP_INC = -Ikernel/inet/port -I$(LWIP_DIR)/src/include
+KOBJS += $(LWIP_OBJS)
+
+$(LWIP_STAMP): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $(@D)
+	@tools/fetch-source.sh --build $(BUILD) lwip
+	@touch $@
+
+$(BUILD)/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC      lwip/$*.c"
+	@$(CC) $(KCFLAGS) $(LWIP_INC) -Ikernel/inet/port/libc -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/k/kernel/inet/%.c.o: KCFLAGS += $(LWIP_INC)
+$(BUILD)/k/kernel/inet/%.c.o: $(LWIP_STAMP)
+
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests:
@@ -475,7 +504,7 @@ crashtest: all $(TEST_IMAGES)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy store
+FUZZ_TARGETS := elf cpio path conf manifest policy store net
 FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c \
 	$(wildcard kernel/store/*.c) kernel/block/block.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
@@ -486,6 +515,26 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(w
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
+
+# The receive path (tests/fuzz/fuzz_net.c): kernel/net, lwIP's port and lwIP
+# itself built for the host, lwIP's assertions on (KDEBUG); lwIP's own
+# sources without -Werror (their warnings are not ours to fix). Checksums
+# are not checked here (the kernel checks them): random frames reach past
+# them into every protocol's state.
+FUZZ_LWIP_FLAGS := -DKDEBUG -DCHECKSUM_CHECK_IP=0 -DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 \
+	-DCHECKSUM_CHECK_ICMP=0
+FUZZ_NET_SRCS := kernel/net/net.c kernel/inet/inet.c kernel/inet/endpoints.c kernel/inet/tcp.c kernel/inet/timers.c \
+	kernel/inet/port.c kernel/conf/conf.c lib/fmt.c
+FUZZ_LWIP_OBJS = $(patsubst %,$(BUILD)/fuzz/lwip/%.o,$(LWIP_SRCS))
+$(BUILD)/fuzz/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h) Makefile
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(filter-out -Werror,$(FUZZ_CFLAGS)) $(FUZZ_LWIP_FLAGS) $(LWIP_INC) -w -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c tests/fuzz/fuzz.h $(FUZZ_NET_SRCS) $(FUZZ_LWIP_OBJS) \
+		$(wildcard kernel/net/*.h kernel/inet/*.h kernel/conf/*.def)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Iarch/x86_64 $(FUZZ_LWIP_FLAGS) $(LWIP_INC) -o $@ $< $(FUZZ_NET_SRCS) $(FUZZ_LWIP_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -517,12 +566,22 @@ DISK_DEVICE_nvme := nvme,drive=disk0,serial=optios0
 QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback \
 	-device $(or $(DISK_DEVICE_$(DISK_IF)),$(error DISK_IF=$(DISK_IF): virtio or nvme))
 
+# The network: QEMU user networking (the guest gets 10.0.2.15 by DHCP, the
+# host is 10.0.2.2, DNS 10.0.2.3; docs/NETWORK.md) on a virtio-net device,
+# or an Intel e1000 with NET_IF=e1000; NET_IF=none for no network device.
+NET_IF ?= virtio
+NET_DEVICE_virtio := virtio-net-pci
+NET_DEVICE_e1000 := e1000
+QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
+	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
+
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
 		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
 		echo "OptiOS: created $(DISK) ($(DISK_SIZE), empty)"; \
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
+	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \

@@ -987,6 +987,8 @@ static const struct {
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
+	{"net", "net [INTERFACE]: network interfaces: MAC, link, address (DHCP or static), DNS, counters"},
+	{"ping", "ping [-c COUNT] [-s SIZE] [-W SECONDS] [-i MS] HOST: ICMP echo (COUNT 0: until Ctrl+C)"},
 	{"policy", "policy [show NAME | who-can CAP | on TOPIC]: permissions (alone: the policy)\n"
 		   "  policy grant NAME CAP: grant NAME (or *) a capability\n"
 		   "  policy revoke NAME CAP: remove exactly that grant"},
