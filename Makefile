@@ -61,8 +61,11 @@ $(BUILD)/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/p
 	@echo "  CC      lwip/$*.c"
 	@$(CC) $(KCFLAGS) $(LWIP_INC) -Ikernel/inet/port/libc -c $(LWIP_DIR)/src/$*.c -o $@
 
+# The port's objects wait for the fetch: named one by one, since a pattern
+# rule without a recipe adds no prerequisite (it did not: a build without
+# $(BUILD)/lwip/fetched compiled kernel/inet first and found no lwip/opt.h).
 $(BUILD)/k/kernel/inet/%.c.o: KCFLAGS += $(LWIP_INC)
-$(BUILD)/k/kernel/inet/%.c.o: $(LWIP_STAMP)
+$(patsubst %,$(BUILD)/k/%.o,$(filter kernel/inet/%,$(KSRCS))): $(LWIP_STAMP)
 
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
