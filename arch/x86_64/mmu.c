@@ -153,7 +153,7 @@ unsigned long mmu_free_tables(const struct mmu *m, uint64_t root, unsigned first
 
 /* ---- range sets ---- */
 
-#define RANGE_GRAIN (1ull << 21) /* what one page table maps */
+#define RANGE_JOIN (64ull << 10) /* a page this close to a range joins it (reading <= 16 more entries) */
 
 /* Merges r[i] and r[i + 1] (the gap between them joins too). */
 static void range_merge(struct mmu_ranges *rs, size_t i)
@@ -166,16 +166,16 @@ static void range_merge(struct mmu_ranges *rs, size_t i)
 
 void mmu_ranges_add(struct mmu_ranges *rs, uint64_t va)
 {
-	uint64_t lo = va & ~(RANGE_GRAIN - 1), hi = lo + RANGE_GRAIN;
+	uint64_t lo = va & ~4095ull, hi = lo + 4096;
 	size_t i = 0;
-	while (i < rs->n && rs->r[i].end < lo)
+	while (i < rs->n && rs->r[i].end + RANGE_JOIN < lo)
 		i++;
 	if (i < rs->n && rs->r[i].start <= lo && hi <= rs->r[i].end)
 		return; /* the usual case: already inside */
-	if (i < rs->n && rs->r[i].start <= hi) { /* touches r[i]: grow it */
+	if (i < rs->n && rs->r[i].start <= hi + RANGE_JOIN) { /* near r[i]: grow it */
 		rs->r[i].start = rs->r[i].start < lo ? rs->r[i].start : lo;
 		rs->r[i].end = rs->r[i].end > hi ? rs->r[i].end : hi;
-		if (i + 1 < rs->n && rs->r[i + 1].start <= rs->r[i].end)
+		if (i + 1 < rs->n && rs->r[i + 1].start <= rs->r[i].end + RANGE_JOIN)
 			range_merge(rs, i);
 		return;
 	}
@@ -186,9 +186,9 @@ void mmu_ranges_add(struct mmu_ranges *rs, uint64_t va)
 				best = k;
 		range_merge(rs, best);
 		i -= i > best;
-		if (i > 0 && rs->r[i - 1].end >= lo)
-			i--; /* now inside or touching the joined range: grow that one */
-		if (i < rs->n && rs->r[i].start <= hi) {
+		if (i > 0 && rs->r[i - 1].end + RANGE_JOIN >= lo)
+			i--; /* now inside or near the joined range: grow that one */
+		if (i < rs->n && rs->r[i].start <= hi + RANGE_JOIN) {
 			mmu_ranges_add(rs, va);
 			return;
 		}

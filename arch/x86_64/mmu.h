@@ -91,8 +91,10 @@ void mmu_visit_ranges(const struct mmu *m, uint64_t root, const struct mmu_range
 unsigned long mmu_free_ranges(const struct mmu *m, uint64_t root, const struct mmu_range *r, size_t n);
 
 /* Where an address space has mappings: a superset, in at most MMU_RANGES_MAX
- * ranges, each made of whole page-table spans (2 MiB), so that no two ranges
- * share a page table. Only ever grows. */
+ * ranges of whole pages, sorted, disjoint, more than 64 KiB apart (a page
+ * nearer joins its neighbour). Only ever grows. Every table made on the way
+ * to one of its pages is reached through entries that intersect it, so the
+ * ranges suffice to find them all again. */
 #define MMU_RANGES_MAX 8
 struct mmu_ranges {
 	size_t n;

@@ -199,41 +199,48 @@ TEST(mmu_free_tables_returns_every_table)
 		CHECK_EQ(sim_table(root)[i], 0);
 }
 
-/* Each range covers whole 2 MiB page-table spans; the list stays sorted,
- * disjoint and within MMU_RANGES_MAX, and every page ever added stays
- * inside it (when full, the two closest ranges are joined). */
+/* Ranges of whole pages, sorted, disjoint and more than 64 KiB apart
+ * (nearer ones join), at most MMU_RANGES_MAX; every page ever added stays
+ * inside (when full, the two closest ranges are joined). */
 TEST(mmu_ranges_cover_every_page_added)
 {
 	static uint64_t added[4000];
 	struct mmu_ranges rs = {0};
 	mmu_ranges_add(&rs, 0x401000);
-	mmu_ranges_add(&rs, 0x5FF000); /* the same 2 MiB */
+	mmu_ranges_add(&rs, 0x401000);
+	mmu_ranges_add(&rs, 0x403000); /* near: joins */
 	CHECK_EQ(rs.n, 1);
-	CHECK_EQ(rs.r[0].start, 0x400000);
-	CHECK_EQ(rs.r[0].end, 0x600000);
+	CHECK_EQ(rs.r[0].start, 0x401000);
+	CHECK_EQ(rs.r[0].end, 0x404000);
 	mmu_ranges_add(&rs, 0x7FFFFFFFE000ull);
-	mmu_ranges_add(&rs, 0x600000); /* touches the first: it grows */
+	mmu_ranges_add(&rs, 0x600000); /* far from both */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[1].start, 0x600000);
+	mmu_ranges_add(&rs, 0x3F0000); /* near the first from below */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[0].start, 0x3F0000);
+	mmu_ranges_add(&rs, 0x5F0000); /* near the second from below */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[1].start, 0x5F0000);
+	for (uint64_t va = 0x404000; va < 0x5F0000; va += 0x10000) /* a bridge: the two become one */
+		mmu_ranges_add(&rs, va);
 	CHECK_EQ(rs.n, 2);
-	CHECK_EQ(rs.r[0].end, 0x800000);
-	CHECK_EQ(rs.r[1].start, 0x7FFFFFE00000ull);
-	mmu_ranges_add(&rs, 0x200000); /* touches from below */
-	CHECK_EQ(rs.n, 2);
-	CHECK_EQ(rs.r[0].start, 0x200000);
+	CHECK_EQ(rs.r[0].start, 0x3F0000);
+	CHECK_EQ(rs.r[0].end, 0x601000);
 	srand(7);
 	memset(&rs, 0, sizeof rs);
 	for (size_t i = 0; i < 4000; i++) {
 		added[i] = ((uint64_t)rand() << 20 ^ (uint64_t)rand() << 3) & 0x7FFFFFFFF000ull;
-		if (i % 3 == 0)
-			added[i] = added[i - (i > 0)] + 0x200000; /* neighbours, to merge */
-		added[i] &= 0x7FFFFFFFF000ull;
+		if (i % 3 == 0 && i > 0)
+			added[i] = (added[i - 1] + 0x1000 * (uint64_t)(rand() % 40)) & 0x7FFFFFFFF000ull;
 		mmu_ranges_add(&rs, added[i]);
 		CHECK(rs.n >= 1 && rs.n <= MMU_RANGES_MAX);
 		for (size_t k = 0; k < rs.n; k++) {
 			CHECK(rs.r[k].start < rs.r[k].end);
-			CHECK_EQ(rs.r[k].start % 0x200000, 0);
-			CHECK_EQ(rs.r[k].end % 0x200000, 0);
+			CHECK_EQ(rs.r[k].start % 4096, 0);
+			CHECK_EQ(rs.r[k].end % 4096, 0);
 			if (k + 1 < rs.n)
-				CHECK(rs.r[k].end < rs.r[k + 1].start); /* touching ones are merged */
+				CHECK(rs.r[k].end + (64 << 10) < rs.r[k + 1].start);
 		}
 		if (i % 97 == 0 || i == 3999)
 			for (size_t j = 0; j <= i; j++) {
