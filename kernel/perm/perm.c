@@ -27,6 +27,11 @@
  * grant both reach it at its next run. A foreground program's set is
  * computed at its start only.
  *
+ * A foreground program's set is shared, not copied: a fork child holds a
+ * reference to its parent's (perm_get), and the programs of the read-only
+ * image have theirs cached by their bytes (perm_for_image), so an exec of
+ * one computes nothing while the policy stays the same.
+ *
  * Invariants: a policy_set only ever holds granted capabilities its
  * manifest declares (the manifest bounds every grant); every -EACCES perm_check returns has
  * written one OPTIOS_LOG_DENY record (and so has every -ENOENT of
@@ -147,21 +152,37 @@ static struct policy *grants_to_all(void)
 	return all;
 }
 
-int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
-		      char *msg, size_t msglen)
+/* A set held by its users (processes, the image cache): freed with the last
+ * perm_put. Sets are not changed once made, except a handler's by
+ * perm_refresh, which is never shared. */
+struct held_set {
+	unsigned refs;
+	struct policy_set set;
+};
+
+static struct held_set *held(const struct policy_set *s)
+{
+	return container_of(s, struct held_set, set);
+}
+
+/* perm_for_manifest once it is known whether the program comes from a
+ * writable file system (untrusted: only the grants to "*" apply). */
+static int set_for(const struct manifest *m, const char *path, bool untrusted, uint32_t context,
+		   struct policy_set **out, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = 0;
 	if (m && !(m->contexts & context))
 		return context_refused(m, context, msg, msglen);
-	bool untrusted = on_writable_fs(path);
-	struct policy_set *s = kmalloc(sizeof *s);
+	struct held_set *h = kmalloc(sizeof *h);
 	struct policy *all = untrusted ? grants_to_all() : NULL;
-	if (!s || (untrusted && !all)) {
-		kfree(s);
+	if (!h || (untrusted && !all)) {
+		kfree(h);
 		kfree(all);
 		return -ENOMEM;
 	}
+	h->refs = 1;
+	struct policy_set *s = &h->set;
 	policy_set_compute(s, m, untrusted ? all : &policy);
 	s->only_all = untrusted;
 	kfree(all);
@@ -171,11 +192,17 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 				  path);
 		else
 			missing_message(s, msg, msglen);
-		kfree(s);
+		kfree(h);
 		return -EACCES;
 	}
 	*out = s;
 	return 0;
+}
+
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
+		      char *msg, size_t msglen)
+{
+	return set_for(m, path, on_writable_fs(path), context, out, msg, msglen);
 }
 
 int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen)
@@ -194,9 +221,60 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 	return err;
 }
 
-int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
-		   char *msg, size_t msglen)
+/*
+ * The sets of root-image programs, cached by their bytes: a program of the
+ * read-only image never changes while the system runs, so its manifest is
+ * read once, and its set computed once per policy generation (a grant or
+ * revoke changes the generation: the next exec computes it again).
+ * Invariant: an entry with a set holds one reference to it; the set is what
+ * set_for made from the manifest in data[0..len) (immutable bytes) for
+ * context, from a writable file system or not, at the policy's generation.
+ * Only successes are kept: a refusal is computed again (with its message).
+ */
+#define IMAGE_CACHE_SIZE 8
+static struct {
+	const void *data;
+	size_t len;
+	uint32_t context;
+	bool writable;
+	uint64_t generation;
+	struct policy_set *set;
+} image_cache[IMAGE_CACHE_SIZE];
+static unsigned image_cache_next; /* the entry the next miss replaces */
+
+static int image_cache_find(const void *data, size_t len, bool writable, uint32_t context)
 {
+	for (int i = 0; i < IMAGE_CACHE_SIZE; i++)
+		if (image_cache[i].set && image_cache[i].data == data && image_cache[i].len == len &&
+		    image_cache[i].context == context && image_cache[i].writable == writable)
+			return i;
+	return -1;
+}
+
+static void image_cache_put(int i, const void *data, size_t len, bool writable, uint32_t context,
+			    struct policy_set *s)
+{
+	if (i < 0)
+		i = (int)(image_cache_next++ % IMAGE_CACHE_SIZE);
+	perm_put(image_cache[i].set);
+	image_cache[i].data = data;
+	image_cache[i].len = len;
+	image_cache[i].writable = writable;
+	image_cache[i].context = context;
+	image_cache[i].generation = s->generation;
+	image_cache[i].set = perm_get(s);
+}
+
+int perm_for_image(const char *path, const void *data, size_t len, bool writable, bool immutable,
+		   uint32_t context, struct policy_set **out, char *msg, size_t msglen)
+{
+	int hit = immutable ? image_cache_find(data, len, writable, context) : -1;
+	if (hit >= 0 && image_cache[hit].generation == policy.generation) {
+		if (msg && msglen)
+			msg[0] = '\0';
+		*out = perm_get(image_cache[hit].set);
+		return 0;
+	}
 	struct manifest *m = kmalloc(sizeof *m);
 	if (!m)
 		return -ENOMEM;
@@ -204,28 +282,39 @@ int perm_for_image(const char *path, const void *data, size_t len, uint32_t cont
 		msg[0] = '\0';
 	int err = exec_manifest_image(exec_program_name(path), data, len, m, NULL, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
-		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
+		err = set_for(err ? NULL : m, path, writable, context, out, msg, msglen);
 	kfree(m);
+	if (err == 0 && immutable)
+		image_cache_put(hit, data, len, writable, context, *out);
 	return err;
+}
+
+void perm_cache_drop(void)
+{
+	for (int i = 0; i < IMAGE_CACHE_SIZE; i++) {
+		perm_put(image_cache[i].set);
+		image_cache[i].set = NULL;
+	}
 }
 
 void perm_put(struct policy_set *s)
 {
-	kfree(s);
+	if (s && --held(s)->refs == 0)
+		kfree(held(s));
 }
 
-struct policy_set *perm_copy(const struct policy_set *s)
+struct policy_set *perm_get(struct policy_set *s)
 {
-	struct policy_set *c = kmalloc(sizeof *c);
-	if (c)
-		memcpy(c, s, sizeof *c);
-	return c;
+	held(s)->refs++;
+	return s;
 }
 
 size_t perm_refresh(struct policy_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])
 		return 0; /* no manifest: nothing the policy grants or revokes */
+	if (held(s)->refs != 1)
+		panic("perm_refresh: the set of %s is shared", s->name);
 	size_t revoked = 0;
 	const char *as = s->only_all ? "*" : s->name; /* "*": grants to every program */
 	uint64_t f = irq_save();
