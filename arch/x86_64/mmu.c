@@ -82,6 +82,15 @@ static bool range_entries(const struct mmu_range *r, int level, uint64_t base, u
 	return true;
 }
 
+/* The first present entry of t in [i, end), or end: the tight loop most
+ * entries take (a table is mostly empty). */
+static unsigned next_present(const pte_t *t, unsigned i, unsigned end)
+{
+	while (i < end && !(t[i] & PTE_P))
+		i++;
+	return i;
+}
+
 /* Only the entries inside the ranges are read (each once: two ranges may
  * share an entry of a higher table), so a sparse address space costs what
  * it maps, not 512 entries a table. */
@@ -92,9 +101,7 @@ static void visit_table(const struct visit *v, uint64_t table, int level, uint64
 	for (size_t k = 0; k < v->n; k++) {
 		if (!range_entries(&v->r[k], level, base, &i, &last))
 			continue;
-		for (i = i < next ? next : i; i <= last; i++) {
-			if (!(t[i] & PTE_P))
-				continue;
+		for (i = next_present(t, i < next ? next : i, last + 1); i <= last; i = next_present(t, i + 1, last + 1)) {
 			uint64_t lin = base + i * mmu_level_size(level);
 			if (is_leaf(t[i], level))
 				v->fn(v->arg, canonical(lin), &t[i], level);
@@ -127,8 +134,8 @@ static unsigned long free_in(const struct visit *v, uint64_t table, int level, u
 	for (size_t k = 0; k < v->n && level > 0; k++) { /* a page table (level 0) holds leaves only */
 		if (!range_entries(&v->r[k], level, base, &i, &last))
 			continue;
-		for (i = i < next ? next : i; i <= last; i++) {
-			if (!(t[i] & PTE_P) || is_leaf(t[i], level))
+		for (i = next_present(t, i < next ? next : i, last + 1); i <= last; i = next_present(t, i + 1, last + 1)) {
+			if (is_leaf(t[i], level))
 				continue;
 			n += free_in(v, t[i] & PTE_ADDR, level - 1, base + i * mmu_level_size(level)) + 1;
 			v->m->table_free(v->m->ctx, t[i] & PTE_ADDR);

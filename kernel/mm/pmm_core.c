@@ -114,6 +114,9 @@ static long pa_index(const struct pmm *p, uint64_t pa)
 {
 	if (pa & (PMM_PAGE - 1))
 		return -1;
+	const struct pmm_range *big = &p->range[p->big];
+	if (pa >= big->start && pa < big->end) /* most pages: no search */
+		return (long)(big->first + (pa - big->start) / PMM_PAGE);
 	size_t lo = 0, hi = p->nranges;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -227,6 +230,8 @@ int pmm_core_init(struct pmm *p, const struct bootinfo *bi, uint64_t kernel_star
 	for (size_t i = 0; i < p->nranges; i++) {
 		p->range[i].first = n;
 		n += range_pages(&p->range[i]);
+		if (range_pages(&p->range[i]) > range_pages(&p->range[p->big]))
+			p->big = i;
 	}
 	p->total = p->free = n;
 	for (size_t i = 0; i < n; i++)
@@ -341,7 +346,8 @@ int pmm_core_free(struct pmm *p, uint64_t pa)
 	if (--p->refs[i] == 0) {
 		p->freemap[i / 64] |= 1ull << (i % 64);
 		p->free++;
-		p->low_free = MIN(p->low_free, (size_t)i);
+		if ((size_t)i < p->low_free)
+			p->low_free = (size_t)i;
 	}
 	return 0;
 }

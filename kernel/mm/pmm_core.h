@@ -37,6 +37,7 @@ struct pmm {
 	/* sorted by address, disjoint, never adjacent-merged across holes */
 	struct pmm_range range[PMM_MAX_RANGES];
 	size_t nranges;
+	size_t big; /* the range with the most pages (looked at first) */
 	uint64_t *freemap; /* bit i set: page i is free */
 	uint16_t *refs; /* references to page i; 0 exactly when free */
 	size_t total, free;
