@@ -71,7 +71,8 @@ struct visit {
 
 /* The entries [*first, *last] of a table at level, mapping from base, that
  * r intersects; false if none. */
-static bool range_entries(const struct mmu_range *r, int level, uint64_t base, unsigned *first, unsigned *last)
+static bool range_entries(const struct mmu_range *r, int level, uint64_t base, unsigned *first,
+			  unsigned *last)
 {
 	uint64_t size = mmu_level_size(level), end = base + MMU_ENTRIES * size;
 	uint64_t lo = r->start > base ? r->start : base, hi = r->end < end ? r->end : end;
@@ -101,7 +102,8 @@ static void visit_table(const struct visit *v, uint64_t table, int level, uint64
 	for (size_t k = 0; k < v->n; k++) {
 		if (!range_entries(&v->r[k], level, base, &i, &last))
 			continue;
-		for (i = next_present(t, i < next ? next : i, last + 1); i <= last; i = next_present(t, i + 1, last + 1)) {
+		for (i = next_present(t, i < next ? next : i, last + 1); i <= last;
+		     i = next_present(t, i + 1, last + 1)) {
 			uint64_t lin = base + i * mmu_level_size(level);
 			if (is_leaf(t[i], level))
 				v->fn(v->arg, canonical(lin), &t[i], level);
@@ -134,7 +136,8 @@ static unsigned long free_in(const struct visit *v, uint64_t table, int level, u
 	for (size_t k = 0; k < v->n && level > 0; k++) { /* a page table (level 0) holds leaves only */
 		if (!range_entries(&v->r[k], level, base, &i, &last))
 			continue;
-		for (i = next_present(t, i < next ? next : i, last + 1); i <= last; i = next_present(t, i + 1, last + 1)) {
+		for (i = next_present(t, i < next ? next : i, last + 1); i <= last;
+		     i = next_present(t, i + 1, last + 1)) {
 			if (is_leaf(t[i], level))
 				continue;
 			n += free_in(v, t[i] & PTE_ADDR, level - 1, base + i * mmu_level_size(level)) + 1;

@@ -161,7 +161,8 @@ static int build_stack(struct vm_space *s, const struct elf_image *img, const ch
 		return -E2BIG;
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * AUXV_PAIRS;
 	/* the strings, the random bytes, the vectors, alignment; and a page for the program's first frames */
-	size_t pages = (16 + bytes + words * sizeof(uint64_t) + 16 + PAGE_SIZE - 1) / PAGE_SIZE + STACK_FREE_PAGES;
+	size_t pages =
+		(16 + bytes + words * sizeof(uint64_t) + 16 + PAGE_SIZE - 1) / PAGE_SIZE + STACK_FREE_PAGES;
 	int err = map_stack(s, pages);
 	if (err)
 		return err;

@@ -259,7 +259,9 @@ int heap_core_check(const struct heap *h, const void *p)
 	int err = ((uintptr_t)b % HEAP_PAGE == 0) ? check_large(b) : check_small(b);
 	if (err || !h->debug)
 		return err;
-	return canary_intact((const uint8_t *)p + b->used.size, capacity(b) - b->used.size) ? 0 : HEAP_ERR_OVERRUN;
+	return canary_intact((const uint8_t *)p + b->used.size, capacity(b) - b->used.size)
+		       ? 0
+		       : HEAP_ERR_OVERRUN;
 }
 
 int heap_core_free(struct heap *h, void *p)

@@ -220,9 +220,11 @@ SELFTEST(perm_rewritten_program_at_the_same_address_gets_its_new_manifest)
 	int ea = -ENOMEM, eb = -ENOMEM;
 	if (buf) {
 		memcpy(buf, emit, elen);
-		ea = perm_for_image("/data/prog", buf, elen, false, false, MANIFEST_CTX_FOREGROUND, &a, NULL, 0);
+		ea = perm_for_image("/data/prog", buf, elen, false, false, MANIFEST_CTX_FOREGROUND, &a, NULL,
+				    0);
 		memcpy(buf, ls, llen);
-		eb = perm_for_image("/data/prog", buf, llen, false, false, MANIFEST_CTX_FOREGROUND, &b, NULL, 0);
+		eb = perm_for_image("/data/prog", buf, llen, false, false, MANIFEST_CTX_FOREGROUND, &b, NULL,
+				    0);
 	}
 	bool names = ea == 0 && eb == 0 && strcmp(a->name, "emit") == 0 && strcmp(b->name, "ls") == 0;
 	if (ea == 0)

@@ -312,7 +312,8 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 static int spawn_perm(const char *path, const void *data, size_t len, bool writable, bool immutable,
 		      struct proc *parent, struct policy_set **perm)
 {
-	int err = perm_for_image(path, data, len, writable, immutable, MANIFEST_CTX_FOREGROUND, perm, NULL, 0);
+	int err =
+		perm_for_image(path, data, len, writable, immutable, MANIFEST_CTX_FOREGROUND, perm, NULL, 0);
 	if (!err || err == -ENOENT || err == -EISDIR || err == -ENOMEM)
 		return err;
 	char *msg = kmalloc(PERM_REFUSAL_MAX);

@@ -276,7 +276,8 @@ TEST(mmu_free_ranges_returns_every_table_of_the_recorded_ranges)
 {
 	uint64_t root = fresh_root();
 	struct mmu_ranges rs = {0};
-	uint64_t vas[] = {0x400000, 0x401000, 0x9FF000, 0x100000000000ull, 0x7FFFFFFFF000ull, 0x7FFFFFFF0000ull};
+	uint64_t vas[] = {0x400000,	     0x401000,		0x9FF000,
+			  0x100000000000ull, 0x7FFFFFFFF000ull, 0x7FFFFFFF0000ull};
 	for (size_t i = 0; i < sizeof vas / sizeof vas[0]; i++) {
 		mmu_ranges_add(&rs, vas[i]);
 		*mmu_entry(&M, root, vas[i], MMU_LEVEL_4K, UF) = 0x7000 | PTE_P;
