@@ -56,7 +56,6 @@ static void report_cmdline_conf(void *ctx, const char *msg)
 /* What every self-test must give back (kernel/test checks it). */
 static void count_for_selftests(struct selftest_counts *c)
 {
-	perm_cache_drop(); /* a cache's memory is not a leak */
 	c->free_pages = pmm_free_count();
 	c->heap_bytes = kmalloc_bytes_in_use();
 	handler_counts(&c->snapshots, &c->snapshot_pages);

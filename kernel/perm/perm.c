@@ -157,6 +157,7 @@ static struct policy *grants_to_all(void)
  * perm_refresh, which is never shared. */
 struct held_set {
 	unsigned refs;
+	bool in_cache; /* the storage is a slot of the image cache (static), not the heap */
 	struct policy_set set;
 };
 
@@ -182,6 +183,7 @@ static int set_for(const struct manifest *m, const char *path, bool untrusted, u
 		return -ENOMEM;
 	}
 	h->refs = 1;
+	h->in_cache = false;
 	struct policy_set *s = &h->set;
 	policy_set_compute(s, m, untrusted ? all : &policy);
 	s->only_all = untrusted;
@@ -226,80 +228,107 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
  * read-only image never changes while the system runs, so its manifest is
  * read once, and its set computed once per policy generation (a grant or
  * revoke changes the generation: the next exec computes it again).
- * Invariant: an entry with a set holds one reference to it; the set is what
- * set_for made from the manifest in data[0..len) (immutable bytes) for
- * context, from a writable file system or not, at the policy's generation.
- * Only successes are kept: a refusal is computed again (with its message).
+ *
+ * The sets live in the slots themselves (static storage), so the cache
+ * takes no memory as it fills and free memory does not drift with the
+ * programs started. A slot is free (refs 0), keyed (the cache holds one
+ * reference, processes the others), or unkeyed but still used by processes
+ * that started with it (refs > 0: reused once they are gone).
+ * Invariant: a keyed slot's set is what set_for made from the manifest in
+ * data[0..len) (immutable bytes) for context, from a writable file system or
+ * not, at the policy's generation. Only successes are kept: a refusal is
+ * computed again (with its message).
  */
 #define IMAGE_CACHE_SIZE 8
-static struct {
+static struct cache_slot {
 	const void *data;
 	size_t len;
 	uint32_t context;
-	bool writable;
+	bool writable, keyed;
 	uint64_t generation;
-	struct policy_set *set;
+	struct held_set h;
 } image_cache[IMAGE_CACHE_SIZE];
-static unsigned image_cache_next; /* the entry the next miss replaces */
+static unsigned image_cache_next; /* where the search for a slot to reuse starts */
 
-static int image_cache_find(const void *data, size_t len, bool writable, uint32_t context)
+static struct cache_slot *cache_find(const void *data, size_t len, bool writable, uint32_t context)
 {
-	for (int i = 0; i < IMAGE_CACHE_SIZE; i++)
-		if (image_cache[i].set && image_cache[i].data == data && image_cache[i].len == len &&
-		    image_cache[i].context == context && image_cache[i].writable == writable)
-			return i;
-	return -1;
+	for (int i = 0; i < IMAGE_CACHE_SIZE; i++) {
+		struct cache_slot *c = &image_cache[i];
+		if (c->keyed && c->data == data && c->len == len && c->context == context && c->writable == writable)
+			return c;
+	}
+	return NULL;
 }
 
-static void image_cache_put(int i, const void *data, size_t len, bool writable, uint32_t context,
-			    struct policy_set *s)
+static void cache_unkey(struct cache_slot *c)
 {
-	if (i < 0)
-		i = (int)(image_cache_next++ % IMAGE_CACHE_SIZE);
-	perm_put(image_cache[i].set);
-	image_cache[i].data = data;
-	image_cache[i].len = len;
-	image_cache[i].writable = writable;
-	image_cache[i].context = context;
-	image_cache[i].generation = s->generation;
-	image_cache[i].set = perm_get(s);
+	c->keyed = false;
+	perm_put(&c->h.set);
+}
+
+/* A slot for a new entry: a free one, or one only the cache holds; NULL if
+ * every slot is in use by running processes (the set is then not cached). */
+static struct cache_slot *cache_slot_take(void)
+{
+	for (int k = 0; k < IMAGE_CACHE_SIZE; k++) {
+		struct cache_slot *c = &image_cache[(image_cache_next + k) % IMAGE_CACHE_SIZE];
+		if (c->keyed && c->h.refs == 1)
+			cache_unkey(c);
+		if (c->h.refs == 0) {
+			image_cache_next += k + 1;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Moves the heap set *s into a slot keyed by (data, len, writable, context)
+ * when one can be had; *s is then the slot's (one reference for the caller). */
+static void cache_add(const void *data, size_t len, bool writable, uint32_t context, struct policy_set **s)
+{
+	struct cache_slot *c = cache_slot_take();
+	if (!c)
+		return;
+	memcpy(&c->h.set, *s, sizeof **s);
+	c->h.refs = 2; /* the cache's and the caller's */
+	c->h.in_cache = true;
+	c->data = data;
+	c->len = len;
+	c->context = context;
+	c->writable = writable;
+	c->keyed = true;
+	c->generation = (*s)->generation;
+	perm_put(*s);
+	*s = &c->h.set;
 }
 
 int perm_for_image(const char *path, const void *data, size_t len, bool writable, bool immutable,
 		   uint32_t context, struct policy_set **out, char *msg, size_t msglen)
 {
-	int hit = immutable ? image_cache_find(data, len, writable, context) : -1;
-	if (hit >= 0 && image_cache[hit].generation == policy.generation) {
-		if (msg && msglen)
-			msg[0] = '\0';
-		*out = perm_get(image_cache[hit].set);
+	if (msg && msglen)
+		msg[0] = '\0';
+	struct cache_slot *hit = immutable ? cache_find(data, len, writable, context) : NULL;
+	if (hit && hit->generation == policy.generation) {
+		*out = perm_get(&hit->h.set);
 		return 0;
 	}
+	if (hit)
+		cache_unkey(hit); /* computed under an older policy */
 	struct manifest *m = kmalloc(sizeof *m);
 	if (!m)
 		return -ENOMEM;
-	if (msg && msglen)
-		msg[0] = '\0';
 	int err = exec_manifest_image(exec_program_name(path), data, len, m, NULL, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
 		err = set_for(err ? NULL : m, path, writable, context, out, msg, msglen);
 	kfree(m);
 	if (err == 0 && immutable)
-		image_cache_put(hit, data, len, writable, context, *out);
+		cache_add(data, len, writable, context, out);
 	return err;
-}
-
-void perm_cache_drop(void)
-{
-	for (int i = 0; i < IMAGE_CACHE_SIZE; i++) {
-		perm_put(image_cache[i].set);
-		image_cache[i].set = NULL;
-	}
 }
 
 void perm_put(struct policy_set *s)
 {
-	if (s && --held(s)->refs == 0)
+	if (s && --held(s)->refs == 0 && !held(s)->in_cache)
 		kfree(held(s));
 }
 

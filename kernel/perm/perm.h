@@ -67,9 +67,6 @@ int perm_for_image(const char *path, const void *data, size_t len, bool writable
  * none; path NULL: a program of the root image). */
 int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
-/* Empties the cache of perm_for_image (what it holds is memory by design:
- * the self-test runner's page counts drop it first). */
-void perm_cache_drop(void);
 /* Sets are shared, counted: perm_get takes a reference (a fork child's
  * set is its parent's), perm_put drops one (NULL: nothing); the last frees. */
 void perm_put(struct policy_set *s);

@@ -467,12 +467,8 @@ def mem(m):
 def test_free_pages_and_snapshots_return_after_handler_remove(ctx):
 	"""Memory comes back: after adding, running and removing three handlers
 	(one event rolled back three times, kept as a dead letter), free memory and the snapshot count and pages are
-	what they were before. The programs the test starts run once first: the
-	kernel keeps the permission sets of recently started programs of the
-	image (a cache, not a leak: kernel/perm/perm.c)."""
+	what they were before."""
 	with shell(ctx) as m:
-		for warm in ("handlers -v", "handler remove none", "emit -n 0 app:none"):
-			run(m, warm)
 		mem(m)
 		before = mem(m)
 		assert before[1:] == (0, 0), "snapshots before any handler: %r" % (before,)
