@@ -254,7 +254,8 @@ static struct cache_slot *cache_find(const void *data, size_t len, bool writable
 {
 	for (int i = 0; i < IMAGE_CACHE_SIZE; i++) {
 		struct cache_slot *c = &image_cache[i];
-		if (c->keyed && c->data == data && c->len == len && c->context == context && c->writable == writable)
+		if (c->keyed && c->data == data && c->len == len && c->context == context &&
+		    c->writable == writable)
 			return c;
 	}
 	return NULL;

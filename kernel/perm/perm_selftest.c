@@ -256,7 +256,8 @@ SELFTEST(perm_image_cache_full_of_running_programs_still_gives_each_its_set)
 		bool writable;
 		if (vfs_file_bytes(progs[i], &data, &len, &copy, &writable) != 0 || copy)
 			break;
-		if (perm_for_image(progs[i], data, len, writable, true, MANIFEST_CTX_FOREGROUND, &s[i], NULL, 0) != 0)
+		if (perm_for_image(progs[i], data, len, writable, true, MANIFEST_CTX_FOREGROUND, &s[i], NULL,
+				   0) != 0)
 			break;
 		got++;
 		named &= strcmp(s[i]->name, exec_program_name(progs[i])) == 0;
