@@ -482,7 +482,7 @@ test: deps
 
 # The handler benchmark (tools/bench.py): deterministic figures under -icount,
 # a table and $(BUILD)/bench.json. Not part of make test.
-bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk
 	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 # BusyBox's testsuite/runtest with the image's binary, on the host and on
