@@ -43,8 +43,9 @@ int vfs_read_file(const char *path, void **data, size_t *len);
 /* The same without a copy where one is not needed: a file of the read-only
  * image is its bytes in the boot module (they never change or go: *copy =
  * NULL); any other is read into a kmalloc'd copy (*copy: kfree it, *data ==
- * *copy). Starting a program reads it this way. */
-int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy);
+ * *copy). *writable: the file lies on a file system that is not read-only.
+ * Starting a program reads it this way. */
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy, bool *writable);
 /* The names in the directory at path (not "." or ".."), sorted by strcmp,
  * in one kmalloc'd block (kfree(*names) frees it all). 0, -ENOENT,
  * -ENOTDIR, -ENOMEM (vfs_list.c). */

@@ -607,11 +607,12 @@ int vfs_read_file(const char *path, void **data, size_t *len)
 	return err;
 }
 
-int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy)
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy, bool *writable)
 {
 	struct npath np;
 	struct vnode *v;
 	*copy = NULL;
+	*writable = false;
 	int err = npath_make(&np, NULL, path);
 	if (err)
 		return err;
@@ -620,6 +621,7 @@ int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy
 	if (!err && vn_is_dir(v))
 		err = -EISDIR;
 	bool ro = !err && v->rodata;
+	*writable = !err && !v->fs->readonly;
 	if (ro) {
 		*data = v->rodata;
 		*len = (size_t)v->size;
