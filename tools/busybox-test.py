@@ -7,8 +7,10 @@ Host: the testsuite is copied to $BUILD/busybox/testrun-host/ beside the
 binary and its .config (runtest's bindir), and runtest runs there.
 OptiOS: the test image plus /usr/share/busybox/{testsuite,.config} is packed
 into $BUILD/busybox-test.cpio and booted; at the shell prompt the suite is
-copied to /tmp (runtest writes beside itself), then BusyBox's sh sources
-runtest. Its PASS:/FAIL:/SKIPPED:/UNTESTED: lines come over the serial
+copied to /tmp/bb (runtest writes beside itself), /tmp/bb/busybox made a
+symbolic link to /bin/busybox (the image's binary, with its grants; a policy
+file lets BusyBox start the scripts and applet links under /tmp/bb), then
+BusyBox's sh sources runtest. Its PASS:/FAIL:/SKIPPED:/UNTESTED: lines come over the serial
 console; the run ends when OptiOS's prompt is back, or at the time limit.
 
 Prints `host: PASS n FAIL n ...`, `optios: PASS n FAIL n ...` and the tests
@@ -83,6 +85,9 @@ def make_image(build):
 	os.makedirs(share)
 	shutil.copytree(testsuite_dir(), os.path.join(share, "testsuite"), symlinks=False)
 	shutil.copy2(os.path.join(build, "busybox", "obj", ".config"), share)
+	# runtest runs its *.tests scripts and its applet links from /tmp/bb: BusyBox may start them there
+	with open(os.path.join(tree, "etc", "policy.d", "busybox-test.policy"), "w") as f:
+		f.write("grant  busybox  spawn:/tmp/bb/\n")
 	image = os.path.join(build, "busybox-test.cpio")
 	subprocess.run("cd %s && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > %s" % (tree, image),
 		       shell=True, check=True)
@@ -98,13 +103,15 @@ def run_optios(build, timeout):
 		optios.boot(m)
 		m.wait_for(re.compile(r"(?:^|\n)/\$ "), timeout=60)
 		optios.settle(m)
-		for cmd in ["busybox cp -r /usr/share/busybox /tmp/bb", "busybox cp /bin/busybox /tmp/bb/busybox",
+		# bindir/busybox is a link to the image's /bin/busybox: the same binary, started with its grants
+		for cmd in ["busybox cp -r /usr/share/busybox /tmp/bb", "busybox ln -s /bin/busybox /tmp/bb/busybox",
 			    "cd /tmp/bb/testsuite"]:
 			m.send_serial(cmd + "\r")
 			m.wait_for(prompt, timeout=60)
 		start = m.mark()
 		# ash's echo knows -ne: testing.sh then needs no $(echo -ne) (a pipe)
-		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo; export bindir ECHO; . ./runtest'\r")
+		# OptiOS's PATH is /bin; runtest's own tools (sed, xargs, grep) are applets in /usr/bin
+		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/bin:/usr/bin; export bindir ECHO PATH; . ./runtest'\r")
 		deadline = time.monotonic() + timeout
 		ended = False
 		while time.monotonic() < deadline:

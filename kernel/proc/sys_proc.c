@@ -15,6 +15,7 @@
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/path.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
@@ -200,6 +201,30 @@ long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long
 
 /* ---- optios_spawn ---- */
 
+/* vfs_resolve's question (as the file calls ask it): a link is followed
+ * only if the caller sees it. */
+static int link_seen(void *arg, const char *path)
+{
+	struct proc *p = arg;
+	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
+}
+
+/* The program path (normal) with its symbolic links followed, in place:
+ * the grant checked and the file started are the ones it names. */
+static int spawn_resolve(char *path, size_t size)
+{
+	char *out = vfs_pathbuf_alloc();
+	if (!out)
+		return -ENOMEM;
+	int r = vfs_resolve("/", path, true, out, link_seen, proc_current());
+	if (r == 1 && strlen(out) >= size)
+		r = -ENAMETOOLONG;
+	else if (r == 1)
+		memcpy(path, out, strlen(out) + 1);
+	vfs_pathbuf_free(out);
+	return r < 0 ? r : 0;
+}
+
 /* "name" -> "/bin/name" (bin_lookup; execve: none); a relative path is
  * taken from the working directory. */
 static int spawn_path(uptr upath, char *out, size_t outsz, bool bin_lookup)
@@ -217,7 +242,7 @@ static int spawn_path(uptr upath, char *out, size_t outsz, bool bin_lookup)
 	int err = path_normalize(cwd, strlen(cwd), raw, (size_t)n, out, outsz);
 	if (err < 0)
 		return err == -ERANGE ? -ENAMETOOLONG : err;
-	return 0;
+	return spawn_resolve(out, outsz);
 }
 
 /* The caller may not start path: say so the way a missing grant is said. */
