@@ -84,6 +84,16 @@ def make_image(build):
 	share = os.path.join(tree, "usr", "share", "busybox")
 	os.makedirs(share)
 	shutil.copytree(testsuite_dir(), os.path.join(share, "testsuite"), symlinks=False)
+	# OptiOS's /bin/sh is its own shell, not a POSIX one: the scripts' "#!/bin/sh"
+	# becomes BusyBox's sh, as /bin/sh is on the Linux host (a POSIX shell)
+	for top, _, files in os.walk(os.path.join(share, "testsuite")):
+		for name in files:
+			path = os.path.join(top, name)
+			with open(path, "rb") as f:
+				data = f.read()
+			if data.startswith(b"#!/bin/sh"):
+				with open(path, "wb") as f:
+					f.write(b"#!/bin/busybox sh" + data[len(b"#!/bin/sh"):])
 	shutil.copy2(os.path.join(build, "busybox", "obj", ".config"), share)
 	image = os.path.join(build, "busybox-test.cpio")
 	subprocess.run("cd %s && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > %s" % (tree, image),
@@ -107,8 +117,8 @@ def run_optios(build, timeout):
 			m.wait_for(prompt, timeout=60)
 		start = m.mark()
 		# ash's echo knows -ne: testing.sh then needs no $(echo -ne) (a pipe)
-		# OptiOS's PATH is /bin; runtest's own tools (sed, xargs, grep) are applets in /usr/bin
-		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/bin:/usr/bin; export bindir ECHO PATH; . ./runtest'\r")
+		# OptiOS's PATH is /bin, whose own sh, rm, ls... are not what runtest expects: the applets (/usr/bin) first
+		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/usr/bin:/bin; export bindir ECHO PATH; . ./runtest'\r")
 		deadline = time.monotonic() + timeout
 		ended = False
 		while time.monotonic() < deadline:

@@ -157,6 +157,25 @@ TEST(vfs_resolve_follows_links_on_the_way)
 	teardown();
 }
 
+/* Paths with "." and ".." and no link resolve to themselves ("=": as written). */
+TEST(vfs_resolve_dots_without_links)
+{
+	setup();
+	CHECK_EQ(vfs_mkdir("/", "/tmp/a", 0755), 0);
+	CHECK_EQ(put("/tmp/a/f", "x"), 1);
+	CHECK_STR(resolve("/tmp/a", "./f", true), "=");
+	CHECK_STR(resolve("/tmp/a", ".", true), "=");
+	CHECK_STR(resolve("/tmp/a", "..", true), "=");
+	CHECK_STR(resolve("/tmp/a", "../a/./f", true), "=");
+	CHECK_STR(resolve("/tmp/a", "./missing/../f", true), "=");
+	CHECK_STR(resolve("/", "/", true), "=");
+	CHECK_STR(resolve("/", "//tmp//a//", true), "=");
+	CHECK_STR(resolve("/tmp/a", "f/", true), "=");
+	CHECK_STR(resolve("/proc", "self", true), "/proc/42");
+	CHECK_STR(resolve("/proc", "./self/", true), "/proc/42/");
+	teardown();
+}
+
 /* A program must not reach through a link what it may not see: every link
  * followed is shown to `seen`, and its refusal ends the resolution. */
 TEST(vfs_resolve_asks_before_following_each_link)
