@@ -157,6 +157,9 @@ int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, si
 /* Checks that the components of path before its last are directories (cwd:
  * where a relative path starts). 0, -ENOENT, -ENOTDIR. */
 int vn_prefix_check(const char *cwd, const char *path, size_t len);
+/* The directory ".." of directory v names (a mounted root's: its mount
+ * point's parent; the root's: itself). */
+struct vnode *vn_parent(struct vnode *v);
 /* The child of dir called name (following a mount), or NULL. */
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen);
 

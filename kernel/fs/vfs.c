@@ -599,6 +599,12 @@ static struct vnode *path_parent(struct vnode *v, struct vnode **named)
 	return v->parent;
 }
 
+struct vnode *vn_parent(struct vnode *v)
+{
+	struct vnode *named, *p = path_parent(v, &named);
+	return p ? p : through_mounts(vfs_root_fs->root);
+}
+
 int vn_path(struct vnode *v, char *out, size_t outsz)
 {
 	if (v->unlinked)

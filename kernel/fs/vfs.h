@@ -100,15 +100,15 @@ typedef int (*vfs_seen_fn)(void *arg, const char *path);
  * every link before the last component, and the last one when follow (or
  * when path ends in '/'), relative targets from the link's directory,
  * absolute ones from the root, ".." the physical parent; /proc/self as a
- * link too (vfs_foreign_readlink). out (PATH_MAX bytes) receives the path
- * named: absolute, normal, with no link on the way ("/" appended when path
- * ended in '/'). Returns 1 when a link was followed (out is the path to
- * use), 0 when none was (the path as written names the same: out is not
- * meaningful, and any error is the call's own to report), or an error met
- * after a link: -ELOOP (more than 40 links), -ENOENT, -ENOTDIR,
- * -ENAMETOOLONG, -ENOMEM, or seen's.
+ * link too (vfs_foreign_readlink). Returns 1 when a link was followed:
+ * *resolved is the path named (a vfs_pathbuf_alloc'd buffer: free it),
+ * absolute, normal, with no link on the way ("/" appended when path ended
+ * in '/'); 0 when none was (the path as written names the same, *resolved
+ * is NULL, and any error is the call's own to report; no allocation); or
+ * an error met after a link: -ELOOP (more than 40 links), -ENOENT,
+ * -ENOTDIR, -ENAMETOOLONG, -ENOMEM, or seen's.
  */
-int vfs_resolve(const char *cwd, const char *path, bool follow, char *out, vfs_seen_fn seen, void *arg);
+int vfs_resolve(const char *cwd, const char *path, bool follow, char **resolved, vfs_seen_fn seen, void *arg);
 
 /* What a call needs of its path, for vfs_precheck. */
 enum vfs_need {

@@ -29,6 +29,11 @@
  * VFS holds /dev and /proc as empty directories, so a path without links
  * pays nothing for them.
  *
+ * Cost: a first walk (needs_walk) looks at the vnodes only, without
+ * building any path or allocating; only a path that meets a link to
+ * follow (or a name missing from an empty directory: maybe /proc's) is
+ * walked again as above, into a path buffer.
+ *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
 #include <optios/abi/errno.h>
@@ -225,32 +230,72 @@ static int walk_all(struct walk *w, bool follow, vfs_seen_fn seen, void *arg)
 	return 0;
 }
 
-int vfs_resolve(const char *cwd, const char *path, bool follow, char *out, vfs_seen_fn seen, void *arg)
+/* Does the walk of path (from start) meet a link it must follow, or a name
+ * missing from an empty directory (a foreign one's, maybe a link)? The
+ * vnodes alone, fs lock held. A path that fails otherwise is the call's to
+ * report: false. */
+static bool needs_walk(struct vnode *v, const char *path, size_t len, bool follow)
 {
+	struct path_iter it, peek;
+	const char *name, *next;
+	size_t n, nn;
+	path_iter_init(&it, path, len);
+	while (path_iter_next(&it, &name, &n)) {
+		if (!vn_is_dir(v))
+			return false;
+		peek = it;
+		bool last = !path_iter_next(&peek, &next, &nn);
+		if (is_name(name, n, ".")) {
+			continue;
+		} else if (is_name(name, n, "..")) {
+			v = vn_parent(v);
+			continue;
+		}
+		struct vnode *c = vn_child(v, name, n);
+		if (!c)
+			return v->dir.count == 0;
+		if (vn_is_link(c) && (follow || !last))
+			return true;
+		v = c;
+	}
+	return false;
+}
+
+int vfs_resolve(const char *cwd, const char *path, bool follow, char **resolved, vfs_seen_fn seen, void *arg)
+{
+	struct vnode *start;
 	size_t len = strnlen(path, PATH_MAX);
+	*resolved = NULL;
 	if (len == 0 || len == PATH_MAX)
 		return 0; /* the call's own error */
-	if (!cwd)
+	if (!cwd || path[0] == '/')
 		cwd = "/";
-	if (path[0] == '/')
-		cwd = "/";
+	bool dir_only = path[len - 1] == '/';
+	uint64_t lk = fs_lock();
+	bool walk = vn_lookup(cwd, &start) == 0 && needs_walk(start, path, len, follow || dir_only);
+	fs_unlock(lk);
 	size_t clen = strlen(cwd);
-	if (clen >= PATH_MAX || !path_is_normal(cwd, clen))
+	if (!walk || clen >= PATH_MAX || !path_is_normal(cwd, clen))
 		return 0;
+	char *out = vfs_pathbuf_alloc();
+	if (!out)
+		return -ENOMEM;
 	struct walk w = {.out = out, .len = clen, .rest = path, .restlen = len};
 	memcpy(out, cwd, clen + 1);
-	bool dir_only = path[len - 1] == '/';
 	int err = walk_all(&w, follow || dir_only, seen, arg);
 	kfree(w.work);
 	if (!w.links)
-		return 0; /* nothing followed: the path as written names it */
-	if (err && seen && !w.refused && err != -ELOOP && err != -ENAMETOOLONG) {
+		err = 0; /* nothing followed: the path as written names it */
+	else if (err && seen && !w.refused && err != -ELOOP && err != -ENAMETOOLONG) {
 		int hidden = seen(arg, w.out);
 		err = hidden ? hidden : err;
 	}
-	if (err)
+	if (err || !w.links) {
+		vfs_pathbuf_free(out);
 		return err;
+	}
 	if (dir_only && w.len + 2 <= PATH_MAX)
 		memcpy(out + w.len, "/", 2);
+	*resolved = out;
 	return 1;
 }

@@ -213,10 +213,8 @@ static int link_seen(void *arg, const char *path)
  * the grant checked and the file started are the ones it names. */
 static int spawn_resolve(char *path, size_t size)
 {
-	char *out = vfs_pathbuf_alloc();
-	if (!out)
-		return -ENOMEM;
-	int r = vfs_resolve("/", path, true, out, link_seen, proc_current());
+	char *out;
+	int r = vfs_resolve("/", path, true, &out, link_seen, proc_current());
 	if (r == 1 && strlen(out) >= size)
 		r = -ENAMETOOLONG;
 	else if (r == 1)

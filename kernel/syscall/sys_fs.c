@@ -175,10 +175,8 @@ static int link_seen(void *arg, const char *path)
 static long at_resolve(struct at_path *at, bool follow)
 {
 	struct proc *p = proc_current();
-	char *out = vfs_pathbuf_alloc();
-	if (!out)
-		return -ENOMEM;
-	long r = vfs_resolve(at->dir, at->path, follow, out, link_seen, p);
+	char *out;
+	long r = vfs_resolve(at->dir, at->path, follow, &out, link_seen, p);
 	char *scratch = r == 1 ? vfs_pathbuf_alloc() : NULL;
 	if (r == 1)
 		r = scratch ? left_dirs_visible(p, at->dir, at->path, CAP_FILE_READ, scratch) ?: 1 : -ENOMEM;

@@ -86,13 +86,16 @@ static int seen(void *arg, const char *path)
 
 static const char *resolve(const char *cwd, const char *path, bool follow)
 {
-	static char out[PATH_MAX], answer[PATH_MAX + 8];
+	static char answer[PATH_MAX + 8];
+	char *out;
 	seen_log[0] = '\0';
-	int r = vfs_resolve(cwd, path, follow, out, seen, NULL);
+	int r = vfs_resolve(cwd, path, follow, &out, seen, NULL);
 	if (r < 0)
 		snprintf(answer, sizeof answer, "E%d", -r);
 	else
 		snprintf(answer, sizeof answer, "%s", r == 0 ? "=" : out);
+	CHECK(r == 1 ? out != NULL : out == NULL);
+	vfs_pathbuf_free(out);
 	return answer;
 }
 
