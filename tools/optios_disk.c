@@ -151,7 +151,11 @@ static int cmd_fsck(struct store *st, const char *image)
 
 static void print_entry(const char *name, const struct store_fs_attr *a)
 {
-	printf("%c %10llu %s\n", a->type == STORE_FS_DIR ? 'd' : a->type == STORE_FS_LNK ? 'l' : '-', (unsigned long long)a->size, name);
+	printf("%c %10llu %s\n",
+	       a->type == STORE_FS_DIR	 ? 'd'
+	       : a->type == STORE_FS_LNK ? 'l'
+					 : '-',
+	       (unsigned long long)a->size, name);
 }
 
 static int cmd_ls(struct store *st, const char *path)

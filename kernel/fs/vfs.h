@@ -87,7 +87,8 @@ int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, cons
  * does not stage them yet. */
 struct vfs_txn;
 int vfs_symlink(struct vfs_txn *t, const char *target, const char *cwd, const char *path);
-int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath);
+int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+	     const char *newpath);
 long vfs_readlink(const char *cwd, const char *path, char *buf, size_t size);
 
 /* Called by vfs_resolve with the path of each link it follows and of each

@@ -550,7 +550,8 @@ int vfs_symlink(struct vfs_txn *t, const char *target, const char *cwd, const ch
 	return err;
 }
 
-int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
+int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+	     const char *newpath)
 {
 	struct npath o, n;
 	struct vnode *v, *dir;

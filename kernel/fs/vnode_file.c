@@ -220,7 +220,10 @@ static long vf_getdents(struct file *f, void *buf, size_t len)
 			n = put_dirent(at, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
 		else if ((c = dir_seek(v, f->off, hint)) != NULL)
 			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1),
-				       vn_is_dir(c) ? DT_DIR : vn_is_link(c) ? DT_LNK : DT_REG, c->name, c->namelen);
+				       vn_is_dir(c)    ? DT_DIR
+				       : vn_is_link(c) ? DT_LNK
+						       : DT_REG,
+				       c->name, c->namelen);
 		else
 			break;
 		if (n == 0)

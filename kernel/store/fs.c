@@ -642,7 +642,8 @@ static void check_inode(struct fscheck *c, uint64_t ino, struct store_key *k, st
 		return;
 	}
 	if (a.type == STORE_FS_LNK && (a.size == 0 || a.size > STORE_FS_LNK_MAX)) {
-		FS_FAIL(c, "link %llu: a target of %llu bytes", (unsigned long long)ino, (unsigned long long)a.size);
+		FS_FAIL(c, "link %llu: a target of %llu bytes", (unsigned long long)ino,
+			(unsigned long long)a.size);
 		return;
 	}
 	has_pages = a.type != STORE_FS_DIR;

@@ -1014,7 +1014,8 @@ long sys_symlinkat(SYS_ARGS)
 	if (err)
 		return err;
 	if ((err = at_get_checked((int)a1, (uptr)a2, false, CAP_FILE_WRITE, VFS_ABSENT, &at)) == 0) {
-		err = pseudofs_owns_path(at.dir, at.path) ? -EACCES : vfs_symlink(cur_txn(), target, at.dir, at.path);
+		err = pseudofs_owns_path(at.dir, at.path) ? -EACCES
+							  : vfs_symlink(cur_txn(), target, at.dir, at.path);
 		at_put(&at);
 	}
 	vfs_pathbuf_free(target);
@@ -1037,7 +1038,8 @@ long sys_linkat(SYS_ARGS)
 		return -EINVAL;
 	if (a4 & AT_EMPTY_PATH)
 		return -ENOENT; /* linking a descriptor needs CAP_DAC_READ_SEARCH on Linux: no one here */
-	long err = at_get_checked((int)a0, (uptr)a1, a4 & AT_SYMLINK_FOLLOW, CAP_FILE_WRITE, VFS_EXISTING, &o);
+	long err =
+		at_get_checked((int)a0, (uptr)a1, a4 & AT_SYMLINK_FOLLOW, CAP_FILE_WRITE, VFS_EXISTING, &o);
 	if (err)
 		return err;
 	if ((err = at_get_checked((int)a2, (uptr)a3, false, CAP_FILE_WRITE, VFS_ABSENT, &n)) == 0) {
@@ -1313,7 +1315,8 @@ long sys_fchownat(SYS_ARGS)
 	struct vfs_attr none = {0};
 	if (a4 & ~(long)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
-	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &none) : -EPERM;
+	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &none)
+				: -EPERM;
 }
 
 long sys_chown(SYS_ARGS)
@@ -1366,7 +1369,8 @@ long sys_utimensat(SYS_ARGS)
 	long err = times_in((uptr)a2, false, &a);
 	if (err)
 		return err;
-	return a1 ? path_setattr((int)a0, (uptr)a1, !(a3 & AT_SYMLINK_NOFOLLOW), &a) : fd_setattr((int)a0, &a);
+	return a1 ? path_setattr((int)a0, (uptr)a1, !(a3 & AT_SYMLINK_NOFOLLOW), &a)
+		  : fd_setattr((int)a0, &a);
 }
 
 long sys_futimesat(SYS_ARGS)

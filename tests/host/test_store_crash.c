@@ -27,7 +27,7 @@
 #include "unit.h"
 
 enum op { OP_RUN, OP_WRITE, OP_RENAME, OP_FSYNC, OP_TRUNCATE, OP_CREATE_UNLINK, OP_LINK, OP_COUNT };
-static const char *const op_names[] = {"run",	   "write",	    "rename", "fsync",
+static const char *const op_names[] = {"run",	   "write",	    "rename",	   "fsync",
 				       "truncate", "create/unlink", "link/symlink"};
 
 #define DISK_BLOCKS 48

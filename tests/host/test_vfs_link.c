@@ -329,8 +329,9 @@ TEST(vfs_image_symlink_from_cpio)
 	for (int i = 0; i < 3; i++) {
 		size_t nlen = strlen(names[i]) + 1, dlen = strlen(data[i]);
 		char h[111];
-		snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", i + 1u, modes[i],
-			 0u, 0u, 1u, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen, 0u);
+		snprintf(h, sizeof h, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", i + 1u,
+			 modes[i], 0u, 0u, 1u, 1600000000u, (unsigned)dlen, 0u, 0u, 0u, 0u, (unsigned)nlen,
+			 0u);
 		memcpy(image + len, h, 110);
 		memcpy(image + len + 110, names[i], nlen);
 		len = (len + 110 + nlen + 3) & ~(size_t)3;

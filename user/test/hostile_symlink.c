@@ -41,7 +41,8 @@ int main(void)
 	hostile_report(me, "create /data/mine/f", create("/data/mine/f"), false);
 	hostile_report(me, "symlink to f", symlink("f", "/data/mine/ok"), false);
 	hostile_report(me, "read through ok", read_one("/data/mine/ok"), false);
-	hostile_report(me, "symlink to /data/other/secret", symlink("/data/other/secret", "/data/mine/s"), false);
+	hostile_report(me, "symlink to /data/other/secret", symlink("/data/other/secret", "/data/mine/s"),
+		       false);
 	hostile_report(me, "readlink s", readlink("/data/mine/s", buf, sizeof buf), false);
 	hostile_report(me, "read through s", read_one("/data/mine/s"), true);
 	hostile_report(me, "stat through s", stat("/data/mine/s", &st), true);
