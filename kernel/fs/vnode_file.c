@@ -202,6 +202,14 @@ static void keep_next(struct vfile *vf, struct vnode *c)
 }
 
 /* Each record's d_off is the offset after it: 1, 2, then the entry's cookie + 1. */
+/* The d_type of entry c (an alias: its file's type, which it keeps). */
+static unsigned char dirent_type(const struct vnode *c)
+{
+	if (vn_is_dir(c))
+		return DT_DIR;
+	return vn_is_link(c) ? DT_LNK : DT_REG;
+}
+
 static long vf_getdents(struct file *f, void *buf, size_t len)
 {
 	struct vfile *vf = f->priv;
@@ -220,10 +228,7 @@ static long vf_getdents(struct file *f, void *buf, size_t len)
 			n = put_dirent(at, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
 		else if ((c = dir_seek(v, f->off, hint)) != NULL)
 			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1),
-				       vn_is_dir(c)    ? DT_DIR
-				       : vn_is_link(c) ? DT_LNK
-						       : DT_REG,
-				       c->name, c->namelen);
+				       dirent_type(c), c->name, c->namelen);
 		else
 			break;
 		if (n == 0)
