@@ -227,8 +227,8 @@ static long vf_getdents(struct file *f, void *buf, size_t len)
 		else if (f->off == 1)
 			n = put_dirent(at, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
 		else if ((c = dir_seek(v, f->off, hint)) != NULL)
-			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1),
-				       dirent_type(c), c->name, c->namelen);
+			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1), dirent_type(c),
+				       c->name, c->namelen);
 		else
 			break;
 		if (n == 0)
