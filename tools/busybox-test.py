@@ -6,7 +6,7 @@ OptiOS, counts side by side (`make busybox-test`, docs/USERLAND.md).
 Host: the testsuite is copied to $BUILD/busybox/testrun-host/ beside the
 binary and its .config (runtest's bindir), and runtest runs there.
 OptiOS: the test image plus /usr/share/busybox/{testsuite,.config} is packed
-into $BUILD/busybox-test.cpio and booted; at the shell prompt the suite is
+into $BUILD/busybox/testrun-optios.cpio and booted; at the shell prompt the suite is
 copied to /tmp/bb (runtest writes beside itself), /tmp/bb/busybox made a
 symbolic link to /bin/busybox (the image's binary, with its grants: BusyBox
 may start what is in /tmp, runtest's scripts and applet links), then
@@ -53,8 +53,8 @@ def testsuite_dir():
 	return os.path.join(src, "testsuite")
 
 
-def run_host(build, timeout):
-	top = os.path.join(build, "busybox", "testrun-host")
+def run_host(build, timeout, applets=(), name="testrun"):
+	top = os.path.join(build, "busybox", name + "-host")
 	shutil.rmtree(top, ignore_errors=True)
 	os.makedirs(top)
 	shutil.copy2(os.path.join(build, "busybox", "obj", "busybox"), top)
@@ -65,20 +65,20 @@ def run_host(build, timeout):
 	os.symlink(os.path.join(top, "busybox"), os.path.join(top, "echo", "echo"))
 	env = dict(os.environ, bindir=top, LC_ALL="C", TZ="UTC", ECHO=os.path.join(top, "echo", "echo"))
 	try:
-		p = subprocess.run(["./busybox", "sh", "-c", "cd testsuite && . ./runtest"], cwd=top, env=env,
+		p = subprocess.run(["./busybox", "sh", "-c", "cd testsuite && . ./runtest " + " ".join(applets)], cwd=top, env=env,
 				   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
 		out = p.stdout.decode(errors="replace")
 	except subprocess.TimeoutExpired as e:
 		out = (e.stdout or b"").decode(errors="replace")
 		print("host: runtest did not finish in %d s: the counts are of what ran" % timeout)
-	with open(os.path.join(build, "busybox", "testrun-host.log"), "w") as f:
+	with open(os.path.join(build, "busybox", name + "-host.log"), "w") as f:
 		f.write(out)
 	return counts(out)
 
 
-def make_image(build):
-	"""The test image's tree plus the testsuite, as $BUILD/busybox-test.cpio."""
-	tree = os.path.join(build, "busybox", "testrun-optios.tree")
+def make_image(build, name="testrun"):
+	"""The test image's tree plus the testsuite, as $BUILD/busybox/NAME-optios.cpio."""
+	tree = os.path.join(build, "busybox", name + "-optios.tree")
 	shutil.rmtree(tree, ignore_errors=True)
 	test_images.copy_tree(os.path.join(build, "rootfs-test.tree"), tree)
 	share = os.path.join(tree, "usr", "share", "busybox")
@@ -95,17 +95,17 @@ def make_image(build):
 				with open(path, "wb") as f:
 					f.write(b"#!/bin/busybox sh" + data[len(b"#!/bin/sh"):])
 	shutil.copy2(os.path.join(build, "busybox", "obj", ".config"), share)
-	image = os.path.join(build, "busybox-test.cpio")
+	image = os.path.join(build, "busybox", name + "-optios.cpio")
 	subprocess.run("cd %s && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet > %s" % (tree, image),
 		       shell=True, check=True)
 	return image
 
 
-def run_optios(build, timeout):
-	image = make_image(build)
+def run_optios(build, timeout, applets=(), name="testrun"):
+	image = make_image(build, name)
 	log_dir = os.path.join(build, "busybox")
 	prompt = re.compile(r"\n/[^\r\n$]*\$ ")
-	with qemu.Machine("kernel", log_dir, "testrun-optios", kernel=os.path.join(build, "kernel.elf"),
+	with qemu.Machine("kernel", log_dir, name + "-optios", kernel=os.path.join(build, "kernel.elf"),
 			  initrd=image) as m:
 		optios.boot(m)
 		m.wait_for(re.compile(r"(?:^|\n)/\$ "), timeout=60)
@@ -118,7 +118,8 @@ def run_optios(build, timeout):
 		start = m.mark()
 		# ash's echo knows -ne: testing.sh then needs no $(echo -ne) (a pipe)
 		# OptiOS's PATH is /bin, whose own sh, rm, ls... are not what runtest expects: the applets (/usr/bin) first
-		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/usr/bin:/bin; export bindir ECHO PATH; . ./runtest'\r")
+		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/usr/bin:/bin; export bindir ECHO PATH; . ./runtest %s'\r"
+			      % " ".join(applets))
 		deadline = time.monotonic() + timeout
 		ended = False
 		while time.monotonic() < deadline:
@@ -127,10 +128,10 @@ def run_optios(build, timeout):
 				ended = True
 				break
 		out = m.text()[start:]
-	with open(os.path.join(build, "busybox", "testrun-optios.log"), "w") as f:
+	with open(os.path.join(build, "busybox", name + "-optios.log"), "w") as f:
 		f.write(out)
 	if not ended:
-		print("optios: runtest did not finish in %d s (log: %s/busybox/testrun-optios.log)" % (timeout, build))
+		print("optios: runtest did not finish in %d s (log: %s/busybox/%s-optios.log)" % (timeout, build, name))
 	return counts(out)
 
 
@@ -139,14 +140,15 @@ def main():
 	ap.add_argument("--build", default=os.path.join(ROOT, "build"))
 	ap.add_argument("--host-only", action="store_true")
 	ap.add_argument("--optios-only", action="store_true")
-	ap.add_argument("--timeout", type=int, default=600, help="seconds for each run (default 600)")
+	ap.add_argument("--timeout", type=int, default=1800, help="seconds for each run (default 1800)")
+	ap.add_argument("applets", nargs="*", help="only these applets' tests (runtest's arguments)")
 	a = ap.parse_args()
-	host, host_res = run_host(a.build, a.timeout) if not a.optios_only else ({k: 0 for k in KINDS}, {})
+	host, host_res = run_host(a.build, a.timeout, a.applets) if not a.optios_only else ({k: 0 for k in KINDS}, {})
 	if not a.optios_only:
 		print(line("host", host))
 	if a.host_only:
 		return 0
-	opt, opt_res = run_optios(a.build, a.timeout)
+	opt, opt_res = run_optios(a.build, a.timeout, a.applets)
 	print(line("optios", opt))
 	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
 	print("pass on the host, not on OptiOS: %d%s" % (len(lost), (" (first: %s)" % ", ".join(lost[:10])) if lost else ""))

@@ -64,7 +64,8 @@ struct vnode {
 	size_t namelen;
 
 	/* attributes */
-	uint32_t mode; /* S_IFDIR, S_IFREG or S_IFLNK | permissions */
+	uint32_t mode; /* S_IFDIR, S_IFREG, S_IFLNK or a special node (mknod) | permissions */
+	uint64_t rdev; /* a device node's (S_IFCHR, S_IFBLK) number, as mknod gave it */
 	uint64_t ino;
 	uint64_t sino; /* a persistent file system's: the store's inode, 0 not known yet (found by path) */
 	uint64_t mtime_ns, ctime_ns;
@@ -99,6 +100,13 @@ static inline bool vn_is_dir(const struct vnode *v)
 static inline bool vn_is_link(const struct vnode *v)
 {
 	return (v->mode & S_IFMT) == S_IFLNK;
+}
+
+/* A node mknod made: a FIFO, a device or a socket (no contents, never opened). */
+static inline bool vn_is_special(const struct vnode *v)
+{
+	uint32_t t = v->mode & S_IFMT;
+	return t == S_IFIFO || t == S_IFCHR || t == S_IFBLK || t == S_IFSOCK;
 }
 
 /* ---- what the tree needs from the kernel ---- */

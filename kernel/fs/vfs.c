@@ -567,6 +567,7 @@ void vn_stat(struct vnode *v, struct kstat *st)
 	st->st_dev = v->fs->dev;
 	st->st_ino = v->ino;
 	st->st_mode = v->mode;
+	st->st_rdev = v->rdev;
 	st->st_nlink = vn_is_dir(v) ? 2 + (uint64_t)v->dir.subdirs : v->nlink;
 	st->st_size = vn_is_dir(v) ? 0 : (int64_t)v->size;
 	st->st_blksize = FS_PAGE;

@@ -90,6 +90,11 @@ int vfs_symlink(struct vfs_txn *t, const char *target, const char *cwd, const ch
 int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
 	     const char *newpath);
 long vfs_readlink(const char *cwd, const char *path, char *buf, size_t size);
+/* mknod: a regular file (type 0 or S_IFREG: as O_CREAT | O_EXCL), or a
+ * named pipe, character or block device (rdev) or socket node: listed and
+ * stat'ed as on Linux, but nothing is behind it: opening one is -ENXIO.
+ * Not on the store's /data, nor in a run (-EPERM); other types -EINVAL. */
+int vfs_mknod(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode, uint64_t rdev);
 
 /* Called by vfs_resolve with the path of each link it follows and of each
  * directory a ".." leaves after a link: 0 to go on, or the error the

@@ -153,6 +153,8 @@ static int open_check(const struct vnode *v, int flags)
 		return -EINVAL;
 	if (v && vn_is_link(v))
 		return -ELOOP; /* O_NOFOLLOW, or a link that appeared after resolving */
+	if (v && vn_is_special(v))
+		return -ENXIO; /* a named pipe or device node: nothing behind it (docs/VFS.md) */
 	if (v && vn_is_dir(v)) {
 		if (writes || (flags & O_CREAT))
 			return -EISDIR;
@@ -359,6 +361,7 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
 {
 	return vfs_txn_mkdir(NULL, cwd, path, mode);
 }
+
 
 /* rmdir and unlink of a path written "x/", "x/." or "x/..": x must be a
  * directory, and only "x/" may be removed (by rmdir), as on Linux. */
@@ -587,6 +590,37 @@ int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const c
 		fs_file_event(n.p, "created", proc_current_name());
 	npath_free(&o);
 	npath_free(&n);
+	return err;
+}
+
+int vfs_mknod(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode, uint64_t rdev)
+{
+	struct npath np;
+	struct vnode *dir, *v;
+	const char *name;
+	size_t nlen;
+	uint32_t type = mode & S_IFMT;
+	if (type == 0 || type == S_IFREG) {
+		struct file *f;
+		int err = vfs_txn_open(t, cwd, path, O_WRONLY | O_CREAT | O_EXCL, mode, &f);
+		if (err == 0)
+			file_put(f);
+		return err;
+	}
+	if (type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+		return -EINVAL;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = new_name(&np, &dir, &name, &nlen)) == 0 && (t || dir->fs->persistent))
+		err = -EPERM; /* not staged in a run; the store keeps no special nodes */
+	if (!err && (err = vn_create(dir, name, nlen, type | (mode & 07777), &v)) == 0)
+		v->rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0;
+	fs_unlock(lk);
+	if (!err)
+		fs_file_event(np.p, "created", proc_current_name());
+	npath_free(&np);
 	return err;
 }
 

@@ -205,9 +205,15 @@ static void keep_next(struct vfile *vf, struct vnode *c)
 /* The d_type of entry c (an alias: its file's type, which it keeps). */
 static unsigned char dirent_type(const struct vnode *c)
 {
-	if (vn_is_dir(c))
-		return DT_DIR;
-	return vn_is_link(c) ? DT_LNK : DT_REG;
+	switch (c->mode & S_IFMT) {
+	case S_IFDIR: return DT_DIR;
+	case S_IFLNK: return DT_LNK;
+	case S_IFIFO: return 1; /* DT_FIFO */
+	case S_IFCHR: return 2; /* DT_CHR */
+	case S_IFBLK: return 6; /* DT_BLK */
+	case S_IFSOCK: return 12; /* DT_SOCK */
+	}
+	return DT_REG;
 }
 
 static long vf_getdents(struct file *f, void *buf, size_t len)

@@ -1136,6 +1136,27 @@ long sys_mkdirat(SYS_ARGS)
 	return err;
 }
 
+/* mknodat(dirfd, path, mode, dev): named pipes and device nodes as Linux
+ * lists them, nothing behind them (vfs_mknod); needs file.write. */
+long sys_mknodat(SYS_ARGS)
+{
+	struct at_path at;
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_WRITE, VFS_ABSENT, &at);
+	if (err)
+		return err;
+	uint32_t mode = (uint32_t)a2;
+	mode = (mode & S_IFMT) | (mode & 07777 & ~cur_umask());
+	err = pseudofs_owns_path(at.dir, at.path) ? -EACCES
+						  : vfs_mknod(cur_txn(), at.dir, at.path, mode, (uint64_t)a3);
+	at_put(&at);
+	return err;
+}
+
+long sys_mknod(SYS_ARGS)
+{
+	return sys_mknodat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
 long sys_mkdir(SYS_ARGS)
 {
 	return sys_mkdirat(AT_FDCWD, a0, a1, 0, 0, 0);

@@ -348,3 +348,33 @@ TEST(vfs_image_symlink_from_cpio)
 	fs_destroy(vfs_root_fs);
 	vfs_root_fs = NULL;
 }
+
+/* Bug (BusyBox's test suite, diff and makedevs): mkfifo and mknod were
+ * ENOSYS. Named pipes and device nodes are now made, listed and stat'ed as
+ * on Linux (type, rdev); opening one is ENXIO: nothing is behind it. */
+TEST(vfs_mknod_was_enosys_for_busybox_diff_and_makedevs)
+{
+	struct kstat st;
+	struct file *f;
+	setup();
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/fifo", S_IFIFO | 0644, 0), 0);
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/tty", S_IFCHR | 0620, (4u << 8) | 1), 0);
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/disk", S_IFBLK | 0600, (3u << 8) | 1), 0);
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/file", 0644, 0), 0);
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/fifo", S_IFIFO | 0644, 0), -EEXIST);
+	CHECK_EQ(vfs_mknod(NULL, "/", "/tmp/dir", S_IFDIR | 0755, 0), -EINVAL);
+	CHECK_EQ(vfs_stat("/", "/tmp/fifo", &st), 0);
+	CHECK_EQ(st.st_mode, S_IFIFO | 0644);
+	CHECK_EQ(vfs_stat("/", "/tmp/tty", &st), 0);
+	CHECK_EQ(st.st_mode, S_IFCHR | 0620);
+	CHECK_EQ(st.st_rdev, (4u << 8) | 1);
+	CHECK_EQ(vfs_stat("/", "/tmp/file", &st), 0);
+	CHECK_EQ(st.st_mode, S_IFREG | 0644);
+	CHECK_EQ(vfs_open("/", "/tmp/fifo", O_RDONLY, 0, &f), -ENXIO);
+	CHECK_EQ(vfs_open("/", "/tmp/disk", O_RDWR, 0, &f), -ENXIO);
+	CHECK_EQ(vfs_unlink("/", "/tmp/fifo"), 0);
+	CHECK_EQ(vfs_unlink("/", "/tmp/tty"), 0);
+	CHECK_EQ(vfs_unlink("/", "/tmp/disk"), 0);
+	CHECK_EQ(vfs_unlink("/", "/tmp/file"), 0);
+	teardown();
+}
