@@ -3,12 +3,15 @@ from OptiOS's shell as a user would. The same static binary runs on the
 Linux host: each applet's output on OptiOS is compared with its output on the
 host for the same files and command line."""
 
+import importlib.util
 import os
 import re
 import subprocess
 import tempfile
 
 from test_shell import check, run, shell
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # The files the applets work on, made by BusyBox's printf on both systems.
 SETUP = [
@@ -189,3 +192,23 @@ def test_unixcalls_groups_umask_fsync(ctx):
 			"fchmod(read-only fd): -1 Operation not permitted",
 			"chmod(missing): -1 No such file or directory",
 		]) + "\n", timeout=30)
+
+
+# A slice of BusyBox's own test suite (make busybox-test runs all of it):
+# links, copies that keep or follow them, named pipes (diff skips them).
+TESTSUITE_SLICE = ["ln", "readlink", "realpath", "cp", "diff", "basename", "dirname"]
+
+
+def test_busybox_testsuite_slice_passes_as_on_linux(ctx):
+	"""runtest with a few applets' test files, with the same binary on the
+	Linux host and on OptiOS: every test that passes on the host passes on
+	OptiOS (tools/busybox-test.py, docs/USERLAND.md)."""
+	spec = importlib.util.spec_from_file_location("busybox_test", os.path.join(ROOT, "tools", "busybox-test.py"))
+	bt = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(bt)
+	build = os.path.abspath(ctx.build)
+	host, host_res = bt.run_host(build, 300, TESTSUITE_SLICE, name="slice")
+	opt, opt_res = bt.run_optios(build, 600, TESTSUITE_SLICE, name="slice")
+	assert host["PASS"] >= 40, "the host ran too little of the slice: %r" % host
+	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
+	assert not lost, "pass on the host, not on OptiOS: %s (log: %s/busybox/slice-optios.log)" % (lost, build)
