@@ -212,3 +212,13 @@ def test_busybox_testsuite_slice_passes_as_on_linux(ctx):
 	assert host["PASS"] >= 40, "the host ran too little of the slice: %r" % host
 	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
 	assert not lost, "pass on the host, not on OptiOS: %s (log: %s/busybox/slice-optios.log)" % (lost, build)
+
+
+def test_hostname_f_was_non_recoverable_error_without_etc_hosts(ctx):
+	"""Was (BusyBox's test suite, hostname-d-works): `hostname -f` asked DNS
+	for the machine's own name (no network: 'Non-recoverable error'). The
+	image's /etc/hosts names it, as Linux's does."""
+	with shell(ctx) as m:
+		check(m, "busybox hostname", "optios\n")
+		check(m, "busybox hostname -f", "optios.localdomain\n")
+		check(m, "busybox hostname -d", "localdomain\n")
