@@ -141,14 +141,15 @@ def main():
 	ap.add_argument("--host-only", action="store_true")
 	ap.add_argument("--optios-only", action="store_true")
 	ap.add_argument("--timeout", type=int, default=1800, help="seconds for each run (default 1800)")
+	ap.add_argument("--name", default="testrun", help="names the run's files in $BUILD/busybox/ (default testrun)")
 	ap.add_argument("applets", nargs="*", help="only these applets' tests (runtest's arguments)")
 	a = ap.parse_args()
-	host, host_res = run_host(a.build, a.timeout, a.applets) if not a.optios_only else ({k: 0 for k in KINDS}, {})
+	host, host_res = run_host(a.build, a.timeout, a.applets, a.name) if not a.optios_only else ({k: 0 for k in KINDS}, {})
 	if not a.optios_only:
 		print(line("host", host))
 	if a.host_only:
 		return 0
-	opt, opt_res = run_optios(a.build, a.timeout, a.applets)
+	opt, opt_res = run_optios(a.build, a.timeout, a.applets, a.name)
 	print(line("optios", opt))
 	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
 	print("pass on the host, not on OptiOS: %d%s" % (len(lost), (" (first: %s)" % ", ".join(lost[:10])) if lost else ""))
