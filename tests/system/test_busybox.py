@@ -222,3 +222,23 @@ def test_hostname_f_was_non_recoverable_error_without_etc_hosts(ctx):
 		check(m, "busybox hostname", "optios\n")
 		check(m, "busybox hostname -f", "optios.localdomain\n")
 		check(m, "busybox hostname -d", "localdomain\n")
+
+
+def test_fork_lost_the_umask(ctx):
+	"""Was (BusyBox's test suite, uuencode): a forked child had umask 0, so
+	uuencode of stdin wrote mode 666 (Linux: 644 under umask 022)."""
+	with shell(ctx) as m:
+		check(m, "busybox sh -c 'umask; (umask); umask 077; (umask)'", "0022\n0022\n0077\n")
+		check(m, "busybox sh -c 'echo x | busybox uuencode f | busybox head -1'", "begin 644 f\n")
+
+
+def test_sched_getaffinity_was_enosys(ctx):
+	"""Was (BusyBox's test suite, taskset): sched_getaffinity and
+	sched_setaffinity were ENOSYS. One CPU: its mask is 1; setting a mask
+	with CPU 0 in it works, one without it is EINVAL."""
+	with shell(ctx) as m:
+		out, _ = run(m, "busybox sh -c 'busybox taskset -p $$'")
+		assert re.fullmatch(r"pid \d+'s current affinity mask: 1\n", out), out
+		check(m, "busybox sh -c 'busybox taskset 0x1 busybox echo ran; echo $?'", "ran\n0\n")
+		out, _ = run(m, "busybox sh -c 'busybox taskset 0x2 busybox echo ran; echo $?'")
+		assert "Invalid argument" in out and out.endswith("1\n"), out
