@@ -35,10 +35,17 @@ RESULT = re.compile(r"^(PASS|FAIL|SKIPPED|UNTESTED): (.*?)\r?$", re.M)
 KINDS = ("PASS", "FAIL", "SKIPPED", "UNTESTED")
 
 
+def canon(name):
+	"""A test's name as both runs can compare it: a few names hold \\n, \\t,
+	\\r, which the host's run prints interpreted (the line ends at \\n) and
+	OptiOS's as written."""
+	return name.split("\\n")[0].replace("\\t", "\t").replace("\\r", "").rstrip("\r")
+
+
 def counts(text):
 	res = {}
 	for kind, name in RESULT.findall(text):
-		res.setdefault(name, kind)  # the first verdict of a name
+		res.setdefault(canon(name), kind)  # the first verdict of a name
 	tally = {k: sum(1 for v in res.values() if v == k) for k in KINDS}
 	return tally, res
 
