@@ -124,8 +124,9 @@ def run_optios(build, timeout, applets=(), name="testrun"):
 			m.wait_for(prompt, timeout=60)
 		start = m.mark()
 		# ash's echo knows -ne: testing.sh then needs no $(echo -ne) (a pipe)
-		# OptiOS's PATH is /bin, whose own sh, rm, ls... are not what runtest expects: the applets (/usr/bin) first
-		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/usr/bin:/bin; export bindir ECHO PATH; . ./runtest %s'\r"
+		# OptiOS's PATH is /bin, whose own sh, rm, ls... are not what runtest expects: the applets
+		# (/usr/bin) first; SHELL (unset on OptiOS, the host's login shell there): BusyBox's sh
+		m.send_serial("busybox sh -c 'bindir=/tmp/bb ECHO=echo PATH=/usr/bin:/bin SHELL=/usr/bin/sh; export bindir ECHO PATH SHELL; . ./runtest %s'\r"
 			      % " ".join(applets))
 		deadline = time.monotonic() + timeout
 		ended = False
