@@ -143,6 +143,14 @@ program_bin = $(if $(filter user/test/%,$(1)),$(BUILD)/rootfs-test,$(BUILD)/root
 USER_BINS := $(foreach s,$(filter-out user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
 TEST_BINS := $(foreach s,$(filter user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
 
+# $(call FETCH_RULE,package,stamp): fetch once, again when the lock changes.
+define FETCH_RULE
+$(2): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $$(@D)
+	@tools/fetch-source.sh --build $(BUILD) $(1)
+	@touch $$@
+endef
+
 # BusyBox (user/busybox/, docs/USERLAND.md): Debian's source package, fetched
 # by tools/fetch-source.sh (pinned in tools/deps.lock) into $(BUILD)/deps/,
 # configured from defconfig plus user/busybox/busybox.config, built static
@@ -160,10 +168,7 @@ BB_MAKE = $(MAKE) --no-print-directory -C $(BB_SRC) O=$(abspath $(BB_OBJ)) CC="$
 USER_BINS += $(BUILD)/rootfs/bin/busybox
 all: $(BUILD)/busybox/applets
 
-$(BB_STAMP): tools/deps.lock tools/fetch-source.sh
-	@mkdir -p $(@D)
-	@tools/fetch-source.sh --build $(BUILD) busybox
-	@touch $@
+$(eval $(call FETCH_RULE,busybox,$(BB_STAMP)))
 
 # musl-gcc has no Linux headers; BusyBox's applets include a few
 # (<linux/...>, <asm/...>): the host's, and only those directories.
@@ -189,12 +194,14 @@ $(BB_OBJ)/busybox: $(BB_OBJ)/.config
 	@$(BB_MAKE) busybox > $(BUILD)/busybox/build.log 2>&1 || { tail -40 $(BUILD)/busybox/build.log; exit 1; }
 	@touch $@
 
+# $(call EMBED_MANIFEST,manifest): $< with the manifest embedded, as $@ (the
+# way optios-cc does for our own programs), checked first with the kernel's parser.
+EMBED_MANIFEST = echo "  MANIFEST $@" && mkdir -p $(@D) && $(MANIFEST_CHECK) --program $(1) && \
+	$(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $< $@.tmp && \
+	mv $@.tmp $@
+
 $(BUILD)/rootfs/bin/busybox: $(BB_OBJ)/busybox $(BB_MANIFEST) $(MANIFEST_CHECK)
-	@echo "  MANIFEST $@"
-	@mkdir -p $(@D)
-	@$(MANIFEST_CHECK) --program $(BB_MANIFEST)
-	@$(OBJCOPY) --add-section .optios.manifest=$(BB_MANIFEST) \
-		--set-section-flags .optios.manifest=noload,readonly $< $@.tmp && mv $@.tmp $@
+	@$(call EMBED_MANIFEST,$(BB_MANIFEST))
 
 # The applet names (the static binary runs on the build host too).
 $(BUILD)/busybox/applets: $(BB_OBJ)/busybox
@@ -202,6 +209,60 @@ $(BUILD)/busybox/applets: $(BB_OBJ)/busybox
 
 # $(call BB_LINKS,tree): the applets as hard links /usr/bin/NAME to /bin/busybox.
 BB_LINKS = mkdir -p $(1)/usr/bin && while read -r a; do ln -f $(1)/bin/busybox "$(1)/usr/bin/$$a"; done < $(BUILD)/busybox/applets
+
+# Programs a user brings (user/lua/, user/sqlite/, docs/USERLAND.md): Lua 5.4
+# and SQLite 3.40 from Debian's source packages, fetched like BusyBox, built
+# static with musl-gcc and stripped, their manifests embedded. In the root
+# image as /bin/lua and /bin/sqlite3 (in /bin: the policy queries list them).
+
+# Lua: upstream's own file list (src/Makefile's CORE_O, LIB_O and lua.o),
+# compiled as upstream's `posix` target does (LUA_USE_POSIX: popen, mkstemp;
+# no dlopen, no readline), with Debian's LUA_COMPAT_5_3 and the header
+# Debian's rules write for its module paths.
+LUA_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir lua5.4)
+LUA_STAMP := $(BUILD)/lua/fetched
+LUA_MODULES := lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate \
+	lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib \
+	lstrlib ltablib lutf8lib linit lua
+LUA_OBJS := $(LUA_MODULES:%=$(BUILD)/lua/obj/%.o)
+LUA_CFLAGS := -std=gnu99 -O2 -Wall -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -I$(BUILD)/lua/inc
+USER_BINS += $(BUILD)/rootfs/bin/lua
+$(eval $(call FETCH_RULE,lua5.4,$(LUA_STAMP)))
+$(LUA_STAMP): | $(BB_STAMP) # one fetch at a time: they share build/apt
+$(BUILD)/lua/inc/lua5.4-deb-multiarch.h: $(LUA_STAMP)
+	@mkdir -p $(@D)
+	@printf '#define DEB_HOST_MULTIARCH "x86_64-linux-musl"\n' > $@
+$(LUA_OBJS): $(BUILD)/lua/obj/%.o: $(LUA_STAMP) $(BUILD)/lua/inc/lua5.4-deb-multiarch.h
+	@mkdir -p $(@D)
+	@echo "  LUA     $*.c"
+	@$(MUSL_GCC) $(LUA_CFLAGS) -c -o $@ $(LUA_SRC)/src/$*.c
+$(BUILD)/lua/lua: $(LUA_OBJS)
+	@$(MUSL_GCC) -static -s -o $@ $^ -lm
+$(BUILD)/rootfs/bin/lua: $(BUILD)/lua/lua user/lua/lua.manifest $(MANIFEST_CHECK)
+	@$(call EMBED_MANIFEST,user/lua/lua.manifest)
+
+# SQLite: Debian's package is SQLite's source tree; its own configure and
+# make write the amalgamation (sqlite3.c) and the shell's source (shell.c,
+# tclsh generates both), which are then compiled as one program. Default
+# settings: no SQLITE_ option changed (locking, sync, journal as shipped);
+# HAVE_USLEEP as configure finds it (else its busy wait sleeps in seconds).
+SQLITE_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir sqlite3)
+SQLITE_STAMP := $(BUILD)/sqlite/fetched
+SQLITE_AMALG := $(BUILD)/sqlite/amalg
+USER_BINS += $(BUILD)/rootfs/bin/sqlite3
+$(eval $(call FETCH_RULE,sqlite3,$(SQLITE_STAMP)))
+$(SQLITE_STAMP): | $(LUA_STAMP)
+$(SQLITE_AMALG)/sqlite3.c: $(SQLITE_STAMP)
+	@echo "  SQLITE  amalgamation (log: $(SQLITE_AMALG).log)"
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@(cd $(@D) && $(SQLITE_SRC)/configure --disable-tcl --disable-readline CC="$(HOSTCC)" && \
+		$(MAKE) --no-print-directory sqlite3.c shell.c) > $(SQLITE_AMALG).log 2>&1 || \
+		{ tail -30 $(SQLITE_AMALG).log; exit 1; }
+$(BUILD)/sqlite/sqlite3: $(SQLITE_AMALG)/sqlite3.c
+	@echo "  SQLITE  $@"
+	@$(MUSL_GCC) -static -s -Os -DHAVE_USLEEP=1 -I$(SQLITE_AMALG) -o $@ $(SQLITE_AMALG)/shell.c $< -lm
+$(BUILD)/rootfs/bin/sqlite3: $(BUILD)/sqlite/sqlite3 user/sqlite/sqlite3.manifest $(MANIFEST_CHECK)
+	@$(call EMBED_MANIFEST,user/sqlite/sqlite3.manifest)
 
 # The log tool checks the audit chain with the kernel's own code, and policy
 # names why a capability is refused with its parser: a program's extra
@@ -482,7 +543,7 @@ test: deps
 
 # The handler benchmark (tools/bench.py): deterministic figures under -icount,
 # a table and $(BUILD)/bench.json. Not part of make test.
-bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk
 	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 # BusyBox's testsuite/runtest with the image's binary, on the host and on
