@@ -508,6 +508,7 @@ static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
 	memcpy(c->cmdline, p->cmdline, sizeof c->cmdline);
 	c->cmdline_len = p->cmdline_len;
 	c->parent = p;
+	c->umask = p->umask; /* was lost: a forked child had umask 0 (BusyBox's uuencode) */
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	c->tty = p->tty;
