@@ -117,6 +117,7 @@ long sys_optios_store_info(SYS_ARGS)
 		ksnprintf(o.device, sizeof o.device, "%s", dev->name);
 		o.device_reads = dev->reads, o.device_writes = dev->writes;
 		o.device_flushes = dev->flushes, o.device_ticks = dev->ticks;
+		o.device_wait_ticks = dev->wait_ticks;
 		persist_unlock();
 		o.flags = OPTIOS_STORE_MOUNTED | (persist_failed() ? OPTIOS_STORE_FAILED : 0);
 		o.blocks = s.blocks, o.log_blocks = s.log_blocks;

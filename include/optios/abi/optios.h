@@ -99,6 +99,7 @@ struct optios_store_info {
 	uint64_t device_ticks; /* TSC ticks spent inside them (the waits included) */
 	uint64_t data_used, data_limit; /* bytes of RAM /data's cache holds, and may */
 	uint64_t tmp_used, tmp_limit; /* bytes of RAM /tmp holds, and may */
+	uint64_t device_wait_ticks; /* of device_ticks, the driver waiting for the device's answer */
 };
 
 /* long optios_mem_info(struct optios_mem_info *out) */
