@@ -231,26 +231,6 @@ static int check_small(const struct block *b)
 	return 0;
 }
 
-/* Whether the n bytes at rz are all CANARY: whole aligned words at a time
- * (a 4 KiB block's red zone is checked at every kfree of a debug build). */
-static bool redzone_intact(const uint8_t *rz, size_t n)
-{
-	const uint64_t pattern = 0x0101010101010101ull * CANARY;
-	for (; n && ((uintptr_t)rz & 7); rz++, n--)
-		if (*rz != CANARY)
-			return false;
-	for (; n >= 8; rz += 8, n -= 8) {
-		uint64_t w;
-		__builtin_memcpy(&w, rz, 8);
-		if (w != pattern)
-			return false;
-	}
-	for (; n; rz++, n--)
-		if (*rz != CANARY)
-			return false;
-	return true;
-}
-
 int heap_core_check(const struct heap *h, const void *p)
 {
 	if (!p || ((uintptr_t)p & 15))
@@ -260,9 +240,11 @@ int heap_core_check(const struct heap *h, const void *p)
 	int err = ((uintptr_t)b % HEAP_PAGE == 0) ? check_large(b) : check_small(b);
 	if (err || !h->debug)
 		return err;
-	return redzone_intact((const uint8_t *)p + b->used.size, capacity(b) - b->used.size)
-		       ? 0
-		       : HEAP_ERR_OVERRUN;
+	const uint8_t *rz = (const uint8_t *)p + b->used.size;
+	for (size_t i = 0; i < capacity(b) - b->used.size; i++)
+		if (rz[i] != CANARY)
+			return HEAP_ERR_OVERRUN;
+	return 0;
 }
 
 int heap_core_free(struct heap *h, void *p)
