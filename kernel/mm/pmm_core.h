@@ -42,6 +42,7 @@ struct pmm {
 	size_t total, free;
 	size_t limit_pages; /* pages numbered below this lie below the allocation limit */
 	size_t hint; /* freemap word where the next search starts */
+	size_t low_free; /* every page numbered below it is taken (contiguous searches start here) */
 	/* what pmm_core_init found, for the memory report */
 	uint64_t ram_bytes; /* usable RAM in the memory map, overlaps merged */
 	uint64_t kernel_bytes; /* the kernel image */
