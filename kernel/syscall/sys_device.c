@@ -59,7 +59,8 @@ static long blk_info(struct blkdev *d, uptr ubuf)
 				       .reads = d->reads,
 				       .writes = d->writes,
 				       .flushes = d->flushes,
-				       .errors = d->errors};
+				       .errors = d->errors,
+				       .wait_ticks = d->wait_ticks};
 	return copy_to_user(ubuf, &info, sizeof info) ? -EFAULT : 0;
 }
 
@@ -117,7 +118,6 @@ long sys_optios_store_info(SYS_ARGS)
 		ksnprintf(o.device, sizeof o.device, "%s", dev->name);
 		o.device_reads = dev->reads, o.device_writes = dev->writes;
 		o.device_flushes = dev->flushes, o.device_ticks = dev->ticks;
-		o.device_wait_ticks = dev->wait_ticks;
 		persist_unlock();
 		o.flags = OPTIOS_STORE_MOUNTED | (persist_failed() ? OPTIOS_STORE_FAILED : 0);
 		o.blocks = s.blocks, o.log_blocks = s.log_blocks;

@@ -77,6 +77,7 @@ struct optios_blk_info {
 	uint32_t sector_size;
 	uint32_t reserved;
 	uint64_t reads, writes, flushes, errors;
+	uint64_t wait_ticks; /* TSC ticks the driver spent waiting for the device's answers */
 };
 
 /* long optios_store_info(struct optios_store_info *out): the disk store
@@ -99,7 +100,6 @@ struct optios_store_info {
 	uint64_t device_ticks; /* TSC ticks spent inside them (the waits included) */
 	uint64_t data_used, data_limit; /* bytes of RAM /data's cache holds, and may */
 	uint64_t tmp_used, tmp_limit; /* bytes of RAM /tmp holds, and may */
-	uint64_t device_wait_ticks; /* of device_ticks, the driver waiting for the device's answer */
 };
 
 /* long optios_mem_info(struct optios_mem_info *out) */
