@@ -307,8 +307,14 @@ all: $(BUILD)/host-compat
 $(BUILD)/host-compat: $(call program_bin,user/test/compat.c)
 	@cp $< $@
 
-# $(call CPIO,tree,image): the tree as a newc archive, replaced only when it changed.
-CPIO = (cd $(1) && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) > $(2).tmp && \
+# $(call CPIO,tree,image): the tree as a newc archive, replaced only when it
+# changed. Every file's time is set to IMAGE_EPOCH (the last commit's, as
+# SOURCE_DATE_EPOCH does for reproducible builds) and inodes are numbered in
+# order (--reproducible), so that a tree copied afresh with the same contents
+# gives the same archive and nothing downstream is rebuilt.
+IMAGE_EPOCH ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
+CPIO = find $(1) -exec touch -h -d @$(IMAGE_EPOCH) {} + && \
+	(cd $(1) && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible) > $(2).tmp && \
 	{ cmp -s $(2).tmp $(2) && rm $(2).tmp || { mv $(2).tmp $(2); echo "  CPIO    $(2)"; }; }
 
 # The images are rebuilt when any input changes (EXTRA's contents included).

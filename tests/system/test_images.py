@@ -52,3 +52,33 @@ def test_user_image_holds_no_test_programs(ctx):
 	out = subprocess.run([tool, "--root", os.path.join(ctx.build, "rootfs.tree"), "on", "app:*"],
 			     capture_output=True, text=True, timeout=30).stdout
 	assert re.findall(r"\((/\S+)\) runs", out) == ["/apps/crasher", "/apps/spinner"], out
+
+
+def test_images_were_rebuilt_on_every_make_all(ctx):
+	"""The image trees are copied afresh on every make, with new times and
+	inode numbers: the archive of the same contents must come out byte for
+	byte the same (the Makefile's CPIO), or every `make all` rebuilds both
+	images and the ISOs (it did: three grub-mkrescue runs per make)."""
+	import shutil
+	import tempfile
+	work = tempfile.mkdtemp(prefix="cpio-")
+	try:
+		rule = os.path.join(work, "rule.mk")
+		open(rule, "w").write("cpio-of-tree:\n\t@$(call CPIO,$(TREE),$(OUT))\n")
+		archives = []
+		for n in (1, 2):
+			tree = os.path.join(work, "tree%d" % n)
+			os.makedirs(os.path.join(tree, "bin"))
+			open(os.path.join(tree, "bin", "tool"), "w").write("same contents\n")
+			os.link(os.path.join(tree, "bin", "tool"), os.path.join(tree, "bin", "alias"))
+			os.utime(os.path.join(tree, "bin", "tool"), (1000000 * n, 1000000 * n))
+			out = os.path.join(work, "image%d.cpio" % n)
+			p = subprocess.run(["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", rule,
+					    "BUILD=" + ctx.build, "TREE=" + tree, "OUT=" + out, "cpio-of-tree"],
+					   cwd=ROOT, capture_output=True, text=True, timeout=120)
+			assert p.returncode == 0, p.stdout + p.stderr
+			archives.append(open(out, "rb").read())
+		assert archives[0] == archives[1], "the same tree copied twice gave two different archives"
+		assert names(os.path.join(work, "image1.cpio")) >= {"bin/tool", "bin/alias"}
+	finally:
+		shutil.rmtree(work)
