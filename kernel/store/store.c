@@ -40,6 +40,13 @@
  *     written before the last successful flush was issued.
  *  I8 after a device error (failed) nothing more is written.
  *
+ * Memory on the commit path: a transaction's record carries its value in
+ * its own allocation (up to INLINE_MAX), in a page buffer from the store's
+ * spares (larger values; given back when the record is freed, the spares
+ * capped at SPARE_PAGES), or borrowed from the caller (store_put_ref: never
+ * freed here, valid until the commit or abort). A 1-page commit therefore
+ * allocates nothing page-sized once the spares are warm.
+ *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
  */
 #include "kernel/store/store_internal.h"
