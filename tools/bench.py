@@ -7,8 +7,13 @@ same on every host - once with optios.init=/test/hbench (user/test/hbench.c),
 which measures from the event log's TSCs, and once with /test/pbench
 (user/test/pbench.c: fork+exec+wait, a pipe round trip). Each prints "BENCH
 key value" lines, then ends QEMU with its exit status. A third boot runs the
-NVMe driver's write+flush self-test on a scratch disk. Prints a table and
+NVMe driver's write+flush self-test on a scratch disk; a fourth, hbench
+again with an NVMe disk (every run durable: the durable_* figures, whose
+instructions leave out the driver's polls for the device and whose
+latency keeps them); a fifth, /test/fsbench on a disk. Prints a table and
 writes build/bench.json (figure name -> number) so runs can be compared.
+`make profile KEY=...` (tools/profile.py) shows where a figure's
+instructions go.
 
     python3 tools/bench.py --build build
     python3 tools/bench.py --build build --fake serial.log   # parse a saved console log
