@@ -44,8 +44,10 @@
  * its own allocation (up to INLINE_MAX), in a page buffer from the store's
  * spares (larger values; given back when the record is freed, the spares
  * capped at SPARE_PAGES), or borrowed from the caller (store_put_ref: never
- * freed here, valid until the commit or abort). A 1-page commit therefore
- * allocates nothing page-sized once the spares are warm.
+ * freed here, valid until the commit or abort). The spares are allocated at
+ * mount, so the store's memory does not grow with its first commits (the
+ * in-kernel tests count pages); a 1-page commit allocates nothing
+ * page-sized.
  *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
  */
@@ -1305,7 +1307,9 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
-	if (!st->buf || !st->unit_buf || !st->info) {
+	while (st->nspare < SPARE_PAGES && (st->spare[st->nspare] = env->alloc(STORE_BLOCK)))
+		st->nspare++;
+	if (!st->buf || !st->unit_buf || !st->info || st->nspare < SPARE_PAGES) {
 		store_unmount(st);
 		return NULL;
 	}

@@ -103,7 +103,7 @@ struct txrec {
  * store's spares (larger values); or the caller's (store_put_ref), never
  * freed by the store. */
 enum { VAL_INLINE, VAL_PAGE, VAL_BORROWED };
-#define SPARE_PAGES 8 /* page buffers the store keeps for values and scratch */
+#define SPARE_PAGES 4 /* page buffers the store keeps for values and scratch, from its mount on */
 
 struct store_tx {
 	struct store *st;
