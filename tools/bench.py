@@ -88,6 +88,13 @@ STORE_FIGURES = [
 	("store_blocks_per_write_x100", "store blocks written per 1-page write, x100", ""),
 ]
 FIGURES += STORE_FIGURES
+# Measured by boots on images holding N event-log records, one commit each
+# (optios-disk log-fill, as N handler runs leave them): the mount's recovery,
+# the CPU's work outside the device calls (kernel/persist logs it).
+RECOVERY_RECORDS = [100, 1000, 10000]
+RECOVERY_FIGURES = [("store_recovery_%d_records_instructions" % n, "mount of a log of %d commits (outside the device calls)" % n, "instr")
+		    for n in RECOVERY_RECORDS]
+FIGURES += RECOVERY_FIGURES
 TARGET = ("cycle_1page_instructions", 20000)
 # For scale, measured in the same setup (issue 4): a resident Linux daemon
 # woken through a pipe, and a fork+exec'd process reloading its state.
@@ -148,6 +155,33 @@ def run_store_guest(build, timeout):
 	with m:
 		verdict = m.wait_exit(timeout=timeout)
 		return parse(m.text()), verdict, m.serial_log_path
+
+
+def run_recovery_guests(build, timeout):
+	"""Boots on an NVMe image of N log records for each N, init powering off
+	at once; returns ({key: int}, the first verdict not a pass or the last, logs)."""
+	import subprocess
+	figs, logs, worst = {}, [], None
+	tool = os.path.join(build, "tools", "optios-disk")
+	for n in RECOVERY_RECORDS:
+		img = os.path.join(build, "bench", "recovery-%d.img" % n)
+		os.makedirs(os.path.dirname(img), exist_ok=True)
+		if os.path.exists(img):
+			os.remove(img)
+		subprocess.run([tool, "mkfs", img, "64M"], check=True, capture_output=True)
+		subprocess.run([tool, "log-fill", img, str(n)], check=True, capture_output=True)
+		m = qemu.Machine("kernel", os.path.join(build, "bench"), "bench-recovery-%d" % n,
+				 kernel=os.path.join(build, "kernel.elf"), append="optios.init=/bin/poweroff",
+				 extra_args=ICOUNT_ARGS, silence=timeout, disks=[qemu.Disk(img, kind="nvme")])
+		with m:
+			verdict = m.wait_exit(timeout=timeout)
+			line = re.search(r"store: recovery took (\d+) TSC ticks outside the device's calls", m.text())
+			if line:
+				figs["store_recovery_%d_records_instructions" % n] = int(line.group(1))
+			logs.append(m.serial_log_path)
+		if worst is None or worst.kind == qemu.PASS:
+			worst = verdict
+	return figs, worst, ", ".join(logs)
 
 
 def parse(text):
@@ -211,9 +245,13 @@ def main():
 		figs.update(store_figs)
 		if store_verdict.kind != qemu.PASS:
 			verdict, log = store_verdict, store_log
+		rec_figs, rec_verdict, rec_log = run_recovery_guests(args.build, args.timeout)
+		figs.update(rec_figs)
+		if rec_verdict.kind != qemu.PASS:
+			verdict, log = rec_verdict, rec_log
 	print(table(figs))
 	# A saved console log (--fake) holds the main boot's figures only.
-	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + STORE_FIGURES} if args.fake else set()
+	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + STORE_FIGURES + RECOVERY_FIGURES} if args.fake else set()
 	missing = [k for k, _, _ in FIGURES if k not in figs and k not in disk_keys]
 	if missing or (verdict is not None and verdict.kind != qemu.PASS):
 		print("bench: failed (%s; machine: %s; console: %s); bench.json not written" % (

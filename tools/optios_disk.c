@@ -16,6 +16,9 @@
  *   optios-disk df IMAGE
  *   optios-disk log IMAGE [--verify]    the persisted event log; --verify checks
  *                                       its audit chain with lib/logchain.c
+ *   optios-disk log-fill IMAGE N        appends N linked records to the persisted
+ *                                       log, one commit each as N handler runs
+ *                                       would (the recovery benchmark's images)
  *
  * Reading commands mount read-only (a crashed image is recovered in memory,
  * not written). Exit status: 0 done, 1 damaged or a failed check, 2 a usage
@@ -324,12 +327,48 @@ static int cmd_log(struct store *st, int verify)
 	return status;
 }
 
+/* N records after the newest stored one, linked to it, one commit each. */
+static int cmd_log_fill(struct store *st, const char *count)
+{
+	char *end;
+	unsigned long long n = strtoull(count, &end, 10);
+	if (*end || end == count)
+		return fail(2, "log-fill: %s: not a number%s", count, "");
+	struct optios_log_record prev, r;
+	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), 0}, hi = {k.obj, UINT64_MAX};
+	int have = 0;
+	while (store_next(st, k, hi, &k) == 0) { /* the newest: the store has no reverse walk */
+		have = store_get(st, k, &prev, sizeof prev) == (int)sizeof prev;
+		if (k.sub == UINT64_MAX)
+			break;
+		k.sub++;
+	}
+	for (unsigned long long i = 0; i < n; i++) {
+		memset(&r, 0, sizeof r);
+		r.seq = have ? prev.seq + 1 : 1;
+		r.kind = OPTIOS_LOG_OUTPUT;
+		snprintf(r.handler, sizeof r.handler, "log-fill");
+		snprintf(r.text, sizeof r.text, "record %llu of %llu", i + 1, n);
+		if (have)
+			logchain_hash(&prev, r.prev_hash);
+		struct store_tx *tx = store_tx_begin(st);
+		int64_t seq = tx ? store_log_append(tx, &r) : -ENOMEM;
+		if (tx)
+			seq = seq < 0 ? (store_tx_abort(tx), seq) : store_tx_commit(tx);
+		if (seq < 0)
+			return fail(3, "log-fill: %s after %s records", strerror((int)-seq), "some");
+		prev = r;
+		have = 1;
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: optios-disk mkfs IMAGE [SIZE] | fsck IMAGE | ls IMAGE [PATH] | get IMAGE PATH [OUT]\n"
 		"                   | put IMAGE PATH < FILE | mkdir IMAGE PATH | rm IMAGE PATH | df IMAGE\n"
-		"                   | log IMAGE [--verify]\n");
+		"                   | log IMAGE [--verify] | log-fill IMAGE N\n");
 	return 2;
 }
 
@@ -340,7 +379,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1], *image = argv[2];
 	if (strcmp(cmd, "mkfs") == 0)
 		return cmd_mkfs(argc, argv);
-	int writes = !strcmp(cmd, "put") || !strcmp(cmd, "mkdir") || !strcmp(cmd, "rm");
+	int writes = !strcmp(cmd, "put") || !strcmp(cmd, "mkdir") || !strcmp(cmd, "rm") ||
+		     !strcmp(cmd, "log-fill");
 	int needs_path = writes || !strcmp(cmd, "get") || !strcmp(cmd, "cat");
 	if (needs_path && argc < 4)
 		return usage();
@@ -363,6 +403,8 @@ int main(int argc, char **argv)
 		r = cmd_mkdir_rm(st, argv[3], !strcmp(cmd, "mkdir"));
 	else if (!strcmp(cmd, "df"))
 		r = cmd_df(st);
+	else if (!strcmp(cmd, "log-fill"))
+		r = cmd_log_fill(st, argv[3]);
 	else
 		r = cmd_log(st, argc > 3 && !strcmp(argv[3], "--verify"));
 	if (writes && store_checkpoint(st) < 0 && r == 0)

@@ -211,8 +211,9 @@ long file_write_seq(struct file *f, const void *buf, size_t len);
 /* Raises file:<path> (absolute, normal) with what ("created", "written",
  * "removed", "renamed <from>") on behalf of source. */
 void fs_file_event(const char *path, const char *what, const char *source);
-/* The two events of a rename: "renamed <from>" for to, "removed" for from (vfs_path.c). */
-void fs_rename_events(const char *from, const char *to, const char *source);
+/* The two events of a rename: "renamed <from>" for to, "removed" for from
+ * (vfs_path.c), raised, or (emit not NULL) handed to emit(arg, ...). */
+void fs_rename_events(const char *from, const char *to, const char *source, vfs_event_fn emit, void *arg);
 
 /* ---- transactions (vfs_txn.c); call with the fs lock held ---- */
 enum txn_kind { TXN_FILE, TXN_UNLINK, TXN_RENAME, TXN_MKDIR, TXN_RMDIR };
@@ -247,6 +248,17 @@ int fs_store_parent(struct store_tx *tx, const char *spath, uint64_t *dir, char 
 /* Drops t's records, as vfs_txn_commit does after applying them (vfs_txn.c). */
 void vfs_txn_destroy_records(struct vfs_txn *t);
 bool fs_store_begin_vnode(const struct vnode *v);
+/* The data gate (vfs_store.c, theory at its top). fs_store_gate: a program
+ * about to look at /data (path: a normal absolute path; NULL: a vnode of
+ * /data) waits until every handler run's change of /data applied to the
+ * tree is durable; a run, and everyone when no such change is pending, pass
+ * at once. Call it with no lock held. fs_store_hold: a run's changes of
+ * /data, commit seq, are about to be applied to the tree. */
+void fs_store_gate(const char *path);
+/* statfs of /data: the store's size (its log) and what its live values
+ * take, not the RAM tree's; read-only once the disk failed. No lock held. */
+void fs_store_fsinfo(struct vfs_fsinfo *out);
+void fs_store_hold(uint64_t seq);
 void fs_store_end(void);
 /* The store's side of each change (paths absolute and normal, on the
  * persistent file system; called between begin and end, without the fs
@@ -255,6 +267,7 @@ int fs_store_create(const char *path, uint32_t mode, uint64_t *sino);
 int fs_store_remove(const char *path);
 int fs_store_rename(const char *from, const char *to);
 int fs_store_truncate(struct vnode *v, uint64_t size);
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a);
 long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len);
 /* Boot: the store's tree into the file system mounted on mountpoint, which
  * becomes persistent (read-only when the store's files do not fit). */

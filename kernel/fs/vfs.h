@@ -169,6 +169,14 @@ struct store_tx;
 int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx);
 /* Does t change anything on the store's file system? */
 bool vfs_txn_covers_store(const struct vfs_txn *t);
+/* The output gate for files (a handler run's commit, seq its store
+ * transaction, not yet durable): call before vfs_txn_apply. The file:
+ * events t's changes raise go to fn instead (the runner holds them with the
+ * run's emitted events until seq is durable), and if t changes /data, every
+ * other program's access to /data waits until seq is durable (vfs_store.c:
+ * the data gate). */
+typedef void (*vfs_event_fn)(void *arg, const char *path, const char *what, const char *source);
+void vfs_txn_hold(struct vfs_txn *t, uint64_t seq, vfs_event_fn fn, void *arg);
 /* Frees t and all it staged. Staged files still open keep working as
  * private scratch files but can no longer reach the tree. */
 void vfs_txn_destroy(struct vfs_txn *t);
@@ -191,5 +199,9 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 /* Who makes a change at once, for its file: event (kernel/proc): the current
  * process's name, or "kernel". */
 const char *proc_current_name(void);
+/* Is the current process running a handler's run (kernel/proc)? Its reads
+ * of /data pass the data gate: the run commits after what it read, so its
+ * outputs are held behind that (vfs_store.c). */
+bool proc_current_in_run(void);
 
 #endif

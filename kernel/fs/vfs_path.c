@@ -81,6 +81,7 @@ static int npath_make(struct npath *np, const char *cwd, const char *path)
 		np->p = NULL;
 		return err;
 	}
+	fs_store_gate(np->p); /* a run's change of /data shows only once durable */
 	np->dir_only = len > 0 && path[len - 1] == '/';
 	size_t s = len;
 	while (s > 0 && path[s - 1] != '/')
@@ -271,6 +272,26 @@ static int setattr(struct vnode *v, const struct vfs_attr *a)
 	return 0;
 }
 
+/* setattr of v (a reference held, no lock): on /data the store first, as
+ * every change (vfs_store.c), with the same mtime on both. */
+static int setattr_ref(struct vnode *v, const struct vfs_attr *a)
+{
+	struct vfs_attr b = *a;
+	if (b.set_mtime && b.mtime_now) {
+		b.mtime_ns = fs_now_ns();
+		b.mtime_now = false;
+	}
+	bool persist = fs_store_begin_vnode(v);
+	int err = persist ? fs_store_setattr(v, &b) : 0;
+	uint64_t lk = fs_lock();
+	if (!err)
+		err = setattr(v, &b);
+	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
+	return err;
+}
+
 int vfs_setattr(const char *cwd, const char *path, const struct vfs_attr *a)
 {
 	struct npath np;
@@ -280,19 +301,22 @@ int vfs_setattr(const char *cwd, const char *path, const struct vfs_attr *a)
 		return err;
 	uint64_t lk = fs_lock();
 	if ((err = lookup(&np, &v)) == 0)
-		err = setattr(v, a);
+		vn_get(v);
 	fs_unlock(lk);
 	npath_free(&np);
+	if (err)
+		return err;
+	err = setattr_ref(v, a);
+	lk = fs_lock();
+	vn_put(v);
+	fs_unlock(lk);
 	return err;
 }
 
 int vfs_file_setattr(struct file *f, const struct vfs_attr *a)
 {
-	uint64_t lk = fs_lock();
 	struct vnode *v = vfs_file_vnode(f);
-	int err = v ? setattr(v, a) : -EBADF;
-	fs_unlock(lk);
-	return err;
+	return v ? setattr_ref(v, a) : -EBADF; /* the open file holds v */
 }
 
 int vfs_access(const char *cwd, const char *path, int amode)
@@ -426,16 +450,22 @@ int vfs_unlink(const char *cwd, const char *path)
 	return remove_entry(NULL, cwd, path, false);
 }
 
-void fs_rename_events(const char *from, const char *to, const char *source)
+void fs_rename_events(const char *from, const char *to, const char *source, vfs_event_fn emit, void *arg)
 {
 	size_t n = strlen(from) + sizeof "renamed ";
 	char *what = kmalloc(n);
 	if (what) {
 		ksnprintf(what, n, "renamed %s", from);
-		fs_file_event(to, what, source);
+		if (emit)
+			emit(arg, to, what, source);
+		else
+			fs_file_event(to, what, source);
 		kfree(what);
 	}
-	fs_file_event(from, "removed", source);
+	if (emit)
+		emit(arg, from, "removed", source);
+	else
+		fs_file_event(from, "removed", source);
 }
 
 int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
@@ -474,7 +504,7 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 	if (persist)
 		fs_store_end();
 	if (!err && !t && !same)
-		fs_rename_events(o.p, n.p, proc_current_name());
+		fs_rename_events(o.p, n.p, proc_current_name(), NULL, NULL);
 	npath_free(&o);
 	npath_free(&n);
 	return err;
@@ -623,8 +653,9 @@ int vfs_usage(const char *path, struct vfs_usage *u)
 	return err;
 }
 
-/* The one place statfs reads a file system's size (fs lock held): a
- * disk-backed file system (kernel/store) reports its store's here. */
+/* The one place statfs reads a file system's size (fs lock held); a
+ * disk-backed file system (kernel/store) then reports its store's instead
+ * (fs_store_fsinfo, after the fs lock: it takes the store's). */
 static void fsinfo(const struct fs *fs, struct vfs_fsinfo *out)
 {
 	*out = (struct vfs_fsinfo){.used = fs->used,
@@ -646,6 +677,8 @@ int vfs_fsinfo(const char *cwd, const char *path, struct vfs_fsinfo *out)
 		fsinfo(v->fs, out);
 	fs_unlock(lk);
 	npath_free(&np);
+	if (!err && out->persistent)
+		fs_store_fsinfo(out);
 	return err;
 }
 
@@ -657,5 +690,7 @@ int vfs_file_fsinfo(struct file *f, struct vfs_fsinfo *out)
 	uint64_t lk = fs_lock();
 	fsinfo(v->fs, out);
 	fs_unlock(lk);
+	if (out->persistent)
+		fs_store_fsinfo(out);
 	return 0;
 }

@@ -34,6 +34,26 @@
  * write that was not synced leaves a prefix of it, whole 16 KiB pieces in
  * order; a synced write is all there.
  *
+ * The data gate (issue 10's output gate, for files). A handler run's
+ * changes of /data are applied to the tree at its commit (under the store's
+ * lock, in the store's order, as every change) but its transaction is
+ * durable only at the flush the runner issues after it (group commit). Until
+ * then no one else may see them: a program that saw them could lose what it
+ * saw at a power cut. So held_seq is the newest commit whose run changed
+ * /data (fs_store_hold, from vfs_txn_hold before the tree is touched); while
+ * the store's durable seq is below it, every access to /data by anyone but
+ * a run - a path resolved on /data (vfs_path.c's npath_make), any call on a
+ * descriptor of a /data file (vnode_file.c), the checks of a change
+ * (fs_store_begin) - first waits for persist_sync(held_seq): it shares the
+ * runner's flush or issues it. Runs pass: a run that reads an earlier run's
+ * change commits after it (commits are in order and recovery yields a
+ * prefix), and its own outputs are held until its own commit is durable.
+ * The gate is the whole of /data, not the changed paths: a wait lasts one
+ * flush at most, and only while a run's change is in flight. The run's
+ * file: events are held with its emitted events (kernel/handler/runner.c).
+ * If the store fails, nothing becomes durable any more: the gate opens (the
+ * system goes on in memory, as the event gate does).
+ *
  * Invariants (with the store's lock held and nothing in flight):
  *   - every vnode of /data not unlinked names the same file as the store's
  *     inode sino, when sino != 0, and the path to it names it in the store;
@@ -50,6 +70,7 @@
 #define DATA "/data"
 
 static struct fs *data_fs; /* /data, once loaded from the store */
+static uint64_t held_seq; /* the data gate: a run's /data commit not known durable (0: none) */
 
 /* The path inside the store of a path of /data ("/data/a" -> "/a"). */
 const char *fs_store_path(const char *path)
@@ -69,11 +90,47 @@ bool fs_store_covers(const char *path)
 	return data_fs && !data_fs->readonly && on_data(path);
 }
 
+/* Is the data gate closed for the caller? */
+static bool gate_closed(void)
+{
+	if (!held_seq)
+		return false;
+	if (persist_durable_seq() >= held_seq || persist_failed()) {
+		held_seq = 0;
+		return false;
+	}
+	return !proc_current_in_run();
+}
+
+void fs_store_hold(uint64_t seq)
+{
+	if (seq > held_seq)
+		held_seq = seq;
+}
+
+void fs_store_gate(const char *path)
+{
+	while (gate_closed() && (!path || on_data(path)))
+		persist_sync(held_seq); /* -EIO: the store failed, the gate opens */
+}
+
+/* The store's lock, once no run's change of /data is in flight: a run may
+ * commit while we wait for the lock. */
+static void lock_gated(void)
+{
+	persist_lock();
+	while (gate_closed()) {
+		persist_unlock();
+		fs_store_gate(NULL);
+		persist_lock();
+	}
+}
+
 bool fs_store_begin(const char *path)
 {
 	if (!fs_store_covers(path))
 		return false;
-	persist_lock();
+	lock_gated();
 	return true;
 }
 
@@ -81,7 +138,7 @@ bool fs_store_begin_vnode(const struct vnode *v)
 {
 	if (!data_fs || v->fs != data_fs || data_fs->readonly)
 		return false;
-	persist_lock();
+	lock_gated();
 	return true;
 }
 
@@ -105,6 +162,7 @@ static int program_error(int64_t r, const char *what, const char *path)
 /* ---- the changes ---- */
 struct change {
 	const char *path, *to; /* store paths */
+	const struct vfs_attr *attr; /* setattr: mtime_now already resolved */
 	uint32_t mode; /* create: S_IFDIR or S_IFREG | permissions */
 	uint64_t ino, off, size;
 	const void *buf;
@@ -147,6 +205,13 @@ static int build_truncate(struct store_tx *tx, void *arg)
 {
 	struct change *c = arg;
 	return store_fs_truncate(tx, c->ino, c->size, c->now);
+}
+
+static int build_setattr(struct store_tx *tx, void *arg)
+{
+	struct change *c = arg;
+	const struct vfs_attr *a = c->attr;
+	return store_fs_setattr(tx, c->ino, a->set_mode, a->mode, a->set_mtime, a->mtime_ns, c->now);
 }
 
 static int build_write(struct store_tx *tx, void *arg)
@@ -224,6 +289,15 @@ int fs_store_truncate(struct vnode *v, uint64_t size)
 	return r ? r : commit(&c, build_truncate, "a truncate");
 }
 
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	struct change c = {.path = "", .attr = a};
+	int r = inode_of(v, &c.ino);
+	if (r == -ENOENT)
+		return 0; /* removed while open: only the tree keeps it */
+	return r ? r : commit(&c, build_setattr, "a chmod or utimes");
+}
+
 long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len)
 {
 	struct change c = {.path = "", .off = off, .buf = buf, .len = len};
@@ -280,14 +354,17 @@ static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store
 	struct vnode *v = NULL;
 	uint64_t lk = fs_lock();
 	r = vn_create(dir, e->name, n, mode, &v);
-	if (r == 0) {
+	if (r == 0)
 		v->sino = e->ino;
-		v->mtime_ns = a.mtime_ns;
-		v->ctime_ns = a.ctime_ns;
-	}
 	fs_unlock(lk);
 	if (r == 0 && a.type == STORE_FS_REG)
 		r = load_pages(tx, e->ino, v, &a, page);
+	if (r == 0) { /* after the pages: writing them set the times to now */
+		lk = fs_lock();
+		v->mtime_ns = a.mtime_ns;
+		v->ctime_ns = a.ctime_ns;
+		fs_unlock(lk);
+	}
 	*out = v;
 	return r;
 }
@@ -397,6 +474,20 @@ bool vfs_file_persistent(struct file *f)
 {
 	struct vnode *v = vfs_file_vnode(f);
 	return v && data_fs && v->fs == data_fs;
+}
+
+void fs_store_fsinfo(struct vfs_fsinfo *out)
+{
+	struct store *st = persist_store();
+	struct store_stats s;
+	if (!st)
+		return;
+	persist_lock();
+	store_stats_get(st, &s);
+	persist_unlock();
+	out->limit = s.log_blocks * STORE_BLOCK;
+	out->used = s.live_blocks * STORE_BLOCK;
+	out->readonly = out->readonly || persist_failed();
 }
 
 void vfs_data_usage(struct vfs_usage *u, bool *readonly)

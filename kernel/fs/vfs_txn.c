@@ -60,6 +60,8 @@ struct change {
 struct vfs_txn {
 	struct change *head, **tail;
 	size_t bytes;
+	vfs_event_fn hold; /* vfs_txn_hold: the file: events go here; NULL: raised */
+	void *hold_arg;
 };
 
 /* What each kind reports: the effect (vfs_effect_fn) and the file: event
@@ -391,8 +393,10 @@ static int apply_mkdir(const char *path, uint32_t mode)
 	return err ? err : vn_create(parent, name, nlen, mode, NULL);
 }
 
-/* Applies c, raises its file: events and reports it through fn. */
-static void apply(const struct change *c, const char *source, vfs_effect_fn fn, void *arg)
+/* Applies c, raises its file: events (or hands them to t's hold) and
+ * reports it through fn. */
+static void apply(const struct vfs_txn *t, const struct change *c, const char *source, vfs_effect_fn fn,
+		  void *arg)
 {
 	const char *effect = kinds[c->kind].effect, *event = kinds[c->kind].event;
 	bool created = false;
@@ -414,7 +418,9 @@ static void apply(const struct change *c, const char *source, vfs_effect_fn fn, 
 		effect = "append";
 	}
 	if (!err && c->kind == TXN_RENAME)
-		fs_rename_events(c->from, c->path, source);
+		fs_rename_events(c->from, c->path, source, t->hold, t->hold_arg);
+	else if (!err && t->hold)
+		t->hold(t->hold_arg, c->path, event, source);
 	else if (!err)
 		fs_file_event(c->path, event, source);
 	if (fn)
@@ -523,6 +529,14 @@ int vfs_txn_store(struct vfs_txn *t, struct store_tx *tx)
 	return err;
 }
 
+void vfs_txn_hold(struct vfs_txn *t, uint64_t seq, vfs_event_fn fn, void *arg)
+{
+	t->hold = fn;
+	t->hold_arg = arg;
+	if (vfs_txn_covers_store(t))
+		fs_store_hold(seq);
+}
+
 int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void *arg)
 {
 	int n = 0;
@@ -531,10 +545,11 @@ int vfs_txn_apply(struct vfs_txn *t, const char *source, vfs_effect_fn fn, void 
 		bool counts = record_counts(c);
 		fs_unlock(lk);
 		if (counts) {
-			apply(c, source, fn, arg);
+			apply(t, c, source, fn, arg);
 			n++;
 		}
 	}
 	records_drop(t);
+	t->hold = NULL;
 	return n;
 }

@@ -48,8 +48,17 @@ struct file *vnode_file_create(struct vnode *v, int flags, bool created)
 	return f;
 }
 
+/* A file of /data: a handler run's change not yet durable is not shown
+ * (vfs_store.c, the data gate). Before any lock. */
+static void gate(struct file *f)
+{
+	if (vnode_of(f)->fs->persistent)
+		fs_store_gate(NULL);
+}
+
 static long vf_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
+	gate(f);
 	uint64_t lk = fs_lock();
 	long n = vn_read(vnode_of(f), buf, len, off);
 	fs_unlock(lk);
@@ -113,6 +122,7 @@ static long persist_write(struct file *f, const void *buf, size_t len, uint64_t 
 static long vf_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 {
 	struct vfile *vf = f->priv;
+	gate(f);
 	if (fs_store_begin_vnode(vf->v))
 		return persist_write(f, buf, len, off, false);
 	uint64_t lk = fs_lock();
@@ -126,6 +136,7 @@ static long vf_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 static long vf_write(struct file *f, const void *buf, size_t len)
 {
 	struct vfile *vf = f->priv;
+	gate(f);
 	if (fs_store_begin_vnode(vf->v))
 		return persist_write(f, buf, len, 0, true);
 	return file_write_seq(f, buf, len);
@@ -134,6 +145,7 @@ static long vf_write(struct file *f, const void *buf, size_t len)
 static int vf_truncate(struct file *f, uint64_t size)
 {
 	struct vfile *vf = f->priv;
+	gate(f);
 	bool persist = fs_store_begin_vnode(vf->v);
 	int err = vn_is_dir(vf->v) ? -EINVAL : size > vf->v->fs->limit ? -EFBIG : 0;
 	if (!err && persist)
@@ -151,6 +163,7 @@ static int vf_truncate(struct file *f, uint64_t size)
 
 static long vf_lseek(struct file *f, int64_t off, int whence)
 {
+	gate(f);
 	uint64_t lk = fs_lock();
 	struct vnode *v = vnode_of(f);
 	long r = file_seek(f, off, whence, vn_is_dir(v) ? 0 : v->size);
@@ -160,6 +173,7 @@ static long vf_lseek(struct file *f, int64_t off, int whence)
 
 static int vf_stat(struct file *f, struct kstat *st)
 {
+	gate(f);
 	uint64_t lk = fs_lock();
 	vn_stat(vnode_of(f), st);
 	fs_unlock(lk);
@@ -204,6 +218,7 @@ static void keep_next(struct vfile *vf, struct vnode *c)
 /* Each record's d_off is the offset after it: 1, 2, then the entry's cookie + 1. */
 static long vf_getdents(struct file *f, void *buf, size_t len)
 {
+	gate(f);
 	struct vfile *vf = f->priv;
 	struct vnode *v = vf->v, *c = NULL, *hint = vf->next;
 	size_t done = 0, n = 1;

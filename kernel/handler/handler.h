@@ -59,6 +59,13 @@ uint64_t *handler_enosys_logged(struct proc *p);
 /* Right after the system store is mounted, before any log record: the event
  * log goes on from the stored one (seq and audit chain; hstore.c). */
 void handler_persist_resume(void);
+/* Log records written outside a run (a program's emit, a policy change)
+ * reach the disk with the next run's commit; these make them durable now:
+ * handler_log_sync stores every record written so far in one commit and
+ * syncs it (0, or -EIO), handler_log_soon asks the runner to do it when it
+ * is next idle (group commit with whatever else is in flight). */
+int handler_log_sync(void);
+void handler_log_soon(void);
 /* Up to max stored log records with seq >= from and older than this boot's
  * first (optios_log_read's older part): how many. */
 struct optios_log_record;

@@ -242,9 +242,35 @@ int hstore_emit(const struct optios_event *ev)
 /* ---- the event log ---- */
 
 static uint64_t log_stored; /* the newest record in the store (its seq) */
+/* Retention (store_log_keep: the newest records filling an eighth of the
+ * log are kept): records below log_kept_from are gone from the store; a
+ * build that trims more says how far in log_trim_to, taken by
+ * log_committed once its transaction is. A trim removes at most
+ * LOG_TRIM_MAX records (bounded work per commit) and waits for
+ * LOG_TRIM_BATCH of them (not one range delete per commit). */
+#define LOG_TRIM_BATCH 64
+#define LOG_TRIM_MAX 512
+static uint64_t log_kept_from, log_trim_to;
 
-/* Puts the records after log_stored into tx (linking them: evlog_read);
- * *upto gets the newest put. */
+static void log_committed(uint64_t upto)
+{
+	log_stored = MAX(log_stored, upto);
+	log_kept_from = MAX(log_kept_from, log_trim_to);
+}
+
+/* The records too old to keep, once a batch of them is due. */
+static int trim_log(struct store_tx *tx, uint64_t upto)
+{
+	uint64_t keep = store_log_keep(store_tx_store(tx));
+	log_trim_to = log_kept_from;
+	if (upto + 1 < keep + log_kept_from + LOG_TRIM_BATCH)
+		return 0;
+	log_trim_to = MIN(upto + 1 - keep, log_kept_from + LOG_TRIM_MAX);
+	return store_log_trim(tx, log_trim_to);
+}
+
+/* Puts the records after log_stored into tx (linking them: evlog_read),
+ * and trims the oldest past retention; *upto gets the newest put. */
 static int put_log(struct store_tx *tx, uint64_t *upto)
 {
 	struct optios_log_record buf[8];
@@ -260,7 +286,7 @@ static int put_log(struct store_tx *tx, uint64_t *upto)
 		*upto = buf[n - 1].seq;
 		next = *upto + 1;
 	}
-	return 0;
+	return trim_log(tx, *upto);
 }
 
 static int build_log(struct store_tx *tx, void *arg)
@@ -275,8 +301,14 @@ int64_t hstore_log_sync(void)
 	uint64_t upto;
 	int64_t seq = persist_commit(build_log, &upto);
 	if (seq > 0)
-		log_stored = MAX(log_stored, upto);
+		log_committed(upto);
 	return seq;
+}
+
+int handler_log_sync(void)
+{
+	int64_t seq = hstore_log_sync();
+	return seq > 0 ? persist_sync((uint64_t)seq) : 0;
 }
 
 void handler_persist_resume(void)
@@ -302,6 +334,7 @@ void handler_persist_resume(void)
 				top = mid - 1;
 		}
 	}
+	log_kept_from = any ? k.sub : 0; /* the oldest stored record */
 	int n = any ? store_get(st, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
 	persist_unlock();
 	if (n != (int)sizeof last || last.seq != lo) {
@@ -457,10 +490,10 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 	if (seq > 0)
 		inbox_next += nemitted;
 	if (seq > 0)
-		log_stored = MAX(log_stored, b.log_upto);
-	if (seq == -EIO || seq == -EROFS)
+		log_committed(b.log_upto);
+	if (seq == -EROFS)
 		return 0; /* persistence stopped (logged by kernel/persist): the system goes on in memory */
-	return seq;
+	return seq; /* -EIO: this commit's write failed: the run rolls back, the next go on in memory */
 }
 
 static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
@@ -469,7 +502,9 @@ static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
 	struct build b = {.h = h, .regs = &regs_buf, .whole = true, .txn = txn};
 	int64_t seq = persist_commit_locked(build_tx, &b);
 	if (seq > 0)
-		log_stored = MAX(log_stored, b.log_upto);
+		log_committed(b.log_upto);
+	if (seq == -EIO || seq == -EROFS)
+		return 0; /* the disk failed writing it (logged by kernel/persist): the start-up goes on in memory */
 	return seq;
 }
 

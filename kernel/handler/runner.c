@@ -21,8 +21,11 @@
  * Durability (with a disk, kernel/persist): a run's commit is first written
  * to the store as one transaction (hstore.c: dirty pages, registers, the
  * handler's record), not flushed; a run the disk cannot take rolls back.
- * Output gate: the events a committed run emitted are held (gate[]) until
- * the store says its transaction is durable, then raised. Group commit: the
+ * Output gate: the events a committed run emitted, and the file: events of
+ * its file changes, are held (gate[]) until the store says its transaction
+ * is durable, then raised in the order they were made; its /data changes
+ * are in the tree at its commit but no other program sees them until then
+ * (kernel/fs/vfs_store.c, the data gate). Group commit: the
  * runner goes on with the next ready run and flushes once for all of them
  * when it has nothing ready, after GATE_RUNS runs, or when the oldest held
  * run is GATE_NS old - so one flush covers a burst and no output waits long.
@@ -57,6 +60,7 @@
 static struct proc *runner;
 static struct handler *current;
 static bool idle; /* the runner waits for work */
+static bool log_wanted; /* handler_log_soon: store the log when idle */
 static int work_chan;
 
 /* what the current run produced, applied at commit */
@@ -65,13 +69,20 @@ static size_t output_len, output_lost;
 static struct optios_event emits[EMITS_MAX];
 static size_t nemits;
 
-/* the output gate: committed runs not yet durable, and what they emitted */
+/* the output gate: committed runs not yet durable, and what they emitted:
+ * events, and file: events (file: ev.topic the path, ev.payload what
+ * happened). gate is gate_first until a run's file changes need more room
+ * (a run's emits are bounded, its file changes only by VFS_TXN_BYTES_MAX);
+ * then a kmalloc'd array, given back at the next flush. */
 struct held {
 	struct optios_event ev;
 	char source[MANIFEST_NAME_MAX];
+	bool file;
 };
-static struct held gate[GATE_EVENTS];
-static size_t gate_count;
+static struct held gate_first[GATE_EVENTS];
+static struct held *gate = gate_first;
+static size_t gate_count, gate_cap = GATE_EVENTS;
+static uint64_t gate_lost; /* file: events dropped: no memory to hold them */
 static uint64_t gate_seq; /* the newest commit not known durable (0: none) */
 static unsigned gate_runs; /* its runs */
 static uint64_t gate_since_ns; /* when the oldest of them committed */
@@ -92,6 +103,80 @@ static void store_unlock(bool locked)
 		persist_unlock();
 }
 
+static void gate_release(const struct held *e)
+{
+	if (!e->file) {
+		event_raise(e->ev.topic, e->source, e->ev.payload, e->ev.payload_len, 0);
+		return;
+	}
+	char what[OPTIOS_EVENT_PAYLOAD_MAX + 1];
+	memcpy(what, e->ev.payload, e->ev.payload_len);
+	what[e->ev.payload_len] = 0;
+	event_raise_file(e->ev.topic, what, e->source);
+}
+
+/* The next free entry of the gate, made room for; NULL when out of memory. */
+static struct held *gate_slot(void)
+{
+	if (gate_count == gate_cap) {
+		struct held *g = kmalloc(sizeof *g * gate_cap * 2);
+		if (!g)
+			return NULL;
+		memcpy(g, gate, sizeof *g * gate_count);
+		if (gate != gate_first)
+			kfree(gate);
+		gate = g;
+		gate_cap *= 2;
+	}
+	struct held *e = &gate[gate_count++];
+	e->file = false;
+	return e;
+}
+
+/* A commit, seq, whose effects are about to be held (0: nothing persists). */
+static void gate_note(int64_t seq)
+{
+	if (seq <= 0)
+		return;
+	if (!gate_seq)
+		gate_since_ns = clock_now_ns();
+	gate_seq = (uint64_t)seq;
+}
+
+/* vfs_txn_hold's sink: a file: event of the run being committed. */
+static void gate_file_event(void *arg, const char *path, const char *what, const char *source)
+{
+	(void)arg;
+	size_t n = strlen(path);
+	if (n >= OPTIOS_EVENT_TOPIC_MAX - sizeof "file:" + 1)
+		return; /* no topic can name it: event_raise_file drops it too */
+	struct held *e = gate_slot();
+	if (!e) {
+		if (gate_lost++ == 0)
+			klog(KLOG_WARN, "handler: out of memory: file: events of committed runs dropped");
+		return;
+	}
+	memcpy(e->ev.topic, path, n + 1);
+	e->ev.payload_len = (uint32_t)strnlen(what, OPTIOS_EVENT_PAYLOAD_MAX);
+	memcpy(e->ev.payload, what, e->ev.payload_len);
+	memset(e->source, 0, sizeof e->source);
+	memcpy(e->source, source, strnlen(source, sizeof e->source - 1));
+	e->file = true;
+}
+
+static void effect_logged(void *arg, const char *what, const char *path, uint64_t bytes, int err);
+
+/* A committed run's file changes into the tree (store lock held): their
+ * file: events held with its emits when seq > 0 (the output gate). */
+static void apply_files(struct handler *h, int64_t seq)
+{
+	if (seq > 0) {
+		gate_note(seq);
+		vfs_txn_hold(runner->txn, (uint64_t)seq, gate_file_event, NULL);
+	}
+	vfs_txn_apply(runner->txn, h->name, effect_logged, h);
+}
+
 /* Makes every held commit durable (one flush), then lets their effects out.
  * A flush that fails stops persistence (kernel/persist logs it); the system
  * goes on in memory, so the effects are released all the same. */
@@ -107,8 +192,13 @@ static void gate_flush(void)
 	evlog_add(OPTIOS_LOG_DURABLE, "", "", 0, err, gate_runs, gate_seq, rdtsc() - t0, "%u runs durable",
 		  gate_runs);
 	for (size_t i = 0; i < gate_count; i++)
-		event_raise(gate[i].ev.topic, gate[i].source, gate[i].ev.payload, gate[i].ev.payload_len, 0);
+		gate_release(&gate[i]);
 	gate_count = 0;
+	if (gate != gate_first) {
+		kfree(gate);
+		gate = gate_first;
+		gate_cap = GATE_EVENTS;
+	}
 	gate_seq = 0;
 	gate_runs = 0;
 }
@@ -121,22 +211,20 @@ static void gate_hold(struct handler *h, int64_t seq)
 			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
 		return;
 	}
-	if (seq <= 0 || nemits > GATE_EVENTS - gate_count)
+	if (seq <= 0 || nemits > gate_cap - gate_count)
 		gate_flush(); /* no room: the ones held go first, keeping their order */
 	for (size_t i = 0; i < nemits; i++) {
 		if (seq <= 0) {
 			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
 			continue;
 		}
-		gate[gate_count].ev = emits[i];
-		memcpy(gate[gate_count].source, h->name, sizeof gate[gate_count].source);
-		gate_count++;
+		struct held *e = gate_slot(); /* room was made above */
+		e->ev = emits[i];
+		memcpy(e->source, h->name, sizeof e->source);
 	}
 	if (seq <= 0)
 		return;
-	if (!gate_seq)
-		gate_since_ns = clock_now_ns();
-	gate_seq = (uint64_t)seq;
+	gate_note(seq);
 	if (++gate_runs >= GATE_RUNS || clock_now_ns() - gate_since_ns >= GATE_NS)
 		gate_flush();
 }
@@ -150,6 +238,14 @@ void runner_kick(void)
 {
 	if (idle)
 		sched_wakeup(&work_chan);
+}
+
+void handler_log_soon(void)
+{
+	if (!persist_store())
+		return;
+	log_wanted = true;
+	runner_kick();
 }
 
 /* ---- stdout and stderr of a handler: the output buffer ---- */
@@ -354,6 +450,19 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 			f = irq_save();
 			continue;
 		}
+		if (log_wanted) { /* records written outside runs: on the disk now */
+			log_wanted = false;
+			irq_restore(f);
+			handler_log_sync();
+			f = irq_save();
+			continue;
+		}
+		if (persist_idle_due()) { /* nothing ready, the disk idle: reclaim old versions */
+			irq_restore(f);
+			persist_idle_clean();
+			f = irq_save();
+			continue;
+		}
 		idle = true;
 		sched_sleep(&work_chan);
 		idle = false;
@@ -506,7 +615,7 @@ static void startup_done(struct handler *h, const struct trapframe *tf)
 	if (restored)
 		run_cleanup(); /* its first start-up's effects are in the store already */
 	else if (seq >= 0 && runner->txn) /* under the lock: the store's order */
-		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
+		apply_files(h, seq);
 	store_unlock(locked);
 	if (seq == -EIO) {
 		startup_failed(h, "its snapshot on disk is unusable (remove the handler, then add it afresh)");
@@ -571,14 +680,21 @@ static bool commit_durable(struct handler *h, struct trapframe *tf)
 	persist_lock();
 	int64_t seq = hstore_run(h, tf, emits, nemits, runner->txn);
 	if (seq >= 0 && runner->txn) /* its /data changes: in the tree in the store's order */
-		vfs_txn_apply(runner->txn, h->name, effect_logged, h);
+		apply_files(h, seq);
 	persist_unlock();
-	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once): the disk; -ENOMEM */
-		bool full = seq == -ENOSPC || seq == -EFBIG;
+	if (seq < 0) { /* -ENOSPC, -EFBIG (more than the disk takes at once), -EIO: the disk; -ENOMEM */
+		bool full = seq == -ENOSPC || seq == -EFBIG, eio = seq == -EIO;
 		char why[96];
 		ksnprintf(why, sizeof why, "%s: the commit above could not be written (error %ld)",
-			  full ? "disk full" : "out of memory", (long)seq);
-		fail_and_go_on(tf, full ? OPTIOS_RUN_NOSPACE : OPTIOS_RUN_NOMEM, why);
+			  full	? "disk full"
+			  : eio ? "disk error"
+				: "out of memory",
+			  (long)seq);
+		fail_and_go_on(tf,
+			       full  ? OPTIOS_RUN_NOSPACE
+			       : eio ? OPTIOS_RUN_DISKERROR
+				     : OPTIOS_RUN_NOMEM,
+			       why);
 		return false;
 	}
 	if (h->removing && seq > 0)
@@ -740,6 +856,7 @@ int runner_create(void)
 	if (!p)
 		return -ENOMEM;
 	runner = p;
+	persist_set_idle_wake(runner_kick); /* cleaning an idle disk: the runner's spare time */
 	return 0;
 }
 

@@ -60,6 +60,7 @@ long sys_optios_emit(long utopic, long upayload, long len, UNUSED long a3, UNUSE
 	if (err == -ENOSPC || err == -ENOMEM)
 		return err;
 	int64_t seq = event_raise(topic, p->name, payload, (size_t)len, 0);
+	handler_log_soon(); /* its log record: on the disk when the runner is next idle */
 	return seq < 0 ? seq : 0;
 }
 

@@ -127,6 +127,7 @@ static long change(struct proc *p, unsigned op, const char *name, const char *ca
 	const char *verb = op == OPTIOS_POLICY_GRANT ? "grant" : "revoke";
 	const char *who = p->perm && p->perm->name[0] ? p->perm->name : p->name;
 	evlog_add(OPTIOS_LOG_POLICY, who, "", 0, 0, 0, 0, 0, "%s %s %s", verb, name, cap);
+	syscall_log_durable(); /* its record too: on the disk before the call returns */
 	klog(KLOG_INFO, "perm: %s %s %s (by %s)", verb, name, cap, who);
 	return 0;
 }

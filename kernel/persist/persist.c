@@ -15,11 +15,17 @@
  *     While it is true, store_sync must not be called (the store answers
  *     -EBUSY) and a commit may answer -EAGAIN (log full until it ends).
  *   - failed_logged: the first device error was reported.
+ *   - idle cleaning: last_commit_ns is the time of the last commit through
+ *     persist_commit_locked (cleaning commits do not count); idle_passed
+ *     the log blocks idle cleaning passed since (at most a lap: it stops
+ *     there, or when a step passes nothing); idle_timer is armed only while
+ *     cleaning is due and the disk not idle long enough yet.
  */
 #include "kernel/persist/persist.h"
 #include "arch.h"
 #include "kernel/block/block.h"
 #include "kernel/boot/bootinfo.h"
+#include "kernel/conf/conf.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 #include "kernel/rand/rand.h"
@@ -29,6 +35,9 @@
 
 static struct store *st;
 static bool locked, flushing, failed_logged;
+static uint64_t last_commit_ns, idle_passed;
+static struct timer idle_timer;
+static void (*idle_wake)(void);
 
 struct store *persist_store(void)
 {
@@ -82,6 +91,15 @@ static void wait_flush(void)
 	persist_lock();
 }
 
+/* A commit: the disk is not idle; idle cleaning, if due, waits for a pause. */
+static void note_commit(void)
+{
+	last_commit_ns = clock_now_ns();
+	idle_passed = 0;
+	if (idle_wake && !timer_armed(&idle_timer) && store_clean_due(st))
+		timer_arm(&idle_timer, last_commit_ns + PERSIST_IDLE_NS);
+}
+
 int64_t persist_commit_locked(persist_build_fn build, void *arg)
 {
 	if (!st)
@@ -96,6 +114,8 @@ int64_t persist_commit_locked(persist_build_fn build, void *arg)
 			return r;
 		}
 		int64_t seq = store_tx_commit(tx);
+		if (seq > 0)
+			note_commit();
 		if (seq != -EAGAIN) {
 			note_error((int)seq);
 			return seq;
@@ -114,6 +134,34 @@ int64_t persist_commit(persist_build_fn build, void *arg)
 	return r;
 }
 
+static void delay_done(struct timer *t, void *arg)
+{
+	(void)t;
+	block_wake(arg);
+}
+
+/* store.flush_delay_ms (a test's knob, 0 in use): the flush starts that
+ * much later, the lock free meanwhile, so a test can look at the window
+ * between a commit and its flush. */
+static void flush_delay(void)
+{
+	int64_t ms = conf_int(CONF_STORE_FLUSH_DELAY_MS);
+	if (ms <= 0)
+		return;
+	static int chan;
+	struct timer t;
+	uint64_t until = clock_now_ns() + (uint64_t)ms * NS_PER_MS;
+	timer_init(&t, delay_done, &chan);
+	uint64_t f = irq_save();
+	if (timer_arm(&t, until) == 0)
+		while (clock_now_ns() < until) {
+			block_wait(&chan);
+			irq_disable();
+		}
+	timer_cancel(&t);
+	irq_restore(f);
+}
+
 /* One flush: begin under the lock, the device's flush outside it (others
  * commit meanwhile), end under the lock. Called locked, returns locked. */
 static int flush_once(void)
@@ -121,6 +169,7 @@ static int flush_once(void)
 	flushing = true;
 	uint64_t ticket = store_sync_begin(st);
 	persist_unlock();
+	flush_delay();
 	int r = block_flush(store_device(st));
 	persist_lock();
 	store_sync_end(st, ticket, r);
@@ -182,6 +231,49 @@ int persist_checkpoint(void)
 	return r;
 }
 
+/* ---- cleaning when idle ---- */
+static void idle_fire(struct timer *t, void *arg)
+{
+	(void)t, (void)arg;
+	if (idle_wake)
+		idle_wake();
+}
+
+void persist_set_idle_wake(void (*wake)(void))
+{
+	idle_wake = wake;
+	timer_init(&idle_timer, idle_fire, NULL);
+}
+
+bool persist_idle_due(void)
+{
+	if (!st || failed_logged || locked || flushing || !store_clean_due(st))
+		return false;
+	struct store_stats s;
+	store_stats_get(st, &s);
+	if (idle_passed >= s.log_blocks)
+		return false; /* a lap since the last commit: what is left is live */
+	uint64_t at = last_commit_ns + PERSIST_IDLE_NS;
+	if (clock_now_ns() >= at)
+		return true;
+	if (idle_wake && !timer_armed(&idle_timer))
+		timer_arm(&idle_timer, at);
+	return false;
+}
+
+void persist_idle_clean(void)
+{
+	persist_lock();
+	struct store_stats s;
+	store_stats_get(st, &s);
+	int r = store_clean_due(st) ? store_clean(st, PERSIST_IDLE_BLOCKS) : 0;
+	idle_passed = r > 0 ? idle_passed + (uint64_t)r : s.log_blocks; /* no progress: stop until a commit */
+	note_error(r);
+	persist_unlock();
+	if (r > 0)
+		persist_checkpoint(); /* the copies durable, then the superblock naming the new tail */
+}
+
 /* ---- boot ---- */
 static void *env_alloc(size_t n)
 {
@@ -222,10 +314,10 @@ void persist_init(const struct bootinfo *bi)
 	struct store_env env = {env_alloc, env_free, 0};
 	rand_fill(&env.seed, sizeof env.seed);
 	char msg[160];
-	uint64_t t0 = clock_now_ns();
+	uint64_t t0 = clock_now_ns(), tsc0 = rdtsc(), dev0 = dev->ticks;
 	struct store *s = NULL;
 	int r = store_mount(dev, &env, 0, &s, msg, sizeof msg);
-	uint64_t us = (clock_now_ns() - t0) / 1000;
+	uint64_t us = (clock_now_ns() - t0) / 1000, work = rdtsc() - tsc0 - (dev->ticks - dev0);
 	if (r == -ENODEV || r == -EINVAL) {
 		klog(KLOG_ERROR, "store: %s refused: %s", dev->name, msg);
 		klog(KLOG_ERROR, "store: nothing will persist this boot; check the image on the host with "
@@ -245,5 +337,8 @@ void persist_init(const struct bootinfo *bi)
 	     dev->name, (unsigned long)(us / 1000), (unsigned long)(us % 1000),
 	     (unsigned long)ss.recovered_units, (unsigned long)ss.keys, (unsigned long)ss.used_blocks,
 	     (unsigned long)ss.log_blocks);
+	/* under -icount the TSC counts instructions: the recovery benchmark (tools/bench.py) */
+	klog(KLOG_INFO, "store: recovery took %lu TSC ticks outside the device's calls, %lu blocks read",
+	     (unsigned long)work, (unsigned long)ss.blocks_read);
 	st = s;
 }

@@ -80,4 +80,21 @@ uint64_t persist_durable_seq(void);
  * a clean shutdown): two flushes. Call without the lock. */
 int persist_checkpoint(void);
 
+/* Cleaning when the disk is idle (no resident daemon): old versions are
+ * reclaimed by bounded work folded into commits (kernel/store), and, when
+ * store_clean_due (old versions over a quarter of the log) and no commit
+ * came for PERSIST_IDLE_NS, by whoever is idle asking for it - the handler
+ * runner before it sleeps. persist_idle_due: cheap, no lock, interrupts
+ * off allowed; when cleaning is due later it arms a one-shot timer whose
+ * expiry calls wake (persist_set_idle_wake), so nothing fires while there is
+ * nothing to clean. persist_idle_clean: one bounded step (store_clean of
+ * PERSIST_IDLE_BLOCKS, then a checkpoint so the space is reusable: two
+ * flushes); call without the lock. At most one lap of the log per idle
+ * period. */
+#define PERSIST_IDLE_NS (200 * 1000 * 1000ull)
+#define PERSIST_IDLE_BLOCKS 256
+bool persist_idle_due(void);
+void persist_idle_clean(void);
+void persist_set_idle_wake(void (*wake)(void));
+
 #endif

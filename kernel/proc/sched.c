@@ -124,6 +124,12 @@ const char *proc_current_name(void)
 	return current ? current->name : "kernel";
 }
 
+/* For kernel/fs (vfs.h): a handler run passes the data gate. */
+bool proc_current_in_run(void)
+{
+	return current && current->handler;
+}
+
 bool sched_need_resched(void)
 {
 	return need_resched;

@@ -449,6 +449,21 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 	return r < 0 ? r : (long)len;
 }
 
+int store_fs_setattr(struct store_tx *tx, uint64_t ino, bool set_mode, uint32_t mode, bool set_mtime,
+		     uint64_t mtime_ns, uint64_t now_ns)
+{
+	struct store_fs_attr a;
+	int r = store_fs_stat(tx, ino, &a);
+	if (r < 0)
+		return r;
+	if (set_mode)
+		a.mode = mode & 07777;
+	if (set_mtime)
+		a.mtime_ns = mtime_ns;
+	a.ctime_ns = now_ns;
+	return attr_put(tx, ino, &a);
+}
+
 int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t now_ns)
 {
 	struct store_fs_attr a;
@@ -518,6 +533,15 @@ int store_log_append(struct store_tx *tx, const struct optios_log_record *r)
 int store_log_trim(struct store_tx *tx, uint64_t keep_from)
 {
 	return store_del_range(tx, STORE_OBJ(STORE_CLASS_LOG, 0), 0, keep_from);
+}
+
+uint64_t store_log_keep(const struct store *st)
+{
+	struct store_stats s;
+	store_stats_get(st, &s);
+	/* a record in a unit: its 24-byte header and the record itself */
+	uint64_t per = 24 + sizeof(struct optios_log_record);
+	return MAX(s.log_blocks * STORE_BLOCK / 8 / per, (uint64_t)64);
 }
 
 /* ---- the file layer's invariants (fsck) ---- */

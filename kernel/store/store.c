@@ -940,6 +940,7 @@ uint64_t store_sync_begin(struct store *st)
 void store_sync_end(struct store *st, uint64_t ticket, int flush_result)
 {
 	st->flushing = false;
+	st->stats.flushes++; /* the caller's block_flush (kernel/persist), or flush_cycle's */
 	if (flush_result < 0) {
 		st->failed = true;
 		return;
@@ -961,7 +962,7 @@ static int flush_cycle(struct store *st, bool force_super)
 	if (st->failed)
 		return -EIO;
 	uint64_t t = sync_begin(st, force_super);
-	int r = dev_flush(st);
+	int r = block_flush(st->dev); /* counted and failed by store_sync_end */
 	store_sync_end(st, t, r);
 	return r;
 }
@@ -1012,6 +1013,13 @@ int store_clean(struct store *st, unsigned blocks)
 	st->clean_tail = c.tail;
 	st->clean_tail_seq = c.tail_seq;
 	return (int)c.cleaned;
+}
+
+bool store_clean_due(const struct store *st)
+{
+	uint64_t used = st->head - st->clean_tail;
+	return !st->failed && !st->rdonly && used > st->live_blocks &&
+	       used - st->live_blocks > st->log_blocks / 4;
 }
 
 void store_stats_get(const struct store *st, struct store_stats *out)

@@ -42,6 +42,7 @@
 #ifndef KERNEL_STORE_STORE_H
 #define KERNEL_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,6 +167,11 @@ struct blkdev *store_device(struct store *st);
  * becomes reusable a flush later). Returns the blocks passed (0: below the
  * threshold, nothing to do), or a negative errno. */
 int store_clean(struct store *st, unsigned blocks);
+/* Is cleaning an idle disk worth it: do old versions (blocks between the
+ * cleaner's tail and the head holding no live value) take more than a
+ * quarter of the log? Reads only; cheap. The kernel cleans when this is true
+ * and no commit came for a while (kernel/persist), never otherwise. */
+bool store_clean_due(const struct store *st);
 
 struct store_stats {
 	uint64_t blocks; /* the store's size, in 4 KiB blocks */
@@ -238,6 +244,10 @@ long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, s
 /* Writes len bytes at off (growing the file); cost: the pages touched. */
 long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void *buf, size_t len,
 		    uint64_t now_ns);
+/* chmod and utimes: the permission bits (mode & 07777) when set_mode, the
+ * modification time when set_mtime; the change time becomes now. */
+int store_fs_setattr(struct store_tx *tx, uint64_t ino, bool set_mode, uint32_t mode, bool set_mtime,
+		     uint64_t mtime_ns, uint64_t now_ns);
 /* Sets the size: pages past it deleted, the last one's tail zeroed. */
 int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t now_ns);
 /* The entry after cookie (0: the first) in key order: 0 and *out and the
@@ -253,5 +263,8 @@ struct optios_log_record;
 int store_log_append(struct store_tx *tx, const struct optios_log_record *r);
 /* Deletes the records with seq < keep_from (retention). */
 int store_log_trim(struct store_tx *tx, uint64_t keep_from);
+/* The retention: how many of the newest records to keep, so that the log's
+ * records take at most an eighth of the log's space (at least 64). */
+uint64_t store_log_keep(const struct store *st);
 
 #endif

@@ -53,3 +53,8 @@ SELFTEST(event_log_read_syscall)
 	ST_CHECK(sys_optios_log_read((long)seq, 0, -1, 0, 0, 0) == -EFAULT);
 	return 0;
 }
+
+int syscall_log_durable(void)
+{
+	return handler_log_sync();
+}

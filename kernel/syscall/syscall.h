@@ -34,6 +34,11 @@ enum {
  * process in poll/select looks again. Interrupt handlers may call it. */
 void poll_wake(void);
 
+/* sys_log.c: the log records written so far, durable before the call
+ * returns (kernel/handler's handler_log_sync, for callers below it: a
+ * policy change). 0, or -EIO. */
+int syscall_log_durable(void);
+
 #define SYSCALL(nr, name, perm) long sys_##name(SYS_ARGS);
 #include <optios/abi/syscalls.def>
 #undef SYSCALL

@@ -83,6 +83,21 @@ bool fs_store_begin_vnode(const struct vnode *v)
 
 void fs_store_end(void) {}
 
+void fs_store_gate(const char *path)
+{
+	(void)path;
+}
+
+void fs_store_hold(uint64_t seq)
+{
+	(void)seq;
+}
+
+void fs_store_fsinfo(struct vfs_fsinfo *out)
+{
+	(void)out;
+}
+
 bool fs_store_covers(const char *path)
 {
 	(void)path;
@@ -109,6 +124,12 @@ int fs_store_remove(const char *path)
 int fs_store_rename(const char *from, const char *to)
 {
 	(void)from, (void)to;
+	return -EIO;
+}
+
+int fs_store_setattr(struct vnode *v, const struct vfs_attr *a)
+{
+	(void)v, (void)a;
 	return -EIO;
 }
 
@@ -143,6 +164,11 @@ void fs_file_event(const char *path, const char *what, const char *source)
 	size_t n = strlen(stub_fs_events);
 	snprintf(stub_fs_events + n, sizeof stub_fs_events - n, "%s%s %s by %s", n ? "; " : "", what, path,
 		 source);
+}
+
+bool proc_current_in_run(void)
+{
+	return false;
 }
 
 const char *proc_current_name(void)

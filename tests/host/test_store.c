@@ -412,6 +412,163 @@ TEST(store_cleaner_bytes_per_byte_dirtied_on_a_larger_disk)
 	long_workload(2048, 300, 6000, 2.2);
 }
 
+/* What the kernel does per handler run (kernel/handler/hstore.c): a page
+ * and 3 log records per commit, the log trimmed past store_log_keep in
+ * batches of 64 (at most 512 at once); a sync every 4 commits. Returns the
+ * commit that failed (0: none) and prints bytes written per byte dirtied
+ * (records included, cleaning included). */
+static int log_workload(uint64_t blocks, int live, int commits, bool trim, double *ratio)
+{
+	struct simdisk d;
+	sim_init(&d, 512, blocks * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096];
+	uint64_t dirtied = 0, rec_seq = 0, kept_from = 0, keep = store_log_keep(st);
+	unsigned long w0 = d.dev.sectors_written;
+	int failed = 0;
+	for (int i = 0; i < commits && !failed; i++) {
+		struct store_tx *tx = store_tx_begin(st);
+		memset(page, i & 0xff, sizeof page);
+		CHECK_EQ(store_put(tx, hkey(0x1000 + (uint64_t)(i * 7 % live)), page, sizeof page), 0);
+		for (int r = 0; r < 3; r++) {
+			struct optios_log_record rec = {.seq = ++rec_seq, .kind = 1, .a = (uint64_t)i};
+			CHECK_EQ(store_log_append(tx, &rec), 0);
+		}
+		uint64_t trim_to = kept_from;
+		if (trim && rec_seq + 1 >= keep + kept_from + 64) {
+			trim_to = rec_seq + 1 - keep < kept_from + 512 ? rec_seq + 1 - keep : kept_from + 512;
+			CHECK_EQ(store_log_trim(tx, trim_to), 0);
+		}
+		int64_t seq = store_tx_commit(tx);
+		if (seq <= 0) {
+			failed = i + 1;
+			break;
+		}
+		kept_from = trim_to;
+		dirtied += sizeof page + 3 * sizeof(struct optios_log_record);
+		if (i % 4 == 0)
+			CHECK_EQ(store_sync(st, (uint64_t)seq), 0);
+	}
+	struct store_stats s;
+	store_stats_get(st, &s);
+	*ratio = (double)(d.dev.sectors_written - w0) * 512 / (double)dirtied;
+	printf("host:   bench: %d commits of a page and 3 log records, %d live pages, %llu-block disk, "
+	       "trim %s: %s; %.2f bytes written per byte dirtied (%llu cleaner blocks), log %llu..%llu "
+	       "kept\n",
+	       commits, live, (unsigned long long)blocks, trim ? "on" : "off",
+	       failed ? "ran out of space" : "never out of space", *ratio,
+	       (unsigned long long)s.clean_blocks_written, (unsigned long long)kept_from,
+	       (unsigned long long)rec_seq);
+	if (!failed && trim) { /* the newest records are there, the trimmed ones gone */
+		struct optios_log_record got;
+		struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), rec_seq};
+		CHECK_EQ(store_get(st, k, &got, sizeof got), (int)sizeof got);
+		k.sub = kept_from;
+		CHECK_EQ(store_get(st, k, &got, sizeof got), (int)sizeof got);
+		k.sub = kept_from - 1;
+		CHECK_EQ(store_get(st, k, &got, sizeof got), -ENOENT);
+		check_clean(st);
+	}
+	CHECK_EQ(d.rewrites, 0);
+	store_unmount(st);
+	sim_destroy(&d);
+	return failed;
+}
+
+/* The bug: chmod and utimes on /data changed only the RAM tree. */
+TEST(store_fs_setattr_keeps_mode_and_mtime_across_a_mount)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint64_t f;
+	struct store_tx *tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "f", STORE_FS_REG, 0644, 1, &f), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_setattr(tx, f, true, 0100640, false, 0, 5), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_setattr(tx, f, false, 0, true, 981173106000000000ull, 6), 0);
+	CHECK_EQ(store_fs_setattr(tx, 999, true, 0600, false, 0, 6), -ENOENT);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	struct store_fs_attr a;
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_stat(tx, f, &a), 0);
+	CHECK_EQ(a.mode, 0640); /* the permission bits only */
+	CHECK_EQ(a.mtime_ns, 981173106000000000ull);
+	CHECK_EQ(a.ctime_ns, 6);
+	store_tx_abort(tx);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* The bug: a flush split by the caller (store_sync_begin, block_flush,
+ * store_sync_end: kernel/persist's group commit) was not counted in the
+ * stats, so df showed 1 flush after hundreds of fsyncs. */
+TEST(store_stats_count_the_flushes_of_split_syncs)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 64 * 8);
+	struct store *st = mount_sim(&d, 0);
+	struct store_stats a, b;
+	store_stats_get(st, &a);
+	unsigned long f = d.flushes;
+	for (int i = 0; i < 3; i++) {
+		CHECK(put1(st, 1, "x", 1) > 0);
+		uint64_t t = store_sync_begin(st);
+		store_sync_end(st, t, block_flush(&d.dev));
+	}
+	CHECK(put1(st, 1, "y", 1) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_stats_get(st, &b);
+	CHECK_EQ(b.flushes - a.flushes, 4);
+	CHECK_EQ(d.flushes - f, 4);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
+/* The bug: store_log_trim was never called, so the stored event log grew
+ * until the disk was full, whatever the live data. */
+TEST(store_log_without_trim_fills_a_small_disk_and_with_trim_never_does)
+{
+	double ratio;
+	CHECK(log_workload(256, 20, 20000, false, &ratio) > 0);
+	CHECK_EQ(log_workload(256, 20, 20000, true, &ratio), 0);
+	CHECK(ratio < 3.0);
+	CHECK_EQ(log_workload(2048, 300, 20000, true, &ratio), 0);
+	CHECK(ratio < 2.5);
+}
+
+TEST(store_clean_due_only_while_old_versions_take_a_quarter_of_the_log)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	uint8_t page[4096] = {1};
+	CHECK(!store_clean_due(st));
+	for (int i = 0; i < 100 && !store_clean_due(st); i++)
+		CHECK(put1(st, 0x1000 + (uint64_t)(i % 4), page, sizeof page) > 0);
+	CHECK(store_clean_due(st)); /* 4 live pages, the rest old versions */
+	int steps = 0;
+	while (store_clean_due(st) && store_clean(st, 256) > 0 && ++steps < 10)
+		CHECK_EQ(store_checkpoint(st), 0);
+	CHECK(!store_clean_due(st));
+	CHECK(steps < 10);
+	struct store_stats s;
+	store_stats_get(st, &s);
+	CHECK(s.used_blocks < s.log_blocks / 4 + 8);
+	for (uint64_t k = 0; k < 4; k++)
+		CHECK_EQ(store_get(st, hkey(0x1000 + k), page, sizeof page), 4096);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 TEST(store_device_write_error_fails_the_store_not_the_data)
 {
 	struct simdisk d;

@@ -5,6 +5,8 @@ import os
 import re
 
 import qemu
+import test_devices
+from test_store import tool
 from test_handlers import add, handlers, log, outputs, run, shell, until
 
 TIMEOUT = 180
@@ -240,3 +242,114 @@ def test_a_runs_file_change_is_in_its_commit(ctx):
 			assert r["topic"][len("file:"):] in line, (r, line)
 		out = run(m, "log verify")
 		assert re.search(r"log verify: \d+ records, chain intact", out), out
+
+
+def test_a_runs_file_change_is_hidden_until_its_commit_is_durable(ctx):
+	"""The output gate for files: every flush waits 1.5 s first
+	(store.flush_delay_ms), so watcher's commit of its /data/summary append
+	stays un-durable that long. A program polling /data/summary from the
+	moment it creates the trigger sees it only once that commit is durable
+	(without the gate: within a few ms), and a power cut right after it saw
+	it loses nothing it saw."""
+	d = disk(ctx, "gate")
+	with shell(ctx, disks=[d], append="optios.conf.store.flush_delay_ms=1500") as m:
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		run(m, "sync", timeout=40)  # the runner idle, no flush in flight: the run starts at once
+		out = run(m, "/test/durable watch /data/inbox/a /data/summary", timeout=40)
+		seen = re.fullmatch(r"saw \d+ bytes after (\d+) ms: durable (\d+) of (\d+) committed\n", out)
+		assert seen, out
+		assert int(seen.group(1)) >= 700, "%s: seen before its commit's flush" % out
+		assert int(seen.group(2)) >= int(seen.group(3)) - 1, out  # at most the runner's log records after it
+		line = run(m, "cat /data/summary")
+		assert line.endswith(" /data/inbox/a\n"), line
+		m.power_cut()
+	with shell(ctx, disks=[d]) as m:
+		assert run(m, "cat /data/summary") == line
+
+
+def test_policy_grant_record_and_chmod_utimes_survive_a_cut_right_after(ctx):
+	"""Two bugs: a policy change's log record reached the disk only with a
+	later run's commit, and chmod/utimes on /data changed only the RAM tree.
+	A power cut right after `policy grant` (which syncs) keeps the grant, its
+	log record, and the mode and mtime set before it."""
+	d = disk(ctx, "grantcut")
+	with shell(ctx, disks=[d]) as m:
+		run(m, "echo x > /data/f")
+		assert run(m, "busybox chmod 640 /data/f") == ""
+		assert run(m, "busybox touch -d '2001-02-03 04:05:06' /data/f") == ""
+		before = run(m, "busybox stat -c '%a %Y' /data/f")
+		assert before.startswith("640 "), before
+		out = run(m, "policy grant touch file.write:/data/")
+		assert "policy: granted" in out, out
+		m.power_cut()
+	with shell(ctx, disks=[d]) as m:
+		assert run(m, "busybox stat -c '%a %Y' /data/f") == before
+		out = run(m, "policy grant touch file.write:/data/")
+		assert "exists" in out, "the grant did not survive: %r" % out
+		recs = [r for r in log(m, "") if r["kind"] == "policy" and "grant touch file.write:/data/" in r["rest"]]
+		assert len(recs) == 1, "the first boot's grant record was lost: %r" % recs  # the second grant failed: no record
+
+
+def test_disk_error_in_a_runs_commit_rolls_it_back_and_the_handler_goes_on(ctx):
+	"""A device write failing in the middle of a handler run's commit (QEMU
+	blkdebug: every write touching one sector ahead of the log's head): the
+	run rolls back with "disk error" in the log, the system stays up, the
+	handler's next runs commit (in memory: the store takes no more changes
+	this boot), and the next boot without the error finds the disk clean
+	with the handler at its last durable commit and the log's chain intact."""
+	d = disk(ctx, "eio")
+	with shell(ctx, disks=[d]) as m:
+		add(m, "/test/handlers/bench")
+		run(m, "emit app:bench 1")
+		until(m, "a commit", lambda m: log(m, "-h bench"), lambda recs: any(r["kind"] == "commit" for r in recs))
+		run(m, "sync")
+		used = int(re.search(r"used (\d+) KiB", run(m, "df")).group(1)) // 4
+		m.send_serial("poweroff\r")
+		m.wait_exit(timeout=20)
+	bad = qemu.Disk(d.path, blkdebug=test_devices.rule("write_aio", "write", (2 + used + 100) * 8))
+	with shell(ctx, disks=[bad]) as m:
+		run(m, "emit app:bench 250")
+		recs = until(m, "a disk-error rollback", lambda m: log(m, "-h bench"),
+			     lambda recs: any(r["kind"] == "rollback" for r in recs))
+		rb = [r for r in recs if r["kind"] == "rollback"][0]
+		assert rb["result"] == 8 and "disk error: the commit above could not be written" in rb["rest"], rb
+		assert "store: disk vda failed" in m.text()
+		assert run(m, "echo up") == "up\n"
+		until(m, "a commit after the rollback", lambda m: log(m, "-h bench"),
+		      lambda recs: any(r["kind"] == "commit" and r["seq"] > rb["seq"] for r in recs))
+		m.power_cut()
+	assert ": clean:" in tool(ctx, "fsck", d.path)
+	with shell(ctx, disks=[d]) as m:
+		restored_at_of(m, "bench")
+		out = run(m, "log verify")
+		assert re.search(r"log verify: \d+ records, chain intact", out), out
+		before = max(r["seq"] for r in log(m, "-h bench"))
+		run(m, "emit app:bench 1")
+		until(m, "a commit on the repaired disk", lambda m: log(m, "-h bench"),
+		      lambda recs: any(r["kind"] == "commit" and r["seq"] > before for r in recs))
+
+
+def test_a_runs_file_event_waits_for_its_commits_flush(ctx):
+	"""The output gate for file: events: dropper's run creates
+	/data/inbox/x, which watcher watches. Its file: event is raised only
+	after the flush that makes dropper's commit durable (flushes delayed
+	1 s): in the log, the event and watcher's run come after that durable
+	record (before the gate held them, the event was raised at the commit)."""
+	d = disk(ctx, "fevent")
+	with shell(ctx, disks=[d], append="optios.conf.store.flush_delay_ms=1000") as m:
+		run(m, "mkdir /data/inbox")
+		add(m, "/apps/watcher")
+		add(m, "/test/handlers/dropper")
+		run(m, "sync", timeout=40)
+		run(m, "emit app:drop x")
+		def seen(recs):
+			commits = [r["seq"] for r in recs if r["kind"] == "commit" and r["handler"] == "dropper"]
+			return commits and any(r["kind"] == "commit" and r["handler"] == "watcher" for r in recs) and \
+				any(r["kind"] == "durable" and r["seq"] > commits[0] for r in recs)
+		recs = until(m, "watcher's commit and dropper's flush", lambda m: log(m, ""), seen)
+		commit = [r for r in recs if r["kind"] == "commit" and r["handler"] == "dropper"][0]
+		durable = [r for r in recs if r["kind"] == "durable" and r["seq"] > commit["seq"]][0]
+		event = [r for r in recs if r["kind"] == "event" and r["topic"] == "file:/data/inbox/x"][0]
+		ran = [r for r in recs if r["kind"] == "run" and r["handler"] == "watcher"][0]
+		assert durable["seq"] < event["seq"] < ran["seq"], (commit, durable, event, ran)

@@ -267,3 +267,42 @@ def test_store_power_cut_campaign_foreground(ctx):
 				rounds = [int(n) for n in re.findall(r"round (\d+) synced", m.text())]
 				last = max(rounds)
 			assert ": clean:" in tool(ctx, "fsck", img), "cut %d (seed %d)" % (cut, seed)
+
+
+def test_store_idle_disk_reclaims_old_versions(ctx):
+	"""The bug: store_clean was never called when the disk was idle, so the
+	old versions of a rewritten file stayed in the log (about half of it,
+	where the cleaning folded into commits starts). 150 rounds of replacing
+	one small file on a 2 MiB disk leave old versions over a quarter of the
+	log; a moment after the last commit the runner's idle time cleans them
+	(no daemon): df's used falls under a quarter of the log."""
+	with tempfile.TemporaryDirectory() as d:
+		img = os.path.join(d, "disk.img")
+		with boot(ctx, img, size=2 << 20) as m:
+			out = run(m, "%s loop /data/f 150" % DURABLE, timeout=60)
+			assert out.endswith("round 150 synced\n"), out[-200:]
+			deadline = time.monotonic() + 15
+			while True:
+				out = run(m, "df")
+				log_kib, used = map(int, re.search(r"log (\d+) KiB, used (\d+) KiB", out).groups())
+				if used < log_kib // 4 or time.monotonic() > deadline:
+					break
+				time.sleep(0.5)
+			assert used < log_kib // 4, out
+			assert run(m, "%s cat /data/f" % DURABLE) == "round 150\n"
+		assert ": clean:" in tool(ctx, "fsck", img)
+
+
+def test_store_statfs_of_data_reported_the_ram_tree(ctx):
+	"""The bug: statfs of /data gave the RAM tree's limit (a quarter of the
+	RAM) instead of the disk's. Now busybox df /data shows the store's log
+	(8184 KiB on an 8 MiB disk, as the shell's df) and a 1 MiB file in its
+	used blocks."""
+	with tempfile.TemporaryDirectory() as d:
+		img = os.path.join(d, "disk.img")
+		with boot(ctx, img, size=8 << 20) as m:
+			assert run(m, "busybox dd if=/dev/zero of=/data/big bs=4096 count=256 status=none") == ""
+			out = run(m, "busybox df /data")
+			total, used = map(int, re.search(r"^store +(\d+) +(\d+) +\d+ +\d+% /data$", out, re.M).groups())
+			assert total == 8184, out
+			assert 1024 <= used < 1200, out

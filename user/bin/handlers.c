@@ -36,6 +36,7 @@ static const char *result_name(int32_t r)
 	case OPTIOS_RUN_NOMEM: return "nomem";
 	case OPTIOS_RUN_REMOVED: return "removed";
 	case OPTIOS_RUN_NOSPACE: return "disk full";
+	case OPTIOS_RUN_DISKERROR: return "disk error";
 	}
 	return "?";
 }

@@ -15,6 +15,11 @@
  *                                "group: F fsyncs, D flushes" (the device's
  *                                flushes meanwhile: fewer than F when fsyncs
  *                                that queued during a flush shared the next)
+ *   durable watch TRIGGER PATH   creates TRIGGER (a file: event for a handler),
+ *                                then polls PATH every millisecond until it
+ *                                has bytes: "saw N bytes after T ms: durable
+ *                                D of C committed" (the store's seqs right
+ *                                after), or "PATH: nothing after 10 s"
  *
  * Errors print "durable: CALL: ERRNO" and exit 1.
  */
@@ -26,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *errno_name(int e)
@@ -145,6 +151,44 @@ static int group(int n, int k)
 	return bad ? 1 : 0;
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The output gate seen by a program: PATH, written by a handler's run that
+ * TRIGGER starts, shows only once that run's commit is durable. */
+static int watch(const char *trigger, const char *path)
+{
+	long t0 = now_ms();
+	int fd = open(trigger, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return fail("open");
+	close(fd);
+	char buf[256];
+	while (now_ms() - t0 < 10000) {
+		fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof buf);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			long ms = now_ms() - t0;
+			struct optios_store_info s;
+			if (optios_store_info(&s) < 0)
+				return fail("optios_store_info");
+			printf("saw %ld bytes after %ld ms: durable %llu of %llu committed\n", (long)n, ms,
+			       (unsigned long long)s.durable_seq, (unsigned long long)s.committed_seq);
+			return 0;
+		}
+		struct timespec ms1 = {0, 1000000};
+		nanosleep(&ms1, NULL);
+	}
+	printf("%s: nothing after 10 s\n", path);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -178,6 +222,9 @@ int main(int argc, char **argv)
 		return fill(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "cat") == 0)
 		return cat(argv[2]);
-	fprintf(stderr, "usage: durable write|replace PATH TEXT, loop PATH N, fill PATH, cat PATH\n");
+	if (argc == 4 && strcmp(argv[1], "watch") == 0)
+		return watch(argv[2], argv[3]);
+	fprintf(stderr, "usage: durable write|replace PATH TEXT, loop PATH N, fill PATH, cat PATH, watch "
+			"TRIGGER PATH\n");
 	return 2;
 }

@@ -131,6 +131,7 @@ struct optios_handler_info {
 #define OPTIOS_RUN_NOMEM 5    /* memory ran out during the run */
 #define OPTIOS_RUN_REMOVED 6  /* handler removed while its run waited */
 #define OPTIOS_RUN_NOSPACE 7  /* the disk was full: the run's commit could not be written */
+#define OPTIOS_RUN_DISKERROR 8 /* the disk failed writing the run's commit (it takes no more this boot) */
 
 /*
  * The event log: a bounded ring of fixed-size records, oldest overwritten
