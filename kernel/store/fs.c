@@ -444,7 +444,7 @@ static int page_get(struct store_tx *tx, uint64_t ino, uint64_t n, uint8_t *page
 long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, size_t len)
 {
 	struct store_fs_attr a;
-	uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+	uint8_t *page = store_page_get(tx->st);
 	int r = page ? file_attr(tx, ino, &a) : -ENOMEM;
 	size_t done = 0;
 	if (r == 0 && off < a.size)
@@ -460,7 +460,7 @@ long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, s
 		done += chunk;
 	}
 	if (page)
-		tx->st->env.free(page);
+		store_page_put(tx->st, page);
 	return r < 0 ? r : (long)done;
 }
 
@@ -478,7 +478,7 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 	struct store_fs_attr a;
 	if (off + len < off || off + len > (STORE_FS_PAGE / 2))
 		return -EFBIG;
-	uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+	uint8_t *page = store_page_get(tx->st);
 	int r = page ? file_attr(tx, ino, &a) : -ENOMEM;
 	uint64_t size = r == 0 ? MAX(a.size, off + len) : 0;
 	size_t done = 0;
@@ -498,7 +498,7 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 		r = attr_put(tx, ino, &a);
 	}
 	if (page)
-		tx->st->env.free(page);
+		store_page_put(tx->st, page);
 	return r < 0 ? r : (long)len;
 }
 
@@ -531,7 +531,7 @@ int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t
 				    STORE_FS_PAGE + STORE_FS_PAGE / 2);
 		if (r == 0 && size % STORE_BLOCK) {
 			/* the last page keeps its first size % 4096 bytes */
-			uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+			uint8_t *page = store_page_get(tx->st);
 			int len =
 				page ? store_tx_get(tx, page_key(ino, keep - 1), page, STORE_BLOCK) : -ENOMEM;
 			if (len > (int)(size % STORE_BLOCK))
@@ -539,7 +539,7 @@ int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t
 			else if (len < 0 && len != -ENOENT)
 				r = len;
 			if (page)
-				tx->st->env.free(page);
+				store_page_put(tx->st, page);
 		}
 	}
 	if (r == 0) {

@@ -116,6 +116,10 @@ int store_format(struct blkdev *dev, const struct store_env *env, uint64_t block
 /* Transactions. begin: NULL when out of memory. Every put copies the value. */
 struct store_tx *store_tx_begin(struct store *st);
 int store_put(struct store_tx *tx, struct store_key k, const void *val, size_t len);
+/* The same without the copy: val must stay valid and unchanged until the
+ * transaction is committed or aborted (a handler's page under the store's
+ * lock, the commit following at once). */
+int store_put_ref(struct store_tx *tx, struct store_key k, const void *val, size_t len);
 int store_del(struct store_tx *tx, struct store_key k);
 /* Deletes every key (obj, sub) with from <= sub < to. */
 int store_del_range(struct store_tx *tx, uint64_t obj, uint64_t from, uint64_t to);

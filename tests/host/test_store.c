@@ -196,6 +196,45 @@ TEST(store_one_page_commit_writes_two_blocks_and_one_flush)
 	sim_destroy(&d);
 }
 
+/* store_put_ref borrows: the transaction reads the caller's bytes until the
+ * commit, which writes them; later changes to the buffer are not the
+ * store's. store_put copies at once, page-sized values too (they go
+ * through the store's spare page buffers, reused from commit to commit). */
+TEST(store_put_ref_commits_the_borrowed_bytes_and_store_put_copies)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	static uint8_t borrowed[4096], copied[4096], got[4096];
+	for (int round = 0; round < 12; round++) { /* more rounds than spare buffers */
+		memset(borrowed, 0x40 + round, sizeof borrowed);
+		memset(copied, 0x80 + round, sizeof copied);
+		struct store_tx *tx = store_tx_begin(st);
+		CHECK_EQ(store_put_ref(tx, hkey(0x1000), borrowed, sizeof borrowed), 0);
+		CHECK_EQ(store_put(tx, hkey(0x1001), copied, sizeof copied), 0);
+		memset(copied, 0xEE, sizeof copied); /* after the copy: not committed */
+		borrowed[7] = 0x11; /* before the commit: committed */
+		CHECK_EQ(store_tx_get(tx, hkey(0x1000), got, sizeof got), 4096);
+		CHECK_EQ(got[7], 0x11);
+		CHECK(store_tx_commit(tx) > 0);
+		memset(borrowed, 0xDD, sizeof borrowed); /* after the commit: not the store's */
+		CHECK_EQ(store_get(st, hkey(0x1000), got, sizeof got), 4096);
+		CHECK_EQ(got[0], 0x40 + round);
+		CHECK_EQ(got[7], 0x11);
+		CHECK_EQ(store_get(st, hkey(0x1001), got, sizeof got), 4096);
+		CHECK_EQ(got[4095], 0x80 + round);
+	}
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(0x1000), got, sizeof got), 4096);
+	CHECK_EQ(got[0], 0x40 + 11);
+	CHECK_EQ(got[7], 0x11);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 TEST(store_group_commit_shares_one_flush)
 {
 	struct simdisk d;
