@@ -27,8 +27,11 @@
 #define EXEC_MMAP_END (EXEC_STACK_LIMIT - (1ull << 30))
 #define EXEC_BRK_MAX (1ull << 36) /* the heap never grows past brk_base + 64 GiB */
 #define EXEC_RESERVE_PAGES 1024
-#define EXEC_ARGS_MAX (64 * 1024) /* argv + envp strings and pointers */
-#define EXEC_ARGC_MAX 1024
+/* argv + envp, strings and pointers: a quarter of the stack, as Linux
+ * (musl's sysconf(_SC_ARG_MAX) reads the same from RLIMIT_STACK); the count
+ * is bounded by the bytes (each argument takes its NUL and a pointer) */
+#define EXEC_ARGS_MAX (EXEC_STACK_MAX / 4)
+#define EXEC_ARGC_MAX (EXEC_ARGS_MAX / 9)
 
 struct vm_space;
 

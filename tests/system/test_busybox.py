@@ -245,3 +245,14 @@ def test_sched_getaffinity_was_enosys(ctx):
 		check(m, "busybox sh -c 'busybox taskset 0x1 busybox echo ran; echo $?'", "ran\n0\n")
 		out, _ = run(m, "busybox sh -c 'busybox taskset 0x2 busybox echo ran; echo $?'")
 		assert "Invalid argument" in out and out.endswith("1\n"), out
+
+
+def test_xargs_argument_line_too_long_execve_took_1024_arguments(ctx):
+	"""Was (BusyBox's test suite, "xargs argument line too long"): execve
+	took at most 1024 arguments and 32 KiB of them, less than the 32 KiB
+	command line of 6-byte words xargs builds (about 4,700 arguments): E2BIG.
+	Now as Linux: the arguments are limited by their bytes."""
+	with shell(ctx) as m:
+		check(m, "busybox sh -c 'busybox seq 10000 99999 | busybox xargs busybox echo | busybox grep -o 99999; echo $?'",
+		      "99999\n0\n")
+		check(m, "busybox sh -c 'busybox env busybox echo $(busybox seq 1 20000) | busybox wc -w'", "20000\n")

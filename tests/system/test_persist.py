@@ -309,7 +309,12 @@ def test_disk_error_in_a_runs_commit_rolls_it_back_and_the_handler_goes_on(ctx):
 		m.wait_exit(timeout=20)
 	bad = qemu.Disk(d.path, blkdebug=test_devices.rule("write_aio", "write", (2 + used + 100) * 8))
 	with shell(ctx, disks=[bad]) as m:
-		run(m, "emit app:bench 250")
+		# The kernel's line about the failed disk comes on the console at the
+		# failure: wait for it and for quiet, or it lands inside a command's
+		# echo (it did, under load: "the shell did not echo 'log -a -h bench'")
+		m.send_serial("emit app:bench 250\r")
+		m.wait_for(r"store: disk vda failed", timeout=60)
+		m.wait_quiet()
 		recs = until(m, "a disk-error rollback", lambda m: log(m, "-h bench"),
 			     lambda recs: any(r["kind"] == "rollback" for r in recs))
 		rb = [r for r in recs if r["kind"] == "rollback"][0]
