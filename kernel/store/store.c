@@ -53,7 +53,7 @@
 #define SUMS_MAX ((STORE_BLOCK - UNIT_HDR_SIZE) / 8)
 #define CKPT_BLOCKS_MAX 65535 /* a checkpoint's blocks, at most (a block table entry) */
 #define CKPT_EVERY_MIN 256 /* log blocks between two checkpoints, at least */
-#define CKPT_COST 8 /* ... and at least this many times the checkpoint's size */
+#define CKPT_COST 32 /* ... and at least this many times the checkpoint's size */
 #define CKPT_UNITS_PER_REC (INLINE_MAX / 2)
 _Static_assert(UNIT_MAX_CAP - 1 <= SUMS_MAX, "a unit's sums fit its header");
 
@@ -1006,13 +1006,21 @@ int store_checkpoint(struct store *st)
  * only once a completed flush covered it (ck_durable), and only while its
  * tail has not passed it. */
 
-/* Log blocks between two checkpoints: CKPT_COST times the size of one. */
-static uint64_t ck_every(const struct store *st)
+/* Estimated blocks of a checkpoint now. */
+static uint64_t ck_size(const struct store *st)
 {
 	uint64_t bytes = st->index.count * (REC_SIZE + sizeof(struct ck_loc)) + (st->head - st->sb_tail) * 2;
 	uint64_t est = bytes / (STORE_BLOCK - 2 * REC_SIZE) + 1;
-	est += est / (st->unit_max - 1) + 1; /* headers */
-	return MAX(CKPT_COST * est, MIN((uint64_t)CKPT_EVERY_MIN, st->log_blocks / 4));
+	return est + est / (st->unit_max - 1) + 1; /* and headers */
+}
+
+/* Log blocks between two checkpoints: CKPT_COST times the size of one, at
+ * least CKPT_EVERY_MIN or a quarter of the log, at most half the log (on a
+ * small disk, where ck_maybe's bound on the size caps the cost). */
+static uint64_t ck_every(const struct store *st)
+{
+	uint64_t every = MAX(CKPT_COST * ck_size(st), MIN((uint64_t)CKPT_EVERY_MIN, st->log_blocks / 4));
+	return MIN(every, st->log_blocks / 2);
 }
 
 static int ck_key(void *arg, struct store_key k, struct loc *l)
@@ -1058,7 +1066,7 @@ static int ck_write(struct store *st)
 	if (r == 0)
 		r = index_walk(&st->index, ck_key, tx);
 	uint64_t n = r == 0 ? MAX(plan_total(st, tx->first), 1) : 0;
-	if (r == 0 && (n > CKPT_BLOCKS_MAX || n + st->reserve + st->unit_max > free_blocks(st)))
+	if (r == 0 && (n > CKPT_BLOCKS_MAX || n + st->reserve > free_blocks(st)))
 		r = -ENOSPC;
 	if (r == 0)
 		r = write_units(st, tx->first, UNIT_CKPT);
@@ -1087,9 +1095,9 @@ static void ck_maybe(struct store *st)
 		st->ck_next = base + every;
 		return;
 	}
-	/* a checkpoint larger than an eighth of the log is not worth it; with
+	/* a checkpoint larger than a sixteenth of the log is not worth it; with
 	 * no room now, the next try is a whole interval later */
-	if (every / CKPT_COST <= st->log_blocks / 8 && ck_write(st) == 0)
+	if (ck_size(st) <= st->log_blocks / 16 && ck_write(st) == 0)
 		st->ck_guard = st->ck_new.pos;
 	else if (passed)
 		st->ck_guard = UINT64_MAX;
