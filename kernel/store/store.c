@@ -18,7 +18,10 @@
  * (the index still points at them) into the next commit; the tail it leaves
  * behind is written to a superblock one flush after the copies were
  * flushed, and the space before it is reused only once that superblock is
- * durable.
+ * durable. Every so often (ck_every: in proportion to the index's size) a
+ * commit is followed by an index checkpoint, a transaction of its own in
+ * the chain; once durable, the superblock names it and mount loads it and
+ * replays only the units after it.
  *
  * Invariants (store_check verifies them):
  *  I1 tail <= clean_tail <= head, head - sb_tail <= log_blocks: the log
@@ -39,6 +42,12 @@
  *  I7 committed_seq >= durable_seq; durable_seq is the seq of the last unit
  *     written before the last successful flush was issued.
  *  I8 after a device error (failed) nothing more is written.
+ *  I9 a superblock names an index checkpoint only when a completed flush
+ *     covered every unit of it (ck_durable), and only at or after its own
+ *     tail (so I1 protects its blocks); loaded, it yields the index and
+ *     block table a replay from the tail to it would (fsck compares), and
+ *     a checkpoint that does not load whole is never trusted: mount replays
+ *     fully, stepping over it.
  *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
  */
