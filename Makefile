@@ -35,6 +35,35 @@ KLDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/x86_64/kern
 KSRCS := $(sort $(shell find arch/x86_64 kernel drivers lib -name '*.c' -o -name '*.S'))
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
+# lwIP (kernel/inet is its port, docs/NETWORK.md): Debian's source package,
+# fetched by tools/fetch-source.sh (pinned in tools/deps.lock) into
+# $(BUILD)/deps/, never committed; compiled freestanding with the kernel's
+# flags, our lwipopts.h and arch/cc.h first on the include path
+# (kernel/inet/port), <string.h> being lib/'s (kernel/inet/port/libc).
+# Only kernel/inet includes lwIP's headers (tools/includes.allowed).
+LWIP_DIR = $(shell tools/fetch-source.sh --build $(BUILD) --dir lwip)
+LWIP_STAMP := $(BUILD)/lwip/fetched
+LWIP_SRCS := core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/raw.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/udp.c core/timeouts.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c netif/ethernet.c
+LWIP_OBJS := $(patsubst %,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
+LWIP_INC = -Ikernel/inet/port -I$(LWIP_DIR)/src/include
+KOBJS += $(LWIP_OBJS)
+
+$(LWIP_STAMP): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $(@D)
+	@tools/fetch-source.sh --build $(BUILD) lwip
+	@touch $@
+
+$(BUILD)/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC      lwip/$*.c"
+	@$(CC) $(KCFLAGS) $(LWIP_INC) -Ikernel/inet/port/libc -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/k/kernel/inet/%.c.o: KCFLAGS += $(LWIP_INC)
+$(BUILD)/k/kernel/inet/%.c.o: $(LWIP_STAMP)
+
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
 # Kernel code that needs no hardware, also built for the host unit tests:
@@ -143,6 +172,14 @@ program_bin = $(if $(filter user/test/%,$(1)),$(BUILD)/rootfs-test,$(BUILD)/root
 USER_BINS := $(foreach s,$(filter-out user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
 TEST_BINS := $(foreach s,$(filter user/test/%,$(PROGRAM_SRCS) $(HANDLER_SRCS)),$(call program_bin,$(s)))
 
+# $(call FETCH_RULE,package,stamp): fetch once, again when the lock changes.
+define FETCH_RULE
+$(2): tools/deps.lock tools/fetch-source.sh
+	@mkdir -p $$(@D)
+	@tools/fetch-source.sh --build $(BUILD) $(1)
+	@touch $$@
+endef
+
 # BusyBox (user/busybox/, docs/USERLAND.md): Debian's source package, fetched
 # by tools/fetch-source.sh (pinned in tools/deps.lock) into $(BUILD)/deps/,
 # configured from defconfig plus user/busybox/busybox.config, built static
@@ -160,10 +197,7 @@ BB_MAKE = $(MAKE) --no-print-directory -C $(BB_SRC) O=$(abspath $(BB_OBJ)) CC="$
 USER_BINS += $(BUILD)/rootfs/bin/busybox
 all: $(BUILD)/busybox/applets
 
-$(BB_STAMP): tools/deps.lock tools/fetch-source.sh
-	@mkdir -p $(@D)
-	@tools/fetch-source.sh --build $(BUILD) busybox
-	@touch $@
+$(eval $(call FETCH_RULE,busybox,$(BB_STAMP)))
 
 # musl-gcc has no Linux headers; BusyBox's applets include a few
 # (<linux/...>, <asm/...>): the host's, and only those directories.
@@ -189,12 +223,14 @@ $(BB_OBJ)/busybox: $(BB_OBJ)/.config
 	@$(BB_MAKE) busybox > $(BUILD)/busybox/build.log 2>&1 || { tail -40 $(BUILD)/busybox/build.log; exit 1; }
 	@touch $@
 
+# $(call EMBED_MANIFEST,manifest): $< with the manifest embedded, as $@ (the
+# way optios-cc does for our own programs), checked first with the kernel's parser.
+EMBED_MANIFEST = echo "  MANIFEST $@" && mkdir -p $(@D) && $(MANIFEST_CHECK) --program $(1) && \
+	$(OBJCOPY) --add-section .optios.manifest=$(1) --set-section-flags .optios.manifest=noload,readonly $< $@.tmp && \
+	mv $@.tmp $@
+
 $(BUILD)/rootfs/bin/busybox: $(BB_OBJ)/busybox $(BB_MANIFEST) $(MANIFEST_CHECK)
-	@echo "  MANIFEST $@"
-	@mkdir -p $(@D)
-	@$(MANIFEST_CHECK) --program $(BB_MANIFEST)
-	@$(OBJCOPY) --add-section .optios.manifest=$(BB_MANIFEST) \
-		--set-section-flags .optios.manifest=noload,readonly $< $@.tmp && mv $@.tmp $@
+	@$(call EMBED_MANIFEST,$(BB_MANIFEST))
 
 # The applet names (the static binary runs on the build host too).
 $(BUILD)/busybox/applets: $(BB_OBJ)/busybox
@@ -202,6 +238,60 @@ $(BUILD)/busybox/applets: $(BB_OBJ)/busybox
 
 # $(call BB_LINKS,tree): the applets as hard links /usr/bin/NAME to /bin/busybox.
 BB_LINKS = mkdir -p $(1)/usr/bin && while read -r a; do ln -f $(1)/bin/busybox "$(1)/usr/bin/$$a"; done < $(BUILD)/busybox/applets
+
+# Programs a user brings (user/lua/, user/sqlite/, docs/USERLAND.md): Lua 5.4
+# and SQLite 3.40 from Debian's source packages, fetched like BusyBox, built
+# static with musl-gcc and stripped, their manifests embedded. In the root
+# image as /bin/lua and /bin/sqlite3 (in /bin: the policy queries list them).
+
+# Lua: upstream's own file list (src/Makefile's CORE_O, LIB_O and lua.o),
+# compiled as upstream's `posix` target does (LUA_USE_POSIX: popen, mkstemp;
+# no dlopen, no readline), with Debian's LUA_COMPAT_5_3 and the header
+# Debian's rules write for its module paths.
+LUA_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir lua5.4)
+LUA_STAMP := $(BUILD)/lua/fetched
+LUA_MODULES := lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate \
+	lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib \
+	lstrlib ltablib lutf8lib linit lua
+LUA_OBJS := $(LUA_MODULES:%=$(BUILD)/lua/obj/%.o)
+LUA_CFLAGS := -std=gnu99 -O2 -Wall -DLUA_COMPAT_5_3 -DLUA_USE_POSIX -I$(BUILD)/lua/inc
+USER_BINS += $(BUILD)/rootfs/bin/lua
+$(eval $(call FETCH_RULE,lua5.4,$(LUA_STAMP)))
+$(LUA_STAMP): | $(BB_STAMP) # one fetch at a time: they share build/apt
+$(BUILD)/lua/inc/lua5.4-deb-multiarch.h: $(LUA_STAMP)
+	@mkdir -p $(@D)
+	@printf '#define DEB_HOST_MULTIARCH "x86_64-linux-musl"\n' > $@
+$(LUA_OBJS): $(BUILD)/lua/obj/%.o: $(LUA_STAMP) $(BUILD)/lua/inc/lua5.4-deb-multiarch.h
+	@mkdir -p $(@D)
+	@echo "  LUA     $*.c"
+	@$(MUSL_GCC) $(LUA_CFLAGS) -c -o $@ $(LUA_SRC)/src/$*.c
+$(BUILD)/lua/lua: $(LUA_OBJS)
+	@$(MUSL_GCC) -static -s -o $@ $^ -lm
+$(BUILD)/rootfs/bin/lua: $(BUILD)/lua/lua user/lua/lua.manifest $(MANIFEST_CHECK)
+	@$(call EMBED_MANIFEST,user/lua/lua.manifest)
+
+# SQLite: Debian's package is SQLite's source tree; its own configure and
+# make write the amalgamation (sqlite3.c) and the shell's source (shell.c,
+# tclsh generates both), which are then compiled as one program. Default
+# settings: no SQLITE_ option changed (locking, sync, journal as shipped);
+# HAVE_USLEEP as configure finds it (else its busy wait sleeps in seconds).
+SQLITE_SRC = $(shell tools/fetch-source.sh --build $(BUILD) --dir sqlite3)
+SQLITE_STAMP := $(BUILD)/sqlite/fetched
+SQLITE_AMALG := $(BUILD)/sqlite/amalg
+USER_BINS += $(BUILD)/rootfs/bin/sqlite3
+$(eval $(call FETCH_RULE,sqlite3,$(SQLITE_STAMP)))
+$(SQLITE_STAMP): | $(LUA_STAMP)
+$(SQLITE_AMALG)/sqlite3.c: $(SQLITE_STAMP)
+	@echo "  SQLITE  amalgamation (log: $(SQLITE_AMALG).log)"
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@(cd $(@D) && $(SQLITE_SRC)/configure --disable-tcl --disable-readline CC="$(HOSTCC)" && \
+		$(MAKE) --no-print-directory sqlite3.c shell.c) > $(SQLITE_AMALG).log 2>&1 || \
+		{ tail -30 $(SQLITE_AMALG).log; exit 1; }
+$(BUILD)/sqlite/sqlite3: $(SQLITE_AMALG)/sqlite3.c
+	@echo "  SQLITE  $@"
+	@$(MUSL_GCC) -static -s -Os -DHAVE_USLEEP=1 -I$(SQLITE_AMALG) -o $@ $(SQLITE_AMALG)/shell.c $< -lm
+$(BUILD)/rootfs/bin/sqlite3: $(BUILD)/sqlite/sqlite3 user/sqlite/sqlite3.manifest $(MANIFEST_CHECK)
+	@$(call EMBED_MANIFEST,user/sqlite/sqlite3.manifest)
 
 # The log tool checks the audit chain with the kernel's own code, and policy
 # names why a capability is refused with its parser: a program's extra
@@ -414,7 +504,7 @@ crashtest: all $(TEST_IMAGES)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy store
+FUZZ_TARGETS := elf cpio path conf manifest policy store net
 FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c \
 	$(wildcard kernel/store/*.c) kernel/block/block.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
@@ -425,6 +515,26 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(w
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
+
+# The receive path (tests/fuzz/fuzz_net.c): kernel/net, lwIP's port and lwIP
+# itself built for the host, lwIP's assertions on (KDEBUG); lwIP's own
+# sources without -Werror (their warnings are not ours to fix). Checksums
+# are not checked here (the kernel checks them): random frames reach past
+# them into every protocol's state.
+FUZZ_LWIP_FLAGS := -DKDEBUG -DCHECKSUM_CHECK_IP=0 -DCHECKSUM_CHECK_UDP=0 -DCHECKSUM_CHECK_TCP=0 \
+	-DCHECKSUM_CHECK_ICMP=0
+FUZZ_NET_SRCS := kernel/net/net.c kernel/inet/inet.c kernel/inet/endpoints.c kernel/inet/tcp.c kernel/inet/timers.c \
+	kernel/inet/port.c kernel/conf/conf.c lib/fmt.c
+FUZZ_LWIP_OBJS = $(patsubst %,$(BUILD)/fuzz/lwip/%.o,$(LWIP_SRCS))
+$(BUILD)/fuzz/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/port/*/*.h) Makefile
+	@mkdir -p $(@D)
+	@$(FUZZ_CC) $(filter-out -Werror,$(FUZZ_CFLAGS)) $(FUZZ_LWIP_FLAGS) $(LWIP_INC) -w -c $(LWIP_DIR)/src/$*.c -o $@
+
+$(BUILD)/fuzz/fuzz_net: tests/fuzz/fuzz_net.c tests/fuzz/fuzz.h $(FUZZ_NET_SRCS) $(FUZZ_LWIP_OBJS) \
+		$(wildcard kernel/net/*.h kernel/inet/*.h kernel/conf/*.def)
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Iarch/x86_64 $(FUZZ_LWIP_FLAGS) $(LWIP_INC) -o $@ $< $(FUZZ_NET_SRCS) $(FUZZ_LWIP_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -456,12 +566,22 @@ DISK_DEVICE_nvme := nvme,drive=disk0,serial=optios0
 QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback \
 	-device $(or $(DISK_DEVICE_$(DISK_IF)),$(error DISK_IF=$(DISK_IF): virtio or nvme))
 
+# The network: QEMU user networking (the guest gets 10.0.2.15 by DHCP, the
+# host is 10.0.2.2, DNS 10.0.2.3; docs/NETWORK.md) on a virtio-net device,
+# or an Intel e1000 with NET_IF=e1000; NET_IF=none for no network device.
+NET_IF ?= virtio
+NET_DEVICE_virtio := virtio-net-pci
+NET_DEVICE_e1000 := e1000
+QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
+	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
+
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
 		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
 		echo "OptiOS: created $(DISK) ($(DISK_SIZE), empty)"; \
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
+	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \

@@ -10,6 +10,7 @@ packages=(
 	musl-tools
 	cpio clang libclang-rt-dev
 	dpkg-dev # dpkg-source: unpacks the third-party sources (tools/fetch-source.sh)
+	tcl # tclsh: SQLite's build writes its amalgamation with it
 )
 
 missing=()
@@ -19,9 +20,9 @@ for p in "${packages[@]}"; do
 done
 
 # Third-party sources (docs/DEPS.md), fetched once into build/deps/ with a
-# private apt configuration (the system's is not touched): BusyBox now.
+# private apt configuration (the system's is not touched): BusyBox, Lua, SQLite.
 fetch_sources() {
-	"$(dirname "$0")/tools/fetch-source.sh" busybox
+	"$(dirname "$0")/tools/fetch-source.sh" busybox lua5.4 sqlite3
 }
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -17,10 +17,12 @@ const struct driver *const driver_table[] = {
 };
 const size_t driver_count = ARRAY_SIZE(driver_table);
 
-extern const struct pci_driver virtio_blk_driver, nvme_driver;
+extern const struct pci_driver virtio_blk_driver, virtio_net_driver, nvme_driver, e1000_driver;
 
 const struct pci_driver *const pci_driver_table[] = {
 	&virtio_blk_driver, /* vda, vdb, ... */
+	&virtio_net_driver, /* network devices eth0, eth1, ... in bus order */
 	&nvme_driver, /* nvme0n1, nvme1n1, ... */
+	&e1000_driver, /* network devices too */
 };
 const size_t pci_driver_count = ARRAY_SIZE(pci_driver_table);

@@ -3,6 +3,8 @@
  * those before it; read top to bottom, this is the table of contents of
  * OptiOS's start-up.
  */
+#include <optios/abi/errno.h>
+
 #include "arch.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/block/block.h"
@@ -12,6 +14,7 @@
 #include "kernel/event/event.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/handler/handler.h"
+#include "kernel/inet/inet.h"
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -45,6 +48,19 @@ static void apply_log_level(void)
 		klog_set_level((enum klog_level)level);
 	else
 		klog(KLOG_WARN, "optios.log=%s: unknown level (debug, info, warn, error)", val);
+}
+
+/* The network stack on every network device, configured by /etc/net.conf
+ * (none: DHCP everywhere) and optios.net.KEY=VALUE on the command line. */
+static void net_init(void)
+{
+	void *text = NULL;
+	size_t len = 0;
+	int err = vfs_read_file("/etc/net.conf", &text, &len);
+	if (err && err != -ENOENT)
+		klog(KLOG_WARN, "net: /etc/net.conf unreadable (error %d): DHCP on every interface", err);
+	inet_init(text, len, bootinfo.cmdline);
+	kfree(text);
 }
 
 static void report_cmdline_conf(void *ctx, const char *msg)
@@ -85,6 +101,7 @@ static void kmain_late(void)
 	perm_init();
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */
 	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
+	net_init(); /* after kernel.conf (net.memory_kib) */
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 

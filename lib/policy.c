@@ -100,6 +100,8 @@ static const struct {
 	[CAP_POLICY_MANAGE] = {"policy.manage", OBJ_NONE},
 	[CAP_POWER] = {"power", OBJ_NONE},
 	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
+	[CAP_NET_PING] = {"net.ping", OBJ_NONE},
+	[CAP_NET_RESOLVE] = {"net.resolve", OBJ_NONE},
 };
 
 /* A path, of a capability or being checked: as long as the file system allows. */

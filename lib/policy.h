@@ -23,6 +23,8 @@
  *   power                power off and reboot
  *   dev.block            raw sector access to block devices (optios_blk):
  *                        below any file system; granted to test programs only
+ *   net.ping             send ICMP echo requests (optios_net_ping)
+ *   net.resolve          ask the DNS servers for a name (optios_net_resolve)
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
  * is everything. A <pattern> is a topic pattern as in event.h. A path, granted
@@ -93,6 +95,8 @@ enum policy_cap {
 	CAP_POLICY_MANAGE,
 	CAP_POWER,
 	CAP_DEV_BLOCK,
+	CAP_NET_PING,
+	CAP_NET_RESOLVE,
 	CAP_KINDS
 };
 

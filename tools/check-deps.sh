@@ -3,7 +3,7 @@
 # they are not (or says exactly what to run when it cannot).
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-need=(gcc ld nm make python3 cpio grub-mkrescue xorriso mformat qemu-system-x86_64 musl-gcc)
+need=(gcc ld nm make python3 cpio grub-mkrescue xorriso mformat qemu-system-x86_64 musl-gcc tclsh)
 missing=()
 for t in "${need[@]}"; do
 	command -v "$t" >/dev/null 2>&1 || missing+=("$t")

@@ -40,7 +40,10 @@ FREESTANDING = {"stdint.h", "stddef.h", "stdbool.h", "stdarg.h", "stdalign.h", "
 		"limits.h", "float.h", "iso646.h"}
 # Names of include targets that are not folders of the tree.
 PSEUDO = {"cc": "the compiler's freestanding headers (" + ", ".join(sorted(FREESTANDING)) + ")",
-	  "libc": "the C library (musl for programs, the host's for tools)"}
+	  "libc": "the C library (musl for programs, the host's for tools)",
+	  "lwip": "lwIP's headers (lwip/..., netif/...: build/deps/, the Makefile's LWIP_INC)"}
+# Third-party headers, outside the tree: their include prefixes.
+THIRD_PARTY = {"lwip/": "lwip", "netif/": "lwip"}
 INCLUDE_RE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*([<"])([^">]+)[">]')
 ASM_RE = re.compile(r"\b(__asm__|asm)\s*(volatile|__volatile__)?\s*\(")
 
@@ -82,6 +85,9 @@ def resolve(path, quote, name):
 
 def target_of(resolved, name):
 	if resolved is None:
+		for prefix, dep in THIRD_PARTY.items():
+			if name.startswith(prefix):
+				return dep
 		return "cc" if name in FREESTANDING else "libc"
 	return folder_of(resolved)
 

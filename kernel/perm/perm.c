@@ -349,6 +349,8 @@ static bool bare_cap(enum perm_call kind, long a0, enum policy_cap *cap)
 	case PERM_HANDLER: *cap = CAP_HANDLER_MANAGE; return true;
 	case PERM_POWER: *cap = CAP_POWER; return true;
 	case PERM_BLOCK: *cap = CAP_DEV_BLOCK; return true;
+	case PERM_NET_PING: *cap = CAP_NET_PING; return true;
+	case PERM_NET_RESOLVE: *cap = CAP_NET_RESOLVE; return true;
 	case PERM_POLICY: /* the queries are open to everyone */
 		*cap = CAP_POLICY_MANAGE;
 		return a0 == OPTIOS_POLICY_GRANT || a0 == OPTIOS_POLICY_REVOKE;

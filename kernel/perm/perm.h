@@ -40,6 +40,8 @@ enum perm_call {
 	PERM_POLICY,
 	PERM_POWER,
 	PERM_BLOCK,
+	PERM_NET_PING,
+	PERM_NET_RESOLVE,
 };
 
 /* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */

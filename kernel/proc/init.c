@@ -35,7 +35,9 @@ static int burst_count;
 static int start_init(void)
 {
 	char *argv[] = {init_path, NULL};
-	char *envp[] = {"PATH=/bin", "HOME=/", "TERM=linux", NULL};
+	/* The shell's own search order (BusyBox's applets in /usr/bin): a
+	 * program that searches PATH itself (BusyBox's sh) finds them too. */
+	char *envp[] = {"PATH=/bin:/usr/bin", "HOME=/", "TERM=linux", NULL};
 	struct tty *tty = tty_get(0);
 	int pid = proc_spawn(init_path, argv, envp, NULL, tty);
 	if (pid > 0)

@@ -30,6 +30,7 @@
 #include "kernel/handler/handler.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/net/net.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/proc/uaccess_internal.h"
@@ -752,8 +753,8 @@ void proc_return_to_user(struct trapframe *tf)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
 	if (p->cpu_limit_ns && p->handler && sched_cpu_ns(p) >= p->cpu_limit_ns)
 		handler_over_budget(tf);
-	if (sched_need_resched())
-		sched_yield();
+	if (sched_need_resched() || net_pending())
+		sched_yield(); /* the scheduler's loop runs the network's work first */
 	if (p->killed)
 		proc_exit(PROC_SIGNALED(kill_signal[p - procs]));
 	proc_signal_deliver(tf);

@@ -39,6 +39,7 @@
 #include "kernel/irq/irq.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
+#include "kernel/net/net.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/proc_internal.h"
 #include "kernel/time/time.h"
@@ -285,11 +286,23 @@ static void reap_orphans(void)
 	}
 }
 
+/* The network's work (kernel/net), in the scheduler's own context between
+ * two turns: interrupts only queue it. Interrupts disabled; on return too. */
+static void run_net(void)
+{
+	while (net_pending()) {
+		irq_enable();
+		net_run();
+		irq_disable();
+	}
+}
+
 NORETURN void sched_run(void)
 {
 	for (;;) {
 		irq_disable();
 		reap_orphans();
+		run_net();
 		struct proc *p = dequeue();
 		if (p)
 			run(p);
@@ -302,6 +315,7 @@ void sched_run_until_idle(void (*between)(void *arg), void *arg)
 {
 	for (;;) {
 		irq_disable();
+		run_net();
 		struct proc *p = dequeue();
 		if (p)
 			run(p);

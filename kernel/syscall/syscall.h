@@ -28,7 +28,8 @@ enum {
 #define SYS_ARGS_FROM1 UNUSED long a1, SYS_ARGS_FROM2
 #define SYS_ARGS_FROM2 UNUSED long a2, UNUSED long a3, UNUSED long a4, UNUSED long a5
 #define SYS_ARGS_FROM3 UNUSED long a3, SYS_ARGS_FROM4
-#define SYS_ARGS_FROM4 UNUSED long a4, UNUSED long a5
+#define SYS_ARGS_FROM4 UNUSED long a4, SYS_ARGS_FROM5
+#define SYS_ARGS_FROM5 UNUSED long a5
 
 /* sys_poll.c: a file's readiness may have changed (file_ops.poll): every
  * process in poll/select looks again. Interrupt handlers may call it. */

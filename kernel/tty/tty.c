@@ -119,7 +119,9 @@ static void leave(struct tty *t, int pid)
 /*
  * A new foreground program starts cooked; the settings of the one it
  * replaces (a shell's raw line editor) are set aside and come back when the
- * foreground returns to it.
+ * foreground returns to it - unless it has set its settings since (mode_pid
+ * is its pid: a shell back at its prompt while a stopped or background job
+ * still held the foreground): those are newer than the ones set aside.
  */
 void tty_set_foreground(struct tty *t, struct proc *p)
 {
@@ -129,9 +131,11 @@ void tty_set_foreground(struct tty *t, struct proc *p)
 	if (old && old != pid && !started_by_old)
 		leave(t, old); /* the old foreground program is ending */
 	if (pid && pid == t->saved_pid) {
-		ldisc_set_termios(&t->ld, &t->saved_tio, false);
-		con_input_resume();
-		t->mode_pid = pid;
+		if (t->mode_pid != pid) {
+			ldisc_set_termios(&t->ld, &t->saved_tio, false);
+			con_input_resume();
+			t->mode_pid = pid;
+		}
 		t->saved_pid = 0;
 	} else if (pid && t->mode_pid && t->mode_pid != pid) {
 		if (t->mode_pid == t->fg_pid) {

@@ -158,3 +158,37 @@ SELFTEST(tty_foreground_program_starts_cooked_and_shell_mode_returns)
 	ST_CHECK(reset);
 	return 0;
 }
+
+/* Was: a job the shell had put in the background (Ctrl+Z, bg) ended while
+ * the shell edited a line in raw mode; the foreground came back to the
+ * shell with the mode set aside when the job started (cooked, echo on):
+ * every key was echoed twice. The shell's own newer mode stays. */
+SELFTEST(tty_background_job_end_reset_the_shells_raw_mode)
+{
+	struct tty *t = tty_get(0);
+	if (!t)
+		return 0;
+	struct tty keep = *t;
+	struct proc *shell = kzalloc(sizeof *shell), *job = kzalloc(sizeof *job);
+	ST_CHECK(shell && job);
+	shell->pid = 9011, job->pid = 9012;
+	job->parent = shell;
+	struct optios_termios raw = t->ld.tio;
+	raw.c_lflag &= ~(uint32_t)(OPTIOS_ICANON | OPTIOS_ECHO | OPTIOS_ISIG);
+	struct optios_termios cooked;
+	ldisc_default_termios(&cooked);
+	tty_set_foreground(t, shell);
+	ldisc_set_termios(&t->ld, &cooked, false); /* cooked while it runs a program */
+	t->mode_pid = shell->pid;
+	tty_set_foreground(t, job); /* the job starts: the shell's cooked mode set aside */
+	ldisc_set_termios(&t->ld, &raw, false); /* Ctrl+Z; the shell's line editor again */
+	t->mode_pid = shell->pid;
+	tty_set_foreground(t, shell); /* the background job ends */
+	bool still_raw = !(t->ld.tio.c_lflag & (OPTIOS_ICANON | OPTIOS_ECHO));
+	int mode_pid = t->mode_pid, saved = t->saved_pid;
+	*t = keep;
+	kfree(shell);
+	kfree(job);
+	ST_CHECK(still_raw && mode_pid == 9011 && saved == 0);
+	return 0;
+}

@@ -50,6 +50,24 @@ static inline int optios_store_info(struct optios_store_info *out)
 	return (int)syscall(OPTIOS_SYS_optios_store_info, out);
 }
 
+/* The network (include/optios/abi/optios.h): interfaces and counters; one
+ * ICMP echo (needs net.ping); a name's address (needs net.resolve). */
+static inline long optios_net_list(struct optios_net_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_net_list, out, max);
+}
+
+static inline int optios_net_ping(uint32_t addr, unsigned seq, unsigned size, unsigned timeout_ms,
+				  struct optios_ping_reply *out)
+{
+	return (int)syscall(OPTIOS_SYS_optios_net_ping, addr, seq, size, timeout_ms, out);
+}
+
+static inline int optios_net_resolve(const char *name, uint32_t *addr, unsigned timeout_ms)
+{
+	return (int)syscall(OPTIOS_SYS_optios_net_resolve, name, addr, timeout_ms);
+}
+
 /* Raw sectors of a block device (needs dev.block: tests only). */
 static inline int optios_blk(unsigned op, const char *dev, uint64_t sector, void *buf, unsigned long count)
 {

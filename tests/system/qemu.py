@@ -393,6 +393,8 @@ class Machine:
 			args += ["-machine", self.machine_type]
 		if self.paused:
 			args.append("-S")
+		if not any(a in ("-nic", "-netdev", "-net") for a in self.extra_args):
+			args += ["-nic", "none"]  # QEMU's default NIC only where a test asks for a network
 		args += self.extra_args
 		for i, d in enumerate(self.disks):  # after extra_args: a disk may sit behind a bridge given there
 			args += d.args(self._tmp, i)

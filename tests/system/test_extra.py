@@ -30,8 +30,11 @@ def scratch_build(ctx, build):
 
 
 def prebuilt(build):
-	"""make options that take the seeded BusyBox as it is (not fetched and built again)."""
-	return ["-o", os.path.join(build, "rootfs", "bin", "busybox"), "-o", os.path.join(build, "busybox", "applets")]
+	"""make options that take the seeded BusyBox, Lua and SQLite as they are
+	(not fetched and built again)."""
+	return ["-o", os.path.join(build, "rootfs", "bin", "busybox"), "-o", os.path.join(build, "busybox", "applets"),
+		"-o", os.path.join(build, "rootfs", "bin", "lua"),
+		"-o", os.path.join(build, "rootfs", "bin", "sqlite3")]
 
 
 def build_image_with(ctx, extra, build):

@@ -80,6 +80,9 @@ def test_make_run_reboots_and_answers_qmp(ctx):
 		assert "start fresh: rm %s, or make run DISK=" % disk in con.text, con.text[:2000]
 		assert re.search(r"vda: virtio-blk, 131072 sectors of 512 bytes", con.text), "no vda in the boot log"
 		assert os.path.getsize(disk) == 64 << 20
+		assert "OptiOS: network virtio (QEMU user networking" in con.text, con.text[:2000]
+		con.wait_for(r"eth0: address 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 \(DHCP\)", 0,
+			     timeout=20)
 		assert qmp(sock, "query-status")["status"] == "running"
 		con.type("reboot")
 		banner = con.wait_for(r"OptiOS \d+\.\d+ \(x86_64\)", first.end(), timeout=60)

@@ -18,7 +18,7 @@ FIRST_PROMPT = re.compile(r"(?:^|\n)(/[^\r\n$]*)\$ ")
 # Commands with more than one form: each form has its own help line
 # (issue 9: `log verify` was missing from help).
 FORMS = ["log verify", "log dump", "handler add", "handler remove", "handler retry", "policy grant", "policy revoke"]
-BUILTINS = ["cd", "pwd", "echo", "exit", "help", "history", "start", "console"]
+BUILTINS = ["cd", "pwd", "echo", "exit", "help", "history", "start", "console", "jobs", "fg", "bg"]
 # What the issue asks for, builtin or program.
 REQUIRED = ["cd", "pwd", "ls", "cat", "echo", "mkdir", "rm", "mv", "ps", "mem", "uptime", "help",
 	    "poweroff", "reboot"]

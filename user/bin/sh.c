@@ -27,6 +27,13 @@
  *                 descriptors 0/1 around the command (the child inherits 0-2)
  *                 and always put back, so the shell never loses its terminal.
  *
+ * Jobs: what a line started is one job (one process group); Ctrl+Z stops
+ * it and the prompt comes back, `jobs`, `fg`, `bg` (see "jobs" below).
+ *
+ * Scripts are not this shell's: `sh FILE` hands FILE to BusyBox's sh (ash),
+ * whose language has loops and functions (docs/USERLAND.md); `sh -c LINE`
+ * runs one line here (what system() and popen() ask for).
+ *
  * The terminal is back in its normal (cooked) mode while a program runs, so
  * the program gets the console's line editing and Ctrl+C ends it, not us.
  */
@@ -50,6 +57,8 @@
 #define LINE_MAX_ 1024
 #define HIST_MAX 50
 #define ARGS_MAX 64
+#define STAGES_MAX 8 /* programs in one pipeline */
+#define JOBS_MAX 8 /* stopped and background jobs */
 
 extern char **environ;
 
@@ -584,17 +593,10 @@ static void report_spawn_error(const char *name, int err)
 	}
 }
 
-/* Waits for pid (started as argv0) and sets $? as shells do: the exit
- * status, or 128 + the signal that ended it. report: say so when not 0. */
-static void finish(int pid, const char *argv0, bool report)
+/* Sets $? from a wait status as shells do: the exit status, or 128 + the
+ * signal that ended it. report: say so when not 0. */
+static void note_status(int st, const char *argv0, bool report)
 {
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR) {
-			fprintf(stderr, "sh: waitpid: %s\n", strerror(errno));
-			last_status = 1;
-			return;
-		}
 	const char *slash = strrchr(argv0, '/'), *name = slash ? slash + 1 : argv0;
 	if (WIFSIGNALED(st)) {
 		last_status = 128 + WTERMSIG(st);
@@ -607,6 +609,196 @@ static void finish(int pid, const char *argv0, bool report)
 	}
 }
 
+/* ---- jobs: Ctrl+Z, fg, bg, jobs ----
+ *
+ * A job is what one line started: a program or a pipeline, one process
+ * group (the first stage's). jobs[] holds the job the shell waits for and
+ * those stopped (Ctrl+Z) or running in the background (bg). Invariant: a
+ * slot is in use (pgid != 0) while one of its pids is not reaped; a reaped
+ * stage's pid is 0. `current` is the job fg and bg take by default: the
+ * last one stopped or resumed. The console's keys go to its newest program
+ * (this shell sets no foreground group: docs/PROC.md), which is the job in
+ * the foreground, so a stopped job's Ctrl+Z never reaches the shell.
+ */
+struct job {
+	int pgid; /* 0: slot free */
+	int pids[STAGES_MAX];
+	char *argv0[STAGES_MAX]; /* each stage's name, for status lines */
+	int n;
+	bool stopped;
+	bool has_tio; /* tio: the terminal's settings when it stopped */
+	struct termios tio;
+	char line[80]; /* what was typed, for jobs and fg */
+};
+
+static struct job jobs[JOBS_MAX];
+static int current = -1;
+static const char *typed_line = ""; /* the line being run */
+
+static void job_destroy(struct job *j)
+{
+	for (int k = 0; k < j->n; k++)
+		free(j->argv0[k]);
+	if (current == j - jobs)
+		current = -1;
+	j->pgid = 0;
+}
+
+static struct job *job_create(const int *pids, char **argv0, int n)
+{
+	for (int i = 0; i < JOBS_MAX; i++) {
+		struct job *j = &jobs[i];
+		if (j->pgid)
+			continue;
+		memset(j, 0, sizeof *j);
+		for (int k = 0; k < n; k++) {
+			j->pids[k] = pids[k] > 0 ? pids[k] : 0;
+			j->argv0[k] = strdup(argv0[k] ? argv0[k] : "?");
+			if (!j->pgid && pids[k] > 0)
+				j->pgid = pids[k];
+		}
+		j->n = n;
+		snprintf(j->line, sizeof j->line, "%s", typed_line);
+		if (!j->pgid) /* nothing started: no job */
+			job_destroy(j);
+		return j->pgid ? j : NULL;
+	}
+	return NULL;
+}
+
+/* Waits for every stage of j in the foreground: $? is the last stage's.
+ * A stage stopped (Ctrl+Z: the whole group is) keeps the job, stopped. */
+static void job_wait(struct job *j)
+{
+	for (int k = 0; k < j->n; k++) {
+		int st;
+		if (!j->pids[k])
+			continue;
+		while (waitpid(j->pids[k], &st, WUNTRACED) < 0) {
+			if (errno != EINTR) {
+				fprintf(stderr, "sh: waitpid: %s\n", strerror(errno));
+				j->pids[k] = 0;
+				break;
+			}
+		}
+		if (!j->pids[k])
+			continue;
+		if (WIFSTOPPED(st)) {
+			j->stopped = true;
+			j->has_tio = interactive && tcgetattr(0, &j->tio) == 0; /* a pager's raw mode */
+			current = (int)(j - jobs);
+			last_status = 128 + WSTOPSIG(st);
+			printf("\n[%d]+  Stopped  %s\n", current + 1, j->line);
+			return;
+		}
+		j->pids[k] = 0;
+		if (k == j->n - 1)
+			note_status(st, j->argv0[k], true);
+	}
+	job_destroy(j);
+}
+
+/* Runs the started stages (pids[i] < 0: did not start) as a job in the foreground. */
+static void run_job(const int *pids, char **argv0, int n)
+{
+	struct job *j = job_create(pids, argv0, n);
+	if (j) {
+		job_wait(j);
+		return;
+	}
+	int pgid = 0;
+	for (int k = 0; k < n && !pgid; k++)
+		pgid = pids[k] > 0 ? pids[k] : 0;
+	for (int k = 0; k < n; k++) { /* no slot: a stop is undone, never waited on forever */
+		int st, r = -1;
+		while (pids[k] > 0 && (r = waitpid(pids[k], &st, WUNTRACED)) == pids[k] && WIFSTOPPED(st)) {
+			fprintf(stderr, "sh: %d jobs already stopped or in the background: continuing it\n",
+				JOBS_MAX);
+			kill(-pgid, SIGCONT);
+		}
+		if (r == pids[k] && k == n - 1)
+			note_status(st, argv0[k], true);
+	}
+}
+
+/* A background job's stage ended (reaped by pid): true if pid was one. */
+static bool job_reaped(int pid, int st)
+{
+	for (int i = 0; i < JOBS_MAX; i++) {
+		struct job *j = &jobs[i];
+		for (int k = 0; j->pgid && k < j->n; k++) {
+			if (j->pids[k] != pid)
+				continue;
+			j->pids[k] = 0;
+			bool left = false;
+			for (int q = 0; q < j->n; q++)
+				left |= j->pids[q] != 0;
+			if (!left) {
+				printf("[%d]   %s  %s\n", i + 1, WIFSIGNALED(st) ? "Killed" : "Done",
+				       j->line);
+				job_destroy(j);
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The job an argument names (%N or N), or the current one. */
+static struct job *job_named(const char *who, int argc, char **argv)
+{
+	int i = current;
+	if (argc > 1) {
+		const char *a = argv[1][0] == '%' ? argv[1] + 1 : argv[1];
+		char *end;
+		long n = strtol(a, &end, 10);
+		i = *end || n < 1 || n > JOBS_MAX ? -1 : (int)n - 1;
+	}
+	if (i < 0 || !jobs[i].pgid) {
+		fprintf(stderr, "%s: %s: no such job\n", who, argc > 1 ? argv[1] : "current");
+		return NULL;
+	}
+	return &jobs[i];
+}
+
+static int bi_fg(int argc, char **argv)
+{
+	struct job *j = job_named("fg", argc, argv);
+	if (!j)
+		return 1;
+	printf("%s\n", j->line);
+	fflush(stdout);
+	if (j->has_tio) /* as it left it: less reads keys one by one */
+		tcsetattr(0, TCSADRAIN, &j->tio);
+	j->stopped = false;
+	kill(-j->pgid, SIGCONT);
+	job_wait(j);
+	return last_status;
+}
+
+static int bi_bg(int argc, char **argv)
+{
+	struct job *j = job_named("bg", argc, argv);
+	if (!j)
+		return 1;
+	j->stopped = false;
+	current = (int)(j - jobs);
+	printf("[%d]  %s &\n", current + 1, j->line);
+	kill(-j->pgid, SIGCONT);
+	return 0;
+}
+
+static int bi_jobs(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (int i = 0; i < JOBS_MAX; i++)
+		if (jobs[i].pgid)
+			printf("[%d]%c  %-8s %s\n", i + 1, i == current ? '+' : ' ',
+			       jobs[i].stopped ? "Stopped" : "Running", jobs[i].line);
+	return 0;
+}
+
 static void run_program(struct cmd *c)
 {
 	fflush(stdout);
@@ -615,7 +807,7 @@ static void run_program(struct cmd *c)
 		report_spawn_error(c->argv[0], pid);
 		return;
 	}
-	finish(pid, c->argv[0], true);
+	run_job(&pid, c->argv, 1);
 }
 
 /* ---- builtins ---- */
@@ -701,6 +893,8 @@ static void reap_started(void)
 {
 	int st, pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (job_reaped(pid, st))
+			continue;
 		if (WIFSIGNALED(st))
 			printf("[pid %d ended by signal %d]\n", pid, WTERMSIG(st));
 		else
@@ -763,6 +957,9 @@ static const struct builtin builtins[] = {
 	{"history", bi_history, "history: the last 50 lines typed (up/down arrows recall them)"},
 	{"start", bi_start, "start PROGRAM [ARGS]: run a program on a free console"},
 	{"console", bi_console, "console [N]: show console N (as Alt+FN), or which one this is"},
+	{"jobs", bi_jobs, "jobs: the jobs stopped (Ctrl+Z) or running in the background"},
+	{"fg", bi_fg, "fg [%N]: continue a job in the foreground"},
+	{"bg", bi_bg, "bg [%N]: continue a stopped job in the background"},
 };
 
 /* One line for each program in /bin (one more for each other form of its
@@ -786,9 +983,12 @@ static const struct {
 		"  log dump FILE: write the log's raw records to FILE"},
 	{"ls", "ls [-l] [PATH...]: list directories"},
 	{"lspci", "lspci: list PCI devices, their drivers and interrupts"},
+	{"lua", "lua [SCRIPT [ARG...]]: Lua 5.4 (docs/USERLAND.md)"},
 	{"mem", "mem: memory in use and free"},
 	{"mkdir", "mkdir [-p] DIR...: make directories"},
 	{"mv", "mv FROM TO: rename or move a file or directory"},
+	{"net", "net [INTERFACE]: network interfaces: MAC, link, address (DHCP or static), DNS, counters"},
+	{"ping", "ping [-c COUNT] [-s SIZE] [-W SECONDS] [-i MS] HOST: ICMP echo (COUNT 0: until Ctrl+C)"},
 	{"policy", "policy [show NAME | who-can CAP | on TOPIC]: permissions (alone: the policy)\n"
 		   "  policy grant NAME CAP: grant NAME (or *) a capability\n"
 		   "  policy revoke NAME CAP: remove exactly that grant"},
@@ -796,7 +996,8 @@ static const struct {
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
 	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
-	{"sh", "sh: this shell"},
+	{"sh", "sh [FILE [ARG...]]: this shell; a script FILE runs in BusyBox's sh (loops, functions)"},
+	{"sqlite3", "sqlite3 [DB [SQL]]: SQLite 3.40's shell (docs/USERLAND.md)"},
 	{"uptime", "uptime: time since boot"},
 };
 
@@ -841,8 +1042,6 @@ static const struct builtin *find_builtin(const char *name)
 }
 
 /* ---- pipelines ---- */
-
-#define STAGES_MAX 8
 
 /* Splits line at each '|' outside quotes into stages (in buf, NUL-ended).
  * Returns how many, or -1: too many, or an empty stage. */
@@ -957,9 +1156,10 @@ static void run_pipeline(char *stage[], int n)
 	close(save0);
 	close(save1);
 	int failed = last_status; /* set by the last stage that could not start */
+	char *names[STAGES_MAX];
 	for (int i = 0; i < n; i++)
-		if (pids[i] > 0)
-			finish(pids[i], cs[i].argv[0], i == n - 1);
+		names[i] = cs[i].argc ? cs[i].argv[0] : "?";
+	run_job(pids, names, n);
 	if (pids[n - 1] < 0)
 		last_status = failed;
 }
@@ -971,6 +1171,7 @@ static void run_line(const char *line)
 	static struct cmd c;
 	static char buf[LINE_MAX_];
 	char *stage[STAGES_MAX];
+	typed_line = line;
 	if (strchr(line, '|')) {
 		int n = split_pipeline(line, buf, sizeof buf, stage);
 		if (n < 0) {
@@ -1007,6 +1208,29 @@ static void run_line(const char *line)
 	restore_fds(&sv);
 }
 
+/*
+ * sh FILE [ARG...]: a script is BusyBox's shell's (ash: loops, functions,
+ * ...), which this shell's language is not. It runs in this process, as
+ * `busybox sh FILE ARG...` (argv[0] "sh" picks the applet); returns only if
+ * that exec fails.
+ */
+static int run_script(int argc, char **argv)
+{
+	static const char busybox[] = "/bin/busybox";
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args) {
+		fprintf(stderr, "sh: %s: out of memory\n", argv[1]);
+		return 2;
+	}
+	args[0] = "sh";
+	for (int i = 1; i < argc; i++)
+		args[i] = argv[i];
+	execv(busybox, args);
+	fprintf(stderr, "sh: %s: cannot run it with %s: %s\n", argv[1], busybox, strerror(errno));
+	free(args);
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	static char line[LINE_MAX_];
@@ -1014,6 +1238,8 @@ int main(int argc, char **argv)
 		run_line(argv[2]);
 		return last_status;
 	}
+	if (argc > 1 && argv[1][0] != '-')
+		return run_script(argc, argv);
 	signal(SIGINT, SIG_IGN); /* Ctrl+C is for the program we wait for */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	interactive = isatty(0) && tcgetattr(0, &cooked) == 0;

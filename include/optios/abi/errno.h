@@ -37,7 +37,14 @@
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define EOVERFLOW 75
+#define EMSGSIZE 90
+#define EADDRINUSE 98
+#define ENETUNREACH 101
+#define ECONNABORTED 103
+#define ECONNRESET 104
+#define ENOTCONN 107
 #define ETIMEDOUT 110
+#define EHOSTUNREACH 113
 #define ECANCELED 125
 
 #endif

@@ -130,4 +130,51 @@ struct optios_console_info {
 
 /* long optios_console_switch(unsigned index): shows console index (0-based). */
 
+/* long optios_net_list(struct optios_net_info *out, unsigned long max):
+ * fills up to max entries (network interfaces eth0, eth1, ... in order),
+ * returns how many exist. Open to every program, as lspci is. Addresses
+ * are IPv4 in network byte order (0: none). */
+struct optios_net_info {
+	char name[8];
+	char driver[16];
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint8_t link_up; /* the device's link */
+	uint8_t up; /* the interface is configured up */
+	uint8_t config; /* OPTIOS_NET_DHCP, _STATIC, _OFF (/etc/net.conf) */
+	uint8_t bound; /* it has an address */
+	uint32_t addr, netmask, gateway;
+	uint32_t dns[2]; /* the system's DNS servers (the same on every line) */
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	uint64_t rx_dropped, tx_dropped, rx_errors, tx_errors;
+	uint64_t irqs; /* interrupts the device raised */
+};
+#define OPTIOS_NET_DHCP 0
+#define OPTIOS_NET_STATIC 1
+#define OPTIOS_NET_OFF 2
+
+/* int optios_net_ping(uint32_t addr, unsigned seq, unsigned size,
+ *                     unsigned timeout_ms, struct optios_ping_reply *out):
+ * one ICMP echo request to addr (network byte order) with sequence number
+ * seq and size bytes of payload (0..OPTIOS_PING_MAX), waiting at most
+ * timeout_ms (1..60000) for its reply. Needs the net.ping capability.
+ * Returns 0 with *out, or -ETIMEDOUT (no reply in time), -ENETUNREACH (no
+ * interface is up with an address), -EINVAL, -ENOMEM, -EFAULT, -EINTR (a
+ * signal), -EAGAIN (in a handler's run: it cannot wait). */
+#define OPTIOS_PING_MAX 1472
+struct optios_ping_reply {
+	uint64_t rtt_ns; /* round trip, on the kernel's clock */
+	uint32_t size; /* payload bytes in the reply */
+	uint8_t ttl;
+	uint8_t reserved[3];
+};
+
+/* int optios_net_resolve(const char *name, uint32_t *addr, unsigned timeout_ms):
+ * the IPv4 address of name (a host name through DNS, the servers DHCP or
+ * /etc/net.conf gave; a dotted quad as it is) in network byte order.
+ * Needs the net.resolve capability. 0, or -ENOENT (no such name, or no
+ * answer), -ETIMEDOUT, -ENETUNREACH (no DNS server), -EINVAL,
+ * -ENAMETOOLONG (over OPTIOS_HOSTNAME_MAX bytes), -EFAULT, -EINTR, -EAGAIN. */
+#define OPTIOS_HOSTNAME_MAX 255
+
 #endif
