@@ -203,7 +203,8 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 	if (c.check != s->check)
 		return "checksum mismatch";
 	if (s->version == 1)
-		return "format version 1 (before index checkpoints): copy its files out with an older optios-disk";
+		return "format version 1 (before index checkpoints): copy its files out with an older "
+		       "optios-disk";
 	if (s->version != SB_VERSION || s->block_size != STORE_BLOCK)
 		return "unknown version or block size";
 	if (s->blocks < STORE_MIN_BLOCKS || s->blocks > dev_blocks)
@@ -215,10 +216,10 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 	if (s->tail_pos > s->durable_pos || s->durable_pos - s->tail_pos > s->log_blocks ||
 	    s->durable_pos > (1ull << 62))
 		return "log positions out of range";
-	if (s->ckpt_seq && (s->ckpt_pos < s->tail_pos || s->ckpt_pos >= s->ckpt_end ||
-			    s->ckpt_end > s->durable_pos || s->ckpt_end - s->ckpt_pos > CKPT_BLOCKS_MAX ||
-			    s->ckpt_seq < s->tail_seq || s->ckpt_end_seq <= s->ckpt_seq ||
-			    s->ckpt_end_seq - s->ckpt_seq > s->ckpt_end - s->ckpt_pos))
+	if (s->ckpt_seq &&
+	    (s->ckpt_pos < s->tail_pos || s->ckpt_pos >= s->ckpt_end || s->ckpt_end > s->durable_pos ||
+	     s->ckpt_end - s->ckpt_pos > CKPT_BLOCKS_MAX || s->ckpt_seq < s->tail_seq ||
+	     s->ckpt_end_seq <= s->ckpt_seq || s->ckpt_end_seq - s->ckpt_seq > s->ckpt_end - s->ckpt_pos))
 		return "checkpoint out of range";
 	return NULL;
 }
@@ -1364,8 +1365,8 @@ static int unit_parse(struct store *st, uint64_t pos, const uint8_t *hdr, const 
 	unsigned base = UNIT_HDR_SIZE + 8 * (h->nblocks - 1);
 	int r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, h, base, fn, arg);
 	for (unsigned i = 1; r == 0 && i <= h->nrec; i++)
-		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos, h, 0, fn,
-				  arg);
+		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos, h, 0,
+				  fn, arg);
 	return r;
 }
 
@@ -1449,7 +1450,8 @@ static int ck_load_rec(struct store *st, void *arg, const struct disk_rec *d, st
 			.sum = c.sum};
 	/* a value before the tail was copied by the cleaner after the
 	 * checkpoint: the replay after it must replace it (checked at its end) */
-	if (v.pos >= cl->sb->ckpt_pos || v.pos + st->log_blocks < cl->sb->ckpt_pos || v.len > STORE_VALUE_MAX ||
+	if (v.pos >= cl->sb->ckpt_pos || v.pos + st->log_blocks < cl->sb->ckpt_pos ||
+	    v.len > STORE_VALUE_MAX ||
 	    (v.page ? v.off != 0 || v.in_hdr : v.len > INLINE_MAX || (unsigned)v.off + v.len > STORE_BLOCK))
 		return -EINVAL;
 	cl->last = k;
@@ -1466,7 +1468,8 @@ static int ck_load(struct store *st, const struct disk_super *sb, uint8_t *hdr, 
 	struct ck_load cl = {.sb = sb};
 	uint64_t pos = sb->ckpt_pos, seq = sb->ckpt_seq, prev = 0;
 	for (bool last = false; !last;) {
-		if (pos >= sb->ckpt_end || unit_read(st, pos, seq, pos == sb->ckpt_pos ? NULL : &prev, hdr, recs) ||
+		if (pos >= sb->ckpt_end ||
+		    unit_read(st, pos, seq, pos == sb->ckpt_pos ? NULL : &prev, hdr, recs) ||
 		    !(h->flags & UNIT_CKPT) || h->nblocks != 1 + h->nrec)
 			return -EINVAL;
 		int r = unit_parse(st, pos, hdr, recs, ck_load_rec, &cl);
@@ -1840,11 +1843,13 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
 			r = mount_fence(st);
 		st->mount_head = st->head;
 		ksnprintf(msg, msgsize,
-			  "%s%llu blocks, %s%llu keys from a checkpoint, recovered %llu units (seq %llu..%llu, %llu "
+			  "%s%llu blocks, %s%llu keys from a checkpoint, recovered %llu units (seq "
+			  "%llu..%llu, %llu "
 			  "blocks read), %llu keys",
 			  formatted ? "formatted a blank device: " : "", (unsigned long long)st->blocks,
 			  st->ck_damaged ? "checkpoint damaged (replayed fully), " : "",
-			  (unsigned long long)st->stats.ckpt_loaded_keys, (unsigned long long)st->stats.recovered_units,
+			  (unsigned long long)st->stats.ckpt_loaded_keys,
+			  (unsigned long long)st->stats.recovered_units,
 			  (unsigned long long)(st->stats.ckpt_loaded_keys ? sb.ckpt_end_seq : sb.tail_seq),
 			  (unsigned long long)st->committed_seq, (unsigned long long)st->stats.blocks_read,
 			  (unsigned long long)st->index.count);
@@ -1883,24 +1888,27 @@ int store_replay_compare(struct store *st, char *msg, size_t msgsize)
 	full->sb_durable_pos = full->durable_pos = sb->durable_pos;
 	int r = replay(full, sb, false);
 	if (r == -EINVAL)
-		ksnprintf(msg, msgsize, "the full replay past the checkpoint fails: %s at log position %llu", full->why,
-			  (unsigned long long)full->why_pos);
+		ksnprintf(msg, msgsize, "the full replay past the checkpoint fails: %s at log position %llu",
+			  full->why, (unsigned long long)full->why_pos);
 	else if (r < 0)
 		ksnprintf(msg, msgsize, "the full replay failed (%d)", r);
 	else if (full->head != st->head || full->next_seq != st->next_seq ||
 		 full->index.count != st->index.count || index_walk(&st->index, differs, full))
 		ksnprintf(msg, msgsize,
-			  "the checkpoint at log position %llu disagrees with a full replay (head %llu/%llu, %llu/%llu "
+			  "the checkpoint at log position %llu disagrees with a full replay (head %llu/%llu, "
+			  "%llu/%llu "
 			  "keys)",
 			  (unsigned long long)sb->ckpt_pos, (unsigned long long)st->head,
 			  (unsigned long long)full->head, (unsigned long long)st->index.count,
 			  (unsigned long long)full->index.count);
 	else
 		for (uint64_t p = sb->tail_pos; p < full->head && r == 0; p++) {
-			const struct blockinfo *a = &st->info[p % st->log_blocks], *b = &full->info[p % st->log_blocks];
+			const struct blockinfo *a = &st->info[p % st->log_blocks],
+					       *b = &full->info[p % st->log_blocks];
 			if (a->unit != b->unit || a->live != b->live) {
 				ksnprintf(msg, msgsize,
-					  "the checkpoint's block table disagrees with a full replay at log position %llu",
+					  "the checkpoint's block table disagrees with a full replay at log "
+					  "position %llu",
 					  (unsigned long long)p);
 				r = -EINVAL;
 			}

@@ -903,11 +903,13 @@ TEST(store_recovery_cost_against_log_length)
 		double t = now_s() - t0;
 		struct store_stats s;
 		store_stats_get(st, &s);
-		printf("host:   bench: recovery of %d commits: %llu keys from a checkpoint, %llu units replayed, "
+		printf("host:   bench: recovery of %d commits: %llu keys from a checkpoint, %llu units "
+		       "replayed, "
 		       "%llu blocks read, %.2f ms (host, ASan)\n",
-		       lengths[i], (unsigned long long)s.ckpt_loaded_keys, (unsigned long long)s.recovered_units,
-		       (unsigned long long)s.blocks_read, t * 1e3);
-		CHECK_EQ(s.keys, (uint64_t)(lengths[i] < 500 ? lengths[i] : 500) + 2); /* and the format's 2 */
+		       lengths[i], (unsigned long long)s.ckpt_loaded_keys,
+		       (unsigned long long)s.recovered_units, (unsigned long long)s.blocks_read, t * 1e3);
+		CHECK_EQ(s.keys,
+			 (uint64_t)(lengths[i] < 500 ? lengths[i] : 500) + 2); /* and the format's 2 */
 		if (lengths[i] < 256) {
 			CHECK(s.recovered_units >= (uint64_t)lengths[i]); /* no checkpoint yet */
 		} else {
