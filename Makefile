@@ -6,6 +6,7 @@
 #   make test    host unit tests, in-kernel self-tests, QEMU system tests (on
 #                the test image: the user's plus test programs and grants)
 #   make bench   the handler benchmark (figures under -icount, build/bench.json)
+#   make profile KEY=name   where one bench figure's instructions go (per function)
 #   make busybox-test  BusyBox's own test suite on the Linux host and on OptiOS
 #                (same binary), counts side by side (docs/USERLAND.md)
 #   make clean
@@ -61,8 +62,11 @@ $(BUILD)/lwip/%.c.o: $(LWIP_STAMP) $(wildcard kernel/inet/port/*.h kernel/inet/p
 	@echo "  CC      lwip/$*.c"
 	@$(CC) $(KCFLAGS) $(LWIP_INC) -Ikernel/inet/port/libc -c $(LWIP_DIR)/src/$*.c -o $@
 
+# The port's objects wait for the fetch: named one by one, since a pattern
+# rule without a recipe adds no prerequisite (it did not: a build without
+# $(BUILD)/lwip/fetched compiled kernel/inet first and found no lwip/opt.h).
 $(BUILD)/k/kernel/inet/%.c.o: KCFLAGS += $(LWIP_INC)
-$(BUILD)/k/kernel/inet/%.c.o: $(LWIP_STAMP)
+$(patsubst %,$(BUILD)/k/%.o,$(filter kernel/inet/%,$(KSRCS))): $(LWIP_STAMP)
 
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -I. -Iinclude -Itests/host -DHOST_TEST -MMD -MP
@@ -85,7 +89,7 @@ HOST_DATA_FILES := $(if $(filter 1,$(HOST_HAVE_MUSL)),$(HOST_DATA)/musl_static.e
 	$(if $(filter 1,$(HOST_HAVE_CPIO)),$(HOST_DATA)/tree.cpio)
 
 FORCE:
-.PHONY: FORCE all kernel iso run run-serial test test-host crashtest crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench busybox-test
+.PHONY: FORCE all kernel iso run run-serial test test-host crashtest crashtest-host deps clean fuzz fuzz-smoke fuzz-build bench profile busybox-test
 # all: the kernel, the user's image and ISO, the test image and ISO (below).
 all: $(BUILD)/kernel.elf $(BUILD)/rootfs.cpio $(BUILD)/optios.iso
 
@@ -604,6 +608,17 @@ test: deps
 # a table and $(BUILD)/bench.json. Not part of make test.
 bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk
 	@$(PYTHON) tools/bench.py --build $(BUILD)
+
+# A per-function profile of the measurement behind one bench figure
+# (tools/profile.py: two boots, the second under the itrace QEMU plugin,
+# counting the instructions between the log records the figure spans).
+# KEY: a bench key (default the durable cycle); TREE=N adds a call tree.
+KEY ?= durable_cycle_1page_instructions
+$(BUILD)/tools/itrace.so: tools/profile/itrace.c tools/profile/qp.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -o $@ $<
+profile: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/itrace.so
+	@$(PYTHON) tools/profile.py --build $(BUILD) $(if $(TREE),--tree $(TREE)) $(KEY)
 
 # BusyBox's testsuite/runtest with the image's binary, on the host and on
 # OptiOS (tools/busybox-test.py). Not part of make test: minutes long.

@@ -7,7 +7,7 @@
  *                                       with K/M/G; default: IMAGE's size, or 64M
  *                                       for a new file); refuses a file holding data
  *   optios-disk fsck IMAGE              every invariant: exit 0 clean, 1 damaged
- *   optios-disk ls IMAGE [PATH]         entries: type (d/-), size, name
+ *   optios-disk ls IMAGE [PATH]         entries: type (d/l/-), size, name
  *   optios-disk get IMAGE PATH [OUT]    a file's bytes (also: cat)
  *   optios-disk put IMAGE PATH < FILE   a file from stdin, created or replaced
  *                                       atomically
@@ -156,7 +156,11 @@ static int cmd_fsck(struct store *st, const char *image)
 
 static void print_entry(const char *name, const struct store_fs_attr *a)
 {
-	printf("%c %10llu %s\n", a->type == STORE_FS_DIR ? 'd' : '-', (unsigned long long)a->size, name);
+	printf("%c %10llu %s\n",
+	       a->type == STORE_FS_DIR	 ? 'd'
+	       : a->type == STORE_FS_LNK ? 'l'
+					 : '-',
+	       (unsigned long long)a->size, name);
 }
 
 static int cmd_ls(struct store *st, const char *path)

@@ -75,7 +75,8 @@ static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
-/* Whole 4 KiB pages (page-aligned pointers): zeroing and copying, rep stosq/movsq. */
+/* Whole 4 KiB pages (page-aligned destinations; a source may be anywhere):
+ * zeroing and copying, rep stosq/movsq. */
 static inline void arch_page_zero(void *page)
 {
 	void *d = page;

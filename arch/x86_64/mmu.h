@@ -10,6 +10,7 @@
 #define ARCH_MMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef uint64_t pte_t;
@@ -73,6 +74,35 @@ pte_t *mmu_lookup(const struct mmu *m, uint64_t root, uint64_t va, int *level);
  * fn may change or clear the entry. */
 typedef void (*mmu_leaf_fn)(void *arg, uint64_t va, pte_t *e, int level);
 void mmu_visit(const struct mmu *m, uint64_t root, uint64_t start, uint64_t end, mmu_leaf_fn fn, void *arg);
+
+/* Linear address ranges [start, end) (user addresses: below 2^47). A list of
+ * them is sorted and disjoint. */
+struct mmu_range {
+	uint64_t start, end;
+};
+/* mmu_visit over several ranges in one walk, reading only the entries that
+ * intersect them (a sparse space costs what it maps). */
+void mmu_visit_ranges(const struct mmu *m, uint64_t root, const struct mmu_range *r, size_t n, mmu_leaf_fn fn,
+		      void *arg);
+/* Frees every table below root reached through an entry that intersects
+ * the ranges, and clears those entries; leaves are not visited (drop what
+ * they hold first). The ranges must hold every table below root that is to
+ * go: entries outside them are not read. Returns the number of tables freed. */
+unsigned long mmu_free_ranges(const struct mmu *m, uint64_t root, const struct mmu_range *r, size_t n);
+
+/* Where an address space has mappings: a superset, in at most MMU_RANGES_MAX
+ * ranges of whole pages, sorted, disjoint, more than 64 KiB apart (a page
+ * nearer joins its neighbour). Only ever grows. Every table made on the way
+ * to one of its pages is reached through entries that intersect it, so the
+ * ranges suffice to find them all again. */
+#define MMU_RANGES_MAX 8
+struct mmu_ranges {
+	size_t n;
+	struct mmu_range r[MMU_RANGES_MAX];
+};
+/* Adds the page at va (below 2^47); when all ranges are taken, the two
+ * closest are joined (the gap becomes part of the set). */
+void mmu_ranges_add(struct mmu_ranges *rs, uint64_t va);
 
 /* Frees every table below PML4 slots [first, end) of root and clears those
  * slots; leaves are not visited (drop what they hold with mmu_visit first).

@@ -251,6 +251,7 @@ static int submit(struct nvme_ctrl *c, struct nvme_queue *q, struct nvme_sqe *cm
 	uint64_t t0 = rdtsc();
 	int err = wait_completion(c, q, cmd->cid, timeout_ns, &status);
 	c->stats.wait_tsc += rdtsc() - t0;
+	c->blk.wait_ticks += rdtsc() - t0; /* the TSC is the block clock too */
 	if (err == 0)
 		return status;
 	c->stats.timeouts++;

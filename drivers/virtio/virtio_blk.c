@@ -95,7 +95,7 @@ static void on_deadline(struct timer *t, void *arg)
  * the ring's rules, or silent past the deadline: the disk goes offline). */
 static int wait_done(struct vblk *vb, int head)
 {
-	uint64_t deadline = clock_now_ns() + vb->timeout_ns;
+	uint64_t deadline = clock_now_ns() + vb->timeout_ns, t0 = block_clock();
 	timer_arm(&vb->wake, deadline);
 	int err = 0;
 	for (;;) {
@@ -123,6 +123,7 @@ static int wait_done(struct vblk *vb, int head)
 		break;
 	}
 	timer_cancel(&vb->wake);
+	vb->blk.wait_ticks += block_clock() - t0;
 	return err;
 }
 

@@ -21,6 +21,11 @@ static uint64_t ticks(void)
 	return clock_fn ? clock_fn() : 0;
 }
 
+uint64_t block_clock(void)
+{
+	return ticks();
+}
+
 static int range_ok(const struct blkdev *dev, uint64_t sector, uint32_t count)
 {
 	return count > 0 && sector < dev->sectors && count <= dev->sectors - sector;

@@ -45,6 +45,7 @@ struct blkdev {
 	/* Counters kept by block_read/write/flush (bench, df, tests). */
 	uint64_t reads, writes, flushes, sectors_written, errors;
 	uint64_t ticks; /* clock ticks spent inside the device calls (block_set_clock; the bench) */
+	uint64_t wait_ticks; /* of those, the driver's waiting for the device to answer (polls or sleeps) */
 };
 
 /* The device calls: range-checked, counted, forwarded to the driver. */
@@ -55,6 +56,8 @@ int block_flush(struct blkdev *dev);
 /* The clock the device calls are timed with (dev->ticks): the kernel's
  * TSC; none on the host (ticks stay 0). */
 void block_set_clock(uint64_t (*now)(void));
+/* That clock now (0 when none is set): drivers time their waits with it. */
+uint64_t block_clock(void);
 
 /* Registry (kernel only). A driver registers each device it brings up. */
 int block_register(struct blkdev *dev);

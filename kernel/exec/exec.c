@@ -4,8 +4,9 @@
  *
  * Flat sequence: read the file, elf_parse it (which guarantees segments are
  * page-disjoint, inside the user half, W^X, and that their file bytes lie in
- * the image), map each segment page by page from zeroed pages with the
- * segment's rights, map the first stack pages and write the initial stack:
+ * the image), map each segment page by page with the segment's rights (a
+ * page wholly of file bytes is copied whole, any other zeroed first), map the
+ * stack pages the arguments need and one more, and write the initial stack:
  *
  *   EXEC_STACK_TOP -> [16 random bytes][execfn][envp strings][argv strings]
  *                     (padding to 16) auxv pairs, NULL, envp[], NULL, argv[], argc <- rsp
@@ -37,13 +38,24 @@
 #define AT_EXECFN 31
 #define AUXV_PAIRS 16
 
-#define STACK_INIT_PAGES 8
+/* Stack pages mapped at the start below the arguments; the rest of the
+ * stack is mapped when first touched (proc_fault, uaccess_fault_in). */
+#define STACK_FREE_PAGES 1
 
-uint64_t exec_page_alloc(void)
+/* A page for a user image, its contents undefined; 0 below the reserve. */
+static uint64_t page_alloc(void)
 {
 	if (pmm_free_count() < EXEC_RESERVE_PAGES)
 		return 0;
-	return pmm_alloc_zeroed();
+	return pmm_alloc();
+}
+
+uint64_t exec_page_alloc(void)
+{
+	uint64_t pa = page_alloc();
+	if (pa)
+		arch_page_zero(phys_to_virt(pa));
+	return pa;
 }
 
 static unsigned seg_rights(uint32_t flags)
@@ -63,11 +75,14 @@ static int map_segment(struct vm_space *s, const uint8_t *image, const struct el
 	uint64_t end = ALIGN_UP(seg->vaddr + seg->memsz, PAGE_SIZE);
 	uint64_t file_end = seg->vaddr + seg->filesz;
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t pa = exec_page_alloc();
+		uint64_t lo = MAX(va, seg->vaddr), hi = MIN(va + PAGE_SIZE, file_end);
+		bool whole = lo == va && hi == va + PAGE_SIZE; /* file bytes only: copied, not zeroed first */
+		uint64_t pa = whole ? page_alloc() : exec_page_alloc();
 		if (!pa)
 			return -ENOMEM;
-		uint64_t lo = MAX(va, seg->vaddr), hi = MIN(va + PAGE_SIZE, file_end);
-		if (lo < hi)
+		if (whole)
+			arch_page_copy(phys_to_virt(pa), image + seg->offset + (va - seg->vaddr));
+		else if (lo < hi)
 			memcpy((uint8_t *)phys_to_virt(pa) + (lo - va),
 			       image + seg->offset + (lo - seg->vaddr), hi - lo);
 		int err = vm_map(s, va, pa, seg_rights(seg->flags));
@@ -145,13 +160,19 @@ static int build_stack(struct vm_space *s, const struct elf_image *img, const ch
 	if (bytes > EXEC_ARGS_MAX || argc > EXEC_ARGC_MAX || envc > EXEC_ARGC_MAX)
 		return -E2BIG;
 	size_t words = 1 + argc + 1 + envc + 1 + 2 * AUXV_PAIRS;
+	/* the strings, the random bytes, the vectors, alignment; and a page for the program's first frames */
+	size_t pages =
+		(16 + bytes + words * sizeof(uint64_t) + 16 + PAGE_SIZE - 1) / PAGE_SIZE + STACK_FREE_PAGES;
+	int err = map_stack(s, pages);
+	if (err)
+		return err;
 	uint64_t *vec = kzalloc(words * sizeof(uint64_t));
 	if (!vec)
 		return -ENOMEM;
 	uint64_t sp = EXEC_STACK_TOP - 16, random_at = sp;
 	uint8_t random[16];
 	rand_fill(random, sizeof random);
-	int err = space_write(s, sp, random, sizeof random);
+	err = space_write(s, sp, random, sizeof random);
 	sp -= strlen(path) + 1;
 	uint64_t execfn = sp;
 	err = err ?: space_write(s, sp, path, strlen(path) + 1);
@@ -198,8 +219,6 @@ static int load_image(const char *path, const void *data, size_t len, char *cons
 	int err = 0;
 	for (unsigned i = 0; i < img.nsegs && !err; i++)
 		err = map_segment(s, data, &img.segs[i]);
-	size_t arg_pages = EXEC_ARGS_MAX / PAGE_SIZE + 2;
-	err = err ?: map_stack(s, MAX((size_t)STACK_INIT_PAGES, arg_pages));
 	err = err ?: build_stack(s, &img, path, argv, envp, &out->rsp);
 	if (err) {
 		vm_space_destroy(s);

@@ -19,6 +19,8 @@
 #include "vfs.h"
 
 #define FS_PAGE 4096
+#define VN_LINK_MAX 65000 /* names of one file (Linux's ext4 limit) */
+#define VN_SYMLINKS_MAX 40 /* links one path resolution follows (Linux's MAXSYMLINKS) */
 
 /* A mounted file system. */
 struct fs {
@@ -62,10 +64,21 @@ struct vnode {
 	size_t namelen;
 
 	/* attributes */
-	uint32_t mode; /* S_IFDIR or S_IFREG | permissions */
+	uint32_t mode; /* S_IFDIR, S_IFREG, S_IFLNK or a special node (mknod) | permissions */
+	uint64_t rdev; /* a device node's (S_IFCHR, S_IFBLK) number, as mknod gave it */
 	uint64_t ino;
 	uint64_t sino; /* a persistent file system's: the store's inode, 0 not known yet (found by path) */
 	uint64_t mtime_ns, ctime_ns;
+
+	/* hard links (vfs.c): a file's second and later names are alias entries
+	 * (link_to: the file; they hold nothing else and are never opened);
+	 * lookups step from an alias onto its file. The file counts its names
+	 * in nlink (1 + its aliases; 0 once unlinked) and lists its aliases
+	 * through aliases/alias_next. When the file's own entry is removed and
+	 * aliases remain, the file takes over an alias's place (name, parent). */
+	struct vnode *link_to;
+	struct vnode *aliases, *alias_next;
+	uint32_t nlink;
 
 	/* lifetime: freed when unlinked and refs reaches 0 */
 	int refs; /* open files and kernel users */
@@ -73,7 +86,7 @@ struct vnode {
 
 	struct dir dir; /* directories */
 
-	/* regular files: contents */
+	/* regular files: contents; a symbolic link: its target (size bytes, no NUL) */
 	uint64_t size;
 	const uint8_t *rodata; /* read-only image: size bytes inside the boot module */
 	struct ptree data; /* writable: page i holds [i*FS_PAGE, (i+1)*FS_PAGE); a hole reads as 0 */
@@ -82,6 +95,18 @@ struct vnode {
 static inline bool vn_is_dir(const struct vnode *v)
 {
 	return (v->mode & S_IFMT) == S_IFDIR;
+}
+
+static inline bool vn_is_link(const struct vnode *v)
+{
+	return (v->mode & S_IFMT) == S_IFLNK;
+}
+
+/* A node mknod made: a FIFO, a device or a socket (no contents, never opened). */
+static inline bool vn_is_special(const struct vnode *v)
+{
+	uint32_t t = v->mode & S_IFMT;
+	return t == S_IFIFO || t == S_IFCHR || t == S_IFBLK || t == S_IFSOCK;
 }
 
 /* ---- what the tree needs from the kernel ---- */
@@ -140,6 +165,9 @@ int vn_lookup_parent(const char *path, struct vnode **dir, const char **name, si
 /* Checks that the components of path before its last are directories (cwd:
  * where a relative path starts). 0, -ENOENT, -ENOTDIR. */
 int vn_prefix_check(const char *cwd, const char *path, size_t len);
+/* The directory ".." of directory v names (a mounted root's: its mount
+ * point's parent; the root's: itself). */
+struct vnode *vn_parent(struct vnode *v);
 /* The child of dir called name (following a mount), or NULL. */
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen);
 
@@ -176,6 +204,16 @@ int vn_rename(const char *oldpath, const char *newpath);
 int vn_create_check(struct vnode *dir, const char *name, size_t namelen);
 int vn_remove_check(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted);
 int vn_rename_check(const char *oldpath, const char *newpath);
+/* A symbolic link called name in dir with target (1..PATH_MAX-1 bytes). */
+int vn_symlink(struct vnode *dir, const char *name, size_t namelen, const char *target, struct vnode **out);
+/* The target of link v into buf (at most size bytes, no NUL): its length,
+ * or -EINVAL when v is no symbolic link. */
+long vn_readlink(struct vnode *v, char *buf, size_t size);
+/* A new name for file v (a hard link) in dir: -EPERM for a directory,
+ * -EXDEV across file systems, -EEXIST, -EROFS, -EMLINK, -ENOSPC. The
+ * check alone (without -ENOSPC) is vn_link_check. */
+int vn_link_check(struct vnode *v, struct vnode *dir, const char *name, size_t namelen);
+int vn_link(struct vnode *v, struct vnode *dir, const char *name, size_t namelen);
 /* Contents of a regular file. */
 long vn_read(struct vnode *v, void *buf, size_t len, uint64_t off);
 long vn_write(struct vnode *v, const void *buf, size_t len, uint64_t off);
@@ -266,6 +304,9 @@ void fs_store_end(void);
 int fs_store_create(const char *path, uint32_t mode, uint64_t *sino);
 int fs_store_remove(const char *path);
 int fs_store_rename(const char *from, const char *to);
+int fs_store_symlink(const char *path, const char *target, uint64_t *sino);
+/* A second name `to` for the file at `from`. */
+int fs_store_link(const char *from, const char *to);
 int fs_store_truncate(struct vnode *v, uint64_t size);
 int fs_store_setattr(struct vnode *v, const struct vfs_attr *a);
 long fs_store_write(struct vnode *v, uint64_t off, const void *buf, size_t len);

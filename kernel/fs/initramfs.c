@@ -4,8 +4,9 @@
  * archive (rodata), so the archive must stay mapped for good.
  *
  * Names may be "etc/x", "./etc/x" or "/etc/x"; missing parent directories are
- * made; a later member of the same name replaces an earlier file. Symlinks,
- * devices, FIFOs and sockets are skipped (counted).
+ * made; a later member of the same name replaces an earlier file. Symbolic links
+ * become links (their target is their data); devices, FIFOs and sockets are
+ * skipped (counted).
  *
  * Hard links are joined: newc stores a set's data with one member only (GNU
  * cpio: the last; others write it with the first), the rest with size 0 and
@@ -155,7 +156,8 @@ int initramfs_load(struct fs *fs, const void *archive, size_t len, struct initra
 	while ((r = cpio_next(&it, &e)) == 1) {
 		uint32_t type = e.mode & S_IFMT;
 		int n = path_normalize("/", 1, e.name, e.namelen, p, PATH_MAX);
-		if (n <= 1 || (type != S_IFDIR && type != S_IFREG)) {
+		bool link_ok = type == S_IFLNK && e.size > 0 && e.size < PATH_MAX; /* a target, its data */
+		if (n <= 1 || (type != S_IFDIR && type != S_IFREG && !link_ok)) {
 			st->skipped += n != 1; /* "." is the root itself */
 			continue;
 		}

@@ -31,6 +31,11 @@
  *     parent and is never unlinked;
  *   - a vnode is freed when it is unlinked and refs is 0; a directory is only
  *     unlinked when empty, so children never outlive their parent's memory;
+ *   - hard links: an alias (link_to != NULL) is in exactly one directory, on
+ *     its file's aliases list, and its file is not unlinked; a file's nlink is
+ *     1 + the length of that list while it has an entry, 0 once unlinked;
+ *     aliases name regular files and symbolic links only, on their file's fs;
+ *   - a symbolic link holds its target as its contents (1..PATH_MAX-1 bytes);
  *   - rodata != NULL only in a read-only file system; pages only in writable ones;
  *   - fs->used is the sum of what its vnodes hold: their size and name, their
  *     pages and page-tree nodes, their directories' hash tables.
@@ -70,6 +75,7 @@ static struct vnode *vnode_alloc(struct fs *fs, const char *name, size_t namelen
 	v->namelen = namelen;
 	v->mode = mode;
 	v->ino = next_ino++;
+	v->nlink = 1;
 	v->mtime_ns = v->ctime_ns = fs_now_ns();
 	fs->used += vnode_charge(namelen);
 	return v;
@@ -149,6 +155,8 @@ static struct vnode *through_mounts(struct vnode *v)
 struct vnode *vn_child(struct vnode *dir, const char *name, size_t namelen)
 {
 	struct vnode *c = dir_find(dir, name, namelen);
+	if (c && c->link_to)
+		return c->link_to;
 	return c ? through_mounts(c) : NULL;
 }
 
@@ -243,17 +251,134 @@ int vn_remove_check(struct vnode *dir, const char *name, size_t namelen, bool di
 	return 0;
 }
 
+/* Takes alias a off its file's list. */
+static void alias_drop(struct vnode *a)
+{
+	struct vnode **pp = &a->link_to->aliases;
+	while (*pp != a)
+		pp = &(*pp)->alias_next;
+	*pp = a->alias_next;
+	a->alias_next = NULL;
+}
+
+/* File v loses its own entry while aliases remain: it takes the place of
+ * its first alias (whose name it swaps for its own, so each vnode stays
+ * charged for the name it holds), and that alias goes. */
+static void take_alias_place(struct vnode *v)
+{
+	struct vnode *a = v->aliases, *dir = a->parent;
+	alias_drop(a);
+	unlink_from(v->parent, v);
+	unlink_from(dir, a);
+	char *name = v->name;
+	size_t len = v->namelen;
+	v->fs->used = v->fs->used - len + a->namelen;
+	v->name = a->name;
+	v->namelen = a->namelen;
+	a->fs->used = a->fs->used - a->namelen + len;
+	a->name = name;
+	a->namelen = len;
+	dir_insert(dir, v);
+	a->link_to = NULL;
+	vnode_free(a);
+}
+
+/* Removes entry v of dir: an alias, or a file's own name (the file goes
+ * with its last name, or when no one has it open). */
+static void remove_entry(struct vnode *dir, struct vnode *v)
+{
+	if (v->link_to) {
+		struct vnode *f = v->link_to;
+		alias_drop(v);
+		unlink_from(dir, v);
+		f->nlink--;
+		f->ctime_ns = fs_now_ns();
+		v->link_to = NULL;
+		vnode_free(v);
+		return;
+	}
+	if (v->aliases) {
+		take_alias_place(v);
+		v->nlink--;
+		v->ctime_ns = dir->mtime_ns = fs_now_ns();
+		return;
+	}
+	unlink_from(dir, v);
+	v->unlinked = true;
+	v->nlink = 0;
+	if (v->refs == 0)
+		vnode_free(v);
+}
+
 int vn_remove(struct vnode *dir, const char *name, size_t namelen, bool dir_wanted)
 {
 	int err = vn_remove_check(dir, name, namelen, dir_wanted);
 	if (err)
 		return err;
-	struct vnode *v = dir_find(dir, name, namelen);
-	unlink_from(dir, v);
-	v->unlinked = true;
-	if (v->refs == 0)
-		vnode_free(v);
+	remove_entry(dir, dir_find(dir, name, namelen));
 	return 0;
+}
+
+int vn_link_check(struct vnode *v, struct vnode *dir, const char *name, size_t namelen)
+{
+	int err = vn_create_check(dir, name, namelen);
+	if (err)
+		return err;
+	if (vn_is_dir(v))
+		return -EPERM;
+	if (v->fs != dir->fs)
+		return -EXDEV;
+	if (v->unlinked)
+		return -ENOENT;
+	if (v->nlink >= VN_LINK_MAX)
+		return -EMLINK;
+	return 0;
+}
+
+int vn_link(struct vnode *v, struct vnode *dir, const char *name, size_t namelen)
+{
+	int err = vn_link_check(v, dir, name, namelen);
+	if (err)
+		return err;
+	struct vnode *a = vnode_alloc(dir->fs, name, namelen, v->mode & S_IFMT);
+	if (!a)
+		return -ENOSPC;
+	a->link_to = v;
+	a->ino = v->ino;
+	a->alias_next = v->aliases;
+	v->aliases = a;
+	v->nlink++;
+	dir_insert(dir, a);
+	v->ctime_ns = dir->mtime_ns = a->mtime_ns;
+	return 0;
+}
+
+int vn_symlink(struct vnode *dir, const char *name, size_t namelen, const char *target, struct vnode **out)
+{
+	size_t len = strlen(target);
+	if (len == 0)
+		return -ENOENT;
+	if (len >= PATH_MAX)
+		return -ENAMETOOLONG;
+	struct vnode *v;
+	int err = vn_create(dir, name, namelen, S_IFLNK | 0777, &v);
+	if (err)
+		return err;
+	long n = vn_write(v, target, len, 0);
+	if (n != (long)len) {
+		vn_remove(dir, name, namelen, false);
+		return n < 0 ? (int)n : -ENOSPC;
+	}
+	if (out)
+		*out = v;
+	return 0;
+}
+
+long vn_readlink(struct vnode *v, char *buf, size_t size)
+{
+	if (!vn_is_link(v))
+		return -EINVAL;
+	return vn_read(v, buf, (size_t)MIN((uint64_t)size, v->size), 0);
 }
 
 /* Whether an existing target may be replaced by src (rename). */
@@ -329,6 +454,9 @@ static int rename_plan(const char *oldpath, const char *newpath, struct rename_p
 		return -ENOTEMPTY;
 	if (rp->src->mounted)
 		return -EBUSY;
+	if (rp->dst && (rp->dst->link_to ? rp->dst->link_to : rp->dst) ==
+			       (rp->src->link_to ? rp->src->link_to : rp->src))
+		rp->same = true; /* two names of one file: POSIX does nothing */
 	return rp->dst ? replace_check(rp->src, rp->dst) : 0;
 }
 
@@ -347,7 +475,7 @@ int vn_rename(const char *oldpath, const char *newpath)
 	if (err || rp.same)
 		return err;
 	if (rp.dst)
-		vn_remove(rp.ndir, rp.nname, rp.nlen, vn_is_dir(rp.dst));
+		remove_entry(rp.ndir, rp.dst);
 	return move(rp.src, rp.ndir, rp.nname, rp.nlen);
 }
 
@@ -439,7 +567,8 @@ void vn_stat(struct vnode *v, struct kstat *st)
 	st->st_dev = v->fs->dev;
 	st->st_ino = v->ino;
 	st->st_mode = v->mode;
-	st->st_nlink = vn_is_dir(v) ? 2 + (uint64_t)v->dir.subdirs : (v->unlinked ? 0 : 1);
+	st->st_rdev = v->rdev;
+	st->st_nlink = vn_is_dir(v) ? 2 + (uint64_t)v->dir.subdirs : v->nlink;
 	st->st_size = vn_is_dir(v) ? 0 : (int64_t)v->size;
 	st->st_blksize = FS_PAGE;
 	st->st_blocks = (int64_t)(v->rodata ? ALIGN_UP(v->size, 512) / 512 : v->data.pages * (FS_PAGE / 512));
@@ -469,6 +598,12 @@ static struct vnode *path_parent(struct vnode *v, struct vnode **named)
 		v = v->fs->covered;
 	*named = v;
 	return v->parent;
+}
+
+struct vnode *vn_parent(struct vnode *v)
+{
+	struct vnode *named, *p = path_parent(v, &named);
+	return p ? p : through_mounts(vfs_root_fs->root);
 }
 
 int vn_path(struct vnode *v, char *out, size_t outsz)

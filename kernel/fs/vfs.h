@@ -1,12 +1,17 @@
 /*
- * vfs.h - the file system: one tree of directories and regular files made of
+ * vfs.h - the file system: one tree of directories, regular files and
+ * symbolic links made of
  * mounted file systems - "/" the read-only root image (the cpio boot module),
  * writable in-memory file systems at /data and /tmp.
  *
  * Paths given to these functions are kernel strings, absolute or relative to
- * cwd (an absolute, normal path; NULL means "/"), normalised lexically (no
- * symlinks exist). Errors are the Linux ones: ENOENT, EEXIST, ENOTDIR,
- * EISDIR, EROFS, ENOTEMPTY, EINVAL, EXDEV, EBUSY, ENAMETOOLONG, ENOSPC.
+ * cwd (an absolute, normal path; NULL means "/"), normalised lexically: a
+ * symbolic link on the way is not followed here (a component that is a link
+ * is no directory: -ENOTDIR); the system calls resolve links first
+ * (vfs_resolve) and pass the path it names, so a permission check sees it.
+ * Errors are the Linux ones: ENOENT, EEXIST, ENOTDIR, EISDIR, EROFS,
+ * ENOTEMPTY, EINVAL, EXDEV, EBUSY, ENAMETOOLONG, ENOSPC, ELOOP (opening a
+ * link), EMLINK.
  * The system calls (kernel/syscall/sys_fs.c) copy user arguments in and call these.
  * Open files and descriptor tables are in file.h. Changes on the writable
  * file systems raise file: events (docs/VFS.md): "created"/"written" at the
@@ -43,8 +48,9 @@ int vfs_read_file(const char *path, void **data, size_t *len);
 /* The same without a copy where one is not needed: a file of the read-only
  * image is its bytes in the boot module (they never change or go: *copy =
  * NULL); any other is read into a kmalloc'd copy (*copy: kfree it, *data ==
- * *copy). Starting a program reads it this way. */
-int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy);
+ * *copy). *writable: the file lies on a file system that is not read-only.
+ * Starting a program reads it this way. */
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy, bool *writable);
 /* The names in the directory at path (not "." or ".."), sorted by strcmp,
  * in one kmalloc'd block (kfree(*names) frees it all). 0, -ENOENT,
  * -ENOTDIR, -ENOMEM (vfs_list.c). */
@@ -71,6 +77,46 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode);
 int vfs_rmdir(const char *cwd, const char *path);
 int vfs_unlink(const char *cwd, const char *path);
 int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath);
+/* Symbolic and hard links (vfs_path.c). symlink: a link at path whose
+ * target is any text (1..PATH_MAX-1 bytes, not checked: it may dangle).
+ * link: a new name newpath for the existing file oldpath (not a
+ * directory: -EPERM; one file system: -EXDEV). readlink: the target of the
+ * link at path into buf (at most size bytes, not terminated): its length,
+ * or -EINVAL when path is no link. Both paths as the call resolved them
+ * (vfs_resolve): a link in the last component is the link itself. Under a
+ * transaction (a handler run), symlink and link are refused (-EPERM): a run
+ * does not stage them yet. */
+struct vfs_txn;
+int vfs_symlink(struct vfs_txn *t, const char *target, const char *cwd, const char *path);
+int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+	     const char *newpath);
+long vfs_readlink(const char *cwd, const char *path, char *buf, size_t size);
+/* mknod: a regular file (type 0 or S_IFREG: as O_CREAT | O_EXCL), or a
+ * named pipe, character or block device (rdev) or socket node: listed and
+ * stat'ed as on Linux, but nothing is behind it: opening one is -ENXIO.
+ * Not on the store's /data, nor in a run (-EPERM); other types -EINVAL. */
+int vfs_mknod(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode, uint64_t rdev);
+
+/* Called by vfs_resolve with the path of each link it follows and of each
+ * directory a ".." leaves after a link: 0 to go on, or the error the
+ * resolution fails with (a permission layer: -ENOENT for what the caller
+ * cannot see). It may sleep (the fs lock is not held). */
+typedef int (*vfs_seen_fn)(void *arg, const char *path);
+/*
+ * Resolves the symbolic links of path (from cwd, as vfs_open takes them):
+ * every link before the last component, and the last one when follow (or
+ * when path ends in '/'), relative targets from the link's directory,
+ * absolute ones from the root, ".." the physical parent; /proc/self as a
+ * link too (vfs_foreign_readlink). Returns 1 when a link was followed:
+ * *resolved is the path named (a vfs_pathbuf_alloc'd buffer: free it),
+ * absolute, normal, with no link on the way ("/" appended when path ended
+ * in '/'); 0 when none was (the path as written names the same, *resolved
+ * is NULL, and any error is the call's own to report; no allocation); or
+ * an error met after a link: -ELOOP (more than 40 links), -ENOENT,
+ * -ENOTDIR, -ENAMETOOLONG, -ENOMEM, or seen's.
+ */
+int vfs_resolve(const char *cwd, const char *path, bool follow, char **resolved, vfs_seen_fn seen, void *arg);
+
 /* What a call needs of its path, for vfs_precheck. */
 enum vfs_need {
 	VFS_EXISTING, /* open, stat, access, chdir, unlink, rmdir, truncate, a rename's source */
@@ -199,6 +245,11 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 /* Who makes a change at once, for its file: event (kernel/proc): the current
  * process's name, or "kernel". */
 const char *proc_current_name(void);
+/* The paths another file system answers (kernel/pseudofs: /dev, /proc,
+ * whose directories the VFS holds empty): whether path (normal) is one,
+ * and its link's target (readlink: length, -EINVAL for no link). */
+bool vfs_foreign_owns(const char *path);
+long vfs_foreign_readlink(const char *path, char *buf, size_t size);
 /* Is the current process running a handler's run (kernel/proc)? Its reads
  * of /data pass the data gate: the run commits after what it read, so its
  * outputs are held behind that (vfs_store.c). */

@@ -13,11 +13,11 @@
 #include "lib/lib.h"
 #include "path.h"
 
-/* The reserve of vfs_pathbuf_alloc. A call holds at most three at a time
- * (its argument, the directory of a descriptor it is relative to, the
- * normal form) and, on one CPU, only a call that sleeps in a user copy lets
+/* The reserve of vfs_pathbuf_alloc. A call holds at most five at a time
+ * (a rename: per path its argument and the directory of a descriptor it is
+ * relative to or its resolved form; one normal form) and, on one CPU, only a call that sleeps in a user copy lets
  * another in. */
-#define PATHBUF_RESERVE 4
+#define PATHBUF_RESERVE 6
 static char pathbuf_reserve[PATHBUF_RESERVE][PATH_MAX];
 static bool pathbuf_taken[PATHBUF_RESERVE]; /* under the fs lock */
 
@@ -152,6 +152,10 @@ static int open_check(const struct vnode *v, int flags)
 	bool writes = acc == O_WRONLY || acc == O_RDWR;
 	if (acc == O_ACCMODE)
 		return -EINVAL;
+	if (v && vn_is_link(v))
+		return -ELOOP; /* O_NOFOLLOW, or a link that appeared after resolving */
+	if (v && vn_is_special(v))
+		return -ENXIO; /* a named pipe or device node: nothing behind it (docs/VFS.md) */
 	if (v && vn_is_dir(v)) {
 		if (writes || (flags & O_CREAT))
 			return -EISDIR;
@@ -382,6 +386,7 @@ int vfs_mkdir(const char *cwd, const char *path, uint32_t mode)
 	return vfs_txn_mkdir(NULL, cwd, path, mode);
 }
 
+
 /* rmdir and unlink of a path written "x/", "x/." or "x/..": x must be a
  * directory, and only "x/" may be removed (by rmdir), as on Linux. */
 static int dotted_check(const struct npath *np, bool dir)
@@ -510,6 +515,145 @@ int vfs_txn_rename(struct vfs_txn *t, const char *oldcwd, const char *oldpath, c
 	return err;
 }
 
+long vfs_readlink(const char *cwd, const char *path, char *buf, size_t size)
+{
+	struct npath np;
+	struct vnode *v;
+	long err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&np, &v)) == 0)
+		err = vn_readlink(v, buf, size);
+	fs_unlock(lk);
+	npath_free(&np);
+	return err;
+}
+
+/* The place a new name goes (symlink, link): its directory and name, the
+ * name checked free. */
+static int new_name(const struct npath *np, struct vnode **dir, const char **name, size_t *nlen)
+{
+	int err = vn_lookup_parent(np->p, dir, name, nlen);
+	if (err == -EEXIST || (!err && np->dir_only && vn_child(*dir, *name, *nlen)))
+		return -EEXIST; /* "/", or "x/" naming what exists */
+	if (!err && np->dir_only)
+		return -ENOENT;
+	return err ? err : vn_create_check(*dir, *name, *nlen);
+}
+
+int vfs_symlink(struct vfs_txn *t, const char *target, const char *cwd, const char *path)
+{
+	struct npath np;
+	struct vnode *dir, *v;
+	const char *name;
+	size_t nlen, tlen = strnlen(target, PATH_MAX);
+	if (tlen == 0)
+		return -ENOENT;
+	if (tlen == PATH_MAX)
+		return -ENAMETOOLONG;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	bool persist = !t && fs_store_begin(np.p);
+	uint64_t lk = fs_lock();
+	if ((err = new_name(&np, &dir, &name, &nlen)) == 0 && t)
+		err = -EPERM;
+	if (!err && persist) {
+		uint64_t sino = 0;
+		fs_unlock(lk);
+		err = fs_store_symlink(np.p, target, &sino);
+		lk = fs_lock();
+		if (!err && (err = vn_symlink(dir, name, nlen, target, &v)) != 0) {
+			fs_unlock(lk); /* the tree had no room: take it back from the store */
+			fs_store_remove(np.p);
+			lk = fs_lock();
+		} else if (!err) {
+			v->sino = sino;
+		}
+	} else if (!err) {
+		err = vn_symlink(dir, name, nlen, target, NULL);
+	}
+	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
+	if (!err)
+		fs_file_event(np.p, "created", proc_current_name());
+	npath_free(&np);
+	return err;
+}
+
+int vfs_link(struct vfs_txn *t, const char *oldcwd, const char *oldpath, const char *newcwd,
+	     const char *newpath)
+{
+	struct npath o, n;
+	struct vnode *v, *dir;
+	const char *name;
+	size_t nlen;
+	int err = npath_make(&o, oldcwd, oldpath);
+	if (err)
+		return err;
+	if ((err = npath_make(&n, newcwd, newpath)) != 0) {
+		npath_free(&o);
+		return err;
+	}
+	bool persist = !t && fs_store_begin(n.p);
+	uint64_t lk = fs_lock();
+	if ((err = lookup(&o, &v)) == 0 && (err = new_name(&n, &dir, &name, &nlen)) == 0)
+		err = t ? -EPERM : vn_link_check(v, dir, name, nlen);
+	if (!err && persist) {
+		fs_unlock(lk); /* one file system (checked): both on the store */
+		err = fs_store_link(o.p, n.p);
+		lk = fs_lock();
+		if (!err && (err = vn_link(v, dir, name, nlen)) != 0) {
+			fs_unlock(lk); /* the tree had no room: take it back from the store */
+			fs_store_remove(n.p);
+			lk = fs_lock();
+		}
+	} else if (!err) {
+		err = vn_link(v, dir, name, nlen);
+	}
+	fs_unlock(lk);
+	if (persist)
+		fs_store_end();
+	if (!err)
+		fs_file_event(n.p, "created", proc_current_name());
+	npath_free(&o);
+	npath_free(&n);
+	return err;
+}
+
+int vfs_mknod(struct vfs_txn *t, const char *cwd, const char *path, uint32_t mode, uint64_t rdev)
+{
+	struct npath np;
+	struct vnode *dir, *v;
+	const char *name;
+	size_t nlen;
+	uint32_t type = mode & S_IFMT;
+	if (type == 0 || type == S_IFREG) {
+		struct file *f;
+		int err = vfs_txn_open(t, cwd, path, O_WRONLY | O_CREAT | O_EXCL, mode, &f);
+		if (err == 0)
+			file_put(f);
+		return err;
+	}
+	if (type != S_IFIFO && type != S_IFCHR && type != S_IFBLK && type != S_IFSOCK)
+		return -EINVAL;
+	int err = npath_make(&np, cwd, path);
+	if (err)
+		return err;
+	uint64_t lk = fs_lock();
+	if ((err = new_name(&np, &dir, &name, &nlen)) == 0 && (t || dir->fs->persistent))
+		err = -EPERM; /* not staged in a run; the store keeps no special nodes */
+	if (!err && (err = vn_create(dir, name, nlen, type | (mode & 07777), &v)) == 0)
+		v->rdev = type == S_IFCHR || type == S_IFBLK ? rdev : 0;
+	fs_unlock(lk);
+	if (!err)
+		fs_file_event(np.p, "created", proc_current_name());
+	npath_free(&np);
+	return err;
+}
+
 int vfs_rename(const char *oldcwd, const char *oldpath, const char *newcwd, const char *newpath)
 {
 	return vfs_txn_rename(NULL, oldcwd, oldpath, newcwd, newpath);
@@ -607,11 +751,12 @@ int vfs_read_file(const char *path, void **data, size_t *len)
 	return err;
 }
 
-int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy)
+int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy, bool *writable)
 {
 	struct npath np;
 	struct vnode *v;
 	*copy = NULL;
+	*writable = false;
 	int err = npath_make(&np, NULL, path);
 	if (err)
 		return err;
@@ -620,6 +765,7 @@ int vfs_file_bytes(const char *path, const void **data, size_t *len, void **copy
 	if (!err && vn_is_dir(v))
 		err = -EISDIR;
 	bool ro = !err && v->rodata;
+	*writable = !err && !v->fs->readonly;
 	if (ro) {
 		*data = v->rodata;
 		*len = (size_t)v->size;

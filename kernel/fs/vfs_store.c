@@ -4,9 +4,10 @@
  * the ramfs tree in front of it as the cache every read is served from.
  *
  * Theory of operation. At boot (vfs_store_load) the store's tree is copied
- * into the /data ramfs: every directory, every file with its pages (holes
- * stay holes), its mode and times; each vnode remembers its store inode
- * (vnode.sino). From then on every change of /data is made on both, the
+ * into the /data ramfs: every directory, every file and symbolic link with
+ * its pages (holes stay holes), its mode and times; each vnode remembers
+ * its store inode (vnode.sino); a file's later names (hard links: one store
+ * inode named by several entries) become aliases of its vnode. From then on every change of /data is made on both, the
  * store first: vfs_path.c and vnode_file.c check a change against the tree,
  * call fs_store_* here (one transaction, committed without a flush), then
  * apply it to the tree. fs_store_begin/end hold the store's lock over the
@@ -165,7 +166,7 @@ struct change {
 	const struct vfs_attr *attr; /* setattr: mtime_now already resolved */
 	uint32_t mode; /* create: S_IFDIR or S_IFREG | permissions */
 	uint64_t ino, off, size;
-	const void *buf;
+	const void *buf; /* a write's bytes; a symlink's target */
 	size_t len;
 	uint64_t now;
 	char name[STORE_FS_NAME_MAX + 1], name2[STORE_FS_NAME_MAX + 1];
@@ -199,6 +200,24 @@ static int build_rename(struct store_tx *tx, void *arg)
 	if (r == 0)
 		r = fs_store_parent(tx, c->to, &ddir, c->name2);
 	return r ? r : store_fs_rename(tx, sdir, c->name, ddir, c->name2, c->now);
+}
+
+static int build_symlink(struct store_tx *tx, void *arg)
+{
+	struct change *c = arg;
+	uint64_t dir;
+	int r = fs_store_parent(tx, c->path, &dir, c->name);
+	return r ? r : store_fs_symlink(tx, dir, c->name, c->buf, c->now, &c->ino);
+}
+
+static int build_link(struct store_tx *tx, void *arg)
+{
+	struct change *c = arg;
+	uint64_t ino, dir;
+	int r = store_fs_resolve(tx, c->path, &ino);
+	if (r == 0)
+		r = fs_store_parent(tx, c->to, &dir, c->name);
+	return r ? r : store_fs_link(tx, ino, dir, c->name, c->now);
 }
 
 static int build_truncate(struct store_tx *tx, void *arg)
@@ -246,6 +265,20 @@ int fs_store_rename(const char *from, const char *to)
 {
 	struct change c = {.path = fs_store_path(from), .to = fs_store_path(to)};
 	return commit(&c, build_rename, "a rename");
+}
+
+int fs_store_symlink(const char *path, const char *target, uint64_t *sino)
+{
+	struct change c = {.path = fs_store_path(path), .buf = target};
+	int r = commit(&c, build_symlink, "a symlink");
+	*sino = c.ino;
+	return r;
+}
+
+int fs_store_link(const char *from, const char *to)
+{
+	struct change c = {.path = fs_store_path(from), .to = fs_store_path(to)};
+	return commit(&c, build_link, "a link");
 }
 
 /* The store inode of v (found by its path and remembered when not known:
@@ -315,6 +348,39 @@ struct load_item {
 	struct vnode *dir;
 };
 
+/* The files with more than one name loaded so far (by store inode): their
+ * later names become aliases of the first (vn_link). */
+struct linked {
+	uint64_t ino;
+	struct vnode *v;
+};
+struct load {
+	struct linked *linked;
+	size_t nlinked, cap;
+};
+
+static struct vnode *linked_find(const struct load *l, uint64_t ino)
+{
+	for (size_t i = 0; i < l->nlinked; i++)
+		if (l->linked[i].ino == ino)
+			return l->linked[i].v;
+	return NULL;
+}
+
+static int linked_add(struct load *l, uint64_t ino, struct vnode *v)
+{
+	if (l->nlinked == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct linked *bigger = krealloc(l->linked, sizeof *bigger * cap);
+		if (!bigger)
+			return -ENOMEM;
+		l->linked = bigger;
+		l->cap = cap;
+	}
+	l->linked[l->nlinked++] = (struct linked){ino, v};
+	return 0;
+}
+
 static int load_pages(struct store_tx *tx, uint64_t ino, struct vnode *v, const struct store_fs_attr *a,
 		      void *page)
 {
@@ -341,7 +407,7 @@ static int load_pages(struct store_tx *tx, uint64_t ino, struct vnode *v, const 
 
 /* One directory entry of the store as a vnode under dir. */
 static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store_fs_dirent *e, void *page,
-		      struct vnode **out)
+		      struct load *l, struct vnode **out)
 {
 	struct store_fs_attr a;
 	size_t n = strlen(e->name);
@@ -350,14 +416,21 @@ static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store
 	int r = store_fs_stat(tx, e->ino, &a);
 	if (r < 0)
 		return r;
-	uint32_t mode = (a.type == STORE_FS_DIR ? S_IFDIR : S_IFREG) | (a.mode & 07777);
-	struct vnode *v = NULL;
+	uint32_t type = a.type == STORE_FS_DIR ? S_IFDIR : a.type == STORE_FS_LNK ? S_IFLNK : S_IFREG;
+	uint32_t mode = type | (a.mode & 07777);
+	struct vnode *v = a.type != STORE_FS_DIR && a.nlink > 1 ? linked_find(l, e->ino) : NULL;
 	uint64_t lk = fs_lock();
+	if (v) { /* a later name of a file already loaded */
+		r = vn_link(v, dir, e->name, n);
+		fs_unlock(lk);
+		*out = v;
+		return r;
+	}
 	r = vn_create(dir, e->name, n, mode, &v);
 	if (r == 0)
 		v->sino = e->ino;
 	fs_unlock(lk);
-	if (r == 0 && a.type == STORE_FS_REG)
+	if (r == 0 && a.type != STORE_FS_DIR)
 		r = load_pages(tx, e->ino, v, &a, page);
 	if (r == 0) { /* after the pages: writing them set the times to now */
 		lk = fs_lock();
@@ -365,6 +438,8 @@ static int load_entry(struct store_tx *tx, struct vnode *dir, const struct store
 		v->ctime_ns = a.ctime_ns;
 		fs_unlock(lk);
 	}
+	if (r == 0 && a.type != STORE_FS_DIR && a.nlink > 1)
+		r = linked_add(l, e->ino, v);
 	*out = v;
 	return r;
 }
@@ -376,6 +451,7 @@ static int load_tree(struct store_tx *tx, struct vnode *root, uint64_t max_items
 	struct load_item *q = kmalloc(sizeof *q * 64);
 	struct store_fs_dirent *e = kmalloc(sizeof *e);
 	void *page = kmalloc(FS_PAGE);
+	struct load l = {0};
 	size_t cap = 64, head = 0, tail = 0;
 	int r = q && e && page ? 0 : -ENOMEM;
 	if (r == 0)
@@ -388,7 +464,7 @@ static int load_tree(struct store_tx *tx, struct vnode *root, uint64_t max_items
 			if (++*files > max_items)
 				r = -EINVAL;
 			else
-				r = load_entry(tx, it.dir, e, page, &v);
+				r = load_entry(tx, it.dir, e, page, &l, &v);
 			if (r || e->type != STORE_FS_DIR)
 				continue;
 			if (tail == cap) {
@@ -406,6 +482,7 @@ static int load_tree(struct store_tx *tx, struct vnode *root, uint64_t max_items
 	kfree(q);
 	kfree(e);
 	kfree(page);
+	kfree(l.linked);
 	return r;
 }
 

@@ -216,6 +216,20 @@ static void keep_next(struct vfile *vf, struct vnode *c)
 }
 
 /* Each record's d_off is the offset after it: 1, 2, then the entry's cookie + 1. */
+/* The d_type of entry c (an alias: its file's type, which it keeps). */
+static unsigned char dirent_type(const struct vnode *c)
+{
+	switch (c->mode & S_IFMT) {
+	case S_IFDIR: return DT_DIR;
+	case S_IFLNK: return DT_LNK;
+	case S_IFIFO: return 1; /* DT_FIFO */
+	case S_IFCHR: return 2; /* DT_CHR */
+	case S_IFBLK: return 6; /* DT_BLK */
+	case S_IFSOCK: return 12; /* DT_SOCK */
+	}
+	return DT_REG;
+}
+
 static long vf_getdents(struct file *f, void *buf, size_t len)
 {
 	gate(f);
@@ -234,8 +248,8 @@ static long vf_getdents(struct file *f, void *buf, size_t len)
 		else if (f->off == 1)
 			n = put_dirent(at, len - done, dotdot(v)->ino, 2, DT_DIR, "..", 2);
 		else if ((c = dir_seek(v, f->off, hint)) != NULL)
-			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1),
-				       vn_is_dir(c) ? DT_DIR : DT_REG, c->name, c->namelen);
+			n = put_dirent(at, len - done, c->ino, (int64_t)(c->cookie + 1), dirent_type(c),
+				       c->name, c->namelen);
 		else
 			break;
 		if (n == 0)

@@ -394,8 +394,8 @@ static void put_page(void *arg, uintptr_t va, uint64_t pa, unsigned flags)
 		return;
 	if (!pa)
 		b->err = store_del(b->tx, k); /* the run unmapped it */
-	else if (flags & (VM_WRITE | VM_COW))
-		b->err = store_put(b->tx, k, phys_to_virt(pa), PAGE_SIZE);
+	else if (flags & (VM_WRITE | VM_COW)) /* unchanged until the commit that follows the build */
+		b->err = store_put_ref(b->tx, k, phys_to_virt(pa), PAGE_SIZE);
 	/* read-only pages come from the program file at restore */
 }
 
@@ -444,6 +444,21 @@ static void regs_of(const struct handler *h, const struct trapframe *tf, const v
 	(void)h;
 }
 
+/* The registers of the commit being built: one at a time, under the
+ * store's lock (hstore_run, save_whole), so not allocated per run. */
+static struct hregs regs_buf;
+
+/* Events pending in h's queues now (interrupts disabled: timers post). */
+static size_t pending_count(const struct handler *h)
+{
+	size_t n = 0;
+	uint64_t f = irq_save();
+	for (size_t i = 0; i < h->nsubs; i++)
+		n += h->subs[i].q.count;
+	irq_restore(f);
+	return n;
+}
+
 int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct optios_event *emitted,
 		   size_t nemitted, struct vfs_txn *txn)
 {
@@ -453,26 +468,24 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 	uint8_t fpu_block[ARCH_FPU_AREA + 16];
 	uint8_t *fpu = (uint8_t *)ALIGN_UP((uintptr_t)fpu_block, 16);
 	arch_fpu_save(fpu);
-	struct hregs *regs = kmalloc(sizeof *regs);
-	size_t max = 0;
-	for (size_t i = 0; i < h->nsubs; i++)
-		max += h->subs[i].q.cap;
+	/* sized by what is queued now (none, usually), not by the queues'
+	 * capacity: a large allocation costs more than the commit */
+	size_t max = pending_count(h);
 	struct stored_event *pending = max ? kmalloc(max * sizeof *pending) : NULL;
-	if (!regs || (max && !pending)) {
-		kfree(regs);
-		kfree(pending);
+	if (max && !pending)
 		return -ENOMEM;
-	}
-	regs_of(h, tf, fpu, p->fs_base, p->brk_end, p->mmap_hint, regs);
+	regs_of(h, tf, fpu, p->fs_base, p->brk_end, p->mmap_hint, &regs_buf);
 	if (!inbox_next)
 		rand_fill(&inbox_next, sizeof inbox_next), inbox_next = (inbox_next << 20) | 1;
-	struct build b = {
-		.h = h, .regs = regs, .emitted = emitted, .nemitted = nemitted, .inbox_first = inbox_next};
+	struct build b = {.h = h,
+			  .regs = &regs_buf,
+			  .emitted = emitted,
+			  .nemitted = nemitted,
+			  .inbox_first = inbox_next};
 	b.pending = pending;
 	b.npending = pending_of(h, pending, max);
 	b.txn = txn;
 	int64_t seq = persist_commit_locked(build_tx, &b);
-	kfree(regs);
 	kfree(pending);
 	if (seq > 0)
 		inbox_next += nemitted;
@@ -485,13 +498,9 @@ int64_t hstore_run(struct handler *h, const struct trapframe *tf, const struct o
 
 static int64_t save_whole(struct handler *h, struct vfs_txn *txn)
 {
-	struct hregs *regs = kmalloc(sizeof *regs);
-	if (!regs)
-		return -ENOMEM;
-	regs_of(h, &h->tf, h->fpu, h->fs_base, h->brk_end, h->mmap_hint, regs);
-	struct build b = {.h = h, .regs = regs, .whole = true, .txn = txn};
+	regs_of(h, &h->tf, h->fpu, h->fs_base, h->brk_end, h->mmap_hint, &regs_buf);
+	struct build b = {.h = h, .regs = &regs_buf, .whole = true, .txn = txn};
 	int64_t seq = persist_commit_locked(build_tx, &b);
-	kfree(regs);
 	if (seq > 0)
 		log_committed(b.log_upto);
 	if (seq == -EIO || seq == -EROFS)

@@ -189,8 +189,8 @@ static void gate_flush(void)
 		return;
 	uint64_t t0 = rdtsc();
 	int err = persist_sync(gate_seq);
-	evlog_add(OPTIOS_LOG_DURABLE, "", "", 0, err, gate_runs, gate_seq, rdtsc() - t0, "%u runs durable",
-		  gate_runs);
+	evlog_add(OPTIOS_LOG_DURABLE, "", "", 0, err, gate_runs, gate_seq, rdtsc() - t0,
+		  "%u runs durable; disk waits %lu ticks", gate_runs, (unsigned long)persist_wait_ticks());
 	for (size_t i = 0; i < gate_count; i++)
 		gate_release(&gate[i]);
 	gate_count = 0;

@@ -231,6 +231,25 @@ static int check_small(const struct block *b)
 	return 0;
 }
 
+typedef uint64_t __attribute__((may_alias, aligned(1))) word_t;
+
+/* Are the n bytes at rz all CANARY? Eight at a time: a large block's red
+ * zone is most of a page, and every kfree checks it. */
+static bool canary_intact(const uint8_t *rz, size_t n)
+{
+	const uint64_t word = 0x0101010101010101ull * CANARY;
+	for (; n && ((uintptr_t)rz & 7); n--, rz++)
+		if (*rz != CANARY)
+			return false;
+	for (; n >= 8; n -= 8, rz += 8)
+		if (*(const word_t *)rz != word)
+			return false;
+	for (; n; n--, rz++)
+		if (*rz != CANARY)
+			return false;
+	return true;
+}
+
 int heap_core_check(const struct heap *h, const void *p)
 {
 	if (!p || ((uintptr_t)p & 15))
@@ -240,11 +259,9 @@ int heap_core_check(const struct heap *h, const void *p)
 	int err = ((uintptr_t)b % HEAP_PAGE == 0) ? check_large(b) : check_small(b);
 	if (err || !h->debug)
 		return err;
-	const uint8_t *rz = (const uint8_t *)p + b->used.size;
-	for (size_t i = 0; i < capacity(b) - b->used.size; i++)
-		if (rz[i] != CANARY)
-			return HEAP_ERR_OVERRUN;
-	return 0;
+	return canary_intact((const uint8_t *)p + b->used.size, capacity(b) - b->used.size)
+		       ? 0
+		       : HEAP_ERR_OVERRUN;
 }
 
 int heap_core_free(struct heap *h, void *p)
@@ -265,4 +282,9 @@ int heap_core_free(struct heap *h, void *p)
 size_t heap_core_size(const void *p)
 {
 	return header(p)->used.size;
+}
+
+size_t heap_core_capacity(const void *p)
+{
+	return capacity(header(p));
 }

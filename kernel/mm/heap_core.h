@@ -44,5 +44,7 @@ int heap_core_free(struct heap *h, void *p);
 int heap_core_check(const struct heap *h, const void *p);
 /* The size p was allocated with (p must pass heap_core_check). */
 size_t heap_core_size(const void *p);
+/* The bytes the block at p holds: its size plus the red zone after it. */
+size_t heap_core_capacity(const void *p);
 
 #endif

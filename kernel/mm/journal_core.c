@@ -24,7 +24,6 @@
 #include "journal_core.h"
 
 #define FIRST_CAP 32
-#define USER_END ((uint64_t)MMU_USER_SLOTS << 39)
 
 static bool holds_page(pte_t e)
 {
@@ -39,11 +38,11 @@ static void freeze_leaf(void *arg, uint64_t va, pte_t *e, int level)
 	(*n)++;
 }
 
-size_t journal_core_freeze(const struct mmu *m, uint64_t root)
+size_t journal_core_freeze(const struct mmu *m, uint64_t root, const struct mmu_range *r, size_t n)
 {
-	size_t n = 0;
-	mmu_visit(m, root, 0, USER_END, freeze_leaf, &n);
-	return n;
+	size_t leaves = 0;
+	mmu_visit_ranges(m, root, r, n, freeze_leaf, &leaves);
+	return leaves;
 }
 
 static int grow(struct journal *j)

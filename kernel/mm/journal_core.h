@@ -50,8 +50,10 @@ static inline pte_t journal_core_frozen(pte_t e)
 	return e & ~(PTE_A | PTE_D | PTE_JOURNALED);
 }
 
-/* Freezes every leaf of root's user half; returns how many leaves there are. */
-size_t journal_core_freeze(const struct mmu *m, uint64_t root);
+/* Freezes every leaf of root inside the ranges r[0..n) (sorted, disjoint:
+ * where the space has mappings, or its whole user half); returns how many
+ * leaves there are. */
+size_t journal_core_freeze(const struct mmu *m, uint64_t root, const struct mmu_range *r, size_t n);
 
 /* Starts recording changes to the tables at root. 0, -EBUSY, -ENOMEM. */
 int journal_core_begin(struct journal *j, const struct journal_ops *ops, uint64_t root);

@@ -24,6 +24,7 @@ void vm_flush_page(uintptr_t va);
 struct vm_space {
 	uint64_t root; /* physical address of the PML4 */
 	size_t mappings; /* user leaves */
+	struct mmu_ranges used; /* holds every user leaf and table ever made (walks read only these) */
 	/* the snapshot journal (vm_journal.c) */
 	struct journal journal;
 	size_t mappings_at_begin; /* mappings when recording began */

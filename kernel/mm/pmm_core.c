@@ -15,7 +15,8 @@
  *   - a page outside the ranges (kernel, modules, reserved, low 1 MiB,
  *     bookkeeping) is never handed out and cannot be freed;
  *   - numbering follows addresses, so "below the limit" is "index below
- *     limit_pages".
+ *     limit_pages";
+ *   - every page numbered below low_free is taken (a free lowers it).
  *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
@@ -113,6 +114,9 @@ static long pa_index(const struct pmm *p, uint64_t pa)
 {
 	if (pa & (PMM_PAGE - 1))
 		return -1;
+	const struct pmm_range *big = &p->range[p->big];
+	if (pa >= big->start && pa < big->end) /* most pages: no search */
+		return (long)(big->first + (pa - big->start) / PMM_PAGE);
 	size_t lo = 0, hi = p->nranges;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -127,7 +131,8 @@ static long pa_index(const struct pmm *p, uint64_t pa)
 	return -1;
 }
 
-static uint64_t index_pa(const struct pmm *p, size_t idx)
+/* The range holding page index idx (idx < p->total). */
+static const struct pmm_range *range_of(const struct pmm *p, size_t idx)
 {
 	size_t lo = 0, hi = p->nranges;
 	while (hi - lo > 1) {
@@ -137,12 +142,13 @@ static uint64_t index_pa(const struct pmm *p, size_t idx)
 		else
 			hi = mid;
 	}
-	return p->range[lo].start + (idx - p->range[lo].first) * PMM_PAGE;
+	return &p->range[lo];
 }
 
-static bool is_free(const struct pmm *p, size_t i)
+static uint64_t index_pa(const struct pmm *p, size_t idx)
 {
-	return p->freemap[i / 64] >> (i % 64) & 1;
+	const struct pmm_range *r = range_of(p, idx);
+	return r->start + (idx - r->first) * PMM_PAGE;
 }
 
 static void take(struct pmm *p, size_t i)
@@ -224,6 +230,8 @@ int pmm_core_init(struct pmm *p, const struct bootinfo *bi, uint64_t kernel_star
 	for (size_t i = 0; i < p->nranges; i++) {
 		p->range[i].first = n;
 		n += range_pages(&p->range[i]);
+		if (range_pages(&p->range[i]) > range_pages(&p->range[p->big]))
+			p->big = i;
 	}
 	p->total = p->free = n;
 	for (size_t i = 0; i < n; i++)
@@ -265,15 +273,39 @@ uint64_t pmm_core_alloc(struct pmm *p)
 	return 0;
 }
 
-/* First index in [i, i + count) that is not free, or i + count. */
-static size_t first_busy(const struct pmm *p, size_t i, size_t count)
+/* The first free page at or after index i, or p->total. Word by word: the
+ * bits past p->total are never set. */
+static size_t next_free(const struct pmm *p, size_t i)
 {
-	for (size_t k = i; k < i + count; k++)
-		if (!is_free(p, k))
-			return k;
-	return i + count;
+	size_t words = p->total / 64 + 1, w = i / 64;
+	if (i >= p->total)
+		return p->total;
+	uint64_t bits = p->freemap[w] & (~0ull << (i % 64));
+	while (!bits) {
+		if (++w >= words)
+			return p->total;
+		bits = p->freemap[w];
+	}
+	return MIN(w * 64 + (size_t)__builtin_ctzll(bits), p->total);
 }
 
+/* The first page in [i, end) that is not free, or end. */
+static size_t next_busy(const struct pmm *p, size_t i, size_t end)
+{
+	while (i < end) {
+		uint64_t busy = ~p->freemap[i / 64] & (~0ull << (i % 64));
+		if (busy)
+			return MIN(i / 64 * 64 + (size_t)__builtin_ctzll(busy), end);
+		i = (i / 64 + 1) * 64;
+	}
+	return end;
+}
+
+/*
+ * First fit from the lowest free page (p->low_free: every page below it is
+ * taken, so the search skips the busy bottom of memory at once), free runs
+ * found a word of the bitmap at a time.
+ */
 uint64_t pmm_core_alloc_contig(struct pmm *p, size_t count, size_t align_pages)
 {
 	if (count == 0 || align_pages == 0 || (align_pages & (align_pages - 1)))
@@ -281,21 +313,25 @@ uint64_t pmm_core_alloc_contig(struct pmm *p, size_t count, size_t align_pages)
 	if (count == 1 && align_pages == 1)
 		return pmm_core_alloc(p);
 	uint64_t align = align_pages * PMM_PAGE;
-	for (size_t r = 0; r < p->nranges; r++) {
-		const struct pmm_range *g = &p->range[r];
-		uint64_t pa = ALIGN_UP(g->start, align);
-		while (pa >= g->start && pa < g->end && count <= (g->end - pa) / PMM_PAGE) {
-			size_t i = g->first + (size_t)((pa - g->start) / PMM_PAGE);
-			if (i + count > p->limit_pages)
-				return 0;
-			size_t busy = first_busy(p, i, count);
-			if (busy == i + count) {
-				for (size_t k = i; k < i + count; k++)
-					take(p, k);
-				return pa;
-			}
-			pa = ALIGN_UP(index_pa(p, busy) + PMM_PAGE, align);
+	size_t i = p->low_free = next_free(p, p->low_free);
+	while (i < p->limit_pages) {
+		const struct pmm_range *g = range_of(p, i);
+		size_t g_end = g->first + range_pages(g);
+		uint64_t pa = ALIGN_UP(g->start + (i - g->first) * PMM_PAGE, align);
+		size_t at = g->first + (size_t)((pa - g->start) / PMM_PAGE);
+		if (pa >= g->end || count > g_end - at) {
+			i = next_free(p, g_end); /* no room left in this range */
+			continue;
 		}
+		if (at + count > p->limit_pages)
+			return 0;
+		size_t busy = next_busy(p, at, at + count);
+		if (busy == at + count) {
+			for (size_t k = at; k < at + count; k++)
+				take(p, k);
+			return pa;
+		}
+		i = next_free(p, busy);
 	}
 	return 0;
 }
@@ -310,6 +346,8 @@ int pmm_core_free(struct pmm *p, uint64_t pa)
 	if (--p->refs[i] == 0) {
 		p->freemap[i / 64] |= 1ull << (i % 64);
 		p->free++;
+		if ((size_t)i < p->low_free)
+			p->low_free = (size_t)i;
 	}
 	return 0;
 }

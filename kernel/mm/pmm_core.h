@@ -37,11 +37,13 @@ struct pmm {
 	/* sorted by address, disjoint, never adjacent-merged across holes */
 	struct pmm_range range[PMM_MAX_RANGES];
 	size_t nranges;
+	size_t big; /* the range with the most pages (looked at first) */
 	uint64_t *freemap; /* bit i set: page i is free */
 	uint16_t *refs; /* references to page i; 0 exactly when free */
 	size_t total, free;
 	size_t limit_pages; /* pages numbered below this lie below the allocation limit */
 	size_t hint; /* freemap word where the next search starts */
+	size_t low_free; /* every page numbered below it is taken (contiguous searches start here) */
 	/* what pmm_core_init found, for the memory report */
 	uint64_t ram_bytes; /* usable RAM in the memory map, overlaps merged */
 	uint64_t kernel_bytes; /* the kernel image */

@@ -19,7 +19,7 @@ const struct journal_ops vm_journal_ops = {&vm_mmu, pmm_get, pmm_free, krealloc}
 
 size_t vm_space_freeze(struct vm_space *s)
 {
-	journal_core_freeze(&vm_mmu, s->root);
+	journal_core_freeze(&vm_mmu, s->root, s->used.r, s->used.n);
 	vm_space_flush(s);
 	return s->mappings;
 }

@@ -11,6 +11,10 @@
  * (VM_DIRTY) and accessed bits come back through vm_translate and
  * vm_space_visit, so a commit can find the pages a run wrote.
  *
+ * Walks (destroy, visit, clone) read only the entries inside s->used, the
+ * ranges where this space ever made a leaf (and so a table): a process's
+ * text, heap, mmap area and stack, not the 256 x 512 entries around them.
+ *
  * Snapshots (vm_journal.c): while a space's journal records, every change
  * below goes through journal_core_record first (the change fails with
  * -ENOMEM, leaving the leaf as it was, if the journal cannot grow).
@@ -105,8 +109,8 @@ void vm_space_destroy(struct vm_space *s)
 	if (is_active(s))
 		vm_space_activate(NULL);
 	journal_core_destroy(&s->journal);
-	mmu_visit(&vm_mmu, s->root, 0, VM_USER_END, drop_leaf, NULL);
-	mmu_free_tables(&vm_mmu, s->root, 0, MMU_USER_SLOTS);
+	mmu_visit_ranges(&vm_mmu, s->root, s->used.r, s->used.n, drop_leaf, NULL);
+	mmu_free_ranges(&vm_mmu, s->root, s->used.r, s->used.n);
 	vm_mmu.table_free(NULL, s->root);
 	kfree(s);
 }
@@ -136,6 +140,7 @@ int vm_map(struct vm_space *s, uintptr_t va, uint64_t pa, unsigned flags)
 {
 	if (!user_page(va) || (pa & (PAGE_SIZE - 1)) || bad_flags(flags))
 		return -EINVAL;
+	mmu_ranges_add(&s->used, va); /* before mmu_entry: it may make tables and then fail */
 	pte_t *e = mmu_entry(&vm_mmu, s->root, va, MMU_LEVEL_4K, USER_INTER);
 	if (!e)
 		return -ENOMEM;
@@ -224,7 +229,7 @@ static void visit_leaf(void *arg, uint64_t va, pte_t *e, int level)
 void vm_space_visit(const struct vm_space *s, vm_visit_fn fn, void *arg)
 {
 	struct visit v = {fn, arg};
-	mmu_visit(&vm_mmu, s->root, 0, VM_USER_END, visit_leaf, &v);
+	mmu_visit_ranges(&vm_mmu, s->root, s->used.r, s->used.n, visit_leaf, &v);
 }
 
 /* ---- copy-on-write ---- */
@@ -265,7 +270,8 @@ struct vm_space *vm_space_clone_cow(struct vm_space *src)
 	if (!dst)
 		return NULL;
 	struct clone c = {dst, 0};
-	mmu_visit(&vm_mmu, src->root, 0, VM_USER_END, clone_leaf, &c);
+	dst->used = src->used; /* before the walk: it makes tables in dst */
+	mmu_visit_ranges(&vm_mmu, src->root, src->used.r, src->used.n, clone_leaf, &c);
 	vm_space_flush(src); /* drop the now read-only pages' TLB entries */
 	if (c.err) {
 		vm_space_destroy(dst);

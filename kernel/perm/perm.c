@@ -27,6 +27,11 @@
  * grant both reach it at its next run. A foreground program's set is
  * computed at its start only.
  *
+ * A foreground program's set is shared, not copied: a fork child holds a
+ * reference to its parent's (perm_get), and the programs of the read-only
+ * image have theirs cached by their bytes (perm_for_image), so an exec of
+ * one computes nothing while the policy stays the same.
+ *
  * Invariants: a policy_set only ever holds granted capabilities its
  * manifest declares (the manifest bounds every grant); every -EACCES perm_check returns has
  * written one OPTIOS_LOG_DENY record (and so has every -ENOENT of
@@ -147,21 +152,39 @@ static struct policy *grants_to_all(void)
 	return all;
 }
 
-int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
-		      char *msg, size_t msglen)
+/* A set held by its users (processes, the image cache): freed with the last
+ * perm_put. Sets are not changed once made, except a handler's by
+ * perm_refresh, which is never shared. */
+struct held_set {
+	unsigned refs;
+	bool in_cache; /* the storage is a slot of the image cache (static), not the heap */
+	struct policy_set set;
+};
+
+static struct held_set *held(const struct policy_set *s)
+{
+	return container_of(s, struct held_set, set);
+}
+
+/* perm_for_manifest once it is known whether the program comes from a
+ * writable file system (untrusted: only the grants to "*" apply). */
+static int set_for(const struct manifest *m, const char *path, bool untrusted, uint32_t context,
+		   struct policy_set **out, char *msg, size_t msglen)
 {
 	if (msg && msglen)
 		msg[0] = 0;
 	if (m && !(m->contexts & context))
 		return context_refused(m, context, msg, msglen);
-	bool untrusted = on_writable_fs(path);
-	struct policy_set *s = kmalloc(sizeof *s);
+	struct held_set *h = kmalloc(sizeof *h);
 	struct policy *all = untrusted ? grants_to_all() : NULL;
-	if (!s || (untrusted && !all)) {
-		kfree(s);
+	if (!h || (untrusted && !all)) {
+		kfree(h);
 		kfree(all);
 		return -ENOMEM;
 	}
+	h->refs = 1;
+	h->in_cache = false;
+	struct policy_set *s = &h->set;
 	policy_set_compute(s, m, untrusted ? all : &policy);
 	s->only_all = untrusted;
 	kfree(all);
@@ -171,11 +194,17 @@ int perm_for_manifest(const struct manifest *m, const char *path, uint32_t conte
 				  path);
 		else
 			missing_message(s, msg, msglen);
-		kfree(s);
+		kfree(h);
 		return -EACCES;
 	}
 	*out = s;
 	return 0;
+}
+
+int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
+		      char *msg, size_t msglen)
+{
+	return set_for(m, path, on_writable_fs(path), context, out, msg, msglen);
 }
 
 int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen)
@@ -194,38 +223,128 @@ int perm_for_program(const char *path, uint32_t context, struct policy_set **out
 	return err;
 }
 
-int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
-		   char *msg, size_t msglen)
+/*
+ * The sets of root-image programs, cached by their bytes: a program of the
+ * read-only image never changes while the system runs, so its manifest is
+ * read once, and its set computed once per policy generation (a grant or
+ * revoke changes the generation: the next exec computes it again).
+ *
+ * The sets live in the slots themselves (static storage), so the cache
+ * takes no memory as it fills and free memory does not drift with the
+ * programs started. A slot is free (refs 0), keyed (the cache holds one
+ * reference, processes the others), or unkeyed but still used by processes
+ * that started with it (refs > 0: reused once they are gone).
+ * Invariant: a keyed slot's set is what set_for made from the manifest in
+ * data[0..len) (immutable bytes) for context, from a writable file system or
+ * not, at the policy's generation. Only successes are kept: a refusal is
+ * computed again (with its message).
+ */
+#define IMAGE_CACHE_SIZE 8
+static struct cache_slot {
+	const void *data;
+	size_t len;
+	uint32_t context;
+	bool writable, keyed;
+	uint64_t generation;
+	struct held_set h;
+} image_cache[IMAGE_CACHE_SIZE];
+static unsigned image_cache_next; /* where the search for a slot to reuse starts */
+
+static struct cache_slot *cache_find(const void *data, size_t len, bool writable, uint32_t context)
 {
+	for (int i = 0; i < IMAGE_CACHE_SIZE; i++) {
+		struct cache_slot *c = &image_cache[i];
+		if (c->keyed && c->data == data && c->len == len && c->context == context &&
+		    c->writable == writable)
+			return c;
+	}
+	return NULL;
+}
+
+static void cache_unkey(struct cache_slot *c)
+{
+	c->keyed = false;
+	perm_put(&c->h.set);
+}
+
+/* A slot for a new entry: a free one, or one only the cache holds; NULL if
+ * every slot is in use by running processes (the set is then not cached). */
+static struct cache_slot *cache_slot_take(void)
+{
+	for (int k = 0; k < IMAGE_CACHE_SIZE; k++) {
+		struct cache_slot *c = &image_cache[(image_cache_next + k) % IMAGE_CACHE_SIZE];
+		if (c->keyed && c->h.refs == 1)
+			cache_unkey(c);
+		if (c->h.refs == 0) {
+			image_cache_next += k + 1;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Moves the heap set *s into a slot keyed by (data, len, writable, context)
+ * when one can be had; *s is then the slot's (one reference for the caller). */
+static void cache_add(const void *data, size_t len, bool writable, uint32_t context, struct policy_set **s)
+{
+	struct cache_slot *c = cache_slot_take();
+	if (!c)
+		return;
+	memcpy(&c->h.set, *s, sizeof **s);
+	c->h.refs = 2; /* the cache's and the caller's */
+	c->h.in_cache = true;
+	c->data = data;
+	c->len = len;
+	c->context = context;
+	c->writable = writable;
+	c->keyed = true;
+	c->generation = (*s)->generation;
+	perm_put(*s);
+	*s = &c->h.set;
+}
+
+int perm_for_image(const char *path, const void *data, size_t len, bool writable, bool immutable,
+		   uint32_t context, struct policy_set **out, char *msg, size_t msglen)
+{
+	if (msg && msglen)
+		msg[0] = '\0';
+	struct cache_slot *hit = immutable ? cache_find(data, len, writable, context) : NULL;
+	if (hit && hit->generation == policy.generation) {
+		*out = perm_get(&hit->h.set);
+		return 0;
+	}
+	if (hit)
+		cache_unkey(hit); /* computed under an older policy */
 	struct manifest *m = kmalloc(sizeof *m);
 	if (!m)
 		return -ENOMEM;
-	if (msg && msglen)
-		msg[0] = '\0';
 	int err = exec_manifest_image(exec_program_name(path), data, len, m, NULL, msg, msglen);
 	if (err == 0 || err == -ENOEXEC)
-		err = perm_for_manifest(err ? NULL : m, path, context, out, msg, msglen);
+		err = set_for(err ? NULL : m, path, writable, context, out, msg, msglen);
 	kfree(m);
+	if (err == 0 && immutable)
+		cache_add(data, len, writable, context, out);
 	return err;
 }
 
 void perm_put(struct policy_set *s)
 {
-	kfree(s);
+	if (s && --held(s)->refs == 0 && !held(s)->in_cache)
+		kfree(held(s));
 }
 
-struct policy_set *perm_copy(const struct policy_set *s)
+struct policy_set *perm_get(struct policy_set *s)
 {
-	struct policy_set *c = kmalloc(sizeof *c);
-	if (c)
-		memcpy(c, s, sizeof *c);
-	return c;
+	held(s)->refs++;
+	return s;
 }
 
 size_t perm_refresh(struct policy_set *s)
 {
 	if (!s || s->generation == policy.generation || !s->name[0])
 		return 0; /* no manifest: nothing the policy grants or revokes */
+	if (held(s)->refs != 1)
+		panic("perm_refresh: the set of %s is shared", s->name);
 	size_t revoked = 0;
 	const char *as = s->only_all ? "*" : s->name; /* "*": grants to every program */
 	uint64_t f = irq_save();

@@ -58,18 +58,23 @@ void perm_init(void);
  * image. A program loaded from a writable file system gets only the grants
  * to "*", whatever name it declares. */
 int perm_for_program(const char *path, uint32_t context, struct policy_set **out, char *msg, size_t msglen);
-/* The same for the program's file already read into data (len bytes). */
-int perm_for_image(const char *path, const void *data, size_t len, uint32_t context, struct policy_set **out,
-		   char *msg, size_t msglen);
+/* The same for the program's file already read into data (len bytes):
+ * writable says it lies on a writable file system (only the grants to "*"
+ * apply, see above), immutable that data are the read-only root image's own
+ * bytes, which never change: the set is then cached by them and shared
+ * (computed again when the policy changed). msg may be NULL (msglen 0). */
+int perm_for_image(const char *path, const void *data, size_t len, bool writable, bool immutable,
+		   uint32_t context, struct policy_set **out, char *msg, size_t msglen);
 /* The same for a manifest already read from path (m NULL: the program has
  * none; path NULL: a program of the root image). */
 int perm_for_manifest(const struct manifest *m, const char *path, uint32_t context, struct policy_set **out,
 		      char *msg, size_t msglen);
+/* Sets are shared, counted: perm_get takes a reference (a fork child's
+ * set is its parent's), perm_put drops one (NULL: nothing); the last frees. */
 void perm_put(struct policy_set *s);
-/* A copy of s (a fork child's own), or NULL if out of memory. */
-struct policy_set *perm_copy(const struct policy_set *s);
+struct policy_set *perm_get(struct policy_set *s);
 /* Recomputes s against the policy if it changed since (a handler's next
- * run): each declared capability is granted exactly when the policy grants
+ * run; s must not be shared: a handler's own): each declared capability is granted exactly when the policy grants
  * it now (to "*" only for a program from a writable file system), so revokes
  * go and grants come, never beyond the manifest. Returns how many it revoked now. */
 size_t perm_refresh(struct policy_set *s);

@@ -8,6 +8,9 @@
 #include <optios/abi/policy.h>
 
 #include "kernel/event/event.h"
+#include "kernel/exec/exec.h"
+#include "kernel/fs/vfs.h"
+#include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/syscall/syscall.h"
@@ -169,5 +172,99 @@ SELFTEST(perm_repeated_denial_is_counted_not_flooded)
 	ST_CHECK(after - before == 8); /* the 1st-4th, then the 8th, 16th, 32nd and 64th */
 	ST_CHECK(got && r.b == 64 && strcmp(r.text, "openat file.read:/etc/policy (64 times in a row)") == 0);
 	ST_CHECK(other == -EACCES && after_other == after + 1);
+	return 0;
+}
+
+/* The set of a root-image program is computed once and shared while the
+ * policy stays the same; any change of the policy (here a grant to nobody
+ * it concerns) makes the next start compute it again. */
+SELFTEST(perm_image_set_is_cached_by_its_bytes_until_the_policy_changes)
+{
+	const void *data;
+	void *copy;
+	size_t len;
+	bool writable;
+	struct policy_set *a = NULL, *b = NULL, *c = NULL;
+	ST_CHECK(vfs_file_bytes("/bin/emit", &data, &len, &copy, &writable) == 0);
+	ST_CHECK(copy == NULL && !writable); /* the image's own bytes */
+	int ea = perm_for_image("/bin/emit", data, len, writable, true, MANIFEST_CTX_FOREGROUND, &a, NULL, 0);
+	int eb = perm_for_image("/bin/emit", data, len, writable, true, MANIFEST_CTX_FOREGROUND, &b, NULL, 0);
+	policy_grant(perm_policy(), "stprobe", "emit:app:stprobe.cache");
+	int ec = perm_for_image("/bin/emit", data, len, writable, true, MANIFEST_CTX_FOREGROUND, &c, NULL, 0);
+	policy_revoke(perm_policy(), "stprobe", "emit:app:stprobe.cache");
+	bool shared = ea == 0 && eb == 0 && a == b, recomputed = ec == 0 && c != a;
+	bool emits = ec == 0 && policy_set_allows(c, CAP_EMIT, "app:x");
+	perm_put(a);
+	perm_put(b);
+	perm_put(c);
+	ST_CHECK(shared);
+	ST_CHECK(recomputed);
+	ST_CHECK(emits);
+	return 0;
+}
+
+/* A program from a writable file system is read into a copy, and a later
+ * copy may sit at the same address with other bytes (the file was
+ * rewritten): its set comes from the bytes each time, never a cache. */
+SELFTEST(perm_rewritten_program_at_the_same_address_gets_its_new_manifest)
+{
+	void *emit, *ls;
+	size_t elen, llen;
+	struct policy_set *a = NULL, *b = NULL;
+	ST_CHECK(vfs_read_file("/bin/emit", &emit, &elen) == 0);
+	if (vfs_read_file("/bin/ls", &ls, &llen) != 0) {
+		kfree(emit);
+		return -1;
+	}
+	uint8_t *buf = kmalloc(MAX(elen, llen));
+	int ea = -ENOMEM, eb = -ENOMEM;
+	if (buf) {
+		memcpy(buf, emit, elen);
+		ea = perm_for_image("/data/prog", buf, elen, false, false, MANIFEST_CTX_FOREGROUND, &a, NULL,
+				    0);
+		memcpy(buf, ls, llen);
+		eb = perm_for_image("/data/prog", buf, llen, false, false, MANIFEST_CTX_FOREGROUND, &b, NULL,
+				    0);
+	}
+	bool names = ea == 0 && eb == 0 && strcmp(a->name, "emit") == 0 && strcmp(b->name, "ls") == 0;
+	if (ea == 0)
+		perm_put(a);
+	if (eb == 0)
+		perm_put(b);
+	kfree(buf);
+	kfree(emit);
+	kfree(ls);
+	ST_CHECK(names);
+	return 0;
+}
+
+/* Every cache slot held by running programs (nine started, none ended): the
+ * ninth still gets its own correct set, from the heap; once they end, the
+ * slots are reused. The cache's sets live in the slots: the runner's page
+ * and heap counts see nothing left behind. */
+SELFTEST(perm_image_cache_full_of_running_programs_still_gives_each_its_set)
+{
+	static const char *const progs[] = {"/bin/emit", "/bin/ls",  "/bin/cat", "/bin/mkdir", "/bin/mv",
+					    "/bin/rm",	 "/bin/log", "/bin/mem", "/bin/uptime"};
+	struct policy_set *s[ARRAY_SIZE(progs)] = {0};
+	bool named = true;
+	size_t got = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		const void *data;
+		void *copy;
+		size_t len;
+		bool writable;
+		if (vfs_file_bytes(progs[i], &data, &len, &copy, &writable) != 0 || copy)
+			break;
+		if (perm_for_image(progs[i], data, len, writable, true, MANIFEST_CTX_FOREGROUND, &s[i], NULL,
+				   0) != 0)
+			break;
+		got++;
+		named &= strcmp(s[i]->name, exec_program_name(progs[i])) == 0;
+	}
+	for (size_t i = 0; i < got; i++)
+		perm_put(s[i]);
+	ST_CHECK(got == ARRAY_SIZE(progs));
+	ST_CHECK(named);
 	return 0;
 }

@@ -25,17 +25,32 @@
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
 
-#define PROGRAMS_MAX 128
 #define SCAN_DEPTH 4
 #define SCAN_PATH_MAX 256
 #define DIRENT_BUF 4096
 #define ANSWER_MAX 262144 /* bytes of an answer; a longer one is -E2BIG, never cut */
 
-/* Every program with a manifest, in path order. */
+/* Every program with a manifest, in path order: as many as the image holds
+ * (the array grows by half). out_of_memory: one could not be added, and the
+ * question is answered -ENOMEM, never with a list that leaves a program out. */
 struct catalogue {
-	size_t n;
-	struct policy_program progs[PROGRAMS_MAX];
+	size_t n, cap;
+	bool out_of_memory;
+	struct policy_program *progs;
 };
+
+static bool catalogue_room(struct catalogue *c)
+{
+	if (c->n < c->cap)
+		return true;
+	size_t cap = c->cap ? c->cap + c->cap / 2 : 16;
+	struct policy_program *progs = krealloc(c->progs, cap * sizeof *progs);
+	if (!progs)
+		return false;
+	c->progs = progs;
+	c->cap = cap;
+	return true;
+}
 
 static void catalogue_add(struct catalogue *c, const char *path)
 {
@@ -43,7 +58,9 @@ static void catalogue_add(struct catalogue *c, const char *path)
 	char *copy = kmalloc(strlen(path) + 1);
 	/* No code hash: no answer shows one, and hashing every program (BusyBox,
 	 * SQLite: 2 MiB) on every query was most of a query's time. */
-	if (c->n == PROGRAMS_MAX || !m || !copy || exec_manifest(path, m, NULL, NULL, 0) != 0) {
+	if (!m || !copy || !catalogue_room(c))
+		c->out_of_memory = true;
+	if (c->out_of_memory || exec_manifest(path, m, NULL, NULL, 0) != 0) {
 		kfree(m);
 		kfree(copy);
 		return;
@@ -78,9 +95,13 @@ static void scan_records(struct catalogue *c, const char *dir, const char *buf, 
 static void scan(struct catalogue *c, const char *dir, int depth)
 {
 	struct file *f;
-	char *buf = depth < SCAN_DEPTH ? kmalloc(DIRENT_BUF) : NULL;
-	if (!buf)
+	if (depth >= SCAN_DEPTH)
 		return;
+	char *buf = kmalloc(DIRENT_BUF);
+	if (!buf) {
+		c->out_of_memory = true;
+		return;
+	}
 	if (vfs_open("/", dir, O_RDONLY | O_DIRECTORY, 0, &f) == 0) {
 		long n;
 		while (f->ops->getdents && (n = f->ops->getdents(f, buf, DIRENT_BUF)) > 0)
@@ -107,6 +128,7 @@ static void catalogue_destroy(struct catalogue *c)
 		kfree((void *)c->progs[i].path);
 		kfree((void *)c->progs[i].m);
 	}
+	kfree(c->progs);
 	kfree(c);
 }
 
@@ -149,8 +171,11 @@ static size_t list(char *out, size_t size)
 static long query(unsigned op, const char *a, char *out, size_t size)
 {
 	struct catalogue *c = catalogue_create();
-	if (!c)
+	if (!c || c->out_of_memory) {
+		if (c)
+			catalogue_destroy(c);
 		return -ENOMEM;
+	}
 	long r;
 	if (op == OPTIOS_POLICY_SHOW)
 		r = (long)policy_show(perm_policy(), c->progs, c->n, a, out, size);

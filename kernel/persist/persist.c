@@ -212,6 +212,11 @@ int persist_sync_all(void)
 	return persist_sync(seq);
 }
 
+uint64_t persist_wait_ticks(void)
+{
+	return st ? store_device(st)->wait_ticks : 0;
+}
+
 uint64_t persist_durable_seq(void)
 {
 	return st ? store_durable_seq(st) : 0;

@@ -74,6 +74,10 @@ int64_t persist_commit_locked(persist_build_fn build, void *arg);
 int persist_sync(uint64_t seq);
 /* Everything committed so far, durable. */
 int persist_sync_all(void);
+/* TSC ticks the store's disk driver has spent waiting for the device since
+ * boot (blkdev.wait_ticks; 0 without a store): the bench tells work from
+ * waiting with it. */
+uint64_t persist_wait_ticks(void);
 /* The highest seq known durable (the output gate compares with it). */
 uint64_t persist_durable_seq(void);
 /* Everything committed, durable and under a superblock (the shell's `sync`,

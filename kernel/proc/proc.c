@@ -305,16 +305,23 @@ struct proc *proc_create_kernel(const char *name, void (*fn)(void))
 	return p;
 }
 
-/* The permissions of the program at path (its file: data, len) in the
- * foreground; a refusal is logged and kept for the parent to explain
- * (perm_refusal). */
-static int spawn_perm(const char *path, const void *data, size_t len, struct proc *parent,
-		      struct policy_set **perm)
+/* The permissions of the program at path (its file: data, len; see
+ * perm_for_image) in the foreground; a refusal is logged and kept for the
+ * parent to explain (perm_refusal). The message is asked for only then (a
+ * second computation: a refusal is rare, a 16 KiB buffer on every start is
+ * not). */
+static int spawn_perm(const char *path, const void *data, size_t len, bool writable, bool immutable,
+		      struct proc *parent, struct policy_set **perm)
 {
+	int err =
+		perm_for_image(path, data, len, writable, immutable, MANIFEST_CTX_FOREGROUND, perm, NULL, 0);
+	if (!err || err == -ENOENT || err == -EISDIR || err == -ENOMEM)
+		return err;
 	char *msg = kmalloc(PERM_REFUSAL_MAX);
 	if (!msg)
 		return -ENOMEM;
-	int err = perm_for_image(path, data, len, MANIFEST_CTX_FOREGROUND, perm, msg, PERM_REFUSAL_MAX);
+	err = perm_for_image(path, data, len, writable, immutable, MANIFEST_CTX_FOREGROUND, perm, msg,
+			     PERM_REFUSAL_MAX);
 	if (err && err != -ENOENT && err != -EISDIR && err != -ENOMEM) {
 		klog(KLOG_WARN, "proc: %s not started: %s", path, msg);
 		if (parent)
@@ -414,12 +421,13 @@ static int program_load(const char *path, char *const argv[], char *const envp[]
 	const void *data = NULL;
 	void *copy;
 	size_t len = 0;
-	int err = vfs_file_bytes(path, &data, &len, &copy);
+	bool writable;
+	int err = vfs_file_bytes(path, &data, &len, &copy, &writable);
 	if (err)
 		return err == -ENOTDIR ? -ENOENT : err;
 	if (len >= 2 && ((const char *)data)[0] == '#' && ((const char *)data)[1] == '!')
 		err = script_ok ? script_load(path, data, len, argv, envp, parent, perm, img) : -ENOEXEC;
-	else if ((err = spawn_perm(path, data, len, parent, perm)) == 0 &&
+	else if ((err = spawn_perm(path, data, len, writable, !copy, parent, perm)) == 0 &&
 		 (err = exec_load_image(path, data, len, argv, envp, img)) != 0)
 		perm_put(*perm);
 	kfree(copy);
@@ -467,8 +475,8 @@ static int fork_resources(struct proc *c, struct proc *p, bool share)
 	if (p->fds)
 		c->fds = fdtable_clone(p->fds, FD_MAX);
 	if (p->perm)
-		c->perm = perm_copy(p->perm);
-	if (!c->kstack_top || !c->cwd || (p->fds && !c->fds) || (p->perm && !c->perm))
+		c->perm = perm_get(p->perm);
+	if (!c->kstack_top || !c->cwd || (p->fds && !c->fds))
 		return -ENOMEM;
 	c->space = share ? p->space : vm_space_clone_cow(p->space);
 	if (!c->space)
@@ -500,6 +508,7 @@ static struct proc *fork_child(const struct trapframe *tf, bool share, int *err)
 	memcpy(c->cmdline, p->cmdline, sizeof c->cmdline);
 	c->cmdline_len = p->cmdline_len;
 	c->parent = p;
+	c->umask = p->umask; /* was lost: a forked child had umask 0 (BusyBox's uuencode) */
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	c->tty = p->tty;

@@ -15,6 +15,7 @@
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/path.h"
+#include "kernel/fs/vfs.h"
 #include "kernel/handler/handler.h"
 #include "kernel/mm/mm.h"
 #include "kernel/perm/perm.h"
@@ -200,6 +201,28 @@ long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long
 
 /* ---- optios_spawn ---- */
 
+/* vfs_resolve's question (as the file calls ask it): a link is followed
+ * only if the caller sees it. */
+static int link_seen(void *arg, const char *path)
+{
+	struct proc *p = arg;
+	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
+}
+
+/* The program path (normal) with its symbolic links followed, in place:
+ * the grant checked and the file started are the ones it names. */
+static int spawn_resolve(char *path, size_t size)
+{
+	char *out;
+	int r = vfs_resolve("/", path, true, &out, link_seen, proc_current());
+	if (r == 1 && strlen(out) >= size)
+		r = -ENAMETOOLONG;
+	else if (r == 1)
+		memcpy(path, out, strlen(out) + 1);
+	vfs_pathbuf_free(out);
+	return r < 0 ? r : 0;
+}
+
 /* "name" -> "/bin/name" (bin_lookup; execve: none); a relative path is
  * taken from the working directory. */
 static int spawn_path(uptr upath, char *out, size_t outsz, bool bin_lookup)
@@ -217,7 +240,7 @@ static int spawn_path(uptr upath, char *out, size_t outsz, bool bin_lookup)
 	int err = path_normalize(cwd, strlen(cwd), raw, (size_t)n, out, outsz);
 	if (err < 0)
 		return err == -ERANGE ? -ENAMETOOLONG : err;
-	return 0;
+	return spawn_resolve(out, outsz);
 }
 
 /* The caller may not start path: say so the way a missing grant is said. */
@@ -497,4 +520,45 @@ long sys_optios_proc_list(long uout, long max, SYS_ARGS_FROM2)
 		ret = -EFAULT;
 	kfree(st.out);
 	return ret;
+}
+
+/* ---- CPU affinity: one CPU (docs/PROC.md) ---- */
+
+/* The process pid names (0: the caller) exists: 0, else -ESRCH. */
+static long affinity_target(int pid)
+{
+	if (pid < 0)
+		return -ESRCH;
+	uint64_t f = irq_save();
+	bool found = pid == 0 || proc_find(pid) != NULL;
+	irq_restore(f);
+	return found ? 0 : -ESRCH;
+}
+
+/* sched_getaffinity(pid, len, mask): CPU 0 alone; the bytes written (8).
+ * Was ENOSYS (BusyBox's taskset -p). */
+long sys_sched_getaffinity(long pid, long len, long umask, SYS_ARGS_FROM3)
+{
+	uint64_t mask = 1;
+	if (len < (long)sizeof mask || (len & (long)(sizeof mask - 1)))
+		return -EINVAL;
+	long err = affinity_target((int)pid);
+	if (err == 0)
+		err = copy_to_user((uptr)umask, &mask, sizeof mask);
+	return err ? err : (long)sizeof mask;
+}
+
+/* sched_setaffinity(pid, len, mask): a mask with CPU 0 in it is what every
+ * process has already (0); one without it names no CPU there is (-EINVAL). */
+long sys_sched_setaffinity(long pid, long len, long umask, SYS_ARGS_FROM3)
+{
+	uint8_t first = 0;
+	if (len <= 0)
+		return -EINVAL;
+	long err = affinity_target((int)pid);
+	if (err == 0)
+		err = copy_from_user(&first, (uptr)umask, 1);
+	if (err == 0 && !(first & 1))
+		err = -EINVAL;
+	return err;
 }

@@ -11,6 +11,7 @@
 #include <optios/abi/errno.h>
 #include <optios/abi/fcntl.h>
 
+#include "kernel/fs/vfs.h"
 #include "kernel/mm/mm.h"
 #include "lib/lib.h"
 #include "pseudofs.h"
@@ -244,4 +245,15 @@ int pseudofs_dir_path(struct file *f, char *out, size_t outsz)
 		return -ENOTDIR;
 	struct listing *l = f->priv;
 	return ksnprintf(out, outsz, "%s", l->path);
+}
+
+/* What vfs_resolve asks of the file systems beside the VFS (vfs.h). */
+bool vfs_foreign_owns(const char *path)
+{
+	return pseudofs_owns(path);
+}
+
+long vfs_foreign_readlink(const char *path, char *buf, size_t size)
+{
+	return pseudofs_readlink(path, buf, size);
 }

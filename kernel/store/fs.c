@@ -12,12 +12,19 @@
  *                                  bytes of the size with no page are zero
  * and obj STORE_OBJ(STORE_CLASS_META, 0) sub 1: the next inode number.
  *
+ * A symbolic link (STORE_FS_LNK) keeps its target as a file keeps its
+ * bytes (one page: at most STORE_FS_LNK_MAX). A hard link is one more
+ * entry naming the same inode: the inode is the file's identity, its
+ * entries only names, and nlink counts them (store_fs_link adds one,
+ * unlink and a replacing rename drop one; the inode goes with the last).
+ *
  * Invariants (store_fs_check): the root (inode 1) is a directory; every
- * entry names an inode that exists, whose type it records; a file's nlink
- * is the number of entries naming it, a directory is named by exactly one
- * entry (the root by none) in its `parent`; a directory's size is its
- * number of entries; following parents from any directory reaches the root;
- * no page lies past a file's size; no inode is unnamed. Every operation
+ * entry names an inode that exists, whose type it records; a file's (and a
+ * link's) nlink is the number of entries naming it, at least 1; a
+ * directory is named by exactly one entry (the root by none) in its
+ * `parent`; a directory's size is its number of entries; following parents
+ * from any directory reaches the root; no page lies past a file's size; a
+ * link's size is 1..STORE_FS_LNK_MAX; no inode is unnamed. Every operation
  * keeps them inside one transaction, so every commit does.
  *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
@@ -236,7 +243,7 @@ int store_fs_create(struct store_tx *tx, uint64_t dir, const char *name, uint32_
 		return r;
 	if (!name_ok(name, len))
 		return len > STORE_FS_NAME_MAX ? -ENAMETOOLONG : -EINVAL;
-	if (type != STORE_FS_REG && type != STORE_FS_DIR)
+	if (type != STORE_FS_REG && type != STORE_FS_DIR && type != STORE_FS_LNK)
 		return -EINVAL;
 	r = dirent_find(tx, dir, name, &k, &de, &slot);
 	if (r == 0)
@@ -249,7 +256,7 @@ int store_fs_create(struct store_tx *tx, uint64_t dir, const char *name, uint32_
 	if (r < 0)
 		return r;
 	struct store_fs_attr n = {.type = type,
-				  .mode = mode & 07777,
+				  .mode = type == STORE_FS_LNK ? 0777 : mode & 07777,
 				  .nlink = 1,
 				  .mtime_ns = now_ns,
 				  .ctime_ns = now_ns,
@@ -257,6 +264,52 @@ int store_fs_create(struct store_tx *tx, uint64_t dir, const char *name, uint32_
 	r = attr_put(tx, *ino, &n);
 	if (r == 0)
 		r = dirent_put(tx, dir, slot, name, *ino, type);
+	if (r == 0)
+		r = dir_count(tx, dir, +1, now_ns);
+	return r;
+}
+
+int store_fs_symlink(struct store_tx *tx, uint64_t dir, const char *name, const char *target, uint64_t now_ns,
+		     uint64_t *ino)
+{
+	size_t len = strnlen(target, STORE_FS_LNK_MAX + 1);
+	if (len == 0 || len > STORE_FS_LNK_MAX)
+		return -EINVAL;
+	int r = store_fs_create(tx, dir, name, STORE_FS_LNK, 0777, now_ns, ino);
+	long n = r == 0 ? store_fs_write(tx, *ino, 0, target, len, now_ns) : r;
+	return n < 0 ? (int)n : 0;
+}
+
+int store_fs_link(struct store_tx *tx, uint64_t ino, uint64_t dir, const char *name, uint64_t now_ns)
+{
+	struct store_fs_attr a, f;
+	struct store_fs_dirent de;
+	struct store_key k;
+	uint64_t slot;
+	size_t len = strlen(name);
+	int r = dir_attr(tx, dir, &a);
+	if (r == 0)
+		r = store_fs_stat(tx, ino, &f);
+	if (r < 0)
+		return r;
+	if (!name_ok(name, len))
+		return len > STORE_FS_NAME_MAX ? -ENAMETOOLONG : -EINVAL;
+	if (f.type == STORE_FS_DIR)
+		return -EPERM;
+	if (f.nlink >= UINT32_MAX)
+		return -EMLINK;
+	r = dirent_find(tx, dir, name, &k, &de, &slot);
+	if (r == 0)
+		return -EEXIST;
+	if (r != -ENOENT)
+		return r;
+	if (!slot)
+		return -ENOSPC; /* 256 names of one 48-bit hash */
+	f.nlink++;
+	f.ctime_ns = now_ns;
+	r = attr_put(tx, ino, &f);
+	if (r == 0)
+		r = dirent_put(tx, dir, slot, name, ino, f.type);
 	if (r == 0)
 		r = dir_count(tx, dir, +1, now_ns);
 	return r;
@@ -375,7 +428,7 @@ int store_fs_rename(struct store_tx *tx, uint64_t sdir, const char *sname, uint6
 static int file_attr(struct store_tx *tx, uint64_t ino, struct store_fs_attr *a)
 {
 	int r = store_fs_stat(tx, ino, a);
-	if (r == 0 && a->type != STORE_FS_REG)
+	if (r == 0 && a->type == STORE_FS_DIR)
 		return -EISDIR;
 	return r;
 }
@@ -391,7 +444,7 @@ static int page_get(struct store_tx *tx, uint64_t ino, uint64_t n, uint8_t *page
 long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, size_t len)
 {
 	struct store_fs_attr a;
-	uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+	uint8_t *page = store_page_get(tx->st);
 	int r = page ? file_attr(tx, ino, &a) : -ENOMEM;
 	size_t done = 0;
 	if (r == 0 && off < a.size)
@@ -407,7 +460,7 @@ long store_fs_read(struct store_tx *tx, uint64_t ino, uint64_t off, void *buf, s
 		done += chunk;
 	}
 	if (page)
-		tx->st->env.free(page);
+		store_page_put(tx->st, page);
 	return r < 0 ? r : (long)done;
 }
 
@@ -425,7 +478,7 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 	struct store_fs_attr a;
 	if (off + len < off || off + len > (STORE_FS_PAGE / 2))
 		return -EFBIG;
-	uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+	uint8_t *page = store_page_get(tx->st);
 	int r = page ? file_attr(tx, ino, &a) : -ENOMEM;
 	uint64_t size = r == 0 ? MAX(a.size, off + len) : 0;
 	size_t done = 0;
@@ -445,7 +498,7 @@ long store_fs_write(struct store_tx *tx, uint64_t ino, uint64_t off, const void 
 		r = attr_put(tx, ino, &a);
 	}
 	if (page)
-		tx->st->env.free(page);
+		store_page_put(tx->st, page);
 	return r < 0 ? r : (long)len;
 }
 
@@ -478,7 +531,7 @@ int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t
 				    STORE_FS_PAGE + STORE_FS_PAGE / 2);
 		if (r == 0 && size % STORE_BLOCK) {
 			/* the last page keeps its first size % 4096 bytes */
-			uint8_t *page = tx->st->env.alloc(STORE_BLOCK);
+			uint8_t *page = store_page_get(tx->st);
 			int len =
 				page ? store_tx_get(tx, page_key(ino, keep - 1), page, STORE_BLOCK) : -ENOMEM;
 			if (len > (int)(size % STORE_BLOCK))
@@ -486,7 +539,7 @@ int store_fs_truncate(struct store_tx *tx, uint64_t ino, uint64_t size, uint64_t
 			else if (len < 0 && len != -ENOENT)
 				r = len;
 			if (page)
-				tx->st->env.free(page);
+				store_page_put(tx->st, page);
 		}
 	}
 	if (r == 0) {
@@ -605,18 +658,26 @@ static void check_inode(struct fscheck *c, uint64_t ino, struct store_key *k, st
 {
 	struct store_fs_attr a;
 	uint64_t entries = 0;
+	bool has_pages;
 	if (k->sub != 0 || store_fs_stat(c->tx, ino, &a) < 0 ||
-	    (a.type != STORE_FS_REG && a.type != STORE_FS_DIR) || (a.type == STORE_FS_REG && a.nlink == 0)) {
+	    (a.type != STORE_FS_REG && a.type != STORE_FS_DIR && a.type != STORE_FS_LNK) ||
+	    (a.type != STORE_FS_DIR && a.nlink == 0)) {
 		FS_FAIL(c, "inode %llu: no valid attributes", (unsigned long long)ino);
 		return;
 	}
+	if (a.type == STORE_FS_LNK && (a.size == 0 || a.size > STORE_FS_LNK_MAX)) {
+		FS_FAIL(c, "link %llu: a target of %llu bytes", (unsigned long long)ino,
+			(unsigned long long)a.size);
+		return;
+	}
+	has_pages = a.type != STORE_FS_DIR;
 	c->max_ino = MAX(c->max_ino, ino);
 	while (!c->bad && k->sub != UINT64_MAX && (k->sub++, store_tx_next(c->tx, *k, to, k) == 0) &&
 	       k->obj == STORE_OBJ(STORE_CLASS_FS, ino)) {
 		if (a.type == STORE_FS_DIR && k->sub >= STORE_FS_DIRENT && k->sub < STORE_FS_PAGE) {
 			check_dirent(c, ino, *k);
 			entries++;
-		} else if (a.type == STORE_FS_REG && k->sub >= STORE_FS_PAGE) {
+		} else if (has_pages && k->sub >= STORE_FS_PAGE) {
 			uint64_t n = k->sub - STORE_FS_PAGE;
 			struct loc *l = index_find(&c->tx->st->index, *k);
 			if (n >= (a.size + STORE_BLOCK - 1) / STORE_BLOCK || !l ||

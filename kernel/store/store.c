@@ -49,6 +49,15 @@
  *     a checkpoint that does not load whole is never trusted: mount replays
  *     fully, stepping over it.
  *
+ * Memory on the commit path: a transaction's record carries its value in
+ * its own allocation (up to INLINE_MAX), in a page buffer from the store's
+ * spares (larger values; given back when the record is freed, the spares
+ * capped at SPARE_PAGES), or borrowed from the caller (store_put_ref: never
+ * freed here, valid until the commit or abort). The spares are allocated at
+ * mount, so the store's memory does not grow with its first commits (the
+ * in-kernel tests count pages); a 1-page commit allocates nothing
+ * page-sized.
+ *
  * Host-buildable: yes (tests/host/test_store*.c, tools/optios_disk.c).
  */
 #include "kernel/store/store_internal.h"
@@ -89,7 +98,7 @@ static uint64_t lane(uint64_t acc, uint64_t w)
 static uint64_t word(const uint8_t *b)
 {
 	uint64_t w;
-	memcpy(&w, b, 8);
+	__builtin_memcpy(&w, b, 8); /* one load: the kernel's memcpy would be a call per word */
 	return w;
 }
 
@@ -510,13 +519,46 @@ struct store *store_tx_store(struct store_tx *tx)
 	return tx->st;
 }
 
-static void free_recs(const struct store_env *env, struct txrec *t)
+uint8_t *store_page_get(struct store *st)
+{
+	return st->nspare ? st->spare[--st->nspare] : st->env.alloc(STORE_BLOCK);
+}
+
+void store_page_put(struct store *st, uint8_t *page)
+{
+	if (st->nspare < SPARE_PAGES)
+		st->spare[st->nspare++] = page;
+	else
+		st->env.free(page);
+}
+
+/* A record of len bytes of value (its val to be filled), or NULL. */
+static struct txrec *rec_alloc(struct store *st, uint8_t op, struct store_key k, uint64_t to, size_t len)
+{
+	bool page = len > INLINE_MAX;
+	struct txrec *t = st->env.alloc(sizeof *t + (page ? 0 : len));
+	if (!t)
+		return NULL;
+	*t = (struct txrec){.op = op, .k = k, .to = to, .len = (uint16_t)len, .own = VAL_INLINE};
+	if (len && !page)
+		t->val = (uint8_t *)(t + 1);
+	if (page) {
+		t->own = VAL_PAGE;
+		if (!(t->val = store_page_get(st))) {
+			st->env.free(t);
+			return NULL;
+		}
+	}
+	return t;
+}
+
+static void free_recs(struct store *st, struct txrec *t)
 {
 	while (t) {
 		struct txrec *n = t->next;
-		if (t->val)
-			env->free(t->val);
-		env->free(t);
+		if (t->own == VAL_PAGE)
+			store_page_put(st, t->val);
+		st->env.free(t);
 		t = n;
 	}
 }
@@ -525,26 +567,24 @@ void store_tx_abort(struct store_tx *tx)
 {
 	if (!tx)
 		return;
-	free_recs(&tx->st->env, tx->first);
+	free_recs(tx->st, tx->first);
 	tx->st->env.free(tx);
 }
 
+/* Appends a record; its value copied, or borrowed (store_put_ref). */
 static int add_rec(struct store_tx *tx, uint8_t op, struct store_key k, uint64_t to, const void *val,
-		   size_t len)
+		   size_t len, bool borrow)
 {
-	const struct store_env *env = &tx->st->env;
 	if (len > STORE_VALUE_MAX || (len && !val))
 		return -EINVAL;
-	struct txrec *t = env->alloc(sizeof *t);
+	struct txrec *t = rec_alloc(tx->st, op, k, to, borrow ? 0 : len);
 	if (!t)
 		return -ENOMEM;
-	*t = (struct txrec){.op = op, .k = k, .to = to, .len = (uint16_t)len};
-	if (len) {
-		t->val = env->alloc(len);
-		if (!t->val) {
-			env->free(t);
-			return -ENOMEM;
-		}
+	if (borrow) {
+		t->len = (uint16_t)len;
+		t->val = (uint8_t *)val;
+		t->own = VAL_BORROWED;
+	} else if (len) {
 		memcpy(t->val, val, len);
 	}
 	if (tx->last)
@@ -558,19 +598,24 @@ static int add_rec(struct store_tx *tx, uint8_t op, struct store_key k, uint64_t
 
 int store_put(struct store_tx *tx, struct store_key k, const void *val, size_t len)
 {
-	return add_rec(tx, REC_PUT, k, 0, val, len);
+	return add_rec(tx, REC_PUT, k, 0, val, len, false);
+}
+
+int store_put_ref(struct store_tx *tx, struct store_key k, const void *val, size_t len)
+{
+	return add_rec(tx, REC_PUT, k, 0, val, len, true);
 }
 
 int store_del(struct store_tx *tx, struct store_key k)
 {
-	return add_rec(tx, REC_DEL, k, 0, NULL, 0);
+	return add_rec(tx, REC_DEL, k, 0, NULL, 0, false);
 }
 
 int store_del_range(struct store_tx *tx, uint64_t obj, uint64_t from, uint64_t to)
 {
 	if (from >= to)
 		return 0;
-	return add_rec(tx, REC_DEL_RANGE, (struct store_key){obj, from}, to, NULL, 0);
+	return add_rec(tx, REC_DEL_RANGE, (struct store_key){obj, from}, to, NULL, 0, false);
 }
 
 /* The transaction's last word on k: the record putting it, or *gone when
@@ -675,23 +720,14 @@ struct clean {
 
 static int copy_live(struct store *st, struct clean *c, struct store_key k, const struct loc *l)
 {
-	struct txrec *t = st->env.alloc(sizeof *t);
-	uint8_t *val = l->len ? st->env.alloc(l->len) : NULL;
-	if (!t || (l->len && !val)) {
-		if (t)
-			st->env.free(t);
-		if (val)
-			st->env.free(val);
+	struct txrec *t = rec_alloc(st, REC_PUT, k, 0, l->len);
+	if (!t)
 		return -ENOMEM;
-	}
-	int r = l->len ? store_read_value(st, l, val, l->len) : 0;
+	int r = l->len ? store_read_value(st, l, t->val, l->len) : 0;
 	if (r < 0) {
-		st->env.free(t);
-		if (val)
-			st->env.free(val);
+		free_recs(st, t);
 		return r;
 	}
-	*t = (struct txrec){.op = REC_PUT, .k = k, .len = l->len, .val = val};
 	if (c->last)
 		c->last->next = t;
 	else
@@ -757,7 +793,7 @@ static int clean_gather(struct store *st, uint64_t want, uint64_t max_copy, stru
 	}
 	st->env.free(hdr);
 	if (r < 0) {
-		free_recs(&st->env, c->first);
+		free_recs(st, c->first);
 		c->first = c->last = NULL;
 	}
 	return r;
@@ -801,13 +837,13 @@ static int reclaim(struct store *st, uint64_t need)
 			return r;
 		passed += c.cleaned;
 		if (c.first && plan_total(st, c.first) > room) {
-			free_recs(&st->env, c.first);
+			free_recs(st, c.first);
 			return -ENOSPC;
 		}
 		r = c.first ? write_units(st, c.first, 0) : 0;
 		if (c.first)
 			st->stats.clean_blocks_written += plan_total(st, c.first);
-		free_recs(&st->env, c.first);
+		free_recs(st, c.first);
 		if (r < 0)
 			return r;
 		st->clean_tail = c.tail;
@@ -866,7 +902,7 @@ int64_t store_tx_commit(struct store_tx *tx)
 	if (c.first && plan_total(st, all) + st->unit_max > free_blocks(st)) {
 		/* the copies overshot the room: commit without them this time */
 		c.last->next = NULL;
-		free_recs(&st->env, c.first);
+		free_recs(st, c.first);
 		c = (struct clean){0};
 		all = tx->first;
 	}
@@ -883,7 +919,7 @@ int64_t store_tx_commit(struct store_tx *tx)
 		ck_after_commit(st);
 	}
 out:
-	free_recs(&st->env, c.first);
+	free_recs(st, c.first);
 	store_tx_abort(tx);
 	return r;
 }
@@ -1139,7 +1175,7 @@ int store_clean(struct store *st, unsigned blocks)
 		if (r == 0)
 			st->stats.clean_blocks_written += n;
 	}
-	free_recs(&st->env, c.first);
+	free_recs(st, c.first);
 	if (r < 0)
 		return r;
 	st->clean_tail = c.tail;
@@ -1608,7 +1644,9 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
-	if (!st->buf || !st->unit_buf || !st->info) {
+	while (st->nspare < SPARE_PAGES && (st->spare[st->nspare] = env->alloc(STORE_BLOCK)))
+		st->nspare++;
+	if (!st->buf || !st->unit_buf || !st->info || st->nspare < SPARE_PAGES) {
 		store_unmount(st);
 		return NULL;
 	}
@@ -1621,6 +1659,8 @@ void store_unmount(struct store *st)
 	if (!st)
 		return;
 	index_destroy(&st->index, &st->env);
+	while (st->nspare)
+		st->env.free(st->spare[--st->nspare]);
 	if (st->buf)
 		st->env.free(st->buf);
 	if (st->unit_buf)

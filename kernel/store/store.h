@@ -116,6 +116,10 @@ int store_format(struct blkdev *dev, const struct store_env *env, uint64_t block
 /* Transactions. begin: NULL when out of memory. Every put copies the value. */
 struct store_tx *store_tx_begin(struct store *st);
 int store_put(struct store_tx *tx, struct store_key k, const void *val, size_t len);
+/* The same without the copy: val must stay valid and unchanged until the
+ * transaction is committed or aborted (a handler's page under the store's
+ * lock, the commit following at once). */
+int store_put_ref(struct store_tx *tx, struct store_key k, const void *val, size_t len);
 int store_del(struct store_tx *tx, struct store_key k);
 /* Deletes every key (obj, sub) with from <= sub < to. */
 int store_del_range(struct store_tx *tx, uint64_t obj, uint64_t from, uint64_t to);
@@ -206,9 +210,11 @@ int store_check(struct store *st, char *msg, size_t msgsize);
 #define STORE_FS_DIRENT (1ull << 61)
 #define STORE_FS_REG 1
 #define STORE_FS_DIR 2
+#define STORE_FS_LNK 3 /* a symbolic link: its target is its contents (pages, as a file's) */
+#define STORE_FS_LNK_MAX 4095 /* a target's bytes (PATH_MAX - 1): one page */
 
 struct store_fs_attr {
-	uint32_t type; /* STORE_FS_REG or STORE_FS_DIR */
+	uint32_t type; /* STORE_FS_REG, STORE_FS_DIR or STORE_FS_LNK */
 	uint32_t mode; /* permission bits */
 	uint32_t nlink; /* directory entries naming it */
 	uint32_t pad;
@@ -231,6 +237,13 @@ int store_fs_resolve(struct store_tx *tx, const char *path, uint64_t *ino);
 /* Creates a file or directory; -EEXIST when the name is taken. */
 int store_fs_create(struct store_tx *tx, uint64_t dir, const char *name, uint32_t type, uint32_t mode,
 		    uint64_t now_ns, uint64_t *ino);
+/* A symbolic link called name in dir holding target (1..STORE_FS_LNK_MAX
+ * bytes; -EINVAL else). Read it as a file: store_fs_read. */
+int store_fs_symlink(struct store_tx *tx, uint64_t dir, const char *name, const char *target, uint64_t now_ns,
+		     uint64_t *ino);
+/* A hard link: name in dir becomes one more name of ino (a file or a link,
+ * not a directory: -EPERM); its nlink grows by one. -EEXIST, -EMLINK. */
+int store_fs_link(struct store_tx *tx, uint64_t ino, uint64_t dir, const char *name, uint64_t now_ns);
 /* Removes a name; a file goes with its last name, a directory must be empty
  * (-ENOTEMPTY). */
 int store_fs_unlink(struct store_tx *tx, uint64_t dir, const char *name, uint64_t now_ns);

@@ -115,9 +115,16 @@ struct txrec {
 	struct store_key k;
 	uint64_t to; /* DEL_RANGE */
 	uint16_t len;
-	uint8_t *val; /* owned */
+	uint8_t own; /* VAL_INLINE, VAL_PAGE or VAL_BORROWED: where val lives */
+	uint8_t *val;
 	struct txrec *next;
 };
+/* A record's value: in the record's own allocation, right after it (values
+ * up to INLINE_MAX: one allocation a record); in a page buffer from the
+ * store's spares (larger values); or the caller's (store_put_ref), never
+ * freed by the store. */
+enum { VAL_INLINE, VAL_PAGE, VAL_BORROWED };
+#define SPARE_PAGES 4 /* page buffers the store keeps for values and scratch, from its mount on */
 
 struct store_tx {
 	struct store *st;
@@ -180,6 +187,8 @@ struct store {
 	struct store_stats stats;
 	uint8_t *buf; /* one block of scratch */
 	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
+	uint8_t *spare[SPARE_PAGES]; /* STORE_BLOCK buffers kept for reuse (store_page_get) */
+	unsigned nspare;
 };
 
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);
@@ -190,6 +199,10 @@ uint64_t store_block_of(const struct store *st, uint64_t pos);
 int store_replay_compare(struct store *st, char *msg, size_t msgsize);
 int store_read_block(struct store *st, uint64_t block, void *buf);
 int store_read_value(struct store *st, const struct loc *l, void *buf, size_t cap);
+/* A STORE_BLOCK buffer (from the spares when there is one; NULL when out of
+ * memory), and back: the hot paths allocate no page twice. */
+uint8_t *store_page_get(struct store *st);
+void store_page_put(struct store *st, uint8_t *page);
 
 /* index.c: an ordered map key -> loc (a treap). */
 struct loc *index_find(struct index *ix, struct store_key k);

@@ -59,7 +59,8 @@ static long blk_info(struct blkdev *d, uptr ubuf)
 				       .reads = d->reads,
 				       .writes = d->writes,
 				       .flushes = d->flushes,
-				       .errors = d->errors};
+				       .errors = d->errors,
+				       .wait_ticks = d->wait_ticks};
 	return copy_to_user(ubuf, &info, sizeof info) ? -EFAULT : 0;
 }
 

@@ -119,7 +119,7 @@ struct at_path {
 	const char *dir;
 };
 
-static long at_get(int dirfd, uptr upath, struct at_path *at)
+static long at_get_raw(int dirfd, uptr upath, struct at_path *at)
 {
 	memset(at, 0, sizeof *at);
 	long err = path_in(upath, &at->path);
@@ -153,6 +153,54 @@ static void at_put(struct at_path *at)
 {
 	vfs_pathbuf_free(at->path);
 	vfs_pathbuf_free(at->base);
+}
+
+static long left_dirs_visible(struct proc *p, const char *dir, const char *path, enum policy_cap kind,
+			      char *norm);
+
+/* vfs_resolve's question: may the caller follow the link at path (or
+ * leave the directory at path by ".." after one)? Only if it sees it: a
+ * link it cannot see is as absent as any hidden file (logged). */
+static int link_seen(void *arg, const char *path)
+{
+	struct proc *p = arg;
+	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
+}
+
+/* Follows the symbolic links of at's path (vfs_resolve; the last one only
+ * when follow). When one was followed, at's path becomes the path it names
+ * (absolute), so every check after this sees where the call really goes.
+ * The directories the written path leaves by ".." are checked visible
+ * first, as path_check does (the resolved path has no ".." left). */
+static long at_resolve(struct at_path *at, bool follow)
+{
+	struct proc *p = proc_current();
+	char *out;
+	long r = vfs_resolve(at->dir, at->path, follow, &out, link_seen, p);
+	char *scratch = r == 1 ? vfs_pathbuf_alloc() : NULL;
+	if (r == 1)
+		r = scratch ? left_dirs_visible(p, at->dir, at->path, CAP_FILE_READ, scratch) ?: 1 : -ENOMEM;
+	vfs_pathbuf_free(scratch);
+	if (r == 1) {
+		vfs_pathbuf_free(at->path);
+		vfs_pathbuf_free(at->base);
+		at->base = NULL;
+		at->path = out;
+		at->dir = "/";
+		return 0;
+	}
+	vfs_pathbuf_free(out);
+	return r;
+}
+
+/* A path argument and the directory it starts from (dirfd: a descriptor
+ * or AT_FDCWD), its symbolic links followed (the last one when follow). */
+static long at_get(int dirfd, uptr upath, bool follow, struct at_path *at)
+{
+	long err = at_get_raw(dirfd, upath, at);
+	if (err == 0 && (err = at_resolve(at, follow)) != 0)
+		at_put(at);
+	return err;
 }
 
 /* The first len bytes of path from directory dir, normal, into norm (PATH_MAX). */
@@ -227,10 +275,10 @@ static long path_check(const char *dir, const char *path, enum policy_cap kind, 
 }
 
 /* at_get, then path_check: 0 with *at to at_put, or an error (nothing held). */
-static long at_get_checked(int dirfd, uptr upath, enum policy_cap kind, enum vfs_need need,
+static long at_get_checked(int dirfd, uptr upath, bool follow, enum policy_cap kind, enum vfs_need need,
 			   struct at_path *at)
 {
-	long err = at_get(dirfd, upath, at);
+	long err = at_get(dirfd, upath, follow, at);
 	if (err == 0 && (err = path_check(at->dir, at->path, kind, need)) != 0)
 		at_put(at);
 	return err;
@@ -247,6 +295,15 @@ static char *pseudo_path(const char *dir, const char *path)
 		return norm;
 	vfs_pathbuf_free(norm);
 	return NULL;
+}
+
+/* Does path (from dir) lie in /dev or /proc? */
+static bool pseudofs_owns_path(const char *dir, const char *path)
+{
+	char *norm = pseudo_path(dir, path);
+	bool owned = norm != NULL;
+	vfs_pathbuf_free(norm);
+	return owned;
 }
 
 /* Open flags that change the file or the name space need file.write. */
@@ -511,7 +568,8 @@ long sys_openat(SYS_ARGS)
 	struct at_path at;
 	struct file *f;
 	int flags = (int)a2;
-	long err = at_get((int)a0, (uptr)a1, &at);
+	bool excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL); /* a link there: EEXIST */
+	long err = at_get((int)a0, (uptr)a1, !(flags & O_NOFOLLOW) && !excl, &at);
 	if (err)
 		return err;
 	enum vfs_need need = !(flags & O_CREAT) ? VFS_EXISTING : (flags & O_EXCL) ? VFS_ABSENT : VFS_PARENT;
@@ -863,7 +921,7 @@ long sys_newfstatat(SYS_ARGS)
 		perm_pass(proc_current()); /* a descriptor: checked when it was opened */
 		return fstat_fd((int)a0, (uptr)a2);
 	}
-	if ((err = at_get((int)a0, (uptr)a1, &at)) != 0)
+	if ((err = at_get((int)a0, (uptr)a1, !(flags & AT_SYMLINK_NOFOLLOW), &at)) != 0)
 		return err;
 	const char *path = empty ? "." : at.path;
 	char *norm = NULL;
@@ -894,7 +952,7 @@ long sys_lstat(SYS_ARGS)
 long sys_faccessat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_READ, VFS_EXISTING, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, true, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
 	struct kstat st;
@@ -913,27 +971,89 @@ long sys_access(SYS_ARGS)
 	return sys_faccessat(AT_FDCWD, a0, a1, 0, 0, 0);
 }
 
-/* The only symbolic link is /proc/self (pseudofs); an existing path
- * elsewhere is not one (-EINVAL). */
-long sys_readlink(SYS_ARGS)
+/* readlinkat(dirfd, path, buf, size): the target of the link at path (the
+ * VFS's, or /proc's), not terminated, at most size bytes; an existing path
+ * that is no link: -EINVAL. */
+long sys_readlinkat(SYS_ARGS)
 {
-	struct kstat st;
-	char *path, *pseudo = NULL, link[32];
-	if (a2 <= 0)
+	struct at_path at;
+	char *pseudo = NULL, *link;
+	if ((long)a3 <= 0)
 		return -EINVAL;
-	long err = path_in((uptr)a0, &path);
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0 && (pseudo = pseudo_path(cur_cwd(), path)))
-		err = pseudofs_readlink(pseudo, link, MIN(sizeof link, (size_t)a2));
-	else if (err == 0)
-		err = vfs_stat(cur_cwd(), path, &st) ?: -EINVAL;
+	size_t size = MIN((size_t)a3, (size_t)PATH_MAX);
+	if (!(link = vfs_pathbuf_alloc()))
+		err = -ENOMEM;
+	else if ((pseudo = pseudo_path(at.dir, at.path)))
+		err = pseudofs_readlink(pseudo, link, size);
+	else
+		err = vfs_readlink(at.dir, at.path, link, size);
 	vfs_pathbuf_free(pseudo);
-	vfs_pathbuf_free(path);
-	if (err > 0 && copy_to_user((uptr)a1, link, (size_t)err))
-		return -EFAULT;
+	at_put(&at);
+	if (err > 0 && copy_to_user((uptr)a2, link, (size_t)err))
+		err = -EFAULT;
+	vfs_pathbuf_free(link);
 	return err;
+}
+
+long sys_readlink(SYS_ARGS)
+{
+	return sys_readlinkat(AT_FDCWD, a0, a1, a2, 0, 0);
+}
+
+/* symlinkat(target, dirfd, path): target is any text (not checked, not a
+ * path the caller reaches by making the link: following it later is
+ * checked then); path needs file.write as any new name. */
+long sys_symlinkat(SYS_ARGS)
+{
+	struct at_path at;
+	char *target;
+	long err = path_in((uptr)a0, &target);
+	if (err)
+		return err;
+	if ((err = at_get_checked((int)a1, (uptr)a2, false, CAP_FILE_WRITE, VFS_ABSENT, &at)) == 0) {
+		err = pseudofs_owns_path(at.dir, at.path) ? -EACCES
+							  : vfs_symlink(cur_txn(), target, at.dir, at.path);
+		at_put(&at);
+	}
+	vfs_pathbuf_free(target);
+	return err;
+}
+
+long sys_symlink(SYS_ARGS)
+{
+	return sys_symlinkat(a0, AT_FDCWD, a1, 0, 0, 0);
+}
+
+/* linkat(olddirfd, oldpath, newdirfd, newpath, flags): a new name for a
+ * file; oldpath's last link is followed only with AT_SYMLINK_FOLLOW (as
+ * on Linux). Both names need file.write: the new name is a way to change
+ * the file, and the old one could be reached, changed and removed by it. */
+long sys_linkat(SYS_ARGS)
+{
+	struct at_path o, n;
+	if (a4 & ~(long)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (a4 & AT_EMPTY_PATH)
+		return -ENOENT; /* linking a descriptor needs CAP_DAC_READ_SEARCH on Linux: no one here */
+	long err =
+		at_get_checked((int)a0, (uptr)a1, a4 & AT_SYMLINK_FOLLOW, CAP_FILE_WRITE, VFS_EXISTING, &o);
+	if (err)
+		return err;
+	if ((err = at_get_checked((int)a2, (uptr)a3, false, CAP_FILE_WRITE, VFS_ABSENT, &n)) == 0) {
+		bool pseudo = pseudofs_owns_path(o.dir, o.path) || pseudofs_owns_path(n.dir, n.path);
+		err = pseudo ? -EXDEV : vfs_link(cur_txn(), o.dir, o.path, n.dir, n.path);
+		at_put(&n);
+	}
+	at_put(&o);
+	return err;
+}
+
+long sys_link(SYS_ARGS)
+{
+	return sys_linkat(AT_FDCWD, a0, AT_FDCWD, a1, 0, 0);
 }
 
 /* Drops from the n bytes of records in buf the entries of directory dir
@@ -1008,12 +1128,33 @@ long sys_getdents64(SYS_ARGS)
 long sys_mkdirat(SYS_ARGS)
 {
 	struct at_path at;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_ABSENT, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_WRITE, VFS_ABSENT, &at);
 	if (err)
 		return err;
 	err = vfs_txn_mkdir(cur_txn(), at.dir, at.path, (uint32_t)a2 & ~cur_umask());
 	at_put(&at);
 	return err;
+}
+
+/* mknodat(dirfd, path, mode, dev): named pipes and device nodes as Linux
+ * lists them, nothing behind them (vfs_mknod); needs file.write. */
+long sys_mknodat(SYS_ARGS)
+{
+	struct at_path at;
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_WRITE, VFS_ABSENT, &at);
+	if (err)
+		return err;
+	uint32_t mode = (uint32_t)a2;
+	mode = (mode & S_IFMT) | (mode & 07777 & ~cur_umask());
+	err = pseudofs_owns_path(at.dir, at.path) ? -EACCES
+						  : vfs_mknod(cur_txn(), at.dir, at.path, mode, (uint64_t)a3);
+	at_put(&at);
+	return err;
+}
+
+long sys_mknod(SYS_ARGS)
+{
+	return sys_mknodat(AT_FDCWD, a0, a1, a2, 0, 0);
 }
 
 long sys_mkdir(SYS_ARGS)
@@ -1026,7 +1167,7 @@ long sys_unlinkat(SYS_ARGS)
 	struct at_path at;
 	if (a2 & ~(long)AT_REMOVEDIR)
 		return -EINVAL;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_EXISTING, &at);
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_WRITE, VFS_EXISTING, &at);
 	if (err)
 		return err;
 	if ((a2 & AT_REMOVEDIR) && (err = whole_dir_check(at.dir, at.path)) == 0)
@@ -1050,10 +1191,10 @@ long sys_rmdir(SYS_ARGS)
 long sys_renameat(SYS_ARGS)
 {
 	struct at_path o, n;
-	long err = at_get_checked((int)a0, (uptr)a1, CAP_FILE_WRITE, VFS_EXISTING, &o);
+	long err = at_get_checked((int)a0, (uptr)a1, false, CAP_FILE_WRITE, VFS_EXISTING, &o);
 	if (err)
 		return err;
-	if ((err = at_get_checked((int)a2, (uptr)a3, CAP_FILE_WRITE, VFS_PARENT, &n)) == 0) {
+	if ((err = at_get_checked((int)a2, (uptr)a3, false, CAP_FILE_WRITE, VFS_PARENT, &n)) == 0) {
 		/* a directory replaces only an empty one: whether it is empty must not tell */
 		if (!is_dir(o.dir, o.path) || (err = whole_dir_check(n.dir, n.path)) == 0)
 			err = vfs_txn_rename(cur_txn(), o.dir, o.path, n.dir, n.path);
@@ -1072,16 +1213,14 @@ long sys_rename(SYS_ARGS)
 long sys_truncate(SYS_ARGS)
 {
 	struct file *f;
-	char *path;
+	struct at_path at;
 	if (a1 < 0)
 		return -EINVAL;
-	long err = path_in((uptr)a0, &path);
+	long err = at_get_checked(AT_FDCWD, (uptr)a0, true, CAP_FILE_WRITE, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_WRITE, VFS_EXISTING);
-	if (err == 0)
-		err = vfs_txn_open(cur_txn(), cur_cwd(), path, O_WRONLY, 0, &f);
-	vfs_pathbuf_free(path);
+	err = vfs_txn_open(cur_txn(), at.dir, at.path, O_WRONLY, 0, &f);
+	at_put(&at);
 	if (err)
 		return err;
 	err = f->ops->truncate ? f->ops->truncate(f, (uint64_t)a1) : -EINVAL;
@@ -1143,12 +1282,12 @@ long sys_sync(SYS_ARGS)
 #define UTIME_OMIT ((1l << 30) - 2)
 #define NSEC_PER_SEC 1000000000l
 
-static long path_setattr(int dirfd, uptr upath, const struct vfs_attr *a)
+static long path_setattr(int dirfd, uptr upath, bool follow, const struct vfs_attr *a)
 {
 	struct at_path at;
 	if (cur_txn())
 		return -EPERM;
-	long err = at_get_checked(dirfd, upath, CAP_FILE_WRITE, VFS_EXISTING, &at);
+	long err = at_get_checked(dirfd, upath, follow, CAP_FILE_WRITE, VFS_EXISTING, &at);
 	if (err)
 		return err;
 	err = vfs_setattr(at.dir, at.path, a);
@@ -1172,7 +1311,7 @@ static long fd_setattr(int fd, const struct vfs_attr *a)
 long sys_fchmodat(SYS_ARGS)
 {
 	struct vfs_attr a = {.set_mode = true, .mode = (uint32_t)a2 & 07777};
-	return path_setattr((int)a0, (uptr)a1, &a);
+	return path_setattr((int)a0, (uptr)a1, true, &a);
 }
 
 long sys_chmod(SYS_ARGS)
@@ -1197,7 +1336,8 @@ long sys_fchownat(SYS_ARGS)
 	struct vfs_attr none = {0};
 	if (a4 & ~(long)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
-	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, &none) : -EPERM;
+	return root_ids(a2, a3) ? path_setattr((int)a0, (uptr)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &none)
+				: -EPERM;
 }
 
 long sys_chown(SYS_ARGS)
@@ -1245,19 +1385,20 @@ static long times_in(uptr utimes, bool usec, struct vfs_attr *a)
 long sys_utimensat(SYS_ARGS)
 {
 	struct vfs_attr a = {0};
-	if (a3 & ~(long)AT_SYMLINK_NOFOLLOW) /* no symlinks: following changes nothing */
+	if (a3 & ~(long)AT_SYMLINK_NOFOLLOW)
 		return -EINVAL;
 	long err = times_in((uptr)a2, false, &a);
 	if (err)
 		return err;
-	return a1 ? path_setattr((int)a0, (uptr)a1, &a) : fd_setattr((int)a0, &a);
+	return a1 ? path_setattr((int)a0, (uptr)a1, !(a3 & AT_SYMLINK_NOFOLLOW), &a)
+		  : fd_setattr((int)a0, &a);
 }
 
 long sys_futimesat(SYS_ARGS)
 {
 	struct vfs_attr a = {0};
 	long err = times_in((uptr)a2, true, &a);
-	return err ? err : path_setattr((int)a0, (uptr)a1, &a);
+	return err ? err : path_setattr((int)a0, (uptr)a1, true, &a);
 }
 
 long sys_utimes(SYS_ARGS)
@@ -1280,20 +1421,20 @@ static long pseudo_chdir(const char *path, char **cwd)
 long sys_chdir(SYS_ARGS)
 {
 	struct proc *p = proc_current();
-	char *path, *cwd;
+	struct at_path at;
+	char *cwd;
 	if (!p)
 		return -ESRCH;
-	long err = path_in((uptr)a0, &path);
+	long err = at_get_checked(AT_FDCWD, (uptr)a0, true, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	char *pseudo = err == 0 ? pseudo_path(cur_cwd(), path) : NULL;
+	char *pseudo = pseudo_path(at.dir, at.path);
 	if (pseudo)
 		err = pseudo_chdir(pseudo, &cwd);
-	else if (err == 0)
-		err = vfs_chdir(cur_cwd(), path, &cwd);
+	else
+		err = vfs_chdir(at.dir, at.path, &cwd);
 	vfs_pathbuf_free(pseudo);
-	vfs_pathbuf_free(path);
+	at_put(&at);
 	if (err)
 		return err;
 	kfree(p->cwd);
@@ -1407,17 +1548,17 @@ long sys_statfs(SYS_ARGS)
 	struct k_statfs sf;
 	struct vfs_fsinfo info;
 	struct kstat st;
-	char *path, *pseudo = NULL;
-	long err = path_in((uptr)a0, &path);
+	struct at_path at;
+	char *pseudo = NULL;
+	long err = at_get_checked(AT_FDCWD, (uptr)a0, true, CAP_FILE_READ, VFS_EXISTING, &at);
 	if (err)
 		return err;
-	err = path_check(cur_cwd(), path, CAP_FILE_READ, VFS_EXISTING);
-	if (err == 0 && (pseudo = pseudo_path(cur_cwd(), path)) && (err = pseudofs_stat(pseudo, &st)) == 0)
+	if ((pseudo = pseudo_path(at.dir, at.path)) && (err = pseudofs_stat(pseudo, &st)) == 0)
 		statfs_pseudo(st.st_dev, &sf);
-	else if (err == 0 && !pseudo && (err = vfs_fsinfo(cur_cwd(), path, &info)) == 0)
+	else if (!pseudo && (err = vfs_fsinfo(at.dir, at.path, &info)) == 0)
 		statfs_vfs(&info, &sf);
 	vfs_pathbuf_free(pseudo);
-	vfs_pathbuf_free(path);
+	at_put(&at);
 	return err ? err : copy_to_user((uptr)a1, &sf, sizeof sf);
 }
 

@@ -156,6 +156,30 @@ TEST(heap_overrun_is_detected_at_every_size)
 	CHECK_EQ(pages_out, 0);
 }
 
+/* The red zone is checked a word at a time: a byte changed anywhere in it
+ * (head, the aligned middle, the tail), of a small block or a large one, is
+ * found. */
+TEST(heap_overrun_anywhere_in_the_red_zone_is_detected)
+{
+	fresh(true);
+	size_t sizes[] = {1, 13, 100, 1993, 4073, 9000};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint8_t *p = heap_core_alloc(&H, sizes[i]);
+		CHECK(p != NULL);
+		size_t slack = heap_core_capacity(p) - sizes[i];
+		CHECK(slack >= 8);
+		size_t at[] = {0, 1, 7, 8, slack / 2, slack - 9, slack - 1};
+		for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+			p[sizes[i] + at[k]] ^= 0x40;
+			CHECK_EQ(heap_core_check(&H, p), HEAP_ERR_OVERRUN);
+			p[sizes[i] + at[k]] ^= 0x40;
+			CHECK_EQ(heap_core_check(&H, p), 0);
+		}
+		CHECK_EQ(heap_core_free(&H, p), 0);
+	}
+	CHECK_EQ(pages_out, 0);
+}
+
 TEST(heap_double_free_and_foreign_pointers)
 {
 	fresh(true);

@@ -20,6 +20,7 @@
 #define PAGE_BASE 0x80000000ull
 #define PG 4096ull
 #define UF (PTE_W | PTE_U)
+static const struct mmu_range ALL_USER = {0, 1ull << 47}; /* the whole user half */
 
 static pte_t *pool;
 static bool table_used[TABLES];
@@ -271,7 +272,7 @@ static void frozen_space(unsigned n)
 	space_reset();
 	for (unsigned i = 0; i < n; i++)
 		CHECK_EQ(map(va_of(i), page_alloc(100 + i), UF), 0);
-	CHECK_EQ(journal_core_freeze(&M, S.root), n);
+	CHECK_EQ(journal_core_freeze(&M, S.root, &ALL_USER, 1), n);
 }
 
 /* ---- tests ---- */
@@ -280,7 +281,7 @@ TEST(journal_freeze_makes_writable_pages_cow)
 {
 	frozen_space(3);
 	CHECK_EQ(protect(va_of(2), PTE_U), 0); /* read-only stays read-only */
-	journal_core_freeze(&M, S.root);
+	journal_core_freeze(&M, S.root, &ALL_USER, 1);
 	CHECK_EQ(*lookup(va_of(0)) & (PTE_W | PTE_COW), PTE_COW);
 	CHECK_EQ(*lookup(va_of(2)) & (PTE_W | PTE_COW), 0);
 	check_frozen(NULL);
@@ -526,7 +527,7 @@ TEST(journal_commit_costs_pages_changed_not_pages_mapped)
 	space_reset();
 	for (unsigned i = 0; i < 400; i++) /* spans page tables */
 		CHECK_EQ(map(0x10000000 + i * 0x3000ull, page_alloc(i), UF), 0);
-	journal_core_freeze(&M, S.root);
+	journal_core_freeze(&M, S.root, &ALL_USER, 1);
 	CHECK_EQ(begin(), 0);
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ(write_page(0x10000000 + i * 0x99000ull, 1), 0);

@@ -305,3 +305,45 @@ TEST(pmm_no_room_for_bookkeeping)
 	CHECK_EQ(pmm_core_alloc(&P), 0);
 	CHECK_EQ(pmm_core_alloc_contig(&P, 4, 1), 0);
 }
+
+/* A contiguous search starts at the lowest free page it remembers
+ * (low_free): pages freed below it must be found again, the lowest run
+ * first, and a run must not be taken across a range's end (a hole). */
+TEST(pmm_contig_finds_runs_freed_below_earlier_searches)
+{
+	struct bootinfo bi;
+	pc_map(&bi);
+	CHECK_EQ(pmm_core_init(&P, &bi, MiB, 3 * MiB, 4 * GiB, virt), 0);
+	uint64_t a = pmm_core_alloc_contig(&P, 3, 1), b = pmm_core_alloc_contig(&P, 3, 1);
+	CHECK(a != 0 && b != 0 && a < b);
+	uint64_t c = pmm_core_alloc_contig(&P, 2, 1);
+	CHECK(c > b);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(pmm_core_free(&P, a + i * PG), 0);
+	CHECK_EQ(pmm_core_alloc_contig(&P, 2, 1), a); /* below where the last search ended */
+	CHECK_EQ(pmm_core_alloc_contig(&P, 2, 1), c + 2 * PG); /* a's last page alone is too short */
+	/* every run handed out lies inside one range */
+	static uint64_t runs[20000];
+	size_t n = 0;
+	uint64_t r;
+	while (n < 20000 && (r = pmm_core_alloc_contig(&P, 7, 1)) != 0) {
+		CHECK_EQ(pmm_core_refcount(&P, r + 6 * PG), 1);
+		bool inside = false;
+		for (size_t g = 0; g < P.nranges; g++)
+			inside |= r >= P.range[g].start && r + 7 * PG <= P.range[g].end;
+		CHECK(inside);
+		runs[n++] = r;
+	}
+	CHECK(n > 100);
+	for (size_t i = 0; i < n; i++)
+		for (int k = 0; k < 7; k++)
+			CHECK_EQ(pmm_core_free(&P, runs[i] + k * PG), 0);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(pmm_core_free(&P, b + i * PG), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(pmm_core_free(&P, c + i * PG), 0);
+		CHECK_EQ(pmm_core_free(&P, a + i * PG), 0);
+		CHECK_EQ(pmm_core_free(&P, c + (2 + i) * PG), 0);
+	}
+	CHECK_EQ(P.free, P.total);
+}

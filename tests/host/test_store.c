@@ -196,6 +196,45 @@ TEST(store_one_page_commit_writes_two_blocks_and_one_flush)
 	sim_destroy(&d);
 }
 
+/* store_put_ref borrows: the transaction reads the caller's bytes until the
+ * commit, which writes them; later changes to the buffer are not the
+ * store's. store_put copies at once, page-sized values too (they go
+ * through the store's spare page buffers, reused from commit to commit). */
+TEST(store_put_ref_commits_the_borrowed_bytes_and_store_put_copies)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	static uint8_t borrowed[4096], copied[4096], got[4096];
+	for (int round = 0; round < 12; round++) { /* more rounds than spare buffers */
+		memset(borrowed, 0x40 + round, sizeof borrowed);
+		memset(copied, 0x80 + round, sizeof copied);
+		struct store_tx *tx = store_tx_begin(st);
+		CHECK_EQ(store_put_ref(tx, hkey(0x1000), borrowed, sizeof borrowed), 0);
+		CHECK_EQ(store_put(tx, hkey(0x1001), copied, sizeof copied), 0);
+		memset(copied, 0xEE, sizeof copied); /* after the copy: not committed */
+		borrowed[7] = 0x11; /* before the commit: committed */
+		CHECK_EQ(store_tx_get(tx, hkey(0x1000), got, sizeof got), 4096);
+		CHECK_EQ(got[7], 0x11);
+		CHECK(store_tx_commit(tx) > 0);
+		memset(borrowed, 0xDD, sizeof borrowed); /* after the commit: not the store's */
+		CHECK_EQ(store_get(st, hkey(0x1000), got, sizeof got), 4096);
+		CHECK_EQ(got[0], 0x40 + round);
+		CHECK_EQ(got[7], 0x11);
+		CHECK_EQ(store_get(st, hkey(0x1001), got, sizeof got), 4096);
+		CHECK_EQ(got[4095], 0x80 + round);
+	}
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	CHECK_EQ(store_get(st, hkey(0x1000), got, sizeof got), 4096);
+	CHECK_EQ(got[0], 0x40 + 11);
+	CHECK_EQ(got[7], 0x11);
+	check_clean(st);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 TEST(store_group_commit_shares_one_flush)
 {
 	struct simdisk d;
@@ -732,6 +771,72 @@ TEST(store_fs_create_write_rename_truncate_unlink)
 }
 
 /* Cost grows with the change: one byte written in a 1 MiB file writes one page. */
+/* Hard links: one inode, several entries, nlink counting them; symbolic
+ * links: an inode of type LNK holding its target. fsck checks both. */
+TEST(store_fs_links_and_symlinks)
+{
+	struct simdisk d;
+	sim_init(&d, 512, 256 * 8);
+	struct store *st = mount_sim(&d, 0);
+	struct store_tx *tx = store_tx_begin(st);
+	uint64_t dir, f, s, ino;
+	struct store_fs_attr a;
+	char buf[64];
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "dir", STORE_FS_DIR, 0755, 1, &dir), 0);
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "f", STORE_FS_REG, 0644, 1, &f), 0);
+	CHECK_EQ(store_fs_write(tx, f, 0, "data", 4, 1), 4);
+	CHECK_EQ(store_fs_link(tx, f, dir, "g", 2), 0);
+	CHECK_EQ(store_fs_link(tx, f, dir, "g", 2), -EEXIST);
+	CHECK_EQ(store_fs_link(tx, dir, STORE_FS_ROOT, "d2", 2), -EPERM);
+	CHECK_EQ(store_fs_symlink(tx, dir, "s", "../f", 2, &s), 0);
+	CHECK_EQ(store_fs_symlink(tx, dir, "e", "", 2, &ino), -EINVAL);
+	CHECK(store_tx_commit(tx) > 0);
+	check_clean(st);
+	CHECK_EQ(fs_read_all(st, "/dir/g", buf, sizeof buf), 4);
+	CHECK_EQ(fs_read_all(st, "/dir/s", buf, sizeof buf), 4);
+	CHECK(memcmp(buf, "../f", 4) == 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_stat(tx, f, &a), 0);
+	CHECK_EQ(a.nlink, 2);
+	CHECK_EQ(store_fs_stat(tx, s, &a), 0);
+	CHECK_EQ(a.type, STORE_FS_LNK);
+	CHECK_EQ(a.mode, 0777);
+	/* the first name goes: the file stays, under its other one */
+	CHECK_EQ(store_fs_unlink(tx, STORE_FS_ROOT, "f", 3), 0);
+	CHECK_EQ(store_fs_stat(tx, f, &a), 0);
+	CHECK_EQ(a.nlink, 1);
+	CHECK(store_tx_commit(tx) > 0);
+	check_clean(st);
+	CHECK_EQ(fs_read_all(st, "/dir/g", buf, sizeof buf), 4);
+	/* a rename over the last name drops the file */
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_rename(tx, dir, "s", dir, "g", 4), 0);
+	CHECK_EQ(store_fs_stat(tx, f, &a), -ENOENT);
+	CHECK(store_tx_commit(tx) > 0);
+	check_clean(st);
+	/* fsck sees an nlink that does not count the names, and an empty link */
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_fs_create(tx, STORE_FS_ROOT, "h", STORE_FS_REG, 0644, 5, &f), 0);
+	CHECK_EQ(store_fs_link(tx, f, STORE_FS_ROOT, "h2", 5), 0);
+	CHECK_EQ(store_fs_stat(tx, f, &a), 0);
+	a.nlink = 1;
+	CHECK_EQ(store_put(tx, (struct store_key){STORE_OBJ(STORE_CLASS_FS, f), 0}, &a, sizeof a), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_check(st, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "2 names, expected 1") != NULL);
+	tx = store_tx_begin(st);
+	a.nlink = 2;
+	CHECK_EQ(store_put(tx, (struct store_key){STORE_OBJ(STORE_CLASS_FS, f), 0}, &a, sizeof a), 0);
+	CHECK_EQ(store_fs_stat(tx, s, &a), 0);
+	a.size = 0;
+	CHECK_EQ(store_put(tx, (struct store_key){STORE_OBJ(STORE_CLASS_FS, s), 0}, &a, sizeof a), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_check(st, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "a target of 0 bytes") != NULL);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 TEST(store_fs_small_write_to_a_big_file_costs_one_page)
 {
 	struct simdisk d;

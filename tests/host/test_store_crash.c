@@ -2,7 +2,7 @@
  * test_store_crash.c - the store's power-cut campaign, as CrashMonkey/ACE
  * do it: every workload of up to 3 operations drawn from {a handler run's
  * commit, a file write, a rename over a file, fsync, truncate, create or
- * unlink}, run on a simulated disk (simdisk.h) with the power cut at every
+ * unlink, a hard link and a symbolic link made or removed}, run on a simulated disk (simdisk.h) with the power cut at every
  * write index; at each cut, the disks the cut could leave (every subset of
  * the writes not yet flushed - which is every order of them, as no block is
  * written twice between flushes - and the kept multi-sector writes torn) are
@@ -26,8 +26,9 @@
 #include "simdisk.h"
 #include "unit.h"
 
-enum op { OP_RUN, OP_WRITE, OP_RENAME, OP_FSYNC, OP_TRUNCATE, OP_CREATE_UNLINK, OP_COUNT };
-static const char *const op_names[] = {"run", "write", "rename", "fsync", "truncate", "create/unlink"};
+enum op { OP_RUN, OP_WRITE, OP_RENAME, OP_FSYNC, OP_TRUNCATE, OP_CREATE_UNLINK, OP_LINK, OP_COUNT };
+static const char *const op_names[] = {"run",	   "write",	    "rename",	   "fsync",
+				       "truncate", "create/unlink", "link/symlink"};
 
 #define DISK_BLOCKS 48
 #define HANDLER STORE_OBJ(STORE_CLASS_HANDLER, 1)
@@ -127,6 +128,19 @@ static int op_fs(struct store *st, enum op op, unsigned n)
 		}
 		if (r >= 0 && path_ino(tx, "/d", &d) == 0 && store_fs_unlink(tx, d, "sub", n) == -ENOENT)
 			r = store_fs_create(tx, d, "sub", STORE_FS_DIR, 0755, n, &g);
+	} else if (op == OP_LINK) {
+		/* /l a second name of /f (a rename over /f then leaves the old
+		 * file to /l alone), /d/s a symbolic link to it; or both removed */
+		uint64_t l, d;
+		if (path_ino(tx, "/l", &l) == 0) {
+			r = store_fs_unlink(tx, STORE_FS_ROOT, "l", n);
+			if (r == 0 && path_ino(tx, "/d", &d) == 0)
+				r = store_fs_unlink(tx, d, "s", n);
+		} else if (r == 0) {
+			r = store_fs_link(tx, f, STORE_FS_ROOT, "l", n);
+			if (r == 0 && (r = path_ino(tx, "/d", &d)) == 0)
+				r = store_fs_symlink(tx, d, "s", "../f", n, &g);
+		}
 	}
 	if (r < 0) {
 		store_tx_abort(tx);

@@ -198,3 +198,98 @@ TEST(mmu_free_tables_returns_every_table)
 	for (int i = 0; i < 256; i++)
 		CHECK_EQ(sim_table(root)[i], 0);
 }
+
+/* Ranges of whole pages, sorted, disjoint and more than 64 KiB apart
+ * (nearer ones join), at most MMU_RANGES_MAX; every page ever added stays
+ * inside (when full, the two closest ranges are joined). */
+TEST(mmu_ranges_cover_every_page_added)
+{
+	static uint64_t added[4000];
+	struct mmu_ranges rs = {0};
+	mmu_ranges_add(&rs, 0x401000);
+	mmu_ranges_add(&rs, 0x401000);
+	mmu_ranges_add(&rs, 0x403000); /* near: joins */
+	CHECK_EQ(rs.n, 1);
+	CHECK_EQ(rs.r[0].start, 0x401000);
+	CHECK_EQ(rs.r[0].end, 0x404000);
+	mmu_ranges_add(&rs, 0x7FFFFFFFE000ull);
+	mmu_ranges_add(&rs, 0x600000); /* far from both */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[1].start, 0x600000);
+	mmu_ranges_add(&rs, 0x3F0000); /* near the first from below */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[0].start, 0x3F0000);
+	mmu_ranges_add(&rs, 0x5F0000); /* near the second from below */
+	CHECK_EQ(rs.n, 3);
+	CHECK_EQ(rs.r[1].start, 0x5F0000);
+	for (uint64_t va = 0x404000; va < 0x5F0000; va += 0x10000) /* a bridge: the two become one */
+		mmu_ranges_add(&rs, va);
+	CHECK_EQ(rs.n, 2);
+	CHECK_EQ(rs.r[0].start, 0x3F0000);
+	CHECK_EQ(rs.r[0].end, 0x601000);
+	srand(7);
+	memset(&rs, 0, sizeof rs);
+	for (size_t i = 0; i < 4000; i++) {
+		added[i] = ((uint64_t)rand() << 20 ^ (uint64_t)rand() << 3) & 0x7FFFFFFFF000ull;
+		if (i % 3 == 0 && i > 0)
+			added[i] = (added[i - 1] + 0x1000 * (uint64_t)(rand() % 40)) & 0x7FFFFFFFF000ull;
+		mmu_ranges_add(&rs, added[i]);
+		CHECK(rs.n >= 1 && rs.n <= MMU_RANGES_MAX);
+		for (size_t k = 0; k < rs.n; k++) {
+			CHECK(rs.r[k].start < rs.r[k].end);
+			CHECK_EQ(rs.r[k].start % 4096, 0);
+			CHECK_EQ(rs.r[k].end % 4096, 0);
+			if (k + 1 < rs.n)
+				CHECK(rs.r[k].end + (64 << 10) < rs.r[k + 1].start);
+		}
+		if (i % 97 == 0 || i == 3999)
+			for (size_t j = 0; j <= i; j++) {
+				bool in = false;
+				for (size_t k = 0; k < rs.n; k++)
+					in |= rs.r[k].start <= added[j] && added[j] < rs.r[k].end;
+				CHECK(in);
+			}
+	}
+}
+
+/* Two ranges may share an entry of a higher table (here one page table):
+ * every leaf inside either is visited once, in order; none outside. */
+TEST(mmu_visit_ranges_visits_each_leaf_inside_once)
+{
+	uint64_t root = fresh_root();
+	uint64_t vas[] = {0x1000, 0x2000, 0x3000, 0x4000, 0x5000, 0x400000, 0x7FFFFFFFF000ull};
+	for (size_t i = 0; i < sizeof vas / sizeof vas[0]; i++)
+		*mmu_entry(&M, root, vas[i], MMU_LEVEL_4K, UF) = 0x5000 | PTE_P;
+	struct mmu_range r[] = {{0x1000, 0x2000}, {0x3000, 0x5000}, {0x7FFFFFFF0000ull, 0x800000000000ull}};
+	struct seen s = {0};
+	mmu_visit_ranges(&M, root, r, 3, record, &s);
+	CHECK_EQ(s.n, 4);
+	CHECK_EQ(s.va[0], 0x1000);
+	CHECK_EQ(s.va[1], 0x3000);
+	CHECK_EQ(s.va[2], 0x4000);
+	CHECK_EQ(s.va[3], 0x7FFFFFFFF000ull);
+}
+
+/* With the ranges an address space recorded (mmu_ranges_add of each page it
+ * mapped), freeing returns every user table and leaves the kernel half. */
+TEST(mmu_free_ranges_returns_every_table_of_the_recorded_ranges)
+{
+	uint64_t root = fresh_root();
+	struct mmu_ranges rs = {0};
+	uint64_t vas[] = {0x400000,	     0x401000,		0x9FF000,
+			  0x100000000000ull, 0x7FFFFFFFF000ull, 0x7FFFFFFF0000ull};
+	for (size_t i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+		mmu_ranges_add(&rs, vas[i]);
+		*mmu_entry(&M, root, vas[i], MMU_LEVEL_4K, UF) = 0x7000 | PTE_P;
+	}
+	*mmu_entry(&M, root, 0xFFFFFFFF80000000ull, MMU_LEVEL_4K, PTE_W) = 0x100000 | PTE_P;
+	int kernel_tables = 3, cleared = 0;
+	mmu_visit_ranges(&M, root, rs.r, rs.n, clear_leaf, &cleared);
+	CHECK_EQ(cleared, 6);
+	unsigned long n = mmu_free_ranges(&M, root, rs.r, rs.n);
+	CHECK_EQ(n, (unsigned long)(allocs - 1 - kernel_tables));
+	CHECK_EQ(frees, allocs - 1 - kernel_tables);
+	CHECK(mmu_lookup(&M, root, 0xFFFFFFFF80000000ull, NULL) != NULL);
+	for (int i = 0; i < 256; i++)
+		CHECK_EQ(sim_table(root)[i], 0);
+}

@@ -3,12 +3,15 @@ from OptiOS's shell as a user would. The same static binary runs on the
 Linux host: each applet's output on OptiOS is compared with its output on the
 host for the same files and command line."""
 
+import importlib.util
 import os
 import re
 import subprocess
 import tempfile
 
 from test_shell import check, run, shell
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # The files the applets work on, made by BusyBox's printf on both systems.
 SETUP = [
@@ -189,3 +192,56 @@ def test_unixcalls_groups_umask_fsync(ctx):
 			"fchmod(read-only fd): -1 Operation not permitted",
 			"chmod(missing): -1 No such file or directory",
 		]) + "\n", timeout=30)
+
+
+# A slice of BusyBox's own test suite (make busybox-test runs all of it):
+# links, and named pipes (diff skips them).
+TESTSUITE_SLICE = ["ln", "readlink", "realpath", "diff", "dirname"]
+
+
+def test_busybox_testsuite_slice_passes_as_on_linux(ctx):
+	"""runtest with a few applets' test files, with the same binary on the
+	Linux host and on OptiOS: every test that passes on the host passes on
+	OptiOS (tools/busybox-test.py, docs/USERLAND.md)."""
+	spec = importlib.util.spec_from_file_location("busybox_test", os.path.join(ROOT, "tools", "busybox-test.py"))
+	bt = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(bt)
+	build = os.path.abspath(ctx.build)
+	host, host_res = bt.run_host(build, 300, TESTSUITE_SLICE, name="slice")
+	opt, opt_res = bt.run_optios(build, 600, TESTSUITE_SLICE, name="slice")
+	assert host["PASS"] >= 40, "the host ran too little of the slice: %r" % host
+	lost = sorted(n for n, v in host_res.items() if v == "PASS" and opt_res.get(n) != "PASS")
+	assert not lost, "pass on the host, not on OptiOS: %s (log: %s/busybox/slice-optios.log)" % (lost, build)
+
+
+test_busybox_testsuite_slice_passes_as_on_linux.timeout = 240  # two runs of runtest, one a boot
+
+
+def test_hostname_f_was_non_recoverable_error_without_etc_hosts(ctx):
+	"""Was (BusyBox's test suite, hostname-d-works): `hostname -f` asked DNS
+	for the machine's own name (no network: 'Non-recoverable error'). The
+	image's /etc/hosts names it, as Linux's does."""
+	with shell(ctx) as m:
+		check(m, "busybox hostname", "optios\n")
+		check(m, "busybox hostname -f", "optios.localdomain\n")
+		check(m, "busybox hostname -d", "localdomain\n")
+
+
+def test_fork_lost_the_umask(ctx):
+	"""Was (BusyBox's test suite, uuencode): a forked child had umask 0, so
+	uuencode of stdin wrote mode 666 (Linux: 644 under umask 022)."""
+	with shell(ctx) as m:
+		check(m, "busybox sh -c 'umask; (umask); umask 077; (umask)'", "0022\n0022\n0077\n")
+		check(m, "busybox sh -c 'echo x | busybox uuencode f | busybox head -1'", "begin 644 f\n")
+
+
+def test_sched_getaffinity_was_enosys(ctx):
+	"""Was (BusyBox's test suite, taskset): sched_getaffinity and
+	sched_setaffinity were ENOSYS. One CPU: its mask is 1; setting a mask
+	with CPU 0 in it works, one without it is EINVAL."""
+	with shell(ctx) as m:
+		out, _ = run(m, "busybox sh -c 'busybox taskset -p $$'")
+		assert re.fullmatch(r"pid \d+'s current affinity mask: 1\n", out), out
+		check(m, "busybox sh -c 'busybox taskset 0x1 busybox echo ran; echo $?'", "ran\n0\n")
+		out, _ = run(m, "busybox sh -c 'busybox taskset 0x2 busybox echo ran; echo $?'")
+		assert "Invalid argument" in out and out.endswith("1\n"), out

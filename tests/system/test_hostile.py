@@ -84,6 +84,49 @@ def test_path_traversal(ctx):
 		still_answers(m)
 
 
+def test_symlink_escape(ctx):
+	"""hostile_symlink may use /data/mine/: links it makes there to
+	/data/other/secret, /etc/policy and the directory /data/other, and a
+	link it follows into /data/other (left there by the shell, pointing
+	back into its grant), are refused as absent (ENOENT): a permission is
+	checked on the path a link resolves to, and a link is followed only
+	where the program sees it. A hard link to the hidden file is absent too.
+	Links inside its grant work; making links and reading its own is allowed."""
+	with shell(ctx) as m:
+		run(m, "mkdir /data/mine")
+		run(m, "mkdir /data/other")
+		run(m, "echo top > /data/other/secret")
+		run(m, "busybox ln -s /data/mine/f /data/other/hop")
+		out = run(m, "/test/hostile_symlink")
+		got = lines(out, "hostile_symlink")
+		assert got == {
+			"create /data/mine/f": "allowed",
+			"symlink to f": "allowed",
+			"read through ok": "allowed",
+			"symlink to /data/other/secret": "allowed",
+			"readlink s": "allowed",
+			"read through s": ENOENT,
+			"stat through s": ENOENT,
+			"lstat s": "allowed",
+			"symlink to ../other": "allowed",
+			"create through d": ENOENT,
+			"read through d": ENOENT,
+			"symlink to /etc/policy": "allowed",
+			"read through p": ENOENT,
+			"link /data/other/secret": ENOENT,
+			"symlink to /data/other/hop": "allowed",
+			"read through via": ENOENT,
+			"open s O_NOFOLLOW": "denied (ELOOP: Symbolic link loop)",
+		}, out
+		assert "exited with status" not in out, out
+		for call, cap in (("open", "file.read:/data/other/secret"), ("open", "file.write:/data/other/new"),
+				  ("open", "file.read:/etc/policy"), ("open", "file.read:/data/other/hop")):
+			check_denied(m, "hostile_symlink", call, cap)
+		assert run(m, "busybox cat /data/other/secret") == "top\n"
+		assert "new" not in run(m, "ls /data/other").split()
+		still_answers(m)
+
+
 def test_subscribe_to_an_ungranted_topic(ctx):
 	"""hostile_sub asks for event:app:secret: `handler add` refuses it, naming
 	the grant; it never runs; once granted, it can be added."""

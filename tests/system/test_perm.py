@@ -70,3 +70,21 @@ def test_shell_emit_of_sys_and_timer_topics_refused(ctx):
 			  and "source=emit" in r["rest"]]
 		assert not raised, raised
 		assert [r for r in recs if r["kind"] == "event" and r["topic"] == "app:fine"], recs[-5:]
+
+
+def test_policy_revoke_applies_to_the_next_exec_of_a_program_started_before(ctx):
+	"""A program of the read-only image has its permission set cached by its
+	bytes (an exec computes nothing while the policy stays the same): a
+	revoke must still refuse its next start, and a grant allow the one
+	after, as without the cache."""
+	with test_shell.shell(ctx) as m:
+		assert test_handlers.run(m, "emit app:cached") == ""
+		assert test_handlers.run(m, "emit app:cached") == ""  # now from the cache
+		test_handlers.run(m, "policy revoke emit emit:app:*")
+		out = test_handlers.run(m, "emit app:cached")
+		assert "emit asks for emit:app:*: not granted (policy grant emit emit:app:*)" in out, out
+		assert test_handlers.run(m, "echo status $?") == "status 126\n"
+		test_handlers.run(m, "policy grant emit emit:app:*")
+		assert test_handlers.run(m, "emit app:cached") == ""
+		assert test_handlers.run(m, "echo status $?") == "status 0\n"
+

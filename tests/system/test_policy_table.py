@@ -130,3 +130,16 @@ def test_default_policy_grants_every_shipped_request(ctx):
 				not shown.rstrip().endswith("missing:\n  (none)"):
 			missing.append(shown)
 	assert not missing, "\n".join(missing)
+
+
+def test_policy_catalogue_left_out_programs_past_128(ctx):
+	"""The kernel's list of programs held 128 and dropped the rest silently:
+	`policy show` of a program past them said "no such program" (the test
+	image came within 6 of it). The list starts at 16 and grows, so the last
+	programs in path order exercise its growth many times over."""
+	paths = [p for p in image_programs(ctx) if not tool(ctx, "show", p).startswith("no such program")]
+	assert len(paths) > 64, paths
+	with test_handlers.shell(ctx) as m:
+		for p in paths[-3:]:
+			got = test_handlers.run(m, "policy show " + p)
+			assert got == tool(ctx, "show", p), "policy show %s:\n%s" % (p, got)

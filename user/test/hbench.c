@@ -148,9 +148,16 @@ static uint64_t commit_cost(const struct cycle *c)
 	return c->end->tsc - (c->run->tsc + c->end->c);
 }
 
-/* n single events with this payload, one at a time; figures per cycle. */
+/* Which log records a measurement spans (their seqs): `make profile`
+ * profiles exactly the instructions between them (tools/profile.py). */
+struct span {
+	uint64_t from, to;
+};
+
+/* n single events with this payload, one at a time; figures per cycle, and
+ * the records each spans (span[i]: warm start, cycle, commit). */
 static int measure(const char *payload, int n, uint64_t *warm, uint64_t *whole, uint64_t *commit,
-		   uint64_t *dirty)
+		   uint64_t *dirty, struct span (*span)[3])
 {
 	struct cycle c;
 	for (int i = 0; i < n; i++) {
@@ -169,6 +176,9 @@ static int measure(const char *payload, int n, uint64_t *warm, uint64_t *whole, 
 		whole[i] = c.end->tsc - c.event->tsc;
 		commit[i] = commit_cost(&c);
 		dirty[i] = c.end->a;
+		span[i][0] = (struct span){c.event->seq, c.run->seq};
+		span[i][1] = (struct span){c.event->seq, c.end->seq};
+		span[i][2] = (struct span){c.run->seq, c.end->seq};
 	}
 	return 0;
 }
@@ -178,18 +188,36 @@ static void report(const char *key, uint64_t value)
 	printf("BENCH %s %llu\n", key, (unsigned long long)value);
 }
 
+/* The median of v[0..n) (v is left as it was) and, as "BENCHSPAN key from
+ * to", the records the measurement it came from spans. */
+static void report_median(const char *key, const uint64_t *v, size_t n, const struct span *spans,
+			  size_t stride)
+{
+	uint64_t sorted[REPS];
+	memcpy(sorted, v, n * sizeof *v);
+	uint64_t m = median(sorted, n);
+	report(key, m);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == m) {
+			printf("BENCHSPAN %s %llu %llu\n", key, (unsigned long long)spans[i * stride].from,
+			       (unsigned long long)spans[i * stride].to);
+			break;
+		}
+}
+
 /* Runs the payload REPS times and reports the medians under the keys given. */
 static int bench_pages(const char *payload, const char *commit_key, const char *cycle_key,
 		       const char *warm_key)
 {
 	uint64_t warm[REPS], whole[REPS], commit[REPS], dirty[REPS];
-	if (measure(payload, REPS, warm, whole, commit, dirty) < 0)
+	struct span span[REPS][3];
+	if (measure(payload, REPS, warm, whole, commit, dirty, span) < 0)
 		return -1;
 	if (warm_key)
-		report(warm_key, median(warm, REPS));
+		report_median(warm_key, warm, REPS, &span[0][0], 3);
 	if (cycle_key)
-		report(cycle_key, median(whole, REPS));
-	report(commit_key, median(commit, REPS));
+		report_median(cycle_key, whole, REPS, &span[0][1], 3);
+	report_median(commit_key, commit, REPS, &span[0][2], 3);
 	char key[64];
 	snprintf(key, sizeof key, "dirty_pages_payload_%s", payload);
 	report(key, median(dirty, REPS));
@@ -324,26 +352,53 @@ static const struct optios_log_record *wait_durable(const struct cycle *c)
 /* With a disk (kernel/persist): a 1-page run made durable, one event at a
  * time (event -> run -> commit -> flush), the flushes each took, and a
  * burst of BATCH events: durable runs per guest second (group commit) and
- * the flushes they shared. Without a disk: nothing (no DURABLE record). */
+ * the flushes they shared. Without a disk: nothing (no DURABLE record).
+ *
+ * The cycle is the EVENT record's TSC to the DURABLE record's (the flush
+ * that made the run's commit durable has returned). Its instructions are
+ * that span minus the ticks the disk driver spent waiting for the device
+ * in it (the store's disk's wait_ticks: read with OPTIOS_BLK_INFO right
+ * after the emit - whose own commit and flush are done then, and the runner
+ * has not run yet: it runs when we yield; a cheap call, a few hundred
+ * instructions, counted in - and as the DURABLE record's text states it:
+ * the runner may store the log or clean the disk after that record, before
+ * we read again): the NVMe driver
+ * polls, so the wait is spins whose number depends on how fast the host
+ * answers, not work. The span itself is reported too (the latency to
+ * durable, waits included). */
 static int bench_durable(void)
 {
 	static struct cycle c[BATCH];
-	uint64_t whole[REPS];
+	uint64_t whole[REPS], work[REPS], wait[REPS];
+	struct span span[REPS];
 	size_t flushes = 0;
+	struct optios_store_info before, after;
+	struct optios_blk_info w0;
+	if (optios_store_info(&before) < 0 || !(before.flags & OPTIOS_STORE_MOUNTED))
+		return 0; /* no disk: nothing persists */
 	for (int i = 0; i < REPS; i++) {
 		log_mark();
-		if (emit("1") < 0 || wait_cycles(c, 1) < 0)
+		if (emit("1") < 0 || optios_blk(OPTIOS_BLK_INFO, before.device, 0, &w0, 0) < 0)
+			return -1;
+		sched_yield();
+		if (wait_cycles(c, 1) < 0)
 			return -1;
 		const struct optios_log_record *d = wait_durable(&c[0]);
-		if (!d)
-			return i == 0 ? 0 : -1;
+		unsigned long long runs, waited;
+		if (!d || sscanf(d->text, "%llu runs durable; disk waits %llu", &runs, &waited) != 2 ||
+		    waited < w0.wait_ticks)
+			return -1;
 		whole[i] = d->tsc - c[0].event->tsc;
+		wait[i] = waited - w0.wait_ticks;
+		work[i] = whole[i] > wait[i] ? whole[i] - wait[i] : 0;
+		span[i] = (struct span){c[0].event->seq, d->seq};
 		flushes += d->a == 1;
 	}
-	report("durable_cycle_1page_instructions", median(whole, REPS));
+	report_median("durable_cycle_1page_instructions", work, REPS, span, 1);
+	report_median("durable_cycle_1page_latency_ticks", whole, REPS, span, 1);
+	report("durable_cycle_1page_device_wait_ticks", median(wait, REPS));
 	report("durable_flushes_per_1000_commits", 1000 * (uint64_t)flushes / REPS);
 	log_mark();
-	struct optios_store_info before, after;
 	long runs = runs_when_ready();
 	if (optios_store_info(&before) < 0)
 		return -1;
@@ -362,8 +417,8 @@ static int bench_durable(void)
 	size_t burst_flushes = 0;
 	for (size_t i = index_of(c[0].event); i <= index_of(last); i++)
 		burst_flushes += logbuf[i].kind == OPTIOS_LOG_DURABLE;
-	uint64_t span = last->time_ns - c[0].event->time_ns;
-	report("durable_runs_per_guest_second", span ? (uint64_t)BATCH * 1000000000ull / span : 0);
+	uint64_t ns = last->time_ns - c[0].event->time_ns;
+	report("durable_runs_per_guest_second", ns ? (uint64_t)BATCH * 1000000000ull / ns : 0);
 	report("durable_burst_runs", BATCH);
 	report("durable_burst_flushes", burst_flushes);
 	return 0;
@@ -401,7 +456,8 @@ int main(void)
 	/* One run first: the first write to each page after the base snapshot
 	 * is not what a warm handler pays. */
 	uint64_t w, x, y, z;
-	if (measure("256", 1, &w, &x, &y, &z) < 0)
+	struct span first[1][3];
+	if (measure("256", 1, &w, &x, &y, &z, first) < 0)
 		return 1;
 	if (bench_pages("0", "commit_0pages_instructions", NULL, "warm_start_instructions") < 0 ||
 	    bench_pages("1", "commit_1page_instructions", "cycle_1page_instructions", NULL) < 0 ||

@@ -30,6 +30,8 @@ static const char *hostile_errno_name(int e)
 	case ENOEXEC: return "ENOEXEC";
 	case EAGAIN: return "EAGAIN";
 	case EBADF: return "EBADF";
+	case ELOOP: return "ELOOP";
+	case EXDEV: return "EXDEV";
 	}
 	return "errno";
 }

@@ -29,6 +29,7 @@
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
+#define AT_SYMLINK_FOLLOW 0x400
 #define AT_EACCESS 0x200
 #define AT_EMPTY_PATH 0x1000
 
@@ -68,6 +69,7 @@
 #define DT_UNKNOWN 0
 #define DT_DIR 4
 #define DT_REG 8
+#define DT_LNK 10
 #endif
 
 /* One getdents64 record; d_reclen is a multiple of 8 and covers the name's NUL. */

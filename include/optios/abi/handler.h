@@ -172,7 +172,9 @@ struct optios_handler_info {
 /* committed runs made durable by one device flush (the output gate lets
  * their effects out now): a = runs covered, b = the store transaction seq
  * it made durable, c = the flush's TSC ticks, result = 0 or the flush's
- * -errno (then persistence stopped); text "N runs durable" */
+ * -errno (then persistence stopped); text "N runs durable; disk waits T
+ * ticks" (T: the TSC ticks the disk's driver has spent waiting for the
+ * device since boot, so a reader can tell work from waiting) */
 #define OPTIOS_LOG_DURABLE 13
 
 struct optios_log_record {

@@ -77,6 +77,7 @@ struct optios_blk_info {
 	uint32_t sector_size;
 	uint32_t reserved;
 	uint64_t reads, writes, flushes, errors;
+	uint64_t wait_ticks; /* TSC ticks the driver spent waiting for the device's answers */
 };
 
 /* long optios_store_info(struct optios_store_info *out): the disk store
