@@ -1075,7 +1075,7 @@ static int ck_key(void *arg, struct store_key k, struct loc *l)
 			   .off = l->off,
 			   .len = l->len,
 			   .sum = l->sum};
-	return add_rec(arg, REC_CK_KEY, k, 0, &c, sizeof c);
+	return add_rec(arg, REC_CK_KEY, k, 0, &c, sizeof c, false);
 }
 
 /* The sizes of the units in [from, to), as REC_CK_UNITS records. */
@@ -1093,7 +1093,7 @@ static int ck_units(struct store_tx *tx, uint64_t from, uint64_t to)
 			sizes[n] = (uint16_t)u;
 			from += u;
 		}
-		int r = add_rec(tx, REC_CK_UNITS, (struct store_key){start, 0}, 0, sizes, 2 * n);
+		int r = add_rec(tx, REC_CK_UNITS, (struct store_key){start, 0}, 0, sizes, 2 * n, false);
 		if (r < 0)
 			return r;
 	}
