@@ -146,9 +146,11 @@ static int cmd_fsck(struct store *st, const char *image)
 	if (store_check(st, msg, sizeof msg) < 0)
 		return fail(1, "%s: damaged: %s", image, msg);
 	store_stats_get(st, &s);
-	printf("%s: clean: %llu blocks, %llu keys, seq %llu, %llu units replayed\n", image,
-	       (unsigned long long)s.blocks, (unsigned long long)s.keys, (unsigned long long)s.committed_seq,
-	       (unsigned long long)s.recovered_units);
+	printf("%s: clean: %llu blocks, %llu keys, seq %llu, %llu keys from the index checkpoint%s, %llu units "
+	       "replayed\n",
+	       image, (unsigned long long)s.blocks, (unsigned long long)s.keys,
+	       (unsigned long long)s.committed_seq, (unsigned long long)s.ckpt_loaded_keys,
+	       s.ckpt_loaded_keys ? " (it agrees with a full replay)" : "", (unsigned long long)s.recovered_units);
 	return 0;
 }
 

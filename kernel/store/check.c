@@ -115,5 +115,6 @@ int store_check(struct store *st, char *msg, size_t msgsize)
 	st->env.free(c.live);
 	if (c.bad)
 		return -EINVAL;
-	return store_fs_check(st, msg, msgsize);
+	int r = store_replay_compare(st, msg, msgsize);
+	return r < 0 ? r : store_fs_check(st, msg, msgsize);
 }

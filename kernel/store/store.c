@@ -18,7 +18,10 @@
  * (the index still points at them) into the next commit; the tail it leaves
  * behind is written to a superblock one flush after the copies were
  * flushed, and the space before it is reused only once that superblock is
- * durable.
+ * durable. Every so often (ck_every: in proportion to the index's size) a
+ * commit is followed by an index checkpoint, a transaction of its own in
+ * the chain; once durable, the superblock names it and mount loads it and
+ * replays only the units after it.
  *
  * Invariants (store_check verifies them):
  *  I1 tail <= clean_tail <= head, head - sb_tail <= log_blocks: the log
@@ -39,6 +42,12 @@
  *  I7 committed_seq >= durable_seq; durable_seq is the seq of the last unit
  *     written before the last successful flush was issued.
  *  I8 after a device error (failed) nothing more is written.
+ *  I9 a superblock names an index checkpoint only when a completed flush
+ *     covered every unit of it (ck_durable), and only at or after its own
+ *     tail (so I1 protects its blocks); loaded, it yields the index and
+ *     block table a replay from the tail to it would (fsck compares), and
+ *     a checkpoint that does not load whole is never trusted: mount replays
+ *     fully, stepping over it.
  *
  * Memory on the commit path: a transaction's record carries its value in
  * its own allocation (up to INLINE_MAX), in a page buffer from the store's
@@ -60,6 +69,10 @@
 #define UNIT_MAX_CAP 32 /* blocks per unit, whatever the device size */
 #define VERIFY_MAX 1024 /* log blocks past durable_pos, at most, for recovery to check whole */
 #define SUMS_MAX ((STORE_BLOCK - UNIT_HDR_SIZE) / 8)
+#define CKPT_BLOCKS_MAX 65535 /* a checkpoint's blocks, at most (a block table entry) */
+#define CKPT_EVERY_MIN 256 /* log blocks between two checkpoints, at least */
+#define CKPT_COST 32 /* ... and at least this many times the checkpoint's size */
+#define CKPT_UNITS_PER_REC (INLINE_MAX / 2)
 _Static_assert(UNIT_MAX_CAP - 1 <= SUMS_MAX, "a unit's sums fit its header");
 
 /* ---- hashing: xxHash64's construction (four lanes of multiply-rotate
@@ -198,7 +211,10 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 		return "bad magic";
 	if (c.check != s->check)
 		return "checksum mismatch";
-	if (s->version != 1 || s->block_size != STORE_BLOCK)
+	if (s->version == 1)
+		return "format version 1 (before index checkpoints): copy its files out with an older "
+		       "optios-disk";
+	if (s->version != SB_VERSION || s->block_size != STORE_BLOCK)
 		return "unknown version or block size";
 	if (s->blocks < STORE_MIN_BLOCKS || s->blocks > dev_blocks)
 		return "size out of range for this device";
@@ -209,22 +225,33 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 	if (s->tail_pos > s->durable_pos || s->durable_pos - s->tail_pos > s->log_blocks ||
 	    s->durable_pos > (1ull << 62))
 		return "log positions out of range";
+	if (s->ckpt_seq &&
+	    (s->ckpt_pos < s->tail_pos || s->ckpt_pos >= s->ckpt_end || s->ckpt_end > s->durable_pos ||
+	     s->ckpt_end - s->ckpt_pos > CKPT_BLOCKS_MAX || s->ckpt_seq < s->tail_seq ||
+	     s->ckpt_end_seq <= s->ckpt_seq || s->ckpt_end_seq - s->ckpt_seq > s->ckpt_end - s->ckpt_pos))
+		return "checkpoint out of range";
 	return NULL;
 }
 
-static int write_super(struct store *st, uint64_t gen, uint64_t tail, uint64_t tail_seq, uint64_t dpos)
+static int write_super(struct store *st, uint64_t gen, uint64_t tail, uint64_t tail_seq, uint64_t dpos,
+		       const struct ckpt *ck)
 {
 	memset(st->buf, 0, STORE_BLOCK);
 	struct disk_super *s = (struct disk_super *)st->buf;
 	*s = (struct disk_super){.magic = SB_MAGIC,
-				 .version = 1,
+				 .version = SB_VERSION,
 				 .block_size = STORE_BLOCK,
 				 .blocks = st->blocks,
 				 .log_blocks = st->log_blocks,
 				 .gen = gen,
 				 .tail_pos = tail,
 				 .tail_seq = tail_seq,
-				 .durable_pos = dpos};
+				 .durable_pos = dpos,
+				 .ckpt_pos = ck->pos,
+				 .ckpt_seq = ck->seq,
+				 .ckpt_end = ck->end,
+				 .ckpt_end_seq = ck->end_seq,
+				 .ckpt_check = ck->check};
 	super_seal(s);
 	int r = block_write(st->dev, (gen % 2) * st->secs_per_block, st->secs_per_block, st->buf);
 	if (r < 0) {
@@ -275,10 +302,12 @@ static void apply_del_range(struct store *st, uint64_t obj, uint64_t from, uint6
 
 /* ---- units: the records of a transaction laid out in blocks ---- */
 
+static bool rec_is_page(const struct txrec *t);
+
 /* Bytes a transaction record takes in a record stream. */
 static unsigned rec_span(const struct txrec *t)
 {
-	unsigned data = t->op == REC_PUT && t->len <= INLINE_MAX ? t->len : t->op == REC_DEL_RANGE ? 8 : 0;
+	unsigned data = REC_INLINE(t->op) && !rec_is_page(t) ? t->len : t->op == REC_DEL_RANGE ? 8 : 0;
 	return REC_SIZE + (data + 7u) / 8u * 8u;
 }
 
@@ -354,6 +383,8 @@ static void emit_rec(const struct txrec *t, uint8_t *at, uint64_t block_pos, uns
 				  .in_hdr = block_pos == unit_pos};
 	} else if (t->op == REC_DEL_RANGE) {
 		memcpy(at + REC_SIZE, &t->to, 8);
+	} else if (REC_INLINE(t->op)) { /* a checkpoint's record */
+		memcpy(at + REC_SIZE, t->val, t->len);
 	}
 	memcpy(at, &d, REC_SIZE);
 }
@@ -459,7 +490,7 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 		t = next;
 	} while (t);
 	i = 0;
-	for (t = first; t && r == 0; t = t->next)
+	for (t = first; t && r == 0 && !(extra_flags & UNIT_CKPT); t = t->next)
 		r = apply_rec(st, t, locs[i++]);
 	if (r < 0) {
 		st->failed = true; /* out of memory half way: the index no longer matches the log */
@@ -709,14 +740,17 @@ static int copy_live(struct store *st, struct clean *c, struct store_key k, cons
 
 /* Walks one unit's records at pos (already checked at mount or written by
  * us), calling fn for each. */
-typedef int (*rec_fn)(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to);
+typedef int (*rec_fn)(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to,
+		      const uint8_t *data);
 static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uint64_t block_pos,
 			 uint64_t unit_pos, const struct disk_unit *h, unsigned base_off, rec_fn fn,
 			 void *arg);
 
-static int clean_one(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to)
+static int clean_one(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to,
+		     const uint8_t *data)
 {
 	(void)to;
+	(void)data;
 	struct store_key k = {d->obj, d->sub};
 	struct loc *cur = index_find(&st->index, k);
 	if (d->op != REC_PUT && d->op != REC_PUT_PAGE)
@@ -772,6 +806,7 @@ static uint64_t free_blocks(const struct store *st)
 }
 
 static int flush_cycle(struct store *st, bool force_super);
+static void ck_after_commit(struct store *st);
 
 /* Frees room for `need` blocks at the head: cleans (each batch committed
  * on its own) and makes the new tail durable (two flushes), as long as it
@@ -881,6 +916,7 @@ int64_t store_tx_commit(struct store_tx *tx)
 			st->stats.clean_blocks_written += copies;
 		}
 		r = (int64_t)st->committed_seq;
+		ck_after_commit(st);
 	}
 out:
 	free_recs(st, c.first);
@@ -912,16 +948,28 @@ static bool super_due(const struct store *st)
 {
 	uint64_t gain = st->safe_tail - st->sb_tail;
 	return (gain && (gain >= st->log_blocks / 8 || free_blocks(st) < st->reserve + st->log_blocks / 8)) ||
-	       st->durable_pos - st->sb_durable_pos >= MIN(st->log_blocks / 4, VERIFY_MAX);
+	       st->durable_pos - st->sb_durable_pos >= MIN(st->log_blocks / 4, VERIFY_MAX) ||
+	       (st->ck_durable.seq && st->ck_durable.pos != st->sb_ckpt_pos);
+}
+
+/* The checkpoint a superblock with this tail may name: the newest durable
+ * one, unless the tail passed it (then none: a full replay). */
+static struct ckpt super_ckpt(const struct store *st, uint64_t tail)
+{
+	if (st->ck_durable.seq && st->ck_durable.pos >= tail)
+		return st->ck_durable;
+	return (struct ckpt){0};
 }
 
 static uint64_t sync_begin(struct store *st, bool force_super)
 {
 	st->flushing = true;
 	st->pending_gen = 0;
+	struct ckpt ck = super_ckpt(st, st->safe_tail);
 	if (!st->failed && !st->rdonly && (force_super || super_due(st)) &&
-	    write_super(st, st->sb_gen + 1, st->safe_tail, st->safe_tail_seq, st->durable_pos) == 0) {
+	    write_super(st, st->sb_gen + 1, st->safe_tail, st->safe_tail_seq, st->durable_pos, &ck) == 0) {
 		st->pending_gen = st->sb_gen + 1;
+		st->pending_ckpt_pos = ck.pos;
 		st->pending_tail = st->safe_tail;
 		st->pending_tail_seq = st->safe_tail_seq;
 		st->pending_durable_pos = st->durable_pos;
@@ -929,6 +977,7 @@ static uint64_t sync_begin(struct store *st, bool force_super)
 	st->flush_snap_tail = st->clean_tail;
 	st->flush_snap_tail_seq = st->clean_tail_seq;
 	st->pending_head = st->head;
+	st->ck_pending = st->ck_new; /* written: durable at this flush's end */
 	return st->committed_seq;
 }
 
@@ -949,7 +998,9 @@ void store_sync_end(struct store *st, uint64_t ticket, int flush_result)
 		st->sb_gen = st->pending_gen;
 		st->sb_tail = st->pending_tail;
 		st->sb_durable_pos = st->pending_durable_pos;
+		st->sb_ckpt_pos = st->pending_ckpt_pos;
 	}
+	st->ck_durable = st->ck_pending;
 	if (ticket > st->durable_seq)
 		st->durable_seq = ticket;
 	st->durable_pos = st->pending_head;
@@ -988,6 +1039,123 @@ int store_checkpoint(struct store *st)
 	return r;
 }
 
+/* ---- index checkpoints ----
+ * A checkpoint is a transaction of its own (units flagged UNIT_CKPT, in the
+ * chain like any other) holding the index (REC_CK_KEY: key -> struct
+ * ck_loc) and the sizes of the units from the durable superblock's tail to
+ * its own position (REC_CK_UNITS), so that mount can load it and replay only
+ * the units after it. Its records are never applied to the index, so the
+ * cleaner skips its blocks unread. It is written after a commit once the
+ * head passed ck_next (CKPT_COST times its estimated size, at least
+ * CKPT_EVERY_MIN blocks or a quarter of the log, since the last one): its
+ * cost is bounded by a fraction of the log traffic. A superblock names it
+ * only once a completed flush covered it (ck_durable), and only while its
+ * tail has not passed it. */
+
+/* Estimated blocks of a checkpoint now. */
+static uint64_t ck_size(const struct store *st)
+{
+	uint64_t bytes = st->index.count * (REC_SIZE + sizeof(struct ck_loc)) + (st->head - st->sb_tail) * 2;
+	uint64_t est = bytes / (STORE_BLOCK - 2 * REC_SIZE) + 1;
+	return est + est / (st->unit_max - 1) + 1; /* and headers */
+}
+
+/* Log blocks between two checkpoints: CKPT_COST times the size of one, at
+ * least CKPT_EVERY_MIN or a quarter of the log, at most half the log (on a
+ * small disk, where ck_maybe's bound on the size caps the cost). */
+static uint64_t ck_every(const struct store *st)
+{
+	uint64_t every = MAX(CKPT_COST * ck_size(st), MIN((uint64_t)CKPT_EVERY_MIN, st->log_blocks / 4));
+	return MIN(every, st->log_blocks / 2);
+}
+
+static int ck_key(void *arg, struct store_key k, struct loc *l)
+{
+	struct ck_loc c = {.pos = l->pos | (l->page ? CK_PAGE : 0) | (l->in_hdr ? CK_IN_HDR : 0),
+			   .off = l->off,
+			   .len = l->len,
+			   .sum = l->sum};
+	return add_rec(arg, REC_CK_KEY, k, 0, &c, sizeof c, false);
+}
+
+/* The sizes of the units in [from, to), as REC_CK_UNITS records. */
+static int ck_units(struct store_tx *tx, uint64_t from, uint64_t to)
+{
+	struct store *st = tx->st;
+	uint16_t sizes[CKPT_UNITS_PER_REC];
+	while (from < to) {
+		uint64_t start = from;
+		unsigned n = 0;
+		for (; from < to && n < CKPT_UNITS_PER_REC; n++) {
+			unsigned u = st->info[from % st->log_blocks].unit;
+			if (u == 0 || from + u > to)
+				return -EIO; /* the block table lost a unit: a bug */
+			sizes[n] = (uint16_t)u;
+			from += u;
+		}
+		int r = add_rec(tx, REC_CK_UNITS, (struct store_key){start, 0}, 0, sizes, 2 * n, false);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Writes a checkpoint at the head: -ENOSPC (nothing written) when it would
+ * eat into the reserve. */
+static int ck_write(struct store *st)
+{
+	struct store_tx *tx = store_tx_begin(st);
+	if (!tx)
+		return -ENOMEM;
+	uint64_t pos = st->head, seq = st->next_seq;
+	int r = ck_units(tx, st->sb_tail, pos);
+	if (r == 0)
+		r = index_walk(&st->index, ck_key, tx);
+	uint64_t n = r == 0 ? MAX(plan_total(st, tx->first), 1) : 0;
+	if (r == 0 && (n > CKPT_BLOCKS_MAX || n + st->reserve > free_blocks(st)))
+		r = -ENOSPC;
+	if (r == 0)
+		r = write_units(st, tx->first, UNIT_CKPT);
+	if (r == 0) {
+		st->ck_new = (struct ckpt){.pos = pos,
+					   .seq = seq,
+					   .end = st->head,
+					   .end_seq = st->next_seq,
+					   .check = st->prev_check};
+		st->stats.ckpt_written++;
+		st->stats.ckpt_blocks_written += st->head - pos;
+	}
+	store_tx_abort(tx);
+	return r;
+}
+
+/* After a commit: a checkpoint when one is due (the caller checked
+ * head >= ck_next or clean_tail > ck_guard, two comparisons). */
+static void ck_maybe(struct store *st)
+{
+	uint64_t every = ck_every(st), base = st->ck_new.seq ? st->ck_new.end : st->sb_tail;
+	bool passed = st->clean_tail > st->ck_guard; /* the next superblock would drop it */
+	if (st->failed || st->rdonly)
+		return;
+	if (!passed && st->head < base + every) {
+		st->ck_next = base + every;
+		return;
+	}
+	/* a checkpoint larger than a sixteenth of the log is not worth it; with
+	 * no room now, the next try is a whole interval later */
+	if (ck_size(st) <= st->log_blocks / 16 && ck_write(st) == 0)
+		st->ck_guard = st->ck_new.pos;
+	else if (passed)
+		st->ck_guard = UINT64_MAX;
+	st->ck_next = st->head + every;
+}
+
+static void ck_after_commit(struct store *st)
+{
+	if (st->head >= st->ck_next || st->clean_tail > st->ck_guard)
+		ck_maybe(st);
+}
+
 int store_clean(struct store *st, unsigned blocks)
 {
 	if (st->failed || st->rdonly)
@@ -1012,6 +1180,7 @@ int store_clean(struct store *st, unsigned blocks)
 		return r;
 	st->clean_tail = c.tail;
 	st->clean_tail_seq = c.tail_seq;
+	ck_after_commit(st);
 	return (int)c.cleaned;
 }
 
@@ -1045,17 +1214,18 @@ static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uin
 			 void *arg)
 {
 	unsigned off = 0, first_page = 1 + h->nrec, nblocks = h->nblocks;
+	bool ckpt = h->flags & UNIT_CKPT;
 	while (off + REC_SIZE <= len) {
 		struct disk_rec d;
 		memcpy(&d, blk + off, REC_SIZE);
 		if (d.op == 0 && base_off == 0)
 			break; /* the end of a record block */
-		unsigned data = d.op == REC_PUT ? d.len : d.op == REC_DEL_RANGE ? 8 : 0;
+		unsigned data = REC_INLINE(d.op) ? d.len : d.op == REC_DEL_RANGE ? 8 : 0;
 		unsigned span = REC_SIZE + (data + 7u) / 8u * 8u;
 		struct loc l = {0};
 		uint64_t to = 0;
-		if (d.op < REC_PUT || d.op > REC_DEL_RANGE || d.len > STORE_VALUE_MAX ||
-		    (d.op == REC_PUT && d.len > INLINE_MAX) || off + span > len) {
+		if (d.op < REC_PUT || d.op > REC_OP_MAX || (d.op >= REC_CK_KEY) != ckpt ||
+		    d.len > STORE_VALUE_MAX || (REC_INLINE(d.op) && d.len > INLINE_MAX) || off + span > len) {
 			st->why = "a record out of bounds";
 			st->why_pos = unit_pos;
 			return -EINVAL;
@@ -1076,7 +1246,7 @@ static int parse_records(struct store *st, const uint8_t *blk, unsigned len, uin
 			memcpy(&to, blk + off + REC_SIZE, 8);
 		if (d.op == REC_PUT || d.op == REC_PUT_PAGE)
 			l.sum = block_sum(h, l.pos - unit_pos);
-		int r = fn(st, arg, &d, l, to);
+		int r = fn(st, arg, &d, l, to, blk + off + REC_SIZE);
 		if (r)
 			return r;
 		off += span;
@@ -1142,8 +1312,10 @@ struct replay {
 	size_t n, cap;
 };
 
-static int pend_one(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to)
+static int pend_one(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to,
+		    const uint8_t *data)
 {
+	(void)data;
 	struct replay *rp = arg;
 	if (rp->n == rp->cap) {
 		size_t cap = rp->cap ? 2 * rp->cap : 64;
@@ -1195,15 +1367,13 @@ static bool unit_sums_ok(struct store *st, const struct disk_unit *h, uint64_t p
 	return true;
 }
 
-/* One unit at pos, expected seq: 1 (accepted into rp, or applied with its
- * transaction), 0 (the log ends here), or -EINVAL (damage inside the
- * durable part: st->why). */
-static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint64_t *prev,
-		       uint64_t sb_durable, uint8_t *hdr, uint8_t *recs, struct replay *rp, uint64_t *check,
-		       bool *last)
+/* Reads the unit expected at pos with seq (chained to *prev unless NULL):
+ * its header into hdr, its record blocks into recs, checking those; NULL,
+ * or why it is not that unit. */
+static const char *unit_read(struct store *st, uint64_t pos, uint64_t seq, const uint64_t *prev, uint8_t *hdr,
+			     uint8_t *recs)
 {
 	const struct disk_unit *h = (const struct disk_unit *)hdr;
-	bool in_durable = pos < sb_durable;
 	const char *why = NULL;
 	if (store_read_block(st, store_block_of(st, pos), hdr) < 0)
 		why = "unreadable unit header";
@@ -1220,6 +1390,32 @@ static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint6
 			why = "unreadable record block";
 	if (!why && !unit_sums_ok(st, h, pos, 1, 1 + h->nrec, recs))
 		why = "record block checksum mismatch";
+	return why;
+}
+
+/* Calls fn for every record of the unit read into hdr and recs. */
+static int unit_parse(struct store *st, uint64_t pos, const uint8_t *hdr, const uint8_t *recs, rec_fn fn,
+		      void *arg)
+{
+	const struct disk_unit *h = (const struct disk_unit *)hdr;
+	unsigned base = UNIT_HDR_SIZE + 8 * (h->nblocks - 1);
+	int r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, h, base, fn, arg);
+	for (unsigned i = 1; r == 0 && i <= h->nrec; i++)
+		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos, h, 0,
+				  fn, arg);
+	return r;
+}
+
+/* One unit at pos, expected seq: 1 (accepted into rp, or applied with its
+ * transaction), 0 (the log ends here), or -EINVAL (damage inside the
+ * durable part: st->why). A checkpoint's unit is checked, never applied. */
+static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint64_t *prev,
+		       uint64_t sb_durable, uint8_t *hdr, uint8_t *recs, struct replay *rp, uint64_t *check,
+		       bool *last)
+{
+	const struct disk_unit *h = (const struct disk_unit *)hdr;
+	bool in_durable = pos < sb_durable;
+	const char *why = unit_read(st, pos, seq, prev, hdr, recs);
 	bool durable = !why && pos + h->nblocks <= sb_durable;
 	if (!why && !durable && !unit_sums_ok(st, h, pos, 1 + h->nrec, h->nblocks, NULL))
 		why = "page block checksum mismatch";
@@ -1230,11 +1426,7 @@ static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint6
 		st->why_pos = pos;
 		return -EINVAL;
 	}
-	unsigned base = UNIT_HDR_SIZE + 8 * (h->nblocks - 1);
-	int r = parse_records(st, hdr + base, h->hdr_rec_bytes, pos, pos, h, base, pend_one, rp);
-	for (unsigned i = 1; r == 0 && i <= h->nrec; i++)
-		r = parse_records(st, recs + (size_t)(i - 1) * STORE_BLOCK, STORE_BLOCK, pos + i, pos, h, 0,
-				  pend_one, rp);
+	int r = h->flags & UNIT_CKPT ? 0 : unit_parse(st, pos, hdr, recs, pend_one, rp);
 	if (r < 0)
 		return r;
 	*check = h->check;
@@ -1245,27 +1437,156 @@ static int replay_unit(struct store *st, uint64_t pos, uint64_t seq, const uint6
 	return r < 0 ? r : 1;
 }
 
-/* Replays the log from the superblock's tail: the index, head, next seq. */
-static int replay(struct store *st, const struct disk_super *sb)
+/* Loading a checkpoint: its REC_CK_UNITS continue from `next` (once
+ * `started`), its keys come in increasing order. */
+struct ck_load {
+	const struct disk_super *sb;
+	uint64_t next;
+	bool started, any_key;
+	struct store_key last;
+};
+
+static int ck_load_units(struct store *st, struct ck_load *cl, const struct disk_rec *d, const uint8_t *data)
+{
+	uint64_t p = d->obj, tail = cl->sb->tail_pos;
+	if (d->len == 0 || d->len % 2 || (cl->started ? p != cl->next : p > tail))
+		return -EINVAL;
+	for (unsigned i = 0; i < d->len / 2u; i++) {
+		uint16_t n;
+		memcpy(&n, data + 2 * i, 2);
+		if (n == 0 || n > st->unit_max || p + n > cl->sb->ckpt_pos || (p < tail && p + n > tail))
+			return -EINVAL;
+		if (p >= tail)
+			note_unit(st, p, n);
+		p += n;
+	}
+	cl->next = p;
+	cl->started = true;
+	return 0;
+}
+
+static int ck_load_rec(struct store *st, void *arg, const struct disk_rec *d, struct loc l, uint64_t to,
+		       const uint8_t *data)
+{
+	struct ck_load *cl = arg;
+	struct store_key k = {d->obj, d->sub};
+	struct ck_loc c;
+	(void)l;
+	(void)to;
+	if (d->op == REC_CK_UNITS)
+		return ck_load_units(st, cl, d, data);
+	if (d->len != sizeof c || (cl->any_key && key_cmp(k, cl->last) <= 0))
+		return -EINVAL;
+	memcpy(&c, data, sizeof c);
+	struct loc v = {.pos = c.pos & ~(CK_PAGE | CK_IN_HDR),
+			.off = c.off,
+			.len = c.len,
+			.page = (c.pos & CK_PAGE) != 0,
+			.in_hdr = (c.pos & CK_IN_HDR) != 0,
+			.sum = c.sum};
+	/* a value before the tail was copied by the cleaner after the
+	 * checkpoint: the replay after it must replace it (checked at its end) */
+	if (v.pos >= cl->sb->ckpt_pos || v.pos + st->log_blocks < cl->sb->ckpt_pos ||
+	    v.len > STORE_VALUE_MAX ||
+	    (v.page ? v.off != 0 || v.in_hdr : v.len > INLINE_MAX || (unsigned)v.off + v.len > STORE_BLOCK))
+		return -EINVAL;
+	cl->last = k;
+	cl->any_key = true;
+	return apply_put(st, k, v);
+}
+
+/* Loads the checkpoint the superblock names into the index and the block
+ * table: every unit of it intact, chained, where and what the superblock
+ * says. Any doubt is -EINVAL (the caller replays fully). */
+static int ck_load(struct store *st, const struct disk_super *sb, uint8_t *hdr, uint8_t *recs)
+{
+	const struct disk_unit *h = (const struct disk_unit *)hdr;
+	struct ck_load cl = {.sb = sb};
+	uint64_t pos = sb->ckpt_pos, seq = sb->ckpt_seq, prev = 0;
+	for (bool last = false; !last;) {
+		if (pos >= sb->ckpt_end ||
+		    unit_read(st, pos, seq, pos == sb->ckpt_pos ? NULL : &prev, hdr, recs) ||
+		    !(h->flags & UNIT_CKPT) || h->nblocks != 1 + h->nrec)
+			return -EINVAL;
+		int r = unit_parse(st, pos, hdr, recs, ck_load_rec, &cl);
+		if (r < 0)
+			return r;
+		note_unit(st, pos, h->nblocks);
+		last = !(h->flags & UNIT_PART);
+		prev = h->check;
+		pos += h->nblocks;
+		seq++;
+	}
+	if (pos != sb->ckpt_end || seq != sb->ckpt_end_seq || prev != sb->ckpt_check ||
+	    (cl.started ? cl.next != sb->ckpt_pos : sb->tail_pos != sb->ckpt_pos))
+		return -EINVAL;
+	st->stats.ckpt_loaded_keys = st->index.count;
+	return 0;
+}
+
+static void replay_reset(struct store *st)
+{
+	index_destroy(&st->index, &st->env);
+	memset(st->info, 0, st->log_blocks * sizeof *st->info);
+	st->live_blocks = 0;
+	st->stats.ckpt_loaded_keys = 0;
+	st->stats.recovered_units = 0;
+}
+
+static int below_tail(void *arg, struct store_key k, struct loc *l)
+{
+	(void)k;
+	return l->pos < *(const uint64_t *)arg;
+}
+
+/* Replays the log of superblock sb: from its checkpoint (use_ckpt, when it
+ * loads) or from its tail. A checkpoint that does not load is damage: the
+ * full replay steps over it (the superblock says where it ends and what
+ * the unit after it chains to). Sets the index, head, next seq. */
+static int replay(struct store *st, const struct disk_super *sb, bool use_ckpt)
 {
 	uint8_t *hdr = st->env.alloc(STORE_BLOCK), *recs = st->env.alloc((size_t)st->unit_max * STORE_BLOCK);
 	struct replay rp = {0};
 	int r = hdr && recs ? 0 : -ENOMEM;
 	uint64_t pos = sb->tail_pos, seq = sb->tail_seq, prev = 0;
+	bool chained = false, skip = false, from_ckpt = false;
+	if (r == 0 && sb->ckpt_seq && use_ckpt) {
+		from_ckpt = ck_load(st, sb, hdr, recs) == 0;
+		if (!from_ckpt)
+			replay_reset(st);
+		skip = st->ck_damaged = !from_ckpt;
+	}
+	if (from_ckpt) {
+		pos = sb->ckpt_end;
+		seq = sb->ckpt_end_seq;
+		prev = sb->ckpt_check;
+		chained = true;
+	}
 	st->head = pos;
 	st->next_seq = seq;
 	st->committed_seq = seq - 1;
+	st->prev_check = prev;
 	while (r == 0) {
 		uint64_t check;
 		bool last;
-		r = replay_unit(st, pos, seq, pos == sb->tail_pos ? NULL : &prev, sb->durable_pos, hdr, recs,
-				&rp, &check, &last);
+		if (skip && pos == sb->ckpt_pos) {
+			note_unit(st, pos, (unsigned)(sb->ckpt_end - pos)); /* the cleaner steps over it */
+			st->head = pos = sb->ckpt_end;
+			st->next_seq = seq = sb->ckpt_end_seq;
+			st->committed_seq = seq - 1;
+			st->prev_check = prev = sb->ckpt_check;
+			chained = true;
+			continue;
+		}
+		r = replay_unit(st, pos, seq, chained ? &prev : NULL, sb->durable_pos, hdr, recs, &rp, &check,
+				&last);
 		if (r <= 0)
 			break;
 		r = 0;
 		st->stats.recovered_units++;
 		pos += ((struct disk_unit *)hdr)->nblocks;
 		prev = check;
+		chained = true;
 		seq++;
 		if (last) {
 			st->head = pos;
@@ -1285,6 +1606,14 @@ static int replay(struct store *st, const struct disk_super *sb)
 		st->env.free(hdr);
 	if (recs)
 		st->env.free(recs);
+	uint64_t tail = sb->tail_pos;
+	if (from_ckpt && (r < 0 || index_walk(&st->index, below_tail, &tail))) {
+		/* the checkpoint and the log after it disagree: trust neither
+		 * the checkpoint nor what was built on it */
+		replay_reset(st);
+		st->ck_damaged = true;
+		return replay(st, sb, false);
+	}
 	return r;
 }
 
@@ -1355,7 +1684,7 @@ static uint64_t auto_blocks(const struct blkdev *dev)
 static void format_super(uint64_t blocks, struct disk_super *s)
 {
 	*s = (struct disk_super){.magic = SB_MAGIC,
-				 .version = 1,
+				 .version = SB_VERSION,
 				 .block_size = STORE_BLOCK,
 				 .blocks = blocks,
 				 .log_blocks = blocks - SB_BLOCKS,
@@ -1430,7 +1759,7 @@ int store_format(struct blkdev *dev, const struct store_env *env, uint64_t block
 	if (r == 0) {
 		struct disk_super s;
 		format_super(blocks, &s);
-		r = write_super(st, 1, 0, 1, FORMAT_HEAD);
+		r = write_super(st, 1, 0, 1, FORMAT_HEAD, &(struct ckpt){0});
 		if (r == 0 && memcmp(st->buf, &s, sizeof s))
 			r = -EINVAL;
 	}
@@ -1531,7 +1860,8 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
 	st->sb_tail = st->clean_tail = st->safe_tail = sb.tail_pos;
 	st->clean_tail_seq = st->safe_tail_seq = sb.tail_seq;
 	st->sb_durable_pos = st->durable_pos = sb.durable_pos;
-	r = replay(st, &sb);
+	st->mounted = sb;
+	r = replay(st, &sb, true);
 	if (r == -EINVAL) {
 		ksnprintf(msg, msgsize, "damaged store refused: %s at log position %llu", st->why,
 			  (unsigned long long)st->why_pos);
@@ -1539,12 +1869,28 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
 		ksnprintf(msg, msgsize, "recovery failed (%d)", r);
 	} else {
 		st->durable_seq = st->committed_seq;
+		if (sb.ckpt_seq) {
+			st->ck_new = st->ck_durable = (struct ckpt){.pos = sb.ckpt_pos,
+								    .seq = sb.ckpt_seq,
+								    .end = sb.ckpt_end,
+								    .end_seq = sb.ckpt_end_seq,
+								    .check = sb.ckpt_check};
+			st->sb_ckpt_pos = sb.ckpt_pos;
+		}
+		st->ck_guard = sb.ckpt_seq ? sb.ckpt_pos : UINT64_MAX;
+		st->ck_next = (sb.ckpt_seq ? sb.ckpt_end : sb.tail_pos) + ck_every(st);
 		if (!st->rdonly)
 			r = mount_fence(st);
+		st->mount_head = st->head;
 		ksnprintf(msg, msgsize,
-			  "%s%llu blocks, recovered %llu units (seq %llu..%llu, %llu blocks read), %llu keys",
+			  "%s%llu blocks, %s%llu keys from a checkpoint, recovered %llu units (seq "
+			  "%llu..%llu, %llu "
+			  "blocks read), %llu keys",
 			  formatted ? "formatted a blank device: " : "", (unsigned long long)st->blocks,
-			  (unsigned long long)st->stats.recovered_units, (unsigned long long)sb.tail_seq,
+			  st->ck_damaged ? "checkpoint damaged (replayed fully), " : "",
+			  (unsigned long long)st->stats.ckpt_loaded_keys,
+			  (unsigned long long)st->stats.recovered_units,
+			  (unsigned long long)(st->stats.ckpt_loaded_keys ? sb.ckpt_end_seq : sb.tail_seq),
 			  (unsigned long long)st->committed_seq, (unsigned long long)st->stats.blocks_read,
 			  (unsigned long long)st->index.count);
 		if (r < 0)
@@ -1556,4 +1902,59 @@ int store_mount(struct blkdev *dev, const struct store_env *env, unsigned flags,
 	}
 	*out = st;
 	return 0;
+}
+
+/* ---- fsck: the checkpoint against a full replay ---- */
+static int differs(void *arg, struct store_key k, struct loc *l)
+{
+	struct store *full = arg;
+	const struct loc *o = index_find(&full->index, k);
+	return !o || o->pos != l->pos || o->off != l->off || o->len != l->len || o->page != l->page ||
+	       o->in_hdr != l->in_hdr || o->sum != l->sum;
+}
+
+int store_replay_compare(struct store *st, char *msg, size_t msgsize)
+{
+	const struct disk_super *sb = &st->mounted;
+	if (!sb->ckpt_seq || st->head != st->mount_head)
+		return 0; /* mounted without a checkpoint, or changed since */
+	if (msgsize)
+		msg[0] = 0;
+	struct store *full = store_alloc(st->dev, &st->env, st->blocks);
+	if (!full)
+		return -ENOMEM;
+	full->rdonly = true;
+	full->sb_tail = full->clean_tail = sb->tail_pos;
+	full->sb_durable_pos = full->durable_pos = sb->durable_pos;
+	int r = replay(full, sb, false);
+	if (r == -EINVAL)
+		ksnprintf(msg, msgsize, "the full replay past the checkpoint fails: %s at log position %llu",
+			  full->why, (unsigned long long)full->why_pos);
+	else if (r < 0)
+		ksnprintf(msg, msgsize, "the full replay failed (%d)", r);
+	else if (full->head != st->head || full->next_seq != st->next_seq ||
+		 full->index.count != st->index.count || index_walk(&st->index, differs, full))
+		ksnprintf(msg, msgsize,
+			  "the checkpoint at log position %llu disagrees with a full replay (head %llu/%llu, "
+			  "%llu/%llu "
+			  "keys)",
+			  (unsigned long long)sb->ckpt_pos, (unsigned long long)st->head,
+			  (unsigned long long)full->head, (unsigned long long)st->index.count,
+			  (unsigned long long)full->index.count);
+	else
+		for (uint64_t p = sb->tail_pos; p < full->head && r == 0; p++) {
+			const struct blockinfo *a = &st->info[p % st->log_blocks],
+					       *b = &full->info[p % st->log_blocks];
+			if (a->unit != b->unit || a->live != b->live) {
+				ksnprintf(msg, msgsize,
+					  "the checkpoint's block table disagrees with a full replay at log "
+					  "position %llu",
+					  (unsigned long long)p);
+				r = -EINVAL;
+			}
+		}
+	if (r == 0 && msg[0])
+		r = -EINVAL;
+	store_unmount(full);
+	return r;
 }

@@ -184,6 +184,9 @@ struct store_stats {
 	uint64_t clean_blocks_written; /* of which copies made by the cleaner */
 	uint64_t flushes, superblocks_written;
 	uint64_t recovered_units; /* at mount */
+	/* index checkpoints written since mount, and their blocks (of blocks_written) */
+	uint64_t ckpt_written, ckpt_blocks_written;
+	uint64_t ckpt_loaded_keys; /* at mount: keys from a checkpoint (0: a full replay) */
 	uint64_t blocks_read; /* since mount (the mount's own: recovery's) */
 	uint64_t max_tx_blocks; /* the largest transaction a commit takes */
 };

@@ -26,12 +26,18 @@ struct disk_super {
 	uint64_t tail_pos; /* replay starts here: the header of unit tail_seq */
 	uint64_t tail_seq;
 	uint64_t durable_pos; /* every unit ending at or before it was flushed */
+	/* the newest durable index checkpoint at or after tail_pos (ckpt_seq 0:
+	 * none): units [ckpt_pos, ckpt_end), seqs [ckpt_seq, ckpt_end_seq), the
+	 * last one's header check ckpt_check (what the unit at ckpt_end chains to) */
+	uint64_t ckpt_pos, ckpt_seq, ckpt_end, ckpt_end_seq, ckpt_check;
 	uint64_t check; /* store_hash of this struct with check = 0 */
 };
+#define SB_VERSION 2 /* 1: no checkpoint fields (refused: docs/STORAGE.md) */
 
 #define UNIT_PART 1u /* more units of the same transaction follow */
 #define UNIT_FENCE 2u /* written by a mount: no records */
-#define UNIT_FLAGS (UNIT_PART | UNIT_FENCE)
+#define UNIT_CKPT 4u /* an index checkpoint's unit: REC_CK_* records, never applied */
+#define UNIT_FLAGS (UNIT_PART | UNIT_FENCE | UNIT_CKPT)
 
 /* A unit: this header block, nrec record blocks, then page blocks. */
 struct disk_unit {
@@ -54,6 +60,11 @@ _Static_assert(sizeof(struct disk_unit) == UNIT_HDR_SIZE, "unit header layout");
 #define REC_PUT_PAGE 2 /* value in page block `page` of the unit (index from 0 = the header) */
 #define REC_DEL 3
 #define REC_DEL_RANGE 4 /* inline: uint64_t to (exclusive) */
+/* only in UNIT_CKPT units: */
+#define REC_CK_KEY 5 /* key obj:sub, inline: struct ck_loc (where its value is) */
+#define REC_CK_UNITS 6 /* obj: a log position; inline: uint16_t sizes of the units from there on */
+#define REC_OP_MAX REC_CK_UNITS
+#define REC_INLINE(op) ((op) == REC_PUT || (op) == REC_CK_KEY || (op) == REC_CK_UNITS)
 struct disk_rec {
 	uint8_t op;
 	uint8_t pad;
@@ -65,7 +76,17 @@ struct disk_rec {
 _Static_assert(sizeof(struct disk_rec) == REC_SIZE, "record layout");
 #define INLINE_MAX 1024 /* a value up to this goes inline, else in a page block */
 #define REC_SPAN(r) \
-	(REC_SIZE + (((r)->op == REC_PUT ? (r)->len : (r)->op == REC_DEL_RANGE ? 8 : 0) + 7u) / 8u * 8u)
+	(REC_SIZE + ((REC_INLINE((r)->op) ? (r)->len : (r)->op == REC_DEL_RANGE ? 8 : 0) + 7u) / 8u * 8u)
+
+/* A checkpointed index entry (struct loc on disk). */
+struct ck_loc {
+	uint64_t pos; /* bit 63: page, bit 62: in_hdr */
+	uint16_t off, len;
+	uint32_t sum;
+};
+#define CK_PAGE (1ull << 63)
+#define CK_IN_HDR (1ull << 62)
+_Static_assert(sizeof(struct ck_loc) == 16, "checkpoint entry layout");
 
 /* ---- in memory ---- */
 
@@ -142,6 +163,21 @@ struct store {
 	/* at store_sync_begin: clean_tail and head, what the flush will cover */
 	uint64_t flush_snap_tail, flush_snap_tail_seq, pending_head;
 	bool flushing;
+	/* index checkpoints: the newest written (ck_new), the newest a completed
+	 * flush made durable (ck_durable), the one the flush in flight covers
+	 * (ck_pending), the one the durable superblock names (sb_ckpt_pos) */
+	struct ckpt {
+		uint64_t pos, seq, end, end_seq, check;
+	} ck_new, ck_durable, ck_pending;
+	uint64_t sb_ckpt_pos, pending_ckpt_pos;
+	uint64_t ck_next; /* a checkpoint is considered once the head reaches it */
+	uint64_t ck_guard; /* ... or once clean_tail passes this (ck_new.pos) */
+	/* the superblock mounted and the head after the mount, its fence
+	 * included (fsck replays the log fully and compares while nothing was
+	 * written since) */
+	struct disk_super mounted;
+	uint64_t mount_head;
+	bool ck_damaged; /* the mount's checkpoint did not load: replayed fully */
 	/* why mount refused the device (a message for store_mount's caller) */
 	const char *why;
 	uint64_t why_pos;
@@ -158,6 +194,9 @@ struct store {
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);
 uint64_t store_unit_check(const void *hdr, uint64_t pos);
 uint64_t store_block_of(const struct store *st, uint64_t pos);
+/* fsck: replays the log of the mounted superblock fully (no checkpoint)
+ * and compares the index and block table with st's; 0 or -EINVAL (msg). */
+int store_replay_compare(struct store *st, char *msg, size_t msgsize);
 int store_read_block(struct store *st, uint64_t block, void *buf);
 int store_read_value(struct store *st, const struct loc *l, void *buf, size_t cap);
 /* A STORE_BLOCK buffer (from the spares when there is one; NULL when out of

@@ -238,6 +238,8 @@ struct tally {
 	unsigned sample; /* cut at one write in `sample` at random (0: every write) */
 	double laps; /* what the reference runs wrote, in laps of the log */
 	unsigned long clean_blocks, supers, enospc;
+	unsigned long ckpts; /* index checkpoints the reference runs wrote */
+	unsigned long from_ckpt; /* recovered disks whose mount loaded a checkpoint */
 	bool full;
 	uint64_t rng;
 };
@@ -273,6 +275,11 @@ static void check_image(struct tally *ty, const struct simdisk *base, const uint
 	bool ok = r == 0;
 	if (ok && store_check(st, msg, sizeof msg) != 0)
 		ok = false;
+	if (ok) {
+		struct store_stats s;
+		store_stats_get(st, &s);
+		ty->from_ckpt += s.ckpt_loaded_keys > 0;
+	}
 	int hi = cut->done + 1 <= nops ? cut->done + 1 : nops;
 	int j = -1;
 	if (ok) {
@@ -346,6 +353,7 @@ static void campaign_workload(struct tally *ty, const struct simdisk *base, cons
 	ty->laps += (double)ref.stats.blocks_written / (double)ref.stats.log_blocks;
 	ty->clean_blocks += ref.stats.clean_blocks_written;
 	ty->supers += ref.stats.superblocks_written;
+	ty->ckpts += ref.stats.ckpt_written;
 	ty->enospc += (unsigned long)ref.enospc;
 	for (unsigned long at = 0; at < total; at++) {
 		if (ty->sample && !ty->full && rnd(ty) % ty->sample)
@@ -393,10 +401,11 @@ static void campaign(uint32_t sector, bool full)
 		}
 	}
 	printf("host:   crash campaign (%u-byte sectors%s): %lu workloads, %lu power cuts, %lu disks "
-	       "recovered, "
-	       "%lu wrong\n",
-	       sector, full ? ", full" : ", slice", ty.workloads, ty.cuts, ty.images, ty.bad);
+	       "recovered (%lu from an index checkpoint; %lu checkpoints written), %lu wrong\n",
+	       sector, full ? ", full" : ", slice", ty.workloads, ty.cuts, ty.images, ty.from_ckpt, ty.ckpts,
+	       ty.bad);
 	CHECK_EQ(ty.bad, 0);
+	CHECK(ty.ckpts > 0 && ty.from_ckpt > 0); /* cuts land inside checkpoints and after them */
 	sim_destroy(&base);
 }
 
@@ -434,10 +443,10 @@ TEST(store_power_cut_during_long_random_workloads)
 	       "%lu "
 	       "blocks copied by the cleaner, %lu superblocks, %lu refused for room), %lu power cuts, %lu "
 	       "disks "
-	       "recovered, %lu wrong\n",
+	       "recovered (%lu from a checkpoint, %lu checkpoints written), %lu wrong\n",
 	       ty.full ? "full" : "slice", ty.workloads, ty.laps, ty.clean_blocks, ty.supers, ty.enospc,
-	       ty.cuts, ty.images, ty.bad);
-	CHECK(ty.clean_blocks > 0 && ty.supers > 0);
+	       ty.cuts, ty.images, ty.from_ckpt, ty.ckpts, ty.bad);
+	CHECK(ty.clean_blocks > 0 && ty.supers > 0 && ty.ckpts > 0 && ty.from_ckpt > 0);
 	CHECK_EQ(ty.bad, 0);
 	sim_destroy(&base);
 }
