@@ -433,6 +433,12 @@ bool perm_sees(const struct proc *p, const char *path)
 	return is_kernel(p) || (p->perm && policy_set_sees(p->perm, path));
 }
 
+int perm_link_seen(void *arg, const char *path)
+{
+	struct proc *p = arg;
+	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
+}
+
 bool perm_sees_below(const struct proc *p, const char *dir)
 {
 	return is_kernel(p) || (p->perm && policy_set_sees_below(p->perm, dir));

@@ -91,6 +91,10 @@ int perm_check_file(struct proc *p, enum policy_cap kind, const char *path, cons
 /* Does p see path (lib/policy.h "Visibility")? The kernel's own work sees
  * everything; a process without permissions nothing. Logs nothing. */
 bool perm_sees(const struct proc *p, const char *path);
+/* vfs_resolve's question before it follows the symbolic link at path, for
+ * the process arg (a struct proc *): 0 if it sees the link, else
+ * perm_check_file's refusal (logged). */
+int perm_link_seen(void *arg, const char *path);
 /* Does p see every entry of directory dir (no listing filter needed)? */
 bool perm_sees_below(const struct proc *p, const char *dir);
 /* For a call with an object that, in this form, names none (fstatat on a

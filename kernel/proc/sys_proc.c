@@ -203,18 +203,12 @@ long sys_prlimit64(long pid, long resource, long new_limit, long old_limit, long
 
 /* vfs_resolve's question (as the file calls ask it): a link is followed
  * only if the caller sees it. */
-static int link_seen(void *arg, const char *path)
-{
-	struct proc *p = arg;
-	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
-}
-
 /* The program path (normal) with its symbolic links followed, in place:
  * the grant checked and the file started are the ones it names. */
 static int spawn_resolve(char *path, size_t size)
 {
 	char *out;
-	int r = vfs_resolve("/", path, true, &out, link_seen, proc_current());
+	int r = vfs_resolve("/", path, true, &out, perm_link_seen, proc_current());
 	if (r == 1 && strlen(out) >= size)
 		r = -ENAMETOOLONG;
 	else if (r == 1)

@@ -161,12 +161,6 @@ static long left_dirs_visible(struct proc *p, const char *dir, const char *path,
 /* vfs_resolve's question: may the caller follow the link at path (or
  * leave the directory at path by ".." after one)? Only if it sees it: a
  * link it cannot see is as absent as any hidden file (logged). */
-static int link_seen(void *arg, const char *path)
-{
-	struct proc *p = arg;
-	return perm_sees(p, path) ? 0 : perm_check_file(p, CAP_FILE_READ, path, NULL);
-}
-
 /* Follows the symbolic links of at's path (vfs_resolve; the last one only
  * when follow). When one was followed, at's path becomes the path it names
  * (absolute), so every check after this sees where the call really goes.
@@ -176,7 +170,7 @@ static long at_resolve(struct at_path *at, bool follow)
 {
 	struct proc *p = proc_current();
 	char *out;
-	long r = vfs_resolve(at->dir, at->path, follow, &out, link_seen, p);
+	long r = vfs_resolve(at->dir, at->path, follow, &out, perm_link_seen, p);
 	char *scratch = r == 1 ? vfs_pathbuf_alloc() : NULL;
 	if (r == 1)
 		r = scratch ? left_dirs_visible(p, at->dir, at->path, CAP_FILE_READ, scratch) ?: 1 : -ENOMEM;
