@@ -23,6 +23,7 @@
 #include "kernel/monitor/monitor.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sensor/sensor.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
@@ -102,6 +103,7 @@ static void kmain_late(void)
 	conf_apply_cmdline(bootinfo.cmdline, report_cmdline_conf, NULL); /* after kernel.conf is read */
 	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
 	net_init(); /* after kernel.conf (net.memory_kib) */
+	sensor_init(); /* /etc/sensors.conf: before the handlers that subscribe */
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 
