@@ -208,9 +208,10 @@ static void line_irq(void *arg)
 			port_drain(&extra[i]);
 }
 
-static void extra_init(void)
+/* Registers the ports found; returns whether one is on IRQ 4 (COM1's line). */
+static bool extra_init(void)
 {
-	bool line3 = false;
+	bool line3 = false, line4 = false;
 	for (size_t i = 0; i < ARRAY_SIZE(extra); i++) {
 		if (!probe(extra[i].io))
 			continue;
@@ -220,21 +221,25 @@ static void extra_init(void)
 		extra[i].write = port_write;
 		serial_port_register(&extra[i]);
 		line3 |= extra[i].irq == 3;
+		line4 |= extra[i].irq == 4;
 	}
 	if (line3 && irq_attach_isa(3, "serial", line_irq, (void *)3) != 0)
 		for (size_t i = 0; i < ARRAY_SIZE(extra); i++)
 			extra_present[i] &= extra[i].irq != 3;
+	return line4;
 }
 
 static int uart_init(const struct bootinfo *bi)
 {
 	(void)bi;
-	extra_init();
-	if (!present)
+	bool line4 = extra_init();
+	if (!present && !line4)
 		return -ENODEV;
 	int err = irq_attach_isa(COM1_IRQ, "serial", line_irq, (void *)COM1_IRQ);
 	if (err)
 		return err;
+	if (!present)
+		return 0; /* COM3 alone on the line: no console */
 	con_input_set_resume(uart_resume);
 	outb(COM1 + IER, 0x01); /* interrupt on received data */
 	return 0;

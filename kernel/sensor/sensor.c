@@ -273,7 +273,7 @@ int sensor_attach(struct event_sub *s, const struct sensor_request *r, char *msg
 		return -EPERM;
 	}
 	uint64_t f = irq_save();
-	size_t i = 0, made = 0;
+	size_t i = 0;
 	for (size_t k = 0; k < ndevices; k++) {
 		struct device *d = &devices[k];
 		if (!topic_matches(s->pattern, d->topic))
@@ -293,7 +293,6 @@ int sensor_attach(struct event_sub *s, const struct sensor_request *r, char *msg
 		c->running = false;
 		sensor_batch_init(&c->b, d->spec.m, r->period_ns, cap_gap, r->latency_ns);
 		timer_init(&c->flush, flush_fire, c);
-		made++;
 	}
 	irq_restore(f);
 	return 0;
