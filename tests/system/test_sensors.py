@@ -24,14 +24,14 @@ NUMS = re.compile(r"([a-z-]+) (\d+(?:\.\d+)?)")
 
 
 @contextlib.contextmanager
-def sensors_machine(ctx, co2_script=(400,), storm=False):
+def sensors_machine(ctx, co2_script=(400,), storm=False, **kw):
 	"""A shell with the MH-Z19B emulator on COM2 and the PMS5003 one on COM3
 	(and, with storm, a second PMS5003 on COM4: sensor:storm)."""
 	tmp = tempfile.mkdtemp(prefix="optios-sensors-")
 	args, paths = sensor_emu.serial_args(tmp, ["com2", "com3"] + (["com4"] if storm else []))
 	emus = []
 	try:
-		with test_handlers.shell(ctx, extra_args=args) as m:
+		with test_handlers.shell(ctx, extra_args=args, **kw) as m:
 			emus.append(sensor_emu.MHZ19B(paths["com2"], co2_script))
 			emus.append(sensor_emu.PMS5003(paths["com3"]))
 			if storm:
@@ -221,6 +221,26 @@ def test_sensor_storm_meets_the_rate_limit_with_exact_counters(ctx):
 		assert posted == d["delivered"], (posted, d)
 		out = run(m, "policy who-can sensor.fast")
 		assert "sensorturbo" in out and "sensorstorm" not in out, out
+
+
+def test_sensor_background_cap_from_kernel_conf(ctx):
+	"""sensor.background_hz=50 (on the command line, as kernel.conf would):
+	the capped subscription's samples are at least 20 ms apart, and a
+	period of 10 ms (100 Hz, under the default cap) now needs sensor.fast."""
+	n = 600
+	with sensors_machine(ctx, storm=True, append="optios.conf.sensor.background_hz=50") as (m, co2, dust, storm):
+		assert add(m, "/test/handlers/sensorstorm") == "sensorstorm"
+		storm.raw(sensor_emu.pms5003_frame((9, 9, 9, 9, 9, 9)) * n)
+		frames = lambda d: d["samples"] + d["bad-checksum"] + d["truncated"]
+		d = until(m, "%d storm frames" % n, sensors, lambda d: frames(d["storm"]) >= n, timeout=60)["storm"]
+		assert d["delivered"] + d["rate-limited"] == d["samples"] and d["rate-limited"] > 0, d
+		run(m, "emit app:sensorstorm")
+		st = storm_totals(m, "sensorstorm")
+		assert st["min_gap_ns"] >= 20 * 10**6 and st["samples"] == d["delivered"], (st, d)
+		out = run(m, "handler add /test/handlers/sensorbatch", timeout=30)
+		assert "added sensorbatch" in out, out  # period=50ms: 20 Hz, under the cap of 50
+		out = run(m, "handler add /test/handlers/sensorten", timeout=30)
+		assert "period=10000 us is above the background rate cap of 50 Hz" in out, out
 
 
 def test_sensor_corrupt_and_truncated_frames_counted_never_delivered(ctx):
