@@ -75,6 +75,7 @@ HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefin
 # " * Host-buildable: ..." (no list to keep). The kernel functions such code
 # calls are faked in one file, tests/host/stubs.c.
 HOST_SRCS := $(shell grep -l '^ \* Host-buildable' $(filter %.c,$(KSRCS)))
+HOST_SRCS += apps/airwatch/air.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
@@ -306,6 +307,9 @@ $(BUILD)/rootfs/bin/log: lib/logchain.h lib/sha256.h lib/lib.h
 LIBS_user/bin/policy.c := lib/policy.c lib/topic.c lib/span.c lib/fmt.c
 $(BUILD)/rootfs/bin/policy: UCFLAGS += -I.
 $(BUILD)/rootfs/bin/policy: lib/policy.h lib/topic.h lib/span.h lib/lib.h
+# airwatch's logic is plain C, also built for the host unit tests.
+LIBS_apps/airwatch.c := apps/airwatch/air.c
+$(BUILD)/rootfs/apps/airwatch: apps/airwatch/air.h
 
 # $(call PROGRAM_RULE,source,optios-cc options,label): one program and its manifest.
 define PROGRAM_RULE
