@@ -46,7 +46,8 @@ static void emit_change(enum air_quantity q, enum air_change c, int32_t average)
 	const struct air_quantity_info *qi = &air_quantities[q];
 	char text[96];
 	int n = snprintf(text, sizeof text, "%s %ld %s %s %ld", qi->name, (long)average, qi->unit,
-			 c == AIR_WENT_BAD ? "above" : "below", (long)(c == AIR_WENT_BAD ? qi->high : qi->low));
+			 c == AIR_WENT_BAD ? "above" : "below",
+			 (long)(c == AIR_WENT_BAD ? qi->high : qi->low));
 	const char *topic = c == AIR_WENT_BAD ? "app:air.bad" : "app:air.good";
 	if (optios_emit(topic, text, (size_t)n) < 0)
 		printf("airwatch: emit %s: %s\n", topic, strerror(errno));
@@ -61,9 +62,10 @@ static size_t reading(const char *sensor, enum air_quantity q, int32_t value, ui
 	air_avg_add(&avg[q], value);
 	int32_t average = air_avg_value(&avg[q]);
 	const struct air_quantity_info *qi = &air_quantities[q];
-	int n = snprintf(line, max, "%llu.%06llu %s %s %ld %s avg %ld\n", (unsigned long long)(time_ns / 1000000000u),
-			 (unsigned long long)(time_ns % 1000000000u / 1000u), sensor, qi->name, (long)value, qi->unit,
-			 (long)average);
+	int n = snprintf(line, max, "%llu.%06llu %s %s %ld %s avg %ld\n",
+			 (unsigned long long)(time_ns / 1000000000u),
+			 (unsigned long long)(time_ns % 1000000000u / 1000u), sensor, qi->name, (long)value,
+			 qi->unit, (long)average);
 	printf("airwatch: %s", line);
 	enum air_change c = air_alarm_update(&alarms[q], average);
 	if (c != AIR_SAME)
@@ -78,7 +80,8 @@ void on_event(const struct optios_event *ev)
 	unsigned channel;
 	const char *sensor = strncmp(ev->topic, "sensor:", 7) == 0 ? ev->topic + 7 : ev->topic;
 	if (!b || air_quantity_of(b, &q, &channel) != 0) {
-		printf("airwatch: %s: not a CO2 or PM2.5 batch (%u bytes): ignored\n", ev->topic, ev->payload_len);
+		printf("airwatch: %s: not a CO2 or PM2.5 batch (%u bytes): ignored\n", ev->topic,
+		       ev->payload_len);
 		fflush(stdout);
 		return;
 	}

@@ -95,7 +95,8 @@ bool acpi_enter_acpi_mode(const struct acpi_fadt *f)
 
 static void pm1_sleep(const struct acpi_gas *cnt, uint8_t typ)
 {
-	uint32_t v = (acpi_gas_read(cnt) & ~(PM1_SLP_TYP_MASK | PM1_SLP_EN)) | (uint32_t)typ << PM1_SLP_TYP_SHIFT;
+	uint32_t v = acpi_gas_read(cnt) & ~(PM1_SLP_TYP_MASK | PM1_SLP_EN);
+	v |= (uint32_t)typ << PM1_SLP_TYP_SHIFT;
 	acpi_gas_write(cnt, v);
 	acpi_gas_write(cnt, v | PM1_SLP_EN);
 }
@@ -112,7 +113,8 @@ void acpi_poweroff(void)
 		arch_halt_forever();
 	}
 	if (f->sleep_control.addr && (f->flags & ACPI_FADT_HW_REDUCED)) {
-		acpi_gas_write(&f->sleep_control, (uint32_t)a->slp_typa << SLEEP_CTL_TYP_SHIFT | SLEEP_CTL_EN);
+		acpi_gas_write(&f->sleep_control,
+			       (uint32_t)a->slp_typa << SLEEP_CTL_TYP_SHIFT | SLEEP_CTL_EN);
 	} else {
 		acpi_enter_acpi_mode(f);
 		if (f->pm1a_cnt.addr)

@@ -138,7 +138,8 @@ static void storm_check(void)
 	arch_irq_unroute_gsi(sci.route.gsi);
 	sci.stats.masked = true;
 	klog(KLOG_ERROR,
-	     "acpi: SCI storm: %d interrupts with no enabled event (%lu in all): the SCI is masked; the power "
+	     "acpi: SCI storm: %d interrupts with no enabled event (%lu in all): the SCI is masked; the "
+	     "power "
 	     "button no longer reaches the kernel",
 	     ACPI_SCI_STORM_MAX + 1, (unsigned long)sci.stats.unclaimed);
 }
@@ -155,7 +156,8 @@ void acpi_sci_interrupt(void *arg)
 		pm1_write_both(true, PM1_PWRBTN);
 	if (gpes) {
 		if (sci.stats.gpes_disabled == 0)
-			klog(KLOG_WARN, "acpi: a general-purpose event fired: switched off (no AML interpreter)");
+			klog(KLOG_WARN,
+			     "acpi: a general-purpose event fired: switched off (no AML interpreter)");
 		sci.stats.gpes_disabled += gpes;
 	}
 	if (!pending && !gpes) {
@@ -187,7 +189,8 @@ static int events_check(const struct acpi_info *a)
 	if (!a->has_fadt || !f->pm1a_evt.addr || !f->sci_irq || (f->flags & ACPI_FADT_HW_REDUCED))
 		return -ENODEV;
 	if (f->pm1a_evt.space != ACPI_SPACE_IO || (f->pm1b_evt.addr && f->pm1b_evt.space != ACPI_SPACE_IO) ||
-	    (f->gpe0.addr && f->gpe0.space != ACPI_SPACE_IO) || (f->gpe1.addr && f->gpe1.space != ACPI_SPACE_IO))
+	    (f->gpe0.addr && f->gpe0.space != ACPI_SPACE_IO) ||
+	    (f->gpe1.addr && f->gpe1.space != ACPI_SPACE_IO))
 		return -EINVAL;
 	return 0;
 }
@@ -219,7 +222,8 @@ int acpi_events_init(acpi_event_fn fn)
 	acpi_sci_route(a, &sci.route);
 	err = acpi_sci_unmask();
 	if (err) {
-		klog(KLOG_ERROR, "acpi: the SCI's GSI %u has no I/O APIC input (%d): no power button", sci.route.gsi, err);
+		klog(KLOG_ERROR, "acpi: the SCI's GSI %u has no I/O APIC input (%d): no power button",
+		     sci.route.gsi, err);
 		return err;
 	}
 	pm1_write_both(true, PM1_PWRBTN);
@@ -227,9 +231,11 @@ int acpi_events_init(acpi_event_fn fn)
 	sci.stats.gsi = sci.route.gsi;
 	sci.stats.irq = f->sci_irq;
 	sci.stats.vector = sci.vector;
-	klog(KLOG_INFO, "acpi: SCI on IRQ %u -> GSI %u (%s, active %s), vector %u: power button enabled (ACPI mode %s)",
-	     f->sci_irq, sci.route.gsi, sci.route.level ? "level" : "edge", sci.route.active_low ? "low" : "high",
-	     sci.vector, was_on ? "was on" : "asked for through SMI_CMD");
+	klog(KLOG_INFO,
+	     "acpi: SCI on IRQ %u -> GSI %u (%s, active %s), vector %u: power button enabled (ACPI mode %s)",
+	     f->sci_irq, sci.route.gsi, sci.route.level ? "level" : "edge",
+	     sci.route.active_low ? "low" : "high", sci.vector,
+	     was_on ? "was on" : "asked for through SMI_CMD");
 	return 0;
 }
 

@@ -80,10 +80,8 @@ static void on_acpi_event(enum acpi_event e)
 {
 	uint64_t now = clock_now_ns();
 	const struct source *s = &sources[e];
-	struct optios_hw_event p = {.version = OPTIOS_HW_EVENT_VERSION,
-				    .what = s->what,
-				    .time_ns = now,
-				    .count = ++counts[e]};
+	struct optios_hw_event p = {
+		.version = OPTIOS_HW_EVENT_VERSION, .what = s->what, .time_ns = now, .count = ++counts[e]};
 	bool watched = event_watched(s->topic);
 	event_raise(s->topic, "kernel", &p, sizeof p, now);
 	if (watched || s->unwatched == DEFAULT_NONE)

@@ -634,7 +634,8 @@ TEST(acpi_fadt_event_blocks_and_sci_route)
 	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 9, .gsi = 20, .flags = 0};
 	acpi_sci_route(&info, &r); /* conforms: the SCI's default, on the override's GSI */
 	CHECK(r.gsi == 20 && r.level && r.active_low);
-	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 9, .gsi = 9, .flags = ACPI_INT_EDGE | ACPI_INT_ACTIVE_HIGH};
+	info.madt.overrides[0] = (struct acpi_override){
+		.bus = 0, .source = 9, .gsi = 9, .flags = ACPI_INT_EDGE | ACPI_INT_ACTIVE_HIGH};
 	acpi_sci_route(&info, &r);
 	CHECK(r.gsi == 9 && !r.level && !r.active_low);
 	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 5, .gsi = 21, .flags = 0xD};

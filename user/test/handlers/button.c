@@ -24,9 +24,9 @@ void on_event(const struct optios_event *ev)
 		return;
 	}
 	memcpy(&hw, ev->payload, sizeof hw);
-	printf("button: %s version=%u what=%u count=%llu time_ns=%llu event_ns=%llu retry=%u\n", ev->topic, hw.version,
-	       hw.what, (unsigned long long)hw.count, (unsigned long long)hw.time_ns, (unsigned long long)ev->time_ns,
-	       ev->retry);
+	printf("button: %s version=%u what=%u count=%llu time_ns=%llu event_ns=%llu retry=%u\n", ev->topic,
+	       hw.version, hw.what, (unsigned long long)hw.count, (unsigned long long)hw.time_ns,
+	       (unsigned long long)ev->time_ns, ev->retry);
 	fflush(stdout);
 	if (hw.count < 2)
 		return;
