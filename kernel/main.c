@@ -24,6 +24,7 @@
 #include "kernel/monitor/monitor.h"
 #include "kernel/perm/perm.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sensor/sensor.h"
 #include "kernel/test/selftest.h"
 #include "kernel/time/time.h"
 #include "kernel/tty/tty.h"
@@ -104,6 +105,7 @@ static void kmain_late(void)
 	tty_init((unsigned)conf_int(CONF_FOREGROUND_MAX));
 	net_init(); /* after kernel.conf (net.memory_kib) */
 	power_init(); /* the power button: after the event log, before handlers subscribe */
+	sensor_init(); /* /etc/sensors.conf: before the handlers that subscribe */
 	mm_report();
 	klog(KLOG_INFO, "boot complete");
 
