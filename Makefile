@@ -583,6 +583,19 @@ NET_DEVICE_e1000 := e1000
 QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
 	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
 
+# The sensors (docs/SENSORS.md): with SENSORS=1, COM2 and COM3 are QEMU
+# socket chardevs in $(SENSOR_DIR) and tools/sensor-emu.py plays an MH-Z19B
+# (CO2) and a PMS5003 (particulate matter) on them, as /etc/sensors.conf
+# expects; its control file sets the values (echo 'co2 2500' >> $(SENSOR_DIR)/control).
+# The serial ports follow the console's -serial, so they are given after it.
+SENSORS ?=
+SENSOR_DIR := $(BUILD)/sensors
+SENSOR_ARGS := $(if $(SENSORS),$(foreach p,com2 com3,-chardev socket,id=$(p),path=$(SENSOR_DIR)/$(p).sock,server=on,wait=off -serial chardev:$(p)))
+SENSOR_START := $(if $(SENSORS),mkdir -p $(SENSOR_DIR) && rm -f $(SENSOR_DIR)/com2.sock $(SENSOR_DIR)/com3.sock && \
+	{ $(PYTHON) tools/sensor-emu.py --co2 $(SENSOR_DIR)/com2.sock --dust $(SENSOR_DIR)/com3.sock \
+	--control $(SENSOR_DIR)/control --log $(SENSOR_DIR)/emu.log & emu=$$!; trap 'kill $$emu 2>/dev/null' EXIT; } && \
+	echo "OptiOS: sensors: MH-Z19B on COM2 and PMS5003 on COM3 (tools/sensor-emu.py; values: echo 'co2 2500' >> $(SENSOR_DIR)/control; log: $(SENSOR_DIR)/emu.log)" &&)
+
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
 		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
@@ -590,12 +603,12 @@ run: deps $(BUILD)/optios.iso
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
 	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	@$(SENSOR_START) if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio $(SENSOR_ARGS); \
 	else \
 		echo "OptiOS: serial console (no display found; Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -display none -serial mon:stdio; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -display none -serial mon:stdio $(SENSOR_ARGS); \
 	fi
 
 # The build's output goes to a log (shown only if the build fails), so the

@@ -95,3 +95,49 @@ def test_make_run_reboots_and_answers_qmp(ctx):
 			os.killpg(proc.pid, 9)
 			proc.wait()
 		tmp.cleanup()
+
+
+def test_make_run_sensors_attaches_the_emulators(ctx):
+	"""`make run SENSORS=1`: the emulators on COM2 and COM3 (tools/sensor-emu.py),
+	airwatch added by hand sees their readings, a value written to the control
+	file reaches it (app:air.bad), and the power button switches off cleanly."""
+	env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+	tmp = tempfile.TemporaryDirectory(prefix="optios-run-")
+	sock, sensors = os.path.join(tmp.name, "qmp.sock"), os.path.join(tmp.name, "s")
+	proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "SENSORS=1",
+				 "SENSOR_DIR=" + sensors, "QMP_SOCK=" + sock, "DISK=" + os.path.join(tmp.name, "d.img"),
+				 "NET_IF=none", "run"], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+				stderr=subprocess.STDOUT, start_new_session=True)
+	try:
+		con = Console(proc)
+		prompt = con.wait_for(r"\n/\$ ", timeout=90)
+		assert "OptiOS: sensors: MH-Z19B on COM2 and PMS5003 on COM3" in con.text, con.text[:2000]
+		assert re.search(r"sensor co2: mhz19b on COM2", con.text) and re.search(r"sensor dust: pms5003 on COM3",
+											 con.text), con.text[-3000:]
+		con.type("handler add /apps/airwatch")
+		con.wait_for(r"handler: added airwatch", prompt.end(), timeout=30)
+		co2 = r"airwatch: \d+\.\d{6} co2 co2 \d+ ppm avg \d+"
+		dust = r"airwatch: \d+\.\d{6} dust pm2\.5 \d+ ug/m3 avg \d+"
+		deadline = time.monotonic() + 60
+		while not (re.search(co2, con.text[prompt.end():]) and re.search(dust, con.text[prompt.end():])):
+			assert time.monotonic() < deadline, "no CO2 and PM2.5 readings from airwatch:\n" + con.text[-2000:]
+			con.type("log -h airwatch -n 6")
+			time.sleep(1)
+		with open(os.path.join(sensors, "control"), "a") as f:
+			f.write("co2 2500\n")
+		mark = len(con.text)
+		deadline = time.monotonic() + 60
+		while not re.search(r"event - app:air\.bad source=airwatch", con.text[mark:]):
+			assert time.monotonic() < deadline, "no app:air.bad:\n" + con.text[-2000:]
+			con.type("log -t app:air")
+			time.sleep(2)
+		qmp(sock, "system_powerdown")
+		assert proc.wait(timeout=40) == 0, con.text[-2000:]
+		assert "power: sys:power.button with no handler subscribed: powering off" in con.text, con.text[-2000:]
+		with open(os.path.join(sensors, "emu.log")) as f:
+			assert "sensor-emu: co2 2500" in f.read()
+	finally:
+		if proc.poll() is None:
+			os.killpg(proc.pid, 9)
+			proc.wait()
+		tmp.cleanup()
