@@ -107,6 +107,7 @@ static void resync(struct sensor_decoder *d)
 	d->len = 0;
 	for (size_t i = 1; i < n; i++)
 		take(d, old[i], scratch, false);
+	d->refed = d->len;
 }
 
 /* Puts b into the frame in progress; count: garbage is counted (not when
@@ -117,8 +118,9 @@ static bool take(struct sensor_decoder *d, uint8_t b, int32_t *values, bool coun
 		/* the prefix was no frame; b may start one (a header prefix
 		 * holds no start byte after its first, so none is lost) */
 		if (count)
-			d->garbage += d->len;
+			d->garbage += d->len - MIN(d->len, d->refed);
 		d->len = 0;
+		d->refed = 0;
 		if (!header_fits(d, b, 0)) {
 			d->garbage += count;
 			return false;
@@ -128,6 +130,7 @@ static bool take(struct sensor_decoder *d, uint8_t b, int32_t *values, bool coun
 	if (d->len < d->m->frame_len)
 		return false;
 	d->len = 0;
+	d->refed = 0;
 	if (frame_good(d, values)) {
 		d->frames++;
 		return true;
@@ -151,5 +154,6 @@ void sensor_decoder_cut(struct sensor_decoder *d)
 	if (d->len) {
 		d->truncated++;
 		d->len = 0;
+		d->refed = 0;
 	}
 }

@@ -56,6 +56,7 @@ uint16_t pms5003_checksum(const uint8_t *frame);
 struct sensor_decoder {
 	const struct sensor_model_info *m;
 	uint8_t len; /* bytes of the frame so far */
+	uint8_t refed; /* of them, leading bytes fed again after a bad frame (counted with it) */
 	uint8_t buf[SENSOR_FRAME_MAX];
 	uint64_t gap_ns; /* a pause longer than this inside a frame cuts it (0: never) */
 	uint64_t last_byte_ns; /* time of the last byte fed */

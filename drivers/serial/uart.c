@@ -138,18 +138,22 @@ static bool probe(uint16_t io)
 	return ok;
 }
 
-/* 8N1 at baud (a divisor of 115200), FIFO on with a 1-byte trigger: the
- * interrupt comes with each byte, so a frame's time is its last byte's. */
-static int port_open(struct serial_port *p, uint32_t baud)
+/* 8N1 at baud (a divisor of 115200), FIFO on with the trigger level asked:
+ * at 1 the interrupt comes with each byte, so a frame's time is its last
+ * byte's; at 14 a frame's last bytes wait for the FIFO's timeout (4
+ * character times), fewer interrupts for a later time. */
+static int port_open(struct serial_port *p, uint32_t baud, unsigned trigger)
 {
-	if (baud == 0 || baud > UART_CLOCK || UART_CLOCK % baud)
+	static const uint8_t levels[] = {[1] = 0x00, [4] = 0x40, [8] = 0x80, [14] = 0xC0};
+	if (baud == 0 || baud > UART_CLOCK || UART_CLOCK % baud || trigger >= ARRAY_SIZE(levels) ||
+	    (trigger != 1 && !levels[trigger]))
 		return -EINVAL;
 	uint16_t div = (uint16_t)(UART_CLOCK / baud);
 	outb(p->io + LCR, 0x80);
 	outb(p->io + DATA, (uint8_t)div);
 	outb(p->io + IER, (uint8_t)(div >> 8));
 	outb(p->io + LCR, 0x03);
-	outb(p->io + FCR, 0x07); /* FIFO on, both cleared, trigger 1 */
+	outb(p->io + FCR, (uint8_t)(0x07 | levels[trigger])); /* FIFO on, both cleared */
 	outb(p->io + MCR, 0x0B); /* DTR, RTS, OUT2 */
 	(void)inb(p->io + LSR);
 	outb(p->io + IER, 0x01);

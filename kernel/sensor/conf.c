@@ -10,7 +10,10 @@
  * often a streaming one is expected to speak) and silence (default 3
  * periods, at least 1s: no good frame for this long reports the device
  * silent) are durations (N followed by ms or s), baud one of 1200..115200
- * dividing 115200. A bad line is reported and skipped; the others stand.
+ * dividing 115200, fifo the UART's receive trigger level (1, the default:
+ * an interrupt per byte, the frame's time its last byte's; 4, 8 or 14:
+ * fewer interrupts, the time up to 4 character times late). A bad line is
+ * reported and skipped; the others stand.
  *
  * Host-buildable: the host unit tests compile this file too (Makefile, HOST_SRCS).
  */
@@ -101,8 +104,12 @@ static bool option(struct conf_ctx *c, struct sensor_spec *s, struct span t)
 		if (kparse_u64(v.p, v.len, &n) != 0 || n < 1200 || n > 115200 || 115200 % n)
 			return fail(c, "bad baud '%.*s' (1200 to 115200, dividing 115200)", QUOTE(v));
 		s->baud = (uint32_t)n;
+	} else if (span_is(k, "fifo")) {
+		if (kparse_u64(v.p, v.len, &n) != 0 || (n != 1 && n != 4 && n != 8 && n != 14))
+			return fail(c, "bad fifo '%.*s' (1, 4, 8 or 14)", QUOTE(v));
+		s->fifo = (uint32_t)n;
 	} else {
-		return fail(c, "unknown option '%.*s' (port, model, period, baud, silence)", QUOTE(k));
+		return fail(c, "unknown option '%.*s' (port, model, period, baud, silence, fifo)", QUOTE(k));
 	}
 	return true;
 }
@@ -110,11 +117,11 @@ static bool option(struct conf_ctx *c, struct sensor_spec *s, struct span t)
 static bool parse_line(struct conf_ctx *c, struct span line, struct sensor_spec *s,
 		       const struct sensor_spec *prev, size_t nprev)
 {
-	struct span tok[7];
-	unsigned n = span_tokens(line, tok, 6);
+	struct span tok[8];
+	unsigned n = span_tokens(line, tok, 7);
 	if (n == 0)
 		return false;
-	if (n > 6)
+	if (n > 7)
 		return fail(c, "too many options");
 	if (!name_ok(tok[0]))
 		return fail(c, "bad name '%.*s' (1-%d chars of a-z 0-9 _ -)", QUOTE(tok[0]),
@@ -122,6 +129,7 @@ static bool parse_line(struct conf_ctx *c, struct span line, struct sensor_spec 
 	memset(s, 0, sizeof *s);
 	memcpy(s->name, tok[0].p, tok[0].len);
 	s->baud = 9600;
+	s->fifo = 1;
 	s->period_ns = PERIOD_DEFAULT_NS;
 	for (unsigned i = 1; i < n; i++)
 		if (!option(c, s, tok[i]))

@@ -51,7 +51,10 @@
 #define CLIENTS_MAX 32
 #define MISSES_SILENT 3 /* polls without answer in a row */
 #define BAD_LOG_NS (10 * NS_PER_SEC)
-#define GAP_NS (20 * NS_PER_MS) /* a pause inside a frame this long cuts it */
+/* A pause inside a frame this long cuts it. A 32-byte frame takes 33 ms at
+ * 9600 baud and comes whole; 100 ms keeps a guest stalled by its host (a
+ * loaded test machine) from cutting good frames. */
+#define GAP_NS (100 * NS_PER_MS)
 
 struct device {
 	/* Set by sensor_init, constant afterwards. */
@@ -311,7 +314,7 @@ static void device_open(struct device *d)
 	timer_init(&d->timer, device_fire, d);
 	d->state = OPTIOS_SENSOR_NOPORT;
 	struct serial_port *p = serial_port_find(d->spec.port);
-	int err = p ? serial_port_open(p, d->spec.baud, port_rx, d) : -ENODEV;
+	int err = p ? serial_port_open(p, d->spec.baud, d->spec.fifo, port_rx, d) : -ENODEV;
 	if (err) { /* a port missing is this machine's shape (info); one that will not open, a fault */
 		klog(p ? KLOG_WARN : KLOG_INFO, "sensor %s: port %s %s (error %d)", d->spec.name,
 		     d->spec.port, p ? "cannot be opened" : "is not there", err);

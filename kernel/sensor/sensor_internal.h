@@ -49,12 +49,12 @@ uint64_t sensor_batch_due(const struct sensor_batch *b);
 size_t sensor_batch_take(struct sensor_batch *b, uint8_t *out);
 
 /* One device line of sensors.conf:
- *   NAME port=COM2 model=mhz19b [period=DURATION] [baud=9600] [silence=DURATION] */
+ *   NAME port=COM2 model=mhz19b [period=DURATION] [baud=9600] [silence=DURATION] [fifo=1] */
 struct sensor_spec {
 	char name[OPTIOS_SENSOR_NAME_MAX];
 	char port[OPTIOS_SENSOR_PORT_MAX];
 	const struct sensor_model_info *m;
-	uint32_t baud;
+	uint32_t baud, fifo; /* fifo: the UART's receive trigger level */
 	uint64_t period_ns, silence_ns;
 };
 #define SENSOR_DEVICES_MAX SENSOR_DEVICES_LIST_MAX

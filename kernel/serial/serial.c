@@ -26,7 +26,7 @@ struct serial_port *serial_port_find(const char *name)
 	return NULL;
 }
 
-int serial_port_open(struct serial_port *p, uint32_t baud, serial_rx_fn rx, void *arg)
+int serial_port_open(struct serial_port *p, uint32_t baud, unsigned trigger, serial_rx_fn rx, void *arg)
 {
 	if (p->opened)
 		return -EBUSY;
@@ -34,7 +34,7 @@ int serial_port_open(struct serial_port *p, uint32_t baud, serial_rx_fn rx, void
 	p->rx = rx;
 	p->rx_arg = arg;
 	irq_restore(f);
-	int err = p->open(p, baud);
+	int err = p->open(p, baud, trigger);
 	if (err == 0)
 		p->opened = 1;
 	return err;

@@ -26,7 +26,8 @@ struct serial_port {
 	const char *name; /* "COM2" */
 	uint16_t io;
 	uint8_t irq;
-	int (*open)(struct serial_port *p, uint32_t baud); /* 0 or -EINVAL (baud) */
+	/* 0 or -EINVAL: 8N1 at baud, receive interrupt when trigger (1, 4, 8, 14) bytes wait, or after 4 quiet characters */
+	int (*open)(struct serial_port *p, uint32_t baud, unsigned trigger);
 	void (*close)(struct serial_port *p);
 	void (*write)(struct serial_port *p, const uint8_t *buf, size_t n);
 	/* Set by serial_port_open while closed; read by the driver's interrupt. */
@@ -43,7 +44,8 @@ struct serial_port {
 void serial_port_register(struct serial_port *p);
 /* The port named name ("COM2"), or NULL. */
 struct serial_port *serial_port_find(const char *name);
-/* Opens p at baud with rx as its receiver: 0, -EBUSY (already open), -EINVAL. */
-int serial_port_open(struct serial_port *p, uint32_t baud, serial_rx_fn rx, void *arg);
+/* Opens p at baud and FIFO trigger level with rx as its receiver: 0,
+ * -EBUSY (already open), -EINVAL. */
+int serial_port_open(struct serial_port *p, uint32_t baud, unsigned trigger, serial_rx_fn rx, void *arg);
 
 #endif

@@ -175,3 +175,27 @@ TEST(sensor_model_names)
 	CHECK_EQ(OPTIOS_SENSOR_SAMPLES_MAX(1), 15);
 	CHECK_EQ(OPTIOS_SENSOR_SAMPLES_MAX(6), 7);
 }
+
+/* A bad frame ending in a start byte leaves a prefix of bytes already
+ * counted with it; a next frame breaking that prefix must not count them
+ * again as garbage (exact counters: test_sensors' corrupt frames). */
+TEST(sensor_bad_frame_bytes_not_counted_twice_as_garbage)
+{
+	struct sensor_decoder d;
+	uint8_t f[32];
+	int32_t v[6];
+	uint64_t t = 1;
+	const unsigned pm[6] = {1, 2, 3, 4, 5, 0x42};
+	sensor_decoder_init(&d, sensor_model(OPTIOS_SENSOR_PMS5003), 0);
+	pms_frame(f, pm);
+	f[16] = f[17] = 0; /* no fake start */
+	uint16_t c = pms5003_checksum(f);
+	f[30] = (uint8_t)(c >> 8), f[31] = (uint8_t)(c + 1); /* bad */
+	f[31] = 0x42;                                        /* ... and a start byte last */
+	CHECK_EQ(feed(&d, f, 32, &t, v), 0);
+	CHECK_EQ(d.bad_checksum, 1);
+	CHECK_EQ(d.len, 1);
+	uint8_t junk = 0x11;
+	CHECK_EQ(feed(&d, &junk, 1, &t, v), 0);
+	CHECK_EQ(d.garbage, 1); /* the junk byte only */
+}
