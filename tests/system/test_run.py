@@ -121,8 +121,9 @@ def test_make_run_sensors_attaches_the_emulators(ctx):
 		deadline = time.monotonic() + 60
 		while not (re.search(co2, con.text[prompt.end():]) and re.search(dust, con.text[prompt.end():])):
 			assert time.monotonic() < deadline, "no CO2 and PM2.5 readings from airwatch:\n" + con.text[-2000:]
-			con.type("log -h airwatch -n 6")
-			time.sleep(1)
+			con.type("log -h airwatch -t sensor:co2 -n 8")  # run, output, commit, effect: one event's four
+			con.type("log -h airwatch -t sensor:dust -n 8")
+			time.sleep(2)
 		with open(os.path.join(sensors, "control"), "a") as f:
 			f.write("co2 2500\n")
 		mark = len(con.text)
