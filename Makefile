@@ -584,18 +584,20 @@ NET_DEVICE_e1000 := e1000
 QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
 	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
 
-# The sensors (docs/SENSORS.md): with SENSORS=1, COM2 and COM3 are QEMU
-# socket chardevs in $(SENSOR_DIR) and tools/sensor-emu.py plays an MH-Z19B
-# (CO2) and a PMS5003 (particulate matter) on them, as /etc/sensors.conf
-# expects; its control file sets the values (echo 'co2 2500' >> $(SENSOR_DIR)/control).
-# The serial ports follow the console's -serial, so they are given after it.
+# The sensors (docs/SENSORS.md): COM2 and COM3 are QEMU socket chardevs in
+# $(SENSOR_DIR) (so the ports /etc/sensors.conf names are there, silent);
+# with SENSORS=1 tools/sensor-emu.py plays an MH-Z19B (CO2) and a PMS5003
+# (particulate matter) on them; its control file sets the values
+# (echo 'co2 2500' >> $(SENSOR_DIR)/control). The serial ports follow the
+# console's -serial, so they are given after it.
 SENSORS ?=
 SENSOR_DIR := $(BUILD)/sensors
-SENSOR_ARGS := $(if $(SENSORS),$(foreach p,com2 com3,-chardev socket,id=$(p),path=$(SENSOR_DIR)/$(p).sock,server=on,wait=off -serial chardev:$(p)))
-SENSOR_START := $(if $(SENSORS),mkdir -p $(SENSOR_DIR) && rm -f $(SENSOR_DIR)/com2.sock $(SENSOR_DIR)/com3.sock && \
-	{ $(PYTHON) tools/sensor-emu.py --co2 $(SENSOR_DIR)/com2.sock --dust $(SENSOR_DIR)/com3.sock \
+SENSOR_ARGS := $(foreach p,com2 com3,-chardev socket,id=$(p),path=$(SENSOR_DIR)/$(p).sock,server=on,wait=off -serial chardev:$(p))
+SENSOR_START := mkdir -p $(SENSOR_DIR) && rm -f $(SENSOR_DIR)/com2.sock $(SENSOR_DIR)/com3.sock && \
+	$(if $(SENSORS),{ $(PYTHON) tools/sensor-emu.py --co2 $(SENSOR_DIR)/com2.sock --dust $(SENSOR_DIR)/com3.sock \
 	--control $(SENSOR_DIR)/control --log $(SENSOR_DIR)/emu.log & emu=$$!; trap 'kill $$emu 2>/dev/null' EXIT; } && \
-	echo "OptiOS: sensors: MH-Z19B on COM2 and PMS5003 on COM3 (tools/sensor-emu.py; values: echo 'co2 2500' >> $(SENSOR_DIR)/control; log: $(SENSOR_DIR)/emu.log)" &&)
+	echo "OptiOS: sensors: MH-Z19B on COM2 and PMS5003 on COM3 (tools/sensor-emu.py; values: echo 'co2 2500' >> $(SENSOR_DIR)/control; log: $(SENSOR_DIR)/emu.log)" &&, \
+	echo "OptiOS: sensors: COM2 and COM3 are sockets in $(SENSOR_DIR), nothing on them (SENSORS=1: emulators)" &&)
 
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
