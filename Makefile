@@ -322,6 +322,7 @@ $(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),--handler,HANDLER)))
 $(BUILD)/rootfs-test/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs-test/test/handlers/storm_c $(BUILD)/rootfs-test/test/handlers/storm_l: user/test/handlers/storm.c
 $(BUILD)/rootfs-test/test/handlers/sensorbatch $(BUILD)/rootfs-test/test/handlers/sensorfast: user/test/handlers/sensorlog.c
+$(BUILD)/rootfs-test/test/handlers/sensorturbo: user/test/handlers/sensorstorm.c
 $(patsubst %,$(BUILD)/rootfs-test/test/probe_%,files events admin): user/test/probe.c
 # A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
 # with its manifest section replaced by one asking for more.
