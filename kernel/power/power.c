@@ -18,8 +18,8 @@
  * the scheduler (proc_create_kernel_soon). It exists only from then on: an
  * idle system has no such process and takes no SCI.
  *
- * Data: `requested` (the how of the first request; -1 none) and `counts`
- * change with interrupts off.
+ * Data: `requested` (the how of the first request; -1 none), `running`
+ * and `counts` change with interrupts off.
  */
 #include "power.h"
 
@@ -44,6 +44,7 @@ static const struct source {
 };
 
 static int requested = -1;
+static bool running; /* the power process started */
 static uint64_t counts[ACPI_EVENT_COUNT];
 
 NORETURN void power_shutdown(enum power_how how)
@@ -58,21 +59,28 @@ NORETURN void power_shutdown(enum power_how how)
 	acpi_poweroff();
 }
 
+/* The power process. A second one (asked for again while the first was
+ * being created) only sleeps: one shutdown runs. */
 static void power_main(void)
 {
+	uint64_t f = irq_save();
+	bool second = running;
+	running = true;
+	irq_restore(f);
+	while (second)
+		sched_sleep(&running);
 	power_shutdown(requested == POWER_REBOOT ? POWER_REBOOT : POWER_OFF);
 }
 
 void power_request(enum power_how how)
 {
 	uint64_t f = irq_save();
-	bool first = requested < 0;
-	if (first)
+	if (requested < 0)
 		requested = (int)how;
+	bool start = !running; /* again if an earlier start found no process slot */
 	irq_restore(f);
-	if (first && !proc_create_kernel_soon("power", power_main))
-		klog(KLOG_ERROR, "power: could not ask for the power process: %s refused",
-		     how == POWER_REBOOT ? "reboot" : "power off");
+	if (start)
+		proc_create_kernel_soon("power", power_main); /* false: asked already, not started yet */
 }
 
 /* In the SCI's interrupt: raise the event now, with now's time. */

@@ -30,8 +30,9 @@ void power_init(void);
 NORETURN void power_shutdown(enum power_how how);
 
 /* Asks for power_shutdown from any context (an interrupt, a handler's
- * commit): a kernel process "power" runs it. The first request wins; later
- * ones are ignored. */
+ * commit): a kernel process "power" runs it. The first request's how wins;
+ * a later request only starts the process again if it could not start
+ * (no process slot). */
 void power_request(enum power_how how);
 
 #endif
