@@ -15,10 +15,11 @@
  *   PMS5003  (dust, "pms5003"): 0 PM1.0, 1 PM2.5, 2 PM10 "standard particle"
  *                               (CF=1), 3 PM1.0, 4 PM2.5, 5 PM10 "atmospheric
  *                               environment"; ug/m3, scale 0
- * skipped counts the device's samples this subscription did not get since
- * its previous event (its period or the rate limit decimated them):
- * first_sample - (previous event's first_sample + nsamples) == skipped, the
- * device's sample numbers being consecutive (from 1 at boot).
+ * skipped counts the device's samples this subscription did not take since
+ * its previous event (its period or the rate limit decimated them): over a
+ * subscription's events, the sum of nsamples + skipped is the number of
+ * samples the device made (numbered from 1 at boot) from the subscription's
+ * start until its last event was raised.
  */
 #ifndef OPTIOS_ABI_SENSOR_H
 #define OPTIOS_ABI_SENSOR_H
