@@ -169,7 +169,8 @@ typedef void (*acpi_event_fn)(enum acpi_event ev);
  */
 int acpi_events_init(acpi_event_fn fn);
 
-/* What the SCI did since boot (the `irqs` command and the tests read it). */
+/* What the SCI did since boot (the selftests read it; the monitor's `irqs`
+ * shows its vector, "acpi-sci"). */
 struct acpi_sci_stats {
 	bool enabled; /* acpi_events_init succeeded */
 	bool masked; /* stopped as a storm: the I/O APIC entry is masked */
