@@ -22,14 +22,18 @@ from test_net import free_port
 UDP_PORT_GUEST = 7
 
 
-def echo_net(udp=None, tcp=None, extra=""):
-	"""QEMU arguments: a virtio-net card on user networking, host ports forwarded to 7."""
+def echo_net(udp=None, tcp=None, guest=7, dump=None):
+	"""QEMU arguments: a virtio-net card on user networking, host ports
+	forwarded to the guest's port; dump: a pcap of the card's traffic."""
 	fwd = ""
 	if udp:
-		fwd += ",hostfwd=udp:127.0.0.1:%d-:7" % udp
+		fwd += ",hostfwd=udp:127.0.0.1:%d-:%d" % (udp, guest)
 	if tcp:
-		fwd += ",hostfwd=tcp:127.0.0.1:%d-:7" % tcp
-	return ["-netdev", "user,id=n0" + fwd + extra, "-device", "virtio-net-pci,netdev=n0"]
+		fwd += ",hostfwd=tcp:127.0.0.1:%d-:%d" % (tcp, guest)
+	args = ["-netdev", "user,id=n0" + fwd, "-device", "virtio-net-pci,netdev=n0"]
+	if dump:
+		args += ["-object", "filter-dump,id=f0,netdev=n0,file=%s" % dump]
+	return args
 
 
 def wait_address(m):
@@ -64,3 +68,189 @@ def test_udp_echo_from_the_host(ctx):
 		out = test_shell.run(m, "log -h echo -t net:udp:7")[0]
 		assert re.search(r"effect echo net:udp:7 net\.send udp 10\.0\.2\.2:\d+ from 7: 11 bytes", out), out
 		assert re.search(r"from 7: 8000 bytes", out), out
+
+
+def tcp_echo(port, payload, timeout=60):
+	"""Sends payload on a new connection while reading the echo; closes its
+	side at the end and returns what came back before the guest closed."""
+	got = []
+	with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
+		def reader():
+			while True:
+				data = c.recv(65536)
+				if not data:
+					return
+				got.append(data)
+		t = threading.Thread(target=reader)
+		t.start()
+		c.sendall(payload)
+		c.shutdown(socket.SHUT_WR)
+		t.join(timeout)
+		assert not t.is_alive(), "the echo did not end (%d bytes back)" % sum(map(len, got))
+	return b"".join(got)
+
+
+def test_tcp_echo_of_a_mebibyte_each_way(ctx):
+	"""1 MiB of random bytes to port 7 comes back whole and in order (SHA-256
+	compared); the guest closes after the host does."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp)) as m:
+		wait_address(m)
+		payload = os.urandom(1 << 20)
+		t0 = time.time()
+		got = tcp_echo(tcp, payload)
+		took = time.time() - t0
+		assert len(got) == len(payload), (len(got), len(payload))
+		assert hashlib.sha256(got).hexdigest() == hashlib.sha256(payload).hexdigest()
+		print("1 MiB echoed in %.2f s" % took)
+		out = test_shell.run(m, "handlers -v")[0]
+		assert re.search(r"net:tcp:7 queue 64: posted (\d+) delivered \1 coalesced 0 dropped 0 dead 0 pending 0",
+				 out), out
+
+
+def test_200_concurrent_tcp_connections_all_echoed(ctx):
+	"""200 connections open at once, each sending its own 2 KiB while the
+	others are open: every one gets exactly its bytes back."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp)) as m:
+		wait_address(m)
+		conns = [socket.create_connection(("127.0.0.1", tcp), timeout=60) for _ in range(200)]
+		payloads = [os.urandom(2048) for _ in conns]
+		for c, p in zip(conns, payloads):
+			c.sendall(p)
+		for c in conns:
+			c.shutdown(socket.SHUT_WR)
+		for i, (c, p) in enumerate(zip(conns, payloads)):
+			got = b""
+			while True:
+				data = c.recv(65536)
+				if not data:
+					break
+				got += data
+			c.close()
+			assert got == p, "connection %d: %d bytes back of %d" % (i, len(got), len(p))
+		out = test_shell.run(m, "handlers -v")[0]
+		assert "net:tcp:7 queue 64: posted" in out and " dropped 0 " in out, out
+
+
+def pcap_udp_from_guest(path, port):
+	"""The payloads of the UDP datagrams 10.0.2.15:port sent, from a pcap file."""
+	with open(path, "rb") as f:
+		data = f.read()
+	magic = struct.unpack("<I", data[:4])[0]
+	assert magic == 0xa1b2c3d4, "not a pcap file: %x" % magic
+	pos, out = 24, []
+	while pos + 16 <= len(data):
+		incl = struct.unpack("<IIII", data[pos:pos + 16])[2]
+		frame = data[pos + 16:pos + 16 + incl]
+		pos += 16 + incl
+		if len(frame) < 42 or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+			continue
+		ihl = (frame[14] & 15) * 4
+		src = socket.inet_ntoa(frame[26:30])
+		sport, _dport, ulen = struct.unpack(">HHH", frame[14 + ihl:14 + ihl + 6])
+		if src == "10.0.2.15" and sport == port:
+			out.append(frame[14 + ihl + 8:14 + ihl + ulen])
+	return out
+
+
+def test_a_rolled_back_run_sends_nothing(ctx):
+	"""netflaky stages its answer, then faults on each event's first
+	attempt: a capture of the guest's link (QEMU filter-dump) holds only the
+	answers of the attempts that committed ("attempt 1: ..."), none of a
+	rolled-back one ("attempt 0"), nothing for "doomed" (every attempt rolls
+	back: a dead letter), and the next event's committed answer."""
+	udp = free_port()
+	with tempfile.TemporaryDirectory() as tmp:
+		dump = os.path.join(tmp, "guest.pcap")
+		with test_shell.shell(ctx, extra_args=echo_net(udp=udp, guest=9, dump=dump)) as m:
+			wait_address(m)
+			out = test_shell.run(m, "handler add /test/handlers/netflaky")[0]
+			assert "handler: added netflaky" in out, out
+			assert udp_echo(udp, b"flaky-1", timeout=10, tries=1) == b"attempt 1: flaky-1"
+			assert udp_echo(udp, b"doomed", timeout=3, tries=1) is None
+			assert udp_echo(udp, b"after", timeout=10, tries=1) == b"attempt 1: after"
+			log = test_shell.run(m, "log -h netflaky -t net:udp:9")[0]
+			assert len(re.findall(r"rollback netflaky net:udp:9 .*page fault", log)) == 5, log
+			assert len(re.findall(r"effect netflaky net:udp:9 net\.send udp 10\.0\.2\.2:\d+ from 9", log)) == 2, log
+			assert "dead letter after 3 attempts" in log, log
+		sent = pcap_udp_from_guest(dump, 9)
+	assert sent == [b"attempt 1: flaky-1", b"attempt 1: after"], sent
+
+
+def test_a_rollback_redelivers_tcp_bytes(ctx):
+	"""Each DATA event of netflaky rolls back once after staging its echo:
+	the retry gets the same bytes (the window was not reopened by the failed
+	run), so 200 KiB come back exactly once, in order."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp, guest=9)) as m:
+		wait_address(m)
+		assert "handler: added netflaky" in test_shell.run(m, "handler add /test/handlers/netflaky")[0]
+		payload = os.urandom(200 * 1024)
+		got = tcp_echo(tcp, payload)
+		assert got == payload, (len(got), len(payload))
+		out = test_shell.run(m, "handlers -v")[0]
+		sub = re.search(r"net:tcp:9 queue 16: posted (\d+) delivered (\d+) coalesced 0 dropped 0 dead 0 pending 0", out)
+		assert sub and sub.group(1) == sub.group(2), out
+		log = test_shell.run(m, "log -h netflaky -t net:tcp:9 -n 400")[0]
+		assert "rollback netflaky net:tcp:9" in log, log
+
+
+def test_a_slow_handler_holds_the_sender_back_and_loses_nothing(ctx):
+	"""netslow spins 40 ms on each of its first 24 DATA events: a sender
+	writing 4 MiB as fast as it can is held back (the guest's window stays
+	shut: after a second far less than all was accepted), and every byte
+	comes back, in order."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp, guest=10)) as m:
+		wait_address(m)
+		assert "handler: added netslow" in test_shell.run(m, "handler add /test/handlers/netslow")[0]
+		payload = os.urandom(4 << 20)
+		got = []
+		with socket.create_connection(("127.0.0.1", tcp), timeout=60) as c:
+			c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+			def reader():
+				while True:
+					data = c.recv(65536)
+					if not data:
+						return
+					got.append(data)
+			t = threading.Thread(target=reader)
+			t.start()
+			sent, t0, at_1s = 0, time.time(), None
+			while sent < len(payload):
+				if at_1s is None and time.time() - t0 >= 1.0:
+					at_1s = sent
+				try:
+					sent += c.send(payload[sent:sent + 65536], socket.MSG_DONTWAIT)
+				except BlockingIOError:
+					time.sleep(0.001)
+			c.shutdown(socket.SHUT_WR)
+			t.join(120)
+		got = b"".join(got)
+		print("accepted from the sender in its first second: %s bytes" % at_1s)
+		assert at_1s is not None and at_1s < 1 << 20, "the sender was not held back: %s bytes in 1 s" % at_1s
+		assert got == payload, (len(got), len(payload))
+		log = test_shell.run(m, "log -h netslow -n 5")[0]
+		assert "netslow: %d bytes echoed" % len(payload) in log, log
+
+
+def test_denied_subscription_and_send_are_errors_with_a_record(ctx):
+	"""netnolisten (event granted, no net.listen) is refused at handler add,
+	naming what it lacks; netmute may receive on UDP 11 but its reply and its
+	send elsewhere fail with EACCES, each with a deny record; nothing is sent."""
+	udp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(udp=udp, guest=11)) as m:
+		wait_address(m)
+		out = test_shell.run(m, "handler add /test/handlers/netnolisten")[0]
+		assert "netnolisten asks for net:udp:12 without net.listen:udp:12" in out, out
+		out = test_shell.run(m, "log -h netnolisten")[0]
+		assert re.search(r"deny netnolisten net:udp:12 subscribe net\.listen:udp:12", out), out
+		assert "handler: added netmute" in test_shell.run(m, "handler add /test/handlers/netmute")[0]
+		assert udp_echo(udp, b"hello?", timeout=2, tries=1) is None
+		out = test_shell.run(m, "log -h netmute")[0]
+		assert re.search(r"deny netmute net:udp:11 optios_net_send net\.send:udp:10\.0\.2\.2:\d+", out), out
+		assert "deny netmute net:udp:11 optios_net_send net.send:udp:10.0.2.2:5555" in out, out
+		assert "netmute: reply: Permission denied" in out, out
+		assert "netmute: send to 10.0.2.2:5555: Permission denied" in out, out
+		assert "effect netmute" not in out, out
