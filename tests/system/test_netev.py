@@ -254,3 +254,24 @@ def test_denied_subscription_and_send_are_errors_with_a_record(ctx):
 		assert "netmute: reply: Permission denied" in out, out
 		assert "netmute: send to 10.0.2.2:5555: Permission denied" in out, out
 		assert "effect netmute" not in out, out
+
+
+def test_echo_on_a_disk_answers_through_the_output_gate_and_after_a_reboot(ctx):
+	"""With a disk (as `make run` has) each answer waits for its run's
+	commit to be durable (the output gate: a `durable` record follows each
+	echo run), and echo, restored from the disk at the next boot, binds its
+	ports again and answers."""
+	from test_persist import disk
+	d = disk(ctx, "echo")
+	udp, tcp = free_port(), free_port()
+	for boot in range(2):
+		with test_shell.shell(ctx, disks=[d], extra_args=echo_net(udp=udp, tcp=tcp)) as m:
+			wait_address(m)
+			if boot:
+				assert "restored from the disk" in m.text(), m.text()[-2000:]
+			assert udp_echo(udp, b"durable %d" % boot) == b"durable %d" % boot
+			payload = os.urandom(100000)
+			assert tcp_echo(tcp, payload) == payload
+			log = test_shell.run(m, "log -n 60")[0]
+			assert re.search(r"commit echo net:udp:7 .*\n(.*\n)*.*durable", log), log
+
