@@ -68,6 +68,14 @@ def test_udp_echo_from_the_host(ctx):
 		out = test_shell.run(m, "log -h echo -t net:udp:7")[0]
 		assert re.search(r"effect echo net:udp:7 net\.send udp 10\.0\.2\.2:\d+ from 7: 11 bytes", out), out
 		assert re.search(r"from 7: 8000 bytes", out), out
+		# who may send on the network, and what runs on a datagram to port 7
+		out = test_shell.run(m, "policy who-can net.send:udp:*:*")[0]
+		assert "  echo (/apps/echo) by net.reply:udp:7 (replies to whoever sends to it)\n" in out, out
+		out = test_shell.run(m, "policy who-can net.listen:tcp:7")[0]
+		assert out == "who can net.listen:tcp:7:\n  echo (/apps/echo) by net.listen:tcp:7\n", out
+		out = test_shell.run(m, "policy on net:udp:7")[0]
+		assert out.startswith("on net:udp:7:\n  echo (/apps/echo) runs (by event:net:udp:7)\n"), out
+		assert "    net.reply:udp:7\n" in out, out
 
 
 def tcp_echo(port, payload, timeout=60):
