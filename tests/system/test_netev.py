@@ -278,10 +278,10 @@ def test_echo_on_a_disk_answers_through_the_output_gate_and_after_a_reboot(ctx):
 			if boot:
 				assert "restored from the disk" in m.text(), m.text()[-2000:]
 			assert udp_echo(udp, b"durable %d" % boot) == b"durable %d" % boot
+			log = test_shell.run(m, "log -n 30")[0]
+			assert re.search(r"commit echo net:udp:7 .*\n(.*\n)*.*durable", log), log
 			payload = os.urandom(100000)
 			assert tcp_echo(tcp, payload) == payload
-			log = test_shell.run(m, "log -n 60")[0]
-			assert re.search(r"commit echo net:udp:7 .*\n(.*\n)*.*durable", log), log
 
 
 
