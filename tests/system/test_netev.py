@@ -76,6 +76,13 @@ def test_udp_echo_from_the_host(ctx):
 		out = test_shell.run(m, "policy on net:udp:7")[0]
 		assert out.startswith("on net:udp:7:\n  echo (/apps/echo) runs (by event:net:udp:7)\n"), out
 		assert "    net.reply:udp:7\n" in out, out
+		# a revoke reaches the next run (the reply's permission is not kept from before it)
+		assert "revoked net.reply:udp:7 from echo" in test_shell.run(m, "policy revoke echo net.reply:udp:7")[0]
+		assert udp_echo(udp, b"revoked", timeout=1, tries=1) is None
+		out = test_shell.run(m, "log -h echo -n 4")[0]
+		assert re.search(r"deny echo net:udp:7 optios_net_send net\.send:udp:10\.0\.2\.2:\d+", out), out
+		test_shell.run(m, "policy grant echo net.reply:udp:7")
+		assert udp_echo(udp, b"granted again") == b"granted again"
 
 
 def tcp_echo(port, payload, timeout=60):
