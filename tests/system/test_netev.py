@@ -373,3 +373,28 @@ def test_malformed_frames_never_reach_the_handler_a_lying_udp_length_did(ctx):
 		assert re.search(r"net:udp:7 queue 64: posted 1 delivered 1 ", out), out
 		assert "panic" not in m.text().lower()
 	host.close()
+
+
+def test_removing_the_handler_closes_its_ports_and_resets_its_connections(ctx):
+	"""`handler remove echo` with a connection open: the connection is reset
+	and nothing answers on port 7 any more; `handler add /apps/echo` binds the
+	ports again and a new connection is echoed."""
+	udp, tcp = free_port(), free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(udp=udp, tcp=tcp)) as m:
+		wait_address(m)
+		c = socket.create_connection(("127.0.0.1", tcp), timeout=10)
+		c.sendall(b"first")
+		assert c.recv(100) == b"first"
+		test_shell.run(m, "handler remove echo")
+		try:
+			c.sendall(b"second")
+			got = c.recv(100)
+		except (ConnectionResetError, BrokenPipeError):
+			got = b""
+		assert got == b"", got
+		c.close()
+		assert udp_echo(udp, b"nobody", timeout=1, tries=1) is None
+		assert "handler: added echo" in test_shell.run(m, "handler add /apps/echo")[0]
+		assert udp_echo(udp, b"back") == b"back"
+		payload = os.urandom(5000)
+		assert tcp_echo(tcp, payload) == payload
