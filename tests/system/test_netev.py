@@ -398,3 +398,24 @@ def test_removing_the_handler_closes_its_ports_and_resets_its_connections(ctx):
 		assert udp_echo(udp, b"back") == b"back"
 		payload = os.urandom(5000)
 		assert tcp_echo(tcp, payload) == payload
+
+
+def test_a_dead_letter_of_tcp_bytes_resets_its_connection(ctx):
+	"""netflaky fails every attempt at bytes starting "doomed": after its
+	retries the DATA event is a dead letter, and rather than go on with a
+	hole in the stream the kernel resets the connection; the handler and
+	other connections carry on."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp, guest=9)) as m:
+		wait_address(m)
+		assert "handler: added netflaky" in test_shell.run(m, "handler add /test/handlers/netflaky")[0]
+		with socket.create_connection(("127.0.0.1", tcp), timeout=10) as c:
+			c.sendall(b"doomed bytes")
+			try:
+				got = c.recv(100)
+			except ConnectionResetError:
+				got = None
+		assert got in (None, b""), got
+		log = test_shell.run(m, "log -h netflaky -t net:tcp:9")[0]
+		assert "dead letter after 3 attempts" in log, log
+		assert tcp_echo(tcp, b"still here") == b"still here"
