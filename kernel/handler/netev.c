@@ -38,6 +38,14 @@
  * backlog is empty; events and effects name it by id (looked up in
  * conn_hash), so a stale id finds nothing and fails softly (ENOTCONN).
  *
+ * Memory (kernel heap, beside the stack's net.memory_kib): a connection
+ * buffers at most its window unconsumed (the stack accepts no more) and its
+ * backlog (OPTIOS_NET_BACKLOG); all connections' buffers together stay under
+ * MEM_MAX and a binding has at most CONNS_MAX connections: past either a new
+ * connection is reset at once (counted, logged once); long datagrams held
+ * per binding stay under UDP_HELD_MAX (past it they are dropped, counted in
+ * the subscription).
+ *
  * Invariants: base <= announced <= base + rlen; data_inflight implies one
  * DATA event of the connection is queued or held; events counts its events
  * raised and not yet settled; a connection is on its binding's waiting list
@@ -65,6 +73,7 @@
 #define CONNS_MAX 1024 /* connections of one binding */
 #define RBUF_MAX (2 * INET_TCP_WINDOW) /* unconsumed bytes: the window, and room to spare */
 #define DATA_MAX (64 * 1024) /* bytes of one DATA event */
+#define MEM_MAX (8 * 1024 * 1024) /* bytes of all connections' buffers: past it, new ones are refused */
 #define HASH 256
 
 struct nconn;
@@ -132,6 +141,8 @@ static struct inet_udp *any_udp; /* sends from a port of the kernel's choosing *
 static struct neffect *staged, **staged_tail = &staged;
 static size_t staged_bytes;
 static struct neffect *held, **held_tail = &held;
+static size_t mem_used; /* the connections' buffers (rcap + scap of each) */
+static uint64_t conns_refused; /* accepted by the stack, reset here: over CONNS_MAX or MEM_MAX */
 
 static void pump(struct nconn *c);
 
@@ -338,6 +349,7 @@ static void conn_free(struct nconn *c)
 		*p = c->next;
 		c->b->nconns--;
 	}
+	mem_used -= c->rcap + c->scap;
 	kfree(c->rbuf);
 	kfree(c->sbuf);
 	kfree(c);
@@ -372,6 +384,7 @@ static void push(struct nconn *c)
 		pump(c);
 }
 
+/* Makes room for need bytes in a connection's buffer, within MEM_MAX. */
 static bool grow(uint8_t **buf, size_t *cap, size_t need)
 {
 	if (need <= *cap)
@@ -379,9 +392,12 @@ static bool grow(uint8_t **buf, size_t *cap, size_t need)
 	size_t n = *cap ? *cap : 2048;
 	while (n < need)
 		n *= 2;
+	if (mem_used - *cap + n > MEM_MAX)
+		return false;
 	uint8_t *p = krealloc(*buf, n);
 	if (!p)
 		return false;
+	mem_used += n - *cap;
 	*buf = p;
 	*cap = n;
 	return true;
@@ -432,10 +448,13 @@ static void tcp_accepted(struct inet_tcp *listener, struct inet_tcp *t, void *ar
 {
 	(void)listener;
 	struct nbind *b = arg;
-	struct nconn *c = b->nconns < CONNS_MAX ? kzalloc(sizeof *c) : NULL;
-	if (!c) {
+	struct nconn *c = b->nconns < CONNS_MAX && mem_used < MEM_MAX ? kzalloc(sizeof *c) : NULL;
+	if (!c) { /* refused visibly: reset, counted, logged the first time */
 		inet_tcp_set(t, &conn_ops, NULL);
 		inet_tcp_abort(t);
+		if (conns_refused++ == 0)
+			klog(KLOG_WARN, "netev: %s: connection refused (%lu open, %lu bytes buffered)",
+			     b->topic, (unsigned long)b->nconns, (unsigned long)mem_used);
 		return;
 	}
 	c->id = conn_salt | (++conn_count & 0xffffffffffULL);
