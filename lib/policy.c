@@ -277,7 +277,7 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 			       : "not a topic pattern";
 	else if (kinds[k].protos && !(kinds[k].protos & (strncmp(obj, "udp:", 4) == 0 ? NET_UDP : NET_TCP)))
 		*why = k == CAP_NET_SEND ? "net.send is for udp (a TCP connection: net.connect:tcp:HOST:PORT)"
-				       : "net.connect is for tcp (datagrams: net.send:udp:HOST:PORT)";
+					 : "net.connect is for tcp (datagrams: net.send:udp:HOST:PORT)";
 	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
 		*why = EMIT_RULE;
 	if (*why)

@@ -25,8 +25,8 @@
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4.h"
 #include "lwip/prot/ip4.h"
-#include "lwip/raw.h"
 #include "lwip/prot/udp.h"
+#include "lwip/raw.h"
 #include "lwip/udp.h"
 
 #include <optios/abi/errno.h>
