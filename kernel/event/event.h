@@ -129,6 +129,10 @@ int64_t event_raise(const char *topic, const char *source, const void *payload, 
  * sensors' batches, kernel/sensor). Same checks and returns. */
 int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
 		       size_t len, uint64_t time_ns);
+/* An event a source could not keep for s (its memory budget, or no room:
+ * kernel/handler/netev.c's long datagrams): counted as posted and dropped
+ * in s's queue, as a full queue would. */
+void event_drop_to(struct event_sub *s);
 /* Does any subscription match topic? (So a source can skip building events
  * nobody waits for.) */
 bool event_watched(const char *topic);

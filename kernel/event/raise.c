@@ -158,6 +158,14 @@ int64_t event_raise_to(struct event_sub *s, const char *topic, const char *sourc
 	return raise_event(topic, source, payload, len, time_ns, s);
 }
 
+void event_drop_to(struct event_sub *s)
+{
+	uint64_t f = event_lock();
+	s->q.posted++;
+	s->q.dropped++;
+	event_unlock(f);
+}
+
 bool event_watched(const char *topic)
 {
 	bool found = false;

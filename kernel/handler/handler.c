@@ -173,6 +173,9 @@ void handler_resume(struct handler *h)
 			timer_arm(&ht->t, ht->deadline_ns);
 	}
 	irq_restore(f);
+	char msg[HANDLER_MSG_MAX];
+	if (netev_bind(h, msg, sizeof msg) != 0)
+		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0, "its ports stay closed: %s", msg);
 	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0,
 		  "resumed: quarantine lifted (handler retry)");
 }
@@ -189,6 +192,7 @@ void handler_quiesce(struct handler *h)
 		event_unsubscribe(&h->subs[i]);
 	}
 	irq_restore(f);
+	netev_unbind(h); /* its ports close, its connections are reset */
 }
 
 /* ---- creating and destroying ---- */
@@ -330,6 +334,13 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 		replace(old, h);
 	if ((err = install(h)) != 0) { /* cannot happen after replace_check; kept for safety */
 		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
+		handler_destroy(h);
+		return err;
+	}
+	/* its ports, once its subscriptions are linked in (net events go to them
+	 * alone: event_raise_to); the old version's are free now. Its start-up is
+	 * queued but cannot begin before this call sleeps or returns. */
+	if ((err = netev_bind(h, msg, msglen)) != 0) {
 		handler_destroy(h);
 		return err;
 	}
@@ -571,30 +582,37 @@ static void boot_list(const char *file)
 
 /* /etc/handlers, then every file of /etc/handlers.d (names not starting
  * with '.') in name order: a program from outside the tree lists itself in
- * a file of its own. */
-void handler_boot(void)
+ * a file of its own there. */
+static void boot_lists(void)
 {
 	char **names, path[128];
 	size_t n;
+	boot_list(HANDLER_BOOT_FILE);
+	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] == '.')
+			continue;
+		if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) < sizeof path)
+			boot_list(path);
+		else
+			klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR, names[i]);
+	}
+	kfree(names);
+}
+
+/* The stored handlers, then the boot lists unless handler.boot is 0. */
+void handler_boot(void)
+{
 	if (runner_create() != 0) {
 		klog(KLOG_ERROR, "handler: cannot create the runner process; no handlers will run");
 		return;
 	}
 	restore_stored();
-	boot_list(HANDLER_BOOT_FILE);
-	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (names[i][0] == '.')
-				continue;
-			if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) <
-			    sizeof path)
-				boot_list(path);
-			else
-				klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR,
-				     names[i]);
-		}
-		kfree(names);
-	}
+	if (conf_bool(CONF_HANDLER_BOOT))
+		boot_lists();
+	else
+		klog(KLOG_INFO, "handler: %s and %s/ not read (handler.boot=0)", HANDLER_BOOT_FILE, HANDLER_BOOT_DIR);
 	if (boot_pending == 0)
 		raise_boot();
 }

@@ -234,3 +234,24 @@ TEST(event_subscribe_twice_links_once)
 	raise_str("app:twice", "x", 0);
 	CHECK_EQ(t.s.q.posted, 1);
 }
+
+/* event_drop_to (network events: a long datagram the kernel cannot keep
+ * for its event): counted as posted and dropped in that queue, the
+ * invariant kept; event_raise_to a port's subscription reaches it alone. */
+TEST(event_drop_to_counts_a_drop_in_one_queue)
+{
+	static struct tsub port, any;
+	evlog_init();
+	tsub_add(&port, "net:udp:7", EVQ_QUEUE, 2, "echo");
+	tsub_add(&any, "*", EVQ_QUEUE, 4, "all");
+	CHECK(event_raise_to(&port.s, "net:udp:7", "kernel", "ab", 2, 0) > 0);
+	event_drop_to(&port.s);
+	CHECK_EQ(port.s.q.posted, 2);
+	CHECK_EQ(port.s.q.dropped, 1);
+	CHECK_EQ(port.s.q.count, 1);
+	CHECK(evq_check(&port.s.q));
+	CHECK_EQ(any.s.q.count, 0);
+	CHECK_EQ(any.s.q.posted, 0);
+	event_unsubscribe(&port.s);
+	event_unsubscribe(&any.s);
+}
