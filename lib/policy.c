@@ -76,7 +76,11 @@
 
 /* ---- capabilities ---- */
 
-enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN };
+/* OBJ_LISTEN: "udp:PORT" or "tcp:PORT"; OBJ_TCP_PEER, OBJ_UDP_PEER:
+ * "tcp:HOST:PORT", "udp:HOST:PORT". A PORT is 1..65535 or "*", a HOST a
+ * dotted quad or "*", both written without leading zeros so that equal
+ * numbers are equal strings; "*" covers any. */
+enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN, OBJ_LISTEN, OBJ_TCP_PEER, OBJ_UDP_PEER };
 
 /* Programs raise app: events only; sys:, timer: and file: events are the
  * kernel's (a grant of emit:* would let a program fake sys:boot). */
@@ -102,6 +106,9 @@ static const struct {
 	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 	[CAP_NET_PING] = {"net.ping", OBJ_NONE},
 	[CAP_NET_RESOLVE] = {"net.resolve", OBJ_NONE},
+	[CAP_NET_LISTEN] = {"net.listen", OBJ_LISTEN},
+	[CAP_NET_CONNECT] = {"net.connect", OBJ_TCP_PEER},
+	[CAP_NET_SEND] = {"net.send", OBJ_UDP_PEER},
 };
 
 /* A path, of a capability or being checked: as long as the file system allows. */
@@ -111,8 +118,82 @@ static bool path_valid(const char *path)
 	return len < POLICY_PATH_MAX && topic_path_normal(path, len, false);
 }
 
+/* A decimal number in 0..max without leading zeros, of len bytes, or "*". */
+static bool net_number_valid(const char *s, size_t len, unsigned max)
+{
+	if (len == 1 && s[0] == '*')
+		return true;
+	if (len == 0 || len > 5 || (s[0] == '0' && len > 1))
+		return false;
+	unsigned v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	return v <= max;
+}
+
+static bool net_host_valid(const char *s, size_t len)
+{
+	if (len == 1 && s[0] == '*')
+		return true;
+	size_t start = 0, dots = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '.')
+			continue;
+		if (s[start] == '*' || !net_number_valid(s + start, i - start, 255))
+			return false;
+		dots += i < len;
+		start = i + 1;
+	}
+	return dots == 3;
+}
+
+/* A network object of type t (OBJ_LISTEN, OBJ_TCP_PEER, OBJ_UDP_PEER). */
+static bool net_object_valid(enum object_type t, const char *o)
+{
+	const char *proto = t == OBJ_TCP_PEER ? "tcp:" : "udp:";
+	if (t == OBJ_LISTEN && strncmp(o, "tcp:", 4) == 0)
+		proto = "tcp:";
+	if (strncmp(o, proto, 4) != 0)
+		return false;
+	o += 4;
+	if (t != OBJ_LISTEN) {
+		const char *colon = strchr(o, ':');
+		if (!colon || !net_host_valid(o, (size_t)(colon - o)))
+			return false;
+		o = colon + 1;
+	}
+	return net_number_valid(o, strlen(o), 65535) && strcmp(o, "0") != 0;
+}
+
+static size_t field_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n] && s[n] != ':')
+		n++;
+	return n;
+}
+
+/* Field by field (':'-separated): "*" in g covers anything, else equal. */
+static bool net_object_covers(const char *g, const char *c)
+{
+	for (;;) {
+		size_t gl = field_len(g), cl = field_len(c);
+		if (!(gl == 1 && g[0] == '*') && (gl != cl || memcmp(g, c, gl) != 0))
+			return false;
+		if (!g[gl] || !c[cl])
+			return !g[gl] && !c[cl];
+		g += gl + 1;
+		c += cl + 1;
+	}
+}
+
 static bool object_valid(enum object_type t, const char *object)
 {
+	if (t >= OBJ_LISTEN)
+		return net_object_valid(t, object);
 	if (t == OBJ_PATH)
 		return path_valid(object);
 	if (t == OBJ_PATTERN)
@@ -125,6 +206,8 @@ static bool object_covers(enum object_type t, const char *g, const char *c)
 {
 	if (t == OBJ_PATTERN)
 		return topic_covers(g, c);
+	if (t >= OBJ_LISTEN)
+		return net_object_covers(g, c);
 	if (t == OBJ_NONE)
 		return true;
 	size_t gl = strlen(g), cl = strlen(c);
@@ -163,7 +246,12 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 	else if (kinds[k].obj == OBJ_PATH && strnlen(obj, POLICY_PATH_MAX) == POLICY_PATH_MAX)
 		*why = "path longer than PATH_MAX - 1 (4095) bytes";
 	else if (!object_valid(kinds[k].obj, obj))
-		*why = kinds[k].obj == OBJ_PATH ? "not a normal absolute path" : "not a topic pattern";
+		*why = kinds[k].obj == OBJ_PATH	   ? "not a normal absolute path"
+		       : kinds[k].obj == OBJ_PATTERN ? "not a topic pattern"
+		       : kinds[k].obj == OBJ_LISTEN  ? "not udp:PORT or tcp:PORT (PORT 1..65535 or *)"
+		       : kinds[k].obj == OBJ_TCP_PEER
+			       ? "not tcp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)"
+			       : "not udp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)";
 	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
 		*why = EMIT_RULE;
 	if (*why)

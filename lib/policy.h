@@ -25,6 +25,12 @@
  *                        below any file system; granted to test programs only
  *   net.ping             send ICMP echo requests (optios_net_ping)
  *   net.resolve          ask the DNS servers for a name (optios_net_resolve)
+ *   net.listen:udp:PORT  bind a socket to that fixed port, or listen on it
+ *   net.listen:tcp:PORT  (PORT 1..65535 or *)
+ *   net.connect:tcp:HOST:PORT  connect a TCP socket to HOST (a.b.c.d or *)
+ *   net.send:udp:HOST:PORT     send datagrams to HOST:PORT
+ *                        (kernel/socket; an ephemeral port for a client is
+ *                        part of connect and send, no listen needed)
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
  * is everything. A <pattern> is a topic pattern as in event.h. A path, granted
@@ -97,6 +103,9 @@ enum policy_cap {
 	CAP_DEV_BLOCK,
 	CAP_NET_PING,
 	CAP_NET_RESOLVE,
+	CAP_NET_LISTEN,
+	CAP_NET_CONNECT,
+	CAP_NET_SEND,
 	CAP_KINDS
 };
 

@@ -295,3 +295,53 @@ void inet_tcp_close(struct inet_tcp *t)
 {
 	end(t, false);
 }
+
+void inet_tcp_addrs(const struct inet_tcp *t, struct inet_tcp_addrs *out)
+{
+	*out = (struct inet_tcp_addrs){0};
+	if (!t->pcb)
+		return;
+	out->local = ip4_addr_get_u32(ip_2_ip4(&t->pcb->local_ip));
+	out->local_port = t->pcb->local_port;
+	if (t->pcb->state != LISTEN) {
+		out->remote = ip4_addr_get_u32(ip_2_ip4(&t->pcb->remote_ip));
+		out->remote_port = t->pcb->remote_port;
+	}
+}
+
+int inet_tcp_shutdown(struct inet_tcp *t)
+{
+	if (!t->pcb || t->pcb->state == LISTEN)
+		return -ENOTCONN;
+	inet_enter();
+	int err = errno_of(tcp_shutdown(t->pcb, 0, 1));
+	inet_leave();
+	return err;
+}
+
+void inet_tcp_option(struct inet_tcp *t, enum inet_tcp_opt opt, bool on)
+{
+	if (!t->pcb || t->pcb->state == LISTEN)
+		return;
+	if (opt == INET_TCP_NODELAY) {
+		if (on)
+			tcp_nagle_disable(t->pcb);
+		else
+			tcp_nagle_enable(t->pcb);
+	} else if (on) {
+		ip_set_option(t->pcb, SOF_KEEPALIVE);
+	} else {
+		ip_reset_option(t->pcb, SOF_KEEPALIVE);
+	}
+}
+
+int inet_tcp_port_check(uint16_t port)
+{
+	inet_enter();
+	struct tcp_pcb *pcb = tcp_new();
+	int err = !pcb ? -ENOMEM : tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK ? -EADDRINUSE : 0;
+	if (pcb)
+		tcp_close(pcb); /* a bound pcb in CLOSED: only unlinked and freed */
+	inet_leave();
+	return err;
+}
