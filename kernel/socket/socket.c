@@ -169,11 +169,18 @@ static const char *proto_name(const struct sock *s)
 	return s->type == SOCK_STREAM ? "tcp" : s->type == SOCK_DGRAM ? "udp" : "icmp";
 }
 
-static void log_effect(const struct sock *s, uint64_t a, uint64_t b, const char *what, struct sock_addr at)
+/* One EFFECT record: "WHAT PROTO HOST:PORT"; a connection's end also
+ * says its bytes (a = sent, b = received). */
+static void log_effect(const struct sock *s, const char *what, struct sock_addr at)
 {
-	char where[32];
+	char where[32], bytes[64] = "";
 	addr_text(where, sizeof where, at.addr, at.port);
-	evlog_add(OPTIOS_LOG_EFFECT, s->owner, "", 0, 0, a, b, 0, "%s %s %s", what, proto_name(s), where);
+	bool end = strcmp(what, "close") == 0;
+	if (end)
+		ksnprintf(bytes, sizeof bytes, ": sent %lu, received %lu", (unsigned long)s->sent,
+			  (unsigned long)s->received);
+	evlog_add(OPTIOS_LOG_EFFECT, s->owner, "", 0, 0, end ? s->sent : 0, end ? s->received : 0, 0, "%s %s %s%s",
+		  what, proto_name(s), where, bytes);
 }
 
 /* perm_check of kind on "PROTO:HOST:PORT" (host NULL: "PROTO:PORT"). */
@@ -418,7 +425,7 @@ static void close_tcp(struct sock *s)
 		inet_tcp_close(s->tcp);
 		return;
 	}
-	log_effect(s, s->sent, s->received, "close", s->peer);
+	log_effect(s, "close", s->peer);
 	if (s->rx_bytes || s->linger_reset)
 		inet_tcp_abort(s->tcp); /* unread data: the peer learns it was lost */
 	else
@@ -525,7 +532,7 @@ int sock_listen(struct sock *s, int backlog)
 	}
 	s->local.port = a.local_port;
 	s->state = S_LISTENING;
-	log_effect(s, 0, 0, "listen", s->local);
+	log_effect(s, "listen", s->local);
 	return 0;
 }
 
@@ -585,7 +592,7 @@ static int connect_tcp(struct sock *s, const struct sock_addr *to, bool nonblock
 	if (err)
 		return err == -EHOSTUNREACH ? -ENETUNREACH : err;
 	s->state = S_CONNECTING;
-	log_effect(s, 0, 0, "connect", *to);
+	log_effect(s, "connect", *to);
 	if (nonblock)
 		return -EINPROGRESS;
 	uint64_t deadline = deadline_of(s->sndtimeo_ns);
@@ -696,7 +703,7 @@ static long send_datagram(struct sock *s, const void *buf, size_t len, int flags
 	if (to.addr == 0xffffffff && !s->broadcast)
 		return -EACCES;
 	if (s->logged.addr != to.addr || s->logged.port != to.port) {
-		log_effect(s, 0, 0, "send", to);
+		log_effect(s, "send", to);
 		s->logged = to;
 	}
 	err = inet_udp_sendto(s->udp, buf, len, to.addr, to.port);

@@ -325,7 +325,7 @@ TEST(policy_parse_errors_name_the_line)
 		{"grant w file.write:/data/../etc\n",
 		 "line 1: bad capability 'file.write:/data/../etc': not a normal absolute path"},
 		{"grant w emit:app:a*b\n", "line 1: bad capability 'emit:app:a*b': not a topic pattern"},
-		{"grant w net.send:udp\n", "line 1: bad capability 'net.send:udp': unknown kind"},
+		{"grant w net.raw:udp\n", "line 1: bad capability 'net.raw:udp': unknown kind"},
 		{"grant w console:x\n", "line 1: bad capability 'console:x': this kind takes no object"},
 		{"grant w file.read\n", "line 1: bad capability 'file.read': this kind needs an object"},
 		{"grant w console\ngrant w console\n", "line 2: 'grant w console' is there already"},
@@ -550,7 +550,7 @@ static void load(struct manifest *m, const char *text)
 static void setup(void)
 {
 	load(&watcher, "name watcher\nversion 1\nevent file:/data/inbox/ queue 32\n"
-		       "output file.write:/data/summary\noutput display\noutput net.send:udp\n");
+		       "output file.write:/data/summary\noutput display\noutput net.raw:udp\n");
 	load(&relay, "name relay\nversion 3\nbudget 10ms\nmemory 64\nevent app:crash queue\n"
 		     "output emit:app:relay.*\n");
 	load(&sink, "name sink\nversion 1\ncontext both\nevent app:relay.done queue\nevent app:other queue\n"
@@ -583,7 +583,7 @@ TEST(policy_perm_set_compute)
 	CHECK_STR(policy_set_cap(&s, 0), "event:file:/data/inbox/");
 	CHECK_STR(policy_set_cap(&s, 1), "file.write:/data/summary");
 	CHECK_STR(policy_set_cap(&s, 2), "display");
-	CHECK_STR(policy_set_cap(&s, 3), "net.send:udp"); /* invalid: declared, never granted */
+	CHECK_STR(policy_set_cap(&s, 3), "net.raw:udp"); /* invalid: declared, never granted */
 	CHECK(s.granted[0] && s.granted[1] && !s.granted[2] && !s.granted[3]);
 	CHECK_EQ(policy_set_missing(&s), 2);
 	CHECK(policy_set_allows(&s, CAP_FILE_WRITE, "/data/summary"));
@@ -631,7 +631,7 @@ TEST(policy_show_golden)
 			"  event:file:/data/inbox/\n"
 			"  file.write:/data/summary\n"
 			"  display\n"
-			"  net.send:udp\n"
+			"  net.raw:udp\n"
 			"granted:\n"
 			"  console (to *)\n"
 			"  event:file:/data/\n"
@@ -641,7 +641,7 @@ TEST(policy_show_golden)
 			"  file.write:/data/summary\n"
 			"missing:\n"
 			"  display (policy grant watcher display)\n"
-			"  net.send:udp (invalid: unknown kind)\n");
+			"  net.raw:udp (invalid: unknown kind)\n");
 	CHECK_EQ(len, strlen(out));
 	/* two programs of one name, in path order; a path names one */
 	policy_show(&pol, progs, NPROGS, "counter", out, sizeof out);
@@ -959,4 +959,58 @@ TEST(policy_capabilities_over_the_byte_budget_are_refused)
 	CHECK_EQ(policy_revoke(&pol, "big", policy_grant_cap(&pol, 0)), 0);
 	CHECK_EQ(policy_grant(&pol, "big", cap), 0);
 	CHECK_STR(policy_grant_cap(&pol, pol.n - 1), cap);
+}
+
+TEST(policy_net_capabilities_parse_and_cover)
+{
+	static const char *const good[] = {
+		"net.listen:tcp:80", "net.listen:udp:*", "net.listen:tcp:65535", "net.connect:tcp:10.0.2.2:80",
+		"net.connect:tcp:*:*", "net.connect:tcp:0.0.0.0:1", "net.send:udp:255.255.255.255:53",
+		"net.send:udp:*:53",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (policy_cap_parse(good[i], NULL, NULL) != 0)
+			fprintf(stderr, "refused: '%s'\n", good[i]);
+		CHECK_EQ(policy_cap_parse(good[i], NULL, NULL), 0);
+	}
+	static const char *const bad[] = {
+		"net.listen", "net.listen:", "net.listen:tcp", "net.listen:tcp:", "net.listen:tcp:0",
+		"net.listen:tcp:65536", "net.listen:tcp:080", "net.listen:icmp:7", "net.listen:tcp:7:8",
+		"net.listen:tcp:1*", "net.connect:udp:10.0.2.2:80", "net.connect:tcp:10.0.2.2",
+		"net.connect:tcp:10.0.2:80", "net.connect:tcp:10.0.2.256:80", "net.connect:tcp:10.0.02.2:80",
+		"net.connect:tcp:10.*.2.2:80", "net.connect:tcp:10.0.2.2.1:80", "net.connect:tcp:10..2.2:80",
+		"net.connect:tcp::80", "net.send:tcp:10.0.2.2:80", "net.send:udp:10.0.2.2:", "net.send:udp:*:-1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (policy_cap_parse(bad[i], NULL, NULL) != -EINVAL)
+			fprintf(stderr, "accepted: '%s'\n", bad[i]);
+		CHECK_EQ(policy_cap_parse(bad[i], NULL, NULL), -EINVAL);
+	}
+	CHECK_STR(policy_cap_problem("net.connect:udp:1.2.3.4:5"),
+		  "not tcp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)");
+	CHECK_STR(policy_cap_problem("net.listen:tcp:0"), "not udp:PORT or tcp:PORT (PORT 1..65535 or *)");
+	static const struct {
+		const char *g, *c;
+		bool covers;
+	} t[] = {
+		{"net.listen:tcp:*", "net.listen:tcp:80", true},
+		{"net.listen:tcp:*", "net.listen:udp:80", false},
+		{"net.listen:tcp:80", "net.listen:tcp:8080", false},
+		{"net.listen:tcp:80", "net.listen:tcp:*", false},
+		{"net.connect:tcp:*:*", "net.connect:tcp:10.0.2.2:80", true},
+		{"net.connect:tcp:10.0.2.2:*", "net.connect:tcp:10.0.2.2:80", true},
+		{"net.connect:tcp:10.0.2.2:*", "net.connect:tcp:10.0.2.22:80", false},
+		{"net.connect:tcp:*:80", "net.connect:tcp:1.2.3.4:80", true},
+		{"net.connect:tcp:*:80", "net.connect:tcp:1.2.3.4:8", false},
+		{"net.send:udp:*:53", "net.send:udp:10.0.2.3:53", true},
+		{"net.send:udp:*:*", "net.connect:tcp:10.0.2.3:53", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (policy_cap_covers(t[i].g, t[i].c) != t[i].covers)
+			fprintf(stderr, "%s covers %s: wrong\n", t[i].g, t[i].c);
+		CHECK_EQ(policy_cap_covers(t[i].g, t[i].c), t[i].covers);
+	}
+	CHECK(policy_cap_allows("net.send:udp:10.0.2.3:53", CAP_NET_SEND, "udp:10.0.2.3:53"));
+	CHECK(!policy_cap_allows("net.send:udp:10.0.2.3:53", CAP_NET_SEND, "udp:10.0.2.3:54"));
+	CHECK(!policy_cap_allows("net.listen:udp:53", CAP_NET_LISTEN, "udp:053"));
 }

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,6 +140,18 @@ static void errors(const char *host, int echo_port, int closed_port)
 	r = (int)send(fd, "ping\n", 5, 0);
 	r = (int)recv(fd, buf, 5, MSG_WAITALL);
 	check("echo", r == 5 && memcmp(buf, "ping\n", 5) == 0, "recv gave %ld", r);
+
+	/* a fork child shares the connection (and a dup of it) */
+	pid_t kid = fork();
+	if (kid == 0) {
+		int d = dup(fd);
+		_exit(send(d, "kid\n", 4, 0) == 4 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(kid, &status, 0);
+	r = (int)recv(fd, buf, 4, MSG_WAITALL);
+	check("fork_child_shares_the_socket", status == 0 && r == 4 && memcmp(buf, "kid\n", 4) == 0, "recv gave %ld",
+	      r);
 
 	/* shutdown: our FIN reaches the echo server, which closes: end of file */
 	r = shutdown(fd, SHUT_WR);
