@@ -216,6 +216,16 @@ static bool object_covers(enum object_type t, const char *g, const char *c)
 	return (cl >= gl && memcmp(g, c, gl) == 0) || (cl == gl - 1 && memcmp(g, c, cl) == 0);
 }
 
+/* Why an object of each type is not valid. */
+static const char *const object_problem[] = {
+	[OBJ_NONE] = "this kind takes no object",
+	[OBJ_PATH] = "not a normal absolute path",
+	[OBJ_PATTERN] = "not a topic pattern",
+	[OBJ_LISTEN] = "not udp:PORT or tcp:PORT (PORT 1..65535 or *)",
+	[OBJ_TCP_PEER] = "not tcp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)",
+	[OBJ_UDP_PEER] = "not udp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)",
+};
+
 static int kind_find(const char *name, size_t len)
 {
 	for (int k = 0; k < CAP_KINDS; k++)
@@ -246,12 +256,7 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 	else if (kinds[k].obj == OBJ_PATH && strnlen(obj, POLICY_PATH_MAX) == POLICY_PATH_MAX)
 		*why = "path longer than PATH_MAX - 1 (4095) bytes";
 	else if (!object_valid(kinds[k].obj, obj))
-		*why = kinds[k].obj == OBJ_PATH	   ? "not a normal absolute path"
-		       : kinds[k].obj == OBJ_PATTERN ? "not a topic pattern"
-		       : kinds[k].obj == OBJ_LISTEN  ? "not udp:PORT or tcp:PORT (PORT 1..65535 or *)"
-		       : kinds[k].obj == OBJ_TCP_PEER
-			       ? "not tcp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)"
-			       : "not udp:HOST:PORT (HOST a.b.c.d or *, PORT 1..65535 or *)";
+		*why = object_problem[kinds[k].obj];
 	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
 		*why = EMIT_RULE;
 	if (*why)

@@ -132,7 +132,9 @@ struct inet_tcp_ops {
 	 * c is freed when this returns. May be NULL. */
 	void (*error)(struct inet_tcp *c, void *arg, int err);
 };
-/* Listens on port (any local address). 0, -EADDRINUSE, -ENOMEM. */
+/* Listens on port (any local address, reused as Linux's SO_REUSEADDR
+ * does: a port held only by connections in TIME_WAIT is free, one another
+ * listener holds is not). 0, -EADDRINUSE, -ENOMEM. */
 int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out);
 /* Starts connecting; ops->connected or ops->error tells how it ended. */
 int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops, void *arg,

@@ -153,23 +153,37 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return callback_done(t);
 }
 
+/* A listening pcb on port (lwIP's, the caller's arg and accept to set),
+ * reusing the address (lwipopts.h's SO_REUSE: TIME_WAIT does not block a
+ * new listener, another listener does). NULL with *err. */
+static struct tcp_pcb *listen_pcb(uint16_t port, int *err)
+{
+	struct tcp_pcb *pcb = tcp_new(), *l = NULL;
+	err_t e = ERR_OK;
+	*err = 0;
+	if (!pcb) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ip_set_option(pcb, SOF_REUSEADDR);
+	if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK)
+		*err = -EADDRINUSE;
+	else if (!(l = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &e)))
+		*err = e == ERR_USE ? -EADDRINUSE : -ENOMEM; /* frees pcb when it succeeds */
+	if (*err)
+		tcp_close(pcb);
+	return l;
+}
+
 int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out)
 {
 	struct inet_tcp *l = kzalloc(sizeof *l);
 	if (!l)
 		return -ENOMEM;
 	inet_enter();
-	int err = 0;
-	struct tcp_pcb *pcb = tcp_new();
-	if (!pcb)
-		err = -ENOMEM;
-	else if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK)
-		err = -EADDRINUSE;
-	else if (!(l->pcb = tcp_listen(pcb))) /* frees pcb when it succeeds */
-		err = -ENOMEM;
+	int err;
+	l->pcb = listen_pcb(port, &err);
 	if (err) {
-		if (pcb && !l->pcb)
-			tcp_close(pcb);
 		kfree(l);
 	} else {
 		l->ops = ops;
@@ -338,10 +352,10 @@ void inet_tcp_option(struct inet_tcp *t, enum inet_tcp_opt opt, bool on)
 int inet_tcp_port_check(uint16_t port)
 {
 	inet_enter();
-	struct tcp_pcb *pcb = tcp_new();
-	int err = !pcb ? -ENOMEM : tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK ? -EADDRINUSE : 0;
-	if (pcb)
-		tcp_close(pcb); /* a bound pcb in CLOSED: only unlinked and freed */
+	int err;
+	struct tcp_pcb *l = listen_pcb(port, &err); /* a trial: listening for no time */
+	if (l)
+		tcp_close(l);
 	inet_leave();
 	return err;
 }

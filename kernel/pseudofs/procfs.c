@@ -108,7 +108,8 @@ static const char *const pid_files[] = {"cmdline", "comm", "stat", "status"};
 static const enum pfile pid_kinds[] = {PF_CMDLINE, PF_COMM, PF_STAT, PF_STATUS};
 
 enum gfile { GF_LOADAVG, GF_MEMINFO, GF_MOUNTS, GF_RESOLV, GF_STAT, GF_UPTIME, GF_VERSION };
-static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "resolv.conf", "stat", "uptime", "version"};
+static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "resolv.conf",
+					   "stat",    "uptime",	 "version"};
 
 /* The DNS servers the stack uses (DHCP's, or /etc/net.conf's) in
  * resolv.conf's format: /etc/resolv.conf is a link here, so musl's
@@ -121,7 +122,8 @@ static int resolv_text(char *buf, size_t size)
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *b = (const uint8_t *)&dns[i];
 		if (dns[i] && (size_t)n < size)
-			n += ksnprintf(buf + n, size - (size_t)n, "nameserver %u.%u.%u.%u\n", b[0], b[1], b[2], b[3]);
+			n += ksnprintf(buf + n, size - (size_t)n, "nameserver %u.%u.%u.%u\n", b[0], b[1],
+				       b[2], b[3]);
 	}
 	return n;
 }

@@ -179,8 +179,8 @@ static void log_effect(const struct sock *s, const char *what, struct sock_addr 
 	if (end)
 		ksnprintf(bytes, sizeof bytes, ": sent %lu, received %lu", (unsigned long)s->sent,
 			  (unsigned long)s->received);
-	evlog_add(OPTIOS_LOG_EFFECT, s->owner, "", 0, 0, end ? s->sent : 0, end ? s->received : 0, 0, "%s %s %s%s",
-		  what, proto_name(s), where, bytes);
+	evlog_add(OPTIOS_LOG_EFFECT, s->owner, "", 0, 0, end ? s->sent : 0, end ? s->received : 0, 0,
+		  "%s %s %s%s", what, proto_name(s), where, bytes);
 }
 
 /* perm_check of kind on "PROTO:HOST:PORT" (host NULL: "PROTO:PORT"). */
@@ -396,7 +396,9 @@ long sock_create(int type, int proto, bool nonblock, struct file **out)
 		if (err)
 			return err;
 	}
-	struct sock *s = sock_alloc(type, type == SOCK_STREAM ? IPPROTO_TCP : type == SOCK_DGRAM ? IPPROTO_UDP : proto);
+	if (proto == IPPROTO_IP)
+		proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+	struct sock *s = sock_alloc(type, proto);
 	if (!s)
 		return -ENOMEM;
 	int err = type == SOCK_RAW ? inet_icmp_open(icmp_received, s, &s->icmp) : 0;
@@ -850,7 +852,8 @@ int sock_shutdown(struct sock *s, int how)
 int sock_name(struct sock *s, bool peer, struct sock_addr *out)
 {
 	if (peer) {
-		if (s->state != S_CONNECTED && !(s->type == SOCK_STREAM && s->state == S_CLOSED && s->peer.port))
+		if (s->state != S_CONNECTED &&
+		    !(s->type == SOCK_STREAM && s->state == S_CLOSED && s->peer.port))
 			return -ENOTCONN;
 		*out = s->peer;
 		return 0;
@@ -967,7 +970,8 @@ int sock_setopt(struct sock *s, int level, int name, const void *val, size_t len
 				inet_tcp_option(s->tcp, INET_TCP_NODELAY, v);
 			return 0;
 		}
-		if (name == TCP_MAXSEG || name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT)
+		if (name == TCP_MAXSEG || name == TCP_KEEPIDLE || name == TCP_KEEPINTVL ||
+		    name == TCP_KEEPCNT)
 			return v < 1 ? -EINVAL : 0; /* accepted; lwIP's own values stay */
 		return -ENOPROTOOPT;
 	}

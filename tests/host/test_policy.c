@@ -964,8 +964,13 @@ TEST(policy_capabilities_over_the_byte_budget_are_refused)
 TEST(policy_net_capabilities_parse_and_cover)
 {
 	static const char *const good[] = {
-		"net.listen:tcp:80", "net.listen:udp:*", "net.listen:tcp:65535", "net.connect:tcp:10.0.2.2:80",
-		"net.connect:tcp:*:*", "net.connect:tcp:0.0.0.0:1", "net.send:udp:255.255.255.255:53",
+		"net.listen:tcp:80",
+		"net.listen:udp:*",
+		"net.listen:tcp:65535",
+		"net.connect:tcp:10.0.2.2:80",
+		"net.connect:tcp:*:*",
+		"net.connect:tcp:0.0.0.0:1",
+		"net.send:udp:255.255.255.255:53",
 		"net.send:udp:*:53",
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -974,12 +979,28 @@ TEST(policy_net_capabilities_parse_and_cover)
 		CHECK_EQ(policy_cap_parse(good[i], NULL, NULL), 0);
 	}
 	static const char *const bad[] = {
-		"net.listen", "net.listen:", "net.listen:tcp", "net.listen:tcp:", "net.listen:tcp:0",
-		"net.listen:tcp:65536", "net.listen:tcp:080", "net.listen:icmp:7", "net.listen:tcp:7:8",
-		"net.listen:tcp:1*", "net.connect:udp:10.0.2.2:80", "net.connect:tcp:10.0.2.2",
-		"net.connect:tcp:10.0.2:80", "net.connect:tcp:10.0.2.256:80", "net.connect:tcp:10.0.02.2:80",
-		"net.connect:tcp:10.*.2.2:80", "net.connect:tcp:10.0.2.2.1:80", "net.connect:tcp:10..2.2:80",
-		"net.connect:tcp::80", "net.send:tcp:10.0.2.2:80", "net.send:udp:10.0.2.2:", "net.send:udp:*:-1",
+		"net.listen",
+		"net.listen:",
+		"net.listen:tcp",
+		"net.listen:tcp:",
+		"net.listen:tcp:0",
+		"net.listen:tcp:65536",
+		"net.listen:tcp:080",
+		"net.listen:icmp:7",
+		"net.listen:tcp:7:8",
+		"net.listen:tcp:1*",
+		"net.connect:udp:10.0.2.2:80",
+		"net.connect:tcp:10.0.2.2",
+		"net.connect:tcp:10.0.2:80",
+		"net.connect:tcp:10.0.2.256:80",
+		"net.connect:tcp:10.0.02.2:80",
+		"net.connect:tcp:10.*.2.2:80",
+		"net.connect:tcp:10.0.2.2.1:80",
+		"net.connect:tcp:10..2.2:80",
+		"net.connect:tcp::80",
+		"net.send:tcp:10.0.2.2:80",
+		"net.send:udp:10.0.2.2:",
+		"net.send:udp:*:-1",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (policy_cap_parse(bad[i], NULL, NULL) != -EINVAL)

@@ -222,6 +222,30 @@ def test_nc_server_in_the_guest_tcp_and_udp(ctx):
 		assert "Connection refused" in out and out.endswith("nc: exited with status 1\n"), out
 
 
+def test_listen_again_at_once_after_closing_first_got_eaddrinuse(ctx):
+	"""/test/socktest serve 7777: a listener's poll says POLLIN when the
+	host connects (hostfwd), accept4 names the peer, the line is echoed,
+	and the program, which closed first (its side of the connection now in
+	TIME_WAIT for two minutes), listens on 7777 again at once - which was
+	EADDRINUSE: lwIP checked TIME_WAIT connections at bind."""
+	port = free_port()
+	netdev = test_net.USER_NET + ",hostfwd=tcp:127.0.0.1:%d-:7777" % port
+	with shell(ctx, netdev) as m:
+		wait_address(m)
+		start = m.mark()
+		m.send_serial("/test/socktest serve 7777\r")
+		m.wait_for(r"socktest: listening on 7777", timeout=10, start=start)
+		c = socket.create_connection(("127.0.0.1", port), timeout=10)
+		c.sendall(b"hi there\n")
+		assert c.recv(100) == b"hi there\n"
+		assert c.recv(100) == b""  # the guest closed
+		c.close()
+		m.wait_for(test_shell.PROMPT, timeout=10, start=start + 1)
+		out = m.text()[start:]
+		assert "socktest: 3 passed, 0 failed" in out, out
+		assert re.search(r"^peer 10\.0\.2\.2\r?$", out, re.M), out
+
+
 def test_tcp_bulk_throughput_guest_and_host(ctx):
 	"""4 MiB each way between /test/socktest and the host, counted whole;
 	the rates are printed (test log) for docs/NETWORK.md."""

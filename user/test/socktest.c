@@ -150,8 +150,8 @@ static void errors(const char *host, int echo_port, int closed_port)
 	int status = -1;
 	waitpid(kid, &status, 0);
 	r = (int)recv(fd, buf, 4, MSG_WAITALL);
-	check("fork_child_shares_the_socket", status == 0 && r == 4 && memcmp(buf, "kid\n", 4) == 0, "recv gave %ld",
-	      r);
+	check("fork_child_shares_the_socket", status == 0 && r == 4 && memcmp(buf, "kid\n", 4) == 0,
+	      "recv gave %ld", r);
 
 	/* shutdown: our FIN reaches the echo server, which closes: end of file */
 	r = shutdown(fd, SHUT_WR);
@@ -190,8 +190,8 @@ static void errors(const char *host, int echo_port, int closed_port)
 	uint64_t t0 = now_ns();
 	r = (int)recv(u1, buf, sizeof buf, 0);
 	uint64_t dt = now_ns() - t0;
-	check("recv_timeout", r < 0 && errno == EAGAIN && dt >= 190000000u && dt < 2000000000u, "after %ld ns",
-	      (long)dt);
+	check("recv_timeout", r < 0 && errno == EAGAIN && dt >= 190000000u && dt < 2000000000u,
+	      "after %ld ns", (long)dt);
 	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
 	sigaction(SIGALRM, &sa, NULL);
 	alarm(1);
@@ -255,7 +255,13 @@ static void serve(int port)
 	ssize_t n = read(c, buf, sizeof buf);
 	if (n > 0)
 		write(c, buf, (size_t)n);
-	close(c);
+	close(c); /* we close first: the connection waits in TIME_WAIT */
+	close(l);
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	r = bind(l, (struct sockaddr *)&a, sizeof a);
+	r = r ? r : listen(l, 1);
+	check("listen_again_at_once_after_closing_first", r == 0, "bind/listen gave %ld", r);
 	close(l);
 	printf("socktest: %d passed, %d failed\n", passed, failed);
 }
@@ -291,7 +297,8 @@ static void bulk(const char *host, int port, long n)
 	if (n >= 0) {
 		memset(buf, 'x', sizeof buf);
 		while (done < n) {
-			ssize_t w = write(fd, buf, (size_t)(n - done < (long)sizeof buf ? n - done : (long)sizeof buf));
+			ssize_t w = write(
+				fd, buf, (size_t)(n - done < (long)sizeof buf ? n - done : (long)sizeof buf));
 			if (w <= 0)
 				break;
 			done += w;
@@ -320,8 +327,9 @@ int main(int argc, char **argv)
 	else if (argc == 4 && strcmp(argv[1], "recv") == 0)
 		bulk(argv[2], atoi(argv[3]), -1);
 	else {
-		fprintf(stderr, "usage: socktest errors HOST ECHO_PORT CLOSED_PORT | serve PORT | resolve NAME | "
-				"send HOST PORT BYTES | recv HOST PORT\n");
+		fprintf(stderr,
+			"usage: socktest errors HOST ECHO_PORT CLOSED_PORT | serve PORT | resolve NAME | "
+			"send HOST PORT BYTES | recv HOST PORT\n");
 		return 2;
 	}
 	return failed ? 1 : 0;
