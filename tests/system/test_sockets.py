@@ -69,7 +69,7 @@ def wait_address(m):
 
 def test_error_semantics_of_a_static_musl_program(ctx):
 	"""/test/socktest errors: ECONNREFUSED, non-blocking connect with poll
-	and SO_ERROR (refused and accepted), EISCONN, names, EAGAIN, echo, a
+	and SO_ERROR (refused and accepted), EISCONN, names, EAGAIN, select, echo, a
 	fork child sharing the connection,
 	shutdown then end of file, EPIPE with and without SIGPIPE, EADDRINUSE
 	(TCP, UDP), a listener's poll, SO_RCVTIMEO, EINTR, ENOTCONN, ENOTSOCK,
@@ -80,7 +80,7 @@ def test_error_semantics_of_a_static_musl_program(ctx):
 		wait_address(m)
 		out = run(m, "/test/socktest errors 10.0.2.2 %d %d" % (port, closed), timeout=60)
 		assert "FAIL" not in out and re.search(r"socktest: (\d+) passed, 0 failed", out), out
-		assert "socktest: 29 passed, 0 failed\n" in out, out
+		assert "socktest: 30 passed, 0 failed\n" in out, out
 		assert re.search(r"^local address 10\.0\.2\.15:\d+$", out, re.M), out
 		log = run(m, "log -h socktest")
 		for cap in ("connect net.connect:tcp:10.0.2.99:80", "sendto net.send:udp:10.0.2.3:9",
@@ -126,6 +126,8 @@ def test_wget_busybox_ping_and_dns_through_qemus_resolver(ctx):
 				assert "2 packets transmitted, 2 packets received, 0% packet loss" in out, out
 				assert run(m, "cat /etc/resolv.conf") == \
 					"# the DNS servers in use (DHCP or /etc/net.conf)\nnameserver 10.0.2.3\n"
+				out = run(m, "nslookup optios-sockets.invalid", timeout=40)
+				assert "** server can't find optios-sockets.invalid: NXDOMAIN" in out or "Name:" in out, out
 				out = run(m, "/test/socktest resolve optios-sockets.invalid", timeout=40)
 				assert re.match(r"resolve optios-sockets\.invalid: (Name does not resolve \(-2\)|\d+\.\d+\.\d+\.\d+)", out), out
 				out = run(m, "policy who-can net.connect:tcp:10.0.2.2:80")

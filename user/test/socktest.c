@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -138,6 +139,12 @@ static void errors(const char *host, int echo_port, int closed_port)
 	check("nonblocking_recv_eagain", r < 0 && errno == EAGAIN, "recv gave %ld", r);
 	fcntl(fd, F_SETFL, 0);
 	r = (int)send(fd, "ping\n", 5, 0);
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	struct timeval tv5 = {5, 0};
+	r = select(fd + 1, &rd, NULL, NULL, &tv5);
+	check("select_readable", r == 1 && FD_ISSET(fd, &rd), "select gave %ld", r);
 	r = (int)recv(fd, buf, 5, MSG_WAITALL);
 	check("echo", r == 5 && memcmp(buf, "ping\n", 5) == 0, "recv gave %ld", r);
 
