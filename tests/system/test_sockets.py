@@ -15,6 +15,8 @@ import tempfile
 import threading
 import time
 
+import test_handlers
+import test_hostile
 import test_net
 import test_shell
 
@@ -246,6 +248,18 @@ def test_listen_again_at_once_after_closing_first_got_eaddrinuse(ctx):
 		out = m.text()[start:]
 		assert "socktest: 3 passed, 0 failed" in out, out
 		assert re.search(r"^peer 10\.0\.2\.2\r?$", out, re.M), out
+
+
+def test_a_handler_run_gets_no_socket(ctx):
+	"""A handler granted net.send and net.connect still gets EPERM from
+	socket(): what a socket sends leaves at once, and a rolled-back run
+	could not take it back (its network effects are staged sends)."""
+	with shell(ctx) as m:
+		test_handlers.add(m, "/test/handlers/hostile_socket")
+		run(m, "emit app:hostile.socket")
+		outs = test_hostile.fd_outputs(m, 2, "hostile_socket")
+		assert outs == ["hostile_socket: udp socket: denied (EPERM: Operation not permitted)",
+				"hostile_socket: tcp socket: denied (EPERM: Operation not permitted)"], outs
 
 
 def test_tcp_bulk_throughput_guest_and_host(ctx):
