@@ -138,7 +138,7 @@ static void wake_timer(struct timer *t, void *arg)
 /* Sleeps once on s until a callback, the deadline (NEVER: none) or a
  * signal. 0 (look again), -EAGAIN (the deadline passed, or a handler's
  * run), -EINTR. */
-static int sock_wait(struct sock *s, uint64_t deadline)
+static int wait_change(struct sock *s, uint64_t deadline)
 {
 	if (clock_now_ns() >= deadline)
 		return -EAGAIN;
@@ -300,7 +300,7 @@ static void tcp_error(struct inet_tcp *c, void *arg, int err)
 
 static const struct inet_tcp_ops conn_ops;
 
-static struct sock *sock_alloc(int type, int proto)
+static struct sock *make_sock(int type, int proto)
 {
 	struct sock *s = kzalloc(sizeof *s);
 	if (!s)
@@ -321,7 +321,7 @@ static void tcp_accepted(struct inet_tcp *l, struct inet_tcp *c, void *arg)
 {
 	struct sock *ls = arg;
 	(void)l;
-	struct sock *s = ls->accq_len < ls->backlog ? sock_alloc(SOCK_STREAM, IPPROTO_TCP) : NULL;
+	struct sock *s = ls->accq_len < ls->backlog ? make_sock(SOCK_STREAM, IPPROTO_TCP) : NULL;
 	if (!s) {
 		inet_tcp_abort(c); /* the queue is full: the peer sees a reset */
 		return;
@@ -398,7 +398,7 @@ long sock_create(int type, int proto, bool nonblock, struct file **out)
 	}
 	if (proto == IPPROTO_IP)
 		proto = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-	struct sock *s = sock_alloc(type, proto);
+	struct sock *s = make_sock(type, proto);
 	if (!s)
 		return -ENOMEM;
 	int err = type == SOCK_RAW ? inet_icmp_open(icmp_received, s, &s->icmp) : 0;
@@ -413,7 +413,7 @@ long sock_create(int type, int proto, bool nonblock, struct file **out)
 	return 0;
 }
 
-static void sock_destroy(struct sock *s);
+static void destroy(struct sock *s);
 
 static void close_tcp(struct sock *s)
 {
@@ -422,7 +422,7 @@ static void close_tcp(struct sock *s)
 			struct sock *c = s->accq;
 			s->accq = c->next;
 			c->linger_reset = true; /* never accepted: reset, as Linux */
-			sock_destroy(c);
+			destroy(c);
 		}
 		inet_tcp_close(s->tcp);
 		return;
@@ -434,7 +434,7 @@ static void close_tcp(struct sock *s)
 		inet_tcp_close(s->tcp);
 }
 
-static void sock_destroy(struct sock *s)
+static void destroy(struct sock *s)
 {
 	if (s->tcp)
 		close_tcp(s);
@@ -448,7 +448,7 @@ static void sock_destroy(struct sock *s)
 
 static void sock_release(struct file *f)
 {
-	sock_destroy(f->priv);
+	destroy(f->priv);
 }
 
 /* ---- bind, listen, accept, connect ---- */
@@ -550,7 +550,7 @@ long sock_accept(struct sock *s, bool nonblock, bool new_nonblock, struct file *
 		}
 		if (nonblock)
 			return -EAGAIN;
-		int r = sock_wait(s, deadline);
+		int r = wait_change(s, deadline);
 		if (r)
 			return r;
 	}
@@ -599,7 +599,7 @@ static int connect_tcp(struct sock *s, const struct sock_addr *to, bool nonblock
 		return -EINPROGRESS;
 	uint64_t deadline = deadline_of(s->sndtimeo_ns);
 	while (s->state == S_CONNECTING) {
-		int r = sock_wait(s, deadline);
+		int r = wait_change(s, deadline);
 		if (r)
 			return r == -EAGAIN ? -EINPROGRESS : r;
 	}
@@ -648,7 +648,7 @@ static long send_tcp(struct sock *s, const void *buf, size_t len, int flags, boo
 	while (s->state == S_CONNECTING) {
 		if (nonblock)
 			return -EAGAIN;
-		int r = sock_wait(s, deadline);
+		int r = wait_change(s, deadline);
 		if (r)
 			return r;
 	}
@@ -672,7 +672,7 @@ static long send_tcp(struct sock *s, const void *buf, size_t len, int flags, boo
 			continue;
 		if (nonblock)
 			return done ? (long)done : -EAGAIN;
-		int r = sock_wait(s, deadline);
+		int r = wait_change(s, deadline);
 		if (r)
 			return done ? (long)done : r;
 	}
@@ -817,7 +817,7 @@ long sock_recv(struct sock *s, void *buf, size_t len, int flags, struct sock_add
 			return (long)done;
 		if (nonblock)
 			return done ? (long)done : -EAGAIN;
-		int r = sock_wait(s, deadline);
+		int r = wait_change(s, deadline);
 		if (r)
 			return done ? (long)done : r;
 	}

@@ -53,7 +53,7 @@ static uint16_t swap16(uint16_t v)
 }
 
 /* The socket at fd with a reference on its file (file_put *f when done). */
-static struct sock *sock_get(long fd, struct file **f, long *err)
+static struct sock *get_sock(long fd, struct file **f, long *err)
 {
 	*f = fd_get(proc_current()->fds, (int)fd);
 	struct sock *s = sock_of(*f);
@@ -134,7 +134,7 @@ long sys_bind(long fd, long uaddr, long len, SYS_ARGS_FROM3)
 		return err;
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	r = sock_bind(s, a);
@@ -146,7 +146,7 @@ long sys_listen(long fd, long backlog, SYS_ARGS_FROM2)
 {
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	r = sock_listen(s, (int)backlog);
@@ -160,7 +160,7 @@ long sys_accept4(long fd, long uaddr, long ulen, long flags, SYS_ARGS_FROM4)
 		return -EINVAL;
 	struct file *f, *nf;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	struct sock_addr peer;
@@ -192,7 +192,7 @@ long sys_connect(long fd, long uaddr, long len, SYS_ARGS_FROM3)
 		return unspec;
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	r = sock_connect(s, unspec ? NULL : &a, f->flags & O_NONBLOCK);
@@ -204,7 +204,7 @@ long sys_shutdown(long fd, long how, SYS_ARGS_FROM2)
 {
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	r = sock_shutdown(s, (int)how);
@@ -216,7 +216,7 @@ static long name(long fd, long uaddr, long ulen, bool peer)
 {
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	struct sock_addr a;
@@ -245,7 +245,7 @@ long sys_setsockopt(long fd, long level, long optname, long uval, long len, SYS_
 		return -EFAULT;
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	r = sock_setopt(s, (int)level, (int)optname, val, n);
@@ -263,7 +263,7 @@ long sys_getsockopt(long fd, long level, long optname, long uval, long ulen, SYS
 		return -EINVAL;
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	size_t n = MIN((size_t)len, sizeof val);
@@ -324,7 +324,7 @@ static long send_iov(long fd, const struct k_iovec *iov, size_t n, int flags, co
 	}
 	struct file *f;
 	long r;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	bool stream = sock_type(s) == SOCK_STREAM;
@@ -369,7 +369,7 @@ long sys_recvfrom(long fd, long ubuf, long len, long flags, long uaddr, long ual
 	long r;
 	if (len < 0)
 		return -EINVAL;
-	struct sock *s = sock_get(fd, &f, &r);
+	struct sock *s = get_sock(fd, &f, &r);
 	if (!s)
 		return r;
 	size_t n = MIN((size_t)len, (size_t)SOCK_IO_MAX);
@@ -429,7 +429,7 @@ long sys_recvmsg(long fd, long umsg, long flags, SYS_ARGS_FROM3)
 	for (size_t i = 0; !r && i < m.iovlen; i++)
 		total += iov[i].len;
 	struct file *f = NULL;
-	struct sock *s = r ? NULL : sock_get(fd, &f, &r);
+	struct sock *s = r ? NULL : get_sock(fd, &f, &r);
 	char *buf = s ? kmalloc(MAX(MIN(total, (size_t)SOCK_IO_MAX), 1)) : NULL;
 	struct sock_addr from = {0};
 	int fl = 0;
