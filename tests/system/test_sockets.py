@@ -93,6 +93,18 @@ def test_error_semantics_of_a_static_musl_program(ctx):
 		assert re.search(r"effect socktest .*listen tcp 0\.0\.0\.0:7777", log), log
 
 
+def test_bad_and_random_socket_calls_never_hurt_the_kernel(ctx):
+	"""/test/socktest abuse: bad pointers (EFAULT), lengths, levels, kinds,
+	states and iovec counts get their errors; then 5,000 socket calls with
+	random arguments (descriptors, pointers, lengths, flags, addresses);
+	the kernel stays up and the shell answers."""
+	with shell(ctx) as m:
+		wait_address(m)
+		out = run(m, "/test/socktest abuse", timeout=120)
+		assert "FAIL" not in out and "socktest: 12 passed, 0 failed\n" in out, out
+		assert run(m, "echo alive") == "alive\n"
+
+
 def test_wget_busybox_ping_and_dns_through_qemus_resolver(ctx):
 	"""BusyBox's wget fetches a file from a web server on the host
 	(10.0.2.2) whole (checksum); BusyBox's ping (a raw ICMP socket) is

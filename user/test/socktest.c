@@ -8,6 +8,7 @@
  *       EADDRINUSE, shutdown, EPIPE with and without SIGPIPE, a receive
  *       timeout, EINTR, ENOTCONN, denials (HOST runs an echo server on
  *       ECHO_PORT; nothing listens on CLOSED_PORT)
+ *   socktest abuse               bad arguments and 5,000 random socket calls
  *   socktest serve PORT          poll on a listener, accept one, echo a line
  *   socktest resolve NAME        getaddrinfo through musl's resolver
  *   socktest send HOST PORT N    N bytes to HOST:PORT, then the time taken
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +241,74 @@ static void errors(const char *host, int echo_port, int closed_port)
 	printf("socktest: %d passed, %d failed\n", passed, failed);
 }
 
+/* Bad arguments get their errors, and random ones never hurt the kernel. */
+static void abuse(void)
+{
+	int u = socket(AF_INET, SOCK_DGRAM, 0), t = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = addr("10.0.2.2", 9);
+	char buf[64];
+	int r = (int)sendto(u, buf, 1, 0, (struct sockaddr *)8, sizeof a);
+	check("sendto_bad_address_efault", r < 0 && errno == EFAULT, "gave %ld", r);
+	r = (int)recv(t, (void *)8, 10, MSG_DONTWAIT);
+	check("recv_unconnected_before_the_buffer", r < 0 && errno == ENOTCONN, "gave %ld", r);
+	r = bind(u, (struct sockaddr *)&a, 3);
+	check("bind_short_address_einval", r < 0 && errno == EINVAL, "gave %ld", r);
+	r = listen(u, 1);
+	check("listen_udp_eopnotsupp", r < 0 && errno == EOPNOTSUPP, "gave %ld", r);
+	r = accept(t, NULL, NULL);
+	check("accept_not_listening_einval", r < 0 && errno == EINVAL, "gave %ld", r);
+	r = shutdown(t, 7);
+	check("shutdown_bad_how_einval", r < 0 && errno == EINVAL, "gave %ld", r);
+	r = setsockopt(t, 99, 1, buf, 4);
+	check("setsockopt_bad_level_enoprotoopt", r < 0 && errno == ENOPROTOOPT, "gave %ld", r);
+	socklen_t len = sizeof buf;
+	r = getsockopt(t, SOL_SOCKET, SO_TYPE, buf, (socklen_t *)8);
+	check("getsockopt_bad_length_efault", r < 0 && errno == EFAULT, "gave %ld", r);
+	r = socket(AF_INET, SOCK_SEQPACKET, 0);
+	check("seqpacket_esocktnosupport", r < 0 && errno == ESOCKTNOSUPPORT, "gave %ld", r);
+	r = socket(AF_INET, SOCK_STREAM, IPPROTO_UDP);
+	check("stream_udp_eprotonosupport", r < 0 && errno == EPROTONOSUPPORT, "gave %ld", r);
+	struct msghdr m = {.msg_iovlen = 100000};
+	r = (int)sendmsg(u, &m, 0);
+	check("sendmsg_too_many_iovecs_emsgsize", r < 0 && errno == EMSGSIZE, "gave %ld", r);
+	(void)len;
+	/* random calls with random arguments on these and bad descriptors */
+	signal(SIGPIPE, SIG_IGN); /* a random send on an unconnected stream */
+	static const long calls[] = {41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 54, 55, 288};
+	unsigned x = 12345;
+	int ok = 1;
+	for (int i = 0; i < 5000; i++) {
+		long arg[6];
+		for (int k = 0; k < 6; k++) {
+			x = x * 1103515245 + 12345;
+			unsigned v = x >> 8;
+			arg[k] = v % 4 == 0   ? (long)(v % 16)
+				 : v % 4 == 1 ? (long)buf
+				 : v % 4 == 2 ? -(long)(v % 100)
+					      : (long)v;
+		}
+		arg[0] = x % 3 == 0 ? u : x % 3 == 1 ? t : 20 + (long)(x % 20); /* never the console's */
+		long nr = calls[(x >> 4) % (sizeof calls / sizeof calls[0])];
+		if (nr == 41 || nr == 43 || nr == 288) { /* bounded descriptors, no blocking accept */
+			long fd = syscall(nr, 2, 2 | 04000, 0, 0, 0, 0);
+			if (fd > 10)
+				close((int)fd);
+			continue;
+		}
+		if (nr == 45)
+			arg[3] |= MSG_DONTWAIT;
+		if (nr == 47)
+			arg[2] |= MSG_DONTWAIT;
+		if (arg[0] == u || arg[0] == t) /* no blocking connect or send */
+			fcntl((int)arg[0], F_SETFL, O_NONBLOCK);
+		long r2 = syscall(nr, arg[0], arg[1], arg[2], arg[3], arg[4], arg[5]);
+		if (r2 == -1 && errno == ENOSYS)
+			ok = 0;
+	}
+	check("random_socket_calls_survived", ok, "%ld", 0);
+	printf("socktest: %d passed, %d failed\n", passed, failed);
+}
+
 static void serve(int port)
 {
 	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
@@ -325,6 +395,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 5 && strcmp(argv[1], "errors") == 0)
 		errors(argv[2], atoi(argv[3]), atoi(argv[4]));
+	else if (argc == 2 && strcmp(argv[1], "abuse") == 0)
+		abuse();
 	else if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		serve(atoi(argv[2]));
 	else if (argc == 3 && strcmp(argv[1], "resolve") == 0)
