@@ -171,6 +171,10 @@ void inet_tcp_addrs(const struct inet_tcp *t, struct inet_tcp_addrs *out);
 int inet_tcp_shutdown(struct inet_tcp *t);
 enum inet_tcp_opt { INET_TCP_NODELAY, INET_TCP_KEEPALIVE };
 void inet_tcp_option(struct inet_tcp *t, enum inet_tcp_opt opt, bool on);
+/* inet_tcp_connect from a fixed local port (0: an ephemeral one): also
+ * -EADDRINUSE (that connection exists already). */
+int inet_tcp_connect_from(uint16_t local_port, uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops,
+			  void *arg, struct inet_tcp **out);
 /* Whether inet_tcp_listen(port) could bind now: 0, -EADDRINUSE, -ENOMEM. */
 int inet_tcp_port_check(uint16_t port);
 

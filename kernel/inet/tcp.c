@@ -199,6 +199,12 @@ int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, st
 int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops, void *arg,
 		     struct inet_tcp **out)
 {
+	return inet_tcp_connect_from(0, addr, port, ops, arg, out);
+}
+
+int inet_tcp_connect_from(uint16_t local_port, uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops,
+			  void *arg, struct inet_tcp **out)
+{
 	struct inet_tcp *t = kzalloc(sizeof *t);
 	if (!t)
 		return -ENOMEM;
@@ -212,7 +218,13 @@ int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *op
 	} else {
 		hook(t);
 		ip_addr_t to = IPADDR4_INIT(addr);
-		err = errno_of(tcp_connect(t->pcb, &to, port, on_connected));
+		if (local_port) { /* as a listener reuses it (SO_REUSE): TIME_WAIT is no obstacle */
+			ip_set_option(t->pcb, SOF_REUSEADDR);
+			if (tcp_bind(t->pcb, IP4_ADDR_ANY, local_port) != ERR_OK)
+				err = -EADDRINUSE;
+		}
+		if (!err)
+			err = errno_of(tcp_connect(t->pcb, &to, port, on_connected));
 		if (err) {
 			tcp_arg(t->pcb, NULL);
 			tcp_abort(t->pcb);

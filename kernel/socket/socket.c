@@ -590,7 +590,7 @@ static int connect_tcp(struct sock *s, const struct sock_addr *to, bool nonblock
 	if (err)
 		return err;
 	s->peer = *to;
-	err = inet_tcp_connect(to->addr, to->port, &conn_ops, s, &s->tcp);
+	err = inet_tcp_connect_from(s->local.port, to->addr, to->port, &conn_ops, s, &s->tcp);
 	if (err)
 		return err == -EHOSTUNREACH ? -ENETUNREACH : err;
 	s->state = S_CONNECTING;

@@ -173,6 +173,17 @@ static void errors(const char *host, int echo_port, int closed_port)
 	check("epipe_sigpipe", r < 0 && errno == EPIPE && sigpipes == 1, "sigpipes %ld", sigpipes);
 	close(fd);
 
+	/* a connection from the port bound before connect */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	b = addr("0.0.0.0", 7777);
+	r = bind(fd, (struct sockaddr *)&b, sizeof b);
+	a = addr(host, echo_port);
+	r = r ? r : connect(fd, (struct sockaddr *)&a, sizeof a);
+	len = sizeof b;
+	getsockname(fd, (struct sockaddr *)&b, &len);
+	check("connect_from_the_bound_port", r == 0 && ntohs(b.sin_port) == 7777, "port %ld", ntohs(b.sin_port));
+	close(fd);
+
 	/* EADDRINUSE, TCP and UDP */
 	int l1 = socket(AF_INET, SOCK_STREAM, 0), l2 = socket(AF_INET, SOCK_STREAM, 0);
 	a = addr("0.0.0.0", 7777);
