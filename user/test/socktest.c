@@ -181,7 +181,8 @@ static void errors(const char *host, int echo_port, int closed_port)
 	r = r ? r : connect(fd, (struct sockaddr *)&a, sizeof a);
 	len = sizeof b;
 	getsockname(fd, (struct sockaddr *)&b, &len);
-	check("connect_from_the_bound_port", r == 0 && ntohs(b.sin_port) == 7777, "port %ld", ntohs(b.sin_port));
+	check("connect_from_the_bound_port", r == 0 && ntohs(b.sin_port) == 7777, "port %ld",
+	      ntohs(b.sin_port));
 	close(fd);
 
 	/* EADDRINUSE, TCP and UDP */
