@@ -21,6 +21,11 @@
  *             datagram sockets are NEW, BOUND or CONNECTED (a default peer).
  *   err       the error a program has not been told yet (SO_ERROR; the
  *             next call returns it once).
+ *   bound     every TCP sock bind gave a fixed port (from bind to its
+ *             destroy): until it listens or connects lwIP does not know
+ *             the port is taken, so bind asks this list as well (Linux's
+ *             EADDRINUSE for two sockets bound to one port, unless both
+ *             set SO_REUSEADDR).
  *
  * Invariants. The window: every TCP byte in rx was delivered by the stack
  * and not yet consumed; inet_tcp_consumed is called exactly when a read
@@ -100,6 +105,9 @@ struct sock {
 	/* a listener's accept queue; next links a sock in its listener's */
 	struct sock *accq, **accq_tail, *next;
 	int accq_len, backlog;
+	/* TCP sockets bound to a port (not yet listening or connecting: lwIP
+	 * knows nothing of them), a list of their own: `bound` */
+	struct sock *bound_next;
 	/* options */
 	bool reuseaddr, keepalive, nodelay, broadcast;
 	int rcvbuf, sndbuf;
@@ -112,6 +120,7 @@ struct sock {
 };
 
 static const struct file_ops sock_ops;
+static struct sock *bound; /* every TCP sock bind gave a port, until destroyed */
 
 struct sock *sock_of(struct file *f)
 {
@@ -436,6 +445,11 @@ static void close_tcp(struct sock *s)
 
 static void destroy(struct sock *s)
 {
+	for (struct sock **p = &bound; *p; p = &(*p)->bound_next)
+		if (*p == s) {
+			*p = s->bound_next;
+			break;
+		}
 	if (s->tcp)
 		close_tcp(s);
 	if (s->udp)
@@ -487,18 +501,25 @@ int sock_bind(struct sock *s, struct sock_addr a)
 		if (err)
 			return err;
 	}
-	s->local.addr = a.addr;
-	if (s->type == SOCK_RAW)
-		return 0;
-	if (s->type == SOCK_DGRAM)
-		return udp_open(s, a.port);
-	if (a.port) {
-		int err = inet_tcp_port_check(a.port);
-		if (err)
-			return err;
+	int err = s->type == SOCK_DGRAM ? udp_open(s, a.port) : 0;
+	if (s->type == SOCK_STREAM && a.port) {
+		for (struct sock *b = bound; b && !err; b = b->bound_next)
+			if (b->state == S_BOUND && b->local.port == a.port && !(b->reuseaddr && s->reuseaddr))
+				err = -EADDRINUSE; /* bound by a socket lwIP knows nothing of yet */
+		if (!err)
+			err = inet_tcp_port_check(a.port);
+		if (!err) {
+			s->bound_next = bound;
+			bound = s;
+		}
 	}
-	s->local.port = a.port;
-	s->state = S_BOUND;
+	if (err)
+		return err;
+	s->local.addr = a.addr;
+	if (s->type == SOCK_STREAM) {
+		s->local.port = a.port;
+		s->state = S_BOUND;
+	}
 	return 0;
 }
 

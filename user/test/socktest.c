@@ -186,7 +186,7 @@ static void errors(const char *host, int echo_port, int closed_port)
 	close(fd);
 
 	/* EADDRINUSE, TCP and UDP */
-	int l1 = socket(AF_INET, SOCK_STREAM, 0), l2 = socket(AF_INET, SOCK_STREAM, 0);
+	int l1 = socket(AF_INET, SOCK_STREAM, 0), l2 = socket(AF_INET, SOCK_STREAM, 0), r2;
 	a = addr("0.0.0.0", 7777);
 	setsockopt(l1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	r = bind(l1, (struct sockaddr *)&a, sizeof a);
@@ -194,6 +194,15 @@ static void errors(const char *host, int echo_port, int closed_port)
 	check("listen", r == 0, "%ld", r);
 	r = bind(l2, (struct sockaddr *)&a, sizeof a);
 	check("tcp_eaddrinuse", r < 0 && errno == EADDRINUSE, "bind gave %ld", r);
+	int b1 = socket(AF_INET, SOCK_STREAM, 0), b2 = socket(AF_INET, SOCK_STREAM, 0);
+	b = addr("0.0.0.0", 7780);
+	r = bind(b1, (struct sockaddr *)&b, sizeof b);
+	r2 = bind(b2, (struct sockaddr *)&b, sizeof b);
+	check("tcp_eaddrinuse_bound_not_listening", r == 0 && r2 < 0 && errno == EADDRINUSE, "bind gave %ld", r2);
+	close(b1);
+	r2 = bind(b2, (struct sockaddr *)&b, sizeof b);
+	check("bind_again_after_eaddrinuse", r2 == 0, "bind gave %ld", r2);
+	close(b2);
 	p = (struct pollfd){l1, POLLIN, 0};
 	r = poll(&p, 1, 0);
 	check("poll_listener_idle", r == 0, "poll gave %ld", r);
@@ -202,7 +211,7 @@ static void errors(const char *host, int echo_port, int closed_port)
 	int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
 	a = addr("0.0.0.0", 7778);
 	r = bind(u1, (struct sockaddr *)&a, sizeof a);
-	int r2 = bind(u2, (struct sockaddr *)&a, sizeof a);
+	r2 = bind(u2, (struct sockaddr *)&a, sizeof a);
 	check("udp_eaddrinuse", r == 0 && r2 < 0 && errno == EADDRINUSE, "bind gave %ld", r2);
 
 	/* a receive timeout, then EINTR */
