@@ -198,7 +198,8 @@ static void errors(const char *host, int echo_port, int closed_port)
 	b = addr("0.0.0.0", 7780);
 	r = bind(b1, (struct sockaddr *)&b, sizeof b);
 	r2 = bind(b2, (struct sockaddr *)&b, sizeof b);
-	check("tcp_eaddrinuse_bound_not_listening", r == 0 && r2 < 0 && errno == EADDRINUSE, "bind gave %ld", r2);
+	check("tcp_eaddrinuse_bound_not_listening", r == 0 && r2 < 0 && errno == EADDRINUSE, "bind gave %ld",
+	      r2);
 	close(b1);
 	r2 = bind(b2, (struct sockaddr *)&b, sizeof b);
 	check("bind_again_after_eaddrinuse", r2 == 0, "bind gave %ld", r2);
