@@ -146,7 +146,8 @@ static void wake_timer(struct timer *t, void *arg)
 
 /* Sleeps once on s until a callback, the deadline (NEVER: none) or a
  * signal. 0 (look again), -EAGAIN (the deadline passed, or a handler's
- * run), -EINTR. */
+ * run), -EINTR: restarted under SA_RESTART (kernel/proc/signal.c) unless
+ * the call has a deadline (SO_RCVTIMEO, SO_SNDTIMEO), as on Linux. */
 static int wait_change(struct sock *s, uint64_t deadline)
 {
 	if (clock_now_ns() >= deadline)
@@ -159,6 +160,9 @@ static int wait_change(struct sock *s, uint64_t deadline)
 	int r = sched_sleep(s);
 	irq_restore(f);
 	timer_cancel(&t);
+	struct proc *self = proc_current();
+	if (r == -EINTR && deadline != NEVER && self)
+		self->sig_interrupted = false; /* Linux never restarts a socket call with a timeout */
 	return r;
 }
 

@@ -228,6 +228,16 @@ static void errors(const char *host, int echo_port, int closed_port)
 	alarm(1);
 	r = (int)recv(u2, buf, sizeof buf, 0);
 	check("recv_eintr", r < 0 && errno == EINTR && alarms == 1, "recv gave %ld", r);
+	sa.sa_flags = SA_RESTART; /* restarted, but not with a timeout (Linux) */
+	sigaction(SIGALRM, &sa, NULL);
+	tv = (struct timeval){5, 0};
+	setsockopt(u2, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	alarm(1);
+	t0 = now_ns();
+	r = (int)recv(u2, buf, sizeof buf, 0);
+	dt = now_ns() - t0;
+	check("recv_timeout_eintr_despite_sa_restart",
+	      r < 0 && errno == EINTR && alarms == 2 && dt < 3000000000u, "after %ld ns", (long)dt);
 	close(u1);
 	close(u2);
 
