@@ -109,6 +109,7 @@ static const struct {
 	[CAP_NET_LISTEN] = {"net.listen", OBJ_LISTEN},
 	[CAP_NET_CONNECT] = {"net.connect", OBJ_TCP_PEER},
 	[CAP_NET_SEND] = {"net.send", OBJ_UDP_PEER},
+	[CAP_SENSOR_FAST] = {"sensor.fast", OBJ_NONE},
 };
 
 /* A path, of a capability or being checked: as long as the file system allows. */

@@ -106,6 +106,7 @@ enum policy_cap {
 	CAP_NET_LISTEN,
 	CAP_NET_CONNECT,
 	CAP_NET_SEND,
+	CAP_SENSOR_FAST, /* sensor samples faster than sensor.background_hz (docs/SENSORS.md) */
 	CAP_KINDS
 };
 
