@@ -326,3 +326,91 @@ void inet_udp_close(struct inet_udp *u)
 	inet_leave();
 	kfree(u);
 }
+
+/* ---- raw ICMP endpoints ---- */
+
+struct inet_icmp {
+	struct raw_pcb *pcb;
+	inet_icmp_recv_fn recv;
+	void *arg;
+};
+
+/* Every ICMP packet is shown to every endpoint and never eaten, so lwIP's
+ * own ICMP and the kernel's ping still see it. */
+static u8_t icmp_endpoint_in(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *from)
+{
+	(void)pcb;
+	struct inet_icmp *e = arg;
+	uint8_t small[ETH_FRAME_MAX];
+	uint8_t *buf = p->tot_len <= sizeof small ? small : kmalloc(p->tot_len);
+	if (buf) {
+		pbuf_copy_partial(p, buf, p->tot_len, 0);
+		e->recv(e, e->arg, buf, p->tot_len, ip4_addr_get_u32(ip_2_ip4(from)));
+		if (buf != small)
+			kfree(buf);
+	}
+	return 0;
+}
+
+int inet_icmp_open(inet_icmp_recv_fn recv, void *arg, struct inet_icmp **out)
+{
+	struct inet_icmp *e = kzalloc(sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	inet_enter();
+	e->pcb = raw_new(IP_PROTO_ICMP);
+	if (e->pcb) {
+		e->recv = recv;
+		e->arg = arg;
+		raw_recv(e->pcb, icmp_endpoint_in, e);
+		*out = e;
+	}
+	inet_leave();
+	if (!e->pcb) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int inet_icmp_sendto(struct inet_icmp *e, const void *msg, size_t len, uint32_t addr)
+{
+	if (len > INET_PING_MAX + sizeof(struct icmp_echo_hdr))
+		return -EMSGSIZE;
+	inet_enter();
+	int err = 0;
+	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		err = -ENOMEM;
+	} else if (!any_interface_up()) {
+		err = -ENETUNREACH;
+	} else {
+		pbuf_take(p, msg, (u16_t)len);
+		ip_addr_t to = IPADDR4_INIT(addr);
+		err_t r = raw_sendto(e->pcb, p, &to);
+		err = r == ERR_OK ? 0 : r == ERR_RTE ? -ENETUNREACH : -ENOMEM;
+	}
+	if (p)
+		pbuf_free(p);
+	inet_leave();
+	return err;
+}
+
+void inet_icmp_close(struct inet_icmp *e)
+{
+	inet_enter();
+	raw_remove(e->pcb);
+	inet_leave();
+	kfree(e);
+}
+
+uint32_t inet_route_source(uint32_t addr)
+{
+	inet_enter();
+	ip4_addr_t to;
+	ip4_addr_set_u32(&to, addr);
+	struct netif *n = ip4_route(&to);
+	uint32_t src = n ? ip4_addr_get_u32(netif_ip4_addr(n)) : 0;
+	inet_leave();
+	return src;
+}

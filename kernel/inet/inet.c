@@ -17,6 +17,10 @@
  * arms one kernel timer (`deadline`) for the next lwIP deadline, or
  * disarms it when nothing needs timing: the idle network takes no
  * interrupt. The timer's callback (interrupt context) only kicks the loop.
+ * Pairs nest: a callback of the stack (inside lwIP's input) may call
+ * inet_* (a socket's window update, an abort); only the outermost pair
+ * runs the timers and arms the deadline, so no timer ever runs inside
+ * lwIP - tcp_tmr there could free the pcb being handled.
  *
  * Data: ifaces[] parallels kernel/net's devices (ifaces[i] is device i's),
  * allocated at attach and never freed. cfg[] holds /etc/net.conf's
@@ -275,14 +279,18 @@ static void deadline_fire(struct timer *t, void *arg)
 	net_timer_kick();
 }
 
+static unsigned depth; /* inet_enter/inet_leave pairs open */
+
 void inet_enter(void)
 {
-	if (started)
+	if (depth++ == 0 && started)
 		sys_check_timeouts();
 }
 
 void inet_leave(void)
 {
+	if (--depth)
+		return;
 	uint64_t next = inet_timers_next_ms();
 	if (next == UINT64_MAX)
 		timer_cancel(&deadline);

@@ -132,7 +132,9 @@ struct inet_tcp_ops {
 	 * c is freed when this returns. May be NULL. */
 	void (*error)(struct inet_tcp *c, void *arg, int err);
 };
-/* Listens on port (any local address). 0, -EADDRINUSE, -ENOMEM. */
+/* Listens on port (any local address, reused as Linux's SO_REUSEADDR
+ * does: a port held only by connections in TIME_WAIT is free, one another
+ * listener holds is not). 0, -EADDRINUSE, -ENOMEM. */
 int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out);
 /* Starts connecting; ops->connected or ops->error tells how it ended. */
 int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops, void *arg,
@@ -159,5 +161,36 @@ struct inet_mem_stats {
 	uint64_t in_use, limit, refused;
 };
 void inet_mem_stats(struct inet_mem_stats *out);
+
+/* ---- for a socket layer (additions; tcp.c, endpoints.c) ---- */
+struct inet_tcp_addrs {
+	uint32_t local, remote; /* remote 0 for a listener */
+	uint16_t local_port, remote_port;
+};
+/* A connection's (or listener's) addresses; all 0 once it is gone. */
+void inet_tcp_addrs(const struct inet_tcp *t, struct inet_tcp_addrs *out);
+/* Sends our FIN (no more writes; data still arrives). 0, -ENOTCONN. */
+int inet_tcp_shutdown(struct inet_tcp *t);
+enum inet_tcp_opt { INET_TCP_NODELAY, INET_TCP_KEEPALIVE };
+void inet_tcp_option(struct inet_tcp *t, enum inet_tcp_opt opt, bool on);
+/* inet_tcp_connect from a fixed local port (0: an ephemeral one): also
+ * -EADDRINUSE (that connection exists already). */
+int inet_tcp_connect_from(uint16_t local_port, uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops,
+			  void *arg, struct inet_tcp **out);
+/* Whether inet_tcp_listen(port) could bind now: 0, -EADDRINUSE, -ENOMEM. */
+int inet_tcp_port_check(uint16_t port);
+
+/* Raw ICMP endpoints: every ICMP packet that arrives, IP header included,
+ * is shown to each (never taken from lwIP or the others); a send is one
+ * ICMP message (its header and checksum the caller's) in an IP packet. */
+struct inet_icmp;
+typedef void (*inet_icmp_recv_fn)(struct inet_icmp *e, void *arg, const void *packet, size_t len,
+				  uint32_t from);
+int inet_icmp_open(inet_icmp_recv_fn recv, void *arg, struct inet_icmp **out);
+/* 0, -EMSGSIZE, -ENETUNREACH, -ENOMEM. */
+int inet_icmp_sendto(struct inet_icmp *e, const void *msg, size_t len, uint32_t addr);
+void inet_icmp_close(struct inet_icmp *e);
+/* The local address a packet to addr leaves from (0: no interface). */
+uint32_t inet_route_source(uint32_t addr);
 
 #endif

@@ -153,23 +153,37 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	return callback_done(t);
 }
 
+/* A listening pcb on port (lwIP's, the caller's arg and accept to set),
+ * reusing the address (lwipopts.h's SO_REUSE: TIME_WAIT does not block a
+ * new listener, another listener does). NULL with *err. */
+static struct tcp_pcb *listen_pcb(uint16_t port, int *err)
+{
+	struct tcp_pcb *pcb = tcp_new(), *l = NULL;
+	err_t e = ERR_OK;
+	*err = 0;
+	if (!pcb) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	ip_set_option(pcb, SOF_REUSEADDR);
+	if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK)
+		*err = -EADDRINUSE;
+	else if (!(l = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &e)))
+		*err = e == ERR_USE ? -EADDRINUSE : -ENOMEM; /* frees pcb when it succeeds */
+	if (*err)
+		tcp_close(pcb);
+	return l;
+}
+
 int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, struct inet_tcp **out)
 {
 	struct inet_tcp *l = kzalloc(sizeof *l);
 	if (!l)
 		return -ENOMEM;
 	inet_enter();
-	int err = 0;
-	struct tcp_pcb *pcb = tcp_new();
-	if (!pcb)
-		err = -ENOMEM;
-	else if (tcp_bind(pcb, IP4_ADDR_ANY, port) != ERR_OK)
-		err = -EADDRINUSE;
-	else if (!(l->pcb = tcp_listen(pcb))) /* frees pcb when it succeeds */
-		err = -ENOMEM;
+	int err;
+	l->pcb = listen_pcb(port, &err);
 	if (err) {
-		if (pcb && !l->pcb)
-			tcp_close(pcb);
 		kfree(l);
 	} else {
 		l->ops = ops;
@@ -185,6 +199,12 @@ int inet_tcp_listen(uint16_t port, const struct inet_tcp_ops *ops, void *arg, st
 int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops, void *arg,
 		     struct inet_tcp **out)
 {
+	return inet_tcp_connect_from(0, addr, port, ops, arg, out);
+}
+
+int inet_tcp_connect_from(uint16_t local_port, uint32_t addr, uint16_t port, const struct inet_tcp_ops *ops,
+			  void *arg, struct inet_tcp **out)
+{
 	struct inet_tcp *t = kzalloc(sizeof *t);
 	if (!t)
 		return -ENOMEM;
@@ -198,7 +218,13 @@ int inet_tcp_connect(uint32_t addr, uint16_t port, const struct inet_tcp_ops *op
 	} else {
 		hook(t);
 		ip_addr_t to = IPADDR4_INIT(addr);
-		err = errno_of(tcp_connect(t->pcb, &to, port, on_connected));
+		if (local_port) { /* as a listener reuses it (SO_REUSE): TIME_WAIT is no obstacle */
+			ip_set_option(t->pcb, SOF_REUSEADDR);
+			if (tcp_bind(t->pcb, IP4_ADDR_ANY, local_port) != ERR_OK)
+				err = -EADDRINUSE;
+		}
+		if (!err)
+			err = errno_of(tcp_connect(t->pcb, &to, port, on_connected));
 		if (err) {
 			tcp_arg(t->pcb, NULL);
 			tcp_abort(t->pcb);
@@ -300,4 +326,54 @@ void inet_tcp_abort(struct inet_tcp *t)
 void inet_tcp_close(struct inet_tcp *t)
 {
 	end(t, false);
+}
+
+void inet_tcp_addrs(const struct inet_tcp *t, struct inet_tcp_addrs *out)
+{
+	*out = (struct inet_tcp_addrs){0};
+	if (!t->pcb)
+		return;
+	out->local = ip4_addr_get_u32(ip_2_ip4(&t->pcb->local_ip));
+	out->local_port = t->pcb->local_port;
+	if (t->pcb->state != LISTEN) {
+		out->remote = ip4_addr_get_u32(ip_2_ip4(&t->pcb->remote_ip));
+		out->remote_port = t->pcb->remote_port;
+	}
+}
+
+int inet_tcp_shutdown(struct inet_tcp *t)
+{
+	if (!t->pcb || t->pcb->state == LISTEN)
+		return -ENOTCONN;
+	inet_enter();
+	int err = errno_of(tcp_shutdown(t->pcb, 0, 1));
+	inet_leave();
+	return err;
+}
+
+void inet_tcp_option(struct inet_tcp *t, enum inet_tcp_opt opt, bool on)
+{
+	if (!t->pcb || t->pcb->state == LISTEN)
+		return;
+	if (opt == INET_TCP_NODELAY) {
+		if (on)
+			tcp_nagle_disable(t->pcb);
+		else
+			tcp_nagle_enable(t->pcb);
+	} else if (on) {
+		ip_set_option(t->pcb, SOF_KEEPALIVE);
+	} else {
+		ip_reset_option(t->pcb, SOF_KEEPALIVE);
+	}
+}
+
+int inet_tcp_port_check(uint16_t port)
+{
+	inet_enter();
+	int err;
+	struct tcp_pcb *l = listen_pcb(port, &err); /* a trial: listening for no time */
+	if (l)
+		tcp_close(l);
+	inet_leave();
+	return err;
 }

@@ -20,6 +20,7 @@
 #include <optios/abi/fcntl.h>
 
 #include "kernel/fs/vfs.h"
+#include "kernel/inet/inet.h"
 #include "kernel/mm/mm.h"
 #include "kernel/proc/proc.h"
 #include "kernel/time/time.h"
@@ -106,8 +107,26 @@ enum pfile { PF_STAT, PF_STATUS, PF_CMDLINE, PF_COMM };
 static const char *const pid_files[] = {"cmdline", "comm", "stat", "status"};
 static const enum pfile pid_kinds[] = {PF_CMDLINE, PF_COMM, PF_STAT, PF_STATUS};
 
-enum gfile { GF_LOADAVG, GF_MEMINFO, GF_MOUNTS, GF_STAT, GF_UPTIME, GF_VERSION };
-static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "stat", "uptime", "version"};
+enum gfile { GF_LOADAVG, GF_MEMINFO, GF_MOUNTS, GF_RESOLV, GF_STAT, GF_UPTIME, GF_VERSION };
+static const char *const global_files[] = {"loadavg", "meminfo", "mounts", "resolv.conf",
+					   "stat",    "uptime",	 "version"};
+
+/* The DNS servers the stack uses (DHCP's, or /etc/net.conf's) in
+ * resolv.conf's format: /etc/resolv.conf is a link here, so musl's
+ * resolver asks the servers the network gave (docs/NETWORK.md). */
+static int resolv_text(char *buf, size_t size)
+{
+	uint32_t dns[2];
+	inet_dns_servers(dns);
+	int n = ksnprintf(buf, size, "# the DNS servers in use (DHCP or /etc/net.conf)\n");
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *b = (const uint8_t *)&dns[i];
+		if (dns[i] && (size_t)n < size)
+			n += ksnprintf(buf + n, size - (size_t)n, "nameserver %u.%u.%u.%u\n", b[0], b[1],
+				       b[2], b[3]);
+	}
+	return n;
+}
 
 /* What `df` reads (Linux's format): the mounts of kernel/fs's vfs_init and
  * ours. The root image is "/dev/root" as Linux names a root it mounted
@@ -136,6 +155,7 @@ static int global_text(enum gfile g, char *buf, size_t size)
 		return procfs_meminfo_text(buf, size, &m);
 	}
 	case GF_MOUNTS: return mounts_text(buf, size);
+	case GF_RESOLV: return resolv_text(buf, size);
 	case GF_STAT: return procfs_cpustat_text(buf, size, s.busy_ns, idle, s.running, s.total);
 	case GF_UPTIME: return procfs_uptime_text(buf, size, up, idle);
 	case GF_VERSION: return ksnprintf(buf, size, "OptiOS version 0.1 (optios) #1 x86_64\n");

@@ -1016,3 +1016,79 @@ TEST(policy_network_capabilities_parse_and_cover)
 	policy_who_can(&pol, table, 3, "net.connect:tcp:*:*", out, sizeof out);
 	CHECK_TEXT(out, "who can net.connect:tcp:*:*:\n  nobody\n");
 }
+
+/* The socket layer's view of the same kinds (sock12): one parser for both. */
+TEST(policy_net_capabilities_for_sockets_parse_and_cover)
+{
+	static const char *const good[] = {
+		"net.listen:tcp:80",
+		"net.listen:udp:*",
+		"net.listen:tcp:65535",
+		"net.connect:tcp:10.0.2.2:80",
+		"net.connect:tcp:*:*",
+		"net.connect:tcp:0.0.0.0:1",
+		"net.send:udp:255.255.255.255:53",
+		"net.send:udp:*:53",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		if (policy_cap_parse(good[i], NULL, NULL) != 0)
+			fprintf(stderr, "refused: '%s'\n", good[i]);
+		CHECK_EQ(policy_cap_parse(good[i], NULL, NULL), 0);
+	}
+	static const char *const bad[] = {
+		"net.listen",
+		"net.listen:",
+		"net.listen:tcp",
+		"net.listen:tcp:",
+		"net.listen:tcp:0",
+		"net.listen:tcp:65536",
+		"net.listen:tcp:080",
+		"net.listen:icmp:7",
+		"net.listen:tcp:7:8",
+		"net.listen:tcp:1*",
+		"net.connect:udp:10.0.2.2:80",
+		"net.connect:tcp:10.0.2.2",
+		"net.connect:tcp:10.0.2:80",
+		"net.connect:tcp:10.0.2.256:80",
+		"net.connect:tcp:10.0.02.2:80",
+		"net.connect:tcp:10.*.2.2:80",
+		"net.connect:tcp:10.0.2.2.1:80",
+		"net.connect:tcp:10..2.2:80",
+		"net.connect:tcp::80",
+		"net.send:tcp:10.0.2.2:80",
+		"net.send:udp:10.0.2.2:",
+		"net.send:udp:*:-1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (policy_cap_parse(bad[i], NULL, NULL) != -EINVAL)
+			fprintf(stderr, "accepted: '%s'\n", bad[i]);
+		CHECK_EQ(policy_cap_parse(bad[i], NULL, NULL), -EINVAL);
+	}
+	CHECK_STR(policy_cap_problem("net.connect:udp:1.2.3.4:5"),
+		  "net.connect is for tcp (datagrams: net.send:udp:HOST:PORT)");
+	CHECK_STR(policy_cap_problem("net.listen:tcp:0"), "not PROTO:PORT (udp or tcp, a port 1-65535 or *)");
+	static const struct {
+		const char *g, *c;
+		bool covers;
+	} t[] = {
+		{"net.listen:tcp:*", "net.listen:tcp:80", true},
+		{"net.listen:tcp:*", "net.listen:udp:80", false},
+		{"net.listen:tcp:80", "net.listen:tcp:8080", false},
+		{"net.listen:tcp:80", "net.listen:tcp:*", false},
+		{"net.connect:tcp:*:*", "net.connect:tcp:10.0.2.2:80", true},
+		{"net.connect:tcp:10.0.2.2:*", "net.connect:tcp:10.0.2.2:80", true},
+		{"net.connect:tcp:10.0.2.2:*", "net.connect:tcp:10.0.2.22:80", false},
+		{"net.connect:tcp:*:80", "net.connect:tcp:1.2.3.4:80", true},
+		{"net.connect:tcp:*:80", "net.connect:tcp:1.2.3.4:8", false},
+		{"net.send:udp:*:53", "net.send:udp:10.0.2.3:53", true},
+		{"net.send:udp:*:*", "net.connect:tcp:10.0.2.3:53", false},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (policy_cap_covers(t[i].g, t[i].c) != t[i].covers)
+			fprintf(stderr, "%s covers %s: wrong\n", t[i].g, t[i].c);
+		CHECK_EQ(policy_cap_covers(t[i].g, t[i].c), t[i].covers);
+	}
+	CHECK(policy_cap_allows("net.send:udp:10.0.2.3:53", CAP_NET_SEND, "udp:10.0.2.3:53"));
+	CHECK(!policy_cap_allows("net.send:udp:10.0.2.3:53", CAP_NET_SEND, "udp:10.0.2.3:54"));
+	CHECK(!policy_cap_allows("net.listen:udp:53", CAP_NET_LISTEN, "udp:053"));
+}

@@ -83,6 +83,11 @@ void inet_mem_free(void *p);
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_TCP_KEEPALIVE 1
+/* Listeners reuse their address (tcp.c sets SOF_REUSEADDR, Linux's
+ * SO_REUSEADDR): a port whose last connection we closed first, now in
+ * TIME_WAIT for two minutes, can be listened on again at once; a second
+ * listener on a port is still refused (lwIP's tcp_listen checks). */
+#define SO_REUSE 1
 #define MEMP_NUM_TCP_SEG TCP_SND_QUEUELEN
 
 #ifdef KDEBUG
