@@ -49,10 +49,12 @@
  *     a checkpoint that does not load whole is never trusted: mount replays
  *     fully, stepping over it.
  *
- * Memory on the commit path: a transaction's record carries its value in
- * its own allocation (up to INLINE_MAX), in a page buffer from the store's
- * spares (larger values; given back when the record is freed, the spares
- * capped at SPARE_PAGES), or borrowed from the caller (store_put_ref: never
+ * Memory on the commit path: a transaction's record and its value (up to
+ * INLINE_MAX) come from the store's arena (one transaction at a time owns
+ * it: the store's own struct store_tx; reset when the next one begins) or,
+ * when it is taken or full, from an allocation of their own; a larger value
+ * lives in a page buffer from the store's spares (given back when the
+ * record is freed, the spares capped at SPARE_PAGES), or is borrowed from the caller (store_put_ref: never
  * freed here, valid until the commit or abort). The spares are allocated at
  * mount, so the store's memory does not grow with its first commits (the
  * in-kernel tests count pages); a 1-page commit allocates nothing
@@ -465,7 +467,7 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 	size_t n = 0;
 	for (const struct txrec *t = first; t; t = t->next)
 		n++;
-	struct loc *locs = st->env.alloc(sizeof(struct loc) * (n ? n : 1));
+	struct loc *locs = n <= LOCS_KEPT ? st->locs : st->env.alloc(sizeof(struct loc) * n);
 	uint64_t head = st->head, seq = st->next_seq, prev = st->prev_check;
 	if (!locs)
 		return -ENOMEM;
@@ -501,16 +503,19 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 	st->committed_seq = seq - 1;
 	st->next_seq = seq;
 out:
-	st->env.free(locs);
+	if (locs != st->locs)
+		st->env.free(locs);
 	return r;
 }
 
 /* ---- transactions ---- */
 struct store_tx *store_tx_begin(struct store *st)
 {
-	struct store_tx *tx = st->env.alloc(sizeof *tx);
+	struct store_tx *tx = st->tx.arena ? st->env.alloc(sizeof *tx) : &st->tx;
+	if (tx == &st->tx)
+		st->arena_used = 0; /* no record of an earlier transaction is left in it */
 	if (tx)
-		*tx = (struct store_tx){.st = st};
+		*tx = (struct store_tx){.st = st, .arena = tx == &st->tx};
 	return tx;
 }
 
@@ -532,20 +537,37 @@ void store_page_put(struct store *st, uint8_t *page)
 		st->env.free(page);
 }
 
-/* A record of len bytes of value (its val to be filled), or NULL. */
-static struct txrec *rec_alloc(struct store *st, uint8_t op, struct store_key k, uint64_t to, size_t len)
+/* Room for a record of size bytes: from the arena when tx owns it and it
+ * fits (*in_arena), else alone; NULL when out of memory. */
+static struct txrec *rec_mem(struct store *st, const struct store_tx *tx, size_t size, bool *in_arena)
 {
-	bool page = len > INLINE_MAX;
-	struct txrec *t = st->env.alloc(sizeof *t + (page ? 0 : len));
+	size = (size + 7) / 8 * 8;
+	*in_arena = tx && tx->arena && st->arena_used + size <= ARENA_SIZE;
+	if (!*in_arena)
+		return st->env.alloc(size);
+	struct txrec *t = (struct txrec *)(st->arena + st->arena_used);
+	st->arena_used += size;
+	return t;
+}
+
+/* A record of len bytes of value (its val to be filled), or NULL; tx: the
+ * transaction it is for (its arena), NULL for the cleaner's copies. */
+static struct txrec *rec_alloc(struct store *st, const struct store_tx *tx, uint8_t op, struct store_key k,
+			       uint64_t to, size_t len)
+{
+	bool page = len > INLINE_MAX, in_arena;
+	struct txrec *t = rec_mem(st, tx, sizeof *t + (page ? 0 : len), &in_arena);
 	if (!t)
 		return NULL;
-	*t = (struct txrec){.op = op, .k = k, .to = to, .len = (uint16_t)len, .own = VAL_INLINE};
+	*t = (struct txrec){
+		.op = op, .k = k, .to = to, .len = (uint16_t)len, .own = VAL_INLINE, .in_arena = in_arena};
 	if (len && !page)
 		t->val = (uint8_t *)(t + 1);
 	if (page) {
 		t->own = VAL_PAGE;
 		if (!(t->val = store_page_get(st))) {
-			st->env.free(t);
+			if (!in_arena)
+				st->env.free(t);
 			return NULL;
 		}
 	}
@@ -558,7 +580,8 @@ static void free_recs(struct store *st, struct txrec *t)
 		struct txrec *n = t->next;
 		if (t->own == VAL_PAGE)
 			store_page_put(st, t->val);
-		st->env.free(t);
+		if (!t->in_arena)
+			st->env.free(t);
 		t = n;
 	}
 }
@@ -568,7 +591,10 @@ void store_tx_abort(struct store_tx *tx)
 	if (!tx)
 		return;
 	free_recs(tx->st, tx->first);
-	tx->st->env.free(tx);
+	if (tx->arena)
+		tx->arena = false; /* the store's tx and arena are free again */
+	else
+		tx->st->env.free(tx);
 }
 
 /* Appends a record; its value copied, or borrowed (store_put_ref). */
@@ -577,7 +603,7 @@ static int add_rec(struct store_tx *tx, uint8_t op, struct store_key k, uint64_t
 {
 	if (len > STORE_VALUE_MAX || (len && !val))
 		return -EINVAL;
-	struct txrec *t = rec_alloc(tx->st, op, k, to, borrow ? 0 : len);
+	struct txrec *t = rec_alloc(tx->st, tx, op, k, to, borrow ? 0 : len);
 	if (!t)
 		return -ENOMEM;
 	if (borrow) {
@@ -720,7 +746,7 @@ struct clean {
 
 static int copy_live(struct store *st, struct clean *c, struct store_key k, const struct loc *l)
 {
-	struct txrec *t = rec_alloc(st, REC_PUT, k, 0, l->len);
+	struct txrec *t = rec_alloc(st, NULL, REC_PUT, k, 0, l->len);
 	if (!t)
 		return -ENOMEM;
 	int r = l->len ? store_read_value(st, l, t->val, l->len) : 0;
@@ -1644,9 +1670,11 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
+	st->arena = env->alloc(ARENA_SIZE);
+	st->locs = env->alloc(LOCS_KEPT * sizeof *st->locs);
 	while (st->nspare < SPARE_PAGES && (st->spare[st->nspare] = env->alloc(STORE_BLOCK)))
 		st->nspare++;
-	if (!st->buf || !st->unit_buf || !st->info || st->nspare < SPARE_PAGES) {
+	if (!st->buf || !st->unit_buf || !st->info || !st->arena || !st->locs || st->nspare < SPARE_PAGES) {
 		store_unmount(st);
 		return NULL;
 	}
@@ -1667,6 +1695,10 @@ void store_unmount(struct store *st)
 		st->env.free(st->unit_buf);
 	if (st->info)
 		st->env.free(st->info);
+	if (st->arena)
+		st->env.free(st->arena);
+	if (st->locs)
+		st->env.free(st->locs);
 	st->env.free(st);
 }
 

@@ -116,6 +116,7 @@ struct txrec {
 	uint64_t to; /* DEL_RANGE */
 	uint16_t len;
 	uint8_t own; /* VAL_INLINE, VAL_PAGE or VAL_BORROWED: where val lives */
+	bool in_arena; /* the record (and an inline value) lies in the store's arena: never freed alone */
 	uint8_t *val;
 	struct txrec *next;
 };
@@ -131,7 +132,15 @@ struct store_tx {
 	struct txrec *first, *last;
 	unsigned nrec;
 	uint64_t pages, rec_bytes; /* what it needs, for sizing */
+	bool arena; /* this is the store's own tx (st->tx) and owns its arena */
 };
+
+/* The records of one transaction at a time come from an arena the store
+ * keeps from its mount on (a 1-page run's records take about 2.5 KiB); a
+ * record that does not fit, or one of a second transaction open meanwhile,
+ * is allocated alone. */
+#define ARENA_SIZE (2 * STORE_BLOCK)
+#define LOCS_KEPT 64 /* write_units' locations array kept for reuse, in entries */
 
 struct blockinfo {
 	uint16_t live; /* index entries located in this block */
@@ -189,6 +198,11 @@ struct store {
 	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
 	uint8_t *spare[SPARE_PAGES]; /* STORE_BLOCK buffers kept for reuse (store_page_get) */
 	unsigned nspare;
+	/* the arena: used by tx while tx.arena (one transaction at a time) */
+	struct store_tx tx;
+	uint8_t *arena;
+	size_t arena_used;
+	struct loc *locs; /* LOCS_KEPT entries, for write_units */
 };
 
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);
