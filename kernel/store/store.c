@@ -216,6 +216,9 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 	if (s->version == 1)
 		return "format version 1 (before index checkpoints): copy its files out with an older "
 		       "optios-disk";
+	if (s->version == 2)
+		return "format version 2 (before log records stored unlinked): copy its files out with an "
+		       "older optios-disk";
 	if (s->version != SB_VERSION || s->block_size != STORE_BLOCK)
 		return "unknown version or block size";
 	if (s->blocks < STORE_MIN_BLOCKS || s->blocks > dev_blocks)

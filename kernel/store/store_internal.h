@@ -18,7 +18,7 @@
 
 struct disk_super {
 	uint64_t magic;
-	uint32_t version; /* 1 */
+	uint32_t version; /* SB_VERSION */
 	uint32_t block_size; /* 4096 */
 	uint64_t blocks; /* the store's size (<= the device's) */
 	uint64_t log_blocks; /* blocks - SB_BLOCKS */
@@ -32,7 +32,7 @@ struct disk_super {
 	uint64_t ckpt_pos, ckpt_seq, ckpt_end, ckpt_end_seq, ckpt_check;
 	uint64_t check; /* store_hash of this struct with check = 0 */
 };
-#define SB_VERSION 2 /* 1: no checkpoint fields (refused: docs/STORAGE.md) */
+#define SB_VERSION 3 /* 1: no checkpoint fields; 2: every LOG record linked (both refused: docs/STORAGE.md) */
 
 #define UNIT_PART 1u /* more units of the same transaction follow */
 #define UNIT_FENCE 2u /* written by a mount: no records */
