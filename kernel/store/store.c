@@ -401,12 +401,22 @@ static uint32_t block_sum(const struct disk_unit *h, uint64_t i)
 }
 
 /* Builds the unit of plan p from records first.. at log position pos into
- * buf (plan_blocks(p) blocks), filling locs[i] for each record. */
+ * buf (plan_blocks(p) blocks), filling locs[i] for each record. *dirty: the
+ * bytes of buf's header block that may not be zero past what this unit
+ * writes there (every unused byte written is zero: a unit's slack never
+ * carries an earlier one's bytes); updated. */
 static void build_unit(const struct plan *p, const struct txrec *first, uint64_t pos, uint64_t seq,
-		       uint64_t prev, uint32_t flags, uint8_t *buf, struct loc *locs)
+		       uint64_t prev, uint32_t flags, uint8_t *buf, size_t *dirty, struct loc *locs)
 {
 	unsigned nblocks = plan_blocks(p);
-	memset(buf, 0, (size_t)(1 + p->nrec) * STORE_BLOCK); /* page blocks are filled below */
+	/* records write their own spans (emit_rec), so only the header's tail
+	 * left by a longer unit needs zeroing; record blocks are zeroed whole */
+	size_t hdr_end = p->nrec ? STORE_BLOCK : UNIT_HDR_SIZE + 8 * (nblocks - 1) + p->hdr_bytes;
+	if (p->nrec)
+		memset(buf, 0, (size_t)(1 + p->nrec) * STORE_BLOCK); /* page blocks are filled below */
+	else if (*dirty > hdr_end)
+		memset(buf + hdr_end, 0, *dirty - hdr_end);
+	*dirty = hdr_end;
 	struct disk_unit *h = (struct disk_unit *)buf;
 	unsigned hdr_off = UNIT_HDR_SIZE + 8 * (nblocks - 1);
 	unsigned blk = p->nrec ? 1 : 0, off = p->nrec ? 0 : hdr_off, page = 1 + p->nrec;
@@ -483,7 +493,7 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 		for (unsigned j = 0; j < p.count; j++)
 			next = next->next;
 		uint32_t flags = extra_flags | (next ? UNIT_PART : 0);
-		build_unit(&p, t, head, seq, prev, flags, st->unit_buf, locs + i);
+		build_unit(&p, t, head, seq, prev, flags, st->unit_buf, &st->unit_dirty, locs + i);
 		r = write_log(st, head, plan_blocks(&p), st->unit_buf);
 		if (r < 0)
 			goto out; /* the store is failed: nothing of it applied */
@@ -1672,6 +1682,7 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	layout(st, dev, blocks);
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
+	st->unit_dirty = STORE_BLOCK;
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
 	st->arena = env->alloc(ARENA_SIZE);
 	st->locs = env->alloc(LOCS_KEPT * sizeof *st->locs);

@@ -196,6 +196,7 @@ struct store {
 	struct store_stats stats;
 	uint8_t *buf; /* one block of scratch */
 	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
+	size_t unit_dirty; /* bytes of its header block that may not be zero (build_unit) */
 	uint8_t *spare[SPARE_PAGES]; /* STORE_BLOCK buffers kept for reuse (store_page_get) */
 	unsigned nspare;
 	/* the arena: used by tx while tx.arena (one transaction at a time) */
