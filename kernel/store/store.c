@@ -1531,7 +1531,10 @@ static int ck_load_rec(struct store *st, void *arg, const struct disk_rec *d, st
 		return -EINVAL;
 	cl->last = k;
 	cl->any_key = true;
-	return apply_put(st, k, v);
+	int r = index_append(&st->index, &st->env, k, v); /* above every key: ck_load began empty */
+	if (r == 0)
+		live_add(st, v.pos, +1);
+	return r;
 }
 
 /* Loads the checkpoint the superblock names into the index and the block
@@ -1542,6 +1545,8 @@ static int ck_load(struct store *st, const struct disk_super *sb, uint8_t *hdr, 
 	const struct disk_unit *h = (const struct disk_unit *)hdr;
 	struct ck_load cl = {.sb = sb};
 	uint64_t pos = sb->ckpt_pos, seq = sb->ckpt_seq, prev = 0;
+	if (st->index.count)
+		return -EINVAL; /* keys are appended (ck_load_rec): only into an empty index */
 	for (bool last = false; !last;) {
 		if (pos >= sb->ckpt_end ||
 		    unit_read(st, pos, seq, pos == sb->ckpt_pos ? NULL : &prev, hdr, recs) ||

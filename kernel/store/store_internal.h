@@ -224,6 +224,9 @@ struct loc *index_find(struct index *ix, struct store_key k);
 /* Sets k's loc; returns the previous loc in *old (and true) when k was there. */
 int index_set(struct index *ix, const struct store_env *env, struct store_key k, struct loc l,
 	      struct loc *old, bool *had);
+/* index_set of a key above every key in ix (a checkpoint's, in key order):
+ * no search, no split. 0 or -ENOMEM. */
+int index_append(struct index *ix, const struct store_env *env, struct store_key k, struct loc l);
 bool index_erase(struct index *ix, const struct store_env *env, struct store_key k, struct loc *old);
 /* The smallest key >= k, or NULL. */
 struct loc *index_ceil(struct index *ix, struct store_key k, struct store_key *found);

@@ -1161,6 +1161,37 @@ TEST(store_index_matches_a_plain_array)
 	CHECK_EQ(ix.count, 0);
 }
 
+/* A checkpoint's keys come in order and are appended (index_append: no
+ * search, no split): the tree then finds, walks, replaces and erases as
+ * one built by index_set. */
+TEST(store_index_appended_in_key_order_matches_one_set_key_by_key)
+{
+	struct index ix = {.seed = 7};
+	for (uint64_t sub = 0; sub < 6000; sub++)
+		CHECK_EQ(index_append(&ix, &sim_env, (struct store_key){5, sub * 2}, (struct loc){.pos = sub * 6}),
+			 0);
+	CHECK_EQ(ix.count, 6000);
+	uint64_t state[2] = {0, 0};
+	for (uint64_t sub = 0; sub < 12000; sub += 2) /* count_walk's pos: sub * 3 */
+		CHECK(index_find(&ix, (struct store_key){5, sub}) && !index_find(&ix, (struct store_key){5, sub + 1}));
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0);
+	CHECK_EQ(state[0], 6000);
+	struct loc old;
+	bool had;
+	for (uint64_t sub = 1; sub < 12000; sub += 4) /* odd keys in between, then the even ones out */
+		CHECK_EQ(index_set(&ix, &sim_env, (struct store_key){5, sub}, (struct loc){.pos = sub * 3}, &old,
+				   &had),
+			 0);
+	for (uint64_t sub = 0; sub < 12000; sub += 4)
+		CHECK(index_erase(&ix, &sim_env, (struct store_key){5, sub}, &old) && old.pos == sub * 3);
+	state[0] = state[1] = 0;
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0);
+	CHECK_EQ(state[0], 6000);
+	struct store_key found;
+	CHECK(index_ceil(&ix, (struct store_key){5, 4}, &found) && found.sub == 5);
+	index_destroy(&ix, &sim_env);
+}
+
 /* A blank device larger than STORE_AUTO_BLOCKS: the first mount formats
  * 16 GiB of it (a block table of 16 MiB, not one for the whole device).
  * The simulated disk holds 64 blocks and claims more: the store touches
