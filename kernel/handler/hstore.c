@@ -387,7 +387,8 @@ static void relink_owed(void)
 	int64_t seq = persist_commit(build_relink, &n);
 	if (seq < 0 || n < 0)
 		klog(KLOG_WARN,
-		     "log: the stored log's unlinked records could not be linked (%d): a new chain starts",
+		     "log: the stored log's unlinked records could not be linked on the disk (%d): "
+		     "read linked, linked on the disk later",
 		     seq < 0 ? (int)seq : n);
 	else if (n > 0)
 		klog(KLOG_INFO, "log: linked %d stored records the last boot had not", n);
@@ -424,7 +425,15 @@ void handler_persist_resume(void)
 		}
 	}
 	log_kept_from = any ? k.sub : 0; /* the oldest stored record */
-	int n = any ? store_get(st, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
+	/* read through a transaction that links what relink_owed could not
+	 * put back (aborted: nothing written); the mark stays, and this boot's
+	 * first settling links them on the disk (settle_owed) */
+	struct store_tx *tx = any ? store_tx_begin(st) : NULL;
+	uint64_t from;
+	if (tx && store_log_owed(tx, &from) > 0 && store_log_relink(tx, from) >= 0)
+		log_owed = from;
+	int n = tx ? store_tx_get(tx, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
+	store_tx_abort(tx);
 	persist_unlock();
 	if (n != (int)sizeof last || last.seq != lo) {
 		if (any)
