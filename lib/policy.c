@@ -102,6 +102,7 @@ static const struct {
 	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 	[CAP_NET_PING] = {"net.ping", OBJ_NONE},
 	[CAP_NET_RESOLVE] = {"net.resolve", OBJ_NONE},
+	[CAP_SENSOR_FAST] = {"sensor.fast", OBJ_NONE},
 };
 
 /* A path, of a capability or being checked: as long as the file system allows. */

@@ -97,6 +97,7 @@ enum policy_cap {
 	CAP_DEV_BLOCK,
 	CAP_NET_PING,
 	CAP_NET_RESOLVE,
+	CAP_SENSOR_FAST, /* sensor samples faster than sensor.background_hz (docs/SENSORS.md) */
 	CAP_KINDS
 };
 

@@ -124,6 +124,11 @@ void event_unsubscribe(struct event_sub *s);
  */
 int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len,
 		    uint64_t time_ns);
+/* The same for one subscription alone (if linked; its pattern is not
+ * consulted): a source that makes each subscriber its own events (the
+ * sensors' batches, kernel/sensor). Same checks and returns. */
+int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
+		       size_t len, uint64_t time_ns);
 /* Does any subscription match topic? (So a source can skip building events
  * nobody waits for.) */
 bool event_watched(const char *topic);

@@ -109,7 +109,6 @@ static bool outside_the_run(long nr)
 	case SYS_clone:
 	case SYS_execve:
 	case SYS_kill:
-	case SYS_reboot:
 	case SYS_optios_fb_map:
 	case SYS_optios_console_switch:
 	case SYS_optios_handler_add:

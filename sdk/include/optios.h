@@ -13,6 +13,7 @@
 #include <optios/abi/handler.h>
 #include <optios/abi/optios.h>
 #include <optios/abi/policy.h>
+#include <optios/abi/sensor.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,6 +67,13 @@ static inline int optios_net_ping(uint32_t addr, unsigned seq, unsigned size, un
 static inline int optios_net_resolve(const char *name, uint32_t *addr, unsigned timeout_ms)
 {
 	return (int)syscall(OPTIOS_SYS_optios_net_resolve, name, addr, timeout_ms);
+}
+
+/* The sensors (include/optios/abi/sensor.h): devices, last readings and
+ * counters, for up to max devices; returns how many there are. */
+static inline long optios_sensor_list(struct optios_sensor_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_sensor_list, out, max);
 }
 
 /* Raw sectors of a block device (needs dev.block: tests only). */
