@@ -516,6 +516,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_TARGETS := elf cpio path conf manifest policy store net sensor
 FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c lib/sensor_frame.c \
+	lib/logchain.c lib/sha256.c \
 	$(wildcard kernel/store/*.c) kernel/block/block.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST

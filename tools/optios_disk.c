@@ -296,18 +296,28 @@ static int cmd_log(struct store *st, int verify)
 			 end = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
 	struct optios_log_record *recs = NULL;
 	size_t n = 0, cap = 0;
-	while (store_next(st, k, end, &k) == 0) {
+	/* records stored unlinked (a cut before the kernel linked them) are
+	 * read linked, as the kernel's next boot will store them; nothing is written */
+	struct store_tx *tx = store_tx_begin(st);
+	uint64_t owed;
+	int r = tx ? store_log_owed(tx, &owed) : -ENOMEM;
+	if (r > 0)
+		r = store_log_relink(tx, owed);
+	if (r < 0)
+		printf("the log's unlinked records cannot be linked: %s\n", strerror(-r));
+	while (tx && store_tx_next(tx, k, end, &k) == 0) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 256;
 			recs = realloc(recs, cap * sizeof *recs);
 		}
 		memset(&recs[n], 0, sizeof recs[n]);
-		if (store_get(st, k, &recs[n], sizeof recs[n]) == (int)sizeof recs[n])
+		if (store_tx_get(tx, k, &recs[n], sizeof recs[n]) == (int)sizeof recs[n])
 			n++;
 		if (k.sub == UINT64_MAX)
 			break;
 		k.sub++;
 	}
+	store_tx_abort(tx);
 	int status = 0;
 	if (verify) {
 		struct logchain_problem p[8];

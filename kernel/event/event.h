@@ -172,6 +172,15 @@ uint64_t evlog_add(uint32_t kind, const char *handler, const char *topic, uint64
  * Makes the audit links of the records it copies and of older ones not yet
  * linked: ~8,800 instructions a record, once per record. */
 size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max);
+/* The same without making links (records not linked yet carry a zero
+ * prev_hash; *linked_upto: the newest linked one, so those after it in out
+ * are not): for the disk's copy of the log, which links them later. The
+ * ring links the records it copied before dropping them (evlog.c). */
+size_t evlog_copy(uint64_t from, struct optios_log_record *out, size_t max, uint64_t *linked_upto);
+/* Makes the links of the records up to upto (~8,800 instructions a record not linked yet). */
+void evlog_link(uint64_t upto);
+/* The newest record whose prev_hash is final. */
+uint64_t evlog_linked(void);
 /* The seq of the newest record written (the next seq is this + 1). */
 uint64_t evlog_count(void);
 /* The log goes on from an earlier boot's (kept on disk): the next record is

@@ -37,6 +37,12 @@
  * older than the one being written (raise.c's in-place record is hashed
  * only once it is overwritten, and then raise.c no longer touches it).
  *
+ * The disk's copy (kernel/handler/hstore.c) takes records as they are
+ * (evlog_copy: no link made, so no hash on a run's path); a record copied
+ * unlinked is owed: the ring links it before dropping it, as if a read had
+ * reached it, so its successor's link is the hash of it whoever makes it,
+ * and the disk's copy, linked later, agrees with every read.
+ *
  * Across boots (evlog_resume): the first record of a boot links to the last
  * record an earlier boot persisted (anchor), so a chain read from the disk
  * and then from the ring verifies as one.
@@ -69,6 +75,7 @@ static uint64_t written;
 static uint64_t first = 1;
 static uint64_t linked; /* the newest record whose prev_hash is final */
 static uint64_t reached; /* the newest record a read has copied */
+static uint64_t owed; /* the newest record evlog_copy copied (maybe unlinked): linked before it is dropped */
 static uint8_t anchor[LOGCHAIN_HASH_SIZE]; /* record first's prev_hash: zero, or an earlier boot's link */
 
 static struct optios_log_record *slot_of(uint64_t seq)
@@ -95,13 +102,15 @@ static void link_through(uint64_t upto)
 }
 
 /* Before seq takes its slot: the record d it overwrites passes its link on
- * if a read has reached it; else its successor keeps a zero prev_hash. */
+ * if a read has reached it or it was copied unlinked (evlog_copy: its
+ * copy's successor will be linked to it); else its successor keeps a zero
+ * prev_hash. */
 static void make_room(uint64_t seq)
 {
 	uint64_t d = seq - EVLOG_RECORDS;
 	if (seq <= EVLOG_RECORDS || d < first || linked > d)
 		return;
-	if (reached >= d)
+	if (reached >= d || owed >= d)
 		link_through(d + 1);
 	linked = d + 1;
 }
@@ -196,6 +205,38 @@ size_t evlog_read(uint64_t from, struct optios_log_record *out, size_t max)
 		out[n++] = *slot_of(s);
 	event_unlock(f);
 	return n;
+}
+
+size_t evlog_copy(uint64_t from, struct optios_log_record *out, size_t max, uint64_t *linked_upto)
+{
+	uint64_t f = event_lock();
+	uint64_t end = read_end(from, max);
+	size_t n = 0;
+	if (end && linked + 1 == first)
+		link_through(first); /* the boot's first record: its link is the anchor, no hash */
+	for (uint64_t s = MAX(from, oldest_kept()); end && s <= end; s++)
+		out[n++] = *slot_of(s);
+	owed = MAX(owed, end);
+	*linked_upto = linked;
+	event_unlock(f);
+	return n;
+}
+
+void evlog_link(uint64_t upto)
+{
+	for (bool done = false; !done;) { /* a few records per hold, as evlog_read */
+		uint64_t f = event_lock();
+		uint64_t end = MIN(upto, written);
+		done = linked >= end;
+		if (!done)
+			link_through(MIN(end, linked + LINK_STEP));
+		event_unlock(f);
+	}
+}
+
+uint64_t evlog_linked(void)
+{
+	return linked;
 }
 
 uint64_t evlog_count(void)

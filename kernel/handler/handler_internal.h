@@ -227,6 +227,10 @@ void hstore_remove(struct handler *h);
 /* Writes the log records not yet stored (one transaction, not flushed): its
  * seq, 0 (none, or nothing persists), or a negative errno. */
 int64_t hstore_log_sync(void);
+/* Whether log records are stored unlinked (hstore.c), and linking them and
+ * putting them back linked (a commit, no flush): the runner's when idle. */
+bool hstore_log_owing(void);
+void hstore_log_settle(void);
 /* The stored registrations (boot): how many were put in out. */
 size_t hstore_records(struct hrec *out, size_t max);
 

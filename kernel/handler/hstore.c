@@ -251,11 +251,28 @@ static uint64_t log_stored; /* the newest record in the store (its seq) */
 #define LOG_TRIM_BATCH 64
 #define LOG_TRIM_MAX 512
 static uint64_t log_kept_from, log_trim_to;
+/* Links made lazily: a transaction stores the records as the ring has
+ * them (evlog_copy), most of them not linked yet, and marks the first of
+ * those (store_log_owed): SHA-256 costs a run's commit nothing. When the
+ * runner is idle it links them (hstore_log_settle: evlog_link) and puts
+ * them back linked, dropping the mark; a boot that finds the mark links
+ * them from the disk (store_log_relink). At most LOG_OWED_MAX records are
+ * owed (a boot links at most that many): a transaction that would owe more
+ * links them all first (evlog_read), as every transaction did before.
+ * log_owed is the mark's value (0: none); a build says the next one in
+ * log_owed_next, taken by log_committed once its transaction is. LOG_OWED_MAX
+ * < LOG_TRIM_BATCH <= the records kept, so a trim never takes an owed
+ * record nor the one before the first. */
+#define LOG_OWED_MAX 32
+static uint64_t log_owed, log_owed_next;
+static bool log_settle_failed; /* the idle settling's commit failed: not again until the next commit */
 
 static void log_committed(uint64_t upto)
 {
 	log_stored = MAX(log_stored, upto);
 	log_kept_from = MAX(log_kept_from, log_trim_to);
+	log_owed = log_owed_next;
+	log_settle_failed = false;
 }
 
 /* The records too old to keep, once a batch of them is due. */
@@ -269,23 +286,60 @@ static int trim_log(struct store_tx *tx, uint64_t upto)
 	return store_log_trim(tx, log_trim_to);
 }
 
-/* Puts the records after log_stored into tx (linking them: evlog_read),
- * and trims the oldest past retention; *upto gets the newest put. */
-static int put_log(struct store_tx *tx, uint64_t *upto)
+/* Puts the owed records (log_owed..log_stored) back linked, once the ring
+ * has linked them, or now (linking them) unless lazy. From the ring, or
+ * from the disk when the ring no longer has them. */
+static int settle_owed(struct store_tx *tx, bool lazy)
 {
 	struct optios_log_record buf[8];
-	uint64_t next = log_stored + 1;
-	size_t n;
-	*upto = log_stored;
-	while ((n = evlog_read(next, buf, 8)) > 0) {
+	if (lazy && evlog_linked() < log_stored)
+		return 0;
+	for (uint64_t s = log_owed; s <= log_stored;) {
+		size_t n = evlog_read(s, buf, (size_t)MIN((uint64_t)8, log_stored + 1 - s));
+		if (!n || buf[0].seq != s) /* dropped by the ring: from the disk */
+		{
+			int r = store_log_relink(tx, log_owed);
+			log_owed_next = 0;
+			return MIN(r, 0);
+		}
 		for (size_t i = 0; i < n; i++) {
 			int err = store_log_append(tx, &buf[i]);
 			if (err)
 				return err;
 		}
+		s = buf[n - 1].seq + 1;
+	}
+	log_owed_next = 0;
+	return 0;
+}
+
+/* Puts the records after log_stored into tx, unlinked while few are owed
+ * (else linking them: evlog_read), settles the owed ones when it can, and
+ * trims the oldest past retention; *upto gets the newest put. */
+static int put_log(struct store_tx *tx, uint64_t *upto)
+{
+	struct optios_log_record buf[8];
+	uint64_t next = log_stored + 1, linked = UINT64_MAX;
+	bool lazy = evlog_count() + 1 - (log_owed ? log_owed : next) <= LOG_OWED_MAX;
+	size_t n;
+	int err = 0;
+	*upto = log_stored;
+	log_owed_next = log_owed;
+	if (log_owed && (err = settle_owed(tx, lazy)) != 0)
+		return err;
+	while ((n = lazy ? evlog_copy(next, buf, 8, &linked) : evlog_read(next, buf, 8)) > 0) {
+		for (size_t i = 0; i < n && !err; i++) {
+			if (buf[i].seq > linked && !log_owed_next)
+				log_owed_next = buf[i].seq;
+			err = store_log_append(tx, &buf[i]);
+		}
+		if (err)
+			return err;
 		*upto = buf[n - 1].seq;
 		next = *upto + 1;
 	}
+	if (log_owed_next != log_owed && (err = store_log_set_owed(tx, log_owed_next)) != 0)
+		return err;
 	return trim_log(tx, *upto);
 }
 
@@ -296,13 +350,48 @@ static int build_log(struct store_tx *tx, void *arg)
 
 int64_t hstore_log_sync(void)
 {
-	if (!persist_store() || persist_failed() || evlog_count() <= log_stored)
+	bool settle = log_owed && evlog_linked() >= log_stored;
+	if (!persist_store() || persist_failed() || (evlog_count() <= log_stored && !settle))
 		return 0;
 	uint64_t upto;
 	int64_t seq = persist_commit(build_log, &upto);
 	if (seq > 0)
 		log_committed(upto);
 	return seq;
+}
+
+bool hstore_log_owing(void)
+{
+	return log_owed && !log_settle_failed && persist_store() && !persist_failed();
+}
+
+void hstore_log_settle(void)
+{
+	evlog_link(evlog_count());
+	hstore_log_sync();
+	log_settle_failed = log_owed != 0; /* once per idle period, whatever came of it */
+}
+
+/* A log cut while records were owed (boot): link them from the disk. */
+static int build_relink(struct store_tx *tx, void *arg)
+{
+	uint64_t from;
+	int r = store_log_owed(tx, &from);
+	*(int *)arg = r > 0 ? store_log_relink(tx, from) : r;
+	return MIN(*(int *)arg, 0);
+}
+
+static void relink_owed(void)
+{
+	int n = 0;
+	int64_t seq = persist_commit(build_relink, &n);
+	if (seq < 0 || n < 0)
+		klog(KLOG_WARN,
+		     "log: the stored log's unlinked records could not be linked on the disk (%d): "
+		     "read linked, linked on the disk later",
+		     seq < 0 ? (int)seq : n);
+	else if (n > 0)
+		klog(KLOG_INFO, "log: linked %d stored records the last boot had not", n);
 }
 
 int handler_log_sync(void)
@@ -319,6 +408,7 @@ void handler_persist_resume(void)
 			 hi = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
 	if (!st)
 		return;
+	relink_owed();
 	persist_lock();
 	/* the newest record: the store has no reverse walk, so halve the range */
 	uint64_t lo = 0, top = UINT64_MAX;
@@ -335,7 +425,15 @@ void handler_persist_resume(void)
 		}
 	}
 	log_kept_from = any ? k.sub : 0; /* the oldest stored record */
-	int n = any ? store_get(st, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
+	/* read through a transaction that links what relink_owed could not
+	 * put back (aborted: nothing written); the mark stays, and this boot's
+	 * first settling links them on the disk (settle_owed) */
+	struct store_tx *tx = any ? store_tx_begin(st) : NULL;
+	uint64_t from;
+	if (tx && store_log_owed(tx, &from) > 0 && store_log_relink(tx, from) >= 0)
+		log_owed = from;
+	int n = tx ? store_tx_get(tx, (struct store_key){k.obj, lo}, &last, sizeof last) : -ENOENT;
+	store_tx_abort(tx);
 	persist_unlock();
 	if (n != (int)sizeof last || last.seq != lo) {
 		if (any)

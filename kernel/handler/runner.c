@@ -476,6 +476,12 @@ static struct handler *wait_work(struct optios_event *ev, bool *startup)
 			f = irq_save();
 			continue;
 		}
+		if (hstore_log_owing()) { /* log records stored unlinked: link them now */
+			irq_restore(f);
+			hstore_log_settle();
+			f = irq_save();
+			continue;
+		}
 		if (persist_idle_due()) { /* nothing ready, the disk idle: reclaim old versions */
 			irq_restore(f);
 			persist_idle_clean();

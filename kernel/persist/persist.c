@@ -44,12 +44,19 @@ struct store *persist_store(void)
 	return st;
 }
 
+/* Processes in block_wait for the lock and for the flush's end: a wake-up
+ * (a walk of every process) only when someone waits. Changed with
+ * interrupts disabled; kernel code is not preempted. */
+static unsigned lock_waiters, flush_waiters;
+
 void persist_lock(void)
 {
 	uint64_t f = irq_save();
 	while (locked) {
+		lock_waiters++;
 		block_wait(&locked);
 		irq_disable();
+		lock_waiters--;
 	}
 	locked = true;
 	irq_restore(f);
@@ -58,7 +65,8 @@ void persist_lock(void)
 void persist_unlock(void)
 {
 	locked = false;
-	block_wake(&locked);
+	if (lock_waiters)
+		block_wake(&locked);
 }
 
 /* Reports the first device error; the store refuses changes from then on. */
@@ -84,8 +92,10 @@ static void wait_flush(void)
 	uint64_t f = irq_save();
 	persist_unlock();
 	while (flushing) {
+		flush_waiters++;
 		block_wait(&flushing);
 		irq_disable();
+		flush_waiters--;
 	}
 	irq_restore(f);
 	persist_lock();
@@ -174,7 +184,8 @@ static int flush_once(void)
 	persist_lock();
 	store_sync_end(st, ticket, r);
 	flushing = false;
-	block_wake(&flushing);
+	if (flush_waiters)
+		block_wake(&flushing);
 	note_error(r);
 	return r;
 }

@@ -35,6 +35,7 @@
 #include <optios/abi/handler.h>
 
 #include "lib/lib.h"
+#include "lib/logchain.h"
 
 #define META_OBJ STORE_OBJ(STORE_CLASS_META, 0)
 #define META_NEXT_INO 1
@@ -583,6 +584,49 @@ int store_log_append(struct store_tx *tx, const struct optios_log_record *r)
 	return store_put(tx, (struct store_key){STORE_OBJ(STORE_CLASS_LOG, 0), r->seq}, r, sizeof *r);
 }
 
+int store_log_owed(struct store_tx *tx, uint64_t *from)
+{
+	uint64_t u;
+	int n = store_tx_get(tx, STORE_LOG_OWED, &u, sizeof u);
+	if (n == -ENOENT)
+		return 0;
+	if (n != (int)sizeof u || u < 2)
+		return n < 0 ? n : -EINVAL;
+	*from = u;
+	return 1;
+}
+
+int store_log_set_owed(struct store_tx *tx, uint64_t from)
+{
+	return from ? store_put(tx, STORE_LOG_OWED, &from, sizeof from) : store_del(tx, STORE_LOG_OWED);
+}
+
+static int log_get(struct store_tx *tx, uint64_t seq, struct optios_log_record *r)
+{
+	int n = store_tx_get(tx, (struct store_key){STORE_OBJ(STORE_CLASS_LOG, 0), seq}, r, sizeof *r);
+	if (n < 0)
+		return n;
+	return n == (int)sizeof *r && r->seq == seq ? 0 : -EINVAL;
+}
+
+int store_log_relink(struct store_tx *tx, uint64_t from)
+{
+	struct optios_log_record prev, r;
+	int n = 0, err = from > 1 ? log_get(tx, from - 1, &prev) : -EINVAL;
+	if (err)
+		return err == -ENOENT ? -EINVAL : err;
+	for (uint64_t s = from; (err = log_get(tx, s, &r)) == 0; s++, n++) {
+		logchain_hash(&prev, r.prev_hash);
+		if ((err = store_log_append(tx, &r)) != 0)
+			return err;
+		prev = r;
+	}
+	if (err != -ENOENT)
+		return err;
+	err = store_log_set_owed(tx, 0);
+	return err ? err : n;
+}
+
 int store_log_trim(struct store_tx *tx, uint64_t keep_from)
 {
 	return store_del_range(tx, STORE_OBJ(STORE_CLASS_LOG, 0), 0, keep_from);
@@ -712,7 +756,7 @@ static void check_links(struct fscheck *c, uint64_t ino)
 
 static void check_log(struct fscheck *c)
 {
-	struct optios_log_record r;
+	struct optios_log_record r, rec;
 	struct store_key k = {STORE_OBJ(STORE_CLASS_LOG, 0), 0},
 			 to = {STORE_OBJ(STORE_CLASS_LOG, 0), UINT64_MAX};
 	while (!c->bad && store_tx_next(c->tx, k, to, &k) == 0) {
@@ -723,6 +767,15 @@ static void check_log(struct fscheck *c)
 			break;
 		k.sub++;
 	}
+	uint64_t owed;
+	int m = store_log_owed(c->tx, &owed);
+	if (m < 0)
+		FS_FAIL(c, "the log's owed mark is malformed");
+	else if (m > 0 && (log_get(c->tx, owed - 1, &rec) != 0 || log_get(c->tx, owed, &rec) != 0))
+		FS_FAIL(c,
+			"the log's owed mark names record %llu, but records %llu and %llu are not both "
+			"stored",
+			(unsigned long long)owed, (unsigned long long)owed - 1, (unsigned long long)owed);
 }
 
 int store_fs_check(struct store *st, char *msg, size_t msgsize)

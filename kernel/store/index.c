@@ -98,6 +98,23 @@ int index_set(struct index *ix, const struct store_env *env, struct store_key k,
 	return 0;
 }
 
+int index_append(struct index *ix, const struct store_env *env, struct store_key k, struct loc l)
+{
+	struct inode_node *n = env->alloc(sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	*n = (struct inode_node){.k = k, .l = l, .prio = prio_of(ix, k)};
+	/* k is above every key: its place is on the right spine, below the
+	 * nodes of higher priority, the rest of the spine its left subtree */
+	struct inode_node **p = &ix->root;
+	while (*p && (*p)->prio >= n->prio)
+		p = &(*p)->right;
+	n->left = *p;
+	*p = n;
+	ix->count++;
+	return 0;
+}
+
 bool index_erase(struct index *ix, const struct store_env *env, struct store_key k, struct loc *old)
 {
 	struct inode_node **p = &ix->root;

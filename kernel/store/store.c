@@ -49,10 +49,12 @@
  *     a checkpoint that does not load whole is never trusted: mount replays
  *     fully, stepping over it.
  *
- * Memory on the commit path: a transaction's record carries its value in
- * its own allocation (up to INLINE_MAX), in a page buffer from the store's
- * spares (larger values; given back when the record is freed, the spares
- * capped at SPARE_PAGES), or borrowed from the caller (store_put_ref: never
+ * Memory on the commit path: a transaction's record and its value (up to
+ * INLINE_MAX) come from the store's arena (one transaction at a time owns
+ * it: the store's own struct store_tx; reset when the next one begins) or,
+ * when it is taken or full, from an allocation of their own; a larger value
+ * lives in a page buffer from the store's spares (given back when the
+ * record is freed, the spares capped at SPARE_PAGES), or is borrowed from the caller (store_put_ref: never
  * freed here, valid until the commit or abort). The spares are allocated at
  * mount, so the store's memory does not grow with its first commits (the
  * in-kernel tests count pages); a 1-page commit allocates nothing
@@ -214,6 +216,9 @@ static const char *super_invalid(const struct disk_super *s, uint64_t dev_blocks
 	if (s->version == 1)
 		return "format version 1 (before index checkpoints): copy its files out with an older "
 		       "optios-disk";
+	if (s->version == 2)
+		return "format version 2 (before log records stored unlinked): copy its files out with an "
+		       "older optios-disk";
 	if (s->version != SB_VERSION || s->block_size != STORE_BLOCK)
 		return "unknown version or block size";
 	if (s->blocks < STORE_MIN_BLOCKS || s->blocks > dev_blocks)
@@ -396,12 +401,22 @@ static uint32_t block_sum(const struct disk_unit *h, uint64_t i)
 }
 
 /* Builds the unit of plan p from records first.. at log position pos into
- * buf (plan_blocks(p) blocks), filling locs[i] for each record. */
+ * buf (plan_blocks(p) blocks), filling locs[i] for each record. *dirty: the
+ * bytes of buf's header block that may not be zero past what this unit
+ * writes there (every unused byte written is zero: a unit's slack never
+ * carries an earlier one's bytes); updated. */
 static void build_unit(const struct plan *p, const struct txrec *first, uint64_t pos, uint64_t seq,
-		       uint64_t prev, uint32_t flags, uint8_t *buf, struct loc *locs)
+		       uint64_t prev, uint32_t flags, uint8_t *buf, size_t *dirty, struct loc *locs)
 {
 	unsigned nblocks = plan_blocks(p);
-	memset(buf, 0, (size_t)(1 + p->nrec) * STORE_BLOCK); /* page blocks are filled below */
+	/* records write their own spans (emit_rec), so only the header's tail
+	 * left by a longer unit needs zeroing; record blocks are zeroed whole */
+	size_t hdr_end = p->nrec ? STORE_BLOCK : UNIT_HDR_SIZE + 8 * (nblocks - 1) + p->hdr_bytes;
+	if (p->nrec)
+		memset(buf, 0, (size_t)(1 + p->nrec) * STORE_BLOCK); /* page blocks are filled below */
+	else if (*dirty > hdr_end)
+		memset(buf + hdr_end, 0, *dirty - hdr_end);
+	*dirty = hdr_end;
 	struct disk_unit *h = (struct disk_unit *)buf;
 	unsigned hdr_off = UNIT_HDR_SIZE + 8 * (nblocks - 1);
 	unsigned blk = p->nrec ? 1 : 0, off = p->nrec ? 0 : hdr_off, page = 1 + p->nrec;
@@ -465,7 +480,7 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 	size_t n = 0;
 	for (const struct txrec *t = first; t; t = t->next)
 		n++;
-	struct loc *locs = st->env.alloc(sizeof(struct loc) * (n ? n : 1));
+	struct loc *locs = n <= LOCS_KEPT ? st->locs : st->env.alloc(sizeof(struct loc) * n);
 	uint64_t head = st->head, seq = st->next_seq, prev = st->prev_check;
 	if (!locs)
 		return -ENOMEM;
@@ -478,7 +493,7 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 		for (unsigned j = 0; j < p.count; j++)
 			next = next->next;
 		uint32_t flags = extra_flags | (next ? UNIT_PART : 0);
-		build_unit(&p, t, head, seq, prev, flags, st->unit_buf, locs + i);
+		build_unit(&p, t, head, seq, prev, flags, st->unit_buf, &st->unit_dirty, locs + i);
 		r = write_log(st, head, plan_blocks(&p), st->unit_buf);
 		if (r < 0)
 			goto out; /* the store is failed: nothing of it applied */
@@ -501,16 +516,19 @@ static int write_units(struct store *st, struct txrec *first, uint32_t extra_fla
 	st->committed_seq = seq - 1;
 	st->next_seq = seq;
 out:
-	st->env.free(locs);
+	if (locs != st->locs)
+		st->env.free(locs);
 	return r;
 }
 
 /* ---- transactions ---- */
 struct store_tx *store_tx_begin(struct store *st)
 {
-	struct store_tx *tx = st->env.alloc(sizeof *tx);
+	struct store_tx *tx = st->tx.arena ? st->env.alloc(sizeof *tx) : &st->tx;
+	if (tx == &st->tx)
+		st->arena_used = 0; /* no record of an earlier transaction is left in it */
 	if (tx)
-		*tx = (struct store_tx){.st = st};
+		*tx = (struct store_tx){.st = st, .arena = tx == &st->tx};
 	return tx;
 }
 
@@ -532,20 +550,37 @@ void store_page_put(struct store *st, uint8_t *page)
 		st->env.free(page);
 }
 
-/* A record of len bytes of value (its val to be filled), or NULL. */
-static struct txrec *rec_alloc(struct store *st, uint8_t op, struct store_key k, uint64_t to, size_t len)
+/* Room for a record of size bytes: from the arena when tx owns it and it
+ * fits (*in_arena), else alone; NULL when out of memory. */
+static struct txrec *rec_mem(struct store *st, const struct store_tx *tx, size_t size, bool *in_arena)
 {
-	bool page = len > INLINE_MAX;
-	struct txrec *t = st->env.alloc(sizeof *t + (page ? 0 : len));
+	size = (size + 7) / 8 * 8;
+	*in_arena = tx && tx->arena && st->arena_used + size <= ARENA_SIZE;
+	if (!*in_arena)
+		return st->env.alloc(size);
+	struct txrec *t = (struct txrec *)(st->arena + st->arena_used);
+	st->arena_used += size;
+	return t;
+}
+
+/* A record of len bytes of value (its val to be filled), or NULL; tx: the
+ * transaction it is for (its arena), NULL for the cleaner's copies. */
+static struct txrec *rec_alloc(struct store *st, const struct store_tx *tx, uint8_t op, struct store_key k,
+			       uint64_t to, size_t len)
+{
+	bool page = len > INLINE_MAX, in_arena;
+	struct txrec *t = rec_mem(st, tx, sizeof *t + (page ? 0 : len), &in_arena);
 	if (!t)
 		return NULL;
-	*t = (struct txrec){.op = op, .k = k, .to = to, .len = (uint16_t)len, .own = VAL_INLINE};
+	*t = (struct txrec){
+		.op = op, .k = k, .to = to, .len = (uint16_t)len, .own = VAL_INLINE, .in_arena = in_arena};
 	if (len && !page)
 		t->val = (uint8_t *)(t + 1);
 	if (page) {
 		t->own = VAL_PAGE;
 		if (!(t->val = store_page_get(st))) {
-			st->env.free(t);
+			if (!in_arena)
+				st->env.free(t);
 			return NULL;
 		}
 	}
@@ -558,7 +593,8 @@ static void free_recs(struct store *st, struct txrec *t)
 		struct txrec *n = t->next;
 		if (t->own == VAL_PAGE)
 			store_page_put(st, t->val);
-		st->env.free(t);
+		if (!t->in_arena)
+			st->env.free(t);
 		t = n;
 	}
 }
@@ -568,7 +604,10 @@ void store_tx_abort(struct store_tx *tx)
 	if (!tx)
 		return;
 	free_recs(tx->st, tx->first);
-	tx->st->env.free(tx);
+	if (tx->arena)
+		tx->arena = false; /* the store's tx and arena are free again */
+	else
+		tx->st->env.free(tx);
 }
 
 /* Appends a record; its value copied, or borrowed (store_put_ref). */
@@ -577,7 +616,7 @@ static int add_rec(struct store_tx *tx, uint8_t op, struct store_key k, uint64_t
 {
 	if (len > STORE_VALUE_MAX || (len && !val))
 		return -EINVAL;
-	struct txrec *t = rec_alloc(tx->st, op, k, to, borrow ? 0 : len);
+	struct txrec *t = rec_alloc(tx->st, tx, op, k, to, borrow ? 0 : len);
 	if (!t)
 		return -ENOMEM;
 	if (borrow) {
@@ -720,7 +759,7 @@ struct clean {
 
 static int copy_live(struct store *st, struct clean *c, struct store_key k, const struct loc *l)
 {
-	struct txrec *t = rec_alloc(st, REC_PUT, k, 0, l->len);
+	struct txrec *t = rec_alloc(st, NULL, REC_PUT, k, 0, l->len);
 	if (!t)
 		return -ENOMEM;
 	int r = l->len ? store_read_value(st, l, t->val, l->len) : 0;
@@ -1492,7 +1531,10 @@ static int ck_load_rec(struct store *st, void *arg, const struct disk_rec *d, st
 		return -EINVAL;
 	cl->last = k;
 	cl->any_key = true;
-	return apply_put(st, k, v);
+	int r = index_append(&st->index, &st->env, k, v); /* above every key: ck_load began empty */
+	if (r == 0)
+		live_add(st, v.pos, +1);
+	return r;
 }
 
 /* Loads the checkpoint the superblock names into the index and the block
@@ -1503,6 +1545,8 @@ static int ck_load(struct store *st, const struct disk_super *sb, uint8_t *hdr, 
 	const struct disk_unit *h = (const struct disk_unit *)hdr;
 	struct ck_load cl = {.sb = sb};
 	uint64_t pos = sb->ckpt_pos, seq = sb->ckpt_seq, prev = 0;
+	if (st->index.count)
+		return -EINVAL; /* keys are appended (ck_load_rec): only into an empty index */
 	for (bool last = false; !last;) {
 		if (pos >= sb->ckpt_end ||
 		    unit_read(st, pos, seq, pos == sb->ckpt_pos ? NULL : &prev, hdr, recs) ||
@@ -1643,10 +1687,13 @@ static struct store *store_alloc(struct blkdev *dev, const struct store_env *env
 	layout(st, dev, blocks);
 	st->buf = env->alloc(STORE_BLOCK);
 	st->unit_buf = env->alloc((size_t)st->unit_max * STORE_BLOCK);
+	st->unit_dirty = STORE_BLOCK;
 	st->info = env->alloc(st->log_blocks * sizeof *st->info);
+	st->arena = env->alloc(ARENA_SIZE);
+	st->locs = env->alloc(LOCS_KEPT * sizeof *st->locs);
 	while (st->nspare < SPARE_PAGES && (st->spare[st->nspare] = env->alloc(STORE_BLOCK)))
 		st->nspare++;
-	if (!st->buf || !st->unit_buf || !st->info || st->nspare < SPARE_PAGES) {
+	if (!st->buf || !st->unit_buf || !st->info || !st->arena || !st->locs || st->nspare < SPARE_PAGES) {
 		store_unmount(st);
 		return NULL;
 	}
@@ -1667,6 +1714,10 @@ void store_unmount(struct store *st)
 		st->env.free(st->unit_buf);
 	if (st->info)
 		st->env.free(st->info);
+	if (st->arena)
+		st->env.free(st->arena);
+	if (st->locs)
+		st->env.free(st->locs);
 	st->env.free(st);
 }
 

@@ -66,7 +66,7 @@ struct store_key {
 #define STORE_CLASS_META 0x00 /* the store's and the file layer's counters */
 #define STORE_CLASS_FS 0x01 /* the file layer: obj = inode number (store_fs_*) */
 #define STORE_CLASS_HANDLER 0x02 /* a handler's state: obj id = the kernel's handler id */
-#define STORE_CLASS_LOG 0x03 /* the event log: obj 0, sub = record seq (store_log_*) */
+#define STORE_CLASS_LOG 0x03 /* the event log: obj 0, sub = record seq; obj 1: the owed mark (store_log_*) */
 #define STORE_CLASS_POLICY 0x04 /* grants: the kernel's choice of layout */
 
 /* A handler's keys (obj STORE_OBJ(STORE_CLASS_HANDLER, id), id the
@@ -273,6 +273,25 @@ int store_fs_check(struct store *st, char *msg, size_t msgsize);
 /* ---- the event log (fs.c): records of optios/abi/handler.h, keyed by seq ---- */
 struct optios_log_record;
 int store_log_append(struct store_tx *tx, const struct optios_log_record *r);
+/*
+ * Records may be stored unlinked (their prev_hash not made yet: the kernel
+ * links the log lazily, kernel/event/evlog.c): the owed mark (a key of its
+ * own, STORE_LOG_OWED) then names the first such record U, put in the same
+ * transaction; every stored record from U on is owed its link, which is
+ * the link of the stored record before it (U - 1 is stored, linked). Not
+ * set: every record is linked.
+ * store_log_owed: 1 and *from when set, 0 when not, or -errno (-EINVAL: a
+ * malformed mark). store_log_set_owed: sets it (from 0: removes it).
+ */
+#define STORE_LOG_OWED ((struct store_key){STORE_OBJ(STORE_CLASS_LOG, 1), 0})
+int store_log_owed(struct store_tx *tx, uint64_t *from);
+int store_log_set_owed(struct store_tx *tx, uint64_t from);
+/* Links the stored records from `from` on (each to the one before it, from
+ * from - 1, which must be stored), puts them back linked into tx and
+ * removes the owed mark: what a boot does with a log cut before the kernel
+ * linked it. Returns the records linked, or -errno (-EINVAL: record from - 1
+ * is missing). The cost: one SHA-256 a record (~8,800 instructions). */
+int store_log_relink(struct store_tx *tx, uint64_t from);
 /* Deletes the records with seq < keep_from (retention). */
 int store_log_trim(struct store_tx *tx, uint64_t keep_from);
 /* The retention: how many of the newest records to keep, so that the log's

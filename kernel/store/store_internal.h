@@ -18,7 +18,7 @@
 
 struct disk_super {
 	uint64_t magic;
-	uint32_t version; /* 1 */
+	uint32_t version; /* SB_VERSION */
 	uint32_t block_size; /* 4096 */
 	uint64_t blocks; /* the store's size (<= the device's) */
 	uint64_t log_blocks; /* blocks - SB_BLOCKS */
@@ -32,7 +32,7 @@ struct disk_super {
 	uint64_t ckpt_pos, ckpt_seq, ckpt_end, ckpt_end_seq, ckpt_check;
 	uint64_t check; /* store_hash of this struct with check = 0 */
 };
-#define SB_VERSION 2 /* 1: no checkpoint fields (refused: docs/STORAGE.md) */
+#define SB_VERSION 3 /* 1: no checkpoint fields; 2: every LOG record linked (both refused: docs/STORAGE.md) */
 
 #define UNIT_PART 1u /* more units of the same transaction follow */
 #define UNIT_FENCE 2u /* written by a mount: no records */
@@ -116,6 +116,7 @@ struct txrec {
 	uint64_t to; /* DEL_RANGE */
 	uint16_t len;
 	uint8_t own; /* VAL_INLINE, VAL_PAGE or VAL_BORROWED: where val lives */
+	bool in_arena; /* the record (and an inline value) lies in the store's arena: never freed alone */
 	uint8_t *val;
 	struct txrec *next;
 };
@@ -131,7 +132,15 @@ struct store_tx {
 	struct txrec *first, *last;
 	unsigned nrec;
 	uint64_t pages, rec_bytes; /* what it needs, for sizing */
+	bool arena; /* this is the store's own tx (st->tx) and owns its arena */
 };
+
+/* The records of one transaction at a time come from an arena the store
+ * keeps from its mount on (a 1-page run's records take about 2.5 KiB); a
+ * record that does not fit, or one of a second transaction open meanwhile,
+ * is allocated alone. */
+#define ARENA_SIZE (2 * STORE_BLOCK)
+#define LOCS_KEPT 64 /* write_units' locations array kept for reuse, in entries */
 
 struct blockinfo {
 	uint16_t live; /* index entries located in this block */
@@ -187,8 +196,14 @@ struct store {
 	struct store_stats stats;
 	uint8_t *buf; /* one block of scratch */
 	uint8_t *unit_buf; /* unit_max blocks: the unit being written */
+	size_t unit_dirty; /* bytes of its header block that may not be zero (build_unit) */
 	uint8_t *spare[SPARE_PAGES]; /* STORE_BLOCK buffers kept for reuse (store_page_get) */
 	unsigned nspare;
+	/* the arena: used by tx while tx.arena (one transaction at a time) */
+	struct store_tx tx;
+	uint8_t *arena;
+	size_t arena_used;
+	struct loc *locs; /* LOCS_KEPT entries, for write_units */
 };
 
 uint64_t store_hash(const void *p, size_t n, uint64_t seed);
@@ -209,6 +224,9 @@ struct loc *index_find(struct index *ix, struct store_key k);
 /* Sets k's loc; returns the previous loc in *old (and true) when k was there. */
 int index_set(struct index *ix, const struct store_env *env, struct store_key k, struct loc l,
 	      struct loc *old, bool *had);
+/* index_set of a key above every key in ix (a checkpoint's, in key order):
+ * no search, no split. 0 or -ENOMEM. */
+int index_append(struct index *ix, const struct store_env *env, struct store_key k, struct loc l);
 bool index_erase(struct index *ix, const struct store_env *env, struct store_key k, struct loc *old);
 /* The smallest key >= k, or NULL. */
 struct loc *index_ceil(struct index *ix, struct store_key k, struct store_key *found);

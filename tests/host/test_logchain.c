@@ -191,6 +191,35 @@ TEST(logchain_a_dropped_record_read_passes_its_link_on)
 	check_against_model(300, 300);
 }
 
+/* The disk's copy (evlog_copy) makes no link, and says which records it
+ * copied unlinked; the ring then links them before dropping them, as if a
+ * read had reached them: record 301 takes 300's link, so the disk's copy,
+ * linked later from the record before, agrees with every read. */
+TEST(logchain_records_copied_unlinked_pass_their_link_on_when_dropped)
+{
+	static struct optios_log_record copy[300];
+	uint64_t linked = 0;
+	uint64_t base = write_model(300, 0, 0);
+	CHECK_EQ(evlog_copy(base + 1, copy, 300, &linked), 300);
+	CHECK_EQ(linked, base + 1); /* the first record's link is the anchor: made, no hash */
+	CHECK(copy[0].seq == base + 1 && copy[299].seq == base + 300);
+	for (size_t i = 1; i < 300; i++)
+		CHECK(memcmp(copy[i].prev_hash, (uint8_t[16]){0}, 16) == 0);
+	for (size_t i = 300; i < EVLOG_RECORDS + 300; i++) /* drop them all, nobody reading */
+		evlog_add(OPTIOS_LOG_OUTPUT, "h", NULL, 0, 0, i, 0, 0, NULL);
+	for (size_t i = 0; i < EVLOG_RECORDS + 300; i++) {
+		model[i] = (struct optios_log_record){.seq = base + 1 + i,
+						      .time_ns = event_host_clock_ns,
+						      .tsc = event_host_clock_ns,
+						      .kind = OPTIOS_LOG_OUTPUT,
+						      .a = i};
+		model[i].handler[0] = 'h';
+		if (i)
+			logchain_hash(&model[i - 1], model[i].prev_hash);
+	}
+	check_against_model(300, 300);
+}
+
 /* Reads now and then (of one record each, so the links lag and catch up):
  * the links are those of the model; the oldest record kept carries the link
  * of the last one dropped exactly when a read had reached that one. */

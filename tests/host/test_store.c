@@ -12,6 +12,7 @@
 
 #include "kernel/store/store.h"
 #include "kernel/store/store_internal.h"
+#include "lib/logchain.h"
 #include "simdisk.h"
 #include "unit.h"
 
@@ -888,6 +889,59 @@ TEST(store_log_records_keep_their_chain)
 	sim_destroy(&d);
 }
 
+/* Records stored unlinked under the owed mark (the kernel's lazy links,
+ * kernel/handler/hstore.c) read back linked after store_log_relink, exactly
+ * as if each had been linked before it was stored; fsck accepts the mark
+ * and refuses one naming records that are not there. */
+TEST(store_log_records_stored_unlinked_are_linked_from_the_disk)
+{
+	struct simdisk d;
+	struct optios_log_record want[6] = {0}, got;
+	sim_init(&d, 4096, 64);
+	struct store *st = mount_sim(&d, 0);
+	struct store_tx *tx = store_tx_begin(st);
+	for (uint64_t s = 1; s <= 5; s++) {
+		want[s].seq = s;
+		want[s].kind = OPTIOS_LOG_COMMIT;
+		snprintf(want[s].text, sizeof want[s].text, "record %u", (unsigned)s);
+		CHECK_EQ(store_log_append(tx, &want[s]), 0); /* record 1 linked (the first), 2..5 not */
+		if (s > 1)
+			logchain_hash(&want[s - 1], want[s].prev_hash);
+	}
+	CHECK_EQ(store_log_set_owed(tx, 2), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	check_clean(st);
+	uint64_t from = 0;
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_log_owed(tx, &from), 1);
+	CHECK_EQ(from, 2);
+	CHECK_EQ(store_log_relink(tx, from), 4);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_sync(st, store_committed_seq(st)), 0);
+	store_unmount(st);
+	st = mount_sim(&d, 0);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_log_owed(tx, &from), 0);
+	store_tx_abort(tx);
+	for (uint64_t s = 1; s <= 5; s++) {
+		CHECK_EQ(store_get(st, (struct store_key){STORE_OBJ(STORE_CLASS_LOG, 0), s}, &got, sizeof got),
+			 (int)sizeof got);
+		CHECK(memcmp(&got, &want[s], sizeof got) == 0);
+	}
+	CHECK_EQ(logchain_verify(&want[1], 5, NULL, 0), 0);
+	check_clean(st);
+	tx = store_tx_begin(st); /* a mark naming a record not stored */
+	CHECK_EQ(store_log_set_owed(tx, 7), 0);
+	CHECK(store_tx_commit(tx) > 0);
+	CHECK_EQ(store_check(st, msg, sizeof msg), -EINVAL);
+	CHECK(strstr(msg, "owed mark") != NULL);
+	tx = store_tx_begin(st);
+	CHECK_EQ(store_log_relink(tx, 7), -EINVAL);
+	store_tx_abort(tx);
+	store_unmount(st);
+	sim_destroy(&d);
+}
+
 /* ---- the fuzzer's seeds (tests/fuzz/corpus/store/) ----
  * small.img: a 32-block store with files, a directory, a rename, a truncate,
  * a handler's state and three chained log records, all synced; torn.img: the
@@ -1107,6 +1161,37 @@ TEST(store_index_matches_a_plain_array)
 	CHECK_EQ(ix.count, 0);
 }
 
+/* A checkpoint's keys come in order and are appended (index_append: no
+ * search, no split): the tree then finds, walks, replaces and erases as
+ * one built by index_set. */
+TEST(store_index_appended_in_key_order_matches_one_set_key_by_key)
+{
+	struct index ix = {.seed = 7};
+	for (uint64_t sub = 0; sub < 6000; sub++)
+		CHECK_EQ(index_append(&ix, &sim_env, (struct store_key){5, sub * 2}, (struct loc){.pos = sub * 6}),
+			 0);
+	CHECK_EQ(ix.count, 6000);
+	uint64_t state[2] = {0, 0};
+	for (uint64_t sub = 0; sub < 12000; sub += 2) /* count_walk's pos: sub * 3 */
+		CHECK(index_find(&ix, (struct store_key){5, sub}) && !index_find(&ix, (struct store_key){5, sub + 1}));
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0);
+	CHECK_EQ(state[0], 6000);
+	struct loc old;
+	bool had;
+	for (uint64_t sub = 1; sub < 12000; sub += 4) /* odd keys in between, then the even ones out */
+		CHECK_EQ(index_set(&ix, &sim_env, (struct store_key){5, sub}, (struct loc){.pos = sub * 3}, &old,
+				   &had),
+			 0);
+	for (uint64_t sub = 0; sub < 12000; sub += 4)
+		CHECK(index_erase(&ix, &sim_env, (struct store_key){5, sub}, &old) && old.pos == sub * 3);
+	state[0] = state[1] = 0;
+	CHECK_EQ(index_walk(&ix, count_walk, state), 0);
+	CHECK_EQ(state[0], 6000);
+	struct store_key found;
+	CHECK(index_ceil(&ix, (struct store_key){5, 4}, &found) && found.sub == 5);
+	index_destroy(&ix, &sim_env);
+}
+
 /* A blank device larger than STORE_AUTO_BLOCKS: the first mount formats
  * 16 GiB of it (a block table of 16 MiB, not one for the whole device).
  * The simulated disk holds 64 blocks and claims more: the store touches
@@ -1273,25 +1358,29 @@ TEST(store_fsck_compares_the_checkpoint_with_a_full_replay)
 	sim_destroy(&d);
 }
 
-TEST(store_format_version_1_is_refused_with_a_clear_message)
+TEST(store_format_versions_1_and_2_are_refused_with_a_clear_message)
 {
-	struct simdisk d;
-	sim_init(&d, 512, 64 * 8);
-	struct store *st = mount_sim(&d, 0);
-	store_unmount(st);
-	for (unsigned slot = 0; slot < 2; slot++) {
-		struct disk_super *s = (struct disk_super *)(d.durable + slot * 4096);
-		if (s->magic != SB_MAGIC)
-			continue;
-		s->version = 1;
-		s->check = 0;
-		s->check = store_hash(s, sizeof *s, SB_MAGIC);
+	for (uint32_t version = 1; version <= 2; version++) {
+		struct simdisk d;
+		char want[32];
+		sim_init(&d, 512, 64 * 8);
+		struct store *st = mount_sim(&d, 0);
+		store_unmount(st);
+		for (unsigned slot = 0; slot < 2; slot++) {
+			struct disk_super *s = (struct disk_super *)(d.durable + slot * 4096);
+			if (s->magic != SB_MAGIC)
+				continue;
+			s->version = version;
+			s->check = 0;
+			s->check = store_hash(s, sizeof *s, SB_MAGIC);
+		}
+		st = NULL;
+		CHECK_EQ(store_mount(&d.dev, &sim_env, 0, &st, msg, sizeof msg), -ENODEV);
+		snprintf(want, sizeof want, "format version %u", version);
+		CHECK(strstr(msg, want) != NULL);
+		CHECK(st == NULL);
+		sim_destroy(&d);
 	}
-	st = NULL;
-	CHECK_EQ(store_mount(&d.dev, &sim_env, 0, &st, msg, sizeof msg), -ENODEV);
-	CHECK(strstr(msg, "format version 1") != NULL);
-	CHECK(st == NULL);
-	sim_destroy(&d);
 }
 
 /* What checkpoints cost: blocks written per 1-page commit with and
