@@ -134,7 +134,7 @@ def run_host(args, rep, log_dir):
 
 
 # ---- fuzz smoke runs ----
-FUZZ_TARGETS = ("elf", "cpio", "path", "conf", "manifest", "policy", "store", "net")
+FUZZ_TARGETS = ("elf", "cpio", "path", "conf", "manifest", "policy", "store", "net", "http")
 FUZZ_SMOKE_SECONDS = 4
 
 
