@@ -309,6 +309,14 @@ LIBS_user/bin/policy.c := lib/policy.c lib/topic.c lib/span.c lib/fmt.c
 $(BUILD)/rootfs/bin/policy: UCFLAGS += -I.
 $(BUILD)/rootfs/bin/policy: lib/policy.h lib/topic.h lib/span.h lib/lib.h
 
+# The status app (apps/status.c) and its test twin /test/statusdump share
+# its parts in apps/status/: the HTTP parser, the renderer, the reading.
+STATUS_LIBS := apps/status/gather.c apps/status/render.c
+LIBS_apps/status.c := $(STATUS_LIBS) apps/status/http.c
+LIBS_user/test/statusdump.c := $(STATUS_LIBS)
+$(BUILD)/rootfs/apps/status $(BUILD)/rootfs-test/test/statusdump: $(wildcard apps/status/*.h)
+$(BUILD)/rootfs-test/test/statusdump: UCFLAGS += -I.
+
 # $(call PROGRAM_RULE,source,optios-cc options,label): one program and its manifest.
 define PROGRAM_RULE
 $(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(LIBS_$(1)) $(USER_DEPS)
