@@ -433,6 +433,7 @@ $(BUILD)/rootfs.cpio: $(USER_BINS) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(if
 $(BUILD)/rootfs-test.cpio: $(BUILD)/rootfs.cpio $(TEST_BINS) $(TEST_ROOTFS_FILES) FORCE
 	@rm -rf $(BUILD)/rootfs-test.tree && mkdir -p $(BUILD)/rootfs-test.tree # tar keeps the hard links
 	@(cd $(BUILD)/rootfs.tree && tar cf - .) | (cd $(BUILD)/rootfs-test.tree && tar xf -)
+	@rm $(BUILD)/rootfs-test.tree/etc/handlers.d/demo # counter's timer: rootfs/etc/handlers.d/demo says why
 	@cp -R $(BUILD)/rootfs-test/. tests/rootfs/. $(BUILD)/rootfs-test.tree/
 	@$(call CPIO,$(BUILD)/rootfs-test.tree,$@)
 
@@ -583,10 +584,16 @@ QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback
 # The network: QEMU user networking (the guest gets 10.0.2.15 by DHCP, the
 # host is 10.0.2.2, DNS 10.0.2.3; docs/NETWORK.md) on a virtio-net device,
 # or an Intel e1000 with NET_IF=e1000; NET_IF=none for no network device.
+# Host ports forwarded to the guest's handlers, on the host's loopback only:
+# STATUS_PORT to the status page (TCP 80), ECHO_PORT to echo (TCP and UDP 7).
 NET_IF ?= virtio
+STATUS_PORT ?= 8080
+ECHO_PORT ?= 7007
 NET_DEVICE_virtio := virtio-net-pci
 NET_DEVICE_e1000 := e1000
-QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
+NET_FORWARDS := hostfwd=tcp:127.0.0.1:$(STATUS_PORT)-:80,hostfwd=tcp:127.0.0.1:$(ECHO_PORT)-:7,$\
+	hostfwd=udp:127.0.0.1:$(ECHO_PORT)-:7
+QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0,$(NET_FORWARDS) \
 	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
 
 run: deps $(BUILD)/optios.iso
@@ -596,6 +603,10 @@ run: deps $(BUILD)/optios.iso
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
 	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
+	@if [ "$(NET_IF)" != none ]; then \
+		echo "OptiOS: status page: http://localhost:$(STATUS_PORT)/ (JSON: /status.json; STATUS_PORT=N for another port)"; \
+		echo "OptiOS: echo: TCP and UDP localhost:$(ECHO_PORT), e.g. nc -u localhost $(ECHO_PORT) (ECHO_PORT=N)"; \
+	fi
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
