@@ -47,6 +47,11 @@
  *   policy_who_can:
  *     who can CAP:
  *       NAME (PATH) by EFFECTIVE-CAP       the first of its that covers CAP
+ *       NAME (PATH) by EFFECTIVE-CAP (part of it)   network kinds: one that
+ *                                          does some of CAP (net.send:udp:*:*
+ *                                          asks who may send any datagram)
+ *       NAME (PATH) by net.reply:udp:P (replies to whoever sends to it)
+ *                                          for net.send:udp:... queries
  *       any program without a manifest     when "console" covers CAP
  *   or "  nobody" under the first line; "invalid capability: CAP".
  *
@@ -76,7 +81,7 @@
 
 /* ---- capabilities ---- */
 
-enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN };
+enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN, OBJ_NET_PORT, OBJ_NET_HOSTPORT };
 
 /* Programs raise app: events only; sys:, timer: and file: events are the
  * kernel's (a grant of emit:* would let a program fake sys:boot). */
@@ -84,9 +89,13 @@ enum object_type { OBJ_NONE, OBJ_PATH, OBJ_PATTERN };
 #define EMIT_RULE \
 	"only app: topics may be emitted (sys:, timer: and file: events are raised by the kernel alone)"
 
+#define NET_UDP 1
+#define NET_TCP 2
+
 static const struct {
 	const char *name;
 	enum object_type obj;
+	unsigned protos; /* network kinds: NET_UDP | NET_TCP allowed */
 } kinds[CAP_KINDS] = {
 	[CAP_FILE_READ] = {"file.read", OBJ_PATH},
 	[CAP_FILE_WRITE] = {"file.write", OBJ_PATH},
@@ -102,7 +111,90 @@ static const struct {
 	[CAP_DEV_BLOCK] = {"dev.block", OBJ_NONE},
 	[CAP_NET_PING] = {"net.ping", OBJ_NONE},
 	[CAP_NET_RESOLVE] = {"net.resolve", OBJ_NONE},
+	[CAP_NET_LISTEN] = {"net.listen", OBJ_NET_PORT, NET_UDP | NET_TCP},
+	[CAP_NET_SEND] = {"net.send", OBJ_NET_HOSTPORT, NET_UDP},
+	[CAP_NET_CONNECT] = {"net.connect", OBJ_NET_HOSTPORT, NET_TCP},
+	[CAP_NET_REPLY] = {"net.reply", OBJ_NET_PORT, NET_UDP | NET_TCP},
 };
+
+/* ---- network objects: "udp:PORT", "tcp:HOST:PORT" ---- */
+
+/* A network object split into its fields (each a span of the object). */
+struct net_obj {
+	unsigned proto; /* NET_UDP or NET_TCP */
+	struct span host, port; /* host.len 0: no host field */
+};
+
+/* "*", or a decimal number in [1, max] (0 allowed when min0) without leading zeros. */
+static bool net_number(struct span f, unsigned long max, bool min0)
+{
+	if (f.len == 1 && f.p[0] == '*')
+		return true;
+	if (f.len == 0 || f.len > 5 || (f.p[0] == '0' && (f.len > 1 || !min0)))
+		return false;
+	unsigned long v = 0;
+	for (size_t i = 0; i < f.len; i++) {
+		if (f.p[i] < '0' || f.p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(f.p[i] - '0');
+	}
+	return v <= max;
+}
+
+static bool net_host(struct span f)
+{
+	if (f.len == 1 && f.p[0] == '*')
+		return true;
+	size_t start = 0, dots = 0;
+	for (size_t i = 0; i <= f.len; i++) {
+		if (i < f.len && f.p[i] != '.')
+			continue;
+		struct span part = {f.p + start, i - start};
+		if ((part.len == 1 && part.p[0] == '*') || !net_number(part, 255, true))
+			return false;
+		dots += i < f.len;
+		start = i + 1;
+	}
+	return dots == 3;
+}
+
+/* Splits object o of type t ("udp:7", "udp:10.0.2.2:53"); false if malformed. */
+static bool net_split(enum object_type t, const char *o, struct net_obj *out)
+{
+	if (strncmp(o, "udp:", 4) == 0)
+		out->proto = NET_UDP;
+	else if (strncmp(o, "tcp:", 4) == 0)
+		out->proto = NET_TCP;
+	else
+		return false;
+	const char *rest = o + 4, *colon = strchr(rest, ':');
+	out->host = (struct span){rest, 0};
+	if (t == OBJ_NET_HOSTPORT) {
+		if (!colon)
+			return false;
+		out->host = (struct span){rest, (size_t)(colon - rest)};
+		rest = colon + 1;
+		if (!net_host(out->host))
+			return false;
+	}
+	out->port = (struct span){rest, strlen(rest)};
+	return net_number(out->port, 65535, false);
+}
+
+static bool span_eq(struct span a, struct span b)
+{
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+static bool field_covers(struct span g, struct span c)
+{
+	return (g.len == 1 && g.p[0] == '*') || span_eq(g, c);
+}
+
+static bool field_overlaps(struct span a, struct span b)
+{
+	return field_covers(a, b) || field_covers(b, a);
+}
 
 /* A path, of a capability or being checked: as long as the file system allows. */
 static bool path_valid(const char *path)
@@ -113,11 +205,23 @@ static bool path_valid(const char *path)
 
 static bool object_valid(enum object_type t, const char *object)
 {
+	struct net_obj n;
 	if (t == OBJ_PATH)
 		return path_valid(object);
 	if (t == OBJ_PATTERN)
 		return topic_pattern_valid(object);
+	if (t == OBJ_NET_PORT || t == OBJ_NET_HOSTPORT)
+		return net_split(t, object, &n);
 	return !object[0];
+}
+
+/* Both network objects valid for t: does g reach everything c does? */
+static bool net_covers(enum object_type t, const char *g, const char *c)
+{
+	struct net_obj a, b;
+	net_split(t, g, &a);
+	net_split(t, c, &b);
+	return a.proto == b.proto && field_covers(a.host, b.host) && field_covers(a.port, b.port);
 }
 
 /* Both objects valid for their type. */
@@ -127,6 +231,8 @@ static bool object_covers(enum object_type t, const char *g, const char *c)
 		return topic_covers(g, c);
 	if (t == OBJ_NONE)
 		return true;
+	if (t == OBJ_NET_PORT || t == OBJ_NET_HOSTPORT)
+		return net_covers(t, g, c);
 	size_t gl = strlen(g), cl = strlen(c);
 	if (g[gl - 1] != '/')
 		return strcmp(g, c) == 0;
@@ -163,7 +269,14 @@ static int cap_check(const char *c, enum policy_cap *kind, const char **object, 
 	else if (kinds[k].obj == OBJ_PATH && strnlen(obj, POLICY_PATH_MAX) == POLICY_PATH_MAX)
 		*why = "path longer than PATH_MAX - 1 (4095) bytes";
 	else if (!object_valid(kinds[k].obj, obj))
-		*why = kinds[k].obj == OBJ_PATH ? "not a normal absolute path" : "not a topic pattern";
+		*why = kinds[k].obj == OBJ_PATH	      ? "not a normal absolute path"
+		       : kinds[k].obj == OBJ_NET_PORT ? "not PROTO:PORT (udp or tcp, a port 1-65535 or *)"
+		       : kinds[k].obj == OBJ_NET_HOSTPORT
+			       ? "not PROTO:HOST:PORT (HOST a.b.c.d or *, a port 1-65535 or *)"
+			       : "not a topic pattern";
+	else if (kinds[k].protos && !(kinds[k].protos & (strncmp(obj, "udp:", 4) == 0 ? NET_UDP : NET_TCP)))
+		*why = k == CAP_NET_SEND ? "net.send is for udp (a TCP connection: net.connect:tcp:HOST:PORT)"
+				       : "net.connect is for tcp (datagrams: net.send:udp:HOST:PORT)";
 	else if (k == CAP_EMIT && strncmp(obj, EMIT_KIND, strlen(EMIT_KIND)) != 0)
 		*why = EMIT_RULE;
 	if (*why)
@@ -741,9 +854,39 @@ static const char *can(const struct policy *p, const struct policy_program *pp, 
 	return NULL;
 }
 
+/* For a network capability cap that pp cannot do whole: the first of its
+ * effective capabilities that does part of it (same kind and protocol,
+ * fields overlapping), with a note; or, for net.send:udp:..., a reply
+ * capability (it answers whoever sends to it first). NULL if none. */
+static const char *can_part(const struct policy *p, const struct policy_program *pp, const char *cap,
+			    char ev[EVENT_CAP_MAX], const char **note)
+{
+	enum policy_cap kind, ck;
+	const char *obj, *co, *c;
+	struct net_obj want, have;
+	if (policy_cap_parse(cap, &kind, &obj) || !kinds[kind].protos)
+		return NULL;
+	net_split(kinds[kind].obj, obj, &want);
+	for (size_t k = 0; (c = declared(pp->m, k, ev)); k++) {
+		if (!effective(p, pp->m, c) || policy_cap_parse(c, &ck, &co))
+			continue;
+		if (ck == kind && net_split(kinds[ck].obj, co, &have) && have.proto == want.proto &&
+		    field_overlaps(have.host, want.host) && field_overlaps(have.port, want.port)) {
+			*note = " (part of it)";
+			return c;
+		}
+		if (kind == CAP_NET_SEND && ck == CAP_NET_REPLY && strncmp(co, "udp:", 4) == 0) {
+			*note = " (replies to whoever sends to it)";
+			return c;
+		}
+	}
+	return NULL;
+}
+
 size_t policy_who_can(const struct policy *p, const struct policy_program *progs, size_t n, const char *cap,
 		      char *out, size_t size)
 {
+	const char *note;
 	struct text t = text_start(out, size);
 	struct ranking r;
 	char ev[EVENT_CAP_MAX];
@@ -757,8 +900,9 @@ size_t policy_who_can(const struct policy *p, const struct policy_program *progs
 	rank(progs, n, &r);
 	for (size_t k = 0; k < r.n; k++) {
 		const struct policy_program *pp = &progs[r.at[k]];
-		if ((c = can(p, pp, cap, ev))) {
-			say(&t, "  %s (%s) by %s\n", pp->m->name, pp->path, c);
+		note = "";
+		if ((c = can(p, pp, cap, ev)) || (c = can_part(p, pp, cap, ev, &note))) {
+			say(&t, "  %s (%s) by %s%s\n", pp->m->name, pp->path, c, note);
 			any = true;
 		}
 	}

@@ -25,6 +25,16 @@
  *                        below any file system; granted to test programs only
  *   net.ping             send ICMP echo requests (optios_net_ping)
  *   net.resolve          ask the DNS servers for a name (optios_net_resolve)
+ *   net.listen:P:PORT    bind (udp) or listen (tcp) on the port: a socket,
+ *                        or a handler of net:udp:PORT / net:tcp:PORT events
+ *   net.send:udp:HOST:PORT   send datagrams to HOST:PORT
+ *   net.connect:tcp:HOST:PORT  open connections to HOST:PORT
+ *   net.reply:P:PORT     a handler answers the peers of its net:P:PORT
+ *                        events: a datagram back from PORT, bytes on (and
+ *                        the close of) the connections it was given
+ * P is udp or tcp (net.send: udp only, net.connect: tcp only); a HOST is
+ * a.b.c.d or "*", a PORT 1..65535 or "*" (any), written without leading
+ * zeros; "*" covers any value of its field.
  * A <path> is absolute and normal; ending in '/' it stands for everything
  * below that directory (by whole components), else for that one path; "/"
  * is everything. A <pattern> is a topic pattern as in event.h. A path, granted
@@ -97,6 +107,10 @@ enum policy_cap {
 	CAP_DEV_BLOCK,
 	CAP_NET_PING,
 	CAP_NET_RESOLVE,
+	CAP_NET_LISTEN,
+	CAP_NET_SEND,
+	CAP_NET_CONNECT,
+	CAP_NET_REPLY,
 	CAP_KINDS
 };
 

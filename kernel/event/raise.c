@@ -145,6 +145,44 @@ int64_t event_raise(const char *topic, const char *source, const void *payload, 
 	return (int64_t)ev.seq;
 }
 
+int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
+		       size_t len)
+{
+	struct optios_event ev;
+	if (!source)
+		source = "kernel";
+	if (!topic || !optios_event_topic_valid(topic, OPTIOS_EVENT_TOPIC_MAX) ||
+	    strnlen(source, OPTIOS_EVENT_SOURCE_MAX) == OPTIOS_EVENT_SOURCE_MAX ||
+	    len > OPTIOS_EVENT_PAYLOAD_MAX || (len && !payload))
+		return -EINVAL;
+	build(&ev, topic, source, payload, len);
+
+	uint64_t f = event_lock();
+	ev.seq = ++last_seq;
+	ev.time_ns = event_now_ns();
+	struct optios_log_record *r = evlog_slot(OPTIOS_LOG_EVENT);
+	if (r) {
+		r->event_seq = ev.seq;
+		r->a = 1;
+		r->b = ev.payload_len;
+		copy_name(r->topic, sizeof r->topic, ev.topic);
+		copy_name(r->text, sizeof r->text, ev.source);
+	}
+	int posted = evq_post(&s->q, &ev);
+	if (posted >= 0 && s->notify)
+		s->notify(s);
+	event_unlock(f);
+	return posted < 0 ? -ENOSPC : (int64_t)ev.seq;
+}
+
+void event_drop_to(struct event_sub *s)
+{
+	uint64_t f = event_lock();
+	s->q.posted++;
+	s->q.dropped++;
+	event_unlock(f);
+}
+
 bool event_watched(const char *topic)
 {
 	bool found = false;

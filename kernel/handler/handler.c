@@ -165,6 +165,9 @@ void handler_resume(struct handler *h)
 			timer_arm(&ht->t, ht->deadline_ns);
 	}
 	irq_restore(f);
+	char msg[HANDLER_MSG_MAX];
+	if (netev_bind(h, msg, sizeof msg) != 0)
+		evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0, "its ports stay closed: %s", msg);
 	evlog_add(OPTIOS_LOG_HANDLER, h->name, "", 0, 0, 0, 0, 0,
 		  "resumed: quarantine lifted (handler retry)");
 }
@@ -180,6 +183,7 @@ void handler_quiesce(struct handler *h)
 		event_unsubscribe(&h->subs[i]);
 	}
 	irq_restore(f);
+	netev_unbind(h); /* its ports close, its connections are reset */
 }
 
 /* ---- creating and destroying ---- */
@@ -313,6 +317,10 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	entry_frame(h, &img);
 	if (old)
 		replace(old, h);
+	if ((err = netev_bind(h, msg, msglen)) != 0) { /* its ports: the old version's are free now */
+		handler_destroy(h);
+		return err;
+	}
 	if ((err = install(h)) != 0) { /* cannot happen after replace_check; kept for safety */
 		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
 		handler_destroy(h);

@@ -176,6 +176,25 @@ bool runner_drain(uint64_t deadline_ns);
 /* Notes that start-up of a boot handler ended (ready or failed). */
 void handler_boot_done(struct handler *h);
 
+/* netev.c: net:udp / net:tcp events and staged network sends (theory there) */
+/* Opens the ports of h's net: subscriptions (registration, resume): 0, or
+ * -EINVAL (not an exact port, not `queue`), -EACCES (no net.listen; a deny
+ * record), -EADDRINUSE, -ENOMEM, with msg saying which. */
+int netev_bind(struct handler *h, char *msg, size_t msglen);
+/* Closes h's ports, resets its connections, frees what they held. */
+void netev_unbind(struct handler *h);
+/* The current run of h commits: its staged sends and its event's
+ * consumption are held for the output gate's release. */
+void netev_commit(struct handler *h);
+/* The current run rolled back: its staged sends are dropped. */
+void netev_rollback(void);
+/* The output gate opened: the held network effects go out, in order. */
+void netev_release(void);
+/* The audit records of the current run's sends. */
+void netev_log(struct handler *h);
+/* ev of h will not be handled (a dead letter, let go). */
+void netev_lost(struct handler *h, const struct optios_event *ev);
+
 /* hstore.c: handlers in the system store (theory of operation there) */
 struct hrec;
 /* Writes the committing run of h (its journaled pages, registers tf and the

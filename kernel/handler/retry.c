@@ -54,6 +54,8 @@ static void settle(struct handler *h, enum evq_outcome how)
 {
 	if (!h->holding)
 		return;
+	if (how != EVQ_DELIVERED)
+		netev_lost(h, &h->ev); /* a connection's bytes that will not be handled */
 	uint64_t f = irq_save();
 	evq_settle(&h->subs[h->held_sub].q, how);
 	h->holding = false;

@@ -194,6 +194,7 @@ static void gate_flush(void)
 	for (size_t i = 0; i < gate_count; i++)
 		gate_release(&gate[i]);
 	gate_count = 0;
+	netev_release();
 	if (gate != gate_first) {
 		kfree(gate);
 		gate = gate_first;
@@ -206,9 +207,11 @@ static void gate_flush(void)
 /* The run of h committed as store transaction seq (0: nothing persists). */
 static void gate_hold(struct handler *h, int64_t seq)
 {
+	netev_commit(h); /* its network sends wait with its events */
 	if (seq <= 0 && !gate_seq) { /* in memory, nothing held: out at once */
 		for (size_t i = 0; i < nemits; i++)
 			event_raise(emits[i].topic, h->name, emits[i].payload, emits[i].payload_len, 0);
+		netev_release();
 		return;
 	}
 	if (seq <= 0 || nemits > gate_cap - gate_count)
@@ -377,6 +380,7 @@ static void run_cleanup(void)
 	p->txn = NULL;
 	output_len = output_lost = 0;
 	nemits = 0;
+	netev_rollback(); /* what a committed run staged has moved on already */
 }
 
 /* ---- picking the next run ---- */
@@ -521,6 +525,7 @@ static bool event_granted(struct handler *h, const struct optios_event *ev)
 		return true;
 	evlog_add(OPTIOS_LOG_DENY, h->name, ev->topic, ev->seq, -EACCES, 0, 0, 0, "deliver event:%s",
 		  ev->topic);
+	h->ev = *ev; /* the held event, for what it holds (netev_lost) */
 	retry_dropped(h);
 	uint64_t f = irq_save();
 	h->state = OPTIOS_HANDLER_READY;
@@ -591,6 +596,7 @@ static void log_outputs(struct handler *h)
 	for (size_t i = 0; i < nemits; i++)
 		evlog_add(OPTIOS_LOG_EFFECT, h->name, h->ev.topic, h->ev.seq, 0, emits[i].payload_len, 0, 0,
 			  "emit %s", emits[i].topic);
+	netev_log(h);
 	output_flush(h);
 }
 

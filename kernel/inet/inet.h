@@ -142,6 +142,8 @@ void inet_tcp_set(struct inet_tcp *t, const struct inet_tcp_ops *ops, void *arg)
  * buffer is full, wait for `sent`), or -ENOTCONN, -ENOMEM. */
 long inet_tcp_write(struct inet_tcp *t, const void *data, size_t len);
 size_t inet_tcp_sendable(const struct inet_tcp *t);
+/* The connection's peer: its address and port (0, 0 once it is gone). */
+void inet_tcp_peer(const struct inet_tcp *t, uint32_t *addr, uint16_t *port);
 /* The owner has taken n received bytes: the window reopens by n. */
 void inet_tcp_consumed(struct inet_tcp *t, size_t n);
 /* Closes (a listener stops listening) and frees t; never fails (a close

@@ -223,6 +223,12 @@ size_t inet_tcp_sendable(const struct inet_tcp *t)
 	return t->pcb ? tcp_sndbuf(t->pcb) : 0;
 }
 
+void inet_tcp_peer(const struct inet_tcp *t, uint32_t *addr, uint16_t *port)
+{
+	*addr = t->pcb ? ip4_addr_get_u32(ip_2_ip4(&t->pcb->remote_ip)) : 0;
+	*port = t->pcb ? t->pcb->remote_port : 0;
+}
+
 long inet_tcp_write(struct inet_tcp *t, const void *data, size_t len)
 {
 	if (!t->pcb)

@@ -13,6 +13,7 @@
 
 #include <optios/abi/errno.h>
 
+#include "arch.h"
 #include "kernel/log/klog.h"
 #include "lib/lib.h"
 
@@ -20,6 +21,12 @@ static struct netdev *devs[NETDEV_MAX];
 static unsigned ndevs;
 static const struct net_stack *stack;
 static volatile bool work;
+static uint64_t rx_tsc;
+
+uint64_t net_rx_tsc(void)
+{
+	return rx_tsc;
+}
 
 int netdev_register(struct netdev *dev)
 {
@@ -69,6 +76,7 @@ void netdev_receive(struct netdev *dev, const void *frame, size_t len)
 		dev->stats.rx_dropped++;
 		return;
 	}
+	rx_tsc = rdtsc();
 	dev->stats.rx_frames++;
 	dev->stats.rx_bytes += len;
 	stack->input(dev, frame, len);

@@ -104,6 +104,9 @@ void netdev_kick(struct netdev *dev);
 /* Poll context (the driver's poll): one received frame, len bytes without
  * the FCS. Counted, checked for length, handed to the stack (copied). */
 void netdev_receive(struct netdev *dev, const void *frame, size_t len);
+/* The TSC when netdev_receive took the frame being handled (or the last
+ * one): what a measurement of a frame's way through the system starts at. */
+uint64_t net_rx_tsc(void);
 /* Poll context: one frame to the device, counted (dropped frames too). */
 int netdev_transmit(struct netdev *dev, const void *frame, size_t len);
 

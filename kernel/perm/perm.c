@@ -496,7 +496,7 @@ int perm_call_enter(struct proc *p, long nr, const char *name, enum perm_call ki
 
 long perm_call_leave(struct proc *p, long nr, enum perm_call kind, long result)
 {
-	bool object = kind == PERM_FILE || kind == PERM_EMIT || kind == PERM_SPAWN;
+	bool object = kind == PERM_FILE || kind == PERM_EMIT || kind == PERM_SPAWN || kind == PERM_NET_SEND;
 	if (!p || !object || result < 0 || p->perm_checked)
 		return result;
 	const char *name = nr == p->sys_nr ? p->sys_name : NULL; /* as perm_call_enter recorded it */

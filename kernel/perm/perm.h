@@ -42,6 +42,7 @@ enum perm_call {
 	PERM_BLOCK,
 	PERM_NET_PING,
 	PERM_NET_RESOLVE,
+	PERM_NET_SEND, /* an object: the call checks net.send or net.reply itself */
 };
 
 /* After vfs_init: loads /etc/policy (errors logged, the bad lines ignored). */

@@ -11,6 +11,7 @@
 #define OPTIOS_SDK_H
 
 #include <optios/abi/handler.h>
+#include <optios/abi/net.h>
 #include <optios/abi/optios.h>
 #include <optios/abi/policy.h>
 #include <sys/syscall.h>
@@ -66,6 +67,19 @@ static inline int optios_net_ping(uint32_t addr, unsigned seq, unsigned size, un
 static inline int optios_net_resolve(const char *name, uint32_t *addr, unsigned timeout_ms)
 {
 	return (int)syscall(OPTIOS_SYS_optios_net_resolve, name, addr, timeout_ms);
+}
+
+/* Network events of handlers (include/optios/abi/net.h): the data of the
+ * net: event being handled, and a send staged until the run commits. The
+ * helpers for handlers (reply, write, close) are in <optios/handler.h>. */
+static inline long optios_net_recv(void *buf, unsigned long len, unsigned long offset)
+{
+	return syscall(OPTIOS_SYS_optios_net_recv, buf, len, offset);
+}
+
+static inline long optios_net_send(const struct optios_net_send *s, const void *data, unsigned long len)
+{
+	return syscall(OPTIOS_SYS_optios_net_send, s, data, len);
 }
 
 /* Raw sectors of a block device (needs dev.block: tests only). */

@@ -325,7 +325,8 @@ TEST(policy_parse_errors_name_the_line)
 		{"grant w file.write:/data/../etc\n",
 		 "line 1: bad capability 'file.write:/data/../etc': not a normal absolute path"},
 		{"grant w emit:app:a*b\n", "line 1: bad capability 'emit:app:a*b': not a topic pattern"},
-		{"grant w net.send:udp\n", "line 1: bad capability 'net.send:udp': unknown kind"},
+		{"grant w net.teleport:udp\n", "line 1: bad capability 'net.teleport:udp': unknown kind"},
+		{"grant w net.send:udp\n", "line 1: bad capability 'net.send:udp': not PROTO:HOST:PORT (HOST a.b.c.d or *, a port 1-65535 or *)"},
 		{"grant w console:x\n", "line 1: bad capability 'console:x': this kind takes no object"},
 		{"grant w file.read\n", "line 1: bad capability 'file.read': this kind needs an object"},
 		{"grant w console\ngrant w console\n", "line 2: 'grant w console' is there already"},
@@ -641,7 +642,7 @@ TEST(policy_show_golden)
 			"  file.write:/data/summary\n"
 			"missing:\n"
 			"  display (policy grant watcher display)\n"
-			"  net.send:udp (invalid: unknown kind)\n");
+			"  net.send:udp (invalid: not PROTO:HOST:PORT (HOST a.b.c.d or *, a port 1-65535 or *))\n");
 	CHECK_EQ(len, strlen(out));
 	/* two programs of one name, in path order; a path names one */
 	policy_show(&pol, progs, NPROGS, "counter", out, sizeof out);
@@ -959,4 +960,59 @@ TEST(policy_capabilities_over_the_byte_budget_are_refused)
 	CHECK_EQ(policy_revoke(&pol, "big", policy_grant_cap(&pol, 0)), 0);
 	CHECK_EQ(policy_grant(&pol, "big", cap), 0);
 	CHECK_STR(policy_grant_cap(&pol, pol.n - 1), cap);
+}
+
+/* The network capabilities (issue 12): PROTO:PORT and PROTO:HOST:PORT
+ * objects, "*" per field, the protocol each kind allows, covering field by
+ * field; who-can names who may send part of a query, and replies. */
+TEST(policy_network_capabilities_parse_and_cover)
+{
+	static const char *const good[] = {
+		"net.listen:udp:7",	  "net.listen:tcp:65535",   "net.listen:tcp:*",	   "net.reply:udp:7",
+		"net.reply:tcp:80",	  "net.send:udp:10.0.2.2:53", "net.send:udp:*:*",	   "net.send:udp:0.0.0.0:1",
+		"net.connect:tcp:10.0.2.2:*", "net.connect:tcp:*:80",
+	};
+	static const char *const bad[] = {
+		"net.listen:udp:0",	"net.listen:udp:65536",	"net.listen:udp:07",	 "net.listen:icmp:7",
+		"net.listen:udp",	"net.listen:udp:7:8",	"net.send:tcp:1.2.3.4:5", "net.connect:udp:1.2.3.4:5",
+		"net.send:udp:1.2.3:5", "net.send:udp:1.2.3.256:5", "net.send:udp:1.2.3.4",	 "net.send:udp:1.2.3.*:5",
+		"net.send:udp:01.2.3.4:5", "net.reply:udp:x",	 "net.send",		 "net.send:udp:1.2.3.4.5:6",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		CHECK(policy_cap_problem(good[i]) == NULL);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(policy_cap_problem(bad[i]) != NULL);
+	CHECK_STR(policy_cap_problem("net.send:tcp:1.2.3.4:5"),
+		  "net.send is for udp (a TCP connection: net.connect:tcp:HOST:PORT)");
+	CHECK(policy_cap_covers("net.send:udp:*:*", "net.send:udp:10.0.2.2:53"));
+	CHECK(policy_cap_covers("net.send:udp:10.0.2.2:*", "net.send:udp:10.0.2.2:53"));
+	CHECK(!policy_cap_covers("net.send:udp:10.0.2.2:*", "net.send:udp:10.0.2.3:53"));
+	CHECK(!policy_cap_covers("net.send:udp:10.0.2.2:53", "net.send:udp:10.0.2.2:*"));
+	CHECK(policy_cap_covers("net.listen:tcp:*", "net.listen:tcp:7"));
+	CHECK(!policy_cap_covers("net.listen:tcp:*", "net.listen:udp:7"));
+	CHECK(!policy_cap_covers("net.reply:udp:7", "net.listen:udp:7"));
+	CHECK(policy_cap_allows("net.reply:udp:7", CAP_NET_REPLY, "udp:7"));
+	CHECK(!policy_cap_allows("net.reply:udp:7", CAP_NET_REPLY, "udp:8"));
+	CHECK(policy_cap_allows("net.send:udp:10.0.2.2:*", CAP_NET_SEND, "udp:10.0.2.2:5555"));
+	CHECK(!policy_cap_allows("net.send:udp:10.0.2.2:*", CAP_NET_SEND, "udp:*:5555"));
+
+	/* who-can: whole, part of it, replies */
+	static struct manifest dns, echo, mute;
+	load(&dns, "name dns\nversion 1\ncontext foreground\noutput net.send:udp:10.0.2.3:53\n");
+	load(&echo, "name echo\nversion 1\noutput net.reply:udp:7\n");
+	load(&mute, "name mute\nversion 1\noutput net.reply:udp:9\n"); /* declared, not granted */
+	struct policy_program table[] = {{"/bin/dns", &dns}, {"/apps/echo", &echo}, {"/apps/mute", &mute}};
+	memset(&pol, 0, sizeof pol);
+	CHECK_EQ(policy_grant(&pol, "dns", "net.send:udp:10.0.2.3:53"), 0);
+	CHECK_EQ(policy_grant(&pol, "echo", "net.reply:udp:7"), 0);
+	policy_who_can(&pol, table, 3, "net.send:udp:*:*", out, sizeof out);
+	CHECK_TEXT(out, "who can net.send:udp:*:*:\n"
+			"  dns (/bin/dns) by net.send:udp:10.0.2.3:53 (part of it)\n"
+			"  echo (/apps/echo) by net.reply:udp:7 (replies to whoever sends to it)\n");
+	policy_who_can(&pol, table, 3, "net.send:udp:10.0.2.3:53", out, sizeof out);
+	CHECK_TEXT(out, "who can net.send:udp:10.0.2.3:53:\n"
+			"  dns (/bin/dns) by net.send:udp:10.0.2.3:53\n"
+			"  echo (/apps/echo) by net.reply:udp:7 (replies to whoever sends to it)\n");
+	policy_who_can(&pol, table, 3, "net.connect:tcp:*:*", out, sizeof out);
+	CHECK_TEXT(out, "who can net.connect:tcp:*:*:\n  nobody\n");
 }

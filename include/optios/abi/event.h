@@ -1,7 +1,7 @@
 /*
  * event.h - the event record shared by the kernel and user space, and the
  * rules a topic must follow. A topic is "<kind>:<name>", kind one of timer,
- * file, sensor, net:udp, app, sys; the name is non-empty and uses only
+ * file, sensor, net:udp, net:tcp, app, sys; the name is non-empty and uses only
  * [A-Za-z0-9._/-]. Fixed sizes: the record is copied as-is across the ABI.
  */
 #ifndef OPTIOS_ABI_EVENT_H
@@ -30,7 +30,7 @@ _Static_assert(sizeof(struct optios_event) == 408, "event record size is ABI");
 /* Returns the length of a known kind prefix ("timer:" ...) at the start of t, or 0. */
 static inline size_t optios_event_kind_len(const char *t)
 {
-	static const char *const kinds[] = {"timer:", "file:", "sensor:", "net:udp:", "app:", "sys:"};
+	static const char *const kinds[] = {"timer:", "file:", "sensor:", "net:udp:", "net:tcp:", "app:", "sys:"};
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 		size_t i = 0;
 		while (kinds[k][i] && t[i] == kinds[k][i])
