@@ -36,7 +36,7 @@
 struct conn {
 	uint64_t id; /* 0: a free slot */
 	uint64_t last_seq; /* the event that last touched it (oldest idle goes first) */
-	char *buf;   /* BUF_MAX bytes: received, not yet answered */
+	char *buf; /* BUF_MAX bytes: received, not yet answered */
 	size_t len;
 };
 
@@ -79,58 +79,99 @@ static struct conn *slot(uint64_t id, uint64_t seq)
 	return old;
 }
 
-/* Sends a head and (unless head_only) the body on conn. */
-static void answer(uint64_t conn, int status, const char *type, const char *body, size_t len, bool keep,
-		   const char *extra, bool head_only)
+/* This run's answer on its connection: every response of the run goes out
+ * as one staged send, the close with it when one response asked for it. */
+static struct {
+	char *p;
+	size_t len, cap;
+	bool close, failed;
+} reply;
+
+static void add(const void *data, size_t len)
+{
+	if (reply.len + len > reply.cap) {
+		size_t cap = reply.cap ? reply.cap : 16384;
+		while (cap < reply.len + len)
+			cap *= 2;
+		char *p = realloc(reply.p, cap);
+		if (!p) {
+			reply.failed = true;
+			return;
+		}
+		reply.p = p, reply.cap = cap;
+	}
+	memcpy(reply.p + reply.len, data, len);
+	reply.len += len;
+}
+
+/* Sends this run's answer on conn (nothing when there is none). */
+static void flush(uint64_t conn)
+{
+	struct optios_net_send s = {.proto = OPTIOS_NET_TCP, .conn = conn};
+	if (reply.failed)
+		s.flags = OPTIOS_NET_ABORT; /* a cut answer is worse than none */
+	else if (reply.close)
+		s.flags = OPTIOS_NET_CLOSE_AFTER;
+	if ((reply.len || s.flags) &&
+	    optios_net_send(&s, reply.p, s.flags == OPTIOS_NET_ABORT ? 0 : reply.len) < 0)
+		perror("status: send");
+	reply.len = 0;
+	reply.close = reply.failed = false;
+}
+
+/* Adds a response: the head and (unless head_only) the body. */
+static void answer(int status, const char *type, const char *body, size_t len, bool keep, const char *extra,
+		   bool head_only)
 {
 	char head[512];
 	size_t hn = http_response_head(head, sizeof head, status, type, len, keep, extra);
-	if (optios_net_write(conn, head, hn) < 0 || (!head_only && len && optios_net_write(conn, body, len) < 0))
-		perror("status: write");
-	if (!keep)
-		optios_net_close(conn);
+	add(head, hn);
+	if (!head_only)
+		add(body, len);
+	reply.close |= !keep;
 }
 
-static void error_page(uint64_t conn, int status, bool keep, const char *extra)
+static void error_page(int status, bool keep, const char *extra)
 {
 	char body[160];
 	int n = snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
-	answer(conn, status, "text/plain; charset=utf-8", body, (size_t)n, keep, extra, false);
+	answer(status, "text/plain; charset=utf-8", body, (size_t)n, keep, extra, false);
 }
 
 /* The page for one request, rendered from the system as it is now. */
-static void page(uint64_t conn, const struct http_request *req, uint64_t now_ns)
+static void page(const struct http_request *req, uint64_t now_ns)
 {
 	bool json = strcmp(req->path, "/status.json") == 0;
 	struct status_view v = {.time_ns = now_ns, .refresh_s = REFRESH_S};
-	int err = status_gather(&v, "status", "net:tcp:80");
+	const char *what;
+	int err = status_gather(&v, "status", "net:tcp:80", &what);
 	if (err)
-		fprintf(stderr, "status: reading the system: %s\n", strerror(err));
+		fprintf(stderr, "status: reading the %s: %s\n", what, strerror(err));
 	size_t (*render)(const struct status_view *, char *, size_t) =
 		json ? status_render_json : status_render_html;
 	size_t n = render(&v, NULL, 0);
 	char *body = malloc(n + 1);
 	if (!body) {
-		error_page(conn, 500, false, NULL);
+		error_page(500, false, NULL);
 		return;
 	}
 	render(&v, body, n + 1);
-	answer(conn, 200, json ? "application/json" : "text/html; charset=utf-8", body, n, req->keep_alive, NULL,
+	answer(200, json ? "application/json" : "text/html; charset=utf-8", body, n, req->keep_alive, NULL,
 	       req->method == HTTP_HEAD);
 	free(body);
 }
 
 /* Answers one parsed request; false when the connection is now closed. */
-static bool serve(uint64_t conn, const struct http_request *req, uint64_t now_ns)
+static bool serve(const struct http_request *req, uint64_t now_ns)
 {
 	bool known = strcmp(req->path, "/") == 0 || strcmp(req->path, "/index.html") == 0 ||
 		     strcmp(req->path, "/status.json") == 0;
 	if (req->method == HTTP_OTHER)
-		error_page(conn, 405, req->keep_alive, "Allow: GET, HEAD\r\n");
+		error_page(405, req->keep_alive, "Allow: GET, HEAD\r\n");
 	else if (!known)
-		error_page(conn, 404, req->keep_alive, NULL);
+		error_page(404, req->keep_alive, NULL);
 	else
-		page(conn, req, now_ns);
+		page(req, now_ns);
 	return req->keep_alive;
 }
 
@@ -157,12 +198,12 @@ static void received(struct conn *c, const struct optios_event *ev, const struct
 		if (n == 0 && !cut && c->len < BUF_MAX)
 			return;
 		if (n <= 0) {
-			error_page(c->id, n ? (int)-n : 413, false, NULL);
+			error_page(n ? (int)-n : 413, false, NULL);
 			drop(c);
 			return;
 		}
 		req.keep_alive &= !cut;
-		if (!serve(c->id, &req, ev->time_ns)) {
+		if (!serve(&req, ev->time_ns)) {
 			drop(c);
 			return;
 		}
@@ -192,4 +233,5 @@ void on_event(const struct optios_event *ev)
 	c->last_seq = ev->seq;
 	if (ne->kind == OPTIOS_NET_DATA)
 		received(c, ev, ne);
+	flush(ne->conn);
 }

@@ -101,28 +101,31 @@ static int read_policy(void)
 	}
 }
 
-int status_gather(struct status_view *v, const char *self, const char *self_topic)
+int status_gather(struct status_view *v, const char *self, const char *self_topic, const char **what)
 {
 	int err = 0, e;
+	*what = "";
 	long n = optios_handler_list(handlers, STATUS_HANDLERS_MAX);
 	if (n < 0)
-		err = errno, n = 0;
+		err = errno, *what = "handlers", n = 0;
 	v->handlers = handlers;
 	v->nhandlers = (size_t)n < STATUS_HANDLERS_MAX ? (size_t)n : STATUS_HANDLERS_MAX;
 	n = optios_net_list(nets, sizeof nets / sizeof *nets);
-	if (n < 0)
-		err = err ? err : errno, n = 0;
+	if (n < 0 && !err)
+		err = errno, *what = "interfaces";
 	v->nets = nets;
-	v->nnets = (size_t)n < sizeof nets / sizeof *nets ? (size_t)n : sizeof nets / sizeof *nets;
+	v->nnets = n < 0				    ? 0
+		   : (size_t)n < sizeof nets / sizeof *nets ? (size_t)n
+							    : sizeof nets / sizeof *nets;
 	if ((e = read_log(self, self_topic)) && !err)
-		err = e;
+		err = e, *what = "log";
 	for (size_t i = 0; i < ring_count; i++)
 		shown[i] = ring[(ring_head + i) % STATUS_LOG_SHOWN];
 	v->log = shown;
 	v->nlog = ring_count;
 	v->log_seq = next_seq ? next_seq - 1 : 0;
 	if ((e = read_policy()) && !err)
-		err = e;
+		err = e, *what = "policy";
 	v->policy = policy ? policy : "";
 	return err;
 }

@@ -19,8 +19,8 @@
  * named self, and EVENT records of the topic self_topic, are left out (the
  * page's own requests would push everything else out); either may be NULL.
  * Returns 0, or the errno of the first read that failed (that part of the
- * view is then empty).
+ * view is then empty), with *what naming it ("log", "policy" ...).
  */
-int status_gather(struct status_view *v, const char *self, const char *self_topic);
+int status_gather(struct status_view *v, const char *self, const char *self_topic, const char **what);
 
 #endif

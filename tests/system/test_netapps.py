@@ -7,9 +7,15 @@ page rendered by headless Chromium and its screenshot checked."""
 
 import json
 import re
+import shutil
+import socket
+import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import test_shell
+from test_net import free_port
 from test_shell import run
 
 
@@ -52,3 +58,130 @@ def test_status_reads_what_handlers_log_and_policy_show(ctx):
 		assert second["log_seq"] > first["log_seq"]
 		page = dump(m, html=True)
 		assert "<h1>OptiOS status</h1>" in page and ">counter</td>" in page, page[:2000]
+
+
+# ---- the page from the host, through a forwarded port ----
+
+def status_net(port):
+	return ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80" % port, "-device", "virtio-net-pci,netdev=n0"]
+
+
+def fetch(port, path="/status.json", tries=20):
+	"""(status, headers, body) of GET path through the forwarded port, by curl
+	when there is one (what the issue names), else urllib."""
+	url = "http://127.0.0.1:%d%s" % (port, path)
+	last = None
+	for _ in range(tries):
+		if shutil.which("curl"):
+			p = subprocess.run(["curl", "-sS", "-i", "--max-time", "10", url], capture_output=True)
+			if p.returncode == 0:
+				head, _, body = p.stdout.partition(b"\r\n\r\n")
+				lines = head.decode().split("\r\n")
+				status = int(lines[0].split()[1])
+				headers = {k.lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+				return status, headers, body
+			last = p.stderr.decode()
+		else:
+			try:
+				with urllib.request.urlopen(url, timeout=10) as r:
+					return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+			except urllib.error.HTTPError as e:
+				return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+			except OSError as e:
+				last = str(e)
+		time.sleep(0.5)  # the guest's address and listener come up after the prompt
+	raise AssertionError("no answer from %s: %s" % (url, last))
+
+
+def raw_exchange(port, data, timeout=10):
+	"""Sends data on a fresh connection; returns everything the server sends
+	until it closes (the server must close: these requests end connections)."""
+	with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+		s.sendall(data)
+		got = b""
+		while True:
+			b = s.recv(65536)
+			if not b:
+				return got
+			got += b
+
+
+def handlers_runs(m, name):
+	out, _ = run(m, "handlers")
+	row = re.search(r"^%s\s+\d+\s+\w+\s+\w+\s+(\d+)\s" % name, out, re.M)
+	assert row, "handlers lists no %s:\n%s" % (name, out)
+	return int(row.group(1))
+
+
+def test_status_page_from_the_host_follows_counter(ctx):
+	"""curl through the forwarded port: /status.json parses, counter's runs
+	lie between what `handlers` said just before and just after, and have
+	gone up two seconds later; / is HTML naming counter; the status handler
+	itself is in the list, registered at boot."""
+	port = free_port()
+	with test_shell.shell(ctx, extra_args=status_net(port)) as m:
+		m.wait_for(r"eth0: address 10\.0\.2\.15 ", timeout=20, start=0)
+		run(m, "handler add /apps/counter")
+		time.sleep(1.5)
+		before = handlers_runs(m, "counter")
+		status, headers, body = fetch(port)
+		after = handlers_runs(m, "counter")
+		assert status == 200 and headers["content-type"] == "application/json", (status, headers)
+		assert int(headers["content-length"]) == len(body), headers
+		first = json.loads(body)
+		hs = {h["name"]: h for h in first["handlers"]}
+		assert "status" in hs and "counter" in hs, list(hs)
+		assert before <= hs["counter"]["runs"] <= after, (before, hs["counter"], after)
+		assert hs["status"]["subscriptions"][0]["pattern"] == "net:tcp:80", hs["status"]
+		assert not any(r["handler"] == "status" for r in first["log"]), "the page's own runs fill its log"
+		time.sleep(2.5)
+		second = json.loads(fetch(port)[2])
+		c2 = {h["name"]: h for h in second["handlers"]}["counter"]
+		assert c2["runs"] >= hs["counter"]["runs"] + 2, (hs["counter"]["runs"], c2["runs"])
+		status, headers, page = fetch(port, "/")
+		assert status == 200 and headers["content-type"].startswith("text/html"), (status, headers)
+		assert b"<h1>OptiOS status</h1>" in page and b">counter</td>" in page, page[:1500]
+
+
+def test_status_bad_requests_get_400_404_405_431(ctx):
+	"""Raw requests: garbage gets 400 and a close; an unknown path 404 and a
+	method other than GET/HEAD 405 (Allow: GET, HEAD), the connection kept;
+	an 9 KiB header 431; two requests on one connection (keep-alive) get
+	two answers, the second closing as asked; HEAD gets the head alone."""
+	port = free_port()
+	with test_shell.shell(ctx, extra_args=status_net(port)) as m:
+		m.wait_for(r"eth0: address 10\.0\.2\.15 ", timeout=20, start=0)
+		fetch(port)  # up
+		got = raw_exchange(port, b"HELLO THERE\r\n\r\n")
+		assert got.startswith(b"HTTP/1.1 400 Bad Request\r\n") and b"Connection: close\r\n" in got, got
+		got = raw_exchange(port, b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		assert got.startswith(b"HTTP/1.1 404 Not Found\r\n"), got
+		got = raw_exchange(port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+		assert got.startswith(b"HTTP/1.1 405 Method Not Allowed\r\n") and b"Allow: GET, HEAD\r\n" in got, got
+		got = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+		assert got.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"), got[:200]
+		got = raw_exchange(port, b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+				   b"HEAD /status.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		answers = got.split(b"HTTP/1.1 ")[1:]
+		assert len(answers) == 2 and answers[0].startswith(b"404") and b"Connection: keep-alive" in answers[0], got
+		head = answers[1]
+		assert head.startswith(b"200 OK") and head.endswith(b"\r\n\r\n"), head  # no body after a HEAD's head
+		length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+		assert length > 100, head
+		assert handlers_runs(m, "status") >= 6
+
+
+def test_policy_queries_in_a_handler_run_were_eperm(ctx):
+	"""Was: every optios_policy call was EPERM inside a handler's run, its
+	queries too, so the status page showed no policy ("status: reading the
+	policy: Operation not permitted" in the log). Now the page's grants are
+	`policy`'s, in order, and the status handler printed no error."""
+	port = free_port()
+	with test_shell.shell(ctx, extra_args=status_net(port)) as m:
+		m.wait_for(r"eth0: address 10\.0\.2\.15 ", timeout=20, start=0)
+		page = json.loads(fetch(port)[2])
+		policy_out, _ = run(m, "policy")
+		assert [(g["program"], g["capability"]) for g in page["policy"]] == grants(policy_out), page["policy"]
+		assert ("status", "log.read") in grants(policy_out)
+		out, _ = run(m, "log -h status")
+		assert "reading the" not in out, out

@@ -18,9 +18,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	struct status_view v = {.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
 				.refresh_s = 2};
-	int err = status_gather(&v, NULL, NULL);
+	const char *what;
+	int err = status_gather(&v, NULL, NULL, &what);
 	if (err)
-		fprintf(stderr, "statusdump: reading the system: %s\n", strerror(err));
+		fprintf(stderr, "statusdump: reading the %s: %s\n", what, strerror(err));
 	size_t n = html ? status_render_html(&v, NULL, 0) : status_render_json(&v, NULL, 0);
 	char *out = malloc(n + 1);
 	if (!out)
