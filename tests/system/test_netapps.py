@@ -6,14 +6,17 @@ runs go up between two fetches), bad requests answered 400/404/405/431; the
 page rendered by headless Chromium and its screenshot checked."""
 
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
 
+import png
 import test_shell
 from test_net import free_port
 from test_shell import run
@@ -185,3 +188,45 @@ def test_policy_queries_in_a_handler_run_were_eperm(ctx):
 		assert ("status", "log.read") in grants(policy_out)
 		out, _ = run(m, "log -h status")
 		assert "reading the" not in out, out
+
+
+# ---- the page in a browser: headless Chromium ----
+
+def chromium():
+	"""Debian's chromium (setup-linux.sh installs it), with the options a
+	headless run as root needs; fails the test saying what is missing."""
+	exe = shutil.which("chromium") or shutil.which("chromium-browser")
+	assert exe, "no chromium: Debian's chromium package (setup-linux.sh installs it)"
+	return [exe, "--headless", "--disable-gpu", "--hide-scrollbars"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
+
+
+def test_status_page_renders_in_headless_chromium(ctx):
+	"""Chromium loads http://127.0.0.1:PORT/ (the forwarded status page): its
+	DOM holds the page's title and counter's row; its 1024x768 screenshot
+	(kept as build/test-logs/netapps.status.png) is mostly the white page,
+	has text-dark pixels and the table headers' colour (#ddddee) - a page
+	drawn, not a blank or an error page."""
+	port = free_port()
+	url = "http://127.0.0.1:%d/" % port
+	with test_shell.shell(ctx, extra_args=status_net(port)) as m, tempfile.TemporaryDirectory() as tmp:
+		m.wait_for(r"eth0: address 10\.0\.2\.15 ", timeout=20, start=0)
+		run(m, "handler add /apps/counter")
+		fetch(port)  # the listener is up
+		base = chromium() + ["--user-data-dir=" + os.path.join(tmp, "profile")]
+		dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, timeout=120)
+		assert b"<h1>OptiOS status</h1>" in dom.stdout and b'id="h-counter"' in dom.stdout, \
+			(dom.stdout[:1500], dom.stderr[-1500:])
+		shot = os.path.join(tmp, "status.png")
+		p = subprocess.run(base + ["--window-size=1024,768", "--screenshot=" + shot, url], capture_output=True,
+				   timeout=120)
+		assert os.path.exists(shot), "chromium wrote no screenshot (status %d):\n%s" % (p.returncode, p.stderr[-2000:])
+		shutil.copy(shot, os.path.join(ctx.log_dir, "netapps.status.png"))
+	w, h, pixels = png.read(os.path.join(ctx.log_dir, "netapps.status.png"))
+	assert (w, h) == (1024, 768), (w, h)
+	flat = [px for row in pixels for px in row]
+	white = sum(1 for r, g, b in flat if min(r, g, b) >= 240)
+	dark = sum(1 for r, g, b in flat if r + g + b < 200)
+	header = sum(1 for r, g, b in flat if abs(r - 0xdd) < 10 and abs(g - 0xdd) < 10 and abs(b - 0xee) < 10)
+	assert white > len(flat) // 2, "not a white page: %d of %d pixels white" % (white, len(flat))
+	assert dark > 2000, "no text drawn: %d dark pixels" % dark
+	assert header > 1000, "no table header drawn: %d pixels of #ddddee" % header
