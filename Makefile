@@ -638,6 +638,9 @@ KEY ?= durable_cycle_1page_instructions
 $(BUILD)/tools/itrace.so: tools/profile/itrace.c tools/profile/qp.h
 	@mkdir -p $(@D)
 	$(HOSTCC) -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -o $@ $<
+$(BUILD)/tools/netcount.so: tools/profile/netcount.c tools/profile/qp.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -pthread -o $@ $<
 profile: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/itrace.so
 	@$(PYTHON) tools/profile.py --build $(BUILD) $(if $(TREE),--tree $(TREE)) $(KEY)
 
