@@ -26,6 +26,7 @@
 #include "lwip/ip4.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/raw.h"
+#include "lwip/prot/udp.h"
 #include "lwip/udp.h"
 
 #include <optios/abi/errno.h>
@@ -40,6 +41,7 @@
 #define RESOLVE_SLOTS 8
 
 static struct raw_pcb *icmp_pcb;
+static uint64_t udp_malformed; /* datagrams dropped: their UDP length lied */
 static struct inet_ping *pings;
 static struct {
 	struct inet_resolve *r; /* NULL: cancelled or free */
@@ -236,11 +238,26 @@ struct inet_udp {
 	void *arg;
 };
 
+/* Does the UDP header's length (just before p's data: lwIP only moved the
+ * payload pointer past it, in the first pbuf) agree with the IP datagram's?
+ * lwIP checks the checksum over the IP length and ignores this field; a
+ * datagram whose fields disagree is malformed and reaches no owner. */
+static bool udp_length_agrees(const struct pbuf *p)
+{
+	const struct udp_hdr *h = (const struct udp_hdr *)(const void *)((const u8_t *)p->payload - UDP_HLEN);
+	return lwip_ntohs(h->len) == p->tot_len + UDP_HLEN;
+}
+
 static void udp_in(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
 	(void)pcb;
 	struct inet_udp *u = arg;
 	uint8_t small[ETH_FRAME_MAX];
+	if (!udp_length_agrees(p)) {
+		udp_malformed++;
+		pbuf_free(p);
+		return;
+	}
 	uint8_t *buf = p->tot_len <= sizeof small ? small : kmalloc(p->tot_len);
 	if (buf) {
 		pbuf_copy_partial(p, buf, p->tot_len, 0);
