@@ -627,7 +627,7 @@ test: deps
 
 # The handler benchmark (tools/bench.py): deterministic figures under -icount,
 # a table and $(BUILD)/bench.json. Not part of make test.
-bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk $(BUILD)/tools/netcount.so
 	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 # A per-function profile of the measurement behind one bench figure
