@@ -253,13 +253,13 @@ RATIO_GOALS = [("durable_cycle_1page_instructions", "cycle_1page_instructions", 
 
 
 def table(figs):
-	lines = ["%-32s %14s  %s" % ("figure", "value", "what")]
+	lines = ["%-40s %14s  %s" % ("figure", "value", "what")]
 	for key, what, unit in FIGURES:
 		value = "%d %s" % (figs[key], unit) if key in figs else "missing"
-		lines.append("%-32s %14s  %s" % (key, value, what))
+		lines.append("%-40s %14s  %s" % (key, value, what))
 	named = {f[0] for f in FIGURES} | {"done"}
 	for key in sorted(set(figs) - named):
-		lines.append("%-32s %14d  (detail)" % (key, figs[key]))
+		lines.append("%-40s %14d  (detail)" % (key, figs[key]))
 	if figs.get("dirty_pages_payload_1", 1) != 1:
 		lines.append("note: the \"1 page\" run dirtied %d pages" % figs["dirty_pages_payload_1"])
 	key, limit = TARGET

@@ -95,3 +95,63 @@ def test_make_run_reboots_and_answers_qmp(ctx):
 			os.killpg(proc.pid, 9)
 			proc.wait()
 		tmp.cleanup()
+
+
+def test_make_run_serves_the_status_page_and_echo(ctx):
+	"""Issue 12's "done when", as a user does it: a fresh `make run` says
+	which host ports to use; the status page answers there with counter
+	(registered at boot in the user's image) whose runs go up between two
+	fetches; a datagram to the echo port comes back, and so do bytes over
+	TCP. The ports are free ones (STATUS_PORT, ECHO_PORT)."""
+	import socket as sk
+	import urllib.request
+	from test_net import free_port
+	env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+	tmp = tempfile.TemporaryDirectory()
+	status_port, echo_port = free_port(), free_port()
+	proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build,
+				 "DISK=" + os.path.join(tmp.name, "disk.img"), "STATUS_PORT=%d" % status_port,
+				 "ECHO_PORT=%d" % echo_port, "run"],
+				cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+				stderr=subprocess.STDOUT, start_new_session=True)
+	try:
+		con = Console(proc)
+		con.wait_for(r"\n/\$ ", timeout=90)
+		assert "OptiOS: status page: http://localhost:%d/" % status_port in con.text, con.text[:3000]
+		assert "OptiOS: echo: TCP and UDP localhost:%d" % echo_port in con.text, con.text[:3000]
+		con.wait_for(r"eth0: address 10\.0\.2\.15 ", 0, timeout=20)
+
+		def counter_runs():
+			for _ in range(40):
+				try:
+					with urllib.request.urlopen("http://localhost:%d/status.json" % status_port, timeout=10) as r:
+						page = json.loads(r.read())
+					return {h["name"]: h for h in page["handlers"]}["counter"]["runs"]
+				except (OSError, KeyError):
+					time.sleep(0.5)
+			raise AssertionError("no status page with counter on localhost:%d" % status_port)
+		first = counter_runs()
+		time.sleep(3)
+		assert counter_runs() >= first + 2, "counter's runs did not go up"
+		with sk.socket(sk.AF_INET, sk.SOCK_DGRAM) as u:
+			u.settimeout(1)
+			for _ in range(10):
+				u.sendto(b"hello echo", ("127.0.0.1", echo_port))
+				try:
+					got = u.recvfrom(100)[0]
+					break
+				except sk.timeout:
+					got = None
+		assert got == b"hello echo", got
+		with sk.create_connection(("127.0.0.1", echo_port), timeout=10) as t:
+			t.sendall(b"over tcp\n")
+			got = b""
+			while len(got) < 9:
+				got += t.recv(100)
+		assert got == b"over tcp\n", got
+		# (no QMP quit: the other make run test may hold build/qmp.sock; the finally ends it)
+	finally:
+		if proc.poll() is None:
+			os.killpg(proc.pid, 9)
+			proc.wait()
+		tmp.cleanup()

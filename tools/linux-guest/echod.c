@@ -17,7 +17,8 @@ static int bound(int type)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(7)};
 	int s = socket(AF_INET, type, 0), one = 1;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || (type == SOCK_STREAM && listen(s, 16) != 0)) {
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    (type == SOCK_STREAM && listen(s, 16) != 0)) {
 		perror("echod: socket");
 		return -1;
 	}

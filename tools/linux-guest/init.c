@@ -17,8 +17,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char *const modules[] = {"virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
-				      "virtio_pci", "failover", "net_failover", "virtio_net"};
+static const char *const modules[] = {"virtio_ring",	       "virtio",     "virtio_pci_legacy_dev",
+				      "virtio_pci_modern_dev", "virtio_pci", "failover",
+				      "net_failover",	       "virtio_net"};
 
 static void load(const char *name)
 {
@@ -79,8 +80,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof modules / sizeof *modules; i++)
 		load(modules[i]);
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (up(s, "lo") || set(s, SIOCSIFADDR, "eth0", "10.0.2.15") || set(s, SIOCSIFNETMASK, "eth0", "255.255.255.0") ||
-	    up(s, "eth0"))
+	if (up(s, "lo") || set(s, SIOCSIFADDR, "eth0", "10.0.2.15") ||
+	    set(s, SIOCSIFNETMASK, "eth0", "255.255.255.0") || up(s, "eth0"))
 		fprintf(stderr, "init: eth0: %m\n");
 	else
 		printf("linux-guest: eth0 10.0.2.15/24 up\n");

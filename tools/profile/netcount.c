@@ -43,7 +43,8 @@ static uint64_t host_ns(void)
 static void at_mark(unsigned int vcpu, void *ud)
 {
 	(void)vcpu;
-	fprintf(out, "mark %" PRIx64 " %" PRIu64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)ud, icount, host_ns());
+	fprintf(out, "mark %" PRIx64 " %" PRIu64 " %" PRIu64 "\n", (uint64_t)(uintptr_t)ud, icount,
+		host_ns());
 }
 
 static void at_hlt(unsigned int vcpu, void *ud)
@@ -58,7 +59,8 @@ static void *ticker(void *arg)
 	struct timespec ten_ms = {0, 10000000};
 	for (;;) {
 		nanosleep(&ten_ms, NULL);
-		fprintf(out, "tick %" PRIu64 " %" PRIu64 "\n", __atomic_load_n(&icount, __ATOMIC_RELAXED), host_ns());
+		fprintf(out, "tick %" PRIu64 " %" PRIu64 "\n", __atomic_load_n(&icount, __ATOMIC_RELAXED),
+			host_ns());
 	}
 	return NULL;
 }
@@ -88,7 +90,8 @@ static void at_exit(qemu_plugin_id_t id, void *ud)
 	fflush(out); /* not closed: the ticker may still write */
 }
 
-QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+					   char **argv)
 {
 	(void)info;
 	const char *path = NULL;
