@@ -76,6 +76,13 @@ def test_udp_echo_from_the_host(ctx):
 		out = test_shell.run(m, "policy on net:udp:7")[0]
 		assert out.startswith("on net:udp:7:\n  echo (/apps/echo) runs (by event:net:udp:7)\n"), out
 		assert "    net.reply:udp:7\n" in out, out
+		# a revoke reaches the next run (the reply's permission is not kept from before it)
+		assert "revoked net.reply:udp:7 from echo" in test_shell.run(m, "policy revoke echo net.reply:udp:7")[0]
+		assert udp_echo(udp, b"revoked", timeout=1, tries=1) is None
+		out = test_shell.run(m, "log -h echo -n 4")[0]
+		assert re.search(r"deny echo net:udp:7 optios_net_send net\.send:udp:10\.0\.2\.2:\d+", out), out
+		test_shell.run(m, "policy grant echo net.reply:udp:7")
+		assert udp_echo(udp, b"granted again") == b"granted again"
 
 
 def tcp_echo(port, payload, timeout=60):
@@ -278,10 +285,10 @@ def test_echo_on_a_disk_answers_through_the_output_gate_and_after_a_reboot(ctx):
 			if boot:
 				assert "restored from the disk" in m.text(), m.text()[-2000:]
 			assert udp_echo(udp, b"durable %d" % boot) == b"durable %d" % boot
+			log = test_shell.run(m, "log -n 30")[0]
+			assert re.search(r"commit echo net:udp:7 .*\n(.*\n)*.*durable", log), log
 			payload = os.urandom(100000)
 			assert tcp_echo(tcp, payload) == payload
-			log = test_shell.run(m, "log -n 60")[0]
-			assert re.search(r"commit echo net:udp:7 .*\n(.*\n)*.*durable", log), log
 
 
 
@@ -366,3 +373,49 @@ def test_malformed_frames_never_reach_the_handler_a_lying_udp_length_did(ctx):
 		assert re.search(r"net:udp:7 queue 64: posted 1 delivered 1 ", out), out
 		assert "panic" not in m.text().lower()
 	host.close()
+
+
+def test_removing_the_handler_closes_its_ports_and_resets_its_connections(ctx):
+	"""`handler remove echo` with a connection open: the connection is reset
+	and nothing answers on port 7 any more; `handler add /apps/echo` binds the
+	ports again and a new connection is echoed."""
+	udp, tcp = free_port(), free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(udp=udp, tcp=tcp)) as m:
+		wait_address(m)
+		c = socket.create_connection(("127.0.0.1", tcp), timeout=10)
+		c.sendall(b"first")
+		assert c.recv(100) == b"first"
+		test_shell.run(m, "handler remove echo")
+		try:
+			c.sendall(b"second")
+			got = c.recv(100)
+		except (ConnectionResetError, BrokenPipeError):
+			got = b""
+		assert got == b"", got
+		c.close()
+		assert udp_echo(udp, b"nobody", timeout=1, tries=1) is None
+		assert "handler: added echo" in test_shell.run(m, "handler add /apps/echo")[0]
+		assert udp_echo(udp, b"back") == b"back"
+		payload = os.urandom(5000)
+		assert tcp_echo(tcp, payload) == payload
+
+
+def test_a_dead_letter_of_tcp_bytes_resets_its_connection(ctx):
+	"""netflaky fails every attempt at bytes starting "doomed": after its
+	retries the DATA event is a dead letter, and rather than go on with a
+	hole in the stream the kernel resets the connection; the handler and
+	other connections carry on."""
+	tcp = free_port()
+	with test_shell.shell(ctx, extra_args=echo_net(tcp=tcp, guest=9)) as m:
+		wait_address(m)
+		assert "handler: added netflaky" in test_shell.run(m, "handler add /test/handlers/netflaky")[0]
+		with socket.create_connection(("127.0.0.1", tcp), timeout=10) as c:
+			c.sendall(b"doomed bytes")
+			try:
+				got = c.recv(100)
+			except ConnectionResetError:
+				got = None
+		assert got in (None, b""), got
+		log = test_shell.run(m, "log -h netflaky -t net:tcp:9")[0]
+		assert "dead letter after 3 attempts" in log, log
+		assert tcp_echo(tcp, b"still here") == b"still here"
