@@ -560,30 +560,37 @@ static void boot_list(const char *file)
 
 /* /etc/handlers, then every file of /etc/handlers.d (names not starting
  * with '.') in name order: a program from outside the tree lists itself in
- * a file of its own. */
-void handler_boot(void)
+ * a file of its own there. */
+static void boot_lists(void)
 {
 	char **names, path[128];
 	size_t n;
+	boot_list(HANDLER_BOOT_FILE);
+	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (names[i][0] == '.')
+			continue;
+		if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) < sizeof path)
+			boot_list(path);
+		else
+			klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR, names[i]);
+	}
+	kfree(names);
+}
+
+/* The stored handlers, then the boot lists unless handler.boot is 0. */
+void handler_boot(void)
+{
 	if (runner_create() != 0) {
 		klog(KLOG_ERROR, "handler: cannot create the runner process; no handlers will run");
 		return;
 	}
 	restore_stored();
-	boot_list(HANDLER_BOOT_FILE);
-	if (vfs_dir_names(HANDLER_BOOT_DIR, &names, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (names[i][0] == '.')
-				continue;
-			if ((size_t)ksnprintf(path, sizeof path, "%s/%s", HANDLER_BOOT_DIR, names[i]) <
-			    sizeof path)
-				boot_list(path);
-			else
-				klog(KLOG_WARN, "handler: %s/%s: name too long, not read", HANDLER_BOOT_DIR,
-				     names[i]);
-		}
-		kfree(names);
-	}
+	if (conf_bool(CONF_HANDLER_BOOT))
+		boot_lists();
+	else
+		klog(KLOG_INFO, "handler: %s and %s/ not read (handler.boot=0)", HANDLER_BOOT_FILE, HANDLER_BOOT_DIR);
 	if (boot_pending == 0)
 		raise_boot();
 }
