@@ -18,7 +18,10 @@ def run_init(ctx, program, timeout=90, cpu=None):
 	rootfs = os.path.join(ctx.build, "rootfs-test.cpio")
 	assert os.path.exists(rootfs), "no root image at %s (make test builds it)" % rootfs
 	extra = ["-initrd", rootfs] + (["-cpu", cpu] if cpu else [])
-	with ctx.machine("kernel", append="optios.init=/test/%s" % program, extra_args=extra) as m:
+	# no boot handlers (echo, status): their start-up's late heap frees landed
+	# inside proc_hostile's first case's heap count (badptr: 40 bytes less)
+	with ctx.machine("kernel", append="optios.init=/test/%s optios.conf.handler.boot=0" % program,
+			 extra_args=extra) as m:
 		optios.boot(m)
 		verdict = m.wait_exit(timeout=timeout)
 		return verdict, m.text().replace("\r\n", "\n")
