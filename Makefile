@@ -77,6 +77,7 @@ HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefin
 HOST_SRCS := $(shell grep -l '^ \* Host-buildable' $(filter %.c,$(KSRCS)))
 # Apps' pure parts (apps/NAME/*.c: a parser, a renderer) say so the same way.
 HOST_SRCS += $(shell grep -l '^ \* Host-buildable' $(wildcard apps/*/*.c))
+HOST_SRCS += apps/airwatch/air.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
 # Real-world inputs for the host tests (a musl-gcc -static binary, a GNU cpio
@@ -308,6 +309,9 @@ $(BUILD)/rootfs/bin/log: lib/logchain.h lib/sha256.h lib/lib.h
 LIBS_user/bin/policy.c := lib/policy.c lib/topic.c lib/span.c lib/fmt.c
 $(BUILD)/rootfs/bin/policy: UCFLAGS += -I.
 $(BUILD)/rootfs/bin/policy: lib/policy.h lib/topic.h lib/span.h lib/lib.h
+# airwatch's logic is plain C, also built for the host unit tests.
+LIBS_apps/airwatch.c := apps/airwatch/air.c
+$(BUILD)/rootfs/apps/airwatch: apps/airwatch/air.h
 
 # The status app (apps/status.c) and its test twin /test/statusdump share
 # its parts in apps/status/: the HTTP parser, the renderer, the reading.
@@ -327,6 +331,8 @@ $(foreach s,$(PROGRAM_SRCS),$(eval $(call PROGRAM_RULE,$(s),,MUSL   )))
 $(foreach s,$(HANDLER_SRCS),$(eval $(call PROGRAM_RULE,$(s),--handler,HANDLER)))
 $(BUILD)/rootfs-test/test/handlers/counter2: apps/counter.c
 $(BUILD)/rootfs-test/test/handlers/storm_c $(BUILD)/rootfs-test/test/handlers/storm_l: user/test/handlers/storm.c
+$(BUILD)/rootfs-test/test/handlers/sensorbatch $(BUILD)/rootfs-test/test/handlers/sensorfast: user/test/handlers/sensorlog.c
+$(BUILD)/rootfs-test/test/handlers/sensorturbo: user/test/handlers/sensorstorm.c
 $(patsubst %,$(BUILD)/rootfs-test/test/probe_%,files events admin): user/test/probe.c
 # A manifest edited after the build (tests/system/test_hostile.py): hostile_edit
 # with its manifest section replaced by one asking for more.
@@ -519,8 +525,8 @@ crashtest: all $(TEST_IMAGES)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy store net http
-FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c \
+FUZZ_TARGETS := elf cpio path conf manifest policy store net sensor http
+FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c lib/sensor_frame.c \
 	$(wildcard kernel/store/*.c) kernel/block/block.c apps/status/http.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
@@ -596,6 +602,21 @@ NET_FORWARDS := hostfwd=tcp:127.0.0.1:$(STATUS_PORT)-:80,hostfwd=tcp:127.0.0.1:$
 QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0,$(NET_FORWARDS) \
 	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
 
+# The sensors (docs/SENSORS.md): COM2 and COM3 are QEMU socket chardevs in
+# $(SENSOR_DIR) (so the ports /etc/sensors.conf names are there, silent);
+# with SENSORS=1 tools/sensor-emu.py plays an MH-Z19B (CO2) and a PMS5003
+# (particulate matter) on them; its control file sets the values
+# (echo 'co2 2500' >> $(SENSOR_DIR)/control). The serial ports follow the
+# console's -serial, so they are given after it.
+SENSORS ?=
+SENSOR_DIR := $(BUILD)/sensors
+SENSOR_ARGS := $(foreach p,com2 com3,-chardev socket,id=$(p),path=$(SENSOR_DIR)/$(p).sock,server=on,wait=off -serial chardev:$(p))
+SENSOR_START := mkdir -p $(SENSOR_DIR) && rm -f $(SENSOR_DIR)/com2.sock $(SENSOR_DIR)/com3.sock && \
+	$(if $(SENSORS),{ $(PYTHON) tools/sensor-emu.py --co2 $(SENSOR_DIR)/com2.sock --dust $(SENSOR_DIR)/com3.sock \
+	--control $(SENSOR_DIR)/control --log $(SENSOR_DIR)/emu.log & emu=$$!; trap 'kill $$emu 2>/dev/null' EXIT; } && \
+	echo "OptiOS: sensors: MH-Z19B on COM2 and PMS5003 on COM3 (tools/sensor-emu.py; values: echo 'co2 2500' >> $(SENSOR_DIR)/control; log: $(SENSOR_DIR)/emu.log)" &&, \
+	echo "OptiOS: sensors: COM2 and COM3 are sockets in $(SENSOR_DIR), nothing on them (SENSORS=1: emulators)" &&)
+
 run: deps $(BUILD)/optios.iso
 	@if [ ! -e "$(DISK)" ]; then \
 		mkdir -p "$$(dirname "$(DISK)")" && truncate -s $(DISK_SIZE) "$(DISK)" && \
@@ -607,12 +628,12 @@ run: deps $(BUILD)/optios.iso
 		echo "OptiOS: status page: http://localhost:$(STATUS_PORT)/ (JSON: /status.json; STATUS_PORT=N for another port)"; \
 		echo "OptiOS: echo: TCP and UDP localhost:$(ECHO_PORT), e.g. nc -u localhost $(ECHO_PORT) (ECHO_PORT=N)"; \
 	fi
-	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	@$(SENSOR_START) if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio $(SENSOR_ARGS); \
 	else \
 		echo "OptiOS: serial console (no display found; Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
-		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -display none -serial mon:stdio; \
+		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -display none -serial mon:stdio $(SENSOR_ARGS); \
 	fi
 
 # The build's output goes to a log (shown only if the build fails), so the

@@ -30,7 +30,7 @@
 #include "span.h"
 #include "topic.h"
 
-#define MAX_TOKENS 4 /* a directive and at most three arguments */
+#define MAX_TOKENS 6 /* a directive and at most five arguments */
 #define QUOTE_MAX 40 /* bytes of a token quoted in a message */
 #define INT31_MAX 0x7fffffffull
 
@@ -161,7 +161,35 @@ static int parse_policy(struct parser *ps, struct span t, uint32_t *policy)
 	return 0;
 }
 
-/* event PATTERN POLICY [LENGTH] */
+static bool span_has(struct span t, char c)
+{
+	return t.len && memchr(t.p, c, t.len) != NULL;
+}
+
+/* period=DURATION or latency=DURATION, on an exact sensor: topic only, each once. */
+static int parse_sensor_option(struct parser *ps, struct manifest_event *e, struct span t)
+{
+	static const char *const keys[] = {"period=", "latency="};
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		size_t kl = strlen(keys[k]);
+		if (t.len < kl || memcmp(t.p, keys[k], kl) != 0)
+			continue;
+		uint64_t *field = k == 0 ? &e->period_ns : &e->latency_ns;
+		if (strncmp(e->pattern, "sensor:", 7) != 0 || strchr(e->pattern, '*'))
+			return fail(ps, "'%s' is for an exact sensor: topic, not '%s'", keys[k], e->pattern);
+		if (*field)
+			return fail(ps, "'%s' given twice", keys[k]);
+		int err = parse_duration(ps, (struct span){t.p + kl, t.len - kl}, field);
+		if (err)
+			return err;
+		if (*field > MANIFEST_TIMER_MAX_NS)
+			return fail(ps, "%.*s is out of range (at most 366 days)", QUOTE(t));
+		return 0;
+	}
+	return fail(ps, "unknown event option '%.*s' (period=DURATION, latency=DURATION)", QUOTE(t));
+}
+
+/* event PATTERN POLICY [LENGTH] [period=DURATION] [latency=DURATION] */
 static int parse_event(struct parser *ps, const struct span *arg)
 {
 	unsigned nargs = ps->nargs;
@@ -181,9 +209,13 @@ static int parse_event(struct parser *ps, const struct span *arg)
 	int err = parse_policy(ps, arg[1], &e->policy);
 	if (err)
 		return err;
-	if (nargs == 3 && !parse_range(arg[2], 1, MANIFEST_QUEUE_MAX, &qlen))
+	bool has_len = nargs >= 3 && !span_has(arg[2], '=');
+	for (unsigned i = has_len ? 3 : 2; i < nargs; i++)
+		if ((err = parse_sensor_option(ps, e, arg[i])) != 0)
+			return err;
+	if (has_len && !parse_range(arg[2], 1, MANIFEST_QUEUE_MAX, &qlen))
 		return fail(ps, "bad queue length '%.*s' (1 to %d)", QUOTE(arg[2]), MANIFEST_QUEUE_MAX);
-	if (e->policy == OPTIOS_POLICY_LATEST && nargs == 3 && qlen != 1)
+	if (e->policy == OPTIOS_POLICY_LATEST && has_len && qlen != 1)
 		return fail(ps, "'latest' holds one event: leave the queue length out");
 	e->queue_len = e->policy == OPTIOS_POLICY_LATEST ? 1 : (uint32_t)qlen;
 	m->nevents++;
@@ -264,7 +296,7 @@ static const struct directive {
 	{"name", 1, 1, true, parse_name, "name NAME"},
 	{"version", 1, 1, true, parse_version, "version NUMBER"},
 	{"context", 1, 1, true, parse_context, "context foreground|background|both"},
-	{"event", 2, 3, false, parse_event, "event PATTERN queue|coalesce|latest [LENGTH]"},
+	{"event", 2, 5, false, parse_event, "event PATTERN queue|coalesce|latest [LENGTH] [period=D] [latency=D]"},
 	{"timer", 3, 3, false, parse_timer, "timer NAME every|after DURATION"},
 	{"budget", 1, 1, true, parse_budget, "budget DURATION"},
 	{"memory", 1, 1, true, parse_memory, "memory PAGES"},

@@ -115,6 +115,7 @@ static const struct {
 	[CAP_NET_SEND] = {"net.send", OBJ_NET_HOSTPORT, NET_UDP},
 	[CAP_NET_CONNECT] = {"net.connect", OBJ_NET_HOSTPORT, NET_TCP},
 	[CAP_NET_REPLY] = {"net.reply", OBJ_NET_PORT, NET_UDP | NET_TCP},
+	[CAP_SENSOR_FAST] = {"sensor.fast", OBJ_NONE, 0},
 };
 
 /* ---- network objects: "udp:PORT", "tcp:HOST:PORT" ---- */

@@ -111,6 +111,7 @@ enum policy_cap {
 	CAP_NET_SEND,
 	CAP_NET_CONNECT,
 	CAP_NET_REPLY,
+	CAP_SENSOR_FAST, /* sensor samples faster than sensor.background_hz (docs/SENSORS.md) */
 	CAP_KINDS
 };
 

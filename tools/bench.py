@@ -75,6 +75,19 @@ DURABLE_FIGURES = [
 	("durable_bytes_written_per_byte_dirtied_x100", "x100: bytes to the device per byte the burst dirtied", "x100"),
 ]
 FIGURES += DURABLE_FIGURES
+# Measured by a boot of /test/sbench (user/test/sbench.c) with the PMS5003
+# emulator (tests/system/sensor_emu.py) streaming on COM3: a frame's last
+# byte's interrupt (the sample's time) to the handler's run starting, and
+# the kernel's work per delivered sample (EVENT -> COMMIT less the handler's
+# own run, over the event's samples) unbatched and in batches
+# (period=50ms latency=3s: up to 7 a batch).
+SENSOR_FIGURES = [
+	("sensor_frame_to_run_instructions", "sensor frame complete (interrupt) -> handler running", "instr"),
+	("sensor_unbatched_per_sample_instructions", "event -> commit per sample, the handler's code aside, unbatched", "instr"),
+	("sensor_batched_per_sample_instructions", "event -> commit per sample, the handler's code aside, batched", "instr"),
+	("sensor_batch_samples", "samples in those batches (median)", "samples"),
+]
+FIGURES += SENSOR_FIGURES
 # Measured by a third boot: /test/fsbench (user/test/fsbench.c) as init on a
 # blank NVMe disk holding the store. NVMe because its driver polls: virtio-blk
 # halts the CPU while it waits, and under -icount sleep=off a halt moves
@@ -142,6 +155,47 @@ def run_guests(build, timeout):
 		if worst is None or worst.kind == qemu.PASS:
 			worst = verdict
 	return "\n".join(texts), worst, ", ".join(logs)
+
+
+def run_sensor_guest(build, timeout):
+	"""Boots /test/sbench with the PMS5003 emulator streaming on COM3 (COM2 a
+	null line): ({sensor key: int}, verdict, log). The frames come every 30 ms
+	of host time; under -icount sleep=off the guest's clock jumps while it
+	idles, so their guest-time spacing is whatever it is: the figures are
+	per frame and per sample, not rates."""
+	import shutil
+	import tempfile
+	import threading
+	import sensor_emu
+	tmp = tempfile.mkdtemp(prefix="optios-sbench-")
+	args, paths = sensor_emu.serial_args(tmp, ["com3"])
+	m = qemu.Machine("kernel", os.path.join(build, "bench"), "bench-sensor", kernel=os.path.join(build, "kernel.elf"),
+			 append="optios.init=/test/sbench", extra_args=ICOUNT_ARGS + ["-serial", "null"] + args,
+			 silence=timeout)
+	stop = threading.Event()
+
+	def stream():
+		dust = sensor_emu.PMS5003(paths["com3"])
+		i = 0
+		while not stop.wait(0.03):
+			i += 1
+			try:
+				dust.frame((i % 100, i % 101, i % 102, 1, 2, 3))
+			except OSError:
+				break
+		dust.close()
+
+	try:
+		with m:
+			t = threading.Thread(target=stream, daemon=True)
+			t.start()
+			verdict = m.wait_exit(timeout=timeout)
+			stop.set()
+			figs = {k: v for k, v in parse(m.text()).items() if k.startswith("sensor_")}
+			return figs, verdict, m.serial_log_path
+	finally:
+		stop.set()
+		shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_disk_guest(build, timeout):
@@ -313,6 +367,10 @@ def main():
 		figs.update(net_figs)
 		if net_verdict.kind != qemu.PASS:
 			verdict, log = net_verdict, net_log
+		sensor_figs, sensor_verdict, sensor_log = run_sensor_guest(args.build, args.timeout)
+		figs.update(sensor_figs)
+		if sensor_verdict.kind != qemu.PASS:
+			verdict, log = sensor_verdict, sensor_log
 		for run in (netbench.run_optios, netbench.run_linux):
 			nb_figs, nb_verdict, nb_log = run(args.build, args.timeout)
 			figs.update(nb_figs)
@@ -324,7 +382,7 @@ def main():
 			verdict, log = rec_verdict, rec_log
 	print(table(figs))
 	# A saved console log (--fake) holds the main boot's figures only.
-	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + STORE_FIGURES + RECOVERY_FIGURES + NET_FIGURES} | NETBENCH_KEYS if args.fake else set()
+	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + SENSOR_FIGURES + STORE_FIGURES + RECOVERY_FIGURES + NET_FIGURES} | NETBENCH_KEYS if args.fake else set()
 	missing = [k for k, _, _ in FIGURES if k not in figs and k not in disk_keys]
 	if missing or (verdict is not None and verdict.kind != qemu.PASS):
 		print("bench: failed (%s; machine: %s; console: %s); bench.json not written" % (

@@ -396,6 +396,30 @@ int arch_irq_unroute_isa(unsigned isa_irq)
 	return 0;
 }
 
+int arch_irq_route_gsi(uint32_t gsi, unsigned vector, bool level, bool active_low)
+{
+	if (vector < 32 || vector >= SPURIOUS_VECTOR)
+		return -EINVAL;
+	unsigned pin;
+	const struct ioapic *io = lapic_up ? ioapic_for(gsi, &pin) : NULL;
+	if (!io)
+		return -ENODEV;
+	ioapic_set_entry(io, pin, vector | redir_flags(active_low, level), lapic_id);
+	klog(KLOG_DEBUG, "apic: GSI %u (%s, active %s) -> vector %u", gsi, level ? "level" : "edge",
+	     active_low ? "low" : "high", vector);
+	return 0;
+}
+
+int arch_irq_unroute_gsi(uint32_t gsi)
+{
+	unsigned pin;
+	const struct ioapic *io = lapic_up ? ioapic_for(gsi, &pin) : NULL;
+	if (!io)
+		return -ENODEV;
+	ioapic_set_entry(io, pin, REDIR_MASKED, 0);
+	return 0;
+}
+
 void arch_irq_eoi(void)
 {
 	if (lapic_up)

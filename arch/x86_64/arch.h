@@ -222,6 +222,12 @@ int arch_irq_route_isa(unsigned isa_irq, unsigned vector);
 int arch_irq_route_pci(unsigned line, unsigned vector);
 /* Masks the I/O APIC entry an ISA IRQ line was routed to; 0 or -ENODEV/-EINVAL. */
 int arch_irq_unroute_isa(unsigned isa_irq);
+/* Routes global system interrupt gsi to vector on the boot CPU with the
+ * polarity and trigger the caller decided (the ACPI SCI: kernel/acpi reads
+ * them from the MADT); 0 or -ENODEV/-EINVAL. */
+int arch_irq_route_gsi(uint32_t gsi, unsigned vector, bool level, bool active_low);
+/* Masks gsi's I/O APIC entry; 0 or -ENODEV. */
+int arch_irq_unroute_gsi(uint32_t gsi);
 /* Signals end of interrupt to the local APIC. */
 void arch_irq_eoi(void);
 /* The boot CPU's local APIC id (0 before arch_irq_init). */

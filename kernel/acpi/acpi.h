@@ -88,6 +88,12 @@ struct acpi_fadt {
 	uint32_t smi_cmd; /* I/O port; 0: ACPI mode is always on */
 	uint8_t acpi_enable, acpi_disable;
 	struct acpi_gas pm1a_cnt, pm1b_cnt;
+	/* PM1 event blocks: status in the first pm1_evt_len / 2 bytes, enable
+	 * in the rest; GPE blocks likewise (status half, enable half). */
+	struct acpi_gas pm1a_evt, pm1b_evt;
+	uint8_t pm1_evt_len;
+	struct acpi_gas gpe0, gpe1;
+	uint8_t gpe0_len, gpe1_len;
 	struct acpi_gas sleep_control; /* hardware-reduced platforms */
 	struct acpi_gas reset_reg; /* addr 0 unless RESET_REG_SUP */
 	uint8_t reset_value;
@@ -137,6 +143,45 @@ const struct acpi_info *acpi_get(void);
  * has_madt false, a PC's defaults). */
 struct arch_irq_wiring;
 const struct arch_irq_wiring *acpi_irq_wiring(void);
+
+/* ---- fixed events through the SCI (sci.c) ----
+ *
+ * The hardware events ACPI signals on its own interrupt (the SCI) that the
+ * kernel handles. Only fixed events of the PM1 block so far; the list grows
+ * (the sleep button, the RTC alarm), and general-purpose events (lid,
+ * battery, thermal: GPEs, which need an AML interpreter) would arrive the
+ * same way, through the same callback.
+ */
+enum acpi_event {
+	ACPI_EVENT_POWER_BUTTON,
+	ACPI_EVENT_COUNT
+};
+/* Called in the interrupt (interrupts off, nothing may sleep) once per
+ * event the hardware latched since the last SCI. */
+typedef void (*acpi_event_fn)(enum acpi_event ev);
+
+/*
+ * Takes the SCI: ACPI mode on, every event source disabled and cleared but
+ * the power button, the SCI routed (MADT override, else level, active low).
+ * Returns 0, -ENODEV (no ACPI, no PM1 event block or SCI, a hardware-reduced
+ * machine, or the chipset refused ACPI mode) or -EINVAL (event registers
+ * outside I/O space). Call once, after the interrupt controllers.
+ */
+int acpi_events_init(acpi_event_fn fn);
+
+/* What the SCI did since boot (the selftests read it; the monitor's `irqs`
+ * shows its vector, "acpi-sci"). */
+struct acpi_sci_stats {
+	bool enabled; /* acpi_events_init succeeded */
+	bool masked; /* stopped as a storm: the I/O APIC entry is masked */
+	uint32_t gsi, irq, vector;
+	uint64_t interrupts; /* SCIs taken */
+	uint64_t events[ACPI_EVENT_COUNT];
+	uint64_t unclaimed; /* SCIs that found no enabled event set */
+	uint64_t gpes_disabled; /* GPEs found enabled and firing, switched off */
+	uint16_t pm1_enable; /* what PM1a's enable register reads now */
+};
+void acpi_sci_stats(struct acpi_sci_stats *out);
 
 /* Enters S5 (soft off). If that fails or \_S5 is unknown: says why and halts. */
 NORETURN void acpi_poweroff(void);

@@ -66,10 +66,40 @@ int acpi_hpet_parse(const uint8_t *t, size_t len, struct acpi_hpet *out);
 int acpi_mcfg_parse(const uint8_t *t, size_t len, struct acpi_ecam *out, size_t max);
 
 /*
+ * Where the SCI arrives (FADT SCI_INT): an MADT override of that ISA line
+ * gives its GSI and flags; without one the GSI is the line itself. A
+ * polarity or trigger that "conforms to the bus" (or no override) is the
+ * SCI's own default: level-triggered, active low (ACPI 6.5 section 5.2.9).
+ */
+struct acpi_sci_route {
+	uint32_t gsi;
+	bool level, active_low;
+};
+void acpi_sci_route(const struct acpi_info *a, struct acpi_sci_route *out);
+
+/*
  * Looks for Name(_S5_, Package(){a, b, ...}) in an AML byte stream (a table
  * body, header excluded). Returns 0 with the two SLP_TYP values, -ENOENT if
  * there is no such constant package, -EINVAL if one is found but malformed.
  */
 int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
+
+/* ---- the hardware (kernel only: power.c, sci.c) ---- */
+
+#define PM1_SCI_EN (1u << 0) /* PM1 control: the chipset is in ACPI mode */
+
+/* A register as its GAS says (I/O or memory; 8, 16 or 32 bits; PCI
+ * configuration space: writes only). */
+uint32_t acpi_gas_read(const struct acpi_gas *g);
+void acpi_gas_write(const struct acpi_gas *g, uint32_t v);
+/* SCI_EN set, asking the firmware through SMI_CMD if it is not (waits up to
+ * ~1 s); false when the chipset stays in legacy mode. */
+bool acpi_enter_acpi_mode(const struct acpi_fadt *f);
+/* Unclaimed SCIs within about a second (sci.c) before the SCI is masked. */
+#define ACPI_SCI_STORM_MAX 64
+/* The SCI's interrupt handler (the selftests call it with interrupts off). */
+void acpi_sci_interrupt(void *arg);
+/* Routes the SCI again and forgets a storm: 0 or -ENODEV (no I/O APIC input). */
+int acpi_sci_unmask(void);
 
 #endif

@@ -12,11 +12,12 @@
  */
 #include "acpi.h"
 
+#include "acpi_internal.h"
+
 #include "arch.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
 
-#define PM1_SCI_EN (1u << 0)
 #define PM1_SLP_TYP_SHIFT 10
 #define PM1_SLP_TYP_MASK (7u << 10)
 #define PM1_SLP_EN (1u << 13)
@@ -30,7 +31,7 @@ static void delay_us(unsigned long us)
 		io_wait();
 }
 
-static uint32_t gas_read(const struct acpi_gas *g)
+uint32_t acpi_gas_read(const struct acpi_gas *g)
 {
 	if (g->space == ACPI_SPACE_IO) {
 		uint16_t port = (uint16_t)g->addr;
@@ -53,7 +54,7 @@ static void pci_config_write8(uint64_t addr, uint8_t v)
 	outb((uint16_t)(0xCFC + (off & 3)), v);
 }
 
-static void gas_write(const struct acpi_gas *g, uint32_t v)
+void acpi_gas_write(const struct acpi_gas *g, uint32_t v)
 {
 	if (g->space == ACPI_SPACE_IO) {
 		uint16_t port = (uint16_t)g->addr;
@@ -80,20 +81,24 @@ static void gas_write(const struct acpi_gas *g, uint32_t v)
 
 /* Firmware may leave the chipset in legacy (SMM) mode: ask it for ACPI mode
  * and wait up to ~1 s for SCI_EN, as the specification describes. */
-static void enter_acpi_mode(const struct acpi_fadt *f)
+bool acpi_enter_acpi_mode(const struct acpi_fadt *f)
 {
-	if (!f->smi_cmd || !f->acpi_enable || (gas_read(&f->pm1a_cnt) & PM1_SCI_EN))
-		return;
+	if (!f->pm1a_cnt.addr)
+		return false;
+	if (!f->smi_cmd || !f->acpi_enable || (acpi_gas_read(&f->pm1a_cnt) & PM1_SCI_EN))
+		return (acpi_gas_read(&f->pm1a_cnt) & PM1_SCI_EN) != 0;
 	outb((uint16_t)f->smi_cmd, f->acpi_enable);
-	for (int i = 0; i < 1000 && !(gas_read(&f->pm1a_cnt) & PM1_SCI_EN); i++)
+	for (int i = 0; i < 1000 && !(acpi_gas_read(&f->pm1a_cnt) & PM1_SCI_EN); i++)
 		delay_us(1000);
+	return (acpi_gas_read(&f->pm1a_cnt) & PM1_SCI_EN) != 0;
 }
 
 static void pm1_sleep(const struct acpi_gas *cnt, uint8_t typ)
 {
-	uint32_t v = (gas_read(cnt) & ~(PM1_SLP_TYP_MASK | PM1_SLP_EN)) | (uint32_t)typ << PM1_SLP_TYP_SHIFT;
-	gas_write(cnt, v);
-	gas_write(cnt, v | PM1_SLP_EN);
+	uint32_t v = acpi_gas_read(cnt) & ~(PM1_SLP_TYP_MASK | PM1_SLP_EN);
+	v |= (uint32_t)typ << PM1_SLP_TYP_SHIFT;
+	acpi_gas_write(cnt, v);
+	acpi_gas_write(cnt, v | PM1_SLP_EN);
 }
 
 void acpi_poweroff(void)
@@ -108,9 +113,10 @@ void acpi_poweroff(void)
 		arch_halt_forever();
 	}
 	if (f->sleep_control.addr && (f->flags & ACPI_FADT_HW_REDUCED)) {
-		gas_write(&f->sleep_control, (uint32_t)a->slp_typa << SLEEP_CTL_TYP_SHIFT | SLEEP_CTL_EN);
+		acpi_gas_write(&f->sleep_control,
+			       (uint32_t)a->slp_typa << SLEEP_CTL_TYP_SHIFT | SLEEP_CTL_EN);
 	} else {
-		enter_acpi_mode(f);
+		acpi_enter_acpi_mode(f);
 		if (f->pm1a_cnt.addr)
 			pm1_sleep(&f->pm1a_cnt, a->slp_typa);
 		if (f->pm1b_cnt.addr)
@@ -127,7 +133,7 @@ void acpi_reboot(void)
 	klog(KLOG_INFO, "acpi: rebooting");
 	irq_disable();
 	if (a->has_fadt && a->fadt.reset_reg.addr) {
-		gas_write(&a->fadt.reset_reg, a->fadt.reset_value);
+		acpi_gas_write(&a->fadt.reset_reg, a->fadt.reset_value);
 		delay_us(500000);
 		klog(KLOG_WARN, "acpi: the reset register did not reset the machine");
 	}

@@ -237,18 +237,43 @@ static struct acpi_gas gas_port(uint32_t port, uint8_t bits)
 	return (struct acpi_gas){.space = ACPI_SPACE_IO, .bit_width = bits, .addr = port};
 }
 
-/* A PM1 control block: the 64-bit X_ form when present and non-zero, else
- * the ACPI 1.0 I/O port. */
-static struct acpi_gas fadt_pm1_cnt(const uint8_t *t, size_t len, size_t port_off, size_t x_off)
+/* A PM1 or GPE block: the 64-bit X_ form when present and non-zero, else
+ * the ACPI 1.0 I/O port (bits wide). x_off 0: the block has no X_ form. */
+static struct acpi_gas fadt_block(const uint8_t *t, size_t len, size_t port_off, size_t x_off, uint8_t bits)
 {
-	if (len >= x_off + 12) {
+	if (x_off && len >= x_off + 12) {
 		struct acpi_gas g = gas_read(t + x_off);
 		if (g.addr)
 			return g;
 	}
 	if (len >= port_off + 4 && rd32(t + port_off))
-		return gas_port(rd32(t + port_off), 16);
+		return gas_port(rd32(t + port_off), bits);
 	return (struct acpi_gas){0};
+}
+
+static struct acpi_gas fadt_pm1_cnt(const uint8_t *t, size_t len, size_t port_off, size_t x_off)
+{
+	return fadt_block(t, len, port_off, x_off, 16);
+}
+
+/* The PM1 event blocks and GPE blocks with their lengths (FADT offsets 56,
+ * 60, 80, 84, 88, 92, 93; X_ forms at 148, 160, 220, 232). An event block
+ * whose length is odd or zero is unusable: left absent. */
+static void fadt_events(const uint8_t *t, size_t len, struct acpi_fadt *out)
+{
+	if (len < 94)
+		return;
+	out->pm1_evt_len = t[88];
+	out->gpe0_len = t[92];
+	out->gpe1_len = t[93];
+	if (out->pm1_evt_len >= 2 && out->pm1_evt_len % 2 == 0) {
+		out->pm1a_evt = fadt_block(t, len, 56, 148, 16);
+		out->pm1b_evt = fadt_block(t, len, 60, 160, 16);
+	}
+	if (out->gpe0_len >= 2 && out->gpe0_len % 2 == 0)
+		out->gpe0 = fadt_block(t, len, 80, 220, 8);
+	if (out->gpe1_len >= 2 && out->gpe1_len % 2 == 0)
+		out->gpe1 = fadt_block(t, len, 84, 232, 8);
 }
 
 int acpi_fadt_parse(const uint8_t *t, size_t len, struct acpi_fadt *out)
@@ -268,6 +293,7 @@ int acpi_fadt_parse(const uint8_t *t, size_t len, struct acpi_fadt *out)
 	}
 	out->pm1a_cnt = fadt_pm1_cnt(t, len, 64, 172);
 	out->pm1b_cnt = fadt_pm1_cnt(t, len, 68, 184);
+	fadt_events(t, len, out);
 	if (len >= 109)
 		out->century = t[108];
 	if (len >= 116) {
@@ -281,6 +307,21 @@ int acpi_fadt_parse(const uint8_t *t, size_t len, struct acpi_fadt *out)
 	if (len >= 256)
 		out->sleep_control = gas_read(t + 244);
 	return 0;
+}
+
+void acpi_sci_route(const struct acpi_info *a, struct acpi_sci_route *out)
+{
+	*out = (struct acpi_sci_route){.gsi = a->fadt.sci_irq, .level = true, .active_low = true};
+	for (size_t i = 0; i < a->madt.override_count; i++) {
+		const struct acpi_override *o = &a->madt.overrides[i];
+		if (o->bus != 0 || o->source != a->fadt.sci_irq)
+			continue;
+		out->gsi = o->gsi;
+		if ((o->flags & ACPI_INT_POLARITY_MASK) != 0)
+			out->active_low = (o->flags & ACPI_INT_POLARITY_MASK) == ACPI_INT_ACTIVE_LOW;
+		if ((o->flags & ACPI_INT_TRIGGER_MASK) != 0)
+			out->level = (o->flags & ACPI_INT_TRIGGER_MASK) == ACPI_INT_LEVEL;
+	}
 }
 
 /* ---- HPET ---- */

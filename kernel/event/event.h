@@ -124,15 +124,14 @@ void event_unsubscribe(struct event_sub *s);
  */
 int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len,
 		    uint64_t time_ns);
-/* Raises an event for subscription s alone (a source that owns its
- * subscriber: a network port and the handler bound to it), linked in or
- * not: the seq, time (now), EVENT record and notify as event_raise, posted
- * to s only. The seq, -ENOSPC (s's queue was full: counted dropped there),
- * or -EINVAL as event_raise. */
+/* The same for one subscription alone (if linked; its pattern is not
+ * consulted): a source that makes each subscriber its own events (the
+ * sensors' batches, kernel/sensor). Same checks and returns. */
 int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
-		       size_t len);
-/* An event a source could not keep for s (its memory budget): counted as
- * posted and dropped in s's queue, as a full queue would. */
+		       size_t len, uint64_t time_ns);
+/* An event a source could not keep for s (its memory budget, or no room:
+ * kernel/handler/netev.c's long datagrams): counted as posted and dropped
+ * in s's queue, as a full queue would. */
 void event_drop_to(struct event_sub *s);
 /* Does any subscription match topic? (So a source can skip building events
  * nobody waits for.) */

@@ -100,13 +100,14 @@ static void build(struct optios_event *ev, const char *topic, const char *source
 		memcpy(ev->payload, payload, len);
 }
 
-/* Offers ev to every matching subscription; returns how many (event lock held). */
-static uint64_t post_matching(const struct optios_event *ev)
+/* Offers ev to every matching subscription, or to only (when not NULL and
+ * linked) alone; returns how many (event lock held). */
+static uint64_t post_matching(const struct optios_event *ev, struct event_sub *only)
 {
 	uint64_t offered = 0;
 	for (struct event_sub *s = sub_list, *next; s; s = next) {
 		next = s->next;
-		if (!topic_matches(s->pattern, ev->topic))
+		if (only ? s != only : !topic_matches(s->pattern, ev->topic))
 			continue;
 		offered++;
 		if (evq_post(&s->q, ev) >= 0 && s->notify)
@@ -115,8 +116,9 @@ static uint64_t post_matching(const struct optios_event *ev)
 	return offered;
 }
 
-/* source NULL: "kernel". */
-int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len, uint64_t time_ns)
+/* source NULL: "kernel". only: see event_raise_to. */
+static int64_t raise_event(const char *topic, const char *source, const void *payload, size_t len, uint64_t time_ns,
+		     struct event_sub *only)
 {
 	struct optios_event ev;
 	if (!source)
@@ -138,41 +140,22 @@ int64_t event_raise(const char *topic, const char *source, const void *payload, 
 		copy_name(r->topic, sizeof r->topic, ev.topic);
 		copy_name(r->text, sizeof r->text, ev.source);
 	}
-	uint64_t offered = post_matching(&ev);
+	uint64_t offered = post_matching(&ev, only);
 	if (r && r->seq == rseq) /* not overwritten by what notify logged */
 		r->a = offered;
 	event_unlock(f);
 	return (int64_t)ev.seq;
 }
 
-int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
-		       size_t len)
+int64_t event_raise(const char *topic, const char *source, const void *payload, size_t len, uint64_t time_ns)
 {
-	struct optios_event ev;
-	if (!source)
-		source = "kernel";
-	if (!topic || !optios_event_topic_valid(topic, OPTIOS_EVENT_TOPIC_MAX) ||
-	    strnlen(source, OPTIOS_EVENT_SOURCE_MAX) == OPTIOS_EVENT_SOURCE_MAX ||
-	    len > OPTIOS_EVENT_PAYLOAD_MAX || (len && !payload))
-		return -EINVAL;
-	build(&ev, topic, source, payload, len);
+	return raise_event(topic, source, payload, len, time_ns, NULL);
+}
 
-	uint64_t f = event_lock();
-	ev.seq = ++last_seq;
-	ev.time_ns = event_now_ns();
-	struct optios_log_record *r = evlog_slot(OPTIOS_LOG_EVENT);
-	if (r) {
-		r->event_seq = ev.seq;
-		r->a = 1;
-		r->b = ev.payload_len;
-		copy_name(r->topic, sizeof r->topic, ev.topic);
-		copy_name(r->text, sizeof r->text, ev.source);
-	}
-	int posted = evq_post(&s->q, &ev);
-	if (posted >= 0 && s->notify)
-		s->notify(s);
-	event_unlock(f);
-	return posted < 0 ? -ENOSPC : (int64_t)ev.seq;
+int64_t event_raise_to(struct event_sub *s, const char *topic, const char *source, const void *payload,
+		       size_t len, uint64_t time_ns)
+{
+	return raise_event(topic, source, payload, len, time_ns, s);
 }
 
 void event_drop_to(struct event_sub *s)

@@ -38,6 +38,7 @@
 #include "kernel/conf/conf.h"
 #include "kernel/exec/exec.h"
 #include "kernel/fs/file.h"
+#include "kernel/sensor/sensor.h"
 #include "kernel/fs/vfs.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
@@ -89,7 +90,7 @@ static void sub_notify(struct event_sub *s)
 	runner_kick();
 }
 
-static int subs_create(struct handler *h, const struct manifest *m)
+static int subs_create(struct handler *h, const struct manifest *m, char *msg, size_t msglen)
 {
 	static const enum evq_policy policies[] = {EVQ_QUEUE, EVQ_COALESCE, EVQ_LATEST};
 	for (size_t i = 0; i < m->nevents; i++) {
@@ -107,6 +108,11 @@ static int subs_create(struct handler *h, const struct manifest *m)
 		s->owner = h;
 		s->owner_name = h->name;
 		h->nsubs++;
+		struct sensor_request r = {e->period_ns, e->latency_ns,
+					   policy_set_allows(h->perm, CAP_SENSOR_FAST, NULL)};
+		int err = sensor_attach(s, &r, msg, msglen);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -155,8 +161,10 @@ void handler_resume(struct handler *h)
 	h->state = OPTIOS_HANDLER_READY;
 	h->dead_in_a_row = 0;
 	h->consecutive = 0;
-	for (size_t i = 0; i < h->nsubs; i++)
+	for (size_t i = 0; i < h->nsubs; i++) {
 		event_subscribe(&h->subs[i]);
+		sensor_start(&h->subs[i]);
+	}
 	for (size_t i = 0; i < h->ntimers; i++) { /* periods from now; a one-shot only if not yet due */
 		struct handler_timer *ht = &h->timers[i];
 		if (ht->period_ns)
@@ -179,6 +187,7 @@ void handler_quiesce(struct handler *h)
 		timer_cancel(&h->timers[i].t);
 	timer_cancel(&h->retry_timer);
 	for (size_t i = 0; i < h->nsubs; i++) {
+		sensor_stop(&h->subs[i]);
 		evq_drain(&h->subs[i].q); /* first: unsubscribing records the losses */
 		event_unsubscribe(&h->subs[i]);
 	}
@@ -306,8 +315,14 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	h->perm = perm;
 	char *argv[] = {(char *)path, NULL}, *envp[] = {NULL};
 	struct exec_image img;
-	if ((err = subs_create(h, m)) != 0 || (err = runner_fds_create(h)) != 0 ||
-	    (err = retry_create(h)) != 0 || (err = exec_load(path, argv, envp, &img)) != 0) {
+	if ((err = subs_create(h, m, msg, msglen)) != 0) {
+		if (err != -EPERM && err != -ENOSPC)
+			ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
+		handler_destroy(h);
+		return err;
+	}
+	if ((err = runner_fds_create(h)) != 0 || (err = retry_create(h)) != 0 ||
+	    (err = exec_load(path, argv, envp, &img)) != 0) {
 		ksnprintf(msg, msglen, "cannot load %s (error %d)", path, err);
 		handler_destroy(h);
 		return err;
@@ -317,12 +332,15 @@ static int create(const char *path, struct manifest *m, char *msg, size_t msglen
 	entry_frame(h, &img);
 	if (old)
 		replace(old, h);
-	if ((err = netev_bind(h, msg, msglen)) != 0) { /* its ports: the old version's are free now */
+	if ((err = install(h)) != 0) { /* cannot happen after replace_check; kept for safety */
+		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
 		handler_destroy(h);
 		return err;
 	}
-	if ((err = install(h)) != 0) { /* cannot happen after replace_check; kept for safety */
-		ksnprintf(msg, msglen, "all %d handler slots are taken", HANDLER_MAX);
+	/* its ports, once its subscriptions are linked in (net events go to them
+	 * alone: event_raise_to); the old version's are free now. Its start-up is
+	 * queued but cannot begin before this call sleeps or returns. */
+	if ((err = netev_bind(h, msg, msglen)) != 0) {
 		handler_destroy(h);
 		return err;
 	}
@@ -353,8 +371,10 @@ static int install(struct handler *h)
 	if (slot >= 0) {
 		h->index = slot;
 		handler_table[slot] = h;
-		for (size_t i = 0; i < h->nsubs; i++)
+		for (size_t i = 0; i < h->nsubs; i++) {
 			event_subscribe(&h->subs[i]);
+			sensor_start(&h->subs[i]);
+		}
 		runner_kick();
 	}
 	irq_restore(f);
@@ -381,8 +401,10 @@ void handler_destroy(struct handler *h)
 	handler_notify(h, -ECANCELED, "removed before its start-up ended");
 	handler_quiesce(h);
 	retry_destroy(h);
-	for (size_t i = 0; i < h->nsubs; i++)
+	for (size_t i = 0; i < h->nsubs; i++) {
+		sensor_detach(&h->subs[i]);
 		kfree(h->subs[i].q.slots);
+	}
 	if (h->space)
 		vm_space_destroy(h->space);
 	fdtable_destroy(h->fds); /* what it kept open closes with it */

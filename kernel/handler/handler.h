@@ -33,6 +33,12 @@ void handler_boot(void);
  * events. Called by the power-off and reboot paths from a process. */
 void handler_shutdown(void);
 
+/* Inside a run: fn(arg) is called once the run commits (never if it rolls
+ * back), after its other effects: an effect no roll back could undo (power
+ * off) waits for the run to be kept. One per run: -EBUSY for a second,
+ * -EPERM outside a handler's run. */
+int handler_after_commit(void (*fn)(long arg), long arg);
+
 /* Hooks (the runner only). Each rolls the current run back with the reason
  * and puts the next run (or the wait for one) in place of the run. */
 void handler_fault(struct trapframe *tf, const char *what);

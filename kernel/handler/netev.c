@@ -209,7 +209,7 @@ static int64_t raise(struct nbind *b, struct optios_net_event *ne, const void *d
 	ne->inline_len = (uint16_t)inline_len;
 	if (inline_len)
 		memcpy(ne->data, data, inline_len);
-	return event_raise_to(b->sub, b->topic, "kernel", ne, OPTIOS_NET_HEADER + inline_len);
+	return event_raise_to(b->sub, b->topic, "kernel", ne, OPTIOS_NET_HEADER + inline_len, 0);
 }
 
 static void udp_recv(struct inet_udp *u, void *arg, const void *data, size_t len, uint32_t from_addr,
@@ -223,12 +223,11 @@ static void udp_recv(struct inet_udp *u, void *arg, const void *data, size_t len
 				      .len = (uint32_t)len};
 	size_t in = MIN(len, (size_t)OPTIOS_NET_INLINE_MAX);
 	struct ndgram *d = NULL;
-	if (len > in) { /* kept here until its event is settled */
-		d = b->dgram_bytes + len <= UDP_HELD_MAX && room(b) ? kmalloc(sizeof *d + len) : NULL;
-		if (!d) {
-			event_drop_to(b->sub);
-			return;
-		}
+	if (!room(b) || (len > in && (b->dgram_bytes + len > UDP_HELD_MAX || !(d = kmalloc(sizeof *d + len))))) {
+		event_drop_to(b->sub); /* a full queue, or no room to keep it: dropped, counted */
+		return;
+	}
+	if (d) { /* kept here until its event is settled */
 		d->len = len;
 		memcpy(d->data, data, len);
 	}

@@ -68,6 +68,8 @@ static char output[OUTPUT_MAX];
 static size_t output_len, output_lost;
 static struct optios_event emits[EMITS_MAX];
 static size_t nemits;
+static void (*after_fn)(long arg); /* handler_after_commit */
+static long after_arg;
 
 /* the output gate: committed runs not yet durable, and what they emitted:
  * events, and file: events (file: ev.topic the path, ev.payload what
@@ -232,6 +234,18 @@ static void gate_hold(struct handler *h, int64_t seq)
 		gate_flush();
 }
 
+int handler_after_commit(void (*fn)(long arg), long arg)
+{
+	struct proc *p = proc_current();
+	if (!p || p != runner || !current || current->state != OPTIOS_HANDLER_RUNNING)
+		return -EPERM;
+	if (after_fn)
+		return -EBUSY;
+	after_fn = fn;
+	after_arg = arg;
+	return 0;
+}
+
 struct handler *runner_current(void)
 {
 	return current;
@@ -381,6 +395,7 @@ static void run_cleanup(void)
 	output_len = output_lost = 0;
 	nemits = 0;
 	netev_rollback(); /* what a committed run staged has moved on already */
+	after_fn = NULL;
 }
 
 /* ---- picking the next run ---- */
@@ -586,7 +601,10 @@ static void apply_effects(struct handler *h, int64_t seq, bool log)
 	if (log)
 		log_outputs(h);
 	gate_hold(h, seq);
+	void (*fn)(long) = after_fn;
 	run_cleanup();
+	if (fn)
+		fn(after_arg);
 }
 
 /* The run's records of its events and output lines: before its store

@@ -136,6 +136,10 @@ int proc_spawn(const char *path, char *const argv[], char *const envp[], struct 
  * cannot be killed and is scheduled as background work. NULL if no slot or
  * memory. (The handler runner.) */
 struct proc *proc_create_kernel(const char *name, void (*fn)(void));
+/* The same, asked for from any context (an interrupt): the scheduler creates
+ * it between two turns. False when a request is already waiting (it is not
+ * queued). */
+bool proc_create_kernel_soon(const char *name, void (*fn)(void));
 /* Copies the clean x87/SSE register image (ARCH_FPU_AREA bytes) to area. */
 void proc_fpu_clean(void *area);
 /* CPU time p has used, the current slice included. */

@@ -297,12 +297,48 @@ static void run_net(void)
 	}
 }
 
+/* proc_create_kernel_soon's request: written in any context with
+ * interrupts off, taken here. One at a time: a second waits for the first
+ * to start. */
+static struct {
+	const char *name;
+	void (*fn)(void);
+} soon;
+
+bool proc_create_kernel_soon(const char *name, void (*fn)(void))
+{
+	uint64_t f = irq_save();
+	bool taken = soon.fn == NULL;
+	if (taken) {
+		soon.name = name, soon.fn = fn;
+		need_resched = true; /* a running program yields on its way back to ring 3 */
+	}
+	irq_restore(f);
+	return taken;
+}
+
+/* A kernel process asked for from an interrupt, created in the scheduler's
+ * own context. Interrupts disabled; on return too. */
+static void start_soon(void)
+{
+	if (!soon.fn)
+		return;
+	const char *name = soon.name;
+	void (*fn)(void) = soon.fn;
+	irq_enable();
+	if (!proc_create_kernel(name, fn))
+		klog(KLOG_ERROR, "proc: could not start the kernel process %s (no slot or memory)", name);
+	irq_disable();
+	soon.fn = NULL;
+}
+
 NORETURN void sched_run(void)
 {
 	for (;;) {
 		irq_disable();
 		reap_orphans();
 		run_net();
+		start_soon();
 		struct proc *p = dequeue();
 		if (p)
 			run(p);

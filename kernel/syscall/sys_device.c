@@ -16,6 +16,7 @@
 #include "kernel/persist/persist.h"
 #include "kernel/mm/mm.h"
 #include "kernel/pci/pci.h"
+#include "kernel/sensor/sensor.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/syscall/syscall.h"
 #include "lib/lib.h"
@@ -134,4 +135,18 @@ long sys_optios_store_info(SYS_ARGS)
 	if (vfs_usage("/tmp", &u) == 0)
 		o.tmp_used = u.used, o.tmp_limit = u.limit;
 	return copy_to_user((uptr)a0, &o, sizeof o) ? -EFAULT : 0;
+}
+
+/* The sensors (sensors): copied out of a kernel buffer, filled with
+ * interrupts off so one device's numbers are consistent. */
+long sys_optios_sensor_list(long uout, long max, SYS_ARGS_FROM2)
+{
+	struct optios_sensor_info *buf = kmalloc(SENSOR_DEVICES_LIST_MAX * sizeof *buf);
+	if (!buf)
+		return -ENOMEM;
+	size_t n = sensor_list(buf, SENSOR_DEVICES_LIST_MAX);
+	size_t copy = MIN(n, MIN((unsigned long)max, SENSOR_DEVICES_LIST_MAX));
+	long r = copy && copy_to_user((uptr)uout, buf, copy * sizeof *buf) ? -EFAULT : (long)n;
+	kfree(buf);
+	return r;
 }

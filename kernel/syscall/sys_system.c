@@ -12,11 +12,10 @@
  * program causes is not told apart), and their children's that their
  * wait4 reaped.
  */
-#include "kernel/acpi/acpi.h"
 #include "kernel/handler/handler.h"
 #include "kernel/log/klog.h"
 #include "kernel/mm/mm.h"
-#include "kernel/persist/persist.h"
+#include "kernel/power/power.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/uaccess.h"
 #include "kernel/rand/rand.h"
@@ -277,6 +276,14 @@ long sys_sysinfo(long uinfo, UNUSED long a1, SYS_ARGS_FROM2)
 #define REBOOT_CMD_HALT 0xCDEF0123L
 #define REBOOT_CMD_POWER_OFF 0x4321FEDCL
 
+static void reboot_after_commit(long how)
+{
+	power_request((enum power_how)how);
+}
+
+/* Foreground: the clean way off now (power_shutdown). Inside a handler's
+ * run: once the run commits (a rolled-back run switches nothing off);
+ * returns 0 to the run, which goes on to its end. */
 long sys_reboot(long magic1, long magic2, long cmd, long a3, long a4, long a5)
 {
 	(void)a3, (void)a4, (void)a5;
@@ -287,14 +294,9 @@ long sys_reboot(long magic1, long magic2, long cmd, long a3, long a4, long a5)
 	uint32_t c = (uint32_t)cmd;
 	if (c != (uint32_t)REBOOT_CMD_RESTART && c != (uint32_t)REBOOT_CMD_HALT && c != (uint32_t)REBOOT_CMD_POWER_OFF)
 		return -EINVAL;
-	handler_shutdown(); /* sys:shutdown, and handlers finish their events */
-	int err = persist_checkpoint(); /* a clean shutdown: everything durable, under a superblock */
-	if (persist_store())
-		klog(err ? KLOG_ERROR : KLOG_INFO, "store: %s", err ? "could not sync the disk at shutdown" : "everything written is on the disk");
-	switch (c) {
-	case (uint32_t)REBOOT_CMD_RESTART: acpi_reboot();
-	case (uint32_t)REBOOT_CMD_HALT:
-	case (uint32_t)REBOOT_CMD_POWER_OFF: acpi_poweroff();
-	default: return -EINVAL;
-	}
+	enum power_how how = c == (uint32_t)REBOOT_CMD_RESTART ? POWER_REBOOT : POWER_OFF;
+	struct proc *p = proc_current();
+	if (p && p->handler)
+		return handler_after_commit(reboot_after_commit, how);
+	power_shutdown(how);
 }

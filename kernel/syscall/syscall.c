@@ -114,7 +114,6 @@ static bool outside_the_run(long nr, long a0)
 	case SYS_clone:
 	case SYS_execve:
 	case SYS_kill:
-	case SYS_reboot:
 	case SYS_optios_fb_map:
 	case SYS_optios_console_switch:
 	case SYS_optios_handler_add:

@@ -14,6 +14,7 @@
 #include <optios/abi/net.h>
 #include <optios/abi/optios.h>
 #include <optios/abi/policy.h>
+#include <optios/abi/sensor.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -80,6 +81,13 @@ static inline long optios_net_recv(void *buf, unsigned long len, unsigned long o
 static inline long optios_net_send(const struct optios_net_send *s, const void *data, unsigned long len)
 {
 	return syscall(OPTIOS_SYS_optios_net_send, s, data, len);
+}
+
+/* The sensors (include/optios/abi/sensor.h): devices, last readings and
+ * counters, for up to max devices; returns how many there are. */
+static inline long optios_sensor_list(struct optios_sensor_info *out, unsigned long max)
+{
+	return syscall(OPTIOS_SYS_optios_sensor_list, out, max);
 }
 
 /* Raw sectors of a block device (needs dev.block: tests only). */

@@ -579,3 +579,66 @@ TEST(acpi_mcfg_bad_entries_are_skipped_and_count_bounded)
 	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 44 + 16 * 4 + 8, out, ACPI_MAX_ECAM), 1);
 	CHECK_EQ(acpi_mcfg_parse(mem + MCFG_PA, 40, out, ACPI_MAX_ECAM), -EINVAL);
 }
+
+/* The FADT's PM1 event and GPE blocks (ACPI 1.0 ports, then X_ forms), and
+ * where the SCI arrives: the MADT's override decides, "conforms" or no
+ * override means level, active low. */
+TEST(acpi_fadt_event_blocks_and_sci_route)
+{
+	build_machine();
+	struct acpi_info info;
+	memset(&info, 0, sizeof info);
+	build_fadt(129, 3);
+	w32(FADT_PA + 56, 0x600); /* PM1a_EVT_BLK */
+	w32(FADT_PA + 80, 0xAFE0); /* GPE0_BLK */
+	mem[FADT_PA + 88] = 4; /* PM1_EVT_LEN */
+	mem[FADT_PA + 92] = 16; /* GPE0_BLK_LEN */
+	seal(FADT_PA);
+	CHECK_EQ(acpi_fadt_parse(mem + FADT_PA, 129, &info.fadt), 0);
+	CHECK_EQ(info.fadt.pm1a_evt.addr, 0x600);
+	CHECK_EQ(info.fadt.pm1a_evt.space, ACPI_SPACE_IO);
+	CHECK_EQ(info.fadt.pm1b_evt.addr, 0);
+	CHECK_EQ(info.fadt.pm1_evt_len, 4);
+	CHECK_EQ(info.fadt.gpe0.addr, 0xAFE0);
+	CHECK_EQ(info.fadt.gpe0_len, 16);
+	CHECK_EQ(info.fadt.gpe1.addr, 0);
+	CHECK_EQ(info.fadt.sci_irq, 9);
+	/* An odd PM1 event length is no usable block. */
+	mem[FADT_PA + 88] = 3;
+	seal(FADT_PA);
+	CHECK_EQ(acpi_fadt_parse(mem + FADT_PA, 129, &info.fadt), 0);
+	CHECK_EQ(info.fadt.pm1a_evt.addr, 0);
+	/* X_PM1a_EVT_BLK wins over the port. */
+	build_fadt(276, 5);
+	w32(FADT_PA + 56, 0x600);
+	mem[FADT_PA + 88] = 4;
+	mem[FADT_PA + 148] = ACPI_SPACE_IO;
+	mem[FADT_PA + 149] = 32;
+	w64(FADT_PA + 152, 0x1000);
+	seal(FADT_PA);
+	CHECK_EQ(acpi_fadt_parse(mem + FADT_PA, 276, &info.fadt), 0);
+	CHECK_EQ(info.fadt.pm1a_evt.addr, 0x1000);
+	/* Too short for the lengths: no event blocks, no error. */
+	CHECK_EQ(acpi_fadt_parse(mem + FADT_PA, 90, &info.fadt), 0);
+	CHECK_EQ(info.fadt.pm1a_evt.addr, 0);
+
+	struct acpi_sci_route r;
+	info.fadt.sci_irq = 9;
+	info.madt.override_count = 0;
+	acpi_sci_route(&info, &r); /* no override: the SCI's default */
+	CHECK(r.gsi == 9 && r.level && r.active_low);
+	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 9, .gsi = 9, .flags = 0xD};
+	info.madt.override_count = 1;
+	acpi_sci_route(&info, &r); /* QEMU's: level, active high */
+	CHECK(r.gsi == 9 && r.level && !r.active_low);
+	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 9, .gsi = 20, .flags = 0};
+	acpi_sci_route(&info, &r); /* conforms: the SCI's default, on the override's GSI */
+	CHECK(r.gsi == 20 && r.level && r.active_low);
+	info.madt.overrides[0] = (struct acpi_override){
+		.bus = 0, .source = 9, .gsi = 9, .flags = ACPI_INT_EDGE | ACPI_INT_ACTIVE_HIGH};
+	acpi_sci_route(&info, &r);
+	CHECK(r.gsi == 9 && !r.level && !r.active_low);
+	info.madt.overrides[0] = (struct acpi_override){.bus = 0, .source = 5, .gsi = 21, .flags = 0xD};
+	acpi_sci_route(&info, &r); /* another line's override changes nothing */
+	CHECK(r.gsi == 9 && r.level && r.active_low);
+}

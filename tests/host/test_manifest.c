@@ -166,9 +166,9 @@ TEST(manifest_errors_say_where_and_why)
 		{"name a\nversion 1\nevent app:x often\n",
 		 "line 3: unknown policy 'often' (queue, coalesce or latest)"},
 		{"name a\nversion 1\nevent app:x\n",
-		 "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH]'"},
+		 "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH] [period=D] [latency=D]'"},
 		{"name a\nversion 1\nevent app:x queue 16 more\n",
-		 "line 3: expected 'event PATTERN queue|coalesce|latest [LENGTH]'"},
+		 "line 3: unknown event option 'more' (period=DURATION, latency=DURATION)"},
 		{"name a\nversion 1\nevent app:x queue 0\n", "line 3: bad queue length '0' (1 to 64)"},
 		{"name a\nversion 1\nevent app:x queue 65\n", "line 3: bad queue length '65' (1 to 64)"},
 		{"name a\nversion 1\nevent app:x queue 18446744073709551617\n",
@@ -538,4 +538,26 @@ TEST(exec_manifest_image_messages)
 		CHECK_STR(err, "hello.manifest: no 'version' line");
 	}
 	free(elf);
+}
+
+TEST(manifest_sensor_period_and_latency)
+{
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:co2 queue 8 period=1s latency=10s\n"
+		       "event sensor:pm latest latency=500ms\nevent sensor:x coalesce\n"),
+		 0);
+	CHECK_EQ(m.events[0].queue_len, 8);
+	CHECK_EQ(m.events[0].period_ns, 1000000000ull);
+	CHECK_EQ(m.events[0].latency_ns, 10000000000ull);
+	CHECK_EQ(m.events[1].period_ns, 0);
+	CHECK_EQ(m.events[1].latency_ns, 500000000ull);
+	CHECK_EQ(m.events[2].period_ns + m.events[2].latency_ns, 0);
+	CHECK_EQ(parse("name a\nversion 1\nevent app:x queue period=1s\n"), -EINVAL);
+	CHECK_STR(err, "line 3: 'period=' is for an exact sensor: topic, not 'app:x'");
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:* queue latency=1s\n"), -EINVAL);
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:co2 queue period=1s period=2s\n"), -EINVAL);
+	CHECK_STR(err, "line 3: 'period=' given twice");
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:co2 queue rate=5\n"), -EINVAL);
+	CHECK_STR(err, "line 3: unknown event option 'rate=5' (period=DURATION, latency=DURATION)");
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:co2 queue period=0s\n"), -EINVAL);
+	CHECK_EQ(parse("name a\nversion 1\nevent sensor:co2 queue 8 9\n"), -EINVAL);
 }

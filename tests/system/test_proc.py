@@ -14,12 +14,13 @@ TIMEOUT = 120
 
 
 def run_init(ctx, program, timeout=90, cpu=None):
-	"""Boots with program as init; returns (verdict, serial text)."""
+	"""Boots with program as init; returns (verdict, serial text). Without the
+	image's boot handlers (handler.boot=0): programs that count free pages and
+	heap around each case saw echo's start-up end in the middle of one
+	(proc.hostile_programs: heap 573280 -> 573240 in badptr)."""
 	rootfs = os.path.join(ctx.build, "rootfs-test.cpio")
 	assert os.path.exists(rootfs), "no root image at %s (make test builds it)" % rootfs
 	extra = ["-initrd", rootfs] + (["-cpu", cpu] if cpu else [])
-	# no boot handlers (echo, status): their start-up's late heap frees landed
-	# inside proc_hostile's first case's heap count (badptr: 40 bytes less)
 	with ctx.machine("kernel", append="optios.init=/test/%s optios.conf.handler.boot=0" % program,
 			 extra_args=extra) as m:
 		optios.boot(m)

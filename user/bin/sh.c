@@ -996,6 +996,7 @@ static const struct {
 	{"ps", "ps: list processes"},
 	{"reboot", "reboot: restart the machine"},
 	{"rm", "rm [-r] PATH...: remove files (and directories with -r)"},
+	{"sensors", "sensors: sensor devices: last readings, rates, error counters (/etc/sensors.conf)"},
 	{"sh", "sh [FILE [ARG...]]: this shell; a script FILE runs in BusyBox's sh (loops, functions)"},
 	{"sqlite3", "sqlite3 [DB [SQL]]: SQLite 3.40's shell (docs/USERLAND.md)"},
 	{"uptime", "uptime: time since boot"},

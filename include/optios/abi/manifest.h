@@ -16,6 +16,11 @@
  *                                     (queue | coalesce | latest) and an
  *                                     optional queue length 1..64 (default 16;
  *                                     latest always holds 1)
+ *   event    sensor:co2 queue 8 period=1s latency=10s
+ *                                     an exact sensor: topic may add
+ *                                     period=DURATION (the rate it needs)
+ *                                     and latency=DURATION (batching), each
+ *                                     once, after the length if any
  *   timer    tick every 1s            timer:<name>.<tick>, periodic ...
  *   timer    wake after 500ms         ... or once, that long after start-up
  *                                     durations: N followed by ns|us|ms|s
@@ -63,6 +68,8 @@ struct manifest_event {
 	char pattern[OPTIOS_EVENT_TOPIC_MAX];
 	uint32_t policy;    /* OPTIOS_POLICY_* (handler.h) */
 	uint32_t queue_len; /* 1 for latest */
+	uint64_t period_ns;  /* sensor: at most one sample per period (0: not declared) */
+	uint64_t latency_ns; /* sensor: maximum report latency, samples batched (0: none) */
 };
 
 struct manifest_timer {

@@ -2,7 +2,7 @@
  * net.h (ABI) - network events for handlers and the staged sends that answer
  * them: the record a net:udp:PORT / net:tcp:PORT event carries in its
  * payload, and the calls optios_net_recv and optios_net_send (numbers in
- * syscalls.def, 1040-1041). docs/ABI.md "Network events", docs/NETWORK.md
+ * syscalls.def, 1050-1051). docs/ABI.md "Network events", docs/NETWORK.md
  * "Handlers on the network".
  *
  * A handler whose manifest says `event net:udp:7` (granted event:net:udp:7

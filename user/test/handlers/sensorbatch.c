@@ -1,0 +1,2 @@
+/* sensorbatch - sensorlog.c under sensorbatch.manifest. */
+#include "sensorlog.c"

@@ -1,0 +1,2 @@
+/* sensorturbo - sensorstorm.c under sensorturbo.manifest (1 kHz, granted sensor.fast). */
+#include "sensorstorm.c"
