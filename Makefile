@@ -75,6 +75,8 @@ HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefin
 # " * Host-buildable: ..." (no list to keep). The kernel functions such code
 # calls are faked in one file, tests/host/stubs.c.
 HOST_SRCS := $(shell grep -l '^ \* Host-buildable' $(filter %.c,$(KSRCS)))
+# Apps' pure parts (apps/NAME/*.c: a parser, a renderer) say so the same way.
+HOST_SRCS += $(shell grep -l '^ \* Host-buildable' $(wildcard apps/*/*.c))
 HOST_SRCS += apps/airwatch/air.c
 HOST_TESTS := $(sort $(wildcard tests/host/*.c))
 HOST_OBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_SRCS) $(HOST_TESTS))
@@ -311,6 +313,14 @@ $(BUILD)/rootfs/bin/policy: lib/policy.h lib/topic.h lib/span.h lib/lib.h
 LIBS_apps/airwatch.c := apps/airwatch/air.c
 $(BUILD)/rootfs/apps/airwatch: apps/airwatch/air.h
 
+# The status app (apps/status.c) and its test twin /test/statusdump share
+# its parts in apps/status/: the HTTP parser, the renderer, the reading.
+STATUS_LIBS := apps/status/gather.c apps/status/render.c
+LIBS_apps/status.c := $(STATUS_LIBS) apps/status/http.c
+LIBS_user/test/statusdump.c := $(STATUS_LIBS)
+$(BUILD)/rootfs/apps/status $(BUILD)/rootfs-test/test/statusdump: $(wildcard apps/status/*.h)
+$(BUILD)/rootfs-test/test/statusdump: UCFLAGS += -I.
+
 # $(call PROGRAM_RULE,source,optios-cc options,label): one program and its manifest.
 define PROGRAM_RULE
 $(call program_bin,$(1)): $(1) $(wildcard $(1:.c=.manifest)) $(LIBS_$(1)) $(USER_DEPS)
@@ -429,6 +439,7 @@ $(BUILD)/rootfs.cpio: $(USER_BINS) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(if
 $(BUILD)/rootfs-test.cpio: $(BUILD)/rootfs.cpio $(TEST_BINS) $(TEST_ROOTFS_FILES) FORCE
 	@rm -rf $(BUILD)/rootfs-test.tree && mkdir -p $(BUILD)/rootfs-test.tree # tar keeps the hard links
 	@(cd $(BUILD)/rootfs.tree && tar cf - .) | (cd $(BUILD)/rootfs-test.tree && tar xf -)
+	@rm $(BUILD)/rootfs-test.tree/etc/handlers.d/demo # counter's timer: rootfs/etc/handlers.d/demo says why
 	@cp -R $(BUILD)/rootfs-test/. tests/rootfs/. $(BUILD)/rootfs-test.tree/
 	@$(call CPIO,$(BUILD)/rootfs-test.tree,$@)
 
@@ -514,15 +525,15 @@ crashtest: all $(TEST_IMAGES)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS := elf cpio path conf manifest policy store net sensor
+FUZZ_TARGETS := elf cpio path conf manifest policy store net sensor http
 FUZZ_LIB_SRCS := kernel/exec/elf.c kernel/fs/cpio.c kernel/fs/path.c kernel/conf/conf.c lib/fmt.c lib/manifest.c lib/topic.c lib/span.c lib/policy.c lib/sensor_frame.c \
 	lib/logchain.c lib/sha256.c \
-	$(wildcard kernel/store/*.c) kernel/block/block.c
+	$(wildcard kernel/store/*.c) kernel/block/block.c apps/status/http.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I. -Iinclude -DHOST_TEST
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def lib/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) $(wildcard kernel/*/*.h kernel/conf/*.def lib/*.h apps/*/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS)
@@ -580,10 +591,16 @@ QEMU_RUN_ARGS += -drive file=$(DISK),format=raw,if=none,id=disk0,cache=writeback
 # The network: QEMU user networking (the guest gets 10.0.2.15 by DHCP, the
 # host is 10.0.2.2, DNS 10.0.2.3; docs/NETWORK.md) on a virtio-net device,
 # or an Intel e1000 with NET_IF=e1000; NET_IF=none for no network device.
+# Host ports forwarded to the guest's handlers, on the host's loopback only:
+# STATUS_PORT to the status page (TCP 80), ECHO_PORT to echo (TCP and UDP 7).
 NET_IF ?= virtio
+STATUS_PORT ?= 8080
+ECHO_PORT ?= 7007
 NET_DEVICE_virtio := virtio-net-pci
 NET_DEVICE_e1000 := e1000
-QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0 \
+NET_FORWARDS := hostfwd=tcp:127.0.0.1:$(STATUS_PORT)-:80,hostfwd=tcp:127.0.0.1:$(ECHO_PORT)-:7,$\
+	hostfwd=udp:127.0.0.1:$(ECHO_PORT)-:7
+QEMU_RUN_ARGS += $(if $(filter none,$(NET_IF)),-nic none,-netdev user,id=net0,$(NET_FORWARDS) \
 	-device $(or $(NET_DEVICE_$(NET_IF)),$(error NET_IF=$(NET_IF): virtio, e1000 or none)),netdev=net0)
 
 # The sensors (docs/SENSORS.md): COM2 and COM3 are QEMU socket chardevs in
@@ -608,6 +625,10 @@ run: deps $(BUILD)/optios.iso
 	fi
 	@echo "OptiOS: disk $(DISK) (start fresh: rm $(DISK), or make run DISK=another.img)"
 	@echo "OptiOS: network $(NET_IF) (QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2; NET_IF=e1000|none)"
+	@if [ "$(NET_IF)" != none ]; then \
+		echo "OptiOS: status page: http://localhost:$(STATUS_PORT)/ (JSON: /status.json; STATUS_PORT=N for another port)"; \
+		echo "OptiOS: echo: TCP and UDP localhost:$(ECHO_PORT), e.g. nc -u localhost $(ECHO_PORT) (ECHO_PORT=N)"; \
+	fi
 	@$(SENSOR_START) if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		echo "OptiOS: QEMU window + serial console here (Ctrl+A X quits; QMP: $(QMP_SOCK))"; \
 		$(QEMU) -cdrom $(BUILD)/optios.iso $(QEMU_RUN_ARGS) -serial mon:stdio $(SENSOR_ARGS); \
@@ -628,7 +649,7 @@ test: deps
 
 # The handler benchmark (tools/bench.py): deterministic figures under -icount,
 # a table and $(BUILD)/bench.json. Not part of make test.
-bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk
+bench: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/optios-disk $(BUILD)/tools/netcount.so
 	@$(PYTHON) tools/bench.py --build $(BUILD)
 
 # A per-function profile of the measurement behind one bench figure
@@ -639,6 +660,9 @@ KEY ?= durable_cycle_1page_instructions
 $(BUILD)/tools/itrace.so: tools/profile/itrace.c tools/profile/qp.h
 	@mkdir -p $(@D)
 	$(HOSTCC) -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -o $@ $<
+$(BUILD)/tools/netcount.so: tools/profile/netcount.c tools/profile/qp.h
+	@mkdir -p $(@D)
+	$(HOSTCC) -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -pthread -o $@ $<
 profile: $(BUILD)/kernel.elf $(BUILD)/rootfs-test.cpio $(BUILD)/tools/itrace.so
 	@$(PYTHON) tools/profile.py --build $(BUILD) $(if $(TREE),--tree $(TREE)) $(KEY)
 

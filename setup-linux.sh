@@ -11,6 +11,7 @@ packages=(
 	cpio clang libclang-rt-dev
 	dpkg-dev # dpkg-source: unpacks the third-party sources (tools/fetch-source.sh)
 	tcl # tclsh: SQLite's build writes its amalgamation with it
+	curl chromium # the status page's tests fetch it and render it headless (tests/system/test_netapps.py)
 )
 
 missing=()

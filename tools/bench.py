@@ -30,6 +30,7 @@ import sys
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "system"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import qemu  # noqa: E402  (tests/system/qemu.py: the harness's machine)
 
@@ -108,13 +109,26 @@ RECOVERY_RECORDS = [100, 1000, 10000]
 RECOVERY_FIGURES = [("store_recovery_%d_records_instructions" % n, "mount of a log of %d commits (outside the device calls)" % n, "instr")
 		    for n in RECOVERY_RECORDS]
 FIGURES += RECOVERY_FIGURES
-# Measured by a boot of the user's image (/apps/echo registered at boot) with
+# Measured by a boot of the test image (/apps/echo registered at boot; the
+# user's image also runs counter every second, rootfs/etc/handlers.d/demo) with
 # a virtio-net card: the host sends UDP datagrams to echo through a forwarded
 # port, one at a time; with net.echo_trace the kernel logs each reply's
 # instructions from the frame taken off the card to the reply handed to it
 # (kernel/handler/netev.c). Median of 9, after 3 to warm up.
 NET_FIGURES = [("udp_echo_handler_instructions", "UDP datagram in -> echo handler run -> commit -> datagram out", "instr")]
 FIGURES += NET_FIGURES
+# Measured by tools/netbench.py: OptiOS and Debian's Linux 6.1 (a resident
+# echo daemon) under the same QEMU, every guest instruction counted by a
+# plugin: UDP echo, idle wake-ups with the network up, TCP echo throughput.
+import netbench  # noqa: E402
+FIGURES += netbench.FIGURES
+NETBENCH_KEYS = {f[0] for f in netbench.FIGURES}
+# Beside Linux (issue 12): ours, Linux's, what; met when ours is at or under
+# Linux's (over, for a throughput).
+LINUX_PAIRS = [("udp_echo_handler_instructions", "udp_echo_linux_instructions", "UDP echo, frame in to reply out"),
+	       ("udp_echo_total_instructions_optios", "udp_echo_total_instructions_linux", "UDP echo, all instructions"),
+	       ("idle_wakeups_per_second_optios", "idle_wakeups_per_second_linux", "idle wake-ups, network up"),
+	       ("tcp_echo_bytes_per_guest_second_optios", "tcp_echo_bytes_per_guest_second_linux", "TCP echo throughput")]
 TARGET = ("cycle_1page_instructions", 20000)
 # For scale, measured in the same setup (issue 4): a resident Linux daemon
 # woken through a pipe, and a fork+exec'd process reloading its state.
@@ -258,7 +272,7 @@ def run_udp_echo_guest(build, timeout):
 	s.close()
 	net = ["-netdev", "user,id=n0,hostfwd=udp:127.0.0.1:%d-:7" % port, "-device", "virtio-net-pci,netdev=n0"]
 	m = qemu.Machine("kernel", os.path.join(build, "bench"), "bench-udp-echo", kernel=os.path.join(build, "kernel.elf"),
-			 initrd=os.path.join(build, "rootfs.cpio"), append="optios.conf.net.echo_trace=1",
+			 initrd=os.path.join(build, "rootfs-test.cpio"), append="optios.conf.net.echo_trace=1",
 			 extra_args=ICOUNT_ARGS + net, silence=timeout)
 	figs = {}
 	with m, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
@@ -293,13 +307,13 @@ RATIO_GOALS = [("durable_cycle_1page_instructions", "cycle_1page_instructions", 
 
 
 def table(figs):
-	lines = ["%-32s %14s  %s" % ("figure", "value", "what")]
+	lines = ["%-40s %14s  %s" % ("figure", "value", "what")]
 	for key, what, unit in FIGURES:
 		value = "%d %s" % (figs[key], unit) if key in figs else "missing"
-		lines.append("%-32s %14s  %s" % (key, value, what))
+		lines.append("%-40s %14s  %s" % (key, value, what))
 	named = {f[0] for f in FIGURES} | {"done"}
 	for key in sorted(set(figs) - named):
-		lines.append("%-32s %14d  (detail)" % (key, figs[key]))
+		lines.append("%-40s %14d  (detail)" % (key, figs[key]))
 	if figs.get("dirty_pages_payload_1", 1) != 1:
 		lines.append("note: the \"1 page\" run dirtied %d pages" % figs["dirty_pages_payload_1"])
 	key, limit = TARGET
@@ -314,6 +328,11 @@ def table(figs):
 			limit = times * figs[base]
 			lines.append("goal: %s <= %d (%s): %s (%.1fx)" % (key, limit, what, "met" if figs[key] <= limit else "NOT met",
 									figs[key] / max(figs[base], 1)))
+	for ours, linux, what in LINUX_PAIRS:
+		if ours in figs and linux in figs:
+			better = figs[ours] >= figs[linux] if "bytes_per" in ours else figs[ours] <= figs[linux]
+			lines.append("beside Linux 6.1: %s: OptiOS %d, Linux %d: %s" % (what, figs[ours], figs[linux],
+										   "at or better" if better else "NOT at Linux's"))
 	for what, instr in SCALE:
 		lines.append("for scale: %s: %d instr" % (what, instr))
 	return "\n".join(lines)
@@ -352,13 +371,18 @@ def main():
 		figs.update(sensor_figs)
 		if sensor_verdict.kind != qemu.PASS:
 			verdict, log = sensor_verdict, sensor_log
+		for run in (netbench.run_optios, netbench.run_linux):
+			nb_figs, nb_verdict, nb_log = run(args.build, args.timeout)
+			figs.update(nb_figs)
+			if nb_verdict.kind != qemu.PASS:
+				verdict, log = nb_verdict, nb_log
 		rec_figs, rec_verdict, rec_log = run_recovery_guests(args.build, args.timeout)
 		figs.update(rec_figs)
 		if rec_verdict.kind != qemu.PASS:
 			verdict, log = rec_verdict, rec_log
 	print(table(figs))
 	# A saved console log (--fake) holds the main boot's figures only.
-	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + SENSOR_FIGURES + STORE_FIGURES + RECOVERY_FIGURES + NET_FIGURES} if args.fake else set()
+	disk_keys = {f[0] for f in DISK_FIGURES + DURABLE_FIGURES + SENSOR_FIGURES + STORE_FIGURES + RECOVERY_FIGURES + NET_FIGURES} | NETBENCH_KEYS if args.fake else set()
 	missing = [k for k, _, _ in FIGURES if k not in figs and k not in disk_keys]
 	if missing or (verdict is not None and verdict.kind != qemu.PASS):
 		print("bench: failed (%s; machine: %s; console: %s); bench.json not written" % (

@@ -616,7 +616,7 @@ static void carry_out(const struct neffect *e);
 /* The event ev of h ended: committed (its consumption becomes an effect,
  * held with the run's sends) or lost (a dead letter, let go: a DATA
  * event's connection is reset at once, nothing of it having committed). */
-static void settle(struct handler *h, const struct optios_event *ev, bool committed)
+static void settle(struct handler *h, const struct optios_event *ev, bool committed, struct neffect **run_at)
 {
 	struct nbind *b;
 	const struct optios_net_event *ne = net_event_of(h, ev, &b);
@@ -639,7 +639,16 @@ static void settle(struct handler *h, const struct optios_event *ev, bool commit
 		e = effect_new(FX_CLOSE, c->id, 0); /* the kernel's close, after what the run wrote */
 	else if (!committed && ne->kind == OPTIOS_NET_DATA)
 		e = effect_new(FX_ABORT, c->id, 0); /* a hole in the stream: reset */
-	if (e && committed) {
+	if (e && committed && e->kind == FX_CONSUME && run_at) {
+		/* before the run's own effects: its close must find the bytes it
+		 * consumed consumed, else lwIP closes a connection with unread
+		 * bytes by a reset and the tail of what the run wrote is lost
+		 * (system/netapps.close_after_a_big_answer_was_a_reset) */
+		e->next = *run_at;
+		*run_at = e;
+		if (held_tail == run_at)
+			held_tail = &e->next;
+	} else if (e && committed) {
 		hold(e);
 	} else if (e) {
 		carry_out(e);
@@ -654,13 +663,14 @@ static void settle(struct handler *h, const struct optios_event *ev, bool commit
 
 void netev_lost(struct handler *h, const struct optios_event *ev)
 {
-	settle(h, ev, false);
+	settle(h, ev, false, NULL);
 }
 
 /* ---- staging and carrying out sends ---- */
 
 void netev_commit(struct handler *h)
 {
+	struct neffect **run_at = held_tail; /* where the run's effects begin */
 	if (staged) {
 		*held_tail = staged;
 		held_tail = staged_tail;
@@ -668,7 +678,7 @@ void netev_commit(struct handler *h)
 	staged = NULL;
 	staged_tail = &staged;
 	staged_bytes = 0;
-	settle(h, &h->ev, true);
+	settle(h, &h->ev, true, run_at);
 }
 
 void netev_rollback(void)

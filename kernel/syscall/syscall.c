@@ -27,6 +27,7 @@
 #define SLOT(nr) ((nr) < LINUX_SLOTS ? (nr) : (nr)-OPTIOS_SYSCALL_BASE + LINUX_SLOTS)
 
 #include <optios/abi/optios.h>
+#include <optios/abi/policy.h>
 
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
@@ -99,9 +100,13 @@ static void log_enosys(long nr)
 }
 
 /* Calls whose effects a handler's run could not take back if it rolled
- * back: refused inside a run (-EPERM). */
-static bool outside_the_run(long nr)
+ * back: refused inside a run (-EPERM). optios_policy's queries change
+ * nothing and stay open to a run (the status app shows the policy: they
+ * were refused with the grants, system/netapps.policy_queries_in_a_handler_run_were_eperm). */
+static bool outside_the_run(long nr, long a0)
 {
+	if (nr == SYS_optios_policy)
+		return a0 == OPTIOS_POLICY_GRANT || a0 == OPTIOS_POLICY_REVOKE;
 	switch (nr) {
 	case SYS_optios_spawn:
 	case SYS_fork:
@@ -112,8 +117,7 @@ static bool outside_the_run(long nr)
 	case SYS_optios_fb_map:
 	case SYS_optios_console_switch:
 	case SYS_optios_handler_add:
-	case SYS_optios_handler_remove:
-	case SYS_optios_policy: return true;
+	case SYS_optios_handler_remove: return true;
 	default: return false;
 	}
 }
@@ -121,7 +125,7 @@ static bool outside_the_run(long nr)
 long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	struct proc *p = proc_current();
-	if (p && p->handler && outside_the_run(nr))
+	if (p && p->handler && outside_the_run(nr, a0))
 		return -EPERM;
 	long s = slot_of(nr);
 	syscall_fn fn = s < 0 ? NULL : table[s];

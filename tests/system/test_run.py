@@ -1,7 +1,8 @@
 """`make run` itself, as a user runs it (no display: the serial console on
 stdio): `reboot` reboots the machine instead of ending QEMU (issue 9: it
 passed -no-reboot), QMP answers on build/qmp.sock, and the disk (DISK=, created
-on first use) is attached as vda with a word on how to start fresh."""
+on first use) is attached as vda with a word on how to start fresh; the
+host ports it prints reach the status page and echo (issue 12)."""
 
 import contextlib
 import fcntl
@@ -77,13 +78,55 @@ def qmp(path, command):
 		return reply.get("return", reply)
 
 
+def status_and_echo(status_port, echo_port):
+	"""Issue 12's "done when", as a user does it on the ports make run
+	printed: the status page answers with counter (registered at boot in
+	the user's image) whose runs go up between two fetches; a datagram to
+	the echo port comes back, and so do bytes over TCP."""
+	import socket as sk
+	import urllib.request
+
+	def counter_runs():
+		for _ in range(40):
+			try:
+				with urllib.request.urlopen("http://localhost:%d/status.json" % status_port, timeout=10) as r:
+					page = json.loads(r.read())
+				return {h["name"]: h for h in page["handlers"]}["counter"]["runs"]
+			except (OSError, KeyError):
+				time.sleep(0.5)
+		raise AssertionError("no status page with counter on localhost:%d" % status_port)
+	first = counter_runs()
+	time.sleep(3)
+	assert counter_runs() >= first + 2, "counter's runs did not go up"
+	with sk.socket(sk.AF_INET, sk.SOCK_DGRAM) as u:
+		u.settimeout(1)
+		got = None
+		for _ in range(10):
+			u.sendto(b"hello echo", ("127.0.0.1", echo_port))
+			try:
+				got = u.recvfrom(100)[0]
+				break
+			except sk.timeout:
+				pass
+	assert got == b"hello echo", got
+	with sk.create_connection(("127.0.0.1", echo_port), timeout=10) as t:
+		t.sendall(b"over tcp\n")
+		got = b""
+		while len(got) < 9:
+			got += t.recv(100)
+	assert got == b"over tcp\n", got
+
+
 def test_make_run_reboots_and_answers_qmp(ctx):
 	env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
 	sock = os.path.join(ctx.build, "qmp.sock")
 	tmp = tempfile.TemporaryDirectory()
 	disk = os.path.join(tmp.name, "sub", "disk.img")
+	from test_net import free_port
+	status_port, echo_port = free_port(), free_port()
 	with make_run_alone(ctx):
-		proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "DISK=" + disk, "run"],
+		proc = subprocess.Popen(["make", "--no-print-directory", "-s", "BUILD=" + ctx.build, "DISK=" + disk,
+					 "STATUS_PORT=%d" % status_port, "ECHO_PORT=%d" % echo_port, "run"],
 					cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
 					stderr=subprocess.STDOUT, start_new_session=True)
 		try:
@@ -96,6 +139,9 @@ def test_make_run_reboots_and_answers_qmp(ctx):
 			assert "OptiOS: network virtio (QEMU user networking" in con.text, con.text[:2000]
 			con.wait_for(r"eth0: address 10\.0\.2\.15 netmask 255\.255\.255\.0 gateway 10\.0\.2\.2 \(DHCP\)", 0,
 				     timeout=20)
+			assert "OptiOS: status page: http://localhost:%d/" % status_port in con.text, con.text[:3000]
+			assert "OptiOS: echo: TCP and UDP localhost:%d" % echo_port in con.text, con.text[:3000]
+			status_and_echo(status_port, echo_port)
 			assert qmp(sock, "query-status")["status"] == "running"
 			con.type("reboot")
 			banner = con.wait_for(r"OptiOS \d+\.\d+ \(x86_64\)", first.end(), timeout=60)

@@ -307,4 +307,4 @@ def test_store_statfs_of_data_reported_the_ram_tree(ctx):
 			out = run(m, "busybox df /data")
 			total, used = map(int, re.search(r"^store +(\d+) +(\d+) +\d+ +\d+% /data$", out, re.M).groups())
 			assert total == 8184, out
-			assert 1024 <= used < 1200, out
+			assert 1024 <= used < 1400, out  # the file, and the boot handlers' snapshots (echo, status)
