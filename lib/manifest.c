@@ -57,19 +57,6 @@ static int fail(struct parser *ps, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* 1..max-1 chars of [a-z0-9_-]: names of programs and timers. */
-static bool name_valid(struct span t, size_t max)
-{
-	if (t.len == 0 || t.len >= max)
-		return false;
-	for (size_t i = 0; i < t.len; i++) {
-		char c = t.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* Copies a token already checked to be shorter than its destination. */
 static void copy(char *dst, struct span t)
 {
@@ -119,7 +106,7 @@ static int parse_duration(struct parser *ps, struct span t, uint64_t *ns)
 
 static int parse_name(struct parser *ps, const struct span *arg)
 {
-	if (!name_valid(arg[0], MANIFEST_NAME_MAX))
+	if (!span_name_valid(arg[0], MANIFEST_NAME_MAX))
 		return fail(ps, "bad name '%.*s' (1-%d chars of a-z 0-9 _ -)", QUOTE(arg[0]),
 			    MANIFEST_NAME_MAX - 1);
 	copy(ps->m->name, arg[0]);
@@ -229,7 +216,7 @@ static int parse_timer(struct parser *ps, const struct span *arg)
 	if (m->ntimers == MANIFEST_TIMERS_MAX)
 		return fail(ps, "more than %d 'timer' lines", MANIFEST_TIMERS_MAX);
 	struct manifest_timer *t = &m->timers[m->ntimers];
-	if (!name_valid(arg[0], sizeof t->name))
+	if (!span_name_valid(arg[0], sizeof t->name))
 		return fail(ps, "bad timer name '%.*s' (1-%zu chars of a-z 0-9 _ -)", QUOTE(arg[0]),
 			    sizeof t->name - 1);
 	copy(t->name, arg[0]);

@@ -65,3 +65,15 @@ unsigned span_tokens(struct span line, struct span *tok, unsigned max)
 	}
 	return n;
 }
+
+bool span_name_valid(struct span t, size_t max)
+{
+	if (t.len == 0 || t.len >= max)
+		return false;
+	for (size_t i = 0; i < t.len; i++) {
+		char c = t.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -28,6 +28,8 @@ size_t span_bad_byte(struct span line);
  * a token that starts with '#' (a comment). Fills tok[0..max) and returns
  * how many tokens there are, counting at most max + 1. */
 unsigned span_tokens(struct span line, struct span *tok, unsigned max);
+/* Is t a name: 1..max-1 bytes of [a-z0-9_-]? (programs, timers, sensors) */
+bool span_name_valid(struct span t, size_t max);
 /* Writes a parser's message into err[errlen] (if err is not NULL):
  * "line N: " (left out when line is 0) and the formatted message. */
 void span_vreport(char *err, size_t errlen, unsigned line, const char *fmt, va_list ap);

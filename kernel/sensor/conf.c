@@ -67,18 +67,6 @@ static bool duration(struct span v, uint64_t *ns)
 	return *ns >= 1000000 && *ns <= DURATION_MAX_NS;
 }
 
-static bool name_ok(struct span t)
-{
-	if (t.len == 0 || t.len >= OPTIOS_SENSOR_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < t.len; i++) {
-		char c = t.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* One option KEY=VALUE into s. */
 static bool option(struct conf_ctx *c, struct sensor_spec *s, struct span t)
 {
@@ -123,7 +111,7 @@ static bool parse_line(struct conf_ctx *c, struct span line, struct sensor_spec 
 		return false;
 	if (n > 7)
 		return fail(c, "too many options");
-	if (!name_ok(tok[0]))
+	if (!span_name_valid(tok[0], OPTIOS_SENSOR_NAME_MAX))
 		return fail(c, "bad name '%.*s' (1-%d chars of a-z 0-9 _ -)", QUOTE(tok[0]),
 			    OPTIOS_SENSOR_NAME_MAX - 1);
 	memset(s, 0, sizeof *s);
